@@ -1,0 +1,2 @@
+// cdktf's Jest matchers (toHaveResource, toHaveResourceWithProperties, ...).
+import "cdktf/lib/testing/adapters/jest";

@@ -1,0 +1,238 @@
+/**
+ * The one configuration schema. Everything the stacks build comes from a value that passed this schema;
+ * modules never read files or environment variables themselves.
+ */
+import { z } from "zod";
+import * as ipaddr from "ipaddr.js";
+import { normalizeDomain, shadowingWildcard } from "./domains";
+import { checkNitroInstanceType } from "./instance-types";
+
+export const INSPECTION_MODES = ["firewall-proxy", "proxy", "firewall-igw"] as const;
+export type InspectionMode = (typeof INSPECTION_MODES)[number];
+
+/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy API reference). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Interface endpoint services the workload may need, and whether they support IPv6-only endpoints. */
+export const DEFAULT_INTERFACE_ENDPOINTS = ["ssm", "ssmmessages", "ec2messages", "logs"] as const;
+
+const retentionDays = z
+  .number()
+  .int()
+  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+    message: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+
+const ipv4Cidr = z.string().superRefine((value, ctx) => {
+  if (!ipaddr.IPv4.isValidCIDR(value)) {
+    ctx.addIssue({ code: "custom", message: "must be an IPv4 CIDR such as 10.0.0.0/16" });
+    return;
+  }
+  const [address, prefix] = ipaddr.IPv4.parseCIDR(value);
+  if (prefix < 16 || prefix > 28) {
+    ctx.addIssue({ code: "custom", message: "must have a prefix length from /16 to /28 (the VPC limits)" });
+  }
+  if (ipaddr.IPv4.networkAddressFromCIDR(value).toString() !== address.toString()) {
+    ctx.addIssue({ code: "custom", message: `must be a network address (did you mean ${ipaddr.IPv4.networkAddressFromCIDR(value)}/${prefix}?)` });
+  }
+  if (address.range() !== "private") {
+    ctx.addIssue({ code: "custom", message: "must be a private (RFC 1918) range; no subnet uses it, AWS just requires one" });
+  }
+});
+
+const ipv6Source = z.discriminatedUnion("source", [
+  z.strictObject({ source: z.literal("amazon") }),
+  z.strictObject({
+    source: z.literal("ipam"),
+    poolId: z.string().regex(/^ipam-pool-[0-9a-f]{8,17}$/, { message: "must be an IPAM pool id such as ipam-pool-0123456789abcdef0" }),
+    netmask: z.literal(56, { message: "must be 56: each tier takes /64s carved from a /56" }),
+  }),
+]);
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, { message: "must be an AWS region name such as us-east-1" });
+
+const s3Backend = z.strictObject({
+  type: z.literal("s3"),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)" }),
+  region: awsRegion,
+  keyPrefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]*$/, { message: "must be an S3 key prefix" }).optional(),
+  kmsKeyId: z.string().min(1).optional(),
+});
+const localBackend = z.strictObject({ type: z.literal("local") });
+
+const tagKey = z.string().min(1).max(128).regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:)" });
+const tagValue = z.string().max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { message: "must be a tag value (0-256 letters, digits, spaces and _.:/=+-@)" });
+
+const port = z.number().int().min(1).max(65535);
+
+const instanceType = z.string().superRefine((value, ctx) => {
+  const check = checkNitroInstanceType(value);
+  if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
+});
+
+const ssmAmi = z.string().regex(/^resolve:ssm:\/[A-Za-z0-9_./-]+$/, {
+  message: "must be resolve:ssm:<parameter path> (no AMI lookup may need AWS at plan time)",
+});
+
+/** Every entry must normalise; no duplicates; no entry shadowed by a wildcard; never empty. */
+function checkDomains(domains: string[], ctx: z.RefinementCtx): void {
+  if (domains.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: "is empty; every inspection mode allows only listed domains, so nothing could leave. List at least one domain",
+      input: [],
+    });
+    return;
+  }
+  const normalized: (string | undefined)[] = domains.map((raw, i) => {
+    const result = normalizeDomain(raw);
+    if (!result.ok) {
+      ctx.addIssue({ code: "custom", path: [i], message: result.reason, input: raw });
+      return undefined;
+    }
+    return result.domain;
+  });
+  const valid = normalized.filter((d): d is string => d !== undefined);
+  normalized.forEach((domain, i) => {
+    if (domain === undefined) return;
+    const wildcard = shadowingWildcard(valid, domain);
+    if (normalized.indexOf(domain) !== i) {
+      ctx.addIssue({ code: "custom", path: [i], message: `duplicates ${domain}`, input: domains[i] });
+    } else if (wildcard) {
+      ctx.addIssue({ code: "custom", path: [i], message: `is already covered by the wildcard ${wildcard}; remove one of them`, input: domains[i] });
+    }
+  });
+}
+
+const egress = z.strictObject({
+  /** Allowed destination domains: `example.com` exactly, `.example.com` with subdomains. */
+  domains: z.array(z.string()).max(1000).superRefine(checkDomains),
+  /** Allowed destination TCP ports. */
+  ports: z
+    .array(port)
+    .min(1)
+    .max(20)
+    .superRefine((ports, ctx) => {
+      ports.forEach((p, i) => {
+        if (ports.indexOf(p) !== i) ctx.addIssue({ code: "custom", path: [i], message: "is listed twice", input: p });
+      });
+    })
+    .default([443, 80]),
+  /** Extra Suricata rules for the firewall's IDS/IPS rule group, one rule per entry. */
+  suricataRules: z.array(z.string().min(1)).default([]),
+});
+
+const inspection = z.strictObject({
+  mode: z.enum(INSPECTION_MODES).default("firewall-proxy"),
+  firewall: z
+    .strictObject({
+      /** Retention of the ALERT, FLOW and TLS log groups. */
+      logRetentionDays: retentionDays.default(365),
+      /** Delete, subnet-change and policy-change protection. Off only for throw-away environments. */
+      protection: z.boolean().default(true),
+    })
+    .prefault({}),
+  proxy: z
+    .strictObject({
+      instanceType: instanceType.default("t4g.small"),
+      ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"),
+      /** Port for clients that set HTTP(S)_PROXY explicitly. */
+      explicitPort: port.default(3128),
+      /** Port receiving intercepted plain HTTP. */
+      interceptHttpPort: port.default(3129),
+      /** Port receiving intercepted TLS (SNI peeked, never decrypted). */
+      interceptHttpsPort: port.default(3130),
+      logRetentionDays: retentionDays.default(365),
+    })
+    .prefault({}),
+});
+
+const workload = z.strictObject({
+  instancesPerAz: z.number().int().min(0).max(20).default(1),
+  instanceType: instanceType.default("t4g.micro"),
+  ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"),
+  rootVolumeGiB: z.number().int().min(8).max(16384).default(20),
+  /** Interface VPC endpoint service short names (com.amazonaws.<region>.<name>). */
+  interfaceEndpoints: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be a service short name such as ssm or logs" }))
+    .default([...DEFAULT_INTERFACE_ENDPOINTS]),
+});
+
+const observability = z.strictObject({
+  flowLogs: z
+    .strictObject({
+      retentionDays: retentionDays.refine((n) => n >= 365, { message: "must be at least 365 days for flow logs" }).default(365),
+      /** Also deliver flow logs to S3 as Parquet with hourly Hive partitions. */
+      s3Parquet: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** Optional e-mail subscription for the alarm topic. */
+  alarmEmail: z.email({ message: "must be an e-mail address" }).optional(),
+  guardDuty: z
+    .strictObject({
+      create: z.boolean().default(true),
+      features: z
+        .strictObject({
+          s3DataEvents: z.boolean().default(true),
+          ebsMalwareProtection: z.boolean().default(true),
+          runtimeMonitoring: z.boolean().default(false),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  cloudTrail: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
+  configRecorder: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
+  inspector: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
+  dnsFirewall: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+});
+
+export const configSchema = z
+  .strictObject({
+    /** Environment name: used in names, tags and state keys. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,22}[a-z0-9]$/, { message: "must be 2-24 lower-case letters, digits or hyphens, starting with a letter" }),
+    region: awsRegion,
+    /** Full AZ names, given explicitly so that nothing needs AWS at plan time. */
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$/, { message: "must be an AZ name such as us-east-1a" }))
+      .min(1)
+      .max(6),
+    vpc: z.strictObject({
+      /** AWS requires an IPv4 CIDR on every VPC; no subnet uses it. */
+      ipv4Cidr: ipv4Cidr.default("10.0.0.0/16"),
+      ipv6: ipv6Source.default({ source: "amazon" }),
+    }).prefault({}),
+    backend: z.discriminatedUnion("type", [localBackend, s3Backend]).default({ type: "local" }),
+    tags: z.record(tagKey, tagValue).default({}),
+    inspection: inspection.prefault({}),
+    egress,
+    workload: workload.prefault({}),
+    observability: observability.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(config.region) || !/^[a-z]$/.test(az.slice(config.region.length))) {
+        ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: `must be an AZ of ${config.region} such as ${config.region}a`, input: az });
+      } else if (seen.has(az)) {
+        ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: "is listed twice", input: az });
+      }
+      seen.add(az);
+    });
+
+    const proxy = config.inspection.proxy;
+    const proxyPorts = [proxy.explicitPort, proxy.interceptHttpPort, proxy.interceptHttpsPort];
+    if (new Set(proxyPorts).size !== 3) {
+      ctx.addIssue({ code: "custom", path: ["inspection", "proxy"], message: "explicitPort, interceptHttpPort and interceptHttpsPort must be three different ports", input: proxyPorts });
+    }
+  })
+  .transform((config) => ({
+    ...config,
+    egress: { ...config.egress, domains: config.egress.domains.map((raw) => (normalizeDomain(raw) as { domain: string }).domain) },
+  }));
+
+/** What a config file contains (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** A validated configuration with every default filled in and domains normalised. */
+export type Egress6Config = z.output<typeof configSchema>;
