@@ -1,0 +1,44 @@
+/**
+ * Names shared by more than one stack. A stack that needs another stack's *resource id* reads it from remote
+ * state; a name that is fixed by configuration alone (a log group, a tag) is computed here, once.
+ */
+
+/** The tiers of the network, in subnet-index order. */
+export const TIERS = ["workload", "proxy", "firewall", "endpoint"] as const;
+export type Tier = (typeof TIERS)[number];
+
+/**
+ * Tags that tell the verifier what a resource is, without knowing this app's construct names.
+ * `egress6:tier` on subnets, route tables and NACLs; `egress6:role` on proxies, workloads and quarantine groups;
+ * `egress6:az` (the AZ suffix) on every per-AZ resource.
+ */
+export const TAG_TIER = "egress6:tier";
+export const TAG_ROLE = "egress6:role";
+export const TAG_AZ = "egress6:az";
+
+export type Role = "workload" | "proxy" | "quarantine" | "endpoint";
+
+/**
+ * The stacks in deployment order. The name is the cdktf stack id (`cdktf deploy network`), the directory under
+ * cdktf.out/stacks/, and the state key `<env>/<stack>.tfstate`. `bootstrap` (the state bucket) stands apart.
+ */
+export const STACKS = ["network", "inspection", "workload", "observability"] as const;
+export type StackName = (typeof STACKS)[number] | "bootstrap";
+
+/** A resource Name tag: `<env>-<what>[-<az>]`. */
+export function resourceName(env: string, what: string, az?: string): string {
+  return az === undefined ? `${env}-${what}` : `${env}-${what}-${az}`;
+}
+
+/** CloudWatch log groups written by the inspection stack and read by observability's metric filters. */
+export function logGroupNames(env: string) {
+  return {
+    firewallAlert: `/egress6/${env}/network-firewall/alert`,
+    firewallFlow: `/egress6/${env}/network-firewall/flow`,
+    firewallTls: `/egress6/${env}/network-firewall/tls`,
+    proxyAccess: `/egress6/${env}/proxy/access`,
+    vpcFlowLogs: `/egress6/${env}/vpc-flow-logs`,
+    dnsQueryLogs: `/egress6/${env}/dns-queries`,
+    cloudTrail: `/egress6/${env}/cloudtrail`,
+  } as const;
+}

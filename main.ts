@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * egress6 synth: `node dist/main.js [--config FILE] [--out DIR]` (also what `cdktf synth` runs).
+ * Without --config, EGRESS6_CONFIG names the file; without either, the embedded demo is used.
+ */
+import { parseArgs } from "node:util";
+import { loadConfig, UserError } from "./lib/config/load";
+import { synthesize } from "./lib/app";
+import { runCli } from "./lib/cli";
+
+const USAGE = "usage: npm run synth -- [--config FILE] [--out DIR]";
+
+runCli(USAGE, () => {
+  const { values } = parseArgs({
+    options: { config: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.config === "") throw new UserError(["--config: got an empty file name; expected a .json, .yaml or .yml file"]);
+  const { config, source } = loadConfig(values.config);
+  const outdir = values.out ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  synthesize(config, outdir);
+  process.stderr.write(`egress6: synthesized ${source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
+  return 0;
+});

@@ -1,0 +1,81 @@
+/**
+ * What every egress6 stack shares: the AWS provider with default tags, the state backend, and readable
+ * Terraform addresses (`aws_subnet.workload_a`, not `aws_subnet.vpc_workloada_1A2B3C4D`).
+ */
+import * as path from "node:path";
+import { Construct, Node } from "constructs";
+import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import type { Egress6Config } from "../lib/config/schema";
+import type { StackName } from "../lib/names";
+
+/**
+ * Where the demo's local state lives, relative to a stack's directory (`<outdir>/stacks/<stack>`):
+ * beside the output folder, so that a new synth (which replaces the output folder) never touches state.
+ */
+export function localStatePath(env: string, stack: StackName): string {
+  return path.posix.join("..", "..", "..", ".state", env, `${stack}.tfstate`);
+}
+
+/** The S3 key of a stack's state: `<keyPrefix><env>/<stack>.tfstate`. */
+export function s3StateKey(config: Egress6Config, stack: StackName): string {
+  const prefix = config.backend.type === "s3" ? config.backend.keyPrefix ?? "" : "";
+  return `${prefix}${config.name}/${stack}.tfstate`;
+}
+
+/** The construct id a module gives its main resource; left out of Terraform addresses. */
+export const RESOURCE_ID = "resource";
+
+export interface Egress6StackProps {
+  readonly config: Egress6Config;
+  /**
+   * Use local state even when the config names an S3 backend (the bootstrap stack creates the bucket).
+   * @default false
+   */
+  readonly forceLocalState?: boolean;
+}
+
+export class Egress6Stack extends TerraformStack {
+  readonly config: Egress6Config;
+  readonly stackName: StackName;
+
+  constructor(scope: Construct, stackName: StackName, props: Egress6StackProps) {
+    super(scope, stackName);
+    this.config = props.config;
+    this.stackName = stackName;
+    const { config } = props;
+
+    new AwsProvider(this, "aws", {
+      region: config.region,
+      defaultTags: [{ tags: { ...config.tags, "egress6:environment": config.name, "egress6:stack": stackName } }],
+    });
+
+    if (config.backend.type === "s3" && !props.forceLocalState) {
+      new S3Backend(this, {
+        bucket: config.backend.bucket,
+        key: s3StateKey(config, stackName),
+        region: config.backend.region,
+        encrypt: true,
+        kmsKeyId: config.backend.kmsKeyId,
+      });
+      // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no property for it.
+      this.addOverride("terraform.backend.s3.use_lockfile", true);
+    } else {
+      new LocalBackend(this, { path: localStatePath(config.name, stackName) });
+    }
+  }
+
+  /**
+   * Logical id = the construct path below the stack joined with `_` (unique because construct paths are),
+   * leaving out `resource`, the id a module gives its main resource: `aws_vpc.vpc`, `aws_network_acl.workload_acl`.
+   */
+  protected allocateLogicalId(element: TerraformElement | Node): string {
+    const node = element instanceof TerraformElement ? element.node : element;
+    const parts = node.scopes
+      .slice(2)
+      .map((scope) => scope.node.id)
+      .filter((id, i, all) => id !== RESOURCE_ID || all.length === 1);
+    const id = parts.join("_").replace(/[^A-Za-z0-9_]/g, "_");
+    return /^[A-Za-z_]/.test(id) ? id : `_${id}`;
+  }
+}
