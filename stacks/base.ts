@@ -74,7 +74,7 @@ export class Egress6Stack extends TerraformStack {
     const parts = node.scopes
       .slice(2)
       .map((scope) => scope.node.id)
-      .filter((id, i, all) => id !== RESOURCE_ID || all.length === 1);
+      .filter((id, _i, all) => id !== RESOURCE_ID || all.length === 1);
     const id = parts.join("_").replace(/[^A-Za-z0-9_]/g, "_");
     return /^[A-Za-z_]/.test(id) ? id : `_${id}`;
   }
