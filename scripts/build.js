@@ -31,3 +31,21 @@ esbuild.buildSync({
   sourcemap: false,
   logLevel: "warning",
 });
+
+// Lambda functions: one self-contained, minified file each (SDK included, so the deployed code does not depend on
+// the runtime's SDK version). "module" first lets esbuild tree-shake the SDK's ES build (0.86 MB instead of 1.5 MB).
+// The stacks only zip the result (cdktf TerraformAsset); nothing is bundled during synth.
+for (const fn of ["remediation"]) {
+  esbuild.buildSync({
+    entryPoints: [path.join(root, "lambda", fn, "index.ts")],
+    outfile: path.join(root, "dist", "lambda-bundle", fn, "index.js"),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    mainFields: ["module", "main"],
+    legalComments: "none",
+    logLevel: "warning",
+  });
+}
