@@ -1,2 +1,4 @@
-// cdktf's Jest matchers (toHaveResource, toHaveResourceWithProperties, ...).
-import "cdktf/lib/testing/adapters/jest";
+// cdktf's Jest matchers (toHaveResource, toHaveResourceWithProperties, ...). They take synthesized JSON text.
+import { setupJest } from "cdktf/lib/testing/adapters/jest";
+
+setupJest();

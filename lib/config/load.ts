@@ -117,6 +117,10 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
       const what = issue.origin === "array" ? " entries" : issue.origin === "string" ? " characters" : "";
       return `${field}: must be ${bound}${what}, got ${show(given)}`;
     }
+    case "invalid_key": {
+      const inner = issue.issues[0];
+      return `${field}: ${inner?.message.startsWith("must") ? inner.message : "is not an accepted key"}, got ${show(issue.path[issue.path.length - 1])}`;
+    }
     case "invalid_format":
       return `${field}: ${issue.message.startsWith("must") ? issue.message : `must be a valid ${issue.format}`}, got ${show(given)}`;
     default:

@@ -211,15 +211,16 @@ export const configSchema = z
     observability: observability.prefault({}),
   })
   .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.availabilityZones.forEach((az, i) => {
-      if (!az.startsWith(config.region) || !/^[a-z]$/.test(az.slice(config.region.length))) {
-        ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: `must be an AZ of ${config.region} such as ${config.region}a`, input: az });
-      } else if (seen.has(az)) {
-        ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: "is listed twice", input: az });
-      }
-      seen.add(az);
-    });
+    // AZ names are checked against the region only once the region itself is valid.
+    if (awsRegion.safeParse(config.region).success) {
+      config.availabilityZones.forEach((az, i) => {
+        if (!az.startsWith(config.region) || !/^[a-z]$/.test(az.slice(config.region.length))) {
+          ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: `must be an AZ of ${config.region} such as ${config.region}a`, input: az });
+        } else if (config.availabilityZones.indexOf(az) !== i) {
+          ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: "is listed twice", input: az });
+        }
+      });
+    }
 
     const proxy = config.inspection.proxy;
     const proxyPorts = [proxy.explicitPort, proxy.interceptHttpPort, proxy.interceptHttpsPort];

@@ -1,0 +1,154 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEMO_CONFIG } from "../lib/config/demo";
+import { loadConfig, parseConfig, readConfigFile, UserError } from "../lib/config/load";
+import { normalizeDomain } from "../lib/config/domains";
+import { merge, tempDir } from "./helpers";
+
+/** The problem lines for an invalid config (fails the test if the config is accepted). */
+function problems(overrides: unknown): string[] {
+  try {
+    parseConfig(merge(DEMO_CONFIG, overrides), "cfg");
+  } catch (e) {
+    if (e instanceof UserError) return [...e.problems];
+    throw e;
+  }
+  throw new Error("config was accepted");
+}
+
+describe("valid configurations", () => {
+  test("the embedded demo validates and fills every default", () => {
+    const config = parseConfig(DEMO_CONFIG);
+    expect(config.inspection).toEqual({
+      mode: "firewall-proxy",
+      firewall: { logRetentionDays: 365, protection: true },
+      proxy: expect.objectContaining({ instanceType: "t4g.small", explicitPort: 3128, interceptHttpPort: 3129, interceptHttpsPort: 3130 }),
+    });
+    expect(config.egress.ports).toEqual([443, 80]);
+    expect(config.vpc.ipv6).toEqual({ source: "amazon" });
+    expect(config.backend).toEqual({ type: "local" });
+  });
+
+  test("config/demo.json is the embedded demo, so the file and the default never drift", () => {
+    const file = readConfigFile(path.join(__dirname, "..", "config", "demo.json"));
+    expect(parseConfig(file)).toEqual(parseConfig(DEMO_CONFIG));
+  });
+
+  test("every example under config/ validates", () => {
+    const dir = path.join(__dirname, "..", "config");
+    const files = fs.readdirSync(dir).filter((f) => /\.(json|ya?ml)$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const f of files) expect(() => loadConfig(path.join(dir, f))).not.toThrow();
+  });
+
+  test("domains are normalised: lower case, punycode, no trailing dot, *.x written as .x", () => {
+    const config = parseConfig(merge(DEMO_CONFIG, { egress: { domains: ["Example.COM.", "*.Bücher.de", "api.github.com"] } }));
+    expect(config.egress.domains).toEqual(["example.com", ".xn--bcher-kva.de", "api.github.com"]);
+  });
+
+  test("YAML and JSON files load the same configuration", () => {
+    const dir = tempDir("cfg");
+    const yamlFile = path.join(dir, "env.yaml");
+    fs.writeFileSync(yamlFile, "name: demo\nregion: us-east-1\navailabilityZones: [us-east-1a]\negress:\n  domains: [example.com]\n");
+    const jsonFile = path.join(dir, "env.json");
+    fs.writeFileSync(jsonFile, JSON.stringify({ name: "demo", region: "us-east-1", availabilityZones: ["us-east-1a"], egress: { domains: ["example.com"] } }));
+    expect(loadConfig(yamlFile).config).toEqual(loadConfig(jsonFile).config);
+  });
+
+  test("EGRESS6_CONFIG names the file when no flag does; nothing means the demo", () => {
+    const dir = tempDir("cfg");
+    const file = path.join(dir, "env.json");
+    fs.writeFileSync(file, JSON.stringify({ name: "fromenv", region: "us-east-1", availabilityZones: ["us-east-1a"], egress: { domains: ["example.com"] } }));
+    expect(loadConfig(undefined, { EGRESS6_CONFIG: file }).config.name).toBe("fromenv");
+    expect(loadConfig(undefined, {}).source).toBe("(embedded demo)");
+  });
+});
+
+describe("invalid configurations: one line per problem naming the field, the value and what is accepted", () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ["an unknown top-level key", { inspektion: {} }, /^cfg: inspektion: unknown key/],
+    ["an unknown nested key", { inspection: { firewall: { protect: true } } }, /^cfg: inspection\.firewall\.protect: unknown key/],
+    ["an unknown inspection mode", { inspection: { mode: "firewall" } }, /^cfg: inspection\.mode: got "firewall"; accepted: "firewall-proxy", "proxy", "firewall-igw"$/],
+    ["an upper-case environment name", { name: "Prod" }, /^cfg: name: must be 2-24 lower-case letters.*got "Prod"$/],
+    ["a region that is not one", { region: "us-east" }, /^cfg: region: must be an AWS region name such as us-east-1, got "us-east"$/],
+    ["no AZ", { availabilityZones: [] }, /^cfg: availabilityZones: must be at least 1 entries, got \[\]$/],
+    ["seven AZs", { availabilityZones: ["a", "b", "c", "d", "e", "f"].map((s) => `us-east-1${s}`).concat("us-east-1a") }, /^cfg: availabilityZones: must be at most 6 entries/],
+    ["an AZ of another region", { availabilityZones: ["eu-west-1a"] }, /^cfg: availabilityZones\[0\]: must be an AZ of us-east-1 such as us-east-1a, got "eu-west-1a"$/],
+    ["an AZ listed twice", { availabilityZones: ["us-east-1a", "us-east-1a"] }, /^cfg: availabilityZones\[1\]: is listed twice, got "us-east-1a"$/],
+    ["a public IPv4 CIDR", { vpc: { ipv4Cidr: "8.8.0.0/16" } }, /^cfg: vpc\.ipv4Cidr: must be a private \(RFC 1918\) range.*got "8\.8\.0\.0\/16"$/],
+    ["an IPv4 CIDR that is not a network address", { vpc: { ipv4Cidr: "10.0.0.1/16" } }, /^cfg: vpc\.ipv4Cidr: must be a network address \(did you mean 10\.0\.0\.0\/16\?\)/],
+    ["a /8 IPv4 CIDR", { vpc: { ipv4Cidr: "10.0.0.0/8" } }, /^cfg: vpc\.ipv4Cidr: must have a prefix length from \/16 to \/28/],
+    ["an unknown IPv6 source", { vpc: { ipv6: { source: "byoip" } } }, /^cfg: vpc\.ipv6\.source: got "byoip"; accepted: "amazon", "ipam"$/],
+    ["an IPAM netmask other than 56", { vpc: { ipv6: { source: "ipam", poolId: "ipam-pool-0123456789abcdef0", netmask: 48 } } }, /^cfg: vpc\.ipv6\.netmask: got 48; accepted: 56$/],
+    ["an S3 backend without a bucket", { backend: { type: "s3", region: "us-east-1" } }, /^cfg: backend\.bucket: is required \(expected string\)$/],
+    ["an unknown backend", { backend: { type: "gcs" } }, /^cfg: backend\.type: got "gcs"; accepted: "local", "s3"$/],
+    ["an allowlist entry that is an IPv4 address", { egress: { domains: ["192.0.2.10"] } }, /^cfg: egress\.domains\[0\]: is an IP address; the allowlist takes domain names only, got "192\.0\.2\.10"$/],
+    ["an allowlist entry that is an IPv6 address", { egress: { domains: ["[2001:db8::1]"] } }, /^cfg: egress\.domains\[0\]: is an IP address/],
+    ["an allowlist entry that is a URL", { egress: { domains: ["https://example.com/path"] } }, /^cfg: egress\.domains\[0\]: is a URL or path; expected a bare domain/],
+    ["an empty allowlist entry", { egress: { domains: [""] } }, /^cfg: egress\.domains\[0\]: is empty/],
+    ["a 254-character domain", { egress: { domains: [`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(62)}`] } }, /^cfg: egress\.domains\[0\]: is 254 characters long; at most 253 are allowed/],
+    ["an empty allowlist", { egress: { domains: [] } }, /^cfg: egress\.domains: is empty; every inspection mode allows only listed domains/],
+    ["an entry shadowed by a wildcard", { egress: { domains: [".example.com", "api.example.com"] } }, /^cfg: egress\.domains\[1\]: is already covered by the wildcard \.example\.com; remove one of them, got "api\.example\.com"$/],
+    ["a duplicate after normalisation", { egress: { domains: ["example.com", "EXAMPLE.com."] } }, /^cfg: egress\.domains\[1\]: duplicates example\.com, got "EXAMPLE\.com\."$/],
+    ["a port out of range", { egress: { ports: [443, 70000] } }, /^cfg: egress\.ports\[1\]: must be at most 65535, got 70000$/],
+    ["a port given as text", { egress: { ports: ["443"] } }, /^cfg: egress\.ports\[0\]: expected number, got "443"$/],
+    ["a non-Nitro workload instance type", { workload: { instanceType: "m4.large" } }, /^cfg: workload\.instanceType: family "m4" is not Nitro-based.*got "m4\.large"$/],
+    ["an AMI id instead of an SSM parameter", { workload: { ami: "ami-0123456789abcdef0" } }, /^cfg: workload\.ami: must be resolve:ssm:<parameter path>/],
+    ["a log retention CloudWatch does not offer", { inspection: { firewall: { logRetentionDays: 100 } } }, /^cfg: inspection\.firewall\.logRetentionDays: must be one of the CloudWatch Logs retention periods/],
+    ["flow logs kept less than a year", { observability: { flowLogs: { retentionDays: 90 } } }, /^cfg: observability\.flowLogs\.retentionDays: must be at least 365 days for flow logs, got 90$/],
+    ["proxy ports that collide", { inspection: { proxy: { interceptHttpPort: 3128 } } }, /^cfg: inspection\.proxy: explicitPort, interceptHttpPort and interceptHttpsPort must be three different ports/],
+    ["a tag key in the aws: namespace", { tags: { "aws:owner": "x" } }, /^cfg: tags\.aws:owner: must be a tag key/],
+  ];
+
+  test.each(cases)("%s", (_name, overrides, expected) => {
+    const lines = problems(overrides);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(expected);
+  });
+
+  test("several problems give several lines, one each", () => {
+    const lines = problems({ name: "X", inspection: { mode: "nat" }, egress: { domains: ["1.2.3.4", "ok.example"] }, typo: true });
+    expect(lines).toEqual([
+      expect.stringMatching(/^cfg: name: /),
+      expect.stringMatching(/^cfg: inspection\.mode: /),
+      expect.stringMatching(/^cfg: egress\.domains\[0\]: is an IP address/),
+      expect.stringMatching(/^cfg: typo: unknown key/),
+    ]);
+  });
+
+  test("a file that is not valid YAML names the file and the problem", () => {
+    const file = path.join(tempDir("cfg"), "bad.yaml");
+    fs.writeFileSync(file, "name: [unclosed\n");
+    expect(() => loadConfig(file)).toThrow(UserError);
+    try {
+      loadConfig(file);
+    } catch (e) {
+      expect((e as UserError).problems[0]).toMatch(/bad\.yaml: not valid YAML: /);
+    }
+  });
+
+  test("a missing file and an unknown file type are reported as such", () => {
+    expect(() => loadConfig("/nonexistent/env.yaml")).toThrow(/\/nonexistent\/env\.yaml: cannot read the config file \(no such file\)/);
+    const file = path.join(tempDir("cfg"), "env.toml");
+    fs.writeFileSync(file, "");
+    expect(() => loadConfig(file)).toThrow(/unknown config file type "\.toml"; accepted: \.json, \.yaml, \.yml/);
+  });
+});
+
+describe("domain normal form", () => {
+  test.each([
+    ["notexample.com", "notexample.com"],
+    ["WWW.Example.Com", "www.example.com"],
+    ["münchen.de", "xn--mnchen-3ya.de"],
+    [".example.com.", ".example.com"],
+  ])("%s -> %s", (raw, expected) => {
+    expect(normalizeDomain(raw)).toEqual({ ok: true, domain: expected });
+  });
+
+  test.each(["com", "exa mple.com", "-bad.example.com", "a*.example.com", "example.com:443", "10.0.0.1", "::1", "example.123"])(
+    "%s is rejected",
+    (raw) => {
+      expect(normalizeDomain(raw).ok).toBe(false);
+    },
+  );
+});

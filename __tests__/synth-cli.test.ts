@@ -1,0 +1,111 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { tempDir } from "./helpers";
+
+const MAIN = path.join(__dirname, "..", "dist", "main.js");
+
+function synth(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const { EGRESS6_CONFIG: _drop, CDKTF_OUTDIR: _drop2, ...base } = process.env;
+  const result = spawnSync(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every file under `dir` with its bytes, for byte-for-byte comparison. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else out[path.relative(dir, full)] = fs.readFileSync(full).toString("base64");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function writeConfig(name: string, content: string): string {
+  const file = path.join(tempDir("cfg"), name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+describe("npm run synth", () => {
+  test("the demo synthesizes every stack with a manifest", () => {
+    const out = path.join(tempDir("out"), "cdktf.out");
+    const r = synth(["--out", out]);
+    expect(r.stderr).toMatch(/synthesized \(embedded demo\) \(demo, firewall-proxy\)/);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks)).toEqual(expect.arrayContaining(["bootstrap", "network"]));
+    for (const stack of Object.keys(manifest.stacks)) {
+      expect(fs.existsSync(path.join(out, "stacks", stack, "cdk.tf.json"))).toBe(true);
+    }
+  });
+
+  test("a new synth replaces the whole folder: no stale file survives", () => {
+    const out = path.join(tempDir("out"), "cdktf.out");
+    expect(synth(["--out", out]).code).toBe(0);
+    const stale = path.join(out, "stacks", "network", "cdk.tf");
+    fs.writeFileSync(stale, "# stale HCL from an older synth --hcl\n");
+    expect(synth(["--out", out]).code).toBe(0);
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.readdirSync(path.dirname(out)).filter((f) => f.includes("staging"))).toEqual([]);
+  });
+
+  test("EGRESS6_CONFIG chooses the config when --config is absent", () => {
+    const file = writeConfig("env.yaml", "name: fromenv\nregion: eu-west-1\navailabilityZones: [eu-west-1a]\negress:\n  domains: [example.com]\n");
+    const out = path.join(tempDir("out"), "cdktf.out");
+    const r = synth(["--out", out], { EGRESS6_CONFIG: file });
+    expect(r.code).toBe(0);
+    const network = JSON.parse(fs.readFileSync(path.join(out, "stacks", "network", "cdk.tf.json"), "utf8"));
+    expect(network.provider.aws[0].region).toBe("eu-west-1");
+  });
+
+  describe("bad input", () => {
+    const out = path.join(tempDir("out"), "cdktf.out");
+    let before: Record<string, string>;
+    beforeAll(() => {
+      expect(synth(["--out", out]).code).toBe(0);
+      before = snapshot(out);
+    });
+
+    const assertRejected = (r: ReturnType<typeof synth>, lines: RegExp[]) => {
+      expect(r.code).toBe(1);
+      const printed = r.stderr.trim().split("\n");
+      expect(printed).toEqual(lines.map((l) => expect.stringMatching(l)));
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(snapshot(out)).toEqual(before); // the previous good output is untouched, byte for byte
+    };
+
+    test("an invalid config: one line per problem, nothing written", () => {
+      const file = writeConfig("bad.json", JSON.stringify({
+        name: "demo", region: "us-east-1", availabilityZones: ["us-east-1a"],
+        inspection: { mode: "nat66" }, egress: { domains: ["https://example.com", "10.1.2.3"] },
+      }));
+      assertRejected(synth(["--config", file, "--out", out]), [
+        /^error: .*bad\.json: inspection\.mode: got "nat66"; accepted: "firewall-proxy", "proxy", "firewall-igw"$/,
+        /^error: .*bad\.json: egress\.domains\[0\]: is a URL or path/,
+        /^error: .*bad\.json: egress\.domains\[1\]: is an IP address/,
+      ]);
+    });
+
+    test("an unknown flag", () => {
+      assertRejected(synth(["--confg", "x.yaml", "--out", out]), [/^error: Unknown option '--confg'.*usage: npm run synth/]);
+    });
+
+    test("a flag without its value", () => {
+      assertRejected(synth(["--out", out, "--config"]), [/^error: Option '--config <value>' argument missing/]);
+    });
+
+    test("a config file that does not exist", () => {
+      assertRejected(synth(["--config", "/nonexistent/prod.yaml", "--out", out]), [/^error: \/nonexistent\/prod\.yaml: cannot read the config file \(no such file\)$/]);
+    });
+
+    test("a bad EGRESS6_CONFIG file", () => {
+      const file = writeConfig("bad.yaml", "name: demo\nregion: us-east-1\navailabilityZones: [us-east-1a]\negress: {domains: []}\n");
+      assertRejected(synth(["--out", out], { EGRESS6_CONFIG: file }), [/^error: .*bad\.yaml: egress\.domains: is empty/]);
+    });
+  });
+});
