@@ -34,13 +34,15 @@ esbuild.buildSync({
 
 // Lambda functions: one self-contained, minified file each (SDK included, so the deployed code does not depend on
 // the runtime's SDK version). "module" first lets esbuild tree-shake the SDK's ES build (0.86 MB instead of 1.5 MB).
-// The stacks only zip the result (cdktf TerraformAsset); nothing is bundled during synth. A bundle newer than its
-// sources, package-lock.json and this script is kept (bundling takes ~0.5 s, and every jest run builds first).
+// Each bundle is also zipped here (scripts/zip.js): synth only copies the finished archive as a cdktf
+// TerraformAsset, since a cdktf ARCHIVE asset spawns a zip process (~0.2 s) on every synth. An archive newer than
+// its sources, package-lock.json and these scripts is kept (bundling takes ~0.5 s; every jest run builds first).
 const newestMtime = (files) => Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 for (const fn of ["remediation"]) {
   const outfile = path.join(root, "dist", "lambda-bundle", fn, "index.js");
-  const inputs = [...collect(path.join(root, "lambda", fn), []), path.join(root, "package-lock.json"), __filename];
-  if (fs.existsSync(outfile) && fs.statSync(outfile).mtimeMs >= newestMtime(inputs)) continue;
+  const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (scripts/zip.js)
+  const inputs = [...collect(path.join(root, "lambda", fn), []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
+  if (fs.existsSync(zipfile) && fs.statSync(zipfile).mtimeMs >= newestMtime(inputs)) continue;
   esbuild.buildSync({
     entryPoints: [path.join(root, "lambda", fn, "index.ts")],
     outfile,
@@ -53,4 +55,5 @@ for (const fn of ["remediation"]) {
     legalComments: "none",
     logLevel: "warning",
   });
+  require("./zip").zipDirectory(path.dirname(outfile), zipfile);
 }
