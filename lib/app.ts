@@ -8,6 +8,7 @@ import { App } from "cdktf";
 import type { Egress6Config } from "./config/schema";
 import { BootstrapStack } from "../stacks/bootstrap-stack";
 import { NetworkStack } from "../stacks/network-stack";
+import { WorkloadStack } from "../stacks/workload-stack";
 
 /** Creates every stack of the app in `outdir` (nothing is written until `app.synth()`). */
 export function buildApp(config: Egress6Config, outdir: string): App {
@@ -19,6 +20,8 @@ export function buildApp(config: Egress6Config, outdir: string): App {
   // network -> inspection -> workload -> observability.
   // [inspection stack: wired here]
   // [workload and observability stacks: wired here]
+  const workload = new WorkloadStack(app, config);
+  workload.addDependency(network);
   return app;
 }
 

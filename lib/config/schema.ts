@@ -5,7 +5,7 @@
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
-import { checkNitroInstanceType } from "./instance-types";
+import { checkNitroInstanceType, isArm64Family } from "./instance-types";
 
 export const INSPECTION_MODES = ["firewall-proxy", "proxy", "firewall-igw"] as const;
 export type InspectionMode = (typeof INSPECTION_MODES)[number];
@@ -158,6 +158,15 @@ const workload = z.strictObject({
   interfaceEndpoints: z
     .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be a service short name such as ssm or logs" }))
     .default([...DEFAULT_INTERFACE_ENDPOINTS]),
+}).superRefine((w, ctx) => {
+  // An AMI of the other architecture fails only at launch; say so at plan time when the parameter names it.
+  const check = checkNitroInstanceType(w.instanceType);
+  const amiArch = /arm64|aarch64/.test(w.ami) ? "arm64" : /x86_64|amd64/.test(w.ami) ? "x86_64" : undefined;
+  if (!check.ok || amiArch === undefined) return;
+  const typeArch = isArm64Family(check.family) ? "arm64" : "x86_64";
+  if (amiArch !== typeArch) {
+    ctx.addIssue({ code: "custom", path: ["ami"], input: w.ami, message: `is an ${amiArch} image but ${w.instanceType} is ${typeArch}; choose an ${typeArch} AMI parameter or an ${amiArch} instance type` });
+  }
 });
 
 const observability = z.strictObject({

@@ -1,0 +1,238 @@
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { demoConfig, resources, synthStack, type TfJson } from "./helpers";
+import { INSPECTION_MODES, type InspectionMode } from "../lib/config/schema";
+
+const demo = demoConfig();
+const workload = synthStack(demo, "workload");
+const tfString = JSON.stringify(workload);
+
+/** `${data.terraform_remote_state.network.outputs.<name>}`: how this stack reads the network stack. */
+const net = (output: string) => `\${data.terraform_remote_state.network.outputs.${output}}`;
+
+/** The rules of one inline rule list as `port cidr` lines, sorted. */
+function rules(list: any[]): string[] {
+  return list
+    .map((r) => {
+      expect(r.protocol).toBe("tcp");
+      expect(r.from_port).toBe(r.to_port);
+      expect(r.cidr_blocks).toEqual([]);
+      return `${r.from_port} ${r.ipv6_cidr_blocks.join(",")}`;
+    })
+    .sort();
+}
+
+const workloadGroup = (tf: TfJson) => resources(tf, "aws_security_group").workload_security_group;
+const endpointGroup = (tf: TfJson) => resources(tf, "aws_security_group").endpoints_security_group;
+
+describe("launch template", () => {
+  const lt = resources(workload, "aws_launch_template").workload_launch_template;
+
+  test("requires IMDSv2 tokens, turns the IPv6 IMDS endpoint on and limits responses to one hop", () => {
+    expect(tfString).toHaveResourceWithProperties(LaunchTemplate, {
+      metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_protocol_ipv6: "enabled", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" },
+    });
+  });
+
+  test("takes the AMI from an SSM parameter (resolve:ssm:), so planning needs no AMI lookup", () => {
+    expect(lt.image_id).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
+    expect(Object.keys(workload.data ?? {})).toEqual(["terraform_remote_state"]);
+    expect(Object.keys(workload.data!.terraform_remote_state)).toEqual(["network"]);
+  });
+
+  test("uses the configured Nitro instance type and carries no key pair", () => {
+    expect(lt.instance_type).toBe("t4g.micro");
+    expect(lt.key_name).toBeUndefined();
+    expect(tfString).not.toContain("key_name");
+    expect(Object.keys(resources(workload, "aws_key_pair"))).toHaveLength(0);
+  });
+
+  test("tags what it launches egress6:role = workload", () => {
+    expect(lt.tags).toEqual({ Name: "demo-workload", "egress6:role": "workload" });
+    expect(lt.tag_specifications.map((t: any) => t.resource_type).sort()).toEqual(["instance", "network-interface", "volume"]);
+    for (const spec of lt.tag_specifications) expect(spec.tags).toEqual({ "egress6:role": "workload" });
+  });
+});
+
+describe("instances", () => {
+  const instances = resources(workload, "aws_instance");
+
+  test("instancesPerAz in each AZ's workload subnet, launched from the template's latest version", () => {
+    expect(Object.keys(instances).sort()).toEqual(["workload_a_1", "workload_b_1"]);
+    for (const az of ["a", "b"]) {
+      expect(instances[`workload_${az}_1`]).toMatchObject({
+        subnet_id: net(`workload_subnet_id_${az}`),
+        launch_template: { id: "${aws_launch_template.workload_launch_template.id}", version: "${aws_launch_template.workload_launch_template.latest_version}" },
+        tags: { Name: `demo-workload-${az}-1`, "egress6:role": "workload", "egress6:az": az },
+      });
+    }
+    const three = resources(synthStack(demoConfig({ workload: { instancesPerAz: 3 } }), "workload"), "aws_instance");
+    expect(Object.keys(three).sort()).toEqual(["workload_a_1", "workload_a_2", "workload_a_3", "workload_b_1", "workload_b_2", "workload_b_3"]);
+    expect(Object.keys(resources(synthStack(demoConfig({ workload: { instancesPerAz: 0 } }), "workload"), "aws_instance"))).toEqual([]);
+  });
+
+  test("one IPv6 address, no public IPv4, only the workload security group", () => {
+    expect(tfString).toHaveResourceWithProperties(Instance, {
+      ipv6_address_count: 1,
+      associate_public_ip_address: false,
+      vpc_security_group_ids: ["${aws_security_group.workload_security_group.id}"],
+    });
+    for (const i of Object.values(instances)) {
+      expect(i.ipv6_address_count).toBe(1);
+      expect(i.associate_public_ip_address).toBe(false);
+      expect(i.ipv6_addresses).toBeUndefined();
+      expect(i.network_interface).toBeUndefined();
+    }
+    expect(Object.keys(resources(workload, "aws_eip"))).toHaveLength(0);
+  });
+
+  test("an encrypted gp3 root volume of the configured size", () => {
+    for (const i of Object.values(instances)) {
+      expect(i.root_block_device).toEqual({ volume_type: "gp3", volume_size: 20, encrypted: true, delete_on_termination: true });
+    }
+    const big = resources(synthStack(demoConfig({ workload: { rootVolumeGiB: 100 } }), "workload"), "aws_instance");
+    expect(big.workload_a_1.root_block_device.volume_size).toBe(100);
+  });
+
+  test("a later apply does not undo the remediation Lambda's quarantine (security groups are ignored after creation)", () => {
+    for (const i of Object.values(instances)) expect(i.lifecycle).toEqual({ ignore_changes: ["vpc_security_group_ids"] });
+  });
+
+  test("a non-Nitro instance type is rejected with a message that names the field", () => {
+    expect(() => demoConfig({ workload: { instanceType: "t2.micro" } })).toThrow(/workload\.instanceType: family "t2" is not Nitro-based/);
+    expect(() => demoConfig({ workload: { instanceType: "m4.large" } })).toThrow(/IPv6-only subnets launch only Nitro instances/);
+  });
+
+  test("an AMI of the other architecture is rejected before anything launches", () => {
+    expect(() => demoConfig({ workload: { instanceType: "m7i.large" } })).toThrow(
+      /workload\.ami: is an arm64 image but m7i\.large is x86_64/,
+    );
+    const x86 = demoConfig({
+      workload: { instanceType: "m7i.large", ami: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" },
+    });
+    expect(x86.workload.instanceType).toBe("m7i.large");
+  });
+});
+
+describe("instance role", () => {
+  test("is assumable by EC2 only and carries exactly the Systems Manager core policy", () => {
+    const role = resources(workload, "aws_iam_role").workload_role;
+    expect(JSON.parse(role.assume_role_policy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
+    expect(tfString).toHaveResourceWithProperties(IamRole, { name: "demo-workload" });
+    const attachments = Object.values(resources(workload, "aws_iam_role_policy_attachment"));
+    expect(attachments.map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+    expect(Object.keys(resources(workload, "aws_iam_role_policy"))).toHaveLength(0);
+    expect(resources(workload, "aws_launch_template").workload_launch_template.iam_instance_profile).toEqual({
+      arn: "${aws_iam_instance_profile.workload_instance_profile.arn}",
+    });
+  });
+
+  test("uses the partition of the region (GovCloud)", () => {
+    const gov = synthStack(demoConfig({ region: "us-gov-west-1", availabilityZones: ["us-gov-west-1a"] }), "workload");
+    expect(Object.values(resources(gov, "aws_iam_role_policy_attachment"))[0].policy_arn).toBe(
+      "arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    );
+  });
+});
+
+describe("workload security group", () => {
+  /** What each mode must allow out, as `port cidr` lines. */
+  function expectedEgress(mode: InspectionMode): string[] {
+    const lines = ["443 ::/0", "80 ::/0", `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`];
+    if (mode !== "firewall-igw") lines.push(`3128 ${net("proxy_subnet_ipv6_cidr_block_a")}`, `3128 ${net("proxy_subnet_ipv6_cidr_block_b")}`);
+    return lines.sort();
+  }
+
+  test.each(INSPECTION_MODES)("%s: no ingress at all, and egress exactly where the mode sends traffic", (mode) => {
+    const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
+    const group = workloadGroup(tf);
+    expect(group.ingress).toEqual([]);
+    expect(rules(group.egress)).toEqual(expectedEgress(mode));
+    expect(group.vpc_id).toBe(net("vpc_id"));
+    expect(group.tags).toEqual({ Name: "demo-workload", "egress6:role": "workload" });
+  });
+
+  test("the allowlisted ports and the proxy's explicit port come from the config", () => {
+    const tf = synthStack(demoConfig({ egress: { ports: [8443] }, inspection: { proxy: { explicitPort: 8080 } } }), "workload");
+    expect(rules(workloadGroup(tf).egress)).toEqual(
+      [
+        "8443 ::/0",
+        `8080 ${net("proxy_subnet_ipv6_cidr_block_a")}`,
+        `8080 ${net("proxy_subnet_ipv6_cidr_block_b")}`,
+        `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`,
+        `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`,
+      ].sort(),
+    );
+  });
+
+  test("no rule anywhere in the stack mentions IPv4", () => {
+    for (const group of Object.values(resources(workload, "aws_security_group"))) {
+      for (const r of [...group.ingress, ...group.egress]) expect(r.cidr_blocks).toEqual([]);
+    }
+    expect(tfString).not.toContain("0.0.0.0/0");
+  });
+});
+
+describe("interface endpoints", () => {
+  const endpoints = resources(workload, "aws_vpc_endpoint");
+
+  test("one per configured service (default ssm, ssmmessages, ec2messages, logs), IPv6-only, with AAAA private DNS", () => {
+    expect(Object.values(endpoints).map((e) => e.service_name).sort()).toEqual(
+      ["ec2messages", "logs", "ssm", "ssmmessages"].map((s) => `com.amazonaws.us-east-1.${s}`),
+    );
+    expect(tfString).toHaveResourceWithProperties(VpcEndpoint, {
+      vpc_endpoint_type: "Interface",
+      ip_address_type: "ipv6",
+      dns_options: { dns_record_ip_type: "ipv6" },
+      private_dns_enabled: true,
+    });
+    for (const e of Object.values(endpoints)) {
+      expect(e).toMatchObject({
+        vpc_id: net("vpc_id"),
+        vpc_endpoint_type: "Interface",
+        ip_address_type: "ipv6",
+        dns_options: { dns_record_ip_type: "ipv6" },
+        private_dns_enabled: true,
+        subnet_ids: [net("endpoint_subnet_id_a"), net("endpoint_subnet_id_b")],
+        security_group_ids: ["${aws_security_group.endpoints_security_group.id}"],
+        tags: expect.objectContaining({ "egress6:role": "endpoint" }),
+      });
+    }
+  });
+
+  test("the service list comes from the config", () => {
+    const tf = synthStack(demoConfig({ workload: { interfaceEndpoints: ["ssm", "kms"] } }), "workload");
+    expect(Object.values(resources(tf, "aws_vpc_endpoint")).map((e) => e.service_name).sort()).toEqual([
+      "com.amazonaws.us-east-1.kms",
+      "com.amazonaws.us-east-1.ssm",
+    ]);
+  });
+
+  test.each(INSPECTION_MODES)("%s: their security group admits HTTPS from the workload (and proxy) /64s only, and opens nothing out", (mode) => {
+    const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
+    const group = endpointGroup(tf);
+    const clients = ["workload", ...(mode === "firewall-igw" ? [] : ["proxy"])];
+    expect(rules(group.ingress)).toEqual(clients.flatMap((t) => ["a", "b"].map((az) => `443 ${net(`${t}_subnet_ipv6_cidr_block_${az}`)}`)).sort());
+    expect(group.egress).toEqual([]);
+  });
+});
+
+describe("outputs and wiring", () => {
+  test("publishes the security groups, the launch template and each instance id", () => {
+    expect(Object.keys(workload.output ?? {}).sort()).toEqual(
+      ["endpoint_security_group_id", "workload_instance_id_a_1", "workload_instance_id_b_1", "workload_launch_template_id", "workload_security_group_id"].sort(),
+    );
+  });
+
+  test("reads the network stack's state from the same backend family, never another stack's objects", () => {
+    expect(workload.data!.terraform_remote_state.network).toEqual({ backend: "local", config: { path: "../../../.state/demo/network.tfstate" } });
+    const s3 = synthStack(demoConfig({ backend: { type: "s3", bucket: "acme-tfstate", region: "eu-west-1" } }), "workload");
+    expect(s3.data!.terraform_remote_state.network).toMatchObject({ backend: "s3", config: { bucket: "acme-tfstate", key: "demo/network.tfstate" } });
+    expect(s3.terraform.backend.s3).toMatchObject({ key: "demo/workload.tfstate", encrypt: true });
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * A security group whose inline rule lists are authoritative: Terraform removes any rule added outside it, and an
+ * empty list means "no rules", not "leave alone". Rules are value types: `SgRule.tcp(443, cidr, "why")`.
+ */
+import { Construct } from "constructs";
+import { SecurityGroup, type SecurityGroupEgress } from "@cdktf/provider-aws/lib/security-group";
+import { RESOURCE_ID } from "../../stacks/base";
+
+/** IANA protocol name EC2 takes for TCP rules. */
+const TCP = "tcp";
+
+/** One TCP rule to or from one IPv6 CIDR. */
+export class SgRule {
+  static tcp(port: number, ipv6Cidr: string, description: string): SgRule {
+    return new SgRule(port, port, ipv6Cidr, description);
+  }
+  private constructor(
+    readonly fromPort: number,
+    readonly toPort: number,
+    readonly ipv6Cidr: string,
+    readonly description: string,
+  ) {}
+
+  /** The inline-rule object; every attribute set, as Terraform's JSON form of an inline rule requires. */
+  toTerraform(): SecurityGroupEgress {
+    return {
+      description: this.description,
+      protocol: TCP,
+      fromPort: this.fromPort,
+      toPort: this.toPort,
+      ipv6CidrBlocks: [this.ipv6Cidr],
+      cidrBlocks: [],
+      prefixListIds: [],
+      securityGroups: [],
+      selfAttribute: false,
+    };
+  }
+}
+
+export interface ClosedSecurityGroupProps {
+  readonly vpcId: string;
+  readonly name: string;
+  readonly description: string;
+  /** @default [] (nothing may connect in) */
+  readonly ingress?: readonly SgRule[];
+  /** @default [] (nothing may connect out) */
+  readonly egress?: readonly SgRule[];
+  readonly tags: Record<string, string>;
+}
+
+/** A security group that allows exactly the listed rules and nothing else. */
+export class ClosedSecurityGroup extends Construct {
+  readonly group: SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: ClosedSecurityGroupProps) {
+    super(scope, id);
+    this.group = new SecurityGroup(this, RESOURCE_ID, {
+      vpcId: props.vpcId,
+      name: props.name,
+      description: props.description,
+      ingress: (props.ingress ?? []).map((r) => r.toTerraform()),
+      egress: (props.egress ?? []).map((r) => r.toTerraform()),
+      revokeRulesOnDelete: true,
+      tags: props.tags,
+    });
+  }
+}
