@@ -1,0 +1,224 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEMO_CONFIG } from "../lib/config/demo";
+import { parseConfig, type ConfigInput, type Egress6Config } from "../lib/config/load";
+import { renderSquidConf, RESERVED_DESTINATIONS, VPC_CIDR_PLACEHOLDER, type SquidConfOptions } from "../modules/proxy/squid-conf";
+import { squid, squidParse, squidScratch, squidTest } from "./squid-helpers";
+
+const VPC = "2600:1f18:abcd:ef00::/56";
+const CLI = path.join(__dirname, "..", "dist", "scripts", "squid-config.js");
+
+function config(overrides: Partial<ConfigInput> = {}): Egress6Config {
+  return parseConfig({ ...DEMO_CONFIG, ...overrides }, "test");
+}
+
+function render(c: Egress6Config = config(), options: Partial<SquidConfOptions> = {}): string {
+  return renderSquidConf(c, { vpcIpv6Cidr: VPC, az: "a", ...options });
+}
+
+/** The directive lines starting with `keyword`, comments and blanks dropped. */
+function directives(conf: string, keyword: string): string[] {
+  return conf.split("\n").filter((l) => l.startsWith(`${keyword} `));
+}
+
+/** Every line that carries a rule (acl, http_access, ssl_bump): what must not change with paths or listen address. */
+function ruleLines(conf: string): string[] {
+  return conf.split("\n").filter((l) => /^(acl|http_access|ssl_bump|spoof_client_ip|host_verify_strict|cache) /.test(l));
+}
+
+function cli(args: string[]) {
+  const { EGRESS6_CONFIG: _drop, ...env } = process.env;
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("squid.conf from the egress policy", () => {
+  test("HTTPS is filtered on the SNI with peek, peek, splice, terminate: nothing is ever bumped", () => {
+    expect(directives(render(), "ssl_bump")).toEqual([
+      "ssl_bump peek step1",
+      "ssl_bump peek step2 egress_sni",
+      "ssl_bump splice step3 egress_sni",
+      "ssl_bump terminate all",
+    ]);
+    expect(render()).not.toMatch(/^ssl_bump (bump|stare|client-first|server-first)/m);
+  });
+
+  test("every allowlisted domain is matched on the host and on the SNI, one entry per line, in normal form", () => {
+    const c = config({ egress: { domains: ["Example.COM", "*.Wild.Example.org", "bücher.example", ".githubusercontent.com"] } });
+    const expected = ["example.com", ".wild.example.org", "xn--bcher-kva.example", ".githubusercontent.com"];
+    expect(directives(render(c), "acl").filter((l) => l.includes(" dstdomain "))).toEqual(
+      expected.map((d) => `acl egress_domains dstdomain -n ${d}`),
+    );
+    expect(directives(render(c), "acl").filter((l) => l.includes(" ssl::server_name "))).toEqual(
+      expected.map((d) => `acl egress_sni ssl::server_name --client-requested ${d}`),
+    );
+  });
+
+  test("only the allowlisted ports are allowed", () => {
+    const c = config({ egress: { domains: ["example.com"], ports: [443, 8443] } });
+    expect(directives(render(c), "acl").filter((l) => l.includes(" port "))).toEqual(["acl egress_ports port 443", "acl egress_ports port 8443"]);
+    expect(directives(render(c), "http_access")).toContain("http_access deny !egress_ports");
+  });
+
+  test("access rules: VPC clients only, allowlisted ports, no IP literals except an intercepted TLS connection's own address, default deny", () => {
+    expect(directives(render(), "http_access")).toEqual([
+      "http_access deny manager",
+      "http_access deny !localnet",
+      "http_access deny !egress_ports",
+      "http_access allow tls_intercepted ip_literal !reserved_destinations",
+      "http_access deny ip_literal",
+      "http_access deny !egress_domains",
+      "http_access deny reserved_destinations",
+      "http_access allow localnet",
+      "http_access deny all",
+    ]);
+    expect(directives(render(), "acl")).toEqual(
+      expect.arrayContaining([
+        "acl ip_literal dstdom_regex -n ^[0-9.]+$ :",
+        `acl reserved_destinations dst ${RESERVED_DESTINATIONS.join(" ")}`,
+        "acl tls_intercepted myportname intercept-https",
+      ]),
+    );
+    expect(RESERVED_DESTINATIONS).toEqual(expect.arrayContaining(["fd00:ec2::/32", "169.254.0.0/16"]));
+  });
+
+  test("localnet is the VPC /56 and nothing else; a Terraform reference passes through for apply time", () => {
+    expect(directives(render(), "acl").filter((l) => l.startsWith("acl localnet "))).toEqual([`acl localnet src ${VPC}`]);
+    const ref = "${data.terraform_remote_state.network.outputs.vpc_ipv6_cidr}";
+    expect(directives(render(config(), { vpcIpv6Cidr: ref }), "acl")).toContain(`acl localnet src ${ref}`);
+    expect(() => render(config(), { vpcIpv6Cidr: "10.0.0.0/16" })).toThrow(/vpcIpv6Cidr must be an IPv6 CIDR/);
+    expect(() => render(config(), { vpcIpv6Cidr: `${VPC}\nhttp_access allow all` })).toThrow(/vpcIpv6Cidr/);
+  });
+
+  test("listeners: explicit, intercepted HTTP (tproxy) and intercepted TLS (tproxy, ssl-bump) on the configured ports", () => {
+    const c = config({ inspection: { proxy: { explicitPort: 8888, interceptHttpPort: 8889, interceptHttpsPort: 8890 } } });
+    expect(directives(render(c), "http_port")).toEqual(["http_port 8888 name=explicit", "http_port 8889 tproxy name=intercept-http"]);
+    expect(directives(render(c), "https_port")).toEqual([expect.stringMatching(/^https_port 8890 tproxy ssl-bump name=intercept-https tls-cert=\S+ generate-host-certificates=on /)]);
+    expect(directives(render(c, { listenAddress: "[::1]" }), "http_port")[0]).toBe("http_port [::1]:8888 name=explicit");
+    expect(() => render(c, { listenAddress: "localhost" })).toThrow(/listenAddress/);
+  });
+
+  test("no caching, and the outbound leg leaves from the proxy's own address", () => {
+    const conf = render();
+    expect(conf).toMatch(/^cache deny all$/m);
+    expect(conf).not.toMatch(/^cache_dir /m);
+    expect(conf).toMatch(/^spoof_client_ip deny all$/m);
+    expect(conf).toMatch(/^host_verify_strict on$/m);
+    expect(conf).toMatch(/^forwarded_for delete$/m);
+  });
+
+  test("file locations and the listen address change no rule", () => {
+    const production = render();
+    const relocated = render(config(), {
+      listenAddress: "[::1]",
+      paths: { pidFile: "/tmp/x/pid", accessLog: "/tmp/x/a.log", cacheLog: "/tmp/x/c.log", hostsFile: "/tmp/x/hosts", tlsCertificate: "/tmp/x/c.pem" },
+    });
+    expect(relocated).not.toEqual(production);
+    expect(ruleLines(relocated)).toEqual(ruleLines(production));
+    expect(relocated).toMatch(/^hosts_file \/tmp\/x\/hosts$/m);
+    expect(() => render(config(), { paths: { accessLog: "/var/log/a b.log" } })).toThrow(/accessLog/);
+  });
+
+  test("the proxy names itself after the environment and AZ", () => {
+    expect(render(config(), { az: "b" })).toMatch(/^visible_hostname egress6-demo-proxy-b$/m);
+  });
+});
+
+describe("npm run squid-config", () => {
+  test("prints the demo's squid.conf on stdout, the /56 marked as not yet known", () => {
+    const r = cli([]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(renderSquidConf(config(), { vpcIpv6Cidr: VPC_CIDR_PLACEHOLDER, az: "a" }));
+    expect(r.stdout).toMatch(/^acl localnet src VPC_IPV6_CIDR$/m);
+  });
+
+  test("--az and --vpc-ipv6-cidr pick the AZ and fill in the /56", () => {
+    const r = cli(["--az", "b", "--vpc-ipv6-cidr", VPC]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(renderSquidConf(config(), { vpcIpv6Cidr: VPC, az: "b" }));
+  });
+
+  test("--config reads a YAML file", () => {
+    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "egress6-squid-cli-"));
+    const file = path.join(dir, "c.yaml");
+    fs.writeFileSync(file, "name: yamlenv\nregion: eu-west-1\navailabilityZones: [eu-west-1a, eu-west-1c]\negress:\n  domains: [Example.com]\n  ports: [443]\n");
+    const r = cli(["--config", file, "--az", "c"]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^acl egress_domains dstdomain -n example\.com$/m);
+    expect(directives(r.stdout, "acl").filter((l) => l.includes(" port "))).toEqual(["acl egress_ports port 443"]);
+    expect(r.stdout).toMatch(/^visible_hostname egress6-yamlenv-proxy-c$/m);
+  });
+
+  test.each([
+    [["--bogus"], /^error: Unknown option '--bogus' \(usage: npm run --silent squid-config/],
+    [["--az", "z"], /^error: --az: got "z"; accepted: a, b/],
+    [["--vpc-ipv6-cidr", "2600:1f18::/48"], /^error: --vpc-ipv6-cidr: got "2600:1f18::\/48"; expected the VPC's IPv6 \/56/],
+    [["--config", "/nonexistent/egress6.yaml"], /^error: \/nonexistent\/egress6\.yaml: cannot read the config file \(no such file\)/],
+    [["--config", ""], /^error: --config: got an empty file name/],
+  ])("bad input %j: one line per problem on stderr, exit 1, no stack trace", (args, message) => {
+    const r = cli(args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("an invalid config reports every problem, one line each", () => {
+    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "egress6-squid-cli-"));
+    const file = path.join(dir, "bad.json");
+    fs.writeFileSync(file, JSON.stringify({ ...DEMO_CONFIG, egress: { domains: ["192.0.2.1", "https://example.com/x"] } }));
+    const r = cli(["--config", file, "--vpc-ipv6-cidr", "nope"]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toEqual([
+      expect.stringMatching(/^error: --vpc-ipv6-cidr: got "nope"/),
+      expect.stringMatching(/egress\.domains\[0\]: is an IP address/),
+      expect.stringMatching(/egress\.domains\[1\]: is a URL/),
+    ]);
+  });
+});
+
+describe("the real Squid accepts what we generate (squid -k parse)", () => {
+  let scratch: ReturnType<typeof squidScratch> | undefined;
+  beforeAll(() => {
+    if (squid) scratch = squidScratch(squid);
+  });
+  afterAll(() => scratch?.cleanup());
+
+  /** Production paths, except the TLS certificate, which `-k parse` loads and which user data makes on the instance. */
+  function parse(c: Egress6Config, options: Partial<SquidConfOptions> = {}) {
+    const file = path.join(scratch!.dir, "squid.conf");
+    fs.writeFileSync(file, render(c, { paths: { tlsCertificate: scratch!.paths.tlsCertificate }, ...options }));
+    return squidParse(squid!, file);
+  }
+
+  squidTest("the demo's squid.conf parses without a warning", () => {
+    const r = parse(config());
+    expect(r.problems).toEqual([]);
+    expect(r.status).toBe(0);
+  });
+
+  squidTest("wildcards, IDN, custom ports and 1000 domains parse without a warning", () => {
+    const many = Array.from({ length: 998 }, (_, i) => `host-${i}.example-${i % 7}.com`);
+    const c = config({
+      egress: { domains: ["*.Wild.example.org", "bücher.example", ...many], ports: [443, 8443, 80, 8080] },
+      inspection: { proxy: { explicitPort: 8888, interceptHttpPort: 8889, interceptHttpsPort: 8890 } },
+    });
+    const r = parse(c);
+    expect(r.problems).toEqual([]);
+    expect(r.status).toBe(0);
+  });
+
+  squidTest("the parse check does fail on a rule Squid rejects (the check is not vacuous)", () => {
+    const file = path.join(scratch!.dir, "broken.conf");
+    fs.writeFileSync(file, render(config(), { paths: { tlsCertificate: scratch!.paths.tlsCertificate } }).replace("ssl_bump peek step1", "ssl_bump peek step9"));
+    const r = squidParse(squid!, file);
+    expect(r.status).not.toBe(0);
+    expect(r.problems.join("\n")).toMatch(/step9/);
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * Boot script of a proxy instance (Amazon Linux 2023): Squid built with OpenSSL, IPv6 interception, access logs
+ * to CloudWatch.
+ *
+ * Interception: nftables `tproxy` in the prerouting hook plus a policy route (`fwmark 1 -> table 100: local ::/0`).
+ * It is the TPROXY target the Squid wiki prescribes for IPv6, written in nftables rather than ip6tables because
+ * nftables is AL2023's native firewall (iptables there is a compatibility layer). TPROXY leaves the packet's
+ * destination untouched, so Squid sees the address the workload dialled (intercepted HTTP is checked against it);
+ * REDIRECT/NAT66 would rewrite it. The outbound leg leaves from the proxy's own address because squid.conf says
+ * `spoof_client_ip deny all`: replies from the internet come back to the proxy, never straight to the workload.
+ *
+ * The script is a Terraform template string: literal `${` and `%{` are escaped; `vpcIpv6Cidr` (a Terraform
+ * reference) is the one interpolation left for Terraform to fill in at apply.
+ */
+import { logGroupNames, resourceName } from "../../lib/names";
+import { HTTP_PORT, DEFAULT_SQUID_PATHS, renderSquidConf, type SquidPolicy } from "./squid-conf";
+
+/** Packet mark and routing table of the interception policy route (any values unused on AL2023 will do). */
+export const INTERCEPT_MARK = 1;
+export const INTERCEPT_TABLE = 100;
+/** Priority of the policy rule: before AL2023's per-ENI rules (amazon-ec2-net-utils uses 10000 and up). */
+const INTERCEPT_RULE_PRIORITY = 100;
+
+/** IMDS over IPv6 for the AWS SDKs in the agents (EC2 user guide, "Instance metadata service endpoints"). */
+const IMDS_IPV6_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6";
+
+export interface InterceptRulesetProps {
+  /** Only traffic from this network is intercepted (the VPC's /56). */
+  readonly vpcIpv6Cidr: string;
+  /** Allowlisted destination ports: 80 goes to the HTTP listener, every other port to the TLS listener. */
+  readonly ports: readonly number[];
+  readonly interceptHttpPort: number;
+  readonly interceptHttpsPort: number;
+}
+
+/** The nftables ruleset that diverts the workloads' TCP flows to Squid (idempotent: replaces its own table). */
+export function renderInterceptRuleset(props: InterceptRulesetProps): string {
+  const tlsPorts = props.ports.filter((p) => p !== HTTP_PORT);
+  const mark = `0x${INTERCEPT_MARK.toString(16)}`;
+  const divert: string[] = [];
+  if (props.ports.includes(HTTP_PORT)) {
+    divert.push(`    ip6 saddr ${props.vpcIpv6Cidr} tcp dport ${HTTP_PORT} tproxy to :${props.interceptHttpPort} meta mark set ${mark} accept`);
+  }
+  if (tlsPorts.length > 0) {
+    divert.push(`    ip6 saddr ${props.vpcIpv6Cidr} tcp dport { ${tlsPorts.join(", ")} } tproxy to :${props.interceptHttpsPort} meta mark set ${mark} accept`);
+  }
+  return [
+    "# egress6: divert the workloads' outbound TCP to Squid (TPROXY). Generated; do not edit.",
+    "table ip6 egress6",
+    "delete table ip6 egress6",
+    "table ip6 egress6 {",
+    "  chain prerouting {",
+    "    type filter hook prerouting priority mangle; policy accept;",
+    "    # Segments of a flow Squid already owns: deliver to its transparent socket.",
+    `    meta l4proto tcp socket transparent 1 meta mark set ${mark} accept`,
+    "    # Traffic to the proxy itself (explicit port, replies to its own connections) is not intercepted.",
+    "    fib daddr type local accept",
+    "    # New flows to an allowlisted port; every other port is dropped below (this host never routes).",
+    ...divert,
+    "  }",
+    "  chain forward {",
+    "    # The proxy is an endpoint, never a router: nothing is forwarded, whatever source/dest check allows.",
+    "    type filter hook forward priority filter; policy drop;",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Commands that apply the interception (after `nft -f` of the ruleset): never route, and deliver marked packets
+ * locally through a policy route. Each line is idempotent.
+ */
+export function interceptRoutingCommands(): string[] {
+  const mark = `0x${INTERCEPT_MARK.toString(16)}`;
+  return [
+    "sysctl -q -w net.ipv6.conf.all.forwarding=0",
+    `ip -6 rule del priority ${INTERCEPT_RULE_PRIORITY} 2>/dev/null || true`,
+    `ip -6 rule add priority ${INTERCEPT_RULE_PRIORITY} fwmark ${mark}/${mark} lookup ${INTERCEPT_TABLE}`,
+    `ip -6 route replace local ::/0 dev lo table ${INTERCEPT_TABLE}`,
+  ];
+}
+
+export interface ProxyUserDataProps {
+  /** Environment name, egress policy and proxy ports. */
+  readonly policy: SquidPolicy & { readonly region: string };
+  /** AZ suffix of this proxy (`a`). */
+  readonly az: string;
+  /** The VPC's IPv6 /56, normally a Terraform reference resolved at apply. */
+  readonly vpcIpv6Cidr: string;
+}
+
+/** The user data script (a Terraform template string: see the file comment). */
+export function renderProxyUserData(props: ProxyUserDataProps): string {
+  const { policy, az, vpcIpv6Cidr } = props;
+  const proxy = policy.inspection.proxy;
+  const paths = DEFAULT_SQUID_PATHS;
+  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az });
+  const ruleset = renderInterceptRuleset({
+    vpcIpv6Cidr,
+    ports: policy.egress.ports,
+    interceptHttpPort: proxy.interceptHttpPort,
+    interceptHttpsPort: proxy.interceptHttpsPort,
+  });
+  const agentConfig = JSON.stringify(
+    {
+      agent: { region: policy.region, run_as_user: "root" },
+      logs: {
+        logs_collected: {
+          files: {
+            collect_list: [
+              {
+                file_path: paths.accessLog,
+                log_group_name: logGroupNames(policy.name).proxyAccess,
+                log_stream_name: `proxy-${az}/{instance_id}`,
+                timezone: "UTC",
+              },
+            ],
+          },
+        },
+      },
+    },
+    null,
+    2,
+  );
+  const name = resourceName(policy.name, "proxy", az);
+
+  const script = `#!/bin/bash
+# egress6 ${name}: Squid filtering the workloads' egress by host name and SNI (never decrypting),
+# IPv6 interception with TPROXY, access logs to CloudWatch. Generated by modules/proxy/user-data.ts.
+set -euo pipefail
+export ${IMDS_IPV6_ENV}
+
+echo "egress6: installing Squid, nftables, the CloudWatch agent"
+dnf install -y --setopt=retries=10 squid nftables amazon-cloudwatch-agent openssl
+if ! squid -v | grep -q -- '--with-openssl'; then
+  echo "egress6: FATAL: this Squid is not built with OpenSSL; peek/splice (SslBump) needs it" >&2
+  exit 1
+fi
+
+echo "egress6: squid.conf"
+cat > /etc/squid/squid.conf <<'EGRESS6_SQUID_CONF'
+${squidConf}EGRESS6_SQUID_CONF
+
+# The TLS listener needs a certificate although it never decrypts: Squid only uses it (and the certificate
+# generator) to sign its own error pages. No workload trusts it.
+if [ ! -s ${paths.tlsCertificate} ]; then
+  tmp=$(mktemp -d)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \\
+    -subj "/CN=${name} splice-only" -keyout "$tmp/key.pem" -out "$tmp/cert.pem"
+  install -m 0640 -o root -g squid /dev/null ${paths.tlsCertificate}
+  cat "$tmp/cert.pem" "$tmp/key.pem" > ${paths.tlsCertificate}
+  rm -rf "$tmp"
+fi
+if [ ! -d ${paths.certDatabase} ]; then
+  install -d -m 0750 -o squid -g squid "$(dirname ${paths.certDatabase})"
+  ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB
+  chown -R squid:squid ${paths.certDatabase}
+fi
+squid -k parse -f /etc/squid/squid.conf
+
+echo "egress6: interception"
+install -d -m 0755 /etc/egress6
+cat > /etc/egress6/intercept.nft <<'EGRESS6_NFT'
+${ruleset}EGRESS6_NFT
+
+cat > /usr/local/sbin/egress6-intercept <<'EGRESS6_INTERCEPT'
+#!/bin/bash
+# Diverts intercepted flows to Squid: nftables marks them, the policy route delivers marked packets locally.
+set -euo pipefail
+nft -f /etc/egress6/intercept.nft
+${interceptRoutingCommands().join("\n")}
+EGRESS6_INTERCEPT
+chmod 0755 /usr/local/sbin/egress6-intercept
+
+cat > /etc/systemd/system/egress6-intercept.service <<'EGRESS6_UNIT'
+[Unit]
+Description=egress6: divert the workloads' IPv6 egress to Squid (TPROXY)
+After=network-online.target systemd-networkd.service
+Wants=network-online.target
+Before=squid.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/egress6-intercept
+
+[Install]
+WantedBy=multi-user.target
+EGRESS6_UNIT
+
+install -d -m 0755 /etc/systemd/system/squid.service.d
+cat > /etc/systemd/system/squid.service.d/egress6.conf <<'EGRESS6_SQUID_UNIT'
+[Unit]
+Requires=egress6-intercept.service
+After=egress6-intercept.service
+
+[Service]
+Restart=always
+RestartSec=2
+EGRESS6_SQUID_UNIT
+
+# systemd-networkd would otherwise delete the policy rule and route above the next time it starts.
+install -d -m 0755 /etc/systemd/networkd.conf.d
+cat > /etc/systemd/networkd.conf.d/50-egress6.conf <<'EGRESS6_NETWORKD'
+[Network]
+ManageForeignRoutingPolicyRules=no
+ManageForeignRoutes=no
+EGRESS6_NETWORKD
+
+cat > /etc/sysctl.d/90-egress6.conf <<'EGRESS6_SYSCTL'
+# The proxy terminates flows; it never routes packets.
+net.ipv6.conf.all.forwarding = 0
+net.ipv4.ip_forward = 0
+EGRESS6_SYSCTL
+sysctl -q --system
+
+echo "egress6: access logs to CloudWatch"
+cat > /opt/aws/amazon-cloudwatch-agent/etc/egress6.json <<'EGRESS6_CWAGENT'
+${agentConfig}
+EGRESS6_CWAGENT
+install -d -m 0755 /etc/systemd/system/amazon-cloudwatch-agent.service.d
+cat > /etc/systemd/system/amazon-cloudwatch-agent.service.d/egress6.conf <<'EGRESS6_CWAGENT_UNIT'
+[Service]
+Environment=${IMDS_IPV6_ENV}
+EGRESS6_CWAGENT_UNIT
+
+systemctl daemon-reload
+systemctl enable --now egress6-intercept.service
+systemctl enable --now squid.service
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/egress6.json
+echo "egress6: ${name} ready"
+`;
+  return escapeTemplateExcept(script, vpcIpv6Cidr);
+}
+
+/**
+ * Escapes Terraform template sequences (`${` -> `$${`, `%{` -> `%%{`) everywhere except in `reference`, which is
+ * left for Terraform (or cdktf's token resolution) to interpolate.
+ */
+export function escapeTemplateExcept(text: string, reference: string): string {
+  // A function replacement: in a replacement string "$$" would mean a single "$".
+  const escape = (s: string) => s.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+  if (!reference.startsWith("${")) return escape(text);
+  return text.split(reference).map(escape).join(reference);
+}

@@ -1,0 +1,65 @@
+/**
+ * `npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR]`: prints the squid.conf the
+ * proxy of one AZ runs, so operators can read and diff it. The VPC's /56 is assigned by AWS when the network
+ * stack is applied; until it is given with --vpc-ipv6-cidr the file says VPC_IPV6_CIDR where it goes.
+ */
+import { parseArgs } from "node:util";
+import * as ipaddr from "ipaddr.js";
+import { loadConfig, UserError } from "../lib/config/load";
+import { zonesOf } from "../lib/config/zones";
+import { runCli } from "../lib/cli";
+import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-conf";
+
+export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR]";
+
+/** The squid.conf for `argv`; throws UserError listing every problem with the flags or the config. */
+export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  let values: { config?: string; az?: string; "vpc-ipv6-cidr"?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { config: { type: "string" }, az: { type: "string" }, "vpc-ipv6-cidr": { type: "string" }, help: { type: "boolean" } },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UserError([`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, "")} (${USAGE})`]);
+  }
+  if (values.help) return `${USAGE}\n`;
+
+  const problems: string[] = [];
+  if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
+  const cidr = values["vpc-ipv6-cidr"];
+  if (cidr !== undefined && !isVpcCidr(cidr)) {
+    problems.push(`--vpc-ipv6-cidr: got ${JSON.stringify(cidr)}; expected the VPC's IPv6 /56 such as 2600:1f18:1234:5600::/56`);
+  }
+  let config;
+  try {
+    config = values.config === "" ? undefined : loadConfig(values.config, env).config;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    problems.push(...e.problems);
+  }
+  let az: string | undefined;
+  if (config) {
+    const suffixes = zonesOf(config).map((z) => z.suffix);
+    az = values.az ?? suffixes[0];
+    if (!suffixes.includes(az)) problems.push(`--az: got ${JSON.stringify(az)}; accepted: ${suffixes.join(", ")} (the suffixes of availabilityZones)`);
+  }
+  if (problems.length > 0 || !config) throw new UserError(problems);
+  return renderSquidConf(config, { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az });
+}
+
+/** An IPv6 network address with a /56 prefix (what Amazon and the IPAM option give a VPC). */
+function isVpcCidr(value: string): boolean {
+  if (!ipaddr.IPv6.isValidCIDR(value)) return false;
+  const [address, prefix] = ipaddr.IPv6.parseCIDR(value);
+  return prefix === 56 && ipaddr.IPv6.networkAddressFromCIDR(value).toString() === address.toString();
+}
+
+if (require.main === module) {
+  runCli(USAGE, () => {
+    process.stdout.write(squidConfig(process.argv.slice(2)));
+    return 0;
+  });
+}
