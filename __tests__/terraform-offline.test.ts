@@ -1,0 +1,155 @@
+/**
+ * terraform init, validate and plan of every stack in every inspection mode, offline, against the real
+ * hashicorp/aws provider schema (the check behind `npm run tf:check`).
+ *
+ * Needs terraform and a local hashicorp/aws mirror. Without them the suite fails when CI=true and is skipped,
+ * loudly, elsewhere; it never passes without running.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { App, TerraformOutput } from "cdktf";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { buildApp } from "../lib/app";
+import { DEMO_CONFIG } from "../lib/config/demo";
+import { parseConfig } from "../lib/config/load";
+import { INSPECTION_MODES, type Egress6Config, type InspectionMode } from "../lib/config/schema";
+import { zonesOf } from "../lib/config/zones";
+import { TIERS } from "../lib/names";
+import { checkPrerequisites, planPath, runOfflineCheck, type OfflineCheckReport } from "../lib/terraform/check";
+import { formatReport } from "../lib/terraform/report";
+import { Egress6Stack } from "../stacks/base";
+import { remoteState } from "../stacks/remote-state";
+
+/** The whole check (every mode) must finish well within this on the 2-core build machine. */
+const CHECK_TIMEOUT_MS = 180_000;
+
+const prerequisites = checkPrerequisites();
+const demo = parseConfig(DEMO_CONFIG, "demo");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-tf-offline-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** The demo synthesized in `mode` (once), as the check sees it. */
+function synthesized(mode: InspectionMode): string {
+  const outdir = path.join(tmp, `synth-${mode}`);
+  if (!fs.existsSync(outdir)) buildApp(parseConfig({ ...DEMO_CONFIG, inspection: { mode } }, "demo"), outdir).synth();
+  return outdir;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+}
+
+if (!prerequisites.ok) {
+  const reason = prerequisites.problems.join("; ");
+  if (process.env.CI === "true") {
+    test("offline terraform check: prerequisites", () => {
+      throw new Error(`the offline terraform check cannot run: ${reason}`);
+    });
+  } else {
+    console.warn(`skipped: offline terraform check: ${reason}`);
+    test.skip(`offline terraform check (skipped: ${reason})`, () => undefined);
+  }
+} else {
+  describe("offline terraform check of the demo, every inspection mode", () => {
+    const plansDir = path.join(tmp, "plans");
+    let report: OfflineCheckReport;
+    const completed: string[] = [];
+
+    beforeAll(async () => {
+      report = await runOfflineCheck({
+        config: DEMO_CONFIG,
+        configSource: "(embedded demo)",
+        plansDir,
+        onResult: (r) => completed.push(`${r.mode}/${r.stack}`),
+      });
+      // The figure the task asks to keep under ~2 minutes.
+      console.log(formatReport(report));
+    }, CHECK_TIMEOUT_MS);
+
+    const resultsOf = (mode: string) => report.results.filter((r) => r.mode === mode);
+    const resultOf = (mode: string, stack: string) => report.results.find((r) => r.mode === mode && r.stack === stack)!;
+
+    test.each([...INSPECTION_MODES])("every stack of %s validates and plans, adding resources", (mode) => {
+      const results = resultsOf(mode);
+      expect(results.map((r) => r.stack)).toEqual(expect.arrayContaining(["bootstrap", "network"]));
+      for (const r of results) {
+        expect({ stack: r.stack, status: r.status, failure: r.failure }).toEqual({ stack: r.stack, status: r.status === "same" ? "same" : "passed", failure: undefined });
+        expect(r.resourcesToAdd).toBeGreaterThan(0);
+      }
+    });
+
+    test("every stack of the manifest is checked, each after the stacks it depends on", () => {
+      for (const mode of INSPECTION_MODES) {
+        const manifest = readJson<{ stacks: Record<string, { dependencies: string[] }> }>(path.join(synthesized(mode), "manifest.json"));
+        expect(resultsOf(mode).map((r) => r.stack).sort()).toEqual(Object.keys(manifest.stacks).sort());
+        for (const [name, { dependencies }] of Object.entries(manifest.stacks)) {
+          for (const dep of dependencies) expect(completed.indexOf(`${mode}/${dep}`)).toBeLessThan(completed.indexOf(`${mode}/${name}`));
+        }
+      }
+    });
+
+    test("the network plan adds the four tiers' subnets and route tables in every AZ, and every NACL rule declared", () => {
+      const azs = zonesOf(demo).length;
+      const network = readJson<{ resource: Record<string, object> }>(path.join(synthesized("firewall-proxy"), "stacks", "network", "cdk.tf.json"));
+      const declaredRules = Object.keys(network.resource.aws_network_acl_rule ?? {}).length;
+      const added = resultOf("firewall-proxy", "network").addedByType!;
+      expect(added.aws_subnet).toBe(TIERS.length * azs);
+      expect(added.aws_route_table).toBe(TIERS.length * azs);
+      expect(added.aws_route_table_association).toBe(TIERS.length * azs);
+      expect(added.aws_network_acl).toBe(TIERS.length);
+      // At least deny-IPv4, ephemeral return traffic and ICMPv6 Packet Too Big, both directions, per tier.
+      expect(declaredRules).toBeGreaterThanOrEqual(TIERS.length * 2 * 3);
+      expect(added.aws_network_acl_rule).toBe(declaredRules);
+    });
+
+    test("firewall-igw's network plan has no egress-only internet gateway; the proxy modes have one", () => {
+      expect(resultOf("firewall-proxy", "network").addedByType!.aws_egress_only_internet_gateway).toBe(1);
+      expect(resultOf("firewall-igw", "network").addedByType!.aws_egress_only_internet_gateway).toBeUndefined();
+    });
+
+    test("a stack whose configuration is identical in two modes is planned once and reported as the same", () => {
+      const bootstrap = INSPECTION_MODES.map((mode) => resultOf(mode, "bootstrap"));
+      expect(bootstrap.map((r) => r.status)).toEqual(["passed", "same", "same"]);
+      expect(bootstrap.slice(1).map((r) => r.sameAs)).toEqual(["firewall-proxy", "firewall-proxy"]);
+      expect(new Set(bootstrap.map((r) => r.resourcesToAdd)).size).toBe(1);
+    });
+
+    test("the plan of every mode and stack is written as JSON for the verifier", () => {
+      for (const r of report.results) {
+        const plan = readJson<{ resource_changes: { change: { actions: string[] } }[] }>(planPath(plansDir, r.mode, r.stack));
+        expect(plan.resource_changes.filter((c) => c.change.actions.includes("create")).length).toBeGreaterThanOrEqual(r.resourcesToAdd!);
+      }
+    });
+  });
+
+  describe("offline terraform check failures", () => {
+    test("a consumer reading an output its producer does not declare fails at plan, with terraform's error and the stack", async () => {
+      // A two-stack app: network declares vpc_id only; workload reads vpc_id and no_such_output.
+      const synth = (config: Egress6Config, outdir: string) => {
+        const app = new App({ outdir });
+        const network = new Egress6Stack(app, "network", { config });
+        const vpc = new Vpc(network, "vpc", { cidrBlock: "10.0.0.0/16", assignGeneratedIpv6CidrBlock: true });
+        new TerraformOutput(network, "vpc_id", { value: vpc.id });
+        const workload = new Egress6Stack(app, "workload", { config });
+        const state = remoteState(workload, config, "network");
+        new SecurityGroup(workload, "sg", { vpcId: state.getString("vpc_id"), name: "ok" });
+        new SecurityGroup(workload, "broken", { vpcId: state.getString("no_such_output"), name: "broken" });
+        workload.addDependency(network);
+        app.synth();
+      };
+      const result = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], synth });
+      expect(result.passed).toBe(false);
+      expect(result.results.map((r) => [r.stack, r.status, r.resourcesToAdd])).toEqual([
+        ["network", "passed", 1],
+        ["workload", "failed", undefined],
+      ]);
+      const failure = result.results[1].failure!;
+      expect(failure.step).toBe("plan");
+      expect(failure.message).toMatch(/^Error: Unsupported attribute/);
+      expect(failure.message).toContain("no_such_output");
+      expect(formatReport(result)).toMatch(/FAILED proxy \/ workload: terraform plan\n {2}Error: Unsupported attribute/);
+    }, CHECK_TIMEOUT_MS);
+  });
+}

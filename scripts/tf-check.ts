@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * `npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...]`
+ *
+ * Synthesizes into a temporary folder (never cdktf.out) and runs terraform init, validate and plan for every stack
+ * of every inspection mode offline, against a local hashicorp/aws provider mirror. Exit 0 only if all pass.
+ */
+import { parseArgs } from "node:util";
+import { DEMO_CONFIG } from "../lib/config/demo";
+import { readConfigFile, UserError } from "../lib/config/load";
+import { INSPECTION_MODES, type InspectionMode } from "../lib/config/schema";
+import { runCli } from "../lib/cli";
+import { runOfflineCheck } from "../lib/terraform/check";
+import { formatReport } from "../lib/terraform/report";
+
+const USAGE = "usage: npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...]";
+
+runCli(USAGE, async () => {
+  const { values } = parseArgs({
+    options: {
+      config: { type: "string" },
+      mode: { type: "string", multiple: true },
+      "plans-dir": { type: "string" },
+      stack: { type: "string", multiple: true },
+      help: { type: "boolean" },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n  --mode: ${INSPECTION_MODES.join(", ")} (default: all)\n`);
+    return 0;
+  }
+
+  const problems: string[] = [];
+  if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
+  if (values["plans-dir"] === "") problems.push("--plans-dir: got an empty folder name");
+  for (const mode of values.mode ?? []) {
+    if (!(INSPECTION_MODES as readonly string[]).includes(mode)) problems.push(`--mode: got "${mode}"; accepted: ${INSPECTION_MODES.join(", ")}`);
+  }
+  for (const stack of values.stack ?? []) {
+    if (stack === "") problems.push("--stack: got an empty stack name");
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  const file = values.config ?? (process.env.EGRESS6_CONFIG ? process.env.EGRESS6_CONFIG : undefined);
+  const report = await runOfflineCheck({
+    config: file === undefined ? DEMO_CONFIG : readConfigFile(file),
+    configSource: file ?? "(embedded demo)",
+    modes: values.mode as InspectionMode[] | undefined,
+    stacks: values.stack,
+    plansDir: values["plans-dir"],
+    onResult: (r) => {
+      const what = r.status === "same" ? `same as ${r.sameAs}` : r.status === "passed" ? `passed, ${r.resourcesToAdd} to add` : `FAILED at ${r.failure?.step}`;
+      process.stderr.write(`tf:check: ${r.mode} / ${r.stack}: ${what} (${r.seconds.toFixed(1)} s)\n`);
+    },
+  });
+  process.stdout.write(formatReport(report));
+  return report.passed ? 0 : 1;
+});
