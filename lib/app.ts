@@ -9,6 +9,7 @@ import type { Egress6Config } from "./config/schema";
 import { BootstrapStack } from "../stacks/bootstrap-stack";
 import { NetworkStack } from "../stacks/network-stack";
 import { WorkloadStack } from "../stacks/workload-stack";
+import { ObservabilityStack } from "../stacks/observability-stack";
 
 /** Creates every stack of the app in `outdir` (nothing is written until `app.synth()`). */
 export function buildApp(config: Egress6Config, outdir: string): App {
@@ -22,6 +23,8 @@ export function buildApp(config: Egress6Config, outdir: string): App {
   // [workload and observability stacks: wired here]
   const workload = new WorkloadStack(app, config);
   workload.addDependency(network);
+  const observability = new ObservabilityStack(app, config);
+  observability.addDependency(workload);
   return app;
 }
 

@@ -18,6 +18,9 @@ export const TAG_AZ = "egress6:az";
 
 export type Role = "workload" | "proxy" | "quarantine" | "endpoint";
 
+/** Set by the remediation Lambda on an instance it isolated; the value is the GuardDuty finding id. */
+export const TAG_QUARANTINED = "egress6:quarantined";
+
 /**
  * The stacks in deployment order. The name is the cdktf stack id (`cdktf deploy network`), the directory under
  * cdktf.out/stacks/, and the state key `<env>/<stack>.tfstate`. `bootstrap` (the state bucket) stands apart.

@@ -15,13 +15,14 @@ import {
   type SecurityGroupRule,
 } from "@aws-sdk/client-ec2";
 import type { Logger } from "./log";
+import { TAG_QUARANTINED } from "../../lib/names";
 
 /** Sources that mean "anyone on the internet". */
 export const ANY_IPV4 = "0.0.0.0/0";
 export const ANY_IPV6 = "::/0";
 
 /** Tag set on an isolated instance; its value is the GuardDuty finding id that caused the isolation. */
-export const QUARANTINE_TAG = "egress6:quarantined";
+export const QUARANTINE_TAG = TAG_QUARANTINED;
 
 /** EC2 error codes meaning the thing to remove or change no longer exists (EC2 API reference, "Error codes"). */
 const GONE_ERROR_CODES: ReadonlySet<string> = new Set([

@@ -191,10 +191,25 @@ const observability = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  cloudTrail: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
+  cloudTrail: z
+    .strictObject({
+      create: z.boolean().default(true),
+      /**
+       * With `create: false`: the CloudWatch Logs group the account's existing trail writes to, so the root-use
+       * alarm can still watch it. Without it (and without our trail) there is no root-use alarm.
+       */
+      existingLogGroupName: z.string().regex(/^[A-Za-z0-9_./#-]{1,512}$/, { message: "must be a CloudWatch Logs group name" }).optional(),
+    })
+    .prefault({}),
   configRecorder: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
   inspector: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
-  dnsFirewall: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  dnsFirewall: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Mutation protection on the VPC association. Off only for throw-away environments (it blocks destroy). */
+      protection: z.boolean().default(true),
+    })
+    .prefault({}),
 });
 
 export const configSchema = z

@@ -1,0 +1,114 @@
+/**
+ * Route 53 Resolver DNS Firewall on the VPC, fed by the egress allowlist: Network Firewall and Squid never see
+ * queries to the Amazon-provided resolver, so without this a workload could tunnel data out through DNS. Allowed
+ * names resolve; everything else gets NXDOMAIN. Every query is logged to an encrypted log group.
+ */
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { Route53ResolverFirewallDomainList } from "@cdktf/provider-aws/lib/route53-resolver-firewall-domain-list";
+import { Route53ResolverFirewallRuleGroup } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule-group";
+import { Route53ResolverFirewallRule } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule";
+import { Route53ResolverFirewallRuleGroupAssociation } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule-group-association";
+import { Route53ResolverFirewallConfig } from "@cdktf/provider-aws/lib/route53-resolver-firewall-config";
+import { Route53ResolverQueryLogConfig } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config";
+import { Route53ResolverQueryLogConfigAssociation } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config-association";
+import { EncryptedLogGroup } from "./encrypted-log-group";
+
+/** Rule priorities inside the group: allow first, then block the rest. */
+const PRIORITY = { allow: 100, blockEverythingElse: 200 } as const;
+/** Association priority: 101-9899 are the values open to customers (Route 53 API, AssociateFirewallRuleGroup). */
+export const ASSOCIATION_PRIORITY = 101;
+/** Matches every name (Route 53 Resolver DNS Firewall domain list syntax). */
+const EVERY_DOMAIN = "*";
+
+/**
+ * DNS Firewall domain list entries for allowlist entries in the project's normal form: `example.com` stays exact,
+ * `.example.com` (the domain and its subdomains) becomes `example.com` plus `*.example.com`.
+ */
+export function dnsFirewallDomains(allowlist: readonly string[]): string[] {
+  const out = allowlist.flatMap((d) => (d.startsWith(".") ? [d.slice(1), `*${d}`] : [d]));
+  return [...new Set(out)];
+}
+
+/**
+ * Names the VPC itself needs whatever the allowlist says: the instances' own resource-name host names
+ * (`*.compute.internal`; `*.ec2.internal` in us-east-1) and the AWS service names that private DNS of the
+ * interface endpoints answers (`ssm.<region>.amazonaws.com`, ...).
+ */
+export function vpcInternalDomains(region: string, endpointServices: readonly string[]): string[] {
+  return ["*.compute.internal", "*.ec2.internal", ...endpointServices.map((s) => `${s}.${region}.amazonaws.com`)];
+}
+
+export interface DnsFirewallProps {
+  readonly envName: string;
+  readonly vpcId: string;
+  /** Normalised allowlist entries (`example.com`, `.example.com`). */
+  readonly allowlist: readonly string[];
+  /** Further names to allow, already in DNS Firewall syntax. */
+  readonly alsoAllow: readonly string[];
+  /** Keep the association from being changed or removed until protection is switched off. */
+  readonly mutationProtection: boolean;
+  readonly queryLogGroupName: string;
+  readonly retentionDays: number;
+  readonly kmsKeyArn: string;
+  readonly keyPolicy: ITerraformDependable;
+}
+
+export class DnsFirewall extends Construct {
+  readonly allowList: Route53ResolverFirewallDomainList;
+  readonly ruleGroup: Route53ResolverFirewallRuleGroup;
+  readonly queryLogGroup: EncryptedLogGroup;
+
+  constructor(scope: Construct, id: string, props: DnsFirewallProps) {
+    super(scope, id);
+    const name = (what: string) => `${props.envName}-${what}`;
+
+    this.allowList = new Route53ResolverFirewallDomainList(this, "allowlist", {
+      name: name("egress-allowlist"),
+      domains: [...new Set([...dnsFirewallDomains(props.allowlist), ...props.alsoAllow])],
+    });
+    const everything = new Route53ResolverFirewallDomainList(this, "everything", { name: name("every-domain"), domains: [EVERY_DOMAIN] });
+    this.ruleGroup = new Route53ResolverFirewallRuleGroup(this, "rule-group", { name: name("dns-allowlist") });
+    new Route53ResolverFirewallRule(this, "allow", {
+      name: "allow-allowlisted",
+      firewallRuleGroupId: this.ruleGroup.id,
+      firewallDomainListId: this.allowList.id,
+      priority: PRIORITY.allow,
+      action: "ALLOW",
+      // An allowed name's CNAME chain (CDNs) is followed without being checked against the list again.
+      firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
+    });
+    new Route53ResolverFirewallRule(this, "block", {
+      name: "block-everything-else",
+      firewallRuleGroupId: this.ruleGroup.id,
+      firewallDomainListId: everything.id,
+      priority: PRIORITY.blockEverythingElse,
+      action: "BLOCK",
+      blockResponse: "NXDOMAIN",
+    });
+    new Route53ResolverFirewallRuleGroupAssociation(this, "association", {
+      name: name("dns-allowlist"),
+      firewallRuleGroupId: this.ruleGroup.id,
+      vpcId: props.vpcId,
+      priority: ASSOCIATION_PRIORITY,
+      mutationProtection: props.mutationProtection ? "ENABLED" : "DISABLED",
+    });
+    // If DNS Firewall cannot answer, queries fail rather than resolve unfiltered.
+    new Route53ResolverFirewallConfig(this, "fail-closed", { resourceId: props.vpcId, firewallFailOpen: "DISABLED" });
+
+    this.queryLogGroup = new EncryptedLogGroup(this, "query-log-group", {
+      name: props.queryLogGroupName,
+      retentionDays: props.retentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+      keyPolicy: props.keyPolicy,
+    });
+    const queryLog = new Route53ResolverQueryLogConfig(this, "query-log", {
+      name: name("dns-queries"),
+      destinationArn: this.queryLogGroup.logGroup.arn,
+    });
+    new Route53ResolverQueryLogConfigAssociation(this, "query-log-association", {
+      resolverQueryLogConfigId: queryLog.id,
+      resourceId: props.vpcId,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { ITerraformDependable } from "cdktf";
+import { RESOURCE_ID } from "../../stacks/base";
+
+export interface EncryptedLogGroupProps {
+  readonly name: string;
+  readonly retentionDays: number;
+  readonly kmsKeyArn: string;
+  /** The key policy that lets CloudWatch Logs use the key: it must exist before the group. */
+  readonly keyPolicy: ITerraformDependable;
+}
+
+/** A CloudWatch Logs group encrypted with a customer-managed key, with a fixed retention. */
+export class EncryptedLogGroup extends Construct {
+  readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: EncryptedLogGroupProps) {
+    super(scope, id);
+    this.logGroup = new CloudwatchLogGroup(this, RESOURCE_ID, {
+      name: props.name,
+      retentionInDays: props.retentionDays,
+      kmsKeyId: props.kmsKeyArn,
+      dependsOn: [props.keyPolicy],
+    });
+  }
+}

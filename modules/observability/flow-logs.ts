@@ -1,0 +1,131 @@
+/**
+ * VPC flow logs for all traffic at 60-second aggregation, in a custom format that shows the packet-level
+ * addresses, direction, path and TCP flags, into an encrypted CloudWatch Logs group; optionally also to S3 as
+ * Parquet in hourly Hive partitions.
+ */
+import { Construct } from "constructs";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { ITerraformDependable } from "cdktf";
+import { assumeRolePolicy, policyDocument } from "./policy";
+import { EncryptedLogGroup } from "./encrypted-log-group";
+import type { HardenedBucket } from "./hardened-bucket";
+
+/**
+ * The custom record format, in order (VPC user guide, "Flow log records", available fields). Version 5 fields
+ * pkt-srcaddr/pkt-dstaddr show the original addresses through a proxy or firewall hop, flow-direction and
+ * traffic-path show which way and through which gateway type, tcp-flags shows SYN-only (refused) connections.
+ */
+export const FLOW_LOG_FIELDS = [
+  "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes",
+  "start", "end", "action", "log-status", "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type",
+  "pkt-srcaddr", "pkt-dstaddr", "az-id", "flow-direction", "traffic-path", "pkt-src-aws-service", "pkt-dst-aws-service",
+] as const;
+export type FlowLogField = (typeof FLOW_LOG_FIELDS)[number];
+
+/** The shortest aggregation interval flow logs offer, in seconds (the default is 600). */
+export const FLOW_LOG_AGGREGATION_SECONDS = 60;
+
+/**
+ * `${version} ${account-id} ...` for the `log_format` argument. The `$$` keeps Terraform from reading
+ * `${version}` as an interpolation; AWS receives `${version}`.
+ */
+export function flowLogFormat(): string {
+  return FLOW_LOG_FIELDS.map((f) => `$\${${f}}`).join(" ");
+}
+
+/**
+ * A space-delimited CloudWatch filter pattern over the custom format: `[version, account_id, ..., action="REJECT", ...]`.
+ * A condition is written as it goes after the field name, e.g. `="REJECT"` or `=*:*` (wildcard).
+ */
+export function flowLogPattern(conditions: Partial<Record<FlowLogField, string>>): string {
+  return `[${FLOW_LOG_FIELDS.map((f) => `${f.replace(/-/g, "_")}${conditions[f] ?? ""}`).join(", ")}]`;
+}
+
+export interface FlowLogsProps {
+  readonly envName: string;
+  readonly vpcId: string;
+  readonly logGroupName: string;
+  readonly retentionDays: number;
+  readonly kmsKeyArn: string;
+  readonly keyPolicy: ITerraformDependable;
+  /** Also deliver Parquet files with hourly Hive partitions to this bucket. */
+  readonly parquetBucket?: HardenedBucket;
+  readonly accountId: string;
+}
+
+export class FlowLogs extends Construct {
+  readonly logGroup: EncryptedLogGroup;
+  readonly cloudWatch: FlowLog;
+  readonly s3?: FlowLog;
+
+  constructor(scope: Construct, id: string, props: FlowLogsProps) {
+    super(scope, id);
+    this.logGroup = new EncryptedLogGroup(this, "log-group", {
+      name: props.logGroupName,
+      retentionDays: props.retentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+      keyPolicy: props.keyPolicy,
+    });
+    const groupArn = this.logGroup.logGroup.arn;
+    const role = new IamRole(this, "role", {
+      name: `${props.envName}-vpc-flow-logs`,
+      assumeRolePolicy: assumeRolePolicy("vpc-flow-logs.amazonaws.com", { StringEquals: { "aws:SourceAccount": props.accountId } }),
+    });
+    new IamRolePolicy(this, "role-policy", {
+      role: role.name,
+      name: "write-flow-log-group",
+      policy: policyDocument([
+        {
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: [groupArn, `${groupArn}:log-stream:*`],
+        },
+      ]),
+    });
+
+    const common = {
+      vpcId: props.vpcId,
+      trafficType: "ALL",
+      maxAggregationInterval: FLOW_LOG_AGGREGATION_SECONDS,
+      logFormat: flowLogFormat(),
+    };
+    this.cloudWatch = new FlowLog(this, "cloudwatch", {
+      ...common,
+      logDestinationType: "cloud-watch-logs",
+      logDestination: groupArn,
+      iamRoleArn: role.arn,
+      tags: { Name: `${props.envName}-vpc-flow-logs` },
+    });
+
+    if (props.parquetBucket) {
+      const bucket = props.parquetBucket;
+      const prefix = "vpc-flow-logs";
+      // Log delivery writes as delivery.logs.amazonaws.com (VPC user guide, "Flow logs to Amazon S3").
+      const sourceConditions = { StringEquals: { "aws:SourceAccount": props.accountId } };
+      bucket.allow({
+        Sid: "FlowLogDeliveryWrite",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${bucket.arn}/${prefix}/AWSLogs/${props.accountId}/*`,
+        Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": props.accountId } },
+      });
+      bucket.allow({
+        Sid: "FlowLogDeliveryCheck",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+        Resource: bucket.arn,
+        Condition: sourceConditions,
+      });
+      this.s3 = new FlowLog(this, "s3-parquet", {
+        ...common,
+        logDestinationType: "s3",
+        logDestination: `${bucket.arn}/${prefix}/`,
+        destinationOptions: { fileFormat: "parquet", hiveCompatiblePartitions: true, perHourPartition: true },
+        tags: { Name: `${props.envName}-vpc-flow-logs-parquet` },
+        dependsOn: [bucket.policy],
+      });
+    }
+  }
+}

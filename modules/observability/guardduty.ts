@@ -1,0 +1,34 @@
+/** The account's GuardDuty detector, publishing findings every 15 minutes, with the optional protection plans. */
+import { Construct } from "constructs";
+import { GuarddutyDetector } from "@cdktf/provider-aws/lib/guardduty-detector";
+import { GuarddutyDetectorFeature } from "@cdktf/provider-aws/lib/guardduty-detector-feature";
+import { RESOURCE_ID } from "../../stacks/base";
+
+/** The shortest interval for updates to existing findings (new findings are always published at once). */
+export const FINDING_PUBLISHING_FREQUENCY = "FIFTEEN_MINUTES";
+
+export interface GuardDutyFeatures {
+  readonly s3DataEvents: boolean;
+  readonly ebsMalwareProtection: boolean;
+  readonly runtimeMonitoring: boolean;
+}
+
+export class GuardDuty extends Construct {
+  readonly detector: GuarddutyDetector;
+
+  constructor(scope: Construct, id: string, props: { readonly features: GuardDutyFeatures }) {
+    super(scope, id);
+    this.detector = new GuarddutyDetector(this, RESOURCE_ID, { enable: true, findingPublishingFrequency: FINDING_PUBLISHING_FREQUENCY });
+    const status = (on: boolean) => (on ? "ENABLED" : "DISABLED");
+    const f = props.features;
+    new GuarddutyDetectorFeature(this, "s3-data-events", { detectorId: this.detector.id, name: "S3_DATA_EVENTS", status: status(f.s3DataEvents) });
+    new GuarddutyDetectorFeature(this, "ebs-malware-protection", { detectorId: this.detector.id, name: "EBS_MALWARE_PROTECTION", status: status(f.ebsMalwareProtection) });
+    new GuarddutyDetectorFeature(this, "runtime-monitoring", {
+      detectorId: this.detector.id,
+      name: "RUNTIME_MONITORING",
+      status: status(f.runtimeMonitoring),
+      // GuardDuty installs and manages the security agent on EC2 instances itself.
+      additionalConfiguration: f.runtimeMonitoring ? [{ name: "EC2_AGENT_MANAGEMENT", status: "ENABLED" }] : undefined,
+    });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * An S3 bucket for audit data: versioned, SSE-KMS with the audit key (bucket key on), every public access
+ * setting blocked, ACLs disabled (bucket owner enforced), TLS-only, plus the service statements its writers need.
+ */
+import { Construct } from "constructs";
+import { Lazy } from "cdktf";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { RESOURCE_ID } from "../../stacks/base";
+import { denyInsecureTransport, policyDocument, type PolicyStatement } from "./policy";
+
+export interface HardenedBucketProps {
+  /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */
+  readonly namePrefix: string;
+  readonly kmsKeyArn: string;
+}
+
+export class HardenedBucket extends Construct {
+  readonly bucket: S3Bucket;
+  readonly policy: S3BucketPolicy;
+  private readonly statements: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: HardenedBucketProps) {
+    super(scope, id);
+    this.bucket = new S3Bucket(this, RESOURCE_ID, { bucketPrefix: props.namePrefix });
+    new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }, bucketKeyEnabled: true }],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const tlsOnly = denyInsecureTransport("s3:*", [this.bucket.arn, `${this.bucket.arn}/*`]);
+    this.policy = new S3BucketPolicy(this, "policy", {
+      bucket: this.bucket.id,
+      policy: Lazy.stringValue({ produce: () => policyDocument([tlsOnly, ...this.statements]) }),
+      dependsOn: [publicAccess],
+    });
+  }
+
+  get arn(): string {
+    return this.bucket.arn;
+  }
+
+  /** Adds a statement for a writer (CloudTrail, Config, log delivery). */
+  allow(statement: Omit<PolicyStatement, "Effect">): void {
+    this.statements.push({ ...statement, Effect: "Allow" });
+  }
+}

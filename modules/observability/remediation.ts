@@ -1,0 +1,223 @@
+/**
+ * Automatic remediation: EventBridge rules for AWS Config non-compliance (security groups) and high-severity
+ * GuardDuty findings (EC2 instances) invoke the remediation Lambda (lambda/remediation), which revokes ingress
+ * open to the internet or moves the instance into the quarantine security group (no rules at all).
+ *
+ * Failures are never lost: Lambda retries asynchronous invocations twice, then sends the event to the
+ * dead-letter queue; EventBridge sends events it could not deliver to the same queue; a message there raises
+ * an alarm.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import { Construct } from "constructs";
+import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import {
+  CONFIG_DETAIL_TYPE,
+  CONFIG_SOURCE,
+  GUARDDUTY_DETAIL_TYPE,
+  GUARDDUTY_SOURCE,
+  HIGH_SEVERITY,
+} from "../../lambda/remediation/events";
+import { TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
+import { ClosedSecurityGroup } from "../workload/security-group";
+import { ALARM_PERIOD_SECONDS } from "./alarms";
+import { EncryptedLogGroup } from "./encrypted-log-group";
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./policy";
+
+/** Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax target runs on it. */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+/** Lambda's limits for asynchronous invocations: at most 2 retries, events up to 6 hours old (Lambda developer guide). */
+const ASYNC_RETRIES = 2;
+const MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;
+/** SQS keeps a message at most 14 days (SQS developer guide, quotas): the longest time to inspect a failure. */
+const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+/** EventBridge's own delivery retries before it uses the dead-letter queue (EventBridge user guide, retry policy). */
+const EVENTBRIDGE_RETRIES = 10;
+
+export interface RemediationProps {
+  readonly envName: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly accountId: string;
+  readonly vpcId: string;
+  /** The Lambda deployment package, a ZIP written by `npm run build`. */
+  readonly codeZip: string;
+  /** Names of the Config rules whose NON_COMPLIANT security groups are remediated. */
+  readonly securityGroupRuleNames: readonly string[];
+  readonly logRetentionDays: number;
+  readonly kmsKeyArn: string;
+  readonly keyPolicy: ITerraformDependable;
+  readonly alarmTopicArn: string;
+}
+
+export class Remediation extends Construct {
+  readonly quarantine: ClosedSecurityGroup;
+  readonly deadLetterQueue: SqsQueue;
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly configRule: CloudwatchEventRule;
+  readonly guardDutyRule: CloudwatchEventRule;
+
+  constructor(scope: Construct, id: string, props: RemediationProps) {
+    super(scope, id);
+    const functionName = `${props.envName}-egress6-remediation`;
+    const ec2Arn = (resource: string) => `arn:${props.partition}:ec2:${props.region}:${props.accountId}:${resource}`;
+    const inThisVpc = { ArnEquals: { "ec2:Vpc": ec2Arn(`vpc/${props.vpcId}`) } };
+
+    this.quarantine = new ClosedSecurityGroup(this, "quarantine-security-group", {
+      vpcId: props.vpcId,
+      name: `${props.envName}-quarantine`,
+      description: "egress6 quarantine: no rules; an isolated instance can reach nothing and nothing reaches it",
+      ingress: [],
+      egress: [],
+      tags: { Name: `${props.envName}-quarantine`, [TAG_ROLE]: "quarantine" },
+    });
+
+    this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
+      name: `${functionName}-dlq`,
+      messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+      sqsManagedSseEnabled: true,
+    });
+
+    const logGroup = new EncryptedLogGroup(this, "log-group", {
+      name: `/aws/lambda/${functionName}`,
+      retentionDays: props.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+      keyPolicy: props.keyPolicy,
+    });
+
+    const statements: PolicyStatement[] = [
+      { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.logGroup.arn}:log-stream:*` },
+      { Sid: "FailedEventsToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
+      // Describe calls support no resource-level permissions (Service Authorization Reference, Amazon EC2).
+      { Sid: "ReadGroupsRulesInstances", Effect: "Allow", Action: ["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeInstances"], Resource: "*" },
+      { Sid: "RevokeIngressInThisVpcOnly", Effect: "Allow", Action: "ec2:RevokeSecurityGroupIngress", Resource: ec2Arn("security-group/*"), Condition: inThisVpc },
+      { Sid: "ChangeInterfacesInThisVpcOnly", Effect: "Allow", Action: "ec2:ModifyNetworkInterfaceAttribute", Resource: ec2Arn("network-interface/*"), Condition: inThisVpc },
+      {
+        Sid: "IntoTheQuarantineGroupOnly",
+        Effect: "Allow",
+        Action: "ec2:ModifyNetworkInterfaceAttribute",
+        Resource: [ec2Arn(`security-group/${this.quarantine.group.id}`), ec2Arn("instance/*")],
+      },
+      {
+        Sid: "TagIsolatedInstancesOnly",
+        Effect: "Allow",
+        Action: "ec2:CreateTags",
+        Resource: ec2Arn("instance/*"),
+        Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_QUARANTINED] } },
+      },
+    ];
+    this.role = new IamRole(this, "role", {
+      name: functionName,
+      description: "egress6 remediation Lambda: revoke open ingress, quarantine instances, in one VPC",
+      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", { StringEquals: { "aws:SourceAccount": props.accountId } }),
+    });
+    const rolePolicy = new IamRolePolicy(this, "role-policy", { role: this.role.name, name: "remediate", policy: policyDocument(statements) });
+
+    const zip = fs.readFileSync(props.codeZip);
+    const code = new TerraformAsset(this, "code", {
+      path: props.codeZip,
+      type: AssetType.FILE,
+      assetHash: crypto.createHash("sha256").update(zip).digest("hex"),
+    });
+    this.function = new LambdaFunction(this, "function", {
+      functionName,
+      description: "egress6: revoke security group ingress open to the internet; isolate instances named by GuardDuty",
+      runtime: LAMBDA_RUNTIME,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: code.path,
+      // What Lambda reports as CodeSha256, so a plan shows a change exactly when the code changed.
+      sourceCodeHash: crypto.createHash("sha256").update(zip).digest("base64"),
+      role: this.role.arn,
+      timeout: 60,
+      memorySize: 256,
+      environment: { variables: { QUARANTINE_SECURITY_GROUP_ID: this.quarantine.group.id, VPC_ID: props.vpcId } },
+      deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+      loggingConfig: { logFormat: "Text", logGroup: logGroup.logGroup.name },
+      dependsOn: [rolePolicy, logGroup.logGroup],
+    });
+    new LambdaFunctionEventInvokeConfig(this, "async-retries", {
+      functionName: this.function.functionName,
+      maximumRetryAttempts: ASYNC_RETRIES,
+      maximumEventAgeInSeconds: MAX_EVENT_AGE_SECONDS,
+    });
+
+    this.configRule = new CloudwatchEventRule(this, "config-rule", {
+      name: `${props.envName}-config-noncompliant-security-group`,
+      description: "AWS Config found a security group NON_COMPLIANT with a rule the remediation Lambda fixes",
+      eventPattern: JSON.stringify({
+        source: [CONFIG_SOURCE],
+        "detail-type": [CONFIG_DETAIL_TYPE],
+        detail: {
+          messageType: ["ComplianceChangeNotification"],
+          configRuleName: [...props.securityGroupRuleNames],
+          resourceType: ["AWS::EC2::SecurityGroup"],
+          newEvaluationResult: { complianceType: ["NON_COMPLIANT"] },
+        },
+      }),
+    });
+    this.guardDutyRule = new CloudwatchEventRule(this, "guardduty-rule", {
+      name: `${props.envName}-guardduty-high-severity-instance`,
+      description: `GuardDuty finding of severity ${HIGH_SEVERITY} or more about an EC2 instance`,
+      eventPattern: JSON.stringify({
+        source: [GUARDDUTY_SOURCE],
+        "detail-type": [GUARDDUTY_DETAIL_TYPE],
+        detail: { severity: [{ numeric: [">=", HIGH_SEVERITY] }], resource: { resourceType: ["Instance"] } },
+      }),
+    });
+    for (const [name, rule] of [["config", this.configRule], ["guardduty", this.guardDutyRule]] as const) {
+      new CloudwatchEventTarget(this, `${name}-target`, {
+        rule: rule.name,
+        arn: this.function.arn,
+        retryPolicy: { maximumRetryAttempts: EVENTBRIDGE_RETRIES, maximumEventAgeInSeconds: MAX_EVENT_AGE_SECONDS },
+        deadLetterConfig: { arn: this.deadLetterQueue.arn },
+      });
+      new LambdaPermission(this, `${name}-invoke`, {
+        statementId: `invoke-from-${name}-rule`,
+        action: "lambda:InvokeFunction",
+        functionName: this.function.functionName,
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+      });
+    }
+    new SqsQueuePolicy(this, "dead-letter-queue-policy", {
+      queueUrl: this.deadLetterQueue.url,
+      policy: policyDocument([
+        {
+          Sid: "UndeliverableEventsFromOurRules",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: this.deadLetterQueue.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": [this.configRule.arn, this.guardDutyRule.arn] } },
+        },
+      ]),
+    });
+
+    new CloudwatchMetricAlarm(this, "dead-letter-alarm", {
+      alarmName: `${props.envName}-remediation-failed`,
+      alarmDescription: "A remediation event failed after every retry and waits in the dead-letter queue",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: this.deadLetterQueue.name },
+      statistic: "Maximum",
+      period: ALARM_PERIOD_SECONDS,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+    });
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The observability stack: everything that watches the VPC and the account. VPC flow logs with metric-filter
+ * alarms, alarms on Network Firewall and proxy logs (written by the inspection stack, found by name), GuardDuty,
+ * CloudTrail, AWS Config with managed rules, Inspector, Route 53 Resolver DNS Firewall with query logging, and the
+ * remediation Lambda those services feed through EventBridge.
+ *
+ * GuardDuty, the Config recorder, CloudTrail and Inspector exist once per account and Region: each can be set to
+ * `create: false` for accounts that already have one (the rules, alarms and remediation still work).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
+import { Egress6Stack } from "./base";
+import { NetworkRefs } from "./network-outputs";
+import { modeHasProxy } from "./network-stack";
+import { remoteState } from "./remote-state";
+import type { Egress6Config, InspectionMode } from "../lib/config/schema";
+import { UserError } from "../lib/config/load";
+import { zonesOf } from "../lib/config/zones";
+import { logGroupNames } from "../lib/names";
+import { partitionOf } from "../lib/partition";
+import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
+import { AuditKey } from "../modules/observability/audit-key";
+import { AlarmTopic, LogAlarm } from "../modules/observability/alarms";
+import { ConfigRecorder, MANAGED_RULES, ruleName } from "../modules/observability/config-recorder";
+import { DnsFirewall, vpcInternalDomains } from "../modules/observability/dns-firewall";
+import { FlowLogs, flowLogPattern } from "../modules/observability/flow-logs";
+import { GuardDuty } from "../modules/observability/guardduty";
+import { HardenedBucket } from "../modules/observability/hardened-bucket";
+import { Remediation } from "../modules/observability/remediation";
+import { Trail } from "../modules/observability/cloudtrail";
+
+/** Does this mode deploy AWS Network Firewall (and so its ALERT/FLOW/TLS log groups)? */
+export function modeHasFirewall(mode: InspectionMode): boolean {
+  return mode !== "proxy";
+}
+
+/** Where `npm run build` writes the remediation Lambda's ZIP, seen from dist/stacks/ (compiled) or stacks/ (ts-jest). */
+export function remediationZip(): string {
+  const candidates = [
+    path.resolve(__dirname, "..", "lambda-bundle", "remediation.zip"),
+    path.resolve(__dirname, "..", "dist", "lambda-bundle", "remediation.zip"),
+  ];
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (!found) throw new UserError([`remediation Lambda package not found (looked for ${candidates.join(" and ")}); run npm run build first`]);
+  return found;
+}
+
+/** CIS AWS Foundations benchmark, "root account usage" metric filter. */
+export const ROOT_USE_PATTERN = '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }';
+/** Network Firewall alert log records (Network Firewall developer guide, "Log contents"). */
+export const FIREWALL_DROP_PATTERN = '{ $.event.event_type = "alert" && $.event.alert.action = "blocked" }';
+export const FIREWALL_ALERT_PATTERN = '{ $.event.event_type = "alert" && $.event.alert.action = "allowed" }';
+
+export interface ObservabilityStackProps {
+  /** The remediation Lambda's ZIP. @default the one `npm run build` wrote */
+  readonly remediationZip?: string;
+}
+
+export class ObservabilityStack extends Egress6Stack {
+  readonly key: AuditKey;
+  readonly alarms: AlarmTopic;
+  readonly remediation: Remediation;
+
+  constructor(scope: Construct, config: Egress6Config, props: ObservabilityStackProps = {}) {
+    super(scope, "observability", { config });
+    const obs = config.observability;
+    const env = config.name;
+    const region = config.region;
+    const partition = partitionOf(region);
+    const mode = config.inspection.mode;
+    const logs = logGroupNames(env);
+    const network = new NetworkRefs(remoteState(this, config, "network"));
+    const zones = zonesOf(config);
+    const retentionDays = obs.flowLogs.retentionDays;
+    const namespace = `egress6/${env}`;
+
+    this.key = new AuditKey(this, "audit-key", { envName: env, partition });
+    const key = this.key;
+    const accountId = key.accountId;
+    const logGroupArn = (name: string) => `arn:${partition}:logs:${region}:${accountId}:log-group:${name}`;
+    const lambdaLogGroup = `/aws/lambda/${env}-egress6-remediation`;
+    key.grant({
+      Sid: "CloudWatchLogsEncryptsOurGroups",
+      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, lambdaLogGroup].map(logGroupArn) } },
+    });
+    // CloudWatch alarms publish to the encrypted topic (SNS developer guide, "Encryption at rest", AWS service sources).
+    key.grant({ Sid: "CloudWatchAlarmsPublishToEncryptedTopic", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"] });
+
+    this.alarms = new AlarmTopic(this, "alarm-topic", { envName: env, kmsKeyArn: key.key.arn, keyPolicy: key.policy, email: obs.alarmEmail });
+    const topicArn = this.alarms.topic.arn;
+
+    // ---- buckets: audit (CloudTrail, Config) and, when asked for, Parquet flow logs ----
+    const needsAuditBucket = obs.cloudTrail.create || obs.configRecorder.create;
+    const auditBucket = needsAuditBucket ? new HardenedBucket(this, "audit-bucket", { namePrefix: `${env}-audit-`, kmsKeyArn: key.key.arn }) : undefined;
+    let parquetBucket: HardenedBucket | undefined;
+    if (obs.flowLogs.s3Parquet) {
+      parquetBucket = new HardenedBucket(this, "flow-log-bucket", { namePrefix: `${env}-flowlogs-`, kmsKeyArn: key.key.arn });
+      key.grant({
+        Sid: "LogDeliveryEncryptsFlowLogs",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      });
+    }
+
+    // ---- VPC flow logs and the alarms on them ----
+    const flowLogs = new FlowLogs(this, "flow-logs", {
+      envName: env,
+      vpcId: network.vpcId,
+      logGroupName: logs.vpcFlowLogs,
+      retentionDays,
+      kmsKeyArn: key.key.arn,
+      keyPolicy: key.policy,
+      parquetBucket,
+      accountId,
+    });
+    const onFlowLogs = { logGroupName: logs.vpcFlowLogs };
+    const alarm = (id: string, metricName: string, description: string, filters: { logGroupName: string; pattern: string }[], dependsOn = [flowLogs.logGroup.logGroup]) =>
+      new LogAlarm(this, id, { envName: env, topicArn, namespace, metricName, description, filters, dependsOn });
+
+    alarm("inbound-ipv6-rejects", "InboundIpv6Rejects", "Inbound IPv6 packets were rejected (someone on the internet tried to connect in)", [
+      { ...onFlowLogs, pattern: flowLogPattern({ action: '="REJECT"', "flow-direction": '="ingress"', "pkt-srcaddr": "=*:*" }) },
+    ]);
+    alarm(
+      "workload-ipv4-flows",
+      "WorkloadIpv4Flows",
+      "An IPv4 flow left a workload subnet: workloads must speak IPv6 only",
+      zones.map((z) => ({
+        ...onFlowLogs,
+        pattern: flowLogPattern({ "subnet-id": `="${network.subnetId("workload", z.suffix)}"`, "flow-direction": '="egress"', "pkt-dstaddr": "=*.*" }),
+      })),
+    );
+
+    // ---- alarms on the inspection stack's logs (created there, found here by name) ----
+    if (modeHasFirewall(mode)) {
+      alarm("firewall-drops", "FirewallDrops", "Network Firewall dropped traffic", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_DROP_PATTERN }], []);
+      alarm("firewall-alerts", "FirewallAlerts", "Network Firewall raised an alert on traffic it let through", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_ALERT_PATTERN }], []);
+    }
+    if (modeHasProxy(mode)) {
+      const proxyDenied = `[${ACCESS_LOG_FIELDS.map((f) => (f === "result" ? `${f}=*DENIED*` : f)).join(", ")}]`;
+      alarm("proxy-denials", "ProxyDenials", "The egress proxy denied a request (destination or port not allowlisted)", [{ logGroupName: logs.proxyAccess, pattern: proxyDenied }], []);
+    }
+
+    // ---- CloudTrail, and the root-use alarm on its log group ----
+    let trailLogGroup: string | undefined = obs.cloudTrail.existingLogGroupName;
+    if (obs.cloudTrail.create && auditBucket) {
+      const trail = new Trail(this, "cloudtrail", { envName: env, region, partition, key, bucket: auditBucket, logGroupName: logs.cloudTrail, retentionDays });
+      trailLogGroup = logs.cloudTrail;
+      alarm("root-account-use", "RootAccountUse", "The account root user was used", [{ logGroupName: trailLogGroup, pattern: ROOT_USE_PATTERN }], [trail.logGroup.logGroup]);
+    } else if (trailLogGroup) {
+      alarm("root-account-use", "RootAccountUse", "The account root user was used", [{ logGroupName: trailLogGroup, pattern: ROOT_USE_PATTERN }], []);
+    }
+
+    // ---- account services ----
+    if (obs.guardDuty.create) new GuardDuty(this, "guardduty", { features: obs.guardDuty.features });
+    const configRecorder = new ConfigRecorder(this, "config", {
+      envName: env,
+      region,
+      partition,
+      createRecorder: obs.configRecorder.create,
+      bucket: auditBucket,
+      key,
+    });
+    void configRecorder;
+    if (obs.inspector.create) new Inspector2Enabler(this, "inspector", { accountIds: [accountId], resourceTypes: ["EC2"] });
+
+    // ---- DNS Firewall ----
+    if (obs.dnsFirewall.enabled) {
+      new DnsFirewall(this, "dns-firewall", {
+        envName: env,
+        vpcId: network.vpcId,
+        allowlist: config.egress.domains,
+        alsoAllow: vpcInternalDomains(region, config.workload.interfaceEndpoints),
+        mutationProtection: obs.dnsFirewall.protection,
+        queryLogGroupName: logs.dnsQueryLogs,
+        retentionDays,
+        kmsKeyArn: key.key.arn,
+        keyPolicy: key.policy,
+      });
+    }
+
+    // ---- remediation ----
+    this.remediation = new Remediation(this, "remediation", {
+      envName: env,
+      region,
+      partition,
+      accountId,
+      vpcId: network.vpcId,
+      codeZip: props.remediationZip ?? remediationZip(),
+      securityGroupRuleNames: MANAGED_RULES.filter((r) => r.remediatesSecurityGroups).map((r) => ruleName(env, r)),
+      logRetentionDays: retentionDays,
+      kmsKeyArn: key.key.arn,
+      keyPolicy: key.policy,
+      alarmTopicArn: topicArn,
+    });
+
+    new TerraformOutput(this, "alarm_topic_arn", { value: topicArn, description: "SNS topic every alarm publishes to" });
+    new TerraformOutput(this, "quarantine_security_group_id", { value: this.remediation.quarantine.group.id, description: "Security group isolated instances are moved into" });
+    new TerraformOutput(this, "remediation_function_name", { value: this.remediation.function.functionName, description: "Remediation Lambda" });
+    new TerraformOutput(this, "remediation_dead_letter_queue_url", { value: this.remediation.deadLetterQueue.url, description: "Events the remediation could not handle" });
+    new TerraformOutput(this, "audit_key_arn", { value: key.key.arn, description: "KMS key of the observability data" });
+  }
+}
