@@ -124,12 +124,8 @@ export class Remediation extends Construct {
     });
     const rolePolicy = new IamRolePolicy(this, "role-policy", { role: this.role.name, name: "remediate", policy: policyDocument(statements) });
 
-    const zip = fs.readFileSync(props.codeZip);
-    const code = new TerraformAsset(this, "code", {
-      path: props.codeZip,
-      type: AssetType.FILE,
-      assetHash: crypto.createHash("sha256").update(zip).digest("hex"),
-    });
+    const sha256 = crypto.createHash("sha256").update(fs.readFileSync(props.codeZip)).digest();
+    const code = new TerraformAsset(this, "code", { path: props.codeZip, type: AssetType.FILE, assetHash: sha256.toString("hex") });
     this.function = new LambdaFunction(this, "function", {
       functionName,
       description: "egress6: revoke security group ingress open to the internet; isolate instances named by GuardDuty",
@@ -138,7 +134,7 @@ export class Remediation extends Construct {
       handler: "index.handler",
       filename: code.path,
       // What Lambda reports as CodeSha256, so a plan shows a change exactly when the code changed.
-      sourceCodeHash: crypto.createHash("sha256").update(zip).digest("base64"),
+      sourceCodeHash: sha256.toString("base64"),
       role: this.role.arn,
       timeout: 60,
       memorySize: 256,
