@@ -8,6 +8,7 @@ import { App } from "cdktf";
 import type { Egress6Config } from "./config/schema";
 import { BootstrapStack } from "../stacks/bootstrap-stack";
 import { NetworkStack } from "../stacks/network-stack";
+import { InspectionStack } from "../stacks/inspection-stack";
 import { WorkloadStack } from "../stacks/workload-stack";
 import { ObservabilityStack } from "../stacks/observability-stack";
 
@@ -19,10 +20,12 @@ export function buildApp(config: Egress6Config, outdir: string): App {
   void network;
   // Stacks that read another stack's outputs call `addDependency(producer)` so cdktf deploys in order:
   // network -> inspection -> workload -> observability.
-  // [inspection stack: wired here]
+  const inspection = new InspectionStack(app, config);
+  inspection.addDependency(network);
   // [workload and observability stacks: wired here]
   const workload = new WorkloadStack(app, config);
   workload.addDependency(network);
+  workload.addDependency(inspection);
   const observability = new ObservabilityStack(app, config);
   observability.addDependency(workload);
   return app;

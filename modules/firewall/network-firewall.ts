@@ -1,0 +1,201 @@
+/**
+ * AWS Network Firewall for egress inspection: one IPv6 endpoint per AZ, a strict-order policy built from the egress
+ * policy, a customer-managed key for the firewall, its policy and rule groups, and ALERT, FLOW and TLS logs to
+ * KMS-encrypted CloudWatch Logs groups.
+ *
+ * Policy, in evaluation order (STRICT_ORDER; stateless default: forward everything to the stateful engine):
+ *   1. baseline   drop IPv4, anything opened from outside the VPC, TCP outside egress.ports, UDP out
+ *   2. ids-ips    the operator's Suricata rules (egress.suricataRules), when there are any
+ *   3. handshake  pass TCP `flow:not_established` to allowlisted ports (and the explicit proxy port, if routed here)
+ *   4. domains    allowlist on TLS SNI and HTTP Host (Network Firewall generates the drop for the rest)
+ *   default       `aws:drop_established` + `aws:alert_established`: every other established flow is dropped and logged
+ */
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { NetworkfirewallRuleGroup } from "@cdktf/provider-aws/lib/networkfirewall-rule-group";
+import { NetworkfirewallFirewallPolicy } from "@cdktf/provider-aws/lib/networkfirewall-firewall-policy";
+import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall-firewall";
+import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-logging-configuration";
+import type { Zone } from "../../lib/config/zones";
+import { UserError } from "../../lib/config/load";
+import { RESOURCE_ID } from "../../stacks/base";
+import { EncryptedLogGroup } from "../observability/encrypted-log-group";
+import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";
+
+/** Network Firewall's stateful defaults for an allowlist in strict order (ARCHITECTURE §4). */
+export const STATEFUL_DEFAULT_ACTIONS = ["aws:drop_established", "aws:alert_established"] as const;
+/** Stateless engine: hand every packet, fragments included, to the stateful engine. */
+export const STATELESS_DEFAULT_ACTIONS = ["aws:forward_to_sfe"] as const;
+
+/**
+ * Rule group capacities are fixed at creation (changing one replaces the group), so they are sized for the
+ * schema's limits rather than for today's lists: 1000 domains x 2 target types; 1000 operator rules.
+ */
+export const CAPACITY = { baseline: 50, handshake: 50, idsIps: 1000, domains: 2000 } as const;
+
+/** Priorities inside the strict-order policy (lower is evaluated first). */
+export const PRIORITY = { baseline: 100, idsIps: 200, handshake: 300, domains: 400 } as const;
+
+type IpSetVariable = { readonly key: string; readonly ipSet: { readonly definition: string[] } };
+
+export const FIREWALL_LOG_TYPES = ["ALERT", "FLOW", "TLS"] as const;
+export type FirewallLogType = (typeof FIREWALL_LOG_TYPES)[number];
+
+export interface InspectionFirewallProps {
+  readonly envName: string;
+  readonly vpcId: string;
+  /** The VPC's IPv6 /56: HOME_NET. */
+  readonly vpcIpv6Cidr: string;
+  /** The firewall subnet of each AZ. */
+  readonly subnets: readonly { readonly zone: Zone; readonly subnetId: string }[];
+  /** Normalised allowlist (`example.com`, `.example.com`). */
+  readonly domains: readonly string[];
+  readonly ports: readonly number[];
+  /** Extra Suricata rules, one per entry. @default none */
+  readonly suricataRules?: readonly string[];
+  /**
+   * Pass workload connections to their proxy's explicit port (firewall-proxy mode routes them through here).
+   * @default none
+   */
+  readonly explicitProxy?: { readonly port: number; readonly workloadNet: string; readonly proxyNet: string };
+  /** Delete, subnet-change and policy-change protection. */
+  readonly protection: boolean;
+  readonly kmsKeyArn: string;
+  /** The key policy that lets CloudWatch Logs use the key: it must exist before the log groups. */
+  readonly keyPolicy: ITerraformDependable;
+  /** Log group name for each log type. */
+  readonly logGroupNames: Readonly<Record<FirewallLogType, string>>;
+  readonly logRetentionDays: number;
+}
+
+export class InspectionFirewall extends Construct {
+  readonly firewall: NetworkfirewallFirewall;
+  readonly policy: NetworkfirewallFirewallPolicy;
+  readonly ruleGroups: Record<"baseline" | "handshake" | "domains", NetworkfirewallRuleGroup> & { idsIps?: NetworkfirewallRuleGroup };
+  readonly logGroups: Record<FirewallLogType, EncryptedLogGroup>;
+
+  constructor(scope: Construct, id: string, props: InspectionFirewallProps) {
+    super(scope, id);
+    const name = (what: string) => `${props.envName}-egress6-${what}`;
+    const encryption = { keyId: props.kmsKeyArn, type: "CUSTOMER_KMS" };
+    const homeNet: IpSetVariable = { key: RULE_VARIABLES.homeNet, ipSet: { definition: [props.vpcIpv6Cidr] } };
+    const egressPorts = { key: RULE_VARIABLES.egressPorts, portSet: { definition: props.ports.map(String) } };
+    const strict = { ruleOrder: "STRICT_ORDER" };
+    const suricata = (what: string, capacity: number, description: string, rules: string, ipSets: IpSetVariable[] = [homeNet]) =>
+      new NetworkfirewallRuleGroup(this, what, {
+        name: name(what),
+        description,
+        type: "STATEFUL",
+        capacity,
+        encryptionConfiguration: encryption,
+        ruleGroup: {
+          ruleVariables: { ipSets, portSets: [egressPorts] },
+          rulesSource: { rulesString: rules },
+          statefulRuleOptions: strict,
+        },
+      });
+
+    const operatorRules = props.suricataRules ?? [];
+    if (operatorRules.length > CAPACITY.idsIps) {
+      throw new UserError([
+        `egress.suricataRules: ${operatorRules.length} rules; the IDS/IPS rule group holds at most ${CAPACITY.idsIps}`,
+      ]);
+    }
+    const explicit = props.explicitProxy;
+    this.ruleGroups = {
+      baseline: suricata("baseline", CAPACITY.baseline, "egress6: drop IPv4, inbound, and ports outside egress.ports", baselineRules()),
+      idsIps:
+        operatorRules.length > 0
+          ? suricata("ids-ips", CAPACITY.idsIps, "egress6: operator IDS/IPS rules (egress.suricataRules)", `${operatorRules.join("\n")}\n`)
+          : undefined,
+      handshake: suricata(
+        "handshake",
+        CAPACITY.handshake,
+        "egress6: pass TCP handshakes to allowlisted ports so the domain rules see the first bytes",
+        handshakeRules(explicit?.port),
+        explicit
+          ? [
+              homeNet,
+              { key: RULE_VARIABLES.workloadNet, ipSet: { definition: [explicit.workloadNet] } },
+              { key: RULE_VARIABLES.proxyNet, ipSet: { definition: [explicit.proxyNet] } },
+            ]
+          : [homeNet],
+      ),
+      domains: new NetworkfirewallRuleGroup(this, "domains", {
+        name: name("domains"),
+        description: "egress6: egress.domains on TLS SNI and HTTP Host; everything else on TLS and HTTP is dropped",
+        type: "STATEFUL",
+        capacity: CAPACITY.domains,
+        encryptionConfiguration: encryption,
+        ruleGroup: {
+          ruleVariables: { ipSets: [homeNet] },
+          rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [...props.domains] } },
+          statefulRuleOptions: strict,
+        },
+      }),
+    };
+
+    const references = (["baseline", "idsIps", "handshake", "domains"] as const)
+      .filter((g) => this.ruleGroups[g] !== undefined)
+      .map((g) => ({ resourceArn: this.ruleGroups[g]!.arn, priority: PRIORITY[g] }));
+    this.policy = new NetworkfirewallFirewallPolicy(this, "policy", {
+      name: name("policy"),
+      description: "egress6: IPv6 egress allowlist (strict order, default drop of established flows)",
+      encryptionConfiguration: encryption,
+      firewallPolicy: {
+        statelessDefaultActions: [...STATELESS_DEFAULT_ACTIONS],
+        statelessFragmentDefaultActions: [...STATELESS_DEFAULT_ACTIONS],
+        statefulEngineOptions: { ruleOrder: "STRICT_ORDER", streamExceptionPolicy: "DROP" },
+        statefulDefaultActions: [...STATEFUL_DEFAULT_ACTIONS],
+        statefulRuleGroupReference: references,
+        policyVariables: { ruleVariables: [{ key: RULE_VARIABLES.homeNet, ipSet: { definition: [props.vpcIpv6Cidr] } }] },
+      },
+    });
+
+    this.firewall = new NetworkfirewallFirewall(this, RESOURCE_ID, {
+      name: name("firewall"),
+      description: "egress6: inspects every workload flow, one IPv6 endpoint per AZ",
+      vpcId: props.vpcId,
+      firewallPolicyArn: this.policy.arn,
+      subnetMapping: props.subnets.map((s) => ({ subnetId: s.subnetId, ipAddressType: "IPV6" })),
+      deleteProtection: props.protection,
+      subnetChangeProtection: props.protection,
+      firewallPolicyChangeProtection: props.protection,
+      encryptionConfiguration: encryption,
+    });
+
+    const logGroups = {} as Record<FirewallLogType, EncryptedLogGroup>;
+    for (const type of FIREWALL_LOG_TYPES) {
+      logGroups[type] = new EncryptedLogGroup(this, `${type.toLowerCase()}-log-group`, {
+        name: props.logGroupNames[type],
+        retentionDays: props.logRetentionDays,
+        kmsKeyArn: props.kmsKeyArn,
+        keyPolicy: props.keyPolicy,
+      });
+    }
+    this.logGroups = logGroups;
+    new NetworkfirewallLoggingConfiguration(this, "logging", {
+      firewallArn: this.firewall.arn,
+      loggingConfiguration: {
+        logDestinationConfig: FIREWALL_LOG_TYPES.map((type) => ({
+          logType: type,
+          logDestinationType: "CloudWatchLogs",
+          logDestination: { logGroup: logGroups[type].logGroup.name },
+        })),
+      },
+    });
+  }
+
+  /**
+   * The firewall endpoint of one AZ, known after apply: the expression ARCHITECTURE §4 gives (it validates and
+   * plans offline, and the verifier evaluates it). `address` is the firewall's Terraform address.
+   */
+  static endpointIdExpression(address: string, zoneName: string): string {
+    return `\${{for s in ${address}.firewall_status[0].sync_states : s.availability_zone => s.attachment[0].endpoint_id}["${zoneName}"]}`;
+  }
+
+  /** The endpoint id of `zone` for routes in the same stack. */
+  endpointId(zone: Zone): string {
+    return InspectionFirewall.endpointIdExpression(`aws_networkfirewall_firewall.${this.firewall.friendlyUniqueId}`, zone.name);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * A customer-managed KMS key with rotation, an alias, and a key policy that keeps KMS's default account statement
+ * (the account's IAM policies decide) plus one statement per AWS service that encrypts with the key.
+ * The account id is read from the key's own ARN, so planning needs no `aws_caller_identity` lookup.
+ */
+import { Construct } from "constructs";
+import { Fn, Lazy, TerraformLocal } from "cdktf";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
+import { RESOURCE_ID } from "../../stacks/base";
+import { policyDocument, type PolicyStatement } from "../observability/policy";
+
+/** Position of the account id in an ARN (`arn:partition:service:region:account:resource`). */
+const ARN_ACCOUNT_FIELD = 4;
+/** KMS's longest waiting period before a scheduled deletion (KMS developer guide, "Deleting keys"). */
+const DELETION_WINDOW_DAYS = 30;
+
+export interface CustomerKeyProps {
+  /** What the key encrypts, for its description. */
+  readonly description: string;
+  /** `alias/<aliasName>`. */
+  readonly aliasName: string;
+  readonly partition: string;
+}
+
+export class CustomerKey extends Construct {
+  readonly key: KmsKey;
+  readonly policy: KmsKeyPolicy;
+  /** The deploying account's id (a Terraform expression, known after the key exists). */
+  readonly accountId: string;
+  private readonly grants: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: CustomerKeyProps) {
+    super(scope, id);
+    this.key = new KmsKey(this, RESOURCE_ID, {
+      description: props.description,
+      enableKeyRotation: true,
+      deletionWindowInDays: DELETION_WINDOW_DAYS,
+    });
+    new KmsAlias(this, "alias", { name: `alias/${props.aliasName}`, targetKeyId: this.key.keyId });
+    this.accountId = new TerraformLocal(this, "account-id", Fn.element(Fn.split(":", this.key.arn), ARN_ACCOUNT_FIELD)).asString;
+    const account: PolicyStatement = {
+      Sid: "AccountAdministersKeyThroughIam",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${props.partition}:iam::${this.accountId}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    };
+    this.policy = new KmsKeyPolicy(this, "policy", {
+      keyId: this.key.keyId,
+      policy: Lazy.stringValue({ produce: () => policyDocument([account, ...this.grants]) }),
+    });
+  }
+
+  /** Lets an AWS service use the key (Resource is the key itself, written `*` in a key policy). */
+  grant(statement: Omit<PolicyStatement, "Effect" | "Resource">): void {
+    this.grants.push({ ...statement, Effect: "Allow", Resource: "*" });
+  }
+}

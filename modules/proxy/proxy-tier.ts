@@ -1,0 +1,202 @@
+/**
+ * The Squid proxy tier: per AZ one instance on a fixed network interface in the proxy subnet (route tables target
+ * the interface, so a replaced instance takes over the same route), kept alive by EC2 auto-recovery. One launch
+ * template (IMDSv2 only, IMDS over IPv6, hop limit 1), one role (Systems Manager core and the CloudWatch agent,
+ * nothing else), one security group (only the workload /64s, only on the intercepted and explicit ports), and the
+ * KMS-encrypted access-log group the instances ship to.
+ *
+ * An ASG cannot pin an interface, so it cannot keep a route target; auto-recovery keeps the instance id and the
+ * interface through host failures (ARCHITECTURE §4).
+ */
+import * as zlib from "node:zlib";
+import { Construct } from "constructs";
+import { Fn, TerraformLocal, Token, type ITerraformDependable } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import type { Zone } from "../../lib/config/zones";
+import { UserError } from "../../lib/config/load";
+import { managedPolicyArn, partitionOf } from "../../lib/partition";
+import { TAG_AZ, TAG_ROLE } from "../../lib/names";
+import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
+import { EncryptedLogGroup } from "../observability/encrypted-log-group";
+import { renderProxyUserData } from "./user-data";
+import type { SquidPolicy } from "./squid-conf";
+
+/** What the SSM agent needs (Systems Manager user guide, "instance permissions"). */
+export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
+/** What the CloudWatch agent needs to ship logs (CloudWatch user guide, "IAM roles for the CloudWatch agent"). */
+export const CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy";
+/** IMDS responses never leave the instance (EC2 user guide, IMDSv2). */
+export const IMDS_HOP_LIMIT = 1;
+/** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+/** HTTPS: the proxy's own package repositories and AWS APIs, whatever egress.ports says. */
+const HTTPS_PORT = 443;
+/**
+ * Auto-recovery: the system status check failing for two consecutive minutes (EC2 user guide, "Recover your
+ * instance", the recommended alarm).
+ */
+const RECOVERY = { metric: "StatusCheckFailed_System", periodSeconds: 60, evaluationPeriods: 2, threshold: 1 } as const;
+/** Room for the Terraform reference that stands for the VPC /56 in the size check (the real value is ~22 characters). */
+const CIDR_PLACEHOLDER_FOR_SIZE = "2600:1f18:0123:4500::/56";
+
+export interface ProxyTierProps {
+  /** Environment name, region, egress policy and proxy settings (the config, or the part of it the proxies use). */
+  readonly policy: SquidPolicy & { readonly region: string };
+  readonly ami: string;
+  readonly instanceType: string;
+  readonly rootVolumeGiB?: number;
+  readonly vpcId: string;
+  /** The VPC's IPv6 /56 (a Terraform reference): the only clients Squid serves. */
+  readonly vpcIpv6Cidr: string;
+  /** Per AZ: the proxy subnet the interface lives in and the workload /64 it serves. */
+  readonly zones: readonly { readonly zone: Zone; readonly proxySubnetId: string; readonly workloadIpv6Cidr: string }[];
+  readonly logGroupName: string;
+  readonly logRetentionDays: number;
+  readonly kmsKeyArn: string;
+  readonly keyPolicy: ITerraformDependable;
+}
+
+export interface ProxyInstance {
+  readonly zone: Zone;
+  readonly networkInterface: NetworkInterface;
+  readonly instance: Instance;
+  readonly recoveryAlarm: CloudwatchMetricAlarm;
+}
+
+export class ProxyTier extends Construct {
+  readonly securityGroup: ClosedSecurityGroup;
+  readonly role: IamRole;
+  readonly launchTemplate: LaunchTemplate;
+  readonly logGroup: EncryptedLogGroup;
+  readonly proxies: ProxyInstance[] = [];
+
+  constructor(scope: Construct, id: string, props: ProxyTierProps) {
+    super(scope, id);
+    const { policy } = props;
+    const env = policy.name;
+    const region = policy.region;
+    const name = `${env}-proxy`;
+    const proxy = policy.inspection.proxy;
+    const ports = policy.egress.ports;
+    const roleTags = { [TAG_ROLE]: "proxy" };
+
+    this.logGroup = new EncryptedLogGroup(this, "access-log-group", {
+      name: props.logGroupName,
+      retentionDays: props.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+      keyPolicy: props.keyPolicy,
+    });
+
+    // Intercepted flows reach the interface with the port the workload dialled (TPROXY rewrites nothing), so the
+    // group admits the allowlisted ports, plus the explicit proxy port, from the workload /64s only.
+    const ingress = props.zones.flatMap(({ zone, workloadIpv6Cidr }) => [
+      ...ports.map((p) => SgRule.tcp(p, workloadIpv6Cidr, `intercepted port ${p} from the workloads in ${zone.name}`)),
+      SgRule.tcp(proxy.explicitPort, workloadIpv6Cidr, `explicit proxy port from the workloads in ${zone.name}`),
+    ]);
+    const egressPorts = [...new Set([...ports, HTTPS_PORT])];
+    const egress = egressPorts.map((p) =>
+      SgRule.tcp(p, "::/0", p === HTTPS_PORT && !ports.includes(p) ? "HTTPS for the proxy packages and AWS APIs" : `port ${p}: Squid outbound leg`),
+    );
+    this.securityGroup = new ClosedSecurityGroup(this, "security-group", {
+      vpcId: props.vpcId,
+      name,
+      description: "egress6 proxy: only the workload /64s, only on the intercepted and explicit ports",
+      ingress,
+      egress,
+      tags: { Name: name, ...roleTags },
+    });
+
+    this.role = new IamRole(this, "role", {
+      name,
+      description: `egress6 ${env}: proxy instances (Systems Manager and the CloudWatch agent only)`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    for (const policyName of [SSM_CORE_POLICY, CLOUDWATCH_AGENT_POLICY]) {
+      new IamRolePolicyAttachment(this, policyName, { role: this.role.name, policyArn: managedPolicyArn(region, policyName) });
+    }
+    const profile = new IamInstanceProfile(this, "instance-profile", { name, role: this.role.name });
+
+    this.launchTemplate = new LaunchTemplate(this, "launch-template", {
+      name,
+      description: "egress6 proxy: IMDSv2 only (IPv6 endpoint on, hop limit 1), SSM + CloudWatch agent profile, no key pair",
+      imageId: props.ami,
+      instanceType: props.instanceType,
+      iamInstanceProfile: { arn: profile.arn },
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpProtocolIpv6: "enabled",
+        httpPutResponseHopLimit: IMDS_HOP_LIMIT,
+        instanceMetadataTags: "disabled",
+      },
+      updateDefaultVersion: true,
+      tagSpecifications: [
+        { resourceType: "instance", tags: roleTags },
+        { resourceType: "volume", tags: roleTags },
+      ],
+      tags: { Name: name, ...roleTags },
+    });
+
+    for (const { zone, proxySubnetId } of props.zones) {
+      const azTags = { Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix };
+      const networkInterface = new NetworkInterface(this, `${zone.suffix}-interface`, {
+        subnetId: proxySubnetId,
+        description: `egress6 proxy in ${zone.name}: the route target of the workloads' egress`,
+        ipv6AddressCount: 1,
+        // The proxy receives packets addressed to the internet (interception) and answers from their addresses.
+        sourceDestCheck: false,
+        securityGroups: [this.securityGroup.group.id],
+        tags: azTags,
+      });
+      const userData = renderProxyUserData({ policy, az: zone.suffix, vpcIpv6Cidr: props.vpcIpv6Cidr });
+      checkUserDataSize(userData, props.vpcIpv6Cidr, policy.egress.domains.length);
+      const instance = new Instance(this, zone.suffix, {
+        launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+        networkInterface: [{ networkInterfaceId: networkInterface.id, deviceIndex: 0 }],
+        // Squid's configuration lives in the user data: a changed policy replaces the instance (same interface).
+        // A local holds the script because it is a Terraform template string (one interpolation, the VPC /56),
+        // which a function argument written by cdktf cannot carry.
+        userDataBase64: Fn.base64gzip(new TerraformLocal(this, `${zone.suffix}-user-data`, userData).asString),
+        userDataReplaceOnChange: true,
+        rootBlockDevice: { volumeType: "gp3", volumeSize: props.rootVolumeGiB ?? 16, encrypted: true, deleteOnTermination: true },
+        tags: azTags,
+      });
+      const recoveryAlarm = new CloudwatchMetricAlarm(this, `${zone.suffix}-recovery`, {
+        alarmName: `${name}-${zone.suffix}-auto-recovery`,
+        alarmDescription: `Recovers the proxy in ${zone.name} onto healthy hardware when its system status check fails`,
+        namespace: "AWS/EC2",
+        metricName: RECOVERY.metric,
+        dimensions: { InstanceId: instance.id },
+        statistic: "Maximum",
+        period: RECOVERY.periodSeconds,
+        evaluationPeriods: RECOVERY.evaluationPeriods,
+        threshold: RECOVERY.threshold,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        alarmActions: [`arn:${partitionOf(region)}:automate:${region}:ec2:recover`],
+        tags: azTags,
+      });
+      this.proxies.push({ zone, networkInterface, instance, recoveryAlarm });
+    }
+  }
+}
+
+/** Fails synthesis, with a line the user can act on, when the compressed boot script would exceed EC2's limit. */
+function checkUserDataSize(userData: string, reference: string, domainCount: number): void {
+  const concrete = reference.startsWith("${") ? userData.split(reference).join(CIDR_PLACEHOLDER_FOR_SIZE) : userData;
+  const bytes = zlib.gzipSync(Buffer.from(concrete, "utf8")).length;
+  if (bytes > USER_DATA_LIMIT_BYTES) {
+    throw new UserError([
+      `egress.domains: ${domainCount} entries make the proxy boot script ${Math.ceil(bytes / 1024)} KB compressed; ` +
+        `EC2 accepts at most ${USER_DATA_LIMIT_BYTES / 1024} KB. Merge entries under wildcards (.example.com) or list fewer domains`,
+    ]);
+  }
+}
