@@ -192,18 +192,20 @@ describe("network ACLs", () => {
     );
   });
 
-  test("firewall: forwards workload flows on allowlisted ports and their return traffic", () => {
+  test("firewall: forwards workload flows on allowlisted ports and their return traffic (and, in firewall-proxy mode, explicit-port flows to the proxies)", () => {
     expect(aclRules(network, "firewall")).toEqual(
       [
         "in 10 -1 all 0.0.0.0/0 deny",
         `in 100 6 443-443 ${tierBlock("workload")} allow`,
         `in 101 6 80-80 ${tierBlock("workload")} allow`,
+        `in 130 6 3128-3128 ${tierBlock("workload")} allow`,
         "in 150 6 1024-65535 ::/0 allow",
         "in 160 58 icmp 2/-1 ::/0 allow",
         "in 170 58 icmp -1/-1 fe80::/10 allow",
         "out 10 -1 all 0.0.0.0/0 deny",
         "out 100 6 443-443 ::/0 allow",
         "out 101 6 80-80 ::/0 allow",
+        `out 130 6 3128-3128 ${tierBlock("proxy")} allow`,
         `out 150 6 1024-65535 ${tierBlock("workload")} allow`,
         "out 160 58 icmp 2/-1 ::/0 allow",
         "out 170 58 icmp -1/-1 fe80::/10 allow",

@@ -91,6 +91,7 @@ export class NetworkStack extends Egress6Stack {
     const https = (peer: AclCidr): AclEntry => ({ number: RULE.endpointHttps, traffic: AclTraffic.tcpPort(HTTPS), peer });
     const explicit = (peer: AclCidr): AclEntry[] =>
       withProxy ? [{ number: RULE.proxyExplicitPort, traffic: AclTraffic.tcpPort(explicitPort), peer }] : [];
+    const explicitViaFirewall = (peer: AclCidr): AclEntry[] => (config.inspection.mode === "firewall-proxy" ? explicit(peer) : []);
 
     const rules: Record<Tier, { ingress: AclEntry[]; egress: AclEntry[] }> = {
       // Workloads open connections only: to the internet on allowlisted ports (an inspection point sits in the
@@ -105,10 +106,12 @@ export class NetworkStack extends Egress6Stack {
         ingress: [denyIpv4, ...allowlisted(tier("workload")), ...explicit(tier("workload")), ephemeral(internet), ...icmp(internet)],
         egress: [denyIpv4, ...allowlisted(internet), https(tier("endpoint")), ephemeral(tier("workload")), ...icmp(internet)],
       },
-      // Firewall endpoints forward workload flows on allowlisted ports and their return traffic.
+      // Firewall endpoints forward workload flows on allowlisted ports and their return traffic. In firewall-proxy
+      // mode they also carry workload <-> proxy explicit-port flows: the proxy subnet routes its replies to the
+      // workloads through the firewall, so the inspection stack routes the requests that way too (symmetry).
       firewall: {
-        ingress: [denyIpv4, ...allowlisted(tier("workload")), ephemeral(internet), ...icmp(internet)],
-        egress: [denyIpv4, ...allowlisted(internet), ephemeral(tier("workload")), ...icmp(internet)],
+        ingress: [denyIpv4, ...allowlisted(tier("workload")), ...explicitViaFirewall(tier("workload")), ephemeral(internet), ...icmp(internet)],
+        egress: [denyIpv4, ...allowlisted(internet), ...explicitViaFirewall(tier("proxy")), ephemeral(tier("workload")), ...icmp(internet)],
       },
       // Interface endpoints answer HTTPS from workloads and proxies, and nothing else.
       endpoint: {
