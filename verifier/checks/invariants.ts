@@ -1,0 +1,519 @@
+/**
+ * The project's guarantees, checked per workload subnet on the model:
+ * R1 only IPv6 leaves, R2 nothing comes in, R3 everything is inspected (both ways, same AZ), L1 the allowlisted
+ * ports work end to end, plus DNS64 off and no subnet on the main route table.
+ */
+import { addressText, type Address, type Family } from "../model/prefix";
+import { naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type Range } from "../model/filters";
+import { INTERNET_GATEWAYS, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
+import type { Context } from "../analysis/context";
+import { Connections, replyArrives, type Connection, type Origin } from "../analysis/flows";
+import { TCP, Walker, subnetText, type Trace } from "../analysis/walk";
+import { result, worst, type Finding, type PathLine, type Result, type SubjectResult, type Verdict } from "../report/types";
+import { ROLE_PROXY } from "../tags";
+
+/** The port an attacker's connection attempt uses in counterexamples: a service port inside the range a stateless ACL must admit for replies. */
+const PROBE_PORT = 8080;
+/** ICMPv6 error messages (RFC 4443 §2.1, types 1-4): replies to outbound traffic, Path MTU discovery among them. */
+const ICMPV6_ERRORS: Range = [1, 4];
+/** ICMPv4 errors a network may need inbound: destination unreachable (3) and time exceeded (11) (RFC 792). */
+const ICMPV4_ERRORS: readonly Range[] = [[3, 3], [11, 11]];
+/** A protocol number standing for "any protocol other than TCP, UDP and ICMP" (47, GRE). */
+const OTHER_PROTOCOL = 47;
+const UDP = 17;
+
+export interface IntentPorts {
+  readonly ports: number[];
+  /** Where each port came from, for the report. */
+  readonly source: string;
+}
+
+export class InvariantChecks {
+  private readonly walker: Walker;
+  private readonly connections: Connections;
+  private readonly exposureCache = new Map<Subnet, SubjectResult & { path?: PathLine[] }>();
+
+  constructor(private readonly ctx: Context) {
+    this.walker = new Walker(ctx);
+    this.connections = new Connections(ctx, this.walker);
+  }
+
+  run(intent: IntentPorts): Result[] {
+    const workloads = this.ctx.workloadSubnets();
+    return [this.r1(workloads), this.r2(workloads), this.r3(workloads), this.l1(workloads, intent), this.dns64(), this.mainRouteTable()];
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private label(s: Subnet): string {
+    return `${s.label}${s.az ? ` (${s.az})` : ""}`;
+  }
+
+  private tracePath(t: Trace, indent = ""): PathLine[] {
+    return t.hops.map((h) => ({ text: `${indent}${h.text}`, ok: h.ok }));
+  }
+
+  private connectionPath(c: Connection): PathLine[] {
+    const lines: PathLine[] = [];
+    c.segments.forEach((s, i) => {
+      if (c.segments.length > 1) lines.push({ text: `connection ${i + 1} of ${c.segments.length}: ${s.origin.host?.label ?? s.origin.subnet.label} -> ${addressText(s.destination)}` });
+      lines.push(...this.tracePath(s.forward));
+      const reply = s.replies[0];
+      if (reply) {
+        lines.push({ text: "replies:" });
+        lines.push(...this.tracePath(reply, "  "));
+      }
+    });
+    return lines;
+  }
+
+  private origins(subnet: Subnet, family: Family, withHosts: boolean): Origin[] {
+    const prefix = family === 6 ? subnet.ipv6 : subnet.ipv4;
+    const addresses: Address[] = prefix ? this.ctx.addressesIn(prefix) : [this.ctx.addressOf(subnet, family)];
+    if (!withHosts) return addresses.map((address) => ({ subnet, address }));
+    const hosts = this.ctx.hostsIn(subnet);
+    // One origin per distinct set of security groups: hosts with the same groups behave alike.
+    const distinct: (Host | undefined)[] = [];
+    const seen = new Set<string>();
+    for (const h of hosts) {
+      const sig = h.securityGroups.map((g) => g.id).sort().join(",");
+      if (!seen.has(sig)) {
+        seen.add(sig);
+        distinct.push(h);
+      }
+    }
+    if (distinct.length === 0) distinct.push(undefined);
+    return addresses.flatMap((address) => distinct.map((host) => ({ subnet, address, host })));
+  }
+
+  /** Does the connection leave the VPC for the internet (or for a network the verifier cannot see)? */
+  private leaves(c: Connection): boolean {
+    const end = c.segments[c.segments.length - 1].forward.end;
+    return (end.kind === "gateway" && end.gateway.kind !== "gateway VPC endpoint" && end.gateway.kind !== "NAT gateway") || end.kind === "unresolved";
+  }
+
+  private inspected(c: Connection): boolean {
+    return c.segments.some((s) => s.forward.inspected.some((e) => e.inspects) || s.forward.end.kind === "proxy");
+  }
+
+  private stateful(t: Trace): InspectionEndpoint[] {
+    return t.inspected.filter((e) => e.kind === "firewall endpoint" || e.inspects);
+  }
+
+  // ---------------------------------------------------------------- R1
+
+  private r1(workloads: Subnet[]): Result {
+    const subjects: SubjectResult[] = [];
+    const findings: Finding[] = [];
+    const ipv4Destinations = [...this.ctx.internet(4), this.ctx.nat64()];
+    for (const w of workloads) {
+      const problems: Finding[] = [];
+      const subject = this.label(w);
+      for (const origin of this.origins(w, 4, false)) {
+        for (const d of ipv4Destinations) {
+          const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
+          if (c) problems.push({ verdict: "VIOLATED", subject, message: `an IPv4 path leads from ${subnetText(w)} to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c) });
+          if (c) break;
+        }
+      }
+      for (const proxy of this.ctx.proxies().filter((p) => p.subnet?.vpc === w.vpc)) {
+        const origin: Origin = { subnet: proxy.subnet!, host: proxy, address: this.ctx.addressOf(proxy.subnet!, 4) };
+        for (const d of ipv4Destinations) {
+          const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
+          if (c) {
+            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}`, path: this.connectionPath(c) });
+            break;
+          }
+        }
+      }
+      if (w.settings.mapPublicIpOnLaunch) problems.push({ verdict: "VIOLATED", subject, message: `${w.origin}: map_public_ip_on_launch = true gives every instance a public IPv4 address` });
+      if (w.settings.mapCustomerOwnedIpOnLaunch) problems.push({ verdict: "VIOLATED", subject, message: `${w.origin}: map_customer_owned_ip_on_launch = true gives instances a customer-owned public address` });
+      for (const h of this.ctx.hostsIn(w)) {
+        if (h.publicIpv4) problems.push({ verdict: "VIOLATED", subject, message: `${h.origin}: a public IPv4 address (${h.publicIpv4})` });
+      }
+      const exposure = this.routeExposure(w);
+      if (exposure.verdict === "VIOLATED") {
+        problems.push({ verdict: "VIOLATED", subject, message: `its IPv6 addresses are public: ${exposure.detail}`, path: exposure.path });
+      }
+      findings.push(...problems);
+      subjects.push({
+        subject,
+        verdict: problems.length > 0 ? "VIOLATED" : "HOLDS",
+        detail: problems.length > 0 ? problems[0].message : "no IPv4 route to the internet (directly, through a proxy, or by NAT64); no public IPv4 or IPv6 address",
+      });
+    }
+    return result("R1", "invariant", "only IPv6 leaves: no IPv4 path from a workload to the internet, no public IPv4 or IPv6 address", subjects, findings);
+  }
+
+  private reachesIpv4Internet(c: Connection): boolean {
+    // A public NAT gateway exists to put IPv4 traffic on the internet: reaching one is an IPv4 path, whether or
+    // not its own subnet routes onward today (one route in another stack away).
+    if (c.segments.some((s) => s.forward.end.kind === "gateway" && s.forward.end.gateway.kind === "NAT gateway" && s.forward.end.gateway.publicNat)) return true;
+    const last = c.segments[c.segments.length - 1];
+    const end = last.forward.end;
+    if (end.kind === "unresolved") return true;
+    if (end.kind !== "gateway" || end.gateway.kind === "gateway VPC endpoint") return false;
+    // An IPv6 NAT64 address leaving by an egress-only gateway is not translated: it goes nowhere.
+    return last.destination.family === 4;
+  }
+
+  // ---------------------------------------------------------------- R2
+
+  /** Can the internet reach addresses in this subnet by routing, and through what? */
+  private routeExposure(target: Subnet): SubjectResult & { path?: PathLine[] } {
+    const cached = this.exposureCache.get(target);
+    if (cached) return cached;
+    const subject = this.label(target);
+    const entries = this.ctx.model.gateways.filter((g) => (g.kind === "internet gateway" || g.kind === "carrier gateway") && (g.vpc === target.vpc || g.vpc === undefined));
+    let out: SubjectResult & { path?: PathLine[] } = {
+      subject,
+      verdict: "HOLDS",
+      detail: "no gateway lets connections in: the VPC has no internet gateway (an egress-only internet gateway passes replies only)",
+    };
+    if (entries.length > 0) {
+      const verdicts: (SubjectResult & { path?: PathLine[] })[] = [];
+      for (const gw of entries) {
+        for (const family of [6, 4] as const) {
+          const prefix = family === 6 ? target.ipv6 : target.ipv4;
+          if (!prefix) continue;
+          for (const src of this.ctx.internet(family)) {
+            for (const dst of this.ctx.addressesIn(prefix)) {
+              const pkt = { family, src, dst, protocol: TCP, ports: [PROBE_PORT, PROBE_PORT] as Range, reply: false };
+              for (const t of this.walker.enter(pkt, gw)) {
+                const reached = (t.end.kind === "delivered" && t.end.subnet === target) || (t.end.kind === "proxy" && t.end.host.subnet === target);
+                if (!reached) continue;
+                const guards = this.stateful(t);
+                const path = this.tracePath(t);
+                if (guards.length === 0) {
+                  verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} delivers connections from the internet straight to ${subnetText(target)}, with no inspection point on the way`, path });
+                } else {
+                  const weak = guards.filter((e) => e.firewall && (!e.firewall.policy.defaultDrop || !e.firewall.policy.forwardsAll));
+                  if (weak.length > 0) {
+                    verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} through ${weak[0].label}, which passes what no rule drops: ${weak[0].firewall!.policy.problems.join("; ")}`, path });
+                  } else {
+                    const ep = guards[0];
+                    verdicts.push({
+                      subject,
+                      verdict: "HOLDS BY POLICY",
+                      detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} only through ${ep.label}${ep.firewall ? `, whose stateful default action (${ep.firewall.policy.statefulDefault}) drops flows no rule passes` : " (the appliance's policy is not visible to the verifier)"}; inbound is refused by rules, not by the gateway`,
+                      path,
+                    });
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      if (verdicts.length === 0) out = { subject, verdict: "HOLDS", detail: `internet gateway routing reaches no address in ${subnetText(target)}` };
+      else out = verdicts.find((v) => v.verdict === "VIOLATED") ?? verdicts[0];
+    }
+    this.exposureCache.set(target, out);
+    return out;
+  }
+
+  /** Inbound from the internet that a network ACL admits beyond replies (TCP to ephemeral ports, ICMP errors). */
+  private aclExposure(target: Subnet): string[] {
+    const problems: string[] = [];
+    for (const family of [6, 4] as const) {
+      const icmp = family === 6 ? 58 : 1;
+      const icmpErrors: readonly Range[] = family === 6 ? [ICMPV6_ERRORS] : ICMPV4_ERRORS;
+      const probes: { protocol: number; ports: Range; permitted: readonly Range[] }[] = [
+        { protocol: TCP, ports: [0, 65535], permitted: [[1024, 65535]] },
+        { protocol: UDP, ports: [0, 65535], permitted: [] },
+        { protocol: icmp, ports: [0, 255], permitted: icmpErrors },
+        { protocol: OTHER_PROTOCOL, ports: [0, 65535], permitted: [] },
+      ];
+      for (const src of this.ctx.internet(family)) {
+        for (const probe of probes) {
+          const v = naclEvaluate(target.nacl, false, probe.protocol, src, probe.ports);
+          for (const r of v.allowed) {
+            const beyond = probe.permitted.reduce<Range[]>((left, p) => left.flatMap((x) => cut(x, p)), [r]);
+            for (const b of beyond) {
+              const rule = v.deciding.find((d) => d.allow && (d.protocol === "all" || (d.from <= b[0] && d.to >= b[1])));
+              const what = probe.protocol === OTHER_PROTOCOL ? "protocols other than TCP, UDP and ICMP" : `${protocolName(probe.protocol)}${rangeText(probe.protocol, b)}`;
+              problems.push(`network ACL ${target.nacl.label} admits ${what} from ${addressText(src)} into ${subnetText(target)}${rule ? ` (${naclRuleText(rule)}, ${rule.origin})` : ""}: new connections, not replies`);
+            }
+          }
+        }
+      }
+    }
+    return [...new Set(problems)];
+  }
+
+  /** Security group rules on the subnet's instances that admit anything from the internet. */
+  private sgExposure(target: Subnet): string[] {
+    const problems: string[] = [];
+    for (const h of this.ctx.hostsIn(target)) {
+      for (const g of h.securityGroups) {
+        for (const r of g.rules) {
+          if (r.egress) continue;
+          if (r.peer.kind === "cidr" && this.ctx.reachesInternet(r.peer.prefix)) {
+            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin})`);
+          } else if (r.peer.kind === "prefix list") {
+            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}); the verifier cannot show the prefix list holds no internet address`);
+          }
+        }
+      }
+    }
+    return [...new Set(problems)];
+  }
+
+  private r2(workloads: Subnet[]): Result {
+    const targets = [...workloads, ...this.ctx.proxySubnets().filter((p) => !workloads.includes(p))];
+    const subjects: SubjectResult[] = [];
+    const findings: Finding[] = [];
+    for (const t of targets) {
+      const subject = `${this.label(t)}${workloads.includes(t) ? "" : " [proxies]"}`;
+      const route = this.routeExposure(t);
+      const layerProblems: Finding[] = [];
+      if (route.verdict === "VIOLATED") layerProblems.push({ verdict: "VIOLATED", subject, message: `gateway and routes: ${route.detail}`, path: route.path });
+      for (const m of this.aclExposure(t)) layerProblems.push({ verdict: "VIOLATED", subject, message: `network ACL: ${m}` });
+      for (const m of this.sgExposure(t)) layerProblems.push({ verdict: "VIOLATED", subject, message: `security group: ${m}` });
+      for (const h of this.ctx.hostsIn(t)) {
+        if (h.publicIpv4) layerProblems.push({ verdict: "VIOLATED", subject, message: `public address: ${h.origin} gets a public IPv4 address (${h.publicIpv4})` });
+      }
+      if (t.settings.mapPublicIpOnLaunch) layerProblems.push({ verdict: "VIOLATED", subject, message: `public address: ${t.origin} maps a public IPv4 address on launch` });
+      findings.push(...layerProblems);
+      if (layerProblems.length > 0) {
+        subjects.push({ subject, verdict: "VIOLATED", detail: layerProblems[0].message });
+      } else {
+        if (route.verdict === "HOLDS BY POLICY") findings.push({ verdict: "HOLDS BY POLICY", subject, message: route.detail, path: route.path });
+        subjects.push({
+          subject,
+          verdict: route.verdict,
+          detail: `${route.detail}; network ACLs admit from the internet only replies (TCP 1024-65535, ICMP errors); no security group admits the internet`,
+        });
+      }
+    }
+    const notes = [
+      "Every layer must refuse on its own: the gateway and routes, the network ACL (which, being stateless, may admit only replies), and every security group.",
+    ];
+    const exposedElsewhere = this.ctx.model.subnets.filter((s) => !targets.includes(s) && this.routeExposure(s).verdict === "VIOLATED").map((s) => s.label);
+    if (exposedElsewhere.length > 0) {
+      notes.push(
+        `Reachable from the internet by routing, but holding no workload or proxy, so outside R2: ${exposedElsewhere.join(", ")}. ` +
+          "Anything launched there is protected only by its security group and network ACL.",
+      );
+    }
+    return result("R2", "invariant", "nothing comes in: no connection initiated from the internet reaches a workload or a proxy", subjects, findings, notes);
+  }
+
+  // ---------------------------------------------------------------- R3
+
+  private r3(workloads: Subnet[]): Result {
+    const subjects: SubjectResult[] = [];
+    const findings: Finding[] = [];
+    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4), this.ctx.nat64()];
+    for (const w of workloads) {
+      const subject = this.label(w);
+      const problems: Finding[] = [];
+      const add = (message: string, c: Connection) => {
+        if (!problems.some((p) => p.message === message)) problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(c) });
+      };
+      let leaving = 0;
+      for (const d of destinations) {
+        for (const origin of this.origins(w, d.family, false)) {
+          for (const c of this.connections.open(origin, d, 443)) {
+            if (!this.leaves(c)) continue;
+            leaving++;
+            if (!this.inspected(c)) add(`a connection to ${addressText(d)} leaves ${subnetText(w)} without crossing an inspection point`, c);
+            this.checkSymmetryAndZone(w, c, add);
+          }
+        }
+      }
+      // Connections addressed to a proxy of the same AZ (explicit proxy settings): same symmetry rule.
+      for (const proxy of this.ctx.proxies().filter((p) => p.subnet && p.subnet.vpc === w.vpc && p.subnet.az === w.az)) {
+        for (const origin of this.origins(w, 6, false)) {
+          for (const c of this.connections.open(origin, this.ctx.addressOf(proxy.subnet!, 6), 443, proxy)) {
+            if (c.segments[0].forward.end.kind === "proxy") this.checkSymmetryAndZone(w, c, add, `connections addressed to proxy ${proxy.label}`);
+          }
+        }
+      }
+      findings.push(...problems);
+      subjects.push({
+        subject,
+        verdict: problems.length > 0 ? "VIOLATED" : "HOLDS",
+        detail:
+          problems.length > 0
+            ? problems[0].message
+            : leaving > 0
+              ? `every path to the internet crosses an inspection point in ${w.az ?? "its AZ"}, requests and replies alike`
+              : "no path leads to the internet (nothing leaves uninspected; L1 tells whether anything leaves at all)",
+      });
+    }
+    return result("R3", "invariant", "everything is inspected: every outbound path crosses an inspection point, in both directions, in its own AZ", subjects, findings);
+  }
+
+  private checkSymmetryAndZone(w: Subnet, c: Connection, add: (m: string, c: Connection) => void, what?: string): void {
+    const about = what ?? `a connection to ${addressText(c.segments[c.segments.length - 1].destination)}`;
+    for (const s of c.segments) {
+      const places = [...s.forward.places, ...s.replies.flatMap((r) => r.places)];
+      const away = places.find((p) => p.az !== undefined && w.az !== undefined && p.az !== w.az);
+      if (away) add(`${about} crosses ${away.label} in ${away.az}, outside ${w.az}`, c);
+      const unknown = places.find((p) => p.az === undefined);
+      if (unknown && w.az !== undefined) add(`${about} crosses ${unknown.label}, whose AZ the configuration does not fix`, c);
+      const forward = this.stateful(s.forward).map((e) => e.key);
+      for (const r of s.replies) {
+        const back = this.stateful(r).map((e) => e.key).reverse();
+        if (forward.join(" ") !== back.join(" ")) {
+          const names = (keys: string[], t: Trace) => keys.map((k) => t.inspected.find((e) => e.key === k)!.label).join(", ") || "none";
+          add(
+            `${about} is asymmetric: the request crosses ${names(forward, s.forward)} but the reply crosses ${names(this.stateful(r).map((e) => e.key), r)}` +
+              ` (stateful inspection needs both directions through the same endpoint)`,
+            c,
+          );
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- L1
+
+  private l1(workloads: Subnet[], intent: IntentPorts): Result {
+    const subjects: SubjectResult[] = [];
+    const findings: Finding[] = [];
+    const notes = [
+      `Ports checked: ${intent.ports.join(", ") || "(none)"} (${intent.source}).`,
+      "Network Firewall rules and proxy allowlists are not evaluated: they are taken to pass allowlisted domains on these ports.",
+    ];
+    for (const w of workloads) {
+      const subject = this.label(w);
+      const problems: Finding[] = [];
+      if (intent.ports.length === 0) {
+        problems.push({ verdict: "VIOLATED", subject, message: "no allowlisted port: no rule of the workloads or proxies admits any TCP port toward the internet, so nothing can leave" });
+      }
+      if (!w.ipv6) problems.push({ verdict: "VIOLATED", subject, message: `${subnetText(w)} has no IPv6 prefix` });
+      for (const port of intent.ports) {
+        const failure = this.firstL1Failure(w, port);
+        if (failure) problems.push(failure);
+      }
+      findings.push(...problems);
+      subjects.push({
+        subject,
+        verdict: problems.length > 0 ? "VIOLATED" : "HOLDS",
+        detail: problems.length > 0 ? problems[0].message : `TCP ${intent.ports.join(", ")} reaches the internet through the inspection chain and back, every ACL and security group admitting it`,
+      });
+    }
+    return result("L1", "invariant", "liveness: TCP to the internet on every allowlisted port works end to end through the inspection chain", subjects, findings, notes);
+  }
+
+  private firstL1Failure(w: Subnet, port: number): Finding | undefined {
+    const subject = this.label(w);
+    if (!w.ipv6) return undefined;
+    for (const origin of this.origins(w, 6, true)) {
+      for (const d of this.ctx.internet(6)) {
+        const conns = this.connections.open(origin, d, port);
+        if (conns.some((c) => this.works(c) === undefined)) continue;
+        const c = conns[0];
+        const why = c ? this.works(c)! : "no path";
+        const from = origin.host ? `${origin.host.label} in ${subnetText(w)}` : `${subnetText(w)} (no instance there: security groups not checked)`;
+        return { verdict: "VIOLATED", subject, message: `TCP ${port} from ${from} to ${addressText(d)} does not work: ${why}`, path: c ? this.connectionPath(c) : undefined };
+      }
+    }
+    return undefined;
+  }
+
+  /** Why the connection does not work end to end, or undefined when it does. */
+  private works(c: Connection): string | undefined {
+    const last = c.segments[c.segments.length - 1];
+    const end = last.forward.end;
+    for (const s of c.segments) {
+      const blocked = s.forward.blocked[0];
+      if (blocked) return `the request is refused: ${blocked.text}`;
+    }
+    if (!(end.kind === "gateway" && INTERNET_GATEWAYS.has(end.gateway.kind))) {
+      return end.kind === "dropped" ? `the request is dropped (${end.reason})` : `the request does not reach the internet (it ends ${endText(end)})`;
+    }
+    if (!this.inspected(c)) return "the request reaches the internet without crossing an inspection point";
+    for (const s of c.segments) {
+      if (s.replies.length === 0) return `no reply path back to ${s.origin.host?.label ?? s.origin.subnet.label}`;
+      const r = s.replies.find((x) => !replyArrives(s, x) || x.blocked.length > 0);
+      if (r) return r.blocked[0] ? `the reply is refused: ${r.blocked[0].text}` : `the reply does not come back to ${s.origin.subnet.label} (it ends ${endText(r.end)})`;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- DNS64, main route table
+
+  private dns64(): Result {
+    const subjects: SubjectResult[] = this.ctx.model.subnets.map((s) => ({
+      subject: this.label(s),
+      verdict: s.settings.enableDns64 ? "VIOLATED" : "HOLDS",
+      detail: s.settings.enableDns64 ? `${s.origin}: enable_dns64 = true (DNS64 answers need NAT64 and an IPv4 path)` : "enable_dns64 off",
+    }));
+    const findings: Finding[] = subjects.filter((s) => s.verdict === "VIOLATED").map((s) => ({ verdict: "VIOLATED", subject: s.subject, message: s.detail }));
+    return result("DNS64", "invariant", "DNS64 is off in every subnet", subjects, findings);
+  }
+
+  private mainRouteTable(): Result {
+    const subjects: SubjectResult[] = this.ctx.model.subnets.map((s) => {
+      let verdict: Verdict = "HOLDS";
+      let detail = `associated with route table ${s.routeTable.label}`;
+      if (s.associations.length === 0) {
+        verdict = "VIOLATED";
+        detail = `${s.origin}: no route table association, so it uses the main route table ${s.routeTable.label}`;
+      } else if (s.associations.length > 1) {
+        verdict = "VIOLATED";
+        detail = `${s.origin}: associated ${s.associations.length} times (${s.associations.join(", ")}); a subnet has exactly one route table`;
+      } else if (s.routeTable.isMain) {
+        verdict = "VIOLATED";
+        detail = `${s.origin}: associated with ${s.routeTable.label}, which is the VPC's main route table`;
+      }
+      return { subject: this.label(s), verdict, detail };
+    });
+    const findings: Finding[] = subjects.filter((s) => s.verdict === "VIOLATED").map((s) => ({ verdict: "VIOLATED", subject: s.subject, message: s.detail }));
+    return result("MAIN-RT", "invariant", "no subnet is left on the main route table", subjects, findings);
+  }
+}
+
+function cut(r: Range, p: Range): Range[] {
+  if (p[1] < r[0] || p[0] > r[1]) return [r];
+  const out: Range[] = [];
+  if (r[0] < p[0]) out.push([r[0], p[0] - 1]);
+  if (p[1] < r[1]) out.push([p[1] + 1, r[1]]);
+  return out;
+}
+
+function endText(end: Trace["end"]): string {
+  switch (end.kind) {
+    case "gateway":
+      return `at ${end.gateway.kind} ${end.gateway.label}`;
+    case "unresolved":
+      return `at ${end.description}`;
+    case "proxy":
+      return `at proxy ${end.host.label}`;
+    case "delivered":
+      return `delivered in ${subnetText(end.subnet)}`;
+    case "dropped":
+      return `dropped: ${end.reason}`;
+  }
+}
+
+/** The allowlisted ports, read from the output: every single TCP port a workload or proxy rule admits toward the internet. */
+export function intentPorts(ctx: Context): IntentPorts {
+  const ports = new Set<number>();
+  const sources = new Set<string>();
+  for (const w of ctx.workloadSubnets()) {
+    for (const r of w.nacl.rules) {
+      if (r.egress && r.allow && r.protocol === TCP && r.from === r.to && ctx.reachesInternet(r.cidr)) {
+        ports.add(r.from);
+        sources.add("workload network ACL egress rules");
+      }
+    }
+  }
+  const hosts = [...ctx.workloadSubnets().flatMap((w) => ctx.hostsIn(w)), ...ctx.proxies()];
+  for (const h of hosts) {
+    for (const g of h.securityGroups) {
+      for (const r of g.rules) {
+        if (r.egress && r.protocol === TCP && r.from === r.to && r.peer.kind === "cidr" && ctx.reachesInternet(r.peer.prefix)) {
+          ports.add(r.from);
+          sources.add(`${h.role === ROLE_PROXY ? "proxy" : "workload"} security group egress rules`);
+        }
+      }
+    }
+  }
+  return { ports: [...ports].sort((a, b) => a - b), source: sources.size > 0 ? `every single TCP port toward the internet in ${[...sources].join(", ")}` : "no rule names one" };
+}
+
+export { worst };

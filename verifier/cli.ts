@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * `npm run verify -- [PATH ...] [--json] [--ports 443,80]`
+ * PATH: a cdktf.out directory, or "terraform show -json" plan files (or a directory of *.plan.json).
+ * Exit 0 when everything holds, 1 when anything is violated, 2 when the input cannot be used.
+ */
+import { parseArgs } from "node:util";
+import { inputSets, verifyInputSet } from "./verify";
+import { renderReport } from "./report/render";
+import { InputError } from "./input/source";
+import type { Report } from "./report/types";
+
+const USAGE = "usage: npm run verify -- [PATH ...] [--json] [--ports 443,80]  (PATH: a cdktf.out directory or terraform show -json plan files; default ./cdktf.out)";
+const EXIT_UNUSABLE = 2;
+
+function parsePorts(text: string): number[] {
+  const ports = text.split(",").map((p) => p.trim());
+  const bad = ports.filter((p) => !/^[0-9]+$/.test(p) || Number(p) < 1 || Number(p) > 65535);
+  if (bad.length > 0 || ports.length === 0) {
+    throw new InputError([`--ports: got ${JSON.stringify(text)}; expected TCP ports 1-65535 separated by commas, such as 443,80`]);
+  }
+  return ports.map(Number);
+}
+
+function main(argv: string[]): number {
+  let values: { json?: boolean; ports?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: { json: { type: "boolean" }, ports: { type: "string" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new InputError([`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, "")} (${USAGE})`]);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const ports = values.ports === undefined ? undefined : parsePorts(values.ports);
+  const sets = inputSets(positionals.length > 0 ? positionals : ["cdktf.out"]);
+  const reports: Report[] = sets.map((s) => verifyInputSet(s, { ports }));
+  if (values.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
+  else process.stdout.write(reports.map(renderReport).join("\n"));
+  return Math.max(...reports.map((r) => r.exitCode));
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof InputError) {
+    for (const line of e.problems) process.stderr.write(`error: ${line}\n`);
+  } else {
+    // Not the user's input: a bug in the verifier. Keep the trace so it can be fixed.
+    process.stderr.write(`error: internal error in the verifier (please report): ${(e as Error).stack ?? String(e)}\n`);
+  }
+  process.exitCode = EXIT_UNUSABLE;
+}

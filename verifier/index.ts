@@ -1,0 +1,11 @@
+/**
+ * egress6's intent verifier: proves R1 (only IPv6 leaves), R2 (nothing comes in), R3 (everything is inspected)
+ * and L1 (the allowlisted ports work) on synthesized Terraform or plans, before anything is deployed.
+ * A separate reader of the output: it imports nothing of the stacks it judges.
+ */
+export { verifyDirectory, verifyPlans, verifyStacks, inputSets, verifyInputSet, type VerifyOptions, type InputSet } from "./verify";
+export { renderReport } from "./report/render";
+export { InputError, type StackSource } from "./input/source";
+export { stackFromTerraformJson } from "./input/cdktf-out";
+export { stackFromPlan } from "./input/plan-json";
+export type { Report, Result, Finding, Verdict, SubjectResult, PathLine } from "./report/types";

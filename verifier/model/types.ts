@@ -1,0 +1,198 @@
+/**
+ * The network as the verifier sees it: what AWS would build from the configuration, reduced to what decides
+ * where a packet goes and whether it is let through.
+ */
+import type { ResourceKey } from "../expr/values";
+import type { Prefix } from "./prefix";
+
+/** Something that came from one resource (or, for AWS-created defaults, stands for one). */
+export interface Element {
+  readonly key: ResourceKey;
+  /** Short name for tables and paths: `workload-a`, `proxy-b`, or the Terraform address. */
+  readonly label: string;
+  /** `aws_subnet.vpc_workload_a (network)`, or a description of an AWS default. */
+  readonly origin: string;
+}
+
+export interface Vpc extends Element {
+  readonly ipv4: Prefix[];
+  readonly ipv6: Prefix[];
+  mainRouteTable: RouteTable;
+  defaultNacl: Nacl;
+  defaultSecurityGroup: SecurityGroup;
+}
+
+export interface SubnetSettings {
+  readonly mapPublicIpOnLaunch: boolean;
+  readonly mapCustomerOwnedIpOnLaunch: boolean;
+  readonly enableDns64: boolean;
+  readonly ipv6Native: boolean;
+}
+
+export interface Subnet extends Element {
+  readonly vpc: Vpc;
+  /** Full AZ name, or undefined when the configuration leaves it to AWS. */
+  readonly az: string | undefined;
+  /** The `egress6:tier` tag. */
+  readonly tier: string | undefined;
+  readonly ipv6: Prefix | undefined;
+  readonly ipv4: Prefix | undefined;
+  readonly settings: SubnetSettings;
+  routeTable: RouteTable;
+  /** The explicit route table associations that name this subnet (none: the main route table applies). */
+  readonly associations: string[];
+  nacl: Nacl;
+}
+
+/** A destination that is a set the configuration does not spell out (a prefix list, propagated routes). */
+export interface OpaqueDestination {
+  readonly description: string;
+}
+
+export interface Route {
+  readonly destination: Prefix | OpaqueDestination;
+  readonly target: Target;
+  /** Which resource (or block) declared it. */
+  readonly origin: string;
+}
+
+export type Target =
+  | { readonly kind: "local" }
+  | { readonly kind: "gateway"; readonly gateway: Gateway }
+  | { readonly kind: "endpoint"; readonly endpoint: InspectionEndpoint }
+  | { readonly kind: "host"; readonly host: Host }
+  /** A target the configuration does not describe: treated as leaving the VPC for a network nobody can see. */
+  | { readonly kind: "unresolved"; readonly description: string };
+
+export interface RouteTable extends Element {
+  readonly vpc: Vpc;
+  readonly routes: Route[];
+  /** Is it the VPC's main route table (the fallback of unassociated subnets)? */
+  isMain: boolean;
+  /** Gateways whose ingress traffic this table routes (edge associations). */
+  readonly edgeGateways: Gateway[];
+}
+
+export type GatewayKind =
+  | "internet gateway"
+  | "egress-only internet gateway"
+  | "NAT gateway"
+  | "virtual private gateway"
+  | "transit gateway"
+  | "VPC peering connection"
+  | "carrier gateway"
+  | "local gateway"
+  | "core network"
+  | "gateway VPC endpoint";
+
+export interface Gateway extends Element {
+  readonly kind: GatewayKind;
+  readonly vpc: Vpc | undefined;
+  /** NAT gateways: the subnet it sits in. */
+  readonly subnet?: Subnet;
+  /** NAT gateways: public (reaches the internet through an internet gateway) or private. */
+  readonly publicNat?: boolean;
+  /** Internet and virtual private gateways: the gateway route table for traffic coming in. */
+  edgeRouteTable?: RouteTable;
+}
+
+/** Gateways that connect to the internet. */
+export const INTERNET_GATEWAYS: ReadonlySet<GatewayKind> = new Set(["internet gateway", "egress-only internet gateway", "carrier gateway"]);
+
+export interface FirewallPolicyFacts {
+  /** Does all traffic reach the stateful engine (stateless defaults forward, no stateless pass)? */
+  readonly forwardsAll: boolean;
+  /** Does the stateful engine drop what no rule passes (strict order with a drop default)? */
+  readonly defaultDrop: boolean;
+  /** Why not, in words, when either is false. */
+  readonly problems: string[];
+  /** e.g. `aws:drop_established` */
+  readonly statefulDefault: string;
+}
+
+export interface Firewall extends Element {
+  readonly policy: FirewallPolicyFacts;
+}
+
+/** A bump-in-the-wire inspection point a route can target: a Network Firewall or Gateway Load Balancer endpoint. */
+export interface InspectionEndpoint extends Element {
+  readonly kind: "firewall endpoint" | "gateway load balancer endpoint";
+  readonly subnet: Subnet | undefined;
+  readonly az: string | undefined;
+  readonly firewall?: Firewall;
+  /** Inspects statefully (both directions must cross it). */
+  readonly inspects: boolean;
+}
+
+/** An instance launched from a launch template, or the settings it would get. */
+export interface InstanceFacts extends Element {
+  readonly role: string | undefined;
+  /** Reads an argument from the instance, falling back to its launch template. */
+  readonly get: (name: string) => unknown;
+  readonly launchTemplate?: Element;
+}
+
+/** A network interface: an instance's primary ENI, a standalone ENI, or the ENIs an Auto Scaling group launches. */
+export interface Host extends Element {
+  readonly role: string | undefined;
+  readonly subnet: Subnet | undefined;
+  readonly sourceDestCheck: boolean;
+  readonly securityGroups: SecurityGroup[];
+  /** Why it has a public IPv4 address, if it may have one. */
+  readonly publicIpv4: string | undefined;
+  readonly instances: InstanceFacts[];
+}
+
+export type Protocol = number | "all";
+
+export interface NaclRule {
+  readonly egress: boolean;
+  readonly number: number;
+  readonly allow: boolean;
+  readonly protocol: Protocol;
+  /** Port range for TCP/UDP, ICMP type range for ICMP; [0, 65535] when the rule has none. */
+  readonly from: number;
+  readonly to: number;
+  readonly cidr: Prefix;
+  readonly origin: string;
+}
+
+export interface Nacl extends Element {
+  readonly vpc: Vpc | undefined;
+  readonly rules: NaclRule[];
+}
+
+export type SgPeer =
+  | { readonly kind: "cidr"; readonly prefix: Prefix }
+  | { readonly kind: "group"; readonly group: string }
+  | { readonly kind: "prefix list"; readonly description: string };
+
+export interface SgRule {
+  readonly egress: boolean;
+  readonly protocol: Protocol;
+  readonly from: number;
+  readonly to: number;
+  readonly peer: SgPeer;
+  readonly origin: string;
+}
+
+export interface SecurityGroup extends Element {
+  /** The signature other rules use to name this group. */
+  readonly id: string;
+  readonly rules: SgRule[];
+}
+
+export interface Model {
+  readonly vpcs: Vpc[];
+  readonly subnets: Subnet[];
+  readonly routeTables: RouteTable[];
+  readonly gateways: Gateway[];
+  readonly firewalls: Firewall[];
+  readonly endpoints: InspectionEndpoint[];
+  readonly hosts: Host[];
+  readonly instances: InstanceFacts[];
+  readonly nacls: Nacl[];
+  readonly securityGroups: SecurityGroup[];
+  /** Problems that make the input unusable. */
+  readonly problems: string[];
+}
