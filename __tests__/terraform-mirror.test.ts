@@ -5,6 +5,9 @@ import * as path from "node:path";
 import { cliConfig, findProviderMirror, MIRROR_ENV, MirrorNotFound, terraformPlatform } from "../lib/terraform/mirror";
 import { terraformEnv, trimTerraformOutput } from "../lib/terraform/terraform";
 import { offlineOverride } from "../lib/terraform/overrides";
+import { buildApp } from "../lib/app";
+import { DEMO_CONFIG } from "../lib/config/demo";
+import { parseConfig } from "../lib/config/load";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-mirror-test-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -118,6 +121,18 @@ describe("offline override", () => {
     for (const p of providers) {
       expect(p).toMatchObject({ skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, skip_region_validation: true });
     }
+  });
+
+  test("the synthesized output itself carries none of it", () => {
+    const outdir = path.join(tmp, "synth");
+    buildApp(parseConfig(DEMO_CONFIG, "demo"), outdir).synth();
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+    for (const { synthesizedStackPath } of Object.values(manifest.stacks)) {
+      const text = fs.readFileSync(path.join(outdir, synthesizedStackPath), "utf8");
+      expect(text).not.toMatch(/skip_credentials_validation|skip_requesting_account_id|access_key|secret_key/);
+      expect((JSON.parse(text) as { terraform: { backend: object } }).terraform.backend).toEqual({ local: { path: expect.stringMatching(/^\.\.\/\.\.\/\.\.\/\.state\/demo\//) } });
+    }
+    expect(fs.readdirSync(path.join(outdir, "stacks", "network")).filter((f) => f.endsWith("_override.tf.json"))).toEqual([]);
   });
 });
 

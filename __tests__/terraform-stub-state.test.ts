@@ -8,7 +8,7 @@ import { DEMO_CONFIG } from "../lib/config/demo";
 import { parseConfig } from "../lib/config/load";
 import { TIERS } from "../lib/names";
 import { parseExpression, parseTemplate, UnsupportedExpression } from "../lib/terraform/hcl-expression";
-import { ctyType, stubState } from "../lib/terraform/stub-state";
+import { ctyType, StubRegistry, stubState } from "../lib/terraform/stub-state";
 import { cidrContains, cidrHost, cidrSubnet, cidrSubnets } from "../lib/terraform/stub-values";
 import type { TerraformJson } from "../lib/terraform/synthesized";
 
@@ -130,6 +130,29 @@ describe("stub of the demo network stack", () => {
     const values = Object.values(state.outputs).map((o) => JSON.stringify(o.value));
     expect(new Set(values).size).toBe(values.length);
     expect(stubState(network, { stack: "network", defaultRegion: "us-east-1" }).state).toEqual(state);
+  });
+});
+
+describe("stubs of one app share their subnets", () => {
+  const registry = new StubRegistry();
+  const network = stubState(synthesizedNetwork(), { stack: "network", defaultRegion: "us-east-1", registry }).state.outputs;
+  const networkValues = Object.fromEntries(Object.entries(network).map(([k, v]) => [k, v.value]));
+  const inspection: TerraformJson = {
+    resource: {
+      aws_network_interface: { proxy_a: { subnet_id: "${data.terraform_remote_state.network.outputs.proxy_subnet_id_a}" } },
+    },
+    data: { terraform_remote_state: { network: { backend: "local", config: { path: "../network.tfstate" } } } },
+    output: {
+      proxy_ipv6_address_a: { value: "${element(tolist(aws_network_interface.proxy_a.ipv6_addresses), 0)}" },
+      proxy_tier_cidr: { value: "${data.terraform_remote_state.network.outputs.proxy_tier_ipv6_cidr_block}" },
+    },
+  };
+  const { state } = stubState(inspection, { stack: "inspection", defaultRegion: "us-east-1", registry, remoteOutputs: () => networkValues });
+
+  test("an interface placed in another stack's subnet gets an address inside that subnet's /64", () => {
+    const address = state.outputs.proxy_ipv6_address_a.value as string;
+    expect(ipaddr.parse(address).match(ipaddr.parseCIDR(network.proxy_subnet_ipv6_cidr_block_a.value as string))).toBe(true);
+    expect(state.outputs.proxy_tier_cidr.value).toBe(network.proxy_tier_ipv6_cidr_block.value);
   });
 });
 

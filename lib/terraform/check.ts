@@ -12,7 +12,7 @@ import { INSPECTION_MODES, type Egress6Config, type InspectionMode } from "../co
 import { synthesize } from "../app";
 import { cliConfig, findProviderMirror, MirrorNotFound, type ProviderMirror } from "./mirror";
 import { OVERRIDE_FILE_NAME, offlineOverride } from "./overrides";
-import { stubState, stubStatePath } from "./stub-state";
+import { StubRegistry, stubState, stubStatePath } from "./stub-state";
 import { awsProviderVersion, readSynthesized, remoteStateProducers, type SynthesizedStack } from "./synthesized";
 import { runTerraform, terraformEnv, terraformVersion, trimTerraformOutput, type CommandResult } from "./terraform";
 
@@ -190,7 +190,8 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
       }
     }
 
-    const results = await schedule(jobs, concurrency, async (job) => runJob(job, binary, childEnv, plansDir), (original, copy) => sameAs(original, copy, plansDir), options.onResult);
+    const initTurn = serialized();
+    const results = await schedule(jobs, concurrency, async (job) => runJob(job, binary, childEnv, plansDir, initTurn), (original, copy) => sameAs(original, copy, plansDir), options.onResult);
     const ordered = jobs.map((job) => results.get(job)!);
     return {
       results: ordered,
@@ -211,12 +212,14 @@ function writeStubs(stacks: readonly SynthesizedStack[], modeDir: string, region
   const names = stacks.map((s) => s.name);
   const stubs = new Map<string, { file: string; text: string } | Error>();
   const outputsOf = new Map<string, Record<string, unknown>>();
+  const registry = new StubRegistry();
   for (const stack of stacks) {
     const producers = remoteStateProducers(stack.json, names);
     try {
       const result = stubState(stack.json, {
         stack: stack.name,
         defaultRegion: region,
+        registry,
         remoteOutputs: (dataName) => {
           const producer = producers.get(dataName);
           return producer === undefined ? undefined : outputsOf.get(producer);
@@ -364,7 +367,20 @@ export function resourcesToAdd(plan: PlanJson): { total: number; byType: Record<
   return { total, byType };
 }
 
-async function runJob(job: Job, binary: string, env: NodeJS.ProcessEnv, plansDir: string | undefined): Promise<StackCheckResult> {
+/**
+ * Runs `task` after every task queued before it: `terraform init`s take turns, because the plugin cache they
+ * share is not safe for concurrent use (Terraform CLI docs, "Provider Plugin Cache").
+ */
+function serialized(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>) => {
+    const result = tail.then(task, task);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}
+
+async function runJob(job: Job, binary: string, env: NodeJS.ProcessEnv, plansDir: string | undefined, initTurn: ReturnType<typeof serialized>): Promise<StackCheckResult> {
   const started = Date.now();
   const base = { mode: job.mode, stack: job.stack.name };
   const seconds = () => (Date.now() - started) / 1000;
@@ -385,7 +401,7 @@ async function runJob(job: Job, binary: string, env: NodeJS.ProcessEnv, plansDir
     ["plan", ["plan", "-input=false", "-no-color", "-lock=false", "-out=tfplan"]],
   ];
   for (const [step, args] of steps) {
-    const message = problem(await terraform(args));
+    const message = problem(await (step === "init" ? initTurn(() => terraform(args)) : terraform(args)));
     if (message !== undefined) return failed(step, message);
   }
   const show = await terraform(["show", "-json", "-no-color", "tfplan"]);

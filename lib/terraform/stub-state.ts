@@ -93,6 +93,15 @@ function isPlainObject(v: unknown): v is Record<string, Value> {
   return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Unknown) && !(v instanceof ResourceRef) && !(v instanceof Namespace);
 }
 
+/**
+ * What the stubs of one app share: the IPv6 prefixes of the subnets and VPCs earlier stubs generated, by id, so that
+ * an interface another stack places in a subnet (given by remote state) gets an address inside that subnet.
+ */
+export class StubRegistry {
+  readonly subnetIpv6 = new Map<string, string>();
+  readonly vpcIpv6 = new Map<string, string>();
+}
+
 export interface StubOptions {
   /** The producer stack's name (part of every generated value's seed, so stacks never share a stub value). */
   readonly stack: string;
@@ -103,6 +112,8 @@ export interface StubOptions {
    * earlier stub gave them; `undefined` when unknown (the references then become shaped stand-ins).
    */
   readonly remoteOutputs?: (dataName: string) => Record<string, unknown> | undefined;
+  /** Shared with the stubs of the other stacks of the same app; this stub adds its subnets and VPCs. */
+  readonly registry?: StubRegistry;
 }
 
 export interface StubOutput {
@@ -144,6 +155,7 @@ export function stubState(json: TerraformJson, options: StubOptions, terraformVe
     if (value === null) continue; // Terraform does not store null outputs.
     outputs[name] = { value, type: ctyType(value), ...(output.sensitive ? { sensitive: true } : {}) };
   }
+  if (options.registry) evaluator.register(options.registry);
   const state: StubState = {
     version: STATE_FORMAT_VERSION,
     terraform_version: terraformVersion,
@@ -209,14 +221,34 @@ class StackEvaluator {
     return expr;
   }
 
-  /** The /56 of the first VPC in the stack (or a stand-in), for values known only by name. */
+  /** The /56 of the first VPC in the stack or in an earlier stub (or a stand-in), for values known only by name. */
   firstVpcIpv6Cidr(): string {
     const vpcs = Object.keys(this.json.resource?.aws_vpc ?? {});
     if (vpcs.length > 0) {
       const value = this.attributeOf(new ResourceRef("managed", "aws_vpc", vpcs[0]), "ipv6_cidr_block");
       if (typeof value === "string") return value;
     }
-    return stubVpcIpv6Cidr(`${this.options.stack}/vpc`);
+    const [earlier] = this.options.registry?.vpcIpv6.values() ?? [];
+    return earlier ?? stubVpcIpv6Cidr(`${this.options.stack}/vpc`);
+  }
+
+  /** Records the IPv6 prefix of every VPC and (uncounted) subnet of this stack under its stub id. */
+  register(registry: StubRegistry): void {
+    const record = (type: "aws_vpc" | "aws_subnet", into: Map<string, string>) => {
+      for (const [name, config] of Object.entries(this.json.resource?.[type] ?? {})) {
+        if (config.count !== undefined || config.for_each !== undefined) continue;
+        const ref = new ResourceRef("managed", type, name);
+        try {
+          const id = this.attributeOf(ref, "id");
+          const cidr = this.attributeOf(ref, "ipv6_cidr_block");
+          if (typeof id === "string" && typeof cidr === "string") into.set(id, cidr);
+        } catch (e) {
+          if (!(e instanceof UnsupportedExpression || e instanceof EvaluationError)) throw e;
+        }
+      }
+    };
+    record("aws_vpc", registry.vpcIpv6);
+    record("aws_subnet", registry.subnetIpv6);
   }
 
   /** Turns a value into plain JSON, giving every unknown part a value of the right shape. */
@@ -340,8 +372,9 @@ class StackEvaluator {
   private ipv6AddressOf(ref: ResourceRef, config: Record<string, unknown>, seed: string): string | undefined {
     if (config.subnet_id === undefined) return undefined;
     const subnetId = this.evaluateConfig(config.subnet_id, this.instanceScope(ref, config), `${ref.address}.subnet_id`);
-    const subnet = typeof subnetId === "string" ? this.ids.get(subnetId) : undefined;
-    const cidr = subnet ? this.attributeOf(subnet, "ipv6_cidr_block") : undefined;
+    if (typeof subnetId !== "string") return undefined;
+    const subnet = this.ids.get(subnetId);
+    const cidr = subnet ? this.attributeOf(subnet, "ipv6_cidr_block") : this.options.registry?.subnetIpv6.get(subnetId);
     // Host numbers from 16 up: low addresses are left to what AWS reserves in a subnet.
     return typeof cidr === "string" ? cidrHost(cidr, 16 + Number.parseInt(digest(seed, 6), 16)) : undefined;
   }
