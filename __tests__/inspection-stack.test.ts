@@ -280,6 +280,7 @@ describe("Squid proxy tier", () => {
           root_block_device: expect.objectContaining({ encrypted: true }),
           user_data_base64: `\${base64gzip(local.proxy_${az}_user_data)}`,
           user_data_replace_on_change: true,
+          ebs_optimized: true,
           tags: expect.objectContaining({ "egress6:role": "proxy", "egress6:az": az }),
         }),
       );
@@ -292,6 +293,7 @@ describe("Squid proxy tier", () => {
       instance_type: "t4g.small",
       iam_instance_profile: { arn: "${aws_iam_instance_profile.proxy_instance_profile.arn}" },
       metadata_options: expect.objectContaining({ http_tokens: "required", http_protocol_ipv6: "enabled", http_endpoint: "enabled", http_put_response_hop_limit: 1 }),
+      monitoring: { enabled: true },
     });
   });
 

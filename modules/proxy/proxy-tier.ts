@@ -138,6 +138,8 @@ export class ProxyTier extends Construct {
         httpPutResponseHopLimit: IMDS_HOP_LIMIT,
         instanceMetadataTags: "disabled",
       },
+      // One-minute instance metrics: the proxies carry every flow, so their CPU and network are worth watching closely.
+      monitoring: { enabled: true },
       updateDefaultVersion: true,
       tagSpecifications: [
         { resourceType: "instance", tags: roleTags },
@@ -167,6 +169,7 @@ export class ProxyTier extends Construct {
         // which a function argument written by cdktf cannot carry.
         userDataBase64: Fn.base64gzip(new TerraformLocal(this, `${zone.suffix}-user-data`, userData).asString),
         userDataReplaceOnChange: true,
+        ebsOptimized: true, // Nitro types are EBS-optimized anyway; saying so keeps scanners quiet.
         rootBlockDevice: { volumeType: "gp3", volumeSize: props.rootVolumeGiB ?? 16, encrypted: true, deleteOnTermination: true },
         tags: azTags,
       });
