@@ -117,7 +117,6 @@ interface Job {
   readonly dependencies: readonly Job[];
   /** Equal keys: identical configuration and identical stubs, so one plan answers for both. */
   readonly key: string;
-  readonly stateFile: string;
   /** A problem found before terraform runs (a remote state no stack writes). */
   readonly setupFailure?: string;
 }
@@ -199,7 +198,7 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
       totalSeconds: (Date.now() - started) / 1000,
       terraformVersion: tf.version,
       mirror,
-      notes,
+      notes: [...new Set(notes)],
       workDir: options.keepWorkDir ? workDir : undefined,
     };
   } finally {
@@ -207,7 +206,10 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
   }
 }
 
-/** Writes the stub state of every stack that has outputs; returns each stack's stub file and its text. */
+/**
+ * Writes the stub state of every stack (producers first, so a stub that passes on another stack's output gets that
+ * stub's value); returns each stack's stub file and text, or why it could not be built.
+ */
 function writeStubs(stacks: readonly SynthesizedStack[], modeDir: string, region: string, notes: string[]): Map<string, { file: string; text: string } | Error> {
   const names = stacks.map((s) => s.name);
   const stubs = new Map<string, { file: string; text: string } | Error>();
@@ -270,7 +272,6 @@ function prepareJob(
     stack,
     dependencies: stack.dependencies.map((d) => jobsByName.get(d)).filter((j): j is Job => j !== undefined),
     key: hash.digest("hex"),
-    stateFile,
     setupFailure: problems.length > 0 ? problems.join("; ") : undefined,
   };
 }
