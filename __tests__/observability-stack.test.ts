@@ -12,9 +12,9 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
 import { Route53ResolverFirewallConfig } from "@cdktf/provider-aws/lib/route53-resolver-firewall-config";
 import { Route53ResolverFirewallRule } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule";
-import { demoConfig, resources, synthStack, type TfJson } from "./helpers";
+import { demoConfig, resources, synthAll, synthStack, type TfJson } from "./helpers";
 import { INSPECTION_MODES } from "../lib/config/schema";
-import { logGroupNames } from "../lib/names";
+import { logGroupNames, STACKS } from "../lib/names";
 import { FLOW_LOG_FIELDS } from "../modules/observability/flow-logs";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
 import { dnsFirewallDomains } from "../modules/observability/dns-firewall";
@@ -485,6 +485,16 @@ describe("remediation", () => {
 });
 
 describe("every mode", () => {
+  test.each(INSPECTION_MODES)("%s: all four stacks synthesize, and the alarms read the log groups the inspection stack creates", (mode) => {
+    const all = synthAll(demoConfig({ inspection: { mode } }));
+    expect(Object.keys(all)).toEqual(expect.arrayContaining([...STACKS]));
+    const created = new Set(Object.values(resources(all.inspection, "aws_cloudwatch_log_group")).map((g) => g.name));
+    const ownGroups = new Set(Object.values(resources(all.observability, "aws_cloudwatch_log_group")).map((g) => g.name));
+    for (const f of Object.values(resources(all.observability, "aws_cloudwatch_log_metric_filter"))) {
+      expect(created.has(f.log_group_name) || ownGroups.has(f.log_group_name)).toBe(true);
+    }
+  });
+
   test.each(INSPECTION_MODES)("%s: the stack synthesizes with the same account-wide services", (mode) => {
     const tf = synthStack(demoConfig({ inspection: { mode } }), "observability");
     for (const type of ["aws_cloudtrail", "aws_guardduty_detector", "aws_config_configuration_recorder", "aws_inspector2_enabler", "aws_lambda_function", "aws_flow_log"]) {

@@ -14,9 +14,9 @@ import { TerraformOutput } from "cdktf";
 import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
 import { Egress6Stack } from "./base";
 import { NetworkRefs } from "./network-outputs";
-import { modeHasProxy } from "./network-stack";
+import { modeHasFirewall, modeHasProxies } from "./inspection-stack";
 import { remoteState } from "./remote-state";
-import type { Egress6Config, InspectionMode } from "../lib/config/schema";
+import type { Egress6Config } from "../lib/config/schema";
 import { UserError } from "../lib/config/load";
 import { zonesOf } from "../lib/config/zones";
 import { logGroupNames } from "../lib/names";
@@ -31,11 +31,6 @@ import { GuardDuty } from "../modules/observability/guardduty";
 import { HardenedBucket } from "../modules/observability/hardened-bucket";
 import { Remediation } from "../modules/observability/remediation";
 import { Trail } from "../modules/observability/cloudtrail";
-
-/** Does this mode deploy AWS Network Firewall (and so its ALERT/FLOW/TLS log groups)? */
-export function modeHasFirewall(mode: InspectionMode): boolean {
-  return mode !== "proxy";
-}
 
 /** Where `npm run build` writes the remediation Lambda's ZIP, seen from dist/stacks/ (compiled) or stacks/ (ts-jest). */
 export function remediationZip(): string {
@@ -136,12 +131,12 @@ export class ObservabilityStack extends Egress6Stack {
       })),
     );
 
-    // ---- alarms on the inspection stack's logs (created there, found here by name) ----
+    // ---- alarms on the inspection stack's logs (created there when the mode has them, found here by name) ----
     if (modeHasFirewall(mode)) {
       alarm("firewall-drops", "FirewallDrops", "Network Firewall dropped traffic", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_DROP_PATTERN }], []);
       alarm("firewall-alerts", "FirewallAlerts", "Network Firewall raised an alert on traffic it let through", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_ALERT_PATTERN }], []);
     }
-    if (modeHasProxy(mode)) {
+    if (modeHasProxies(mode)) {
       const proxyDenied = `[${ACCESS_LOG_FIELDS.map((f) => (f === "result" ? `${f}=*DENIED*` : f)).join(", ")}]`;
       alarm("proxy-denials", "ProxyDenials", "The egress proxy denied a request (destination or port not allowlisted)", [{ logGroupName: logs.proxyAccess, pattern: proxyDenied }], []);
     }
