@@ -152,6 +152,10 @@ if [ ! -s ${paths.tlsCertificate} ]; then
   cat "$tmp/cert.pem" "$tmp/key.pem" > ${paths.tlsCertificate}
   rm -rf "$tmp"
 fi
+if [ ! -x ${paths.certGenerator} ]; then
+  echo "egress6: FATAL: ${paths.certGenerator} is missing; squid.conf names it for the TLS listener" >&2
+  exit 1
+fi
 if [ ! -d ${paths.certDatabase} ]; then
   install -d -m 0750 -o squid -g squid "$(dirname ${paths.certDatabase})"
   ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB
@@ -213,7 +217,7 @@ cat > /etc/sysctl.d/90-egress6.conf <<'EGRESS6_SYSCTL'
 net.ipv6.conf.all.forwarding = 0
 net.ipv4.ip_forward = 0
 EGRESS6_SYSCTL
-sysctl -q --system
+sysctl -q -p /etc/sysctl.d/90-egress6.conf
 
 echo "egress6: access logs to CloudWatch"
 cat > /opt/aws/amazon-cloudwatch-agent/etc/egress6.json <<'EGRESS6_CWAGENT'
