@@ -8,7 +8,7 @@ import { naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type R
 import { INTERNET_GATEWAYS, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
 import type { Context } from "../analysis/context";
 import { Connections, replyArrives, type Connection, type Origin } from "../analysis/flows";
-import { TCP, Walker, subnetText, type Trace } from "../analysis/walk";
+import { TCP, Walker, subnetText, type Hop, type Trace } from "../analysis/walk";
 import { result, worst, type Finding, type PathLine, type Result, type SubjectResult, type Verdict } from "../report/types";
 import { ROLE_PROXY } from "../tags";
 
@@ -49,19 +49,20 @@ export class InvariantChecks {
     return `${s.label}${s.az ? ` (${s.az})` : ""}`;
   }
 
-  private tracePath(t: Trace, indent = ""): PathLine[] {
-    return t.hops.map((h) => ({ text: `${indent}${h.text}`, ok: h.ok }));
+  /** A trace as path lines; `marks` are hops that break the guarantee without being a refused filter. */
+  private tracePath(t: Trace, indent = "", marks: ReadonlySet<Hop> = new Set()): PathLine[] {
+    return t.hops.map((h) => ({ text: `${indent}${h.text}`, ok: marks.has(h) ? false : h.ok }));
   }
 
-  private connectionPath(c: Connection): PathLine[] {
+  private connectionPath(c: Connection, marks: ReadonlySet<Hop> = new Set()): PathLine[] {
     const lines: PathLine[] = [];
     c.segments.forEach((s, i) => {
       if (c.segments.length > 1) lines.push({ text: `connection ${i + 1} of ${c.segments.length}: ${s.origin.host?.label ?? s.origin.subnet.label} -> ${addressText(s.destination)}` });
-      lines.push(...this.tracePath(s.forward));
-      const reply = s.replies[0];
+      lines.push(...this.tracePath(s.forward, "", marks));
+      const reply = s.replies.find((r) => r.hops.some((h) => marks.has(h))) ?? s.replies[0];
       if (reply) {
         lines.push({ text: "replies:" });
-        lines.push(...this.tracePath(reply, "  "));
+        lines.push(...this.tracePath(reply, "  ", marks));
       }
     });
     return lines;
@@ -96,6 +97,12 @@ export class InvariantChecks {
     return c.segments.some((s) => s.forward.inspected.some((e) => e.inspects) || s.forward.end.kind === "proxy");
   }
 
+  /** The hop where a connection leaves the VPC (or reaches a NAT gateway): the one to blame when it should not. */
+  private exitHops(c: Connection): ReadonlySet<Hop> {
+    const seg = c.segments.find((s) => s.forward.end.kind === "gateway" && s.forward.end.gateway.kind === "NAT gateway") ?? c.segments[c.segments.length - 1];
+    return new Set(seg.forward.hops.filter((h) => h.kind === "route").slice(-1));
+  }
+
   private stateful(t: Trace): InspectionEndpoint[] {
     return t.inspected.filter((e) => e.kind === "firewall endpoint" || e.inspects);
   }
@@ -112,7 +119,7 @@ export class InvariantChecks {
       for (const origin of this.origins(w, 4, false)) {
         for (const d of ipv4Destinations) {
           const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
-          if (c) problems.push({ verdict: "VIOLATED", subject, message: `an IPv4 path leads from ${subnetText(w)} to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c) });
+          if (c) problems.push({ verdict: "VIOLATED", subject, message: `an IPv4 path leads from ${subnetText(w)} to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c, this.exitHops(c)) });
           if (c) break;
         }
       }
@@ -121,7 +128,7 @@ export class InvariantChecks {
         for (const d of ipv4Destinations) {
           const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
           if (c) {
-            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}`, path: this.connectionPath(c) });
+            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}`, path: this.connectionPath(c, this.exitHops(c)) });
             break;
           }
         }
@@ -183,7 +190,7 @@ export class InvariantChecks {
                 const reached = (t.end.kind === "delivered" && t.end.subnet === target) || (t.end.kind === "proxy" && t.end.host.subnet === target);
                 if (!reached) continue;
                 const guards = this.stateful(t);
-                const path = this.tracePath(t);
+                const path = this.tracePath(t, "", new Set(t.hops.filter((h) => h.kind === "route").slice(0, 1)));
                 if (guards.length === 0) {
                   verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} delivers connections from the internet straight to ${subnetText(target)}, with no inspection point on the way`, path });
                 } else {
@@ -304,12 +311,13 @@ export class InvariantChecks {
   private r3(workloads: Subnet[]): Result {
     const subjects: SubjectResult[] = [];
     const findings: Finding[] = [];
-    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4), this.ctx.nat64()];
+    // NAT64 addresses are R1's concern: through an egress-only gateway they reach nothing.
+    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4)];
     for (const w of workloads) {
       const subject = this.label(w);
       const problems: Finding[] = [];
-      const add = (message: string, c: Connection) => {
-        if (!problems.some((p) => p.message === message)) problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(c) });
+      const add = (message: string, c: Connection, marks: ReadonlySet<Hop>) => {
+        if (!problems.some((p) => p.message === message)) problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(c, marks) });
       };
       let leaving = 0;
       for (const d of destinations) {
@@ -317,7 +325,7 @@ export class InvariantChecks {
           for (const c of this.connections.open(origin, d, 443)) {
             if (!this.leaves(c)) continue;
             leaving++;
-            if (!this.inspected(c)) add(`a connection to ${addressText(d)} leaves ${subnetText(w)} without crossing an inspection point`, c);
+            if (!this.inspected(c)) add(`a connection to ${addressText(d)} leaves ${subnetText(w)} without crossing an inspection point`, c, this.exitHops(c));
             this.checkSymmetryAndZone(w, c, add);
           }
         }
@@ -345,23 +353,28 @@ export class InvariantChecks {
     return result("R3", "invariant", "everything is inspected: every outbound path crosses an inspection point, in both directions, in its own AZ", subjects, findings);
   }
 
-  private checkSymmetryAndZone(w: Subnet, c: Connection, add: (m: string, c: Connection) => void, what?: string): void {
+  private checkSymmetryAndZone(w: Subnet, c: Connection, add: (m: string, c: Connection, marks: ReadonlySet<Hop>) => void, what?: string): void {
     const about = what ?? `a connection to ${addressText(c.segments[c.segments.length - 1].destination)}`;
+    /** The first hop that mentions a place: where the path enters it. */
+    const hopAt = (label: string) => new Set([...c.segments.flatMap((s) => [...s.forward.hops, ...s.replies.flatMap((r) => r.hops)])].filter((h) => h.text.includes(label)).slice(0, 1));
     for (const s of c.segments) {
       const places = [...s.forward.places, ...s.replies.flatMap((r) => r.places)];
       const away = places.find((p) => p.az !== undefined && w.az !== undefined && p.az !== w.az);
-      if (away) add(`${about} crosses ${away.label} in ${away.az}, outside ${w.az}`, c);
+      if (away) add(`${about} crosses ${away.label} in ${away.az}, outside ${w.az}`, c, hopAt(away.label));
       const unknown = places.find((p) => p.az === undefined);
-      if (unknown && w.az !== undefined) add(`${about} crosses ${unknown.label}, whose AZ the configuration does not fix`, c);
+      if (unknown && w.az !== undefined) add(`${about} crosses ${unknown.label}, whose AZ the configuration does not fix`, c, hopAt(unknown.label));
       const forward = this.stateful(s.forward).map((e) => e.key);
       for (const r of s.replies) {
         const back = this.stateful(r).map((e) => e.key).reverse();
         if (forward.join(" ") !== back.join(" ")) {
           const names = (keys: string[], t: Trace) => keys.map((k) => t.inspected.find((e) => e.key === k)!.label).join(", ") || "none";
+          // The reply's last routing decision is where it goes its own way.
+          const decision = r.hops.filter((h) => h.kind === "route").slice(-1);
           add(
             `${about} is asymmetric: the request crosses ${names(forward, s.forward)} but the reply crosses ${names(this.stateful(r).map((e) => e.key), r)}` +
               ` (stateful inspection needs both directions through the same endpoint)`,
             c,
+            new Set(decision),
           );
         }
       }
