@@ -189,6 +189,22 @@ const MUTATIONS: readonly Mutation[] = [
       delete fp.stateful_engine_options;
     },
   },
+  {
+    name: "an internet gateway whose edge route hands a workload /64 to a proxy (the proxy takes internet-initiated connections)",
+    mode: "firewall-proxy",
+    invariant: "R2",
+    says: /proxy-a \(us-east-1a\) \[proxies\]: gateway and routes: internet gateway .* delivers connections from the internet straight to subnet proxy-a/,
+    mutate: (app) => {
+      add(app, "inspection", "aws_internet_gateway", "rogue", { vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}" });
+      add(app, "inspection", "aws_route_table", "rogue_edge", { vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}" });
+      add(app, "inspection", "aws_route", "rogue_edge_to_proxy", {
+        route_table_id: "${aws_route_table.rogue_edge.id}",
+        destination_ipv6_cidr_block: "${data.terraform_remote_state.network.outputs.workload_subnet_ipv6_cidr_block_a}",
+        network_interface_id: ref(proxyEni(app, "a")),
+      });
+      add(app, "inspection", "aws_route_table_association", "rogue_edge", { route_table_id: "${aws_route_table.rogue_edge.id}", gateway_id: "${aws_internet_gateway.rogue.id}" });
+    },
+  },
   // ------------------------------------------------------------------ R3
   {
     name: "a workload ::/0 route straight to the egress-only gateway",
@@ -375,6 +391,22 @@ test("every invariant has at least three broken variants", () => {
   const counts = new Map<string, number>();
   for (const m of MUTATIONS) counts.set(m.invariant, (counts.get(m.invariant) ?? 0) + 1);
   expect(["R1", "R2", "R3", "L1", "DNS64", "MAIN-RT"].filter((id) => (counts.get(id) ?? 0) < 3)).toEqual([]);
+});
+
+test("an edge association with the egress-only gateway (which AWS refuses) cannot hide the asymmetric layout", () => {
+  const app = synthMode("firewall-proxy");
+  retarget(route(app, "firewall_route_table_id_a", toAnyIpv6).body, { egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" });
+  add(app, "inspection", "aws_route_table", "rogue_edge", { vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}" });
+  add(app, "inspection", "aws_route", "rogue_edge_to_workload", {
+    route_table_id: "${aws_route_table.rogue_edge.id}",
+    destination_ipv6_cidr_block: "${data.terraform_remote_state.network.outputs.workload_subnet_ipv6_cidr_block_a}",
+    vpc_endpoint_id: firewallEndpoint("us-east-1a"),
+  });
+  add(app, "inspection", "aws_route_table_association", "rogue_edge", {
+    route_table_id: "${aws_route_table.rogue_edge.id}",
+    gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
+  });
+  expect(() => verify(app)).toThrow(/aws_route_table_association\.rogue_edge \(inspection\): a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with egress-only internet gateway/);
 });
 
 test("a counterexample is a path hop by hop, and marks the hop that breaks", () => {

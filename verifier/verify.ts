@@ -80,8 +80,8 @@ export function verifyPlans(files: readonly string[], options: VerifyOptions = {
 export type InputSet = { readonly kind: "cdktf.out"; readonly dir: string } | { readonly kind: "plans"; readonly files: string[] };
 
 /**
- * Groups command-line paths: each cdktf.out directory on its own; every plan file (given directly, or found in a
- * directory of `*.plan.json`) together, as the stacks of one app.
+ * Groups command-line paths: each cdktf.out directory on its own, each directory of `*.plan.json` on its own (one
+ * app, one mode), and the plan files given one by one together, as the stacks of one app.
  */
 export function inputSets(paths: readonly string[]): InputSet[] {
   const problems: string[] = [];
@@ -101,7 +101,7 @@ export function inputSets(paths: readonly string[]): InputSet[] {
         continue;
       }
       const plans = fs.readdirSync(p).filter((f) => f.endsWith(".plan.json")).sort().map((f) => path.join(p, f));
-      if (plans.length > 0) planFiles.push(...plans);
+      if (plans.length > 0) sets.push({ kind: "plans", files: plans });
       else problems.push(`${p}: neither a cdktf.out directory (no manifest.json or stacks/) nor a directory of *.plan.json files`);
     } else planFiles.push(p);
   }

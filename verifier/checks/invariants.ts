@@ -5,7 +5,7 @@
  */
 import { addressText, type Address, type Family } from "../model/prefix";
 import { naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type Range } from "../model/filters";
-import { INTERNET_GATEWAYS, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
+import { INTERNET_GATEWAYS, type Gateway, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
 import type { Context } from "../analysis/context";
 import { Connections, replyArrives, type Connection, type Origin } from "../analysis/flows";
 import { TCP, Walker, subnetText, type Hop, type Trace } from "../analysis/walk";
@@ -32,6 +32,7 @@ export class InvariantChecks {
   private readonly walker: Walker;
   private readonly connections: Connections;
   private readonly exposureCache = new Map<Subnet, SubjectResult & { path?: PathLine[] }>();
+  private inbound?: { gateway: Gateway; trace: Trace }[];
 
   constructor(private readonly ctx: Context) {
     this.walker = new Walker(ctx);
@@ -166,7 +167,33 @@ export class InvariantChecks {
 
   // ---------------------------------------------------------------- R2
 
-  /** Can the internet reach addresses in this subnet by routing, and through what? */
+  /** Every packet the internet can send into the VPCs: one walk per entry gateway, internet class and subnet class. */
+  private inboundTraces(): { gateway: Gateway; trace: Trace }[] {
+    if (this.inbound) return this.inbound;
+    const out: { gateway: Gateway; trace: Trace }[] = [];
+    const entries = this.ctx.model.gateways.filter((g) => g.kind === "internet gateway" || g.kind === "carrier gateway");
+    for (const gw of entries) {
+      for (const subnet of this.ctx.model.subnets.filter((s) => gw.vpc === undefined || s.vpc === gw.vpc)) {
+        for (const family of [6, 4] as const) {
+          const prefix = family === 6 ? subnet.ipv6 : subnet.ipv4;
+          if (!prefix) continue;
+          for (const src of this.ctx.internet(family)) {
+            for (const dst of this.ctx.addressesIn(prefix)) {
+              const pkt = { family, src, dst, protocol: TCP, ports: [PROBE_PORT, PROBE_PORT] as Range, reply: false };
+              for (const trace of this.walker.enter(pkt, gw)) out.push({ gateway: gw, trace });
+            }
+          }
+        }
+      }
+    }
+    this.inbound = out;
+    return out;
+  }
+
+  /**
+   * Can the internet reach this subnet by routing, and through what? Reaching it means being delivered there, or
+   * being taken by a proxy there (a route may hand traffic addressed elsewhere to a proxy's interface).
+   */
   private routeExposure(target: Subnet): SubjectResult & { path?: PathLine[] } {
     const cached = this.exposureCache.get(target);
     if (cached) return cached;
@@ -179,38 +206,27 @@ export class InvariantChecks {
     };
     if (entries.length > 0) {
       const verdicts: (SubjectResult & { path?: PathLine[] })[] = [];
-      for (const gw of entries) {
-        for (const family of [6, 4] as const) {
-          const prefix = family === 6 ? target.ipv6 : target.ipv4;
-          if (!prefix) continue;
-          for (const src of this.ctx.internet(family)) {
-            for (const dst of this.ctx.addressesIn(prefix)) {
-              const pkt = { family, src, dst, protocol: TCP, ports: [PROBE_PORT, PROBE_PORT] as Range, reply: false };
-              for (const t of this.walker.enter(pkt, gw)) {
-                const reached = (t.end.kind === "delivered" && t.end.subnet === target) || (t.end.kind === "proxy" && t.end.host.subnet === target);
-                if (!reached) continue;
-                const guards = this.stateful(t);
-                const path = this.tracePath(t, "", new Set(t.hops.filter((h) => h.kind === "route").slice(0, 1)));
-                if (guards.length === 0) {
-                  verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} delivers connections from the internet straight to ${subnetText(target)}, with no inspection point on the way`, path });
-                } else {
-                  const weak = guards.filter((e) => e.firewall && (!e.firewall.policy.defaultDrop || !e.firewall.policy.forwardsAll));
-                  if (weak.length > 0) {
-                    verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} through ${weak[0].label}, which passes what no rule drops: ${weak[0].firewall!.policy.problems.join("; ")}`, path });
-                  } else {
-                    const ep = guards[0];
-                    verdicts.push({
-                      subject,
-                      verdict: "HOLDS BY POLICY",
-                      detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} only through ${ep.label}${ep.firewall ? `, whose stateful default action (${ep.firewall.policy.statefulDefault}) drops flows no rule passes` : " (the appliance's policy is not visible to the verifier)"}; inbound is refused by rules, not by the gateway`,
-                      path,
-                    });
-                  }
-                }
-              }
-            }
-          }
+      for (const { gateway: gw, trace: t } of this.inboundTraces()) {
+        const reached = (t.end.kind === "delivered" && t.end.subnet === target) || (t.end.kind === "proxy" && t.end.host.subnet === target);
+        if (!reached) continue;
+        const guards = this.stateful(t);
+        const path = this.tracePath(t, "", new Set(t.hops.filter((h) => h.kind === "route").slice(0, 1)));
+        if (guards.length === 0) {
+          verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} delivers connections from the internet straight to ${subnetText(target)}, with no inspection point on the way`, path });
+          continue;
         }
+        const weak = guards.filter((e) => e.firewall && (!e.firewall.policy.defaultDrop || !e.firewall.policy.forwardsAll));
+        if (weak.length > 0) {
+          verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} through ${weak[0].label}, which passes what no rule drops: ${weak[0].firewall!.policy.problems.join("; ")}`, path });
+          continue;
+        }
+        const ep = guards[0];
+        verdicts.push({
+          subject,
+          verdict: "HOLDS BY POLICY",
+          detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} only through ${ep.label}${ep.firewall ? `, whose stateful default action (${ep.firewall.policy.statefulDefault}) drops flows no rule passes` : " (the appliance's policy is not visible to the verifier)"}; inbound is refused by rules, not by the gateway`,
+          path,
+        });
       }
       if (verdicts.length === 0) out = { subject, verdict: "HOLDS", detail: `internet gateway routing reaches no address in ${subnetText(target)}` };
       else out = verdicts.find((v) => v.verdict === "VIOLATED") ?? verdicts[0];

@@ -60,6 +60,9 @@ const EXTERNAL_TARGETS: Partial<Record<(typeof TARGET_FIELDS)[number], GatewayKi
   core_network_arn: "core network",
 };
 
+/** The gateways a route table can be edge-associated with (VPC user guide, "Gateway route tables"). */
+const EDGE_GATEWAYS: ReadonlySet<GatewayKind> = new Set(["internet gateway", "virtual private gateway"]);
+
 /** Stateless default actions that let traffic skip the stateful engine (Network Firewall developer guide, "Stateless default actions"). */
 const STATELESS_PASS = "aws:pass";
 /** Stateful default actions that drop what no rule passes; both require strict rule order. */
@@ -833,6 +836,11 @@ class Builder {
       const gw = this.gateways.get(signature(gwId) ?? "");
       if (!gw) {
         this.problem(ref, `gateway_id is ${showValue(gwId)}, which is no gateway in the configuration`);
+        continue;
+      }
+      if (!EDGE_GATEWAYS.has(gw.kind)) {
+        // AWS refuses it, so the plan cannot apply; and reading it as routing would hide an asymmetric design.
+        this.problem(ref, `a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with ${gw.kind} ${gw.label} (VPC user guide, "Gateway route tables")`);
         continue;
       }
       gw.edgeRouteTable = rt;
