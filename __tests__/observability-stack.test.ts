@@ -234,6 +234,17 @@ describe("CloudTrail", () => {
     expect(resources(obs, "aws_cloudwatch_log_group").cloudtrail_log_group).toMatchObject({ kms_key_id: KEY_ARN, retention_in_days: 365 });
   });
 
+  test("announces delivered log files on its own encrypted topic, which only this trail may publish to", () => {
+    const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/demo-egress6`;
+    expect(resources(obs, "aws_cloudtrail").cloudtrail.sns_topic_name).toBe("${aws_sns_topic.cloudtrail_delivery_topic.name}");
+    expect(resources(obs, "aws_sns_topic").cloudtrail_delivery_topic).toMatchObject({ name: "demo-egress6-trail-delivery", kms_master_key_id: KEY_ARN });
+    const publish = statement(resources(obs, "aws_sns_topic_policy").cloudtrail_delivery_topic_policy.policy, "CloudTrailPublishes");
+    expect(publish).toMatchObject({ Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sns:Publish", Condition: { StringEquals: { "aws:SourceArn": trailArn } } });
+    expect(statement(keyPolicy(obs), "CloudTrailPublishesToItsEncryptedTopic").Condition).toEqual({
+      StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:us-east-1:${ACCOUNT}:demo-egress6-trail-delivery` },
+    });
+  });
+
   test("the audit bucket is versioned, KMS-encrypted, private, owner-enforced and TLS-only", () => {
     expect(resources(obs, "aws_s3_bucket_versioning").audit_bucket_versioning.versioning_configuration).toEqual({ status: "Enabled" });
     expect(resources(obs, "aws_s3_bucket_server_side_encryption_configuration").audit_bucket_encryption.rule).toEqual([

@@ -49,6 +49,10 @@ describe("launch template", () => {
     expect(Object.keys(resources(workload, "aws_key_pair"))).toHaveLength(0);
   });
 
+  test("turns on detailed (one-minute) monitoring", () => {
+    expect(lt.monitoring).toEqual({ enabled: true });
+  });
+
   test("tags what it launches egress6:role = workload", () => {
     expect(lt.tags).toEqual({ Name: "demo-workload", "egress6:role": "workload" });
     expect(lt.tag_specifications.map((t: any) => t.resource_type).sort()).toEqual(["instance", "network-interface", "volume"]);
@@ -81,6 +85,7 @@ describe("instances", () => {
     });
     for (const i of Object.values(instances)) {
       expect(i.ipv6_address_count).toBe(1);
+      expect(i.ebs_optimized).toBe(true);
       expect(i.associate_public_ip_address).toBe(false);
       expect(i.ipv6_addresses).toBeUndefined();
       expect(i.network_interface).toBeUndefined();

@@ -1,17 +1,21 @@
 /**
  * A multi-Region CloudTrail trail with log file validation, encrypted with the audit key, delivering to the
- * hardened audit bucket and to an encrypted CloudWatch Logs group (where the root-use alarm reads it).
+ * hardened audit bucket and to an encrypted CloudWatch Logs group (where the root-use alarm reads it), and
+ * announcing each delivered log file on its own encrypted SNS topic (for log pipelines; not the alarm topic,
+ * which people read).
  */
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { RESOURCE_ID } from "../../stacks/base";
 import type { AuditKey } from "./audit-key";
 import { EncryptedLogGroup } from "./encrypted-log-group";
 import type { HardenedBucket } from "./hardened-bucket";
-import { assumeRolePolicy, policyDocument } from "./policy";
+import { assumeRolePolicy, denyInsecureTransport, policyDocument } from "./policy";
 
 export interface TrailProps {
   readonly envName: string;
@@ -26,6 +30,7 @@ export interface TrailProps {
 export class Trail extends Construct {
   readonly trail: Cloudtrail;
   readonly logGroup: EncryptedLogGroup;
+  readonly deliveryTopic: SnsTopic;
 
   constructor(scope: Construct, id: string, props: TrailProps) {
     super(scope, id);
@@ -70,7 +75,27 @@ export class Trail extends Construct {
       policy: policyDocument([{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${groupArn}:log-stream:*` }]),
     });
 
-    const dependsOn: ITerraformDependable[] = [bucket.policy, key.policy, rolePolicy];
+    const topicName = `${name}-trail-delivery`;
+    // Spelled out rather than read from the topic: the topic waits for the key policy, which names it.
+    const topicArn = `arn:${partition}:sns:${props.region}:${account}:${topicName}`;
+    this.deliveryTopic = new SnsTopic(this, "delivery-topic", { name: topicName, kmsMasterKeyId: key.key.arn, dependsOn: [key.policy] });
+    // SNS encrypts each message under a data key whose encryption context names the topic (SNS developer guide,
+    // "Encryption at rest"): CloudTrail may make such keys for this topic only.
+    key.grant({
+      Sid: "CloudTrailPublishesToItsEncryptedTopic",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+    });
+    const topicPolicy = new SnsTopicPolicy(this, "delivery-topic-policy", {
+      arn: this.deliveryTopic.arn,
+      policy: policyDocument([
+        { Sid: "CloudTrailPublishes", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: fromThisTrail },
+        denyInsecureTransport("sns:Publish", [topicArn]),
+      ]),
+    });
+
+    const dependsOn: ITerraformDependable[] = [bucket.policy, key.policy, rolePolicy, topicPolicy];
     this.trail = new Cloudtrail(this, RESOURCE_ID, {
       name,
       s3BucketName: bucket.bucket.id,
@@ -82,6 +107,7 @@ export class Trail extends Construct {
       enableLogging: true,
       cloudWatchLogsGroupArn: `${groupArn}:*`,
       cloudWatchLogsRoleArn: role.arn,
+      snsTopicName: this.deliveryTopic.name,
       dependsOn,
     });
   }

@@ -67,6 +67,8 @@ export class WorkloadInstances extends Construct {
         httpPutResponseHopLimit: IMDS_HOP_LIMIT,
         instanceMetadataTags: "disabled",
       },
+      // One-minute instance metrics; costs a little, makes an anomaly visible in minutes (CIS/Checkov CKV_AWS_126).
+      monitoring: { enabled: true },
       updateDefaultVersion: true,
       tagSpecifications: [
         { resourceType: "instance", tags: roleTags },
@@ -84,6 +86,7 @@ export class WorkloadInstances extends Construct {
           ipv6AddressCount: 1,
           associatePublicIpAddress: false,
           vpcSecurityGroupIds: [props.securityGroupId],
+          ebsOptimized: true, // every Nitro type is EBS-optimized; stated so that scanners (CKV_AWS_135) see it
           // Set here rather than in the launch template: the root device name depends on the AMI.
           rootBlockDevice: { volumeType: "gp3", volumeSize: props.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
           tags: { Name: `${name}-${zone.suffix}-${index}`, ...roleTags, [TAG_AZ]: zone.suffix },
