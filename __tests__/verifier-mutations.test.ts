@@ -479,6 +479,16 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       mutate: (app) => void (workloadInstance(app, "a").body.user_data = "#!/bin/sh\nexport AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n"),
       says: /looks like an AWS access key id/,
     },
+    {
+      id: "CKV_AWS_135",
+      mode: "proxy",
+      mutate: (app) => {
+        const i = workloadInstance(app, "b").body;
+        delete i.ebs_optimized;
+        i.instance_type = "t2.micro";
+      },
+      says: /ebs_optimized is not set to true and t2\.micro is not known to be EBS-optimized by default/,
+    },
     { id: "CKV_AWS_344", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_networkfirewall_firewall", () => true).body.delete_protection = false), says: /delete_protection is not true/ },
     {
       id: "CKV_AWS_345",

@@ -19,6 +19,12 @@ const ONE_YEAR_DAYS = 365;
 /** The client ephemeral range a stateless ACL must admit replies on (VPC user guide, "Ephemeral ports"). */
 const EPHEMERAL_FROM = 1024;
 
+/**
+ * Instance families that are EBS-optimized by default (EC2 user guide, "Amazon EBS-optimized instances": current
+ * generation types, among them T3, T3a, T4g, A1 and every family of generation 5 or later).
+ */
+const EBS_OPTIMIZED_BY_DEFAULT = /^(?:a1|t3a?|t4g|[a-z]+[5-9][a-z-]*)\./;
+
 /** Patterns of secrets in user data: AWS access key ids, secret key assignments, private keys, quoted passwords. */
 const SECRET_PATTERNS: readonly { readonly name: string; readonly re: RegExp }[] = [
   { name: "an AWS access key id", re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b/ },
@@ -239,7 +245,14 @@ const CHECKS: readonly CheckDef[] = [
     id: "CKV_AWS_135",
     title: "EC2 instances are EBS-optimized",
     none: "no instance in this output",
-    rows: instanceRows((i) => (bool(i.get("ebs_optimized")) ? ["HOLDS", "ebs_optimized = true"] : ["VIOLATED", "ebs_optimized is not set to true"])),
+    rows: instanceRows((i) => {
+      if (bool(i.get("ebs_optimized"))) return ["HOLDS", "ebs_optimized = true"];
+      const type = i.get("instance_type");
+      if (typeof type === "string" && EBS_OPTIMIZED_BY_DEFAULT.test(type)) {
+        return ["N/A", `${type} is EBS-optimized by default; ebs_optimized changes nothing there`];
+      }
+      return ["VIOLATED", `ebs_optimized is not set to true${typeof type === "string" ? ` and ${type} is not known to be EBS-optimized by default` : ""}`];
+    }),
   },
   {
     id: "CKV_AWS_46",
