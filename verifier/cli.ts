@@ -4,6 +4,7 @@
  * PATH: a cdktf.out directory, or "terraform show -json" plan files (or a directory of *.plan.json).
  * Exit 0 when everything holds, 1 when anything is violated, 2 when the input cannot be used.
  */
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { inputSets, verifyInputSet } from "./verify";
 import { renderReport } from "./report/render";
@@ -12,6 +13,7 @@ import type { Report } from "./report/types";
 
 const USAGE = "usage: npm run verify -- [PATH ...] [--json] [--ports 443,80]  (PATH: a cdktf.out directory or terraform show -json plan files; default ./cdktf.out)";
 const EXIT_UNUSABLE = 2;
+const DEFAULT_PATH = "cdktf.out";
 
 function parsePorts(text: string): number[] {
   const ports = text.split(",").map((p) => p.trim());
@@ -40,7 +42,10 @@ function main(argv: string[]): number {
     return 0;
   }
   const ports = values.ports === undefined ? undefined : parsePorts(values.ports);
-  const sets = inputSets(positionals.length > 0 ? positionals : ["cdktf.out"]);
+  if (positionals.length === 0 && !fs.existsSync(DEFAULT_PATH)) {
+    throw new InputError([`${DEFAULT_PATH}: no such directory; run "npm run synth" first, or name a cdktf.out directory or plan files`]);
+  }
+  const sets = inputSets(positionals.length > 0 ? positionals : [DEFAULT_PATH]);
   const reports: Report[] = sets.map((s) => verifyInputSet(s, { ports }));
   if (values.json) process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
   else process.stdout.write(reports.map(renderReport).join("\n"));
