@@ -8,7 +8,6 @@ import { FirewallEndpointId, Opaque, Unknown, isObjectValue, showValue, type Val
 import { Prefix } from "./prefix";
 import { TAG_AZ, TAG_ROLE, TAG_TIER } from "../tags";
 import type {
-  Element,
   Firewall,
   FirewallPolicyFacts,
   Gateway,
@@ -955,8 +954,5 @@ class Builder {
 
 /** Instance argument -> launch template argument, where the names differ. */
 const TEMPLATE_NAMES: Record<string, string> = {
-  iam_instance_profile: "iam_instance_profile",
   security_groups: "vpc_security_group_ids",
 };
-
-export type { Element };
