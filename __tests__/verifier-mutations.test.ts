@@ -489,6 +489,13 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       },
       says: /ebs_optimized is not set to true and t2\.micro is not known to be EBS-optimized by default/,
     },
+    {
+      id: "CKV2_AWS_10",
+      mode: "firewall-igw",
+      mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.cloud_watch_logs_group_arn,
+      says: /no cloud_watch_logs_group_arn/,
+    },
+    { id: "CKV_AWS_252", mode: "proxy", mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.sns_topic_name, says: /no sns_topic_name/ },
     { id: "CKV_AWS_344", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_networkfirewall_firewall", () => true).body.delete_protection = false), says: /delete_protection is not true/ },
     {
       id: "CKV_AWS_345",

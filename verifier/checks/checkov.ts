@@ -4,7 +4,7 @@
  * N/A and why, instead of silently passing or dropping it.
  */
 import type { World, ResourceRef } from "../expr/evaluate";
-import { isObjectValue, Unknown, type Value } from "../expr/values";
+import { isObjectValue, type Value } from "../expr/values";
 import { naclEvaluate, naclRuleText, sgRuleText } from "../model/filters";
 import type { InstanceFacts, Model, Nacl, SecurityGroup } from "../model/types";
 import type { Context } from "../analysis/context";
@@ -58,8 +58,9 @@ function first(v: Value | undefined | unknown): Record<string, Value> | undefine
   return isObjectValue(v) ? (v as Record<string, Value>) : undefined;
 }
 
+/** Is the argument given? A value known only after apply (`"${aws_cloudwatch_log_group.x.arn}:*"`) counts. */
 function set(v: Value | undefined | unknown): boolean {
-  return v !== undefined && v !== null && v !== "" && !(v instanceof Unknown);
+  return v !== undefined && v !== null && v !== "";
 }
 
 const origin = (r: ResourceRef) => `${r.address} (${r.stack.name})`;
