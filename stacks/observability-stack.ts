@@ -22,7 +22,7 @@ import { zonesOf } from "../lib/config/zones";
 import { logGroupNames } from "../lib/names";
 import { partitionOf } from "../lib/partition";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
-import { AuditKey } from "../modules/observability/audit-key";
+import { CustomerKey } from "../modules/kms/customer-key";
 import { AlarmTopic, LogAlarm } from "../modules/observability/alarms";
 import { ConfigRecorder, MANAGED_RULES, ruleName } from "../modules/observability/config-recorder";
 import { DnsFirewall, vpcInternalDomains } from "../modules/observability/dns-firewall";
@@ -55,7 +55,7 @@ export interface ObservabilityStackProps {
 }
 
 export class ObservabilityStack extends Egress6Stack {
-  readonly key: AuditKey;
+  readonly key: CustomerKey;
   readonly alarms: AlarmTopic;
   readonly remediation: Remediation;
 
@@ -72,7 +72,12 @@ export class ObservabilityStack extends Egress6Stack {
     const retentionDays = obs.flowLogs.retentionDays;
     const namespace = `egress6/${env}`;
 
-    this.key = new AuditKey(this, "audit-key", { envName: env, partition });
+    // ---- one customer-managed key: log groups, the alarm topic, CloudTrail and the audit buckets ----
+    this.key = new CustomerKey(this, "audit-key", {
+      description: `egress6 ${env}: flow logs, DNS query logs, CloudTrail, alarms`,
+      aliasName: `${env}-egress6-observability`,
+      partition,
+    });
     const key = this.key;
     const accountId = key.accountId;
     const logGroupArn = (name: string) => `arn:${partition}:logs:${region}:${accountId}:log-group:${name}`;

@@ -2,6 +2,10 @@
  * A customer-managed KMS key with rotation, an alias, and a key policy that keeps KMS's default account statement
  * (the account's IAM policies decide) plus one statement per AWS service that encrypts with the key.
  * The account id is read from the key's own ARN, so planning needs no `aws_caller_identity` lookup.
+ *
+ * The key is created with KMS's default policy, then `aws_kms_key_policy` replaces it with that same account
+ * statement plus the grants. Callers and modules add their grants with `grant()`; resources that need a grant in
+ * place depend on `policy`.
  */
 import { Construct } from "constructs";
 import { Fn, Lazy, TerraformLocal } from "cdktf";
@@ -19,13 +23,15 @@ const DELETION_WINDOW_DAYS = 30;
 export interface CustomerKeyProps {
   /** What the key encrypts, for its description. */
   readonly description: string;
-  /** `alias/<aliasName>`. */
+  /** The alias is `alias/<aliasName>`. */
   readonly aliasName: string;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) for the account principal's ARN. */
   readonly partition: string;
 }
 
 export class CustomerKey extends Construct {
   readonly key: KmsKey;
+  /** The key policy: depend on it where a service must already be allowed to use the key. */
   readonly policy: KmsKeyPolicy;
   /** The deploying account's id (a Terraform expression, known after the key exists). */
   readonly accountId: string;

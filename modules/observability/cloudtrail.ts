@@ -12,7 +12,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { RESOURCE_ID } from "../../stacks/base";
-import type { AuditKey } from "./audit-key";
+import type { CustomerKey } from "../kms/customer-key";
 import { EncryptedLogGroup } from "./encrypted-log-group";
 import type { HardenedBucket } from "./hardened-bucket";
 import { assumeRolePolicy, denyInsecureTransport, policyDocument } from "./policy";
@@ -21,7 +21,7 @@ export interface TrailProps {
   readonly envName: string;
   readonly region: string;
   readonly partition: string;
-  readonly key: AuditKey;
+  readonly key: CustomerKey;
   readonly bucket: HardenedBucket;
   readonly logGroupName: string;
   readonly retentionDays: number;

@@ -12,7 +12,7 @@ import { ConfigConfigRule } from "@cdktf/provider-aws/lib/config-config-rule";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import type { AuditKey } from "./audit-key";
+import type { CustomerKey } from "../kms/customer-key";
 import type { HardenedBucket } from "./hardened-bucket";
 import { assumeRolePolicy, policyDocument } from "./policy";
 
@@ -46,7 +46,7 @@ export interface ConfigRecorderProps {
   readonly createRecorder: boolean;
   /** Where the delivery channel writes (only used with `createRecorder`). */
   readonly bucket?: HardenedBucket;
-  readonly key: AuditKey;
+  readonly key: CustomerKey;
 }
 
 export class ConfigRecorder extends Construct {
