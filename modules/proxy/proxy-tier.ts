@@ -14,7 +14,6 @@ import { Fn, TerraformLocal, Token, type ITerraformDependable } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
@@ -24,6 +23,7 @@ import { managedPolicyArn, partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
 import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
 import { EncryptedLogGroup } from "../observability/encrypted-log-group";
+import { HardenedLaunchTemplate, encryptedRootVolume } from "../ec2/hardened-launch-template";
 import { renderProxyUserData } from "./user-data";
 import type { SquidPolicy } from "./squid-conf";
 
@@ -31,8 +31,6 @@ import type { SquidPolicy } from "./squid-conf";
 export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
 /** What the CloudWatch agent needs to ship logs (CloudWatch user guide, "IAM roles for the CloudWatch agent"). */
 export const CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy";
-/** IMDS responses never leave the instance (EC2 user guide, IMDSv2). */
-export const IMDS_HOP_LIMIT = 1;
 /** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 /** HTTPS: the proxy's own package repositories and AWS APIs, whatever egress.ports says. */
@@ -72,7 +70,7 @@ export interface ProxyInstance {
 export class ProxyTier extends Construct {
   readonly securityGroup: ClosedSecurityGroup;
   readonly role: IamRole;
-  readonly launchTemplate: LaunchTemplate;
+  readonly launchTemplate: HardenedLaunchTemplate;
   readonly logGroup: EncryptedLogGroup;
   readonly proxies: ProxyInstance[] = [];
 
@@ -125,27 +123,15 @@ export class ProxyTier extends Construct {
     }
     const profile = new IamInstanceProfile(this, "instance-profile", { name, role: this.role.name });
 
-    this.launchTemplate = new LaunchTemplate(this, "launch-template", {
+    // The interface is created and tagged on its own (it is the route target), so the template tags only the
+    // instance and its volume.
+    this.launchTemplate = new HardenedLaunchTemplate(this, "launch-template", {
       name,
       description: "egress6 proxy: IMDSv2 only (IPv6 endpoint on, hop limit 1), SSM + CloudWatch agent profile, no key pair",
       imageId: props.ami,
       instanceType: props.instanceType,
-      iamInstanceProfile: { arn: profile.arn },
-      metadataOptions: {
-        httpEndpoint: "enabled",
-        httpTokens: "required",
-        httpProtocolIpv6: "enabled",
-        httpPutResponseHopLimit: IMDS_HOP_LIMIT,
-        instanceMetadataTags: "disabled",
-      },
-      // One-minute instance metrics: the proxies carry every flow, so their CPU and network are worth watching closely.
-      monitoring: { enabled: true },
-      updateDefaultVersion: true,
-      tagSpecifications: [
-        { resourceType: "instance", tags: roleTags },
-        { resourceType: "volume", tags: roleTags },
-      ],
-      tags: { Name: name, ...roleTags },
+      instanceProfileArn: profile.arn,
+      tags: roleTags,
     });
 
     for (const { zone, proxySubnetId } of props.zones) {
@@ -170,7 +156,7 @@ export class ProxyTier extends Construct {
         userDataBase64: Fn.base64gzip(new TerraformLocal(this, `${zone.suffix}-user-data`, userData).asString),
         userDataReplaceOnChange: true,
         ebsOptimized: true, // Nitro types are EBS-optimized anyway; saying so keeps scanners quiet.
-        rootBlockDevice: { volumeType: "gp3", volumeSize: props.rootVolumeGiB ?? 16, encrypted: true, deleteOnTermination: true },
+        rootBlockDevice: encryptedRootVolume(props.rootVolumeGiB ?? 16),
         tags: azTags,
       });
       const recoveryAlarm = new CloudwatchMetricAlarm(this, `${zone.suffix}-recovery`, {

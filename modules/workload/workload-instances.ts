@@ -8,16 +8,14 @@ import { Token } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import type { Zone } from "../../lib/config/zones";
 import { managedPolicyArn } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
+import { HardenedLaunchTemplate, encryptedRootVolume } from "../ec2/hardened-launch-template";
 
 /** The AWS-managed policy with exactly what the SSM agent needs (Systems Manager user guide, "instance permissions"). */
 export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
-/** A hop limit of 1 keeps IMDS responses from reaching anything forwarded by the instance (EC2 user guide, IMDSv2). */
-export const IMDS_HOP_LIMIT = 1;
 
 export interface WorkloadInstancesProps {
   readonly envName: string;
@@ -34,7 +32,7 @@ export interface WorkloadInstancesProps {
 }
 
 export class WorkloadInstances extends Construct {
-  readonly launchTemplate: LaunchTemplate;
+  readonly launchTemplate: HardenedLaunchTemplate;
   readonly role: IamRole;
   readonly instances: { readonly zone: Zone; readonly index: number; readonly instance: Instance }[] = [];
 
@@ -54,28 +52,14 @@ export class WorkloadInstances extends Construct {
     const profile = new IamInstanceProfile(this, "instance-profile", { name, role: this.role.name });
 
     const roleTags = { [TAG_ROLE]: "workload" };
-    this.launchTemplate = new LaunchTemplate(this, "launch-template", {
+    this.launchTemplate = new HardenedLaunchTemplate(this, "launch-template", {
       name,
       description: "egress6 workload: IMDSv2 only (IPv6 endpoint on, hop limit 1), SSM instance profile, no key pair",
       imageId: props.ami,
       instanceType: props.instanceType,
-      iamInstanceProfile: { arn: profile.arn },
-      metadataOptions: {
-        httpEndpoint: "enabled",
-        httpTokens: "required",
-        httpProtocolIpv6: "enabled",
-        httpPutResponseHopLimit: IMDS_HOP_LIMIT,
-        instanceMetadataTags: "disabled",
-      },
-      // One-minute instance metrics; costs a little, makes an anomaly visible in minutes (CIS/Checkov CKV_AWS_126).
-      monitoring: { enabled: true },
-      updateDefaultVersion: true,
-      tagSpecifications: [
-        { resourceType: "instance", tags: roleTags },
-        { resourceType: "volume", tags: roleTags },
-        { resourceType: "network-interface", tags: roleTags },
-      ],
-      tags: { Name: name, ...roleTags },
+      instanceProfileArn: profile.arn,
+      tags: roleTags,
+      tagOnLaunch: ["instance", "volume", "network-interface"],
     });
 
     for (const { zone, subnetId } of props.subnets) {
@@ -88,7 +72,7 @@ export class WorkloadInstances extends Construct {
           vpcSecurityGroupIds: [props.securityGroupId],
           ebsOptimized: true, // every Nitro type is EBS-optimized; stated so that scanners (CKV_AWS_135) see it
           // Set here rather than in the launch template: the root device name depends on the AMI.
-          rootBlockDevice: { volumeType: "gp3", volumeSize: props.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
+          rootBlockDevice: encryptedRootVolume(props.rootVolumeGiB),
           tags: { Name: `${name}-${zone.suffix}-${index}`, ...roleTags, [TAG_AZ]: zone.suffix },
           // The remediation Lambda isolates a compromised instance by swapping its security groups; a later
           // apply must not silently undo that.
