@@ -123,11 +123,19 @@ describe("routing", () => {
     for (const rt of Object.values(resources(network, "aws_route_table"))) expect(rt.route).toBeUndefined();
   });
 
-  test("firewall-igw mode has no egress-only gateway and no proxy default route", () => {
+  test("firewall-igw mode has no egress-only gateway, no proxy tier and no proxy default route", () => {
     const tf = synthStack(demoConfig({ inspection: { mode: "firewall-igw" } }), "network");
     expect(tf.resource.aws_egress_only_internet_gateway).toBeUndefined();
     expect(tf.resource.aws_route).toBeUndefined();
     expect(tf.resource.aws_internet_gateway).toBeUndefined();
+    // No proxies in this mode, so no proxy subnets an internet gateway could deliver to.
+    expect(Object.keys(resources(tf, "aws_subnet")).sort()).toEqual(
+      ["workload", "firewall", "endpoint"].flatMap((t) => ["a", "b"].map((az) => `vpc_${t}_${az}`)).sort(),
+    );
+    expect(resources(tf, "aws_network_acl").proxy_acl).toBeUndefined();
+    expect(Object.keys(tf.output ?? {}).filter((o) => o.startsWith("proxy_"))).toEqual([]);
+    // The other tiers keep their addresses.
+    expect(resources(tf, "aws_subnet").vpc_endpoint_b.ipv6_cidr_block).toBe(`\${cidrsubnet(${VPC6}, 8, 49)}`);
   });
 
   test.each(INSPECTION_MODES)("in mode %s no stack has a NAT gateway, an inline route or an IPv4 default route", (mode) => {
@@ -240,10 +248,11 @@ describe("network ACLs", () => {
     expect(out).toEqual(["out 100 6 443-443 ::/0 allow", "out 101 6 8443-8443 ::/0 allow", "out 102 6 9418-9418 ::/0 allow"]);
   });
 
-  test("without a proxy tier (firewall-igw) no rule opens the explicit proxy port", () => {
+  test("without a proxy tier (firewall-igw) no rule opens the explicit proxy port or names the proxy tier", () => {
     const tf = synthStack(demoConfig({ inspection: { mode: "firewall-igw" } }), "network");
-    expect(aclRules(tf, "workload").some((r) => r.includes("3128"))).toBe(false);
-    expect(aclRules(tf, "proxy").some((r) => r.includes("3128"))).toBe(false);
+    const all = ["workload", "firewall", "endpoint"].flatMap((t) => aclRules(tf, t));
+    expect(all.length).toBeGreaterThan(20);
+    expect(all.filter((r) => r.includes("3128") || r.includes(tierBlock("proxy")))).toEqual([]);
   });
 });
 

@@ -359,9 +359,9 @@ const MUTATIONS: readonly Mutation[] = [
     name: "a subnet associated with the VPC's main route table",
     mode: "firewall-igw",
     invariant: "MAIN-RT",
-    says: /proxy-a .*which is the VPC's main route table/,
+    says: /endpoint-a .*which is the VPC's main route table/,
     mutate: (app) => {
-      one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "proxy", "a"))).body.route_table_id = "${aws_vpc.vpc.default_route_table_id}";
+      one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "endpoint", "a"))).body.route_table_id = "${aws_vpc.vpc.default_route_table_id}";
     },
   },
   {

@@ -25,23 +25,16 @@ import { Egress6Stack } from "./base";
 import { NetworkRefs } from "./network-outputs";
 import { remoteState } from "./remote-state";
 import { InspectionOutput } from "./inspection-outputs";
-import type { Egress6Config, InspectionMode } from "../lib/config/schema";
+import type { Egress6Config } from "../lib/config/schema";
 import { zonesOf, type Zone } from "../lib/config/zones";
 import { logGroupNames } from "../lib/names";
 import { partitionOf } from "../lib/partition";
 import { CustomerKey } from "../modules/kms/customer-key";
 import { InspectionFirewall } from "../modules/firewall/network-firewall";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
+import { modeHasFirewall, modeHasProxies } from "../lib/config/modes";
 
 const ANY_IPV6 = "::/0";
-
-export function modeHasFirewall(mode: InspectionMode): boolean {
-  return mode === "firewall-proxy" || mode === "firewall-igw";
-}
-
-export function modeHasProxies(mode: InspectionMode): boolean {
-  return mode === "firewall-proxy" || mode === "proxy";
-}
 
 export class InspectionStack extends Egress6Stack {
   readonly key: CustomerKey;

@@ -10,7 +10,8 @@ import { Egress6Stack } from "./base";
 import { NetworkOutput } from "./network-outputs";
 import type { Egress6Config } from "../lib/config/schema";
 import { zonesOf } from "../lib/config/zones";
-import { TAG_TIER, TIERS, type Tier } from "../lib/names";
+import { TAG_TIER, type Tier } from "../lib/names";
+import { modeHasProxies, tiersOf } from "../lib/config/modes";
 import { Ipv6OnlyVpc } from "../modules/network/ipv6-only-vpc";
 import { TierNetworkAcl } from "../modules/network/tier-network-acl";
 import {
@@ -37,24 +38,21 @@ const RULE = {
 /** The HTTPS port interface endpoints listen on. */
 const HTTPS = 443;
 
-/** Does this mode route workload traffic through Squid proxies? */
-export function modeHasProxy(mode: Egress6Config["inspection"]["mode"]): boolean {
-  return mode !== "firewall-igw";
-}
-
 export class NetworkStack extends Egress6Stack {
   readonly network: Ipv6OnlyVpc;
 
   constructor(scope: Construct, config: Egress6Config) {
     super(scope, "network", { config });
     const zones = zonesOf(config);
-    const withProxy = modeHasProxy(config.inspection.mode);
+    const withProxy = modeHasProxies(config.inspection.mode);
+    const tiers = tiersOf(config.inspection.mode);
 
     this.network = new Ipv6OnlyVpc(this, "vpc", {
       envName: config.name,
       ipv4Cidr: config.vpc.ipv4Cidr,
       ipv6: config.vpc.ipv6,
       zones,
+      tiers,
       egressOnlyGateway: withProxy,
     });
     const net = this.network;
@@ -89,8 +87,10 @@ export class NetworkStack extends Egress6Stack {
       peer,
     });
     const https = (peer: AclCidr): AclEntry => ({ number: RULE.endpointHttps, traffic: AclTraffic.tcpPort(HTTPS), peer });
+    /** Rules that concern proxies exist only where the proxy tier does. */
+    const ifProxies = (entries: AclEntry[]): AclEntry[] => (withProxy ? entries : []);
     const explicit = (peer: AclCidr): AclEntry[] =>
-      withProxy ? [{ number: RULE.proxyExplicitPort, traffic: AclTraffic.tcpPort(explicitPort), peer }] : [];
+      ifProxies([{ number: RULE.proxyExplicitPort, traffic: AclTraffic.tcpPort(explicitPort), peer }]);
     const explicitViaFirewall = (peer: AclCidr): AclEntry[] => (config.inspection.mode === "firewall-proxy" ? explicit(peer) : []);
 
     const rules: Record<Tier, { ingress: AclEntry[]; egress: AclEntry[] }> = {
@@ -115,13 +115,23 @@ export class NetworkStack extends Egress6Stack {
       },
       // Interface endpoints answer HTTPS from workloads and proxies, and nothing else.
       endpoint: {
-        ingress: [denyIpv4, { ...https(tier("workload")) }, { ...https(tier("proxy")), number: RULE.endpointHttps + 1 }, ...icmp(vpc)],
-        egress: [denyIpv4, ephemeral(tier("workload")), ephemeral(tier("proxy"), RULE.ephemeralFromProxyTier), ...icmp(vpc)],
+        ingress: [
+          denyIpv4,
+          https(tier("workload")),
+          ...ifProxies([{ ...https(tier("proxy")), number: RULE.endpointHttps + 1 }]),
+          ...icmp(vpc),
+        ],
+        egress: [
+          denyIpv4,
+          ephemeral(tier("workload")),
+          ...ifProxies([ephemeral(tier("proxy"), RULE.ephemeralFromProxyTier)]),
+          ...icmp(vpc),
+        ],
       },
     };
 
-    const acls = {} as Record<Tier, TierNetworkAcl>;
-    for (const t of TIERS) {
+    const acls = {} as Partial<Record<Tier, TierNetworkAcl>>;
+    for (const t of tiers) {
       acls[t] = new TierNetworkAcl(this, `${t}-acl`, {
         vpcId: net.vpc.id,
         subnetIds: net.subnetsOf(t).map((s) => s.subnet.id),
@@ -130,10 +140,10 @@ export class NetworkStack extends Egress6Stack {
       });
     }
 
-    this.declareOutputs(acls);
+    this.declareOutputs(tiers, acls);
   }
 
-  private declareOutputs(acls: Record<Tier, TierNetworkAcl>): void {
+  private declareOutputs(tiers: readonly Tier[], acls: Partial<Record<Tier, TierNetworkAcl>>): void {
     const net = this.network;
     const output = (id: string, value: string, description: string) =>
       new TerraformOutput(this, id, { value, description });
@@ -143,7 +153,7 @@ export class NetworkStack extends Egress6Stack {
     if (net.egressOnlyGateway) {
       output(NetworkOutput.egressOnlyGatewayId, net.egressOnlyGateway.id, "Egress-only internet gateway id");
     }
-    for (const t of TIERS) {
+    for (const t of tiers) {
       output(NetworkOutput.tierIpv6Cidr(t), net.tierIpv6Cidr(t), `The /60 holding every ${t} subnet`);
     }
     for (const { tier, zone, subnet, routeTable } of net.subnets) {
@@ -151,8 +161,8 @@ export class NetworkStack extends Egress6Stack {
       output(NetworkOutput.subnetIpv6Cidr(tier, zone.suffix), subnet.ipv6CidrBlock, `${tier} subnet /64 in ${zone.name}`);
       output(NetworkOutput.routeTableId(tier, zone.suffix), routeTable.id, `${tier} route table in ${zone.name}`);
     }
-    for (const t of TIERS) {
-      output(NetworkOutput.networkAclId(t), acls[t].acl.id, `${t} tier network ACL id`);
+    for (const t of tiers) {
+      output(NetworkOutput.networkAclId(t), acls[t]!.acl.id, `${t} tier network ACL id`);
     }
   }
 }

@@ -14,7 +14,7 @@ import { TerraformOutput } from "cdktf";
 import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
 import { Egress6Stack } from "./base";
 import { NetworkRefs } from "./network-outputs";
-import { modeHasFirewall, modeHasProxies } from "./inspection-stack";
+import { modeHasFirewall, modeHasProxies } from "../lib/config/modes";
 import { remoteState } from "./remote-state";
 import type { Egress6Config } from "../lib/config/schema";
 import { UserError } from "../lib/config/load";

@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { Egress6Stack } from "./base";
 import { NetworkRefs } from "./network-outputs";
-import { modeHasProxy } from "./network-stack";
+import { modeHasProxies } from "../lib/config/modes";
 import { remoteState } from "./remote-state";
 import type { Egress6Config } from "../lib/config/schema";
 import { zonesOf } from "../lib/config/zones";
@@ -36,7 +36,7 @@ export class WorkloadStack extends Egress6Stack {
     super(scope, "workload", { config });
     const zones = zonesOf(config);
     const network = new NetworkRefs(remoteState(this, config, "network"));
-    const withProxy = modeHasProxy(config.inspection.mode);
+    const withProxy = modeHasProxies(config.inspection.mode);
     const explicitPort = config.inspection.proxy.explicitPort;
 
     // Egress: the allowlisted ports to the internet (each mode puts its inspection point in the route, so the

@@ -23,6 +23,11 @@ export interface Ipv6OnlyVpcProps {
   readonly ipv6: Ipv6Source;
   readonly zones: readonly Zone[];
   /**
+   * The tiers to create. A tier keeps its address block (`subnetIndex`) whichever others exist.
+   * @default all four
+   */
+  readonly tiers?: readonly Tier[];
+  /**
    * Create the egress-only internet gateway. Off only for designs whose egress leaves through an
    * inspected internet gateway instead (firewall-igw).
    * @default true
@@ -95,7 +100,7 @@ export class Ipv6OnlyVpc extends Construct {
       });
     }
 
-    for (const tier of TIERS) {
+    for (const tier of props.tiers ?? TIERS) {
       for (const zone of props.zones) {
         const tags = { Name: name(`${tier}-${zone.suffix}`), [TAG_TIER]: tier, [TAG_AZ]: zone.suffix };
         const subnet = new Subnet(this, `${tier}-${zone.suffix}`, {
