@@ -19,14 +19,9 @@ import { zonesOf } from "../lib/config/zones";
 import { TIERS } from "../lib/names";
 import { checkPrerequisites, planPath, runOfflineCheck, type OfflineCheckReport } from "../lib/terraform/check";
 import { formatReport } from "../lib/terraform/report";
+import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { Egress6Stack } from "../stacks/base";
 import { remoteState } from "../stacks/remote-state";
-
-/**
- * A guard against a hung run, not the time budget: the whole check takes about a minute on the idle 2-core build
- * machine, but other suites running terraform at the same time (jest workers) can triple that.
- */
-const CHECK_TIMEOUT_MS = 600_000;
 
 const prerequisites = checkPrerequisites();
 const demo = parseConfig(DEMO_CONFIG, "demo");
@@ -56,20 +51,13 @@ if (!prerequisites.ok) {
   }
 } else {
   describe("offline terraform check of the demo, every inspection mode", () => {
-    const plansDir = path.join(tmp, "plans");
     let report: OfflineCheckReport;
-    const completed: string[] = [];
+    let plansDir: string;
+    let completed: readonly string[];
 
     beforeAll(async () => {
-      report = await runOfflineCheck({
-        config: DEMO_CONFIG,
-        configSource: "(embedded demo)",
-        plansDir,
-        onResult: (r) => completed.push(`${r.mode}/${r.stack}`),
-      });
-      // The figure the task asks to keep under ~2 minutes.
-      console.log(formatReport(report));
-    }, CHECK_TIMEOUT_MS);
+      ({ report, plansDir, completed } = await sharedOfflineCheck());
+    }, OFFLINE_CHECK_TIMEOUT_MS);
 
     const resultsOf = (mode: string) => report.results.filter((r) => r.mode === mode);
     const resultOf = (mode: string, stack: string) => report.results.find((r) => r.mode === mode && r.stack === stack)!;
@@ -151,6 +139,6 @@ if (!prerequisites.ok) {
       expect(failure.message).toMatch(/^Error: Unsupported attribute/);
       expect(failure.message).toContain("no_such_output");
       expect(formatReport(result)).toMatch(/FAILED proxy \/ workload: terraform plan\n {2}Error: Unsupported attribute/);
-    }, CHECK_TIMEOUT_MS);
+    }, OFFLINE_CHECK_TIMEOUT_MS);
   });
 }

@@ -3,47 +3,21 @@
  * written by the tf:check logic), and on plans broken on purpose.
  *
  * Needs terraform and a local hashicorp/aws mirror: without them this suite fails when CI=true and is skipped,
- * loudly, elsewhere. Plans take minutes on two cores, so they are kept under node_modules/.cache keyed by a hash
- * of everything they depend on (every synthesized stack of every mode, the terraform and provider versions): any
- * change to the app's output plans again.
+ * loudly, elsewhere. The plans come from the one offline check per test run that terraform-offline.test.ts
+ * asserts on (__tests__/support/offline-check.ts).
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../lib/config/demo";
 import { INSPECTION_MODES, type InspectionMode } from "../lib/config/schema";
-import { checkPrerequisites, planPath, runOfflineCheck } from "../lib/terraform/check";
+import { checkPrerequisites, planPath } from "../lib/terraform/check";
+import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { InputError, stackFromPlan, verifyPlans, verifyStacks, type Report } from "../verifier";
 import { resultOf, synthMode, verify, violatedIds, violations, type Json } from "./verifier-helpers";
 
-/** Planning every stack of every mode takes about three minutes on the 2-core build machine. */
-const PLAN_TIMEOUT_MS = 420_000;
 const STACKS = ["network", "inspection", "workload", "observability"];
 const INVARIANTS = ["R1", "R2", "R3", "L1", "DNS64", "MAIN-RT"];
-const CACHE_ROOT = path.resolve(__dirname, "..", "node_modules", ".cache", "egress6-verifier-plans");
 
 const prerequisites = checkPrerequisites();
-
-/** Plans for every mode, from the cache when nothing they depend on changed. */
-async function plans(): Promise<string> {
-  if (!prerequisites.ok) throw new Error("unreachable");
-  const hash = createHash("sha256");
-  hash.update(`${prerequisites.terraformVersion}\n${JSON.stringify(prerequisites.mirror)}\n`);
-  for (const mode of INSPECTION_MODES) hash.update(JSON.stringify(synthMode(mode).stacks));
-  const dir = path.join(CACHE_ROOT, hash.digest("hex").slice(0, 24));
-  if (fs.existsSync(path.join(dir, "complete"))) return dir;
-  const staging = `${dir}.staging-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  const report = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "(embedded demo)", plansDir: staging, stacks: STACKS });
-  if (!report.passed) throw new Error(`the offline plans failed: ${report.results.filter((r) => r.status === "failed").map((r) => `${r.mode}/${r.stack}: ${r.failure?.message}`).join("; ")}`);
-  fs.writeFileSync(path.join(staging, "complete"), new Date().toISOString());
-  // One cached set is enough: drop the sets of earlier outputs.
-  for (const old of fs.readdirSync(CACHE_ROOT)) {
-    if (old !== path.basename(staging)) fs.rmSync(path.join(CACHE_ROOT, old), { recursive: true, force: true });
-  }
-  fs.renameSync(staging, dir);
-  return dir;
-}
 
 function planFiles(dir: string, mode: InspectionMode): string[] {
   return STACKS.map((s) => planPath(dir, mode, s));
@@ -78,8 +52,10 @@ if (!prerequisites.ok) {
   describe("the verifier on offline plan JSON of the real app", () => {
     let dir: string;
     beforeAll(async () => {
-      dir = await plans();
-    }, PLAN_TIMEOUT_MS);
+      const { report, plansDir } = await sharedOfflineCheck();
+      if (!report.passed) throw new Error("the offline plans failed: see terraform-offline.test.ts");
+      dir = plansDir;
+    }, OFFLINE_CHECK_TIMEOUT_MS);
 
     test.each([...INSPECTION_MODES])("%s: every guarantee holds, exactly as on cdktf.out", (mode) => {
       const fromPlans = verifyPlans(planFiles(dir, mode));
