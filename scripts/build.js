@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// Transpiles the app's TypeScript to dist/ with esbuild (no bundling, no type check: `npm run typecheck` does that).
+// Builds dist/ with esbuild (no type check: `npm run typecheck` does that):
+// - every TypeScript file transpiled one to one (the CLIs under dist/scripts and dist/verifier run from these);
+// - dist/main.js, the synth entry, bundled whole with cdktf and the provider classes it uses: one file to read and
+//   compile instead of hundreds, which takes a synth from ~0.52 s to ~0.40 s (npm run bench);
+// - the Lambda bundles and their ZIPs.
 "use strict";
 const esbuild = require("esbuild");
 const fs = require("fs");
@@ -29,6 +33,20 @@ esbuild.buildSync({
   platform: "node",
   target: "node20",
   sourcemap: false,
+  logLevel: "warning",
+});
+
+// Identifiers are kept (whitespace and syntax minified only), so an unexpected error's stack trace stays readable.
+esbuild.buildSync({
+  entryPoints: [path.join(root, "main.ts")],
+  outfile: path.join(root, "dist", "main.js"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
   logLevel: "warning",
 });
 

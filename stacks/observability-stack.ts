@@ -8,7 +8,6 @@
  * `create: false` for accounts that already have one (the rules, alarms and remediation still work).
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
@@ -31,16 +30,13 @@ import { GuardDuty } from "../modules/observability/guardduty";
 import { HardenedBucket } from "../modules/observability/hardened-bucket";
 import { Remediation } from "../modules/observability/remediation";
 import { Trail } from "../modules/observability/cloudtrail";
+import { builtFile } from "../lib/paths";
 
-/** Where `npm run build` writes the remediation Lambda's ZIP, seen from dist/stacks/ (compiled) or stacks/ (ts-jest). */
+/** The remediation Lambda's ZIP, written by `npm run build`. */
 export function remediationZip(): string {
-  const candidates = [
-    path.resolve(__dirname, "..", "lambda-bundle", "remediation.zip"),
-    path.resolve(__dirname, "..", "dist", "lambda-bundle", "remediation.zip"),
-  ];
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (!found) throw new UserError([`remediation Lambda package not found (looked for ${candidates.join(" and ")}); run npm run build first`]);
-  return found;
+  const zip = builtFile("lambda-bundle", "remediation.zip");
+  if (!fs.existsSync(zip)) throw new UserError([`remediation Lambda package not found at ${zip}; run npm run build first`]);
+  return zip;
 }
 
 /** CIS AWS Foundations benchmark, "root account usage" metric filter. */

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: wall time and peak RSS of a full synth of the demo, next to the floor of loading cdktf at
+ * all, plus the verifier's in-process time for 1 to 6 AZs. Figures, not pass/fail: compare with the targets.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { DEMO_CONFIG } from "../lib/config/demo";
+import { parseConfig } from "../lib/config/load";
+import { synthesize } from "../lib/app";
+import { verifyDirectory } from "../verifier";
+
+const RUNS = Number(process.env.EGRESS6_BENCH_RUNS ?? 7);
+const root = path.resolve(__dirname, "..", "..");
+const probe = path.join(root, "scripts", "bench-probe.js");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-bench-"));
+
+interface Sample {
+  seconds: number;
+  rssBytes: number;
+}
+
+/** Runs `node -r probe ...args` and returns wall time and the child's own peak RSS. */
+function runNode(args: string[]): Sample {
+  const probeFile = path.join(work, "probe");
+  const start = performance.now();
+  const r = spawnSync(process.execPath, ["-r", probe, ...args], {
+    cwd: root,
+    env: { ...process.env, EGRESS6_BENCH_PROBE: probeFile, EGRESS6_CONFIG: "" },
+    encoding: "utf8",
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed:\n${r.stderr}`);
+  return { seconds, rssBytes: Number(fs.readFileSync(probeFile, "utf8")) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function measure(args: string[]): { seconds: number; rssMB: number } {
+  runNode(args); // warm the file cache
+  const samples = Array.from({ length: RUNS }, () => runNode(args));
+  return { seconds: median(samples.map((s) => s.seconds)), rssMB: Math.max(...samples.map((s) => s.rssBytes)) / 2 ** 20 };
+}
+
+function fmt(n: number, digits = 3): string {
+  return n.toFixed(digits);
+}
+
+const floor = measure(["-e", "require('cdktf')"]);
+const full = measure([path.join(root, "dist", "main.js"), "--out", path.join(work, "cdktf.out")]);
+
+console.log(`egress6 bench (${RUNS} runs each, median wall time, max peak RSS; node ${process.version}, ${os.cpus().length} CPUs)`);
+console.log("");
+console.log("| what                          | seconds | peak RSS MB |");
+console.log("|-------------------------------|---------|-------------|");
+console.log(`| node -e "require('cdktf')"    | ${fmt(floor.seconds)}   | ${fmt(floor.rssMB, 1).padStart(11)} |`);
+console.log(`| full synth of the demo        | ${fmt(full.seconds)}   | ${fmt(full.rssMB, 1).padStart(11)} |`);
+console.log("");
+console.log(
+  `synth / floor: ${fmt(full.seconds / floor.seconds, 2)}x time, ${fmt(full.rssMB / floor.rssMB, 2)}x memory ` +
+    `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
+);
+
+// Verifier, in process, on the demo app with 1..6 AZs.
+console.log("");
+console.log("| AZs | verify ms (median) | per AZ ms |");
+console.log("|-----|--------------------|-----------|");
+const letters = ["a", "b", "c", "d", "e", "f"];
+for (let n = 1; n <= 6; n++) {
+  const config = parseConfig({ ...DEMO_CONFIG, availabilityZones: letters.slice(0, n).map((l) => `us-east-1${l}`) });
+  const out = path.join(work, `verify-${n}`, "cdktf.out");
+  synthesize(config, out);
+  verifyDirectory(out); // warm-up
+  const times = Array.from({ length: RUNS }, () => {
+    const start = performance.now();
+    verifyDirectory(out);
+    return performance.now() - start;
+  });
+  const ms = median(times);
+  console.log(`| ${n}   | ${fmt(ms, 1).padStart(18)} | ${fmt(ms / n, 1).padStart(9)} |`);
+}
+console.log("(target: <= 100 ms for the demo's 2 AZs, growing linearly)");
+
+fs.rmSync(work, { recursive: true, force: true });
