@@ -24,6 +24,6 @@ runCli(USAGE, () => {
   const { config, source } = loadConfig(values.config);
   const outdir = values.out ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
   synthesize(config, outdir);
-  process.stderr.write(`egress6: synthesized ${source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
+  process.stdout.write(`egress6: synthesized ${source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
   return 0;
 });
