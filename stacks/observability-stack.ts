@@ -154,7 +154,7 @@ export class ObservabilityStack extends Egress6Stack {
 
     // ---- account services ----
     if (obs.guardDuty.create) new GuardDuty(this, "guardduty", { features: obs.guardDuty.features });
-    const configRecorder = new ConfigRecorder(this, "config", {
+    new ConfigRecorder(this, "config", {
       envName: env,
       region,
       partition,
@@ -162,7 +162,6 @@ export class ObservabilityStack extends Egress6Stack {
       bucket: auditBucket,
       key,
     });
-    void configRecorder;
     if (obs.inspector.create) new Inspector2Enabler(this, "inspector", { accountIds: [accountId], resourceTypes: ["EC2"] });
 
     // ---- DNS Firewall ----
