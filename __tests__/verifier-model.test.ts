@@ -24,6 +24,29 @@ describe("expressions", () => {
   test("unsupported syntax is reported, not guessed", () => {
     expect(() => parseTemplate("%{ if x }y%{ endif }")).toThrow(ExpressionError);
     expect(() => parseTemplate("${foo(}")).toThrow(ExpressionError);
+    expect(() => parseTemplate('${"\\uZZZZ"}')).toThrow(ExpressionError);
+  });
+
+  test("comments, spaces inside [ * ] and \\U escapes read as HCL reads them", () => {
+    expect(parseTemplate("${a /* note */ + 1 # trailing\n}")).toEqual({ kind: "binary", op: "+", left: { kind: "name", name: "a" }, right: { kind: "literal", value: 1 } });
+    expect(parseTemplate("${a[ * ].b}")).toEqual(parseTemplate("${a[*].b}"));
+    expect(parseTemplate('${"\\U0001F600 \\u00e9"}')).toEqual({ kind: "literal", value: "\u{1F600} \u00e9" });
+  });
+
+  test("an attribute-only splat takes only the .name steps after it; an index then picks from its result", () => {
+    const name = (n: string) => ({ kind: "name", name: n });
+    const eachB = { kind: "attr", target: { kind: "item" }, name: "b" };
+    expect(parseTemplate("${a.*.b[0]}")).toEqual({ kind: "index", target: { kind: "splat", source: name("a"), each: eachB }, key: { kind: "literal", value: 0 } });
+    expect(parseTemplate("${a[*].b[0]}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "index", target: eachB, key: { kind: "literal", value: 0 } } });
+  });
+
+  test("a bare name as an object key is its text, a parenthesised one is evaluated", () => {
+    const item = (key: object, value: number) => ({ key, value: { kind: "literal", value } });
+    expect(parseTemplate('${{ a = 1, "b" = 2, (c) = 3, true = 4 }}')).toEqual({
+      kind: "object",
+      items: [item({ kind: "literal", value: "a" }, 1), item({ kind: "literal", value: "b" }, 2), item({ kind: "name", name: "c" }, 3), item({ kind: "literal", value: "true" }, 4)],
+    });
+    expect(() => parseTemplate("${{ a.b = 1 }}")).toThrow(/object keys must be names, strings or parenthesised expressions/);
   });
 
   test("the firewall endpoint of an AZ, cidrsubnet and a splat evaluate against the configuration", () => {

@@ -43,6 +43,12 @@ export class ExpressionError extends Error {
 /** Operators by precedence, lowest first (HCL native syntax specification, "Operations"). */
 const PRECEDENCE: readonly (readonly string[])[] = [["||"], ["&&"], ["==", "!="], ["<=", ">=", "<", ">"], ["+", "-"], ["*", "/", "%"]];
 
+/** The full splat operator; `[`, `*` and `]` are separate tokens, so spaces may sit between them. */
+const FULL_SPLAT = /^\[[ \t\r\n]*\*[ \t\r\n]*\]/;
+
+/** A comment: `#` or `//` to the end of the line, or `/* ... *\/` (HCL native syntax specification, "Comments"). */
+const COMMENT = /^(?:#[^\n]*|\/\/[^\n]*|\/\*[\s\S]*?\*\/)/;
+
 /** Parses a JSON string value as a Terraform template. A string that is exactly one `${...}` is that expression. */
 export function parseTemplate(text: string): Expr {
   if (!text.includes("${") && !text.includes("%{")) return { kind: "literal", value: text };
@@ -116,22 +122,30 @@ class Parser {
         return '"';
       case "\\":
         return "\\";
-      case "u": {
-        const hex = s.slice(this.pos, this.pos + 4);
-        this.pos += 4;
-        return String.fromCharCode(parseInt(hex, 16));
+      case "u":
+      case "U": {
+        const digits = next === "u" ? 4 : 8;
+        const hex = s.slice(this.pos, this.pos + digits);
+        if (!new RegExp(`^[0-9A-Fa-f]{${digits}}$`).test(hex)) return this.fail(`\\${next} needs ${digits} hexadecimal digits`);
+        this.pos += digits;
+        return String.fromCodePoint(parseInt(hex, 16));
       }
       default:
         return this.fail(`unknown escape \\${next}`);
     }
   }
 
+  /** Skips blanks and comments; newlines too unless `newlines` is false (a line comment stops before its newline). */
   private skipSpace(newlines = true): void {
     const s = this.src;
     while (this.pos < s.length) {
       const c = s[this.pos];
       if (c === " " || c === "\t" || (newlines && (c === "\n" || c === "\r"))) this.pos++;
-      else break;
+      else if (c === "#" || c === "/") {
+        const comment = COMMENT.exec(s.slice(this.pos));
+        if (!comment || (!newlines && comment[0].includes("\n"))) break;
+        this.pos += comment[0].length;
+      } else break;
     }
   }
 
@@ -187,11 +201,14 @@ class Parser {
     for (;;) {
       const before = this.pos;
       this.skipSpace();
-      if (this.peek(".*") || this.peek("[*]")) {
-        this.pos += this.peek(".*") ? 2 : 3;
+      const fullSplat = FULL_SPLAT.exec(this.src.slice(this.pos));
+      if (fullSplat || this.peek(".*")) {
+        this.pos += fullSplat ? fullSplat[0].length : 2;
+        // `[*]` applies every following step to each element; the attribute-only `.*` only its `.name` (and
+        // legacy `.0`) steps, so in `a.*.b[0]` the index picks from the result (HCL native syntax, "Splat Operators").
         let each: Expr = { kind: "item" };
         for (;;) {
-          const op = this.traversalStep(each);
+          const op = this.traversalStep(each, fullSplat !== null);
           if (!op) break;
           each = op;
         }
@@ -207,8 +224,8 @@ class Parser {
     }
   }
 
-  /** One `.name`, `.0` or `[expr]` applied to `target`, or undefined when none follows. */
-  private traversalStep(target: Expr): Expr | undefined {
+  /** One `.name`, `.0` or (if `indexes`) `[expr]` applied to `target`, or undefined when none follows. */
+  private traversalStep(target: Expr, indexes = true): Expr | undefined {
     const before = this.pos;
     this.skipSpace();
     const s = this.src;
@@ -221,7 +238,7 @@ class Parser {
       }
       return { kind: "attr", target, name: this.identifier() };
     }
-    if (s[this.pos] === "[" && !this.peek("[*]")) {
+    if (indexes && s[this.pos] === "[" && !FULL_SPLAT.test(s.slice(this.pos))) {
       this.pos++;
       const key = this.expression();
       this.expect("]");
@@ -377,10 +394,12 @@ class Parser {
     this.skipSpace();
     while (!this.peek("}")) {
       const keyStart = this.pos;
+      const parenthesised = this.peek("(");
       let key = this.expression();
-      // A bare name as an object key is the key's text, not a variable.
-      if (key.kind === "name") key = { kind: "literal", value: key.name };
-      else if (key.kind === "attr" || key.kind === "index") {
+      // A bare name as an object key is the key's text, not a variable (`true` and `null` too); `(name)` is evaluated.
+      if (!parenthesised && key.kind === "name") key = { kind: "literal", value: key.name };
+      else if (!parenthesised && key.kind === "literal" && /^[A-Za-z_]/.test(this.src[keyStart])) key = { kind: "literal", value: String(key.value) };
+      else if (!parenthesised && (key.kind === "attr" || key.kind === "index")) {
         this.pos = keyStart;
         this.fail("object keys must be names, strings or parenthesised expressions");
       }
