@@ -7,7 +7,6 @@ import { buildApp } from "../lib/app";
 import { DEMO_CONFIG } from "../lib/config/demo";
 import { parseConfig } from "../lib/config/load";
 import { TIERS } from "../lib/names";
-import { parseExpression, parseTemplate, UnsupportedExpression } from "../lib/terraform/hcl-expression";
 import { ctyType, StubRegistry, stubState } from "../lib/terraform/stub-state";
 import { cidrContains, cidrHost, cidrSubnet, cidrSubnets } from "../lib/terraform/stub-values";
 import type { TerraformJson } from "../lib/terraform/synthesized";
@@ -21,38 +20,6 @@ function synthesizedNetwork(): TerraformJson {
   buildApp(config, outdir).synth();
   return JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "network", "cdk.tf.json"), "utf8")) as TerraformJson;
 }
-
-describe("expression parser", () => {
-  test("a string that is one interpolation is the expression itself, so a list stays a list", () => {
-    expect(parseTemplate("${aws_subnet.a.id}")).toEqual({
-      kind: "attribute",
-      name: "id",
-      target: { kind: "attribute", name: "a", target: { kind: "variable", name: "aws_subnet" } },
-    });
-  });
-
-  test("literal text around interpolations makes a template; $${ is a literal ${", () => {
-    const t = parseTemplate("arn:${data.aws_partition.p.partition}:x/$${keep}");
-    expect(t.kind).toBe("template");
-    expect(t.kind === "template" && t.parts[0]).toBe("arn:");
-    expect(t.kind === "template" && t.parts[2]).toBe(":x/${keep}");
-  });
-
-  test("parses function calls, splats, for expressions, indexes with quoted keys, conditionals", () => {
-    expect(parseExpression("cidrsubnet(aws_vpc.vpc.ipv6_cidr_block, 8, 0)")).toMatchObject({ kind: "call", name: "cidrsubnet", args: [{ kind: "attribute" }, { value: 8 }, { value: 0 }] });
-    expect(parseExpression("aws_instance.x[*].id")).toMatchObject({ kind: "splat", each: { kind: "attribute", name: "id", target: { kind: "splatItem" } } });
-    expect(parseExpression('{for s in a.b[0].c : s.az => s.attachment[0].endpoint_id}["us-east-1a"]')).toMatchObject({
-      kind: "index",
-      key: { value: "us-east-1a" },
-      target: { kind: "for", object: true, valueVar: "s" },
-    });
-    expect(parseExpression("var.on ? 1 : 2 + 3")).toMatchObject({ kind: "conditional", otherwise: { kind: "binary", op: "+" } });
-  });
-
-  test("template directives are reported as unsupported, not misread", () => {
-    expect(() => parseTemplate("%{ if true }x%{ endif }")).toThrow(UnsupportedExpression);
-  });
-});
 
 describe("CIDR functions match Terraform's", () => {
   test("cidrsubnet carves IPv6 /64s and /60s out of a /56, and IPv4 subnets", () => {
@@ -249,6 +216,17 @@ describe("stub values for other shapes", () => {
   test("an expression the generator cannot evaluate gets a value shaped by the output's name, with a note", () => {
     expect(value("guessed_subnet_id")).toMatch(/^subnet-[0-9a-f]{17}$/);
     expect(notes).toEqual([expect.stringMatching(/^inspection: output guessed_subnet_id: .*someday\(\) is not supported/)]);
+  });
+
+  test("syntax the expression parser does not read (a template directive) gets a value shaped by the output's name, with a note", () => {
+    const directive = stubState({ output: { subnet_id: { value: "%{ if true }x%{ endif }" } } }, { stack: "s", defaultRegion: region });
+    expect(directive.state.outputs.subnet_id.value).toMatch(/^subnet-[0-9a-f]{17}$/);
+    expect(directive.notes).toEqual([expect.stringMatching(/^s: output subnet_id: template directives \(%\{...\}\) are not supported/)]);
+  });
+
+  test("a spread argument passes the list's elements to the function", () => {
+    const spread = stubState({ locals: { lists: [["a"], ["b", "c"]] }, output: { names: { value: "${concat(local.lists...)}" } } }, { stack: "s", defaultRegion: region });
+    expect(spread.state.outputs.names.value).toEqual(["a", "b", "c"]);
   });
 
   test("Terraform type notation: lists, tuples, objects", () => {

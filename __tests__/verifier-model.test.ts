@@ -21,6 +21,18 @@ describe("expressions", () => {
     expect(parseTemplate("a-$${literal}")).toEqual({ kind: "template", parts: ["a-${literal}"] });
   });
 
+  test("function calls with a spread, splats, for expressions, indexes with quoted keys and conditionals parse to their parts", () => {
+    expect(parseTemplate("${cidrsubnet(aws_vpc.vpc.ipv6_cidr_block, 8, 0)}")).toMatchObject({ kind: "call", name: "cidrsubnet", args: [{ kind: "attr" }, { value: 8 }, { value: 0 }], spread: false });
+    expect(parseTemplate("${concat(local.lists...)}")).toMatchObject({ kind: "call", name: "concat", args: [{ kind: "attr", name: "lists" }], spread: true });
+    expect(parseTemplate("${aws_instance.x[*].id}")).toMatchObject({ kind: "splat", each: { kind: "attr", name: "id", target: { kind: "item" } } });
+    expect(parseTemplate('${{for s in a.b[0].c : s.az => s.attachment[0].endpoint_id}["us-east-1a"]}')).toMatchObject({
+      kind: "index",
+      key: { value: "us-east-1a" },
+      target: { kind: "for", object: true, valueVar: "s" },
+    });
+    expect(parseTemplate("${var.on ? 1 : 2 + 3}")).toMatchObject({ kind: "cond", otherwise: { kind: "binary", op: "+" } });
+  });
+
   test("unsupported syntax is reported, not guessed", () => {
     expect(() => parseTemplate("%{ if x }y%{ endif }")).toThrow(ExpressionError);
     expect(() => parseTemplate("${foo(}")).toThrow(ExpressionError);

@@ -6,9 +6,13 @@
  * Each output expression is evaluated for real where it can be: configured attributes are read from the
  * producer's resources, `cidrsubnet()` and friends are computed (ipaddr.js), and only attributes that exist after
  * apply (`id`, `arn`, the VPC's /56) are generated, with the shape AWS gives them (stub-values.ts).
+ *
+ * Expressions are read with the verifier's parser (verifier/expr/parse.ts). The evaluation here is not the
+ * verifier's: the verifier reasons about values known after apply as symbols, a stub has to give them concrete,
+ * plausible values.
  */
 import * as path from "node:path";
-import { parseTemplate, UnsupportedExpression, type Expr } from "./hcl-expression";
+import { ExpressionError, parseTemplate, type Expr } from "../../verifier/expr/parse";
 import type { TerraformJson } from "./synthesized";
 import {
   arnOf,
@@ -147,7 +151,7 @@ export function stubState(json: TerraformJson, options: StubOptions, terraformVe
     try {
       value = evaluator.materialize(evaluator.evaluateConfig(output.value, new Map(), `output.${name}`), name, `output.${name}`);
     } catch (e) {
-      if (!(e instanceof UnsupportedExpression || e instanceof EvaluationError)) throw e;
+      if (!(e instanceof ExpressionError || e instanceof EvaluationError)) throw e;
       const subject = { attribute: name, seed: `${options.stack}/output.${name}`, region: evaluator.region };
       value = valueForName(subject, () => evaluator.firstVpcIpv6Cidr()) ?? stubName(subject);
       notes.push(`${options.stack}: output ${name}: ${e.message}; stub value ${JSON.stringify(value)} chosen from its name`);
@@ -243,7 +247,7 @@ class StackEvaluator {
           const cidr = this.attributeOf(ref, "ipv6_cidr_block");
           if (typeof id === "string" && typeof cidr === "string") into.set(id, cidr);
         } catch (e) {
-          if (!(e instanceof UnsupportedExpression || e instanceof EvaluationError)) throw e;
+          if (!(e instanceof ExpressionError || e instanceof EvaluationError)) throw e;
         }
       }
     };
@@ -387,11 +391,11 @@ class StackEvaluator {
         return expr.parts
           .map((part) => (typeof part === "string" ? part : this.stringOf(this.evaluate(part, scope, where), where)))
           .join("");
-      case "variable":
+      case "name":
         return this.variable(expr.name, scope);
-      case "splatItem":
+      case "item":
         return scope.get(SPLAT_ITEM) ?? null;
-      case "attribute":
+      case "attr":
         return this.attribute(this.evaluate(expr.target, scope, where), expr.name, scope, where);
       case "index": {
         const key = this.evaluate(expr.key, scope, where);
@@ -404,7 +408,7 @@ class StackEvaluator {
       }
       case "call":
         if (expr.name === "try" || expr.name === "can") return this.tryCall(expr.name, expr.args, scope, where);
-        return this.call(expr.name, expr.args.map((a) => this.evaluate(a, scope, where)), expr.expandFinal, where);
+        return this.call(expr.name, expr.args.map((a) => this.evaluate(a, scope, where)), expr.spread, where);
       case "tuple":
         return expr.items.map((item) => this.evaluate(item, scope, where));
       case "object": {
@@ -414,7 +418,7 @@ class StackEvaluator {
       }
       case "for":
         return this.forExpression(expr, scope, where);
-      case "conditional": {
+      case "cond": {
         const test = this.evaluate(expr.test, scope, where);
         // An unknown condition: take the first branch (both have to be valid anyway).
         return this.evaluate(test === false ? expr.otherwise : expr.then, scope, where);
@@ -555,10 +559,7 @@ class StackEvaluator {
     const out: Record<string, Value> = {};
     for (const [k, v] of kept) {
       const inner = bind(k, v);
-      const key = this.stringOf(this.evaluate(expr.keyExpr!, inner, where), where);
-      const value = this.evaluate(expr.valueExpr, inner, where);
-      if (expr.grouped) out[key] = [...((out[key] as Value[] | undefined) ?? []), value];
-      else out[key] = value;
+      out[this.stringOf(this.evaluate(expr.keyExpr!, inner, where), where)] = this.evaluate(expr.valueExpr, inner, where);
     }
     return out;
   }
@@ -620,8 +621,8 @@ class StackEvaluator {
     throw new EvaluationError(`${where}: a ${Array.isArray(value) ? "list" : "map"} cannot be used as a string`);
   }
 
-  private call(name: string, rawArgs: Value[], expandFinal: boolean, where: string): Value {
-    const args = expandFinal && Array.isArray(rawArgs[rawArgs.length - 1]) ? [...rawArgs.slice(0, -1), ...(rawArgs[rawArgs.length - 1] as Value[])] : rawArgs;
+  private call(name: string, rawArgs: Value[], spread: boolean, where: string): Value {
+    const args = spread && Array.isArray(rawArgs[rawArgs.length - 1]) ? [...rawArgs.slice(0, -1), ...(rawArgs[rawArgs.length - 1] as Value[])] : rawArgs;
     const fn = name.replace(/^provider::[^:]+::/, "");
     // Functions of values known only after apply: a stand-in for the first unknown argument.
     const unknown = args.find((a): a is Unknown => a instanceof Unknown);
