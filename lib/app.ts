@@ -17,17 +17,16 @@ export function buildApp(config: Egress6Config, outdir: string): App {
   // No construction stack traces in the output metadata: they cost ~10% of a synth and nobody reads them.
   const app = new App({ outdir, skipValidation: false, stackTraces: false });
   new BootstrapStack(app, config);
-  const network = new NetworkStack(app, config);
-  void network;
-  // Stacks that read another stack's outputs call `addDependency(producer)` so cdktf deploys in order:
+  // A stack that reads another's outputs (remote state) or resources (by name) depends on it, so cdktf deploys
   // network -> inspection -> workload -> observability.
+  const network = new NetworkStack(app, config);
   const inspection = new InspectionStack(app, config);
   inspection.addDependency(network);
-  // [workload and observability stacks: wired here]
   const workload = new WorkloadStack(app, config);
   workload.addDependency(network);
   workload.addDependency(inspection);
   const observability = new ObservabilityStack(app, config);
+  observability.addDependency(inspection);
   observability.addDependency(workload);
   return app;
 }
