@@ -265,7 +265,7 @@ describe("Squid proxy tier", () => {
         subnet_id: net(`proxy_subnet_id_${az}`),
         source_dest_check: false,
         ipv6_address_count: 1,
-        security_groups: ["${aws_security_group.proxy_security_group.id}"],
+        security_groups: [`\${aws_security_group.proxy_${az}_security_group.id}`],
         tags: expect.objectContaining({ "egress6:role": "proxy", "egress6:az": az, Name: `demo-proxy-${az}` }),
       });
     }
@@ -320,11 +320,17 @@ describe("Squid proxy tier", () => {
     expect(resources(tf, "aws_iam_role").proxy_role.inline_policy).toBeUndefined();
   });
 
-  test.each(withProxies)("%s: the security group admits only the workload /64s, on the intercepted ports and the explicit port", (mode) => {
-    const sg = resources(synthOf[mode], "aws_security_group").proxy_security_group;
-    const ingress = sg.ingress.map((r: any) => `${r.from_port}-${r.to_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`).sort();
-    expect(ingress).toEqual(ZONES.flatMap((az) => [443, 80, 3128].map((p) => `${p}-${p} ${net(`workload_subnet_ipv6_cidr_block_${az}`)}`)).sort());
-    expect(sg.egress.map((r: any) => `${r.from_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`).sort()).toEqual(["443 ::/0", "80 ::/0"]);
+  test.each(withProxies)("%s: each AZ's proxy security group admits only its own AZ's workload /64, on the intercepted ports and the explicit port", (mode) => {
+    const groups = resources(synthOf[mode], "aws_security_group");
+    expect(Object.keys(groups).sort()).toEqual(ZONES.map((az) => `proxy_${az}_security_group`));
+    for (const az of ZONES) {
+      const sg = groups[`proxy_${az}_security_group`];
+      const tcpIngress = sg.ingress.filter((r: any) => r.protocol === "tcp");
+      const ingress = tcpIngress.map((r: any) => `${r.from_port}-${r.to_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`).sort();
+      // workload-b -> proxy-a:3128 would cross AZs over the local route (and skip the firewall of AZ b).
+      expect(ingress).toEqual([443, 80, 3128].map((p) => `${p}-${p} ${net(`workload_subnet_ipv6_cidr_block_${az}`)}`).sort());
+      expect(sg.egress.map((r: any) => `${r.from_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`).sort()).toEqual(["443 ::/0", "80 ::/0"]);
+    }
   });
 
   test.each(withProxies)("%s: each instance's user data carries that AZ's squid.conf with the VPC /56 from remote state", (mode) => {
@@ -371,7 +377,7 @@ describe("key and outputs", () => {
     const expected = ["inspection_kms_key_arn"];
     if (mode !== "proxy") expected.push("firewall_arn", "firewall_policy_arn", "firewall_endpoint_id_a", "firewall_endpoint_id_b");
     if (mode !== "firewall-igw") {
-      expected.push("proxy_security_group_id", ...ZONES.flatMap((az) => [`proxy_eni_id_${az}`, `proxy_ipv6_address_${az}`, `proxy_instance_id_${az}`]));
+      expected.push(...ZONES.flatMap((az) => [`proxy_security_group_id_${az}`, `proxy_eni_id_${az}`, `proxy_ipv6_address_${az}`, `proxy_instance_id_${az}`]));
     }
     if (mode === "firewall-igw") expected.push("internet_gateway_id");
     expect(names).toEqual(expected.sort());

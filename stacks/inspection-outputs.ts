@@ -13,7 +13,7 @@ export const InspectionOutput = {
   proxyEniId: (az: string) => `proxy_eni_id_${az}`,
   proxyIpv6Address: (az: string) => `proxy_ipv6_address_${az}`,
   proxyInstanceId: (az: string) => `proxy_instance_id_${az}`,
-  proxySecurityGroupId: "proxy_security_group_id",
+  proxySecurityGroupId: (az: string) => `proxy_security_group_id_${az}`,
   /** Present in firewall-igw mode only. */
   internetGatewayId: "internet_gateway_id",
   kmsKeyArn: "inspection_kms_key_arn",

@@ -165,8 +165,8 @@ export class InspectionStack extends Egress6Stack {
       }
     }
     if (this.proxies) {
-      output(InspectionOutput.proxySecurityGroupId, this.proxies.securityGroup.group.id, "Security group of the proxy interfaces");
-      for (const { zone, networkInterface, instance } of this.proxies.proxies) {
+      for (const { zone, securityGroup, networkInterface, instance } of this.proxies.proxies) {
+        output(InspectionOutput.proxySecurityGroupId(zone.suffix), securityGroup.group.id, `Security group of the proxy interface in ${zone.name}`);
         output(InspectionOutput.proxyEniId(zone.suffix), networkInterface.id, `Proxy network interface in ${zone.name} (route target)`);
         output(
           InspectionOutput.proxyIpv6Address(zone.suffix),

@@ -2,8 +2,12 @@
  * The Squid proxy tier: per AZ one instance on a fixed network interface in the proxy subnet (route tables target
  * the interface, so a replaced instance takes over the same route), kept alive by EC2 auto-recovery. One launch
  * template (IMDSv2 only, IMDS over IPv6, hop limit 1), one role (Systems Manager core and the CloudWatch agent,
- * nothing else), one security group (only the workload /64s, only on the intercepted and explicit ports), and the
- * KMS-encrypted access-log group the instances ship to.
+ * nothing else), per AZ one security group (only that AZ's workload /64, only on the intercepted and explicit
+ * ports), and the KMS-encrypted access-log group the instances ship to.
+ *
+ * The security group is per AZ because the explicit port is reached by address: a group admitting every AZ's
+ * workloads would let workload-b dial proxy-a over the local route, across AZs and (firewall-proxy mode) past the
+ * firewall, which inspects only the workload-x <-> proxy-x hop.
  *
  * An ASG cannot pin an interface, so it cannot keep a route target; auto-recovery keeps the instance id and the
  * interface through host failures (ARCHITECTURE §4).
@@ -62,13 +66,14 @@ export interface ProxyTierProps {
 
 export interface ProxyInstance {
   readonly zone: Zone;
+  /** Admits only this AZ's workload /64. */
+  readonly securityGroup: ClosedSecurityGroup;
   readonly networkInterface: NetworkInterface;
   readonly instance: Instance;
   readonly recoveryAlarm: CloudwatchMetricAlarm;
 }
 
 export class ProxyTier extends Construct {
-  readonly securityGroup: ClosedSecurityGroup;
   readonly role: IamRole;
   readonly launchTemplate: HardenedLaunchTemplate;
   readonly logGroup: EncryptedLogGroup;
@@ -91,24 +96,24 @@ export class ProxyTier extends Construct {
       keyPolicy: props.keyPolicy,
     });
 
-    // Intercepted flows reach the interface with the port the workload dialled (TPROXY rewrites nothing), so the
-    // group admits the allowlisted ports, plus the explicit proxy port, from the workload /64s only.
-    const ingress = props.zones.flatMap(({ zone, workloadIpv6Cidr }) => [
-      ...ports.map((p) => SgRule.tcp(p, workloadIpv6Cidr, `intercepted port ${p} from the workloads in ${zone.name}`)),
-      SgRule.tcp(proxy.explicitPort, workloadIpv6Cidr, `explicit proxy port from the workloads in ${zone.name}`),
-    ]);
     const egressPorts = [...new Set([...ports, HTTPS_PORT])];
     const egress = egressPorts.map((p) =>
       SgRule.tcp(p, "::/0", p === HTTPS_PORT && !ports.includes(p) ? "HTTPS for the proxy packages and AWS APIs" : `port ${p}: Squid outbound leg`),
     );
-    this.securityGroup = new ClosedSecurityGroup(this, "security-group", {
-      vpcId: props.vpcId,
-      name,
-      description: "egress6 proxy: only the workload /64s, only on the intercepted and explicit ports",
-      ingress,
-      egress,
-      tags: { Name: name, ...roleTags },
-    });
+    // Intercepted flows reach the interface with the port the workload dialled (TPROXY rewrites nothing), so the
+    // group admits the allowlisted ports, plus the explicit proxy port, from its own AZ's workload /64 only.
+    const securityGroupOf = (zone: Zone, workloadIpv6Cidr: string) =>
+      new ClosedSecurityGroup(this, `${zone.suffix}-security-group`, {
+        vpcId: props.vpcId,
+        name: `${name}-${zone.suffix}`,
+        description: `egress6 proxy in ${zone.name}: only the workload /64 of ${zone.name}, only on the intercepted and explicit ports`,
+        ingress: [
+          ...ports.map((p) => SgRule.tcp(p, workloadIpv6Cidr, `intercepted port ${p} from the workloads in ${zone.name}`)),
+          SgRule.tcp(proxy.explicitPort, workloadIpv6Cidr, `explicit proxy port from the workloads in ${zone.name}`),
+        ],
+        egress,
+        tags: { Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix },
+      });
 
     this.role = new IamRole(this, "role", {
       name,
@@ -134,15 +139,16 @@ export class ProxyTier extends Construct {
       tags: roleTags,
     });
 
-    for (const { zone, proxySubnetId } of props.zones) {
+    for (const { zone, proxySubnetId, workloadIpv6Cidr } of props.zones) {
       const azTags = { Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix };
+      const securityGroup = securityGroupOf(zone, workloadIpv6Cidr);
       const networkInterface = new NetworkInterface(this, `${zone.suffix}-interface`, {
         subnetId: proxySubnetId,
         description: `egress6 proxy in ${zone.name}: the route target of the workloads' egress`,
         ipv6AddressCount: 1,
         // The proxy receives packets addressed to the internet (interception) and answers from their addresses.
         sourceDestCheck: false,
-        securityGroups: [this.securityGroup.group.id],
+        securityGroups: [securityGroup.group.id],
         tags: azTags,
       });
       const userData = renderProxyUserData({ policy, az: zone.suffix, vpcIpv6Cidr: props.vpcIpv6Cidr });
@@ -173,7 +179,7 @@ export class ProxyTier extends Construct {
         alarmActions: [`arn:${partitionOf(region)}:automate:${region}:ec2:recover`],
         tags: azTags,
       });
-      this.proxies.push({ zone, networkInterface, instance, recoveryAlarm });
+      this.proxies.push({ zone, securityGroup, networkInterface, instance, recoveryAlarm });
     }
   }
 }
