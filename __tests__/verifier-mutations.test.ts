@@ -60,6 +60,22 @@ function openIngress(group: Json, cidr: string, port: number): void {
   ];
 }
 
+/** The security groups of a role used in one AZ (a group tagged with no AZ serves them all). */
+function groupsOf(app: SynthApp, role: "workload" | "proxy", az: string) {
+  const isRole = (b: Json) => (role === "workload" ? b.tags?.["egress6:role"] === "workload" : /proxy/.test(String(b.name)) && b.tags?.["egress6:role"] !== "workload");
+  const found = all(app, "aws_security_group").filter((g) => isRole(g.body) && [undefined, az].includes(g.body.tags?.["egress6:az"]));
+  if (found.length === 0) throw new Error(`no ${role} security group for AZ ${az}`);
+  return found;
+}
+
+/** Adds one TCP rule to a security group's inline list. */
+function addRule(group: Json, direction: "ingress" | "egress", cidr: string, port: number): void {
+  group[direction] = [
+    ...(group[direction] ?? []),
+    { description: "mutation", protocol: "tcp", from_port: port, to_port: port, cidr_blocks: [], ipv6_cidr_blocks: [cidr], prefix_list_ids: [], security_groups: [], self: false },
+  ];
+}
+
 function retarget(r: Json, target: Record<string, string>): void {
   for (const k of ["gateway_id", "egress_only_gateway_id", "nat_gateway_id", "network_interface_id", "vpc_endpoint_id", "transit_gateway_id"]) delete r[k];
   Object.assign(r, target);
@@ -245,8 +261,18 @@ const MUTATIONS: readonly Mutation[] = [
     name: "explicit proxy connections go straight to the proxy while its replies cross the firewall",
     mode: "firewall-proxy",
     invariant: "R3",
-    says: /workload-b .*connections addressed to proxy proxy-b is asymmetric: the request crosses none but the reply crosses firewall/,
+    says: /workload-b .*connections addressed to proxy proxy-b \(tcp \d+\) is asymmetric: the request crosses none but the reply crosses firewall/,
     mutate: (app) => remove(app, route(app, "workload_route_table_id_b", (b) => String(b.destination_ipv6_cidr_block).includes("proxy_subnet_ipv6_cidr_block_b"))),
+  },
+  {
+    name: "workload-a may use proxy-b as its explicit proxy (cross-AZ, and in firewall-proxy around the firewall)",
+    mode: "firewall-proxy",
+    invariant: "R3",
+    says: /workload-a .*connections addressed to proxy proxy-b \(tcp 3128\) crosses proxy-b in us-east-1b, outside us-east-1a/,
+    mutate: (app) => {
+      for (const g of groupsOf(app, "workload", "a")) addRule(g.body, "egress", "${data.terraform_remote_state.network.outputs.proxy_subnet_ipv6_cidr_block_b}", 3128);
+      for (const g of groupsOf(app, "proxy", "b")) addRule(g.body, "ingress", "${data.terraform_remote_state.network.outputs.workload_subnet_ipv6_cidr_block_a}", 3128);
+    },
   },
   {
     name: "a firewall whose stateless default passes traffic around the stateful engine",

@@ -346,11 +346,16 @@ export class InvariantChecks {
           }
         }
       }
-      // Connections addressed to a proxy of the same AZ (explicit proxy settings): same symmetry rule.
-      for (const proxy of this.ctx.proxies().filter((p) => p.subnet && p.subnet.vpc === w.vpc && p.subnet.az === w.az)) {
-        for (const origin of this.origins(w, 6, false)) {
-          for (const c of this.connections.open(origin, this.ctx.addressOf(proxy.subnet!, 6), 443, proxy)) {
-            if (c.segments[0].forward.end.kind === "proxy") this.checkSymmetryAndZone(w, c, add, `connections addressed to proxy ${proxy.label}`);
+      // Connections addressed to a proxy (explicit proxy settings), in any AZ: one the workload can reach in another
+      // AZ is a cross-AZ path (and may skip the firewall), so every proxy is tried, not just the workload's own.
+      // A connection counts when every filter on the way to the proxy lets it through.
+      for (const proxy of this.ctx.proxies().filter((p) => p.subnet && p.subnet.vpc === w.vpc)) {
+        for (const port of this.proxyPorts(w, proxy)) {
+          for (const origin of this.origins(w, 6, true)) {
+            for (const c of this.connections.open(origin, this.ctx.addressOf(proxy.subnet!, 6), port, proxy)) {
+              const first = c.segments[0].forward;
+              if (first.end.kind === "proxy" && first.blocked.length === 0) this.checkSymmetryAndZone(w, c, add, `connections addressed to proxy ${proxy.label} (tcp ${port})`);
+            }
           }
         }
       }
@@ -367,6 +372,20 @@ export class InvariantChecks {
       });
     }
     return result("R3", "invariant", "everything is inspected: every outbound path crosses an inspection point, in both directions, in its own AZ", subjects, findings);
+  }
+
+  /**
+   * The TCP ports worth trying on connections from `w` addressed to `proxy`: every port where a security group or
+   * network ACL rule on the way starts or ends (plus 443), so each class of ports the filters tell apart is tried.
+   */
+  private proxyPorts(w: Subnet, proxy: Host): number[] {
+    const ports = new Set<number>([443]);
+    const addRule = (r: { protocol: number | "all"; from: number; to: number }) => {
+      if (r.protocol === TCP) for (const p of [r.from, r.to]) if (p > 0) ports.add(p);
+    };
+    for (const h of [...this.ctx.hostsIn(w), proxy]) for (const g of h.securityGroups) g.rules.forEach(addRule);
+    for (const n of [w.nacl, proxy.subnet!.nacl]) n.rules.forEach(addRule);
+    return [...ports].sort((a, b) => a - b);
   }
 
   private checkSymmetryAndZone(w: Subnet, c: Connection, add: (m: string, c: Connection, marks: ReadonlySet<Hop>) => void, what?: string): void {
