@@ -248,6 +248,16 @@ describe("network ACLs", () => {
     expect(out).toEqual(["out 100 6 443-443 ::/0 allow", "out 101 6 8443-8443 ::/0 allow", "out 102 6 9418-9418 ::/0 allow"]);
   });
 
+  test("the proxies can always reach HTTPS on the internet (dnf at boot), even when 443 is not an allowlisted port", () => {
+    const tf = synthStack(demoConfig({ egress: { ports: [8443] } }), "network");
+    const proxy = aclRules(tf, "proxy");
+    expect(proxy).toContain("out 100 6 8443-8443 ::/0 allow");
+    expect(proxy).toContain("out 101 6 443-443 ::/0 allow");
+    expect(proxy).toContain("in 150 6 1024-65535 ::/0 allow"); // the replies
+    // Only the proxies: workloads and the firewall tier still forward nothing but egress.ports to the internet.
+    for (const t of ["workload", "firewall"]) expect(aclRules(tf, t).filter((r) => r.startsWith("out") && r.includes("443-443 ::/0"))).toEqual([]);
+  });
+
   test("without a proxy tier (firewall-igw) no rule opens the explicit proxy port or names the proxy tier", () => {
     const tf = synthStack(demoConfig({ inspection: { mode: "firewall-igw" } }), "network");
     const all = ["workload", "firewall", "endpoint"].flatMap((t) => aclRules(tf, t));

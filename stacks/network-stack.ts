@@ -35,7 +35,7 @@ const RULE = {
   neighbourDiscovery: 170,
 } as const;
 
-/** The HTTPS port interface endpoints listen on. */
+/** The HTTPS port interface endpoints listen on, and the port the proxies' own package repositories use (dnf). */
 const HTTPS = 443;
 
 export class NetworkStack extends Egress6Stack {
@@ -79,8 +79,11 @@ export class NetworkStack extends Egress6Stack {
       { number: RULE.packetTooBig, traffic: AclTraffic.icmpv6(ICMPV6_PACKET_TOO_BIG), peer },
       { number: RULE.neighbourDiscovery, traffic: AclTraffic.icmpv6(-1), peer: AclCidr.ipv6(LINK_LOCAL_IPV6) },
     ];
-    const allowlisted = (peer: AclCidr): AclEntry[] =>
-      ports.map((port, i) => ({ number: RULE.allowlistedPorts + i, traffic: AclTraffic.tcpPort(port), peer }));
+    const allowlisted = (peer: AclCidr, which: readonly number[] = ports): AclEntry[] =>
+      which.map((port, i) => ({ number: RULE.allowlistedPorts + i, traffic: AclTraffic.tcpPort(port), peer }));
+    // The proxies reach the internet on egress.ports and, whatever those are, on 443 for their own packages (dnf at
+    // boot) and AWS APIs; the proxy security group opens the same. Return traffic is the ephemeral ingress rule.
+    const proxyOutboundPorts = ports.includes(HTTPS) ? ports : [...ports, HTTPS];
     const ephemeral = (peer: AclCidr, number: number = RULE.ephemeral): AclEntry => ({
       number,
       traffic: AclTraffic.tcpPortRange(EPHEMERAL_PORTS.from, EPHEMERAL_PORTS.to),
@@ -101,10 +104,10 @@ export class NetworkStack extends Egress6Stack {
         egress: [denyIpv4, ...allowlisted(internet), ...explicit(tier("proxy")), https(tier("endpoint")), ...icmp(internet)],
       },
       // Proxies accept workload connections (intercepted on the allowlisted ports, or on the explicit port),
-      // open their own to the internet, and use interface endpoints for SSM and logs.
+      // open their own to the internet (allowlisted ports plus 443), and use interface endpoints for SSM and logs.
       proxy: {
         ingress: [denyIpv4, ...allowlisted(tier("workload")), ...explicit(tier("workload")), ephemeral(internet), ...icmp(internet)],
-        egress: [denyIpv4, ...allowlisted(internet), https(tier("endpoint")), ephemeral(tier("workload")), ...icmp(internet)],
+        egress: [denyIpv4, ...allowlisted(internet, proxyOutboundPorts), https(tier("endpoint")), ephemeral(tier("workload")), ...icmp(internet)],
       },
       // Firewall endpoints forward workload flows on allowlisted ports and their return traffic. In firewall-proxy
       // mode they also carry workload <-> proxy explicit-port flows: the proxy subnet routes its replies to the
