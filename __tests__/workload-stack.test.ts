@@ -24,7 +24,7 @@ function rules(list: any[]): string[] {
     .sort();
 }
 
-const workloadGroup = (tf: TfJson) => resources(tf, "aws_security_group").workload_security_group;
+const workloadGroup = (tf: TfJson, az: string) => resources(tf, "aws_security_group")[`workload_security_group_${az}`];
 const endpointGroup = (tf: TfJson) => resources(tf, "aws_security_group").endpoints_security_group;
 
 describe("launch template", () => {
@@ -77,12 +77,11 @@ describe("instances", () => {
     expect(Object.keys(resources(synthStack(demoConfig({ workload: { instancesPerAz: 0 } }), "workload"), "aws_instance"))).toEqual([]);
   });
 
-  test("one IPv6 address, no public IPv4, only the workload security group", () => {
-    expect(tfString).toHaveResourceWithProperties(Instance, {
-      ipv6_address_count: 1,
-      associate_public_ip_address: false,
-      vpc_security_group_ids: ["${aws_security_group.workload_security_group.id}"],
-    });
+  test("one IPv6 address, no public IPv4, only the workload security group of its own AZ", () => {
+    for (const az of ["a", "b"]) {
+      expect(instances[`workload_${az}_1`].vpc_security_group_ids).toEqual([`\${aws_security_group.workload_security_group_${az}.id}`]);
+    }
+    expect(tfString).toHaveResourceWithProperties(Instance, { ipv6_address_count: 1, associate_public_ip_address: false });
     for (const i of Object.values(instances)) {
       expect(i.ipv6_address_count).toBe(1);
       expect(i.ebs_optimized).toBe(true);
@@ -145,33 +144,38 @@ describe("instance role", () => {
   });
 });
 
-describe("workload security group", () => {
-  /** What each mode must allow out, as `port cidr` lines. */
-  function expectedEgress(mode: InspectionMode): string[] {
+describe("workload security groups", () => {
+  /** What each mode must allow out of AZ `az`, as `port cidr` lines. */
+  function expectedEgress(mode: InspectionMode, az: string): string[] {
     const lines = ["443 ::/0", "80 ::/0", `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`];
-    if (mode !== "firewall-igw") lines.push(`3128 ${net("proxy_subnet_ipv6_cidr_block_a")}`, `3128 ${net("proxy_subnet_ipv6_cidr_block_b")}`);
+    if (mode !== "firewall-igw") lines.push(`3128 ${net(`proxy_subnet_ipv6_cidr_block_${az}`)}`);
     return lines.sort();
   }
 
-  test.each(INSPECTION_MODES)("%s: no ingress at all, and egress exactly where the mode sends traffic", (mode) => {
+  test.each(INSPECTION_MODES)("%s: one group per AZ, no ingress at all, and egress exactly where the mode sends traffic", (mode) => {
     const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
-    const group = workloadGroup(tf);
-    expect(group.ingress).toEqual([]);
-    expect(rules(group.egress)).toEqual(expectedEgress(mode));
-    expect(group.vpc_id).toBe(net("vpc_id"));
-    expect(group.tags).toEqual({ Name: "demo-workload", "egress6:role": "workload" });
+    expect(Object.keys(resources(tf, "aws_security_group")).sort()).toEqual(["endpoints_security_group", "workload_security_group_a", "workload_security_group_b"]);
+    for (const az of ["a", "b"]) {
+      const group = workloadGroup(tf, az);
+      expect(group.ingress).toEqual([]);
+      expect(rules(group.egress)).toEqual(expectedEgress(mode, az));
+      expect(group.vpc_id).toBe(net("vpc_id"));
+      expect(group.tags).toEqual({ Name: `demo-workload-${az}`, "egress6:role": "workload", "egress6:az": az });
+    }
+  });
+
+  test("a workload reaches the explicit proxy port of its own AZ's proxy only (no cross-AZ hop past the firewall)", () => {
+    for (const [own, other] of [["a", "b"], ["b", "a"]]) {
+      const cidrs = workloadGroup(workload, own).egress.filter((r: any) => r.from_port === 3128).flatMap((r: any) => r.ipv6_cidr_blocks);
+      expect(cidrs).toEqual([net(`proxy_subnet_ipv6_cidr_block_${own}`)]);
+      expect(cidrs).not.toContain(net(`proxy_subnet_ipv6_cidr_block_${other}`));
+    }
   });
 
   test("the allowlisted ports and the proxy's explicit port come from the config", () => {
     const tf = synthStack(demoConfig({ egress: { ports: [8443] }, inspection: { proxy: { explicitPort: 8080 } } }), "workload");
-    expect(rules(workloadGroup(tf).egress)).toEqual(
-      [
-        "8443 ::/0",
-        `8080 ${net("proxy_subnet_ipv6_cidr_block_a")}`,
-        `8080 ${net("proxy_subnet_ipv6_cidr_block_b")}`,
-        `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`,
-        `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`,
-      ].sort(),
+    expect(rules(workloadGroup(tf, "b").egress)).toEqual(
+      ["8443 ::/0", `8080 ${net("proxy_subnet_ipv6_cidr_block_b")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`].sort(),
     );
   });
 
@@ -228,9 +232,9 @@ describe("interface endpoints", () => {
 });
 
 describe("outputs and wiring", () => {
-  test("publishes the security groups, the launch template and each instance id", () => {
+  test("publishes the security groups (one per AZ), the launch template and each instance id", () => {
     expect(Object.keys(workload.output ?? {}).sort()).toEqual(
-      ["endpoint_security_group_id", "workload_instance_id_a_1", "workload_instance_id_b_1", "workload_launch_template_id", "workload_security_group_id"].sort(),
+      ["endpoint_security_group_id", "workload_instance_id_a_1", "workload_instance_id_b_1", "workload_launch_template_id", "workload_security_group_id_a", "workload_security_group_id_b"].sort(),
     );
   });
 

@@ -1,6 +1,6 @@
 /**
- * The workload stack: hardened IPv6-only instances in the workload subnets, their security group (no ingress;
- * egress only where the inspection mode sends traffic), and the interface endpoints Session Manager needs.
+ * The workload stack: hardened IPv6-only instances in the workload subnets, one security group per AZ (no ingress;
+ * egress only where the inspection mode sends traffic, to the own AZ's proxy), and the interface endpoints Session Manager needs.
  * Everything it needs from the network stack comes through remote state.
  */
 import { Construct } from "constructs";
@@ -11,7 +11,7 @@ import { modeHasProxies } from "../lib/config/modes";
 import { remoteState } from "./remote-state";
 import type { Egress6Config } from "../lib/config/schema";
 import { zonesOf } from "../lib/config/zones";
-import { TAG_ROLE } from "../lib/names";
+import { TAG_AZ, TAG_ROLE } from "../lib/names";
 import { ClosedSecurityGroup, SgRule } from "../modules/workload/security-group";
 import { WorkloadInstances } from "../modules/workload/workload-instances";
 import { HTTPS_PORT, InterfaceEndpoints } from "../modules/endpoints/interface-endpoints";
@@ -21,14 +21,15 @@ const ANY_IPV6 = "::/0";
 
 /** The workload stack's outputs. */
 export const WorkloadOutput = {
-  securityGroupId: "workload_security_group_id",
+  securityGroupId: (az: string) => `workload_security_group_id_${az}`,
   endpointSecurityGroupId: "endpoint_security_group_id",
   launchTemplateId: "workload_launch_template_id",
   instanceId: (az: string, index: number) => `workload_instance_id_${az}_${index}`,
 } as const;
 
 export class WorkloadStack extends Egress6Stack {
-  readonly securityGroup: ClosedSecurityGroup;
+  /** One per AZ, by AZ suffix: each allows the explicit proxy port only to its own AZ's proxy. */
+  readonly securityGroups: Record<string, ClosedSecurityGroup> = {};
   readonly workloads: WorkloadInstances;
   readonly endpoints: InterfaceEndpoints;
 
@@ -43,21 +44,24 @@ export class WorkloadStack extends Egress6Stack {
     // destination is the internet's address), the proxy's explicit port in modes with proxies, and HTTPS to the
     // interface endpoints. DNS, NTP and IMDS need no rule: security groups do not filter the Amazon-provided
     // services at fd00:ec2::/32 (VPC user guide, "Security group rules").
-    const egress = [
-      ...config.egress.ports.map((port) => SgRule.tcp(port, ANY_IPV6, `internet on allowlisted port ${port}, inspected in the route`)),
-      ...(withProxy
-        ? zones.map((z) => SgRule.tcp(explicitPort, network.subnetIpv6Cidr("proxy", z.suffix), `explicit proxy port of the proxies in ${z.name}`))
-        : []),
-      ...zones.map((z) => SgRule.tcp(HTTPS_PORT, network.subnetIpv6Cidr("endpoint", z.suffix), `interface endpoints in ${z.name}`)),
-    ];
-    this.securityGroup = new ClosedSecurityGroup(this, "workload-security-group", {
-      vpcId: network.vpcId,
-      name: `${config.name}-workload`,
-      description: "egress6 workload: no ingress; egress only to the inspection path and the endpoints",
-      ingress: [],
-      egress,
-      tags: { Name: `${config.name}-workload`, [TAG_ROLE]: "workload" },
-    });
+    // One group per AZ: the explicit proxy port is open only to the proxy of the instance's own AZ. A workload
+    // in AZ a reaching the proxy in AZ b would take the VPC's local route: across AZs and past the firewall (R3).
+    for (const z of zones) {
+      const egress = [
+        ...config.egress.ports.map((port) => SgRule.tcp(port, ANY_IPV6, `internet on allowlisted port ${port}, inspected in the route`)),
+        ...(withProxy ? [SgRule.tcp(explicitPort, network.subnetIpv6Cidr("proxy", z.suffix), `explicit proxy port of the proxy in ${z.name} (own AZ only)`)] : []),
+        ...zones.map((e) => SgRule.tcp(HTTPS_PORT, network.subnetIpv6Cidr("endpoint", e.suffix), `interface endpoints in ${e.name}`)),
+      ];
+      const name = `${config.name}-workload-${z.suffix}`;
+      this.securityGroups[z.suffix] = new ClosedSecurityGroup(this, `workload-security-group-${z.suffix}`, {
+        vpcId: network.vpcId,
+        name,
+        description: `egress6 workload in ${z.name}: no ingress; egress only to the inspection path of its AZ and the endpoints`,
+        ingress: [],
+        egress,
+        tags: { Name: name, [TAG_ROLE]: "workload", [TAG_AZ]: z.suffix },
+      });
+    }
 
     this.workloads = new WorkloadInstances(this, "workload", {
       envName: config.name,
@@ -65,8 +69,7 @@ export class WorkloadStack extends Egress6Stack {
       ami: config.workload.ami,
       instanceType: config.workload.instanceType,
       rootVolumeGiB: config.workload.rootVolumeGiB,
-      securityGroupId: this.securityGroup.group.id,
-      subnets: zones.map((zone) => ({ zone, subnetId: network.subnetId("workload", zone.suffix) })),
+      subnets: zones.map((zone) => ({ zone, subnetId: network.subnetId("workload", zone.suffix), securityGroupId: this.securityGroups[zone.suffix].group.id })),
       instancesPerAz: config.workload.instancesPerAz,
     });
 
@@ -85,7 +88,9 @@ export class WorkloadStack extends Egress6Stack {
       clients,
     });
 
-    new TerraformOutput(this, WorkloadOutput.securityGroupId, { value: this.securityGroup.group.id, description: "Workload security group id" });
+    for (const z of zones) {
+      new TerraformOutput(this, WorkloadOutput.securityGroupId(z.suffix), { value: this.securityGroups[z.suffix].group.id, description: `Workload security group id in ${z.name}` });
+    }
     new TerraformOutput(this, WorkloadOutput.endpointSecurityGroupId, { value: this.endpoints.securityGroup.group.id, description: "Interface endpoint security group id" });
     new TerraformOutput(this, WorkloadOutput.launchTemplateId, { value: this.workloads.launchTemplate.id, description: "Workload launch template id" });
     for (const { zone, index, instance } of this.workloads.instances) {

@@ -25,9 +25,8 @@ export interface WorkloadInstancesProps {
   /** A Nitro instance type (the config schema checks it). */
   readonly instanceType: string;
   readonly rootVolumeGiB: number;
-  readonly securityGroupId: string;
-  /** The workload subnet of each AZ. */
-  readonly subnets: readonly { readonly zone: Zone; readonly subnetId: string }[];
+  /** The workload subnet of each AZ and the security group its instances get (one per AZ). */
+  readonly subnets: readonly { readonly zone: Zone; readonly subnetId: string; readonly securityGroupId: string }[];
   readonly instancesPerAz: number;
 }
 
@@ -62,14 +61,14 @@ export class WorkloadInstances extends Construct {
       tagOnLaunch: ["instance", "volume", "network-interface"],
     });
 
-    for (const { zone, subnetId } of props.subnets) {
+    for (const { zone, subnetId, securityGroupId } of props.subnets) {
       for (let index = 1; index <= props.instancesPerAz; index++) {
         const instance = new Instance(this, `${zone.suffix}-${index}`, {
           launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
           subnetId,
           ipv6AddressCount: 1,
           associatePublicIpAddress: false,
-          vpcSecurityGroupIds: [props.securityGroupId],
+          vpcSecurityGroupIds: [securityGroupId],
           ebsOptimized: true, // every Nitro type is EBS-optimized; stated so that scanners (CKV_AWS_135) see it
           // Set here rather than in the launch template: the root device name depends on the AMI.
           rootBlockDevice: encryptedRootVolume(props.rootVolumeGiB),
