@@ -435,6 +435,18 @@ test("an edge association with the egress-only gateway (which AWS refuses) canno
   expect(() => verify(app)).toThrow(/aws_route_table_association\.rogue_edge \(inspection\): a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with egress-only internet gateway/);
 });
 
+test("two routes to the same prefix in one route table (AWS creates only one) are unusable input, whatever their order", () => {
+  for (const bypassFirst of [false, true]) {
+    const app = synthMode("firewall-proxy");
+    const inspected = route(app, "workload_route_table_id_a", toAnyIpv6);
+    const bypass = { route_table_id: inspected.body.route_table_id, destination_ipv6_cidr_block: "::/0", egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" };
+    const routes = app.stacks[inspected.stack].resource.aws_route;
+    // JSON key order is the only difference between the two runs.
+    app.stacks[inspected.stack].resource.aws_route = bypassFirst ? { rogue_bypass: bypass, ...routes } : { ...routes, rogue_bypass: bypass };
+    expect(() => verify(app)).toThrow(/route table workload-a already has a route to ::\/0 \(aws_route\.\w+ \(inspection\)\); AWS refuses the second one \(RouteAlreadyExists\)/);
+  }
+});
+
 test("a counterexample is a path hop by hop, and marks the hop that breaks", () => {
   const app = synthMode("firewall-proxy");
   retarget(route(app, "firewall_route_table_id_a", toAnyIpv6).body, { egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" });

@@ -786,7 +786,15 @@ class Builder {
     const field = set[0];
     const value = b[field];
     const target = this.targetOf(ref, field, value);
-    if (target) rt.routes.push({ destination, target, origin });
+    if (!target) return;
+    // AWS keeps one route per destination in a table: the second create fails (RouteAlreadyExists), so which one
+    // exists would depend on apply order. Not a network the verifier can judge: unusable input.
+    const same = destination instanceof Prefix ? rt.routes.find((r) => r.destination instanceof Prefix && r.destination.equals(destination)) : undefined;
+    if (same) {
+      this.problems.push(`${origin}: route table ${rt.label} already has a route to ${destination.toString()} (${same.origin}); AWS refuses the second one (RouteAlreadyExists), so which route exists would depend on apply order`);
+      return;
+    }
+    rt.routes.push({ destination, target, origin });
   }
 
   private targetOf(ref: ResourceRef, field: (typeof TARGET_FIELDS)[number], value: Value): Target | undefined {
