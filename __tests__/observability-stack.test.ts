@@ -134,6 +134,14 @@ describe("VPC flow logs", () => {
     });
     const write = statement(resources(tf, "aws_s3_bucket_policy").flow_log_bucket_policy.policy, "FlowLogDeliveryWrite");
     expect(write).toMatchObject({ Principal: { Service: "delivery.logs.amazonaws.com" }, Action: "s3:PutObject" });
+    // With Hive-compatible partitions AWS writes AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/... .
+    expect(write.Resource).toBe(`\${aws_s3_bucket.flow_log_bucket.arn}/vpc-flow-logs/AWSLogs/aws-account-id=${ACCOUNT}/aws-service=vpcflowlogs/*`);
+    const fromThisAccount = { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:logs:us-east-1:${ACCOUNT}:*` } };
+    expect(write.Condition).toEqual({ ...fromThisAccount, StringEquals: { ...fromThisAccount.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" } });
+    expect(statement(resources(tf, "aws_s3_bucket_policy").flow_log_bucket_policy.policy, "FlowLogDeliveryCheck")).toMatchObject({
+      Resource: "${aws_s3_bucket.flow_log_bucket.arn}",
+      Condition: fromThisAccount,
+    });
     expect(statement(keyPolicy(tf), "LogDeliveryEncryptsFlowLogs").Principal).toEqual({ Service: "delivery.logs.amazonaws.com" });
     expect(statement(keyPolicy(obs), "LogDeliveryEncryptsFlowLogs")).toBeUndefined();
   });

@@ -114,6 +114,8 @@ export class ObservabilityStack extends Egress6Stack {
       keyPolicy: key.policy,
       parquetBucket,
       accountId,
+      region,
+      partition,
     });
     const onFlowLogs = { logGroupName: logs.vpcFlowLogs };
     const alarm = (id: string, metricName: string, description: string, filters: { logGroupName: string; pattern: string }[], dependsOn = [flowLogs.logGroup.logGroup]) =>

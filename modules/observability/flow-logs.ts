@@ -53,6 +53,17 @@ export interface FlowLogsProps {
   /** Also deliver Parquet files with hourly Hive partitions to this bucket. */
   readonly parquetBucket?: HardenedBucket;
   readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+}
+
+/**
+ * Where log delivery writes flow log files with Hive-compatible partitions, below the destination prefix
+ * (VPC user guide, "Flow log files"): `AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=...`.
+ * Without Hive partitions the path would be `AWSLogs/<account>/vpcflowlogs/...`.
+ */
+export function hiveFlowLogPath(accountId: string): string {
+  return `AWSLogs/aws-account-id=${accountId}/aws-service=vpcflowlogs`;
 }
 
 export class FlowLogs extends Construct {
@@ -102,14 +113,18 @@ export class FlowLogs extends Construct {
     if (props.parquetBucket) {
       const bucket = props.parquetBucket;
       const prefix = "vpc-flow-logs";
-      // Log delivery writes as delivery.logs.amazonaws.com (VPC user guide, "Flow logs to Amazon S3").
-      const sourceConditions = { StringEquals: { "aws:SourceAccount": props.accountId } };
+      // Log delivery writes as delivery.logs.amazonaws.com, on behalf of this account's log sources only
+      // (VPC user guide, "Flow logs to Amazon S3", bucket policy with aws:SourceAccount and aws:SourceArn).
+      const sourceConditions = {
+        StringEquals: { "aws:SourceAccount": props.accountId },
+        ArnLike: { "aws:SourceArn": `arn:${props.partition}:logs:${props.region}:${props.accountId}:*` },
+      };
       bucket.allow({
         Sid: "FlowLogDeliveryWrite",
         Principal: { Service: "delivery.logs.amazonaws.com" },
         Action: "s3:PutObject",
-        Resource: `${bucket.arn}/${prefix}/AWSLogs/${props.accountId}/*`,
-        Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": props.accountId } },
+        Resource: `${bucket.arn}/${prefix}/${hiveFlowLogPath(props.accountId)}/*`,
+        Condition: { ...sourceConditions, StringEquals: { ...sourceConditions.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" } },
       });
       bucket.allow({
         Sid: "FlowLogDeliveryCheck",
