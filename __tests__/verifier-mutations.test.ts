@@ -157,6 +157,21 @@ const MUTATIONS: readonly Mutation[] = [
     mutate: (app) => openIngress(proxyGroup(app).body, "2000::/3", 3128),
   },
   {
+    name: "a security group open to ::/0 attached to a workload's network interface by aws_network_interface_sg_attachment",
+    mode: "firewall-proxy",
+    invariant: "R2",
+    says: /workload-a .*security group: security group demo-rogue-ssh of workload-a admits ingress tcp 22 from ::\/0/,
+    mutate: (app) => {
+      const i = workloadInstance(app, "a");
+      add(app, "workload", "aws_security_group", "rogue_ssh", { name: "demo-rogue-ssh", tags: { Name: "demo-rogue-ssh" }, vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}", egress: [], ingress: [] });
+      openIngress(app.stacks.workload.resource.aws_security_group.rogue_ssh, "::/0", 22);
+      add(app, "workload", "aws_network_interface_sg_attachment", "rogue", {
+        security_group_id: "${aws_security_group.rogue_ssh.id}",
+        network_interface_id: `\${aws_instance.${i.name}.primary_network_interface_id}`,
+      });
+    },
+  },
+  {
     name: "a network ACL that admits new inbound connections (ssh from ::/0)",
     mode: "firewall-proxy",
     invariant: "R2",
@@ -445,6 +460,14 @@ test("two routes to the same prefix in one route table (AWS creates only one) ar
     app.stacks[inspected.stack].resource.aws_route = bypassFirst ? { rogue_bypass: bypass, ...routes } : { ...routes, rogue_bypass: bypass };
     expect(() => verify(app)).toThrow(/route table workload-a already has a route to ::\/0 \(aws_route\.\w+ \(inspection\)\); AWS refuses the second one \(RouteAlreadyExists\)/);
   }
+});
+
+test("resources that launch instances or attach interfaces or security groups in ways the verifier does not model are unusable input", () => {
+  const app = synthMode("proxy");
+  add(app, "workload", "aws_spot_instance_request", "rogue", { ami: "ami-0123456789abcdef0", instance_type: "t3.micro", subnet_id: "${data.terraform_remote_state.network.outputs.workload_subnet_id_a}" });
+  add(app, "workload", "aws_ec2_instance_connect_endpoint", "rogue", { subnet_id: "${data.terraform_remote_state.network.outputs.workload_subnet_id_a}" });
+  expect(() => verify(app)).toThrow(/aws_spot_instance_request\.rogue \(workload\): aws_spot_instance_request launches instances or attaches .* in a way the verifier does not model/);
+  expect(() => verify(app)).toThrow(/aws_ec2_instance_connect_endpoint\.rogue \(workload\)/);
 });
 
 test("a counterexample is a path hop by hop, and marks the hop that breaks", () => {

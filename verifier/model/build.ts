@@ -664,7 +664,22 @@ class Builder {
         host.role ??= inst.role;
       }
     }
+    for (const ref of this.world.resourcesOfType("aws_network_interface_sg_attachment")) {
+      // Adds a group to an ENI's list (an instance's primary ENI included): its rules apply to that host from then on.
+      const host = this.hosts.get(signature(this.arg(ref, "network_interface_id")) ?? "");
+      const group = this.groupOf(ref, "security_group_id");
+      if (!host) this.problem(ref, `network_interface_id ${showValue(this.arg(ref, "network_interface_id"))} is no network interface in the configuration`);
+      else if (group && !host.securityGroups.includes(group)) host.securityGroups.push(group);
+    }
+    for (const ref of UNMODELLED_HOST_TYPES.flatMap((t) => this.world.resourcesOfType(t))) {
+      this.problem(ref, `${ref.raw.type} launches instances or attaches network interfaces or security groups in a way the verifier does not model, so it cannot tell what reaches them`);
+    }
     for (const ref of this.world.resourcesOfType("aws_autoscaling_group")) {
+      const launchConfiguration = this.arg(ref, "launch_configuration");
+      if (launchConfiguration !== undefined && launchConfiguration !== null && launchConfiguration !== "") {
+        this.problem(ref, `launches from a launch configuration (${showValue(launchConfiguration)}), whose security groups and addresses the verifier does not model; use a launch template`);
+        continue;
+      }
       const template = this.templateOf(ref, this.arg(ref, "launch_template") ?? blocks(blocks(blocks(this.arg(ref, "mixed_instances_policy"))[0]?.launch_template)[0]?.launch_template_specification));
       const tagRole = blocks(this.arg(ref, "tag")).find((t) => t.key === TAG_ROLE)?.value;
       const role = typeof tagRole === "string" ? tagRole : this.roleOfTemplate(template, "instance");
@@ -959,6 +974,18 @@ class Builder {
     return { egress: asBool(r.egress) ?? false, number, allow: r.action === "allow", protocol, from, to, cidr, origin };
   }
 }
+
+/**
+ * Resource types that put instances or network interfaces in a subnet, or security groups on them, that the model
+ * does not read: the verifier refuses the input rather than judge a network with hosts it cannot see.
+ */
+const UNMODELLED_HOST_TYPES = [
+  "aws_spot_instance_request",
+  "aws_spot_fleet_request",
+  "aws_ec2_fleet",
+  "aws_network_interface_permission",
+  "aws_ec2_instance_connect_endpoint",
+];
 
 /** Instance argument -> launch template argument, where the names differ. */
 const TEMPLATE_NAMES: Record<string, string> = {
