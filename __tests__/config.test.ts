@@ -97,6 +97,13 @@ describe("invalid configurations: one line per problem naming the field, the val
     ["a log retention CloudWatch does not offer", { inspection: { firewall: { logRetentionDays: 100 } } }, /^cfg: inspection\.firewall\.logRetentionDays: must be one of the CloudWatch Logs retention periods/],
     ["flow logs kept less than a year", { observability: { flowLogs: { retentionDays: 90 } } }, /^cfg: observability\.flowLogs\.retentionDays: must be at least 365 days for flow logs, got 90$/],
     ["proxy ports that collide", { inspection: { proxy: { interceptHttpPort: 3128 } } }, /^cfg: inspection\.proxy: explicitPort, interceptHttpPort and interceptHttpsPort must be three different ports/],
+    ["an allowlisted port that is also the explicit proxy port", { egress: { ports: [443, 3128] } }, /^cfg: egress\.ports\[1\]: is also inspection\.proxy\.explicitPort; the proxy's own ports must differ from egress\.ports \(choose another explicitPort or drop the port\), got 3128$/],
+    ["an allowlisted port that is also the intercepted-TLS port", { egress: { ports: [3130] } }, /^cfg: egress\.ports\[0\]: is also inspection\.proxy\.interceptHttpsPort; .*got 3130$/],
+    ["more ports than the network ACL quota leaves room for", { egress: { ports: Array.from({ length: 14 }, (_, i) => 8000 + i) } }, /^cfg: egress\.ports: 14 ports \(and 443, which the proxies always need\) need 15 network ACL rules; an ACL holds 20 per direction, 2 of them default denies and 5 egress6's own, so at most 13 ports fit \(443 included\), got \[/],
+    ["an x86_64 proxy AMI for a Graviton proxy", { inspection: { proxy: { ami: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" } } }, /^cfg: inspection\.proxy\.ami: is an x86_64 image but t4g\.small is arm64; choose an arm64 AMI parameter or an x86_64 instance type, got "resolve:ssm:/],
+    ["an arm64 workload AMI for an Intel workload", { workload: { instanceType: "m7i.large" } }, /^cfg: workload\.ami: is an arm64 image but m7i\.large is x86_64; choose an x86_64 AMI parameter or an arm64 instance type/],
+    ["an operator Suricata rule with one of egress6's own SIDs", { egress: { suricataRules: ['alert tcp any any -> any any (msg:"x"; sid:9100001; rev:1;)'] } }, /^cfg: egress\.suricataRules\[0\]: uses sid:9100001, inside 9100000-9100999, the range egress6's own rules use; choose a sid outside it, got "alert tcp/],
+    ["more Suricata rules than the IDS/IPS rule group holds", { egress: { suricataRules: Array.from({ length: 1001 }, (_, i) => `alert tcp any any -> any any (sid:${i + 1};)`) } }, /^cfg: egress\.suricataRules: must be at most 1000 entries/],
     ["a tag key in the aws: namespace", { tags: { "aws:owner": "x" } }, /^cfg: tags\.aws:owner: must be a tag key/],
   ];
 
@@ -104,6 +111,19 @@ describe("invalid configurations: one line per problem naming the field, the val
     const lines = problems(overrides);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(expected);
+  });
+
+  test("the port limit fits the fullest network ACL direction exactly, and counts 443 only when the proxies add it", () => {
+    const ports = (n: number, with443: boolean) => [...(with443 ? [443] : []), ...Array.from({ length: with443 ? n - 1 : n }, (_, i) => 8000 + i)];
+    expect(() => parseConfig(merge(DEMO_CONFIG, { egress: { ports: ports(13, true) } }))).not.toThrow();
+    expect(() => parseConfig(merge(DEMO_CONFIG, { egress: { ports: ports(12, false) } }))).not.toThrow();
+    expect(problems({ egress: { ports: ports(13, false) } })).toHaveLength(1);
+    // Without proxies nothing adds 443, and a proxy port number is just a port.
+    expect(() => parseConfig(merge(DEMO_CONFIG, { inspection: { mode: "firewall-igw" }, egress: { ports: [...ports(12, false), 3128] } }))).not.toThrow();
+  });
+
+  test("operator Suricata rules with their own SIDs are accepted", () => {
+    expect(() => parseConfig(merge(DEMO_CONFIG, { egress: { suricataRules: ['alert tcp any any -> any any (msg:"x"; sid:1000001; rev:1;)'] } }))).not.toThrow();
   });
 
   test("several problems give several lines, one each", () => {

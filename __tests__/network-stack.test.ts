@@ -2,7 +2,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-internet-gateway";
 import { demoConfig, resources, synthAll, synthStack, type TfJson } from "./helpers";
-import { INSPECTION_MODES } from "../lib/config/schema";
+import { INSPECTION_MODES, MAX_EGRESS_PORTS } from "../lib/config/schema";
 import { TIERS } from "../lib/names";
 
 const demo = demoConfig();
@@ -256,6 +256,20 @@ describe("network ACLs", () => {
     expect(proxy).toContain("in 150 6 1024-65535 ::/0 allow"); // the replies
     // Only the proxies: workloads and the firewall tier still forward nothing but egress.ports to the internet.
     for (const t of ["workload", "firewall"]) expect(aclRules(tf, t).filter((r) => r.startsWith("out") && r.includes("443-443 ::/0"))).toEqual([]);
+  });
+
+  test("the most ports the config accepts fit every tier's ACL quota (20 rules per direction, 2 default denies)", () => {
+    const ports = Array.from({ length: MAX_EGRESS_PORTS - 1 }, (_, i) => 8000 + i); // + 443, which the proxies add
+    for (const mode of INSPECTION_MODES) {
+      const tf = synthStack(demoConfig({ inspection: { mode }, egress: { ports } }), "network");
+      for (const t of TIERS.filter((t) => mode !== "firewall-igw" || t !== "proxy")) {
+        for (const dir of ["in", "out"]) {
+          const count = aclRules(tf, t).filter((r) => r.startsWith(`${dir} `)).length;
+          expect({ mode, t, dir, fits: count + 2 <= 20 }).toEqual({ mode, t, dir, fits: true });
+        }
+      }
+    }
+    expect(aclRules(synthStack(demoConfig({ egress: { ports } }), "network"), "proxy").filter((r) => r.startsWith("out ")).length + 2).toBe(20);
   });
 
   test("without a proxy tier (firewall-igw) no rule opens the explicit proxy port or names the proxy tier", () => {

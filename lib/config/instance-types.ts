@@ -34,3 +34,16 @@ export function checkNitroInstanceType(instanceType: string): InstanceTypeCheck 
   }
   return { ok: true, family };
 }
+
+/**
+ * An AMI of the other architecture fails only at launch; say so at plan time when the SSM parameter path names
+ * the architecture. Returns the problem (for the `ami` field), or undefined when they match or cannot be told.
+ */
+export function amiArchitectureMismatch(instanceType: string, ami: string): string | undefined {
+  const check = checkNitroInstanceType(instanceType);
+  const amiArch = /arm64|aarch64/.test(ami) ? "arm64" : /x86_64|amd64/.test(ami) ? "x86_64" : undefined;
+  if (!check.ok || amiArch === undefined) return undefined;
+  const typeArch = isArm64Family(check.family) ? "arm64" : "x86_64";
+  if (amiArch === typeArch) return undefined;
+  return `is an ${amiArch} image but ${instanceType} is ${typeArch}; choose an ${typeArch} AMI parameter or an ${amiArch} instance type`;
+}

@@ -5,7 +5,10 @@
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
-import { checkNitroInstanceType, isArm64Family } from "./instance-types";
+import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
+import { modeHasProxies } from "./modes";
+import { NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../../modules/network/acl";
+import { EGRESS6_SID_RANGE } from "../../modules/firewall/suricata-rules";
 
 export const INSPECTION_MODES = ["firewall-proxy", "proxy", "firewall-igw"] as const;
 export type InspectionMode = (typeof INSPECTION_MODES)[number];
@@ -67,6 +70,33 @@ const tagValue = z.string().max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { m
 
 const port = z.number().int().min(1).max(65535);
 
+/**
+ * egress6's own network ACL rules in the fullest direction of any tier (stacks/network-stack.ts): deny IPv4,
+ * explicit proxy port or endpoint HTTPS, ephemeral return traffic, Packet Too Big, neighbour discovery.
+ */
+const NACL_FIXED_RULES = 5;
+/** Each allowlisted port is one ACL rule; this many fit beside the fixed rules. */
+export const MAX_EGRESS_PORTS = NACL_NUMBERED_RULES - NACL_FIXED_RULES;
+/** The proxies always reach 443 for themselves (packages, AWS APIs): it takes a port rule when not listed. */
+const PROXY_OWN_PORT = 443;
+/** At most this many operator rules: the capacity of the IDS/IPS rule group (modules/firewall). */
+export const MAX_SURICATA_RULES = 1000;
+
+/** A rule's `sid:` must stay out of the range egress6's own rules use, or Network Firewall rejects the policy. */
+function checkSuricataRules(rules: string[], ctx: z.RefinementCtx): void {
+  rules.forEach((text, i) => {
+    const sid = /\bsid\s*:\s*(\d+)/.exec(text);
+    if (sid && Number(sid[1]) >= EGRESS6_SID_RANGE.from && Number(sid[1]) <= EGRESS6_SID_RANGE.to) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        input: text,
+        message: `uses sid:${sid[1]}, inside ${EGRESS6_SID_RANGE.from}-${EGRESS6_SID_RANGE.to}, the range egress6's own rules use; choose a sid outside it`,
+      });
+    }
+  });
+}
+
 const instanceType = z.string().superRefine((value, ctx) => {
   const check = checkNitroInstanceType(value);
   if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
@@ -113,7 +143,6 @@ const egress = z.strictObject({
   ports: z
     .array(port)
     .min(1)
-    .max(20)
     .superRefine((ports, ctx) => {
       ports.forEach((p, i) => {
         if (ports.indexOf(p) !== i) ctx.addIssue({ code: "custom", path: [i], message: "is listed twice", input: p });
@@ -121,7 +150,7 @@ const egress = z.strictObject({
     })
     .default([443, 80]),
   /** Extra Suricata rules for the firewall's IDS/IPS rule group, one rule per entry. */
-  suricataRules: z.array(z.string().min(1)).default([]),
+  suricataRules: z.array(z.string().min(1)).max(MAX_SURICATA_RULES).superRefine(checkSuricataRules).default([]),
 });
 
 const inspection = z.strictObject({
@@ -146,8 +175,15 @@ const inspection = z.strictObject({
       interceptHttpsPort: port.default(3130),
       logRetentionDays: retentionDays.default(365),
     })
+    .superRefine(checkAmiArchitecture)
     .prefault({}),
 });
+
+/** The AMI parameter's architecture (when its path names one) must be the instance type's. */
+function checkAmiArchitecture(tier: { instanceType: string; ami: string }, ctx: z.RefinementCtx): void {
+  const problem = amiArchitectureMismatch(tier.instanceType, tier.ami);
+  if (problem) ctx.addIssue({ code: "custom", path: ["ami"], input: tier.ami, message: problem });
+}
 
 const workload = z.strictObject({
   instancesPerAz: z.number().int().min(0).max(20).default(1),
@@ -158,16 +194,7 @@ const workload = z.strictObject({
   interfaceEndpoints: z
     .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be a service short name such as ssm or logs" }))
     .default([...DEFAULT_INTERFACE_ENDPOINTS]),
-}).superRefine((w, ctx) => {
-  // An AMI of the other architecture fails only at launch; say so at plan time when the parameter names it.
-  const check = checkNitroInstanceType(w.instanceType);
-  const amiArch = /arm64|aarch64/.test(w.ami) ? "arm64" : /x86_64|amd64/.test(w.ami) ? "x86_64" : undefined;
-  if (!check.ok || amiArch === undefined) return;
-  const typeArch = isArm64Family(check.family) ? "arm64" : "x86_64";
-  if (amiArch !== typeArch) {
-    ctx.addIssue({ code: "custom", path: ["ami"], input: w.ami, message: `is an ${amiArch} image but ${w.instanceType} is ${typeArch}; choose an ${typeArch} AMI parameter or an ${amiArch} instance type` });
-  }
-});
+}).superRefine(checkAmiArchitecture);
 
 const observability = z.strictObject({
   flowLogs: z
@@ -250,6 +277,32 @@ export const configSchema = z
     const proxyPorts = [proxy.explicitPort, proxy.interceptHttpPort, proxy.interceptHttpsPort];
     if (new Set(proxyPorts).size !== 3) {
       ctx.addIssue({ code: "custom", path: ["inspection", "proxy"], message: "explicitPort, interceptHttpPort and interceptHttpsPort must be three different ports", input: proxyPorts });
+    }
+
+    const ports = config.egress.ports;
+    const withProxies = modeHasProxies(config.inspection.mode);
+    if (withProxies) {
+      // Both would become the same security group rule (AWS rejects duplicates), and Squid would listen on a port
+      // the workloads expect to reach the internet on.
+      const proxyPortNames = { explicitPort: proxy.explicitPort, interceptHttpPort: proxy.interceptHttpPort, interceptHttpsPort: proxy.interceptHttpsPort };
+      ports.forEach((p, i) => {
+        const clash = Object.entries(proxyPortNames).find(([, v]) => v === p);
+        if (clash) {
+          ctx.addIssue({ code: "custom", path: ["egress", "ports", i], input: p, message: `is also inspection.proxy.${clash[0]}; the proxy's own ports must differ from egress.ports (choose another ${clash[0]} or drop the port)` });
+        }
+      });
+    }
+    const aclPortRules = withProxies && !ports.includes(PROXY_OWN_PORT) ? ports.length + 1 : ports.length;
+    if (aclPortRules > MAX_EGRESS_PORTS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["egress", "ports"],
+        input: ports,
+        message:
+          `${ports.length} ports${aclPortRules > ports.length ? ` (and ${PROXY_OWN_PORT}, which the proxies always need)` : ""} need ${aclPortRules} network ACL rules; ` +
+          `an ACL holds ${NACL_RULES_PER_DIRECTION} per direction, ${NACL_DEFAULT_DENY_RULES} of them default denies and ${NACL_FIXED_RULES} egress6's own, ` +
+          `so at most ${MAX_EGRESS_PORTS} ports fit${withProxies ? ` (${PROXY_OWN_PORT} included)` : ""}`,
+      });
     }
   })
   .transform((config) => ({

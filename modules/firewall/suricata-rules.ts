@@ -13,7 +13,8 @@ export const RULE_VARIABLES = {
 } as const;
 
 /** egress6's signature ids live in 9100000-9100999 (above the ranges Suricata rule sets publish). */
-const SID = { baseline: 9_100_000, handshake: 9_100_100 } as const;
+export const EGRESS6_SID_RANGE = { from: 9_100_000, to: 9_100_999 } as const;
+const SID = { baseline: EGRESS6_SID_RANGE.from, handshake: EGRESS6_SID_RANGE.from + 100 } as const;
 
 function rule(action: "drop" | "pass", header: string, msg: string, options: string[], sid: number): string {
   return `${action} ${header} (msg:"egress6: ${msg}"; ${options.map((o) => `${o}; `).join("")}sid:${sid}; rev:1;)`;

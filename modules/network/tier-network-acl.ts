@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { NetworkAcl } from "@cdktf/provider-aws/lib/network-acl";
 import { NetworkAclRule } from "@cdktf/provider-aws/lib/network-acl-rule";
-import { AclEntry } from "./acl";
+import { AclEntry, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "./acl";
 import { RESOURCE_ID } from "../../stacks/base";
 
 export interface TierNetworkAclProps {
@@ -25,6 +25,10 @@ export class TierNetworkAcl extends Construct {
     super(scope, id);
     this.acl = new NetworkAcl(this, RESOURCE_ID, { vpcId: props.vpcId, subnetIds: props.subnetIds, tags: props.tags });
     for (const [direction, entries] of [["ingress", props.ingress], ["egress", props.egress]] as const) {
+      if (entries.length > NACL_NUMBERED_RULES) {
+        // The schema keeps egress.ports small enough; getting here is a bug in the rules, not in the config.
+        throw new Error(`${id}: ${entries.length} ${direction} rules; an ACL holds ${NACL_RULES_PER_DIRECTION} per direction, default denies included`);
+      }
       const numbers = new Set<number>();
       for (const entry of entries) {
         if (numbers.has(entry.number)) throw new Error(`${id}: duplicate ${direction} rule number ${entry.number}`);
