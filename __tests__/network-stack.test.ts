@@ -337,4 +337,12 @@ describe("bootstrap stack", () => {
     expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
     expect(resources(tf, "aws_kms_key").state_key).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
   });
+
+  test("with an S3 backend the bucket and key are created in backend.region, where the other stacks' backends look", () => {
+    const config = demoConfig({ region: "us-east-1", backend: { type: "s3", bucket: "acme-state", region: "eu-west-1" } });
+    expect(synthStack(config, "bootstrap").provider?.aws[0].region).toBe("eu-west-1");
+    expect(synthStack(config, "network").provider?.aws[0].region).toBe("us-east-1");
+    expect(synthStack(config, "network").terraform.backend).toEqual(expect.objectContaining({ s3: expect.objectContaining({ region: "eu-west-1" }) }));
+    expect(tf.provider?.aws[0].region).toBe("us-east-1"); // a local-state config: the config's region
+  });
 });

@@ -33,6 +33,11 @@ export interface Egress6StackProps {
    * @default false
    */
   readonly forceLocalState?: boolean;
+  /**
+   * The AWS provider's region (the bootstrap stack creates the state bucket where the S3 backend looks for it).
+   * @default config.region
+   */
+  readonly providerRegion?: string;
 }
 
 export class Egress6Stack extends TerraformStack {
@@ -46,7 +51,7 @@ export class Egress6Stack extends TerraformStack {
     const { config } = props;
 
     new AwsProvider(this, "aws", {
-      region: config.region,
+      region: props.providerRegion ?? config.region,
       defaultTags: [{ tags: { ...config.tags, "egress6:environment": config.name, "egress6:stack": stackName } }],
     });
 

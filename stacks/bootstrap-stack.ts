@@ -1,6 +1,7 @@
 /**
  * The bootstrap stack (local state): the S3 bucket and KMS key that hold every other stack's state.
- * Deploy it once per account, before anything else: `cdktf deploy bootstrap`.
+ * Deploy it once per account, before anything else: `cdktf deploy bootstrap`. With an S3 backend it is built in
+ * backend.region, where the other stacks' backends look for the bucket (and where the key must be, for SSE-KMS).
  */
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
@@ -25,7 +26,11 @@ export class BootstrapStack extends Egress6Stack {
   readonly key: KmsKey;
 
   constructor(scope: Construct, config: Egress6Config) {
-    super(scope, "bootstrap", { config, forceLocalState: true });
+    super(scope, "bootstrap", {
+      config,
+      forceLocalState: true,
+      providerRegion: config.backend.type === "s3" ? config.backend.region : config.region,
+    });
 
     this.key = new KmsKey(this, "state-key", {
       description: `egress6 ${config.name}: Terraform state encryption`,
