@@ -333,6 +333,15 @@ describe("Squid proxy tier", () => {
     }
   });
 
+  test.each(withProxies)("%s: each proxy security group admits ICMPv6 Packet Too Big (type 2) from anywhere, and no other ICMP", (mode) => {
+    for (const az of ZONES) {
+      const sg = resources(synthOf[mode], "aws_security_group")[`proxy_${az}_security_group`];
+      const icmp = sg.ingress.filter((r: any) => r.protocol !== "tcp");
+      expect(icmp).toEqual([expect.objectContaining({ protocol: "58", from_port: 2, to_port: -1, ipv6_cidr_blocks: ["::/0"], cidr_blocks: [] })]);
+      expect(sg.egress.filter((r: any) => r.protocol !== "tcp")).toEqual([]);
+    }
+  });
+
   test.each(withProxies)("%s: each instance's user data carries that AZ's squid.conf with the VPC /56 from remote state", (mode) => {
     const locals = (synthOf[mode] as TfJson & { locals: Record<string, string> }).locals;
     for (const az of ZONES) {
