@@ -8,6 +8,7 @@ import { buildModel } from "./model/build";
 import { Context } from "./analysis/context";
 import { InvariantChecks, intentPorts, type IntentPorts } from "./checks/invariants";
 import { checkovResults } from "./checks/checkov";
+import { icmpErrorsOnly } from "./model/filters";
 import { loadCdktfOut } from "./input/cdktf-out";
 import { loadPlanFiles } from "./input/plan-json";
 import { InputError, type StackSource } from "./input/source";
@@ -49,7 +50,7 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
       .every((s) =>
         ctx.hostsIn(s).every((h) =>
           h.securityGroups.every((g) =>
-            g.rules.every((r) => r.egress || (r.peer.kind === "cidr" ? !ctx.reachesInternet(r.peer.prefix) : r.peer.kind === "group")),
+            g.rules.every((r) => r.egress || icmpErrorsOnly(r) || (r.peer.kind === "cidr" ? !ctx.reachesInternet(r.peer.prefix) : r.peer.kind === "group")),
           ),
         ),
       );

@@ -4,7 +4,7 @@
  * ports work end to end, plus DNS64 off and no subnet on the main route table.
  */
 import { addressText, type Address, type Family } from "../model/prefix";
-import { naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type Range } from "../model/filters";
+import { ICMPV4_ERRORS, ICMPV6_ERRORS, icmpErrorsOnly, naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type Range } from "../model/filters";
 import { INTERNET_GATEWAYS, type Gateway, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
 import type { Context } from "../analysis/context";
 import { Connections, replyArrives, type Connection, type Origin } from "../analysis/flows";
@@ -14,10 +14,6 @@ import { ROLE_PROXY } from "../tags";
 
 /** The port an attacker's connection attempt uses in counterexamples: a service port inside the range a stateless ACL must admit for replies. */
 const PROBE_PORT = 8080;
-/** ICMPv6 error messages (RFC 4443 §2.1, types 1-4): replies to outbound traffic, Path MTU discovery among them. */
-const ICMPV6_ERRORS: Range = [1, 4];
-/** ICMPv4 errors a network may need inbound: destination unreachable (3) and time exceeded (11) (RFC 792). */
-const ICMPV4_ERRORS: readonly Range[] = [[3, 3], [11, 11]];
 /** A protocol number standing for "any protocol other than TCP, UDP and ICMP" (47, GRE). */
 const OTHER_PROTOCOL = 47;
 const UDP = 17;
@@ -270,7 +266,8 @@ export class InvariantChecks {
     for (const h of this.ctx.hostsIn(target)) {
       for (const g of h.securityGroups) {
         for (const r of g.rules) {
-          if (r.egress) continue;
+          // ICMP errors (Packet Too Big for Path MTU discovery) answer traffic sent; they open nothing.
+          if (r.egress || icmpErrorsOnly(r)) continue;
           if (r.peer.kind === "cidr" && this.ctx.reachesInternet(r.peer.prefix)) {
             problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin})`);
           } else if (r.peer.kind === "prefix list") {

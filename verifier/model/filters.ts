@@ -86,6 +86,18 @@ export function naclAdmitsAll(nacl: Nacl, egress: boolean, protocol: number, pee
   return { ok: true, because: v.deciding.filter((r) => r.allow).map(naclRuleText).join("; ") };
 }
 
+/** ICMPv6 error messages (RFC 4443 §2.1, types 1-4): replies to traffic sent, Packet Too Big (2) among them. */
+export const ICMPV6_ERRORS: Range = [1, 4];
+/** ICMPv4 errors a network may need inbound: destination unreachable (3) and time exceeded (11) (RFC 792). */
+export const ICMPV4_ERRORS: readonly Range[] = [[3, 3], [11, 11]];
+
+/** Does the rule admit only ICMP error messages (which answer traffic sent, and open no connection)? */
+export function icmpErrorsOnly(rule: { protocol: Protocol; from: number; to: number }): boolean {
+  if (rule.protocol === 58) return rule.from >= ICMPV6_ERRORS[0] && rule.to <= ICMPV6_ERRORS[1];
+  if (rule.protocol === 1) return ICMPV4_ERRORS.some(([lo, hi]) => rule.from >= lo && rule.to <= hi);
+  return false;
+}
+
 export function sgRuleText(rule: SgRule): string {
   const peer = rule.peer.kind === "cidr" ? rule.peer.prefix.toString() : rule.peer.kind === "group" ? `security group ${rule.peer.group.replace(/\|id$/, "")}` : rule.peer.description;
   return `${rule.egress ? "egress" : "ingress"} ${protocolName(rule.protocol)}${rangeText(rule.protocol, [rule.from, rule.to])} ${rule.egress ? "to" : "from"} ${peer}`;
