@@ -14,6 +14,9 @@ import { stackFromTerraformJson, verifyStacks, type Report, type Result, type Ve
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = Record<string, any>;
 
+/** The allowlisted ports of the demo config (egress.ports): what L1 must prove, given to the verifier as --ports would. */
+export const CONFIG_PORTS: readonly number[] = parseConfig(DEMO_CONFIG, "demo config").egress.ports;
+
 /** One synthesized app: the output folder and every stack's parsed cdk.tf.json. */
 export interface SynthApp {
   readonly dir: string;

@@ -172,6 +172,15 @@ const MUTATIONS: readonly Mutation[] = [
     },
   },
   {
+    name: "a workload security group admitting every ICMPv6 type from ::/0 (more than the errors Path MTU discovery needs)",
+    mode: "firewall-igw",
+    invariant: "R2",
+    says: /workload-b .*security group: security group .* admits ingress icmpv6 \(every type\) from ::\/0/,
+    mutate: (app) => {
+      for (const g of groupsOf(app, "workload", "b")) g.body.ingress = [...(g.body.ingress ?? []), { description: "m", protocol: "58", from_port: -1, to_port: -1, cidr_blocks: [], ipv6_cidr_blocks: ["::/0"], prefix_list_ids: [], security_groups: [], self: false }];
+    },
+  },
+  {
     name: "a network ACL that admits new inbound connections (ssh from ::/0)",
     mode: "firewall-proxy",
     invariant: "R2",

@@ -12,7 +12,7 @@ import { INSPECTION_MODES, type InspectionMode } from "../lib/config/schema";
 import { checkPrerequisites, planPath } from "../lib/terraform/check";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { InputError, stackFromPlan, verifyPlans, verifyStacks, type Report } from "../verifier";
-import { resultOf, synthMode, verify, violatedIds, violations, type Json } from "./verifier-helpers";
+import { CONFIG_PORTS, resultOf, synthMode, verify, violatedIds, violations, type Json } from "./verifier-helpers";
 
 const STACKS = ["network", "inspection", "workload", "observability"];
 const INVARIANTS = ["R1", "R2", "R3", "L1", "DNS64", "MAIN-RT"];
@@ -58,8 +58,8 @@ if (!prerequisites.ok) {
     }, OFFLINE_CHECK_TIMEOUT_MS);
 
     test.each([...INSPECTION_MODES])("%s: every guarantee holds, exactly as on cdktf.out", (mode) => {
-      const fromPlans = verifyPlans(planFiles(dir, mode));
-      const fromSynth = verify(synthMode(mode));
+      const fromPlans = verifyPlans(planFiles(dir, mode), { ports: CONFIG_PORTS });
+      const fromSynth = verify(synthMode(mode), { ports: CONFIG_PORTS });
       for (const id of INVARIANTS) {
         expect({ id, verdict: resultOf(fromPlans, id).verdict }).toEqual({ id, verdict: id === "R2" && mode === "firewall-igw" ? "HOLDS BY POLICY" : "HOLDS" });
       }

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { INSPECTION_MODES } from "../lib/config/schema";
 import { renderReport, verifyDirectory } from "../verifier";
-import { resultOf, synthMode, verify, violatedIds, type SynthApp } from "./verifier-helpers";
+import { CONFIG_PORTS, all, remove, resultOf, synthMode, verify, violatedIds, type Json, type SynthApp } from "./verifier-helpers";
 
 const INVARIANTS = ["R1", "R2", "R3", "L1", "DNS64", "MAIN-RT"];
 const CLI = path.resolve(__dirname, "..", "dist", "verifier", "cli.js");
@@ -24,7 +24,9 @@ describe.each([...INSPECTION_MODES])("the real app in %s mode", (mode) => {
   });
 
   test("every guarantee holds for every workload subnet (R1, R2, R3, L1, DNS64, main route table)", () => {
-    const report = verify(app);
+    // L1 proves the ports the configuration allowlists, not the ones the output happens to open.
+    const report = verify(app, { ports: CONFIG_PORTS });
+    expect(resultOf(report, "L1").notes.join(" ")).toMatch(new RegExp(`Ports checked: ${[...CONFIG_PORTS].sort((a, b) => a - b).join(", ")} \\(given with --ports\\)`));
     for (const id of INVARIANTS) {
       const r = resultOf(report, id);
       expect({ id, verdict: r.verdict, problems: r.findings.filter((f) => f.verdict === "VIOLATED").map((f) => f.message) }).toEqual({
@@ -77,6 +79,20 @@ test("in the modes with an egress-only gateway R2 holds by construction: no gate
   }
 });
 
+test("L1 proves the configured ports even when the output stops opening one of them", () => {
+  for (const mode of ["firewall-proxy", "proxy", "firewall-igw"] as const) {
+    const app = synthMode(mode);
+    // Port 80 disappears from every security group and network ACL rule: the output no longer names it anywhere.
+    for (const g of all(app, "aws_security_group")) for (const dir of ["ingress", "egress"]) if (Array.isArray(g.body[dir])) g.body[dir] = g.body[dir].filter((r: Json) => r.from_port !== 80);
+    for (const r of all(app, "aws_network_acl_rule")) if (r.body.from_port === 80) remove(app, r);
+    const given = resultOf(verify(app, { ports: CONFIG_PORTS }), "L1");
+    expect({ mode, verdict: given.verdict }).toEqual({ mode, verdict: "VIOLATED" });
+    expect(given.findings.map((f) => f.message).join("\n")).toMatch(/TCP 80 .* does not work: the request is refused/);
+    // Read from the output alone, port 80 would silently drop out of the proof.
+    expect(resultOf(verify(app), "L1").notes.join(" ")).toMatch(/Ports checked: 443 \(/);
+  }
+});
+
 test("L1 proves the allowlisted ports it read from the output, and --ports can name others", () => {
   const app = synthMode("firewall-proxy");
   expect(resultOf(verify(app), "L1").notes.join(" ")).toMatch(/Ports checked: 80, 443/);
@@ -98,10 +114,10 @@ describe("verifyDirectory on a cdktf.out directory", () => {
 describe("npm run verify (the CLI)", () => {
   test("exit 0 and a table when everything holds; --json for machines", () => {
     const app = synthMode("proxy");
-    const text = runCli([app.dir]);
+    const text = runCli([app.dir, "--ports", CONFIG_PORTS.join(",")]);
     expect(text.stderr).toBe("");
     expect(text.stdout).toMatch(/^R1\s+HOLDS/m);
-    const json = runCli([app.dir, "--json"]);
+    const json = runCli([app.dir, "--json", "--ports", CONFIG_PORTS.join(",")]);
     const report = JSON.parse(json.stdout);
     expect(report.results.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(INVARIANTS));
     expect(json.code).toBe(report.exitCode);
