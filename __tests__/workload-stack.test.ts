@@ -27,34 +27,73 @@ function rules(list: any[]): string[] {
 const workloadGroup = (tf: TfJson, az: string) => resources(tf, "aws_security_group")[`workload_security_group_${az}`];
 const endpointGroup = (tf: TfJson) => resources(tf, "aws_security_group").endpoints_security_group;
 
-describe("launch template", () => {
-  const lt = resources(workload, "aws_launch_template").workload_launch_template;
+describe("launch templates (one per AZ, for workloads launched outside Terraform)", () => {
+  const templates = resources(workload, "aws_launch_template");
+  const lt = templates.workload_launch_template_a;
 
-  test("requires IMDSv2 tokens, turns the IPv6 IMDS endpoint on and limits responses to one hop", () => {
+  test("one per AZ, named after it", () => {
+    expect(Object.keys(templates).sort()).toEqual(["workload_launch_template_a", "workload_launch_template_b"]);
+    expect(templates.workload_launch_template_b.name).toBe("demo-workload-b");
+  });
+
+  test("require IMDSv2 tokens, turn the IPv6 IMDS endpoint on and limit responses to one hop", () => {
     expect(tfString).toHaveResourceWithProperties(LaunchTemplate, {
       metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_protocol_ipv6: "enabled", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" },
     });
   });
 
-  test("takes the AMI from an SSM parameter (resolve:ssm:), so planning needs no AMI lookup", () => {
+  test("launch into the workload subnet and security group of their AZ, with one IPv6 address and no public IPv4", () => {
+    for (const az of ["a", "b"]) {
+      expect(templates[`workload_launch_template_${az}`].network_interfaces).toEqual([
+        {
+          device_index: 0,
+          subnet_id: net(`workload_subnet_id_${az}`),
+          security_groups: [`\${aws_security_group.workload_security_group_${az}.id}`],
+          ipv6_address_count: 1,
+          associate_public_ip_address: "false",
+          delete_on_termination: "true",
+        },
+      ]);
+      expect(templates[`workload_launch_template_${az}`].vpc_security_group_ids).toBeUndefined();
+    }
+  });
+
+  test("give what they launch an encrypted gp3 root volume of the configured size, at the AMI's root device", () => {
+    expect(lt.block_device_mappings).toEqual([
+      { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 20, encrypted: "true", delete_on_termination: "true" } },
+    ]);
+    const ubuntu = synthStack(
+      demoConfig({ workload: { rootVolumeGiB: 50, ami: "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id" } }),
+      "workload",
+    );
+    expect(resources(ubuntu, "aws_launch_template").workload_launch_template_a.block_device_mappings[0]).toMatchObject({ device_name: "/dev/sda1", ebs: { volume_size: 50 } });
+  });
+
+  test("an AMI whose root device name is unknown is refused rather than left with an unencrypted root volume", () => {
+    expect(() => synthStack(demoConfig({ workload: { ami: "resolve:ssm:/acme/golden-image-arm64" } }), "workload")).toThrow(
+      /workload\.ami: cannot tell the root device name of resolve:ssm:\/acme\/golden-image-arm64/,
+    );
+  });
+
+  test("take the AMI from an SSM parameter (resolve:ssm:), so planning needs no AMI lookup", () => {
     expect(lt.image_id).toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
     expect(Object.keys(workload.data ?? {})).toEqual(["terraform_remote_state"]);
     expect(Object.keys(workload.data!.terraform_remote_state)).toEqual(["network"]);
   });
 
-  test("uses the configured Nitro instance type and carries no key pair", () => {
+  test("use the configured Nitro instance type and carry no key pair", () => {
     expect(lt.instance_type).toBe("t4g.micro");
     expect(lt.key_name).toBeUndefined();
     expect(tfString).not.toContain("key_name");
     expect(Object.keys(resources(workload, "aws_key_pair"))).toHaveLength(0);
   });
 
-  test("turns on detailed (one-minute) monitoring", () => {
+  test("turn on detailed (one-minute) monitoring", () => {
     expect(lt.monitoring).toEqual({ enabled: true });
   });
 
-  test("tags what it launches egress6:role = workload", () => {
-    expect(lt.tags).toEqual({ Name: "demo-workload", "egress6:role": "workload" });
+  test("tag what they launch egress6:role = workload", () => {
+    expect(lt.tags).toEqual({ Name: "demo-workload-a", "egress6:role": "workload" });
     expect(lt.tag_specifications.map((t: any) => t.resource_type).sort()).toEqual(["instance", "network-interface", "volume"]);
     for (const spec of lt.tag_specifications) expect(spec.tags).toEqual({ "egress6:role": "workload" });
   });
@@ -63,14 +102,22 @@ describe("launch template", () => {
 describe("instances", () => {
   const instances = resources(workload, "aws_instance");
 
-  test("instancesPerAz in each AZ's workload subnet, launched from the template's latest version", () => {
+  test("instancesPerAz in each AZ's workload subnet, with the template's hardening set on the instance itself", () => {
     expect(Object.keys(instances).sort()).toEqual(["workload_a_1", "workload_b_1"]);
+    const lt = resources(workload, "aws_launch_template").workload_launch_template_a;
     for (const az of ["a", "b"]) {
-      expect(instances[`workload_${az}_1`]).toMatchObject({
+      const i = instances[`workload_${az}_1`];
+      expect(i).toMatchObject({
         subnet_id: net(`workload_subnet_id_${az}`),
-        launch_template: { id: "${aws_launch_template.workload_launch_template.id}", version: "${aws_launch_template.workload_launch_template.latest_version}" },
+        ami: lt.image_id,
+        instance_type: lt.instance_type,
+        metadata_options: lt.metadata_options,
+        monitoring: true,
+        iam_instance_profile: "${aws_iam_instance_profile.workload_instance_profile.name}",
         tags: { Name: `demo-workload-${az}-1`, "egress6:role": "workload", "egress6:az": az },
       });
+      // EC2 refuses an instance-level subnet or security group next to a template network interface.
+      expect(i.launch_template).toBeUndefined();
     }
     const three = resources(synthStack(demoConfig({ workload: { instancesPerAz: 3 } }), "workload"), "aws_instance");
     expect(Object.keys(three).sort()).toEqual(["workload_a_1", "workload_a_2", "workload_a_3", "workload_b_1", "workload_b_2", "workload_b_3"]);
@@ -131,7 +178,7 @@ describe("instance role", () => {
     const attachments = Object.values(resources(workload, "aws_iam_role_policy_attachment"));
     expect(attachments.map((a) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
     expect(Object.keys(resources(workload, "aws_iam_role_policy"))).toHaveLength(0);
-    expect(resources(workload, "aws_launch_template").workload_launch_template.iam_instance_profile).toEqual({
+    expect(resources(workload, "aws_launch_template").workload_launch_template_a.iam_instance_profile).toEqual({
       arn: "${aws_iam_instance_profile.workload_instance_profile.arn}",
     });
   });
@@ -232,9 +279,9 @@ describe("interface endpoints", () => {
 });
 
 describe("outputs and wiring", () => {
-  test("publishes the security groups (one per AZ), the launch template and each instance id", () => {
+  test("publishes the security groups and launch templates (one per AZ each) and each instance id", () => {
     expect(Object.keys(workload.output ?? {}).sort()).toEqual(
-      ["endpoint_security_group_id", "workload_instance_id_a_1", "workload_instance_id_b_1", "workload_launch_template_id", "workload_security_group_id_a", "workload_security_group_id_b"].sort(),
+      ["endpoint_security_group_id", "workload_instance_id_a_1", "workload_instance_id_b_1", "workload_launch_template_id_a", "workload_launch_template_id_b", "workload_security_group_id_a", "workload_security_group_id_b"].sort(),
     );
   });
 

@@ -23,7 +23,7 @@ const ANY_IPV6 = "::/0";
 export const WorkloadOutput = {
   securityGroupId: (az: string) => `workload_security_group_id_${az}`,
   endpointSecurityGroupId: "endpoint_security_group_id",
-  launchTemplateId: "workload_launch_template_id",
+  launchTemplateId: (az: string) => `workload_launch_template_id_${az}`,
   instanceId: (az: string, index: number) => `workload_instance_id_${az}_${index}`,
 } as const;
 
@@ -92,7 +92,12 @@ export class WorkloadStack extends Egress6Stack {
       new TerraformOutput(this, WorkloadOutput.securityGroupId(z.suffix), { value: this.securityGroups[z.suffix].group.id, description: `Workload security group id in ${z.name}` });
     }
     new TerraformOutput(this, WorkloadOutput.endpointSecurityGroupId, { value: this.endpoints.securityGroup.group.id, description: "Interface endpoint security group id" });
-    new TerraformOutput(this, WorkloadOutput.launchTemplateId, { value: this.workloads.launchTemplate.id, description: "Workload launch template id" });
+    for (const z of zones) {
+      new TerraformOutput(this, WorkloadOutput.launchTemplateId(z.suffix), {
+        value: this.workloads.launchTemplates[z.suffix].id,
+        description: `Launch template for further workloads in ${z.name} (subnet, security group, IPv6, encrypted root included)`,
+      });
+    }
     for (const { zone, index, instance } of this.workloads.instances) {
       new TerraformOutput(this, WorkloadOutput.instanceId(zone.suffix, index), { value: instance.id, description: `Workload instance ${index} in ${zone.name}` });
     }

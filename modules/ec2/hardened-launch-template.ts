@@ -1,11 +1,13 @@
 /**
  * The launch template every egress6 instance starts from: IMDSv2 only, the IMDS endpoint on over IPv6 with hop
- * limit 1, no instance tags in IMDS, one-minute monitoring, an instance profile and no key pair. Also the encrypted
- * gp3 root volume those instances get (set on the instance: the root device name depends on the AMI).
+ * limit 1, no instance tags in IMDS, one-minute monitoring, an instance profile and no key pair. Optionally also the
+ * primary network interface (subnet, security groups, IPv6 addresses, never a public IPv4 address) and an encrypted
+ * gp3 root volume, so that an instance launched from the template alone is as closed as one Terraform launches.
  */
 import { Construct } from "constructs";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { InstanceRootBlockDevice } from "@cdktf/provider-aws/lib/instance";
+import { UserError } from "../../lib/config/load";
 
 /** A hop limit of 1 keeps IMDS responses from reaching anything forwarded by the instance (EC2 user guide, IMDSv2). */
 export const IMDS_HOP_LIMIT = 1;
@@ -29,7 +31,36 @@ export interface HardenedLaunchTemplateProps {
    * @default ["instance", "volume"]
    */
   readonly tagOnLaunch?: readonly LaunchTagTarget[];
+  /**
+   * The primary network interface of what the template launches. EC2 refuses a request that names a subnet or
+   * security groups on the instance when the template has a network interface: instances launched from such a
+   * template take both from here.
+   * @default none (the launch request chooses subnet and security groups)
+   */
+  readonly networkInterface?: LaunchNetworkInterface;
+  /**
+   * An encrypted gp3 root volume in the template.
+   * @default none (set on the instance with `encryptedRootVolume`)
+   */
+  readonly rootVolume?: { readonly deviceName: string; readonly sizeGiB: number };
 }
+
+/** The primary (device index 0) interface a template gives its instances; never a public IPv4 address. */
+export interface LaunchNetworkInterface {
+  readonly subnetId: string;
+  readonly securityGroupIds: readonly string[];
+  /** @default 1 */
+  readonly ipv6AddressCount?: number;
+}
+
+/** IMDSv2 only, the IPv6 endpoint on, one hop, no instance tags: the same block for templates and instances. */
+export const HARDENED_METADATA_OPTIONS = {
+  httpEndpoint: "enabled",
+  httpTokens: "required",
+  httpProtocolIpv6: "enabled",
+  httpPutResponseHopLimit: IMDS_HOP_LIMIT,
+  instanceMetadataTags: "disabled",
+} as const;
 
 /** A launch template with the IMDS, monitoring and access settings above; instances use its latest version. */
 export class HardenedLaunchTemplate extends LaunchTemplate {
@@ -40,18 +71,37 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
       imageId: props.imageId,
       instanceType: props.instanceType,
       iamInstanceProfile: { arn: props.instanceProfileArn },
-      metadataOptions: {
-        httpEndpoint: "enabled",
-        httpTokens: "required",
-        httpProtocolIpv6: "enabled",
-        httpPutResponseHopLimit: IMDS_HOP_LIMIT,
-        instanceMetadataTags: "disabled",
-      },
+      metadataOptions: { ...HARDENED_METADATA_OPTIONS },
       // One-minute instance metrics: an anomaly shows in minutes, not five (CIS/Checkov CKV_AWS_126).
       monitoring: { enabled: true },
       updateDefaultVersion: true,
       tagSpecifications: (props.tagOnLaunch ?? ["instance", "volume"]).map((resourceType) => ({ resourceType, tags: props.tags })),
       tags: { Name: props.name, ...props.tags },
+      ...(props.networkInterface
+        ? {
+            networkInterfaces: [
+              {
+                deviceIndex: 0,
+                subnetId: props.networkInterface.subnetId,
+                securityGroups: [...props.networkInterface.securityGroupIds],
+                ipv6AddressCount: props.networkInterface.ipv6AddressCount ?? 1,
+                // A string in the provider's schema: "false" is sent, an unset value would leave the subnet's default.
+                associatePublicIpAddress: "false",
+                deleteOnTermination: "true",
+              },
+            ],
+          }
+        : {}),
+      ...(props.rootVolume
+        ? {
+            blockDeviceMappings: [
+              {
+                deviceName: props.rootVolume.deviceName,
+                ebs: { volumeType: "gp3", volumeSize: props.rootVolume.sizeGiB, encrypted: "true", deleteOnTermination: "true" },
+              },
+            ],
+          }
+        : {}),
     });
   }
 }
@@ -59,4 +109,26 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
 /** An encrypted gp3 root volume that goes with the instance. */
 export function encryptedRootVolume(sizeGiB: number): InstanceRootBlockDevice {
   return { volumeType: "gp3", volumeSize: sizeGiB, encrypted: true, deleteOnTermination: true };
+}
+
+/**
+ * Root device names of the AMI families whose public SSM parameters egress6 knows. A block device mapping under
+ * another name adds a second volume and leaves the root volume as the AMI has it, so an unknown family is an error.
+ */
+const ROOT_DEVICE_BY_SSM_PREFIX: readonly (readonly [prefix: string, deviceName: string])[] = [
+  ["resolve:ssm:/aws/service/ami-amazon-linux-latest/", "/dev/xvda"], // Amazon Linux 2 and 2023
+  ["resolve:ssm:/aws/service/debian/", "/dev/xvda"],
+  ["resolve:ssm:/aws/service/canonical/", "/dev/sda1"], // Ubuntu
+];
+
+/** The root device name of an AMI given as `resolve:ssm:<public parameter>`; `field` names it in the error. */
+export function rootDeviceNameOf(ami: string, field: string): string {
+  const known = ROOT_DEVICE_BY_SSM_PREFIX.find(([prefix]) => ami.startsWith(prefix));
+  if (!known) {
+    const families = ROOT_DEVICE_BY_SSM_PREFIX.map(([prefix]) => prefix.replace("resolve:ssm:", "")).join(", ");
+    throw new UserError([
+      `${field}: cannot tell the root device name of ${ami}, so the launch template could not encrypt its root volume; use a public parameter under ${families}`,
+    ]);
+  }
+  return known[1];
 }

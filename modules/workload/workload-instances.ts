@@ -1,10 +1,16 @@
 /**
- * Hardened IPv6-only workload instances: one launch template (IMDSv2 only, IMDS over IPv6, hop limit 1, an
- * instance profile that grants Systems Manager and nothing else, no key pair) and `count` instances per AZ, each
- * with one IPv6 address, no public IPv4, and an encrypted gp3 root volume. Access is Session Manager only.
+ * Hardened IPv6-only workload instances: `count` instances per AZ, each with one IPv6 address, no public IPv4,
+ * the security group of its AZ, an encrypted gp3 root volume, IMDSv2 only (IMDS over IPv6, hop limit 1), an
+ * instance profile that grants Systems Manager and nothing else, and no key pair. Access is Session Manager only.
+ *
+ * One launch template per AZ carries all of that, network interface included (workload subnet and security group
+ * of that AZ), for workloads launched outside Terraform: one template for all AZs could not name a security group
+ * without reopening the cross-AZ proxy path, and a template without subnet and group launches into the default VPC
+ * or the default group. The instances Terraform manages carry the same settings themselves instead of launching
+ * from the template: EC2 refuses a subnet or security group on the instance next to a template network interface
+ * (terraform-provider-aws #32614), and the verifier places an instance by its own `subnet_id`.
  */
 import { Construct } from "constructs";
-import { Token } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
@@ -12,7 +18,7 @@ import { Instance } from "@cdktf/provider-aws/lib/instance";
 import type { Zone } from "../../lib/config/zones";
 import { managedPolicyArn } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
-import { HardenedLaunchTemplate, encryptedRootVolume } from "../ec2/hardened-launch-template";
+import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../ec2/hardened-launch-template";
 
 /** The AWS-managed policy with exactly what the SSM agent needs (Systems Manager user guide, "instance permissions"). */
 export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
@@ -31,7 +37,8 @@ export interface WorkloadInstancesProps {
 }
 
 export class WorkloadInstances extends Construct {
-  readonly launchTemplate: HardenedLaunchTemplate;
+  /** One per AZ, by AZ suffix. */
+  readonly launchTemplates: Record<string, HardenedLaunchTemplate> = {};
   readonly role: IamRole;
   readonly instances: { readonly zone: Zone; readonly index: number; readonly instance: Instance }[] = [];
 
@@ -51,27 +58,34 @@ export class WorkloadInstances extends Construct {
     const profile = new IamInstanceProfile(this, "instance-profile", { name, role: this.role.name });
 
     const roleTags = { [TAG_ROLE]: "workload" };
-    this.launchTemplate = new HardenedLaunchTemplate(this, "launch-template", {
-      name,
-      description: "egress6 workload: IMDSv2 only (IPv6 endpoint on, hop limit 1), SSM instance profile, no key pair",
-      imageId: props.ami,
-      instanceType: props.instanceType,
-      instanceProfileArn: profile.arn,
-      tags: roleTags,
-      tagOnLaunch: ["instance", "volume", "network-interface"],
-    });
-
+    const rootDeviceName = rootDeviceNameOf(props.ami, "workload.ami");
     for (const { zone, subnetId, securityGroupId } of props.subnets) {
+      this.launchTemplates[zone.suffix] = new HardenedLaunchTemplate(this, `launch-template-${zone.suffix}`, {
+        name: `${name}-${zone.suffix}`,
+        description: `egress6 workload in ${zone.name}: workload subnet and security group of ${zone.name}, one IPv6 address, no public IPv4, encrypted root, IMDSv2 only, SSM profile, no key pair`,
+        imageId: props.ami,
+        instanceType: props.instanceType,
+        instanceProfileArn: profile.arn,
+        tags: roleTags,
+        tagOnLaunch: ["instance", "volume", "network-interface"],
+        networkInterface: { subnetId, securityGroupIds: [securityGroupId], ipv6AddressCount: 1 },
+        rootVolume: { deviceName: rootDeviceName, sizeGiB: props.rootVolumeGiB },
+      });
+
       for (let index = 1; index <= props.instancesPerAz; index++) {
         const instance = new Instance(this, `${zone.suffix}-${index}`, {
-          launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+          ami: props.ami,
+          instanceType: props.instanceType,
+          iamInstanceProfile: profile.name,
+          metadataOptions: { ...HARDENED_METADATA_OPTIONS },
+          monitoring: true, // one-minute metrics, as in the template (CKV_AWS_126)
           subnetId,
           ipv6AddressCount: 1,
           associatePublicIpAddress: false,
           vpcSecurityGroupIds: [securityGroupId],
           ebsOptimized: true, // every Nitro type is EBS-optimized; stated so that scanners (CKV_AWS_135) see it
-          // Set here rather than in the launch template: the root device name depends on the AMI.
           rootBlockDevice: encryptedRootVolume(props.rootVolumeGiB),
+          volumeTags: roleTags,
           tags: { Name: `${name}-${zone.suffix}-${index}`, ...roleTags, [TAG_AZ]: zone.suffix },
           // The remediation Lambda isolates a compromised instance by swapping its security groups; a later
           // apply must not silently undo that.
