@@ -31,7 +31,7 @@ describe.each([...INSPECTION_MODES])("the real app in %s mode", (mode) => {
       const r = resultOf(report, id);
       expect({ id, verdict: r.verdict, problems: r.findings.filter((f) => f.verdict === "VIOLATED").map((f) => f.message) }).toEqual({
         id,
-        verdict: id === "R2" && mode === "firewall-igw" ? "HOLDS BY POLICY" : "HOLDS",
+        verdict: (id === "R1" || id === "R2") && mode === "firewall-igw" ? "HOLDS BY POLICY" : "HOLDS",
         problems: [],
       });
     }
@@ -67,6 +67,19 @@ test("in firewall-igw mode R2 holds by policy, and the report says inbound is re
   expect(renderReport(report)).toMatch(/Holds by policy/);
   // Subnets without workloads or proxies are outside R2, but the report does not hide that the gateway reaches them.
   expect(r2.notes.join(" ")).toMatch(/Reachable from the internet by routing, but holding no workload or proxy, so outside R2: endpoint-a, endpoint-b, firewall-a, firewall-b\./);
+});
+
+test("in firewall-igw mode R1's no-public-address part holds by policy too: the workload /64s are routable from the internet gateway", () => {
+  const r1 = resultOf(verify(synthMode("firewall-igw"), { ports: CONFIG_PORTS }), "R1");
+  expect(r1.verdict).toBe("HOLDS BY POLICY");
+  expect(r1.subjects.map((s) => [s.subject, s.verdict])).toEqual([
+    ["workload-a (us-east-1a)", "HOLDS BY POLICY"],
+    ["workload-b (us-east-1b)", "HOLDS BY POLICY"],
+  ]);
+  const byPolicy = r1.findings.filter((f) => f.verdict === "HOLDS BY POLICY");
+  expect(byPolicy[0].message).toMatch(/no public IPv4 address; its IPv6 addresses are routable from the internet and kept private by policy: internet gateway .* only through firewall/);
+  expect(byPolicy[0].path!.map((p) => p.text).join("\n")).toMatch(/gateway route table .* -> firewall .* endpoint in firewall-a/);
+  for (const mode of ["firewall-proxy", "proxy"] as const) expect(resultOf(verify(synthMode(mode)), "R1").verdict).toBe("HOLDS");
 });
 
 test("in the modes with an egress-only gateway R2 holds by construction: no gateway lets anything in", () => {

@@ -140,11 +140,16 @@ export class InvariantChecks {
         problems.push({ verdict: "VIOLATED", subject, message: `its IPv6 addresses are public: ${exposure.detail}`, path: exposure.path });
       }
       findings.push(...problems);
-      subjects.push({
-        subject,
-        verdict: problems.length > 0 ? "VIOLATED" : "HOLDS",
-        detail: problems.length > 0 ? problems[0].message : "no IPv4 route to the internet (directly, through a proxy, or by NAT64); no public IPv4 or IPv6 address",
-      });
+      if (problems.length > 0) subjects.push({ subject, verdict: "VIOLATED", detail: problems[0].message });
+      else if (exposure.verdict === "HOLDS BY POLICY") {
+        // The addresses are reachable by routing (an internet gateway's edge route): they are public addresses that
+        // rules refuse to serve, the same fact R2 reports as holding by policy.
+        const message = `no IPv4 route to the internet and no public IPv4 address; its IPv6 addresses are routable from the internet and kept private by policy: ${exposure.detail}`;
+        findings.push({ verdict: "HOLDS BY POLICY", subject, message, path: exposure.path });
+        subjects.push({ subject, verdict: "HOLDS BY POLICY", detail: message });
+      } else {
+        subjects.push({ subject, verdict: "HOLDS", detail: "no IPv4 route to the internet (directly, through a proxy, or by NAT64); no public IPv4 or IPv6 address" });
+      }
     }
     return result("R1", "invariant", "only IPv6 leaves: no IPv4 path from a workload to the internet, no public IPv4 or IPv6 address", subjects, findings);
   }
