@@ -69,6 +69,14 @@ describe("proxy user data", () => {
     ]);
     expect(heredoc(script, "EGRESS6_CWAGENT_UNIT")).toMatch(/^Environment=AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6$/m);
   });
+
+  test("gives the SSM agent IMDS over IPv6 too (a systemd drop-in), and restarts it with that before the long install", () => {
+    expect(script).toContain("cat > /etc/systemd/system/amazon-ssm-agent.service.d/egress6.conf <<'EGRESS6_SSM_AGENT_UNIT'");
+    expect(heredoc(script, "EGRESS6_SSM_AGENT_UNIT")).toBe("[Service]\nEnvironment=AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6\n");
+    const restart = script.indexOf("systemctl restart amazon-ssm-agent.service");
+    expect(restart).toBeGreaterThan(script.indexOf("EGRESS6_SSM_AGENT_UNIT\n[Service]"));
+    expect(restart).toBeLessThan(script.indexOf("dnf install"));
+  });
 });
 
 describe("interception ruleset", () => {

@@ -24,6 +24,20 @@ const INTERCEPT_RULE_PRIORITY = 100;
 /** IMDS over IPv6 for the AWS SDKs in the agents (EC2 user guide, "Instance metadata service endpoints"). */
 const IMDS_IPV6_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6";
 
+/**
+ * A systemd drop-in giving an agent's service IMDS over IPv6: the subnet is IPv6-only, so the SDK's IPv4 default
+ * (169.254.169.254) is unreachable and the agent would find no credentials.
+ */
+function imdsIpv6DropIn(unit: string, marker: string): string {
+  return [
+    `install -d -m 0755 /etc/systemd/system/${unit}.d`,
+    `cat > /etc/systemd/system/${unit}.d/egress6.conf <<'${marker}'`,
+    "[Service]",
+    `Environment=${IMDS_IPV6_ENV}`,
+    marker,
+  ].join("\n");
+}
+
 export interface InterceptRulesetProps {
   /** Only traffic from this network is intercepted (the VPC's /56). */
   readonly vpcIpv6Cidr: string;
@@ -131,6 +145,15 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
 set -euo pipefail
 export ${IMDS_IPV6_ENV}
 
+# The SSM agent is already running (it starts before user data): restart it with IMDS over IPv6, so that Session
+# Manager works while the rest of this script runs.
+echo "egress6: SSM agent over IPv6 IMDS"
+${imdsIpv6DropIn("amazon-ssm-agent.service", "EGRESS6_SSM_AGENT_UNIT")}
+if systemctl cat amazon-ssm-agent.service >/dev/null 2>&1; then
+  systemctl daemon-reload
+  systemctl restart amazon-ssm-agent.service
+fi
+
 echo "egress6: installing Squid, nftables, the CloudWatch agent"
 dnf install -y --setopt=retries=10 squid nftables amazon-cloudwatch-agent openssl
 if ! squid -v | grep -q -- '--with-openssl'; then
@@ -223,11 +246,7 @@ echo "egress6: access logs to CloudWatch"
 cat > /opt/aws/amazon-cloudwatch-agent/etc/egress6.json <<'EGRESS6_CWAGENT'
 ${agentConfig}
 EGRESS6_CWAGENT
-install -d -m 0755 /etc/systemd/system/amazon-cloudwatch-agent.service.d
-cat > /etc/systemd/system/amazon-cloudwatch-agent.service.d/egress6.conf <<'EGRESS6_CWAGENT_UNIT'
-[Service]
-Environment=${IMDS_IPV6_ENV}
-EGRESS6_CWAGENT_UNIT
+${imdsIpv6DropIn("amazon-cloudwatch-agent.service", "EGRESS6_CWAGENT_UNIT")}
 
 systemctl daemon-reload
 systemctl enable --now egress6-intercept.service
