@@ -128,6 +128,31 @@ const MUTATIONS: readonly Mutation[] = [
     },
   },
   {
+    name: "a workload instance with two IPv6 addresses (ipv6_address_count = 2)",
+    mode: "firewall-proxy",
+    invariant: "R1",
+    says: /workload-a .*more than one IPv6 address \(ipv6_address_count = 2\)/,
+    mutate: (app) => {
+      workloadInstance(app, "a").body.ipv6_address_count = 2;
+    },
+  },
+  {
+    name: "a workload instance with a list of IPv6 addresses",
+    mode: "proxy",
+    invariant: "R1",
+    says: /workload-b .*more than one IPv6 address \(ipv6_addresses lists 3 addresses\)/,
+    mutate: (app) => {
+      workloadInstance(app, "b").body.ipv6_addresses = ["2001:db8::10", "2001:db8::11", "2001:db8::12"];
+    },
+  },
+  {
+    name: "a network interface with a delegated IPv6 prefix in a workload subnet",
+    mode: "firewall-igw",
+    invariant: "R1",
+    says: /workload-a .*aws_network_interface\.rogue \(network\): more than one IPv6 address \(ipv6_prefix_count = 1 delegates IPv6 prefixes\)/,
+    mutate: (app) => add(app, "network", "aws_network_interface", "rogue", { subnet_id: ref(subnet(app, "workload", "a")), ipv6_prefix_count: 1 }),
+  },
+  {
     name: "the proxy subnet routes 0.0.0.0/0 to an internet gateway (IPv4 through the proxy)",
     mode: "proxy",
     invariant: "R1",

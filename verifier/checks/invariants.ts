@@ -134,6 +134,8 @@ export class InvariantChecks {
       if (w.settings.mapCustomerOwnedIpOnLaunch) problems.push({ verdict: "VIOLATED", subject, message: `${w.origin}: map_customer_owned_ip_on_launch = true gives instances a customer-owned public address` });
       for (const h of this.ctx.hostsIn(w)) {
         if (h.publicIpv4) problems.push({ verdict: "VIOLATED", subject, message: `${h.origin}: a public IPv4 address (${h.publicIpv4})` });
+        // One IPv6 address per workload: further addresses or a delegated prefix are addresses nothing here accounts for.
+        if (h.extraIpv6) problems.push({ verdict: "VIOLATED", subject, message: `${h.origin}: more than one IPv6 address (${h.extraIpv6}); a workload gets exactly one` });
       }
       const exposure = this.routeExposure(w);
       if (exposure.verdict === "VIOLATED") {
@@ -148,7 +150,7 @@ export class InvariantChecks {
         findings.push({ verdict: "HOLDS BY POLICY", subject, message, path: exposure.path });
         subjects.push({ subject, verdict: "HOLDS BY POLICY", detail: message });
       } else {
-        subjects.push({ subject, verdict: "HOLDS", detail: "no IPv4 route to the internet (directly, through a proxy, or by NAT64); no public IPv4 or IPv6 address" });
+        subjects.push({ subject, verdict: "HOLDS", detail: "no IPv4 route to the internet (directly, through a proxy, or by NAT64); no public IPv4 or IPv6 address; one IPv6 address per instance" });
       }
     }
     return result("R1", "invariant", "only IPv6 leaves: no IPv4 path from a workload to the internet, no public IPv4 or IPv6 address", subjects, findings);

@@ -113,7 +113,25 @@ interface MutableHost {
   sourceDestCheck: boolean;
   securityGroups: SecurityGroup[];
   publicIpv4: string | undefined;
+  extraIpv6: string | undefined;
   instances: InstanceFacts[];
+}
+
+/**
+ * Why an interface with these arguments may get more than one IPv6 address: an address count or list above one,
+ * or a delegated prefix (`ipv6_prefix_count`, `ipv6_prefixes`: a /80 of addresses). Undefined when it gets one at most.
+ */
+function extraIpv6(get: (name: string) => Value | undefined, where: string): string | undefined {
+  const count = asNumber(get("ipv6_address_count"));
+  if (count !== undefined && count > 1) return `${where}ipv6_address_count = ${count}`;
+  for (const name of ["ipv6_addresses", "ipv6_address_list"]) {
+    const list = asList(get(name));
+    if (list.length > 1) return `${where}${name} lists ${list.length} addresses`;
+  }
+  const prefixes = asNumber(get("ipv6_prefix_count"));
+  if (prefixes !== undefined && prefixes > 0) return `${where}ipv6_prefix_count = ${prefixes} delegates IPv6 prefixes`;
+  if (asList(get("ipv6_prefixes")).length > 0) return `${where}ipv6_prefixes delegates IPv6 prefixes`;
+  return undefined;
 }
 
 export function buildModel(world: World): Model {
@@ -606,6 +624,7 @@ class Builder {
         sourceDestCheck: asBool(this.arg(ref, "source_dest_check")) ?? true,
         securityGroups: this.groupsFrom(ref, asList(this.arg(ref, "security_groups")), subnet?.vpc),
         publicIpv4: undefined,
+        extraIpv6: extraIpv6((n) => this.arg(ref, n), ""),
         instances: [],
       };
       this.hosts.set(`${ref.key}|id`, host);
@@ -651,6 +670,7 @@ class Builder {
             : publicIp === undefined && subnet?.settings.mapPublicIpOnLaunch
               ? `its subnet ${subnet.label} maps a public IPv4 address on launch`
               : undefined,
+        extraIpv6: extraIpv6((n) => this.arg(ref, n), "") ?? (templateNic ? extraIpv6((n) => templateNic[n], "its launch template's network interface: ") : undefined),
         instances: [facts],
       };
       this.hosts.set(`${ref.key}|primary_network_interface_id`, host);
@@ -702,6 +722,7 @@ class Builder {
               : subnet?.settings.mapPublicIpOnLaunch
                 ? `its subnet ${subnet.label} maps a public IPv4 address on launch`
                 : undefined,
+          extraIpv6: templateNic ? extraIpv6((n) => templateNic[n], "its launch template's network interface: ") : undefined,
           instances: [facts],
         };
         this.hosts.set(host.key, host);

@@ -140,6 +140,8 @@ export interface Host extends Element {
   readonly securityGroups: SecurityGroup[];
   /** Why it has a public IPv4 address, if it may have one. */
   readonly publicIpv4: string | undefined;
+  /** Why it may have more than one IPv6 address (an address count or list above one, a delegated prefix), if it may. */
+  readonly extraIpv6: string | undefined;
   readonly instances: InstanceFacts[];
 }
 
