@@ -199,12 +199,25 @@ describe("workload security groups", () => {
     return lines.sort();
   }
 
-  test.each(INSPECTION_MODES)("%s: one group per AZ, no ingress at all, and egress exactly where the mode sends traffic", (mode) => {
+  /** ICMPv6 (protocol 58) type 2, every code, from anywhere: Path MTU discovery (EC2 user guide). */
+  const packetTooBig = {
+    description: "ICMPv6 Packet Too Big (Path MTU discovery)",
+    protocol: "58",
+    from_port: 2,
+    to_port: -1,
+    ipv6_cidr_blocks: ["::/0"],
+    cidr_blocks: [],
+    prefix_list_ids: [],
+    security_groups: [],
+    self: false,
+  };
+
+  test.each(INSPECTION_MODES)("%s: one group per AZ, no ingress but ICMPv6 Packet Too Big, and egress exactly where the mode sends traffic", (mode) => {
     const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
     expect(Object.keys(resources(tf, "aws_security_group")).sort()).toEqual(["endpoints_security_group", "workload_security_group_a", "workload_security_group_b"]);
     for (const az of ["a", "b"]) {
       const group = workloadGroup(tf, az);
-      expect(group.ingress).toEqual([]);
+      expect(group.ingress).toEqual([packetTooBig]);
       expect(rules(group.egress)).toEqual(expectedEgress(mode, az));
       expect(group.vpc_id).toBe(net("vpc_id"));
       expect(group.tags).toEqual({ Name: `demo-workload-${az}`, "egress6:role": "workload", "egress6:az": az });
@@ -224,6 +237,14 @@ describe("workload security groups", () => {
     expect(rules(workloadGroup(tf, "b").egress)).toEqual(
       ["8443 ::/0", `8080 ${net("proxy_subnet_ipv6_cidr_block_b")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`].sort(),
     );
+  });
+
+  test("Path MTU discovery works: ICMPv6 Packet Too Big (type 2) may come in from anywhere, and nothing else may", () => {
+    for (const az of ["a", "b"]) {
+      const ingress = workloadGroup(workload, az).ingress;
+      expect(ingress).toHaveLength(1);
+      expect(ingress[0]).toMatchObject({ protocol: "58", from_port: 2, ipv6_cidr_blocks: ["::/0"] });
+    }
   });
 
   test("no rule anywhere in the stack mentions IPv4", () => {

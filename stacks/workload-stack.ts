@@ -1,7 +1,7 @@
 /**
- * The workload stack: hardened IPv6-only instances in the workload subnets, one security group per AZ (no ingress;
- * egress only where the inspection mode sends traffic, to the own AZ's proxy), and the interface endpoints Session Manager needs.
- * Everything it needs from the network stack comes through remote state.
+ * The workload stack: hardened IPv6-only instances in the workload subnets, one security group per AZ (no ingress
+ * but ICMPv6 Packet Too Big; egress only where the inspection mode sends traffic, to its own AZ's proxy), and the
+ * interface endpoints Session Manager needs. Everything it needs from the network stack comes through remote state.
  */
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
@@ -13,6 +13,7 @@ import type { Egress6Config } from "../lib/config/schema";
 import { zonesOf } from "../lib/config/zones";
 import { TAG_AZ, TAG_ROLE } from "../lib/names";
 import { ClosedSecurityGroup, SgRule } from "../modules/workload/security-group";
+import { ICMPV6_PACKET_TOO_BIG } from "../modules/network/acl";
 import { WorkloadInstances } from "../modules/workload/workload-instances";
 import { HTTPS_PORT, InterfaceEndpoints } from "../modules/endpoints/interface-endpoints";
 
@@ -56,8 +57,11 @@ export class WorkloadStack extends Egress6Stack {
       this.securityGroups[z.suffix] = new ClosedSecurityGroup(this, `workload-security-group-${z.suffix}`, {
         vpcId: network.vpcId,
         name,
-        description: `egress6 workload in ${z.name}: no ingress; egress only to the inspection path of its AZ and the endpoints`,
-        ingress: [],
+        description: `egress6 workload in ${z.name}: no ingress but Packet Too Big; egress only to the inspection path of its AZ and the endpoints`,
+        // Security groups are stateful for replies, but a Packet Too Big from a router on the path is a new
+        // packet: without this rule Path MTU discovery fails and large responses stall. No connection can be
+        // opened with it (ICMPv6 error messages carry no session), so R2 holds.
+        ingress: [SgRule.icmpv6(ICMPV6_PACKET_TOO_BIG, ANY_IPV6, "ICMPv6 Packet Too Big (Path MTU discovery)")],
         egress,
         tags: { Name: name, [TAG_ROLE]: "workload", [TAG_AZ]: z.suffix },
       });

@@ -5,16 +5,26 @@
 import { Construct } from "constructs";
 import { SecurityGroup, type SecurityGroupEgress } from "@cdktf/provider-aws/lib/security-group";
 import { RESOURCE_ID } from "../../stacks/base";
+import { PROTOCOL_ICMPV6 } from "../network/acl";
 
 /** IANA protocol name EC2 takes for TCP rules. */
 const TCP = "tcp";
+/** Every code of an ICMP type, in a security group rule's to_port. */
+const EVERY_ICMP_CODE = -1;
 
-/** One TCP rule to or from one IPv6 CIDR. */
+/** One TCP (or ICMPv6) rule to or from one IPv6 CIDR. */
 export class SgRule {
   static tcp(port: number, ipv6Cidr: string, description: string): SgRule {
     return new SgRule(port, port, ipv6Cidr, description);
   }
-  private constructor(
+  /**
+   * Every code of one ICMPv6 type (in a security group rule, from_port is the type and to_port the code), e.g.
+   * `SgRule.icmpv6(ICMPV6_PACKET_TOO_BIG, "::/0", "Path MTU discovery")`.
+   */
+  static icmpv6(type: number, ipv6Cidr: string, description: string): SgRule {
+    return new Icmpv6Rule(type, EVERY_ICMP_CODE, ipv6Cidr, description);
+  }
+  protected constructor(
     readonly fromPort: number,
     readonly toPort: number,
     readonly ipv6Cidr: string,
@@ -34,6 +44,13 @@ export class SgRule {
       securityGroups: [],
       selfAttribute: false,
     };
+  }
+}
+
+/** An ICMPv6 rule: the TCP rule's shape with protocol 58. */
+class Icmpv6Rule extends SgRule {
+  toTerraform(): SecurityGroupEgress {
+    return { ...super.toTerraform(), protocol: PROTOCOL_ICMPV6 };
   }
 }
 
