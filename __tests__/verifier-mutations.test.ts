@@ -389,6 +389,28 @@ const MUTATIONS: readonly Mutation[] = [
       g.egress = g.egress.filter((r: Json) => !(r.from_port === 80 && (r.ipv6_cidr_blocks ?? []).includes("::/0")));
     },
   },
+  ...(["firewall-proxy", "proxy", "firewall-igw"] as const).map(
+    (mode): Mutation => ({
+      name: "every network ACL rule for ICMPv6 Packet Too Big (type 2) is gone (Path MTU discovery breaks)",
+      mode,
+      invariant: "L1",
+      says: /ICMPv6 Packet Too Big from .* does not reach .* \(Path MTU discovery breaks\): refused: network ACL .* DENIES icmpv6 type 2/,
+      mutate: (app) => {
+        const ptb = all(app, "aws_network_acl_rule").filter((r) => String(r.body.protocol) === "58" && Number(r.body.icmp_type) === 2);
+        if (ptb.length === 0) throw new Error("no ICMPv6 type 2 network ACL rule to remove");
+        ptb.forEach((r) => remove(app, r));
+      },
+    }),
+  ),
+  {
+    name: "the proxies' security groups no longer admit ICMPv6 Packet Too Big",
+    mode: "proxy",
+    invariant: "L1",
+    says: /ICMPv6 Packet Too Big from .* does not reach proxy-a .*: refused: security groups of proxy-a .*NO rule allows ingress icmpv6 2/,
+    mutate: (app) => {
+      for (const g of all(app, "aws_security_group")) if (Array.isArray(g.body.ingress)) g.body.ingress = g.body.ingress.filter((r: Json) => !(String(r.protocol) === "58" || r.protocol === "icmpv6"));
+    },
+  },
   {
     name: "a network that blocks everything (no default route in a workload subnet)",
     mode: "firewall-proxy",

@@ -16,6 +16,9 @@ import { ROLE_PROXY } from "../tags";
 const PROBE_PORT = 8080;
 /** A protocol number standing for "any protocol other than TCP, UDP and ICMP" (47, GRE). */
 const OTHER_PROTOCOL = 47;
+const ICMPV6 = 58;
+/** ICMPv6 Packet Too Big (RFC 4443 §3.2): what Path MTU discovery listens for (RFC 8201). */
+const ICMPV6_PACKET_TOO_BIG = 2;
 const UDP = 17;
 
 export interface IntentPorts {
@@ -483,7 +486,25 @@ export class InvariantChecks {
       const r = s.replies.find((x) => !replyArrives(s, x) || x.blocked.length > 0);
       if (r) return r.blocked[0] ? `the reply is refused: ${r.blocked[0].text}` : `the reply does not come back to ${s.origin.subnet.label} (it ends ${endText(r.end)})`;
     }
-    return undefined;
+    return this.packetTooBigFails(last);
+  }
+
+  /**
+   * Path MTU discovery: an ICMPv6 Packet Too Big from the internet must reach whoever opened the internet leg (the
+   * proxy, or the workload itself), through every network ACL and its security group. Security groups do not admit it
+   * as part of the connection: the EC2 user guide ("Path MTU Discovery") asks for an inbound ICMPv6 rule for it.
+   */
+  private packetTooBigFails(s: Connection["segments"][number]): string | undefined {
+    const end = s.forward.end;
+    if (end.kind !== "gateway" || s.destination.family !== 6 || end.gateway.kind === "NAT gateway") return undefined;
+    const who = s.origin.host?.label ?? s.origin.subnet.label;
+    const ptb = { family: 6 as const, src: s.destination, dst: s.origin.address, protocol: ICMPV6, ports: [ICMPV6_PACKET_TOO_BIG, ICMPV6_PACKET_TOO_BIG] as Range, reply: false, dstHost: s.origin.host };
+    const traces = this.walker.enter(ptb, end.gateway);
+    const arrives = (t: Trace) => (t.end.kind === "delivered" && t.end.subnet === s.origin.subnet) || (t.end.kind === "proxy" && t.end.host === s.origin.host);
+    if (traces.some((t) => arrives(t) && t.blocked.length === 0)) return undefined;
+    const t = traces.find(arrives) ?? traces[0];
+    const why = !t ? "no path" : t.blocked[0] ? `refused: ${t.blocked[0].text}` : `it ends ${endText(t.end)}`;
+    return `ICMPv6 Packet Too Big from ${addressText(s.destination)} does not reach ${who} (Path MTU discovery breaks): ${why}`;
   }
 
   // ---------------------------------------------------------------- DNS64, main route table
