@@ -381,6 +381,16 @@ describe("key and outputs", () => {
     );
   });
 
+  test("the CloudWatch Logs principal in the key policy carries the partition's DNS suffix (China: amazonaws.com.cn)", () => {
+    const principalIn = (region: string) => {
+      const tf = synthStack(demoConfig({ region, availabilityZones: [`${region}a`, `${region}b`] }), "inspection");
+      const policy = JSON.parse(resources(tf, "aws_kms_key_policy").key_policy.policy);
+      return policy.Statement.find((s: { Sid: string }) => s.Sid === "CloudWatchLogsEncryptsInspectionLogGroups").Principal.Service;
+    };
+    expect(principalIn("cn-north-1")).toBe("logs.cn-north-1.amazonaws.com.cn");
+    expect(principalIn("eu-west-1")).toBe("logs.eu-west-1.amazonaws.com");
+  });
+
   test.each(INSPECTION_MODES)("%s: flat outputs for the stacks after it", (mode) => {
     const names = Object.keys(synthOf[mode].output ?? {}).sort();
     const expected = ["inspection_kms_key_arn"];

@@ -12,6 +12,28 @@ export function partitionOf(region: string): string {
   return "aws";
 }
 
+/**
+ * The DNS suffix of a region's partition (AWS General Reference, "Service endpoints"): `amazonaws.com`, and
+ * `amazonaws.com.cn` in China, `c2s.ic.gov` and `sc2s.sgov.gov` in the ISO partitions.
+ */
+export function dnsSuffixOf(region: string): string {
+  switch (partitionOf(region)) {
+    case "aws-cn":
+      return "amazonaws.com.cn";
+    case "aws-iso":
+      return "c2s.ic.gov";
+    case "aws-iso-b":
+      return "sc2s.sgov.gov";
+    default:
+      return "amazonaws.com";
+  }
+}
+
+/** A regional service principal such as CloudWatch Logs' `logs.<region>.<dns suffix>`. */
+export function regionalServicePrincipal(service: string, region: string): string {
+  return `${service}.${region}.${dnsSuffixOf(region)}`;
+}
+
 /** An AWS-managed IAM policy's ARN: `arn:<partition>:iam::aws:policy/<name>`. */
 export function managedPolicyArn(region: string, name: string): string {
   return `arn:${partitionOf(region)}:iam::aws:policy/${name}`;

@@ -28,7 +28,7 @@ import { InspectionOutput } from "./inspection-outputs";
 import type { Egress6Config } from "../lib/config/schema";
 import { zonesOf, type Zone } from "../lib/config/zones";
 import { logGroupNames } from "../lib/names";
-import { partitionOf } from "../lib/partition";
+import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { CustomerKey } from "../modules/kms/customer-key";
 import { InspectionFirewall } from "../modules/firewall/network-firewall";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
@@ -65,7 +65,7 @@ export class InspectionStack extends Egress6Stack {
     ];
     this.key.grant({
       Sid: "CloudWatchLogsEncryptsInspectionLogGroups",
-      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Principal: { Service: regionalServicePrincipal("logs", region) },
       Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
       Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": ourLogGroups.map(logGroupArn) } },
     });
