@@ -165,7 +165,7 @@ describe("AWS Network Firewall", () => {
     }
   });
 
-  test.each(withFirewall)("%s: baseline drops IPv4 both ways, connections from outside, TCP outside egress.ports and UDP out", (mode) => {
+  test.each(withFirewall)("%s: baseline drops IPv4 both ways, connections from outside, TCP outside egress.ports, UDP and every other protocol out but Packet Too Big", (mode) => {
     const g = groups(mode).firewall_baseline;
     const rules: string = g.rule_group.rules_source.rules_string;
     expect(rules.split("\n").filter(Boolean).map((l) => l.replace(/ \(msg.*$/, ""))).toEqual([
@@ -175,9 +175,16 @@ describe("AWS Network Firewall", () => {
       "drop udp $EXTERNAL_NET any -> $HOME_NET any",
       "drop tcp $HOME_NET any -> $EXTERNAL_NET !$EGRESS_PORTS",
       "drop udp $HOME_NET any -> $EXTERNAL_NET any",
+      "pass icmp $HOME_NET any -> $EXTERNAL_NET any",
+      "drop ip $HOME_NET any -> $EXTERNAL_NET any",
     ]);
+    // ICMPv6 Packet Too Big passes (Path MTU discovery) before everything but TCP is dropped: the stateful default
+    // (aws:drop_established) drops only established flows, so ICMPv6, ESP or GRE out would otherwise pass.
+    const lines = rules.split("\n");
+    expect(lines[6]).toMatch(/^pass icmp \$HOME_NET any -> \$EXTERNAL_NET any \(msg:"egress6: ICMPv6 Packet Too Big [^"]*"; itype:2; sid:9100007; rev:1;\)$/);
+    expect(lines[7]).toMatch(/^drop ip \$HOME_NET any -> \$EXTERNAL_NET any \(msg:"[^"]*"; ip_proto:!6; sid:9100008; rev:1;\)$/);
     expect(g.rule_group.rule_variables.port_sets).toEqual([{ key: "EGRESS_PORTS", port_set: { definition: ["443", "80"] } }]);
-    expect(new Set(rules.match(/sid:\d+/g))).toHaveProperty("size", 6);
+    expect(new Set(rules.match(/sid:\d+/g))).toHaveProperty("size", 8);
   });
 
   test.each(withFirewall)("%s: handshake group passes TCP flow:not_established to allowlisted ports (so the SNI is ever seen)", (mode) => {

@@ -12,6 +12,11 @@ export const RULE_VARIABLES = {
   proxyNet: "PROXY_NET",
 } as const;
 
+/** IANA protocol number of TCP (Suricata's `ip_proto` takes it). */
+const IP_PROTO_TCP = 6;
+/** ICMPv6 Packet Too Big (RFC 4443 §3.2): without it Path MTU discovery breaks. */
+const ICMPV6_PACKET_TOO_BIG = 2;
+
 /** egress6's signature ids live in 9100000-9100999 (above the ranges Suricata rule sets publish). */
 export const EGRESS6_SID_RANGE = { from: 9_100_000, to: 9_100_999 } as const;
 const SID = { baseline: EGRESS6_SID_RANGE.from, handshake: EGRESS6_SID_RANGE.from + 100 } as const;
@@ -22,7 +27,9 @@ function rule(action: "drop" | "pass", header: string, msg: string, options: str
 
 /**
  * Drops that no later rule may override: IPv4 in either direction (only IPv6 leaves), anything opened from
- * outside the VPC, TCP to a port outside egress.ports, and UDP to the internet.
+ * outside the VPC, TCP to a port outside egress.ports, UDP to the internet, and every other protocol to the
+ * internet (ICMPv6 echo, ESP, GRE, ...: `aws:drop_established` never drops them, it drops only established flows),
+ * except ICMPv6 Packet Too Big, which Path MTU discovery needs.
  */
 export function baselineRules(): string {
   const s = SID.baseline;
@@ -33,6 +40,9 @@ export function baselineRules(): string {
     rule("drop", "udp $EXTERNAL_NET any -> $HOME_NET any", "UDP from outside the VPC", ["flow:to_server"], s + 4),
     rule("drop", `tcp $HOME_NET any -> $EXTERNAL_NET !$${RULE_VARIABLES.egressPorts}`, "TCP to a port outside egress.ports", ["flow:to_server"], s + 5),
     rule("drop", "udp $HOME_NET any -> $EXTERNAL_NET any", "UDP to the internet; only TCP on egress.ports may leave", [], s + 6),
+    // `icmp` is ICMPv4 and ICMPv6 in Suricata; IPv4 never gets here (dropped above).
+    rule("pass", "icmp $HOME_NET any -> $EXTERNAL_NET any", "ICMPv6 Packet Too Big (Path MTU discovery)", [`itype:${ICMPV6_PACKET_TOO_BIG}`], s + 7),
+    rule("drop", "ip $HOME_NET any -> $EXTERNAL_NET any", "neither TCP nor UDP to the internet (ICMPv6, ESP, GRE, ...)", [`ip_proto:!${IP_PROTO_TCP}`], s + 8),
     "",
   ].join("\n");
 }
