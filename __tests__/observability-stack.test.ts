@@ -71,7 +71,10 @@ describe("the audit KMS key", () => {
         .map((n) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${n}`)
         .sort(),
     );
-    expect(statement(keyPolicy(obs), "CloudWatchAlarmsPublishToEncryptedTopic").Principal).toEqual({ Service: "cloudwatch.amazonaws.com" });
+    expect(statement(keyPolicy(obs), "CloudWatchAlarmsPublishToEncryptedTopic")).toMatchObject({
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    });
     expect(statement(keyPolicy(obs), "AccountAdministersKeyThroughIam").Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT}:root` });
   });
 });
@@ -475,16 +478,32 @@ describe("remediation", () => {
     ]);
   });
 
-  test("least privilege: writes only inside the VPC, moves interfaces only into the quarantine group, tags only the quarantine key", () => {
+  test("least privilege: writes only inside the VPC or environment, moves interfaces only into the quarantine group, tags only the quarantine key", () => {
     const s = (sid: string) => statement(rolePolicy, sid);
     const vpcArn = `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/${net("vpc_id")}`;
     expect(policyOf(rolePolicy).Statement.map((x) => x.Sid).sort()).toEqual(
-      ["ChangeInterfacesInThisVpcOnly", "FailedEventsToDeadLetterQueue", "IntoTheQuarantineGroupOnly", "ReadGroupsRulesInstances", "RevokeIngressInThisVpcOnly", "TagIsolatedInstancesOnly", "WriteOwnLogs"].sort(),
+      ["ChangeInterfacesInThisVpcOnly", "FailedEventsToDeadLetterQueue", "InterfacesOfThisEnvironmentsInstancesOnly", "IntoTheQuarantineGroupOnly", "ReadGroupsRulesInstances", "RevokeIngressInThisVpcOnly", "TagIsolatedInstancesOnly", "WriteOwnLogs"].sort(),
     );
     expect(s("RevokeIngressInThisVpcOnly")).toMatchObject({ Action: "ec2:RevokeSecurityGroupIngress", Condition: { ArnEquals: { "ec2:Vpc": vpcArn } } });
     expect(s("ChangeInterfacesInThisVpcOnly")).toMatchObject({ Action: "ec2:ModifyNetworkInterfaceAttribute", Condition: { ArnEquals: { "ec2:Vpc": vpcArn } } });
-    expect(s("IntoTheQuarantineGroupOnly").Resource).toContain(`arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/\${aws_security_group.remediation_quarantine_security_group.id}`);
-    expect(s("TagIsolatedInstancesOnly").Condition).toEqual({ "ForAllValues:StringEquals": { "aws:TagKeys": ["egress6:quarantined"] } });
+    expect(s("IntoTheQuarantineGroupOnly")).toEqual({
+      Sid: "IntoTheQuarantineGroupOnly",
+      Effect: "Allow",
+      Action: "ec2:ModifyNetworkInterfaceAttribute",
+      Resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/\${aws_security_group.remediation_quarantine_security_group.id}`,
+    });
+    // Instances have no ec2:Vpc key: every statement naming instance/* is held to this environment's tag.
+    const ofThisEnvironment = { "aws:ResourceTag/egress6:environment": "demo" };
+    expect(s("InterfacesOfThisEnvironmentsInstancesOnly")).toMatchObject({
+      Action: "ec2:ModifyNetworkInterfaceAttribute",
+      Resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`,
+      Condition: { StringEquals: ofThisEnvironment },
+    });
+    expect(s("TagIsolatedInstancesOnly")).toMatchObject({ Action: "ec2:CreateTags", Resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*` });
+    expect(s("TagIsolatedInstancesOnly").Condition).toEqual({ StringEquals: ofThisEnvironment, "ForAllValues:StringEquals": { "aws:TagKeys": ["egress6:quarantined"] } });
+    for (const st of policyOf(rolePolicy).Statement) {
+      if (([] as string[]).concat(st.Resource).some((r) => r.endsWith(":instance/*"))) expect(st.Condition?.StringEquals).toEqual(ofThisEnvironment);
+    }
     expect(s("ReadGroupsRulesInstances").Action).toEqual(["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeInstances"]);
     // Nothing but Describe* has Resource "*".
     for (const st of policyOf(rolePolicy).Statement) if (st.Resource === "*") expect(([] as string[]).concat(st.Action).every((a) => a.startsWith("ec2:Describe"))).toBe(true);

@@ -92,10 +92,10 @@ describe("launch templates (one per AZ, for workloads launched outside Terraform
     expect(lt.monitoring).toEqual({ enabled: true });
   });
 
-  test("tag what they launch egress6:role = workload", () => {
-    expect(lt.tags).toEqual({ Name: "demo-workload-a", "egress6:role": "workload" });
+  test("tag what they launch egress6:role = workload and with the environment (default tags do not reach it; the remediation Lambda is scoped by it)", () => {
+    expect(lt.tags).toEqual({ Name: "demo-workload-a", "egress6:role": "workload", "egress6:environment": "demo" });
     expect(lt.tag_specifications.map((t: any) => t.resource_type).sort()).toEqual(["instance", "network-interface", "volume"]);
-    for (const spec of lt.tag_specifications) expect(spec.tags).toEqual({ "egress6:role": "workload" });
+    for (const spec of lt.tag_specifications) expect(spec.tags).toEqual({ "egress6:role": "workload", "egress6:environment": "demo" });
   });
 });
 

@@ -85,7 +85,13 @@ export class ObservabilityStack extends Egress6Stack {
       Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, lambdaLogGroup].map(logGroupArn) } },
     });
     // CloudWatch alarms publish to the encrypted topic (SNS developer guide, "Encryption at rest", AWS service sources).
-    key.grant({ Sid: "CloudWatchAlarmsPublishToEncryptedTopic", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"] });
+    // Only alarms of this account: the service principal is shared by every account.
+    key.grant({
+      Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    });
 
     this.alarms = new AlarmTopic(this, "alarm-topic", { envName: env, kmsKeyArn: key.key.arn, keyPolicy: key.policy, email: obs.alarmEmail });
     const topicArn = this.alarms.topic.arn;

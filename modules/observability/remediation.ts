@@ -34,6 +34,9 @@ import { ALARM_PERIOD_SECONDS } from "./alarms";
 import { EncryptedLogGroup } from "./encrypted-log-group";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./policy";
 
+/** The tag every egress6 resource carries, value = environment name (the provider's default tags, stacks/base.ts). */
+const TAG_ENVIRONMENT = "egress6:environment";
+
 /** Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax target runs on it. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
 /** Lambda's limits for asynchronous invocations: at most 2 retries, events up to 6 hours old (Lambda developer guide). */
@@ -73,6 +76,7 @@ export class Remediation extends Construct {
     const functionName = `${props.envName}-egress6-remediation`;
     const ec2Arn = (resource: string) => `arn:${props.partition}:ec2:${props.region}:${props.accountId}:${resource}`;
     const inThisVpc = { ArnEquals: { "ec2:Vpc": ec2Arn(`vpc/${props.vpcId}`) } };
+    const ofThisEnvironment = { StringEquals: { [`aws:ResourceTag/${TAG_ENVIRONMENT}`]: props.envName } };
 
     this.quarantine = new ClosedSecurityGroup(this, "quarantine-security-group", {
       vpcId: props.vpcId,
@@ -107,14 +111,18 @@ export class Remediation extends Construct {
         Sid: "IntoTheQuarantineGroupOnly",
         Effect: "Allow",
         Action: "ec2:ModifyNetworkInterfaceAttribute",
-        Resource: [ec2Arn(`security-group/${this.quarantine.group.id}`), ec2Arn("instance/*")],
+        Resource: ec2Arn(`security-group/${this.quarantine.group.id}`),
       },
+      // The Service Authorization Reference lists the instance as a resource of ModifyNetworkInterfaceAttribute
+      // (an attached interface). The instance resource has no ec2:Vpc key: the environment tag every egress6
+      // resource carries (provider default tags) keeps the function to this environment's instances.
+      { Sid: "InterfacesOfThisEnvironmentsInstancesOnly", Effect: "Allow", Action: "ec2:ModifyNetworkInterfaceAttribute", Resource: ec2Arn("instance/*"), Condition: ofThisEnvironment },
       {
         Sid: "TagIsolatedInstancesOnly",
         Effect: "Allow",
         Action: "ec2:CreateTags",
         Resource: ec2Arn("instance/*"),
-        Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_QUARANTINED] } },
+        Condition: { ...ofThisEnvironment, "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_QUARANTINED] } },
       },
     ];
     this.role = new IamRole(this, "role", {

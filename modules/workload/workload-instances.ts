@@ -20,6 +20,9 @@ import { managedPolicyArn } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
 import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../ec2/hardened-launch-template";
 
+/** The tag every egress6 resource carries, value = environment name (the provider's default tags, stacks/base.ts). */
+const TAG_ENVIRONMENT = "egress6:environment";
+
 /** The AWS-managed policy with exactly what the SSM agent needs (Systems Manager user guide, "instance permissions"). */
 export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
 
@@ -58,6 +61,9 @@ export class WorkloadInstances extends Construct {
     const profile = new IamInstanceProfile(this, "instance-profile", { name, role: this.role.name });
 
     const roleTags = { [TAG_ROLE]: "workload" };
+    // Provider default tags do not reach what a template launches: an instance started from it outside Terraform
+    // still carries the environment tag the remediation Lambda's permissions are scoped to.
+    const launchTags = { ...roleTags, [TAG_ENVIRONMENT]: props.envName };
     const rootDeviceName = rootDeviceNameOf(props.ami, "workload.ami");
     for (const { zone, subnetId, securityGroupId } of props.subnets) {
       this.launchTemplates[zone.suffix] = new HardenedLaunchTemplate(this, `launch-template-${zone.suffix}`, {
@@ -66,7 +72,7 @@ export class WorkloadInstances extends Construct {
         imageId: props.ami,
         instanceType: props.instanceType,
         instanceProfileArn: profile.arn,
-        tags: roleTags,
+        tags: launchTags,
         tagOnLaunch: ["instance", "volume", "network-interface"],
         networkInterface: { subnetId, securityGroupIds: [securityGroupId], ipv6AddressCount: 1 },
         rootVolume: { deviceName: rootDeviceName, sizeGiB: props.rootVolumeGiB },
