@@ -324,6 +324,20 @@ const MUTATIONS: readonly Mutation[] = [
     },
   },
   {
+    name: "a workload route to a private IPv6 prefix behind a peering connection (outside the VPC, not inspected)",
+    mode: "firewall-proxy",
+    invariant: "R3",
+    says: /workload-a .*a connection to fd12:3456:[0-9a-f:]* leaves subnet workload-a \(us-east-1a\) without crossing an inspection point/,
+    mutate: (app) => add(app, "network", "aws_route", "rogue_peering6", { route_table_id: ref(routeTable(app, "workload", "a")), destination_ipv6_cidr_block: "fd12:3456::/48", vpc_peering_connection_id: "pcx-0123456789abcdef0" }),
+  },
+  {
+    name: "a workload route to a private IPv4 prefix behind a transit gateway",
+    mode: "proxy",
+    invariant: "R3",
+    says: /workload-b .*a connection to 10\.1\.\d+\.\d+ leaves subnet workload-b \(us-east-1b\) without crossing an inspection point/,
+    mutate: (app) => add(app, "network", "aws_route", "rogue_tgw4", { route_table_id: ref(routeTable(app, "workload", "b")), destination_cidr_block: "10.1.0.0/16", transit_gateway_id: "tgw-0123456789abcdef0" }),
+  },
+  {
     name: "a firewall whose stateless default passes traffic around the stateful engine",
     mode: "firewall-igw",
     invariant: "R3",

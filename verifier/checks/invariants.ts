@@ -3,7 +3,7 @@
  * R1 only IPv6 leaves, R2 nothing comes in, R3 everything is inspected (both ways, same AZ), L1 the allowlisted
  * ports work end to end, plus DNS64 off and no subnet on the main route table.
  */
-import { addressText, type Address, type Family } from "../model/prefix";
+import { Prefix, addressText, type Address, type Family } from "../model/prefix";
 import { ICMPV4_ERRORS, ICMPV6_ERRORS, icmpErrorsOnly, naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type Range } from "../model/filters";
 import { INTERNET_GATEWAYS, type Gateway, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
 import type { Context } from "../analysis/context";
@@ -335,7 +335,7 @@ export class InvariantChecks {
     const subjects: SubjectResult[] = [];
     const findings: Finding[] = [];
     // NAT64 addresses are R1's concern: through an egress-only gateway they reach nothing.
-    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4)];
+    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4), ...this.beyondVpc()];
     for (const w of workloads) {
       const subject = this.label(w);
       const problems: Finding[] = [];
@@ -379,6 +379,27 @@ export class InvariantChecks {
       });
     }
     return result("R3", "invariant", "everything is inspected: every outbound path crosses an inspection point, in both directions, in its own AZ", subjects, findings);
+  }
+
+  /**
+   * Addresses outside the VPC that are not internet but that a route sends out of it: private prefixes behind a
+   * transit gateway, peering connection, VPN, core network, local gateway or a target the configuration does not
+   * describe. Leaving the VPC for them uninspected breaks R3 as much as leaving for the internet does.
+   */
+  private beyondVpc(): Address[] {
+    const out: Address[] = [];
+    for (const rt of this.ctx.model.routeTables) {
+      for (const r of rt.routes) {
+        if (!(r.destination instanceof Prefix)) continue;
+        const t = r.target;
+        const outward = t.kind === "unresolved" || (t.kind === "gateway" && !INTERNET_GATEWAYS.has(t.gateway.kind) && t.gateway.kind !== "NAT gateway" && t.gateway.kind !== "gateway VPC endpoint");
+        if (!outward) continue;
+        for (const a of this.ctx.addressesIn(r.destination)) {
+          if (!this.ctx.insideVpc(a) && !this.ctx.isInternet(a) && !out.some((o) => o.family === a.family && o.value === a.value)) out.push(a);
+        }
+      }
+    }
+    return out;
   }
 
   /**
