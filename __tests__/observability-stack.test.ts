@@ -436,7 +436,7 @@ describe("remediation", () => {
       "detail-type": ["Config Rules Compliance Change"],
       detail: {
         messageType: ["ComplianceChangeNotification"],
-        configRuleName: ["demo-vpc-default-security-group-closed", "demo-restricted-ssh", "demo-vpc-sg-open-only-to-authorized-ports"],
+        configRuleName: ["demo-restricted-ssh", "demo-vpc-sg-open-only-to-authorized-ports"],
         resourceType: ["AWS::EC2::SecurityGroup"],
         newEvaluationResult: { complianceType: ["NON_COMPLIANT"] },
       },
@@ -446,6 +446,12 @@ describe("remediation", () => {
       "detail-type": ["GuardDuty Finding"],
       detail: { severity: [{ numeric: [">=", 7] }], resource: { resourceType: ["Instance"] } },
     });
+  });
+
+  test("the default security group rule is kept but not routed to the Lambda (it can only revoke internet-open ingress)", () => {
+    const configRules = Object.values(resources(obs, "aws_config_config_rule")).map((r) => r.name);
+    expect(configRules).toContain("demo-vpc-default-security-group-closed");
+    expect(JSON.parse(rules.remediation_config_rule.event_pattern).detail.configRuleName).not.toContain("demo-vpc-default-security-group-closed");
   });
 
   test("the events the rules let through are the ones the Lambda acts on", () => {

@@ -28,7 +28,9 @@ export interface ManagedRule {
 
 export const MANAGED_RULES: readonly ManagedRule[] = [
   { name: "vpc-flow-logs-enabled", identifier: "VPC_FLOW_LOGS_ENABLED", inputParameters: { trafficType: "ALL" } },
-  { name: "vpc-default-security-group-closed", identifier: "VPC_DEFAULT_SECURITY_GROUP_CLOSED", remediatesSecurityGroups: true },
+  // Reported, not remediated: the Lambda only revokes ingress open to the internet, which does not close a default
+  // group with other rules; the network stack manages the default group with no rules, so drift shows here.
+  { name: "vpc-default-security-group-closed", identifier: "VPC_DEFAULT_SECURITY_GROUP_CLOSED" },
   { name: "netfw-logging-enabled", identifier: "NETFW_LOGGING_ENABLED" },
   { name: "ec2-imdsv2-check", identifier: "EC2_IMDSV2_CHECK" },
   { name: "subnet-auto-assign-public-ip-disabled", identifier: "SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED" },
