@@ -278,6 +278,14 @@ describe("Squid proxy tier", () => {
     }
   });
 
+  test.each(withProxies)("%s: a quarantine of a proxy interface survives the next apply (security_groups ignored after creation, set at creation)", (mode) => {
+    for (const az of ZONES) {
+      const eni = resources(synthOf[mode], "aws_network_interface")[`proxy_${az}_interface`];
+      expect(eni.lifecycle).toEqual({ ignore_changes: ["security_groups"] });
+      expect(eni.security_groups).toEqual([`\${aws_security_group.proxy_${az}_security_group.id}`]);
+    }
+  });
+
   test.each(withProxies)("%s: each instance sits on its interface, launched from the template, root volume encrypted, replaced when its policy changes", (mode) => {
     for (const az of ZONES) {
       expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`]).toEqual(

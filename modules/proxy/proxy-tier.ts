@@ -170,6 +170,9 @@ export class ProxyTier extends Construct {
         // The proxy receives packets addressed to the internet (interception) and answers from their addresses.
         sourceDestCheck: false,
         securityGroups: [securityGroup.group.id],
+        // The group is set at creation; afterwards the remediation Lambda may move the interface into quarantine,
+        // and the next apply must not quietly undo that. (Rule changes still apply: they live on the group.)
+        lifecycle: { ignoreChanges: ["security_groups"] },
         tags: azTags,
       });
       const userData = renderProxyUserData({ policy, az: zone.suffix, vpcIpv6Cidr: props.vpcIpv6Cidr });
