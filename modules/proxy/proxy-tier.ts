@@ -25,8 +25,8 @@ import type { Zone } from "../../lib/config/zones";
 import { UserError } from "../../lib/config/load";
 import { managedPolicyArn, partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
-import type { SecurityGroupEgress } from "@cdktf/provider-aws/lib/security-group";
 import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
+import { ICMPV6_PACKET_TOO_BIG } from "../network/acl";
 import { EncryptedLogGroup } from "../observability/encrypted-log-group";
 import { HardenedLaunchTemplate, encryptedRootVolume } from "../ec2/hardened-launch-template";
 import { renderProxyUserData } from "./user-data";
@@ -38,9 +38,6 @@ export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
 export const CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy";
 /** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
-/** ICMPv6 as security groups take it, and Packet Too Big (RFC 4443 §3.2): without it Path MTU discovery breaks. */
-const PROTOCOL_ICMPV6 = "58";
-const ICMPV6_PACKET_TOO_BIG = 2;
 /** HTTPS: the proxy's own package repositories and AWS APIs, whatever egress.ports says. */
 const HTTPS_PORT = 443;
 /**
@@ -50,22 +47,6 @@ const HTTPS_PORT = 443;
 const RECOVERY = { metric: "StatusCheckFailed_System", periodSeconds: 60, evaluationPeriods: 2, threshold: 1 } as const;
 /** Room for the Terraform reference that stands for the VPC /56 in the size check (the real value is ~22 characters). */
 const CIDR_PLACEHOLDER_FOR_SIZE = "2600:1f18:0123:4500::/56";
-
-/**
- * An ICMPv6 security group rule, shaped like SgRule (which knows TCP only). The proxy is the internet leg's TCP
- * endpoint, so routers on the way send it Packet Too Big from any address (EC2 user guide, "Path MTU Discovery":
- * allow it in the security group); a stateful group lets only replies and related errors of its own flows in.
- */
-class Icmpv6SgRule {
-  readonly fromPort: number;
-  readonly toPort = -1; // every code
-  constructor(type: number, readonly ipv6Cidr: string, readonly description: string) {
-    this.fromPort = type;
-  }
-  toTerraform(): SecurityGroupEgress {
-    return { ...SgRule.tcp(0, this.ipv6Cidr, this.description).toTerraform(), protocol: PROTOCOL_ICMPV6, fromPort: this.fromPort, toPort: this.toPort };
-  }
-}
 
 export interface ProxyTierProps {
   /** Environment name, region, egress policy and proxy settings (the config, or the part of it the proxies use). */
@@ -130,7 +111,9 @@ export class ProxyTier extends Construct {
         ingress: [
           ...ports.map((p) => SgRule.tcp(p, workloadIpv6Cidr, `intercepted port ${p} from the workloads in ${zone.name}`)),
           SgRule.tcp(proxy.explicitPort, workloadIpv6Cidr, `explicit proxy port from the workloads in ${zone.name}`),
-          new Icmpv6SgRule(ICMPV6_PACKET_TOO_BIG, "::/0", "ICMPv6 Packet Too Big: Path MTU discovery on the internet leg"),
+          // The proxy is the internet leg's TCP endpoint: routers on the way send it Packet Too Big from any address
+          // (EC2 user guide, "Path MTU Discovery").
+          SgRule.icmpv6(ICMPV6_PACKET_TOO_BIG, "::/0", "ICMPv6 Packet Too Big: Path MTU discovery on the internet leg"),
         ],
         egress,
         tags: { Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix },
