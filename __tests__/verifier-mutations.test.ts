@@ -34,8 +34,10 @@ interface Mutation {
 
 const subnet = (app: SynthApp, tier: string, az: string) => tagged(app, "aws_subnet", { "egress6:tier": tier, "egress6:az": az });
 const routeTable = (app: SynthApp, tier: string, az: string) => tagged(app, "aws_route_table", { "egress6:tier": tier, "egress6:az": az });
-const workloadGroup = (app: SynthApp) => one(app, "aws_security_group", (b) => b.tags?.["egress6:role"] === "workload");
-const proxyGroup = (app: SynthApp) => one(app, "aws_security_group", (b) => /proxy/.test(String(b.name)) && b.tags?.["egress6:role"] !== "workload");
+/** The (first) security group the workloads of an AZ use. */
+const workloadGroup = (app: SynthApp, az = "a") => groupsOf(app, "workload", az)[0];
+/** The (first) security group the proxy of an AZ uses. */
+const proxyGroup = (app: SynthApp, az = "a") => groupsOf(app, "proxy", az)[0];
 const proxyEni = (app: SynthApp, az: string) => one(app, "aws_network_interface", (b) => b.tags?.["egress6:role"] === "proxy" && b.tags?.["egress6:az"] === az);
 const workloadInstance = (app: SynthApp, az: string) => one(app, "aws_instance", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === az);
 const vpcRef = "${aws_vpc.vpc.id}";
@@ -179,7 +181,7 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "proxy",
     invariant: "R2",
     says: /proxy-b \(us-east-1b\) \[proxies\]: security group: .* admits ingress tcp 3128 from 2000::\/3/,
-    mutate: (app) => openIngress(proxyGroup(app).body, "2000::/3", 3128),
+    mutate: (app) => openIngress(proxyGroup(app, "b").body, "2000::/3", 3128),
   },
   {
     name: "a security group open to ::/0 attached to a workload's network interface by aws_network_interface_sg_attachment",
@@ -390,7 +392,7 @@ const MUTATIONS: readonly Mutation[] = [
     invariant: "L1",
     says: /the request is refused: security groups of proxy-a .*NO rule allows ingress tcp/,
     mutate: (app) => {
-      proxyGroup(app).body.ingress = [];
+      for (const g of all(app, "aws_security_group").filter((x) => /proxy/.test(String(x.body.name)) && x.body.tags?.["egress6:role"] !== "workload")) g.body.ingress = [];
     },
   },
   {
@@ -599,8 +601,7 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       id: "CKV_AWS_79",
       mode: "proxy",
       mutate: (app) => {
-        const lt = one(app, "aws_launch_template", (b) => b.tags?.["egress6:role"] === "workload").body;
-        lt.metadata_options.http_tokens = "optional";
+        for (const lt of all(app, "aws_launch_template").filter((t) => t.body.tags?.["egress6:role"] === "workload")) lt.body.metadata_options.http_tokens = "optional";
       },
       says: /IMDSv1 answers/,
     },
@@ -627,6 +628,50 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       says: /no cloud_watch_logs_group_arn/,
     },
     { id: "CKV_AWS_252", mode: "proxy", mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.sns_topic_name, says: /no sns_topic_name/ },
+    {
+      id: "CKV_AWS_229",
+      mode: "proxy",
+      mutate: (app) =>
+        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "workload" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "6", from_port: 21, to_port: 21, ipv6_cidr_block: "::/0" }),
+      says: /rule 1 allow tcp 21 from ::\/0 .* admits tcp 21 from the internet/,
+    },
+    {
+      id: "CKV_AWS_230",
+      mode: "firewall-igw",
+      mutate: (app) =>
+        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "firewall" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "6", from_port: 0, to_port: 1023, ipv6_cidr_block: "2000::/3" }),
+      says: /rule 1 allow tcp 0-1023 from 2000::\/3 .* admits tcp 20 from the internet/,
+    },
+    {
+      id: "CKV_AWS_352",
+      mode: "firewall-proxy",
+      mutate: (app) =>
+        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "endpoint" })), egress: false, rule_number: 2, rule_action: "allow", protocol: "6", from_port: 0, to_port: 65535, ipv6_cidr_block: "${aws_vpc.vpc.ipv6_cidr_block}" }),
+      says: /rule 2 allow tcp \(every port\) from .* allows every port/,
+    },
+    {
+      id: "CKV_AWS_277",
+      mode: "proxy",
+      mutate: (app) => {
+        for (const g of groupsOf(app, "workload", "a")) g.body.ingress = [...(g.body.ingress ?? []), { description: "m", protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: [], ipv6_cidr_blocks: ["::/0"], prefix_list_ids: [], security_groups: [], self: false }];
+      },
+      says: /ingress all traffic from ::\/0/,
+    },
+    { id: "CKV_AWS_8", mode: "proxy", mutate: (app) => void (workloadInstance(app, "a").body.root_block_device.encrypted = false), says: /1 volume\(s\) without encrypted = true/ },
+    { id: "CKV_AWS_88", mode: "firewall-proxy", mutate: (app) => void (workloadInstance(app, "b").body.associate_public_ip_address = true), says: /associate_public_ip_address = true/ },
+    { id: "CKV_AWS_126", mode: "firewall-igw", mutate: (app) => void (workloadInstance(app, "a").body.monitoring = false), says: /detailed monitoring is off/ },
+    { id: "CKV2_AWS_41", mode: "proxy", mutate: (app) => void delete workloadInstance(app, "b").body.iam_instance_profile, says: /no iam_instance_profile on the instance or its launch template/ },
+    { id: "CKV_AWS_35", mode: "proxy", mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.kms_key_id, says: /no kms_key_id/ },
+    { id: "CKV_AWS_36", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.enable_log_file_validation = false), says: /enable_log_file_validation is not true/ },
+    { id: "CKV_AWS_67", mode: "firewall-igw", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.is_multi_region_trail = false), says: /is_multi_region_trail is not true/ },
+    { id: "CKV_AWS_158", mode: "proxy", mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.kms_key_id, says: /no kms_key_id/ },
+    { id: "CKV_AWS_66", mode: "firewall-proxy", mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.retention_in_days, says: /retention_in_days not set \(logs never expire by accident/ },
+    {
+      id: "CKV_AWS_346",
+      mode: "firewall-proxy",
+      mutate: (app) => void delete one(app, "aws_networkfirewall_firewall_policy", () => true).body.encryption_configuration,
+      says: /no encryption_configuration \(an AWS owned key\)/,
+    },
     { id: "CKV_AWS_344", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_networkfirewall_firewall", () => true).body.delete_protection = false), says: /delete_protection is not true/ },
     {
       id: "CKV_AWS_345",
