@@ -282,6 +282,27 @@ describe("interface endpoints", () => {
     }
   });
 
+  test("services that take endpoint policies admit this account's principals only; the others carry none", () => {
+    const account = "${local.endpoints_account_id}";
+    expect((workload as any).locals.endpoints_account_id).toBe('${element(split(":", aws_security_group.endpoints_security_group.arn), 4)}');
+    for (const service of ["ssm", "logs"]) {
+      expect(JSON.parse(endpoints[`endpoints_${service}`].policy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "ThisAccountsPrincipalsOnly", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": account } } },
+        ],
+      });
+    }
+    for (const service of ["ssmmessages", "ec2messages"]) expect(endpoints[`endpoints_${service}`].policy).toBeUndefined();
+  });
+
+  test("a service not known to support IPv6-only endpoints is refused at synth, by name (the subnets are IPv6-only)", () => {
+    const config = demoConfig({ workload: { interfaceEndpoints: ["ssm", "sagemaker.runtime"] } });
+    expect(() => synthStack(config, "workload")).toThrow(
+      /workload\.interfaceEndpoints: "sagemaker\.runtime" is not known to support IPv6-only interface endpoints.*supported: ssm, ssmmessages/,
+    );
+  });
+
   test("the service list comes from the config", () => {
     const tf = synthStack(demoConfig({ workload: { interfaceEndpoints: ["ssm", "kms"] } }), "workload");
     expect(Object.values(resources(tf, "aws_vpc_endpoint")).map((e) => e.service_name).sort()).toEqual([

@@ -1,15 +1,62 @@
 /**
  * Interface VPC endpoints for the AWS services the instances use (Systems Manager, CloudWatch Logs, ...), in the
  * IPv6-only endpoint subnets: IPv6 addresses and AAAA private DNS records (an IPv6-only subnet can host only an
- * IPv6 endpoint), behind a security group that admits HTTPS from the listed /64s and nothing else.
+ * IPv6 endpoint), behind a security group that admits HTTPS from the listed /64s and nothing else, and, where the
+ * service takes one, an endpoint policy that admits this account's principals only.
  */
 import { Construct } from "constructs";
+import { Fn, TerraformLocal } from "cdktf";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
 import { TAG_ROLE } from "../../lib/names";
+import { UserError } from "../../lib/config/load";
 
 /** Interface endpoints answer on HTTPS. */
 export const HTTPS_PORT = 443;
+
+/** What egress6 knows about one AWS service's interface endpoint. */
+export interface EndpointServiceSupport {
+  /** The endpoint can be IPv6-only (`ip_address_type = "ipv6"`): the only kind an IPv6-only subnet can hold. */
+  readonly ipv6Only: boolean;
+  /** The service evaluates VPC endpoint policies. */
+  readonly endpointPolicy: boolean;
+}
+
+/**
+ * The services whose interface endpoints egress6 can create, by short name (`com.amazonaws.<region>.<name>`).
+ * Sources: VPC user guide, "AWS services that support IPv6" (PrivateLink column) and each service's PrivateLink
+ * page for endpoint policies; KMS, STS and Private CA state IPv6 PrivateLink access in their own guides.
+ * Endpoint policies are left off where egress6 has not confirmed that the service evaluates them (the Session
+ * Manager channels ssmmessages and ec2messages): a policy the service ignores would only look like a control.
+ * Check a Region with `aws ec2 describe-vpc-endpoint-services --service-names com.amazonaws.<region>.<name>
+ * --query 'ServiceDetails[].[ServiceName,SupportedIpAddressTypes,VpcEndpointPolicySupported]'`, then add it here.
+ */
+export const ENDPOINT_SERVICES: Readonly<Record<string, EndpointServiceSupport>> = {
+  ssm: { ipv6Only: true, endpointPolicy: true },
+  ssmmessages: { ipv6Only: true, endpointPolicy: false },
+  ec2messages: { ipv6Only: true, endpointPolicy: false },
+  logs: { ipv6Only: true, endpointPolicy: true },
+  monitoring: { ipv6Only: true, endpointPolicy: true },
+  kms: { ipv6Only: true, endpointPolicy: true },
+  sts: { ipv6Only: true, endpointPolicy: true },
+  ec2: { ipv6Only: true, endpointPolicy: true },
+  secretsmanager: { ipv6Only: true, endpointPolicy: true },
+  "acm-pca": { ipv6Only: true, endpointPolicy: true },
+};
+
+/** The support entry of `service`; a service not known to take IPv6-only endpoints is refused (R1: IPv6-only subnets). */
+export function endpointServiceSupport(service: string): EndpointServiceSupport {
+  const support = ENDPOINT_SERVICES[service];
+  if (!support?.ipv6Only) {
+    throw new UserError([
+      `workload.interfaceEndpoints: "${service}" is not known to support IPv6-only interface endpoints, and the endpoint subnets are IPv6-only (a dual-stack or IPv4 endpoint cannot be created there); supported: ${Object.keys(ENDPOINT_SERVICES).filter((k) => ENDPOINT_SERVICES[k].ipv6Only).join(", ")}`,
+    ]);
+  }
+  return support;
+}
+
+/** Field 4 of an ARN (`arn:partition:service:region:account:resource`) is the account id. */
+const ARN_ACCOUNT_FIELD = 4;
 
 export interface InterfaceEndpointsProps {
   readonly envName: string;
@@ -37,7 +84,10 @@ export class InterfaceEndpoints extends Construct {
       egress: [],
       tags: { Name: `${props.envName}-endpoints`, [TAG_ROLE]: "endpoint" },
     });
-    for (const service of props.services) {
+    const supports = props.services.map((service) => [service, endpointServiceSupport(service)] as const);
+    // The account id from an ARN this module creates: no aws_caller_identity lookup, so planning needs no AWS.
+    const accountId = new TerraformLocal(this, "account-id", Fn.element(Fn.split(":", this.securityGroup.group.arn), ARN_ACCOUNT_FIELD)).asString;
+    for (const [service, support] of supports) {
       this.endpoints[service] = new VpcEndpoint(this, service, {
         vpcId: props.vpcId,
         serviceName: `com.amazonaws.${props.region}.${service}`,
@@ -47,8 +97,19 @@ export class InterfaceEndpoints extends Construct {
         ipAddressType: "ipv6",
         dnsOptions: { dnsRecordIpType: "ipv6" },
         privateDnsEnabled: true,
+        policy: support.endpointPolicy ? thisAccountOnly(accountId) : undefined,
         tags: { Name: `${props.envName}-endpoint-${service}`, [TAG_ROLE]: "endpoint" },
       });
     }
   }
+}
+
+/** An endpoint policy: anything the principals of this account may do (their IAM policies decide), nobody else. */
+export function thisAccountOnly(accountId: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ThisAccountsPrincipalsOnly", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": accountId } } },
+    ],
+  });
 }
