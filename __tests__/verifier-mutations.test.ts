@@ -567,7 +567,8 @@ test("a counterexample is a path hop by hop, and marks the hop that breaks", () 
 });
 
 describe("security checks (Checkov IDs) catch what they are about", () => {
-  const cases: { id: string; mode: InspectionMode; mutate: (app: SynthApp) => void; says: RegExp }[] = [
+  /** `also`: other checks the same fact breaks by definition (a 0-1023 rule opens 20, 21 and 22 alike). */
+  const cases: { id: string; mode: InspectionMode; mutate: (app: SynthApp) => void; says: RegExp; also?: string[] }[] = [
     { id: "CKV2_AWS_11", mode: "proxy", mutate: (app) => all(app, "aws_flow_log").forEach((f) => remove(app, f)), says: /no aws_flow_log names this VPC/ },
     {
       id: "CKV2_AWS_12",
@@ -582,6 +583,7 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       mutate: (app) =>
         add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "endpoint" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "tcp", from_port: 0, to_port: 1023, cidr_block: "0.0.0.0/0" }),
       says: /rule 1 allow tcp 0-1023 from 0\.0\.0\.0\/0 .* admits tcp 22 from the internet/,
+      also: ["CKV_AWS_229", "CKV_AWS_230"],
     },
     {
       id: "CKV_AWS_231",
@@ -639,8 +641,8 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       id: "CKV_AWS_230",
       mode: "firewall-igw",
       mutate: (app) =>
-        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "firewall" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "6", from_port: 0, to_port: 1023, ipv6_cidr_block: "2000::/3" }),
-      says: /rule 1 allow tcp 0-1023 from 2000::\/3 .* admits tcp 20 from the internet/,
+        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "firewall" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "6", from_port: 20, to_port: 20, ipv6_cidr_block: "2000::/3" }),
+      says: /rule 1 allow tcp 20 from 2000::\/3 .* admits tcp 20 from the internet/,
     },
     {
       id: "CKV_AWS_352",
@@ -656,6 +658,8 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
         for (const g of groupsOf(app, "workload", "a")) g.body.ingress = [...(g.body.ingress ?? []), { description: "m", protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: [], ipv6_cidr_blocks: ["::/0"], prefix_list_ids: [], security_groups: [], self: false }];
       },
       says: /ingress all traffic from ::\/0/,
+      // With a group open to the internet, the 1024-65535 reply range of the ACL no longer keeps 3389 closed.
+      also: ["CKV_AWS_231"],
     },
     { id: "CKV_AWS_8", mode: "proxy", mutate: (app) => void (workloadInstance(app, "a").body.root_block_device.encrypted = false), says: /1 volume\(s\) without encrypted = true/ },
     { id: "CKV_AWS_88", mode: "firewall-proxy", mutate: (app) => void (workloadInstance(app, "b").body.associate_public_ip_address = true), says: /associate_public_ip_address = true/ },
@@ -665,7 +669,7 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
     { id: "CKV_AWS_36", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.enable_log_file_validation = false), says: /enable_log_file_validation is not true/ },
     { id: "CKV_AWS_67", mode: "firewall-igw", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.is_multi_region_trail = false), says: /is_multi_region_trail is not true/ },
     { id: "CKV_AWS_158", mode: "proxy", mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.kms_key_id, says: /no kms_key_id/ },
-    { id: "CKV_AWS_66", mode: "firewall-proxy", mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.retention_in_days, says: /retention_in_days not set \(logs never expire by accident/ },
+    { id: "CKV_AWS_66", mode: "firewall-proxy", mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.retention_in_days, says: /retention_in_days not set \(logs never expire by accident/, also: ["CKV_AWS_338"] },
     {
       id: "CKV_AWS_346",
       mode: "firewall-proxy",
@@ -694,6 +698,8 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
     const report = verify(app);
     expect(violatedIds(report)).toContain(c.id);
     expect(violations(report, c.id).join("\n")).toMatch(c.says);
+    // The mutation is about this check alone: no other security check turns VIOLATED (but those listed in `also`).
+    expect(report.results.filter((r) => r.kind === "check" && r.verdict === "VIOLATED").map((r) => r.id).sort()).toEqual([c.id, ...(c.also ?? [])].sort());
   });
 
   test("a check that does not apply in a mode says so instead of passing silently", () => {
