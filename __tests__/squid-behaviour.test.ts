@@ -1,11 +1,14 @@
 /**
  * The generated access rules, run by the real Squid on loopback. Every test host name resolves (Squid's hosts_file)
- * to local servers that answer anything, so a refusal can only come from the rules.
+ * to local servers that answer anything, so a refusal can only come from the rules. Loopback is a reserved
+ * destination, so the origins listen on one of the machine's own non-loopback addresses, and on loopback too
+ * (same port), where only names that must be refused lead.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../lib/config/demo";
 import { parseConfig } from "../lib/config/load";
@@ -14,6 +17,23 @@ import { squid, squidScratch, squidTest } from "./squid-helpers";
 
 const NAMES = ["example.com", "www.example.com", "notexample.com", "example.com.evil.test", "wild.test", "deep.sub.wild.test", "other.test"];
 
+/** Allowlisted names (under .wild.test) that resolve to addresses the proxy must never connect to. */
+const RESERVED_NAMES: readonly [string, string][] = [
+  ["loopback6.wild.test", "::1"],
+  ["loopback4.wild.test", "127.0.0.2"],
+  ["zero.wild.test", "0.0.0.1"],
+  ["imds.wild.test", "fd00:ec2::254"],
+  ["linklocal.wild.test", "169.254.169.254"],
+];
+
+/** One of this machine's own addresses that is neither loopback nor link-local nor reserved by EC2. */
+function originAddress(): string | undefined {
+  const all = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []).filter((a) => !a.internal);
+  const usable = all.filter((a) => !/^(fe80:|fd00:ec2:|169\.254\.)/i.test(a.address));
+  return (usable.find((a) => a.family === "IPv6") ?? usable.find((a) => a.family === "IPv4"))?.address;
+}
+const ORIGIN_ADDRESS = originAddress();
+
 interface Origin {
   readonly port: number;
   /** `Host` of every request that reached this origin. */
@@ -21,21 +41,28 @@ interface Origin {
   close(): Promise<void>;
 }
 
-/** An HTTP server on ::1 and 127.0.0.1 (same port) that answers every request and records its Host. */
-async function startOrigin(tag: string): Promise<Origin> {
+/**
+ * An HTTP server on `address`, ::1 and 127.0.0.2 (same port) that answers every request and records its Host:
+ * if a reserved destination were not refused, the request would reach it and be seen.
+ */
+async function startOrigin(tag: string, address: string): Promise<Origin> {
   const seen: string[] = [];
   const handler: http.RequestListener = (req, res) => {
     seen.push(req.headers.host ?? "");
     res.setHeader("connection", "close");
     res.end(`${tag} reached as ${req.headers.host}`);
   };
-  const v6 = http.createServer(handler);
-  await new Promise<void>((resolve) => v6.listen(0, "::1", resolve));
-  const port = (v6.address() as net.AddressInfo).port;
-  const v4 = http.createServer(handler);
-  await new Promise<void>((resolve, reject) => v4.once("error", reject).listen(port, "127.0.0.1", resolve));
+  const first = http.createServer(handler);
+  await new Promise<void>((resolve) => first.listen(0, address, resolve));
+  const port = (first.address() as net.AddressInfo).port;
+  const servers = [first];
+  for (const loopback of ["::1", "127.0.0.2"]) {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, loopback, resolve));
+    servers.push(server);
+  }
   const close = async () => {
-    await Promise.all([v6, v4].map((s) => new Promise((r) => s.close(r))));
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   };
   return { port, seen, close };
 }
@@ -117,10 +144,11 @@ let scratch: ReturnType<typeof squidScratch> | undefined;
 
 beforeAll(async () => {
   if (!squid) return;
-  allowed = await startOrigin("allowed-port");
-  otherPort = await startOrigin("other-port");
+  if (!ORIGIN_ADDRESS) throw new Error("this machine has no address besides loopback and link-local; the origins need one (loopback is a reserved destination)");
+  allowed = await startOrigin("allowed-port", ORIGIN_ADDRESS);
+  otherPort = await startOrigin("other-port", ORIGIN_ADDRESS);
   scratch = squidScratch(squid);
-  fs.writeFileSync(scratch.paths.hostsFile, `::1 ${NAMES.join(" ")}\n`);
+  fs.writeFileSync(scratch.paths.hostsFile, [`${ORIGIN_ADDRESS} ${NAMES.join(" ")}`, ...RESERVED_NAMES.map(([name, address]) => `${address} ${name}`), ""].join("\n"));
   const [explicitPort, interceptHttpPort, interceptHttpsPort] = [await freePort(), await freePort(), await freePort()];
   proxyPort = explicitPort;
   const config = parseConfig(
@@ -203,6 +231,13 @@ describe("Squid with the generated rules (explicit port)", () => {
     });
   }
 
+  for (const [name, address] of RESERVED_NAMES) {
+    squidTest(`an allowlisted name that resolves to ${address} is refused with 403 (HTTP and CONNECT)`, async () => {
+      expectRefusedBySquid(await get(proxyPort, `${name}:${allowed.port}`));
+      expectRefusedBySquid(await connect(proxyPort, `${name}:${allowed.port}`, name));
+    });
+  }
+
   squidTest("no refused request reached an origin", () => {
     expect(allowed.seen.sort()).toEqual([`deep.sub.wild.test:${allowed.port}`, "example.com", `example.com:${allowed.port}`, `wild.test:${allowed.port}`]);
     expect(otherPort.seen).toEqual([]);
@@ -210,15 +245,16 @@ describe("Squid with the generated rules (explicit port)", () => {
 
   squidTest("every access log line has the fields the log format documents, refusals as TCP_DENIED/403", async () => {
     const file = scratch!.paths.accessLog;
+    const refused = refusedHosts.length + RESERVED_NAMES.length;
     let lines: string[] = [];
     for (let i = 0; i < 40; i++) {
       lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : [];
-      if (lines.length >= 4 + 2 * refusedHosts.length) break;
+      if (lines.length >= 4 + 2 * refused) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(lines).toHaveLength(4 + 2 * refusedHosts.length);
+    expect(lines).toHaveLength(4 + 2 * refused);
     for (const line of lines) expect(line.split(" ")).toHaveLength(ACCESS_LOG_FIELDS.length);
     const result = ACCESS_LOG_FIELDS.indexOf("result");
-    expect(lines.filter((l) => l.split(" ")[result] === "TCP_DENIED/403")).toHaveLength(2 * refusedHosts.length);
+    expect(lines.filter((l) => l.split(" ")[result] === "TCP_DENIED/403")).toHaveLength(2 * refused);
   });
 });

@@ -76,11 +76,12 @@ describe("squid.conf from the egress policy", () => {
     expect(directives(render(), "acl")).toEqual(
       expect.arrayContaining([
         "acl ip_literal dstdom_regex -n ^[0-9.]+$ :",
-        `acl reserved_destinations dst ${RESERVED_DESTINATIONS.join(" ")}`,
+        `acl reserved_destinations dst ${RESERVED_DESTINATIONS.join(" ")} ${VPC}`,
         "acl tls_intercepted myportname intercept-https",
       ]),
     );
-    expect(RESERVED_DESTINATIONS).toEqual(expect.arrayContaining(["fd00:ec2::/32", "169.254.0.0/16"]));
+    // IMDS and link-local, the proxy itself (loopback, 0.0.0.0/8), and the VPC /56 as a destination.
+    expect(RESERVED_DESTINATIONS).toEqual(expect.arrayContaining(["fd00:ec2::/32", "169.254.0.0/16", "fe80::/10", "::1", "127.0.0.0/8", "0.0.0.0/8"]));
   });
 
   test("localnet is the VPC /56 and nothing else; a Terraform reference passes through for apply time", () => {

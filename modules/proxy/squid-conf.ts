@@ -7,7 +7,8 @@
  * - HTTP is filtered on the host in the URL / Host header, explicit CONNECT on its target, intercepted TLS on the
  *   SNI with `peek step1; peek step2 allowed; splice step3 allowed; terminate`: never decrypted.
  * - Only the VPC /56 may use the proxy; only allowlisted ports; no IP literals (no reverse-DNS match either);
- *   never the instance's own link-local/IMDS space; no caching; the outbound leg leaves from the proxy's own address.
+ *   never the instance's own link-local/IMDS space, loopback or the VPC as a destination; no caching; the outbound
+ *   leg leaves from the proxy's own address.
  *
  * The access rules are the same for every caller; `SquidConfOptions` changes only where files live and which
  * address Squid listens on (the behaviour test runs Squid on loopback with exactly these rules).
@@ -32,10 +33,13 @@ export const HTTP_PORT = 80;
 
 /**
  * Destinations the proxy never connects to, whatever a name resolves to: IPv4 link-local (IMDS 169.254.169.254),
- * IPv6 link-local, and `fd00:ec2::/32`, which EC2 reserves for IMDS, DNS and NTP (EC2 user guide, "Instance metadata").
- * Without this, an allowlisted name that resolves there would hand the proxy's instance credentials to a workload.
+ * IPv6 link-local, `fd00:ec2::/32`, which EC2 reserves for IMDS, DNS and NTP (EC2 user guide, "Instance metadata"),
+ * the proxy itself (loopback `::1` and `127.0.0.0/8`, and `0.0.0.0/8`, which Linux also delivers locally), and, in
+ * squid.conf, the VPC /56 (no allowlisted name may take a workload into the VPC: the proxy would be a way around
+ * security groups). Without this, an allowlisted name that resolves there would hand the proxy's instance
+ * credentials, or its own services, to a workload.
  */
-export const RESERVED_DESTINATIONS = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::/32"] as const;
+export const RESERVED_DESTINATIONS = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::/32", "::1", "127.0.0.0/8", "0.0.0.0/8"] as const;
 
 /** Printed in place of the VPC /56 when it is not known yet (the Amazon-provided block is assigned at apply). */
 export const VPC_CIDR_PLACEHOLDER = "VPC_IPV6_CIDR";
@@ -131,7 +135,8 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
     ...domains.map((d) => `acl egress_sni ssl::server_name --client-requested ${d}`),
     "# An IPv4 literal (all digits and dots) or an IPv6 literal (a host never contains ':').",
     "acl ip_literal dstdom_regex -n ^[0-9.]+$ :",
-    `acl reserved_destinations dst ${RESERVED_DESTINATIONS.join(" ")}`,
+    "# The VPC itself is a destination no name may lead to (localnet is for clients only).",
+    `acl reserved_destinations dst ${RESERVED_DESTINATIONS.join(" ")} ${localnet}`,
     `acl tls_intercepted myportname ${PORT_NAMES.interceptHttps}`,
     "acl step1 at_step SslBump1",
     "acl step2 at_step SslBump2",
