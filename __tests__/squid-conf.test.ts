@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../lib/config/demo";
 import { parseConfig, type ConfigInput, type Egress6Config } from "../lib/config/load";
-import { renderSquidConf, RESERVED_DESTINATIONS, VPC_CIDR_PLACEHOLDER, type SquidConfOptions } from "../modules/proxy/squid-conf";
+import { ACCESS_LOG_FIELDS, renderSquidConf, RESERVED_DESTINATIONS, VPC_CIDR_PLACEHOLDER, type SquidConfOptions } from "../modules/proxy/squid-conf";
 import { squid, squidParse, squidScratch, squidTest } from "./squid-helpers";
 
 const VPC = "2600:1f18:abcd:ef00::/56";
@@ -82,6 +82,18 @@ describe("squid.conf from the egress policy", () => {
     );
     // IMDS and link-local, the proxy itself (loopback, 0.0.0.0/8), and the VPC /56 as a destination.
     expect(RESERVED_DESTINATIONS).toEqual(expect.arrayContaining(["fd00:ec2::/32", "169.254.0.0/16", "fe80::/10", "::1", "127.0.0.0/8", "0.0.0.0/8"]));
+  });
+
+  test("one access log; intercepted TLS whose SNI is not allowlisted is logged with TCP_DENIED (Squid says NONE_NONE)", () => {
+    const conf = render();
+    expect(directives(conf, "access_log")).toEqual([
+      "access_log stdio:/var/log/squid/access.log logformat=egress6 logged_as_is",
+      "access_log stdio:/var/log/squid/access.log logformat=egress6_tls_refused !logged_as_is",
+    ]);
+    expect(directives(conf, "acl")).toEqual(expect.arrayContaining(["acl plain_listeners myportname explicit intercept-http", "acl logged_as_is any-of plain_listeners egress_sni"]));
+    const [normal, refused] = directives(conf, "logformat").map((l) => l.split(" ").slice(2));
+    expect(refused).toEqual(normal.map((f) => f.replace("%Ss/", "TCP_DENIED/")));
+    expect(refused[ACCESS_LOG_FIELDS.indexOf("result")]).toBe("TCP_DENIED/%03>Hs");
   });
 
   test("localnet is the VPC /56 and nothing else; a Terraform reference passes through for apply time", () => {

@@ -216,4 +216,17 @@ describe("transparent interception (TPROXY) with the generated ruleset and squid
     const refused = lines.map((l) => l.split(" ")).filter((f) => f[sni] === "notexample.com");
     expect(refused.map((f) => f[ACCESS_LOG_FIELDS.indexOf("hierarchy")])).toEqual(["HIER_NONE/-"]);
   });
+
+  interceptTest("a refused intercepted TLS connection is logged as denied (the proxy-denial alarm matches result=*DENIED*), once", () => {
+    const lines = fs.readFileSync(scratch!.paths.accessLog, "utf8").trim().split("\n").map((l) => l.split(" "));
+    const field = (name: (typeof ACCESS_LOG_FIELDS)[number]) => ACCESS_LOG_FIELDS.indexOf(name);
+    const tls = lines.filter((f) => f[field("method")] === "CONNECT");
+    // Squid itself logs `ssl_bump terminate` as NONE_NONE/000; squid.conf logs it with TCP_DENIED instead.
+    for (const sni of ["www.example.com", "notexample.com", "-"]) {
+      expect({ sni, results: tls.filter((f) => f[field("sni")] === sni).map((f) => f[field("result")]) }).toEqual({ sni, results: ["TCP_DENIED/000"] });
+    }
+    // The spliced connection is logged as Squid says, and every transaction has exactly one line.
+    expect(tls.filter((f) => f[field("sni")] === "example.com").map((f) => f[field("result")])).toEqual([expect.stringMatching(/^TCP_TUNNEL\//)]);
+    for (const f of lines) expect(f).toHaveLength(ACCESS_LOG_FIELDS.length);
+  });
 });

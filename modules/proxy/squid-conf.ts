@@ -47,6 +47,12 @@ export const VPC_CIDR_PLACEHOLDER = "VPC_IPV6_CIDR";
 /** Fields of the access log line (`logformat egress6`), in order, for space-delimited CloudWatch filter patterns. */
 export const ACCESS_LOG_FIELDS = ["time", "duration_ms", "client", "result", "bytes", "method", "url", "sni", "hierarchy"] as const;
 const ACCESS_LOG_FORMAT = "%ts.%03tu %tr %>a %Ss/%03>Hs %<st %rm %ru %ssl::>sni %Sh/%<a";
+/**
+ * The same fields for an intercepted TLS connection whose SNI is not allowlisted. Squid logs `ssl_bump terminate`
+ * as NONE_NONE/000, which says nothing of a refusal; the proxy-denial alarm matches `result=*DENIED*`, so these
+ * lines say TCP_DENIED, as Squid's own refusals do.
+ */
+const ACCESS_LOG_FORMAT_TLS_REFUSED = ACCESS_LOG_FORMAT.replace("%Ss/", "TCP_DENIED/");
 
 /** Where Squid's files live. Defaults are Amazon Linux 2023's (the proxy instances' OS). */
 export interface SquidPaths {
@@ -138,6 +144,9 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
     "# The VPC itself is a destination no name may lead to (localnet is for clients only).",
     `acl reserved_destinations dst ${RESERVED_DESTINATIONS.join(" ")} ${localnet}`,
     `acl tls_intercepted myportname ${PORT_NAMES.interceptHttps}`,
+    `acl plain_listeners myportname ${PORT_NAMES.explicit} ${PORT_NAMES.interceptHttp}`,
+    "# Logged as Squid says: everything but intercepted TLS whose SNI is not allowlisted (terminated, or refused earlier).",
+    "acl logged_as_is any-of plain_listeners egress_sni",
     "acl step1 at_step SslBump1",
     "acl step2 at_step SslBump2",
     "acl step3 at_step SslBump3",
@@ -177,7 +186,10 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
     "",
     "## Files",
     `logformat egress6 ${ACCESS_LOG_FORMAT}`,
-    `access_log stdio:${paths.accessLog} logformat=egress6`,
+    `logformat egress6_tls_refused ${ACCESS_LOG_FORMAT_TLS_REFUSED}`,
+    "# One file, one line per transaction: refused intercepted TLS is logged as TCP_DENIED (the alarm counts it).",
+    `access_log stdio:${paths.accessLog} logformat=egress6 logged_as_is`,
+    `access_log stdio:${paths.accessLog} logformat=egress6_tls_refused !logged_as_is`,
     "# logrotate moves the files; Squid only reopens them on `squid -k rotate`.",
     "logfile_rotate 0",
     `cache_log ${paths.cacheLog}`,
