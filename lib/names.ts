@@ -15,6 +15,9 @@ export type Tier = (typeof TIERS)[number];
 export const TAG_TIER = "egress6:tier";
 export const TAG_ROLE = "egress6:role";
 export const TAG_AZ = "egress6:az";
+/** On every resource (provider default tags): the environment and the stack that manage it. */
+export const TAG_ENVIRONMENT = "egress6:environment";
+export const TAG_STACK = "egress6:stack";
 
 export type Role = "workload" | "proxy" | "quarantine" | "endpoint";
 

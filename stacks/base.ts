@@ -7,7 +7,7 @@ import { Construct, Node } from "constructs";
 import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Egress6Config } from "../lib/config/schema";
-import type { StackName } from "../lib/names";
+import { TAG_ENVIRONMENT, TAG_STACK, type StackName } from "../lib/names";
 
 /**
  * Where the demo's local state lives, relative to a stack's directory (`<outdir>/stacks/<stack>`):
@@ -52,7 +52,7 @@ export class Egress6Stack extends TerraformStack {
 
     new AwsProvider(this, "aws", {
       region: props.providerRegion ?? config.region,
-      defaultTags: [{ tags: { ...config.tags, "egress6:environment": config.name, "egress6:stack": stackName } }],
+      defaultTags: [{ tags: { ...config.tags, [TAG_ENVIRONMENT]: config.name, [TAG_STACK]: stackName } }],
     });
 
     if (config.backend.type === "s3" && !props.forceLocalState) {

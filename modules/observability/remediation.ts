@@ -28,14 +28,12 @@ import {
   GUARDDUTY_SOURCE,
   HIGH_SEVERITY,
 } from "../../lambda/remediation/events";
-import { TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
+import { TAG_ENVIRONMENT, TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
 import { ClosedSecurityGroup } from "../workload/security-group";
 import { ALARM_PERIOD_SECONDS } from "./alarms";
 import { EncryptedLogGroup } from "./encrypted-log-group";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./policy";
 
-/** The tag every egress6 resource carries, value = environment name (the provider's default tags, stacks/base.ts). */
-const TAG_ENVIRONMENT = "egress6:environment";
 
 /** Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax target runs on it. */
 export const LAMBDA_RUNTIME = "nodejs22.x";

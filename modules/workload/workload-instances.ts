@@ -17,11 +17,9 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import type { Zone } from "../../lib/config/zones";
 import { managedPolicyArn } from "../../lib/partition";
-import { TAG_AZ, TAG_ROLE } from "../../lib/names";
+import { TAG_AZ, TAG_ENVIRONMENT, TAG_ROLE } from "../../lib/names";
 import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../ec2/hardened-launch-template";
 
-/** The tag every egress6 resource carries, value = environment name (the provider's default tags, stacks/base.ts). */
-const TAG_ENVIRONMENT = "egress6:environment";
 
 /** The AWS-managed policy with exactly what the SSM agent needs (Systems Manager user guide, "instance permissions"). */
 export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
