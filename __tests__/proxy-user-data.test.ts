@@ -1,9 +1,18 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { DEMO_CONFIG } from "../lib/config/demo";
 import { parseConfig, type ConfigInput } from "../lib/config/load";
 import { logGroupNames } from "../lib/names";
 import { renderSquidConf } from "../modules/proxy/squid-conf";
-import { escapeTemplateExcept, renderInterceptRuleset, renderProxyUserData } from "../modules/proxy/user-data";
+import {
+  FIREWALL_ENDPOINT_MTU,
+  escapeTemplateExcept,
+  interfaceMtuCommands,
+  renderInterceptRuleset,
+  renderProxyUserData,
+} from "../modules/proxy/user-data";
 
 const REF = "${data.terraform_remote_state.network.outputs.vpc_ipv6_cidr}";
 const VPC = "2600:1f18:abcd:ef00::/56";
@@ -76,6 +85,32 @@ describe("proxy user data", () => {
     const restart = script.indexOf("systemctl restart amazon-ssm-agent.service");
     expect(restart).toBeGreaterThan(script.indexOf("EGRESS6_SSM_AGENT_UNIT\n[Service]"));
     expect(restart).toBeLessThan(script.indexOf("dnf install"));
+  });
+});
+
+describe("interface MTU", () => {
+  test("the proxy lowers its interface MTU to what a firewall endpoint carries, at every boot before Squid", () => {
+    const delivered = asDelivered(renderProxyUserData({ policy: config(), az: "a", vpcIpv6Cidr: REF }));
+    expect(FIREWALL_ENDPOINT_MTU).toBe(8500);
+    expect(heredoc(delivered, "EGRESS6_INTERCEPT")).toContain(interfaceMtuCommands(FIREWALL_ENDPOINT_MTU).join("\n"));
+  });
+
+  test("finds the interface of the IPv6 default route and sets its MTU", () => {
+    // A stand-in for `ip` that answers the route query as AL2023 does and records what it is asked to set.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-ip-"));
+    const log = path.join(bin, "calls");
+    fs.writeFileSync(
+      path.join(bin, "ip"),
+      `#!/bin/bash\nif [ "$*" = "-6 route show default" ]; then echo "default via fe80::1:2ff:fe3a:4b5c dev ens5 proto ra metric 1024 expires 1799sec pref medium"; else echo "$*" >> ${log}; fi\n`,
+      { mode: 0o755 },
+    );
+    const r = spawnSync("bash", ["-euo", "pipefail", "-c", interfaceMtuCommands(8500).join("\n")], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      encoding: "utf8",
+    });
+    expect(r.stderr).toBe("");
+    expect(fs.readFileSync(log, "utf8")).toBe("link set dev ens5 mtu 8500\n");
+    fs.rmSync(bin, { recursive: true, force: true });
   });
 });
 

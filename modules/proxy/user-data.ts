@@ -21,6 +21,23 @@ export const INTERCEPT_TABLE = 100;
 /** Priority of the policy rule: before AL2023's per-ENI rules (amazon-ec2-net-utils uses 10000 and up). */
 const INTERCEPT_RULE_PRIORITY = 100;
 
+/**
+ * The largest packet a Network Firewall endpoint carries: 8500 bytes, as for the Gateway Load Balancer endpoints it
+ * is built on (Gateway Load Balancer user guide, "MTU"). Workload and proxy speak 9001-byte jumbo frames inside the
+ * VPC, and in firewall-proxy mode every segment between them crosses the firewall: the proxy's interface MTU is
+ * lowered to this so that it advertises a TCP MSS that fits and never sends a larger segment itself (in every
+ * mode: where no firewall sits between them it costs nothing, the internet leg being 1500 bytes anyway).
+ */
+export const FIREWALL_ENDPOINT_MTU = 8500;
+
+/** Shell lines that set the MTU of the interface holding the IPv6 default route. */
+export function interfaceMtuCommands(mtu: number): string[] {
+  return [
+    "primary=$(ip -6 route show default | awk '{for (i = 1; i < NF; i++) if ($i == \"dev\") { print $(i + 1); exit }}')",
+    `ip link set dev "$primary" mtu ${mtu}`,
+  ];
+}
+
 /** IMDS over IPv6 for the AWS SDKs in the agents (EC2 user guide, "Instance metadata service endpoints"). */
 const IMDS_IPV6_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6";
 
@@ -197,6 +214,7 @@ cat > /usr/local/sbin/egress6-intercept <<'EGRESS6_INTERCEPT'
 set -euo pipefail
 nft -f /etc/egress6/intercept.nft
 ${interceptRoutingCommands().join("\n")}
+${interfaceMtuCommands(FIREWALL_ENDPOINT_MTU).join("\n")}
 EGRESS6_INTERCEPT
 chmod 0755 /usr/local/sbin/egress6-intercept
 
