@@ -15,27 +15,22 @@
 import * as zlib from "node:zlib";
 import { Construct } from "constructs";
 import { Fn, TerraformLocal, Token, type ITerraformDependable } from "cdktf";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Zone } from "../../lib/config/zones";
 import { UserError } from "../../lib/config/load";
-import { managedPolicyArn, partitionOf } from "../../lib/partition";
+import { partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
 import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
 import { ICMPV6_PACKET_TOO_BIG } from "../network/acl";
 import { EncryptedLogGroup } from "../observability/encrypted-log-group";
 import { HardenedLaunchTemplate, encryptedRootVolume } from "../ec2/hardened-launch-template";
+import { CLOUDWATCH_AGENT_POLICY, SSM_CORE_POLICY, instanceRole } from "../ec2/instance-role";
 import { renderProxyUserData } from "./user-data";
 import type { SquidPolicy } from "./squid-conf";
 
-/** What the SSM agent needs (Systems Manager user guide, "instance permissions"). */
-export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
-/** What the CloudWatch agent needs to ship logs (CloudWatch user guide, "IAM roles for the CloudWatch agent"). */
-export const CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy";
 /** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 /** HTTPS: the proxy's own package repositories and AWS APIs, whatever egress.ports says. */
@@ -119,18 +114,13 @@ export class ProxyTier extends Construct {
         tags: { Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix },
       });
 
-    this.role = new IamRole(this, "role", {
+    const { role, profile } = instanceRole(this, {
       name,
       description: `egress6 ${env}: proxy instances (Systems Manager and the CloudWatch agent only)`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+      region,
+      managedPolicies: { [SSM_CORE_POLICY]: SSM_CORE_POLICY, [CLOUDWATCH_AGENT_POLICY]: CLOUDWATCH_AGENT_POLICY },
     });
-    for (const policyName of [SSM_CORE_POLICY, CLOUDWATCH_AGENT_POLICY]) {
-      new IamRolePolicyAttachment(this, policyName, { role: this.role.name, policyArn: managedPolicyArn(region, policyName) });
-    }
-    const profile = new IamInstanceProfile(this, "instance-profile", { name, role: this.role.name });
+    this.role = role;
 
     // The interface is created and tagged on its own (it is the route target), so the template tags only the
     // instance and its volume.

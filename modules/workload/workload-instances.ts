@@ -11,18 +11,12 @@
  * (terraform-provider-aws #32614), and the verifier places an instance by its own `subnet_id`.
  */
 import { Construct } from "constructs";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import type { Zone } from "../../lib/config/zones";
-import { managedPolicyArn } from "../../lib/partition";
 import { TAG_AZ, TAG_ENVIRONMENT, TAG_ROLE } from "../../lib/names";
 import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../ec2/hardened-launch-template";
-
-
-/** The AWS-managed policy with exactly what the SSM agent needs (Systems Manager user guide, "instance permissions"). */
-export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
+import { SSM_CORE_POLICY, instanceRole } from "../ec2/instance-role";
 
 export interface WorkloadInstancesProps {
   readonly envName: string;
@@ -47,16 +41,13 @@ export class WorkloadInstances extends Construct {
     super(scope, id);
     const name = `${props.envName}-workload`;
 
-    this.role = new IamRole(this, "role", {
+    const { role, profile } = instanceRole(this, {
       name,
       description: `egress6 ${props.envName}: workload instances (Systems Manager only)`,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
+      region: props.region,
+      managedPolicies: { "ssm-core": SSM_CORE_POLICY },
     });
-    new IamRolePolicyAttachment(this, "ssm-core", { role: this.role.name, policyArn: managedPolicyArn(props.region, SSM_CORE_POLICY) });
-    const profile = new IamInstanceProfile(this, "instance-profile", { name, role: this.role.name });
+    this.role = role;
 
     const roleTags = { [TAG_ROLE]: "workload" };
     // Provider default tags do not reach what a template launches: an instance started from it outside Terraform
