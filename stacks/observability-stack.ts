@@ -19,7 +19,7 @@ import type { Egress6Config } from "../lib/config/schema";
 import { UserError } from "../lib/config/load";
 import { zonesOf } from "../lib/config/zones";
 import { logGroupNames } from "../lib/names";
-import { partitionOf } from "../lib/partition";
+import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
 import { CustomerKey } from "../modules/kms/customer-key";
 import { AlarmTopic, LogAlarm } from "../modules/observability/alarms";
@@ -80,7 +80,7 @@ export class ObservabilityStack extends Egress6Stack {
     const lambdaLogGroup = `/aws/lambda/${env}-egress6-remediation`;
     key.grant({
       Sid: "CloudWatchLogsEncryptsOurGroups",
-      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Principal: { Service: regionalServicePrincipal("logs", region) },
       Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
       Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, lambdaLogGroup].map(logGroupArn) } },
     });

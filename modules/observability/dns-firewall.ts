@@ -13,6 +13,7 @@ import { Route53ResolverFirewallConfig } from "@cdktf/provider-aws/lib/route53-r
 import { Route53ResolverQueryLogConfig } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config";
 import { Route53ResolverQueryLogConfigAssociation } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config-association";
 import { EncryptedLogGroup } from "./encrypted-log-group";
+import { dnsSuffixOf } from "../../lib/partition";
 
 /** Rule priorities inside the group: allow first, then block the rest. */
 const PRIORITY = { allow: 100, blockEverythingElse: 200 } as const;
@@ -33,10 +34,10 @@ export function dnsFirewallDomains(allowlist: readonly string[]): string[] {
 /**
  * Names the VPC itself needs whatever the allowlist says: the instances' own resource-name host names
  * (`*.compute.internal`; `*.ec2.internal` in us-east-1) and the AWS service names that private DNS of the
- * interface endpoints answers (`ssm.<region>.amazonaws.com`, ...).
+ * interface endpoints answers (`ssm.<region>.<dns suffix>`, ...).
  */
 export function vpcInternalDomains(region: string, endpointServices: readonly string[]): string[] {
-  return ["*.compute.internal", "*.ec2.internal", ...endpointServices.map((s) => `${s}.${region}.amazonaws.com`)];
+  return ["*.compute.internal", "*.ec2.internal", ...endpointServices.map((s) => `${s}.${region}.${dnsSuffixOf(region)}`)];
 }
 
 export interface DnsFirewallProps {
