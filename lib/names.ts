@@ -19,8 +19,6 @@ export const TAG_AZ = "egress6:az";
 export const TAG_ENVIRONMENT = "egress6:environment";
 export const TAG_STACK = "egress6:stack";
 
-export type Role = "workload" | "proxy" | "quarantine" | "endpoint";
-
 /** Set by the remediation Lambda on an instance it isolated; the value is the GuardDuty finding id. */
 export const TAG_QUARANTINED = "egress6:quarantined";
 

@@ -1,9 +1,7 @@
 /**
- * The inspection stack's outputs: flat, stable names (`proxy_eni_id_a`) for the stacks that come after it and for
- * Terraform-only users.
+ * The inspection stack's outputs: flat, stable names (`proxy_eni_id_a`) for Terraform users and tools reading its
+ * state. (No later stack reads them: observability finds the inspection logs by name, lib/names.ts.)
  */
-import { TerraformRemoteState } from "cdktf";
-
 export const InspectionOutput = {
   /** Present in modes with Network Firewall (firewall-proxy, firewall-igw). */
   firewallArn: "firewall_arn",
@@ -19,20 +17,3 @@ export const InspectionOutput = {
   kmsKeyArn: "inspection_kms_key_arn",
 } as const;
 
-/** Typed access to the inspection stack's outputs from another stack. */
-export class InspectionRefs {
-  constructor(private readonly state: TerraformRemoteState) {}
-
-  get firewallArn(): string {
-    return this.state.getString(InspectionOutput.firewallArn);
-  }
-  proxyEniId(az: string): string {
-    return this.state.getString(InspectionOutput.proxyEniId(az));
-  }
-  proxyIpv6Address(az: string): string {
-    return this.state.getString(InspectionOutput.proxyIpv6Address(az));
-  }
-  proxyInstanceId(az: string): string {
-    return this.state.getString(InspectionOutput.proxyInstanceId(az));
-  }
-}
