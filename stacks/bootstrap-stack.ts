@@ -14,6 +14,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { Egress6Stack } from "./base";
+import { denyInsecureTransport, policyDocument } from "../modules/observability/policy";
 import type { Egress6Config } from "../lib/config/schema";
 
 /** The state bucket's name: the configured S3 backend's bucket, or `<env>-egress6-tfstate` for a local-state config. */
@@ -65,19 +66,7 @@ export class BootstrapStack extends Egress6Stack {
     });
     new S3BucketPolicy(this, "state-bucket-tls-only", {
       bucket: this.bucket.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ],
-      }),
+      policy: policyDocument([denyInsecureTransport("s3:*", [this.bucket.arn, `${this.bucket.arn}/*`])]),
     });
 
     new TerraformOutput(this, "state_bucket", { value: this.bucket.bucket, description: "State bucket name" });

@@ -10,6 +10,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
 import { TAG_ROLE } from "../../lib/names";
 import { UserError } from "../../lib/config/load";
+import { policyDocument } from "../observability/policy";
 
 /** Interface endpoints answer on HTTPS. */
 export const HTTPS_PORT = 443;
@@ -106,10 +107,7 @@ export class InterfaceEndpoints extends Construct {
 
 /** An endpoint policy: anything the principals of this account may do (their IAM policies decide), nobody else. */
 export function thisAccountOnly(accountId: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      { Sid: "ThisAccountsPrincipalsOnly", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": accountId } } },
-    ],
-  });
+  return policyDocument([
+    { Sid: "ThisAccountsPrincipalsOnly", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": accountId } } },
+  ]);
 }
