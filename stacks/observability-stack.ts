@@ -151,13 +151,13 @@ export class ObservabilityStack extends Egress6Stack {
     }
 
     // ---- CloudTrail, and the root-use alarm on its log group ----
-    let trailLogGroup: string | undefined = obs.cloudTrail.existingLogGroupName;
-    if (obs.cloudTrail.create && auditBucket) {
-      const trail = new Trail(this, "cloudtrail", { envName: env, region, partition, key, bucket: auditBucket, logGroupName: logs.cloudTrail, retentionDays });
-      trailLogGroup = logs.cloudTrail;
-      alarm("root-account-use", "RootAccountUse", "The account root user was used", [{ logGroupName: trailLogGroup, pattern: ROOT_USE_PATTERN }], [trail.logGroup.logGroup]);
-    } else if (trailLogGroup) {
-      alarm("root-account-use", "RootAccountUse", "The account root user was used", [{ logGroupName: trailLogGroup, pattern: ROOT_USE_PATTERN }], []);
+    const trail =
+      obs.cloudTrail.create && auditBucket
+        ? new Trail(this, "cloudtrail", { envName: env, region, partition, key, bucket: auditBucket, logGroupName: logs.cloudTrail, retentionDays })
+        : undefined;
+    const trailLogGroup = trail ? logs.cloudTrail : obs.cloudTrail.existingLogGroupName;
+    if (trailLogGroup) {
+      alarm("root-account-use", "RootAccountUse", "The account root user was used", [{ logGroupName: trailLogGroup, pattern: ROOT_USE_PATTERN }], trail ? [trail.logGroup.logGroup] : []);
     }
 
     // ---- account services ----
