@@ -12,6 +12,7 @@ import type { Egress6Config } from "../lib/config/schema";
 import { zonesOf } from "../lib/config/zones";
 import { TAG_TIER, type Tier } from "../lib/names";
 import { modeHasProxies, tiersOf } from "../lib/config/modes";
+import { HTTPS_PORT } from "../lib/ports";
 import { Ipv6OnlyVpc } from "../modules/network/ipv6-only-vpc";
 import { TierNetworkAcl } from "../modules/network/tier-network-acl";
 import {
@@ -34,9 +35,6 @@ const RULE = {
   packetTooBig: 160,
   neighbourDiscovery: 170,
 } as const;
-
-/** The HTTPS port interface endpoints listen on, and the port the proxies' own package repositories use (dnf). */
-const HTTPS = 443;
 
 export class NetworkStack extends Egress6Stack {
   readonly network: Ipv6OnlyVpc;
@@ -83,13 +81,13 @@ export class NetworkStack extends Egress6Stack {
       which.map((port, i) => ({ number: RULE.allowlistedPorts + i, traffic: AclTraffic.tcpPort(port), peer }));
     // The proxies reach the internet on egress.ports and, whatever those are, on 443 for their own packages (dnf at
     // boot) and AWS APIs; the proxy security group opens the same. Return traffic is the ephemeral ingress rule.
-    const proxyOutboundPorts = ports.includes(HTTPS) ? ports : [...ports, HTTPS];
+    const proxyOutboundPorts = ports.includes(HTTPS_PORT) ? ports : [...ports, HTTPS_PORT];
     const ephemeral = (peer: AclCidr, number: number = RULE.ephemeral): AclEntry => ({
       number,
       traffic: AclTraffic.tcpPortRange(EPHEMERAL_PORTS.from, EPHEMERAL_PORTS.to),
       peer,
     });
-    const https = (peer: AclCidr): AclEntry => ({ number: RULE.endpointHttps, traffic: AclTraffic.tcpPort(HTTPS), peer });
+    const https = (peer: AclCidr): AclEntry => ({ number: RULE.endpointHttps, traffic: AclTraffic.tcpPort(HTTPS_PORT), peer });
     /** Rules that concern proxies exist only where the proxy tier does. */
     const ifProxies = (entries: AclEntry[]): AclEntry[] => (withProxy ? entries : []);
     const explicit = (peer: AclCidr): AclEntry[] =>

@@ -15,7 +15,8 @@ import { TAG_AZ, TAG_ROLE } from "../lib/names";
 import { ClosedSecurityGroup, SgRule } from "../modules/workload/security-group";
 import { ICMPV6_PACKET_TOO_BIG } from "../modules/network/acl";
 import { WorkloadInstances } from "../modules/workload/workload-instances";
-import { HTTPS_PORT, InterfaceEndpoints } from "../modules/endpoints/interface-endpoints";
+import { InterfaceEndpoints } from "../modules/endpoints/interface-endpoints";
+import { HTTPS_PORT } from "../lib/ports";
 
 /** Every destination on the internet; the inspection point sits in the route, not in the address. */
 const ANY_IPV6 = "::/0";

@@ -7,6 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { modeHasProxies } from "./modes";
+import { HTTPS_PORT } from "../ports";
 import { NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../../modules/network/acl";
 import { EGRESS6_SID_RANGE } from "../../modules/firewall/suricata-rules";
 
@@ -77,8 +78,8 @@ const port = z.number().int().min(1).max(65535);
 const NACL_FIXED_RULES = 5;
 /** Each allowlisted port is one ACL rule; this many fit beside the fixed rules. */
 export const MAX_EGRESS_PORTS = NACL_NUMBERED_RULES - NACL_FIXED_RULES;
-/** The proxies always reach 443 for themselves (packages, AWS APIs): it takes a port rule when not listed. */
-const PROXY_OWN_PORT = 443;
+/** The proxies always reach HTTPS for themselves (packages, AWS APIs): it takes a port rule when not listed. */
+const PROXY_OWN_PORT = HTTPS_PORT;
 /** At most this many operator rules: the capacity of the IDS/IPS rule group (modules/firewall). */
 export const MAX_SURICATA_RULES = 1000;
 

@@ -11,9 +11,7 @@ import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
 import { TAG_ROLE } from "../../lib/names";
 import { UserError } from "../../lib/config/load";
 import { policyDocument } from "../observability/policy";
-
-/** Interface endpoints answer on HTTPS. */
-export const HTTPS_PORT = 443;
+import { HTTPS_PORT } from "../../lib/ports";
 
 /** What egress6 knows about one AWS service's interface endpoint. */
 export interface EndpointServiceSupport {

@@ -23,6 +23,7 @@ import type { Zone } from "../../lib/config/zones";
 import { UserError } from "../../lib/config/load";
 import { partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
+import { HTTPS_PORT } from "../../lib/ports";
 import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
 import { ICMPV6_PACKET_TOO_BIG } from "../network/acl";
 import { EncryptedLogGroup } from "../observability/encrypted-log-group";
@@ -33,8 +34,6 @@ import type { SquidPolicy } from "./squid-conf";
 
 /** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
-/** HTTPS: the proxy's own package repositories and AWS APIs, whatever egress.ports says. */
-const HTTPS_PORT = 443;
 /**
  * Auto-recovery: the system status check failing for two consecutive minutes (EC2 user guide, "Recover your
  * instance", the recommended alarm).
