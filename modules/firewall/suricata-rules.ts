@@ -3,6 +3,7 @@
  * variables only, so the same text serves every environment: `$HOME_NET` (the VPC /56), `$EGRESS_PORTS`
  * (egress.ports) and, for the explicit proxy port, `$WORKLOAD_NET` and `$PROXY_NET` (the tier /60s).
  */
+import { ICMPV6_PACKET_TOO_BIG } from "../network/acl";
 
 /** Rule-group variable names. */
 export const RULE_VARIABLES = {
@@ -14,8 +15,6 @@ export const RULE_VARIABLES = {
 
 /** IANA protocol number of TCP (Suricata's `ip_proto` takes it). */
 const IP_PROTO_TCP = 6;
-/** ICMPv6 Packet Too Big (RFC 4443 §3.2): without it Path MTU discovery breaks. */
-const ICMPV6_PACKET_TOO_BIG = 2;
 
 /** egress6's signature ids live in 9100000-9100999 (above the ranges Suricata rule sets publish). */
 export const EGRESS6_SID_RANGE = { from: 9_100_000, to: 9_100_999 } as const;
