@@ -16,7 +16,7 @@ import { NetworkRefs } from "./network-outputs";
 import { modeHasFirewall, modeHasProxies } from "../lib/config/modes";
 import { remoteState } from "./remote-state";
 import type { Egress6Config } from "../lib/config/schema";
-import { UserError } from "../lib/config/load";
+import { UserError } from "../lib/errors";
 import { zonesOf } from "../lib/config/zones";
 import { logGroupNames } from "../lib/names";
 import { partitionOf, regionalServicePrincipal } from "../lib/partition";

@@ -7,14 +7,10 @@ import * as path from "node:path";
 import type { z } from "zod";
 import { configSchema, type ConfigInput, type Egress6Config } from "./schema";
 import { DEMO_CONFIG } from "./demo";
+import { UserError } from "../errors";
 
-/** A user-facing failure: its lines are printed as they are, with no stack trace. */
-export class UserError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join("\n"));
-    this.name = "UserError";
-  }
-}
+/** Re-exported for the CLIs, which load a config and report its problems in one place. */
+export { UserError };
 
 export interface LoadedConfig {
   readonly config: Egress6Config;

@@ -7,7 +7,7 @@
 import { Construct } from "constructs";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import type { InstanceRootBlockDevice } from "@cdktf/provider-aws/lib/instance";
-import { UserError } from "../../lib/config/load";
+import { UserError } from "../../lib/errors";
 
 /** A hop limit of 1 keeps IMDS responses from reaching anything forwarded by the instance (EC2 user guide, IMDSv2). */
 export const IMDS_HOP_LIMIT = 1;

@@ -9,7 +9,7 @@ import { Fn, TerraformLocal } from "cdktf";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
 import { TAG_ROLE } from "../../lib/names";
-import { UserError } from "../../lib/config/load";
+import { UserError } from "../../lib/errors";
 import { policyDocument } from "../observability/policy";
 import { HTTPS_PORT } from "../../lib/ports";
 

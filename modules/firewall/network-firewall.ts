@@ -17,7 +17,7 @@ import { NetworkfirewallFirewallPolicy } from "@cdktf/provider-aws/lib/networkfi
 import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall-firewall";
 import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-logging-configuration";
 import type { Zone } from "../../lib/config/zones";
-import { UserError } from "../../lib/config/load";
+import { UserError } from "../../lib/errors";
 import { RESOURCE_ID } from "../../stacks/base";
 import { EncryptedLogGroup } from "../observability/encrypted-log-group";
 import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";

@@ -20,7 +20,7 @@ import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Zone } from "../../lib/config/zones";
-import { UserError } from "../../lib/config/load";
+import { UserError } from "../../lib/errors";
 import { partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
 import { HTTPS_PORT } from "../../lib/ports";
