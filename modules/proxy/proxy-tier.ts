@@ -83,6 +83,7 @@ export class ProxyTier extends Construct {
     const proxy = policy.inspection.proxy;
     const ports = policy.egress.ports;
     const roleTags = { [TAG_ROLE]: "proxy" };
+    const azTagsOf = (zone: Zone) => ({ Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix });
 
     this.logGroup = new EncryptedLogGroup(this, "access-log-group", {
       name: props.logGroupName,
@@ -110,7 +111,7 @@ export class ProxyTier extends Construct {
           SgRule.icmpv6(ICMPV6_PACKET_TOO_BIG, "::/0", "ICMPv6 Packet Too Big: Path MTU discovery on the internet leg"),
         ],
         egress,
-        tags: { Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix },
+        tags: azTagsOf(zone),
       });
 
     const { role, profile } = instanceRole(this, {
@@ -133,7 +134,7 @@ export class ProxyTier extends Construct {
     });
 
     for (const { zone, proxySubnetId, workloadIpv6Cidr } of props.zones) {
-      const azTags = { Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix };
+      const azTags = azTagsOf(zone);
       const securityGroup = securityGroupOf(zone, workloadIpv6Cidr);
       const networkInterface = new NetworkInterface(this, `${zone.suffix}-interface`, {
         subnetId: proxySubnetId,
