@@ -4,9 +4,9 @@
  * Without --config, EGRESS6_CONFIG names the file; without either, the embedded demo is used.
  */
 import { parseArgs } from "node:util";
-import { loadConfig, UserError } from "./lib/config/load";
-import { synthesize } from "./lib/app";
-import { runCli } from "./lib/cli";
+import { loadConfig, UserError } from "./config/load";
+import { synthesize } from "./app/synthesize";
+import { runCli } from "./app/run-cli";
 
 const USAGE = "usage: npm run synth -- [--config FILE] [--out DIR]";
 

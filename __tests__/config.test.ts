@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { loadConfig, parseConfig, readConfigFile, UserError } from "../lib/config/load";
-import { normalizeDomain } from "../lib/config/domains";
+import { DEMO_CONFIG } from "../config/demo";
+import { loadConfig, parseConfig, readConfigFile, UserError } from "../config/load";
+import { normalizeDomain } from "../config/domains";
 import { merge, tempDir } from "./helpers";
 
 /** The problem lines for an invalid config (fails the test if the config is accepted). */

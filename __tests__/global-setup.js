@@ -7,6 +7,6 @@ const os = require("node:os");
 const path = require("node:path");
 
 module.exports = async () => {
-  execFileSync(process.execPath, [path.join(__dirname, "..", "scripts", "build.js")], { stdio: "inherit" });
+  execFileSync(process.execPath, [path.join(__dirname, "..", "tooling", "build.js")], { stdio: "inherit" });
   process.env.EGRESS6_TEST_RUN_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-test-run-"));
 };

@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Testing, TerraformStack } from "cdktf";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig, type ConfigInput, type Egress6Config } from "../lib/config/load";
-import { buildApp } from "../lib/app";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig, type ConfigInput, type Egress6Config } from "../config/load";
+import { buildApp } from "../app/build-app";
 import type { StackName } from "../lib/names";
 
 export type TfJson = {

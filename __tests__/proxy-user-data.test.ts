@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig, type ConfigInput } from "../lib/config/load";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig, type ConfigInput } from "../config/load";
 import { logGroupNames } from "../lib/names";
 import { renderSquidConf } from "../modules/proxy/squid-conf";
 import {

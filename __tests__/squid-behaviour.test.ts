@@ -10,8 +10,8 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig } from "../lib/config/load";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf } from "../modules/proxy/squid-conf";
 import { squid, squidScratch, squidTest } from "./squid-helpers";
 

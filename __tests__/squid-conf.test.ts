@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig, type ConfigInput, type Egress6Config } from "../lib/config/load";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig, type ConfigInput, type Egress6Config } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf, RESERVED_DESTINATIONS, VPC_CIDR_PLACEHOLDER, type SquidConfOptions } from "../modules/proxy/squid-conf";
 import { squid, squidParse, squidScratch, squidTest } from "./squid-helpers";
 
 const VPC = "2600:1f18:abcd:ef00::/56";
-const CLI = path.join(__dirname, "..", "dist", "scripts", "squid-config.js");
+const CLI = path.join(__dirname, "..", "dist", "cli", "squid-config.js");
 
 function config(overrides: Partial<ConfigInput> = {}): Egress6Config {
   return parseConfig({ ...DEMO_CONFIG, ...overrides }, "test");

@@ -9,8 +9,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig } from "../lib/config/load";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf } from "../modules/proxy/squid-conf";
 import { interceptRoutingCommands, renderInterceptRuleset } from "../modules/proxy/user-data";
 import { squid, squidScratch } from "./squid-helpers";

@@ -2,12 +2,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cliConfig, findProviderMirror, MIRROR_ENV, MirrorNotFound, terraformPlatform } from "../lib/terraform/mirror";
-import { terraformEnv, trimTerraformOutput } from "../lib/terraform/terraform";
-import { offlineOverride } from "../lib/terraform/overrides";
-import { buildApp } from "../lib/app";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig } from "../lib/config/load";
+import { cliConfig, findProviderMirror, MIRROR_ENV, MirrorNotFound, terraformPlatform } from "../tooling/terraform/mirror";
+import { terraformEnv, trimTerraformOutput } from "../tooling/terraform/terraform";
+import { offlineOverride } from "../tooling/terraform/overrides";
+import { buildApp } from "../app/build-app";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig } from "../config/load";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-mirror-test-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -5,10 +5,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { synthesize } from "../lib/app";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig } from "../lib/config/load";
-import type { InspectionMode } from "../lib/config/schema";
+import { synthesize } from "../app/synthesize";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig } from "../config/load";
+import type { InspectionMode } from "../config/schema";
 import { stackFromTerraformJson, verifyStacks, type Report, type Result, type VerifyOptions } from "../verifier";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { INSPECTION_MODES, type InspectionMode } from "../lib/config/schema";
-import { checkPrerequisites, planPath } from "../lib/terraform/check";
+import { INSPECTION_MODES, type InspectionMode } from "../config/schema";
+import { checkPrerequisites, planPath } from "../tooling/terraform/check";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { InputError, stackFromPlan, verifyPlans, verifyStacks, type Report } from "../verifier";
 import { CONFIG_PORTS, resultOf, synthMode, verify, violatedIds, violations, type Json } from "./verifier-helpers";

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { Construct, Node } from "constructs";
 import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import type { Egress6Config } from "../lib/config/schema";
+import type { Egress6Config } from "../config/schema";
 import { TAG_ENVIRONMENT, TAG_STACK, type StackName } from "../lib/names";
 
 /**

@@ -14,8 +14,8 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { Egress6Stack } from "./base";
-import { denyInsecureTransport, policyDocument } from "../modules/observability/policy";
-import type { Egress6Config } from "../lib/config/schema";
+import { denyInsecureTransport, policyDocument } from "../modules/shared/policy";
+import type { Egress6Config } from "../config/schema";
 
 /** The state bucket's name: the configured S3 backend's bucket, or `<env>-egress6-tfstate` for a local-state config. */
 export function stateBucketName(config: Egress6Config): string {

@@ -25,14 +25,14 @@ import { Egress6Stack } from "./base";
 import { NetworkRefs } from "./network-outputs";
 import { remoteState } from "./remote-state";
 import { InspectionOutput } from "./inspection-outputs";
-import type { Egress6Config } from "../lib/config/schema";
-import { zonesOf, type Zone } from "../lib/config/zones";
+import type { Egress6Config } from "../config/schema";
+import { zonesOf, type Zone } from "../config/zones";
 import { logGroupNames } from "../lib/names";
 import { partitionOf, regionalServicePrincipal } from "../lib/partition";
-import { CustomerKey } from "../modules/kms/customer-key";
+import { CustomerKey } from "../modules/shared/customer-key";
 import { InspectionFirewall } from "../modules/firewall/network-firewall";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
-import { modeHasFirewall, modeHasProxies } from "../lib/config/modes";
+import { modeHasFirewall, modeHasProxies } from "../config/modes";
 
 const ANY_IPV6 = "::/0";
 

@@ -4,7 +4,7 @@
  */
 import { Construct } from "constructs";
 import { DataTerraformRemoteStateLocal, DataTerraformRemoteStateS3, TerraformRemoteState } from "cdktf";
-import type { Egress6Config } from "../lib/config/schema";
+import type { Egress6Config } from "../config/schema";
 import type { StackName } from "../lib/names";
 import { localStatePath, s3StateKey } from "./base";
 

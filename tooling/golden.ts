@@ -14,8 +14,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { INSPECTION_MODES } from "../lib/config/schema";
-import { runCli } from "../lib/cli";
+import { INSPECTION_MODES } from "../config/schema";
+import { runCli } from "../app/run-cli";
 import { projectRoot } from "../lib/paths";
 
 /** mode -> file path under cdktf.out (with "/") -> sha256 hex. */

@@ -9,9 +9,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../../lib/config/demo";
-import { runOfflineCheck, type OfflineCheckReport } from "../../lib/terraform/check";
-import { formatReport } from "../../lib/terraform/report";
+import { DEMO_CONFIG } from "../../config/demo";
+import { runOfflineCheck, type OfflineCheckReport } from "../../tooling/terraform/check";
+import { formatReport } from "../../tooling/terraform/report";
 
 export interface SharedOfflineCheck {
   readonly report: OfflineCheckReport;

@@ -4,7 +4,7 @@
  * - GuardDuty "GuardDuty Finding" (severity High or above, naming an EC2 instance): isolate the instance.
  *
  * Environment: QUARANTINE_SECURITY_GROUP_ID, VPC_ID (set by the observability stack); AWS_REGION (set by Lambda).
- * Bundled by scripts/build.js into dist/lambda-bundle/remediation/index.js.
+ * Bundled by tooling/build.js into dist/lambda-bundle/remediation/index.js.
  */
 import { EC2Client } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";

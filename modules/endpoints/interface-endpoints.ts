@@ -7,10 +7,10 @@
 import { Construct } from "constructs";
 import { Fn, TerraformLocal } from "cdktf";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
-import { ClosedSecurityGroup, SgRule } from "../workload/security-group";
+import { ClosedSecurityGroup, SgRule } from "../shared/security-group";
 import { TAG_ROLE } from "../../lib/names";
 import { UserError } from "../../lib/errors";
-import { policyDocument } from "../observability/policy";
+import { policyDocument } from "../shared/policy";
 import { HTTPS_PORT } from "../../lib/ports";
 
 /** What egress6 knows about one AWS service's interface endpoint. */

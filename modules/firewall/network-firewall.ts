@@ -16,10 +16,10 @@ import { NetworkfirewallRuleGroup } from "@cdktf/provider-aws/lib/networkfirewal
 import { NetworkfirewallFirewallPolicy } from "@cdktf/provider-aws/lib/networkfirewall-firewall-policy";
 import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall-firewall";
 import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-logging-configuration";
-import type { Zone } from "../../lib/config/zones";
+import type { Zone } from "../../config/zones";
 import { UserError } from "../../lib/errors";
 import { RESOURCE_ID } from "../../stacks/base";
-import { EncryptedLogGroup } from "../observability/encrypted-log-group";
+import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";
 
 /** Network Firewall's stateful defaults for an allowlist in strict order (ARCHITECTURE §4). */

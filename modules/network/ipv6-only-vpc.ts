@@ -8,7 +8,7 @@ import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-i
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
-import type { Zone } from "../../lib/config/zones";
+import type { Zone } from "../../config/zones";
 import { TAG_AZ, TAG_TIER, TIERS, type Tier } from "../../lib/names";
 import { RESOURCE_ID } from "../../stacks/base";
 

@@ -12,10 +12,10 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { RESOURCE_ID } from "../../stacks/base";
-import type { CustomerKey } from "../kms/customer-key";
-import { EncryptedLogGroup } from "./encrypted-log-group";
+import type { CustomerKey } from "../shared/customer-key";
+import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import type { HardenedBucket } from "./hardened-bucket";
-import { assumeRolePolicy, denyInsecureTransport, policyDocument } from "./policy";
+import { assumeRolePolicy, denyInsecureTransport, policyDocument } from "../shared/policy";
 
 export interface TrailProps {
   readonly envName: string;

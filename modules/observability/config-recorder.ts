@@ -12,9 +12,9 @@ import { ConfigConfigRule } from "@cdktf/provider-aws/lib/config-config-rule";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import type { CustomerKey } from "../kms/customer-key";
+import type { CustomerKey } from "../shared/customer-key";
 import type { HardenedBucket } from "./hardened-bucket";
-import { assumeRolePolicy, policyDocument } from "./policy";
+import { assumeRolePolicy, policyDocument } from "../shared/policy";
 
 /** One AWS Config managed rule (AWS Config developer guide, "List of AWS Config Managed Rules"). */
 export interface ManagedRule {

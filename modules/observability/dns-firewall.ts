@@ -12,7 +12,7 @@ import { Route53ResolverFirewallRuleGroupAssociation } from "@cdktf/provider-aws
 import { Route53ResolverFirewallConfig } from "@cdktf/provider-aws/lib/route53-resolver-firewall-config";
 import { Route53ResolverQueryLogConfig } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config";
 import { Route53ResolverQueryLogConfigAssociation } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config-association";
-import { EncryptedLogGroup } from "./encrypted-log-group";
+import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { dnsSuffixOf } from "../../lib/partition";
 
 /** Rule priorities inside the group: allow first, then block the rest. */

@@ -8,8 +8,8 @@ import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { ITerraformDependable } from "cdktf";
-import { assumeRolePolicy, policyDocument } from "./policy";
-import { EncryptedLogGroup } from "./encrypted-log-group";
+import { assumeRolePolicy, policyDocument } from "../shared/policy";
+import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import type { HardenedBucket } from "./hardened-bucket";
 
 /**

@@ -11,7 +11,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { RESOURCE_ID } from "../../stacks/base";
-import { denyInsecureTransport, policyDocument, type PolicyStatement } from "./policy";
+import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../shared/policy";
 
 export interface HardenedBucketProps {
   /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */

@@ -29,10 +29,10 @@ import {
   HIGH_SEVERITY,
 } from "../../lambda/remediation/events";
 import { TAG_ENVIRONMENT, TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
-import { ClosedSecurityGroup } from "../workload/security-group";
+import { ClosedSecurityGroup } from "../shared/security-group";
 import { ALARM_PERIOD_SECONDS } from "./alarms";
-import { EncryptedLogGroup } from "./encrypted-log-group";
-import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./policy";
+import { EncryptedLogGroup } from "../shared/encrypted-log-group";
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../shared/policy";
 
 
 /** Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax target runs on it. */

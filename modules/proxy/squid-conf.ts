@@ -14,7 +14,7 @@
  * address Squid listens on (the behaviour test runs Squid on loopback with exactly these rules).
  */
 import * as ipaddr from "ipaddr.js";
-import type { Egress6Config } from "../../lib/config/schema";
+import type { Egress6Config } from "../../config/schema";
 
 /** The part of the configuration squid.conf depends on. */
 export type SquidPolicy = Pick<Egress6Config, "name" | "egress"> & {

@@ -13,10 +13,10 @@
 import { Construct } from "constructs";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
-import type { Zone } from "../../lib/config/zones";
+import type { Zone } from "../../config/zones";
 import { TAG_AZ, TAG_ENVIRONMENT, TAG_ROLE } from "../../lib/names";
-import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../ec2/hardened-launch-template";
-import { SSM_CORE_POLICY, instanceRole } from "../ec2/instance-role";
+import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../shared/hardened-launch-template";
+import { SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";
 
 export interface WorkloadInstancesProps {
   readonly envName: string;

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
-import { loadConfig, UserError } from "../lib/config/load";
-import { zonesOf } from "../lib/config/zones";
-import { runCli } from "../lib/cli";
+import { loadConfig, UserError } from "../config/load";
+import { zonesOf } from "../config/zones";
+import { runCli } from "../app/run-cli";
 import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-conf";
 
 export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR]";

@@ -6,12 +6,12 @@
  * of every inspection mode offline, against a local hashicorp/aws provider mirror. Exit 0 only if all pass.
  */
 import { parseArgs } from "node:util";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { readConfigFile, UserError } from "../lib/config/load";
-import { INSPECTION_MODES, type InspectionMode } from "../lib/config/schema";
-import { runCli } from "../lib/cli";
-import { runOfflineCheck } from "../lib/terraform/check";
-import { formatReport } from "../lib/terraform/report";
+import { DEMO_CONFIG } from "../config/demo";
+import { readConfigFile, UserError } from "../config/load";
+import { INSPECTION_MODES, type InspectionMode } from "../config/schema";
+import { runCli } from "../app/run-cli";
+import { runOfflineCheck } from "./terraform/check";
+import { formatReport } from "./terraform/report";
 
 const USAGE = "usage: npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...]";
 

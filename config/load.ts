@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { z } from "zod";
 import { configSchema, type ConfigInput, type Egress6Config } from "./schema";
 import { DEMO_CONFIG } from "./demo";
-import { UserError } from "../errors";
+import { UserError } from "../lib/errors";
 
 /** Re-exported for the CLIs, which load a config and report its problems in one place. */
 export { UserError };

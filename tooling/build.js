@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds dist/ with esbuild (no type check: `npm run typecheck` does that):
-// - every TypeScript file transpiled one to one (the CLIs under dist/scripts and dist/verifier run from these);
+// - every TypeScript file transpiled one to one (the CLIs under dist/cli, dist/tooling and dist/verifier run from these);
 // - dist/main.js, the synth entry, bundled whole with cdktf and the provider classes it uses: one file to read and
 //   compile instead of hundreds, which takes a synth from ~0.52 s to ~0.40 s (npm run bench);
 // - the Lambda bundles and their ZIPs.
@@ -10,7 +10,7 @@ const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
-const sourceDirs = ["stacks", "modules", "lib", "verifier", "scripts", "tooling", "lambda"];
+const sourceDirs = ["app", "cli", "config", "stacks", "modules", "lib", "lambda", "verifier", "tooling"];
 
 function collect(dir, out) {
   if (!fs.existsSync(dir)) return out;
@@ -52,13 +52,13 @@ esbuild.buildSync({
 
 // Lambda functions: one self-contained, minified file each (SDK included, so the deployed code does not depend on
 // the runtime's SDK version). "module" first lets esbuild tree-shake the SDK's ES build (0.86 MB instead of 1.5 MB).
-// Each bundle is also zipped here (scripts/zip.js): synth only copies the finished archive as a cdktf
+// Each bundle is also zipped here (tooling/zip.js): synth only copies the finished archive as a cdktf
 // TerraformAsset, since a cdktf ARCHIVE asset spawns a zip process (~0.2 s) on every synth. An archive newer than
 // its sources, package-lock.json and these scripts is kept (bundling takes ~0.5 s; every jest run builds first).
 const newestMtime = (files) => Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 for (const fn of ["remediation"]) {
   const outfile = path.join(root, "dist", "lambda-bundle", fn, "index.js");
-  const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (scripts/zip.js)
+  const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (tooling/zip.js)
   const inputs = [...collect(path.join(root, "lambda", fn), []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
   if (fs.existsSync(zipfile) && fs.statSync(zipfile).mtimeMs >= newestMtime(inputs)) continue;
   esbuild.buildSync({

@@ -2,7 +2,7 @@
  * The shared shape of every egress6 command: run, print user errors one line each on stderr, exit 1;
  * anything unexpected is a bug and keeps its stack trace.
  */
-import { UserError } from "./config/load";
+import { UserError } from "../lib/errors";
 
 /** Turns node:util parseArgs errors into the one-line form users get for every other problem. */
 function argumentProblem(error: unknown, usage: string): string | undefined {

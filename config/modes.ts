@@ -1,5 +1,5 @@
 /** What each inspection mode (ARCHITECTURE §3) is made of. */
-import { TIERS, type Tier } from "../names";
+import { TIERS, type Tier } from "../lib/names";
 import type { InspectionMode } from "./schema";
 
 /** Modes whose workload traffic ends at a Squid proxy (which needs the proxy tier and the egress-only gateway). */

@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseConfig, UserError } from "../config/load";
-import { INSPECTION_MODES, type Egress6Config, type InspectionMode } from "../config/schema";
-import { synthesize } from "../app";
+import { parseConfig, UserError } from "../../config/load";
+import { INSPECTION_MODES, type Egress6Config, type InspectionMode } from "../../config/schema";
+import { synthesize } from "../../app/synthesize";
 import { cliConfig, findProviderMirror, MirrorNotFound, type ProviderMirror } from "./mirror";
 import { OVERRIDE_FILE_NAME, offlineOverride } from "./overrides";
 import { StubRegistry, stubState, stubStatePath } from "./stub-state";
@@ -75,7 +75,7 @@ export interface OfflineCheckOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Keep the temporary folder (synthesized stacks, stubs, plans) for inspection. @default false */
   readonly keepWorkDir?: boolean;
-  /** Synthesizes one configuration into `outdir`. @default synthesize (lib/app.ts) */
+  /** Synthesizes one configuration into `outdir`. @default synthesize (app/synthesize.ts) */
   readonly synth?: (config: Egress6Config, outdir: string) => void;
   /** Called as each stack's result is known. */
   readonly onResult?: (result: StackCheckResult) => void;

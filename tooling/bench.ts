@@ -7,14 +7,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { DEMO_CONFIG } from "../lib/config/demo";
-import { parseConfig } from "../lib/config/load";
-import { synthesize } from "../lib/app";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig } from "../config/load";
+import { synthesize } from "../app/synthesize";
 import { verifyDirectory } from "../verifier";
 
 const RUNS = Number(process.env.EGRESS6_BENCH_RUNS ?? 7);
 const root = path.resolve(__dirname, "..", "..");
-const probe = path.join(root, "scripts", "bench-probe.js");
+const probe = path.join(root, "tooling", "bench-probe.js");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-bench-"));
 
 interface Sample {

@@ -7,7 +7,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { managedPolicyArn } from "../../lib/partition";
-import { assumeRolePolicy } from "../observability/policy";
+import { assumeRolePolicy } from "./policy";
 
 /** What the SSM agent needs (Systems Manager user guide, "instance permissions"). */
 export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";

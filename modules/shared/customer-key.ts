@@ -13,7 +13,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { RESOURCE_ID } from "../../stacks/base";
-import { policyDocument, type PolicyStatement } from "../observability/policy";
+import { policyDocument, type PolicyStatement } from "./policy";
 
 /** Position of the account id in an ARN (`arn:partition:service:region:account:resource`). */
 const ARN_ACCOUNT_FIELD = 4;
