@@ -3,6 +3,12 @@
  * state; a name that is fixed by configuration alone (a log group, a tag) is computed here, once.
  */
 
+/**
+ * The construct id a module gives its main resource. The stacks leave it out of Terraform addresses
+ * (`aws_vpc.vpc`, not `aws_vpc.vpc_resource`), so a module's one main resource is named after the module.
+ */
+export const RESOURCE_ID = "resource";
+
 /** The tiers of the network, in subnet-index order. */
 export const TIERS = ["workload", "proxy", "firewall", "endpoint"] as const;
 export type Tier = (typeof TIERS)[number];

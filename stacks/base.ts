@@ -7,7 +7,7 @@ import { Construct, Node } from "constructs";
 import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Egress6Config } from "../config/schema";
-import { TAG_ENVIRONMENT, TAG_STACK, type StackName } from "../lib/names";
+import { RESOURCE_ID, TAG_ENVIRONMENT, TAG_STACK, type StackName } from "../lib/names";
 
 /**
  * Where the demo's local state lives, relative to a stack's directory (`<outdir>/stacks/<stack>`):
@@ -22,9 +22,6 @@ export function s3StateKey(config: Egress6Config, stack: StackName): string {
   const prefix = config.backend.type === "s3" ? config.backend.keyPrefix ?? "" : "";
   return `${prefix}${config.name}/${stack}.tfstate`;
 }
-
-/** The construct id a module gives its main resource; left out of Terraform addresses. */
-export const RESOURCE_ID = "resource";
 
 export interface Egress6StackProps {
   readonly config: Egress6Config;

@@ -18,7 +18,7 @@ import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall
 import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-logging-configuration";
 import type { Zone } from "../../config/zones";
 import { UserError } from "../../lib/errors";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID } from "../../lib/names";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";
 

@@ -9,8 +9,7 @@ import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-g
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
 import type { Zone } from "../../config/zones";
-import { TAG_AZ, TAG_TIER, TIERS, type Tier } from "../../lib/names";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID, TAG_AZ, TAG_TIER, TIERS, type Tier } from "../../lib/names";
 
 /** Where the VPC's /56 comes from. */
 export type Ipv6Source = { readonly source: "amazon" } | { readonly source: "ipam"; readonly poolId: string; readonly netmask: number };

@@ -11,7 +11,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID } from "../../lib/names";
 import type { CustomerKey } from "../shared/customer-key";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import type { HardenedBucket } from "./hardened-bucket";

@@ -2,7 +2,7 @@
 import { Construct } from "constructs";
 import { GuarddutyDetector } from "@cdktf/provider-aws/lib/guardduty-detector";
 import { GuarddutyDetectorFeature } from "@cdktf/provider-aws/lib/guardduty-detector-feature";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID } from "../../lib/names";
 
 /** The shortest interval for updates to existing findings (new findings are always published at once). */
 export const FINDING_PUBLISHING_FREQUENCY = "FIFTEEN_MINUTES";

@@ -10,7 +10,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID } from "../../lib/names";
 import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../shared/policy";
 
 export interface HardenedBucketProps {

@@ -12,7 +12,7 @@ import { Fn, Lazy, TerraformLocal } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID } from "../../lib/names";
 import { policyDocument, type PolicyStatement } from "./policy";
 
 /** Position of the account id in an ARN (`arn:partition:service:region:account:resource`). */

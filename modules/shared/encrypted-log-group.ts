@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import type { ITerraformDependable } from "cdktf";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID } from "../../lib/names";
 
 export interface EncryptedLogGroupProps {
   readonly name: string;

@@ -4,7 +4,7 @@
  */
 import { Construct } from "constructs";
 import { SecurityGroup, type SecurityGroupEgress } from "@cdktf/provider-aws/lib/security-group";
-import { RESOURCE_ID } from "../../stacks/base";
+import { RESOURCE_ID } from "../../lib/names";
 import { PROTOCOL_ICMPV6 } from "../network/acl";
 
 /** IANA protocol name EC2 takes for TCP rules. */
