@@ -16,7 +16,7 @@ import { NetworkfirewallRuleGroup } from "@cdktf/provider-aws/lib/networkfirewal
 import { NetworkfirewallFirewallPolicy } from "@cdktf/provider-aws/lib/networkfirewall-firewall-policy";
 import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall-firewall";
 import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/networkfirewall-logging-configuration";
-import type { Zone } from "../../config/zones";
+import type { Zone } from "../../lib/zone";
 import { UserError } from "../../lib/errors";
 import { RESOURCE_ID } from "../../lib/names";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";

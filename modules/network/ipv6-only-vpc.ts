@@ -8,7 +8,7 @@ import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-i
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
-import type { Zone } from "../../config/zones";
+import type { Zone } from "../../lib/zone";
 import { RESOURCE_ID, TAG_AZ, TAG_TIER, TIERS, type Tier } from "../../lib/names";
 
 /** Where the VPC's /56 comes from. */

@@ -19,7 +19,7 @@ import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import type { Zone } from "../../config/zones";
+import type { Zone } from "../../lib/zone";
 import { UserError } from "../../lib/errors";
 import { partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";

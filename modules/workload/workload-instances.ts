@@ -13,7 +13,7 @@
 import { Construct } from "constructs";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
-import type { Zone } from "../../config/zones";
+import type { Zone } from "../../lib/zone";
 import { TAG_AZ, TAG_ENVIRONMENT, TAG_ROLE } from "../../lib/names";
 import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../shared/hardened-launch-template";
 import { SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";
