@@ -8,8 +8,7 @@ import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { modeHasProxies } from "./modes";
 import { HTTPS_PORT } from "../lib/ports";
-import { NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../modules/network/acl";
-import { EGRESS6_SID_RANGE } from "../modules/firewall/suricata-rules";
+import { EGRESS6_SID_RANGE, NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../lib/limits";
 
 export const INSPECTION_MODES = ["firewall-proxy", "proxy", "firewall-igw"] as const;
 export type InspectionMode = (typeof INSPECTION_MODES)[number];

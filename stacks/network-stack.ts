@@ -20,9 +20,9 @@ import {
   AclEntry,
   AclTraffic,
   EPHEMERAL_PORTS,
-  ICMPV6_PACKET_TOO_BIG,
   LINK_LOCAL_IPV6,
 } from "../modules/network/acl";
+import { ICMPV6_PACKET_TOO_BIG } from "../lib/protocols";
 
 /** Rule numbers, per direction. IPv4 is denied first so that no later rule can admit it. */
 const RULE = {

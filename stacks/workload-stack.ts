@@ -13,7 +13,7 @@ import type { Egress6Config } from "../config/schema";
 import { zonesOf } from "../config/zones";
 import { TAG_AZ, TAG_ROLE } from "../lib/names";
 import { ClosedSecurityGroup, SgRule } from "../modules/shared/security-group";
-import { ICMPV6_PACKET_TOO_BIG } from "../modules/network/acl";
+import { ICMPV6_PACKET_TOO_BIG } from "../lib/protocols";
 import { WorkloadInstances } from "../modules/workload/workload-instances";
 import { InterfaceEndpoints } from "../modules/endpoints/interface-endpoints";
 import { HTTPS_PORT } from "../lib/ports";

@@ -3,7 +3,8 @@
  * variables only, so the same text serves every environment: `$HOME_NET` (the VPC /56), `$EGRESS_PORTS`
  * (egress.ports) and, for the explicit proxy port, `$WORKLOAD_NET` and `$PROXY_NET` (the tier /60s).
  */
-import { ICMPV6_PACKET_TOO_BIG } from "../network/acl";
+import { EGRESS6_SID_RANGE } from "../../lib/limits";
+import { ICMPV6_PACKET_TOO_BIG } from "../../lib/protocols";
 
 /** Rule-group variable names. */
 export const RULE_VARIABLES = {
@@ -16,8 +17,6 @@ export const RULE_VARIABLES = {
 /** IANA protocol number of TCP (Suricata's `ip_proto` takes it). */
 const IP_PROTO_TCP = 6;
 
-/** egress6's signature ids live in 9100000-9100999 (above the ranges Suricata rule sets publish). */
-export const EGRESS6_SID_RANGE = { from: 9_100_000, to: 9_100_999 } as const;
 const SID = { baseline: EGRESS6_SID_RANGE.from, handshake: EGRESS6_SID_RANGE.from + 100 } as const;
 
 function rule(action: "drop" | "pass", header: string, msg: string, options: string[], sid: number): string {

@@ -2,25 +2,10 @@
  * Value types for stateless network ACL rules, so that a rule reads as what it allows:
  * `{ traffic: AclTraffic.tcpPort(443), peer: AclCidr.anyIpv6() }`.
  */
+import { PROTOCOL_ALL, PROTOCOL_ICMPV6, PROTOCOL_TCP } from "../../lib/protocols";
 
-/** IANA protocol numbers as the EC2 API takes them. ICMPv6 must be 58: "icmp" with an IPv6 CIDR makes an ICMPv4 rule (provider #6262). */
-export const PROTOCOL_TCP = "6";
-export const PROTOCOL_ICMPV6 = "58";
-export const PROTOCOL_ALL = "-1";
-
-/** ICMPv6 Packet Too Big (RFC 4443 §3.2): without it Path MTU discovery breaks. */
-export const ICMPV6_PACKET_TOO_BIG = 2;
 /** Return traffic of outbound TCP flows lands on these ports (VPC user guide, "Ephemeral ports"). */
 export const EPHEMERAL_PORTS = { from: 1024, to: 65535 } as const;
-/**
- * Rules a network ACL holds per direction, the default deny rules (IPv4 and IPv6) included (VPC user guide,
- * "Amazon VPC quotas", rules per network ACL; adjustable, 20 by default).
- */
-export const NACL_RULES_PER_DIRECTION = 20;
-/** The `*` rules AWS adds to every ACL of a dual-stack VPC: one IPv4 and one IPv6 default deny, per direction. */
-export const NACL_DEFAULT_DENY_RULES = 2;
-/** Numbered rules that fit in one direction. */
-export const NACL_NUMBERED_RULES = NACL_RULES_PER_DIRECTION - NACL_DEFAULT_DENY_RULES;
 /** Neighbour discovery runs on link-local addresses (RFC 4861). */
 export const LINK_LOCAL_IPV6 = "fe80::/10";
 

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { NetworkAcl } from "@cdktf/provider-aws/lib/network-acl";
 import { NetworkAclRule } from "@cdktf/provider-aws/lib/network-acl-rule";
-import { AclEntry, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "./acl";
+import { NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../../lib/limits";
+import { AclEntry } from "./acl";
 import { RESOURCE_ID } from "../../lib/names";
 
 export interface TierNetworkAclProps {

@@ -25,7 +25,7 @@ import { partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
 import { HTTPS_PORT } from "../../lib/ports";
 import { ClosedSecurityGroup, SgRule } from "../shared/security-group";
-import { ICMPV6_PACKET_TOO_BIG } from "../network/acl";
+import { ICMPV6_PACKET_TOO_BIG } from "../../lib/protocols";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { HardenedLaunchTemplate, encryptedRootVolume } from "../shared/hardened-launch-template";
 import { CLOUDWATCH_AGENT_POLICY, SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";

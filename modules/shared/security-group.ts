@@ -5,7 +5,7 @@
 import { Construct } from "constructs";
 import { SecurityGroup, type SecurityGroupEgress } from "@cdktf/provider-aws/lib/security-group";
 import { RESOURCE_ID } from "../../lib/names";
-import { PROTOCOL_ICMPV6 } from "../network/acl";
+import { PROTOCOL_ICMPV6 } from "../../lib/protocols";
 
 /** IANA protocol name EC2 takes for TCP rules. */
 const TCP = "tcp";
