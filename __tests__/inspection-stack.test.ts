@@ -12,7 +12,7 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { demoConfig, resources, synthStack, tempDir, type TfJson } from "./helpers";
-import { INSPECTION_MODES, type InspectionMode } from "../config/schema";
+import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { logGroupNames } from "../lib/names";
 import { renderSquidConf } from "../modules/proxy/squid-conf";
 

@@ -2,7 +2,8 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-internet-gateway";
 import { demoConfig, resources, synthAll, synthStack, type TfJson } from "./helpers";
-import { INSPECTION_MODES, MAX_EGRESS_PORTS } from "../config/schema";
+import { MAX_EGRESS_PORTS } from "../config/schema";
+import { INSPECTION_MODES } from "../config/modes";
 import { TIERS } from "../lib/names";
 
 const demo = demoConfig();

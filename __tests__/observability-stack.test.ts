@@ -13,7 +13,7 @@ import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
 import { Route53ResolverFirewallConfig } from "@cdktf/provider-aws/lib/route53-resolver-firewall-config";
 import { Route53ResolverFirewallRule } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule";
 import { demoConfig, resources, synthAll, synthStack, type TfJson } from "./helpers";
-import { INSPECTION_MODES } from "../config/schema";
+import { INSPECTION_MODES } from "../config/modes";
 import { logGroupNames, STACKS } from "../lib/names";
 import { FLOW_LOG_FIELDS } from "../modules/observability/flow-logs";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { synthesize } from "../app/synthesize";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
-import type { InspectionMode } from "../config/schema";
+import type { InspectionMode } from "../config/modes";
 import { stackFromTerraformJson, verifyStacks, type Report, type Result, type VerifyOptions } from "../verifier";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -3,7 +3,7 @@
  * output of one inspection mode, breaks one thing, and expects the right invariant (or check) to be VIOLATED
  * with a message (and, for paths, a counterexample) that names what broke.
  */
-import type { InspectionMode } from "../config/schema";
+import type { InspectionMode } from "../config/modes";
 import {
   add,
   all,

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { INSPECTION_MODES, type InspectionMode } from "../config/schema";
+import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { checkPrerequisites, planPath } from "../tooling/terraform/check";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { InputError, stackFromPlan, verifyPlans, verifyStacks, type Report } from "../verifier";

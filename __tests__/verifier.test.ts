@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { INSPECTION_MODES } from "../config/schema";
+import { INSPECTION_MODES } from "../config/modes";
 import { renderReport, verifyDirectory } from "../verifier";
 import { CONFIG_PORTS, all, remove, resultOf, synthMode, verify, violatedIds, type Json, type SynthApp } from "./verifier-helpers";
 

@@ -3,7 +3,7 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { demoConfig, resources, synthStack, type TfJson } from "./helpers";
-import { INSPECTION_MODES, type InspectionMode } from "../config/schema";
+import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 
 const demo = demoConfig();
 const workload = synthStack(demo, "workload");

@@ -1,6 +1,9 @@
 /** What each inspection mode (ARCHITECTURE §3) is made of. */
 import { TIERS, type Tier } from "../lib/names";
-import type { InspectionMode } from "./schema";
+
+/** The inspection modes, the default first. */
+export const INSPECTION_MODES = ["firewall-proxy", "proxy", "firewall-igw"] as const;
+export type InspectionMode = (typeof INSPECTION_MODES)[number];
 
 /** Modes whose workload traffic ends at a Squid proxy (which needs the proxy tier and the egress-only gateway). */
 export function modeHasProxies(mode: InspectionMode): boolean {

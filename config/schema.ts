@@ -6,12 +6,9 @@ import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
-import { modeHasProxies } from "./modes";
+import { INSPECTION_MODES, modeHasProxies } from "./modes";
 import { HTTPS_PORT } from "../lib/ports";
 import { EGRESS6_SID_RANGE, NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../lib/limits";
-
-export const INSPECTION_MODES = ["firewall-proxy", "proxy", "firewall-igw"] as const;
-export type InspectionMode = (typeof INSPECTION_MODES)[number];
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { INSPECTION_MODES } from "../config/schema";
+import { INSPECTION_MODES } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { projectRoot } from "../lib/paths";
 

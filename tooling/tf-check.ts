@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { DEMO_CONFIG } from "../config/demo";
 import { readConfigFile, UserError } from "../config/load";
-import { INSPECTION_MODES, type InspectionMode } from "../config/schema";
+import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { runOfflineCheck } from "./terraform/check";
 import { formatReport } from "./terraform/report";
