@@ -15,6 +15,7 @@ import { demoConfig, resources, synthStack, tempDir, type TfJson } from "./helpe
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { logGroupNames } from "../lib/names";
 import { renderSquidConf } from "../modules/proxy/squid-conf";
+import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const ZONES = ["a", "b"] as const;
 const net = (output: string) => `\${data.terraform_remote_state.network.outputs.${output}}`;
@@ -361,7 +362,7 @@ describe("Squid proxy tier", () => {
     const locals = (synthOf[mode] as TfJson & { locals: Record<string, string> }).locals;
     for (const az of ZONES) {
       const userData = locals[`proxy_${az}_user_data`];
-      const conf = renderSquidConf(demoConfig({ inspection: { mode } }), { vpcIpv6Cidr: net("vpc_ipv6_cidr_block"), az });
+      const conf = renderSquidConf(squidPolicyOf(demoConfig({ inspection: { mode } })), { vpcIpv6Cidr: net("vpc_ipv6_cidr_block"), az });
       expect(userData).toContain(`<<'EGRESS6_SQUID_CONF'\n${conf}EGRESS6_SQUID_CONF\n`);
       expect(userData).toMatch(new RegExp(`^visible_hostname egress6-demo-proxy-${az}$`, "m"));
     }

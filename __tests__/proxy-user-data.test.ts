@@ -13,6 +13,7 @@ import {
   renderInterceptRuleset,
   renderProxyUserData,
 } from "../modules/proxy/user-data";
+import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const REF = "${data.terraform_remote_state.network.outputs.vpc_ipv6_cidr}";
 const VPC = "2600:1f18:abcd:ef00::/56";
@@ -35,7 +36,7 @@ function heredoc(script: string, marker: string): string {
 }
 
 describe("proxy user data", () => {
-  const script = renderProxyUserData({ policy: config(), az: "b", vpcIpv6Cidr: REF });
+  const script = renderProxyUserData({ policy: squidPolicyOf(config()), region: config().region, az: "b", vpcIpv6Cidr: REF });
 
   test("is valid bash once Terraform has rendered it", () => {
     const r = spawnSync("bash", ["-n"], { input: asDelivered(script), encoding: "utf8" });
@@ -51,7 +52,7 @@ describe("proxy user data", () => {
 
   test("writes the same squid.conf the renderer produces, with the VPC /56 as localnet", () => {
     const delivered = asDelivered(script);
-    expect(heredoc(delivered, "EGRESS6_SQUID_CONF")).toBe(renderSquidConf(config(), { vpcIpv6Cidr: VPC, az: "b" }));
+    expect(heredoc(delivered, "EGRESS6_SQUID_CONF")).toBe(renderSquidConf(squidPolicyOf(config()), { vpcIpv6Cidr: VPC, az: "b" }));
   });
 
   test("installs Squid and refuses to continue when it lacks OpenSSL (SslBump)", () => {
@@ -90,7 +91,7 @@ describe("proxy user data", () => {
 
 describe("interface MTU", () => {
   test("the proxy lowers its interface MTU to what a firewall endpoint carries, at every boot before Squid", () => {
-    const delivered = asDelivered(renderProxyUserData({ policy: config(), az: "a", vpcIpv6Cidr: REF }));
+    const delivered = asDelivered(renderProxyUserData({ policy: squidPolicyOf(config()), region: config().region, az: "a", vpcIpv6Cidr: REF }));
     expect(FIREWALL_ENDPOINT_MTU).toBe(8500);
     expect(heredoc(delivered, "EGRESS6_INTERCEPT")).toContain(interfaceMtuCommands(FIREWALL_ENDPOINT_MTU).join("\n"));
   });

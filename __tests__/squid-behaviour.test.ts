@@ -14,6 +14,7 @@ import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf } from "../modules/proxy/squid-conf";
 import { squid, squidScratch, squidTest } from "./squid-helpers";
+import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const NAMES = ["example.com", "www.example.com", "notexample.com", "example.com.evil.test", "wild.test", "deep.sub.wild.test", "other.test"];
 
@@ -160,7 +161,7 @@ beforeAll(async () => {
     "behaviour test",
   );
   // The client is ::1, so ::1/128 plays the VPC's /56.
-  const conf = renderSquidConf(config, { vpcIpv6Cidr: "::1/128", az: "a", listenAddress: "[::1]", paths: scratch.paths });
+  const conf = renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: "::1/128", az: "a", listenAddress: "[::1]", paths: scratch.paths });
   const file = path.join(scratch.dir, "squid.conf");
   fs.writeFileSync(file, conf, { mode: 0o644 });
   squidProcess = spawn(squid.binary, ["-N", "-f", file], { stdio: "ignore" });

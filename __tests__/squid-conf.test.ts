@@ -5,6 +5,7 @@ import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, type ConfigInput, type Egress6Config } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf, RESERVED_DESTINATIONS, VPC_CIDR_PLACEHOLDER, type SquidConfOptions } from "../modules/proxy/squid-conf";
 import { squid, squidParse, squidScratch, squidTest } from "./squid-helpers";
+import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const VPC = "2600:1f18:abcd:ef00::/56";
 const CLI = path.join(__dirname, "..", "dist", "cli", "squid-config.js");
@@ -14,7 +15,7 @@ function config(overrides: Partial<ConfigInput> = {}): Egress6Config {
 }
 
 function render(c: Egress6Config = config(), options: Partial<SquidConfOptions> = {}): string {
-  return renderSquidConf(c, { vpcIpv6Cidr: VPC, az: "a", ...options });
+  return renderSquidConf(squidPolicyOf(c), { vpcIpv6Cidr: VPC, az: "a", ...options });
 }
 
 /** The directive lines starting with `keyword`, comments and blanks dropped. */
@@ -143,14 +144,14 @@ describe("npm run squid-config", () => {
     const r = cli([]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(renderSquidConf(config(), { vpcIpv6Cidr: VPC_CIDR_PLACEHOLDER, az: "a" }));
+    expect(r.stdout).toBe(renderSquidConf(squidPolicyOf(config()), { vpcIpv6Cidr: VPC_CIDR_PLACEHOLDER, az: "a" }));
     expect(r.stdout).toMatch(/^acl localnet src VPC_IPV6_CIDR$/m);
   });
 
   test("--az and --vpc-ipv6-cidr pick the AZ and fill in the /56", () => {
     const r = cli(["--az", "b", "--vpc-ipv6-cidr", VPC]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(renderSquidConf(config(), { vpcIpv6Cidr: VPC, az: "b" }));
+    expect(r.stdout).toBe(renderSquidConf(squidPolicyOf(config()), { vpcIpv6Cidr: VPC, az: "b" }));
   });
 
   test("--config reads a YAML file", () => {

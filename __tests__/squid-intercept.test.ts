@@ -14,6 +14,7 @@ import { parseConfig } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf } from "../modules/proxy/squid-conf";
 import { interceptRoutingCommands, renderInterceptRuleset } from "../modules/proxy/user-data";
 import { squid, squidScratch } from "./squid-helpers";
+import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const VPC = "fd00:e6::/56";
 const WORKLOAD = "fd00:e6:0:1::10";
@@ -148,7 +149,7 @@ beforeAll(async () => {
   must(`ip netns exec ${NS.proxy} nft -f ${dir}/intercept.nft`);
   for (const command of interceptRoutingCommands()) must(`ip netns exec ${NS.proxy} sh -c '${command}'`);
   fs.writeFileSync(scratch.paths.hostsFile, `${ORIGIN} example.com www.example.com notexample.com\n`);
-  const conf = renderSquidConf(config, { vpcIpv6Cidr: VPC, az: "a", paths: scratch.paths });
+  const conf = renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: VPC, az: "a", paths: scratch.paths });
   fs.writeFileSync(path.join(dir, "squid.conf"), conf, { mode: 0o644 });
   const proxy = spawn("ip", ["netns", "exec", NS.proxy, squid!.binary, "-N", "-f", path.join(dir, "squid.conf")], { stdio: "ignore" });
   children.push(proxy);

@@ -8,6 +8,7 @@ import * as ipaddr from "ipaddr.js";
 import { loadConfig, UserError } from "../config/load";
 import { zonesOf } from "../config/zones";
 import { runCli } from "../app/run-cli";
+import { squidPolicyOf } from "../stacks/proxy-policy";
 import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-conf";
 
 export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR]";
@@ -47,7 +48,7 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     if (!suffixes.includes(az)) problems.push(`--az: got ${JSON.stringify(az)}; accepted: ${suffixes.join(", ")} (the suffixes of availabilityZones)`);
   }
   if (problems.length > 0 || !config) throw new UserError(problems);
-  return renderSquidConf(config, { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az });
+  return renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az });
 }
 
 /** An IPv6 network address with a /56 prefix (what Amazon and the IPAM option give a VPC). */

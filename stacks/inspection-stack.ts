@@ -32,6 +32,7 @@ import { logGroupNames } from "../lib/names";
 import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { CustomerKey } from "../modules/shared/customer-key";
 import { InspectionFirewall } from "../modules/firewall/network-firewall";
+import { squidPolicyOf } from "./proxy-policy";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
 import { modeHasFirewall, modeHasProxies } from "../config/modes";
 
@@ -94,7 +95,8 @@ export class InspectionStack extends Egress6Stack {
     }
     if (modeHasProxies(mode)) {
       this.proxies = new ProxyTier(this, "proxy", {
-        policy: config,
+        policy: squidPolicyOf(config),
+        region: config.region,
         ami: config.inspection.proxy.ami,
         instanceType: config.inspection.proxy.instanceType,
         vpcId: network.vpcId,

@@ -43,8 +43,9 @@ const RECOVERY = { metric: "StatusCheckFailed_System", periodSeconds: 60, evalua
 const CIDR_PLACEHOLDER_FOR_SIZE = "2600:1f18:0123:4500::/56";
 
 export interface ProxyTierProps {
-  /** Environment name, region, egress policy and proxy settings (the config, or the part of it the proxies use). */
-  readonly policy: SquidPolicy & { readonly region: string };
+  /** Environment name, egress allowlist and proxy ports (what squid.conf is rendered from). */
+  readonly policy: SquidPolicy;
+  readonly region: string;
   readonly ami: string;
   readonly instanceType: string;
   readonly rootVolumeGiB?: number;
@@ -77,11 +78,10 @@ export class ProxyTier extends Construct {
   constructor(scope: Construct, id: string, props: ProxyTierProps) {
     super(scope, id);
     const { policy } = props;
-    const env = policy.name;
-    const region = policy.region;
+    const env = policy.env;
+    const region = props.region;
     const name = `${env}-proxy`;
-    const proxy = policy.inspection.proxy;
-    const ports = policy.egress.ports;
+    const ports = policy.ports;
     const roleTags = { [TAG_ROLE]: "proxy" };
     const azTagsOf = (zone: Zone) => ({ Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix });
 
@@ -105,7 +105,7 @@ export class ProxyTier extends Construct {
         description: `egress6 proxy in ${zone.name}: only the workload /64 of ${zone.name}, only on the intercepted and explicit ports`,
         ingress: [
           ...ports.map((p) => SgRule.tcp(p, workloadIpv6Cidr, `intercepted port ${p} from the workloads in ${zone.name}`)),
-          SgRule.tcp(proxy.explicitPort, workloadIpv6Cidr, `explicit proxy port from the workloads in ${zone.name}`),
+          SgRule.tcp(policy.explicitPort, workloadIpv6Cidr, `explicit proxy port from the workloads in ${zone.name}`),
           // The proxy is the internet leg's TCP endpoint: routers on the way send it Packet Too Big from any address
           // (EC2 user guide, "Path MTU Discovery").
           SgRule.icmpv6(ICMPV6_PACKET_TOO_BIG, "::/0", "ICMPv6 Packet Too Big: Path MTU discovery on the internet leg"),
@@ -148,8 +148,8 @@ export class ProxyTier extends Construct {
         lifecycle: { ignoreChanges: ["security_groups"] },
         tags: azTags,
       });
-      const userData = renderProxyUserData({ policy, az: zone.suffix, vpcIpv6Cidr: props.vpcIpv6Cidr });
-      checkUserDataSize(userData, props.vpcIpv6Cidr, policy.egress.domains.length);
+      const userData = renderProxyUserData({ policy, region, az: zone.suffix, vpcIpv6Cidr: props.vpcIpv6Cidr });
+      checkUserDataSize(userData, props.vpcIpv6Cidr, policy.domains.length);
       const instance = new Instance(this, zone.suffix, {
         launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
         networkInterface: [{ networkInterfaceId: networkInterface.id, deviceIndex: 0 }],

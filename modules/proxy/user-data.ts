@@ -113,8 +113,10 @@ export function interceptRoutingCommands(): string[] {
 }
 
 export interface ProxyUserDataProps {
-  /** Environment name, egress policy and proxy ports. */
-  readonly policy: SquidPolicy & { readonly region: string };
+  /** Environment name, egress allowlist and proxy ports. */
+  readonly policy: SquidPolicy;
+  /** The region the CloudWatch agent ships the access log to. */
+  readonly region: string;
   /** AZ suffix of this proxy (`a`). */
   readonly az: string;
   /** The VPC's IPv6 /56, normally a Terraform reference resolved at apply. */
@@ -124,25 +126,24 @@ export interface ProxyUserDataProps {
 /** The user data script (a Terraform template string: see the file comment). */
 export function renderProxyUserData(props: ProxyUserDataProps): string {
   const { policy, az, vpcIpv6Cidr } = props;
-  const proxy = policy.inspection.proxy;
   const paths = DEFAULT_SQUID_PATHS;
   const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az });
   const ruleset = renderInterceptRuleset({
     vpcIpv6Cidr,
-    ports: policy.egress.ports,
-    interceptHttpPort: proxy.interceptHttpPort,
-    interceptHttpsPort: proxy.interceptHttpsPort,
+    ports: policy.ports,
+    interceptHttpPort: policy.interceptHttpPort,
+    interceptHttpsPort: policy.interceptHttpsPort,
   });
   const agentConfig = JSON.stringify(
     {
-      agent: { region: policy.region, run_as_user: "root" },
+      agent: { region: props.region, run_as_user: "root" },
       logs: {
         logs_collected: {
           files: {
             collect_list: [
               {
                 file_path: paths.accessLog,
-                log_group_name: logGroupNames(policy.name).proxyAccess,
+                log_group_name: logGroupNames(policy.env).proxyAccess,
                 log_stream_name: `proxy-${az}/{instance_id}`,
                 timezone: "UTC",
               },
@@ -154,7 +155,7 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
     null,
     2,
   );
-  const name = resourceName(policy.name, "proxy", az);
+  const name = resourceName(policy.env, "proxy", az);
 
   const script = `#!/bin/bash
 # egress6 ${name}: Squid filtering the workloads' egress by host name and SNI (never decrypting),
