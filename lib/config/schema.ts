@@ -7,6 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { modeHasProxies } from "./modes";
+import { availabilityZoneProblems, closestRegion, REGIONS } from "./regions";
 import { HTTPS_PORT } from "../ports";
 import { NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../../modules/network/acl";
 import { EGRESS6_SID_RANGE } from "../../modules/firewall/suricata-rules";
@@ -55,7 +56,15 @@ const ipv6Source = z.discriminatedUnion("source", [
   }),
 ]);
 
-const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, { message: "must be an AWS region name such as us-east-1" });
+/** A region name, and one of the regions in lib/config/regions.ts (one message either way). */
+const awsRegion = z.string().superRefine((value, ctx) => {
+  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(value)) {
+    ctx.addIssue({ code: "custom", message: "must be an AWS region name such as us-east-1" });
+  } else if (!Object.hasOwn(REGIONS, value)) {
+    const hint = closestRegion(value);
+    ctx.addIssue({ code: "custom", message: `is not an AWS region${hint ? `; did you mean ${hint}?` : ""} (the regions egress6 knows are listed in lib/config/regions.ts)` });
+  }
+});
 
 const s3Backend = z.strictObject({
   type: z.literal("s3"),
@@ -66,7 +75,16 @@ const s3Backend = z.strictObject({
 });
 const localBackend = z.strictObject({ type: z.literal("local") });
 
-const tagKey = z.string().min(1).max(128).regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:)" });
+/** Tag keys egress6 sets itself (lib/names.ts) start with this; a user tag there could overwrite or fake one. */
+export const RESERVED_TAG_PREFIX = "egress6:";
+const tagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:)" })
+  .refine((key) => !key.toLowerCase().startsWith(RESERVED_TAG_PREFIX), {
+    message: `must not start with ${RESERVED_TAG_PREFIX}, which is reserved for the tags egress6 sets itself (egress6:tier, egress6:role, ...); choose another key`,
+  });
 const tagValue = z.string().max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { message: "must be a tag value (0-256 letters, digits, spaces and _.:/=+-@)" });
 
 const port = z.number().int().min(1).max(65535);
@@ -247,7 +265,8 @@ export const configSchema = z
     region: awsRegion,
     /** Full AZ names, given explicitly so that nothing needs AWS at plan time. */
     availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$/, { message: "must be an AZ name such as us-east-1a" }))
+      // AZ IDs (euc1-az1) pass here and are reported once for the whole list, with the region (lib/config/regions.ts).
+      .array(z.string().regex(/^([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]|[a-z]{2,4}\d{1,2}-az\d{1,2})$/, { message: "must be an AZ name such as us-east-1a" }))
       .min(1)
       .max(6),
     vpc: z.strictObject({
@@ -263,15 +282,10 @@ export const configSchema = z
     observability: observability.prefault({}),
   })
   .superRefine((config, ctx) => {
-    // AZ names are checked against the region only once the region itself is valid.
-    if (awsRegion.safeParse(config.region).success) {
-      config.availabilityZones.forEach((az, i) => {
-        if (!az.startsWith(config.region) || !/^[a-z]$/.test(az.slice(config.region.length))) {
-          ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: `must be an AZ of ${config.region} such as ${config.region}a`, input: az });
-        } else if (config.availabilityZones.indexOf(az) !== i) {
-          ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: "is listed twice", input: az });
-        }
-      });
+    // AZ names are checked against the region's AZs (lib/config/regions.ts); nothing is suggested for an unknown region.
+    for (const problem of availabilityZoneProblems(config.region, config.availabilityZones)) {
+      const path = problem.index === undefined ? ["availabilityZones"] : ["availabilityZones", problem.index];
+      ctx.addIssue({ code: "custom", path, message: problem.message, input: problem.input });
     }
 
     const proxy = config.inspection.proxy;
