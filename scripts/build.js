@@ -10,7 +10,7 @@ const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
-const sourceDirs = ["stacks", "modules", "lib", "verifier", "scripts", "lambda"];
+const sourceDirs = ["cli", "stacks", "modules", "lib", "verifier", "scripts", "lambda"];
 
 function collect(dir, out) {
   if (!fs.existsSync(dir)) return out;

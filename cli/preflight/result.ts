@@ -45,7 +45,7 @@ export function renderText(header: string, results: readonly CheckResult[]): str
   const width = Math.max(...Object.values(LABEL).map((l) => l.length));
   const lines = [header];
   for (const r of results) {
-    lines.push(`${LABEL[r.status].padEnd(width)}  ${r.id}: ${r.message}${r.fix ? ` Fix: ${r.fix}` : ""}`);
+    lines.push(`${LABEL[r.status].padEnd(width)}  ${r.id}: ${r.message}${r.fix ? `. Fix: ${r.fix}` : ""}`);
   }
   lines.push(`verdict: ${verdictOf(results).summary}`);
   return `${lines.join("\n")}\n`;
