@@ -154,7 +154,7 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     ec2.on(DescribeImagesCommand).rejects(awsError("AccessDenied", "User is not authorized to perform: ec2:DescribeImages"));
     const results = await checkAws(config, HAVE_CREDENTIALS);
     for (const tier of ["workload", "proxy"]) {
-      expect(byId(results, `aws:ami:${tier}`)).toEqual({ id: `aws:ami:${tier}`, status: "unchecked", message: expect.stringMatching(/^could not check .*: AccessDenied on ec2:DescribeImages$/) });
+      expect(byId(results, `aws:ami:${tier}`)).toEqual({ id: `aws:ami:${tier}`, status: "unchecked", message: expect.stringMatching(/^could not check: AccessDenied on ec2:DescribeImages \(needed to check that .*\.ami resolves to an image t4g\.(micro|small) can run\)$/) });
     }
     expect(results.filter((r) => r.status !== "ok").map((r) => r.id)).toEqual(["aws:ami:workload", "aws:ami:proxy"]);
   });

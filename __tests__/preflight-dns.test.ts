@@ -27,7 +27,7 @@ describe("preflight DNS: every exact allowlisted name needs an AAAA record", () 
 
   test("a name the server never answers is 'could not check', never ok; the others still get their answer", async () => {
     const results = await checkDns(["slow.example.com", "v6.example.com"], { server: server.address, timeoutMs: 300 });
-    expect(results[0]).toEqual({ id: "dns:slow.example.com", status: "unchecked", message: expect.stringMatching(/^no answer from the DNS server \(127\.0\.0\.1:\d+: ETIMEOUT\)$/) });
+    expect(results[0]).toEqual({ id: "dns:slow.example.com", status: "unchecked", message: expect.stringMatching(/^could not check: no answer from the DNS server \(127\.0\.0\.1:\d+: ETIMEOUT\)$/) });
     expect(results[1].status).toBe("ok");
   });
 

@@ -136,7 +136,7 @@ async function guarded(check: Check): Promise<CheckResult[]> {
   try {
     return await check.run();
   } catch (e) {
-    if (e instanceof AwsCallError) return [unchecked(check.id, `could not check ${check.what}: ${e.message}`)];
+    if (e instanceof AwsCallError) return [unchecked(check.id, `could not check: ${e.message} (needed to check ${check.what})`)];
     throw e;
   }
 }

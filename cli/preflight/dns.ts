@@ -73,7 +73,7 @@ function resultOf(l: Lookup, servers: string): CheckResult {
     case "ENOTFOUND":
       return problem(id, "does not exist (NXDOMAIN)", "correct the name in egress.domains or remove it");
     default:
-      return unchecked(id, `no answer from the DNS server (${servers}: ${l.code})`);
+      return unchecked(id, `could not check: no answer from the DNS server (${servers}: ${l.code})`);
   }
 }
 

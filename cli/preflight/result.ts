@@ -38,7 +38,7 @@ export function verdictOf(results: readonly CheckResult[]): Verdict {
   return { exitCode: bad ? 1 : 0, summary: `${head}: ${parts.join(", ")}`, counts };
 }
 
-const LABEL: Record<CheckStatus, string> = { ok: "ok", problem: "PROBLEM", skipped: "skipped", unchecked: "could not check" };
+const LABEL: Record<CheckStatus, string> = { ok: "ok", problem: "PROBLEM", skipped: "skipped", unchecked: "UNCHECKED" };
 
 /** One line per check, then the verdict. */
 export function renderText(header: string, results: readonly CheckResult[]): string {
