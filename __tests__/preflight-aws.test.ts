@@ -167,6 +167,22 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     expect(sentCommands()).toEqual([DescribeRegionsCommand]);
   });
 
+  test("a denied DescribeRegions in the home region is asked again in the configured region; denied there too, only aws:region is unchecked", async () => {
+    let calls = 0;
+    ec2.on(DescribeRegionsCommand).callsFake(() => {
+      calls++;
+      if (calls === 1) throw awsError("UnauthorizedOperation");
+      return { Regions: [{ RegionName: "eu-central-1", OptInStatus: "opt-in-not-required" }] };
+    });
+    const results = await checkAws(config, HAVE_CREDENTIALS);
+    expect(results.filter((r) => r.status !== "ok")).toEqual([]);
+    expect(calls).toBe(2);
+
+    ec2.on(DescribeRegionsCommand).rejects(awsError("UnauthorizedOperation"));
+    const denied = await checkAws(config, HAVE_CREDENTIALS);
+    expect(denied.filter((r) => r.status !== "ok")).toEqual([{ id: "aws:region", status: "unchecked", message: expect.stringMatching(/^could not check: UnauthorizedOperation on ec2:DescribeRegions/) }]);
+  });
+
   // Each problem: [name, how the account differs from the healthy one, check id, message pattern, other checks it also fails].
   const problems: Array<[string, () => void, string, RegExp, string[]?]> = [
     ["a region missing from the partition", () => ec2.on(DescribeRegionsCommand).resolves({ Regions: [{ RegionName: "us-east-1" }] }), "aws:region", /^eu-central-1 is not a region of this account's partition/],

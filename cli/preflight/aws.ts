@@ -166,7 +166,9 @@ export async function checkAws(config: Egress6Config, options: AwsOptions = {}):
   }
 
   const regionResults = await guarded(checks.region);
-  if (regionResults.some((r) => r.status !== "ok")) {
+  // A region that does not exist or is not enabled makes every other answer meaningless; one that could not be
+  // checked does not stop the rest (their own calls say whether they could run).
+  if (regionResults.some((r) => r.status === "problem")) {
     const rest = checks.all.filter((c) => c !== checks.region);
     return [...regionResults, ...rest.map((c) => skipped(c.id, `the region ${region} is not usable (see aws:region), so not checked ${c.what}`))];
   }
@@ -190,7 +192,15 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
     id: "aws:region",
     what: `that ${region} exists and is enabled`,
     async run() {
-      const out = await send<any>(c.home, new DescribeRegionsCommand({ AllRegions: true }));
+      // Asked in the partition's always-enabled region, which can answer for a disabled one; an account whose policies
+      // deny that region is asked in the configured region instead (which answers only if it is enabled).
+      let out: any;
+      try {
+        out = await send<any>(c.home, new DescribeRegionsCommand({ AllRegions: true }));
+      } catch (e) {
+        if (!(e instanceof AwsCallError) || homeRegion(region) === region) throw e;
+        out = await send<any>(c.ec2, new DescribeRegionsCommand({ AllRegions: true }));
+      }
       const found = (out.Regions ?? []).find((r: any) => r.RegionName === region);
       if (!found) return [problem("aws:region", `${region} is not a region of this account's partition (ec2:DescribeRegions)`, "set region to a region your account has")];
       if (found.OptInStatus === "not-opted-in") {
