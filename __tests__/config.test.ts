@@ -131,6 +131,15 @@ describe("invalid configurations: one line per problem naming the field, the val
     expect(() => parseConfig(merge(DEMO_CONFIG, { inspection: { mode: "firewall-igw" }, egress: { ports: [...ports(12, false), 3128] } }))).not.toThrow();
   });
 
+  test("AZ problems are reported with the others, one line each, and a malformed entry only once", () => {
+    expect(problems({ name: "X", availabilityZones: ["euc1-az1", "not an az", "us-east-1z"] })).toEqual([
+      "cfg: name: must be 2-24 lower-case letters, digits or hyphens, starting with a letter, got \"X\"",
+      "cfg: availabilityZones[1]: must be an AZ name such as us-east-1a, got \"not an az\"",
+      expect.stringMatching(/^cfg: availabilityZones: is an AZ ID \(euc1-az1\), not AZ names; give AZ names of us-east-1: /),
+      expect.stringMatching(/^cfg: availabilityZones\[2\]: is not an AZ of us-east-1; accepted: /),
+    ]);
+  });
+
   test("an unknown region's message never suggests AZ names in it", () => {
     const lines = problems({ region: "eu-centrall-1", availabilityZones: ["eu-centrall-1a", "eu-centrall-1b"] });
     expect(lines).toHaveLength(1);

@@ -84,6 +84,8 @@ export function closestRegion(region: string): string | undefined {
 
 /** An AZ ID such as `euc1-az1` (AWS guide, "AZ IDs"): the same place in every account, but not an AZ name. */
 export const AZ_ID = /^[a-z]{2,4}\d{1,2}-az\d{1,2}$/;
+/** An AZ name's syntax (`us-east-1a`); entries that are neither this nor an AZ ID get the schema's own message. */
+export const AZ_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$/;
 
 /**
  * Problems with `availabilityZones` for `region`, as [index or undefined for the whole list, message, value]:
@@ -107,7 +109,7 @@ export function availabilityZoneProblems(region: string, zones: readonly string[
   }
   if (!info) return problems;
   zones.forEach((az, i) => {
-    if (AZ_ID.test(az)) return;
+    if (AZ_ID.test(az) || !AZ_NAME.test(az)) return;
     if (!az.startsWith(region) || !/^[a-z]$/.test(az.slice(region.length))) {
       problems.push({ index: i, message: `must be an AZ of ${region}: ${accepted}`, input: az });
     } else if (!info.letters.includes(az.slice(region.length))) {

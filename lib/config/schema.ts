@@ -7,7 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { modeHasProxies } from "./modes";
-import { availabilityZoneProblems, closestRegion, REGIONS } from "./regions";
+import { AZ_ID, AZ_NAME, availabilityZoneProblems, closestRegion, REGIONS } from "./regions";
 import { HTTPS_PORT } from "../ports";
 import { NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../../modules/network/acl";
 import { EGRESS6_SID_RANGE } from "../../modules/firewall/suricata-rules";
@@ -266,7 +266,7 @@ export const configSchema = z
     /** Full AZ names, given explicitly so that nothing needs AWS at plan time. */
     availabilityZones: z
       // AZ IDs (euc1-az1) pass here and are reported once for the whole list, with the region (lib/config/regions.ts).
-      .array(z.string().regex(/^([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]|[a-z]{2,4}\d{1,2}-az\d{1,2})$/, { message: "must be an AZ name such as us-east-1a" }))
+      .array(z.string().refine((az) => AZ_NAME.test(az) || AZ_ID.test(az), { message: "must be an AZ name such as us-east-1a" }))
       .min(1)
       .max(6),
     vpc: z.strictObject({
@@ -281,13 +281,23 @@ export const configSchema = z
     workload: workload.prefault({}),
     observability: observability.prefault({}),
   })
+  // AZ names are checked against the region's AZs (lib/config/regions.ts); nothing is suggested for an unknown region.
+  // This runs even when other fields failed (`when`), so a config with several problems reports its AZs at once.
+  .superRefine(
+    (config, ctx) => {
+      for (const problem of availabilityZoneProblems(config.region, config.availabilityZones)) {
+        const path = problem.index === undefined ? ["availabilityZones"] : ["availabilityZones", problem.index];
+        ctx.addIssue({ code: "custom", path, message: problem.message, input: problem.input });
+      }
+    },
+    {
+      when: ({ value }) => {
+        const v = value as { region?: unknown; availabilityZones?: unknown };
+        return typeof v?.region === "string" && Array.isArray(v.availabilityZones) && v.availabilityZones.every((z) => typeof z === "string");
+      },
+    },
+  )
   .superRefine((config, ctx) => {
-    // AZ names are checked against the region's AZs (lib/config/regions.ts); nothing is suggested for an unknown region.
-    for (const problem of availabilityZoneProblems(config.region, config.availabilityZones)) {
-      const path = problem.index === undefined ? ["availabilityZones"] : ["availabilityZones", problem.index];
-      ctx.addIssue({ code: "custom", path, message: problem.message, input: problem.input });
-    }
-
     const proxy = config.inspection.proxy;
     const proxyPorts = [proxy.explicitPort, proxy.interceptHttpPort, proxy.interceptHttpsPort];
     if (new Set(proxyPorts).size !== 3) {
