@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import { loadConfig, parseConfig, readConfigFile, UserError } from "../config/load";
 import { normalizeDomain } from "../config/domains";
+import { REGIONS } from "../config/regions";
 import { merge, tempDir } from "./helpers";
 
 /** The problem lines for an invalid config (fails the test if the config is accepted). */
@@ -73,7 +74,15 @@ describe("invalid configurations: one line per problem naming the field, the val
     ["a region that is not one", { region: "us-east" }, /^cfg: region: must be an AWS region name such as us-east-1, got "us-east"$/],
     ["no AZ", { availabilityZones: [] }, /^cfg: availabilityZones: must be at least 1 entries, got \[\]$/],
     ["seven AZs", { availabilityZones: ["a", "b", "c", "d", "e", "f"].map((s) => `us-east-1${s}`).concat("us-east-1a") }, /^cfg: availabilityZones: must be at most 6 entries/],
-    ["an AZ of another region", { availabilityZones: ["eu-west-1a"] }, /^cfg: availabilityZones\[0\]: must be an AZ of us-east-1 such as us-east-1a, got "eu-west-1a"$/],
+    ["an AZ of another region", { availabilityZones: ["eu-west-1a"] }, /^cfg: availabilityZones\[0\]: must be an AZ of us-east-1: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f \(which of them your account has: aws ec2 describe-availability-zones\), got "eu-west-1a"$/],
+    ["an AZ letter the region does not have", { region: "eu-central-1", availabilityZones: ["eu-central-1a", "eu-central-1d"] }, /^cfg: availabilityZones\[1\]: is not an AZ of eu-central-1; accepted: eu-central-1a, eu-central-1b, eu-central-1c, got "eu-central-1d"$/],
+    ["a region that does not exist", { region: "eu-centrall-1", availabilityZones: ["eu-centrall-1a"] }, /^cfg: region: is not an AWS region; did you mean eu-central-1\? \(the regions egress6 knows are listed in config\/regions\.ts\), got "eu-centrall-1"$/],
+    ["a region nothing is close to", { region: "xx-nowhere-9", availabilityZones: ["xx-nowhere-9a"] }, /^cfg: region: is not an AWS region \(the regions egress6 knows/],
+    ["AZ IDs instead of AZ names, in one message", { region: "eu-central-1", availabilityZones: ["euc1-az1", "euc1-az2", "euc1-az3"] }, /^cfg: availabilityZones: are AZ IDs \(euc1-az1, euc1-az2, euc1-az3\), not AZ names; give AZ names of eu-central-1: eu-central-1a, eu-central-1b, eu-central-1c\. aws ec2 describe-availability-zones shows which name each ID has in your account, got \["euc1-az1","euc1-az2","euc1-az3"\]$/],
+    ["one AZ ID among AZ names", { availabilityZones: ["us-east-1a", "use1-az4"] }, /^cfg: availabilityZones: is an AZ ID \(use1-az4\), not AZ names; give AZ names of us-east-1: /],
+    ["a tag key under egress6's reserved prefix", { tags: { "egress6:tier": "workload" } }, /^cfg: tags\.egress6:tier: must not start with egress6:, which is reserved for the tags egress6 sets itself \(egress6:tier, egress6:role, \.\.\.\); choose another key, got "egress6:tier"$/],
+    ["a tag key under the reserved prefix in other case", { tags: { "Egress6:Owner": "me" } }, /^cfg: tags\.Egress6:Owner: must not start with egress6:/],
+    ["an S3 backend in a region that does not exist", { backend: { type: "s3", bucket: "state-bucket", region: "us-esat-1" } }, /^cfg: backend\.region: is not an AWS region; did you mean us-east-1\?/],
     ["an AZ listed twice", { availabilityZones: ["us-east-1a", "us-east-1a"] }, /^cfg: availabilityZones\[1\]: is listed twice, got "us-east-1a"$/],
     ["a public IPv4 CIDR", { vpc: { ipv4Cidr: "8.8.0.0/16" } }, /^cfg: vpc\.ipv4Cidr: must be a private \(RFC 1918\) range.*got "8\.8\.0\.0\/16"$/],
     ["an IPv4 CIDR that is not a network address", { vpc: { ipv4Cidr: "10.0.0.1/16" } }, /^cfg: vpc\.ipv4Cidr: must be a network address \(did you mean 10\.0\.0\.0\/16\?\)/],
@@ -122,6 +131,30 @@ describe("invalid configurations: one line per problem naming the field, the val
     expect(() => parseConfig(merge(DEMO_CONFIG, { inspection: { mode: "firewall-igw" }, egress: { ports: [...ports(12, false), 3128] } }))).not.toThrow();
   });
 
+  test("AZ problems are reported with the others, one line each, and a malformed entry only once", () => {
+    expect(problems({ name: "X", availabilityZones: ["euc1-az1", "not an az", "us-east-1z"] })).toEqual([
+      "cfg: name: must be 2-24 lower-case letters, digits or hyphens, starting with a letter, got \"X\"",
+      "cfg: availabilityZones[1]: must be an AZ name such as us-east-1a, got \"not an az\"",
+      expect.stringMatching(/^cfg: availabilityZones: is an AZ ID \(euc1-az1\), not AZ names; give AZ names of us-east-1: /),
+      expect.stringMatching(/^cfg: availabilityZones\[2\]: is not an AZ of us-east-1; accepted: /),
+    ]);
+  });
+
+  test("an unknown region's message never suggests AZ names in it", () => {
+    const lines = problems({ region: "eu-centrall-1", availabilityZones: ["eu-centrall-1a", "eu-centrall-1b"] });
+    expect(lines).toHaveLength(1);
+    expect(lines.join("\n")).not.toMatch(/eu-centrall-1[a-z]/);
+  });
+
+  test("every region in the table accepts its own AZ letters and refuses the next letter", () => {
+    for (const [region, info] of Object.entries(REGIONS)) {
+      const names = [...info.letters].map((l) => `${region}${l}`);
+      expect(() => parseConfig(merge(DEMO_CONFIG, { region, availabilityZones: names.slice(0, 6) }))).not.toThrow();
+      const next = String.fromCharCode(info.letters.charCodeAt(info.letters.length - 1) + 1);
+      expect(problems({ region, availabilityZones: [`${region}${next}`] })).toEqual([expect.stringContaining(`is not an AZ of ${region}`)]);
+    }
+  });
+
   test("operator Suricata rules with their own SIDs are accepted", () => {
     expect(() => parseConfig(merge(DEMO_CONFIG, { egress: { suricataRules: ['alert tcp any any -> any any (msg:"x"; sid:1000001; rev:1;)'] } }))).not.toThrow();
   });
@@ -136,15 +169,30 @@ describe("invalid configurations: one line per problem naming the field, the val
     ]);
   });
 
-  test("a file that is not valid YAML names the file and the problem", () => {
+  test("a file that is not valid YAML names the file, the line and column, and the problem", () => {
     const file = path.join(tempDir("cfg"), "bad.yaml");
-    fs.writeFileSync(file, "name: [unclosed\n");
+    fs.writeFileSync(file, "name: demo\nregion: us-east-1\negress:\n  domains: [example.com\n  ports: [443]\n");
     expect(() => loadConfig(file)).toThrow(UserError);
     try {
       loadConfig(file);
     } catch (e) {
-      expect((e as UserError).problems[0]).toMatch(/bad\.yaml: not valid YAML: /);
+      expect((e as UserError).problems).toEqual([expect.stringMatching(/bad\.yaml:5:3: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]$/)]);
     }
+  });
+
+  test("a duplicate key and a tab in YAML point at their own lines", () => {
+    const file = path.join(tempDir("cfg"), "dup.yaml");
+    fs.writeFileSync(file, "name: demo\nregion: us-east-1\nname: other\negress:\n\tdomains: []\n");
+    let lines: string[] = [];
+    try {
+      loadConfig(file);
+    } catch (e) {
+      lines = [...(e as UserError).problems];
+    }
+    expect(lines).toEqual([
+      expect.stringMatching(/dup\.yaml:3:1: not valid YAML: Map keys must be unique$/),
+      expect.stringMatching(/dup\.yaml:5:1: not valid YAML: Tabs are not allowed as indentation/),
+    ]);
   });
 
   test("a missing file and an unknown file type are reported as such", () => {

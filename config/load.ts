@@ -52,9 +52,16 @@ export function readConfigFile(file: string): unknown {
   if (ext === ".yaml" || ext === ".yml") {
     // Loaded only for YAML files: it is a fifth of the config loader's start-up time.
     const YAML = require("yaml") as typeof import("yaml");
-    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const lineCounter = new YAML.LineCounter();
+    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
     if (doc.errors.length > 0) {
-      throw new UserError(doc.errors.map((err) => `${file}: not valid YAML: ${err.message.split("\n")[0]}`));
+      // err.pos is the character offset of the problem; the line counter turns it into a 1-based line and column.
+      throw new UserError(
+        doc.errors.map((err) => {
+          const at = lineCounter.linePos(err.pos[0]);
+          return `${file}:${at.line}:${at.col}: not valid YAML: ${err.message.split("\n")[0]}`;
+        }),
+      );
     }
     return doc.toJS() as unknown;
   }

@@ -9,6 +9,7 @@ import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-type
 import { INSPECTION_MODES, modeHasProxies } from "./modes";
 import { HTTPS_PORT } from "../lib/ports";
 import { EGRESS6_SID_RANGE, NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../lib/limits";
+import { AZ_ID, AZ_NAME, availabilityZoneProblems, closestRegion, REGIONS } from "./regions";
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [
@@ -51,7 +52,15 @@ const ipv6Source = z.discriminatedUnion("source", [
   }),
 ]);
 
-const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, { message: "must be an AWS region name such as us-east-1" });
+/** A region name, and one of the regions in config/regions.ts (one message either way). */
+const awsRegion = z.string().superRefine((value, ctx) => {
+  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(value)) {
+    ctx.addIssue({ code: "custom", message: "must be an AWS region name such as us-east-1" });
+  } else if (!Object.hasOwn(REGIONS, value)) {
+    const hint = closestRegion(value);
+    ctx.addIssue({ code: "custom", message: `is not an AWS region${hint ? `; did you mean ${hint}?` : ""} (the regions egress6 knows are listed in config/regions.ts)` });
+  }
+});
 
 const s3Backend = z.strictObject({
   type: z.literal("s3"),
@@ -62,7 +71,16 @@ const s3Backend = z.strictObject({
 });
 const localBackend = z.strictObject({ type: z.literal("local") });
 
-const tagKey = z.string().min(1).max(128).regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:)" });
+/** Tag keys egress6 sets itself (lib/names.ts) start with this; a user tag there could overwrite or fake one. */
+export const RESERVED_TAG_PREFIX = "egress6:";
+const tagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:)" })
+  .refine((key) => !key.toLowerCase().startsWith(RESERVED_TAG_PREFIX), {
+    message: `must not start with ${RESERVED_TAG_PREFIX}, which is reserved for the tags egress6 sets itself (egress6:tier, egress6:role, ...); choose another key`,
+  });
 const tagValue = z.string().max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { message: "must be a tag value (0-256 letters, digits, spaces and _.:/=+-@)" });
 
 const port = z.number().int().min(1).max(65535);
@@ -243,7 +261,8 @@ export const configSchema = z
     region: awsRegion,
     /** Full AZ names, given explicitly so that nothing needs AWS at plan time. */
     availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$/, { message: "must be an AZ name such as us-east-1a" }))
+      // AZ IDs (euc1-az1) pass here and are reported once for the whole list, with the region (config/regions.ts).
+      .array(z.string().refine((az) => AZ_NAME.test(az) || AZ_ID.test(az), { message: "must be an AZ name such as us-east-1a" }))
       .min(1)
       .max(6),
     vpc: z.strictObject({
@@ -258,18 +277,23 @@ export const configSchema = z
     workload: workload.prefault({}),
     observability: observability.prefault({}),
   })
+  // AZ names are checked against the region's AZs (config/regions.ts); nothing is suggested for an unknown region.
+  // This runs even when other fields failed (`when`), so a config with several problems reports its AZs at once.
+  .superRefine(
+    (config, ctx) => {
+      for (const problem of availabilityZoneProblems(config.region, config.availabilityZones)) {
+        const path = problem.index === undefined ? ["availabilityZones"] : ["availabilityZones", problem.index];
+        ctx.addIssue({ code: "custom", path, message: problem.message, input: problem.input });
+      }
+    },
+    {
+      when: ({ value }) => {
+        const v = value as { region?: unknown; availabilityZones?: unknown };
+        return typeof v?.region === "string" && Array.isArray(v.availabilityZones) && v.availabilityZones.every((z) => typeof z === "string");
+      },
+    },
+  )
   .superRefine((config, ctx) => {
-    // AZ names are checked against the region only once the region itself is valid.
-    if (awsRegion.safeParse(config.region).success) {
-      config.availabilityZones.forEach((az, i) => {
-        if (!az.startsWith(config.region) || !/^[a-z]$/.test(az.slice(config.region.length))) {
-          ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: `must be an AZ of ${config.region} such as ${config.region}a`, input: az });
-        } else if (config.availabilityZones.indexOf(az) !== i) {
-          ctx.addIssue({ code: "custom", path: ["availabilityZones", i], message: "is listed twice", input: az });
-        }
-      });
-    }
-
     const proxy = config.inspection.proxy;
     const proxyPorts = [proxy.explicitPort, proxy.interceptHttpPort, proxy.interceptHttpsPort];
     if (new Set(proxyPorts).size !== 3) {

@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { preflight } from "../cli/preflight";
+import { startDnsServer, type TestDnsServer } from "./support/dns-server";
+import { tempDir } from "./helpers";
+
+const NO_CREDENTIALS = {
+  credentials: async () => {
+    throw new Error("Could not load credentials from any providers");
+  },
+};
+
+/** A config file (proxy mode, nothing the AWS checks would need beyond the defaults). */
+function configFile(domains: string[]): string {
+  const file = path.join(tempDir("preflight"), "env.json");
+  fs.writeFileSync(file, JSON.stringify({ name: "pf", region: "eu-central-1", availabilityZones: ["eu-central-1a"], inspection: { mode: "proxy" }, egress: { domains } }));
+  return file;
+}
+
+describe("npm run preflight", () => {
+  let dns: TestDnsServer;
+  beforeAll(async () => {
+    dns = await startDnsServer({ aaaa: { "v6.example.com": ["2001:db8::1"], "v4only.example.com": [] }, a: { "v4only.example.com": ["192.0.2.1"] } });
+  });
+  afterAll(() => dns.close());
+
+  test("all names reachable, no credentials: exit 0, one line per check, the AWS checks skipped with why", async () => {
+    const run = await preflight(["--config", configFile(["v6.example.com", ".example.org"]), "--dns-server", dns.address, "--dns-timeout", "500"], {}, NO_CREDENTIALS);
+    expect(run.stderr).toBe("");
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^egress6 preflight: .*env\.json \(environment pf, region eu-central-1, mode proxy\); read-only$/);
+    expect(lines[1]).toMatch(/^ok +dns:v6\.example\.com: has IPv6 addresses \(2001:db8::1\)$/);
+    expect(lines[2]).toMatch(/^skipped +dns:\.example\.org: is a wildcard/);
+    expect(lines.filter((l) => /^skipped +aws:/.test(l)).length).toBeGreaterThanOrEqual(8);
+    for (const l of lines.filter((x) => / aws:/.test(x))) expect(l).toMatch(/no AWS credentials \(default provider chain: Could not load credentials from any providers\), so not checked /);
+    expect(lines[lines.length - 1]).toMatch(/^verdict: READY as far as checked: 1 ok, 0 problems, 0 could not be checked, \d+ skipped$/);
+    expect(run.exitCode).toBe(0);
+  });
+
+  test("a name without AAAA: exit 1, the line names it and the fix; --json says the same", async () => {
+    const argv = ["--config", configFile(["v6.example.com", "v4only.example.com"]), "--dns-timeout", "500"];
+    const text = await preflight(argv, { EGRESS6_DNS_SERVER: dns.address }, NO_CREDENTIALS);
+    expect(text.exitCode).toBe(1);
+    expect(text.stdout).toMatch(/^PROBLEM +dns:v4only\.example\.com: has no AAAA record: unreachable over IPv6-only egress \(there is no NAT64\)\. Fix: remove it from egress\.domains/m);
+    expect(text.stdout).toMatch(/^verdict: NOT READY: 1 ok, 1 problem, /m);
+
+    const json = await preflight([...argv, "--json"], { EGRESS6_DNS_SERVER: dns.address }, NO_CREDENTIALS);
+    expect(json.exitCode).toBe(1);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ environment: "pf", region: "eu-central-1", mode: "proxy", verdict: { exitCode: 1, counts: { ok: 1, problem: 1, unchecked: 0 } } });
+    expect(parsed.checks).toEqual(expect.arrayContaining([expect.objectContaining({ id: "dns:v4only.example.com", status: "problem", fix: expect.any(String) })]));
+  });
+
+  test("a config that does not validate: exit 2, one line per problem on stderr, no check run", async () => {
+    const file = path.join(tempDir("preflight"), "bad.json");
+    fs.writeFileSync(file, JSON.stringify({ name: "pf", region: "eu-centrall-1", availabilityZones: ["eu-centrall-1a"], egress: { domains: ["v6.example.com"] } }));
+    const before = dns.queries.length;
+    const run = await preflight(["--config", file, "--dns-server", dns.address], {}, NO_CREDENTIALS);
+    expect(run).toEqual({ exitCode: 2, stdout: "", stderr: expect.stringMatching(/^error: .*bad\.json: region: is not an AWS region; did you mean eu-central-1\?.*\npreflight cannot run \(exit 2\)\n$/) });
+    expect(dns.queries.length).toBe(before);
+  });
+
+  test("bad flags: exit 2 with the usage", async () => {
+    expect(await preflight(["--bogus"])).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^error: Unknown option '--bogus' \(usage: npm run --silent preflight -- /) });
+    expect(await preflight(["--dns-server", "not-an-ip"], {})).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^error: --dns-server: got "not-an-ip"; expected an IP address/) });
+    expect(await preflight(["--dns-timeout", "0"], {})).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/--dns-timeout: got "0"; expected milliseconds/) });
+  });
+
+  test("the built command runs end to end: exit code, report on stdout, no SDK warning or stack trace", async () => {
+    const file = configFile(["v4only.example.com"]);
+    const env = { PATH: process.env.PATH, HOME: tempDir("home"), EGRESS6_DNS_SERVER: dns.address, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" };
+    // Asynchronously: the DNS server answers from this process's event loop.
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(__dirname, "..", "dist", "cli", "preflight.js"), "--config", file, "--dns-timeout", "500"], { env, encoding: "utf8" }, (error, stdout, stderr) =>
+        resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
+      );
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/^PROBLEM +dns:v4only\.example\.com: /m);
+    expect(run.stdout).toMatch(/^skipped +aws:region: no AWS credentials/m);
+    expect(run.status).toBe(1);
+  });
+});

@@ -1,0 +1,481 @@
+/**
+ * Checks against the AWS account and region a config names, before anything is applied. Read calls only
+ * (List*, Describe*, Get*): READ_COMMANDS below is every command this file can send, and a test holds it to that.
+ *
+ * Credentials come from the AWS SDK's default provider chain (environment, shared config and SSO, container or
+ * instance role). Without any, every check here is skipped with one line each saying so. A call that fails
+ * (AccessDenied, throttling, no network) makes its check "could not check: <code> on <service>:<Action>", never ok.
+ */
+import {
+  DescribeAvailabilityZonesCommand,
+  DescribeImagesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeInstanceTypesCommand,
+  DescribeRegionsCommand,
+  DescribeVpcEndpointServicesCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  type _InstanceType,
+} from "@aws-sdk/client-ec2";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
+import { ConfigServiceClient, DescribeConfigurationRecordersCommand } from "@aws-sdk/client-config-service";
+import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
+import { CloudWatchLogsClient, DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { ListFirewallsCommand, NetworkFirewallClient } from "@aws-sdk/client-network-firewall";
+import type { Egress6Config } from "../../config/load";
+import { modeHasFirewall, modeHasProxies } from "../../config/modes";
+import { logGroupNames } from "../../lib/names";
+import { partitionOf } from "../../lib/partition";
+import { ok, problem, skipped, unchecked, type CheckResult } from "./result";
+
+/** Every AWS command preflight can send. All are reads; __tests__/preflight-aws.test.ts checks this list and the imports above. */
+export const READ_COMMANDS = [
+  DescribeRegionsCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeImagesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeVpcEndpointServicesCommand,
+  DescribeVpcsCommand,
+  GetParameterCommand,
+  ListDetectorsCommand,
+  DescribeConfigurationRecordersCommand,
+  DescribeTrailsCommand,
+  DescribeResourcePoliciesCommand,
+  GetServiceQuotaCommand,
+  ListFirewallsCommand,
+] as const;
+
+/**
+ * Service Quotas codes (service code, quota code). Not read from an AWS page: taken from the Service Quotas console
+ * naming used across public configurations; a code that does not exist makes its check "could not check".
+ */
+export const QUOTAS = {
+  vpcsPerRegion: { service: "vpc", code: "L-F678F1CE", name: "VPCs per Region" },
+  interfaceEndpointsPerVpc: { service: "vpc", code: "L-29B6F2EB", name: "Interface VPC endpoints per VPC" },
+  firewallsPerRegion: { service: "network-firewall", code: "L-DE163D32", name: "Firewalls per account per Region" },
+} as const;
+
+/** CloudWatch Logs resource policies: at most 5,120 characters each, 10 per region (PutResourcePolicy API reference). */
+export const LOGS_POLICY_MAX_CHARS = 5120;
+export const LOGS_POLICIES_PER_REGION = 10;
+
+export interface AwsOptions {
+  /** Resolves credentials; default: the SDK's default provider chain. Tests pass their own. */
+  readonly credentials?: () => Promise<unknown>;
+}
+
+/** A failed AWS call, as one line: `AccessDenied on ec2:DescribeImages`. */
+export class AwsCallError extends Error {
+  constructor(
+    readonly code: string,
+    readonly action: string,
+  ) {
+    super(`${code} on ${action}`);
+  }
+}
+
+interface Clients {
+  readonly ec2: EC2Client;
+  readonly home: EC2Client;
+  readonly ssm: SSMClient;
+  readonly guardDuty: GuardDutyClient;
+  readonly config: ConfigServiceClient;
+  readonly cloudTrail: CloudTrailClient;
+  readonly logs: CloudWatchLogsClient;
+  readonly quotas: ServiceQuotasClient;
+  readonly networkFirewall: NetworkFirewallClient;
+}
+
+const IAM_PREFIX = new Map<string, string>([
+  ["EC2Client", "ec2"],
+  ["SSMClient", "ssm"],
+  ["GuardDutyClient", "guardduty"],
+  ["ConfigServiceClient", "config"],
+  ["CloudTrailClient", "cloudtrail"],
+  ["CloudWatchLogsClient", "logs"],
+  ["ServiceQuotasClient", "servicequotas"],
+  ["NetworkFirewallClient", "network-firewall"],
+]);
+
+/** Sends one read command; any failure becomes an AwsCallError naming the code and the IAM action. */
+async function send<O>(client: { send(command: any): Promise<any> }, command: { constructor: { name: string } }): Promise<O> {
+  const action = `${IAM_PREFIX.get(client.constructor.name) ?? client.constructor.name}:${command.constructor.name.replace(/Command$/, "")}`;
+  try {
+    return (await client.send(command)) as O;
+  } catch (e) {
+    const err = e as { name?: string; code?: string; Code?: string; $metadata?: unknown };
+    const code = (err.$metadata ? err.name : (err.code ?? err.name)) ?? err.Code ?? "Error";
+    throw new AwsCallError(code === "Error" && e instanceof Error ? e.message.split("\n")[0] : code, action);
+  }
+}
+
+/** The region whose EC2 endpoint every account can call, to ask about the configured one (which may be disabled). */
+function homeRegion(region: string): string {
+  switch (partitionOf(region)) {
+    case "aws-cn":
+      return "cn-north-1";
+    case "aws-us-gov":
+      return "us-gov-west-1";
+    default:
+      return "us-east-1";
+  }
+}
+
+interface Check {
+  readonly id: string;
+  /** What the check covers, for the line that says it was skipped. */
+  readonly what: string;
+  run(): Promise<CheckResult[]>;
+}
+
+/** Runs a check; a failed call makes it "could not check", never ok. */
+async function guarded(check: Check): Promise<CheckResult[]> {
+  try {
+    return await check.run();
+  } catch (e) {
+    if (e instanceof AwsCallError) return [unchecked(check.id, `could not check: ${e.message} (needed to check ${check.what})`)];
+    throw e;
+  }
+}
+
+export async function checkAws(config: Egress6Config, options: AwsOptions = {}): Promise<CheckResult[]> {
+  const region = config.region;
+  const regional = { region, maxAttempts: 3 };
+  const ec2 = new EC2Client(regional);
+  const credentials = options.credentials ?? (ec2.config.credentials as () => Promise<unknown>);
+  const checks = awsChecks(config, {
+    ec2,
+    home: new EC2Client({ ...regional, region: homeRegion(region) }),
+    ssm: new SSMClient(regional),
+    guardDuty: new GuardDutyClient(regional),
+    config: new ConfigServiceClient(regional),
+    cloudTrail: new CloudTrailClient(regional),
+    logs: new CloudWatchLogsClient(regional),
+    quotas: new ServiceQuotasClient(regional),
+    networkFirewall: new NetworkFirewallClient(regional),
+  });
+
+  try {
+    await credentials();
+  } catch (e) {
+    const why = (e as Error).message?.split("\n")[0] ?? String(e);
+    return checks.all.map((c) => skipped(c.id, `no AWS credentials (default provider chain: ${why}), so not checked ${c.what}`));
+  }
+
+  const regionResults = await guarded(checks.region);
+  // A region that does not exist or is not enabled makes every other answer meaningless; one that could not be
+  // checked does not stop the rest (their own calls say whether they could run).
+  if (regionResults.some((r) => r.status === "problem")) {
+    const rest = checks.all.filter((c) => c !== checks.region);
+    return [...regionResults, ...rest.map((c) => skipped(c.id, `the region ${region} is not usable (see aws:region), so not checked ${c.what}`))];
+  }
+  const rest = await Promise.all(checks.all.filter((c) => c !== checks.region).map(guarded));
+  return [...regionResults, ...rest.flat()];
+}
+
+/** The checks that apply to `config`, in the order they print. */
+function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: Check } {
+  const region = config.region;
+  const azs = config.availabilityZones;
+  const firewall = modeHasFirewall(config.inspection.mode);
+  const proxies = modeHasProxies(config.inspection.mode);
+  const obs = config.observability;
+
+  // ListFirewalls answers both "is Network Firewall offered here" and "how many firewalls exist": one listing, shared.
+  let firewallCount: Promise<number> | undefined;
+  const countFirewalls = () => (firewallCount ??= listAll(c.networkFirewall, (t) => new ListFirewallsCommand({ NextToken: t }), (o: any) => o.Firewalls ?? []).then((l) => l.length));
+
+  const regionCheck: Check = {
+    id: "aws:region",
+    what: `that ${region} exists and is enabled`,
+    async run() {
+      // Asked in the partition's always-enabled region, which can answer for a disabled one; an account whose policies
+      // deny that region is asked in the configured region instead (which answers only if it is enabled).
+      let out: any;
+      try {
+        out = await send<any>(c.home, new DescribeRegionsCommand({ AllRegions: true }));
+      } catch (e) {
+        if (!(e instanceof AwsCallError) || homeRegion(region) === region) throw e;
+        out = await send<any>(c.ec2, new DescribeRegionsCommand({ AllRegions: true }));
+      }
+      const found = (out.Regions ?? []).find((r: any) => r.RegionName === region);
+      if (!found) return [problem("aws:region", `${region} is not a region of this account's partition (ec2:DescribeRegions)`, "set region to a region your account has")];
+      if (found.OptInStatus === "not-opted-in") {
+        return [problem("aws:region", `${region} exists but is not enabled for this account (opt-in region)`, `enable ${region} in the account's Regions settings, or choose an enabled region`)];
+      }
+      return [ok("aws:region", `${region} exists and is enabled (${found.OptInStatus ?? "enabled"})`)];
+    },
+  };
+
+  const checks: Check[] = [regionCheck];
+
+  checks.push({
+    id: "aws:availability-zones",
+    what: `that ${azs.join(", ")} exist in ${region}`,
+    async run() {
+      const out = await send<any>(c.ec2, new DescribeAvailabilityZonesCommand({}));
+      const zones = (out.AvailabilityZones ?? []).filter((z: any) => (z.ZoneType ?? "availability-zone") === "availability-zone");
+      const byName = new Map<string, any>(zones.map((z: any) => [z.ZoneName, z]));
+      const have = zones.map((z: any) => `${z.ZoneName} (${z.ZoneId})`).join(", ");
+      const missing = azs.filter((az) => !byName.has(az));
+      const unavailable = azs.filter((az) => byName.has(az) && byName.get(az).State !== "available");
+      if (missing.length > 0) {
+        return [problem("aws:availability-zones", `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not an AZ of this account in ${region}; it has ${have}`, "set availabilityZones to AZ names this account has")];
+      }
+      if (unavailable.length > 0) {
+        return [problem("aws:availability-zones", `${unavailable.map((az) => `${az} is ${byName.get(az).State}`).join("; ")}`, "choose AZs whose state is available")];
+      }
+      return [ok("aws:availability-zones", `${azs.map((az) => `${az} (${byName.get(az).ZoneId})`).join(", ")} exist and are available`)];
+    },
+  });
+
+  if (firewall) {
+    checks.push({
+      id: "aws:network-firewall",
+      what: `that Network Firewall is offered in ${region}`,
+      async run() {
+        try {
+          const n = await countFirewalls();
+          return [
+            ok(
+              "aws:network-firewall",
+              `offered in ${region} (network-firewall:ListFirewalls answered; ${n} firewall${n === 1 ? "" : "s"} exist). Whether each AZ takes a firewall endpoint has no read API: an AZ without one fails at apply`,
+            ),
+          ];
+        } catch (e) {
+          if (e instanceof AwsCallError && /ENOTFOUND|UnknownEndpoint|getaddrinfo/.test(e.code)) {
+            return [problem("aws:network-firewall", `Network Firewall has no API endpoint in ${region} (${e.message}): it is not offered there`, "use inspection.mode proxy, or a region with Network Firewall")];
+          }
+          throw e;
+        }
+      },
+    });
+  }
+
+  const tiers: Array<{ tier: string; field: string; instanceType: string; ami: string }> = [
+    { tier: "workload", field: "workload", instanceType: config.workload.instanceType, ami: config.workload.ami },
+  ];
+  if (proxies) tiers.push({ tier: "proxy", field: "inspection.proxy", instanceType: config.inspection.proxy.instanceType, ami: config.inspection.proxy.ami });
+  for (const t of tiers) {
+    const id = `aws:ami:${t.tier}`;
+    const parameter = t.ami.replace(/^resolve:ssm:/, "");
+    checks.push({
+      id,
+      what: `that ${t.field}.ami resolves to an image ${t.instanceType} can run`,
+      async run() {
+        let imageId: string | undefined;
+        try {
+          imageId = (await send<any>(c.ssm, new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
+        } catch (e) {
+          if (e instanceof AwsCallError && e.code === "ParameterNotFound") {
+            return [problem(id, `${t.field}.ami: the SSM parameter ${parameter} does not exist in ${region}`, `set ${t.field}.ami to a parameter that exists in ${region}`)];
+          }
+          throw e;
+        }
+        if (!imageId) throw new AwsCallError("EmptyParameterValue", "ssm:GetParameter");
+        const image = ((await send<any>(c.ec2, new DescribeImagesCommand({ ImageIds: [imageId] }))).Images ?? [])[0];
+        if (!image) return [problem(id, `${t.field}.ami: ${parameter} names ${imageId}, which ec2:DescribeImages does not find in ${region}`, "point the parameter at an image available in the region")];
+        let types: any[];
+        try {
+          types = (await send<any>(c.ec2, new DescribeInstanceTypesCommand({ InstanceTypes: [t.instanceType as _InstanceType] }))).InstanceTypes ?? [];
+        } catch (e) {
+          if (e instanceof AwsCallError && e.code === "InvalidInstanceType") types = [];
+          else throw e;
+        }
+        if (types.length === 0) return [problem(id, `${t.field}.instanceType ${t.instanceType} is not offered in ${region}`, `choose an instance type offered in ${region}`)];
+        const archs: string[] = types[0].ProcessorInfo?.SupportedArchitectures ?? [];
+        if (!archs.includes(image.Architecture)) {
+          return [problem(id, `${t.field}.ami resolves to ${imageId} (${image.Architecture}) but ${t.instanceType} runs ${archs.join("/") || "no listed architecture"}`, `choose an AMI parameter for ${archs[0] ?? "its architecture"} or another instance type`)];
+        }
+        return [ok(id, `${parameter} resolves to ${imageId} (${image.Architecture}), which ${t.instanceType} runs`)];
+      },
+    });
+    checks.push({
+      id: `aws:instance-type:${t.tier}`,
+      what: `that ${t.instanceType} is offered in ${azs.join(", ")}`,
+      async run() {
+        const out = await send<any>(
+          c.ec2,
+          new DescribeInstanceTypeOfferingsCommand({ LocationType: "availability-zone", Filters: [{ Name: "instance-type", Values: [t.instanceType] }, { Name: "location", Values: [...azs] }] }),
+        );
+        const offered = new Set((out.InstanceTypeOfferings ?? []).map((o: any) => o.Location));
+        const missing = azs.filter((az) => !offered.has(az));
+        if (missing.length > 0) return [problem(`aws:instance-type:${t.tier}`, `${t.field}.instanceType ${t.instanceType} is not offered in ${missing.join(", ")}`, "choose an instance type offered in every AZ, or other AZs")];
+        return [ok(`aws:instance-type:${t.tier}`, `${t.instanceType} is offered in ${azs.join(", ")}`)];
+      },
+    });
+  }
+
+  for (const service of config.workload.interfaceEndpoints) {
+    const id = `aws:endpoint:${service}`;
+    const serviceName = `com.amazonaws.${region}.${service}`;
+    checks.push({
+      id,
+      what: `that ${serviceName} accepts IPv6-only endpoints in ${azs.join(", ")}`,
+      async run() {
+        let details: any[];
+        try {
+          details = (await send<any>(c.ec2, new DescribeVpcEndpointServicesCommand({ ServiceNames: [serviceName] }))).ServiceDetails ?? [];
+        } catch (e) {
+          if (e instanceof AwsCallError && e.code === "InvalidServiceName") details = [];
+          else throw e;
+        }
+        const detail = details.find((d) => d.ServiceName === serviceName);
+        if (!detail) return [problem(id, `${serviceName} is not an endpoint service in ${region}`, `remove ${service} from workload.interfaceEndpoints`)];
+        const types: string[] = detail.SupportedIpAddressTypes ?? [];
+        if (!types.includes("ipv6")) {
+          return [problem(id, `${serviceName} supports ${types.join(", ") || "no listed IP address type"}, not ipv6: an endpoint in IPv6-only subnets cannot be created`, `remove ${service} from workload.interfaceEndpoints`)];
+        }
+        const missing = azs.filter((az) => !(detail.AvailabilityZones ?? []).includes(az));
+        if (missing.length > 0) return [problem(id, `${serviceName} is not offered in ${missing.join(", ")}`, `remove ${service} from workload.interfaceEndpoints, or choose other AZs`)];
+        return [ok(id, `${serviceName} supports IPv6 (${types.join(", ")}) in ${azs.join(", ")}`)];
+      },
+    });
+  }
+
+  if (obs.guardDuty.create) {
+    checks.push({
+      id: "aws:guardduty",
+      what: "that no GuardDuty detector exists yet",
+      async run() {
+        const ids: string[] = (await send<any>(c.guardDuty, new ListDetectorsCommand({}))).DetectorIds ?? [];
+        if (ids.length > 0) {
+          return [problem("aws:guardduty", `a GuardDuty detector already exists in ${region} (${ids.join(", ")}); an account has one per region, so creating another fails`, "set observability.guardDuty.create: false to keep the existing one")];
+        }
+        return [ok("aws:guardduty", `no GuardDuty detector in ${region} yet; egress6 creates it`)];
+      },
+    });
+  }
+
+  if (obs.configRecorder.create) {
+    checks.push({
+      id: "aws:config-recorder",
+      what: "that no AWS Config recorder exists yet",
+      async run() {
+        const all: any[] = (await send<any>(c.config, new DescribeConfigurationRecordersCommand({}))).ConfigurationRecorders ?? [];
+        // Service-linked recorders (servicePrincipal set) belong to other AWS services and do not block ours.
+        const own = all.filter((r) => !r.servicePrincipal);
+        if (own.length > 0) {
+          return [problem("aws:config-recorder", `an AWS Config recorder already exists in ${region} (${own.map((r) => r.name).join(", ")}); a region has one customer-managed recorder, so creating another fails`, "set observability.configRecorder.create: false to keep the existing one")];
+        }
+        return [ok("aws:config-recorder", `no AWS Config recorder in ${region} yet; egress6 creates it`)];
+      },
+    });
+  }
+
+  if (obs.cloudTrail.create) {
+    checks.push({
+      id: "aws:cloudtrail",
+      what: "that no trail already records this region",
+      async run() {
+        const trails: any[] = (await send<any>(c.cloudTrail, new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
+        const ours = `${config.name}-egress6`;
+        const taken = trails.find((t) => t.Name === ours && t.HomeRegion === region);
+        if (taken) return [problem("aws:cloudtrail", `a trail named ${ours} already exists in ${region}`, "remove it, or set observability.cloudTrail.create: false and existingLogGroupName")];
+        const covering = trails.filter((t) => t.IsMultiRegionTrail || t.HomeRegion === region);
+        if (covering.length > 0) {
+          return [
+            problem(
+              "aws:cloudtrail",
+              `${covering.length === 1 ? "a trail" : `${covering.length} trails`} already record${covering.length === 1 ? "s" : ""} ${region} (${covering.map((t) => t.Name).join(", ")}); a second trail of the same management events is charged`,
+              "set observability.cloudTrail.create: false and existingLogGroupName to the existing trail's log group",
+            ),
+          ];
+        }
+        return [ok("aws:cloudtrail", `no trail records ${region} yet; egress6 creates ${ours}`)];
+      },
+    });
+  }
+
+  const vended = [
+    ...(firewall ? [logGroupNames(config.name).firewallAlert, logGroupNames(config.name).firewallFlow, logGroupNames(config.name).firewallTls] : []),
+    ...(obs.dnsFirewall.enabled ? [logGroupNames(config.name).dnsQueryLogs] : []),
+  ];
+  checks.push({
+    id: "aws:logs-resource-policy",
+    what: "that the CloudWatch Logs resource policy has room",
+    async run() {
+      if (vended.length === 0) return [ok("aws:logs-resource-policy", "this config delivers no vended logs, so it adds nothing to the CloudWatch Logs resource policy")];
+      const policies = await listAll(c.logs, (t) => new DescribeResourcePoliciesCommand({ nextToken: t }), (o: any) => o.resourcePolicies ?? [], "nextToken");
+      const accountLevel = policies.filter((p: any) => p.policyScope !== "RESOURCE");
+      // Log delivery grants delivery.logs.amazonaws.com; each log group outside /aws/vendedlogs/ adds its ARN to that policy.
+      const delivery = accountLevel.filter((p: any) => String(p.policyDocument ?? "").includes("delivery.logs.amazonaws.com"));
+      const outside = vended.filter((n) => !n.startsWith("/aws/vendedlogs/"));
+      const growth = outside.reduce((sum, n) => sum + `"arn:${partitionOf(region)}:logs:${region}:123456789012:log-group:${n}:log-stream:*",`.length, 0) + (outside.length < vended.length ? 80 : 0);
+      if (delivery.length === 0) {
+        if (accountLevel.length >= LOGS_POLICIES_PER_REGION) {
+          return [problem("aws:logs-resource-policy", `${accountLevel.length} resource policies exist in ${region} (at most ${LOGS_POLICIES_PER_REGION}) and none is a log-delivery policy, so log delivery cannot add one`, "delete an unused CloudWatch Logs resource policy")];
+        }
+        return [ok("aws:logs-resource-policy", `${accountLevel.length} of ${LOGS_POLICIES_PER_REGION} resource policies used; log delivery can add its own`)];
+      }
+      const largest = Math.max(...delivery.map((p: any) => String(p.policyDocument).length));
+      if (largest + growth > LOGS_POLICY_MAX_CHARS) {
+        return [
+          problem(
+            "aws:logs-resource-policy",
+            `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; egress6's ${vended.length} log groups would add about ${growth}`,
+            "name the log groups under /aws/vendedlogs/ (one grant covers them all), or remove stale grants from the policy",
+          ),
+        ];
+      }
+      return [ok("aws:logs-resource-policy", `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; egress6 adds about ${growth}`)];
+    },
+  });
+
+  checks.push({
+    id: "aws:quota:vpcs",
+    what: `that ${QUOTAS.vpcsPerRegion.name} has room for one more`,
+    async run() {
+      const limit = await quotaValue(c.quotas, QUOTAS.vpcsPerRegion);
+      const vpcs = await listAll(c.ec2, (t) => new DescribeVpcsCommand({ NextToken: t }), (o: any) => o.Vpcs ?? []);
+      if (vpcs.length + 1 > limit) return [problem("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs exist in ${region}; egress6 needs one more`, `request an increase of ${QUOTAS.vpcsPerRegion.name} (${QUOTAS.vpcsPerRegion.code}) or delete an unused VPC`)];
+      return [ok("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs used in ${region}; egress6 adds 1`)];
+    },
+  });
+  checks.push({
+    id: "aws:quota:interface-endpoints",
+    what: `that ${QUOTAS.interfaceEndpointsPerVpc.name} fits the configured endpoints`,
+    async run() {
+      const limit = await quotaValue(c.quotas, QUOTAS.interfaceEndpointsPerVpc);
+      const n = config.workload.interfaceEndpoints.length;
+      if (n > limit) return [problem("aws:quota:interface-endpoints", `the VPC would have ${n} interface endpoints; the quota is ${limit}`, `request an increase of ${QUOTAS.interfaceEndpointsPerVpc.code} or list fewer workload.interfaceEndpoints`)];
+      return [ok("aws:quota:interface-endpoints", `${n} interface endpoints per VPC, quota ${limit}`)];
+    },
+  });
+  if (firewall) {
+    checks.push({
+      id: "aws:quota:firewalls",
+      what: `that ${QUOTAS.firewallsPerRegion.name} has room for one more`,
+      async run() {
+        const limit = await quotaValue(c.quotas, QUOTAS.firewallsPerRegion);
+        const n = await countFirewalls();
+        if (n + 1 > limit) return [problem("aws:quota:firewalls", `${n} of ${limit} Network Firewall firewalls exist in ${region}; egress6 needs one more`, `request an increase of ${QUOTAS.firewallsPerRegion.code} or delete an unused firewall`)];
+        return [ok("aws:quota:firewalls", `${n} of ${limit} firewalls used in ${region}; egress6 adds 1`)];
+      },
+    });
+  }
+  return { all: checks, region: regionCheck };
+}
+
+async function quotaValue(client: ServiceQuotasClient, quota: { service: string; code: string }): Promise<number> {
+  const out = await send<any>(client, new GetServiceQuotaCommand({ ServiceCode: quota.service, QuotaCode: quota.code }));
+  const value = out.Quota?.Value;
+  if (typeof value !== "number") throw new AwsCallError("NoQuotaValue", "servicequotas:GetServiceQuota");
+  return value;
+}
+
+/** Every item of a paged listing (at most 100 pages, so a misbehaving token cannot loop forever). */
+async function listAll<T>(client: { send(command: any): Promise<any> }, command: (token: string | undefined) => object, items: (out: unknown) => T[], tokenField = "NextToken"): Promise<T[]> {
+  const all: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const out = await send<any>(client, command(token) as { constructor: { name: string } });
+    all.push(...items(out));
+    token = out?.[tokenField];
+    if (!token) return all;
+  }
+  throw new AwsCallError("TooManyPages", "listing");
+}
