@@ -17,7 +17,7 @@ import { projectRoot } from "../lib/paths";
 import { renderMermaid } from "./diagram/mermaid";
 import { renderSvg } from "./diagram/svg";
 import { topologyOfConfig, topologyOfPaths } from "./diagram/source";
-import { expectedReadmeFiles, staleReadmeFiles } from "./diagram/readme";
+import { DIAGRAM_DIR, expectedReadmeFiles, staleReadmeFiles } from "./diagram/readme";
 import type { Topology } from "./diagram/topology";
 
 export const USAGE =
@@ -119,6 +119,7 @@ function readme(check: boolean, json: boolean): DiagramResult {
     if (json) return { stdout: `${JSON.stringify({ stale, written: [] }, null, 2)}\n`, stderr: [], exitCode: stale.length > 0 ? 1 : 0 };
     return { stdout: "", stderr: stale.length > 0 ? lines : ["egress6: the README's diagrams are current"], exitCode: stale.length > 0 ? 1 : 0 };
   }
+  fs.mkdirSync(path.join(root, DIAGRAM_DIR), { recursive: true });
   for (const file of stale) writeFileSafely(path.join(root, file), expected.get(file)!);
   if (json) return { stdout: `${JSON.stringify({ stale, written: stale }, null, 2)}\n`, stderr: [], exitCode: 0 };
   return { stdout: "", stderr: stale.length > 0 ? stale.map((f) => `egress6: wrote ${f}`) : ["egress6: the README's diagrams were already current"], exitCode: 0 };

@@ -51,11 +51,11 @@ export function replaceBlock(readme: string, mode: string, block: string, file =
 }
 
 /** Every generated file and its expected content (README.md in full, and one SVG per mode), relative to `root`. */
-export function expectedReadmeFiles(root: string): Map<string, string> {
+export function expectedReadmeFiles(root: string, topologyOf: (mode: InspectionMode) => Topology = demoTopology): Map<string, string> {
   const files = new Map<string, string>();
   let readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
   for (const mode of INSPECTION_MODES) {
-    const topology = demoTopology(mode);
+    const topology = topologyOf(mode);
     readme = replaceBlock(readme, mode, readmeBlock(mode, topology));
     files.set(path.join(DIAGRAM_DIR, `${mode}.svg`), renderSvg(topology));
   }

@@ -356,7 +356,7 @@ export function renderSvg(topology: Topology): string {
       points = [[gx(from), y0], [gx(from), mid], [x0, mid], [x0, y1]];
     }
     out.push(polyline(points, s.route));
-    labels.push(labelSvg(s.label, x0, s.labelY!, colX[s.column], colX[s.column] + CELL_W));
+    labels.push(labelSvg(s.label, s.route, x0, s.labelY!, colX[s.column], colX[s.column] + CELL_W));
   }
   for (const l of laned) {
     const from = boxOf(l.route.from)!;
@@ -368,7 +368,7 @@ export function renderSvg(topology: Topology): string {
     const points: [number, number][] = [[from.x + from.w, fy], [laneX, fy], [laneX, ty], [toLeft ? to.x : to.x + to.w, ty]];
     out.push(polyline(points, l.route));
     const labelY = (Math.min(fy, ty) + Math.max(fy, ty)) / 2 - l.label.h / 2;
-    labels.push(labelSvg(l.label, laneX, labelY, laneX - l.label.w / 2, laneX + l.label.w / 2));
+    labels.push(labelSvg(l.label, l.route, laneX, labelY, laneX - l.label.w / 2, laneX + l.label.w / 2));
   }
   out.push(...labels);
 
@@ -388,9 +388,9 @@ function polyline(points: [number, number][], route: TopologyRoute): string {
 }
 
 /** A label centred on x (kept within [left, right]) with its top at y, on a white ground. */
-function labelSvg(label: Label, x: number, y: number, left: number, right: number): string {
+function labelSvg(label: Label, route: TopologyRoute, x: number, y: number, left: number, right: number): string {
   const cx = Math.min(Math.max(x, left + label.w / 2 + 2), right - label.w / 2 - 2);
   const parts = [`<rect x="${r(cx - label.w / 2)}" y="${r(y)}" width="${r(label.w)}" height="${r(label.h)}" rx="4" fill="#ffffff" stroke="#dadce0"/>`];
   label.lines.forEach((line, i) => parts.push(text(cx, y + 15 + i * LABEL_LINE, line, `font-size="${LABEL_SIZE}" fill="#202124" text-anchor="middle"`)));
-  return `<g class="route-label">${parts.join("")}</g>`;
+  return `<g class="route-label" data-from="${route.from}" data-to="${route.to}">${parts.join("")}</g>`;
 }
