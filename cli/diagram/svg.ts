@@ -363,7 +363,8 @@ export function renderSvg(topology: Topology): string {
     const to = boxOf(l.route.to)!;
     const laneX = colX[l.column] + CELL_W + 8 + laneWidths[l.column].slice(0, l.lane!).reduce((a, b) => a + b, 0) + laneWidths[l.column][l.lane!] / 2;
     const fy = from.y + from.h / 2;
-    const ty = to.y + to.h / 2;
+    // Low on the target's side, below the subnet title that sits left of a node.
+    const ty = to.y + Math.max(to.h / 2, to.h - 10);
     const toLeft = to.x > laneX;
     const points: [number, number][] = [[from.x + from.w, fy], [laneX, fy], [laneX, ty], [toLeft ? to.x : to.x + to.w, ty]];
     out.push(polyline(points, l.route));
