@@ -13,6 +13,7 @@ import { loadCdktfOut } from "./input/cdktf-out";
 import { loadPlanFiles } from "./input/plan-json";
 import { InputError, type StackSource } from "./input/source";
 import type { Report } from "./report/types";
+import type { Model } from "./model/types";
 
 export interface VerifyOptions {
   /**
@@ -29,10 +30,23 @@ const STANDING_ASSUMPTIONS = [
   "Traffic to Amazon-provided services at fd00:ec2::/32 (DNS, NTP, instance metadata) is not routed by route tables and is not part of these proofs.",
 ];
 
-export function verifyStacks(stacks: readonly StackSource[], inputs: readonly string[], options: VerifyOptions = {}): Report {
+/**
+ * The network model of a set of stacks, as the checks see it (also what `npm run diagram` draws). Throws
+ * InputError listing every problem when the input cannot be modelled exactly.
+ */
+export function modelOf(stacks: readonly StackSource[]): Model {
+  return modelAndWorld(stacks).model;
+}
+
+function modelAndWorld(stacks: readonly StackSource[]): { world: World; model: Model } {
   const world = new World(stacks);
   const model = buildModel(world);
   if (model.problems.length > 0) throw new InputError(model.problems);
+  return { world, model };
+}
+
+export function verifyStacks(stacks: readonly StackSource[], inputs: readonly string[], options: VerifyOptions = {}): Report {
+  const { world, model } = modelAndWorld(stacks);
   const ctx = new Context(model);
   const workloads = ctx.workloadSubnets();
   if (workloads.length === 0) {

@@ -15,6 +15,7 @@ import type {
   Host,
   InspectionEndpoint,
   InstanceFacts,
+  InterfaceEndpoint,
   Model,
   Nacl,
   NaclRule,
@@ -150,6 +151,7 @@ class Builder {
   private readonly groups = new Map<string, SecurityGroup>();
   private readonly firewalls = new Map<string, Firewall>();
   private readonly endpoints = new Map<string, InspectionEndpoint>();
+  private readonly interfaceEndpoints: InterfaceEndpoint[] = [];
 
   constructor(private readonly world: World) {}
 
@@ -208,6 +210,7 @@ class Builder {
       instances: this.instances,
       nacls: [...new Set(this.nacls.values())],
       securityGroups: [...new Set(this.groups.values())],
+      interfaceEndpoints: this.interfaceEndpoints,
       problems: [...new Set([...this.world.problems, ...this.problems])],
     };
     return model;
@@ -368,6 +371,20 @@ class Builder {
           inspects: true,
         };
         this.endpoints.set(`${ref.key}|id`, ep);
+      }
+      if (type === "Interface") {
+        // Not a route target and not part of any proof: an id that names no subnet is counted, not a problem.
+        const ids = asList(this.arg(ref, "subnet_ids"));
+        const subnets = ids.map((v) => this.subnets.get(signature(v) ?? "")).filter((s): s is Subnet => s !== undefined);
+        const service = this.arg(ref, "service_name");
+        this.interfaceEndpoints.push({
+          key: ref.key,
+          label: this.tag(ref, "Name") ?? ref.address,
+          origin: this.origin(ref),
+          service: typeof service === "string" ? service : showValue(service),
+          subnets,
+          unknownSubnets: ids.length - subnets.length,
+        });
       }
     }
   }

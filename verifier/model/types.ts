@@ -145,6 +145,16 @@ export interface Host extends Element {
   readonly instances: InstanceFacts[];
 }
 
+/** An interface VPC endpoint: a private way to one AWS service, with a network interface in each of its subnets. */
+export interface InterfaceEndpoint extends Element {
+  /** `service_name`, e.g. `com.amazonaws.us-east-1.ssm`, or a description when it is not a plain string. */
+  readonly service: string;
+  /** The subnets of `subnet_ids` that are in the configuration. */
+  readonly subnets: Subnet[];
+  /** How many entries of `subnet_ids` name no subnet of the configuration. */
+  readonly unknownSubnets: number;
+}
+
 export type Protocol = number | "all";
 
 export interface NaclRule {
@@ -195,6 +205,8 @@ export interface Model {
   readonly instances: InstanceFacts[];
   readonly nacls: Nacl[];
   readonly securityGroups: SecurityGroup[];
+  /** Interface VPC endpoints (they route nothing: not used by the checks, drawn by `npm run diagram`). */
+  readonly interfaceEndpoints: InterfaceEndpoint[];
   /** Problems that make the input unusable. */
   readonly problems: string[];
 }

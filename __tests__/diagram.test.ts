@@ -1,0 +1,235 @@
+/**
+ * npm run diagram: the topology comes from the synthesized output through the verifier's model (a route removed
+ * from the Terraform disappears from the picture), each mode shows its own routes, the SVG keeps labels clear of
+ * each other and of the boxes, the README's generated diagrams are current, and the CLI's flags and --json.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { demoConfig, synthAll, tempDir } from "./helpers";
+import { loadCdktfOut, modelOf, stackFromTerraformJson } from "../verifier";
+import { buildTopology, type Topology } from "../cli/diagram/topology";
+import { renderSvg } from "../cli/diagram/svg";
+import { renderMermaid } from "../cli/diagram/mermaid";
+import { demoTopology, expectedReadmeFiles, staleReadmeFiles, startMarker, endMarker, DIAGRAM_DIR } from "../cli/diagram/readme";
+import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
+import { projectRoot } from "../lib/paths";
+
+const CLI = path.join(__dirname, "..", "dist", "cli", "diagram.js");
+const MAIN = path.join(__dirname, "..", "dist", "main.js");
+
+function run(cli: string, args: string[]) {
+  const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...env } = process.env;
+  const r = spawnSync(process.execPath, [cli, ...args], { env, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const topologies = new Map<InspectionMode, Topology>();
+beforeAll(() => {
+  for (const mode of INSPECTION_MODES) topologies.set(mode, demoTopology(mode));
+});
+
+/** The arrows of a topology as "from-subnet -> what (in which subnet): destinations". */
+function arrows(t: Topology): string[] {
+  const subnetOf = new Map(t.subnets.flatMap((s) => s.nodes.map((n) => [n.id, s] as const)));
+  const name = (id: string) => {
+    const subnet = t.subnets.find((s) => s.id === id);
+    if (subnet) return subnet.label;
+    const gateway = t.gateways.find((g) => g.id === id);
+    if (gateway) return gateway.kind;
+    const s = subnetOf.get(id)!;
+    return `${s.nodes.find((n) => n.id === id)!.kind} in ${s.label}`;
+  };
+  return t.routes.map((r) => `${name(r.from)} -> ${name(r.to)}: ${r.destinations.join(", ")}`).sort();
+}
+
+describe("the topology of each mode, from the synthesized demo", () => {
+  test("firewall-proxy: workload -> its AZ's firewall endpoint, firewall -> proxy, proxy -> egress-only gateway and back to the workload through the endpoint", () => {
+    expect(arrows(topologies.get("firewall-proxy")!)).toEqual([
+      "firewall-a -> proxy in proxy-a: ::/0",
+      "firewall-b -> proxy in proxy-b: ::/0",
+      "proxy-a -> egress-only internet gateway: ::/0",
+      "proxy-a -> firewall endpoint in firewall-a: workload-a /64",
+      "proxy-b -> egress-only internet gateway: ::/0",
+      "proxy-b -> firewall endpoint in firewall-b: workload-b /64",
+      "workload-a -> firewall endpoint in firewall-a: ::/0, proxy-a /64",
+      "workload-b -> firewall endpoint in firewall-b: ::/0, proxy-b /64",
+    ]);
+  });
+
+  test("proxy: workload -> its AZ's proxy, proxy -> egress-only gateway; no firewall endpoint anywhere", () => {
+    const t = topologies.get("proxy")!;
+    expect(arrows(t)).toEqual([
+      "proxy-a -> egress-only internet gateway: ::/0",
+      "proxy-b -> egress-only internet gateway: ::/0",
+      "workload-a -> proxy in proxy-a: ::/0",
+      "workload-b -> proxy in proxy-b: ::/0",
+    ]);
+    expect(t.subnets.flatMap((s) => s.nodes).filter((n) => n.kind === "firewall endpoint")).toEqual([]);
+  });
+
+  test("firewall-igw: workload -> firewall endpoint -> internet gateway, and the gateway's ingress table sends each workload /64 to its AZ's endpoint", () => {
+    const t = topologies.get("firewall-igw")!;
+    expect(arrows(t)).toEqual([
+      "firewall-a -> internet gateway: ::/0",
+      "firewall-b -> internet gateway: ::/0",
+      "internet gateway -> firewall endpoint in firewall-a: workload-a /64",
+      "internet gateway -> firewall endpoint in firewall-b: workload-b /64",
+      "workload-a -> firewall endpoint in firewall-a: ::/0",
+      "workload-b -> firewall endpoint in firewall-b: ::/0",
+    ]);
+    expect(t.tiers).toEqual(["firewall", "workload", "endpoint"]);
+  });
+
+  test("AZs are the columns and tiers the rows, nearest the internet first; interface endpoints sit in the endpoint subnets", () => {
+    const t = topologies.get("firewall-proxy")!;
+    expect(t.zones).toEqual(["us-east-1a", "us-east-1b"]);
+    expect(t.tiers).toEqual(["proxy", "firewall", "workload", "endpoint"]);
+    const endpoints = t.subnets.find((s) => s.label === "endpoint-a")!.nodes;
+    expect(endpoints).toEqual([expect.objectContaining({ kind: "interface endpoints", detail: "ec2messages, logs, ssm, ssmmessages" })]);
+    expect(t.gateways).toEqual([expect.objectContaining({ kind: "egress-only internet gateway", label: "demo-eigw", internet: true })]);
+  });
+
+  test("the picture follows the Terraform: a route removed from the synthesized JSON is gone from the diagram, a changed target moves the arrow", () => {
+    const stacks = synthAll(demoConfig());
+    delete stacks.inspection.resource.aws_route.workload_a_to_proxy_route;
+    // workload-b's default route now goes straight to its proxy, past the firewall.
+    const route = stacks.inspection.resource.aws_route.workload_b_default_route;
+    delete route.vpc_endpoint_id;
+    route.network_interface_id = "${aws_network_interface.proxy_b_interface.id}";
+    const sources = Object.entries(stacks).map(([name, json]) => stackFromTerraformJson(name, `/app/cdktf.out/stacks/${name}/cdk.tf.json`, json, `/app/cdktf.out/stacks/${name}`));
+    const t = buildTopology(modelOf(sources), "mutated");
+    const list = arrows(t);
+    expect(list).toContain("workload-a -> firewall endpoint in firewall-a: ::/0");
+    expect(list).toContain("workload-b -> proxy in proxy-b: ::/0");
+    expect(list).toContain("workload-b -> firewall endpoint in firewall-b: proxy-b /64");
+  });
+});
+
+describe("the SVG and the Mermaid chart", () => {
+  interface Rect {
+    x: number;
+    y: number;
+    w: number;
+    h: number;
+  }
+  const rects = (svg: string, re: RegExp): Rect[] =>
+    [...svg.matchAll(re)].map((m) => {
+      const attr = (name: string) => Number(new RegExp(`${name}="([-0-9.]+)"`).exec(m[0])![1]);
+      return { x: attr("x"), y: attr("y"), w: attr("width"), h: attr("height") };
+    });
+  const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+  test.each([...INSPECTION_MODES])("%s: one arrow per route, each labelled with its destinations; no label overlaps another label or a box", (mode) => {
+    const t = topologies.get(mode)!;
+    const svg = renderSvg(t);
+    for (const r of t.routes) {
+      expect(svg).toContain(`<path d="M`);
+      const arrow = svg.split("\n").filter((l) => l.includes(`data-from="${r.from}" data-to="${r.to}"`));
+      expect(arrow).toHaveLength(2); // the line and its label
+      const labelText = [...arrow[1].matchAll(/>([^<]+)<\/text>/g)].map((m) => m[1]).join(" ");
+      for (const d of r.destinations) expect(labelText).toContain(d);
+    }
+    expect(svg.match(/marker-end="url\(#arrow\)"/g)).toHaveLength(t.routes.length);
+    const labels = rects(svg, /<g class="route-label"[^>]*><rect [^>]*>/g);
+    expect(labels).toHaveLength(t.routes.length);
+    const boxes = rects(svg, /<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" rx="(6|8)"[^>]*>/g);
+    expect(boxes.length).toBeGreaterThan(t.subnets.length);
+    labels.forEach((a, i) => {
+      for (const b of labels.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+      for (const b of boxes) expect(overlap(a, b)).toBe(false);
+    });
+  });
+
+  test("Mermaid: every route is a link with its destinations; routes both ways between two boxes are one two-headed link", () => {
+    const fp = renderMermaid(topologies.get("firewall-proxy")!);
+    expect(fp).toMatch(/^flowchart BT\n/);
+    expect(fp).toContain('subnet_workload_a -->|"::/0<br/>proxy-a /64"| subnet_firewall_a');
+    expect(fp).toContain('subnet_proxy_a -->|"::/0"| gw_demo_eigw');
+    expect(fp).toContain('subnet_firewall_a <-->|"↑ ::/0<br/>↓ workload-a /64"| subnet_proxy_a');
+    const igw = renderMermaid(topologies.get("firewall-igw")!);
+    expect(igw).toContain('subnet_firewall_b <-->|"↑ ::/0<br/>↓ workload-b /64"| gw_demo_igw');
+  });
+});
+
+describe("the README's generated diagrams", () => {
+  const root = projectRoot();
+  let expected: Map<string, string>;
+  beforeAll(() => {
+    expected = expectedReadmeFiles(root, (mode) => topologies.get(mode)!);
+  });
+
+  test("README.md and docs/diagrams/*.svg match the current synthesized output (run `npm run diagram -- --readme` when this fails)", () => {
+    expect(staleReadmeFiles(root, expected)).toEqual([]);
+    for (const mode of INSPECTION_MODES) {
+      expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain(renderMermaid(topologies.get(mode)!).trimEnd());
+    }
+  });
+
+  test("the check notices a stale README block and a stale SVG", () => {
+    const copy = tempDir("readme");
+    fs.mkdirSync(path.join(copy, DIAGRAM_DIR), { recursive: true });
+    for (const [file, content] of expected) fs.writeFileSync(path.join(copy, file), content);
+    expect(staleReadmeFiles(copy, expected)).toEqual([]);
+    const readme = expected.get("README.md")!;
+    const start = readme.indexOf(startMarker("proxy")) + startMarker("proxy").length;
+    fs.writeFileSync(path.join(copy, "README.md"), `${readme.slice(0, start)}\nhand-drawn\n${readme.slice(readme.indexOf(endMarker("proxy")))}`);
+    fs.writeFileSync(path.join(copy, DIAGRAM_DIR, "firewall-igw.svg"), "<svg/>");
+    expect(staleReadmeFiles(copy, expected)).toEqual([path.join(DIAGRAM_DIR, "firewall-igw.svg"), "README.md"]);
+    fs.rmSync(path.join(copy, DIAGRAM_DIR, "proxy.svg"));
+    expect(staleReadmeFiles(copy, expected)).toContain(path.join(DIAGRAM_DIR, "proxy.svg"));
+  });
+});
+
+describe("npm run diagram", () => {
+  test("--json prints the topology; a synthesized folder gives the same routes as its config", () => {
+    const fromConfig = run(CLI, ["--mode", "proxy", "--json"]);
+    expect(fromConfig.stderr).toBe("");
+    expect(fromConfig.code).toBe(0);
+    const parsed = JSON.parse(fromConfig.stdout) as { topology: Topology; written: string[] };
+    expect(parsed.written).toEqual([]);
+    expect(arrows(parsed.topology)).toEqual(arrows(topologies.get("proxy")!));
+
+    const dir = tempDir("synth");
+    const config = path.join(dir, "proxy.json");
+    const demo = JSON.parse(fs.readFileSync(path.join(projectRoot(), "config", "demo.json"), "utf8"));
+    fs.writeFileSync(config, JSON.stringify({ ...demo, inspection: { mode: "proxy" } }));
+    expect(run(MAIN, ["--config", config, "--out", path.join(dir, "cdktf.out")]).code).toBe(0);
+    const fromDir = run(CLI, [path.join(dir, "cdktf.out"), "--json"]);
+    expect(fromDir.code).toBe(0);
+    expect(arrows((JSON.parse(fromDir.stdout) as { topology: Topology }).topology)).toEqual(arrows(topologies.get("proxy")!));
+    expect(loadCdktfOut(path.join(dir, "cdktf.out")).map((s) => s.name).sort()).toContain("inspection");
+  });
+
+  test("--out and --mermaid write the SVG and the Markdown chart; without them the chart goes to stdout", () => {
+    const dir = tempDir("out");
+    const svg = path.join(dir, "d.svg");
+    const md = path.join(dir, "d.md");
+    const r = run(CLI, ["--mode", "firewall-igw", "--out", svg, "--mermaid", md]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`wrote ${svg}`);
+    expect(fs.readFileSync(svg, "utf8")).toBe(renderSvg(topologies.get("firewall-igw")!));
+    expect(fs.readFileSync(md, "utf8")).toContain("```mermaid\nflowchart BT\n");
+    expect(fs.readdirSync(dir).sort()).toEqual(["d.md", "d.svg"]);
+    const stdout = run(CLI, []);
+    expect(stdout.code).toBe(0);
+    expect(stdout.stdout).toBe(renderMermaid(topologies.get("firewall-proxy")!));
+  });
+
+  test("bad flags get one line each, exit 1, and nothing is written", () => {
+    const dir = tempDir("bad");
+    const r = run(CLI, ["--mode", "nat", "--out", path.join(dir, "x.png"), "--check"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "error: --check: only with --readme (it checks the README's generated diagrams)",
+      'error: --mode: got "nat"; accepted: firewall-proxy, proxy, firewall-igw',
+      `error: --out: got ${JSON.stringify(path.join(dir, "x.png"))}; expected a file name ending in .svg`,
+    ]);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    const both = run(CLI, ["--config", "config/demo.json", "cdktf.out"]);
+    expect(both.stderr).toBe("error: --config: give a configuration or a PATH (cdktf.out) to read, not both\n");
+    const missing = run(CLI, [path.join(dir, "nothing")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: .*nothing: no such file or directory/);
+  });
+});
