@@ -165,7 +165,7 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
     const ownPlan = path.join(work, `${stack}.plan.json`);
     fs.copyFileSync(env.SHOWFILE!, ownPlan);
     inputs.push(ownPlan);
-    io.err(`egress6: ${stack}: this project's plan (${path.basename(env.SHOWFILE!)})\n`);
+    io.err(`egress6: ${stack}: this project's plan (${path.basename(env.SHOWFILE!)}); terraform binary ${binary}\n`);
     for (const other of stacks) {
       if (other.name === stack) continue;
       const otherDir = path.join(root, environmentDir(environment), "stacks", other.name);
