@@ -231,7 +231,7 @@ describe("environments Atlantis cannot plan are refused, one line each", () => {
   };
 
   test("a malformed list, a file outside the repository, two files naming one environment", () => {
-    write("config/atlantis-environments.yaml", "environments:\n  - config: config/a.json\n  - config: config/b.json\n  - file: x.yaml\n  - config: ../outside.yaml\n");
+    write("config/atlantis/environments.yaml", "environments:\n  - config: config/a.json\n  - config: config/b.json\n  - file: x.yaml\n  - config: ../outside.yaml\n");
     write("config/a.json", JSON.stringify({ ...DEMO_CONFIG, name: "same" }));
     write("config/b.json", JSON.stringify({ ...DEMO_CONFIG, name: "same" }));
     expect(() => readEnvironments(tmp)).toThrow(UserError);
@@ -239,9 +239,9 @@ describe("environments Atlantis cannot plan are refused, one line each", () => {
       readEnvironments(tmp);
     } catch (e) {
       expect((e as UserError).problems).toEqual([
-        'config/atlantis-environments.yaml: environments[2]: got {"file":"x.yaml"}; expected { config: FILE } with FILE relative to the repository root',
-        'config/atlantis-environments.yaml: environments[3].config: got "../outside.yaml"; expected a file inside the repository, relative to its root',
-        'config/atlantis-environments.yaml: config/b.json and config/a.json both name environment "same"; each environment needs its own name',
+        'config/atlantis/environments.yaml: environments[2]: got {"file":"x.yaml"}; expected { config: FILE } with FILE relative to the repository root',
+        'config/atlantis/environments.yaml: environments[3].config: got "../outside.yaml"; expected a file inside the repository, relative to its root',
+        'config/atlantis/environments.yaml: config/b.json and config/a.json both name environment "same"; each environment needs its own name',
       ]);
     }
   });

@@ -39,7 +39,7 @@ function snapshot(dir: string): Record<string, string> {
 
 /** A clone of the repository's Atlantis environments in `dir`. */
 function clone(dir: string): { configFile: string; name: string } {
-  fs.mkdirSync(path.join(dir, "config"), { recursive: true });
+  fs.mkdirSync(path.dirname(path.join(dir, ENVIRONMENTS_FILE)), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, ENVIRONMENTS_FILE), path.join(dir, ENVIRONMENTS_FILE));
   const [env] = readEnvironments(repoRoot);
   fs.copyFileSync(path.join(repoRoot, env.configFile), path.join(dir, env.configFile));

@@ -106,7 +106,7 @@ if (!prerequisites.ok) {
 
     beforeAll(async () => {
       // The clone: the environments file and its configs, then the hook's synth.
-      fs.mkdirSync(path.join(root, "config"), { recursive: true });
+      fs.mkdirSync(path.dirname(path.join(root, ENVIRONMENTS_FILE)), { recursive: true });
       fs.copyFileSync(path.join(repoRoot, ENVIRONMENTS_FILE), path.join(root, ENVIRONMENTS_FILE));
       const [env] = readEnvironments(repoRoot);
       fs.copyFileSync(path.join(repoRoot, env.configFile), path.join(root, env.configFile));

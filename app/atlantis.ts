@@ -16,7 +16,7 @@ import { synthesize } from "./synthesize";
 import { readRecord, sha256, updateInPlace, type UpdateResult } from "./output-update";
 
 /** The committed list of environments Atlantis plans, relative to the repository root. */
-export const ENVIRONMENTS_FILE = "config/atlantis-environments.yaml";
+export const ENVIRONMENTS_FILE = "config/atlantis/environments.yaml";
 /** The repo-level Atlantis configuration (Atlantis reads it at the repository root). */
 export const ATLANTIS_YAML = "atlantis.yaml";
 /** Where the hook synthesizes each environment, relative to the repository root. */

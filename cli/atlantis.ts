@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run --silent atlantis -- COMMAND` (docs/atlantis.md):
- *   generate [--check]  write atlantis.yaml from the app's stacks of each environment in config/atlantis-environments.yaml
+ *   generate [--check]  write atlantis.yaml from the app's stacks of each environment in config/atlantis/environments.yaml
  *                       (--check: write nothing, exit 1 when the committed file differs)
  *   synth               the server's pre-workflow hook: synthesize every environment into atlantis.out/<env>,
  *                       updating it in place (run in the repository root; records HEAD_COMMIT)
