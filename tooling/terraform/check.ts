@@ -76,6 +76,8 @@ export interface OfflineCheckOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Keep the temporary folder (synthesized stacks, stubs, plans) for inspection. @default false */
   readonly keepWorkDir?: boolean;
+  /** The folder the temporary folder is made in. @default os.tmpdir() */
+  readonly workRoot?: string;
   /** Synthesizes one configuration into `outdir`. @default synthesize (app/synthesize.ts) */
   readonly synth?: (config: Egress6Config, outdir: string) => void;
   /** Called as each stack's result is known. */
@@ -145,7 +147,7 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
   const tf = terraformVersion(binary);
   if (!tf.ok) throw new UserError([`${tf.reason}; install Terraform >= 1.10`]);
 
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-tf-check-"));
+  const workDir = fs.mkdtempSync(path.join(options.workRoot ?? os.tmpdir(), "egress6-tf-check-"));
   try {
     const synthesized = new Map<InspectionMode, SynthesizedStack[]>();
     for (const { mode, config } of configs) {

@@ -1,0 +1,196 @@
+/**
+ * The verify step of the egress6 Atlantis workflow (docs/atlantis.md): runs after `init`, `plan` and `show` in the
+ * project's dir, and proves R1-R3 on this project's plan together with the other stacks of its environment.
+ *
+ * It reads Atlantis's run-step environment (runatlantis/atlantis server/core/runtime/run_step_runner.go): DIR (the
+ * project dir, also the working directory), REPO_REL_DIR, PROJECT_NAME, WORKSPACE, PLANFILE, SHOWFILE (written by
+ * the `show` step), HEAD_COMMIT, ATLANTIS_TERRAFORM_DISTRIBUTION and ATLANTIS_TERRAFORM_VERSION. Atlantis gives no
+ * repository root: it is DIR without REPO_REL_DIR.
+ *
+ * Every other stack of the environment comes from its saved plan in this pull request when it has one (projects
+ * plan one at a time, dependencies first, so the plans made earlier in this run are there), else from its current
+ * state (`terraform show -json` in its dir, after `terraform init` when the dir has never been initialized).
+ *
+ * Exit 0 when everything holds; otherwise the verifier's exit code (1 violated, 2 unusable input) or 2 for a problem
+ * of the step itself, and this project's saved plan is renamed to `<PLANFILE>.rejected`, so that no version of
+ * Atlantis can apply a plan that was not proven (before v0.46 a targeted apply did not look at the plan's status).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { environmentDir, environmentRecord, planFileName, plannedStacks, projectName, readStacks, OUTPUT_ROOT } from "../app/atlantis";
+import { checkRecord } from "../app/output-update";
+import { loadConfig, UserError } from "../config/load";
+import { builtFile } from "../lib/paths";
+
+const EXIT_UNUSABLE = 2;
+/** A terraform command may take this long (remote state over the network, provider start-up). */
+const TERRAFORM_TIMEOUT_MS = 10 * 60_000;
+
+/** The run-step variables this step needs. */
+const REQUIRED = ["DIR", "REPO_REL_DIR", "PROJECT_NAME", "WORKSPACE", "PLANFILE", "SHOWFILE", "HEAD_COMMIT"] as const;
+
+export interface StepOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_OUTPUT: StepOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** Is `name` an executable file in one of PATH's folders? */
+function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    if (dir === "") continue;
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+      return true;
+    } catch {
+      // not here
+    }
+  }
+  return false;
+}
+
+/**
+ * The binary Atlantis uses for this project: `<distribution><version>` (e.g. terraform1.11.4, which Atlantis puts
+ * in the folder it appends to PATH), else the distribution's plain name.
+ */
+export function terraformBinary(env: NodeJS.ProcessEnv): string {
+  const distribution = env.ATLANTIS_TERRAFORM_DISTRIBUTION || "terraform";
+  const versioned = `${distribution}${env.ATLANTIS_TERRAFORM_VERSION ?? ""}`;
+  return env.ATLANTIS_TERRAFORM_VERSION && onPath(versioned, env) ? versioned : distribution;
+}
+
+/** `terraform <args>` in `cwd`; its stdout, or a UserError naming the command and its error output. */
+function terraform(binary: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
+  const result = spawnSync(binary, args, {
+    cwd,
+    env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" },
+    encoding: "utf8",
+    maxBuffer: 1024 * 1024 * 1024,
+    timeout: TERRAFORM_TIMEOUT_MS,
+  });
+  if (result.error) throw new UserError([`${binary} ${args.join(" ")} (in ${cwd}): ${result.error.message}`]);
+  if (result.status !== 0) {
+    const detail = (result.stderr || result.stdout).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n").slice(0, 20).join("\n  ");
+    throw new UserError([`${binary} ${args.join(" ")} (in ${cwd}) failed with exit code ${result.status}:\n  ${detail}`]);
+  }
+  return result.stdout;
+}
+
+interface Located {
+  readonly root: string;
+  readonly environment: string;
+  readonly stack: string;
+}
+
+/** The repository root, environment and stack of the project dir; one line per problem. */
+function locate(env: NodeJS.ProcessEnv): Located {
+  const dir = env.DIR!;
+  const rel = env.REPO_REL_DIR!.replace(/\\/g, "/");
+  const match = new RegExp(`^${OUTPUT_ROOT.replace(/[.]/g, "\\.")}/([^/]+)/stacks/([^/]+)$`).exec(rel);
+  if (!match) {
+    throw new UserError([`REPO_REL_DIR: got ${JSON.stringify(rel)}; expected ${OUTPUT_ROOT}/<env>/stacks/<stack> (a project of the generated atlantis.yaml)`]);
+  }
+  const suffix = `${path.sep}${rel.split("/").join(path.sep)}`;
+  if (!path.isAbsolute(dir) || !dir.endsWith(suffix)) {
+    throw new UserError([`DIR: got ${JSON.stringify(dir)}; expected an absolute path ending in REPO_REL_DIR (${rel})`]);
+  }
+  return { root: dir.slice(0, -suffix.length), environment: match[1], stack: match[2] };
+}
+
+/** Runs the step; returns the exit code. */
+export function atlantisVerify(env: NodeJS.ProcessEnv = process.env, io: StepOutput = PROCESS_OUTPUT): number {
+  let code: number;
+  try {
+    code = verifyProject(env, io);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    for (const line of e.problems) io.err(`error: ${line}\n`);
+    code = EXIT_UNUSABLE;
+  }
+  if (code !== 0) reject(env, io);
+  return code;
+}
+
+/** Renames this project's saved plan so that it cannot be applied. */
+function reject(env: NodeJS.ProcessEnv, io: StepOutput): void {
+  const planfile = env.PLANFILE;
+  if (!planfile || !fs.existsSync(planfile)) return;
+  fs.renameSync(planfile, `${planfile}.rejected`);
+  io.err(`egress6: the plan was not proven safe; renamed ${planfile} to ${path.basename(planfile)}.rejected so that it cannot be applied\n`);
+}
+
+function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
+  const missing = REQUIRED.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new UserError(missing.map((name) => `${name}: not set; this step runs as an Atlantis run step, which sets it (docs/atlantis.md)`));
+  }
+  const { root, environment, stack } = locate(env);
+  const dir = env.DIR!;
+  const workspace = env.WORKSPACE!;
+
+  // The synthesized folder must be the one the hook made for this very commit.
+  const { dir: envDir, record } = environmentRecord(root, environment);
+  const problems: string[] = [];
+  if (record.about.commit !== env.HEAD_COMMIT) {
+    problems.push(`${envDir}: synthesized for commit ${record.about.commit ?? "(none)"}, but the pull request's head is ${env.HEAD_COMMIT}: the pre-workflow hook did not run or failed (run Atlantis with --fail-on-pre-workflow-hook-error)`);
+  }
+  problems.push(...checkRecord(envDir, record, ["manifest.json", `stacks/${stack}/cdk.tf.json`]));
+  if (problems.length > 0) throw new UserError(problems);
+
+  const configFile = record.about.config;
+  if (typeof configFile !== "string") throw new UserError([`${envDir}: its record names no config file`]);
+  const { config } = loadConfig(path.join(root, configFile));
+  const stacks = plannedStacks(readStacks(envDir));
+  if (!stacks.some((s) => s.name === stack)) {
+    throw new UserError([`${dir}: stack ${stack} is not planned by Atlantis in environment ${environment} (stacks: ${stacks.map((s) => s.name).join(", ")})`]);
+  }
+  const expectedProject = projectName(environment, stack);
+  if (env.PROJECT_NAME !== expectedProject) {
+    throw new UserError([`PROJECT_NAME: got ${JSON.stringify(env.PROJECT_NAME)}; the project of ${env.REPO_REL_DIR} is ${expectedProject} (regenerate atlantis.yaml: npm run atlantis -- generate)`]);
+  }
+  if (path.resolve(env.PLANFILE!) !== path.join(dir, planFileName(expectedProject, workspace))) {
+    throw new UserError([`PLANFILE: got ${env.PLANFILE}; expected ${path.join(dir, planFileName(expectedProject, workspace))}. Saved plans kept outside the project dir (a separate plan store) hide the other projects' plans from this step`]);
+  }
+  if (!fs.existsSync(env.SHOWFILE!)) {
+    throw new UserError([`SHOWFILE: ${env.SHOWFILE} does not exist; the workflow's plan stage must run "show" after "plan" (docs/atlantis/repos.yaml)`]);
+  }
+
+  const binary = terraformBinary(env);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-atlantis-verify-"));
+  try {
+    const inputs: string[] = [];
+    const ownPlan = path.join(work, `${stack}.plan.json`);
+    fs.copyFileSync(env.SHOWFILE!, ownPlan);
+    inputs.push(ownPlan);
+    io.err(`egress6: ${stack}: this project's plan (${path.basename(env.SHOWFILE!)}); terraform binary ${binary}\n`);
+    for (const other of stacks) {
+      if (other.name === stack) continue;
+      const otherDir = path.join(root, environmentDir(environment), "stacks", other.name);
+      const planfile = path.join(otherDir, planFileName(projectName(environment, other.name), workspace));
+      if (fs.existsSync(planfile)) {
+        const file = path.join(work, `${other.name}.plan.json`);
+        fs.writeFileSync(file, terraform(binary, ["show", "-json", "-no-color", planfile], otherDir, env));
+        inputs.push(file);
+        io.err(`egress6: ${other.name}: its saved plan in this pull request (${path.basename(planfile)})\n`);
+      } else {
+        if (!fs.existsSync(path.join(otherDir, ".terraform"))) terraform(binary, ["init", "-input=false", "-no-color"], otherDir, env);
+        const file = path.join(work, `${other.name}.state.json`);
+        fs.writeFileSync(file, terraform(binary, ["show", "-json", "-no-color"], otherDir, env));
+        inputs.push(file);
+        io.err(`egress6: ${other.name}: its current state (no saved plan in this pull request)\n`);
+      }
+    }
+    const verifier = env.EGRESS6_VERIFIER || builtFile("verifier", "cli.js");
+    io.err(`egress6: verifier ${verifier}, ports ${config.egress.ports.join(",")}\n`);
+    const result = spawnSync(process.execPath, [verifier, "--ports", config.egress.ports.join(","), ...inputs], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (result.error) throw new UserError([`${verifier}: ${result.error.message}`]);
+    io.out(result.stdout);
+    io.err(result.stderr);
+    return result.status ?? EXIT_UNUSABLE;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
