@@ -7,8 +7,49 @@ export interface RawResource {
   readonly mode: "managed" | "data";
   readonly type: string;
   readonly name: string;
-  /** The resource's arguments and blocks, unevaluated. */
+  /**
+   * The resource's arguments and blocks, unevaluated: template strings, or `Literal` values read from a plan or a
+   * state (never parsed), or `Unresolvable` where the input holds no exact expression for a value.
+   */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The module instance it belongs to (`""` for the root module, `module.net`, `module.net["a"]`). @default "" */
+  readonly module?: string;
+  /** Its `count` index or `for_each` key, when the resource is repeated. */
+  readonly index?: number | string;
+  /** `each.value` of a `for_each` instance (unevaluated). */
+  readonly eachValue?: unknown;
+  /** How the resource is repeated: by `count` (a list of instances), `for_each` (a map), or not at all. */
+  readonly repetition?: "count" | "for_each";
+}
+
+/** A value read from a plan or a state: known, used as it is (strings in it are not templates). */
+export class Literal {
+  constructor(readonly value: unknown) {}
+}
+
+/** A value the input does not give exactly: reading it is a problem (exit 2) naming the resource, the attribute and why. */
+export class Unresolvable {
+  constructor(readonly reason: string) {}
+}
+
+/** A module instance of a stack: its inputs come from the call in its parent, its locals and outputs from its source. */
+export interface ModuleInstance {
+  /** `""` for the root module, else `module.net`, `module.net[0].module.sub`... */
+  readonly path: string;
+  /** The parent's path (undefined for the root). */
+  readonly parent?: string;
+  /** The call's arguments (unevaluated, in the parent's scope), by variable name. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** `count.index` / `each.key` / `each.value` of the call, for evaluating `inputs`. */
+  readonly callIndex?: number | string;
+  readonly callEachValue?: unknown;
+  readonly callRepetition?: "count" | "for_each";
+  /** Variable defaults, locals and outputs of the module's source (unevaluated). */
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly locals: Readonly<Record<string, unknown>>;
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** Child calls: name -> how repeated (the instances are modules of the stack whose parent is this one). */
+  readonly calls: Readonly<Record<string, "count" | "for_each" | "single">>;
 }
 
 /** Where a stack keeps its state: how a remote-state reader is matched to the stack that produces it. */
@@ -32,7 +73,13 @@ export interface StackSource {
   readonly variables: Readonly<Record<string, unknown>>;
   readonly locals: Readonly<Record<string, unknown>>;
   /** The AWS provider's `default_tags`, merged under every resource's own tags. */
-  readonly defaultTags: Readonly<Record<string, unknown>>;
+  readonly defaultTags: unknown;
+  /** Child module instances (plans and states; cdktf.out has none). */
+  readonly modules?: readonly ModuleInstance[];
+  /** What the reader assumed or could not read exactly, for the report. */
+  readonly notes?: readonly string[];
+  /** `plan` or `state` for `terraform show -json` input; undefined for a JSON configuration. */
+  readonly kind?: "plan" | "state";
 }
 
 /** Input the verifier cannot use: each problem is one line for the user. Exit code 2. */
