@@ -3,9 +3,10 @@
  * and L1 (the allowlisted ports work) on synthesized Terraform or plans, before anything is deployed.
  * A separate reader of the output: it imports nothing of the stacks it judges.
  */
-export { verifyDirectory, verifyPlans, verifyStacks, inputSets, verifyInputSet, type VerifyOptions, type InputSet } from "./verify";
+export { verifyDirectory, verifyPlans, verifyStacks, inputSets, verifyInputSet, configDirectories, type VerifyOptions, type InputSet } from "./verify";
+export { readConfigSource, type ConfigSource } from "./input/hcl-source";
 export { renderReport } from "./report/render";
 export { InputError, type StackSource } from "./input/source";
 export { stackFromTerraformJson } from "./input/cdktf-out";
-export { stackFromPlan } from "./input/plan-json";
+export { stackFromPlan, stackFromState, stackFromShowJson } from "./input/plan-json";
 export type { Report, Result, Finding, Verdict, SubjectResult, PathLine } from "./report/types";

@@ -27,7 +27,7 @@ import {
 } from "./values";
 import { Prefix } from "../model/prefix";
 import { backendId } from "../input/cdktf-out";
-import { Literal, Unresolvable, isRecord, type BackendId, type ModuleInstance, type RawResource, type StackSource } from "../input/source";
+import { EachValue, Literal, Unresolvable, isRecord, type BackendId, type ModuleInstance, type RawResource, type StackSource } from "../input/source";
 
 /**
  * The synthetic /56 given to the n-th VPC whose IPv6 block is allocated at apply: inside 2001:db8::/32, which
@@ -364,7 +364,7 @@ export class World {
         this.parsed.set(raw, expr);
       }
       let scope = env;
-      if (resource && resource.raw.index !== undefined && !env.has("count") && !env.has("each")) scope = new Map([...env, ...this.repetitionEnv(resource.stack, resource.raw.repetition, resource.raw.index, resource.raw.eachValue, `${resource.address}`)]);
+      if (resource && resource.raw.index !== undefined && !env.has("count") && !env.has("each")) scope = new Map([...env, ...this.repetitionEnv(resource.stack, resource.raw.repetition, resource.raw.index, resource.raw.eachValue, resource.address, resource.module)]);
       return new Evaluation(this, stack, where, resource?.module ?? module ?? "").eval(expr, scope);
     }
     if (typeof raw === "number" || typeof raw === "boolean") return raw;
@@ -378,10 +378,14 @@ export class World {
   }
 
   /** `count.index` or `each.key`/`each.value` of one instance. */
-  repetitionEnv(stack: StackSource, repetition: "count" | "for_each" | undefined, index: number | string | undefined, eachValue: unknown, where: string): [string, Value][] {
+  repetitionEnv(stack: StackSource, repetition: "count" | "for_each" | undefined, index: number | string | undefined, eachValue: unknown, where: string, module = ""): [string, Value][] {
     if (index === undefined) return [];
     if (repetition === "count" || (repetition === undefined && typeof index === "number")) return [["count", { index }]];
-    const value = eachValue === undefined ? new Unknown(`each.value of ${where} is not in the input`) : this.evaluate(stack, eachValue, `${where} each.value`);
+    let value: Value;
+    if (eachValue instanceof EachValue) {
+      const all = this.evaluate(stack, eachValue.forEach, `${where} for_each`, new Map(), undefined, module);
+      value = isObjectValue(all) ? all[eachValue.key] ?? new Unknown(`for_each of ${where} has no key "${eachValue.key}"`) : Array.isArray(all) ? eachValue.key : isSymbolic(all) ? all : new Unknown(`for_each of ${where} is not a map or set`);
+    } else value = eachValue === undefined ? new Unknown(`each.value of ${where} is not in the input`) : this.evaluate(stack, eachValue, `${where} each.value`);
     return [["each", { key: index, value }]];
   }
 }
@@ -585,7 +589,7 @@ class Evaluation {
     const m = this.world.module(this.stack.name, this.module);
     if (!m) return this.problem(`module ${this.module} is not in the input`);
     if (name in m.inputs) {
-      const env = new Map(this.world.repetitionEnv(this.stack, m.callRepetition, m.callIndex, m.callEachValue, m.path));
+      const env = new Map(this.world.repetitionEnv(this.stack, m.callRepetition, m.callIndex, m.callEachValue, m.path, m.parent ?? ""));
       return this.world.evaluate(this.stack, m.inputs[name], `${m.path} input ${name}`, env, undefined, m.parent ?? "");
     }
     if (name in m.variables) return this.world.evaluate(this.stack, m.variables[name], `var.${name} default (${m.path})`, new Map(), undefined, m.path);

@@ -32,6 +32,14 @@ export class Unresolvable {
   constructor(readonly reason: string) {}
 }
 
+/** `each.value` of a `for_each` instance: the `for_each` expression (unevaluated) and the instance's key. */
+export class EachValue {
+  constructor(
+    readonly forEach: unknown,
+    readonly key: string,
+  ) {}
+}
+
 /** A module instance of a stack: its inputs come from the call in its parent, its locals and outputs from its source. */
 export interface ModuleInstance {
   /** `""` for the root module, else `module.net`, `module.net[0].module.sub`... */
