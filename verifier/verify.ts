@@ -28,6 +28,8 @@ const STANDING_ASSUMPTIONS = [
   "Network Firewall rules and proxy allowlists are not evaluated: a firewall endpoint or proxy counts as an inspection point when traffic is routed through it and the firewall policy sends all traffic to its stateful engine.",
   "Concrete prefixes written in the configuration are taken to lie outside the VPC (its /56 is unknown before apply); ::/0 and 0.0.0.0/0 hold everything.",
   "Traffic to Amazon-provided services at fd00:ec2::/32 (DNS, NTP, instance metadata) is not routed by route tables and is not part of these proofs.",
+  "Roles fail closed: an instance or network interface is a proxy only when tagged egress6:role = proxy; every other one is a workload, and every subnet holding one is verified as a workload subnet (the interfaces AWS manages for NAT gateways and firewall or interface endpoints are modelled as those).",
+  "Security groups: every group of an instance or interface counts, in any order, with inline rules and rule resources alike.",
 ];
 
 export function verifyStacks(stacks: readonly StackSource[], inputs: readonly string[], options: VerifyOptions = {}): Report {
@@ -40,7 +42,7 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   const workloads = ctx.workloadSubnets();
   if (workloads.length === 0) {
     throw new InputError([
-      `${inputs.join(", ")}: no workload subnet found (no aws_subnet tagged egress6:tier = workload, no instance tagged egress6:role = workload); nothing to verify`,
+      `${inputs.join(", ")}: nothing to verify: no instance or network interface outside a proxy role in any subnet, and no aws_subnet tagged egress6:tier = workload`,
     ]);
   }
   const intent: IntentPorts = options.ports ? { ports: [...options.ports].sort((a, b) => a - b), source: "given with --ports" } : intentPorts(ctx);
@@ -63,7 +65,8 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   return {
     inputs: [...inputs],
     stacks: stacks.map((s) => s.name),
-    assumptions: [...world.assumptions, ...STANDING_ASSUMPTIONS],
+    assumptions: [...new Set([...world.assumptions, ...STANDING_ASSUMPTIONS])],
+    hosts: model.hosts.map((h) => ({ host: h.origin === h.label ? h.label : `${h.label} [${h.origin}]`, subnet: h.subnet ? `${h.subnet.label}${h.subnet.az ? ` (${h.subnet.az})` : ""}` : "(no subnet)", role: h.role, why: h.roleReason })),
     results,
     verdict: violated ? "VIOLATED" : "HOLDS",
     exitCode: violated ? 1 : 0,

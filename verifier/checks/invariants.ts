@@ -23,6 +23,8 @@ const UDP = 17;
 
 export interface IntentPorts {
   readonly ports: number[];
+  /** When no single port is named: a rule that admits TCP toward the internet on a range, if any (so things can leave). */
+  readonly anyTcpOut?: string;
   /** Where each port came from, for the report. */
   readonly source: string;
 }
@@ -116,19 +118,20 @@ export class InvariantChecks {
     for (const w of workloads) {
       const problems: Finding[] = [];
       const subject = this.label(w);
-      for (const origin of this.origins(w, 4, false)) {
-        for (const d of ipv4Destinations) {
-          const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
-          if (c) problems.push({ verdict: "VIOLATED", subject, message: `an IPv4 path leads from ${subnetText(w)} to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c, this.exitHops(c)) });
-          if (c) break;
-        }
+      // IPv4 destinations from the subnet's IPv4 addresses; NAT64 (an IPv6 address standing for an IPv4 one) from its
+      // IPv6 addresses: each example packet keeps one address family.
+      for (const family of [4, 6] as const) {
+        const destinations = ipv4Destinations.filter((d) => d.family === family);
+        const found = this.origins(w, family, false).flatMap((origin) => destinations.map((d) => ({ d, c: this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x)) })))
+          .find((x) => x.c !== undefined);
+        if (found) problems.push({ verdict: "VIOLATED", subject, message: `an IPv4 path leads from ${subnetText(w)} to ${addressText(found.d)}${found.d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(found.c!, this.exitHops(found.c!)) });
       }
       for (const proxy of this.ctx.proxies().filter((p) => p.subnet?.vpc === w.vpc)) {
-        const origin: Origin = { subnet: proxy.subnet!, host: proxy, address: this.ctx.addressOf(proxy.subnet!, 4) };
         for (const d of ipv4Destinations) {
+          const origin: Origin = { subnet: proxy.subnet!, host: proxy, address: this.ctx.addressOf(proxy.subnet!, d.family) };
           const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
           if (c) {
-            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}`, path: this.connectionPath(c, this.exitHops(c)) });
+            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c, this.exitHops(c)) });
             break;
           }
         }
@@ -312,7 +315,10 @@ export class InvariantChecks {
         subjects.push({
           subject,
           verdict: route.verdict,
-          detail: `${route.detail}; network ACLs admit from the internet only replies (TCP 1024-65535, ICMP errors); no security group admits the internet`,
+          detail:
+            route.verdict === "HOLDS BY POLICY"
+              ? `by policy: ${route.detail}; network ACLs admit from the internet only replies (TCP 1024-65535, ICMP errors); no security group admits the internet`
+              : `by construction: ${route.detail}; and network ACLs admit from the internet only replies (TCP 1024-65535, ICMP errors); no security group admits the internet`,
         });
       }
     }
@@ -457,7 +463,7 @@ export class InvariantChecks {
       const subject = this.label(w);
       const problems: Finding[] = [];
       if (intent.ports.length === 0) {
-        problems.push({ verdict: "VIOLATED", subject, message: "no allowlisted port: no rule of the workloads or proxies admits any TCP port toward the internet, so nothing can leave" });
+        problems.push({ verdict: "VIOLATED", subject, message: intent.anyTcpOut ? `no allowlisted port could be read: ${intent.anyTcpOut}; name the ports with --ports` : "no allowlisted port: no security group or network ACL rule of the workloads or proxies admits TCP toward the internet, so no TCP connection can leave" });
       }
       if (!w.ipv6) problems.push({ verdict: "VIOLATED", subject, message: `${subnetText(w)} has no IPv6 prefix` });
       for (const port of intent.ports) {
@@ -607,7 +613,14 @@ export function intentPorts(ctx: Context): IntentPorts {
       }
     }
   }
-  return { ports: [...ports].sort((a, b) => a - b), source: sources.size > 0 ? `every single TCP port toward the internet in ${[...sources].join(", ")}` : "no rule names one" };
+  let anyTcpOut: string | undefined;
+  for (const h of hosts) {
+    for (const g of h.securityGroups) {
+      const r = g.rules.find((x) => x.egress && (x.protocol === TCP || x.protocol === "all") && (x.peer.kind !== "cidr" || ctx.reachesInternet(x.peer.prefix)));
+      if (r && !anyTcpOut) anyTcpOut = `${sgRuleText(r)} in ${g.label} admits TCP toward the internet without naming single ports`;
+    }
+  }
+  return { ports: [...ports].sort((a, b) => a - b), anyTcpOut, source: sources.size > 0 ? `every single TCP port toward the internet in ${[...sources].join(", ")}` : "no rule names one" };
 }
 
 export { worst };

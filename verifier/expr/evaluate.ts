@@ -27,7 +27,7 @@ import {
 } from "./values";
 import { Prefix } from "../model/prefix";
 import { backendId } from "../input/cdktf-out";
-import { EachValue, Literal, Unresolvable, isRecord, type BackendId, type ModuleInstance, type RawResource, type StackSource } from "../input/source";
+import { EachValue, Literal, RemoteLinked, Unresolvable, isRecord, type BackendId, type ModuleInstance, type RawResource, type StackSource } from "../input/source";
 
 /**
  * The synthetic /56 given to the n-th VPC whose IPv6 block is allocated at apply: inside 2001:db8::/32, which
@@ -310,6 +310,17 @@ export class World {
     return [...this.modules.values()].filter((m) => m.parent === parent && (m.path === prefix || m.path.startsWith(`${prefix}[`)) && this.modules.get(`${stack}\u0000${m.path}`) === m);
   }
 
+  /** Is the stack a remote-state data source reads among the inputs, and as what? */
+  producerKind(consumer: StackSource, ds: ResourceRef): "plan" | "other" | "none" {
+    const outputs = ds.raw.config.outputs;
+    const names = outputs instanceof Literal && isRecord(outputs.value) ? Object.keys(outputs.value) : [];
+    for (const n of names) {
+      const p = this.producerOf(consumer, ds.key, n);
+      if (typeof p !== "string") return p.kind === "plan" ? "plan" : "other";
+    }
+    return "none";
+  }
+
   /**
    * The stack a remote-state data source reads: the stack whose backend is the data source's state location, or
    * else the only stack that declares the output, or else the one named like the data source.
@@ -347,6 +358,13 @@ export class World {
   evaluate(stack: StackSource, raw: unknown, where: string, env: Env = new Map(), resource?: ResourceRef, module?: string): Value {
     if (raw === undefined || raw === null) return null;
     if (raw instanceof Literal) return literal(raw.value);
+    if (raw instanceof RemoteLinked) {
+      const viaProducer = raw.dataSources.some((d) => {
+        const ds = this.refs.get(resourceKey(stack.name, `${resource?.module ? `${resource.module}.` : ""}${d}`));
+        return ds !== undefined && this.producerKind(stack, ds) === "plan";
+      });
+      return viaProducer ? this.evaluate(stack, raw.expression, where, env, resource, module) : literal(raw.known);
+    }
     if (raw instanceof Unresolvable) {
       this.problems.push(`${where}: ${raw.reason}`);
       return new Unknown(raw.reason);
@@ -679,7 +697,7 @@ class Evaluation {
       // Not one of the stacks given: what the plan read from the state at plan time, if it read it.
       const ref = this.world.resource(r.dataSource);
       const read = ref?.raw.config.outputs;
-      if (read instanceof Literal && isRecord(read.value) && name in read.value) {
+      if (ref && this.world.producerKind(consumer, ref) === "none" && read instanceof Literal && isRecord(read.value) && name in read.value) {
         this.world.assumptions.push(`${ref!.address} (${consumer.name}): output "${name}" is the value the plan read from that state (its stack is not among the inputs)`);
         return this.world.evaluate(consumer, new Literal(read.value[name]), `${ref!.address}.outputs.${name}`);
       }

@@ -17,7 +17,7 @@
 import * as path from "node:path";
 import { readJson } from "./cdktf-out";
 import type { ConfigSource, ModuleSource } from "./hcl-source";
-import { EachValue, InputError, Literal, Unresolvable, isRecord, type ModuleInstance, type RawResource, type StackSource } from "./source";
+import { EachValue, InputError, Literal, RemoteLinked, Unresolvable, isRecord, type ModuleInstance, type RawResource, type StackSource } from "./source";
 
 /** The JSON output format this reader understands (Terraform "JSON Output Format", format_version 1.x). */
 const SUPPORTED_FORMAT_MAJOR = "1";
@@ -141,6 +141,21 @@ function fromPlanExpression(expr: unknown, what: string): unknown {
   );
 }
 
+/** The remote-state data sources an expression of the plan's configuration refers to. */
+function remoteStateRefs(expr: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(expr)) for (const e of expr) remoteStateRefs(e, out);
+  else if (isRecord(expr)) {
+    if (Array.isArray(expr.references)) {
+      for (const r of expr.references) {
+        const m = typeof r === "string" ? /^data\.terraform_remote_state\.([A-Za-z0-9_-]+)/.exec(r) : null;
+        if (m) out.add(`data.terraform_remote_state.${m[1]}`);
+      }
+    }
+    for (const [k, v] of Object.entries(expr)) if (k !== "references" && k !== "constant_value") remoteStateRefs(v, out);
+  }
+  return out;
+}
+
 /** Does an `after_unknown` tree mark anything unknown? */
 function anyUnknown(u: unknown): boolean {
   if (u === true) return true;
@@ -262,7 +277,11 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
     const expressions = planConfig && isRecord(planConfig.expressions) ? planConfig.expressions : {};
     for (const attr of new Set([...Object.keys(values), ...Object.keys(unknown)])) {
       if (!anyUnknown(unknown[attr])) {
-        config[attr] = new Literal(values[attr]);
+        const remote = attr in expressions ? remoteStateRefs(expressions[attr]) : new Set<string>();
+        if (remote.size > 0) {
+          const expression = src && attr in src ? sourceArgument(src, attr) : fromPlanExpression(expressions[attr], attr);
+          config[attr] = new RemoteLinked(values[attr], expression, [...remote]);
+        } else config[attr] = new Literal(values[attr]);
         continue;
       }
       // Known only after apply: the expression that computes it, if the configuration sets it.

@@ -32,6 +32,20 @@ export class Unresolvable {
   constructor(readonly reason: string) {}
 }
 
+/**
+ * A value the plan knows because it read a remote state at plan time (`data.terraform_remote_state.x.outputs.y`):
+ * when the producing stack is among the inputs as a plan, its outputs are what apply will create, so the value is
+ * linked through the expression to them; otherwise the value read is the value.
+ */
+export class RemoteLinked {
+  constructor(
+    readonly known: unknown,
+    readonly expression: unknown,
+    /** The remote-state data sources the expression reads (`data.terraform_remote_state.network`, in the resource's module). */
+    readonly dataSources: readonly string[],
+  ) {}
+}
+
 /** `each.value` of a `for_each` instance: the `for_each` expression (unevaluated) and the instance's key. */
 export class EachValue {
   constructor(
