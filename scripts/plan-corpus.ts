@@ -101,6 +101,14 @@ function declaresAwsProvider(files: readonly string[]): boolean {
   });
 }
 
+/** Terraform's plugin cache is not safe for concurrent `init` ("still not detected in .terraform/providers"): one at a time. */
+let initQueue: Promise<unknown> = Promise.resolve();
+function serialized<T>(run: () => Promise<T>): Promise<T> {
+  const next = initQueue.then(run, run);
+  initQueue = next.catch(() => undefined);
+  return next;
+}
+
 async function planCase(name: string, workRoot: string, cliConfigFile: string, pluginCacheDir: string): Promise<string> {
   const caseDir = path.join(CORPUS_DIR, name);
   const settings = planSettings(caseDir, name);
@@ -119,7 +127,8 @@ async function planCase(name: string, workRoot: string, cliConfigFile: string, p
     ["plan", ["plan", "-input=false", "-no-color", "-lock=false", "-out=corpus.tfplan", ...Object.entries(settings.vars).map(([k, v]) => `-var=${k}=${v}`)]],
   ];
   for (const [step, args] of steps) {
-    const r = await runTerraform("terraform", args, work, env, COMMAND_TIMEOUT_MS);
+    const run = () => runTerraform("terraform", args, work, env, COMMAND_TIMEOUT_MS);
+    const r = await (step === "init" ? serialized(run) : run());
     if (r.code !== 0) throw new UserError([`${name}: terraform ${step} failed${r.timedOut ? " (timed out)" : ""}:\n${trimTerraformOutput(r.stderr || r.stdout)}`]);
   }
   const show = await runTerraform("terraform", ["show", "-json", "-no-color", "corpus.tfplan"], work, env, COMMAND_TIMEOUT_MS);
