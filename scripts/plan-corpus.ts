@@ -6,7 +6,7 @@
  * offline and stores each plan as `plan.json.gz` (gzip of `terraform show -json` of the saved plan), so the test
  * suite reads stored plans and never runs terraform. For each case: copy its configuration to a temporary folder,
  * add an override file that gives the AWS provider dummy credentials and skips every call it would make before a
- * plan (the same settings as tf:check), copy in any public module the case names from the environment variable the
+ * plan (OFFLINE_AWS_PROVIDER, the settings tf:check uses), copy in any public module the case names from the environment variable the
  * case declares, then `terraform init`, `plan -out`, `show -json`. A case folder is never touched until its plan has
  * succeeded, so a failed run leaves the stored plan as it was.
  *
@@ -22,6 +22,7 @@ import * as zlib from "node:zlib";
 import { runCli } from "../lib/cli";
 import { UserError } from "../lib/errors";
 import { cliConfig, findProviderMirror, MirrorNotFound } from "../lib/terraform/mirror";
+import { OFFLINE_AWS_PROVIDER } from "../lib/terraform/overrides";
 import { runTerraform, terraformEnv, terraformVersion, trimTerraformOutput } from "../lib/terraform/terraform";
 
 const USAGE = "usage: npm run corpus:plan [-- CASE ...]  (default: every folder of __tests__/fixtures/plan-corpus)";
@@ -35,17 +36,6 @@ const OVERRIDE_FILE = "zz_corpus_offline_override.tf.json";
 const COMMAND_TIMEOUT_MS = 5 * 60_000;
 /** Two cores: one terraform plan each. */
 const CONCURRENCY = 2;
-
-/** The provider settings that keep plan from calling AWS (hashicorp/aws provider docs, "Provider Configuration"). */
-const OFFLINE_PROVIDER = {
-  access_key: "mock-access-key",
-  secret_key: "mock-secret-key",
-  skip_credentials_validation: true,
-  skip_requesting_account_id: true,
-  skip_metadata_api_check: true,
-  skip_region_validation: true,
-  max_retries: 1,
-};
 
 interface PlanSettings {
   readonly vars: Readonly<Record<string, string>>;
@@ -119,7 +109,7 @@ async function planCase(name: string, workRoot: string, cliConfigFile: string, p
   for (const [target, variable] of Object.entries(settings.modules)) {
     fs.cpSync(process.env[variable] as string, path.join(work, target), { recursive: true, filter: (src) => path.basename(src) !== ".git" });
   }
-  fs.writeFileSync(path.join(work, OVERRIDE_FILE), `${JSON.stringify({ provider: { aws: OFFLINE_PROVIDER } }, null, 2)}\n`);
+  fs.writeFileSync(path.join(work, OVERRIDE_FILE), `${JSON.stringify({ provider: { aws: OFFLINE_AWS_PROVIDER } }, null, 2)}\n`);
 
   const env = terraformEnv({ cliConfigFile, pluginCacheDir });
   const steps: [string, string[]][] = [
