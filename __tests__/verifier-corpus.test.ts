@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { InputError, stackFromPlan, verifyStacks, type Report, type Result } from "../verifier";
+import { InputError, readConfigSource, stackFromPlan, verifyStacks, type ConfigSource, type Report, type Result } from "../verifier";
 
 const CORPUS = path.join(__dirname, "fixtures", "plan-corpus");
 const PLAN = "plan.json.gz";
@@ -39,12 +39,16 @@ function readExpect(name: string): Expect {
   return JSON.parse(fs.readFileSync(path.join(CORPUS, name, "expect.json"), "utf8")) as Expect;
 }
 
-/** The verifier in process, as `npm run verify -- plan.json --ports ...` would run it (exit 2 = InputError). */
-function verifyCase(name: string, expect: Expect): Outcome {
+/**
+ * The verifier in process, as `npm run verify -- plan.json --ports ...` would run it (exit 2 = InputError): the
+ * plan's own directory holds its configuration, which the verifier reads for values unknown until apply.
+ */
+async function verifyCase(name: string, expect: Expect): Promise<Outcome> {
   const file = path.join(CORPUS, name, PLAN);
   const plan: unknown = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString("utf8"));
   try {
-    const report = verifyStacks([stackFromPlan(name, file, plan)], [file], expect.ports ? { ports: expect.ports } : {});
+    const source: ConfigSource = await readConfigSource(path.join(CORPUS, name));
+    const report = verifyStacks([stackFromPlan(name, file, plan, source)], [file], expect.ports ? { ports: expect.ports } : {});
     return { exit: report.exitCode, report };
   } catch (e) {
     if (e instanceof InputError) return { exit: 2, problems: e.problems };
@@ -108,11 +112,11 @@ test("the stored plans stay small", () => {
 });
 
 describe.each(cases)("corpus case %s", (name) => {
-  test("gets the verdicts its expect.json states", () => {
+  test("gets the verdicts its expect.json states", async () => {
     const e = readExpect(name);
     // No silent skip: a case without a stored plan fails here too.
     expect(fs.existsSync(path.join(CORPUS, name, PLAN))).toBe(true);
-    const outcome = verifyCase(name, e);
+    const outcome = await verifyCase(name, e);
     expect({ case: name, exit: outcome.exit, got: summary(outcome) }).toEqual({ case: name, exit: e.exit, got: expect.any(String) });
     if (outcome.exit === 2) {
       const text = outcome.problems.join("\n");

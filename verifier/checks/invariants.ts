@@ -124,7 +124,14 @@ export class InvariantChecks {
         const destinations = ipv4Destinations.filter((d) => d.family === family);
         const found = this.origins(w, family, false).flatMap((origin) => destinations.map((d) => ({ d, c: this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x)) })))
           .find((x) => x.c !== undefined);
-        if (found) problems.push({ verdict: "VIOLATED", subject, message: `an IPv4 path leads from ${subnetText(w)} to ${addressText(found.d)}${found.d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(found.c!, this.exitHops(found.c!)) });
+        if (found) {
+          const end = found.c!.segments[found.c!.segments.length - 1].forward.end;
+          const message =
+            end.kind === "unresolved"
+              ? `a path leads from ${subnetText(w)} toward ${addressText(found.d)}${found.d.family === 6 ? " (NAT64)" : ""} into ${end.description}, which the configuration does not describe: it may reach the IPv4 internet`
+              : `an IPv4 path leads from ${subnetText(w)} to ${addressText(found.d)}${found.d.family === 6 ? " (NAT64)" : ""}`;
+          problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(found.c!, this.exitHops(found.c!)) });
+        }
       }
       for (const proxy of this.ctx.proxies().filter((p) => p.subnet?.vpc === w.vpc)) {
         for (const d of ipv4Destinations) {
@@ -170,6 +177,9 @@ export class InvariantChecks {
     const end = last.forward.end;
     if (end.kind === "unresolved") return true;
     if (end.kind !== "gateway" || end.gateway.kind === "gateway VPC endpoint") return false;
+    // An egress-only internet gateway carries IPv6 only (VPC user guide, "Enable outbound IPv6 traffic using an
+    // egress-only internet gateway"): IPv4 sent to it goes nowhere.
+    if (end.gateway.kind === "egress-only internet gateway") return false;
     // An IPv6 NAT64 address leaving by an egress-only gateway is not translated: it goes nowhere.
     return last.destination.family === 4;
   }
@@ -282,7 +292,7 @@ export class InvariantChecks {
           // ICMP errors (Packet Too Big for Path MTU discovery) answer traffic sent; they open nothing.
           if (r.egress || icmpErrorsOnly(r)) continue;
           if (r.peer.kind === "cidr" && this.ctx.reachesInternet(r.peer.prefix)) {
-            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin})`);
+            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}${r.origin.startsWith(g.origin) ? "" : `, a rule of ${g.origin}`})`);
           } else if (r.peer.kind === "prefix list") {
             problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}); the verifier cannot show the prefix list holds no internet address`);
           }
@@ -341,7 +351,7 @@ export class InvariantChecks {
     const subjects: SubjectResult[] = [];
     const findings: Finding[] = [];
     // NAT64 addresses are R1's concern: through an egress-only gateway they reach nothing.
-    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4), ...this.beyondVpc()];
+    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4), this.ctx.nat64(), ...this.beyondVpc()];
     for (const w of workloads) {
       const subject = this.label(w);
       const problems: Finding[] = [];
@@ -354,7 +364,11 @@ export class InvariantChecks {
           for (const c of this.connections.open(origin, d, 443)) {
             if (!this.leaves(c)) continue;
             leaving++;
-            if (!this.inspected(c)) add(`a connection to ${addressText(d)} leaves ${subnetText(w)} without crossing an inspection point`, c, this.exitHops(c));
+            if (!this.inspected(c)) {
+              const passed = c.segments.flatMap((s) => s.forward.inspected).filter((e) => !e.inspects);
+              const why = passed.length > 0 ? ` (${passed[0].label} does not inspect: ${passed[0].firewall?.policy.problems.join("; ") ?? "its firewall is not in the configuration"})` : "";
+              add(`a connection to ${addressText(d)}${nat64Text(d, this.ctx)} leaves ${subnetText(w)} without crossing an inspection point${why}`, c, this.exitHops(c));
+            }
             this.checkSymmetryAndZone(w, c, add);
           }
         }
@@ -398,10 +412,13 @@ export class InvariantChecks {
       for (const r of rt.routes) {
         if (!(r.destination instanceof Prefix)) continue;
         const t = r.target;
+        const ownVpc = rt.vpc;
         const outward = t.kind === "unresolved" || (t.kind === "gateway" && !INTERNET_GATEWAYS.has(t.gateway.kind) && t.gateway.kind !== "NAT gateway" && t.gateway.kind !== "gateway VPC endpoint");
         if (!outward) continue;
         for (const a of this.ctx.addressesIn(r.destination)) {
-          if (!this.ctx.insideVpc(a) && !this.ctx.isInternet(a) && !out.some((o) => o.family === a.family && o.value === a.value)) out.push(a);
+          // Outside this table's own VPC (another VPC of the input, behind peering, counts), and not internet (tried anyway).
+          const inOwn = (a.family === 6 ? ownVpc.ipv6 : ownVpc.ipv4).some((p) => p.containsAddress(a.family, a.value));
+          if (!inOwn && !this.ctx.isInternet(a) && !out.some((o) => o.family === a.family && o.value === a.value)) out.push(a);
         }
       }
     }
@@ -565,6 +582,11 @@ export class InvariantChecks {
     const findings: Finding[] = subjects.filter((s) => s.verdict === "VIOLATED").map((s) => ({ verdict: "VIOLATED", subject: s.subject, message: s.detail }));
     return result("MAIN-RT", "invariant", "no subnet is left on the main route table", subjects, findings);
   }
+}
+
+/** " (NAT64)" after the NAT64 representative. */
+function nat64Text(a: Address, ctx: Context): string {
+  return a.family === 6 && a.value === ctx.nat64().value ? " (NAT64)" : "";
 }
 
 function cut(r: Range, p: Range): Range[] {

@@ -27,7 +27,7 @@ import {
 } from "./values";
 import { Prefix } from "../model/prefix";
 import { backendId } from "../input/cdktf-out";
-import { EachValue, Literal, RemoteLinked, Unresolvable, isRecord, type BackendId, type ModuleInstance, type RawResource, type StackSource } from "../input/source";
+import { Computed, EachValue, Literal, RemoteLinked, Unresolvable, isRecord, type BackendId, type ModuleInstance, type RawResource, type StackSource } from "../input/source";
 
 /**
  * The synthetic /56 given to the n-th VPC whose IPv6 block is allocated at apply: inside 2001:db8::/32, which
@@ -115,8 +115,8 @@ export class World {
     for (const ref of this.refs.values()) {
       if (ref.raw.mode !== "managed" || !VPC_IPV6_HOLDERS.has(ref.raw.type)) continue;
       const c = ref.raw.config;
-      const generated = ref.raw.type !== "aws_vpc" || this.isSet(c.assign_generated_ipv6_cidr_block, true) || this.isSet(c.ipv6_ipam_pool_id);
-      if (!this.isSet(c.ipv6_cidr_block) && generated) {
+      const generated = ref.raw.type !== "aws_vpc" || this.isSet(c.assign_generated_ipv6_cidr_block, true, ref) || this.isSet(c.ipv6_ipam_pool_id, undefined, ref);
+      if (!this.isSet(c.ipv6_cidr_block, undefined, ref) && generated) {
         const prefix = syntheticVpcIpv6(n++);
         this.syntheticIpv6.set(ref.key, prefix);
         this.assumptions.push(
@@ -128,7 +128,11 @@ export class World {
   }
 
   /** Is a raw argument given (and, with `value`, equal to it)? Unresolvable counts as given. */
-  private isSet(raw: unknown, value?: unknown): boolean {
+  private isSet(raw: unknown, value?: unknown, ref?: ResourceRef): boolean {
+    if (raw instanceof Computed && ref) {
+      const e = this.evaluate(ref.stack, raw.expression, `${ref.address} (${ref.stack.name})`, new Map(), ref);
+      return e !== null && (value === undefined || e === value);
+    }
     const v = raw instanceof Literal ? raw.value : raw;
     if (v === undefined || v === null) return false;
     if (v instanceof Unresolvable) return value === undefined;
@@ -190,6 +194,10 @@ export class World {
     if (!ref || !(name in ref.raw.config)) return undefined;
     const raw = ref.raw.config[name];
     if (raw === null || raw === undefined || (raw instanceof Literal && (raw.value === null || raw.value === undefined))) return undefined;
+    if (raw instanceof Computed) {
+      const v = this.evaluate(ref.stack, raw.expression, `${ref.address} (${ref.stack.name}).${name}`, new Map(), ref);
+      if (v === null) return undefined;
+    }
     return this.attribute(key, name);
   }
 
@@ -214,12 +222,16 @@ export class World {
     const type = ref.raw.type;
     const where = `${ref.address} (${ref.stack.name}).${name}`;
     if (type === "terraform_remote_state" && ref.raw.mode === "data" && name === "outputs") return new RemoteOutputs(ref.stack.name, ref.key);
-    if (name in config && config[name] !== undefined) {
+    if (config[name] instanceof Computed) {
+      // Unknown in the plan: the configuration's expression, unless it is null (then the provider computes it).
+      const v = this.evaluate(ref.stack, (config[name] as Computed).expression, where, new Map(), ref);
+      if (v !== null) return v;
+    } else if (name in config && config[name] !== undefined) {
       const raw = config[name];
       const nullLiteral = raw instanceof Literal && raw.value === null;
       if (!(nullLiteral && (VPC_IPV6_HOLDERS.has(type) || name === "firewall_status"))) return this.evaluate(ref.stack, raw, where, new Map(), ref);
     }
-    if (VPC_IPV6_HOLDERS.has(type) && name === "ipv6_cidr_block") {
+    if (ref.raw.mode === "managed" && VPC_IPV6_HOLDERS.has(type) && name === "ipv6_cidr_block") {
       return this.syntheticIpv6.get(ref.key) ?? null;
     }
     if (type === "aws_networkfirewall_firewall" && name === "firewall_status") return this.firewallStatus(ref);
@@ -618,6 +630,12 @@ class Evaluation {
   private resourceValue(mode: "managed" | "data", type: string, name: string): Value {
     const group = this.world.group(this.stack.name, this.module, mode, type, name);
     const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
+    if (!group) {
+      // Declared with count or for_each and no instance: an empty list or map (count = 0, an empty for_each).
+      const declared = (this.module ? this.world.module(this.stack.name, this.module)?.declared : this.stack.declared)?.[address];
+      if (declared === "count") return [];
+      if (declared === "for_each") return {};
+    }
     if (!group) return this.problem(`refers to ${address}, which ${this.module ? `module ${this.module} of ` : ""}stack ${this.stack.name} does not declare`);
     if (group.repetition === undefined && group.instances.length === 1 && group.instances[0].raw.index === undefined) return new ResourceObject(group.instances[0].key);
     if (group.repetition === "for_each" || group.instances.some((r) => typeof r.raw.index === "string")) {

@@ -17,7 +17,7 @@
 import * as path from "node:path";
 import { readJson } from "./cdktf-out";
 import type { ConfigSource, ModuleSource } from "./hcl-source";
-import { EachValue, InputError, Literal, RemoteLinked, Unresolvable, isRecord, type ModuleInstance, type RawResource, type StackSource } from "./source";
+import { Computed, EachValue, InputError, Literal, RemoteLinked, Unresolvable, isRecord, type ModuleInstance, type RawResource, type StackSource } from "./source";
 
 /** The JSON output format this reader understands (Terraform "JSON Output Format", format_version 1.x). */
 const SUPPORTED_FORMAT_MAJOR = "1";
@@ -285,8 +285,8 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
         continue;
       }
       // Known only after apply: the expression that computes it, if the configuration sets it.
-      if (src && (attr in src || (isRecord(src.dynamic) && attr in src.dynamic))) config[attr] = sourceArgument(src, attr);
-      else if (!src && attr in expressions) config[attr] = fromPlanExpression(expressions[attr], attr);
+      if (src && (attr in src || (isRecord(src.dynamic) && attr in src.dynamic))) config[attr] = new Computed(sourceArgument(src, attr));
+      else if (!src && attr in expressions) config[attr] = new Computed(fromPlanExpression(expressions[attr], attr));
       // else computed by the provider or AWS: left out, so it reads as "known after apply".
     }
     let eachValue: unknown;
@@ -343,6 +343,7 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
       locals: localsOf(src, p),
       outputs: outputsOf(c, src),
       calls: callsOf(c, src),
+      declared: declaredOf(c),
     });
   }
 
@@ -373,6 +374,7 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
     variables,
     locals: localsOf(rootSrc, ""),
     defaultTags: defaultTagsOf(configuration, rootSrc),
+    declared: declaredOf(rootCfg),
     modules,
     notes,
   };
@@ -405,6 +407,12 @@ function outputsOf(c: ConfigModule | undefined, src: ModuleSource | undefined): 
     return out;
   }
   for (const [k, v] of Object.entries(c?.outputs ?? {})) out[k] = isRecord(v) ? fromPlanExpression(v.expression, `output ${k}`) : undefined;
+  return out;
+}
+
+function declaredOf(c: ConfigModule | undefined): Record<string, "count" | "for_each" | "single"> {
+  const out: Record<string, "count" | "for_each" | "single"> = {};
+  for (const [k, r] of c?.resources ?? []) out[k] = r.count_expression !== undefined ? "count" : r.for_each_expression !== undefined ? "for_each" : "single";
   return out;
 }
 

@@ -46,6 +46,15 @@ export class RemoteLinked {
   ) {}
 }
 
+/**
+ * A value the plan leaves unknown, with the expression the configuration gives for it. An optional argument the
+ * provider also computes is unknown in the plan when the expression is null: then the provider's (apply-time)
+ * value is meant, not null.
+ */
+export class Computed {
+  constructor(readonly expression: unknown) {}
+}
+
 /** `each.value` of a `for_each` instance: the `for_each` expression (unevaluated) and the instance's key. */
 export class EachValue {
   constructor(
@@ -70,6 +79,8 @@ export interface ModuleInstance {
   readonly variables: Readonly<Record<string, unknown>>;
   readonly locals: Readonly<Record<string, unknown>>;
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** Resource blocks the module's configuration declares (`aws_subnet.a`, `data.aws_vpc.x`) and how each is repeated: one with no instance is an empty list or map. */
+  readonly declared?: Readonly<Record<string, "count" | "for_each" | "single">>;
   /** Child calls: name -> how repeated (the instances are modules of the stack whose parent is this one). */
   readonly calls: Readonly<Record<string, "count" | "for_each" | "single">>;
 }
@@ -96,6 +107,8 @@ export interface StackSource {
   readonly locals: Readonly<Record<string, unknown>>;
   /** The AWS provider's `default_tags`, merged under every resource's own tags. */
   readonly defaultTags: unknown;
+  /** Resource blocks of the root module and how each is repeated (see ModuleInstance.declared). */
+  readonly declared?: Readonly<Record<string, "count" | "for_each" | "single">>;
   /** Child module instances (plans and states; cdktf.out has none). */
   readonly modules?: readonly ModuleInstance[];
   /** What the reader assumed or could not read exactly, for the report. */

@@ -87,12 +87,12 @@ function templateRoleTag(b: Builder, template: ResourceRef | undefined, resource
   return own === undefined ? undefined : { value: own, where: `on ${template.address}` };
 }
 
-function groupsFrom(b: Builder, ref: ResourceRef, values: Value[], vpc: Vpc | undefined): SecurityGroup[] {
+function groupsFrom(b: Builder, ref: ResourceRef, values: Value[], vpc: Vpc | undefined, attribute: string): SecurityGroup[] {
   const out: SecurityGroup[] = [];
   for (const v of values) {
     const g = b.lookup(b.groups, v);
     if (g) out.push(g);
-    else b.problem(ref, `names security group ${showValue(v)}, which is not in the configuration`);
+    else b.problem(ref, `${attribute} names security group ${showValue(v)}, which is not in the configuration (its rules cannot be checked)`);
   }
   // No group given: AWS puts the interface in the VPC's default security group.
   if (out.length === 0 && values.length === 0 && vpc) out.push(vpc.defaultSecurityGroup);
@@ -159,7 +159,7 @@ export function buildHosts(b: Builder): void {
       roleReason: reason,
       subnet,
       sourceDestCheck: asBool(b.arg(ref, "source_dest_check")) ?? true,
-      securityGroups: groupsFrom(b, ref, asList(b.arg(ref, "security_groups")), subnet?.vpc),
+      securityGroups: groupsFrom(b, ref, asList(b.arg(ref, "security_groups")), subnet?.vpc, "security_groups"),
       publicIpv4: undefined,
       extraIpv6: extraIpv6((n) => b.arg(ref, n), ""),
       instances: [],
@@ -198,6 +198,7 @@ export function buildHosts(b: Builder): void {
     }
     const subnet = b.subnetOf(ref, b.arg(ref, "subnet_id"), "subnet_id");
     const templateNic = templatePrimaryNic(b, template);
+    const groupAttribute = b.arg(ref, "vpc_security_group_ids") !== undefined ? "vpc_security_group_ids" : b.arg(ref, "security_groups") !== undefined ? "security_groups" : "vpc_security_group_ids of its launch template";
     const groupValue = b.arg(ref, "vpc_security_group_ids") ?? b.arg(ref, "security_groups") ?? (template ? b.arg(template, "vpc_security_group_ids") ?? templateNic?.security_groups : undefined);
     const publicIp = asBool(b.arg(ref, "associate_public_ip_address")) ?? asBool(templateNic?.associate_public_ip_address);
     const host: MutableHost = {
@@ -208,7 +209,7 @@ export function buildHosts(b: Builder): void {
       roleReason: facts.roleReason,
       subnet,
       sourceDestCheck: asBool(b.arg(ref, "source_dest_check")) ?? true,
-      securityGroups: groupsFrom(b, ref, asList(groupValue), subnet?.vpc),
+      securityGroups: groupsFrom(b, ref, asList(groupValue), subnet?.vpc, groupAttribute),
       publicIpv4:
         publicIp === true
           ? "associate_public_ip_address = true"
@@ -273,7 +274,7 @@ function buildAutoScalingGroup(b: Builder, ref: ResourceRef): void {
       roleReason: facts.roleReason,
       subnet,
       sourceDestCheck: true,
-      securityGroups: groupsFrom(b, ref, groupIds, subnet?.vpc),
+      securityGroups: groupsFrom(b, ref, groupIds, subnet?.vpc, "vpc_security_group_ids of its launch template"),
       publicIpv4:
         asBool(templateNic?.associate_public_ip_address) === true
           ? "its launch template associates a public IPv4 address"

@@ -143,9 +143,10 @@ function addPropagation(b: Builder, ref: ResourceRef, rt: RouteTable, vgwId: Val
 const present = (v: Value | undefined) => v !== undefined && v !== null && v !== "";
 
 function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string, Value>, origin: string): void {
-  const destinations = [r.destination_cidr_block, r.destination_ipv6_cidr_block, r.cidr_block, r.ipv6_cidr_block, r.destination_prefix_list_id].filter(present);
+  const fields = ["destination_cidr_block", "destination_ipv6_cidr_block", "cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"].filter((f) => present(r[f]));
+  const destinations = fields.map((f) => r[f]);
   if (destinations.length !== 1) {
-    b.problems.push(`${origin}: a route needs exactly one destination (a CIDR or a prefix list), found ${destinations.length === 0 ? "none" : destinations.map(showValue).join(", ")}`);
+    b.problems.push(`${origin}: a route needs exactly one destination (a CIDR or a prefix list), found ${destinations.length === 0 ? "none" : fields.map((f) => `${f} ${showValue(r[f])}`).join(", ")}`);
     return;
   }
   let destination: Prefix | { description: string };
@@ -154,7 +155,7 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
     const text = destinations[0];
     const p = typeof text === "string" ? Prefix.parse(text) : undefined;
     if (!p) {
-      b.problems.push(`${origin}: destination ${showValue(text)} is not a CIDR the verifier can work out before apply`);
+      b.problems.push(`${origin}: ${fields[0]} is ${showValue(text)}, which is not a CIDR the verifier can work out before apply`);
       return;
     }
     destination = p;
@@ -216,6 +217,7 @@ export function buildAssociations(b: Builder): void {
       const subnet = b.subnetOf(ref, subnetId, "subnet_id");
       if (!subnet) continue;
       subnet.associations.push(b.origin(ref));
+      subnet.associatedTables.push(rt);
       subnet.routeTable = rt;
       continue;
     }

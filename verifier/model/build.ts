@@ -207,6 +207,7 @@ export class Builder {
         },
         routeTable: vpc.mainRouteTable,
         associations: [],
+        associatedTables: [],
         nacl: vpc.defaultNacl,
       };
       this.register(this.subnets, ref, "id", subnet);

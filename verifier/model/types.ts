@@ -41,6 +41,8 @@ export interface Subnet extends Element {
   routeTable: RouteTable;
   /** The explicit route table associations that name this subnet (none: the main route table applies). */
   readonly associations: string[];
+  /** Every route table an association names: with more than one, which is in force depends on apply order, so each is explored. */
+  readonly associatedTables: RouteTable[];
   nacl: Nacl;
 }
 
