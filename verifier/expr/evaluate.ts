@@ -8,6 +8,7 @@
  * in that subnet's AZ, whose endpoint id names the firewall and the subnet). Everything else after apply is an
  * `Opaque` that remembers which resource attribute it is.
  */
+import * as zlib from "node:zlib";
 import { ExpressionError, parseTemplate, type Expr } from "./parse";
 import {
   FirewallEndpointId,
@@ -961,6 +962,8 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   jsondecode: ([s]) => JSON.parse(str(s, "jsondecode")) as Value,
   base64encode: ([s]) => Buffer.from(str(s, "base64encode"), "utf8").toString("base64"),
   base64decode: ([s]) => Buffer.from(str(s, "base64decode"), "base64").toString("utf8"),
+  // gzip then base64, as Terraform's base64gzip(); the bytes differ from Terraform's, the text they decode to does not.
+  base64gzip: ([s]) => zlib.gzipSync(Buffer.from(str(s, "base64gzip"), "utf8")).toString("base64"),
   max: (args) => Math.max(...args.map((a) => num(a, "max"))),
   min: (args) => Math.min(...args.map((a) => num(a, "min"))),
   abs: ([a]) => Math.abs(num(a, "abs")),
