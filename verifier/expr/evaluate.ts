@@ -204,6 +204,17 @@ export class World {
 
   /** Tags of a managed resource: the provider's default tags under the resource's own (or, from a plan or state, `tags_all`). */
   tags(key: ResourceKey): Record<string, Value> {
+    let tags = this.tagCache.get(key);
+    if (!tags) {
+      tags = this.computeTags(key);
+      this.tagCache.set(key, tags);
+    }
+    return tags;
+  }
+
+  private readonly tagCache = new Map<ResourceKey, Record<string, Value>>();
+
+  private computeTags(key: ResourceKey): Record<string, Value> {
     const ref = this.refs.get(key);
     if (!ref) return {};
     const all = ref.raw.config.tags_all;
@@ -315,6 +326,18 @@ export class World {
   /** The instances of a resource block in a module instance, and how they are repeated. */
   group(stack: string, module: string, mode: "managed" | "data", type: string, name: string): ResourceGroup | undefined {
     return this.groups.get(this.groupKey(stack, module, mode, type, name));
+  }
+
+  private readonly collections = new Map<ResourceGroup, Value>();
+
+  /** The value of a whole resource block (one instance, a list or a map of them), built once. */
+  collection(group: ResourceGroup, build: () => Value): Value {
+    let v = this.collections.get(group);
+    if (v === undefined) {
+      v = build();
+      this.collections.set(group, v);
+    }
+    return v;
   }
 
   /** Module instances called `name` from `parent`. */
@@ -638,13 +661,15 @@ class Evaluation {
       if (declared === "for_each") return {};
     }
     if (!group) return this.problem(`refers to ${address}, which ${this.module ? `module ${this.module} of ` : ""}stack ${this.stack.name} does not declare`);
-    if (group.repetition === undefined && group.instances.length === 1 && group.instances[0].raw.index === undefined) return new ResourceObject(group.instances[0].key);
-    if (group.repetition === "for_each" || group.instances.some((r) => typeof r.raw.index === "string")) {
-      const out: Record<string, Value> = {};
-      for (const r of group.instances) out[String(r.raw.index)] = new ResourceObject(r.key);
-      return out;
-    }
-    return [...group.instances].sort((a, b) => Number(a.raw.index) - Number(b.raw.index)).map((r) => new ResourceObject(r.key));
+    return this.world.collection(group, () => {
+      if (group.repetition === undefined && group.instances.length === 1 && group.instances[0].raw.index === undefined) return new ResourceObject(group.instances[0].key);
+      if (group.repetition === "for_each" || group.instances.some((r) => typeof r.raw.index === "string")) {
+        const out: Record<string, Value> = {};
+        for (const r of group.instances) out[String(r.raw.index)] = new ResourceObject(r.key);
+        return out;
+      }
+      return [...group.instances].sort((a, b) => Number(a.raw.index) - Number(b.raw.index)).map((r) => new ResourceObject(r.key));
+    });
   }
 
   /** A module call of this module: its outputs, or a list/map of them for count/for_each. */
