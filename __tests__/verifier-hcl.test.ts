@@ -104,3 +104,12 @@ test("CKV_AWS_46 finds an AWS secret key planted in the proxies' gzip+base64 use
   expect(planted.findings.map((f) => `${f.subject}: ${f.message}`).join("\n")).toMatch(/proxy.*: user data contains what looks like an AWS secret access key/);
   expect(fs.existsSync(app.dir)).toBe(true);
 });
+
+test("a state and a plan together: the plan's route, read through remote state, lands on the state's route table by its real id", async () => {
+  const dir = path.join(FIXTURES, "state-and-plan");
+  const files = [path.join(dir, "net.state.json"), path.join(dir, "routes.plan.json.gz")];
+  const report = await verifyInputSet({ kind: "plans", files, configDirs: new Map([[files[1], dir]]) }, { ports: [443] });
+  expect(report.stacks).toEqual(["net", "routes"]);
+  expect(resultOf(report, "R3").verdict).toBe("VIOLATED");
+  expect(allText(report, "R3")).toContain("route table aws_route_table.w: ::/0 -> egress-only internet gateway aws_egress_only_internet_gateway.e [aws_route.bypass (routes)]");
+});
