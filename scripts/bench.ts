@@ -105,7 +105,7 @@ async function largePlan(): Promise<void> {
   fs.writeFileSync(path.join(work, "terraformrc"), cliConfig(mirror.root));
   const env = { ...process.env, TF_CLI_CONFIG_FILE: path.join(work, "terraformrc"), TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", AWS_EC2_METADATA_DISABLED: "true" };
   for (const args of [["init", "-backend=false", "-input=false"], ["plan", "-input=false", "-refresh=false", "-lock=false", "-out=tfplan"]]) {
-    const r = spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8" });
+    const r = spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * 2 ** 20 });
     if (r.status !== 0) {
       console.log(`large plan: skipped (terraform ${args[0]} failed: ${(r.stderr || r.error?.message || "").split("\n")[0]})`);
       return;
