@@ -85,12 +85,13 @@ if (!prerequisites.ok) {
     test("DNS64 switched on in a planned subnet is rejected", () => {
       const p = readPlans(dir, "proxy");
       const network = p.find((x) => x.name === "network")!.json;
-      const s = configured(network, (x) => x.type === "aws_subnet" && x.expressions.tags?.constant_value?.["egress6:tier"] === "proxy" && x.expressions.tags.constant_value["egress6:az"] === "a");
-      s.expressions.enable_dns64 = { constant_value: true };
+      // A plan is read from its values: the planned value is what changes.
+      const s = (network.resource_changes as Json[]).find((x) => x.type === "aws_subnet" && x.change.after.tags?.["egress6:tier"] === "proxy" && x.change.after.tags["egress6:az"] === "a")!;
+      s.change.after.enable_dns64 = true;
       expect(violations(verifyPlanJson(p), "DNS64").join("\n")).toMatch(/proxy-a .*enable_dns64 = true/);
     });
 
-    test("an expression known only by its references (HCL-written configuration) still links the resources", () => {
+    test("an unknown value known only by its references (HCL without its source) is unusable input, not a guess", () => {
       const p = readPlans(dir, "firewall-igw");
       const network = p.find((x) => x.name === "network")!.json;
       for (const r of network.configuration.root_module.resources as Json[]) {
@@ -98,7 +99,12 @@ if (!prerequisites.ok) {
         const e = r.expressions.route_table_id;
         r.expressions.route_table_id = { references: e.references };
       }
-      expect(resultOf(verifyPlanJson(p), "MAIN-RT").verdict).toBe("HOLDS");
+      expect(() => verifyPlanJson(p)).toThrow(InputError);
+      try {
+        verifyPlanJson(p);
+      } catch (e) {
+        expect((e as InputError).problems.join("\n")).toMatch(/aws_route_table_association\.\S+ \(network\)\.route_table_id: known only after apply, and the plan keeps only the references of its expression \(aws_route_table\.\S+\.id, aws_route_table\.\S+\), not the expression .*--config DIR/);
+      }
     });
 
     test("a plan whose producer output is missing is unusable input, one line naming it", () => {

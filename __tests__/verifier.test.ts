@@ -157,7 +157,7 @@ describe("npm run verify (the CLI)", () => {
   test("unusable input: one line per problem on stderr, exit 2, no stack trace", () => {
     const missing = runCli(["/nonexistent/cdktf.out"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe('error: /nonexistent/cdktf.out: no such file or directory (expected a cdktf.out directory or "terraform show -json" plan files)\n');
+    expect(missing.stderr).toBe('error: /nonexistent/cdktf.out: no such file or directory (expected a cdktf.out directory, or "terraform show -json" plan or state files)\n');
 
     const dir = fs.mkdtempSync(path.join(path.dirname(synthMode("proxy").dir), "bad-"));
     const notJson = path.join(dir, "network.plan.json");

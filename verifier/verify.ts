@@ -11,6 +11,7 @@ import { checkovResults } from "./checks/checkov";
 import { icmpErrorsOnly } from "./model/filters";
 import { loadCdktfOut } from "./input/cdktf-out";
 import { loadPlanFiles } from "./input/plan-json";
+import { isConfigDirectory, readConfigSource, type ConfigSource } from "./input/hcl-source";
 import { InputError, type StackSource } from "./input/source";
 import type { Report } from "./report/types";
 import type { Model } from "./model/types";
@@ -28,6 +29,8 @@ const STANDING_ASSUMPTIONS = [
   "Network Firewall rules and proxy allowlists are not evaluated: a firewall endpoint or proxy counts as an inspection point when traffic is routed through it and the firewall policy sends all traffic to its stateful engine.",
   "Concrete prefixes written in the configuration are taken to lie outside the VPC (its /56 is unknown before apply); ::/0 and 0.0.0.0/0 hold everything.",
   "Traffic to Amazon-provided services at fd00:ec2::/32 (DNS, NTP, instance metadata) is not routed by route tables and is not part of these proofs.",
+  "Roles fail closed: an instance or network interface is a proxy only when tagged egress6:role = proxy; every other one is a workload, and every subnet holding one is verified as a workload subnet (the interfaces AWS manages for NAT gateways and firewall or interface endpoints are modelled as those).",
+  "Security groups: every group of an instance or interface counts, in any order, with inline rules and rule resources alike.",
 ];
 
 /**
@@ -41,6 +44,8 @@ export function modelOf(stacks: readonly StackSource[]): Model {
 function modelAndWorld(stacks: readonly StackSource[]): { world: World; model: Model } {
   const world = new World(stacks);
   const model = buildModel(world);
+  // Values the input does not give exactly are the root cause of the model's own complaints about them.
+  if (world.problems.length > 0) throw new InputError([...new Set(world.problems)]);
   if (model.problems.length > 0) throw new InputError(model.problems);
   return { world, model };
 }
@@ -51,7 +56,7 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   const workloads = ctx.workloadSubnets();
   if (workloads.length === 0) {
     throw new InputError([
-      `${inputs.join(", ")}: no workload subnet found (no aws_subnet tagged egress6:tier = workload, no instance tagged egress6:role = workload); nothing to verify`,
+      `${inputs.join(", ")}: nothing to verify: no instance or network interface outside a proxy role in any subnet, and no aws_subnet tagged egress6:tier = workload`,
     ]);
   }
   const intent: IntentPorts = options.ports ? { ports: [...options.ports].sort((a, b) => a - b), source: "given with --ports" } : intentPorts(ctx);
@@ -74,7 +79,8 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   return {
     inputs: [...inputs],
     stacks: stacks.map((s) => s.name),
-    assumptions: [...world.assumptions, ...STANDING_ASSUMPTIONS],
+    assumptions: [...new Set([...world.assumptions, ...STANDING_ASSUMPTIONS])],
+    hosts: model.hosts.map((h) => ({ host: h.origin === h.label ? h.label : `${h.label} [${h.origin}]`, subnet: h.subnet ? `${h.subnet.label}${h.subnet.az ? ` (${h.subnet.az})` : ""}` : "(no subnet)", role: h.role, why: h.roleReason })),
     results,
     verdict: violated ? "VIOLATED" : "HOLDS",
     exitCode: violated ? 1 : 0,
@@ -86,17 +92,24 @@ export function verifyDirectory(dir: string, options: VerifyOptions = {}): Repor
   return verifyStacks(loadCdktfOut(dir), [dir], options);
 }
 
-/** Verifies `terraform show -json` plan files, one per stack, named `<stack>.plan.json`. */
-export function verifyPlans(files: readonly string[], options: VerifyOptions = {}): Report {
-  return verifyStacks(loadPlanFiles(files), files, options);
+/**
+ * Verifies `terraform show -json` files, one per stack, each a plan (`<stack>.plan.json`) or a state
+ * (`<stack>.state.json`). `sources` maps a plan file to its configuration's HCL source (see readConfigSource).
+ */
+export function verifyPlans(files: readonly string[], options: VerifyOptions = {}, sources: ReadonlyMap<string, ConfigSource> = new Map()): Report {
+  return verifyStacks(loadPlanFiles(files, sources), files, options);
 }
 
 /** What a command-line PATH stands for. */
-export type InputSet = { readonly kind: "cdktf.out"; readonly dir: string } | { readonly kind: "plans"; readonly files: string[] };
+export type InputSet =
+  | { readonly kind: "cdktf.out"; readonly dir: string }
+  | { readonly kind: "plans"; readonly files: string[]; readonly configDirs?: ReadonlyMap<string, string> };
+
+const SHOW_JSON = /\.json(\.gz)?$/i;
 
 /**
- * Groups command-line paths: each cdktf.out directory on its own, each directory of `*.plan.json` on its own (one
- * app, one mode), and the plan files given one by one together, as the stacks of one app.
+ * Groups command-line paths: each cdktf.out directory on its own, each directory of plan/state files on its own
+ * (one app, one mode), and the files given one by one together, as the stacks of one app.
  */
 export function inputSets(paths: readonly string[]): InputSet[] {
   const problems: string[] = [];
@@ -107,7 +120,7 @@ export function inputSets(paths: readonly string[]): InputSet[] {
     try {
       stat = fs.statSync(p);
     } catch {
-      problems.push(`${p}: no such file or directory (expected a cdktf.out directory or "terraform show -json" plan files)`);
+      problems.push(`${p}: no such file or directory (expected a cdktf.out directory, or "terraform show -json" plan or state files)`);
       continue;
     }
     if (stat.isDirectory()) {
@@ -115,16 +128,52 @@ export function inputSets(paths: readonly string[]): InputSet[] {
         sets.push({ kind: "cdktf.out", dir: p });
         continue;
       }
-      const plans = fs.readdirSync(p).filter((f) => f.endsWith(".plan.json")).sort().map((f) => path.join(p, f));
+      const plans = fs.readdirSync(p).filter((f) => /\.(plan|state)\.json(\.gz)?$/i.test(f)).sort().map((f) => path.join(p, f));
       if (plans.length > 0) sets.push({ kind: "plans", files: plans });
-      else problems.push(`${p}: neither a cdktf.out directory (no manifest.json or stacks/) nor a directory of *.plan.json files`);
-    } else planFiles.push(p);
+      else problems.push(`${p}: neither a cdktf.out directory (no manifest.json or stacks/) nor a directory of *.plan.json / *.state.json files`);
+    } else if (SHOW_JSON.test(p)) planFiles.push(p);
+    else problems.push(`${p}: not a .json file (expected "terraform show -json" output saved as <stack>.plan.json or <stack>.state.json)`);
   }
   if (problems.length > 0) throw new InputError(problems);
   if (planFiles.length > 0) sets.push({ kind: "plans", files: planFiles });
   return sets;
 }
 
-export function verifyInputSet(set: InputSet, options: VerifyOptions = {}): Report {
-  return set.kind === "cdktf.out" ? verifyDirectory(set.dir, options) : verifyPlans(set.files, options);
+/**
+ * The configuration directory of each plan file: given with `--config` (`DIR` when there is one plan, else
+ * `STACK=DIR`), or else the plan file's own directory when it holds Terraform files (Atlantis writes plans there).
+ */
+export function configDirectories(files: readonly string[], given: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const problems: string[] = [];
+  const byStack = new Map(files.map((f) => [path.basename(f).replace(/\.gz$/i, "").replace(/\.(plan|state)\.json$|\.json$/i, ""), f]));
+  for (const g of given) {
+    const m = /^([^=]+)=(.+)$/.exec(g);
+    if (m && !fs.existsSync(g)) {
+      const file = byStack.get(m[1]);
+      if (!file) problems.push(`--config ${g}: no plan file of stack "${m[1]}" was given (stacks: ${[...byStack.keys()].join(", ")})`);
+      else out.set(file, m[2]);
+    } else if (files.length === 1) out.set(files[0], g);
+    else problems.push(`--config ${g}: several plan files were given; write --config STACK=DIR`);
+  }
+  for (const f of files) if (!out.has(f) && isConfigDirectory(path.dirname(f))) out.set(f, path.dirname(f));
+  if (problems.length > 0) throw new InputError(problems);
+  return out;
+}
+
+/** Verifies one input set, reading the HCL source of plans whose configuration directory is known. */
+export async function verifyInputSet(set: InputSet, options: VerifyOptions = {}): Promise<Report> {
+  if (set.kind === "cdktf.out") return verifyDirectory(set.dir, options);
+  const sources = new Map<string, ConfigSource>();
+  const problems: string[] = [];
+  for (const [file, dir] of set.configDirs ?? new Map<string, string>()) {
+    try {
+      sources.set(file, await readConfigSource(dir));
+    } catch (e) {
+      if (e instanceof InputError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return verifyPlans(set.files, options, sources);
 }

@@ -13,7 +13,7 @@ const DUMMY_ACCESS_KEY = "mock-access-key";
 const DUMMY_SECRET_KEY = "mock-secret-key";
 
 /** The AWS provider settings that keep `validate` and `plan` from calling AWS (hashicorp/aws provider docs). */
-const OFFLINE_AWS_PROVIDER = {
+export const OFFLINE_AWS_PROVIDER = {
   skip_credentials_validation: true,
   skip_requesting_account_id: true,
   skip_metadata_api_check: true,

@@ -171,8 +171,13 @@ export class Walker {
     });
   }
 
+  /** Routes by the subnet's table; a subnet associated more than once is routed by each (which one holds depends on apply order). */
   private route(pkt: Packet, subnet: Subnet, b: Builder, depth: number): Trace[] {
-    const rt = subnet.routeTable;
+    const tables = subnet.associatedTables.length > 1 ? [...new Set(subnet.associatedTables)] : [subnet.routeTable];
+    return tables.flatMap((rt, i) => this.routeBy(rt, pkt, subnet, i === tables.length - 1 ? b : b.clone(), depth));
+  }
+
+  private routeBy(rt: RouteTable, pkt: Packet, subnet: Subnet, b: Builder, depth: number): Trace[] {
     if (depth > MAX_HOPS || b.tables.has(rt)) {
       b.hop({ kind: "drop", text: `routing loop through route table ${rt.label}` });
       return [b.finish({ kind: "dropped", reason: "routing loop" })];

@@ -23,6 +23,8 @@ const UDP = 17;
 
 export interface IntentPorts {
   readonly ports: number[];
+  /** When no single port is named: a rule that admits TCP toward the internet on a range, if any (so things can leave). */
+  readonly anyTcpOut?: string;
   /** Where each port came from, for the report. */
   readonly source: string;
 }
@@ -116,19 +118,27 @@ export class InvariantChecks {
     for (const w of workloads) {
       const problems: Finding[] = [];
       const subject = this.label(w);
-      for (const origin of this.origins(w, 4, false)) {
-        for (const d of ipv4Destinations) {
-          const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
-          if (c) problems.push({ verdict: "VIOLATED", subject, message: `an IPv4 path leads from ${subnetText(w)} to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c, this.exitHops(c)) });
-          if (c) break;
+      // IPv4 destinations from the subnet's IPv4 addresses; NAT64 (an IPv6 address standing for an IPv4 one) from its
+      // IPv6 addresses: each example packet keeps one address family.
+      for (const family of [4, 6] as const) {
+        const destinations = ipv4Destinations.filter((d) => d.family === family);
+        const found = this.origins(w, family, false).flatMap((origin) => destinations.map((d) => ({ d, c: this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x)) })))
+          .find((x) => x.c !== undefined);
+        if (found) {
+          const end = found.c!.segments[found.c!.segments.length - 1].forward.end;
+          const message =
+            end.kind === "unresolved"
+              ? `a path leads from ${subnetText(w)} toward ${addressText(found.d)}${found.d.family === 6 ? " (NAT64)" : ""} into ${end.description}, which the configuration does not describe: it may reach the IPv4 internet`
+              : `an IPv4 path leads from ${subnetText(w)} to ${addressText(found.d)}${found.d.family === 6 ? " (NAT64)" : ""}`;
+          problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(found.c!, this.exitHops(found.c!)) });
         }
       }
       for (const proxy of this.ctx.proxies().filter((p) => p.subnet?.vpc === w.vpc)) {
-        const origin: Origin = { subnet: proxy.subnet!, host: proxy, address: this.ctx.addressOf(proxy.subnet!, 4) };
         for (const d of ipv4Destinations) {
+          const origin: Origin = { subnet: proxy.subnet!, host: proxy, address: this.ctx.addressOf(proxy.subnet!, d.family) };
           const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
           if (c) {
-            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}`, path: this.connectionPath(c, this.exitHops(c)) });
+            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c, this.exitHops(c)) });
             break;
           }
         }
@@ -167,6 +177,9 @@ export class InvariantChecks {
     const end = last.forward.end;
     if (end.kind === "unresolved") return true;
     if (end.kind !== "gateway" || end.gateway.kind === "gateway VPC endpoint") return false;
+    // An egress-only internet gateway carries IPv6 only (VPC user guide, "Enable outbound IPv6 traffic using an
+    // egress-only internet gateway"): IPv4 sent to it goes nowhere.
+    if (end.gateway.kind === "egress-only internet gateway") return false;
     // An IPv6 NAT64 address leaving by an egress-only gateway is not translated: it goes nowhere.
     return last.destination.family === 4;
   }
@@ -279,7 +292,7 @@ export class InvariantChecks {
           // ICMP errors (Packet Too Big for Path MTU discovery) answer traffic sent; they open nothing.
           if (r.egress || icmpErrorsOnly(r)) continue;
           if (r.peer.kind === "cidr" && this.ctx.reachesInternet(r.peer.prefix)) {
-            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin})`);
+            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}${r.origin.startsWith(g.origin) ? "" : `, a rule of ${g.origin}`})`);
           } else if (r.peer.kind === "prefix list") {
             problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}); the verifier cannot show the prefix list holds no internet address`);
           }
@@ -312,7 +325,10 @@ export class InvariantChecks {
         subjects.push({
           subject,
           verdict: route.verdict,
-          detail: `${route.detail}; network ACLs admit from the internet only replies (TCP 1024-65535, ICMP errors); no security group admits the internet`,
+          detail:
+            route.verdict === "HOLDS BY POLICY"
+              ? `by policy: ${route.detail}; network ACLs admit from the internet only replies (TCP 1024-65535, ICMP errors); no security group admits the internet`
+              : `by construction: ${route.detail}; and network ACLs admit from the internet only replies (TCP 1024-65535, ICMP errors); no security group admits the internet`,
         });
       }
     }
@@ -335,7 +351,7 @@ export class InvariantChecks {
     const subjects: SubjectResult[] = [];
     const findings: Finding[] = [];
     // NAT64 addresses are R1's concern: through an egress-only gateway they reach nothing.
-    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4), ...this.beyondVpc()];
+    const destinations = [...this.ctx.internet(6), ...this.ctx.internet(4), this.ctx.nat64(), ...this.beyondVpc()];
     for (const w of workloads) {
       const subject = this.label(w);
       const problems: Finding[] = [];
@@ -348,7 +364,11 @@ export class InvariantChecks {
           for (const c of this.connections.open(origin, d, 443)) {
             if (!this.leaves(c)) continue;
             leaving++;
-            if (!this.inspected(c)) add(`a connection to ${addressText(d)} leaves ${subnetText(w)} without crossing an inspection point`, c, this.exitHops(c));
+            if (!this.inspected(c)) {
+              const passed = c.segments.flatMap((s) => s.forward.inspected).filter((e) => !e.inspects);
+              const why = passed.length > 0 ? ` (${passed[0].label} does not inspect: ${passed[0].firewall?.policy.problems.join("; ") ?? "its firewall is not in the configuration"})` : "";
+              add(`a connection to ${addressText(d)}${nat64Text(d, this.ctx)} leaves ${subnetText(w)} without crossing an inspection point${why}`, c, this.exitHops(c));
+            }
             this.checkSymmetryAndZone(w, c, add);
           }
         }
@@ -392,10 +412,13 @@ export class InvariantChecks {
       for (const r of rt.routes) {
         if (!(r.destination instanceof Prefix)) continue;
         const t = r.target;
+        const ownVpc = rt.vpc;
         const outward = t.kind === "unresolved" || (t.kind === "gateway" && !INTERNET_GATEWAYS.has(t.gateway.kind) && t.gateway.kind !== "NAT gateway" && t.gateway.kind !== "gateway VPC endpoint");
         if (!outward) continue;
         for (const a of this.ctx.addressesIn(r.destination)) {
-          if (!this.ctx.insideVpc(a) && !this.ctx.isInternet(a) && !out.some((o) => o.family === a.family && o.value === a.value)) out.push(a);
+          // Outside this table's own VPC (another VPC of the input, behind peering, counts), and not internet (tried anyway).
+          const inOwn = (a.family === 6 ? ownVpc.ipv6 : ownVpc.ipv4).some((p) => p.containsAddress(a.family, a.value));
+          if (!inOwn && !this.ctx.isInternet(a) && !out.some((o) => o.family === a.family && o.value === a.value)) out.push(a);
         }
       }
     }
@@ -457,7 +480,7 @@ export class InvariantChecks {
       const subject = this.label(w);
       const problems: Finding[] = [];
       if (intent.ports.length === 0) {
-        problems.push({ verdict: "VIOLATED", subject, message: "no allowlisted port: no rule of the workloads or proxies admits any TCP port toward the internet, so nothing can leave" });
+        problems.push({ verdict: "VIOLATED", subject, message: intent.anyTcpOut ? `no allowlisted port could be read: ${intent.anyTcpOut}; name the ports with --ports` : "no allowlisted port: no security group or network ACL rule of the workloads or proxies admits TCP toward the internet, so no TCP connection can leave" });
       }
       if (!w.ipv6) problems.push({ verdict: "VIOLATED", subject, message: `${subnetText(w)} has no IPv6 prefix` });
       for (const port of intent.ports) {
@@ -561,6 +584,11 @@ export class InvariantChecks {
   }
 }
 
+/** " (NAT64)" after the NAT64 representative. */
+function nat64Text(a: Address, ctx: Context): string {
+  return a.family === 6 && a.value === ctx.nat64().value ? " (NAT64)" : "";
+}
+
 function cut(r: Range, p: Range): Range[] {
   if (p[1] < r[0] || p[0] > r[1]) return [r];
   const out: Range[] = [];
@@ -607,7 +635,14 @@ export function intentPorts(ctx: Context): IntentPorts {
       }
     }
   }
-  return { ports: [...ports].sort((a, b) => a - b), source: sources.size > 0 ? `every single TCP port toward the internet in ${[...sources].join(", ")}` : "no rule names one" };
+  let anyTcpOut: string | undefined;
+  for (const h of hosts) {
+    for (const g of h.securityGroups) {
+      const r = g.rules.find((x) => x.egress && (x.protocol === TCP || x.protocol === "all") && (x.peer.kind !== "cidr" || ctx.reachesInternet(x.peer.prefix)));
+      if (r && !anyTcpOut) anyTcpOut = `${sgRuleText(r)} in ${g.label} admits TCP toward the internet without naming single ports`;
+    }
+  }
+  return { ports: [...ports].sort((a, b) => a - b), anyTcpOut, source: sources.size > 0 ? `every single TCP port toward the internet in ${[...sources].join(", ")}` : "no rule names one" };
 }
 
 export { worst };

@@ -6,7 +6,7 @@
  *
  * Kept apart from the app's own code on purpose: the verifier must not share a reading of the output with the
  * code that produced it, so nothing here imports from `lib/`, `stacks/` or `modules/`. The offline terraform check
- * (`lib/terraform/stub-state.ts`) reads output expressions with this parser too; the dependency only goes that way.
+ * (`tooling/terraform/stub-state.ts`) reads output expressions with this parser too; the dependency only goes that way.
  *
  * Why not `@cdktf/hcl2json`'s `getExpressionAst`: it is asynchronous (a Go/WASM module), wants native-syntax
  * quoting rather than the JSON-decoded template text, and reports traversals as source strings to re-parse.

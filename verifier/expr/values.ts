@@ -23,9 +23,16 @@ export class Opaque {
   }
 }
 
-/** A value the verifier cannot work out (an unsupported function, an unknown data source). */
+/**
+ * A value the verifier cannot work out (an unsupported function, an unknown data source). `fails` is true when
+ * Terraform itself would stop with an error there (a missing key, an index out of range): only then may `try()`
+ * and `can()` move on, since any other Unknown may well be a value.
+ */
 export class Unknown {
-  constructor(readonly reason: string) {}
+  constructor(
+    readonly reason: string,
+    readonly fails = false,
+  ) {}
   toString(): string {
     return `(unknown: ${this.reason})`;
   }
@@ -47,19 +54,58 @@ export class FirewallEndpointId {
 export class RemoteOutputs {
   constructor(
     readonly stack: string,
-    readonly dataSource: string,
+    /** The data source instance's key. */
+    readonly dataSource: ResourceKey,
   ) {}
   toString(): string {
-    return `(outputs of ${this.stack}:${this.dataSource})`;
+    return `(outputs of ${this.dataSource})`;
   }
 }
 
-export type Symbolic = Opaque | Unknown | FirewallEndpointId | RemoteOutputs;
+/** A whole resource instance (`aws_subnet.a`, `aws_subnet.a[0]`): its attributes are read when stepped into. */
+export class ResourceObject {
+  constructor(readonly resource: ResourceKey) {}
+  toString(): string {
+    return `(resource ${this.resource})`;
+  }
+}
+
+/** A module instance's outputs (`module.net`, `module.net["a"]`): each output is evaluated when stepped into. */
+export class ModuleObject {
+  constructor(
+    readonly stack: string,
+    readonly path: string,
+  ) {}
+  toString(): string {
+    return `(outputs of ${this.stack}:${this.path})`;
+  }
+}
+
+/**
+ * A set whose elements are known but whose order Terraform decides by hashing (the sync states of a firewall with
+ * several subnets): iterating is exact, taking "element 0" is not.
+ */
+export class UnorderedSet {
+  constructor(readonly items: readonly Value[]) {}
+  toString(): string {
+    return `(a set of ${this.items.length} elements in an order only Terraform knows)`;
+  }
+}
+
+export type Symbolic = Opaque | Unknown | FirewallEndpointId | RemoteOutputs | ResourceObject | ModuleObject | UnorderedSet;
 
 export type Value = null | boolean | number | string | readonly Value[] | { readonly [key: string]: Value } | Symbolic;
 
 export function isSymbolic(v: unknown): v is Symbolic {
-  return v instanceof Opaque || v instanceof Unknown || v instanceof FirewallEndpointId || v instanceof RemoteOutputs;
+  return (
+    v instanceof Opaque ||
+    v instanceof Unknown ||
+    v instanceof FirewallEndpointId ||
+    v instanceof RemoteOutputs ||
+    v instanceof ResourceObject ||
+    v instanceof ModuleObject ||
+    v instanceof UnorderedSet
+  );
 }
 
 export function isObjectValue(v: unknown): v is { readonly [key: string]: Value } {

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { InputError, isRecord, blockList, type BackendId, type RawResource, type StackSource } from "./source";
 
 interface ManifestStack {
@@ -38,7 +39,9 @@ function stackFiles(dir: string): { name: string; file: string; workingDirectory
 export function readJson(file: string): unknown {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    const bytes = fs.readFileSync(file);
+    // A gzip stream starts with 1f 8b (RFC 1952 §2.3.1): stored plans may be compressed.
+    text = bytes[0] === 0x1f && bytes[1] === 0x8b ? zlib.gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError([`${file}: cannot read (${code === "ENOENT" ? "no such file" : code ?? String(e)})`]);
@@ -79,12 +82,15 @@ export function stackFromTerraformJson(name: string, origin: string, json: unkno
       if (!isRecord(byName)) throw new InputError([`${origin}: ${type} must be an object of named resources`]);
       for (const [rname, config] of Object.entries(byName)) {
         if (!isRecord(config)) throw new InputError([`${origin}: ${type}.${rname} must be an object`]);
-        if (config.count !== undefined || config.for_each !== undefined) {
-          throw new InputError([`${origin}: ${type}.${rname} uses count or for_each, which the verifier does not model`]);
-        }
-        resources.push({ mode, type, name: rname, config });
+        resources.push(...expandRepetition(origin, mode, type, rname, config));
       }
     }
+  }
+  if (isRecord(json.module) && Object.keys(json.module).length > 0) {
+    throw new InputError([
+      `${origin}: calls modules (${Object.keys(json.module).join(", ")}), whose sources a JSON configuration does not include; ` +
+        `verify a plan of it instead ("terraform show -json PLANFILE", with the configuration directory)`,
+    ]);
   }
   const outputs: Record<string, unknown> = {};
   if (isRecord(json.output)) for (const [k, v] of Object.entries(json.output)) outputs[k] = isRecord(v) ? v.value : undefined;
@@ -132,4 +138,29 @@ function defaultTagsOf(provider: unknown): Record<string, unknown> {
     for (const dt of blockList(aws.default_tags)) if (isRecord(dt.tags)) Object.assign(tags, dt.tags);
   }
   return tags;
+}
+
+/**
+ * The instances of a resource with `count` or `for_each` written as constants (a number; a map, or a list of
+ * strings). Anything else is known only when Terraform evaluates it: the input names the resource and says so.
+ */
+function expandRepetition(origin: string, mode: "managed" | "data", type: string, name: string, config: Record<string, unknown>): RawResource[] {
+  const { count, for_each: forEach, ...rest } = config;
+  const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
+  if (count === undefined && forEach === undefined) return [{ mode, type, name, config }];
+  if (count !== undefined) {
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+      throw new InputError([`${origin}: ${address}.count is ${JSON.stringify(count)}; the verifier expands count only when it is a whole number written as such (plan the configuration and verify the plan instead)`]);
+    }
+    return Array.from({ length: count }, (_, index) => ({ mode, type, name, config: rest, index, repetition: "count" as const }));
+  }
+  const entries: [string, unknown][] | undefined = isRecord(forEach)
+    ? Object.entries(forEach)
+    : Array.isArray(forEach) && forEach.every((k) => typeof k === "string" && !k.includes("${"))
+      ? (forEach as string[]).map((k) => [k, k])
+      : undefined;
+  if (!entries || entries.some(([k]) => k.includes("${"))) {
+    throw new InputError([`${origin}: ${address}.for_each is ${JSON.stringify(forEach)}; the verifier expands for_each only when it is a map or a list of strings written as such (plan the configuration and verify the plan instead)`]);
+  }
+  return entries.map(([index, eachValue]) => ({ mode, type, name, config: rest, index, eachValue, repetition: "for_each" as const }));
 }

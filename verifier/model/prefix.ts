@@ -79,12 +79,27 @@ export class Prefix {
     return [Prefix.of(this.family, this.network, this.length + 1), Prefix.of(this.family, this.network + step, this.length + 1)];
   }
 
+  private text?: string;
+
   toString(): string {
-    return `${formatAddress(this.family, this.network)}/${this.length}`;
+    this.text ??= `${formatAddress(this.family, this.network)}/${this.length}`;
+    return this.text;
   }
 }
 
+/** Formatted addresses: the same few class representatives are printed in every hop of every walk. */
+const formatted = new Map<string, string>();
+
 export function formatAddress(family: Family, value: bigint): string {
+  const key = `${family}:${value}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
+  const text = formatUncached(family, value);
+  if (formatted.size < 100_000) formatted.set(key, text);
+  return text;
+}
+
+function formatUncached(family: Family, value: bigint): string {
   const bytes: number[] = [];
   for (let i = BITS[family] / 8 - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
   return ipaddr.fromByteArray(bytes).toString();

@@ -41,6 +41,8 @@ export interface Subnet extends Element {
   routeTable: RouteTable;
   /** The explicit route table associations that name this subnet (none: the main route table applies). */
   readonly associations: string[];
+  /** Every route table an association names: with more than one, which is in force depends on apply order, so each is explored. */
+  readonly associatedTables: RouteTable[];
   nacl: Nacl;
 }
 
@@ -126,7 +128,10 @@ export interface InspectionEndpoint extends Element {
 
 /** An instance launched from a launch template, or the settings it would get. */
 export interface InstanceFacts extends Element {
-  readonly role: string | undefined;
+  /** `proxy` only when tagged so; every other instance is a `workload` (fail closed). */
+  readonly role: string;
+  /** Why it has that role, for the report. */
+  readonly roleReason: string;
   /** Reads an argument from the instance, falling back to its launch template. */
   readonly get: (name: string) => unknown;
   readonly launchTemplate?: Element;
@@ -134,7 +139,10 @@ export interface InstanceFacts extends Element {
 
 /** A network interface: an instance's primary ENI, a standalone ENI, or the ENIs an Auto Scaling group launches. */
 export interface Host extends Element {
-  readonly role: string | undefined;
+  /** `proxy` only when tagged so; every other instance or interface is a `workload` (fail closed). */
+  readonly role: string;
+  /** Why it has that role, for the report. */
+  readonly roleReason: string;
   readonly subnet: Subnet | undefined;
   readonly sourceDestCheck: boolean;
   readonly securityGroups: SecurityGroup[];

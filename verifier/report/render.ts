@@ -26,6 +26,10 @@ export function renderReport(report: Report): string {
   out.push("assumptions:");
   for (const a of report.assumptions) out.push(`  - ${a}`);
   out.push("");
+  out.push(`hosts (${report.hosts.length}; every instance or interface not identified as a proxy is a workload):`);
+  for (const h of report.hosts) out.push(`  - ${h.host} in ${h.subnet}: ${h.role} (${h.why})`);
+  if (report.hosts.length === 0) out.push("  (none)");
+  out.push("");
 
   const invariants = report.results.filter((r) => r.kind === "invariant");
   const checks = report.results.filter((r) => r.kind === "check");

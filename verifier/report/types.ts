@@ -45,12 +45,21 @@ export interface Result {
   readonly notes: readonly string[];
 }
 
+export interface HostRow {
+  readonly host: string;
+  readonly subnet: string;
+  readonly role: string;
+  readonly why: string;
+}
+
 export interface Report {
   /** What was read: a cdktf.out directory or plan files. */
   readonly inputs: readonly string[];
   readonly stacks: readonly string[];
   /** What the verifier assumed (the synthetic /56, what it does not evaluate). */
   readonly assumptions: readonly string[];
+  /** Every instance and network interface, with the role it was given and why (roles fail closed: not a proxy, a workload). */
+  readonly hosts: readonly HostRow[];
   readonly results: readonly Result[];
   readonly verdict: "HOLDS" | "VIOLATED";
   /** 0 when everything holds, 1 when anything is violated. (2, unusable input, is thrown as InputError.) */

@@ -1,0 +1,238 @@
+/**
+ * Routing: gateways, route tables (inline `route` blocks, `aws_route`, gateway endpoints, VGW propagation), the
+ * main route table, subnet associations and gateway (edge) associations.
+ */
+import type { ResourceRef } from "../expr/evaluate";
+import { Unknown, showValue, type Value } from "../expr/values";
+import { Prefix } from "./prefix";
+import { TAG_TIER } from "../tags";
+import { asList, signature } from "./read";
+import { endpointOf } from "./build-firewalls";
+import type { Builder } from "./builder";
+import type { Gateway, GatewayKind, Host, RouteTable, Target, Vpc } from "./types";
+
+/** Route target arguments and what they point at (aws_route and inline route blocks share the names). */
+const TARGET_FIELDS = [
+  "gateway_id",
+  "egress_only_gateway_id",
+  "nat_gateway_id",
+  "network_interface_id",
+  "instance_id",
+  "transit_gateway_id",
+  "vpc_peering_connection_id",
+  "vpc_endpoint_id",
+  "carrier_gateway_id",
+  "local_gateway_id",
+  "core_network_arn",
+] as const;
+
+type TargetField = (typeof TARGET_FIELDS)[number];
+
+const EXTERNAL_TARGETS: Partial<Record<TargetField, GatewayKind>> = {
+  transit_gateway_id: "transit gateway",
+  vpc_peering_connection_id: "VPC peering connection",
+  carrier_gateway_id: "carrier gateway",
+  local_gateway_id: "local gateway",
+  core_network_arn: "core network",
+};
+
+/** The gateways a route table can be edge-associated with (VPC user guide, "Gateway route tables"). */
+const EDGE_GATEWAYS: ReadonlySet<GatewayKind> = new Set(["internet gateway", "virtual private gateway"]);
+
+function addGateway(b: Builder, ref: ResourceRef, kind: GatewayKind, vpc: Vpc | undefined, extra: Partial<Gateway> = {}): Gateway {
+  const gw: Gateway = { key: ref.key, label: b.tag(ref, "Name") ?? ref.address, origin: b.origin(ref), kind, vpc, ...extra };
+  b.register(b.gateways, ref, "id", gw);
+  return gw;
+}
+
+export function buildGateways(b: Builder): void {
+  const w = b.world;
+  for (const ref of w.resourcesOfType("aws_internet_gateway")) {
+    addGateway(b, ref, "internet gateway", b.arg(ref, "vpc_id") === undefined ? undefined : b.vpcOf(ref));
+  }
+  for (const ref of w.resourcesOfType("aws_internet_gateway_attachment")) {
+    const gw = b.lookup(b.gateways, b.arg(ref, "internet_gateway_id"));
+    const vpc = b.vpcOf(ref);
+    if (!gw) b.problem(ref, `internet_gateway_id is ${showValue(b.arg(ref, "internet_gateway_id"))}, which is no internet gateway in the configuration`);
+    if (gw && vpc) (gw as { vpc: Vpc | undefined }).vpc = vpc;
+  }
+  for (const ref of w.resourcesOfType("aws_egress_only_internet_gateway")) addGateway(b, ref, "egress-only internet gateway", b.vpcOf(ref));
+  for (const ref of w.resourcesOfType("aws_nat_gateway")) {
+    const subnet = b.subnetOf(ref, b.arg(ref, "subnet_id"), "subnet_id");
+    const connectivity = b.arg(ref, "connectivity_type");
+    addGateway(b, ref, "NAT gateway", subnet?.vpc, { subnet, publicNat: connectivity !== "private" });
+  }
+  for (const ref of w.resourcesOfType("aws_vpn_gateway")) {
+    addGateway(b, ref, "virtual private gateway", b.arg(ref, "vpc_id") === undefined ? undefined : b.vpcOf(ref));
+  }
+  for (const [type, kind] of [
+    ["aws_ec2_transit_gateway", "transit gateway"],
+    ["aws_vpc_peering_connection", "VPC peering connection"],
+    ["aws_ec2_carrier_gateway", "carrier gateway"],
+  ] as const) {
+    for (const ref of w.resourcesOfType(type)) addGateway(b, ref, kind, undefined);
+  }
+  for (const ref of w.resourcesOfType("aws_vpc_endpoint")) {
+    if ((b.arg(ref, "vpc_endpoint_type") ?? "Gateway") === "Gateway") addGateway(b, ref, "gateway VPC endpoint", b.vpcOf(ref));
+  }
+}
+
+function routeTableOf(b: Builder, ref: ResourceRef, name = "route_table_id"): RouteTable | undefined {
+  const v = b.arg(ref, name);
+  const rt = b.lookup(b.routeTables, v);
+  if (!rt) b.problem(ref, `${name} is ${showValue(v)}, which is no route table in the configuration`);
+  return rt;
+}
+
+export function buildRouteTables(b: Builder): void {
+  const w = b.world;
+  for (const ref of w.resourcesOfType("aws_route_table")) {
+    const vpc = b.vpcOf(ref);
+    if (!vpc) continue;
+    const rt: RouteTable = { key: ref.key, label: b.label(ref, b.tag(ref, TAG_TIER)), origin: b.origin(ref), vpc, routes: [], isMain: false, edgeGateways: [] };
+    b.register(b.routeTables, ref, "id", rt);
+    for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`);
+    for (const vgw of asList(b.arg(ref, "propagating_vgws"))) addPropagation(b, ref, rt, vgw);
+  }
+  for (const ref of w.resourcesOfType("aws_default_route_table")) {
+    const rt = routeTableOf(b, ref, "default_route_table_id");
+    if (!rt) continue;
+    Object.assign(rt, { key: ref.key, origin: b.origin(ref) });
+    for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`);
+    for (const vgw of asList(b.arg(ref, "propagating_vgws"))) addPropagation(b, ref, rt, vgw);
+  }
+  for (const ref of w.resourcesOfType("aws_route")) {
+    const rt = routeTableOf(b, ref);
+    if (rt) addRoute(b, ref, rt, Object.fromEntries(Object.keys(ref.raw.config).map((k) => [k, b.arg(ref, k) ?? null])), b.origin(ref));
+  }
+  for (const ref of w.resourcesOfType("aws_vpn_gateway_route_propagation")) {
+    const rt = routeTableOf(b, ref);
+    if (rt) addPropagation(b, ref, rt, b.arg(ref, "vpn_gateway_id") ?? null);
+  }
+  for (const ref of w.resourcesOfType("aws_vpc_endpoint")) {
+    const gw = b.gateways.get(`${ref.key}|id`);
+    if (!gw) continue;
+    for (const rtId of asList(b.arg(ref, "route_table_ids"))) {
+      const rt = b.lookup(b.routeTables, rtId);
+      if (rt) rt.routes.push({ destination: { description: `the prefix list of ${showValue(b.arg(ref, "service_name"))}` }, target: { kind: "gateway", gateway: gw }, origin: b.origin(ref) });
+      else b.problem(ref, `route_table_ids names ${showValue(rtId)}, which is no route table in the configuration`);
+    }
+  }
+  for (const ref of w.resourcesOfType("aws_vpc_endpoint_route_table_association")) {
+    const gw = b.lookup(b.gateways, b.arg(ref, "vpc_endpoint_id"));
+    const rt = routeTableOf(b, ref);
+    if (!gw) b.problem(ref, `vpc_endpoint_id is ${showValue(b.arg(ref, "vpc_endpoint_id"))}, which is no gateway endpoint in the configuration`);
+    if (gw && rt) rt.routes.push({ destination: { description: `the prefix list of ${gw.label}` }, target: { kind: "gateway", gateway: gw }, origin: b.origin(ref) });
+  }
+  for (const ref of w.resourcesOfType("aws_main_route_table_association")) {
+    const rt = routeTableOf(b, ref);
+    const vpc = b.vpcOf(ref);
+    if (!rt || !vpc) continue;
+    vpc.mainRouteTable.isMain = false;
+    rt.isMain = true;
+    vpc.mainRouteTable = rt;
+  }
+}
+
+function addPropagation(b: Builder, ref: ResourceRef, rt: RouteTable, vgwId: Value): void {
+  const gw = b.lookup(b.gateways, vgwId);
+  const target: Target = gw ? { kind: "gateway", gateway: gw } : { kind: "unresolved", description: `virtual private gateway ${showValue(vgwId)}` };
+  rt.routes.push({ destination: { description: "routes propagated from a virtual private gateway" }, target, origin: b.origin(ref) });
+}
+
+const present = (v: Value | undefined) => v !== undefined && v !== null && v !== "";
+
+function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string, Value>, origin: string): void {
+  const fields = ["destination_cidr_block", "destination_ipv6_cidr_block", "cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"].filter((f) => present(r[f]));
+  const destinations = fields.map((f) => r[f]);
+  if (destinations.length !== 1) {
+    b.problems.push(`${origin}: a route needs exactly one destination (a CIDR or a prefix list), found ${destinations.length === 0 ? "none" : fields.map((f) => `${f} ${showValue(r[f])}`).join(", ")}`);
+    return;
+  }
+  let destination: Prefix | { description: string };
+  if (present(r.destination_prefix_list_id)) destination = { description: `prefix list ${showValue(r.destination_prefix_list_id)}` };
+  else {
+    const text = destinations[0];
+    const p = typeof text === "string" ? Prefix.parse(text) : undefined;
+    if (!p) {
+      b.problems.push(`${origin}: ${fields[0]} is ${showValue(text)}, which is not a CIDR the verifier can work out before apply`);
+      return;
+    }
+    destination = p;
+  }
+  const set = TARGET_FIELDS.filter((f) => present(r[f]));
+  if (set.length !== 1) {
+    b.problems.push(`${origin}: a route needs exactly one target, found ${set.length === 0 ? "none" : set.join(", ")}`);
+    return;
+  }
+  const field = set[0];
+  const target = targetOf(b, ref, field, r[field]);
+  if (!target) return;
+  // AWS keeps one route per destination in a table: the second create fails (RouteAlreadyExists), so which one
+  // exists would depend on apply order. Not a network the verifier can judge: unusable input.
+  const same = destination instanceof Prefix ? rt.routes.find((x) => x.destination instanceof Prefix && x.destination.equals(destination as Prefix)) : undefined;
+  if (same) {
+    b.problems.push(`${origin}: route table ${rt.label} already has a route to ${destination.toString()} (${same.origin}); AWS refuses the second one (RouteAlreadyExists), so which route exists would depend on apply order`);
+    return;
+  }
+  rt.routes.push({ destination, target, origin });
+}
+
+function targetOf(b: Builder, ref: ResourceRef, field: TargetField, value: Value): Target | undefined {
+  if (value instanceof Unknown) {
+    b.problem(ref, `${field} cannot be worked out: ${value.reason}`);
+    return undefined;
+  }
+  const sig = signature(value);
+  const external = EXTERNAL_TARGETS[field];
+  if (external) {
+    const gw = b.gateways.get(sig ?? "");
+    return { kind: "gateway", gateway: gw ?? { key: sig ?? field, label: `${external} ${showValue(value)}`, origin: b.origin(ref), kind: external, vpc: undefined } };
+  }
+  if (field === "gateway_id" && value === "local") return { kind: "local" };
+  if (field === "gateway_id" || field === "egress_only_gateway_id" || field === "nat_gateway_id") {
+    const gw = b.gateways.get(sig ?? "");
+    if (gw) return { kind: "gateway", gateway: gw };
+    return { kind: "unresolved", description: `${field} ${showValue(value)}, not a gateway of the configuration` };
+  }
+  if (field === "network_interface_id" || field === "instance_id") {
+    const host = b.hosts.get(sig ?? "");
+    if (host) return { kind: "host", host: host as Host };
+    return { kind: "unresolved", description: `${field} ${showValue(value)}, not a network interface of the configuration` };
+  }
+  // vpc_endpoint_id
+  const ep = endpointOf(b, value);
+  if (ep) return { kind: "endpoint", endpoint: ep };
+  const gw = b.gateways.get(sig ?? "");
+  if (gw) return { kind: "gateway", gateway: gw };
+  return { kind: "unresolved", description: `vpc_endpoint_id ${showValue(value)}, not an endpoint of the configuration` };
+}
+
+export function buildAssociations(b: Builder): void {
+  for (const ref of b.world.resourcesOfType("aws_route_table_association")) {
+    const rt = routeTableOf(b, ref);
+    if (!rt) continue;
+    const subnetId = b.arg(ref, "subnet_id");
+    if (subnetId !== undefined) {
+      const subnet = b.subnetOf(ref, subnetId, "subnet_id");
+      if (!subnet) continue;
+      subnet.associations.push(b.origin(ref));
+      subnet.associatedTables.push(rt);
+      subnet.routeTable = rt;
+      continue;
+    }
+    const gwId = b.arg(ref, "gateway_id");
+    const gw = b.lookup(b.gateways, gwId);
+    if (!gw) {
+      b.problem(ref, `gateway_id is ${showValue(gwId)}, which is no gateway in the configuration`);
+      continue;
+    }
+    if (!EDGE_GATEWAYS.has(gw.kind)) {
+      // AWS refuses it, so the plan cannot apply; and reading it as routing would hide an asymmetric design.
+      b.problem(ref, `a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with ${gw.kind} ${gw.label} (VPC user guide, "Gateway route tables")`);
+      continue;
+    }
+    gw.edgeRouteTable = rt;
+    rt.edgeGateways.push(gw);
+  }
+}
