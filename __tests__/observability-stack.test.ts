@@ -20,6 +20,7 @@ import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
 import { dnsFirewallDomains } from "../modules/observability/dns-firewall";
 import { remediationZip } from "../stacks/observability-stack";
 import { classify } from "../lambda/remediation/events";
+import { INTERNET_INGRESS_PORTS, authorizedPortParameters } from "../modules/observability/config-recorder";
 
 const demo = demoConfig();
 const obs = synthStack(demo, "observability");
@@ -339,6 +340,24 @@ describe("AWS Config", () => {
     ]);
     for (const r of Object.values(rules)) expect(r.source.owner).toBe("AWS");
     expect(JSON.parse(rules.config_vpc_flow_logs_enabled.input_parameters)).toEqual({ trafficType: "ALL" });
+  });
+
+  test("vpc-sg-open-only-to-authorized-ports authorizes exactly the TCP/UDP ports egress6's groups open to the internet: none", () => {
+    const open: string[] = [];
+    for (const mode of INSPECTION_MODES) {
+      for (const [stack, tf] of Object.entries(synthAll(demoConfig({ inspection: { mode } })))) {
+        for (const [id, sg] of Object.entries(resources(tf, "aws_security_group"))) {
+          for (const r of sg.ingress ?? []) {
+            const anyone = (r.cidr_blocks ?? []).includes("0.0.0.0/0") || (r.ipv6_cidr_blocks ?? []).includes("::/0");
+            if (anyone && ["tcp", "udp", "-1", "6", "17"].includes(String(r.protocol))) open.push(`${mode} ${stack} ${id} ${r.protocol} ${r.from_port}-${r.to_port}`);
+          }
+        }
+      }
+    }
+    expect(open).toEqual([]);
+    expect(INTERNET_INGRESS_PORTS).toEqual({ tcp: [], udp: [] });
+    expect(rules.config_vpc_sg_open_only_to_authorized_ports.input_parameters).toBeUndefined();
+    expect(authorizedPortParameters({ tcp: [443, 8443], udp: [] })).toEqual({ authorizedTcpPorts: "443,8443" });
   });
 
   test("create: false keeps the rules (on the account's recorder) and creates no recorder, channel or bucket", () => {
