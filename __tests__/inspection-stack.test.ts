@@ -254,6 +254,14 @@ describe("AWS Network Firewall", () => {
     }
   });
 
+  test("vended log groups (Network Firewall, Resolver query logs) live under /aws/vendedlogs/, so AWS grants them with one resource-policy entry", () => {
+    const fw = Object.values(resources(synthOf["firewall-igw"], "aws_cloudwatch_log_group")).map((g: any) => g.name);
+    const dns = Object.values(resources(synthStack(demoConfig(), "observability"), "aws_route53_resolver_query_log_config")).map((q: any) => q.destination_arn);
+    expect(fw).toEqual(["/aws/vendedlogs/egress6/demo/network-firewall/alert", "/aws/vendedlogs/egress6/demo/network-firewall/flow", "/aws/vendedlogs/egress6/demo/network-firewall/tls"]);
+    expect(dns).toEqual(["${aws_cloudwatch_log_group.dns_firewall_query_log_group.arn}"]);
+    expect(resources(synthStack(demoConfig(), "observability"), "aws_cloudwatch_log_group").dns_firewall_query_log_group.name).toBe("/aws/vendedlogs/egress6/demo/dns-queries");
+  });
+
   test("log retention follows inspection.firewall.logRetentionDays", () => {
     const tf = synthStack(demoConfig({ inspection: { mode: "firewall-igw", firewall: { logRetentionDays: 90 } } }), "inspection");
     expect(resources(tf, "aws_cloudwatch_log_group").firewall_alert_log_group.retention_in_days).toBe(90);
