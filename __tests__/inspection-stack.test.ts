@@ -215,7 +215,7 @@ describe("AWS Network Firewall", () => {
           rules_source_list: {
             generated_rules_type: "ALLOWLIST",
             target_types: ["TLS_SNI", "HTTP_HOST"],
-            targets: [".amazonaws.com", "github.com", ".githubusercontent.com", "deb.debian.org"],
+            targets: [".api.aws", ".s3.dualstack.us-east-1.amazonaws.com", ".github.io"],
           },
         },
       }),
