@@ -31,6 +31,7 @@ import { HardenedBucket } from "../modules/observability/hardened-bucket";
 import { Remediation } from "../modules/observability/remediation";
 import { Trail } from "../modules/observability/cloudtrail";
 import { builtFile } from "../lib/paths";
+import { proxyBootHosts, workloadBootHosts } from "../modules/shared/boot-hosts";
 
 /** The remediation Lambda's ZIP, written by `npm run build`. */
 export function remediationZip(): string {
@@ -178,7 +179,11 @@ export class ObservabilityStack extends Egress6Stack {
         envName: env,
         vpcId: network.vpcId,
         allowlist: config.egress.domains,
-        alsoAllow: vpcInternalDomains(region, config.workload.interfaceEndpoints),
+        // Every host an instance reaches while it boots, whatever egress.domains says (modules/shared/boot-hosts.ts).
+        alsoAllow: [
+          ...vpcInternalDomains(region, config.workload.interfaceEndpoints),
+          ...[...workloadBootHosts(region), ...(modeHasProxies(mode) ? proxyBootHosts(region) : [])].map((h) => h.host),
+        ],
         mutationProtection: obs.dnsFirewall.protection,
         queryLogGroupName: logs.dnsQueryLogs,
         retentionDays,

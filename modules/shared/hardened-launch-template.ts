@@ -44,6 +44,12 @@ export interface HardenedLaunchTemplateProps {
    * @default none (the AMI's own root volume)
    */
   readonly rootVolume?: { readonly deviceName: string; readonly sizeGiB: number };
+  /**
+   * A boot script for what the template launches (plain text; the template stores it base64-encoded, as EC2 wants).
+   * Contains no Terraform interpolation. An instance that sets its own user data replaces it.
+   * @default none
+   */
+  readonly userData?: string;
 }
 
 /** The primary (device index 0) interface a template gives its instances; never a public IPv4 address. */
@@ -76,6 +82,7 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
       // One-minute instance metrics: an anomaly shows in minutes, not five (CIS/Checkov CKV_AWS_126).
       monitoring: { enabled: true },
       updateDefaultVersion: true,
+      ...(props.userData !== undefined ? { userData: Buffer.from(props.userData, "utf8").toString("base64") } : {}),
       tagSpecifications: (props.tagOnLaunch ?? ["instance", "volume"]).map((resourceType) => ({ resourceType, tags: props.tags })),
       tags: { Name: props.name, ...props.tags },
       ...(props.networkInterface
