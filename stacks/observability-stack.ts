@@ -28,6 +28,7 @@ import { DnsFirewall, vpcInternalDomains } from "../modules/observability/dns-fi
 import { FlowLogs, flowLogPattern } from "../modules/observability/flow-logs";
 import { GuardDuty } from "../modules/observability/guardduty";
 import { HardenedBucket } from "../modules/observability/hardened-bucket";
+import { AccessLogBucket } from "../modules/shared/access-log-bucket";
 import { Remediation } from "../modules/observability/remediation";
 import { Trail } from "../modules/observability/cloudtrail";
 import { builtFile } from "../lib/paths";
@@ -105,6 +106,12 @@ export class ObservabilityStack extends Egress6Stack {
     // ---- buckets: audit (CloudTrail, Config) and, when asked for, Parquet flow logs ----
     const needsAuditBucket = obs.cloudTrail.create || obs.configRecorder.create;
     const auditBucket = needsAuditBucket ? new HardenedBucket(this, "audit-bucket", { namePrefix: `${env}-audit-`, kmsKeyArn: key.key.arn }) : undefined;
+    if (auditBucket) {
+      // Requests on the audit bucket (CloudTrail, Config) are logged to a bucket of their own (SSE-S3, as S3 log
+      // delivery requires; the audit bucket itself is SSE-KMS).
+      const accessLogs = new AccessLogBucket(this, "audit-access-logs", { namePrefix: `${env}-audit-logs-`, retentionDays: retentionDays, accountId });
+      accessLogs.logsFor(this, "audit-bucket-logging", auditBucket.bucket, "audit-bucket/");
+    }
     let parquetBucket: HardenedBucket | undefined;
     if (obs.flowLogs.s3Parquet) {
       parquetBucket = new HardenedBucket(this, "flow-log-bucket", { namePrefix: `${env}-flowlogs-`, kmsKeyArn: key.key.arn });

@@ -12,11 +12,14 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { RESOURCE_ID } from "../../lib/names";
 import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../shared/policy";
+import { versionedBucketLifecycle } from "../shared/bucket-lifecycle";
 
 export interface HardenedBucketProps {
   /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */
   readonly namePrefix: string;
   readonly kmsKeyArn: string;
+  /** Days a noncurrent (overwritten or deleted) object version is kept. @default 365 */
+  readonly noncurrentVersionDays?: number;
 }
 
 export class HardenedBucket extends Construct {
@@ -28,6 +31,7 @@ export class HardenedBucket extends Construct {
     super(scope, id);
     this.bucket = new S3Bucket(this, RESOURCE_ID, { bucketPrefix: props.namePrefix });
     new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    versionedBucketLifecycle(this, "lifecycle", this.bucket.id, props.noncurrentVersionDays ?? 365);
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }, bucketKeyEnabled: true }],
