@@ -6,6 +6,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { demoConfig, resources, synthStack, type TfJson } from "./helpers";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { ssmAgentOverIpv6Commands } from "../modules/shared/ssm-agent";
+import { ENDPOINT_SERVICES } from "../modules/endpoints/interface-endpoints";
 
 const demo = demoConfig();
 const workload = synthStack(demo, "workload");
@@ -391,5 +392,15 @@ describe("workloads and proxies reach Systems Manager the same way", () => {
     // Those names are what DNS Firewall admits for every mode, proxies or not.
     const allowed: string[] = resources(synthStack(demoConfig({ inspection: { mode: "firewall-igw" }, workload: { interfaceEndpoints: ["ssm", "ssmmessages", "ec2messages"] } }), "observability"), "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
     expect(allowed).toEqual(expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]));
+  });
+});
+
+describe("interface endpoint table", () => {
+  test("every service says where its IPv6-only support was confirmed (a URL) or that it is unconfirmed, and the README lists the unconfirmed ones", () => {
+    const readme = require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "README.md"), "utf8") as string;
+    for (const [service, support] of Object.entries(ENDPOINT_SERVICES)) {
+      expect([service, support.ipv6Source]).toEqual([service, expect.stringMatching(/https:\/\/docs\.aws\.amazon\.com\//)]);
+      if (support.ipv6Source.startsWith("unconfirmed:")) expect(readme).toContain(`\`${service}\``);
+    }
   });
 });
