@@ -11,8 +11,6 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { Egress6Stack } from "./base";
 import { denyInsecureTransport, policyDocument } from "../modules/shared/policy";
@@ -21,6 +19,7 @@ import { stateKeyAlias } from "../lib/names";
 import { partitionOf } from "../lib/partition";
 import { versionedBucketLifecycle } from "../modules/shared/bucket-lifecycle";
 import { AccessLogBucket } from "../modules/shared/access-log-bucket";
+import { closeBucketToThePublic } from "../modules/shared/bucket-access";
 
 /** The state bucket's name: the configured S3 backend's bucket, or `<env>-egress6-tfstate` for a local-state config. */
 export function stateBucketName(config: Egress6Config): string {
@@ -70,17 +69,7 @@ export class BootstrapStack extends Egress6Stack {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
     });
-    new S3BucketPublicAccessBlock(this, "state-bucket-public-access", {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "state-bucket-ownership", {
-      bucket: this.bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
+    closeBucketToThePublic(this, this.bucket.id, { publicAccess: "state-bucket-public-access", ownership: "state-bucket-ownership" });
     new S3BucketPolicy(this, "state-bucket-tls-only", {
       bucket: this.bucket.id,
       policy: policyDocument([denyInsecureTransport("s3:*", [this.bucket.arn, `${this.bucket.arn}/*`])]),
