@@ -215,7 +215,7 @@ describe("AWS Network Firewall", () => {
           rules_source_list: {
             generated_rules_type: "ALLOWLIST",
             target_types: ["TLS_SNI", "HTTP_HOST"],
-            targets: [".amazonaws.com", "github.com", ".githubusercontent.com", "deb.debian.org"],
+            targets: [".api.aws", ".s3.dualstack.us-east-1.amazonaws.com", ".github.io"],
           },
         },
       }),
@@ -254,6 +254,14 @@ describe("AWS Network Firewall", () => {
     }
   });
 
+  test("vended log groups (Network Firewall, Resolver query logs) live under /aws/vendedlogs/, so AWS grants them with one resource-policy entry", () => {
+    const fw = Object.values(resources(synthOf["firewall-igw"], "aws_cloudwatch_log_group")).map((g: any) => g.name);
+    const dns = Object.values(resources(synthStack(demoConfig(), "observability"), "aws_route53_resolver_query_log_config")).map((q: any) => q.destination_arn);
+    expect(fw).toEqual(["/aws/vendedlogs/egress6/demo/network-firewall/alert", "/aws/vendedlogs/egress6/demo/network-firewall/flow", "/aws/vendedlogs/egress6/demo/network-firewall/tls"]);
+    expect(dns).toEqual(["${aws_cloudwatch_log_group.dns_firewall_query_log_group.arn}"]);
+    expect(resources(synthStack(demoConfig(), "observability"), "aws_cloudwatch_log_group").dns_firewall_query_log_group.name).toBe("/aws/vendedlogs/egress6/demo/dns-queries");
+  });
+
   test("log retention follows inspection.firewall.logRetentionDays", () => {
     const tf = synthStack(demoConfig({ inspection: { mode: "firewall-igw", firewall: { logRetentionDays: 90 } } }), "inspection");
     expect(resources(tf, "aws_cloudwatch_log_group").firewall_alert_log_group.retention_in_days).toBe(90);
@@ -287,13 +295,16 @@ describe("Squid proxy tier", () => {
     }
   });
 
-  test.each(withProxies)("%s: each instance sits on its interface, launched from the template, root volume encrypted, replaced when its policy changes", (mode) => {
+  test.each(withProxies)("%s: each instance sits on its interface, launched from the template (encrypted root there), replaced when its policy changes", (mode) => {
+    expect(resources(synthOf[mode], "aws_launch_template").proxy_launch_template.block_device_mappings).toEqual([
+      { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 16, encrypted: "true", delete_on_termination: "true" } },
+    ]);
     for (const az of ZONES) {
+      expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`].root_block_device).toBeUndefined();
       expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`]).toEqual(
         expect.objectContaining({
           launch_template: { id: "${aws_launch_template.proxy_launch_template.id}", version: "${aws_launch_template.proxy_launch_template.latest_version}" },
           network_interface: [{ device_index: 0, network_interface_id: `\${aws_network_interface.proxy_${az}_interface.id}` }],
-          root_block_device: expect.objectContaining({ encrypted: true }),
           user_data_base64: `\${base64gzip(local.proxy_${az}_user_data)}`,
           user_data_replace_on_change: true,
           ebs_optimized: true,
@@ -498,5 +509,33 @@ describe("invalid input through the real CLI fails with a clear message and writ
     expect(r.stderr.trim()).toMatch(/^error: egress\.domains: 1000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB\./);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(snapshot(out)).toEqual(before);
+  });
+});
+
+describe("proxy boot hosts: every host the boot script reaches is admitted by DNS Firewall", () => {
+  // A tight allowlist (exact names, nothing under amazonaws.com): a replaced proxy must still boot.
+  const tight = (mode: InspectionMode) => demoConfig({ inspection: { mode }, egress: { domains: ["example.com", ".example.org"] } });
+  /** Does a DNS Firewall domain list entry (`name` or `*.suffix`) admit `host`? */
+  const admits = (entry: string, host: string) => (entry.startsWith("*.") ? host.endsWith(entry.slice(1)) : host === entry);
+
+  test.each(["firewall-proxy", "proxy"] as InspectionMode[])("%s: the AL2023 repository, SSM and CloudWatch Logs hosts resolve through DNS Firewall", (mode) => {
+    const config = tight(mode);
+    const locals = (synthStack(config, "inspection") as TfJson & { locals: Record<string, string> }).locals;
+    const allowed: string[] = resources(synthStack(config, "observability"), "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
+    for (const az of ZONES) {
+      const userData = locals[`proxy_${az}_user_data`];
+      // Every AWS host name written in the rendered boot script.
+      const hosts = [...new Set(userData.match(/\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:amazonaws\.com|api\.aws)\b/g) ?? [])].sort();
+      expect(hosts).toEqual(
+        expect.arrayContaining([
+          "al2023-repos-us-east-1-de612dc2.s3.dualstack.us-east-1.amazonaws.com",
+          "ssm.us-east-1.amazonaws.com",
+          "ssmmessages.us-east-1.amazonaws.com",
+          "ec2messages.us-east-1.amazonaws.com",
+          "logs.us-east-1.amazonaws.com",
+        ]),
+      );
+      for (const host of hosts) expect([host, allowed.some((entry) => admits(entry, host))]).toEqual([host, true]);
+    }
   });
 });

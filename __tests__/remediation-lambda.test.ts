@@ -225,6 +225,14 @@ function openGroup() {
   });
 }
 
+/** Rules open to the internet that open no connection: Path MTU discovery and ICMP, and rules naming no CIDR. */
+const KEPT_OPEN_RULES = [
+  rule("sgr-0ptb6000000000011", { IpProtocol: "icmpv6", FromPort: 2, ToPort: 0, CidrIpv6: "::/0" }),
+  rule("sgr-0ptb6num00000012", { IpProtocol: "58", FromPort: 2, ToPort: -1, CidrIpv6: "::/0" }),
+  rule("sgr-0icmp4000000013", { IpProtocol: "icmp", FromPort: 3, ToPort: 4, CidrIpv4: "0.0.0.0/0" }),
+  rule("sgr-0prefixlist00014", { FromPort: 443, ToPort: 443, PrefixListId: "pl-0123456789abcdef0" }),
+];
+
 function runningInstance(over: Partial<FakeInstance> = {}) {
   ec2.instances.set(INSTANCE, {
     vpcId: VPC,
@@ -269,6 +277,27 @@ describe("a NON_COMPLIANT security group from AWS Config", () => {
     expect(second.action).toBe("already-done");
     expect(ec2.calls(RevokeSecurityGroupIngressCommand)).toHaveLength(1);
     expect(logLines.at(-1)).toMatchObject({ message: "no ingress open to the internet; nothing to do", groupId: GROUP });
+  });
+
+  test("keeps ICMPv6 Packet Too Big, ICMP, and rules naming a prefix list or a group; revokes tcp, udp and all-protocol rules", async () => {
+    ec2.groups.set(GROUP, {
+      vpcId: VPC,
+      rules: [
+        ...KEPT_OPEN_RULES,
+        rule("sgr-0udp6open0000015", { IpProtocol: "udp", FromPort: 53, ToPort: 53, CidrIpv6: "::/0" }),
+        rule("sgr-0tcp6num00000016", { IpProtocol: "6", FromPort: 80, ToPort: 80, CidrIpv6: "::/0" }),
+        rule("sgr-0all4open0000017", { IpProtocol: "-1", FromPort: -1, ToPort: -1, CidrIpv4: "0.0.0.0/0" }),
+      ],
+    });
+    const outcome = await handle(configEvent());
+    expect(outcome).toEqual({ action: "revoked", groupId: GROUP, ruleIds: ["sgr-0udp6open0000015", "sgr-0tcp6num00000016", "sgr-0all4open0000017"] });
+    expect(remainingRuleIds()).toEqual(KEPT_OPEN_RULES.map((r) => r.SecurityGroupRuleId));
+  });
+
+  test("a group whose only open rules are Path MTU discovery and ICMP is left alone (no flapping with the next apply)", async () => {
+    ec2.groups.set(GROUP, { vpcId: VPC, rules: [...KEPT_OPEN_RULES] });
+    expect((await handle(configEvent())).action).toBe("already-done");
+    expect(ec2.writes()).toEqual([]);
   });
 
   test("a group with only narrow ingress is left alone", async () => {

@@ -1,9 +1,12 @@
+import { spawnSync } from "node:child_process";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { demoConfig, resources, synthStack, type TfJson } from "./helpers";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
+import { ssmAgentOverIpv6Commands } from "../modules/shared/ssm-agent";
+import { ENDPOINT_SERVICES } from "../modules/endpoints/interface-endpoints";
 
 const demo = demoConfig();
 const workload = synthStack(demo, "workload");
@@ -31,8 +34,9 @@ describe("launch templates (one per AZ, for workloads launched outside Terraform
   const templates = resources(workload, "aws_launch_template");
   const lt = templates.workload_launch_template_a;
 
-  test("one per AZ, named after it", () => {
-    expect(Object.keys(templates).sort()).toEqual(["workload_launch_template_a", "workload_launch_template_b"]);
+  test("one per AZ, named after it (plus the one the managed instances launch from)", () => {
+    expect(Object.keys(templates).sort()).toEqual(["workload_instance_launch_template", "workload_launch_template_a", "workload_launch_template_b"].sort());
+    expect(templates["workload_instance_launch_template"].name).toBe("demo-workload-instances");
     expect(templates.workload_launch_template_b.name).toBe("demo-workload-b");
   });
 
@@ -104,20 +108,22 @@ describe("instances", () => {
 
   test("instancesPerAz in each AZ's workload subnet, with the template's hardening set on the instance itself", () => {
     expect(Object.keys(instances).sort()).toEqual(["workload_a_1", "workload_b_1"]);
-    const lt = resources(workload, "aws_launch_template").workload_launch_template_a;
+    const lt = resources(workload, "aws_launch_template")["workload_instance_launch_template"];
+    expect(lt).toMatchObject({ image_id: demo.workload.ami, instance_type: "t4g.micro", tag_specifications: [{ resource_type: "instance" }, { resource_type: "volume" }] });
+    expect(lt.network_interfaces).toBeUndefined();
     for (const az of ["a", "b"]) {
       const i = instances[`workload_${az}_1`];
       expect(i).toMatchObject({
         subnet_id: net(`workload_subnet_id_${az}`),
-        ami: lt.image_id,
-        instance_type: lt.instance_type,
+        launch_template: { id: "${aws_launch_template.workload_instance_launch_template.id}", version: "${aws_launch_template.workload_instance_launch_template.latest_version}" },
         metadata_options: lt.metadata_options,
         monitoring: true,
         iam_instance_profile: "${aws_iam_instance_profile.workload_instance_profile.name}",
         tags: { Name: `demo-workload-${az}-1`, "egress6:role": "workload", "egress6:az": az },
       });
-      // EC2 refuses an instance-level subnet or security group next to a template network interface.
-      expect(i.launch_template).toBeUndefined();
+      // The AMI and the instance type come from the template only.
+      expect(i.ami).toBeUndefined();
+      expect(i.instance_type).toBeUndefined();
     }
     const three = resources(synthStack(demoConfig({ workload: { instancesPerAz: 3 } }), "workload"), "aws_instance");
     expect(Object.keys(three).sort()).toEqual(["workload_a_1", "workload_a_2", "workload_a_3", "workload_b_1", "workload_b_2", "workload_b_3"]);
@@ -139,12 +145,13 @@ describe("instances", () => {
     expect(Object.keys(resources(workload, "aws_eip"))).toHaveLength(0);
   });
 
-  test("an encrypted gp3 root volume of the configured size", () => {
-    for (const i of Object.values(instances)) {
-      expect(i.root_block_device).toEqual({ volume_type: "gp3", volume_size: 20, encrypted: true, delete_on_termination: true });
-    }
-    const big = resources(synthStack(demoConfig({ workload: { rootVolumeGiB: 100 } }), "workload"), "aws_instance");
-    expect(big.workload_a_1.root_block_device.volume_size).toBe(100);
+  test("an encrypted gp3 root volume of the configured size, from the template they launch from", () => {
+    const lt = (tf: TfJson) => resources(tf, "aws_launch_template")["workload_instance_launch_template"];
+    expect(lt(workload).block_device_mappings).toEqual([
+      { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 20, encrypted: "true", delete_on_termination: "true" } },
+    ]);
+    for (const i of Object.values(instances)) expect(i.root_block_device).toBeUndefined();
+    expect(lt(synthStack(demoConfig({ workload: { rootVolumeGiB: 100 } }), "workload")).block_device_mappings[0].ebs.volume_size).toBe(100);
   });
 
   test("a later apply does not undo the remediation Lambda's quarantine (security groups are ignored after creation)", () => {
@@ -332,5 +339,68 @@ describe("outputs and wiring", () => {
     const s3 = synthStack(demoConfig({ backend: { type: "s3", bucket: "acme-tfstate", region: "eu-west-1" } }), "workload");
     expect(s3.data!.terraform_remote_state.network).toMatchObject({ backend: "s3", config: { bucket: "acme-tfstate", key: "demo/network.tfstate" } });
     expect(s3.terraform.backend.s3).toMatchObject({ key: "demo/workload.tfstate", encrypt: true });
+  });
+});
+
+describe("every instance (workloads and proxies) launches from its tier's launch template", () => {
+  // terraform-provider-aws #43488/#22912: with root_block_device the provider looks the AMI up (DescribeImages) to
+  // find the root device name, and a `resolve:ssm:` AMI fails there with InvalidAMIID.Malformed; with `ami =
+  // resolve:ssm:` on the instance every plan also replaces it (#43364). So the AMI and the encrypted root volume live
+  // in the template only, and the scanners' settings (CKV_AWS_79, CKV_AWS_126, CKV2_AWS_41) stay on the instance.
+  for (const mode of INSPECTION_MODES) {
+    test(`${mode}: no ami and no root_block_device on any instance; the template holds the AMI and an encrypted gp3 root`, () => {
+      const config = demoConfig({ inspection: { mode } });
+      const stacks = [synthStack(config, "workload"), synthStack(config, "inspection")];
+      const instances = stacks.flatMap((tf) => Object.entries(resources(tf, "aws_instance")).map(([id, i]) => ({ tf, id, i })));
+      expect(instances.length).toBe(mode === "firewall-igw" ? 2 : 4);
+      for (const { tf, id, i } of instances) {
+        expect([id, i.ami, i.root_block_device]).toEqual([id, undefined, undefined]);
+        const ref = /^\$\{aws_launch_template\.([\w-]+)\.id\}$/.exec(i.launch_template?.id ?? "");
+        expect([id, ref?.[1]]).toEqual([id, expect.any(String)]);
+        const lt = resources(tf, "aws_launch_template")[ref![1]];
+        expect(i.launch_template.version).toBe(`\${aws_launch_template.${ref![1]}.latest_version}`);
+        expect(lt.image_id).toMatch(/^resolve:ssm:\/aws\/service\/ami-amazon-linux-latest\//);
+        expect(lt.block_device_mappings).toEqual([
+          { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: expect.any(Number), encrypted: "true", delete_on_termination: "true" } },
+        ]);
+        // EC2 refuses an instance-level subnet or security group next to a template network interface (#32614).
+        if (i.subnet_id !== undefined || i.vpc_security_group_ids !== undefined) expect(lt.network_interfaces).toBeUndefined();
+        // Visible to scanners that do not follow launch templates.
+        expect(i.metadata_options).toEqual(lt.metadata_options);
+        expect(i.monitoring).toBe(true);
+        expect(i.iam_instance_profile).toMatch(/^\$\{aws_iam_instance_profile\.[\w-]+\.name\}$/);
+      }
+    });
+  }
+});
+
+describe("workloads and proxies reach Systems Manager the same way", () => {
+  test("every workload template boots the same SSM agent setup as the proxies (IMDS over IPv6, the endpoints' names), and checks its boot hosts", () => {
+    const templates = Object.values(resources(workload, "aws_launch_template"));
+    expect(templates.length).toBe(3);
+    const proxyScript = (synthStack(demo, "inspection") as TfJson & { locals: Record<string, string> }).locals.proxy_a_user_data;
+    for (const lt of templates) {
+      const script = Buffer.from(lt.user_data ?? "", "base64").toString("utf8");
+      expect(script).toMatch(/^#!\/bin\/bash\nset -euo pipefail\n/);
+      expect(spawnSync("bash", ["-n"], { input: script, encoding: "utf8" }).status).toBe(0);
+      for (const line of ssmAgentOverIpv6Commands()) {
+        expect(script).toContain(line);
+        expect(proxyScript).toContain(line.replace(/\$\{/g, "$${"));
+      }
+      for (const host of ["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]) expect(script).toContain(host);
+    }
+    // Those names are what DNS Firewall admits for every mode, proxies or not.
+    const allowed: string[] = resources(synthStack(demoConfig({ inspection: { mode: "firewall-igw" }, workload: { interfaceEndpoints: ["ssm", "ssmmessages", "ec2messages"] } }), "observability"), "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
+    expect(allowed).toEqual(expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]));
+  });
+});
+
+describe("interface endpoint table", () => {
+  test("every service says where its IPv6-only support was confirmed (a URL) or that it is unconfirmed, and the README lists the unconfirmed ones", () => {
+    const readme = require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "README.md"), "utf8") as string;
+    for (const [service, support] of Object.entries(ENDPOINT_SERVICES)) {
+      expect([service, support.ipv6Source]).toEqual([service, expect.stringMatching(/https:\/\/docs\.aws\.amazon\.com\//)]);
+      if (support.ipv6Source.startsWith("unconfirmed:")) expect(readme).toContain(`\`${service}\``);
+    }
   });
 });

@@ -40,15 +40,35 @@ export function resourceName(env: string, what: string, az?: string): string {
   return az === undefined ? `${env}-${what}` : `${env}-${what}-${az}`;
 }
 
-/** CloudWatch log groups written by the inspection stack and read by observability's metric filters. */
+/**
+ * Prefix for log groups that AWS services deliver "vended" logs to (Network Firewall, Route 53 Resolver query logs).
+ * Delivery to CloudWatch Logs adds each such group to the account's log resource policy, which holds at most 5,120
+ * characters; under this prefix one `/aws/vendedlogs/*` entry covers them all (CloudWatch Logs user guide, "Enabling
+ * logging from AWS services", Logs sent to CloudWatch Logs).
+ */
+export const VENDED_LOGS_PREFIX = "/aws/vendedlogs";
+
+/**
+ * CloudWatch log groups written by the inspection stack and read by observability's metric filters. The vended ones
+ * moved under /aws/vendedlogs/ (a rename: Terraform replaces those groups, see the README's upgrade note).
+ */
 export function logGroupNames(env: string) {
   return {
-    firewallAlert: `/egress6/${env}/network-firewall/alert`,
-    firewallFlow: `/egress6/${env}/network-firewall/flow`,
-    firewallTls: `/egress6/${env}/network-firewall/tls`,
+    firewallAlert: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/alert`,
+    firewallFlow: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/flow`,
+    firewallTls: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/tls`,
     proxyAccess: `/egress6/${env}/proxy/access`,
     vpcFlowLogs: `/egress6/${env}/vpc-flow-logs`,
-    dnsQueryLogs: `/egress6/${env}/dns-queries`,
+    dnsQueryLogs: `${VENDED_LOGS_PREFIX}/egress6/${env}/dns-queries`,
     cloudTrail: `/egress6/${env}/cloudtrail`,
   } as const;
+}
+
+/**
+ * The alias of the bootstrap stack's state key, `alias/<env>-egress6-tfstate`. Fixed by the environment name, so the
+ * other stacks' S3 backends can name it before the key exists (Terraform's S3 backend takes `alias/<name>` as
+ * `kms_key_id`; hashicorp/terraform internal/backend/remote-state/s3/validate.go, validateKMSKey).
+ */
+export function stateKeyAlias(env: string): string {
+  return `alias/${env}-egress6-tfstate`;
 }

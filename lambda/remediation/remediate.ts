@@ -75,12 +75,25 @@ async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** True for an ingress rule whose source is the whole IPv4 or IPv6 internet. */
+/**
+ * Protocols with which a peer opens a connection or a flow, as DescribeSecurityGroupRules writes them (EC2 API
+ * reference, SecurityGroupRule.IpProtocol: a name for tcp, udp, icmp and icmpv6, `-1` for all protocols, else the
+ * number); the numbers of tcp and udp are accepted too. ICMP and ICMPv6 are not among them: an ICMPv6 Packet Too
+ * Big rule open to ::/0 is what Path MTU discovery needs (egress6's own groups carry it), and opens nothing.
+ */
+export const CONNECTION_PROTOCOLS: ReadonlySet<string> = new Set(["tcp", "udp", "-1", "6", "17"]);
+
+/**
+ * True for an ingress rule that lets the whole IPv4 or IPv6 internet open connections: source 0.0.0.0/0 or ::/0
+ * and protocol tcp, udp or all. Rules whose peer is a security group or a prefix list carry no CIDR and never match.
+ */
 export function isOpenIngress(rule: SecurityGroupRule): boolean {
-  return rule.IsEgress !== true && (rule.CidrIpv4 === ANY_IPV4 || rule.CidrIpv6 === ANY_IPV6);
+  if (rule.IsEgress === true) return false;
+  if (rule.CidrIpv4 !== ANY_IPV4 && rule.CidrIpv6 !== ANY_IPV6) return false;
+  return CONNECTION_PROTOCOLS.has((rule.IpProtocol ?? "").toLowerCase());
 }
 
-/** Removes every ingress rule of `groupId` open to `0.0.0.0/0` or `::/0`, and nothing else. */
+/** Removes every ingress rule of `groupId` that lets `0.0.0.0/0` or `::/0` open connections, and nothing else. */
 export async function closeOpenIngress(ctx: RemediationContext, groupId: string): Promise<Outcome> {
   const { ec2, log } = ctx;
   const described = await unlessGone(() => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })));

@@ -26,6 +26,23 @@ export interface ManagedRule {
   readonly remediatesSecurityGroups?: boolean;
 }
 
+/**
+ * The TCP and UDP ports egress6's security groups open to the whole internet (0.0.0.0/0 or ::/0): none. Inbound
+ * from the internet they admit only ICMPv6 Packet Too Big, which opens no connection.
+ */
+export const INTERNET_INGRESS_PORTS: { readonly tcp: readonly number[]; readonly udp: readonly number[] } = { tcp: [], udp: [] };
+
+/**
+ * vpc-sg-open-only-to-authorized-ports parameters (AWS Config developer guide, the rule's page): comma-separated
+ * ports; an empty list is left out, which authorizes no port.
+ */
+export function authorizedPortParameters(ports: typeof INTERNET_INGRESS_PORTS): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (ports.tcp.length > 0) out.authorizedTcpPorts = ports.tcp.join(",");
+  if (ports.udp.length > 0) out.authorizedUdpPorts = ports.udp.join(",");
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export const MANAGED_RULES: readonly ManagedRule[] = [
   { name: "vpc-flow-logs-enabled", identifier: "VPC_FLOW_LOGS_ENABLED", inputParameters: { trafficType: "ALL" } },
   // Reported, not remediated: the Lambda only revokes ingress open to the internet, which does not close a default
@@ -35,9 +52,17 @@ export const MANAGED_RULES: readonly ManagedRule[] = [
   { name: "ec2-imdsv2-check", identifier: "EC2_IMDSV2_CHECK" },
   { name: "subnet-auto-assign-public-ip-disabled", identifier: "SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED" },
   { name: "restricted-ssh", identifier: "INCOMING_SSH_DISABLED", remediatesSecurityGroups: true },
-  // With no authorized ports, any ingress open to 0.0.0.0/0 or ::/0 is NON_COMPLIANT: the rule that finds what
-  // the remediation Lambda removes.
-  { name: "vpc-sg-open-only-to-authorized-ports", identifier: "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", remediatesSecurityGroups: true },
+  // The ports egress6 authorizes to be open to 0.0.0.0/0 or ::/0 are none (INTERNET_INGRESS_PORTS): nothing it
+  // builds accepts a TCP or UDP connection from the internet (R2). Config documents both parameters as optional and
+  // the rule NON_COMPLIANT for an open TCP/UDP port the parameters do not name, so leaving them out authorizes no
+  // port; an empty string is not a value Config takes. Naming the allowlisted egress ports here would instead mark
+  // an inbound 443 from ::/0 COMPLIANT and keep it from the remediation Lambda.
+  {
+    name: "vpc-sg-open-only-to-authorized-ports",
+    identifier: "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS",
+    inputParameters: authorizedPortParameters(INTERNET_INGRESS_PORTS),
+    remediatesSecurityGroups: true,
+  },
 ];
 
 export interface ConfigRecorderProps {

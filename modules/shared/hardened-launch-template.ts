@@ -6,7 +6,6 @@
  */
 import { Construct } from "constructs";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import type { InstanceRootBlockDevice } from "@cdktf/provider-aws/lib/instance";
 import { UserError } from "../../lib/errors";
 
 /** A hop limit of 1 keeps IMDS responses from reaching anything forwarded by the instance (EC2 user guide, IMDSv2). */
@@ -40,9 +39,17 @@ export interface HardenedLaunchTemplateProps {
   readonly networkInterface?: LaunchNetworkInterface;
   /**
    * An encrypted gp3 root volume in the template.
-   * @default none (set on the instance with `encryptedRootVolume`)
+   * Instances launched from the template take it from here; an instance must not set `root_block_device` itself
+   * (with a `resolve:ssm:` AMI the provider then fails on DescribeImages, terraform-provider-aws #43488).
+   * @default none (the AMI's own root volume)
    */
   readonly rootVolume?: { readonly deviceName: string; readonly sizeGiB: number };
+  /**
+   * A boot script for what the template launches (plain text; the template stores it base64-encoded, as EC2 wants).
+   * Contains no Terraform interpolation. An instance that sets its own user data replaces it.
+   * @default none
+   */
+  readonly userData?: string;
 }
 
 /** The primary (device index 0) interface a template gives its instances; never a public IPv4 address. */
@@ -75,6 +82,7 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
       // One-minute instance metrics: an anomaly shows in minutes, not five (CIS/Checkov CKV_AWS_126).
       monitoring: { enabled: true },
       updateDefaultVersion: true,
+      ...(props.userData !== undefined ? { userData: Buffer.from(props.userData, "utf8").toString("base64") } : {}),
       tagSpecifications: (props.tagOnLaunch ?? ["instance", "volume"]).map((resourceType) => ({ resourceType, tags: props.tags })),
       tags: { Name: props.name, ...props.tags },
       ...(props.networkInterface
@@ -104,11 +112,6 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
         : {}),
     });
   }
-}
-
-/** An encrypted gp3 root volume that goes with the instance. */
-export function encryptedRootVolume(sizeGiB: number): InstanceRootBlockDevice {
-  return { volumeType: "gp3", volumeSize: sizeGiB, encrypted: true, deleteOnTermination: true };
 }
 
 /**
