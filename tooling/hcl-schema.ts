@@ -59,9 +59,9 @@ export function usedTypes(root: string = projectRoot()): { resources: string[]; 
   const dataSources = new Set<string>();
   for (const lib of libs) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const exported = require(`@cdktf/provider-aws/lib/${lib}`) as Record<string, { tfResourceType?: unknown }>;
+    const exported = require(`@cdktf/provider-aws/lib/${lib}`) as Record<string, unknown>;
     const types = Object.values(exported)
-      .map((v) => (typeof v === "function" ? v.tfResourceType : undefined))
+      .map((v) => (typeof v === "function" ? (v as { tfResourceType?: unknown }).tfResourceType : undefined))
       .filter((t): t is string => typeof t === "string");
     if (types.length === 0) throw new Error(`@cdktf/provider-aws/lib/${lib}: no class with a tfResourceType`);
     for (const t of types) (lib.startsWith("data-") ? dataSources : resources).add(t);
