@@ -104,7 +104,7 @@ export function assertExportTarget(outdir: string, cwd: string = process.cwd(), 
   ];
   const home = env.HOME ?? os.homedir();
   if (home) guarded.push([home, "the home directory"]);
-  for (const start of [cwd, path.dirname(target)]) {
+  for (const start of [cwd, path.dirname(target), target]) {
     const top = gitToplevel(start);
     if (top !== undefined) guarded.push([top, "a git working tree"]);
   }

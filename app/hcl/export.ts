@@ -31,7 +31,7 @@ export interface ExportResult {
   readonly stacks: readonly ExportedStack[];
 }
 
-interface ManifestStack {
+export interface ManifestStack {
   readonly name: string;
   readonly dependencies?: readonly string[];
   readonly synthesizedStackPath: string;
@@ -42,7 +42,7 @@ type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** The stacks of a synthesized folder, producers first. */
-function readManifest(synthOut: string): ManifestStack[] {
+export function readManifest(synthOut: string): ManifestStack[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(synthOut, "manifest.json"), "utf8")) as { stacks?: Record<string, ManifestStack> };
   const remaining = Object.values(manifest.stacks ?? {});
   const ordered: ManifestStack[] = [];

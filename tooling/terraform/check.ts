@@ -76,8 +76,8 @@ export interface OfflineCheckOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Keep the temporary folder (synthesized stacks, stubs, plans) for inspection. @default false */
   readonly keepWorkDir?: boolean;
-  /** Synthesizes one configuration into `outdir`. @default synthesize (app/synthesize.ts) */
-  readonly synth?: (config: Egress6Config, outdir: string) => void;
+  /** Synthesizes one configuration into `outdir` (the HCL export's check writes HCL there). @default synthesize (app/synthesize.ts) */
+  readonly synth?: (config: Egress6Config, outdir: string) => void | Promise<void>;
   /** Called as each stack's result is known. */
   readonly onResult?: (result: StackCheckResult) => void;
 }
@@ -151,7 +151,7 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
     for (const { mode, config } of configs) {
       const outdir = path.join(workDir, mode, "cdktf.out");
       fs.mkdirSync(path.dirname(outdir), { recursive: true });
-      (options.synth ?? synthesize)(config!, outdir);
+      await (options.synth ?? synthesize)(config!, outdir);
       synthesized.set(mode, readSynthesized(outdir));
     }
 
