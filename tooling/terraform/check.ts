@@ -79,7 +79,7 @@ export interface OfflineCheckOptions {
   /** The folder the temporary folder is made in. @default os.tmpdir() */
   readonly workRoot?: string;
   /** Synthesizes one configuration into `outdir`. @default synthesize (app/synthesize.ts) */
-  readonly synth?: (config: Egress6Config, outdir: string) => void;
+  readonly synth?: (config: Egress6Config, outdir: string) => void | Promise<void>;
   /** Called as each stack's result is known. */
   readonly onResult?: (result: StackCheckResult) => void;
 }
@@ -153,7 +153,7 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
     for (const { mode, config } of configs) {
       const outdir = path.join(workDir, mode, "cdktf.out");
       fs.mkdirSync(path.dirname(outdir), { recursive: true });
-      (options.synth ?? synthesize)(config!, outdir);
+      await (options.synth ?? synthesize)(config!, outdir);
       synthesized.set(mode, readSynthesized(outdir));
     }
 

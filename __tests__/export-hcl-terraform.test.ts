@@ -1,0 +1,101 @@
+/**
+ * The HCL export against real Terraform, in every inspection mode: `terraform fmt -check` accepts every exported
+ * file unchanged; init, validate and plan pass offline (the tf:check machinery, with the exported HCL as each
+ * stack's configuration); and the plan of each HCL folder has exactly the resource changes of the plan of the
+ * matching synthesized JSON stack (addresses, actions, after, after_unknown, after_sensitive).
+ *
+ * The JSON plans are the one offline check per test run shared with terraform-offline.test.ts; the HCL plans are
+ * made here, once for the file. Needs terraform and a local hashicorp/aws mirror: without them this suite fails
+ * when CI=true and is skipped, loudly, elsewhere.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEMO_CONFIG } from "../config/demo";
+import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
+import { checkPrerequisites, planPath, runOfflineCheck, type OfflineCheckReport } from "../tooling/terraform/check";
+import { formatReport } from "../tooling/terraform/report";
+import { verifyPlans, type Report } from "../verifier";
+import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
+import { resourceChangeDifferences, synthesizeAsHcl } from "./support/hcl-check";
+import { tempDir } from "./helpers";
+import { CONFIG_PORTS } from "./verifier-helpers";
+
+const prerequisites = checkPrerequisites();
+const STACKS = ["bootstrap", "network", "inspection", "workload", "observability"];
+const VERIFIED = ["network", "inspection", "workload", "observability"];
+
+if (!prerequisites.ok) {
+  const reason = prerequisites.problems.join("; ");
+  if (process.env.CI === "true") {
+    test("HCL export against terraform: prerequisites", () => {
+      throw new Error(`the HCL export's terraform tests cannot run: ${reason}`);
+    });
+  } else {
+    console.warn(`skipped: HCL export against terraform: ${reason}`);
+    test.skip(`HCL export against terraform (skipped: ${reason})`, () => undefined);
+  }
+} else {
+  describe("exported HCL, planned offline, against the synthesized JSON", () => {
+    let jsonPlans: string;
+    let hclPlans: string;
+    let hcl: OfflineCheckReport;
+    let started: number;
+
+    beforeAll(async () => {
+      started = Date.now();
+      const shared = await sharedOfflineCheck();
+      if (!shared.report.passed) throw new Error("the offline plans of the JSON stacks failed: see terraform-offline.test.ts");
+      jsonPlans = shared.plansDir;
+      hclPlans = tempDir("hcl-plans");
+      hcl = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "(embedded demo)", plansDir: hclPlans, synth: synthesizeAsHcl, keepWorkDir: true });
+      console.log(`HCL export, offline check (${((Date.now() - started) / 1000).toFixed(1)} s including the shared JSON check):\n${formatReport(hcl)}`);
+    }, 2 * OFFLINE_CHECK_TIMEOUT_MS);
+
+    afterAll(() => {
+      if (hcl?.workDir) fs.rmSync(hcl.workDir, { recursive: true, force: true });
+    });
+
+    /** `<workDir>/<mode>/cdktf.out/hcl`: the exported stack folders of one mode as the check planned them. */
+    const hclDir = (mode: InspectionMode) => path.join(hcl.workDir!, mode, "cdktf.out", "hcl");
+
+    test("init, validate and plan pass for every exported stack in every mode", () => {
+      const failed = hcl.results.filter((r) => r.status === "failed").map((r) => `${r.mode}/${r.stack}: ${r.failure?.step}: ${r.failure?.message}`);
+      expect(failed).toEqual([]);
+      expect(hcl.results.map((r) => `${r.mode}/${r.stack}`).sort()).toEqual(INSPECTION_MODES.flatMap((m) => STACKS.map((s) => `${m}/${s}`)).sort());
+    });
+
+    test.each([...INSPECTION_MODES])("%s: terraform fmt -check accepts every exported file unchanged", (mode) => {
+      const dir = hclDir(mode);
+      expect(STACKS.map((s) => fs.existsSync(path.join(dir, s, "terraform.tf")))).toEqual(STACKS.map(() => true));
+      // The caller's CLI configuration (which may name a missing file) has nothing to do with formatting.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^TF_CLI_(CONFIG_FILE|ARGS)/.test(k)));
+      const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-list=true", "-no-color", dir], { encoding: "utf8", env: { ...env, CHECKPOINT_DISABLE: "1" } });
+      expect({ code: r.status, files: r.stdout.trim(), errors: r.stderr.includes("Error") ? r.stderr : "" }).toEqual({ code: 0, files: "", errors: "" });
+    });
+
+    test.each([...INSPECTION_MODES])("%s: each HCL plan has exactly the resource changes of the JSON plan", (mode) => {
+      for (const stack of STACKS) {
+        const a = JSON.parse(fs.readFileSync(planPath(jsonPlans, mode, stack), "utf8"));
+        const b = JSON.parse(fs.readFileSync(planPath(hclPlans, mode, stack), "utf8"));
+        expect((a.resource_changes ?? []).length).toBeGreaterThan(0);
+        expect({ stack, differences: resourceChangeDifferences(a, b) }).toEqual({ stack, differences: [] });
+      }
+    });
+
+    const verdicts = (r: Report) => r.results.map((x) => [x.id, x.verdict, x.subjects.map((s) => `${s.verdict} ${s.subject}`).sort()]);
+
+    // Terraform's plan JSON keeps only the references of an HCL expression, so the verifier reads the HCL beside
+    // each plan (its own folder; --config DIR elsewhere) for values unknown until apply: cidrsubnet indexes, the
+    // firewall endpoint of each AZ. With it, the verdicts on the HCL plans equal those on the JSON plans.
+    test.each([...INSPECTION_MODES])("%s: the verifier gives the same verdicts on the HCL plans (placed in their stack folders) as on the JSON plans", (mode) => {
+      const files = VERIFIED.map((stack) => {
+        const file = path.join(hclDir(mode), stack, `${stack}.plan.json`);
+        fs.copyFileSync(planPath(hclPlans, mode, stack), file);
+        return file;
+      });
+      const fromJson = verifyPlans(VERIFIED.map((s) => planPath(jsonPlans, mode, s)), { ports: CONFIG_PORTS });
+      expect(verdicts(verifyPlans(files, { ports: CONFIG_PORTS }))).toEqual(verdicts(fromJson));
+    });
+  });
+}

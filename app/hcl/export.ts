@@ -1,0 +1,224 @@
+/**
+ * `npm run export:hcl`: synthesizes the app with its own synth into a temporary folder, prints each stack's
+ * `cdk.tf.json` as HCL (printer.ts), formats it with hclwrite's formatter (@cdktf/hcl-tools), and writes one folder
+ * per stack. The output folder is written beside its target and swapped in whole, so a failed export leaves a
+ * previous one exactly as it was; `terraform init`'s `.terraform/` and lock file in a previous export's stack
+ * folders are carried over.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { format } from "@cdktf/hcl-tools";
+import type { Egress6Config } from "../../config/schema";
+import { UserError } from "../../lib/errors";
+import { synthesize } from "../synthesize";
+import { assertExportTarget, EXPORT_MARKER, EXPORT_MARKER_FORMAT, listFiles, sha256, TERRAFORM_WORK_FILES, type ExportRecord } from "./export-folder";
+import { HclExportError, printStack } from "./printer";
+
+export interface ExportedStack {
+  readonly name: string;
+  /** The stack's folder (absolute). */
+  readonly dir: string;
+  /** Files written into it, relative to it. */
+  readonly files: readonly string[];
+  /** Stacks whose state it reads or that cdktf deploys before it. */
+  readonly dependencies: readonly string[];
+}
+
+export interface ExportResult {
+  readonly outdir: string;
+  /** In the order to apply them. */
+  readonly stacks: readonly ExportedStack[];
+}
+
+export interface ManifestStack {
+  readonly name: string;
+  readonly dependencies?: readonly string[];
+  readonly synthesizedStackPath: string;
+  readonly workingDirectory: string;
+}
+
+type JsonObject = Record<string, unknown>;
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The stacks of a synthesized folder, producers first. */
+export function readManifest(synthOut: string): ManifestStack[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(synthOut, "manifest.json"), "utf8")) as { stacks?: Record<string, ManifestStack> };
+  const remaining = Object.values(manifest.stacks ?? {});
+  const ordered: ManifestStack[] = [];
+  while (remaining.length > 0) {
+    const next = remaining.findIndex((s) => (s.dependencies ?? []).every((d) => ordered.some((o) => o.name === d)));
+    if (next < 0) throw new Error(`manifest.json: the stack dependencies form a cycle (${remaining.map((s) => s.name).join(", ")})`);
+    ordered.push(...remaining.splice(next, 1));
+  }
+  return ordered;
+}
+
+/**
+ * The stack's JSON with every local state path (the backend's and each local `terraform_remote_state`'s) made
+ * relative to `<outdir>/<stack>` instead of the synthesized `<outdir>/<workingDirectory>`, so it names the same file
+ * as a synth into the same folder would: the exported stacks keep using the synth's state.
+ */
+export function rebaseLocalPaths(json: JsonObject, workingDirectory: string, stack: string): JsonObject {
+  const rebase = (p: unknown): unknown => {
+    if (typeof p !== "string" || path.posix.isAbsolute(p) || /[$%]\{/.test(p)) return p;
+    const at = path.posix.resolve("/out", workingDirectory, p);
+    return path.posix.relative(path.posix.join("/out", stack), at);
+  };
+  const out = structuredClone(json);
+  const terraform = out.terraform;
+  if (isObject(terraform) && isObject(terraform.backend) && isObject(terraform.backend.local) && "path" in terraform.backend.local) {
+    terraform.backend.local.path = rebase(terraform.backend.local.path);
+  }
+  const data = out.data;
+  if (isObject(data) && isObject(data.terraform_remote_state)) {
+    for (const rs of Object.values(data.terraform_remote_state)) {
+      if (isObject(rs) && rs.backend === "local" && isObject(rs.config) && "path" in rs.config) rs.config.path = rebase(rs.config.path);
+    }
+  }
+  return out;
+}
+
+/** Relative file paths (`assets/...`) a stack names; each must be a file of the synthesized stack folder. */
+function assetPaths(value: unknown, out: Set<string> = new Set()): Set<string> {
+  if (typeof value === "string") {
+    if (/^assets\//.test(value)) out.add(value);
+  } else if (Array.isArray(value)) value.forEach((v) => assetPaths(v, out));
+  else if (isObject(value)) Object.values(value).forEach((v) => assetPaths(v, out));
+  return out;
+}
+
+/** The README written at the top of an export. */
+function readme(config: Egress6Config, configSource: string, stacks: readonly ManifestStack[]): string {
+  return [
+    `# egress6: ${config.name} (${config.inspection.mode}) as Terraform HCL`,
+    "",
+    `Exported by \`npm run export:hcl\` from ${configSource}. One folder per stack; apply them in this order,`,
+    "each with `terraform init` and `terraform apply` in its folder:",
+    "",
+    ...stacks.map((s, i) => `${i + 1}. \`${s.name}/\`${(s.dependencies ?? []).length > 0 ? ` (after ${(s.dependencies ?? []).join(", ")})` : ""}`),
+    "",
+    "A new export replaces this folder (keeping each stack's `.terraform/` and `.terraform.lock.hcl`) and refuses",
+    "to if a file here was changed or added: the marker `.egress6-export` lists what the export wrote.",
+    "",
+  ].join("\n");
+}
+
+export interface ExportOptions {
+  /** Names the configuration in the README and the marker. */
+  readonly configSource: string;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Exports every stack of `config` as HCL into `outdir`. */
+export async function exportHcl(config: Egress6Config, outdir: string, options: ExportOptions): Promise<ExportResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const previous = assertExportTarget(outdir, cwd, options.env);
+  const target = path.resolve(cwd, outdir);
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-export-"));
+  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.staging-`));
+  try {
+    const synthOut = path.join(work, "cdktf.out");
+    synthesize(config, synthOut);
+    const manifest = readManifest(synthOut);
+    await writeStacks(synthOut, manifest, staging);
+    fs.writeFileSync(path.join(staging, "README.md"), readme(config, options.configSource, manifest));
+    const record: ExportRecord = {
+      format: EXPORT_MARKER_FORMAT,
+      environment: config.name,
+      mode: config.inspection.mode,
+      configSource: options.configSource,
+      stacks: manifest.map((s) => s.name),
+      files: Object.fromEntries(listFiles(staging).map((rel) => [rel, sha256(path.join(staging, rel))])),
+    };
+    fs.writeFileSync(path.join(staging, EXPORT_MARKER), `${JSON.stringify(record, null, 2)}\n`);
+    const stacks = manifest.map((s): ExportedStack => ({
+      name: s.name,
+      dir: path.join(target, s.name),
+      files: listFiles(path.join(staging, s.name)),
+      dependencies: s.dependencies ?? [],
+    }));
+    swapIn(staging, target, previous);
+    return { outdir: target, stacks };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Prints and formats every stack into `<dest>/<stack>/`, copying the assets each one names. */
+export async function writeStacks(synthOut: string, manifest: readonly ManifestStack[], dest: string): Promise<void> {
+  const problems: string[] = [];
+  for (const stack of manifest) {
+    const json = JSON.parse(fs.readFileSync(path.join(synthOut, stack.synthesizedStackPath), "utf8")) as JsonObject;
+    let files;
+    try {
+      files = printStack(rebaseLocalPaths(json, stack.workingDirectory, stack.name));
+    } catch (e) {
+      if (!(e instanceof HclExportError)) throw e;
+      problems.push(...e.problems.map((p) => `${stack.name}: ${p}`));
+      continue;
+    }
+    const dir = path.join(dest, stack.name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), await format(text));
+    const source = path.join(synthOut, stack.workingDirectory);
+    for (const asset of assetPaths(json)) {
+      const from = path.join(source, asset);
+      if (!fs.existsSync(from) || !fs.statSync(from).isFile()) {
+        problems.push(`${stack.name}: ${asset}: the stack names this asset, but the synth did not write it`);
+        continue;
+      }
+      fs.mkdirSync(path.dirname(path.join(dir, asset)), { recursive: true });
+      fs.copyFileSync(from, path.join(dir, asset));
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems.map((p) => `export:hcl: ${p}`));
+}
+
+/**
+ * Replaces `target` with `staging`, first moving terraform's working files of the previous export's stack folders
+ * into the new ones. A failure before the final rename leaves the previous export as it was.
+ */
+function swapIn(staging: string, target: string, previous: ExportRecord | undefined): void {
+  const moved: [string, string][] = [];
+  if (previous !== undefined) {
+    for (const stack of previous.stacks) {
+      if (!fs.existsSync(path.join(staging, stack))) continue;
+      for (const name of TERRAFORM_WORK_FILES) {
+        const from = path.join(target, stack, name);
+        if (fs.existsSync(from)) moved.push([from, path.join(staging, stack, name)]);
+      }
+    }
+  }
+  const undo = (done: [string, string][]) => {
+    for (const [from, to] of done.reverse()) fs.renameSync(to, from);
+  };
+  const done: [string, string][] = [];
+  try {
+    for (const [from, to] of moved) {
+      fs.renameSync(from, to);
+      done.push([from, to]);
+    }
+  } catch (e) {
+    undo(done);
+    throw e;
+  }
+  const old = fs.existsSync(target) ? `${staging}.previous` : undefined;
+  try {
+    if (old) fs.renameSync(target, old);
+    try {
+      fs.renameSync(staging, target);
+    } catch (e) {
+      if (old) fs.renameSync(old, target);
+      throw e;
+    }
+  } catch (e) {
+    undo(done);
+    throw e;
+  }
+  if (old) fs.rmSync(old, { recursive: true, force: true });
+}
