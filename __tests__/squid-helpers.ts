@@ -71,6 +71,9 @@ export function squidScratch(install: SquidInstall): { dir: string; paths: Squid
     tlsCertificate: pem,
     certGenerator,
     certDatabase,
+    // Written by the tests that decrypt (they make their own CA); nothing else reads them.
+    caCertificate: path.join(dir, "egress6-ca.crt"),
+    caPrivateKey: path.join(dir, "egress6-ca-key.pem"),
   };
   fs.writeFileSync(paths.hostsFile, "", { mode: 0o644 });
   return { dir, paths, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };

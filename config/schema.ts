@@ -7,6 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { INSPECTION_MODES, modeHasProxies } from "./modes";
+import { checkTlsInspection, tlsInspectionSchema } from "./tls-inspection";
 import { HTTPS_PORT } from "../lib/ports";
 import { EGRESS6_SID_RANGE, NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../lib/limits";
 
@@ -174,6 +175,8 @@ const inspection = z.strictObject({
     })
     .superRefine(checkAmiArchitecture)
     .prefault({}),
+  /** Opt-in TLS decryption for content inspection (config/tls-inspection.ts). Absent: nothing is decrypted. */
+  tlsInspection: tlsInspectionSchema.optional(),
 });
 
 /** The AMI parameter's architecture (when its path names one) must be the instance type's. */
@@ -288,6 +291,11 @@ export const configSchema = z
           ctx.addIssue({ code: "custom", path: ["egress", "ports", i], input: p, message: `is also inspection.proxy.${clash[0]}; the proxy's own ports must differ from egress.ports (choose another ${clash[0]} or drop the port)` });
         }
       });
+    }
+    if (config.inspection.tlsInspection) {
+      for (const issue of checkTlsInspection(config.inspection.tlsInspection, { mode: config.inspection.mode, region: config.region, egressPorts: ports })) {
+        ctx.addIssue({ code: "custom", ...issue });
+      }
     }
     const aclPortRules = withProxies && !ports.includes(PROXY_OWN_PORT) ? ports.length + 1 : ports.length;
     if (aclPortRules > MAX_EGRESS_PORTS) {
