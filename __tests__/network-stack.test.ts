@@ -4,7 +4,7 @@ import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-i
 import { demoConfig, resources, synthAll, synthStack, type TfJson } from "./helpers";
 import { MAX_EGRESS_PORTS } from "../config/schema";
 import { INSPECTION_MODES } from "../config/modes";
-import { TIERS } from "../lib/names";
+import { STACKS, TIERS } from "../lib/names";
 
 const demo = demoConfig();
 const network = synthStack(demo, "network");
@@ -311,6 +311,16 @@ describe("state", () => {
     });
     // The bootstrap stack creates that bucket, so it cannot keep its own state there.
     expect(synthStack(config, "bootstrap").terraform.backend).toEqual({ local: { path: "../../../.state/demo/bootstrap.tfstate" } });
+  });
+
+  test("without backend.kmsKeyId, state is written with the bootstrap stack's key (its alias), never SSE-S3", () => {
+    const config = demoConfig({ backend: { type: "s3", bucket: "acme-state", region: "eu-west-1" } });
+    for (const stack of STACKS) {
+      expect(synthStack(config, stack).terraform.backend.s3).toMatchObject({ encrypt: true, kms_key_id: "alias/demo-egress6-tfstate" });
+    }
+    // The bootstrap stack creates exactly that alias, for the key that encrypts the state bucket.
+    const aliases = resources(synthStack(config, "bootstrap"), "aws_kms_alias");
+    expect(Object.values(aliases)).toEqual([expect.objectContaining({ name: "alias/demo-egress6-tfstate", target_key_id: "${aws_kms_key.state_key.key_id}" })]);
   });
 
   test("the provider tags everything with the configured tags plus environment and stack", () => {

@@ -117,6 +117,14 @@ describe("VPC flow logs", () => {
     expect(flow.flow_logs_cloudwatch.iam_role_arn).toBe("${aws_iam_role.flow_logs_role.arn}");
   });
 
+  test("the role holds every action the VPC user guide lists for publishing to CloudWatch Logs, DescribeLogGroups included", () => {
+    const policy = JSON.parse(resources(obs, "aws_iam_role_policy").flow_logs_role_policy.policy);
+    const actions = policy.Statement.flatMap((st: any) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    expect(actions.sort()).toEqual(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"]);
+    const describeGroups = policy.Statement.find((st: any) => [st.Action].flat().includes("logs:DescribeLogGroups"));
+    expect(describeGroups.Resource).toBe(`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*`);
+  });
+
   test("go to S3 as Parquet with hourly Hive partitions only when asked, into a hardened bucket", () => {
     expect(Object.keys(flow)).toEqual(["flow_logs_cloudwatch"]);
     const tf = synthStack(demoConfig({ observability: { flowLogs: { s3Parquet: true } } }), "observability");

@@ -57,8 +57,33 @@ describe("proxy user data", () => {
 
   test("installs Squid and refuses to continue when it lacks OpenSSL (SslBump)", () => {
     expect(script).toMatch(/^dnf install -y .*\bsquid\b.*\bnftables\b.*\bamazon-cloudwatch-agent\b/m);
-    expect(script).toMatch(/squid -v \| grep -q -- '--with-openssl'/);
+    expect(script).toMatch(/squid -v/);
+    expect(script).toMatch(/grep -q -- '--with-openssl'/);
     expect(script).toMatch(/^squid -k parse -f \/etc\/squid\/squid.conf$/m);
+  });
+
+  test("the OpenSSL check survives pipefail when squid -v writes more than grep -q reads (no SIGPIPE)", () => {
+    // The lines of the boot script from the `squid -v` call to the end of its `if`, run as the script runs them.
+    const lines = asDelivered(script).split("\n");
+    const from = lines.findIndex((l) => l.includes("squid -v"));
+    const to = lines.findIndex((l, i) => i > from && l === "fi");
+    expect(from).toBeGreaterThanOrEqual(0);
+    const check = lines.slice(from, to + 1).join("\n");
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-squid-"));
+    // A stand-in for squid -v: the configure options first, then far more than a pipe buffer (64 KiB) of text, so
+    // a reader that stops at the first match leaves the writer to die of SIGPIPE.
+    const fakeSquid = (flags: string) =>
+      fs.writeFileSync(path.join(bin, "squid"), `#!/bin/bash\necho "configure options: ${flags}"\nfor i in $(seq 1 20000); do echo "padding line $i of the version banner"; done\n`, { mode: 0o755 });
+    const run = () => spawnSync("bash", ["-euo", "pipefail", "-c", `${check}\necho passed`], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+    fakeSquid("'--with-openssl' '--enable-ssl-crtd'");
+    const ok = run();
+    expect(ok.stdout.trim()).toBe("passed");
+    expect(ok.status).toBe(0);
+    fakeSquid("'--without-openssl'");
+    const refused = run();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/FATAL: this Squid is not built with OpenSSL/);
+    fs.rmSync(bin, { recursive: true, force: true });
   });
 
   test("intercepts with TPROXY and a policy route, never forwards, and starts interception before Squid", () => {

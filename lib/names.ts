@@ -63,3 +63,12 @@ export function logGroupNames(env: string) {
     cloudTrail: `/egress6/${env}/cloudtrail`,
   } as const;
 }
+
+/**
+ * The alias of the bootstrap stack's state key, `alias/<env>-egress6-tfstate`. Fixed by the environment name, so the
+ * other stacks' S3 backends can name it before the key exists (Terraform's S3 backend takes `alias/<name>` as
+ * `kms_key_id`; hashicorp/terraform internal/backend/remote-state/s3/validate.go, validateKMSKey).
+ */
+export function stateKeyAlias(env: string): string {
+  return `alias/${env}-egress6-tfstate`;
+}

@@ -7,7 +7,7 @@ import { Construct, Node } from "constructs";
 import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { Egress6Config } from "../config/schema";
-import { RESOURCE_ID, TAG_ENVIRONMENT, TAG_STACK, type StackName } from "../lib/names";
+import { RESOURCE_ID, TAG_ENVIRONMENT, TAG_STACK, stateKeyAlias, type StackName } from "../lib/names";
 
 /**
  * Where the demo's local state lives, relative to a stack's directory (`<outdir>/stacks/<stack>`):
@@ -57,8 +57,11 @@ export class Egress6Stack extends TerraformStack {
         bucket: config.backend.bucket,
         key: s3StateKey(config, stackName),
         region: config.backend.region,
+        // With encrypt and no kms_key_id the backend asks S3 for SSE-S3 (AES256) on every write, which overrides the
+        // bucket's KMS default (hashicorp/terraform internal/backend/remote-state/s3/client.go, Put): name the key,
+        // the bootstrap stack's own unless the config gives another.
         encrypt: true,
-        kmsKeyId: config.backend.kmsKeyId,
+        kmsKeyId: config.backend.kmsKeyId ?? stateKeyAlias(config.name),
       });
       // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no property for it.
       this.addOverride("terraform.backend.s3.use_lockfile", true);

@@ -16,6 +16,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { Egress6Stack } from "./base";
 import { denyInsecureTransport, policyDocument } from "../modules/shared/policy";
 import type { Egress6Config } from "../config/schema";
+import { stateKeyAlias } from "../lib/names";
 
 /** The state bucket's name: the configured S3 backend's bucket, or `<env>-egress6-tfstate` for a local-state config. */
 export function stateBucketName(config: Egress6Config): string {
@@ -39,7 +40,7 @@ export class BootstrapStack extends Egress6Stack {
       deletionWindowInDays: 30,
       lifecycle: { preventDestroy: true },
     });
-    new KmsAlias(this, "state-key-alias", { name: `alias/${config.name}-egress6-tfstate`, targetKeyId: this.key.keyId });
+    new KmsAlias(this, "state-key-alias", { name: stateKeyAlias(config.name), targetKeyId: this.key.keyId });
 
     this.bucket = new S3Bucket(this, "state-bucket", {
       bucket: stateBucketName(config),

@@ -87,11 +87,18 @@ export class FlowLogs extends Construct {
     new IamRolePolicy(this, "role-policy", {
       role: role.name,
       name: "write-flow-log-group",
+      // The actions the VPC user guide lists for the flow-log role ("IAM role for publishing flow logs to CloudWatch
+      // Logs"): the writes on this group only; DescribeLogGroups lists groups and is granted on the account's groups.
       policy: policyDocument([
         {
           Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
           Resource: [groupArn, `${groupArn}:log-stream:*`],
+        },
+        {
+          Effect: "Allow",
+          Action: "logs:DescribeLogGroups",
+          Resource: `arn:${props.partition}:logs:${props.region}:${props.accountId}:log-group:*`,
         },
       ]),
     });

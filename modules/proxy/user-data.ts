@@ -254,7 +254,10 @@ fi
 
 echo "egress6: installing Squid, nftables, the CloudWatch agent"
 dnf install -y --setopt=retries=10 squid nftables amazon-cloudwatch-agent openssl
-if ! squid -v | grep -q -- '--with-openssl'; then
+# Read the whole banner first: under pipefail, \`squid -v | grep -q\` fails when grep stops reading at the first
+# match and squid dies of SIGPIPE.
+squid_build=$(squid -v)
+if ! grep -q -- '--with-openssl' <<<"$squid_build"; then
   echo "egress6: FATAL: this Squid is not built with OpenSSL; peek/splice (SslBump) needs it" >&2
   exit 1
 fi
