@@ -43,6 +43,8 @@ export interface HardenedLaunchTemplateProps {
    * @default none (set on the instance with `encryptedRootVolume`)
    */
   readonly rootVolume?: { readonly deviceName: string; readonly sizeGiB: number };
+  /** User data, base64 (EC2 runs it at first boot). @default none */
+  readonly userDataBase64?: string;
 }
 
 /** The primary (device index 0) interface a template gives its instances; never a public IPv4 address. */
@@ -74,6 +76,7 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
       metadataOptions: { ...HARDENED_METADATA_OPTIONS },
       // One-minute instance metrics: an anomaly shows in minutes, not five (CIS/Checkov CKV_AWS_126).
       monitoring: { enabled: true },
+      ...(props.userDataBase64 !== undefined ? { userData: props.userDataBase64 } : {}),
       updateDefaultVersion: true,
       tagSpecifications: (props.tagOnLaunch ?? ["instance", "volume"]).map((resourceType) => ({ resourceType, tags: props.tags })),
       tags: { Name: props.name, ...props.tags },
@@ -109,6 +112,49 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
 /** An encrypted gp3 root volume that goes with the instance. */
 export function encryptedRootVolume(sizeGiB: number): InstanceRootBlockDevice {
   return { volumeType: "gp3", volumeSize: sizeGiB, encrypted: true, deleteOnTermination: true };
+}
+
+/** How an AMI family adds a CA to its system trust store. */
+export type TrustStoreFamily = "amazon-linux" | "debian";
+
+const TRUST_STORE_BY_SSM_PREFIX: readonly (readonly [prefix: string, family: TrustStoreFamily])[] = [
+  ["resolve:ssm:/aws/service/ami-amazon-linux-latest/", "amazon-linux"], // AL2023 and AL2: ca-certificates with update-ca-trust
+  ["resolve:ssm:/aws/service/debian/", "debian"], // ca-certificates with update-ca-certificates
+  ["resolve:ssm:/aws/service/canonical/", "debian"], // Ubuntu: the same Debian package
+];
+
+/** The trust-store family of an AMI given as `resolve:ssm:<public parameter>`; `field` names it in the error. */
+export function trustStoreFamilyOf(ami: string, field: string): TrustStoreFamily {
+  const known = TRUST_STORE_BY_SSM_PREFIX.find(([prefix]) => ami.startsWith(prefix));
+  if (!known) {
+    throw new UserError([`${field}: cannot tell how ${ami} installs a CA into its trust store; use a public parameter under ${TRUST_STORE_BY_SSM_PREFIX.map(([p]) => p.replace("resolve:ssm:", "")).join(", ")}`]);
+  }
+  return known[1];
+}
+
+/**
+ * A first-boot script that adds `caPem` (a CA certificate, public part) to the system trust store, so TLS that an
+ * inspection point re-signs with that CA is trusted by everything that uses the system store. Fails the boot
+ * script (and says so) when the tool is missing, rather than leaving clients that would all fail later.
+ */
+export function trustCaUserData(family: TrustStoreFamily, caPem: string, name: string): string {
+  if (/PRIVATE KEY/.test(caPem)) throw new Error("trustCaUserData: the CA certificate contains a private key");
+  const [dir, file, update] =
+    family === "amazon-linux"
+      ? ["/etc/pki/ca-trust/source/anchors", `${name}.pem`, "update-ca-trust extract"]
+      : ["/usr/local/share/ca-certificates", `${name}.crt`, "update-ca-certificates"];
+  return [
+    "#!/bin/bash",
+    `# egress6: trust the inspection CA (${family === "amazon-linux" ? "Amazon Linux: ca-trust anchors" : "Debian/Ubuntu: ca-certificates"}), so decrypted connections verify.`,
+    "set -euo pipefail",
+    `install -d -m 0755 ${dir}`,
+    `cat > ${dir}/${file} <<'EGRESS6_CA_CERT'`,
+    caPem.trim(),
+    "EGRESS6_CA_CERT",
+    `chmod 0644 ${dir}/${file}`,
+    update,
+    "",
+  ].join("\n");
 }
 
 /**

@@ -15,7 +15,7 @@ import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import type { Zone } from "../../lib/zone";
 import { TAG_AZ, TAG_ENVIRONMENT, TAG_ROLE } from "../../lib/names";
-import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf } from "../shared/hardened-launch-template";
+import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf, trustCaUserData, trustStoreFamilyOf } from "../shared/hardened-launch-template";
 import { SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";
 
 export interface WorkloadInstancesProps {
@@ -29,6 +29,11 @@ export interface WorkloadInstancesProps {
   /** The workload subnet of each AZ and the security group its instances get (one per AZ). */
   readonly subnets: readonly { readonly zone: Zone; readonly subnetId: string; readonly securityGroupId: string }[];
   readonly instancesPerAz: number;
+  /**
+   * A CA certificate (PEM, public part) the instances add to their system trust store at first boot: the CA an
+   * inspection point re-signs decrypted TLS with. @default none (no user data)
+   */
+  readonly trustedCaPem?: string;
 }
 
 export class WorkloadInstances extends Construct {
@@ -54,6 +59,10 @@ export class WorkloadInstances extends Construct {
     // still carries the environment tag the remediation Lambda's permissions are scoped to.
     const launchTags = { ...roleTags, [TAG_ENVIRONMENT]: props.envName };
     const rootDeviceName = rootDeviceNameOf(props.ami, "workload.ami");
+    const userData =
+      props.trustedCaPem === undefined
+        ? undefined
+        : Buffer.from(trustCaUserData(trustStoreFamilyOf(props.ami, "workload.ami"), props.trustedCaPem, `${props.envName}-egress6-inspection-ca`)).toString("base64");
     for (const { zone, subnetId, securityGroupId } of props.subnets) {
       this.launchTemplates[zone.suffix] = new HardenedLaunchTemplate(this, `launch-template-${zone.suffix}`, {
         name: `${name}-${zone.suffix}`,
@@ -65,10 +74,12 @@ export class WorkloadInstances extends Construct {
         tagOnLaunch: ["instance", "volume", "network-interface"],
         networkInterface: { subnetId, securityGroupIds: [securityGroupId], ipv6AddressCount: 1 },
         rootVolume: { deviceName: rootDeviceName, sizeGiB: props.rootVolumeGiB },
+        ...(userData !== undefined ? { userDataBase64: userData } : {}),
       });
 
       for (let index = 1; index <= props.instancesPerAz; index++) {
         const instance = new Instance(this, `${zone.suffix}-${index}`, {
+          ...(userData !== undefined ? { userDataBase64: userData } : {}),
           ami: props.ami,
           instanceType: props.instanceType,
           iamInstanceProfile: profile.name,
