@@ -85,27 +85,30 @@ const icapUri = z.string().superRefine((value, ctx) => {
 
 /** A PEM CA certificate, public part only. */
 const caCertificatePem = z.string().superRefine((value, ctx) => {
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) {
+  if (/PRIVATE KEY/.test(value)) {
     ctx.addIssue({
       code: "custom",
+      // Never echoed: the value holds key material.
+      input: "(not shown: it holds a private key)",
       message: "contains a private key; give only the CA certificate here (the key belongs in the Secrets Manager secret named by caPrivateKey.secretArn, never in the configuration)",
     });
     return;
   }
   const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1) {
-    ctx.addIssue({ code: "custom", message: `must hold exactly one PEM certificate (-----BEGIN CERTIFICATE-----), found ${blocks.length}` });
+    ctx.addIssue({ code: "custom", input: `(${value.length} characters of text)`, message: `must hold exactly one PEM certificate (-----BEGIN CERTIFICATE-----), found ${blocks.length}` });
     return;
   }
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(blocks[0]);
   } catch (e) {
-    ctx.addIssue({ code: "custom", message: `is not a readable X.509 certificate (${e instanceof Error ? e.message : String(e)})` });
+    ctx.addIssue({ code: "custom", input: `(${value.length} characters of text)`, message: `is not a readable X.509 certificate (${e instanceof Error ? e.message : String(e)})` });
     return;
   }
-  if (!cert.ca) ctx.addIssue({ code: "custom", message: `is not a CA certificate (${cert.subject.replace(/\n/g, ", ")} lacks basicConstraints CA:TRUE); the inspection points sign with it` });
-  if (Date.parse(cert.validTo) <= Date.now()) ctx.addIssue({ code: "custom", message: `expired on ${cert.validTo}` });
+  const shown = `(certificate ${cert.subject.replace(/\n/g, ", ")})`;
+  if (!cert.ca) ctx.addIssue({ code: "custom", input: shown, message: `is not a CA certificate (${cert.subject.replace(/\n/g, ", ")} lacks basicConstraints CA:TRUE); the inspection points sign with it` });
+  if (Date.parse(cert.validTo) <= Date.now()) ctx.addIssue({ code: "custom", input: shown, message: `expired on ${cert.validTo}` });
 });
 
 export const tlsInspectionSchema = z.strictObject({
