@@ -13,6 +13,7 @@ import { parseConfig, UserError } from "../config/load";
 import { BUILT_IN_NEVER_DECRYPT } from "../config/tls-inspection";
 import { complementOf } from "../modules/firewall/tls-inspection";
 import { checkPrerequisites, runOfflineCheck } from "../tooling/terraform/check";
+import { renderReport, verifyDirectory } from "../verifier";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-tls-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -56,7 +57,7 @@ function problems(input: unknown): string[] {
   try {
     parseConfig(input, "c.yaml");
   } catch (e) {
-    if (e instanceof UserError) return e.problems;
+    if (e instanceof UserError) return [...e.problems];
     throw e;
   }
   return [];
@@ -271,6 +272,30 @@ describe("what decryption synthesizes", () => {
   });
 });
 
+describe("the verifier's decryption section", () => {
+  // The configured ports, as CI gives them (--ports): the proxies' ICAP rule names port 1344 toward a concrete address,
+  // which the verifier would otherwise take for an allowlisted internet port.
+  const verdicts = (dir: string) => verifyDirectory(dir, { ports: [443, 80] }).results.map((r) => [r.id, r.verdict]);
+
+  test("per mode, which inspection point decrypts and what is spliced; R1-R3 and the checks are unchanged", () => {
+    const plain = (mode: string) => synth({ ...DEMO_CONFIG, inspection: { mode } }, `plain-${mode}`);
+    const cases: [string, object, RegExp[]][] = [
+      ["proxy", proxyDecryption, [/^proxy  inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 8 never-decrypt names \(\.amazonaws\.com, .*pinned\.example\.net\)/]],
+      ["firewall-proxy", proxyDecryption, [/^firewall  .*: decrypts nothing/, /^proxy  .*: decrypts allowlisted TLS on port 443/]],
+      ["firewall-proxy", firewallDecryption, [new RegExp(`^firewall  .*tls_inspection_configuration.*: decrypts with CA ${ACM_ARN.replace(/[/.]/g, "\\$&")}: protocols \\[6\\], ports 443, from .*workload_tier_ipv6_cidr_block.*, to 48 destination prefixes \\(everything else is spliced\\); revocation check: revoked REJECT, unknown REJECT`), /^proxy  .*: decrypts nothing/]],
+      ["firewall-igw", firewallDecryption, [/^firewall  .*: decrypts with CA /]],
+    ];
+    for (const [mode, tls, expected] of cases) {
+      const dir = synth(withTls(mode, tls), `verify-${mode}-${"decryptAt" in tls ? "fw" : "px"}`);
+      const report = verifyDirectory(dir);
+      const lines = report.decryption!.map((d) => `${d.point}  ${d.where}: ${d.text}`);
+      for (const pattern of expected) expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
+      expect(renderReport(report)).toContain("TLS decryption (what each inspection point decrypts and what it splices");
+      expect(verdicts(dir)).toEqual(verdicts(plain(mode)));
+    }
+  });
+});
+
 const prerequisites = checkPrerequisites();
 const planTest = (name: string, fn: () => Promise<void>) => {
   if (prerequisites.ok) test(name, fn, 600_000);
@@ -295,7 +320,13 @@ describe("offline terraform plan with decryption", () => {
 
   planTest("proxy decryption (CA key role policy, user data) and the workloads' CA install validate and plan", async () => {
     const report = await runOfflineCheck({ config: withTls("proxy", proxyDecryption), configSource: "tls test", modes: ["proxy", "firewall-proxy"], stacks: ["inspection", "workload"] });
-    for (const r of report.results) expect({ mode: r.mode, stack: r.stack, status: r.status, failure: r.failure }).toEqual({ mode: r.mode, stack: r.stack, status: "passed", failure: undefined });
+    // The workload stack is the same in both modes (planned once, reported "same").
+    expect(report.results.map((r) => `${r.mode}/${r.stack} ${r.status}${r.failure ? ` ${r.failure.message}` : ""}`).sort()).toEqual([
+      "firewall-proxy/inspection passed",
+      "firewall-proxy/workload same",
+      "proxy/inspection passed",
+      "proxy/workload passed",
+    ]);
     expect(report.results.filter((r) => r.stack === "inspection").map((r) => r.addedByType!.aws_iam_role_policy)).toEqual([1, 1]);
   });
 });

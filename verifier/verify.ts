@@ -13,6 +13,7 @@ import { loadCdktfOut } from "./input/cdktf-out";
 import { loadPlanFiles } from "./input/plan-json";
 import { InputError, type StackSource } from "./input/source";
 import type { Report } from "./report/types";
+import { decryptionReport } from "./report/decryption";
 
 export interface VerifyOptions {
   /**
@@ -64,6 +65,7 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
     results,
     verdict: violated ? "VIOLATED" : "HOLDS",
     exitCode: violated ? 1 : 0,
+    decryption: decryptionReport(stacks),
   };
 }
 
