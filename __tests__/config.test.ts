@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../config/demo";
+import { DEMO_CONFIG, DEMO_IPV6_DOMAINS } from "../config/demo";
 import { loadConfig, parseConfig, readConfigFile, UserError } from "../config/load";
 import { normalizeDomain } from "../config/domains";
 import { merge, tempDir } from "./helpers";
@@ -27,6 +27,14 @@ describe("valid configurations", () => {
     expect(config.egress.ports).toEqual([443, 80]);
     expect(config.vpc.ipv6).toEqual({ source: "amazon" });
     expect(config.backend).toEqual({ type: "local" });
+  });
+
+  test("the demo allowlists only names documented to have IPv6 (AAAA) addresses: IPv6-only egress has no NAT64", () => {
+    const demo = parseConfig(DEMO_CONFIG, "demo");
+    expect(demo.egress.domains).toEqual(DEMO_IPV6_DOMAINS.map((d) => d.domain));
+    for (const d of DEMO_IPV6_DOMAINS) expect(d.source).toMatch(/^https:\/\//);
+    // Names public sources show without an AAAA record (github.com: isaacs/github#354, "github.com has no AAAA record").
+    for (const ipv4Only of ["github.com", ".github.com", ".githubusercontent.com"]) expect(demo.egress.domains).not.toContain(ipv4Only);
   });
 
   test("config/demo.json is the embedded demo, so the file and the default never drift", () => {

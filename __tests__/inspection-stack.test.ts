@@ -215,7 +215,7 @@ describe("AWS Network Firewall", () => {
           rules_source_list: {
             generated_rules_type: "ALLOWLIST",
             target_types: ["TLS_SNI", "HTTP_HOST"],
-            targets: [".amazonaws.com", "github.com", ".githubusercontent.com", "deb.debian.org"],
+            targets: [".api.aws", ".s3.dualstack.us-east-1.amazonaws.com", ".github.io"],
           },
         },
       }),
@@ -295,13 +295,16 @@ describe("Squid proxy tier", () => {
     }
   });
 
-  test.each(withProxies)("%s: each instance sits on its interface, launched from the template, root volume encrypted, replaced when its policy changes", (mode) => {
+  test.each(withProxies)("%s: each instance sits on its interface, launched from the template (encrypted root there), replaced when its policy changes", (mode) => {
+    expect(resources(synthOf[mode], "aws_launch_template").proxy_launch_template.block_device_mappings).toEqual([
+      { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 16, encrypted: "true", delete_on_termination: "true" } },
+    ]);
     for (const az of ZONES) {
+      expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`].root_block_device).toBeUndefined();
       expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`]).toEqual(
         expect.objectContaining({
           launch_template: { id: "${aws_launch_template.proxy_launch_template.id}", version: "${aws_launch_template.proxy_launch_template.latest_version}" },
           network_interface: [{ device_index: 0, network_interface_id: `\${aws_network_interface.proxy_${az}_interface.id}` }],
-          root_block_device: expect.objectContaining({ encrypted: true }),
           user_data_base64: `\${base64gzip(local.proxy_${az}_user_data)}`,
           user_data_replace_on_change: true,
           ebs_optimized: true,

@@ -389,8 +389,8 @@ describe("Amazon Inspector", () => {
 describe("Route 53 Resolver DNS Firewall", () => {
   test("allows the egress allowlist (a wildcard entry as the domain and its subdomains) and the VPC's own AWS names", () => {
     const list: string[] = resources(obs, "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
-    expect(list).toEqual(expect.arrayContaining(["amazonaws.com", "*.amazonaws.com", "github.com", "githubusercontent.com", "*.githubusercontent.com", "deb.debian.org"]));
-    expect(list).not.toContain("*.github.com");
+    expect(list).toEqual(expect.arrayContaining(["api.aws", "*.api.aws", "s3.dualstack.us-east-1.amazonaws.com", "*.s3.dualstack.us-east-1.amazonaws.com", "github.io", "*.github.io"]));
+    expect(list).not.toContain("*.amazonaws.com");
     expect(list).toEqual(expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "*.compute.internal"]));
     expect(dnsFirewallDomains(["example.com", ".example.org"])).toEqual(["example.com", "example.org", "*.example.org"]);
   });

@@ -40,6 +40,8 @@ const workloadGroup = (app: SynthApp, az = "a") => groupsOf(app, "workload", az)
 const proxyGroup = (app: SynthApp, az = "a") => groupsOf(app, "proxy", az)[0];
 const proxyEni = (app: SynthApp, az: string) => one(app, "aws_network_interface", (b) => b.tags?.["egress6:role"] === "proxy" && b.tags?.["egress6:az"] === az);
 const workloadInstance = (app: SynthApp, az: string) => one(app, "aws_instance", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === az);
+/** The launch template the managed workload instances launch from (it holds their root volume and AMI). */
+const workloadInstanceTemplate = (app: SynthApp) => one(app, "aws_launch_template", (_b, name) => name === "workload_instance_launch_template");
 const vpcRef = "${aws_vpc.vpc.id}";
 
 /** An internet gateway in the network stack. */
@@ -661,10 +663,10 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       // With a group open to the internet, the 1024-65535 reply range of the ACL no longer keeps 3389 closed.
       also: ["CKV_AWS_231"],
     },
-    { id: "CKV_AWS_8", mode: "proxy", mutate: (app) => void (workloadInstance(app, "a").body.root_block_device.encrypted = false), says: /1 volume\(s\) without encrypted = true/ },
+    { id: "CKV_AWS_8", mode: "proxy", mutate: (app) => void (workloadInstanceTemplate(app).body.block_device_mappings[0].ebs.encrypted = "false"), says: /1 volume\(s\) without encrypted = true/ },
     { id: "CKV_AWS_88", mode: "firewall-proxy", mutate: (app) => void (workloadInstance(app, "b").body.associate_public_ip_address = true), says: /associate_public_ip_address = true/ },
     { id: "CKV_AWS_126", mode: "firewall-igw", mutate: (app) => void (workloadInstance(app, "a").body.monitoring = false), says: /detailed monitoring is off/ },
-    { id: "CKV2_AWS_41", mode: "proxy", mutate: (app) => void delete workloadInstance(app, "b").body.iam_instance_profile, says: /no iam_instance_profile on the instance or its launch template/ },
+    { id: "CKV2_AWS_41", mode: "proxy", mutate: (app) => void (delete workloadInstance(app, "b").body.iam_instance_profile, delete workloadInstanceTemplate(app).body.iam_instance_profile), says: /no iam_instance_profile on the instance or its launch template/ },
     { id: "CKV_AWS_35", mode: "proxy", mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.kms_key_id, says: /no kms_key_id/ },
     { id: "CKV_AWS_36", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.enable_log_file_validation = false), says: /enable_log_file_validation is not true/ },
     { id: "CKV_AWS_67", mode: "firewall-igw", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.is_multi_region_trail = false), says: /is_multi_region_trail is not true/ },

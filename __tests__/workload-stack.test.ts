@@ -31,8 +31,9 @@ describe("launch templates (one per AZ, for workloads launched outside Terraform
   const templates = resources(workload, "aws_launch_template");
   const lt = templates.workload_launch_template_a;
 
-  test("one per AZ, named after it", () => {
-    expect(Object.keys(templates).sort()).toEqual(["workload_launch_template_a", "workload_launch_template_b"]);
+  test("one per AZ, named after it (plus the one the managed instances launch from)", () => {
+    expect(Object.keys(templates).sort()).toEqual(["workload_instance_launch_template", "workload_launch_template_a", "workload_launch_template_b"].sort());
+    expect(templates["workload_instance_launch_template"].name).toBe("demo-workload-instances");
     expect(templates.workload_launch_template_b.name).toBe("demo-workload-b");
   });
 
@@ -104,20 +105,22 @@ describe("instances", () => {
 
   test("instancesPerAz in each AZ's workload subnet, with the template's hardening set on the instance itself", () => {
     expect(Object.keys(instances).sort()).toEqual(["workload_a_1", "workload_b_1"]);
-    const lt = resources(workload, "aws_launch_template").workload_launch_template_a;
+    const lt = resources(workload, "aws_launch_template")["workload_instance_launch_template"];
+    expect(lt).toMatchObject({ image_id: demo.workload.ami, instance_type: "t4g.micro", tag_specifications: [{ resource_type: "instance" }, { resource_type: "volume" }] });
+    expect(lt.network_interfaces).toBeUndefined();
     for (const az of ["a", "b"]) {
       const i = instances[`workload_${az}_1`];
       expect(i).toMatchObject({
         subnet_id: net(`workload_subnet_id_${az}`),
-        ami: lt.image_id,
-        instance_type: lt.instance_type,
+        launch_template: { id: "${aws_launch_template.workload_instance_launch_template.id}", version: "${aws_launch_template.workload_instance_launch_template.latest_version}" },
         metadata_options: lt.metadata_options,
         monitoring: true,
         iam_instance_profile: "${aws_iam_instance_profile.workload_instance_profile.name}",
         tags: { Name: `demo-workload-${az}-1`, "egress6:role": "workload", "egress6:az": az },
       });
-      // EC2 refuses an instance-level subnet or security group next to a template network interface.
-      expect(i.launch_template).toBeUndefined();
+      // The AMI and the instance type come from the template only.
+      expect(i.ami).toBeUndefined();
+      expect(i.instance_type).toBeUndefined();
     }
     const three = resources(synthStack(demoConfig({ workload: { instancesPerAz: 3 } }), "workload"), "aws_instance");
     expect(Object.keys(three).sort()).toEqual(["workload_a_1", "workload_a_2", "workload_a_3", "workload_b_1", "workload_b_2", "workload_b_3"]);
@@ -139,12 +142,13 @@ describe("instances", () => {
     expect(Object.keys(resources(workload, "aws_eip"))).toHaveLength(0);
   });
 
-  test("an encrypted gp3 root volume of the configured size", () => {
-    for (const i of Object.values(instances)) {
-      expect(i.root_block_device).toEqual({ volume_type: "gp3", volume_size: 20, encrypted: true, delete_on_termination: true });
-    }
-    const big = resources(synthStack(demoConfig({ workload: { rootVolumeGiB: 100 } }), "workload"), "aws_instance");
-    expect(big.workload_a_1.root_block_device.volume_size).toBe(100);
+  test("an encrypted gp3 root volume of the configured size, from the template they launch from", () => {
+    const lt = (tf: TfJson) => resources(tf, "aws_launch_template")["workload_instance_launch_template"];
+    expect(lt(workload).block_device_mappings).toEqual([
+      { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 20, encrypted: "true", delete_on_termination: "true" } },
+    ]);
+    for (const i of Object.values(instances)) expect(i.root_block_device).toBeUndefined();
+    expect(lt(synthStack(demoConfig({ workload: { rootVolumeGiB: 100 } }), "workload")).block_device_mappings[0].ebs.volume_size).toBe(100);
   });
 
   test("a later apply does not undo the remediation Lambda's quarantine (security groups are ignored after creation)", () => {
@@ -333,4 +337,36 @@ describe("outputs and wiring", () => {
     expect(s3.data!.terraform_remote_state.network).toMatchObject({ backend: "s3", config: { bucket: "acme-tfstate", key: "demo/network.tfstate" } });
     expect(s3.terraform.backend.s3).toMatchObject({ key: "demo/workload.tfstate", encrypt: true });
   });
+});
+
+describe("every instance (workloads and proxies) launches from its tier's launch template", () => {
+  // terraform-provider-aws #43488/#22912: with root_block_device the provider looks the AMI up (DescribeImages) to
+  // find the root device name, and a `resolve:ssm:` AMI fails there with InvalidAMIID.Malformed; with `ami =
+  // resolve:ssm:` on the instance every plan also replaces it (#43364). So the AMI and the encrypted root volume live
+  // in the template only, and the scanners' settings (CKV_AWS_79, CKV_AWS_126, CKV2_AWS_41) stay on the instance.
+  for (const mode of INSPECTION_MODES) {
+    test(`${mode}: no ami and no root_block_device on any instance; the template holds the AMI and an encrypted gp3 root`, () => {
+      const config = demoConfig({ inspection: { mode } });
+      const stacks = [synthStack(config, "workload"), synthStack(config, "inspection")];
+      const instances = stacks.flatMap((tf) => Object.entries(resources(tf, "aws_instance")).map(([id, i]) => ({ tf, id, i })));
+      expect(instances.length).toBe(mode === "firewall-igw" ? 2 : 4);
+      for (const { tf, id, i } of instances) {
+        expect([id, i.ami, i.root_block_device]).toEqual([id, undefined, undefined]);
+        const ref = /^\$\{aws_launch_template\.([\w-]+)\.id\}$/.exec(i.launch_template?.id ?? "");
+        expect([id, ref?.[1]]).toEqual([id, expect.any(String)]);
+        const lt = resources(tf, "aws_launch_template")[ref![1]];
+        expect(i.launch_template.version).toBe(`\${aws_launch_template.${ref![1]}.latest_version}`);
+        expect(lt.image_id).toMatch(/^resolve:ssm:\/aws\/service\/ami-amazon-linux-latest\//);
+        expect(lt.block_device_mappings).toEqual([
+          { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: expect.any(Number), encrypted: "true", delete_on_termination: "true" } },
+        ]);
+        // EC2 refuses an instance-level subnet or security group next to a template network interface (#32614).
+        if (i.subnet_id !== undefined || i.vpc_security_group_ids !== undefined) expect(lt.network_interfaces).toBeUndefined();
+        // Visible to scanners that do not follow launch templates.
+        expect(i.metadata_options).toEqual(lt.metadata_options);
+        expect(i.monitoring).toBe(true);
+        expect(i.iam_instance_profile).toMatch(/^\$\{aws_iam_instance_profile\.[\w-]+\.name\}$/);
+      }
+    });
+  }
 });

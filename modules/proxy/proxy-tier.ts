@@ -27,7 +27,7 @@ import { HTTPS_PORT } from "../../lib/ports";
 import { ClosedSecurityGroup, SgRule } from "../shared/security-group";
 import { ICMPV6_PACKET_TOO_BIG } from "../../lib/protocols";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
-import { HardenedLaunchTemplate, encryptedRootVolume } from "../shared/hardened-launch-template";
+import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, rootDeviceNameOf } from "../shared/hardened-launch-template";
 import { CLOUDWATCH_AGENT_POLICY, SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { policyDocument } from "../shared/policy";
@@ -173,6 +173,8 @@ export class ProxyTier extends Construct {
       instanceType: props.instanceType,
       instanceProfileArn: profile.arn,
       tags: roleTags,
+      // The encrypted root volume lives here, not on the instance: see modules/workload/workload-instances.ts.
+      rootVolume: { deviceName: rootDeviceNameOf(props.ami, "inspection.proxy.ami"), sizeGiB: props.rootVolumeGiB ?? 16 },
     });
 
     for (const { zone, proxySubnetId, workloadIpv6Cidr } of props.zones) {
@@ -207,7 +209,12 @@ export class ProxyTier extends Construct {
         userDataBase64: Fn.base64gzip(new TerraformLocal(this, `${zone.suffix}-user-data`, userData).asString),
         userDataReplaceOnChange: true,
         ebsOptimized: true, // Nitro types are EBS-optimized anyway; saying so keeps scanners quiet.
-        rootBlockDevice: encryptedRootVolume(props.rootVolumeGiB ?? 16),
+        // No `ami` and no `root_block_device` here: both come from the template (a root_block_device makes the
+        // provider look up the resolve:ssm: AMI and fail, terraform-provider-aws #43488). What scanners check on
+        // the instance itself is repeated from the template.
+        metadataOptions: { ...HARDENED_METADATA_OPTIONS },
+        monitoring: true,
+        iamInstanceProfile: profile.name,
         tags: azTags,
       });
       const recoveryAlarm = new CloudwatchMetricAlarm(this, `${zone.suffix}-recovery`, {

@@ -6,7 +6,6 @@
  */
 import { Construct } from "constructs";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import type { InstanceRootBlockDevice } from "@cdktf/provider-aws/lib/instance";
 import { UserError } from "../../lib/errors";
 
 /** A hop limit of 1 keeps IMDS responses from reaching anything forwarded by the instance (EC2 user guide, IMDSv2). */
@@ -40,7 +39,9 @@ export interface HardenedLaunchTemplateProps {
   readonly networkInterface?: LaunchNetworkInterface;
   /**
    * An encrypted gp3 root volume in the template.
-   * @default none (set on the instance with `encryptedRootVolume`)
+   * Instances launched from the template take it from here; an instance must not set `root_block_device` itself
+   * (with a `resolve:ssm:` AMI the provider then fails on DescribeImages, terraform-provider-aws #43488).
+   * @default none (the AMI's own root volume)
    */
   readonly rootVolume?: { readonly deviceName: string; readonly sizeGiB: number };
   /** User data, base64 (EC2 runs it at first boot). @default none */
@@ -107,11 +108,6 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
         : {}),
     });
   }
-}
-
-/** An encrypted gp3 root volume that goes with the instance. */
-export function encryptedRootVolume(sizeGiB: number): InstanceRootBlockDevice {
-  return { volumeType: "gp3", volumeSize: sizeGiB, encrypted: true, deleteOnTermination: true };
 }
 
 /** How an AMI family adds a CA to its system trust store. */

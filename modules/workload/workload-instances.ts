@@ -3,19 +3,30 @@
  * the security group of its AZ, an encrypted gp3 root volume, IMDSv2 only (IMDS over IPv6, hop limit 1), an
  * instance profile that grants Systems Manager and nothing else, and no key pair. Access is Session Manager only.
  *
- * One launch template per AZ carries all of that, network interface included (workload subnet and security group
- * of that AZ), for workloads launched outside Terraform: one template for all AZs could not name a security group
- * without reopening the cross-AZ proxy path, and a template without subnet and group launches into the default VPC
- * or the default group. The instances Terraform manages carry the same settings themselves instead of launching
- * from the template: EC2 refuses a subnet or security group on the instance next to a template network interface
- * (terraform-provider-aws #32614), and the verifier places an instance by its own `subnet_id`.
+ * Two kinds of launch template carry all of that:
+ *
+ * - one per AZ, network interface included (workload subnet and security group of that AZ), for workloads launched
+ *   outside Terraform: one template for all AZs could not name a security group without reopening the cross-AZ
+ *   proxy path, and a template without subnet and group launches into the default VPC or the default group;
+ * - one without a network interface, which the instances Terraform manages launch from. Each instance names its
+ *   own subnet, security group and IPv6 address count: EC2 refuses a subnet or security group in the launch request
+ *   next to a template network interface (terraform-provider-aws #32614), and the verifier places an instance by its
+ *   own `subnet_id`. The remediation Lambda's quarantine swaps the instance's groups; `ignore_changes` on
+ *   `vpc_security_group_ids` keeps a later apply from undoing it.
+ *
+ * The instances set neither `ami` nor `root_block_device`: the AMI (`resolve:ssm:`) and the encrypted gp3 root
+ * volume come from the template. With `root_block_device` on the instance the provider looks the AMI up to find
+ * its root device name and fails on a `resolve:ssm:` value (terraform-provider-aws #43488, #22912); with `ami =
+ * resolve:ssm:` on the instance every plan replaces it (#43364). IMDS options, monitoring and the instance profile
+ * are repeated on the instance so that scanners that do not follow launch templates see them.
  */
 import { Construct } from "constructs";
+import { Token } from "cdktf";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import type { Zone } from "../../lib/zone";
 import { TAG_AZ, TAG_ENVIRONMENT, TAG_ROLE } from "../../lib/names";
-import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, encryptedRootVolume, rootDeviceNameOf, trustCaUserData, trustStoreFamilyOf } from "../shared/hardened-launch-template";
+import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, rootDeviceNameOf, trustCaUserData, trustStoreFamilyOf } from "../shared/hardened-launch-template";
 import { SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";
 
 export interface WorkloadInstancesProps {
@@ -37,8 +48,10 @@ export interface WorkloadInstancesProps {
 }
 
 export class WorkloadInstances extends Construct {
-  /** One per AZ, by AZ suffix. */
+  /** One per AZ, by AZ suffix, network interface included: for workloads launched outside Terraform. */
   readonly launchTemplates: Record<string, HardenedLaunchTemplate> = {};
+  /** What the instances below launch from: no network interface (each instance names its own subnet and group). */
+  readonly instanceTemplate: HardenedLaunchTemplate;
   readonly role: IamRole;
   readonly instances: { readonly zone: Zone; readonly index: number; readonly instance: Instance }[] = [];
 
@@ -63,6 +76,17 @@ export class WorkloadInstances extends Construct {
       props.trustedCaPem === undefined
         ? undefined
         : Buffer.from(trustCaUserData(trustStoreFamilyOf(props.ami, "workload.ami"), props.trustedCaPem, `${props.envName}-egress6-inspection-ca`)).toString("base64");
+    const rootVolume = { deviceName: rootDeviceName, sizeGiB: props.rootVolumeGiB };
+    this.instanceTemplate = new HardenedLaunchTemplate(this, "instance-launch-template", {
+      name: `${name}-instances`,
+      description: "egress6 workload instances managed by Terraform: encrypted root, IMDSv2 only, SSM profile, no key pair; subnet, security group and IPv6 address come from each instance",
+      imageId: props.ami,
+      instanceType: props.instanceType,
+      instanceProfileArn: profile.arn,
+      tags: launchTags,
+      rootVolume,
+      ...(userData !== undefined ? { userDataBase64: userData } : {}),
+    });
     for (const { zone, subnetId, securityGroupId } of props.subnets) {
       this.launchTemplates[zone.suffix] = new HardenedLaunchTemplate(this, `launch-template-${zone.suffix}`, {
         name: `${name}-${zone.suffix}`,
@@ -73,15 +97,13 @@ export class WorkloadInstances extends Construct {
         tags: launchTags,
         tagOnLaunch: ["instance", "volume", "network-interface"],
         networkInterface: { subnetId, securityGroupIds: [securityGroupId], ipv6AddressCount: 1 },
-        rootVolume: { deviceName: rootDeviceName, sizeGiB: props.rootVolumeGiB },
+        rootVolume,
         ...(userData !== undefined ? { userDataBase64: userData } : {}),
       });
 
       for (let index = 1; index <= props.instancesPerAz; index++) {
         const instance = new Instance(this, `${zone.suffix}-${index}`, {
-          ...(userData !== undefined ? { userDataBase64: userData } : {}),
-          ami: props.ami,
-          instanceType: props.instanceType,
+          launchTemplate: { id: this.instanceTemplate.id, version: Token.asString(this.instanceTemplate.latestVersion) },
           iamInstanceProfile: profile.name,
           metadataOptions: { ...HARDENED_METADATA_OPTIONS },
           monitoring: true, // one-minute metrics, as in the template (CKV_AWS_126)
@@ -90,8 +112,6 @@ export class WorkloadInstances extends Construct {
           associatePublicIpAddress: false,
           vpcSecurityGroupIds: [securityGroupId],
           ebsOptimized: true, // every Nitro type is EBS-optimized; stated so that scanners (CKV_AWS_135) see it
-          rootBlockDevice: encryptedRootVolume(props.rootVolumeGiB),
-          volumeTags: roleTags,
           tags: { Name: `${name}-${zone.suffix}-${index}`, ...roleTags, [TAG_AZ]: zone.suffix },
           // The remediation Lambda isolates a compromised instance by swapping its security groups; a later
           // apply must not silently undo that.
