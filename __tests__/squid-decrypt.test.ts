@@ -186,7 +186,8 @@ async function startSquid(install: SquidInstall, opts: { ca: { cert: string; key
   const config = parseConfig(
     {
       ...DEMO_CONFIG,
-      egress: { domains: [BUMPED, EXEMPT], ports: [opts.originPort] },
+      // The proxies fetch the CA key from Secrets Manager at boot: the allowlist (DNS Firewall's too) names it.
+      egress: { domains: [BUMPED, EXEMPT, "secretsmanager.us-east-1.amazonaws.com"], ports: [opts.originPort] },
       inspection: {
         mode: "proxy",
         proxy: { explicitPort, interceptHttpPort, interceptHttpsPort },

@@ -49,8 +49,11 @@ const firewallDecryption = {
   exampleDlpRules: true,
 };
 
+/** The proxies fetch the CA key from here at boot; DNS Firewall answers only allowlisted names. */
+const SECRETS_HOST = "secretsmanager.us-east-1.amazonaws.com";
+
 function withTls(mode: string, tls: object): Record<string, unknown> {
-  return { ...DEMO_CONFIG, inspection: { mode, tlsInspection: tls } };
+  return { ...DEMO_CONFIG, egress: { ...DEMO_CONFIG.egress, domains: [...DEMO_CONFIG.egress.domains, SECRETS_HOST] }, inspection: { mode, tlsInspection: tls } };
 }
 
 function problems(input: unknown): string[] {
@@ -138,6 +141,15 @@ describe("tlsInspection configuration", () => {
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[1\]: is already covered by \.api\.aws/),
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[3\]: duplicates x\.example\.org/),
     ]);
+  });
+
+  test("with DNS Firewall on, proxy decryption needs the Secrets Manager endpoint in the allowlist", () => {
+    const input = { ...withTls("proxy", proxyDecryption), egress: DEMO_CONFIG.egress };
+    expect(problems(input)).toEqual([
+      expect.stringMatching(/^c\.yaml: egress\.domains: must cover secretsmanager\.us-east-1\.amazonaws\.com when the proxies decrypt: they fetch the CA's key from it at every boot/),
+    ]);
+    expect(problems({ ...input, observability: { dnsFirewall: { enabled: false } } })).toEqual([]);
+    expect(problems(withTls("firewall-igw", firewallDecryption))).toEqual([]);
   });
 
   test("a certificate that is not a CA is refused", () => {

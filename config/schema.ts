@@ -7,7 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { INSPECTION_MODES, modeHasProxies } from "./modes";
-import { checkTlsInspection, tlsInspectionSchema } from "./tls-inspection";
+import { checkTlsInspection, decryptionPointOf, tlsInspectionSchema } from "./tls-inspection";
 import { HTTPS_PORT } from "../lib/ports";
 import { EGRESS6_SID_RANGE, NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../lib/limits";
 
@@ -293,8 +293,25 @@ export const configSchema = z
       });
     }
     if (config.inspection.tlsInspection) {
-      for (const issue of checkTlsInspection(config.inspection.tlsInspection, { mode: config.inspection.mode, region: config.region, egressPorts: ports })) {
+      const tls = config.inspection.tlsInspection;
+      for (const issue of checkTlsInspection(tls, { mode: config.inspection.mode, region: config.region, egressPorts: ports })) {
         ctx.addIssue({ code: "custom", ...issue });
+      }
+      // The proxies fetch the CA key from Secrets Manager at boot; DNS Firewall answers only allowlisted names.
+      const secrets = `secretsmanager.${config.region}.amazonaws.com`;
+      const normalized = config.egress.domains.map((d) => normalizeDomain(d)).flatMap((r) => (r.ok ? [r.domain] : []));
+      if (
+        decryptionPointOf(tls, config.inspection.mode) === "proxy" &&
+        config.observability.dnsFirewall.enabled &&
+        !normalized.includes(secrets) &&
+        !shadowingWildcard(normalized, secrets)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["egress", "domains"],
+          input: config.egress.domains,
+          message: `must cover ${secrets} when the proxies decrypt: they fetch the CA's key from it at every boot, and DNS Firewall answers only allowlisted names (add ${secrets})`,
+        });
       }
     }
     const aclPortRules = withProxies && !ports.includes(PROXY_OWN_PORT) ? ports.length + 1 : ports.length;
