@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { renderSquidConf } from "../modules/proxy/squid-conf";
-import { squid, squidParse, squidScratch, squidTest, type SquidInstall } from "./squid-helpers";
+import { freePort, originAddress, squid, squidParse, squidScratch, squidTest, type SquidInstall } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const BUMPED = "bumped.test";
@@ -26,12 +26,6 @@ const EXEMPT = "exempt.test";
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/ca-key-AbCdEf";
 const KMS_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab";
 
-/** One of this machine's own addresses that is not loopback (a reserved destination) nor link-local. */
-function originAddress(): string | undefined {
-  const all = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []).filter((a) => !a.internal);
-  const usable = all.filter((a) => !/^(fe80:|fd00:ec2:|169\.254\.)/i.test(a.address));
-  return (usable.find((a) => a.family === "IPv6") ?? usable.find((a) => a.family === "IPv4"))?.address;
-}
 const ORIGIN_ADDRESS = originAddress();
 
 function openssl(args: string[]): void {
@@ -162,13 +156,6 @@ async function startIcap(): Promise<{ port: number; seen: Seen[]; close(): Promi
   };
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "::1", resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface RunningSquid {
   readonly proxyPort: number;
