@@ -511,3 +511,31 @@ describe("invalid input through the real CLI fails with a clear message and writ
     expect(snapshot(out)).toEqual(before);
   });
 });
+
+describe("proxy boot hosts: every host the boot script reaches is admitted by DNS Firewall", () => {
+  // A tight allowlist (exact names, nothing under amazonaws.com): a replaced proxy must still boot.
+  const tight = (mode: InspectionMode) => demoConfig({ inspection: { mode }, egress: { domains: ["example.com", ".example.org"] } });
+  /** Does a DNS Firewall domain list entry (`name` or `*.suffix`) admit `host`? */
+  const admits = (entry: string, host: string) => (entry.startsWith("*.") ? host.endsWith(entry.slice(1)) : host === entry);
+
+  test.each(["firewall-proxy", "proxy"] as InspectionMode[])("%s: the AL2023 repository, SSM and CloudWatch Logs hosts resolve through DNS Firewall", (mode) => {
+    const config = tight(mode);
+    const locals = (synthStack(config, "inspection") as TfJson & { locals: Record<string, string> }).locals;
+    const allowed: string[] = resources(synthStack(config, "observability"), "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
+    for (const az of ZONES) {
+      const userData = locals[`proxy_${az}_user_data`];
+      // Every AWS host name written in the rendered boot script.
+      const hosts = [...new Set(userData.match(/\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:amazonaws\.com|api\.aws)\b/g) ?? [])].sort();
+      expect(hosts).toEqual(
+        expect.arrayContaining([
+          "al2023-repos-us-east-1-de612dc2.s3.dualstack.us-east-1.amazonaws.com",
+          "ssm.us-east-1.amazonaws.com",
+          "ssmmessages.us-east-1.amazonaws.com",
+          "ec2messages.us-east-1.amazonaws.com",
+          "logs.us-east-1.amazonaws.com",
+        ]),
+      );
+      for (const host of hosts) expect([host, allowed.some((entry) => admits(entry, host))]).toEqual([host, true]);
+    }
+  });
+});

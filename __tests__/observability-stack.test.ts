@@ -21,6 +21,7 @@ import { dnsFirewallDomains } from "../modules/observability/dns-firewall";
 import { remediationZip } from "../stacks/observability-stack";
 import { classify } from "../lambda/remediation/events";
 import { INTERNET_INGRESS_PORTS, authorizedPortParameters } from "../modules/observability/config-recorder";
+import { INBOUND_DROP_SIDS, baselineRules } from "../modules/firewall/suricata-rules";
 
 const demo = demoConfig();
 const obs = synthStack(demo, "observability");
@@ -174,9 +175,9 @@ describe("alarms", () => {
   });
 
   test.each([
-    ["firewall-proxy", ["firewall_alerts", "firewall_drops", "inbound_ipv6_rejects", "proxy_denials", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
-    ["proxy", ["inbound_ipv6_rejects", "proxy_denials", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
-    ["firewall-igw", ["firewall_alerts", "firewall_drops", "inbound_ipv6_rejects", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
+    ["firewall-proxy", ["firewall_alerts", "firewall_drops", "ipv6_rejects_at_interfaces", "proxy_denials", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
+    ["proxy", ["ipv6_rejects_at_interfaces", "proxy_denials", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
+    ["firewall-igw", ["firewall_alerts", "firewall_drops", "internet_probes_dropped", "ipv6_rejects_at_interfaces", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
   ])("%s: one alarm per thing the mode can report", (mode, expected) => {
     const tf = synthStack(demoConfig({ inspection: { mode } }), "observability");
     expect(Object.keys(alarms(tf)).sort()).toEqual(expected);
@@ -191,27 +192,51 @@ describe("alarms", () => {
     }
   });
 
-  test("inbound IPv6 REJECTs: ingress, REJECT, an IPv6 source, read against the flow log format", () => {
-    const [filter] = alarms(obs).inbound_ipv6_rejects.filters;
+  test("IPv6 rejects at interfaces: named for what flow logs can see (ingress REJECT at an ENI), not 'from the internet'", () => {
+    // A connection opened from the internet stops at the egress-only gateway (or Network Firewall in firewall-igw)
+    // and reaches no interface, so no flow-log REJECT records it: the alarm must not claim to count those.
+    const { alarm, filters } = alarms(obs).ipv6_rejects_at_interfaces;
+    expect(alarm.alarm_description).not.toMatch(/internet tried/);
+    expect(alarm.alarm_description).toMatch(/security group or network ACL rejected/);
+    const [filter] = filters;
     expect(filter.log_group_name).toBe(logs.vpcFlowLogs);
     const terms = delimitedPattern(filter.pattern);
     expect(terms.map(([f]) => f)).toEqual(FLOW_LOG_FIELDS.map((f) => f.replace(/-/g, "_")));
     expect(terms.filter(([, c]) => c !== "")).toEqual([
       ["action", '="REJECT"'],
-      ["pkt_srcaddr", "=*:*"],
+      ["type", '="IPv6"'],
       ["flow_direction", '="ingress"'],
     ]);
   });
 
-  test("IPv4 leaving a workload subnet: one filter per workload subnet, egress, an IPv4 destination", () => {
+  test("IPv4 leaving a workload subnet: one filter per workload subnet, egress, the record's type IPv4 (no wildcard)", () => {
     const { filters } = alarms(obs).workload_ipv4_flows;
     expect(filters.map((f) => delimitedPattern(f.pattern).filter(([, c]) => c !== ""))).toEqual(
       ["a", "b"].map((az) => [
         ["subnet_id", `="${net(`workload_subnet_id_${az}`)}"`],
-        ["pkt_dstaddr", "=*.*"],
+        ["type", '="IPv4"'],
         ["flow_direction", '="egress"'],
       ]),
     );
+  });
+
+  test("every flow-log filter value is a quoted exact string (no unquoted value with : or ., no wildcard)", () => {
+    for (const tf of INSPECTION_MODES.map((mode) => synthStack(demoConfig({ inspection: { mode } }), "observability"))) {
+      for (const f of Object.values(resources(tf, "aws_cloudwatch_log_metric_filter")).filter((f: any) => f.log_group_name === logs.vpcFlowLogs)) {
+        for (const [, c] of delimitedPattern(f.pattern).filter(([, c]) => c !== "")) expect(c).toMatch(/^="[^"*]+"$/);
+      }
+    }
+  });
+
+  test("firewall-igw: internet probes the firewall dropped (its inbound-drop rules' signature ids) have their own alarm", () => {
+    const igw = alarms(synthStack(demoConfig({ inspection: { mode: "firewall-igw" } }), "observability"));
+    expect(igw.internet_probes_dropped.filters.map((f) => [f.log_group_name, f.pattern])).toEqual(
+      INBOUND_DROP_SIDS.map((sid) => [logs.firewallAlert, `{ $.event.event_type = "alert" && $.event.alert.action = "blocked" && $.event.alert.signature_id = ${sid} }`]),
+    );
+    expect(baselineRules()).toContain(`"egress6: TCP connection opened from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[0]};`);
+    expect(baselineRules()).toContain(`"egress6: UDP from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[1]};`);
+    // The other modes have an egress-only gateway: nothing from the internet reaches a firewall there.
+    expect(alarms(obs).internet_probes_dropped).toBeUndefined();
   });
 
   test("Network Firewall drops and alerts are read from the inspection stack's alert log group", () => {

@@ -1,9 +1,12 @@
+import { spawnSync } from "node:child_process";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { demoConfig, resources, synthStack, type TfJson } from "./helpers";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
+import { ssmAgentOverIpv6Commands } from "../modules/shared/ssm-agent";
+import { ENDPOINT_SERVICES } from "../modules/endpoints/interface-endpoints";
 
 const demo = demoConfig();
 const workload = synthStack(demo, "workload");
@@ -369,4 +372,35 @@ describe("every instance (workloads and proxies) launches from its tier's launch
       }
     });
   }
+});
+
+describe("workloads and proxies reach Systems Manager the same way", () => {
+  test("every workload template boots the same SSM agent setup as the proxies (IMDS over IPv6, the endpoints' names), and checks its boot hosts", () => {
+    const templates = Object.values(resources(workload, "aws_launch_template"));
+    expect(templates.length).toBe(3);
+    const proxyScript = (synthStack(demo, "inspection") as TfJson & { locals: Record<string, string> }).locals.proxy_a_user_data;
+    for (const lt of templates) {
+      const script = Buffer.from(lt.user_data ?? "", "base64").toString("utf8");
+      expect(script).toMatch(/^#!\/bin\/bash\nset -euo pipefail\n/);
+      expect(spawnSync("bash", ["-n"], { input: script, encoding: "utf8" }).status).toBe(0);
+      for (const line of ssmAgentOverIpv6Commands()) {
+        expect(script).toContain(line);
+        expect(proxyScript).toContain(line.replace(/\$\{/g, "$${"));
+      }
+      for (const host of ["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]) expect(script).toContain(host);
+    }
+    // Those names are what DNS Firewall admits for every mode, proxies or not.
+    const allowed: string[] = resources(synthStack(demoConfig({ inspection: { mode: "firewall-igw" }, workload: { interfaceEndpoints: ["ssm", "ssmmessages", "ec2messages"] } }), "observability"), "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
+    expect(allowed).toEqual(expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]));
+  });
+});
+
+describe("interface endpoint table", () => {
+  test("every service says where its IPv6-only support was confirmed (a URL) or that it is unconfirmed, and the README lists the unconfirmed ones", () => {
+    const readme = require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "README.md"), "utf8") as string;
+    for (const [service, support] of Object.entries(ENDPOINT_SERVICES)) {
+      expect([service, support.ipv6Source]).toEqual([service, expect.stringMatching(/https:\/\/docs\.aws\.amazon\.com\//)]);
+      if (support.ipv6Source.startsWith("unconfirmed:")) expect(readme).toContain(`\`${service}\``);
+    }
+  });
 });

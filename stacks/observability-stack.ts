@@ -28,9 +28,12 @@ import { DnsFirewall, vpcInternalDomains } from "../modules/observability/dns-fi
 import { FlowLogs, flowLogPattern } from "../modules/observability/flow-logs";
 import { GuardDuty } from "../modules/observability/guardduty";
 import { HardenedBucket } from "../modules/observability/hardened-bucket";
+import { AccessLogBucket } from "../modules/shared/access-log-bucket";
 import { Remediation } from "../modules/observability/remediation";
 import { Trail } from "../modules/observability/cloudtrail";
 import { builtFile } from "../lib/paths";
+import { INBOUND_DROP_SIDS } from "../modules/firewall/suricata-rules";
+import { proxyBootHosts, workloadBootHosts } from "../modules/shared/boot-hosts";
 
 /** The remediation Lambda's ZIP, written by `npm run build`. */
 export function remediationZip(): string {
@@ -43,6 +46,10 @@ export function remediationZip(): string {
 export const ROOT_USE_PATTERN = '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }';
 /** Network Firewall alert log records (Network Firewall developer guide, "Log contents"). */
 export const FIREWALL_DROP_PATTERN = '{ $.event.event_type = "alert" && $.event.alert.action = "blocked" }';
+/** Blocked alert-log records of one egress6 rule (`event.alert.signature_id` is the rule's sid). */
+export function firewallDropOfSignature(sid: number): string {
+  return `{ $.event.event_type = "alert" && $.event.alert.action = "blocked" && $.event.alert.signature_id = ${sid} }`;
+}
 export const FIREWALL_ALERT_PATTERN = '{ $.event.event_type = "alert" && $.event.alert.action = "allowed" }';
 
 export interface ObservabilityStackProps {
@@ -99,6 +106,12 @@ export class ObservabilityStack extends Egress6Stack {
     // ---- buckets: audit (CloudTrail, Config) and, when asked for, Parquet flow logs ----
     const needsAuditBucket = obs.cloudTrail.create || obs.configRecorder.create;
     const auditBucket = needsAuditBucket ? new HardenedBucket(this, "audit-bucket", { namePrefix: `${env}-audit-`, kmsKeyArn: key.key.arn }) : undefined;
+    if (auditBucket) {
+      // Requests on the audit bucket (CloudTrail, Config) are logged to a bucket of their own (SSE-S3, as S3 log
+      // delivery requires; the audit bucket itself is SSE-KMS).
+      const accessLogs = new AccessLogBucket(this, "audit-access-logs", { namePrefix: `${env}-audit-logs-`, retentionDays: retentionDays, accountId });
+      accessLogs.logsFor(this, "audit-bucket-logging", auditBucket.bucket, "audit-bucket/");
+    }
     let parquetBucket: HardenedBucket | undefined;
     if (obs.flowLogs.s3Parquet) {
       parquetBucket = new HardenedBucket(this, "flow-log-bucket", { namePrefix: `${env}-flowlogs-`, kmsKeyArn: key.key.arn });
@@ -127,16 +140,23 @@ export class ObservabilityStack extends Egress6Stack {
     const alarm = (id: string, metricName: string, description: string, filters: { logGroupName: string; pattern: string }[], dependsOn = [flowLogs.logGroup.logGroup]) =>
       new LogAlarm(this, id, { envName: env, topicArn, namespace, metricName, description, filters, dependsOn });
 
-    alarm("inbound-ipv6-rejects", "InboundIpv6Rejects", "Inbound IPv6 packets were rejected (someone on the internet tried to connect in)", [
-      { ...onFlowLogs, pattern: flowLogPattern({ action: '="REJECT"', "flow-direction": '="ingress"', "pkt-srcaddr": "=*:*" }) },
-    ]);
+    // What flow logs can see: packets a security group or network ACL rejected at an interface of the VPC. A
+    // connection opened from the internet stops at the egress-only gateway (or at Network Firewall in
+    // firewall-igw) and reaches no interface, so it is not counted here (firewall-igw: internet-probes-dropped).
+    // Filter values are quoted exact strings; the record's `type` tells IPv4 from IPv6 without a wildcard.
+    alarm(
+      "ipv6-rejects-at-interfaces",
+      "Ipv6RejectsAtInterfaces",
+      "A security group or network ACL rejected IPv6 packets arriving at an interface in the VPC (traffic from inside the VPC or through an inspection point that no rule admits)",
+      [{ ...onFlowLogs, pattern: flowLogPattern({ action: '="REJECT"', type: '="IPv6"', "flow-direction": '="ingress"' }) }],
+    );
     alarm(
       "workload-ipv4-flows",
       "WorkloadIpv4Flows",
       "An IPv4 flow left a workload subnet: workloads must speak IPv6 only",
       zones.map((z) => ({
         ...onFlowLogs,
-        pattern: flowLogPattern({ "subnet-id": `="${network.subnetId("workload", z.suffix)}"`, "flow-direction": '="egress"', "pkt-dstaddr": "=*.*" }),
+        pattern: flowLogPattern({ "subnet-id": `="${network.subnetId("workload", z.suffix)}"`, type: '="IPv4"', "flow-direction": '="egress"' }),
       })),
     );
 
@@ -144,6 +164,17 @@ export class ObservabilityStack extends Egress6Stack {
     if (modeHasFirewall(mode)) {
       alarm("firewall-drops", "FirewallDrops", "Network Firewall dropped traffic", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_DROP_PATTERN }], []);
       alarm("firewall-alerts", "FirewallAlerts", "Network Firewall raised an alert on traffic it let through", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_ALERT_PATTERN }], []);
+    }
+    if (mode === "firewall-igw") {
+      // Only here can the internet reach a firewall endpoint (through the internet gateway); the baseline rules
+      // drop TCP and UDP flows opened from outside the VPC and alert with these signature ids.
+      alarm(
+        "internet-probes-dropped",
+        "InternetProbesDropped",
+        "Network Firewall dropped a TCP or UDP flow opened from the internet toward the VPC",
+        INBOUND_DROP_SIDS.map((sid) => ({ logGroupName: logs.firewallAlert, pattern: firewallDropOfSignature(sid) })),
+        [],
+      );
     }
     if (modeHasProxies(mode)) {
       const proxyDenied = `[${ACCESS_LOG_FIELDS.map((f) => (f === "result" ? `${f}=*DENIED*` : f)).join(", ")}]`;
@@ -178,7 +209,11 @@ export class ObservabilityStack extends Egress6Stack {
         envName: env,
         vpcId: network.vpcId,
         allowlist: config.egress.domains,
-        alsoAllow: vpcInternalDomains(region, config.workload.interfaceEndpoints),
+        // Every host an instance reaches while it boots, whatever egress.domains says (modules/shared/boot-hosts.ts).
+        alsoAllow: [
+          ...vpcInternalDomains(region, config.workload.interfaceEndpoints),
+          ...[...workloadBootHosts(region), ...(modeHasProxies(mode) ? proxyBootHosts(region) : [])].map((h) => h.host),
+        ],
         mutationProtection: obs.dnsFirewall.protection,
         queryLogGroupName: logs.dnsQueryLogs,
         retentionDays,

@@ -17,30 +17,47 @@ import { HTTPS_PORT } from "../../lib/ports";
 export interface EndpointServiceSupport {
   /** The endpoint can be IPv6-only (`ip_address_type = "ipv6"`): the only kind an IPv6-only subnet can hold. */
   readonly ipv6Only: boolean;
+  /**
+   * Where the IPv6 support was confirmed, or `unconfirmed:` and why. Support differs by Region: the authority is
+   * EC2 DescribeVpcEndpointServices, whose `SupportedIpAddressTypes` must contain `ipv6` for the Region
+   * (`aws ec2 describe-vpc-endpoint-services --service-names com.amazonaws.<region>.<name>
+   * --query 'ServiceDetails[].[ServiceName,SupportedIpAddressTypes,VpcEndpointPolicySupported]'`).
+   */
+  readonly ipv6Source: string;
   /** The service evaluates VPC endpoint policies. */
   readonly endpointPolicy: boolean;
 }
 
+/** The table of "AWS services that support IPv6" in the VPC user guide (its PrivateLink column). */
+const VPC_IPV6_TABLE = "VPC user guide, AWS services that support IPv6: https://docs.aws.amazon.com/vpc/latest/userguide/aws-ipv6-support.html";
+/** Said of services this project could not confirm from a readable page; `npm run preflight` asks the Region. */
+const UNCONFIRMED = `unconfirmed: no readable AWS page row was found for this service (${VPC_IPV6_TABLE}); check SupportedIpAddressTypes in the Region`;
+
 /**
- * The services whose interface endpoints egress6 can create, by short name (`com.amazonaws.<region>.<name>`).
- * Sources: VPC user guide, "AWS services that support IPv6" (PrivateLink column) and each service's PrivateLink
- * page for endpoint policies; KMS, STS and Private CA state IPv6 PrivateLink access in their own guides.
- * Endpoint policies are left off where egress6 has not confirmed that the service evaluates them (the Session
- * Manager channels ssmmessages and ec2messages): a policy the service ignores would only look like a control.
- * Check a Region with `aws ec2 describe-vpc-endpoint-services --service-names com.amazonaws.<region>.<name>
- * --query 'ServiceDetails[].[ServiceName,SupportedIpAddressTypes,VpcEndpointPolicySupported]'`, then add it here.
+ * The services whose interface endpoints egress6 can create, by short name (`com.amazonaws.<region>.<name>`), with
+ * where each one's IPv6 support was confirmed. Endpoint policies are left off where egress6 has not confirmed that
+ * the service evaluates them (the Session Manager channels ssmmessages and ec2messages): a policy the service ignores
+ * would only look like a control. The README's known limits list the unconfirmed entries.
  */
 export const ENDPOINT_SERVICES: Readonly<Record<string, EndpointServiceSupport>> = {
-  ssm: { ipv6Only: true, endpointPolicy: true },
-  ssmmessages: { ipv6Only: true, endpointPolicy: false },
-  ec2messages: { ipv6Only: true, endpointPolicy: false },
-  logs: { ipv6Only: true, endpointPolicy: true },
-  monitoring: { ipv6Only: true, endpointPolicy: true },
-  kms: { ipv6Only: true, endpointPolicy: true },
-  sts: { ipv6Only: true, endpointPolicy: true },
-  ec2: { ipv6Only: true, endpointPolicy: true },
-  secretsmanager: { ipv6Only: true, endpointPolicy: true },
-  "acm-pca": { ipv6Only: true, endpointPolicy: true },
+  ssm: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },
+  ssmmessages: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: false },
+  ec2messages: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: false },
+  logs: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },
+  monitoring: {
+    ipv6Only: true,
+    ipv6Source: "PrivateLink guide, Create a VPC endpoint (example output: SupportedIpAddressTypes ipv6, ipv4 for com.amazonaws.us-east-1.monitoring): https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
+    endpointPolicy: true,
+  },
+  kms: { ipv6Only: true, ipv6Source: "KMS developer guide, IPv6 (PrivateLink over IPv4 and IPv6): https://docs.aws.amazon.com/kms/latest/developerguide/ipv6-kms.html", endpointPolicy: true },
+  sts: {
+    ipv6Only: true,
+    ipv6Source: "IAM user guide, dual-stack endpoint support (STS reachable through PrivateLink over IPv6): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_dual-stack_endpoint_support.html",
+    endpointPolicy: true,
+  },
+  ec2: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },
+  secretsmanager: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },
+  "acm-pca": { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },
 };
 
 /** The support entry of `service`; a service not known to take IPv6-only endpoints is refused (R1: IPv6-only subnets). */

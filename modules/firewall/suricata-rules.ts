@@ -19,6 +19,12 @@ const IP_PROTO_TCP = 6;
 
 const SID = { baseline: EGRESS6_SID_RANGE.from, handshake: EGRESS6_SID_RANGE.from + 100 } as const;
 
+/**
+ * Signature ids of the baseline drops of TCP and UDP flows opened from outside the VPC: in firewall-igw mode, the
+ * internet probes the firewall stops (their alert-log records carry these ids in `event.alert.signature_id`).
+ */
+export const INBOUND_DROP_SIDS = [SID.baseline + 3, SID.baseline + 4] as const;
+
 function rule(action: "drop" | "pass", header: string, msg: string, options: string[], sid: number): string {
   return `${action} ${header} (msg:"egress6: ${msg}"; ${options.map((o) => `${o}; `).join("")}sid:${sid}; rev:1;)`;
 }
@@ -34,8 +40,8 @@ export function baselineRules(): string {
   return [
     rule("drop", "ip 0.0.0.0/0 any -> any any", "IPv4 packet; only IPv6 may leave", [], s + 1),
     rule("drop", "ip any any -> 0.0.0.0/0 any", "IPv4 packet; only IPv6 may leave", [], s + 2),
-    rule("drop", "tcp $EXTERNAL_NET any -> $HOME_NET any", "TCP connection opened from outside the VPC", ["flow:to_server"], s + 3),
-    rule("drop", "udp $EXTERNAL_NET any -> $HOME_NET any", "UDP from outside the VPC", ["flow:to_server"], s + 4),
+    rule("drop", "tcp $EXTERNAL_NET any -> $HOME_NET any", "TCP connection opened from outside the VPC", ["flow:to_server"], INBOUND_DROP_SIDS[0]),
+    rule("drop", "udp $EXTERNAL_NET any -> $HOME_NET any", "UDP from outside the VPC", ["flow:to_server"], INBOUND_DROP_SIDS[1]),
     rule("drop", `tcp $HOME_NET any -> $EXTERNAL_NET !$${RULE_VARIABLES.egressPorts}`, "TCP to a port outside egress.ports", ["flow:to_server"], s + 5),
     rule("drop", "udp $HOME_NET any -> $EXTERNAL_NET any", "UDP to the internet; only TCP on egress.ports may leave", [], s + 6),
     // `icmp` is ICMPv4 and ICMPv6 in Suricata; IPv4 never gets here (dropped above).

@@ -7,16 +7,18 @@ import { Lazy } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { RESOURCE_ID } from "../../lib/names";
 import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../shared/policy";
+import { versionedBucketLifecycle } from "../shared/bucket-lifecycle";
+import { closeBucketToThePublic } from "../shared/bucket-access";
 
 export interface HardenedBucketProps {
   /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */
   readonly namePrefix: string;
   readonly kmsKeyArn: string;
+  /** Days a noncurrent (overwritten or deleted) object version is kept. @default 365 */
+  readonly noncurrentVersionDays?: number;
 }
 
 export class HardenedBucket extends Construct {
@@ -28,18 +30,12 @@ export class HardenedBucket extends Construct {
     super(scope, id);
     this.bucket = new S3Bucket(this, RESOURCE_ID, { bucketPrefix: props.namePrefix });
     new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    versionedBucketLifecycle(this, "lifecycle", this.bucket.id, props.noncurrentVersionDays ?? 365);
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }, bucketKeyEnabled: true }],
     });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "public-access", {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    const publicAccess = closeBucketToThePublic(this, this.bucket.id);
     const tlsOnly = denyInsecureTransport("s3:*", [this.bucket.arn, `${this.bucket.arn}/*`]);
     this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,

@@ -45,6 +45,9 @@ const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** EventBridge's own delivery retries before it uses the dead-letter queue (EventBridge user guide, retry policy). */
 const EVENTBRIDGE_RETRIES = 10;
 
+/** Concurrent remediations at most: each run is a few EC2 calls, and events are asynchronous. */
+export const RESERVED_CONCURRENCY = 5;
+
 export interface RemediationProps {
   readonly envName: string;
   readonly region: string;
@@ -144,6 +147,9 @@ export class Remediation extends Construct {
       role: this.role.arn,
       timeout: 60,
       memorySize: 256,
+      // A ceiling on concurrent runs (CKV_AWS_115): a burst of events cannot take the account's Lambda concurrency,
+      // and is not lost either: throttled asynchronous invocations are retried by Lambda, then go to the DLQ.
+      reservedConcurrentExecutions: RESERVED_CONCURRENCY,
       environment: { variables: { QUARANTINE_SECURITY_GROUP_ID: this.quarantine.group.id, VPC_ID: props.vpcId } },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.logGroup.name },

@@ -14,6 +14,8 @@
  */
 import { logGroupNames, resourceName } from "../../lib/names";
 import { HTTP_PORT, DEFAULT_SQUID_PATHS, renderSquidConf, type SquidPolicy } from "./squid-conf";
+import { IMDS_IPV6_ENV, imdsIpv6DropIn, ssmAgentOverIpv6Commands } from "../shared/ssm-agent";
+import { bootHostCheckCommands, proxyBootHosts, serviceHost } from "../shared/boot-hosts";
 
 /** Packet mark and routing table of the interception policy route (any values unused on AL2023 will do). */
 export const INTERCEPT_MARK = 1;
@@ -36,23 +38,6 @@ export function interfaceMtuCommands(mtu: number): string[] {
     "primary=$(ip -6 route show default | awk '{for (i = 1; i < NF; i++) if ($i == \"dev\") { print $(i + 1); exit }}')",
     `ip link set dev "$primary" mtu ${mtu}`,
   ];
-}
-
-/** IMDS over IPv6 for the AWS SDKs in the agents (EC2 user guide, "Instance metadata service endpoints"). */
-const IMDS_IPV6_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6";
-
-/**
- * A systemd drop-in giving an agent's service IMDS over IPv6: the subnet is IPv6-only, so the SDK's IPv4 default
- * (169.254.169.254) is unreachable and the agent would find no credentials.
- */
-function imdsIpv6DropIn(unit: string, marker: string): string {
-  return [
-    `install -d -m 0755 /etc/systemd/system/${unit}.d`,
-    `cat > /etc/systemd/system/${unit}.d/egress6.conf <<'${marker}'`,
-    "[Service]",
-    `Environment=${IMDS_IPV6_ENV}`,
-    marker,
-  ].join("\n");
 }
 
 export interface InterceptRulesetProps {
@@ -218,6 +203,9 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
     {
       agent: { region: props.region, run_as_user: "root" },
       logs: {
+        // The regional name the agent would use anyway (answered by the logs interface endpoint), written out so
+        // that every host of the boot is in the script (CloudWatch agent configuration file, logs.endpoint_override).
+        endpoint_override: serviceHost("logs", props.region),
         logs_collected: {
           files: {
             collect_list: [
@@ -243,14 +231,12 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
 set -euo pipefail
 export ${IMDS_IPV6_ENV}
 
-# The SSM agent is already running (it starts before user data): restart it with IMDS over IPv6, so that Session
-# Manager works while the rest of this script runs.
-echo "egress6: SSM agent over IPv6 IMDS"
-${imdsIpv6DropIn("amazon-ssm-agent.service", "EGRESS6_SSM_AGENT_UNIT")}
-if systemctl cat amazon-ssm-agent.service >/dev/null 2>&1; then
-  systemctl daemon-reload
-  systemctl restart amazon-ssm-agent.service
-fi
+# The SSM agent is already running (it starts before user data): the same setup as the workloads'.
+${ssmAgentOverIpv6Commands().join("\n")}
+
+# The hosts this boot reaches (modules/shared/boot-hosts.ts; DNS Firewall admits each of them).
+echo "egress6: boot hosts"
+${bootHostCheckCommands(proxyBootHosts(props.region)).join("\n")}
 
 echo "egress6: installing Squid, nftables, the CloudWatch agent"
 dnf install -y --setopt=retries=10 squid nftables amazon-cloudwatch-agent openssl

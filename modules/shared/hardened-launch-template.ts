@@ -44,8 +44,12 @@ export interface HardenedLaunchTemplateProps {
    * @default none (the AMI's own root volume)
    */
   readonly rootVolume?: { readonly deviceName: string; readonly sizeGiB: number };
-  /** User data, base64 (EC2 runs it at first boot). @default none */
-  readonly userDataBase64?: string;
+  /**
+   * A boot script for what the template launches (plain text; the template stores it base64-encoded, as EC2 wants).
+   * Contains no Terraform interpolation. An instance that sets its own user data replaces it.
+   * @default none
+   */
+  readonly userData?: string;
 }
 
 /** The primary (device index 0) interface a template gives its instances; never a public IPv4 address. */
@@ -77,8 +81,8 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
       metadataOptions: { ...HARDENED_METADATA_OPTIONS },
       // One-minute instance metrics: an anomaly shows in minutes, not five (CIS/Checkov CKV_AWS_126).
       monitoring: { enabled: true },
-      ...(props.userDataBase64 !== undefined ? { userData: props.userDataBase64 } : {}),
       updateDefaultVersion: true,
+      ...(props.userData !== undefined ? { userData: Buffer.from(props.userData, "utf8").toString("base64") } : {}),
       tagSpecifications: (props.tagOnLaunch ?? ["instance", "volume"]).map((resourceType) => ({ resourceType, tags: props.tags })),
       tags: { Name: props.name, ...props.tags },
       ...(props.networkInterface
@@ -129,28 +133,25 @@ export function trustStoreFamilyOf(ami: string, field: string): TrustStoreFamily
 }
 
 /**
- * A first-boot script that adds `caPem` (a CA certificate, public part) to the system trust store, so TLS that an
- * inspection point re-signs with that CA is trusted by everything that uses the system store. Fails the boot
- * script (and says so) when the tool is missing, rather than leaving clients that would all fail later.
+ * Boot-script lines that add `caPem` (a CA certificate, public part) to the system trust store, so TLS that an
+ * inspection point re-signs with that CA is trusted by everything that uses the system store. Under `set -e` a
+ * missing tool fails the boot script, rather than leaving clients that would all fail later.
  */
-export function trustCaUserData(family: TrustStoreFamily, caPem: string, name: string): string {
-  if (/PRIVATE KEY/.test(caPem)) throw new Error("trustCaUserData: the CA certificate contains a private key");
+export function trustCaCommands(family: TrustStoreFamily, caPem: string, name: string): string[] {
+  if (/PRIVATE KEY/.test(caPem)) throw new Error("trustCaCommands: the CA certificate contains a private key");
   const [dir, file, update] =
     family === "amazon-linux"
       ? ["/etc/pki/ca-trust/source/anchors", `${name}.pem`, "update-ca-trust extract"]
       : ["/usr/local/share/ca-certificates", `${name}.crt`, "update-ca-certificates"];
   return [
-    "#!/bin/bash",
     `# egress6: trust the inspection CA (${family === "amazon-linux" ? "Amazon Linux: ca-trust anchors" : "Debian/Ubuntu: ca-certificates"}), so decrypted connections verify.`,
-    "set -euo pipefail",
     `install -d -m 0755 ${dir}`,
     `cat > ${dir}/${file} <<'EGRESS6_CA_CERT'`,
     caPem.trim(),
     "EGRESS6_CA_CERT",
     `chmod 0644 ${dir}/${file}`,
     update,
-    "",
-  ].join("\n");
+  ];
 }
 
 /**
