@@ -8,12 +8,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf } from "../modules/proxy/squid-conf";
-import { squid, squidScratch, squidTest } from "./squid-helpers";
+import { freePort, originAddress, squid, squidScratch, squidTest } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const NAMES = ["example.com", "www.example.com", "notexample.com", "example.com.evil.test", "wild.test", "deep.sub.wild.test", "other.test"];
@@ -27,12 +26,6 @@ const RESERVED_NAMES: readonly [string, string][] = [
   ["linklocal.wild.test", "169.254.169.254"],
 ];
 
-/** One of this machine's own addresses that is neither loopback nor link-local nor reserved by EC2. */
-function originAddress(): string | undefined {
-  const all = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []).filter((a) => !a.internal);
-  const usable = all.filter((a) => !/^(fe80:|fd00:ec2:|169\.254\.)/i.test(a.address));
-  return (usable.find((a) => a.family === "IPv6") ?? usable.find((a) => a.family === "IPv4"))?.address;
-}
 const ORIGIN_ADDRESS = originAddress();
 
 interface Origin {
@@ -68,13 +61,6 @@ async function startOrigin(tag: string, address: string): Promise<Origin> {
   return { port, seen, close };
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "::1", resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Reply {
   readonly status: number;

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { SquidPaths } from "../modules/proxy/squid-conf";
@@ -71,6 +72,9 @@ export function squidScratch(install: SquidInstall): { dir: string; paths: Squid
     tlsCertificate: pem,
     certGenerator,
     certDatabase,
+    // Written by the tests that decrypt (they make their own CA); nothing else reads them.
+    caCertificate: path.join(dir, "egress6-ca.crt"),
+    caPrivateKey: path.join(dir, "egress6-ca-key.pem"),
   };
   fs.writeFileSync(paths.hostsFile, "", { mode: 0o644 });
   return { dir, paths, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
@@ -93,4 +97,23 @@ function makeWorldWritable(p: string): void {
   const stat = fs.statSync(p);
   fs.chmodSync(p, stat.isDirectory() ? 0o777 : 0o666);
   if (stat.isDirectory()) for (const entry of fs.readdirSync(p)) makeWorldWritable(path.join(p, entry));
+}
+
+/** A TCP port free on ::1 right now. */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, "::1", resolve));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/**
+ * One of this machine's own addresses that is neither loopback nor link-local nor reserved by EC2: origins listen
+ * there, because loopback is a destination the generated rules refuse.
+ */
+export function originAddress(): string | undefined {
+  const all = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []).filter((a) => !a.internal);
+  const usable = all.filter((a) => !/^(fe80:|fd00:ec2:|169\.254\.)/i.test(a.address));
+  return (usable.find((a) => a.family === "IPv6") ?? usable.find((a) => a.family === "IPv4"))?.address;
 }

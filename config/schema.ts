@@ -7,6 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { INSPECTION_MODES, modeHasProxies } from "./modes";
+import { checkTlsInspection, decryptionPointOf, tlsInspectionSchema } from "./tls-inspection";
 import { HTTPS_PORT } from "../lib/ports";
 import { EGRESS6_SID_RANGE, NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../lib/limits";
 import { AZ_ID, AZ_NAME, availabilityZoneProblems, closestRegion, REGIONS } from "./regions";
@@ -192,6 +193,8 @@ const inspection = z.strictObject({
     })
     .superRefine(checkAmiArchitecture)
     .prefault({}),
+  /** Opt-in TLS decryption for content inspection (config/tls-inspection.ts). Absent: nothing is decrypted. */
+  tlsInspection: tlsInspectionSchema.optional(),
 });
 
 /** The AMI parameter's architecture (when its path names one) must be the instance type's. */
@@ -312,6 +315,28 @@ export const configSchema = z
           ctx.addIssue({ code: "custom", path: ["egress", "ports", i], input: p, message: `is also inspection.proxy.${clash[0]}; the proxy's own ports must differ from egress.ports (choose another ${clash[0]} or drop the port)` });
         }
       });
+    }
+    if (config.inspection.tlsInspection) {
+      const tls = config.inspection.tlsInspection;
+      for (const issue of checkTlsInspection(tls, { mode: config.inspection.mode, region: config.region, egressPorts: ports })) {
+        ctx.addIssue({ code: "custom", ...issue });
+      }
+      // The proxies fetch the CA key from Secrets Manager at boot; DNS Firewall answers only allowlisted names.
+      const secrets = `secretsmanager.${config.region}.amazonaws.com`;
+      const normalized = config.egress.domains.map((d) => normalizeDomain(d)).flatMap((r) => (r.ok ? [r.domain] : []));
+      if (
+        decryptionPointOf(tls, config.inspection.mode) === "proxy" &&
+        config.observability.dnsFirewall.enabled &&
+        !normalized.includes(secrets) &&
+        !shadowingWildcard(normalized, secrets)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["egress", "domains"],
+          input: config.egress.domains,
+          message: `must cover ${secrets} when the proxies decrypt: they fetch the CA's key from it at every boot, and DNS Firewall answers only allowlisted names (add ${secrets})`,
+        });
+      }
     }
     const aclPortRules = withProxies && !ports.includes(PROXY_OWN_PORT) ? ports.length + 1 : ports.length;
     if (aclPortRules > MAX_EGRESS_PORTS) {

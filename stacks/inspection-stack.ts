@@ -31,12 +31,52 @@ import type { Zone } from "../lib/zone";
 import { logGroupNames } from "../lib/names";
 import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { CustomerKey } from "../modules/shared/customer-key";
-import { InspectionFirewall } from "../modules/firewall/network-firewall";
+import { InspectionFirewall, type InspectionFirewallProps } from "../modules/firewall/network-firewall";
 import { squidPolicyOf } from "./proxy-policy";
+import { decryptionPointOf, parseIcapUri } from "../config/tls-inspection";
+import type { ProxyDecryptionProps } from "../modules/proxy/proxy-tier";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
 import { modeHasFirewall, modeHasProxies } from "../config/modes";
 
 const ANY_IPV6 = "::/0";
+
+/** The firewall's TLS inspection, when the configuration has the firewall decrypt; nothing otherwise. */
+function firewallDecryptionOf(config: Egress6Config, workloadNet: string): Pick<InspectionFirewallProps, "tlsInspection"> {
+  const tls = config.inspection.tlsInspection;
+  if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "firewall") return {};
+  if (!tls.caCertificateArn) throw new Error("unvalidated tlsInspection: the firewall decrypts without caCertificateArn");
+  return {
+    tlsInspection: {
+      caCertificateArn: tls.caCertificateArn,
+      sourceNet: workloadNet,
+      ports: tls.ports,
+      neverDecryptCidrs: tls.neverDecryptCidrs,
+      revokedStatusAction: tls.revocation.revokedStatusAction,
+      unknownStatusAction: tls.revocation.unknownStatusAction,
+      exampleDlpRules: tls.exampleDlpRules,
+    },
+  };
+}
+
+/** What the proxy tier needs to decrypt, when the configuration has the proxies decrypt. */
+function proxyDecryptionOf(config: Egress6Config): ProxyDecryptionProps | undefined {
+  const tls = config.inspection.tlsInspection;
+  if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return undefined;
+  if (!tls.caPrivateKey) throw new Error("unvalidated tlsInspection: the proxies decrypt without caPrivateKey");
+  const icapEndpoints = [tls.icap?.requestUri, tls.icap?.responseUri]
+    .filter((u): u is string => u !== undefined)
+    .map((u) => {
+      const parsed = parseIcapUri(u);
+      if (!parsed.ok) throw new Error(`unvalidated ICAP URI ${u}`);
+      return { address: parsed.endpoint.address, port: parsed.endpoint.port };
+    })
+    .filter((e, i, all) => all.findIndex((o) => o.address === e.address && o.port === e.port) === i);
+  return {
+    ca: { certificatePem: tls.caCertificatePem, secretArn: tls.caPrivateKey.secretArn },
+    secretKmsKeyArn: tls.caPrivateKey.kmsKeyArn,
+    icapEndpoints,
+  };
+}
 
 export class InspectionStack extends Egress6Stack {
   readonly key: CustomerKey;
@@ -91,11 +131,14 @@ export class InspectionStack extends Egress6Stack {
         keyPolicy: this.key.policy,
         logGroupNames: { ALERT: logs.firewallAlert, FLOW: logs.firewallFlow, TLS: logs.firewallTls },
         logRetentionDays: config.inspection.firewall.logRetentionDays,
+        ...firewallDecryptionOf(config, network.tierIpv6Cidr("workload")),
       });
     }
     if (modeHasProxies(mode)) {
+      const decryption = proxyDecryptionOf(config);
       this.proxies = new ProxyTier(this, "proxy", {
         policy: squidPolicyOf(config),
+        ...(decryption ? { decryption } : {}),
         region: config.region,
         ami: config.inspection.proxy.ami,
         instanceType: config.inspection.proxy.instanceType,

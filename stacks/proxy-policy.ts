@@ -1,8 +1,36 @@
 /** The configuration, mapped to what the proxies' squid.conf is rendered from. */
 import type { Egress6Config } from "../config/schema";
-import type { SquidPolicy } from "../modules/proxy/squid-conf";
+import { decryptionPointOf, neverDecryptDomains, parseIcapUri } from "../config/tls-inspection";
+import type { SquidDecryption, SquidPolicy } from "../modules/proxy/squid-conf";
 
 export function squidPolicyOf(config: Pick<Egress6Config, "name" | "egress" | "inspection">): SquidPolicy {
   const { explicitPort, interceptHttpPort, interceptHttpsPort } = config.inspection.proxy;
-  return { env: config.name, domains: config.egress.domains, ports: config.egress.ports, explicitPort, interceptHttpPort, interceptHttpsPort };
+  const decryption = squidDecryptionOf(config);
+  return {
+    env: config.name,
+    domains: config.egress.domains,
+    ports: config.egress.ports,
+    explicitPort,
+    interceptHttpPort,
+    interceptHttpsPort,
+    ...(decryption ? { decryption } : {}),
+  };
+}
+
+/** What the proxies decrypt, when `inspection.tlsInspection` says they do; undefined otherwise. */
+export function squidDecryptionOf(config: Pick<Egress6Config, "inspection">): SquidDecryption | undefined {
+  const tls = config.inspection.tlsInspection;
+  if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return undefined;
+  const uri = (value: string) => {
+    const parsed = parseIcapUri(value);
+    if (!parsed.ok) throw new Error(`unvalidated ICAP URI ${value}`);
+    return parsed.endpoint.uri;
+  };
+  return {
+    neverDecrypt: neverDecryptDomains(tls),
+    ports: tls.ports,
+    ...(tls.icap
+      ? { icap: { requestUri: uri(tls.icap.requestUri), ...(tls.icap.responseUri ? { responseUri: uri(tls.icap.responseUri) } : {}), failClosed: tls.icap.failClosed } }
+      : {}),
+  };
 }

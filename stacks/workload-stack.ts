@@ -76,6 +76,7 @@ export class WorkloadStack extends Egress6Stack {
       rootVolumeGiB: config.workload.rootVolumeGiB,
       subnets: zones.map((zone) => ({ zone, subnetId: network.subnetId("workload", zone.suffix), securityGroupId: this.securityGroups[zone.suffix].group.id })),
       instancesPerAz: config.workload.instancesPerAz,
+      ...(config.inspection.tlsInspection ? { trustedCaPem: config.inspection.tlsInspection.caCertificatePem } : {}),
     });
 
     // Private DNS of an interface endpoint answers for the whole VPC, so the proxies' SSM and CloudWatch agents

@@ -15,6 +15,7 @@ import { isConfigDirectory, readConfigSource, type ConfigSource } from "./input/
 import { InputError, type StackSource } from "./input/source";
 import type { Report } from "./report/types";
 import type { Model } from "./model/types";
+import { decryptionReport } from "./report/decryption";
 
 export interface VerifyOptions {
   /**
@@ -84,6 +85,7 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
     results,
     verdict: violated ? "VIOLATED" : "HOLDS",
     exitCode: violated ? 1 : 0,
+    decryption: decryptionReport(stacks),
   };
 }
 

@@ -21,6 +21,7 @@ import { UserError } from "../../lib/errors";
 import { RESOURCE_ID } from "../../lib/names";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";
+import { exampleDlpRules, FirewallTlsInspection, type FirewallTlsInspectionProps } from "./tls-inspection";
 
 /** Network Firewall's stateful defaults for an allowlist in strict order (ARCHITECTURE §4). */
 export const STATEFUL_DEFAULT_ACTIONS = ["aws:drop_established", "aws:alert_established"] as const;
@@ -31,10 +32,13 @@ export const STATELESS_DEFAULT_ACTIONS = ["aws:forward_to_sfe"] as const;
  * Rule group capacities are fixed at creation (changing one replaces the group), so they are sized for the
  * schema's limits rather than for today's lists: 1000 domains x 2 target types; 1000 operator rules.
  */
-export const CAPACITY = { baseline: 50, handshake: 50, idsIps: 1000, domains: 2000 } as const;
+export const CAPACITY = { baseline: 50, handshake: 50, idsIps: 1000, domains: 2000, dlp: 50 } as const;
 
-/** Priorities inside the strict-order policy (lower is evaluated first). */
-export const PRIORITY = { baseline: 100, idsIps: 200, handshake: 300, domains: 400 } as const;
+/**
+ * Priorities inside the strict-order policy (lower is evaluated first). The DLP example comes before the domain
+ * allowlist, whose pass would end inspection of the flow.
+ */
+export const PRIORITY = { baseline: 100, idsIps: 200, dlp: 250, handshake: 300, domains: 400 } as const;
 
 type IpSetVariable = { readonly key: string; readonly ipSet: { readonly definition: string[] } };
 
@@ -66,12 +70,21 @@ export interface InspectionFirewallProps {
   /** Log group name for each log type. */
   readonly logGroupNames: Readonly<Record<FirewallLogType, string>>;
   readonly logRetentionDays: number;
+  /**
+   * Decrypt outbound TLS with a customer CA (opt-in): the TLS inspection configuration the policy references, and
+   * optionally the example DLP rule group. @default none: nothing is decrypted
+   */
+  readonly tlsInspection?: Omit<FirewallTlsInspectionProps, "name" | "kmsKeyArn" | "sourceNet"> & {
+    readonly sourceNet: string;
+    readonly exampleDlpRules: boolean;
+  };
 }
 
 export class InspectionFirewall extends Construct {
   readonly firewall: NetworkfirewallFirewall;
   readonly policy: NetworkfirewallFirewallPolicy;
-  readonly ruleGroups: Record<"baseline" | "handshake" | "domains", NetworkfirewallRuleGroup> & { idsIps?: NetworkfirewallRuleGroup };
+  readonly ruleGroups: Record<"baseline" | "handshake" | "domains", NetworkfirewallRuleGroup> & { idsIps?: NetworkfirewallRuleGroup; dlp?: NetworkfirewallRuleGroup };
+  readonly tlsInspection?: FirewallTlsInspection;
   readonly logGroups: Record<FirewallLogType, EncryptedLogGroup>;
 
   constructor(scope: Construct, id: string, props: InspectionFirewallProps) {
@@ -121,6 +134,9 @@ export class InspectionFirewall extends Construct {
             ]
           : [homeNet],
       ),
+      dlp: props.tlsInspection?.exampleDlpRules
+        ? suricata("dlp-example", CAPACITY.dlp, "egress6: example DLP rules on decrypted HTTP (docs/dlp.md)", exampleDlpRules())
+        : undefined,
       domains: new NetworkfirewallRuleGroup(this, "domains", {
         name: name("domains"),
         description: "egress6: egress.domains on TLS SNI and HTTP Host; everything else on TLS and HTTP is dropped",
@@ -135,7 +151,11 @@ export class InspectionFirewall extends Construct {
       }),
     };
 
-    const references = (["baseline", "idsIps", "handshake", "domains"] as const)
+    if (props.tlsInspection) {
+      const { exampleDlpRules: _unused, ...tls } = props.tlsInspection;
+      this.tlsInspection = new FirewallTlsInspection(this, "tls-inspection", { ...tls, name: name("tls-inspection"), kmsKeyArn: props.kmsKeyArn });
+    }
+    const references = (["baseline", "idsIps", "dlp", "handshake", "domains"] as const)
       .filter((g) => this.ruleGroups[g] !== undefined)
       .map((g) => ({ resourceArn: this.ruleGroups[g]!.arn, priority: PRIORITY[g] }));
     this.policy = new NetworkfirewallFirewallPolicy(this, "policy", {
@@ -149,6 +169,7 @@ export class InspectionFirewall extends Construct {
         statefulDefaultActions: [...STATEFUL_DEFAULT_ACTIONS],
         statefulRuleGroupReference: references,
         policyVariables: { ruleVariables: [{ key: RULE_VARIABLES.homeNet, ipSet: { definition: [props.vpcIpv6Cidr] } }] },
+        ...(this.tlsInspection ? { tlsInspectionConfigurationArn: this.tlsInspection.configuration.arn } : {}),
       },
     });
 

@@ -29,7 +29,9 @@ import { ICMPV6_PACKET_TOO_BIG } from "../../lib/protocols";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, rootDeviceNameOf } from "../shared/hardened-launch-template";
 import { CLOUDWATCH_AGENT_POLICY, SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";
-import { renderProxyUserData } from "./user-data";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { policyDocument } from "../shared/policy";
+import { renderProxyUserData, type ProxyCaSource } from "./user-data";
 import type { SquidPolicy } from "./squid-conf";
 
 /** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
@@ -58,6 +60,19 @@ export interface ProxyTierProps {
   readonly logRetentionDays: number;
   readonly kmsKeyArn: string;
   readonly keyPolicy: ITerraformDependable;
+  /**
+   * With policy.decryption: the customer CA (certificate, and the secret holding its key), the customer-managed KMS
+   * key that encrypts that secret, and the ICAP services' addresses. @default none
+   */
+  readonly decryption?: ProxyDecryptionProps;
+}
+
+export interface ProxyDecryptionProps {
+  readonly ca: ProxyCaSource;
+  /** The KMS key the secret is encrypted with: the role may decrypt with it only through Secrets Manager, for that secret. */
+  readonly secretKmsKeyArn: string;
+  /** Where the ICAP services listen (the security group opens exactly these). */
+  readonly icapEndpoints: readonly { readonly address: string; readonly port: number }[];
 }
 
 export interface ProxyInstance {
@@ -93,9 +108,15 @@ export class ProxyTier extends Construct {
     });
 
     const egressPorts = [...new Set([...ports, HTTPS_PORT])];
-    const egress = egressPorts.map((p) =>
-      SgRule.tcp(p, "::/0", p === HTTPS_PORT && !ports.includes(p) ? "HTTPS for the proxy packages and AWS APIs" : `port ${p}: Squid outbound leg`),
-    );
+    const egress = [
+      ...egressPorts.map((p) =>
+        SgRule.tcp(p, "::/0", p === HTTPS_PORT && !ports.includes(p) ? "HTTPS for the proxy packages and AWS APIs" : `port ${p}: Squid outbound leg`),
+      ),
+      ...(props.decryption?.icapEndpoints ?? []).map((e) => SgRule.tcp(e.port, `${e.address}/128`, `ICAP service (DLP) at [${e.address}]:${e.port}`)),
+    ];
+    if ((policy.decryption === undefined) !== (props.decryption === undefined)) {
+      throw new Error("ProxyTier: policy.decryption and decryption go together");
+    }
     // Intercepted flows reach the interface with the port the workload dialled (TPROXY rewrites nothing), so the
     // group admits the allowlisted ports, plus the explicit proxy port, from its own AZ's workload /64 only.
     const securityGroupOf = (zone: Zone, workloadIpv6Cidr: string) =>
@@ -121,6 +142,27 @@ export class ProxyTier extends Construct {
       managedPolicies: { [SSM_CORE_POLICY]: SSM_CORE_POLICY, [CLOUDWATCH_AGENT_POLICY]: CLOUDWATCH_AGENT_POLICY },
     });
     this.role = role;
+    if (props.decryption) {
+      const { ca, secretKmsKeyArn } = props.decryption;
+      // Least privilege for the CA key: read one secret, and decrypt with its key only through Secrets Manager for
+      // that secret (Secrets Manager puts the secret's ARN in the encryption context).
+      new IamRolePolicy(this, "ca-key-access", {
+        name: `${name}-ca-key`,
+        role: role.id,
+        policy: policyDocument([
+          { Sid: "ReadTheCaKeySecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ca.secretArn },
+          {
+            Sid: "DecryptTheCaKeySecretOnly",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: secretKmsKeyArn,
+            Condition: {
+              StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com`, "kms:EncryptionContext:SecretARN": ca.secretArn },
+            },
+          },
+        ]),
+      });
+    }
 
     // The interface is created and tagged on its own (it is the route target), so the template tags only the
     // instance and its volume.
@@ -150,7 +192,13 @@ export class ProxyTier extends Construct {
         lifecycle: { ignoreChanges: ["security_groups"] },
         tags: azTags,
       });
-      const userData = renderProxyUserData({ policy, region, az: zone.suffix, vpcIpv6Cidr: props.vpcIpv6Cidr });
+      const userData = renderProxyUserData({
+        policy,
+        region,
+        az: zone.suffix,
+        vpcIpv6Cidr: props.vpcIpv6Cidr,
+        ...(props.decryption ? { ca: props.decryption.ca } : {}),
+      });
       checkUserDataSize(userData, props.vpcIpv6Cidr, policy.domains.length);
       const instance = new Instance(this, zone.suffix, {
         launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },

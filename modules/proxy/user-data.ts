@@ -97,9 +97,86 @@ export function interceptRoutingCommands(): string[] {
   ];
 }
 
+/** Where the proxies' CA comes from when they decrypt: the certificate in the user data, the key from a secret. */
+export interface ProxyCaSource {
+  /** The CA certificate, PEM, public part only. */
+  readonly certificatePem: string;
+  /** The Secrets Manager secret holding the CA's private key (PEM in SecretString), created outside Terraform. */
+  readonly secretArn: string;
+}
+
+/** The boot-time unit that fetches the CA key; Squid requires it, so a proxy without its key never serves. */
+export const CA_KEY_UNIT = "egress6-ca-key.service";
+
+/**
+ * Lines of the boot script that install the CA certificate and a unit fetching the CA's private key from Secrets
+ * Manager at every boot into a tmpfs (/run). The key itself is never in the user data, Terraform's state or a log:
+ * the script names only the secret's ARN; the CLI's output goes to a file, never to the console.
+ */
+export function caKeyCommands(ca: ProxyCaSource, region: string, paths: { caCertificate: string; caPrivateKey: string }): string {
+  if (/PRIVATE KEY/.test(ca.certificatePem)) throw new Error("the CA certificate given to the proxies contains a private key");
+  const keyDir = paths.caPrivateKey.replace(/\/[^/]*$/, "");
+  return `echo "egress6: the customer CA (certificate from user data, key from Secrets Manager at every boot)"
+dnf install -y --setopt=retries=10 awscli-2
+install -m 0644 /dev/null ${paths.caCertificate}
+cat > ${paths.caCertificate} <<'EGRESS6_CA_CERT'
+${ca.certificatePem.trim()}
+EGRESS6_CA_CERT
+openssl x509 -in ${paths.caCertificate} -noout
+
+cat > /usr/local/sbin/egress6-ca-key <<'EGRESS6_CA_KEY'
+#!/bin/bash
+# Fetches the CA's private key from Secrets Manager into a tmpfs, readable by Squid only. Prints nothing of it.
+set -euo pipefail
+umask 077
+install -d -m 0750 -o root -g squid ${keyDir}
+tmp=$(mktemp ${keyDir}/.ca-key.XXXXXX)
+trap 'rm -f "$tmp"' EXIT
+AWS_USE_DUALSTACK_ENDPOINT=true aws secretsmanager get-secret-value --region ${region} \
+  --secret-id '${ca.secretArn}' --query SecretString --output text > "$tmp"
+if ! openssl pkey -in "$tmp" -noout 2>/dev/null; then
+  echo "egress6: FATAL: the secret does not hold a PEM private key" >&2
+  exit 1
+fi
+if [ "$(openssl pkey -in "$tmp" -pubout | sha256sum)" != "$(openssl x509 -in ${paths.caCertificate} -noout -pubkey | sha256sum)" ]; then
+  echo "egress6: FATAL: the key in the secret is not the key of ${paths.caCertificate}" >&2
+  exit 1
+fi
+chgrp squid "$tmp"
+chmod 0640 "$tmp"
+mv -f "$tmp" ${paths.caPrivateKey}
+trap - EXIT
+EGRESS6_CA_KEY
+chmod 0755 /usr/local/sbin/egress6-ca-key
+
+cat > /etc/systemd/system/${CA_KEY_UNIT} <<'EGRESS6_CA_KEY_UNIT'
+[Unit]
+Description=egress6: fetch the customer CA's private key for Squid (tmpfs, every boot)
+After=network-online.target
+Wants=network-online.target
+Before=squid.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+Environment=${IMDS_IPV6_ENV}
+ExecStart=/usr/local/sbin/egress6-ca-key
+Restart=on-failure
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+EGRESS6_CA_KEY_UNIT
+systemctl daemon-reload
+systemctl enable --now ${CA_KEY_UNIT}
+`;
+}
+
 export interface ProxyUserDataProps {
   /** Environment name, egress allowlist and proxy ports. */
   readonly policy: SquidPolicy;
+  /** The customer CA, when the proxies decrypt (policy.decryption). @default none */
+  readonly ca?: ProxyCaSource;
   /** The region the CloudWatch agent ships the access log to. */
   readonly region: string;
   /** AZ suffix of this proxy (`a`). */
@@ -112,6 +189,9 @@ export interface ProxyUserDataProps {
 export function renderProxyUserData(props: ProxyUserDataProps): string {
   const { policy, az, vpcIpv6Cidr } = props;
   const paths = DEFAULT_SQUID_PATHS;
+  if ((policy.decryption === undefined) !== (props.ca === undefined)) {
+    throw new Error("the proxies decrypt exactly when they are given a CA: policy.decryption and ca go together");
+  }
   const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az });
   const ruleset = renderInterceptRuleset({
     vpcIpv6Cidr,
@@ -182,7 +262,7 @@ if [ ! -s ${paths.tlsCertificate} ]; then
   cat "$tmp/cert.pem" "$tmp/key.pem" > ${paths.tlsCertificate}
   rm -rf "$tmp"
 fi
-if [ ! -x ${paths.certGenerator} ]; then
+${props.ca ? caKeyCommands(props.ca, props.region, paths) : ""}if [ ! -x ${paths.certGenerator} ]; then
   echo "egress6: FATAL: ${paths.certGenerator} is missing; squid.conf names it for the TLS listener" >&2
   exit 1
 fi
@@ -227,8 +307,8 @@ EGRESS6_UNIT
 install -d -m 0755 /etc/systemd/system/squid.service.d
 cat > /etc/systemd/system/squid.service.d/egress6.conf <<'EGRESS6_SQUID_UNIT'
 [Unit]
-Requires=egress6-intercept.service
-After=egress6-intercept.service
+Requires=egress6-intercept.service${props.ca ? ` ${CA_KEY_UNIT}` : ""}
+After=egress6-intercept.service${props.ca ? ` ${CA_KEY_UNIT}` : ""}
 
 [Service]
 Restart=always

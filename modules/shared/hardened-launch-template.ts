@@ -114,6 +114,46 @@ export class HardenedLaunchTemplate extends LaunchTemplate {
   }
 }
 
+/** How an AMI family adds a CA to its system trust store. */
+export type TrustStoreFamily = "amazon-linux" | "debian";
+
+const TRUST_STORE_BY_SSM_PREFIX: readonly (readonly [prefix: string, family: TrustStoreFamily])[] = [
+  ["resolve:ssm:/aws/service/ami-amazon-linux-latest/", "amazon-linux"], // AL2023 and AL2: ca-certificates with update-ca-trust
+  ["resolve:ssm:/aws/service/debian/", "debian"], // ca-certificates with update-ca-certificates
+  ["resolve:ssm:/aws/service/canonical/", "debian"], // Ubuntu: the same Debian package
+];
+
+/** The trust-store family of an AMI given as `resolve:ssm:<public parameter>`; `field` names it in the error. */
+export function trustStoreFamilyOf(ami: string, field: string): TrustStoreFamily {
+  const known = TRUST_STORE_BY_SSM_PREFIX.find(([prefix]) => ami.startsWith(prefix));
+  if (!known) {
+    throw new UserError([`${field}: cannot tell how ${ami} installs a CA into its trust store; use a public parameter under ${TRUST_STORE_BY_SSM_PREFIX.map(([p]) => p.replace("resolve:ssm:", "")).join(", ")}`]);
+  }
+  return known[1];
+}
+
+/**
+ * Boot-script lines that add `caPem` (a CA certificate, public part) to the system trust store, so TLS that an
+ * inspection point re-signs with that CA is trusted by everything that uses the system store. Under `set -e` a
+ * missing tool fails the boot script, rather than leaving clients that would all fail later.
+ */
+export function trustCaCommands(family: TrustStoreFamily, caPem: string, name: string): string[] {
+  if (/PRIVATE KEY/.test(caPem)) throw new Error("trustCaCommands: the CA certificate contains a private key");
+  const [dir, file, update] =
+    family === "amazon-linux"
+      ? ["/etc/pki/ca-trust/source/anchors", `${name}.pem`, "update-ca-trust extract"]
+      : ["/usr/local/share/ca-certificates", `${name}.crt`, "update-ca-certificates"];
+  return [
+    `# egress6: trust the inspection CA (${family === "amazon-linux" ? "Amazon Linux: ca-trust anchors" : "Debian/Ubuntu: ca-certificates"}), so decrypted connections verify.`,
+    `install -d -m 0755 ${dir}`,
+    `cat > ${dir}/${file} <<'EGRESS6_CA_CERT'`,
+    caPem.trim(),
+    "EGRESS6_CA_CERT",
+    `chmod 0644 ${dir}/${file}`,
+    update,
+  ];
+}
+
 /**
  * Root device names of the AMI families whose public SSM parameters egress6 knows. A block device mapping under
  * another name adds a second volume and leaves the root volume as the AMI has it, so an unknown family is an error.

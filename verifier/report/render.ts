@@ -66,6 +66,11 @@ export function renderReport(report: Report): string {
     out.push("Violations (x marks the hop that breaks the guarantee)");
     for (const { r, f } of violations) out.push(...findingLines(f, r.id));
   }
+  if (report.decryption && report.decryption.length > 0) {
+    out.push("");
+    out.push("TLS decryption (what each inspection point decrypts and what it splices; no verdict depends on it)");
+    for (const d of report.decryption) out.push(`  ${d.point}  ${d.where}: ${d.text}`);
+  }
   out.push("");
   const failed = report.results.filter((r) => r.verdict === "VIOLATED").map((r) => r.id);
   out.push(

@@ -1,6 +1,7 @@
 /**
  * The verifier's report: what `--json` prints and what `verifyDirectory`/`verifyPlans` return.
  */
+import type { DecryptionLine } from "./decryption";
 
 export type Verdict = "HOLDS" | "HOLDS BY POLICY" | "VIOLATED" | "N/A";
 
@@ -64,6 +65,8 @@ export interface Report {
   readonly verdict: "HOLDS" | "VIOLATED";
   /** 0 when everything holds, 1 when anything is violated. (2, unusable input, is thrown as InputError.) */
   readonly exitCode: 0 | 1;
+  /** Which flows each inspection point decrypts and which it splices (report only; no verdict depends on it). */
+  readonly decryption?: readonly DecryptionLine[];
 }
 
 export function result(id: string, kind: Result["kind"], title: string, subjects: SubjectResult[], findings: Finding[], notes: string[] = []): Result {

@@ -1,0 +1,344 @@
+/**
+ * inspection.tlsInspection: validation (one line per problem), what each mode synthesizes (the firewall's TLS
+ * inspection configuration attached to its policy, the proxies' CA key access, the workloads' trust store), that the
+ * CA's private key appears in no synthesized file, and offline `terraform plan` of the result in every firewall mode.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { buildApp } from "../app/build-app";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig, UserError } from "../config/load";
+import { BUILT_IN_NEVER_DECRYPT } from "../config/tls-inspection";
+import { complementOf } from "../modules/firewall/tls-inspection";
+import { checkPrerequisites, runOfflineCheck } from "../tooling/terraform/check";
+import { renderReport, verifyDirectory } from "../verifier";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-tls-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function openssl(args: string[]): void {
+  const r = spawnSync("openssl", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.error?.message ?? r.stderr}`);
+}
+
+/** A CA made here: its certificate goes into the configuration; its key must never reach the output. */
+const caKeyFile = path.join(tmp, "ca.key");
+const caCertFile = path.join(tmp, "ca.crt");
+openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=egress6 test inspection CA",
+  "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", caKeyFile, "-out", caCertFile]);
+const CA_PEM = fs.readFileSync(caCertFile, "utf8");
+const CA_KEY = fs.readFileSync(caKeyFile, "utf8");
+
+const ACM_ARN = "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab";
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf";
+const KMS_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab";
+
+const proxyDecryption = {
+  caCertificatePem: CA_PEM,
+  caPrivateKey: { secretArn: SECRET_ARN, kmsKeyArn: KMS_KEY_ARN },
+  neverDecrypt: ["pinned.example.net"],
+  icap: { requestUri: "icap://[2600:1f18:1234:5600::10]/reqmod", responseUri: "icap://[2600:1f18:1234:5600::10]:1344/respmod" },
+};
+const firewallDecryption = {
+  decryptAt: "firewall" as const,
+  caCertificatePem: CA_PEM,
+  caCertificateArn: ACM_ARN,
+  neverDecryptCidrs: ["2600:1f18:abcd::/48"],
+  exampleDlpRules: true,
+};
+
+/** The proxies fetch the CA key from here at boot; DNS Firewall answers only allowlisted names. */
+const SECRETS_HOST = "secretsmanager.us-east-1.amazonaws.com";
+
+function withTls(mode: string, tls: object): Record<string, unknown> {
+  return { ...DEMO_CONFIG, egress: { ...DEMO_CONFIG.egress, domains: [...DEMO_CONFIG.egress.domains, SECRETS_HOST] }, inspection: { mode, tlsInspection: tls } };
+}
+
+function problems(input: unknown): string[] {
+  try {
+    parseConfig(input, "c.yaml");
+  } catch (e) {
+    if (e instanceof UserError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function synth(input: unknown, name: string): string {
+  const outdir = path.join(tmp, name);
+  buildApp(parseConfig(input, name), outdir).synth();
+  return outdir;
+}
+const stackJson = (outdir: string, stack: string): Json => JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+describe("tlsInspection configuration", () => {
+  test("absent by default: nothing is decrypted", () => {
+    expect(parseConfig(DEMO_CONFIG).inspection.tlsInspection).toBeUndefined();
+  });
+
+  test("defaults: decrypt at the proxy in the proxy modes, port 443, revocation REJECT, ICAP fail-closed", () => {
+    const tls = parseConfig(withTls("firewall-proxy", proxyDecryption)).inspection.tlsInspection!;
+    expect(tls.decryptAt).toBeUndefined();
+    expect(tls.ports).toEqual([443]);
+    expect(tls.icap!.failClosed).toBe(true);
+    expect(tls.revocation).toEqual({ revokedStatusAction: "REJECT", unknownStatusAction: "REJECT" });
+    expect(problems(withTls("firewall-igw", { ...firewallDecryption, decryptAt: undefined }))).toEqual([]);
+  });
+
+  test("each problem is one line naming the field, the value and what is accepted", () => {
+    const bad = problems(
+      withTls("firewall-igw", {
+        decryptAt: "proxy",
+        caCertificatePem: `${CA_PEM}${CA_KEY}`,
+        caCertificateArn: "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/abc",
+        ports: [80, 8443],
+        neverDecrypt: ["https://x.example.com/"],
+        icap: { requestUri: "icap://icap.internal:1344/reqmod" },
+      }),
+    );
+    expect(bad).toEqual([
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.caCertificatePem: contains a private key; give only the CA certificate here/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.caCertificateArn: must be an ACM certificate ARN/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.icap\.requestUri: must be icap:\/\/\[IPv6 address\]:port\/path/),
+      'c.yaml: inspection.tlsInspection.decryptAt: firewall-igw mode has no proxies; accepted here: "firewall", got "proxy"',
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.caPrivateKey: is required when the proxies decrypt: \{secretArn, kmsKeyArn\}/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[0\]: is plain HTTP; only TLS ports can be decrypted .*, got 80$/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[1\]: is not in egress\.ports \(443, 80\); only allowlisted ports are decrypted, got 8443$/),
+      'c.yaml: inspection.tlsInspection.neverDecrypt[0]: is a URL or path; expected a bare domain such as example.com, got "https://x.example.com/"',
+    ]);
+    for (const line of bad) expect(line).not.toMatch(/PRIVATE KEY|BEGIN/);
+    expect(bad.every((l) => !l.includes("\n"))).toBe(true);
+  });
+
+  test("cross-field problems: the mode, the decryption point, the ports, the ARNs' region, name exemptions at the firewall", () => {
+    expect(problems(withTls("firewall-igw", { ...proxyDecryption, decryptAt: "proxy" }))).toEqual([
+      'c.yaml: inspection.tlsInspection.decryptAt: firewall-igw mode has no proxies; accepted here: "firewall", got "proxy"',
+    ]);
+    expect(problems(withTls("proxy", { ...firewallDecryption }))).toEqual([
+      'c.yaml: inspection.tlsInspection.decryptAt: proxy mode has no Network Firewall; accepted here: "proxy", got "firewall"',
+    ]);
+    expect(problems(withTls("proxy", { ...firewallDecryption, decryptAt: undefined }))).toEqual([
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.caPrivateKey: is required when the proxies decrypt/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecryptCidrs: applies only when the firewall decrypts/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.exampleDlpRules: needs the firewall to decrypt/),
+    ]);
+    expect(problems(withTls("firewall-proxy", { ...firewallDecryption, neverDecrypt: ["pinned.example.net"], caCertificateArn: ACM_ARN.replace("us-east-1", "eu-west-1"), ports: [80, 443, 8443] }))).toEqual([
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt: cannot be honoured when the firewall decrypts: a Network Firewall TLS inspection scope selects flows by address and port, never by name/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.caCertificateArn: is in eu-west-1; it must be in the environment's region, us-east-1, got "arn:aws:acm:eu-west-1:/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[0\]: is plain HTTP; only TLS ports can be decrypted/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[2\]: is not in egress\.ports \(443, 80\)/),
+    ]);
+    expect(problems(withTls("proxy", { ...proxyDecryption, neverDecrypt: [".amazonaws.com", "a.api.aws", "x.example.org", "x.example.org"] }))).toEqual([
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[0\]: is already in the built-in list/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[1\]: is already covered by \.api\.aws/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[3\]: duplicates x\.example\.org/),
+    ]);
+  });
+
+  test("with DNS Firewall on, proxy decryption needs the Secrets Manager endpoint in the allowlist", () => {
+    const input = { ...withTls("proxy", proxyDecryption), egress: DEMO_CONFIG.egress };
+    expect(problems(input)).toEqual([
+      expect.stringMatching(/^c\.yaml: egress\.domains: must cover secretsmanager\.us-east-1\.amazonaws\.com when the proxies decrypt: they fetch the CA's key from it at every boot/),
+    ]);
+    expect(problems({ ...input, observability: { dnsFirewall: { enabled: false } } })).toEqual([]);
+    expect(problems(withTls("firewall-igw", firewallDecryption))).toEqual([]);
+  });
+
+  test("a certificate that is not a CA is refused", () => {
+    const leafKey = path.join(tmp, "leaf.key");
+    const leaf = path.join(tmp, "leaf.crt");
+    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=not a ca", "-addext", "basicConstraints=critical,CA:FALSE", "-keyout", leafKey, "-out", leaf]);
+    expect(problems(withTls("proxy", { ...proxyDecryption, caCertificatePem: fs.readFileSync(leaf, "utf8") }))).toEqual([
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.caCertificatePem: is not a CA certificate \(CN=not a ca lacks basicConstraints CA:TRUE\)/),
+    ]);
+  });
+});
+
+describe("what decryption synthesizes", () => {
+  test("firewall modes: a TLS inspection configuration (the CA, revocation on, TCP to 443 from the workloads, exemptions as the complement) attached to the policy, and the example DLP group", () => {
+    for (const mode of ["firewall-igw", "firewall-proxy"]) {
+      const inspection = stackJson(synth(withTls(mode, firewallDecryption), `fw-${mode}`), "inspection");
+      const configs = Object.values(inspection.resource.aws_networkfirewall_tls_inspection_configuration) as Json[];
+      expect(configs).toHaveLength(1);
+      const server = configs[0].tls_inspection_configuration[0].server_certificate_configuration[0];
+      expect(server.certificate_authority_arn).toBe(ACM_ARN);
+      expect(server.check_certificate_revocation_status).toEqual([{ revoked_status_action: "REJECT", unknown_status_action: "REJECT" }]);
+      expect(server.scope).toHaveLength(1);
+      expect(server.scope[0].protocols).toEqual([6]);
+      expect(server.scope[0].destination_ports).toEqual([{ from_port: 443, to_port: 443 }]);
+      expect(server.scope[0].source).toEqual([{ address_definition: expect.stringContaining("workload_tier_ipv6_cidr_block") }]);
+      expect(server.scope[0].destination.map((d: Json) => d.address_definition)).toEqual(complementOf(["2600:1f18:abcd::/48"]));
+      expect(configs[0].encryption_configuration[0].type).toBe("CUSTOMER_KMS");
+      const [policy] = Object.values(inspection.resource.aws_networkfirewall_firewall_policy) as Json[];
+      expect(policy.firewall_policy.tls_inspection_configuration_arn).toMatch(/^\$\{aws_networkfirewall_tls_inspection_configuration\.[^.]+\.arn\}$/);
+      const groups = Object.values(inspection.resource.aws_networkfirewall_rule_group) as Json[];
+      expect(groups.find((g) => g.name.endsWith("-dlp-example"))!.rule_group.rules_source.rules_string).toMatch(/http\.request_body/);
+      // Squid still splices everything: the firewall alone decrypts.
+      if (mode === "firewall-proxy") {
+        const locals = JSON.stringify(inspection.locals);
+        expect(locals).toContain("ssl_bump splice step3 egress_sni");
+        expect(locals).not.toContain("ssl_bump bump");
+      }
+    }
+  });
+
+  test("complementOf covers everything but the exempt ranges, with no overlap", () => {
+    expect(complementOf(["8000::/1"])).toEqual(["::/1"]);
+    expect(complementOf(["::/2"])).toEqual(["4000::/2", "8000::/1"]);
+    const c = complementOf(["2600:1f18:abcd::/48", "2a05:d000::/25"]);
+    expect(c).not.toContain("2600:1f18:abcd::/48");
+    // An address of each exempt range is in no prefix; a neighbour of each is in exactly one.
+    const inPrefix = (addr: bigint, cidr: string) => {
+      const [a, l] = cidr.split("/");
+      const base = BigInt(`0x${require("ipaddr.js").IPv6.parse(a).toNormalizedString().split(":").map((g: string) => g.padStart(4, "0")).join("")}`);
+      const shift = 128n - BigInt(l);
+      return addr >> shift === base >> shift;
+    };
+    const v = (s: string) => BigInt(`0x${require("ipaddr.js").IPv6.parse(s).toNormalizedString().split(":").map((g: string) => g.padStart(4, "0")).join("")}`);
+    for (const addr of ["2600:1f18:abcd::1", "2a05:d000::9"]) expect(c.filter((p) => inPrefix(v(addr), p))).toEqual([]);
+    for (const addr of ["2600:1f18:abce::1", "2a05:d080::9", "::1", "ffff::1"]) expect(c.filter((p) => inPrefix(v(addr), p))).toHaveLength(1);
+  });
+
+  test("proxy decryption: Squid bumps with the CA from a secret; the role reads that one secret and decrypts only through Secrets Manager; ICAP is opened; workloads trust the CA", () => {
+    const outdir = synth(withTls("proxy", proxyDecryption), "proxy-decrypt");
+    const inspection = stackJson(outdir, "inspection");
+    const [rolePolicy] = Object.values(inspection.resource.aws_iam_role_policy) as Json[];
+    expect(JSON.parse(rolePolicy.policy).Statement).toEqual([
+      { Sid: "ReadTheCaKeySecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET_ARN },
+      {
+        Sid: "DecryptTheCaKeySecretOnly",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: KMS_KEY_ARN,
+        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com", "kms:EncryptionContext:SecretARN": SECRET_ARN } },
+      },
+    ]);
+    const locals = Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"));
+    expect(locals.length).toBe(2);
+    for (const script of locals) {
+      expect(script).toContain("ssl_bump bump step3 egress_sni");
+      expect(script).toContain("acl never_decrypt ssl::server_name --client-requested pinned.example.net");
+      for (const d of BUILT_IN_NEVER_DECRYPT) expect(script).toContain(`acl never_decrypt ssl::server_name --client-requested ${d}\n`);
+      expect(script).toContain("icap_service egress6_reqmod reqmod_precache icap://[2600:1f18:1234:5600::10]:1344/reqmod bypass=off");
+      expect(script).toContain("icap_service egress6_respmod respmod_precache icap://[2600:1f18:1234:5600::10]:1344/respmod bypass=off");
+      expect(script).toContain(`--secret-id '${SECRET_ARN}'`);
+      expect(script).toContain("Requires=egress6-intercept.service egress6-ca-key.service");
+    }
+    const groups = Object.values(inspection.resource.aws_security_group) as Json[];
+    for (const g of groups.filter((g) => g.name.includes("-proxy-"))) {
+      expect(g.egress).toEqual(expect.arrayContaining([expect.objectContaining({ from_port: 1344, to_port: 1344, ipv6_cidr_blocks: ["2600:1f18:1234:5600::10/128"] })]));
+    }
+    const workload = stackJson(outdir, "workload");
+    const templates = Object.values(workload.resource.aws_launch_template) as Json[];
+    for (const t of templates) {
+      const script = Buffer.from(t.user_data, "base64").toString("utf8");
+      expect(script).toContain("/etc/pki/ca-trust/source/anchors/demo-egress6-inspection-ca.pem");
+      expect(script).toContain("update-ca-trust extract");
+      expect(script).toContain(CA_PEM.trim());
+    }
+  });
+
+  test("Debian and Ubuntu workloads install the CA with update-ca-certificates", () => {
+    for (const ami of ["resolve:ssm:/aws/service/debian/release/12/latest/arm64", "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id"]) {
+      const outdir = synth({ ...withTls("proxy", proxyDecryption), workload: { ami } }, `ws-${ami.length}`);
+      const [t] = Object.values(stackJson(outdir, "workload").resource.aws_launch_template) as Json[];
+      const script = Buffer.from(t.user_data, "base64").toString("utf8");
+      expect(script).toContain("/usr/local/share/ca-certificates/demo-egress6-inspection-ca.crt");
+      expect(script).toMatch(/\nupdate-ca-certificates\n/);
+    }
+  });
+
+  test("the CA's private key appears in no synthesized file, in any mode", () => {
+    const keyBody = CA_KEY.split("\n").filter((l) => l && !l.startsWith("-----"));
+    expect(keyBody.length).toBeGreaterThan(0);
+    const outdirs = [
+      synth(withTls("proxy", proxyDecryption), "key-proxy"),
+      synth(withTls("firewall-proxy", proxyDecryption), "key-fp"),
+      synth(withTls("firewall-proxy", firewallDecryption), "key-fp-fw"),
+      synth(withTls("firewall-igw", firewallDecryption), "key-igw"),
+    ];
+    let checked = 0;
+    for (const dir of outdirs) {
+      for (const file of filesUnder(dir)) {
+        const text = fs.readFileSync(file, "utf8");
+        // Base64 of user data is decoded too: a key could hide there.
+        const decoded = [...text.matchAll(/"user_data(?:_base64)?": "([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8"));
+        for (const t of [text, ...decoded]) {
+          expect(t).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----|PRIVATE KEY-----/);
+          for (const line of keyBody) expect(t).not.toContain(line);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    // And the configuration refuses a key where the certificate goes, so it cannot be synthesized by mistake.
+    expect(() => parseConfig(withTls("proxy", { ...proxyDecryption, caCertificatePem: CA_KEY }))).toThrow(/contains a private key/);
+  });
+});
+
+describe("the verifier's decryption section", () => {
+  // The configured ports, as CI gives them (--ports): the proxies' ICAP rule names port 1344 toward a concrete address,
+  // which the verifier would otherwise take for an allowlisted internet port.
+  const verdicts = (dir: string) => verifyDirectory(dir, { ports: [443, 80] }).results.map((r) => [r.id, r.verdict]);
+
+  test("per mode, which inspection point decrypts and what is spliced; R1-R3 and the checks are unchanged", () => {
+    const plain = (mode: string) => synth({ ...DEMO_CONFIG, inspection: { mode } }, `plain-${mode}`);
+    const cases: [string, object, RegExp[]][] = [
+      ["proxy", proxyDecryption, [/^proxy  inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 8 never-decrypt names \(\.amazonaws\.com, .*pinned\.example\.net\)/]],
+      ["firewall-proxy", proxyDecryption, [/^firewall  .*: decrypts nothing/, /^proxy  .*: decrypts allowlisted TLS on port 443/]],
+      ["firewall-proxy", firewallDecryption, [new RegExp(`^firewall  .*tls_inspection_configuration.*: decrypts with CA ${ACM_ARN.replace(/[/.]/g, "\\$&")}: protocols \\[6\\], ports 443, from .*workload_tier_ipv6_cidr_block.*, to 48 destination prefixes \\(everything else is spliced\\); revocation check: revoked REJECT, unknown REJECT`), /^proxy  .*: decrypts nothing/]],
+      ["firewall-igw", firewallDecryption, [/^firewall  .*: decrypts with CA /]],
+    ];
+    for (const [mode, tls, expected] of cases) {
+      const dir = synth(withTls(mode, tls), `verify-${mode}-${"decryptAt" in tls ? "fw" : "px"}`);
+      const report = verifyDirectory(dir);
+      const lines = report.decryption!.map((d) => `${d.point}  ${d.where}: ${d.text}`);
+      for (const pattern of expected) expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(pattern)]));
+      expect(renderReport(report)).toContain("TLS decryption (what each inspection point decrypts and what it splices");
+      expect(verdicts(dir)).toEqual(verdicts(plain(mode)));
+    }
+  });
+});
+
+const prerequisites = checkPrerequisites();
+const planTest = (name: string, fn: () => Promise<void>) => {
+  if (prerequisites.ok) test(name, fn, 600_000);
+  else if (process.env.CI === "true") test(name, () => {
+    throw new Error(`the offline terraform check cannot run: ${prerequisites.problems.join("; ")}`);
+  });
+  else test.skip(`${name} [skipped: ${prerequisites.problems.join("; ")}]`, fn);
+};
+
+describe("offline terraform plan with decryption", () => {
+  planTest("the TLS inspection configuration validates and plans in every firewall mode, attached to the policy", async () => {
+    const report = await runOfflineCheck({ config: withTls("firewall-igw", firewallDecryption), configSource: "tls test", modes: ["firewall-proxy", "firewall-igw"], stacks: ["inspection"] });
+    expect(report.results.map((r) => [r.mode, r.stack, r.status, r.failure]).sort()).toEqual([
+      ["firewall-igw", "inspection", "passed", undefined],
+      ["firewall-proxy", "inspection", "passed", undefined],
+    ]);
+    for (const r of report.results) {
+      expect(r.addedByType!.aws_networkfirewall_tls_inspection_configuration).toBe(1);
+      expect(r.addedByType!.aws_networkfirewall_firewall_policy).toBe(1);
+    }
+  });
+
+  planTest("proxy decryption (CA key role policy, user data) and the workloads' CA install validate and plan", async () => {
+    const report = await runOfflineCheck({ config: withTls("proxy", proxyDecryption), configSource: "tls test", modes: ["proxy", "firewall-proxy"], stacks: ["inspection", "workload"] });
+    // The workload stack is the same in both modes (planned once, reported "same").
+    expect(report.results.map((r) => `${r.mode}/${r.stack} ${r.status}${r.failure ? ` ${r.failure.message}` : ""}`).sort()).toEqual([
+      "firewall-proxy/inspection passed",
+      "firewall-proxy/workload same",
+      "proxy/inspection passed",
+      "proxy/workload passed",
+    ]);
+    expect(report.results.filter((r) => r.stack === "inspection").map((r) => r.addedByType!.aws_iam_role_policy)).toEqual([1, 1]);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * `inspection.tlsInspection`: opt-in TLS decryption for content inspection (DLP). Absent, nothing is decrypted and
+ * the synthesized output is exactly what it was before this block existed.
+ *
+ * Where the decryption happens (`decryptAt`):
+ * - `proxy`: Squid bumps allowlisted TLS with the customer CA and splices the never-decrypt names; an optional ICAP
+ *   service sees the decrypted requests (and responses). Names are honoured: Squid reads the SNI first.
+ * - `firewall`: a Network Firewall TLS inspection configuration decrypts for the Suricata rules. Its scope selects
+ *   flows by address and port only, so never-decrypt *names* cannot be honoured there; only address ranges can.
+ * `firewall-proxy` may choose either (never both: the firewall would have to trust Squid's re-signed certificates,
+ * which no documented setting provides); `proxy` only the proxy; `firewall-igw` only the firewall.
+ */
+import { X509Certificate } from "node:crypto";
+import { z } from "zod";
+import * as ipaddr from "ipaddr.js";
+import { normalizeDomain, shadowingWildcard } from "./domains";
+import { modeHasFirewall, modeHasProxies, type InspectionMode } from "./modes";
+import { HTTP_PORT } from "../lib/ports";
+
+export const DECRYPTION_POINTS = ["proxy", "firewall"] as const;
+export type DecryptionPoint = (typeof DECRYPTION_POINTS)[number];
+
+/** What Network Firewall may do with a server certificate that is revoked, or whose status it cannot learn. */
+export const REVOCATION_ACTIONS = ["PASS", "DROP", "REJECT"] as const;
+
+/**
+ * Never decrypted wherever names can be honoured (the proxy), whatever the user lists:
+ * - AWS service endpoints (`*.amazonaws.com`, the dual-stack `*.api.aws`): SDKs sign requests, some pin, and the
+ *   proxies' own boot hosts (the Amazon Linux package repositories on S3, Secrets Manager) are among them;
+ * - the package repositories of the AMI families the workload launch template knows (Amazon Linux's are on S3,
+ *   above; Debian's and Ubuntu's below). Packages are signed; decrypting them only costs time.
+ */
+export const BUILT_IN_NEVER_DECRYPT: readonly string[] = [
+  ".amazonaws.com",
+  ".api.aws",
+  "deb.debian.org",
+  "security.debian.org",
+  ".archive.ubuntu.com",
+  "security.ubuntu.com",
+  "ports.ubuntu.com",
+];
+
+const partition = "aws(?:-cn|-us-gov|-iso[a-z]?)?";
+const region = "[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\\d{1,2}";
+const ACM_ARN = new RegExp(`^arn:${partition}:acm:(${region}):(\\d{12}):certificate/[0-9a-f-]{36}$`);
+/** The full ARN, with Secrets Manager's six-character suffix: IAM then grants exactly this secret. */
+const SECRET_ARN = new RegExp(`^arn:${partition}:secretsmanager:(${region}):(\\d{12}):secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`);
+/** A key ARN (not an alias): IAM grants kms:Decrypt on key ARNs. */
+const KMS_KEY_ARN = new RegExp(`^arn:${partition}:kms:(${region}):(\\d{12}):key/(?:mrk-)?[0-9a-f-]{32,36}$`);
+
+/** Squid's default ICAP ports (icap_service): 1344 for icap://, 11344 for icaps://. */
+const ICAP_DEFAULT_PORT = { icap: 1344, icaps: 11344 } as const;
+
+export interface IcapEndpoint {
+  readonly scheme: "icap" | "icaps";
+  /** An IPv6 address: the proxies' security group opens exactly this /128. */
+  readonly address: string;
+  readonly port: number;
+  /** The URI as Squid takes it. */
+  readonly uri: string;
+}
+
+/** Parses `icap://[2001:db8::10]:1344/reqmod`; the host must be an IPv6 literal. */
+export function parseIcapUri(value: string): { ok: true; endpoint: IcapEndpoint } | { ok: false; reason: string } {
+  const m = /^(icaps?):\/\/\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?(\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/.exec(value);
+  if (!m) {
+    return { ok: false, reason: "must be icap://[IPv6 address]:port/path or icaps://...; the host is an IPv6 literal so the proxies' security group can open exactly it" };
+  }
+  const scheme = m[1] as "icap" | "icaps";
+  if (!ipaddr.IPv6.isValid(m[2])) return { ok: false, reason: `has "${m[2]}", which is not an IPv6 address` };
+  const address = ipaddr.IPv6.parse(m[2]);
+  if (address.range() !== "unicast" && address.range() !== "uniqueLocal") {
+    return { ok: false, reason: `has ${m[2]}, a ${address.range()} address; the ICAP service needs a unicast address the proxies can reach` };
+  }
+  const port = m[3] === undefined ? ICAP_DEFAULT_PORT[scheme] : Number(m[3]);
+  if (port < 1 || port > 65535) return { ok: false, reason: `has port ${m[3]}; expected 1-65535` };
+  const canonical = address.toString();
+  return { ok: true, endpoint: { scheme, address: canonical, port, uri: `${scheme}://[${canonical}]:${port}${m[4] ?? "/"}` } };
+}
+
+const icapUri = z.string().superRefine((value, ctx) => {
+  const r = parseIcapUri(value);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: r.reason });
+});
+
+/** A PEM CA certificate, public part only. */
+const caCertificatePem = z.string().superRefine((value, ctx) => {
+  if (/PRIVATE KEY/.test(value)) {
+    ctx.addIssue({
+      code: "custom",
+      // Never echoed: the value holds key material.
+      input: "(not shown: it holds a private key)",
+      message: "contains a private key; give only the CA certificate here (the key belongs in the Secrets Manager secret named by caPrivateKey.secretArn, never in the configuration)",
+    });
+    return;
+  }
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length !== 1) {
+    ctx.addIssue({ code: "custom", input: `(${value.length} characters of text)`, message: `must hold exactly one PEM certificate (-----BEGIN CERTIFICATE-----), found ${blocks.length}` });
+    return;
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(blocks[0]);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", input: `(${value.length} characters of text)`, message: `is not a readable X.509 certificate (${e instanceof Error ? e.message : String(e)})` });
+    return;
+  }
+  const shown = `(certificate ${cert.subject.replace(/\n/g, ", ")})`;
+  if (!cert.ca) ctx.addIssue({ code: "custom", input: shown, message: `is not a CA certificate (${cert.subject.replace(/\n/g, ", ")} lacks basicConstraints CA:TRUE); the inspection points sign with it` });
+  if (Date.parse(cert.validTo) <= Date.now()) ctx.addIssue({ code: "custom", input: shown, message: `expired on ${cert.validTo}` });
+});
+
+export const tlsInspectionSchema = z.strictObject({
+  /** Where decryption happens. @default proxy in modes with proxies, firewall in firewall-igw */
+  decryptAt: z.enum(DECRYPTION_POINTS).optional(),
+  /** The CA certificate (PEM, public part): workloads trust it; the proxies present certificates it signs. */
+  caCertificatePem,
+  /** The same CA imported into ACM (Network Firewall takes imported CAs only, not AWS Private CA). Firewall decryption. */
+  caCertificateArn: z.string().regex(ACM_ARN, { message: "must be an ACM certificate ARN such as arn:aws:acm:us-east-1:111122223333:certificate/<uuid>" }).optional(),
+  /**
+   * The CA's private key, for proxy decryption: a Secrets Manager secret (created and filled outside Terraform)
+   * encrypted with a customer-managed KMS key. Terraform only names them.
+   */
+  caPrivateKey: z
+    .strictObject({
+      secretArn: z.string().regex(SECRET_ARN, { message: "must be the full secret ARN, with its 6-character suffix: arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf" }),
+      kmsKeyArn: z.string().regex(KMS_KEY_ARN, { message: "must be the ARN of the customer-managed KMS key that encrypts the secret: arn:aws:kms:<region>:<account>:key/<id> (not an alias)" }),
+    })
+    .optional(),
+  /** TLS ports to decrypt; each must be in egress.ports, never 80. */
+  ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443]),
+  /** Domains never decrypted (certificate-pinned services, anything else), besides the built-in list. Proxy only. */
+  neverDecrypt: z.array(z.string()).max(500).default([]),
+  /** Destination IPv6 ranges the firewall never decrypts (its scope is by address). Firewall only. */
+  neverDecryptCidrs: z.array(z.string()).max(20).default([]),
+  /** Network Firewall's revocation check (always on): what to do with a revoked or unknown certificate. */
+  revocation: z
+    .strictObject({
+      revokedStatusAction: z.enum(REVOCATION_ACTIONS).default("REJECT"),
+      unknownStatusAction: z.enum(REVOCATION_ACTIONS).default("REJECT"),
+    })
+    .prefault({}),
+  /** The example DLP Suricata rule group (docs/dlp.md). Firewall only. */
+  exampleDlpRules: z.boolean().default(false),
+  /** An ICAP service (a DLP engine) for the proxies' decrypted traffic. Proxy only. */
+  icap: z
+    .strictObject({
+      /** REQMOD: requests (method, URL, headers, body) go to the service. */
+      requestUri: icapUri,
+      /** RESPMOD: responses too. @default none */
+      responseUri: icapUri.optional(),
+      /** Refuse traffic while the service is unreachable (Squid `bypass=off`). @default true */
+      failClosed: z.boolean().default(true),
+    })
+    .optional(),
+});
+
+export type TlsInspectionInput = z.input<typeof tlsInspectionSchema>;
+export type TlsInspectionConfig = z.output<typeof tlsInspectionSchema>;
+
+/** Where decryption happens in `mode`, with the default filled in. */
+export function decryptionPointOf(tls: Pick<TlsInspectionConfig, "decryptAt">, mode: InspectionMode): DecryptionPoint {
+  return tls.decryptAt ?? (modeHasProxies(mode) ? "proxy" : "firewall");
+}
+
+/** Every never-decrypt domain for the proxy: the built-in list, then the user's (normalised; validation passed). */
+export function neverDecryptDomains(tls: Pick<TlsInspectionConfig, "neverDecrypt">): string[] {
+  const user = tls.neverDecrypt.map((d) => (normalizeDomain(d) as { domain: string }).domain);
+  return [...BUILT_IN_NEVER_DECRYPT, ...user];
+}
+
+type Issue = { path: PropertyKey[]; input: unknown; message: string };
+
+/** The checks that need the rest of the configuration (mode, region, egress ports). */
+export function checkTlsInspection(
+  tls: TlsInspectionConfig,
+  context: { mode: InspectionMode; region: string; egressPorts: readonly number[] },
+): Issue[] {
+  const issues: Issue[] = [];
+  const at = (path: PropertyKey[], input: unknown, message: string) => issues.push({ path: ["inspection", "tlsInspection", ...path], input, message });
+  const point = decryptionPointOf(tls, context.mode);
+  if (point === "proxy" && !modeHasProxies(context.mode)) {
+    at(["decryptAt"], tls.decryptAt, `${context.mode} mode has no proxies; accepted here: "firewall"`);
+  }
+  if (point === "firewall" && !modeHasFirewall(context.mode)) {
+    at(["decryptAt"], tls.decryptAt, `${context.mode} mode has no Network Firewall; accepted here: "proxy"`);
+  }
+
+  if (point === "firewall") {
+    if (tls.caCertificateArn === undefined) at(["caCertificateArn"], undefined, "is required when the firewall decrypts: the ARN of the CA certificate imported into ACM");
+    if (tls.neverDecrypt.length > 0) {
+      at(["neverDecrypt"], tls.neverDecrypt,
+        "cannot be honoured when the firewall decrypts: a Network Firewall TLS inspection scope selects flows by address and port, never by name. " +
+          "List address ranges in neverDecryptCidrs, or decrypt at the proxy (decryptAt: proxy, firewall-proxy mode)");
+    }
+    if (tls.icap !== undefined) at(["icap"], "{...}", "needs the proxies to decrypt (decryptAt: proxy); the firewall has no ICAP client");
+  } else {
+    if (tls.caPrivateKey === undefined) at(["caPrivateKey"], undefined, "is required when the proxies decrypt: {secretArn, kmsKeyArn} of the Secrets Manager secret holding the CA's private key");
+    if (tls.neverDecryptCidrs.length > 0) at(["neverDecryptCidrs"], tls.neverDecryptCidrs, "applies only when the firewall decrypts; the proxies exempt by name (neverDecrypt)");
+    if (tls.exampleDlpRules) at(["exampleDlpRules"], true, "needs the firewall to decrypt (decryptAt: firewall); its Suricata rules see only what the firewall decrypts");
+    if (tls.revocation.revokedStatusAction !== "REJECT" || tls.revocation.unknownStatusAction !== "REJECT") {
+      at(["revocation"], tls.revocation, "applies only when the firewall decrypts (Squid checks certificates itself and refuses what fails)");
+    }
+  }
+
+  for (const [field, arn] of [["caCertificateArn", tls.caCertificateArn], ["caPrivateKey", tls.caPrivateKey?.secretArn], ["caPrivateKey", tls.caPrivateKey?.kmsKeyArn]] as const) {
+    if (arn === undefined) continue;
+    const arnRegion = arn.split(":")[3];
+    if (arnRegion !== context.region) {
+      const sub = field === "caPrivateKey" ? [arn === tls.caPrivateKey?.secretArn ? "secretArn" : "kmsKeyArn"] : [];
+      at([field, ...sub], arn, `is in ${arnRegion}; it must be in the environment's region, ${context.region}`);
+    }
+  }
+  if (tls.caPrivateKey && tls.caPrivateKey.secretArn.split(":")[4] !== tls.caPrivateKey.kmsKeyArn.split(":")[4]) {
+    at(["caPrivateKey", "kmsKeyArn"], tls.caPrivateKey.kmsKeyArn, "is in another account than the secret; give the key that encrypts the secret");
+  }
+
+  tls.ports.forEach((p, i) => {
+    if (p === HTTP_PORT) at(["ports", i], p, "is plain HTTP; only TLS ports can be decrypted (Network Firewall drops non-TLS traffic in its scope)");
+    else if (!context.egressPorts.includes(p)) at(["ports", i], p, `is not in egress.ports (${context.egressPorts.join(", ")}); only allowlisted ports are decrypted`);
+    else if (tls.ports.indexOf(p) !== i) at(["ports", i], p, "is listed twice");
+  });
+
+  const normalized = tls.neverDecrypt.map((raw, i) => {
+    const r = normalizeDomain(raw);
+    if (!r.ok) at(["neverDecrypt", i], raw, r.reason);
+    return r.ok ? r.domain : undefined;
+  });
+  const all = [...BUILT_IN_NEVER_DECRYPT, ...normalized.filter((d): d is string => d !== undefined)];
+  normalized.forEach((d, i) => {
+    if (d === undefined) return;
+    const wildcard = shadowingWildcard(all, d);
+    if (BUILT_IN_NEVER_DECRYPT.includes(d)) at(["neverDecrypt", i], tls.neverDecrypt[i], `is already in the built-in list (${BUILT_IN_NEVER_DECRYPT.join(", ")})`);
+    else if (normalized.indexOf(d) !== i) at(["neverDecrypt", i], tls.neverDecrypt[i], `duplicates ${d}`);
+    else if (wildcard) at(["neverDecrypt", i], tls.neverDecrypt[i], `is already covered by ${wildcard}`);
+  });
+
+  tls.neverDecryptCidrs.forEach((c, i) => {
+    if (!ipaddr.IPv6.isValidCIDR(c)) {
+      at(["neverDecryptCidrs", i], c, "must be an IPv6 CIDR such as 2001:db8::/32");
+      return;
+    }
+    const [addr, len] = ipaddr.IPv6.parseCIDR(c);
+    if (len === 0) at(["neverDecryptCidrs", i], c, "exempts everything; remove tlsInspection instead");
+    else if (ipaddr.IPv6.networkAddressFromCIDR(c).toString() !== addr.toString()) {
+      at(["neverDecryptCidrs", i], c, `must be a network address (did you mean ${ipaddr.IPv6.networkAddressFromCIDR(c)}/${len}?)`);
+    }
+  });
+  return issues;
+}
