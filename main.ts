@@ -22,8 +22,10 @@ runCli(USAGE, () => {
   }
   if (values.config === "") throw new UserError(["--config: got an empty file name; expected a .json, .yaml or .yml file"]);
   const { config, source } = loadConfig(values.config);
-  const outdir = values.out ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
-  synthesize(config, outdir);
+  if (values.out === "") throw new UserError(["--out: got an empty folder name; expected a folder such as cdktf.out"]);
+  const outdirOrigin = values.out !== undefined ? "--out" : process.env.CDKTF_OUTDIR ? "CDKTF_OUTDIR" : "default";
+  const outdir = values.out ?? (process.env.CDKTF_OUTDIR || "cdktf.out");
+  synthesize(config, outdir, { outdirOrigin });
   process.stdout.write(`egress6: synthesized ${source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
   return 0;
 });
