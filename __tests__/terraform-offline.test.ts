@@ -143,3 +143,19 @@ if (!prerequisites.ok) {
     }, OFFLINE_CHECK_TIMEOUT_MS);
   });
 }
+
+if (prerequisites.ok) {
+  describe("an environment with accountId, profile and assumeRole", () => {
+    test("plans offline: the override takes the account guard and the identity out (the guard alone fails a plan with no account id)", async () => {
+      const config = {
+        ...DEMO_CONFIG,
+        accountId: "123456789012",
+        profile: "no-such-profile-on-this-machine",
+        assumeRole: { roleArn: "arn:aws:iam::123456789012:role/egress6-deployer", sessionName: "egress6" },
+      };
+      const report = await runOfflineCheck({ config, configSource: "identity", modes: ["proxy"], stacks: ["bootstrap"], mirror: prerequisites.mirror });
+      expect(formatReport(report)).toMatch(/proxy\s+bootstrap\s+8\s+[\d.]+\s+ok/);
+      expect(report.passed).toBe(true);
+    }, OFFLINE_CHECK_TIMEOUT_MS);
+  });
+}

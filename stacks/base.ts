@@ -4,8 +4,8 @@
  */
 import * as path from "node:path";
 import { Construct, Node } from "constructs";
-import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformElement, TerraformStack, type S3BackendConfig } from "cdktf";
+import { AwsProvider, type AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import type { Egress6Config } from "../config/schema";
 import { RESOURCE_ID, TAG_ENVIRONMENT, TAG_STACK, type StackName } from "../lib/names";
 
@@ -21,6 +21,30 @@ export function localStatePath(env: string, stack: StackName): string {
 export function s3StateKey(config: Egress6Config, stack: StackName): string {
   const prefix = config.backend.type === "s3" ? config.backend.keyPrefix ?? "" : "";
   return `${prefix}${config.name}/${stack}.tfstate`;
+}
+
+/**
+ * The provider's account guard and identity from the config: `allowed_account_ids` (the provider refuses to run
+ * against any other account), `profile` and one `assume_role` block (hashicorp/aws provider docs).
+ */
+export function providerIdentity(config: Egress6Config): Pick<AwsProviderConfig, "allowedAccountIds" | "profile" | "assumeRole"> {
+  return {
+    ...(config.accountId !== undefined ? { allowedAccountIds: [config.accountId] } : {}),
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+    ...(config.assumeRole !== undefined
+      ? { assumeRole: [{ roleArn: config.assumeRole.roleArn, sessionName: config.assumeRole.sessionName, externalId: config.assumeRole.externalId }] }
+      : {}),
+  };
+}
+
+/** The same identity for the S3 backend and the remote state that reads it (Terraform S3 backend docs: `profile`, `assume_role`). */
+export function backendIdentity(config: Egress6Config): Pick<S3BackendConfig, "profile" | "assumeRole"> {
+  return {
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+    ...(config.assumeRole !== undefined
+      ? { assumeRole: { roleArn: config.assumeRole.roleArn, sessionName: config.assumeRole.sessionName, externalId: config.assumeRole.externalId } }
+      : {}),
+  };
 }
 
 export interface Egress6StackProps {
@@ -50,6 +74,7 @@ export class Egress6Stack extends TerraformStack {
     new AwsProvider(this, "aws", {
       region: props.providerRegion ?? config.region,
       defaultTags: [{ tags: { ...config.tags, [TAG_ENVIRONMENT]: config.name, [TAG_STACK]: stackName } }],
+      ...providerIdentity(config),
     });
 
     if (config.backend.type === "s3" && !props.forceLocalState) {
@@ -59,6 +84,7 @@ export class Egress6Stack extends TerraformStack {
         region: config.backend.region,
         encrypt: true,
         kmsKeyId: config.backend.kmsKeyId,
+        ...backendIdentity(config),
       });
       // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no property for it.
       this.addOverride("terraform.backend.s3.use_lockfile", true);
