@@ -150,6 +150,67 @@ describe("npm run synth", () => {
     });
   });
 
+  describe("terraform init's files survive a new synth", () => {
+    test("each stack's .terraform/ and .terraform.lock.hcl are carried over byte for byte; nothing else is", () => {
+      const out = path.join(tempDir("out"), "cdktf.out");
+      expect(synth(["--out", out]).code).toBe(0);
+      const network = path.join(out, "stacks", "network");
+      fs.mkdirSync(path.join(network, ".terraform", "providers"), { recursive: true });
+      fs.writeFileSync(path.join(network, ".terraform", "providers", "marker"), "installed provider");
+      fs.writeFileSync(path.join(network, ".terraform", "terraform.tfstate"), "{\"backend\":{}}");
+      fs.writeFileSync(path.join(network, ".terraform.lock.hcl"), "# lock\n");
+      fs.writeFileSync(path.join(network, "tfplan"), "stale plan");
+      fs.mkdirSync(path.join(out, ".terraform")); // not a stack folder: not carried
+      fs.mkdirSync(path.join(out, "stacks", "retired", ".terraform"), { recursive: true }); // a stack the app no longer has
+      const kept = snapshot(path.join(network, ".terraform"));
+
+      expect(synth(["--out", out]).code).toBe(0);
+      expect(snapshot(path.join(network, ".terraform"))).toEqual(kept);
+      expect(fs.readFileSync(path.join(network, ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
+      expect(fs.existsSync(path.join(network, "tfplan"))).toBe(false);
+      expect(fs.existsSync(path.join(out, ".terraform"))).toBe(false);
+      expect(fs.existsSync(path.join(out, "stacks", "retired"))).toBe(false);
+      expect(fs.existsSync(path.join(out, "stacks", "bootstrap", ".terraform"))).toBe(false);
+      expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
+    });
+
+    test("a fresh clone with committed lock files only (cdktf.out/stacks/<stack>/.terraform.lock.hcl) is synthesized into, keeping them", () => {
+      const out = path.join(tempDir("clone"), "cdktf.out");
+      fs.mkdirSync(path.join(out, "stacks", "network"), { recursive: true });
+      fs.writeFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "# committed\n");
+      expect(synth(["--out", out]).code).toBe(0);
+      expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# committed\n");
+      expect(fs.existsSync(path.join(out, "stacks", "network", "cdk.tf.json"))).toBe(true);
+      // anything else beside the lock file is not recognised
+      const other = path.join(tempDir("clone"), "cdktf.out");
+      fs.mkdirSync(path.join(other, "stacks", "network"), { recursive: true });
+      fs.writeFileSync(path.join(other, "stacks", "network", "main.tf"), "");
+      expect(synth(["--out", other]).code).toBe(1);
+    });
+
+    test("a failed synth leaves them where they were", () => {
+      const out = path.join(tempDir("out"), "cdktf.out");
+      expect(synth(["--out", out]).code).toBe(0);
+      fs.mkdirSync(path.join(out, "stacks", "workload", ".terraform"));
+      fs.writeFileSync(path.join(out, "stacks", "workload", ".terraform.lock.hcl"), "# lock\n");
+      const before = snapshot(out);
+      const bad = writeConfig("bad.json", JSON.stringify({ name: "demo" }));
+      expect(synth(["--config", bad, "--out", out]).code).toBe(1);
+      expect(snapshot(out)).toEqual(before);
+      expect(fs.existsSync(path.join(out, "stacks", "workload", ".terraform"))).toBe(true);
+    });
+
+    test("every stack declares terraform.required_version >= 1.10.0 (S3-native locking)", () => {
+      const out = path.join(tempDir("out"), "cdktf.out");
+      expect(synth(["--out", out]).code).toBe(0);
+      const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+      for (const stack of Object.keys(manifest.stacks)) {
+        const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8"));
+        expect([stack, tf.terraform.required_version]).toEqual([stack, ">= 1.10.0"]);
+      }
+    });
+  });
+
   describe("bad input", () => {
     const out = path.join(tempDir("out"), "cdktf.out");
     let before: Record<string, string>;

@@ -23,6 +23,9 @@ import { formatReport } from "../tooling/terraform/report";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { Egress6Stack } from "../stacks/base";
 import { remoteState } from "../stacks/remote-state";
+import { synthesize } from "../app/synthesize";
+import { cliConfig } from "../tooling/terraform/mirror";
+import { runTerraform, terraformEnv } from "../tooling/terraform/terraform";
 
 const prerequisites = checkPrerequisites();
 const demo = parseConfig(DEMO_CONFIG, "demo");
@@ -156,6 +159,38 @@ if (prerequisites.ok) {
       const report = await runOfflineCheck({ config, configSource: "identity", modes: ["proxy"], stacks: ["bootstrap"], mirror: prerequisites.mirror });
       expect(formatReport(report)).toMatch(/proxy\s+bootstrap\s+8\s+[\d.]+\s+ok/);
       expect(report.passed).toBe(true);
+    }, OFFLINE_CHECK_TIMEOUT_MS);
+  });
+}
+
+if (prerequisites.ok) {
+  describe("a re-synth keeps what terraform init installed", () => {
+    test("init once, synth again: validate runs without a new init, and the lock file is the one init wrote", async () => {
+      const work = fs.mkdtempSync(path.join(tmp, "reinit-"));
+      const out = path.join(work, "cdktf.out");
+      synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
+      const rc = path.join(work, "terraform.rc");
+      fs.writeFileSync(rc, cliConfig(prerequisites.mirror.root));
+      const cache = path.join(work, "plugin-cache");
+      fs.mkdirSync(cache);
+      const env = terraformEnv({ cliConfigFile: rc, pluginCacheDir: cache });
+      const dir = path.join(out, "stacks", "bootstrap");
+      const init = await runTerraform("terraform", ["init", "-input=false", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+      expect(init.stderr).toBe("");
+      expect(init.code).toBe(0);
+      const lock = fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8");
+      expect(lock).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws"/);
+
+      synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
+      expect(fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lock);
+      const validate = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+      expect(validate.stderr).toBe("");
+      expect(validate.stdout).toMatch(/The configuration is valid/);
+      // without the carried-over .terraform, validate fails: the providers would have to be installed again
+      fs.rmSync(path.join(dir, ".terraform"), { recursive: true });
+      const bare = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+      expect(bare.code).not.toBe(0);
+      expect(bare.stderr).toMatch(/no package for registry\.terraform\.io\/hashicorp\/aws .* cached in \.terraform\/providers/);
     }, OFFLINE_CHECK_TIMEOUT_MS);
   });
 }

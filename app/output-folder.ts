@@ -104,13 +104,33 @@ export function readSynthRecord(dir: string): SynthRecord | undefined {
  * stacks, and `stacks/` holding only those stacks' folders.
  */
 function isUnmarkedEgress6Output(dir: string, entries: string[]): boolean {
-  if (entries.length !== 2 || !entries.includes("manifest.json") || !entries.includes("stacks")) return false;
   const known: readonly string[] = ["bootstrap", ...STACKS];
+  if (entries.length === 1 && entries[0] === "stacks") return onlyCommittedLockFiles(path.join(dir, "stacks"), known);
+  if (entries.length !== 2 || !entries.includes("manifest.json") || !entries.includes("stacks")) return false;
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { stacks?: Record<string, unknown> };
     const names = Object.keys(manifest.stacks ?? {});
     if (names.length === 0 || !names.every((n) => known.includes(n))) return false;
     return fs.readdirSync(path.join(dir, "stacks")).every((n) => known.includes(n));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What `terraform init` leaves in a stack folder and a new synth keeps: the installed providers and modules, the
+ * backend settings (`.terraform/`), and the dependency lock file, which users may commit.
+ */
+export const KEPT_TERRAFORM_FILES: readonly string[] = [".terraform", ".terraform.lock.hcl"];
+
+/**
+ * A fresh clone of a repository that commits the lock files: `stacks/<egress6 stack>/` holding nothing but
+ * KEPT_TERRAFORM_FILES (the rest of the output folder is git-ignored).
+ */
+function onlyCommittedLockFiles(stacksDir: string, known: readonly string[]): boolean {
+  try {
+    const stacks = fs.readdirSync(stacksDir);
+    return stacks.length > 0 && stacks.every((n) => known.includes(n) && fs.readdirSync(path.join(stacksDir, n)).every((f) => KEPT_TERRAFORM_FILES.includes(f)));
   } catch {
     return false;
   }

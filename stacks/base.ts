@@ -47,6 +47,9 @@ export function backendIdentity(config: Egress6Config): Pick<S3BackendConfig, "p
   };
 }
 
+/** `terraform.required_version` of every stack: S3-native locking (`use_lockfile`) needs Terraform 1.10. */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.10.0";
+
 export interface Egress6StackProps {
   readonly config: Egress6Config;
   /**
@@ -76,6 +79,8 @@ export class Egress6Stack extends TerraformStack {
       defaultTags: [{ tags: { ...config.tags, [TAG_ENVIRONMENT]: config.name, [TAG_STACK]: stackName } }],
       ...providerIdentity(config),
     });
+    // Terraform itself refuses to run below this version: S3-native state locking (use_lockfile) came in 1.10.
+    this.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
 
     if (config.backend.type === "s3" && !props.forceLocalState) {
       new S3Backend(this, {
