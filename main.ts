@@ -4,6 +4,8 @@
  * The environment: --config; else EGRESS6_CONFIG or the one the output folder records (app/environment.ts); else
  * the embedded demo. It is printed on stderr on every run.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "./config/load";
 import { synthesize } from "./app/synthesize";
@@ -11,11 +13,11 @@ import { runCli } from "./app/run-cli";
 import { chooseEnvironment, environmentLine } from "./app/environment";
 import { assertReplaceable } from "./app/output-folder";
 
-const USAGE = "usage: npm run synth -- [--config FILE] [--out DIR]";
+const USAGE = "usage: npm run synth -- [--config FILE] [--out DIR] [--json]";
 
 runCli(USAGE, () => {
   const { values } = parseArgs({
-    options: { config: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
+    options: { config: { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
     allowPositionals: false,
     strict: true,
   });
@@ -31,9 +33,25 @@ runCli(USAGE, () => {
   const outdir = values.out ?? (process.env.CDKTF_OUTDIR || "cdktf.out");
   assertReplaceable(outdir, outdirOrigin);
   const chosen = chooseEnvironment({ flag: values.config, outdir });
-  process.stderr.write(`${environmentLine(chosen, outdir)}\n`);
+  // --json: nothing on stderr but errors; the environment is in the JSON document.
+  if (!values.json) process.stderr.write(`${environmentLine(chosen, outdir)}\n`);
   const { config } = chosen;
   synthesize(config, outdir, { outdirOrigin, origin: chosen.origin });
-  process.stdout.write(`egress6: synthesized ${chosen.source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
+  if (values.json) {
+    const stacks = Object.keys((JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: object }).stacks);
+    const summary = {
+      environment: config.name,
+      config: chosen.source,
+      sha256: chosen.sha256,
+      chosenBy: chosen.chosenBy,
+      region: config.region,
+      mode: config.inspection.mode,
+      outdir: path.resolve(outdir),
+      stacks,
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    process.stdout.write(`egress6: synthesized ${chosen.source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
+  }
   return 0;
 });

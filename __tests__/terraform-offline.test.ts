@@ -5,6 +5,7 @@
  * Needs terraform and a local hashicorp/aws mirror. Without them the suite fails when CI=true and is skipped,
  * loudly, elsewhere; it never passes without running.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -191,6 +192,26 @@ if (prerequisites.ok) {
       const bare = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
       expect(bare.code).not.toBe(0);
       expect(bare.stderr).toMatch(/no package for registry\.terraform\.io\/hashicorp\/aws .* cached in \.terraform\/providers/);
+    }, OFFLINE_CHECK_TIMEOUT_MS);
+  });
+}
+
+if (prerequisites.ok) {
+  describe("npm run tf:check, as a command", () => {
+    const tfCheck = (args: string[]) => {
+      const { EGRESS6_CONFIG: _c, ...env } = process.env;
+      return spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "tooling", "tf-check.js"), "--mode", "proxy", "--stack", "bootstrap", ...args], { env, encoding: "utf8", timeout: OFFLINE_CHECK_TIMEOUT_MS });
+    };
+
+    test("shows progress on stderr; --json prints only the report, as JSON", () => {
+      const text = tfCheck([]);
+      expect(text.status).toBe(0);
+      expect(text.stderr).toMatch(/^tf:check: 1\/1 bootstrap \[proxy\] planned, \d+\.\d s\n$/);
+      const json = tfCheck(["--json"]);
+      expect(json.stderr).toBe("");
+      expect(json.status).toBe(0);
+      const doc = JSON.parse(json.stdout);
+      expect(doc).toMatchObject({ passed: true, results: [{ mode: "proxy", stack: "bootstrap", status: "passed", resourcesToAdd: 8 }] });
     }, OFFLINE_CHECK_TIMEOUT_MS);
   });
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: wall time and peak RSS of a full synth of the demo, next to the floor of loading cdktf at
+ * `npm run bench [-- --json]`: wall time and peak RSS of a full synth of the demo, next to the floor of loading cdktf at
  * all, plus the verifier's in-process time for 1 to 6 AZs. Figures, not pass/fail: compare with the targets.
  */
 import { spawnSync } from "node:child_process";
@@ -51,27 +51,27 @@ function fmt(n: number, digits = 3): string {
   return n.toFixed(digits);
 }
 
+const json = process.argv.slice(2).includes("--json");
+const unknown = process.argv.slice(2).filter((a) => a !== "--json");
+if (unknown.length > 0) {
+  process.stderr.write(`error: unknown argument ${JSON.stringify(unknown[0])} (usage: npm run bench -- [--json])\n`);
+  process.exit(1);
+}
+/** Progress on stderr (none with --json), so a long run shows where it is. */
+const progress = (line: string) => {
+  if (!json) process.stderr.write(`bench: ${line}\n`);
+};
+
+progress("the floor: node -e \"require('cdktf')\"");
 const floor = measure(["-e", "require('cdktf')"]);
+progress("node dist/main.js");
 const full = measure([path.join(root, "dist", "main.js"), "--out", path.join(work, "cdktf.out")]);
 
-console.log(`egress6 bench (${RUNS} runs each, median wall time, max peak RSS; node ${process.version}, ${os.cpus().length} CPUs)`);
-console.log("");
-console.log("| what                          | seconds | peak RSS MB |");
-console.log("|-------------------------------|---------|-------------|");
-console.log(`| node -e "require('cdktf')"    | ${fmt(floor.seconds)}   | ${fmt(floor.rssMB, 1).padStart(11)} |`);
-console.log(`| full synth of the demo        | ${fmt(full.seconds)}   | ${fmt(full.rssMB, 1).padStart(11)} |`);
-console.log("");
-console.log(
-  `synth / floor: ${fmt(full.seconds / floor.seconds, 2)}x time, ${fmt(full.rssMB / floor.rssMB, 2)}x memory ` +
-    `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
-);
-
 // Verifier, in process, on the demo app with 1..6 AZs.
-console.log("");
-console.log("| AZs | verify ms (median) | per AZ ms |");
-console.log("|-----|--------------------|-----------|");
 const letters = ["a", "b", "c", "d", "e", "f"];
+const verify: { azs: number; ms: number }[] = [];
 for (let n = 1; n <= 6; n++) {
+  progress(`verifier, ${n} AZ${n > 1 ? "s" : ""}`);
   const config = parseConfig({ ...DEMO_CONFIG, availabilityZones: letters.slice(0, n).map((l) => `us-east-1${l}`) });
   const out = path.join(work, `verify-${n}`, "cdktf.out");
   synthesize(config, out);
@@ -81,9 +81,28 @@ for (let n = 1; n <= 6; n++) {
     verifyDirectory(out);
     return performance.now() - start;
   });
-  const ms = median(times);
-  console.log(`| ${n}   | ${fmt(ms, 1).padStart(18)} | ${fmt(ms / n, 1).padStart(9)} |`);
+  verify.push({ azs: n, ms: median(times) });
 }
-console.log("(target: <= 100 ms for the demo's 2 AZs, growing linearly)");
-
 fs.rmSync(work, { recursive: true, force: true });
+
+if (json) {
+  const result = { runs: RUNS, node: process.version, cpus: os.cpus().length, floor, synth: full, verify };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else {
+  console.log(`egress6 bench (${RUNS} runs each, median wall time, max peak RSS; node ${process.version}, ${os.cpus().length} CPUs)`);
+  console.log("");
+  console.log("| what                          | seconds | peak RSS MB |");
+  console.log("|-------------------------------|---------|-------------|");
+  console.log(`| node -e "require('cdktf')"    | ${fmt(floor.seconds)}   | ${fmt(floor.rssMB, 1).padStart(11)} |`);
+  console.log(`| full synth of the demo        | ${fmt(full.seconds)}   | ${fmt(full.rssMB, 1).padStart(11)} |`);
+  console.log("");
+  console.log(
+    `synth / floor: ${fmt(full.seconds / floor.seconds, 2)}x time, ${fmt(full.rssMB / floor.rssMB, 2)}x memory ` +
+      `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
+  );
+  console.log("");
+  console.log("| AZs | verify ms (median) | per AZ ms |");
+  console.log("|-----|--------------------|-----------|");
+  for (const { azs, ms } of verify) console.log(`| ${azs}   | ${fmt(ms, 1).padStart(18)} | ${fmt(ms / azs, 1).padStart(9)} |`);
+  console.log("(target: <= 100 ms for the demo's 2 AZs, growing linearly)");
+}

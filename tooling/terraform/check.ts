@@ -78,8 +78,8 @@ export interface OfflineCheckOptions {
   readonly keepWorkDir?: boolean;
   /** Synthesizes one configuration into `outdir`. @default synthesize (app/synthesize.ts) */
   readonly synth?: (config: Egress6Config, outdir: string) => void;
-  /** Called as each stack's result is known. */
-  readonly onResult?: (result: StackCheckResult) => void;
+  /** Called as each stack's result is known, with how many are known so far and how many there are. */
+  readonly onResult?: (result: StackCheckResult, done: number, total: number) => void;
 }
 
 export type Prerequisites =
@@ -287,7 +287,7 @@ async function schedule(
   concurrency: number,
   run: (job: Job) => Promise<StackCheckResult>,
   copy: (original: StackCheckResult, job: Job) => StackCheckResult,
-  onResult?: (result: StackCheckResult) => void,
+  onResult?: (result: StackCheckResult, done: number, total: number) => void,
 ): Promise<Map<Job, StackCheckResult>> {
   const done = new Map<Job, StackCheckResult>();
   const running = new Set<Promise<void>>();
@@ -296,7 +296,7 @@ async function schedule(
   for (const job of jobs) if (!original.has(job.key)) original.set(job.key, job);
   const finish = (job: Job, result: StackCheckResult) => {
     done.set(job, result);
-    onResult?.(result);
+    onResult?.(result, done.size, jobs.length);
   };
 
   while (done.size < jobs.length) {

@@ -44,3 +44,15 @@ export function formatReport(report: OfflineCheckReport): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+/** The progress line of one stack: `3/15 network [proxy] planned, 12.1 s`. */
+export function progressLine(r: StackCheckResult, done: number, total: number): string {
+  const what = r.status === "same" ? `same as ${r.sameAs}` : r.status === "passed" ? "planned" : `FAILED at ${r.failure?.step}`;
+  return `${done}/${total} ${r.stack} [${r.mode}] ${what}, ${r.seconds.toFixed(1)} s`;
+}
+
+/** The report as one JSON document for CI (`npm run tf:check -- --json`). */
+export function reportJson(report: OfflineCheckReport): string {
+  const { results, passed, totalSeconds, terraformVersion, mirror, notes } = report;
+  return `${JSON.stringify({ passed, totalSeconds, terraformVersion, provider: { versions: mirror.versions, mirror: mirror.root }, results, notes }, null, 2)}\n`;
+}
