@@ -3,7 +3,8 @@
  * `npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...] [--json]`
  *
  * Synthesizes into a temporary folder (never cdktf.out) and runs terraform init, validate and plan for every stack
- * of every inspection mode offline, against a local hashicorp/aws provider mirror. Exit 0 only if all pass.
+ * of every inspection mode offline, against a local hashicorp/aws provider mirror (or, when none is found and
+ * EGRESS6_TF_MIRROR is not set, the public registry, online). Exit 0 only if all pass.
  */
 import { parseArgs } from "node:util";
 import { DEMO_CONFIG } from "../config/demo";

@@ -11,7 +11,7 @@ import { parseConfig, UserError } from "../../config/load";
 import type { Egress6Config } from "../../config/schema";
 import { INSPECTION_MODES, type InspectionMode } from "../../config/modes";
 import { synthesize } from "../../app/synthesize";
-import { cliConfig, findProviderMirror, MirrorNotFound, type ProviderMirror } from "./mirror";
+import { cliConfig, findProviderMirror, findProviderSource, MirrorNotFound, type ProviderMirror } from "./mirror";
 import { OVERRIDE_FILE_NAME, offlineOverride } from "./overrides";
 import { StubRegistry, stubState, stubStatePath } from "./stub-state";
 import { awsProviderVersion, readSynthesized, remoteStateProducers, type SynthesizedStack } from "./synthesized";
@@ -70,7 +70,7 @@ export interface OfflineCheckOptions {
   readonly concurrency?: number;
   /** @default "terraform" */
   readonly terraformBinary?: string;
-  /** @default discovered (see mirror.ts) */
+  /** @default a discovered mirror, else the public registry (see findProviderSource in mirror.ts) */
   readonly mirror?: ProviderMirror;
   /** The environment terraform's environment is derived from, and where EGRESS6_TF_MIRROR is read. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
@@ -164,7 +164,7 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
     const version = [...synthesized.values()].flat().map((s) => awsProviderVersion(s.json)).find((v) => v !== undefined && /^\d+\.\d+\.\d+$/.test(v));
     let mirror: ProviderMirror;
     try {
-      mirror = options.mirror ?? findProviderMirror({ env, version });
+      mirror = options.mirror ?? findProviderSource({ env, version });
     } catch (e) {
       if (e instanceof MirrorNotFound) throw new UserError([`provider mirror: ${e.message}`]);
       throw e;

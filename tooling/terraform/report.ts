@@ -35,7 +35,7 @@ export function formatReport(report: OfflineCheckReport): string {
     "",
     `${report.results.length} stack checks (${planned} planned, ${report.results.length - planned} same as another mode), ` +
       `${failed.length} failed; total ${report.totalSeconds.toFixed(1)} s ` +
-      `(terraform ${report.terraformVersion}, hashicorp/aws ${report.mirror.versions.join(", ")} from ${report.mirror.root})`,
+      `(terraform ${report.terraformVersion}, hashicorp/aws ${report.mirror.versions.join(", ")} from ${report.mirror.source === "registry" ? `${report.mirror.root} (no mirror found; online)` : report.mirror.root})`,
   ];
   for (const note of report.notes) lines.push(`note: ${note}`);
   for (const r of failed) {
