@@ -172,8 +172,12 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
 
     const cliConfigFile = path.join(workDir, "terraform.rc");
     fs.writeFileSync(cliConfigFile, cliConfig(mirror.root));
-    const pluginCacheDir = env.TF_PLUGIN_CACHE_DIR || path.join(workDir, "plugin-cache");
-    fs.mkdirSync(pluginCacheDir, { recursive: true });
+    // A plugin cache only pays when providers are downloaded (the registry). From an unpacked mirror `init` links
+    // the provider folder instead of copying it (facts-11 T10), and a shared cache is worse than useless: an `init`
+    // with no lock file installs into the cache again, replacing the entry another stack's running validate or
+    // plan reads through its .terraform link ("no package ... cached in .terraform/providers", seen here).
+    const pluginCacheDir = env.TF_PLUGIN_CACHE_DIR || (mirror.source === "registry" ? path.join(workDir, "plugin-cache") : undefined);
+    if (pluginCacheDir !== undefined) fs.mkdirSync(pluginCacheDir, { recursive: true });
     const childEnv = terraformEnv({ cliConfigFile, pluginCacheDir, base: env });
 
     const notes: string[] = [];
