@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 /**
- * egress6 synth: `node dist/main.js [--config FILE] [--out DIR]` (also what `cdktf synth` runs).
- * Without --config, EGRESS6_CONFIG names the file; without either, the embedded demo is used.
+ * egress6 synth: `node dist/main.js [--config FILE] [--out DIR]` (also what `cdktf synth/diff/deploy` run).
+ * The environment: --config; else EGRESS6_CONFIG or the one the output folder records (app/environment.ts); else
+ * the embedded demo. It is printed on stderr on every run.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig, UserError } from "./config/load";
+import { UserError } from "./config/load";
 import { synthesize } from "./app/synthesize";
 import { runCli } from "./app/run-cli";
+import { chooseEnvironment, environmentLine } from "./app/environment";
+import { assertReplaceable } from "./app/output-folder";
 
-const USAGE = "usage: npm run synth -- [--config FILE] [--out DIR]";
+const USAGE = "usage: npm run synth -- [--config FILE] [--out DIR] [--json]";
 
 runCli(USAGE, () => {
   const { values } = parseArgs({
-    options: { config: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
+    options: { config: { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
     allowPositionals: false,
     strict: true,
   });
@@ -20,10 +25,33 @@ runCli(USAGE, () => {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (values.config === "") throw new UserError(["--config: got an empty file name; expected a .json, .yaml or .yml file"]);
-  const { config, source } = loadConfig(values.config);
-  const outdir = values.out ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
-  synthesize(config, outdir);
-  process.stdout.write(`egress6: synthesized ${source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
+  const problems: string[] = [];
+  if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
+  if (values.out === "") problems.push("--out: got an empty folder name; expected a folder such as cdktf.out");
+  if (problems.length > 0) throw new UserError(problems);
+  const outdirOrigin = values.out !== undefined ? "--out" : process.env.CDKTF_OUTDIR ? "CDKTF_OUTDIR" : "default";
+  const outdir = values.out ?? (process.env.CDKTF_OUTDIR || "cdktf.out");
+  assertReplaceable(outdir, outdirOrigin);
+  const chosen = chooseEnvironment({ flag: values.config, outdir });
+  // --json: nothing on stderr but errors; the environment is in the JSON document.
+  if (!values.json) process.stderr.write(`${environmentLine(chosen, outdir)}\n`);
+  const { config } = chosen;
+  synthesize(config, outdir, { outdirOrigin, origin: chosen.origin });
+  if (values.json) {
+    const stacks = Object.keys((JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: object }).stacks);
+    const summary = {
+      environment: config.name,
+      config: chosen.source,
+      sha256: chosen.sha256,
+      chosenBy: chosen.chosenBy,
+      region: config.region,
+      mode: config.inspection.mode,
+      outdir: path.resolve(outdir),
+      stacks,
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    process.stdout.write(`egress6: synthesized ${chosen.source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
+  }
   return 0;
 });

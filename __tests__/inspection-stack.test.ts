@@ -506,7 +506,10 @@ describe("invalid input through the real CLI fails with a clear message and writ
     const domains = Array.from({ length: 1000 }, (_, i) => `h${(i * 7919).toString(36)}x${i}.d${(i * 104729).toString(36)}.example`);
     const r = synth(["--config", configFile({ domains }), "--out", out]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^error: egress\.domains: 1000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB\./);
+    // The environment line comes first (every synth names its environment), then the one error line.
+    const [environment, ...errors] = r.stderr.trim().split("\n");
+    expect(environment).toMatch(/^egress6: environment demo \(.*config\.json, sha256 [0-9a-f]{12}\)$/);
+    expect(errors).toEqual([expect.stringMatching(/^error: egress\.domains: 1000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB\./)]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(snapshot(out)).toEqual(before);
   });

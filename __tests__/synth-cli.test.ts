@@ -5,9 +5,9 @@ import { tempDir } from "./helpers";
 
 const MAIN = path.join(__dirname, "..", "dist", "main.js");
 
-function synth(args: string[], env: NodeJS.ProcessEnv = {}) {
+function synth(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
   const { EGRESS6_CONFIG: _drop, CDKTF_OUTDIR: _drop2, ...base } = process.env;
-  const result = spawnSync(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [MAIN, ...args], { env: { ...base, ...env }, encoding: "utf8", cwd });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -36,7 +36,7 @@ describe("npm run synth", () => {
     const out = path.join(tempDir("out"), "cdktf.out");
     const r = synth(["--out", out]);
     expect(r.stdout).toMatch(/synthesized \(embedded demo\) \(demo, firewall-proxy\)/);
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 [0-9a-f]{12}\), the default\n$/);
     expect(r.code).toBe(0);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
     expect(Object.keys(manifest.stacks)).toEqual(expect.arrayContaining(["bootstrap", "network"]));
@@ -62,6 +62,153 @@ describe("npm run synth", () => {
     expect(r.code).toBe(0);
     const network = JSON.parse(fs.readFileSync(path.join(out, "stacks", "network", "cdk.tf.json"), "utf8"));
     expect(network.provider.aws[0].region).toBe("eu-west-1");
+  });
+
+  describe("the output folder: only an earlier synth's is replaced", () => {
+    test("a folder holding someone's file is refused in one line and left as it was", () => {
+      const dir = path.join(tempDir("out"), "envs", "prod");
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "prod.yaml"), "name: prod\n");
+      const r = synth(["--out", dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: --out .*prod: refusing to replace .*prod\.yaml.*no \.egress6-synth marker/)]);
+      expect(fs.readdirSync(dir)).toEqual(["prod.yaml"]);
+      expect(fs.readFileSync(path.join(dir, "prod.yaml"), "utf8")).toBe("name: prod\n");
+      expect(fs.readdirSync(path.dirname(dir))).toEqual(["prod"]); // no staging folder left beside it
+    });
+
+    test("cdktf synth -o (CDKTF_OUTDIR) onto such a folder is refused the same way", () => {
+      const dir = tempDir("out");
+      fs.writeFileSync(path.join(dir, "notes.txt"), "mine");
+      const r = synth([], { CDKTF_OUTDIR: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^error: CDKTF_OUTDIR=.* \(cdktf synth -o\): refusing to replace .*notes\.txt/);
+      expect(fs.readFileSync(path.join(dir, "notes.txt"), "utf8")).toBe("mine");
+    });
+
+    test("the real cdktf CLI: `cdktf synth -o DIR` onto such a folder fails and leaves it as it was", () => {
+      const dir = tempDir("out");
+      fs.writeFileSync(path.join(dir, "main.tf"), "# hand-written\n");
+      const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...base } = process.env;
+      const r = spawnSync(path.join(__dirname, "..", "node_modules", ".bin", "cdktf"), ["synth", "-o", dir], {
+        cwd: path.join(__dirname, ".."),
+        env: { ...base, CHECKPOINT_DISABLE: "1", CI: "1" },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(/error: CDKTF_OUTDIR=.* \(cdktf synth -o\): refusing to replace .*main\.tf/);
+      expect(fs.readdirSync(dir)).toEqual(["main.tf"]);
+      expect(fs.readFileSync(path.join(dir, "main.tf"), "utf8")).toBe("# hand-written\n");
+    });
+
+    test("--out . in a git clone is refused and .git is intact", () => {
+      const clone = tempDir("clone");
+      expect(spawnSync("git", ["init", "-q", clone]).status).toBe(0);
+      fs.writeFileSync(path.join(clone, "README.md"), "hello\n");
+      const before = snapshot(path.join(clone, ".git"));
+      for (const out of [".", clone, path.dirname(clone)]) {
+        const r = synth(["--out", out], {}, clone);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^error: --out .*: refusing to write there: .* (is|contains) (a git working tree|the current directory)/);
+      }
+      expect(snapshot(path.join(clone, ".git"))).toEqual(before);
+      expect(fs.readFileSync(path.join(clone, "README.md"), "utf8")).toBe("hello\n");
+    });
+
+    test("a folder holding $HOME, the project, or / is refused even when empty of other files", () => {
+      const home = path.join(tempDir("home"), "me");
+      fs.mkdirSync(home);
+      expect(synth(["--out", path.dirname(home)], { HOME: home }).stderr).toMatch(/contains the home directory/);
+      expect(synth(["--out", path.join(__dirname, "..")]).stderr).toMatch(/refusing to write there/);
+      expect(synth(["--out", "/"]).stderr).toMatch(/is the file system root/);
+      expect(fs.readdirSync(home)).toEqual([]);
+    });
+
+    test("an empty folder is fine, and a synth marks its output", () => {
+      const dir = tempDir("empty");
+      expect(synth(["--out", dir]).code).toBe(0);
+      const marker = JSON.parse(fs.readFileSync(path.join(dir, ".egress6-synth"), "utf8"));
+      expect(marker).toMatchObject({ format: 1, environment: "demo" });
+      // ... and that output is replaced by the next synth
+      fs.writeFileSync(path.join(dir, "stacks", "network", "leftover.tf"), "");
+      expect(synth(["--out", dir]).code).toBe(0);
+      expect(fs.existsSync(path.join(dir, "stacks", "network", "leftover.tf"))).toBe(false);
+    });
+
+    test("an output from before the marker (manifest.json and egress6 stacks only) is still replaced", () => {
+      const dir = path.join(tempDir("old"), "cdktf.out");
+      expect(synth(["--out", dir]).code).toBe(0);
+      fs.rmSync(path.join(dir, ".egress6-synth"));
+      expect(synth(["--out", dir]).code).toBe(0);
+      expect(fs.existsSync(path.join(dir, ".egress6-synth"))).toBe(true);
+      // the same shape with a stranger's stack folder is not egress6's
+      fs.rmSync(path.join(dir, ".egress6-synth"));
+      fs.mkdirSync(path.join(dir, "stacks", "billing"));
+      expect(synth(["--out", dir]).code).toBe(1);
+      expect(fs.existsSync(path.join(dir, "stacks", "billing"))).toBe(true);
+    });
+  });
+
+  describe("terraform init's files survive a new synth", () => {
+    test("each stack's .terraform/ and .terraform.lock.hcl are carried over byte for byte; nothing else is", () => {
+      const out = path.join(tempDir("out"), "cdktf.out");
+      expect(synth(["--out", out]).code).toBe(0);
+      const network = path.join(out, "stacks", "network");
+      fs.mkdirSync(path.join(network, ".terraform", "providers"), { recursive: true });
+      fs.writeFileSync(path.join(network, ".terraform", "providers", "marker"), "installed provider");
+      fs.writeFileSync(path.join(network, ".terraform", "terraform.tfstate"), "{\"backend\":{}}");
+      fs.writeFileSync(path.join(network, ".terraform.lock.hcl"), "# lock\n");
+      fs.writeFileSync(path.join(network, "tfplan"), "stale plan");
+      fs.mkdirSync(path.join(out, ".terraform")); // not a stack folder: not carried
+      fs.mkdirSync(path.join(out, "stacks", "retired", ".terraform"), { recursive: true }); // a stack the app no longer has
+      const kept = snapshot(path.join(network, ".terraform"));
+
+      expect(synth(["--out", out]).code).toBe(0);
+      expect(snapshot(path.join(network, ".terraform"))).toEqual(kept);
+      expect(fs.readFileSync(path.join(network, ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
+      expect(fs.existsSync(path.join(network, "tfplan"))).toBe(false);
+      expect(fs.existsSync(path.join(out, ".terraform"))).toBe(false);
+      expect(fs.existsSync(path.join(out, "stacks", "retired"))).toBe(false);
+      expect(fs.existsSync(path.join(out, "stacks", "bootstrap", ".terraform"))).toBe(false);
+      expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
+    });
+
+    test("a fresh clone with committed lock files only (cdktf.out/stacks/<stack>/.terraform.lock.hcl) is synthesized into, keeping them", () => {
+      const out = path.join(tempDir("clone"), "cdktf.out");
+      fs.mkdirSync(path.join(out, "stacks", "network"), { recursive: true });
+      fs.writeFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "# committed\n");
+      expect(synth(["--out", out]).code).toBe(0);
+      expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# committed\n");
+      expect(fs.existsSync(path.join(out, "stacks", "network", "cdk.tf.json"))).toBe(true);
+      // anything else beside the lock file is not recognised
+      const other = path.join(tempDir("clone"), "cdktf.out");
+      fs.mkdirSync(path.join(other, "stacks", "network"), { recursive: true });
+      fs.writeFileSync(path.join(other, "stacks", "network", "main.tf"), "");
+      expect(synth(["--out", other]).code).toBe(1);
+    });
+
+    test("a failed synth leaves them where they were", () => {
+      const out = path.join(tempDir("out"), "cdktf.out");
+      expect(synth(["--out", out]).code).toBe(0);
+      fs.mkdirSync(path.join(out, "stacks", "workload", ".terraform"));
+      fs.writeFileSync(path.join(out, "stacks", "workload", ".terraform.lock.hcl"), "# lock\n");
+      const before = snapshot(out);
+      const bad = writeConfig("bad.json", JSON.stringify({ name: "demo" }));
+      expect(synth(["--config", bad, "--out", out]).code).toBe(1);
+      expect(snapshot(out)).toEqual(before);
+      expect(fs.existsSync(path.join(out, "stacks", "workload", ".terraform"))).toBe(true);
+    });
+
+    test("every stack declares terraform.required_version >= 1.11.0 (S3-native locking, generally available in 1.11)", () => {
+      const out = path.join(tempDir("out"), "cdktf.out");
+      expect(synth(["--out", out]).code).toBe(0);
+      const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+      for (const stack of Object.keys(manifest.stacks)) {
+        const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8"));
+        expect([stack, tf.terraform.required_version]).toEqual([stack, ">= 1.11.0"]);
+      }
+    });
   });
 
   describe("bad input", () => {

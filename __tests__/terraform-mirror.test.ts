@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cliConfig, findProviderMirror, MIRROR_ENV, MirrorNotFound, terraformPlatform } from "../tooling/terraform/mirror";
+import { cliConfig, findProviderMirror, findProviderSource, MIRROR_ENV, MirrorNotFound, REGISTRY_HOST, terraformPlatform } from "../tooling/terraform/mirror";
+import { spawnSync } from "node:child_process";
 import { terraformEnv, trimTerraformOutput } from "../tooling/terraform/terraform";
 import { offlineOverride } from "../tooling/terraform/overrides";
 import { buildApp } from "../app/build-app";
@@ -75,6 +76,39 @@ describe("discovery", () => {
     fs.mkdirSync(nothing);
     expect(() => findProviderMirror({ env: {}, roots: [nothing], searchDisk: false })).toThrow(/no provider mirror .* in the likely folders; set EGRESS6_TF_MIRROR/);
   });
+});
+
+describe("no mirror: the public registry (tf:check online)", () => {
+  test("with no mirror found and EGRESS6_TF_MIRROR unset, providers come from registry.terraform.io", () => {
+    const nothing = fs.mkdtempSync(path.join(tmp, "none-"));
+    expect(findProviderSource({ env: {}, roots: [nothing], searchDisk: false, version: "5.100.0" })).toEqual({ root: REGISTRY_HOST, versions: ["5.100.0"], source: "registry" });
+    const text = cliConfig(REGISTRY_HOST);
+    expect(text).toMatch(/provider_installation \{\s*direct \{\}\s*\}/);
+    expect(text).not.toMatch(/filesystem_mirror/);
+  });
+
+  test("a mirror that is found is still preferred", () => {
+    const likely = path.join(tmp, "likely-src");
+    const root = fakeMirror(path.join(likely, "x", "plugins"), ["5.100.0"]);
+    expect(findProviderSource({ env: {}, roots: [likely], searchDisk: false })).toMatchObject({ root, source: "discovered" });
+  });
+
+  test("a wrong EGRESS6_TF_MIRROR is an error, never replaced by the registry", () => {
+    expect(() => findProviderSource({ env: { [MIRROR_ENV]: path.join(tmp, "missing") }, searchDisk: false })).toThrow(MirrorNotFound);
+  });
+
+  const tf = spawnSync("terraform", ["version"], { encoding: "utf8" });
+  (tf.status === 0 ? test : test.skip)("real terraform with that CLI configuration asks registry.terraform.io for hashicorp/aws", () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "registry-"));
+    fs.writeFileSync(path.join(dir, "rc"), cliConfig(REGISTRY_HOST));
+    fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } } }));
+    const env = terraformEnv({ cliConfigFile: path.join(dir, "rc"), pluginCacheDir: fs.mkdtempSync(path.join(tmp, "cache-")), base: { PATH: process.env.PATH, HOME: dir } });
+    const r = spawnSync("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
+    // Online it installs; offline (the build machines) it fails naming the registry: either way it went there.
+    if (r.status === 0) expect(r.stdout).toMatch(/Installing hashicorp\/aws v5\.100\.0/);
+    else expect(r.stderr).toMatch(/registry\.terraform\.io/);
+  }, 120_000);
+  if (tf.status !== 0 && process.env.CI === "true") test("terraform is installed (CI)", () => expect(tf.status).toBe(0));
 });
 
 describe("CLI configuration", () => {

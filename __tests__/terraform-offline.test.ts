@@ -5,6 +5,7 @@
  * Needs terraform and a local hashicorp/aws mirror. Without them the suite fails when CI=true and is skipped,
  * loudly, elsewhere; it never passes without running.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -23,6 +24,9 @@ import { formatReport } from "../tooling/terraform/report";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { Egress6Stack } from "../stacks/base";
 import { remoteState } from "../stacks/remote-state";
+import { synthesize } from "../app/synthesize";
+import { cliConfig } from "../tooling/terraform/mirror";
+import { runTerraform, terraformEnv } from "../tooling/terraform/terraform";
 
 const prerequisites = checkPrerequisites();
 const demo = parseConfig(DEMO_CONFIG, "demo");
@@ -140,6 +144,74 @@ if (!prerequisites.ok) {
       expect(failure.message).toMatch(/^Error: Unsupported attribute/);
       expect(failure.message).toContain("no_such_output");
       expect(formatReport(result)).toMatch(/FAILED proxy \/ workload: terraform plan\n {2}Error: Unsupported attribute/);
+    }, OFFLINE_CHECK_TIMEOUT_MS);
+  });
+}
+
+if (prerequisites.ok) {
+  describe("an environment with accountId, profile and assumeRole", () => {
+    test("plans offline: the override takes the account guard and the identity out (the guard alone fails a plan with no account id)", async () => {
+      const config = {
+        ...DEMO_CONFIG,
+        accountId: "123456789012",
+        profile: "no-such-profile-on-this-machine",
+        assumeRole: { roleArn: "arn:aws:iam::123456789012:role/egress6-deployer", sessionName: "egress6" },
+      };
+      const report = await runOfflineCheck({ config, configSource: "identity", modes: ["proxy"], stacks: ["bootstrap"], mirror: prerequisites.mirror });
+      expect(formatReport(report)).toMatch(/proxy\s+bootstrap\s+8\s+[\d.]+\s+ok/);
+      expect(report.passed).toBe(true);
+    }, OFFLINE_CHECK_TIMEOUT_MS);
+  });
+}
+
+if (prerequisites.ok) {
+  describe("a re-synth keeps what terraform init installed", () => {
+    test("init once, synth again: validate runs without a new init, and the lock file is the one init wrote", async () => {
+      const work = fs.mkdtempSync(path.join(tmp, "reinit-"));
+      const out = path.join(work, "cdktf.out");
+      synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
+      const rc = path.join(work, "terraform.rc");
+      fs.writeFileSync(rc, cliConfig(prerequisites.mirror.root));
+      const cache = path.join(work, "plugin-cache");
+      fs.mkdirSync(cache);
+      const env = terraformEnv({ cliConfigFile: rc, pluginCacheDir: cache });
+      const dir = path.join(out, "stacks", "bootstrap");
+      const init = await runTerraform("terraform", ["init", "-input=false", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+      expect(init.stderr).toBe("");
+      expect(init.code).toBe(0);
+      const lock = fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8");
+      expect(lock).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws"/);
+
+      synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
+      expect(fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lock);
+      const validate = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+      expect(validate.stderr).toBe("");
+      expect(validate.stdout).toMatch(/The configuration is valid/);
+      // without the carried-over .terraform, validate fails: the providers would have to be installed again
+      fs.rmSync(path.join(dir, ".terraform"), { recursive: true });
+      const bare = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+      expect(bare.code).not.toBe(0);
+      expect(bare.stderr).toMatch(/no package for registry\.terraform\.io\/hashicorp\/aws .* cached in \.terraform\/providers/);
+    }, OFFLINE_CHECK_TIMEOUT_MS);
+  });
+}
+
+if (prerequisites.ok) {
+  describe("npm run tf:check, as a command", () => {
+    const tfCheck = (args: string[]) => {
+      const { EGRESS6_CONFIG: _c, ...env } = process.env;
+      return spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "tooling", "tf-check.js"), "--mode", "proxy", "--stack", "bootstrap", ...args], { env, encoding: "utf8", timeout: OFFLINE_CHECK_TIMEOUT_MS });
+    };
+
+    test("shows progress on stderr; --json prints only the report, as JSON", () => {
+      const text = tfCheck([]);
+      expect(text.status).toBe(0);
+      expect(text.stderr).toMatch(/^tf:check: 1\/1 bootstrap \[proxy\] planned, \d+\.\d s\n$/);
+      const json = tfCheck(["--json"]);
+      expect(json.stderr).toBe("");
+      expect(json.status).toBe(0);
+      const doc = JSON.parse(json.stdout);
+      expect(doc).toMatchObject({ passed: true, results: [{ mode: "proxy", stack: "bootstrap", status: "passed", resourcesToAdd: 8 }] });
     }, OFFLINE_CHECK_TIMEOUT_MS);
   });
 }

@@ -11,15 +11,15 @@ import { runCli } from "../app/run-cli";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-conf";
 
-export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR]";
+export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR] [--json]";
 
 /** The squid.conf for `argv`; throws UserError listing every problem with the flags or the config. */
 export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  let values: { config?: string; az?: string; "vpc-ipv6-cidr"?: string; help?: boolean };
+  let values: { config?: string; az?: string; "vpc-ipv6-cidr"?: string; json?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { config: { type: "string" }, az: { type: "string" }, "vpc-ipv6-cidr": { type: "string" }, help: { type: "boolean" } },
+      options: { config: { type: "string" }, az: { type: "string" }, "vpc-ipv6-cidr": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
       allowPositionals: false,
       strict: true,
     }));
@@ -48,7 +48,9 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     if (!suffixes.includes(az)) problems.push(`--az: got ${JSON.stringify(az)}; accepted: ${suffixes.join(", ")} (the suffixes of availabilityZones)`);
   }
   if (problems.length > 0 || !config) throw new UserError(problems);
-  return renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az });
+  const squidConf = renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az });
+  if (!values.json) return squidConf;
+  return `${JSON.stringify({ environment: config.name, az, vpcIpv6Cidr: cidr ?? null, squidConf }, null, 2)}\n`;
 }
 
 /** An IPv6 network address with a /56 prefix (what Amazon and the IPAM option give a VPC). */

@@ -34,13 +34,21 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
 
 /** Parses a JSON or YAML file into plain data (no validation). */
 export function readConfigFile(file: string): unknown {
-  let text: string;
+  return parseConfigText(file, readConfigBytes(file).toString("utf8"));
+}
+
+/** The bytes of a config file; a missing or unreadable file is a UserError. */
+export function readConfigBytes(file: string): Buffer {
   try {
-    text = fs.readFileSync(file, "utf8");
+    return fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError([`${file}: cannot read the config file (${code === "ENOENT" ? "no such file" : code ?? String(e)})`]);
   }
+}
+
+/** Parses the text of a JSON or YAML config file (by its extension) into plain data (no validation). */
+export function parseConfigText(file: string, text: string): unknown {
   const ext = path.extname(file).toLowerCase();
   if (ext === ".json") {
     try {

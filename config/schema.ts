@@ -72,6 +72,25 @@ const s3Backend = z.strictObject({
 });
 const localBackend = z.strictObject({ type: z.literal("local") });
 
+/** An AWS account id: exactly 12 digits (a string, so leading zeros survive). */
+const accountId = z.string().regex(/^\d{12}$/, { message: "must be an AWS account id: 12 digits, quoted as a string" });
+
+/** The role the provider (and the S3 backend) assume before doing anything (hashicorp/aws provider docs, `assume_role`). */
+const assumeRole = z.strictObject({
+  roleArn: z
+    .string()
+    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer" }),
+  /** STS RoleSessionName: 2-64 of letters, digits and _+=,.@- (AWS STS AssumeRole API reference). */
+  sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, { message: "must be 2-64 letters, digits or _+=,.@-" }).optional(),
+  /** STS ExternalId: 2-1224 of letters, digits and _+=,.@:/- (AWS STS AssumeRole API reference). */
+  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, { message: "must be 2-1224 letters, digits or _+=,.@:/-" }).optional(),
+});
+
+/** The account of an IAM role ARN. */
+export function roleAccount(roleArn: string): string | undefined {
+  return /^arn:[^:]+:iam::(\d{12}):/.exec(roleArn)?.[1];
+}
+
 /** Tag keys egress6 sets itself (lib/names.ts) start with this; a user tag there could overwrite or fake one. */
 export const RESERVED_TAG_PREFIX = "egress6:";
 const tagKey = z
@@ -273,6 +292,11 @@ export const configSchema = z
       ipv4Cidr: ipv4Cidr.default("10.0.0.0/16"),
       ipv6: ipv6Source.default({ source: "amazon" }),
     }).prefault({}),
+    /** The only account this environment may be deployed to (the provider's `allowed_account_ids`). */
+    accountId: accountId.optional(),
+    /** A named profile of the shared AWS config files, for the provider and the S3 backend. */
+    profile: z.string().regex(/^[A-Za-z0-9_.+=,@-]{1,128}$/, { message: "must be a profile name of the shared AWS config (1-128 letters, digits or _.+=,@-)" }).optional(),
+    assumeRole: assumeRole.optional(),
     backend: z.discriminatedUnion("type", [localBackend, s3Backend]).default({ type: "local" }),
     tags: z.record(tagKey, tagValue).default({}),
     inspection: inspection.prefault({}),
@@ -297,6 +321,18 @@ export const configSchema = z
     },
   )
   .superRefine((config, ctx) => {
+    if (config.accountId !== undefined && config.assumeRole !== undefined) {
+      const account = roleAccount(config.assumeRole.roleArn);
+      if (account !== undefined && account !== config.accountId) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["assumeRole", "roleArn"],
+          input: config.assumeRole.roleArn,
+          message: `is a role in account ${account}, but accountId is ${config.accountId}; the provider would refuse every run (allowed_account_ids)`,
+        });
+      }
+    }
+
     const proxy = config.inspection.proxy;
     const proxyPorts = [proxy.explicitPort, proxy.interceptHttpPort, proxy.interceptHttpsPort];
     if (new Set(proxyPorts).size !== 3) {

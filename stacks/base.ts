@@ -4,8 +4,8 @@
  */
 import * as path from "node:path";
 import { Construct, Node } from "constructs";
-import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformElement, TerraformStack, type S3BackendConfig } from "cdktf";
+import { AwsProvider, type AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import type { Egress6Config } from "../config/schema";
 import { RESOURCE_ID, TAG_ENVIRONMENT, TAG_STACK, stateKeyAlias, type StackName } from "../lib/names";
 
@@ -22,6 +22,33 @@ export function s3StateKey(config: Egress6Config, stack: StackName): string {
   const prefix = config.backend.type === "s3" ? config.backend.keyPrefix ?? "" : "";
   return `${prefix}${config.name}/${stack}.tfstate`;
 }
+
+/**
+ * The provider's account guard and identity from the config: `allowed_account_ids` (the provider refuses to run
+ * against any other account), `profile` and one `assume_role` block (hashicorp/aws provider docs).
+ */
+export function providerIdentity(config: Egress6Config): Pick<AwsProviderConfig, "allowedAccountIds" | "profile" | "assumeRole"> {
+  return {
+    ...(config.accountId !== undefined ? { allowedAccountIds: [config.accountId] } : {}),
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+    ...(config.assumeRole !== undefined
+      ? { assumeRole: [{ roleArn: config.assumeRole.roleArn, sessionName: config.assumeRole.sessionName, externalId: config.assumeRole.externalId }] }
+      : {}),
+  };
+}
+
+/** The same identity for the S3 backend and the remote state that reads it (Terraform S3 backend docs: `profile`, `assume_role`). */
+export function backendIdentity(config: Egress6Config): Pick<S3BackendConfig, "profile" | "assumeRole"> {
+  return {
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+    ...(config.assumeRole !== undefined
+      ? { assumeRole: { roleArn: config.assumeRole.roleArn, sessionName: config.assumeRole.sessionName, externalId: config.assumeRole.externalId } }
+      : {}),
+  };
+}
+
+/** `terraform.required_version` of every stack: S3-native locking (`use_lockfile`) is generally available from Terraform 1.11 (experimental in 1.10), and 1.11 is the first release whose S3 backend is confirmed to take a KMS alias as kms_key_id. */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
 
 export interface Egress6StackProps {
   readonly config: Egress6Config;
@@ -50,7 +77,10 @@ export class Egress6Stack extends TerraformStack {
     new AwsProvider(this, "aws", {
       region: props.providerRegion ?? config.region,
       defaultTags: [{ tags: { ...config.tags, [TAG_ENVIRONMENT]: config.name, [TAG_STACK]: stackName } }],
+      ...providerIdentity(config),
     });
+    // Terraform itself refuses to run below this version: S3-native state locking (use_lockfile) is generally available from 1.11.
+    this.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
 
     if (config.backend.type === "s3" && !props.forceLocalState) {
       new S3Backend(this, {
@@ -62,8 +92,9 @@ export class Egress6Stack extends TerraformStack {
         // the bootstrap stack's own unless the config gives another.
         encrypt: true,
         kmsKeyId: config.backend.kmsKeyId ?? stateKeyAlias(config.name),
+        ...backendIdentity(config),
       });
-      // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no property for it.
+      // S3-native locking (Terraform >= 1.11); cdktf 0.21's S3Backend has no property for it.
       this.addOverride("terraform.backend.s3.use_lockfile", true);
     } else {
       new LocalBackend(this, { path: localStatePath(config.name, stackName) });

@@ -6,7 +6,7 @@ import { Construct } from "constructs";
 import { DataTerraformRemoteStateLocal, DataTerraformRemoteStateS3, TerraformRemoteState } from "cdktf";
 import type { Egress6Config } from "../config/schema";
 import type { StackName } from "../lib/names";
-import { localStatePath, s3StateKey } from "./base";
+import { backendIdentity, localStatePath, s3StateKey } from "./base";
 
 /** A `terraform_remote_state` data source named `<producer>` reading the producer stack's state. */
 export function remoteState(scope: Construct, config: Egress6Config, producer: StackName): TerraformRemoteState {
@@ -17,6 +17,7 @@ export function remoteState(scope: Construct, config: Egress6Config, producer: S
       region: config.backend.region,
       encrypt: true,
       kmsKeyId: config.backend.kmsKeyId,
+      ...backendIdentity(config),
     });
   }
   return new DataTerraformRemoteStateLocal(scope, producer, { path: localStatePath(config.name, producer) });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: wall time and peak RSS of a full synth of the demo, next to the floor of loading cdktf at
+ * `npm run bench [-- --json]`: wall time and peak RSS of a full synth of the demo, next to the floor of loading cdktf at
  * all, plus the verifier's in-process time for 1 to 6 AZs. Figures, not pass/fail: compare with the targets.
  */
 import { spawnSync } from "node:child_process";
@@ -49,31 +49,56 @@ function measure(args: string[]): { seconds: number; rssMB: number } {
   return { seconds: median(samples.map((s) => s.seconds)), rssMB: Math.max(...samples.map((s) => s.rssBytes)) / 2 ** 20 };
 }
 
+/** Median wall time of `command args` (after one warm-up run); its output is discarded. */
+function measureWall(command: string, args: string[]): number {
+  const once = () => {
+    const start = performance.now();
+    const r = spawnSync(command, args, { cwd: root, env: { ...process.env, EGRESS6_CONFIG: "" }, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${r.stderr}`);
+    return (performance.now() - start) / 1000;
+  };
+  once();
+  return median(Array.from({ length: RUNS }, once));
+}
+
 function fmt(n: number, digits = 3): string {
   return n.toFixed(digits);
 }
 
+const json = process.argv.slice(2).includes("--json");
+const unknown = process.argv.slice(2).filter((a) => a !== "--json");
+if (unknown.length > 0) {
+  process.stderr.write(`error: unknown argument ${JSON.stringify(unknown[0])} (usage: npm run bench -- [--json])\n`);
+  process.exit(1);
+}
+/** Progress on stderr (none with --json), so a long run shows where it is. */
+const progress = (line: string) => {
+  if (!json) process.stderr.write(`bench: ${line}\n`);
+};
+
+progress("the floor: node -e \"require('cdktf')\"");
 const floor = measure(["-e", "require('cdktf')"]);
+progress("node dist/main.js");
 const full = measure([path.join(root, "dist", "main.js"), "--out", path.join(work, "cdktf.out")]);
 
-console.log(`egress6 bench (${RUNS} runs each, median wall time, max peak RSS; node ${process.version}, ${os.cpus().length} CPUs)`);
-console.log("");
-console.log("| what                          | seconds | peak RSS MB |");
-console.log("|-------------------------------|---------|-------------|");
-console.log(`| node -e "require('cdktf')"    | ${fmt(floor.seconds)}   | ${fmt(floor.rssMB, 1).padStart(11)} |`);
-console.log(`| full synth of the demo        | ${fmt(full.seconds)}   | ${fmt(full.rssMB, 1).padStart(11)} |`);
-console.log("");
-console.log(
-  `synth / floor: ${fmt(full.seconds / floor.seconds, 2)}x time, ${fmt(full.rssMB / floor.rssMB, 2)}x memory ` +
-    `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
-);
+// `npm run synth` with nothing to rebuild, beside what it runs: the build's up-to-date check, then the synth.
+// npm's own start-up (`npm run env`: npm, a shell and a trivial command) is measured apart and taken out.
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const synthOut = path.join(work, "npm-synth", "cdktf.out");
+spawnSync(process.execPath, [path.join(root, "tooling", "build.js")], { cwd: root }); // dist/ current before timing
+progress("sh -c 'node tooling/build.js && node dist/main.js' (what npm run synth runs)");
+const script = measureWall("sh", ["-c", `node tooling/build.js && node dist/main.js --out '${synthOut}'`]);
+progress("npm run env (npm's own start-up)");
+const npmFloor = measureWall(npm, ["run", "--silent", "env"]);
+progress("npm run synth");
+const npmSynth = measureWall(npm, ["run", "--silent", "synth", "--", "--out", synthOut]);
+const npmRatio = (npmSynth - npmFloor) / full.seconds;
 
 // Verifier, in process, on the demo app with 1..6 AZs.
-console.log("");
-console.log("| AZs | verify ms (median) | per AZ ms |");
-console.log("|-----|--------------------|-----------|");
 const letters = ["a", "b", "c", "d", "e", "f"];
+const verify: { azs: number; ms: number }[] = [];
 for (let n = 1; n <= 6; n++) {
+  progress(`verifier, ${n} AZ${n > 1 ? "s" : ""}`);
   const config = parseConfig({ ...DEMO_CONFIG, availabilityZones: letters.slice(0, n).map((l) => `us-east-1${l}`) });
   const out = path.join(work, `verify-${n}`, "cdktf.out");
   synthesize(config, out);
@@ -83,14 +108,13 @@ for (let n = 1; n <= 6; n++) {
     verifyDirectory(out);
     return performance.now() - start;
   });
-  const ms = median(times);
-  console.log(`| ${n}   | ${fmt(ms, 1).padStart(18)} | ${fmt(ms / n, 1).padStart(9)} |`);
+  verify.push({ azs: n, ms: median(times) });
 }
-console.log("(target: <= 100 ms for the demo's 2 AZs, growing linearly)");
-
 // Verifier on a large plan of an HCL configuration (count everywhere), planned offline when terraform is here.
-async function largePlan(): Promise<void> {
-  console.log("");
+interface LargePlanResult { readonly resources: number; readonly firstMs: number; readonly medianMs: number }
+
+/** The verifier on a large plan, or why it could not be measured here. */
+async function largePlan(): Promise<LargePlanResult | { readonly skipped: string }> {
   const dir = path.join(work, "large-plan");
   fs.mkdirSync(dir);
   fs.copyFileSync(path.join(root, "tooling", "bench-fixtures", "large-plan.tf"), path.join(dir, "main.tf"));
@@ -99,16 +123,14 @@ async function largePlan(): Promise<void> {
   try {
     mirror = findProviderMirror({});
   } catch (e) {
-    console.log(`large plan: skipped (${(e as Error).message})`);
-    return;
+    return { skipped: (e as Error).message };
   }
   fs.writeFileSync(path.join(work, "terraformrc"), cliConfig(mirror.root));
   const env = { ...process.env, TF_CLI_CONFIG_FILE: path.join(work, "terraformrc"), TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", AWS_EC2_METADATA_DISABLED: "true" };
   for (const args of [["init", "-backend=false", "-input=false"], ["plan", "-input=false", "-refresh=false", "-lock=false", "-out=tfplan"]]) {
     const r = spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * 2 ** 20 });
     if (r.status !== 0) {
-      console.log(`large plan: skipped (terraform ${args[0]} failed: ${(r.stderr || r.error?.message || "").split("\n")[0]})`);
-      return;
+      return { skipped: `terraform ${args[0]} failed: ${(r.stderr || r.error?.message || "").split("\n")[0]}` };
     }
   }
   const show = spawnSync("terraform", ["show", "-json", "tfplan"], { cwd: dir, env, encoding: "utf8", maxBuffer: 256 * 2 ** 20 });
@@ -125,10 +147,54 @@ async function largePlan(): Promise<void> {
     verifyPlans([file], {}, sources);
     return performance.now() - start;
   });
-  console.log(`| large HCL plan | resources | first run ms | median ms |`);
-  console.log(`|----------------|-----------|--------------|-----------|`);
-  console.log(`| 6 AZs, count   | ${String(resources).padStart(9)} | ${fmt(firstMs, 0).padStart(12)} | ${fmt(median(times), 0).padStart(9)} |`);
-  console.log("(target: <= 1 s for a 500-resource plan; reading the HCL source is not included)");
+  return { resources, firstMs, medianMs: median(times) };
 }
 
-largePlan().finally(() => fs.rmSync(work, { recursive: true, force: true }));
+async function report(): Promise<void> {
+const large = await largePlan();
+fs.rmSync(work, { recursive: true, force: true });
+
+if (json) {
+  const npmRun = { seconds: npmSynth, npmStartSeconds: npmFloor, scriptSeconds: script, ratio: npmRatio };
+  const result = { runs: RUNS, node: process.version, cpus: os.cpus().length, floor, synth: full, npmRunSynth: npmRun, verify, largePlan: large };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else {
+  console.log(`egress6 bench (${RUNS} runs each, median wall time, max peak RSS; node ${process.version}, ${os.cpus().length} CPUs)`);
+  console.log("");
+  console.log("| what                          | seconds | peak RSS MB |");
+  console.log("|-------------------------------|---------|-------------|");
+  console.log(`| node -e "require('cdktf')"    | ${fmt(floor.seconds)}   | ${fmt(floor.rssMB, 1).padStart(11)} |`);
+  console.log(`| full synth of the demo        | ${fmt(full.seconds)}   | ${fmt(full.rssMB, 1).padStart(11)} |`);
+  console.log("");
+  console.log(
+    `synth / floor: ${fmt(full.seconds / floor.seconds, 2)}x time, ${fmt(full.rssMB / floor.rssMB, 2)}x memory ` +
+      `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
+  );
+  console.log("");
+  console.log("| what                                            | seconds |");
+  console.log("|-------------------------------------------------|---------|");
+  console.log(`| node dist/main.js                               | ${fmt(full.seconds)}   |`);
+  console.log(`| node tooling/build.js && node dist/main.js      | ${fmt(script)}   |`);
+  console.log(`| npm run env (npm's own start-up)                | ${fmt(npmFloor)}   |`);
+  console.log(`| npm run synth (nothing to rebuild)              | ${fmt(npmSynth)}   |`);
+  console.log(
+    `npm run synth, npm's start-up aside / node dist/main.js: ${fmt(npmRatio, 2)}x ` +
+      `(the script alone: ${fmt(script / full.seconds, 2)}x; target: <= 1.6x)`,
+  );
+  console.log("");
+  console.log("| AZs | verify ms (median) | per AZ ms |");
+  console.log("|-----|--------------------|-----------|");
+  for (const { azs, ms } of verify) console.log(`| ${azs}   | ${fmt(ms, 1).padStart(18)} | ${fmt(ms / azs, 1).padStart(9)} |`);
+  console.log("(target: <= 100 ms for the demo's 2 AZs, growing linearly)");
+  console.log("");
+  if ("skipped" in large) console.log(`large plan: skipped (${large.skipped})`);
+  else {
+    console.log(`| large HCL plan | resources | first run ms | median ms |`);
+    console.log(`|----------------|-----------|--------------|-----------|`);
+    console.log(`| 6 AZs, count   | ${String(large.resources).padStart(9)} | ${fmt(large.firstMs, 0).padStart(12)} | ${fmt(large.medianMs, 0).padStart(9)} |`);
+    console.log("(target: <= 1 s for a 500-resource plan; reading the HCL source is not included)");
+  }
+}
+}
+
+void report();

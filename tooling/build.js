@@ -4,8 +4,10 @@
 // - dist/main.js, the synth entry, bundled whole with cdktf and the provider classes it uses: one file to read and
 //   compile instead of hundreds, which takes a synth from ~0.52 s to ~0.40 s (npm run bench);
 // - the Lambda bundles and their ZIPs.
+// - nothing at all when no input changed since the last build (a stamp of every input's path, size and mtime), so
+//   `npm run synth`, `verify`, `squid-config` and `tf:check` do no work twice; `--force` builds anyway.
 "use strict";
-const esbuild = require("esbuild");
+const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
@@ -24,6 +26,33 @@ function collect(dir, out) {
 
 const entryPoints = [path.join(root, "main.ts")];
 for (const d of sourceDirs) collect(path.join(root, d), entryPoints);
+
+// Everything that decides what dist/ holds: the sources, the dependencies (package-lock.json), the compiler settings
+// and these scripts. A new, deleted, grown or touched file changes the stamp.
+const stampFile = path.join(root, "dist", ".build-stamp");
+function inputStamp() {
+  const inputs = [...entryPoints, path.join(root, "package-lock.json"), path.join(root, "package.json"), path.join(root, "tsconfig.json"), __filename, path.join(__dirname, "zip.js")];
+  const hash = crypto.createHash("sha256");
+  for (const file of inputs.sort()) {
+    let line;
+    try {
+      const st = fs.statSync(file);
+      line = `${path.relative(root, file)}\t${st.size}\t${st.mtimeMs}`;
+    } catch {
+      line = `${path.relative(root, file)}\tmissing`;
+    }
+    hash.update(line).update("\n");
+  }
+  return hash.digest("hex");
+}
+const stamp = inputStamp();
+const outputsPresent = ["main.js", "lambda-bundle/remediation.zip"].every((f) => fs.existsSync(path.join(root, "dist", f)));
+if (!process.argv.includes("--force") && outputsPresent && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) {
+  process.exit(0);
+}
+// A build that fails half-way must not leave a stamp that says dist/ is current.
+fs.rmSync(stampFile, { force: true });
+const esbuild = require("esbuild");
 
 esbuild.buildSync({
   entryPoints,
@@ -75,3 +104,5 @@ for (const fn of ["remediation"]) {
   });
   require("./zip").zipDirectory(path.dirname(outfile), zipfile);
 }
+
+fs.writeFileSync(stampFile, stamp);

@@ -5,7 +5,8 @@
  *
  * A restructure that must not change the output proves it here: the digests before and after are the same. A
  * deliberate output change rewrites the golden file in the same commit, so the diff shows which files moved.
- * Nothing is excluded: the synth writes no timestamps or absolute paths, and the Lambda ZIP is built with fixed
+ * Only the output folder's marker (.egress6-synth, which names the config file the synth read) is left out; it is
+ * not Terraform. The synth writes no timestamps or absolute paths, and the Lambda ZIP is built with fixed
  * timestamps and sorted entries (zip.js, run by the build), so every file is the same from one run to the next.
  */
 import { spawnSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { parseArgs } from "node:util";
 import { INSPECTION_MODES } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { projectRoot } from "../lib/paths";
+import { SYNTH_MARKER } from "../app/output-folder";
 
 /** mode -> file path under cdktf.out (with "/") -> sha256 hex. */
 export type Digests = Record<string, Record<string, string>>;
@@ -28,6 +30,7 @@ function digestTree(dir: string): Record<string, string> {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(d, e.name);
+      if (d === dir && e.name === SYNTH_MARKER) continue;
       if (e.isDirectory()) walk(full);
       else out[path.relative(dir, full).split(path.sep).join("/")] = createHash("sha256").update(fs.readFileSync(full)).digest("hex");
     }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...]`
+ * `npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...] [--json]`
  *
  * Synthesizes into a temporary folder (never cdktf.out) and runs terraform init, validate and plan for every stack
- * of every inspection mode offline, against a local hashicorp/aws provider mirror. Exit 0 only if all pass.
+ * of every inspection mode offline, against a local hashicorp/aws provider mirror (or, when none is found and
+ * EGRESS6_TF_MIRROR is not set, the public registry, online). Exit 0 only if all pass.
  */
 import { parseArgs } from "node:util";
 import { DEMO_CONFIG } from "../config/demo";
@@ -11,9 +12,9 @@ import { readConfigFile, UserError } from "../config/load";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { runOfflineCheck } from "./terraform/check";
-import { formatReport } from "./terraform/report";
+import { formatReport, progressLine, reportJson } from "./terraform/report";
 
-const USAGE = "usage: npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...]";
+const USAGE = "usage: npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...] [--json]";
 
 runCli(USAGE, async () => {
   const { values } = parseArgs({
@@ -22,6 +23,7 @@ runCli(USAGE, async () => {
       mode: { type: "string", multiple: true },
       "plans-dir": { type: "string" },
       stack: { type: "string", multiple: true },
+      json: { type: "boolean" },
       help: { type: "boolean" },
     },
     allowPositionals: false,
@@ -50,11 +52,9 @@ runCli(USAGE, async () => {
     modes: values.mode as InspectionMode[] | undefined,
     stacks: values.stack,
     plansDir: values["plans-dir"],
-    onResult: (r) => {
-      const what = r.status === "same" ? `same as ${r.sameAs}` : r.status === "passed" ? `passed, ${r.resourcesToAdd} to add` : `FAILED at ${r.failure?.step}`;
-      process.stderr.write(`tf:check: ${r.mode} / ${r.stack}: ${what} (${r.seconds.toFixed(1)} s)\n`);
-    },
+    // Progress on stderr, one line per stack as it finishes; none with --json (CI reads stdout only).
+    onResult: values.json ? undefined : (r, done, total) => process.stderr.write(`tf:check: ${progressLine(r, done, total)}\n`),
   });
-  process.stdout.write(formatReport(report));
+  process.stdout.write(values.json ? reportJson(report) : formatReport(report));
   return report.passed ? 0 : 1;
 });

@@ -11,7 +11,7 @@ import { parseConfig, UserError } from "../../config/load";
 import type { Egress6Config } from "../../config/schema";
 import { INSPECTION_MODES, type InspectionMode } from "../../config/modes";
 import { synthesize } from "../../app/synthesize";
-import { cliConfig, findProviderMirror, MirrorNotFound, type ProviderMirror } from "./mirror";
+import { cliConfig, findProviderMirror, findProviderSource, MirrorNotFound, type ProviderMirror } from "./mirror";
 import { OVERRIDE_FILE_NAME, offlineOverride } from "./overrides";
 import { StubRegistry, stubState, stubStatePath } from "./stub-state";
 import { awsProviderVersion, readSynthesized, remoteStateProducers, type SynthesizedStack } from "./synthesized";
@@ -70,7 +70,7 @@ export interface OfflineCheckOptions {
   readonly concurrency?: number;
   /** @default "terraform" */
   readonly terraformBinary?: string;
-  /** @default discovered (see mirror.ts) */
+  /** @default a discovered mirror, else the public registry (see findProviderSource in mirror.ts) */
   readonly mirror?: ProviderMirror;
   /** The environment terraform's environment is derived from, and where EGRESS6_TF_MIRROR is read. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
@@ -80,8 +80,8 @@ export interface OfflineCheckOptions {
   readonly workRoot?: string;
   /** Synthesizes one configuration into `outdir`. @default synthesize (app/synthesize.ts) */
   readonly synth?: (config: Egress6Config, outdir: string) => void | Promise<void>;
-  /** Called as each stack's result is known. */
-  readonly onResult?: (result: StackCheckResult) => void;
+  /** Called as each stack's result is known, with how many are known so far and how many there are. */
+  readonly onResult?: (result: StackCheckResult, done: number, total: number) => void;
 }
 
 export type Prerequisites =
@@ -166,7 +166,7 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
     const version = [...synthesized.values()].flat().map((s) => awsProviderVersion(s.json)).find((v) => v !== undefined && /^\d+\.\d+\.\d+$/.test(v));
     let mirror: ProviderMirror;
     try {
-      mirror = options.mirror ?? findProviderMirror({ env, version });
+      mirror = options.mirror ?? findProviderSource({ env, version });
     } catch (e) {
       if (e instanceof MirrorNotFound) throw new UserError([`provider mirror: ${e.message}`]);
       throw e;
@@ -174,8 +174,12 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
 
     const cliConfigFile = path.join(workDir, "terraform.rc");
     fs.writeFileSync(cliConfigFile, cliConfig(mirror.root));
-    const pluginCacheDir = env.TF_PLUGIN_CACHE_DIR || path.join(workDir, "plugin-cache");
-    fs.mkdirSync(pluginCacheDir, { recursive: true });
+    // A plugin cache only pays when providers are downloaded (the registry). From an unpacked mirror `init` links
+    // the provider folder instead of copying it (facts-11 T10), and a shared cache is worse than useless: an `init`
+    // with no lock file installs into the cache again, replacing the entry another stack's running validate or
+    // plan reads through its .terraform link ("no package ... cached in .terraform/providers", seen here).
+    const pluginCacheDir = env.TF_PLUGIN_CACHE_DIR || (mirror.source === "registry" ? path.join(workDir, "plugin-cache") : undefined);
+    if (pluginCacheDir !== undefined) fs.mkdirSync(pluginCacheDir, { recursive: true });
     const childEnv = terraformEnv({ cliConfigFile, pluginCacheDir, base: env });
 
     const notes: string[] = [];
@@ -289,7 +293,7 @@ async function schedule(
   concurrency: number,
   run: (job: Job) => Promise<StackCheckResult>,
   copy: (original: StackCheckResult, job: Job) => StackCheckResult,
-  onResult?: (result: StackCheckResult) => void,
+  onResult?: (result: StackCheckResult, done: number, total: number) => void,
 ): Promise<Map<Job, StackCheckResult>> {
   const done = new Map<Job, StackCheckResult>();
   const running = new Set<Promise<void>>();
@@ -298,7 +302,7 @@ async function schedule(
   for (const job of jobs) if (!original.has(job.key)) original.set(job.key, job);
   const finish = (job: Job, result: StackCheckResult) => {
     done.set(job, result);
-    onResult?.(result);
+    onResult?.(result, done.size, jobs.length);
   };
 
   while (done.size < jobs.length) {

@@ -28,8 +28,26 @@ export interface ProviderMirror {
   readonly root: string;
   /** hashicorp/aws versions present for this machine's platform, sorted. */
   readonly versions: readonly string[];
-  /** How it was found. */
-  readonly source: "environment" | "discovered";
+  /** How it was found; `registry`: no mirror, so terraform installs from registry.terraform.io (needs network). */
+  readonly source: "environment" | "discovered" | "registry";
+}
+
+/** The public registry, where `terraform init` installs providers from when there is no mirror. */
+export const REGISTRY_HOST = "registry.terraform.io";
+
+/**
+ * Where `terraform init` gets hashicorp/aws: a mirror (findProviderMirror), else, when EGRESS6_TF_MIRROR is not
+ * set, the public registry (online). A mirror named by EGRESS6_TF_MIRROR that does not hold the provider is an
+ * error, never silently replaced by the registry.
+ */
+export function findProviderSource(options: FindMirrorOptions = {}): ProviderMirror {
+  const env = options.env ?? process.env;
+  try {
+    return findProviderMirror(options);
+  } catch (e) {
+    if (!(e instanceof MirrorNotFound) || (env[MIRROR_ENV] !== undefined && env[MIRROR_ENV] !== "")) throw e;
+    return { root: REGISTRY_HOST, versions: options.version === undefined ? [] : [options.version], source: "registry" };
+  }
 }
 
 /** The mirror is missing or does not hold what is needed; `message` says what was looked at. */
@@ -181,9 +199,11 @@ function hclString(value: string): string {
 
 /**
  * A Terraform CLI configuration installing hashicorp/* providers from `mirrorRoot` only, and every other provider
- * directly (which fails without network: a stack needing another provider says so at `init`).
+ * directly (which fails without network: a stack needing another provider says so at `init`). With REGISTRY_HOST
+ * instead of a mirror, every provider is installed directly from the registry.
  */
 export function cliConfig(mirrorRoot: string): string {
+  if (mirrorRoot === REGISTRY_HOST) return ["provider_installation {", "  direct {}", "}", ""].join("\n");
   return [
     "provider_installation {",
     "  filesystem_mirror {",

@@ -22,6 +22,14 @@ export const OFFLINE_AWS_PROVIDER = {
   secret_key: DUMMY_SECRET_KEY,
   // A data source that does call AWS then fails at once instead of retrying for minutes with no network.
   max_retries: 1,
+  // The environment's identity (config profile / assumeRole) needs the shared config files and STS: not offline.
+  // null unsets an argument in an override file; a nested block replaces the original ones, and the provider skips an
+  // assume_role block whose role_arn is empty.
+  profile: null,
+  // With no account id requested the guard has nothing to compare and fails every plan ("AWS account ID not
+  // allowed: ", hashicorp/aws 5.100.0 offline): the guard is for real runs only.
+  allowed_account_ids: null,
+  assume_role: [{ role_arn: "" }],
 } as const;
 
 export interface OfflineOverrideProps {

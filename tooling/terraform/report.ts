@@ -35,7 +35,7 @@ export function formatReport(report: OfflineCheckReport): string {
     "",
     `${report.results.length} stack checks (${planned} planned, ${report.results.length - planned} same as another mode), ` +
       `${failed.length} failed; total ${report.totalSeconds.toFixed(1)} s ` +
-      `(terraform ${report.terraformVersion}, hashicorp/aws ${report.mirror.versions.join(", ")} from ${report.mirror.root})`,
+      `(terraform ${report.terraformVersion}, hashicorp/aws ${report.mirror.versions.join(", ")} from ${report.mirror.source === "registry" ? `${report.mirror.root} (no mirror found; online)` : report.mirror.root})`,
   ];
   for (const note of report.notes) lines.push(`note: ${note}`);
   for (const r of failed) {
@@ -43,4 +43,16 @@ export function formatReport(report: OfflineCheckReport): string {
     lines.push("", `FAILED ${r.mode} / ${r.stack}: terraform ${r.failure?.step}`, ...(r.failure?.message ?? "").split("\n").map((l) => `  ${l}`));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The progress line of one stack: `3/15 network [proxy] planned, 12.1 s`. */
+export function progressLine(r: StackCheckResult, done: number, total: number): string {
+  const what = r.status === "same" ? `same as ${r.sameAs}` : r.status === "passed" ? "planned" : `FAILED at ${r.failure?.step}`;
+  return `${done}/${total} ${r.stack} [${r.mode}] ${what}, ${r.seconds.toFixed(1)} s`;
+}
+
+/** The report as one JSON document for CI (`npm run tf:check -- --json`). */
+export function reportJson(report: OfflineCheckReport): string {
+  const { results, passed, totalSeconds, terraformVersion, mirror, notes } = report;
+  return `${JSON.stringify({ passed, totalSeconds, terraformVersion, provider: { versions: mirror.versions, mirror: mirror.root }, results, notes }, null, 2)}\n`;
 }

@@ -7,7 +7,8 @@ import { spawn, spawnSync } from "node:child_process";
 export interface TerraformEnvProps {
   /** The generated CLI configuration (replaces whatever TF_CLI_CONFIG_FILE the caller has). */
   readonly cliConfigFile: string;
-  readonly pluginCacheDir: string;
+  /** @default no plugin cache */
+  readonly pluginCacheDir?: string;
   readonly base?: NodeJS.ProcessEnv;
 }
 
@@ -22,7 +23,7 @@ export function terraformEnv(props: TerraformEnvProps): NodeJS.ProcessEnv {
   return {
     ...env,
     TF_CLI_CONFIG_FILE: props.cliConfigFile,
-    TF_PLUGIN_CACHE_DIR: props.pluginCacheDir,
+    ...(props.pluginCacheDir !== undefined ? { TF_PLUGIN_CACHE_DIR: props.pluginCacheDir } : {}),
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     // No version check against checkpoint-api.hashicorp.com.

@@ -1,0 +1,168 @@
+/**
+ * The environment cdktf commands act on is the one last synthesized (recorded in the output folder), said on every
+ * run, and a mismatch between what was synthesized and what would be deployed is refused.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { demoConfig, synthStack, tempDir } from "./helpers";
+import { parseConfig } from "../config/load";
+import { DEMO_CONFIG } from "../config/demo";
+import { UserError } from "../lib/errors";
+
+const ROOT = path.join(__dirname, "..");
+const MAIN = path.join(ROOT, "dist", "main.js");
+const FRA = "name: fra\nregion: eu-central-1\navailabilityZones: [eu-central-1a, eu-central-1b]\negress:\n  domains: [example.com]\n";
+const LON = "name: lon\nregion: eu-west-2\navailabilityZones: [eu-west-2a]\negress:\n  domains: [example.com]\n";
+
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...base } = process.env;
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, env: { ...base, ...env }, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function region(out: string, stack = "network"): string {
+  return JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8")).provider.aws[0].region;
+}
+
+/** A project-like folder with config/fra.yaml and config/lon.yaml, synthesized from fra into cdktf.out. */
+function synthesizedFra() {
+  const dir = tempDir("env");
+  fs.mkdirSync(path.join(dir, "config"));
+  fs.writeFileSync(path.join(dir, "config", "fra.yaml"), FRA);
+  fs.writeFileSync(path.join(dir, "config", "lon.yaml"), LON);
+  const r = run(["--config", "config/fra.yaml"], dir);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/^egress6: environment fra \(config\/fra\.yaml, sha256 [0-9a-f]{12}\)\n$/);
+  return { dir, out: path.join(dir, "cdktf.out") };
+}
+
+describe("the environment cdktf commands act on", () => {
+  test("after --config fra.yaml, a run with no arguments (what cdktf diff/deploy do) synthesizes fra, not the demo, and says so", () => {
+    const { dir, out } = synthesizedFra();
+    const r = run([], dir, { CDKTF_OUTDIR: out });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^egress6: environment fra \(config\/fra\.yaml, sha256 [0-9a-f]{12}\), as recorded in cdktf\.out\/\.egress6-synth\n$/);
+    expect(region(out)).toBe("eu-central-1");
+  });
+
+  test("the real cdktf CLI (cdktf synth -o, the synth diff and deploy run first) keeps the recorded environment", () => {
+    const { out } = synthesizedFra();
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...base } = process.env;
+    const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "-o", out], {
+      cwd: ROOT,
+      env: { ...base, CHECKPOINT_DISABLE: "1", CI: "1" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    expect(region(out)).toBe("eu-central-1");
+    expect(region(out, "observability")).toBe("eu-central-1");
+  });
+
+  test("a config edited since the synth is refused, and the reviewed output stays as it was", () => {
+    const { dir, out } = synthesizedFra();
+    const before = fs.readFileSync(path.join(out, "stacks", "network", "cdk.tf.json"));
+    fs.writeFileSync(path.join(dir, "config", "fra.yaml"), FRA.replace("[example.com]", "[example.com, example.org]"));
+    const r = run([], dir, { CDKTF_OUTDIR: out });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^error: config\/fra\.yaml changed since it was synthesized into cdktf\.out \(sha256 \w{12}, now \w{12}\); what would be deployed is not what was reviewed\. .*npm run synth -- --config config\/fra\.yaml$/),
+    ]);
+    expect(fs.readFileSync(path.join(out, "stacks", "network", "cdk.tf.json"))).toEqual(before);
+    // the explicit switch: synthesize it again with --config, after which cdktf runs act on the new content
+    expect(run(["--config", "config/fra.yaml"], dir).code).toBe(0);
+    expect(run([], dir, { CDKTF_OUTDIR: out }).code).toBe(0);
+  });
+
+  test("a recorded config that is gone is refused", () => {
+    const { dir, out } = synthesizedFra();
+    fs.rmSync(path.join(dir, "config", "fra.yaml"));
+    const r = run([], dir, { CDKTF_OUTDIR: out });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: config\/fra\.yaml: the config cdktf\.out was synthesized from cannot be read \(no such file\)/);
+  });
+
+  test("EGRESS6_CONFIG naming another environment is refused; the same environment and content is accepted", () => {
+    const { dir, out } = synthesizedFra();
+    const other = run([], dir, { CDKTF_OUTDIR: out, EGRESS6_CONFIG: "config/lon.yaml" });
+    expect(other.code).toBe(1);
+    expect(other.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^error: EGRESS6_CONFIG=config\/lon\.yaml is environment lon, but cdktf\.out holds environment fra \(config\/fra\.yaml\), the one synthesized and reviewed; .*--config config\/lon\.yaml$/),
+    ]);
+    expect(region(out)).toBe("eu-central-1");
+    const copy = path.join(dir, "fra-copy.yaml");
+    fs.copyFileSync(path.join(dir, "config", "fra.yaml"), copy);
+    const same = run([], dir, { CDKTF_OUTDIR: out, EGRESS6_CONFIG: copy });
+    expect(same.code).toBe(0);
+    expect(same.stderr).toMatch(/^egress6: environment fra \(fra-copy\.yaml, sha256 \w{12}\), from EGRESS6_CONFIG\n$/);
+    // --config is the explicit switch to another environment
+    const lon = run(["--config", "config/lon.yaml"], dir);
+    expect(lon.code).toBe(0);
+    expect(region(out)).toBe("eu-west-2");
+    expect(run([], dir, { CDKTF_OUTDIR: out }).stderr).toMatch(/environment lon \(config\/lon\.yaml/);
+  });
+
+  test("with nothing recorded and no EGRESS6_CONFIG the demo is used, and a folder written from memory is not guessed at", () => {
+    const dir = tempDir("env");
+    const r = run([], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 \w{12}\), the default\n$/);
+    expect(run([], dir).stderr).toMatch(/as recorded in cdktf\.out/);
+    const marker = path.join(dir, "cdktf.out", ".egress6-synth");
+    fs.writeFileSync(marker, JSON.stringify({ ...JSON.parse(fs.readFileSync(marker, "utf8")), config: { kind: "memory" } }));
+    const memory = run([], dir);
+    expect(memory.code).toBe(1);
+    expect(memory.stderr.trim()).toMatch(/^error: cdktf\.out\/\.egress6-synth: written by a tool from an in-memory config .*--config FILE$/);
+  });
+});
+
+describe("account guard, profile and assumeRole", () => {
+  const arn = "arn:aws:iam::123456789012:role/egress6-deployer";
+
+  test("accountId becomes allowed_account_ids; profile and assume_role go to the provider, the S3 backend and remote state", () => {
+    const config = demoConfig({
+      accountId: "123456789012",
+      profile: "deployer",
+      assumeRole: { roleArn: arn, sessionName: "egress6", externalId: "ext-1234" },
+      backend: { type: "s3", bucket: "demo-state-bucket", region: "us-east-1" },
+    });
+    const workload = synthStack(config, "workload");
+    expect(workload.provider!.aws[0]).toMatchObject({
+      allowed_account_ids: ["123456789012"],
+      profile: "deployer",
+      assume_role: [{ role_arn: arn, session_name: "egress6", external_id: "ext-1234" }],
+    });
+    expect(workload.terraform.backend.s3).toMatchObject({ profile: "deployer", assume_role: { role_arn: arn, session_name: "egress6", external_id: "ext-1234" } });
+    expect(workload.data!.terraform_remote_state.network.config).toMatchObject({ profile: "deployer", assume_role: { role_arn: arn } });
+    const bootstrap = synthStack(config, "bootstrap");
+    expect(bootstrap.provider!.aws[0].allowed_account_ids).toEqual(["123456789012"]);
+  });
+
+  test("none of them set: the provider has none of these arguments", () => {
+    const network = synthStack(demoConfig(), "network");
+    for (const key of ["allowed_account_ids", "profile", "assume_role"]) expect(network.provider!.aws[0]).not.toHaveProperty(key);
+  });
+
+  test("bad values: one line per problem, naming the field, the value and what is accepted", () => {
+    let problems: readonly string[] = [];
+    try {
+      parseConfig({ ...DEMO_CONFIG, accountId: 123456789012, profile: "my profile", assumeRole: { roleArn: "arn:aws:iam::123:user/x", sessionName: "a", color: "red" } }, "env.yaml");
+    } catch (e) {
+      problems = (e as UserError).problems;
+    }
+    expect([...problems].sort()).toEqual([
+      "env.yaml: accountId: expected string, got 123456789012",
+      "env.yaml: assumeRole.color: unknown key (check the spelling; see the configuration reference in README.md)",
+      'env.yaml: assumeRole.roleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer, got "arn:aws:iam::123:user/x"',
+      'env.yaml: assumeRole.sessionName: must be 2-64 letters, digits or _+=,.@-, got "a"',
+      'env.yaml: profile: must be a profile name of the shared AWS config (1-128 letters, digits or _.+=,@-), got "my profile"',
+    ]);
+  });
+
+  test("a role in another account than accountId is refused", () => {
+    expect(() => parseConfig({ ...DEMO_CONFIG, accountId: "210987654321", assumeRole: { roleArn: arn } }, "env.yaml")).toThrow(
+      'env.yaml: assumeRole.roleArn: is a role in account 123456789012, but accountId is 210987654321; the provider would refuse every run (allowed_account_ids), got "arn:aws:iam::123456789012:role/egress6-deployer"',
+    );
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Which environment a synth acts on, and the rule that keeps cdktf commands on the one that was reviewed.
+ *
+ * `cdktf diff` and `cdktf deploy` run the app again with no arguments (cdktf.json `app`), passing only the output
+ * folder (CDKTF_OUTDIR). So the environment is recorded where that run finds it: in the output folder's marker
+ * (app/output-folder.ts), with the config file's path and sha256. A run without --config acts on:
+ *   1. EGRESS6_CONFIG, if set, when it is the recorded environment with the same content (or nothing is recorded);
+ *   2. otherwise the recorded config, if its content is unchanged;
+ *   3. otherwise (no record) the embedded demo.
+ * A different environment, or a config file edited since the synth, is refused: `npm run synth -- --config FILE`
+ * (the explicit switch) synthesizes it for review first.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEMO_CONFIG } from "../config/demo";
+import { parseConfig, parseConfigText, readConfigBytes } from "../config/load";
+import type { Egress6Config } from "../config/schema";
+import { UserError } from "../lib/errors";
+import { readSynthRecord, SYNTH_MARKER, type ConfigOrigin } from "./output-folder";
+
+export const CONFIG_ENV = "EGRESS6_CONFIG";
+
+export interface ChosenEnvironment {
+  readonly config: Egress6Config;
+  /** What goes into the new output's marker (a file path relative to the output folder). */
+  readonly origin: ConfigOrigin;
+  /** The config as the user knows it: a path relative to the current directory, or "(embedded demo)". */
+  readonly source: string;
+  readonly sha256: string;
+  /** How it was chosen. */
+  readonly chosenBy: "--config" | typeof CONFIG_ENV | "record" | "default";
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The digest of the embedded demo (it changes only with egress6 itself). */
+export function demoDigest(): string {
+  return sha256(JSON.stringify(DEMO_CONFIG));
+}
+
+function shown(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
+
+interface Loaded {
+  readonly config: Egress6Config;
+  readonly file?: string;
+  readonly sha256: string;
+}
+
+function loadFile(file: string, label: string): Loaded {
+  const bytes = readConfigBytes(file);
+  return { config: parseConfig(parseConfigText(file, bytes.toString("utf8")), label), file: path.resolve(file), sha256: sha256(bytes) };
+}
+
+function loadDemo(): Loaded {
+  return { config: parseConfig(DEMO_CONFIG, "(embedded demo)"), sha256: demoDigest() };
+}
+
+const short = (digest: string) => digest.slice(0, 12);
+
+/** Chooses the environment of a synth into `outdir` (see the module comment). */
+export function chooseEnvironment(options: { flag?: string; outdir: string; env?: NodeJS.ProcessEnv; cwd?: string }): ChosenEnvironment {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const outdir = path.resolve(cwd, options.outdir);
+  const outShown = shown(outdir, cwd);
+  const finish = (loaded: Loaded, chosenBy: ChosenEnvironment["chosenBy"]): ChosenEnvironment => ({
+    config: loaded.config,
+    origin: loaded.file === undefined ? { kind: "demo", sha256: loaded.sha256 } : { kind: "file", path: path.relative(outdir, loaded.file), sha256: loaded.sha256 },
+    source: loaded.file === undefined ? "(embedded demo)" : shown(loaded.file, cwd),
+    sha256: loaded.sha256,
+    chosenBy,
+  });
+
+  if (options.flag !== undefined) return finish(loadFile(options.flag, options.flag), "--config");
+
+  const record = readSynthRecord(outdir);
+  const recordedFile = record?.config.kind === "file" ? path.resolve(outdir, record.config.path) : undefined;
+  const recordedShown = record === undefined ? "" : recordedFile !== undefined ? shown(recordedFile, cwd) : record.config.kind === "demo" ? "(embedded demo)" : "an in-memory config";
+  const switchHint = (file: string) => `to act on it, synthesize it for review first: npm run synth -- --config ${file}${outShown === "cdktf.out" ? "" : ` --out ${outShown}`}`;
+
+  const fromEnv = env[CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const loaded = loadFile(fromEnv, fromEnv);
+    if (record !== undefined) {
+      const recordedSha = record.config.kind === "memory" ? undefined : record.config.sha256;
+      if (loaded.config.name !== record.environment) {
+        throw new UserError([
+          `${CONFIG_ENV}=${fromEnv} is environment ${loaded.config.name}, but ${outShown} holds environment ${record.environment} (${recordedShown}), the one synthesized and reviewed; ${switchHint(fromEnv)}`,
+        ]);
+      }
+      if (loaded.sha256 !== recordedSha) {
+        throw new UserError([
+          `${CONFIG_ENV}=${fromEnv} (sha256 ${short(loaded.sha256)}) differs from the config ${outShown} was synthesized from (${recordedShown}${recordedSha ? `, sha256 ${short(recordedSha)}` : ""}); ${switchHint(fromEnv)}`,
+        ]);
+      }
+    }
+    return finish(loaded, CONFIG_ENV);
+  }
+
+  if (record === undefined) return finish(loadDemo(), "default");
+  if (record.config.kind === "memory") {
+    throw new UserError([`${outShown}/${SYNTH_MARKER}: written by a tool from an in-memory config (environment ${record.environment}) that cannot be read again; name the config: npm run synth -- --config FILE`]);
+  }
+  if (record.config.kind === "demo") {
+    const demo = loadDemo();
+    if (demo.sha256 !== record.config.sha256) {
+      throw new UserError([`${outShown} was synthesized from an older embedded demo (sha256 ${short(record.config.sha256)}, now ${short(demo.sha256)}); review the new one first: npm run synth -- --config config/demo.json`]);
+    }
+    return finish(demo, "record");
+  }
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(recordedFile!);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError([`${recordedShown}: the config ${outShown} was synthesized from cannot be read (${code === "ENOENT" ? "no such file" : code ?? String(e)}); name the environment: npm run synth -- --config FILE`]);
+  }
+  const digest = sha256(bytes);
+  if (digest !== record.config.sha256) {
+    throw new UserError([
+      `${recordedShown} changed since it was synthesized into ${outShown} (sha256 ${short(record.config.sha256)}, now ${short(digest)}); what would be deployed is not what was reviewed. ${switchHint(recordedShown).replace(/^to act on it/, "To use the new content")}`,
+    ]);
+  }
+  return finish({ config: parseConfig(parseConfigText(recordedFile!, bytes.toString("utf8")), recordedShown), file: recordedFile, sha256: digest }, "record");
+}
+
+/** The line every synth prints on stderr. */
+export function environmentLine(chosen: ChosenEnvironment, outdir: string, cwd: string = process.cwd()): string {
+  const how = chosen.chosenBy === "record" ? `, as recorded in ${shown(path.resolve(cwd, outdir), cwd)}/${SYNTH_MARKER}` : chosen.chosenBy === CONFIG_ENV ? `, from ${CONFIG_ENV}` : chosen.chosenBy === "default" ? ", the default" : "";
+  const source = chosen.source === "(embedded demo)" ? "embedded demo" : chosen.source;
+  return `egress6: environment ${chosen.config.name} (${source}, sha256 ${short(chosen.sha256)})${how}`;
+}
