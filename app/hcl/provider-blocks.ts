@@ -680,6 +680,44 @@ export const PROVIDER_BLOCKS: ProviderBlocks = {
         }
       }
     },
+    "aws_networkfirewall_tls_inspection_configuration": {
+      "timeouts": {
+        "nesting": "single"
+      },
+      "tls_inspection_configuration": {
+        "nesting": "list",
+        "blocks": {
+          "server_certificate_configuration": {
+            "nesting": "list",
+            "blocks": {
+              "check_certificate_revocation_status": {
+                "nesting": "list"
+              },
+              "scope": {
+                "nesting": "list",
+                "blocks": {
+                  "destination": {
+                    "nesting": "list"
+                  },
+                  "destination_ports": {
+                    "nesting": "list"
+                  },
+                  "source": {
+                    "nesting": "list"
+                  },
+                  "source_ports": {
+                    "nesting": "list"
+                  }
+                }
+              },
+              "server_certificate": {
+                "nesting": "list"
+              }
+            }
+          }
+        }
+      }
+    },
     "aws_route": {
       "timeouts": {
         "nesting": "single"
@@ -798,6 +836,63 @@ export const PROVIDER_BLOCKS: ProviderBlocks = {
       },
       "website": {
         "nesting": "list"
+      }
+    },
+    "aws_s3_bucket_lifecycle_configuration": {
+      "rule": {
+        "nesting": "list",
+        "blocks": {
+          "abort_incomplete_multipart_upload": {
+            "nesting": "list"
+          },
+          "expiration": {
+            "nesting": "list"
+          },
+          "filter": {
+            "nesting": "list",
+            "blocks": {
+              "and": {
+                "nesting": "list"
+              },
+              "tag": {
+                "nesting": "list"
+              }
+            }
+          },
+          "noncurrent_version_expiration": {
+            "nesting": "list"
+          },
+          "noncurrent_version_transition": {
+            "nesting": "set"
+          },
+          "transition": {
+            "nesting": "set"
+          }
+        }
+      },
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_s3_bucket_logging": {
+      "target_grant": {
+        "nesting": "set",
+        "blocks": {
+          "grantee": {
+            "nesting": "list"
+          }
+        }
+      },
+      "target_object_key_format": {
+        "nesting": "list",
+        "blocks": {
+          "partitioned_prefix": {
+            "nesting": "list"
+          },
+          "simple_prefix": {
+            "nesting": "list"
+          }
+        }
       }
     },
     "aws_s3_bucket_ownership_controls": {
