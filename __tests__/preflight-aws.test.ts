@@ -16,11 +16,12 @@ import { GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty
 import { ConfigServiceClient, DescribeConfigurationRecordersCommand } from "@aws-sdk/client-config-service";
 import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchLogsClient, DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListFirewallsCommand, NetworkFirewallClient } from "@aws-sdk/client-network-firewall";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
-import { checkAws, QUOTAS, READ_COMMANDS } from "../cli/preflight/aws";
+import { checkAws, policyGrowth, QUOTAS, READ_COMMANDS } from "../cli/preflight/aws";
+import { vendedLogGroups } from "../lib/names";
 import type { CheckResult } from "../cli/preflight/result";
 import { merge } from "./helpers";
 
@@ -86,6 +87,9 @@ afterAll(() => {
   for (const m of mocks) m.restore();
 });
 
+/** A log-delivery resource policy document of `filler` + 62 characters, with extra Resource text if given. */
+const deliveryPolicy = (filler: number, resource = "") => `{"Principal":{"Service":"delivery.logs.amazonaws.com"},"x":"${"a".repeat(filler)}"}${resource}`;
+
 const byId = (results: CheckResult[], id: string) => {
   const found = results.find((r) => r.id === id);
   if (!found) throw new Error(`no result ${id} in ${results.map((r) => r.id).join(", ")}`);
@@ -146,6 +150,7 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     for (const r of results) {
       expect(r.status).toBe("skipped");
       expect(r.message).toMatch(/^no AWS credentials \(default provider chain: Could not load credentials from any providers\), so not checked /);
+      expect(r.reason).toBe("no AWS credentials (run with credentials, or --only dns)");
     }
     expect(sentCommands()).toEqual([]);
   });
@@ -154,7 +159,12 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     ec2.on(DescribeImagesCommand).rejects(awsError("AccessDenied", "User is not authorized to perform: ec2:DescribeImages"));
     const results = await checkAws(config, HAVE_CREDENTIALS);
     for (const tier of ["workload", "proxy"]) {
-      expect(byId(results, `aws:ami:${tier}`)).toEqual({ id: `aws:ami:${tier}`, status: "unchecked", message: expect.stringMatching(/^could not check: AccessDenied on ec2:DescribeImages \(needed to check that .*\.ami resolves to an image t4g\.(micro|small) can run\)$/) });
+      expect(byId(results, `aws:ami:${tier}`)).toEqual({
+        id: `aws:ami:${tier}`,
+        status: "unchecked",
+        message: expect.stringMatching(/^could not check: AccessDenied on ec2:DescribeImages \(needed to check that .*\.ami resolves to an image t4g\.(micro|small) can run\)$/),
+        reason: "AccessDenied on ec2:DescribeImages",
+      });
     }
     expect(results.filter((r) => r.status !== "ok").map((r) => r.id)).toEqual(["aws:ami:workload", "aws:ami:proxy"]);
   });
@@ -180,7 +190,7 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
 
     ec2.on(DescribeRegionsCommand).rejects(awsError("UnauthorizedOperation"));
     const denied = await checkAws(config, HAVE_CREDENTIALS);
-    expect(denied.filter((r) => r.status !== "ok")).toEqual([{ id: "aws:region", status: "unchecked", message: expect.stringMatching(/^could not check: UnauthorizedOperation on ec2:DescribeRegions/) }]);
+    expect(denied.filter((r) => r.status !== "ok")).toEqual([{ id: "aws:region", status: "unchecked", message: expect.stringMatching(/^could not check: UnauthorizedOperation on ec2:DescribeRegions/), reason: "UnauthorizedOperation on ec2:DescribeRegions" }]);
   });
 
   // Each problem: [name, how the account differs from the healthy one, check id, message pattern, other checks it also fails].
@@ -197,13 +207,6 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
       () => ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: [{ ZoneName: "eu-central-1a", ZoneId: "euc1-az2", State: "available" }, { ZoneName: "eu-central-1b", ZoneId: "euc1-az3", State: "impaired" }] }),
       "aws:availability-zones",
       /^eu-central-1b is impaired$/,
-    ],
-    [
-      "no Network Firewall endpoint in the region",
-      () => networkFirewall.on(ListFirewallsCommand).rejects(Object.assign(new Error("getaddrinfo ENOTFOUND network-firewall.eu-central-1.amazonaws.com"), { code: "ENOTFOUND" })),
-      "aws:network-firewall",
-      /^Network Firewall has no API endpoint in eu-central-1 \(ENOTFOUND on network-firewall:ListFirewalls\): it is not offered there$/,
-      ["aws:quota:firewalls"],
     ],
     ["an AMI parameter that does not exist", () => ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: "not found", $metadata: {} })), "aws:ami:workload", /^workload\.ami: the SSM parameter \/aws\/service\/.* does not exist in eu-central-1$/, ["aws:ami:proxy"]],
     [
@@ -246,10 +249,11 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     ["an existing multi-region trail", () => cloudTrail.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: "org-trail", HomeRegion: "us-east-1", IsMultiRegionTrail: true }] }), "aws:cloudtrail", /^a trail already records eu-central-1 \(org-trail\)/],
     ["a trail with egress6's name", () => cloudTrail.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: "demo-egress6", HomeRegion: "eu-central-1" }] }), "aws:cloudtrail", /^a trail named demo-egress6 already exists in eu-central-1$/],
     [
-      "a log-delivery resource policy near its 5,120 characters",
-      () => logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: [{ policyName: "AWSLogDeliveryWrite", policyDocument: `{"Principal":{"Service":"delivery.logs.amazonaws.com"},"x":"${"a".repeat(4900)}"}` }] }),
+      // 5,062 characters and no /aws/vendedlogs/* entry: the one entry egress6's groups need does not fit.
+      "a log-delivery resource policy near its 5,120 characters without a /aws/vendedlogs/* entry",
+      () => logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: [{ policyName: "AWSLogDeliveryWrite", policyDocument: deliveryPolicy(5000) }] }),
       "aws:logs-resource-policy",
-      /^the log-delivery resource policy has 4962 of 5120 characters; egress6's 4 log groups would add about \d+$/,
+      /^the log-delivery resource policy has 5062 of 5120 characters; egress6's 4 log groups would add about 8\d \(4 under \/aws\/vendedlogs\/, one \/aws\/vendedlogs\/\* entry for all of them\)$/,
     ],
     [
       "ten resource policies and none for log delivery",
@@ -276,6 +280,54 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     expect(result.fix).toEqual(expect.any(String));
     // Only the checks this difference concerns fail; nothing else turns into a problem or goes unchecked.
     expect(results.filter((r) => r.status === "problem" || r.status === "unchecked").map((r) => r.id).sort()).toEqual([id, ...also].sort());
+  });
+
+  test("a network error on Network Firewall is 'could not check', never 'not offered' (offline looks the same as a missing endpoint)", async () => {
+    networkFirewall.on(ListFirewallsCommand).rejects(Object.assign(new Error("getaddrinfo ENOTFOUND network-firewall.eu-central-1.amazonaws.com"), { code: "ENOTFOUND" }));
+    const results = await checkAws(config, HAVE_CREDENTIALS);
+    expect(byId(results, "aws:network-firewall")).toEqual({
+      id: "aws:network-firewall",
+      status: "unchecked",
+      message: "could not check: ENOTFOUND on network-firewall:ListFirewalls (needed to check that Network Firewall is offered in eu-central-1)",
+      reason: "ENOTFOUND on network-firewall:ListFirewalls",
+    });
+    expect(results.filter((r) => r.status === "problem")).toEqual([]);
+    expect(results.filter((r) => r.status === "unchecked").map((r) => r.id).sort()).toEqual(["aws:network-firewall", "aws:quota:firewalls"]);
+  });
+
+  test("the resource policy check counts the log groups the stacks deliver to, and a policy that already has the /aws/vendedlogs/* entry has room", async () => {
+    // Near the limit, but the entry covering every group under /aws/vendedlogs/ is already there: nothing is added.
+    const covered = deliveryPolicy(4900, `"arn:aws:logs:eu-central-1:111122223333:log-group:/aws/vendedlogs/*:log-stream:*"`);
+    logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: [{ policyName: "AWSLogDeliveryWrite", policyDocument: covered }] });
+    const result = byId(await checkAws(config, HAVE_CREDENTIALS), "aws:logs-resource-policy");
+    expect(result).toEqual({
+      id: "aws:logs-resource-policy",
+      status: "ok",
+      message: `the log-delivery resource policy has ${covered.length} of 5120 characters; egress6's 4 log groups add nothing (4 under /aws/vendedlogs/, which the policy's /aws/vendedlogs/* entry already covers)`,
+    });
+    expect(covered.length).toBeGreaterThan(5120 - 80);
+
+    // The groups are the ones the stacks name: Network Firewall's three and Resolver query logging's.
+    const groups = vendedLogGroups("demo");
+    expect([...Object.values(groups.firewall), groups.resolverQueryLogs].every((n) => n.startsWith("/aws/vendedlogs/"))).toBe(true);
+    // A group outside the prefix would cost an entry of its own.
+    const outside = policyGrowth(["/egress6/demo/x"], [covered], "aws", "eu-central-1");
+    expect(outside).toEqual({ growth: `"arn:aws:logs:eu-central-1:123456789012:log-group:/egress6/demo/x:log-stream:*",`.length, covered: "1 outside /aws/vendedlogs/, one entry each" });
+  });
+
+  test("a quota never raised (GetServiceQuota: NoSuchResourceException) is read from its AWS default; a default that cannot be read is 'could not check'", async () => {
+    quotas.on(GetServiceQuotaCommand).rejects(new NoSuchResourceException({ message: "The request failed because the specified resource does not exist.", $metadata: { httpStatusCode: 400 } }));
+    quotas.on(GetAWSDefaultServiceQuotaCommand).callsFake((input: any) => ({ Quota: { ServiceCode: input.ServiceCode, QuotaCode: input.QuotaCode, Value: input.QuotaCode === QUOTAS.vpcsPerRegion.code ? 5 : 50 } }));
+    const results = await checkAws(config, HAVE_CREDENTIALS);
+    expect(results.filter((r) => r.status !== "ok")).toEqual([]);
+    expect(byId(results, "aws:quota:vpcs").message).toBe("1 of 5 VPCs used in eu-central-1 (the quota's AWS default: it has no applied value); egress6 adds 1");
+    expect(quotas.commandCalls(GetAWSDefaultServiceQuotaCommand).map((c) => c.args[0].input)).toEqual(
+      expect.arrayContaining([{ ServiceCode: "vpc", QuotaCode: QUOTAS.vpcsPerRegion.code }, { ServiceCode: "network-firewall", QuotaCode: QUOTAS.firewallsPerRegion.code }]),
+    );
+
+    quotas.on(GetAWSDefaultServiceQuotaCommand).rejects(awsError("NoSuchResourceException"));
+    const unknown = await checkAws(config, HAVE_CREDENTIALS);
+    expect(byId(unknown, "aws:quota:vpcs")).toMatchObject({ status: "unchecked", reason: "NoSuchResourceException on servicequotas:GetAWSDefaultServiceQuota" });
   });
 
   test("paged listings are read to the end (VPCs over two pages count as one list)", async () => {

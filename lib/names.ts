@@ -49,17 +49,32 @@ export function resourceName(env: string, what: string, az?: string): string {
 export const VENDED_LOGS_PREFIX = "/aws/vendedlogs";
 
 /**
- * CloudWatch log groups written by the inspection stack and read by observability's metric filters. The vended ones
- * moved under /aws/vendedlogs/ (a rename: Terraform replaces those groups, see the README's upgrade note).
+ * The log groups AWS services deliver "vended" logs to: Network Firewall's, by log type (the record the inspection
+ * stack hands to the firewall's logging configuration), and Route 53 Resolver query logging's (observability's DNS
+ * Firewall). Preflight sizes the log resource policy growth from the same record. All under /aws/vendedlogs/ (a
+ * rename: Terraform replaces those groups, see the README's upgrade note).
  */
-export function logGroupNames(env: string) {
+export function vendedLogGroups(env: string) {
   return {
-    firewallAlert: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/alert`,
-    firewallFlow: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/flow`,
-    firewallTls: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/tls`,
+    firewall: {
+      ALERT: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/alert`,
+      FLOW: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/flow`,
+      TLS: `${VENDED_LOGS_PREFIX}/egress6/${env}/network-firewall/tls`,
+    },
+    resolverQueryLogs: `${VENDED_LOGS_PREFIX}/egress6/${env}/dns-queries`,
+  } as const;
+}
+
+/** CloudWatch log groups written by the inspection stack and read by observability's metric filters. */
+export function logGroupNames(env: string) {
+  const vended = vendedLogGroups(env);
+  return {
+    firewallAlert: vended.firewall.ALERT,
+    firewallFlow: vended.firewall.FLOW,
+    firewallTls: vended.firewall.TLS,
     proxyAccess: `/egress6/${env}/proxy/access`,
     vpcFlowLogs: `/egress6/${env}/vpc-flow-logs`,
-    dnsQueryLogs: `${VENDED_LOGS_PREFIX}/egress6/${env}/dns-queries`,
+    dnsQueryLogs: vended.resolverQueryLogs,
     cloudTrail: `/egress6/${env}/cloudtrail`,
   } as const;
 }

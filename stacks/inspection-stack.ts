@@ -28,7 +28,7 @@ import { InspectionOutput } from "./inspection-outputs";
 import type { Egress6Config } from "../config/schema";
 import { zonesOf } from "../config/zones";
 import type { Zone } from "../lib/zone";
-import { logGroupNames } from "../lib/names";
+import { logGroupNames, vendedLogGroups } from "../lib/names";
 import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { CustomerKey } from "../modules/shared/customer-key";
 import { InspectionFirewall, type InspectionFirewallProps } from "../modules/firewall/network-firewall";
@@ -129,7 +129,7 @@ export class InspectionStack extends Egress6Stack {
         protection: config.inspection.firewall.protection,
         kmsKeyArn: this.key.key.arn,
         keyPolicy: this.key.policy,
-        logGroupNames: { ALERT: logs.firewallAlert, FLOW: logs.firewallFlow, TLS: logs.firewallTls },
+        logGroupNames: vendedLogGroups(env).firewall,
         logRetentionDays: config.inspection.firewall.logRetentionDays,
         ...firewallDecryptionOf(config, network.tierIpv6Cidr("workload")),
       });

@@ -18,7 +18,7 @@ import { remoteState } from "./remote-state";
 import type { Egress6Config } from "../config/schema";
 import { UserError } from "../lib/errors";
 import { zonesOf } from "../config/zones";
-import { logGroupNames } from "../lib/names";
+import { logGroupNames, vendedLogGroups } from "../lib/names";
 import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
 import { CustomerKey } from "../modules/shared/customer-key";
@@ -215,7 +215,7 @@ export class ObservabilityStack extends Egress6Stack {
           ...[...workloadBootHosts(region), ...(modeHasProxies(mode) ? proxyBootHosts(region) : [])].map((h) => h.host),
         ],
         mutationProtection: obs.dnsFirewall.protection,
-        queryLogGroupName: logs.dnsQueryLogs,
+        queryLogGroupName: vendedLogGroups(env).resolverQueryLogs,
         retentionDays,
         kmsKeyArn: key.key.arn,
         keyPolicy: key.policy,

@@ -15,6 +15,8 @@ export interface Zone {
   readonly cname?: Record<string, string>;
   /** Names the server never answers. */
   readonly silent?: string[];
+  /** Names the server answers with this response code and no records (SERVFAIL, REFUSED). */
+  readonly rcode?: Record<string, "SERVFAIL" | "REFUSED">;
 }
 
 export interface TestDnsServer {
@@ -48,9 +50,9 @@ export async function startDnsServer(zone: Zone): Promise<TestDnsServer> {
       type: "response",
       id: query.id,
       // dns-packet takes the response code in the low four bits of the flags (rcodes.toRcode gives the number).
-      flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcodes.toRcode(known(question.name) ? "NOERROR" : "NXDOMAIN"),
+      flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcodes.toRcode(zone.rcode?.[question.name] ?? (known(question.name) ? "NOERROR" : "NXDOMAIN")),
       questions: [question],
-      answers,
+      answers: zone.rcode?.[question.name] ? [] : answers,
     });
     socket.send(response, rinfo.port, rinfo.address);
   });

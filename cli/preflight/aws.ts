@@ -22,11 +22,11 @@ import { GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty
 import { ConfigServiceClient, DescribeConfigurationRecordersCommand } from "@aws-sdk/client-config-service";
 import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchLogsClient, DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListFirewallsCommand, NetworkFirewallClient } from "@aws-sdk/client-network-firewall";
 import type { Egress6Config } from "../../config/load";
 import { modeHasFirewall, modeHasProxies } from "../../config/modes";
-import { logGroupNames } from "../../lib/names";
+import { VENDED_LOGS_PREFIX, vendedLogGroups } from "../../lib/names";
 import { partitionOf } from "../../lib/partition";
 import { ok, problem, skipped, unchecked, type CheckResult } from "./result";
 
@@ -45,6 +45,7 @@ export const READ_COMMANDS = [
   DescribeTrailsCommand,
   DescribeResourcePoliciesCommand,
   GetServiceQuotaCommand,
+  GetAWSDefaultServiceQuotaCommand,
   ListFirewallsCommand,
 ] as const;
 
@@ -136,7 +137,7 @@ async function guarded(check: Check): Promise<CheckResult[]> {
   try {
     return await check.run();
   } catch (e) {
-    if (e instanceof AwsCallError) return [unchecked(check.id, `could not check: ${e.message} (needed to check ${check.what})`)];
+    if (e instanceof AwsCallError) return [unchecked(check.id, `could not check: ${e.message} (needed to check ${check.what})`, e.message)];
     throw e;
   }
 }
@@ -162,7 +163,7 @@ export async function checkAws(config: Egress6Config, options: AwsOptions = {}):
     await credentials();
   } catch (e) {
     const why = (e as Error).message?.split("\n")[0] ?? String(e);
-    return checks.all.map((c) => skipped(c.id, `no AWS credentials (default provider chain: ${why}), so not checked ${c.what}`));
+    return checks.all.map((c) => skipped(c.id, `no AWS credentials (default provider chain: ${why}), so not checked ${c.what}`, "no AWS credentials (run with credentials, or --only dns)"));
   }
 
   const regionResults = await guarded(checks.region);
@@ -170,7 +171,7 @@ export async function checkAws(config: Egress6Config, options: AwsOptions = {}):
   // checked does not stop the rest (their own calls say whether they could run).
   if (regionResults.some((r) => r.status === "problem")) {
     const rest = checks.all.filter((c) => c !== checks.region);
-    return [...regionResults, ...rest.map((c) => skipped(c.id, `the region ${region} is not usable (see aws:region), so not checked ${c.what}`))];
+    return [...regionResults, ...rest.map((c) => skipped(c.id, `the region ${region} is not usable (see aws:region), so not checked ${c.what}`, `region ${region} not usable`))];
   }
   const rest = await Promise.all(checks.all.filter((c) => c !== checks.region).map(guarded));
   return [...regionResults, ...rest.flat()];
@@ -237,20 +238,16 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
       id: "aws:network-firewall",
       what: `that Network Firewall is offered in ${region}`,
       async run() {
-        try {
-          const n = await countFirewalls();
-          return [
-            ok(
-              "aws:network-firewall",
-              `offered in ${region} (network-firewall:ListFirewalls answered; ${n} firewall${n === 1 ? "" : "s"} exist). Whether each AZ takes a firewall endpoint has no read API: an AZ without one fails at apply`,
-            ),
-          ];
-        } catch (e) {
-          if (e instanceof AwsCallError && /ENOTFOUND|UnknownEndpoint|getaddrinfo/.test(e.code)) {
-            return [problem("aws:network-firewall", `Network Firewall has no API endpoint in ${region} (${e.message}): it is not offered there`, "use inspection.mode proxy, or a region with Network Firewall")];
-          }
-          throw e;
-        }
+        // Only an answer from the service says it is offered. A failed call (a name that does not resolve, no
+        // network, a refused connection) says nothing either way, so it makes this check "could not check" (guarded):
+        // the same getaddrinfo error comes from a machine offline and from a region without the endpoint.
+        const n = await countFirewalls();
+        return [
+          ok(
+            "aws:network-firewall",
+            `offered in ${region} (network-firewall:ListFirewalls answered; ${n} firewall${n === 1 ? "" : "s"} exist). Whether each AZ takes a firewall endpoint has no read API: an AZ without one fails at apply`,
+          ),
+        ];
       },
     });
   }
@@ -390,10 +387,10 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
     });
   }
 
-  const vended = [
-    ...(firewall ? [logGroupNames(config.name).firewallAlert, logGroupNames(config.name).firewallFlow, logGroupNames(config.name).firewallTls] : []),
-    ...(obs.dnsFirewall.enabled ? [logGroupNames(config.name).dnsQueryLogs] : []),
-  ];
+  // The log groups AWS services deliver to for this config: the same record the stacks hand to Network Firewall's
+  // logging configuration (modes with a firewall) and to Resolver query logging (DNS Firewall on).
+  const groups = vendedLogGroups(config.name);
+  const vended = [...(firewall ? Object.values(groups.firewall) : []), ...(obs.dnsFirewall.enabled ? [groups.resolverQueryLogs] : [])];
   checks.push({
     id: "aws:logs-resource-policy",
     what: "that the CloudWatch Logs resource policy has room",
@@ -403,8 +400,7 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
       const accountLevel = policies.filter((p: any) => p.policyScope !== "RESOURCE");
       // Log delivery grants delivery.logs.amazonaws.com; each log group outside /aws/vendedlogs/ adds its ARN to that policy.
       const delivery = accountLevel.filter((p: any) => String(p.policyDocument ?? "").includes("delivery.logs.amazonaws.com"));
-      const outside = vended.filter((n) => !n.startsWith("/aws/vendedlogs/"));
-      const growth = outside.reduce((sum, n) => sum + `"arn:${partitionOf(region)}:logs:${region}:123456789012:log-group:${n}:log-stream:*",`.length, 0) + (outside.length < vended.length ? 80 : 0);
+      const { growth, covered } = policyGrowth(vended, delivery.map((p: any) => String(p.policyDocument ?? "")), partitionOf(region), region);
       if (delivery.length === 0) {
         if (accountLevel.length >= LOGS_POLICIES_PER_REGION) {
           return [problem("aws:logs-resource-policy", `${accountLevel.length} resource policies exist in ${region} (at most ${LOGS_POLICIES_PER_REGION}) and none is a log-delivery policy, so log delivery cannot add one`, "delete an unused CloudWatch Logs resource policy")];
@@ -412,16 +408,17 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
         return [ok("aws:logs-resource-policy", `${accountLevel.length} of ${LOGS_POLICIES_PER_REGION} resource policies used; log delivery can add its own`)];
       }
       const largest = Math.max(...delivery.map((p: any) => String(p.policyDocument).length));
+      const adds = growth === 0 ? `egress6's ${vended.length} log groups add nothing (${covered})` : `egress6's ${vended.length} log groups would add about ${growth} (${covered})`;
       if (largest + growth > LOGS_POLICY_MAX_CHARS) {
         return [
           problem(
             "aws:logs-resource-policy",
-            `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; egress6's ${vended.length} log groups would add about ${growth}`,
-            "name the log groups under /aws/vendedlogs/ (one grant covers them all), or remove stale grants from the policy",
+            `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; ${adds}`,
+            "remove stale log-group grants from the policy (or delete unused log deliveries) to make room",
           ),
         ];
       }
-      return [ok("aws:logs-resource-policy", `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; egress6 adds about ${growth}`)];
+      return [ok("aws:logs-resource-policy", `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; ${adds}`)];
     },
   });
 
@@ -429,20 +426,20 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
     id: "aws:quota:vpcs",
     what: `that ${QUOTAS.vpcsPerRegion.name} has room for one more`,
     async run() {
-      const limit = await quotaValue(c.quotas, QUOTAS.vpcsPerRegion);
+      const { value: limit, source } = await quotaValue(c.quotas, QUOTAS.vpcsPerRegion);
       const vpcs = await listAll(c.ec2, (t) => new DescribeVpcsCommand({ NextToken: t }), (o: any) => o.Vpcs ?? []);
-      if (vpcs.length + 1 > limit) return [problem("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs exist in ${region}; egress6 needs one more`, `request an increase of ${QUOTAS.vpcsPerRegion.name} (${QUOTAS.vpcsPerRegion.code}) or delete an unused VPC`)];
-      return [ok("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs used in ${region}; egress6 adds 1`)];
+      if (vpcs.length + 1 > limit) return [problem("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs exist in ${region}${source}; egress6 needs one more`, `request an increase of ${QUOTAS.vpcsPerRegion.name} (${QUOTAS.vpcsPerRegion.code}) or delete an unused VPC`)];
+      return [ok("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs used in ${region}${source}; egress6 adds 1`)];
     },
   });
   checks.push({
     id: "aws:quota:interface-endpoints",
     what: `that ${QUOTAS.interfaceEndpointsPerVpc.name} fits the configured endpoints`,
     async run() {
-      const limit = await quotaValue(c.quotas, QUOTAS.interfaceEndpointsPerVpc);
+      const { value: limit, source } = await quotaValue(c.quotas, QUOTAS.interfaceEndpointsPerVpc);
       const n = config.workload.interfaceEndpoints.length;
-      if (n > limit) return [problem("aws:quota:interface-endpoints", `the VPC would have ${n} interface endpoints; the quota is ${limit}`, `request an increase of ${QUOTAS.interfaceEndpointsPerVpc.code} or list fewer workload.interfaceEndpoints`)];
-      return [ok("aws:quota:interface-endpoints", `${n} interface endpoints per VPC, quota ${limit}`)];
+      if (n > limit) return [problem("aws:quota:interface-endpoints", `the VPC would have ${n} interface endpoints; the quota is ${limit}${source}`, `request an increase of ${QUOTAS.interfaceEndpointsPerVpc.code} or list fewer workload.interfaceEndpoints`)];
+      return [ok("aws:quota:interface-endpoints", `${n} interface endpoints per VPC, quota ${limit}${source}`)];
     },
   });
   if (firewall) {
@@ -450,21 +447,61 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
       id: "aws:quota:firewalls",
       what: `that ${QUOTAS.firewallsPerRegion.name} has room for one more`,
       async run() {
-        const limit = await quotaValue(c.quotas, QUOTAS.firewallsPerRegion);
+        const { value: limit, source } = await quotaValue(c.quotas, QUOTAS.firewallsPerRegion);
         const n = await countFirewalls();
-        if (n + 1 > limit) return [problem("aws:quota:firewalls", `${n} of ${limit} Network Firewall firewalls exist in ${region}; egress6 needs one more`, `request an increase of ${QUOTAS.firewallsPerRegion.code} or delete an unused firewall`)];
-        return [ok("aws:quota:firewalls", `${n} of ${limit} firewalls used in ${region}; egress6 adds 1`)];
+        if (n + 1 > limit) return [problem("aws:quota:firewalls", `${n} of ${limit} Network Firewall firewalls exist in ${region}${source}; egress6 needs one more`, `request an increase of ${QUOTAS.firewallsPerRegion.code} or delete an unused firewall`)];
+        return [ok("aws:quota:firewalls", `${n} of ${limit} firewalls used in ${region}${source}; egress6 adds 1`)];
       },
     });
   }
   return { all: checks, region: regionCheck };
 }
 
-async function quotaValue(client: ServiceQuotasClient, quota: { service: string; code: string }): Promise<number> {
-  const out = await send<any>(client, new GetServiceQuotaCommand({ ServiceCode: quota.service, QuotaCode: quota.code }));
+/**
+ * How much the log-delivery resource policy grows for `vended` log groups, given the delivery policies' documents.
+ * Each group outside /aws/vendedlogs/ is one more ARN entry; the groups under it share one `/aws/vendedlogs/*` entry,
+ * which adds nothing when a policy already has it (CloudWatch Logs user guide, "Logs sent to CloudWatch Logs";
+ * the exact text AWS writes into the policy is not documented, so the sizes are an estimate of its ARN entries).
+ */
+export function policyGrowth(vended: readonly string[], documents: readonly string[], partition: string, region: string): { growth: number; covered: string } {
+  // An account ID is always 12 digits; which account does not change the length.
+  const entry = (logGroup: string) => `"arn:${partition}:logs:${region}:123456789012:log-group:${logGroup}:log-stream:*",`.length;
+  const prefixEntry = `${VENDED_LOGS_PREFIX}/*`;
+  const under = vended.filter((n) => n.startsWith(`${VENDED_LOGS_PREFIX}/`));
+  const outside = vended.filter((n) => !n.startsWith(`${VENDED_LOGS_PREFIX}/`));
+  const hasPrefixEntry = documents.some((d) => d.includes(`log-group:${prefixEntry}`));
+  let growth = outside.reduce((sum, n) => sum + entry(n), 0);
+  const notes: string[] = [];
+  if (under.length > 0) {
+    if (hasPrefixEntry) notes.push(`${under.length} under ${VENDED_LOGS_PREFIX}/, which the policy's ${prefixEntry} entry already covers`);
+    else {
+      growth += entry(prefixEntry);
+      notes.push(`${under.length} under ${VENDED_LOGS_PREFIX}/, one ${prefixEntry} entry for all of them`);
+    }
+  }
+  if (outside.length > 0) notes.push(`${outside.length} outside ${VENDED_LOGS_PREFIX}/, one entry each`);
+  return { growth, covered: notes.join("; ") };
+}
+
+/**
+ * The quota's applied value; for a quota never raised, GetServiceQuota may answer NoSuchResourceException (the API
+ * reference: "If the applied quota value is not available for a quota, the quota is not retrieved"), and the
+ * quota's value is then its AWS default (GetAWSDefaultServiceQuota, a read call).
+ */
+async function quotaValue(client: ServiceQuotasClient, quota: { service: string; code: string }): Promise<{ value: number; source: string }> {
+  const input = { ServiceCode: quota.service, QuotaCode: quota.code };
+  let out: any;
+  let source = "";
+  try {
+    out = await send<any>(client, new GetServiceQuotaCommand(input));
+  } catch (e) {
+    if (!(e instanceof AwsCallError) || e.code !== "NoSuchResourceException") throw e;
+    out = await send<any>(client, new GetAWSDefaultServiceQuotaCommand(input));
+    source = " (the quota's AWS default: it has no applied value)";
+  }
   const value = out.Quota?.Value;
-  if (typeof value !== "number") throw new AwsCallError("NoQuotaValue", "servicequotas:GetServiceQuota");
-  return value;
+  if (typeof value !== "number") throw new AwsCallError("NoQuotaValue", source === "" ? "servicequotas:GetServiceQuota" : "servicequotas:GetAWSDefaultServiceQuota");
+  return { value, source };
 }
 
 /** Every item of a paged listing (at most 100 pages, so a misbehaving token cannot loop forever). */
