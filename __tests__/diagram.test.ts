@@ -11,6 +11,8 @@ import { loadCdktfOut, modelOf, stackFromTerraformJson } from "../verifier";
 import { buildTopology, type Topology } from "../cli/diagram/topology";
 import { renderSvg } from "../cli/diagram/svg";
 import { renderMermaid } from "../cli/diagram/mermaid";
+import { topologyOfConfig } from "../cli/diagram/source";
+import { loadConfig } from "../config/load";
 import { demoTopology, expectedReadmeFiles, staleReadmeFiles, startMarker, endMarker, DIAGRAM_DIR } from "../cli/diagram/readme";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { projectRoot } from "../lib/paths";
@@ -88,6 +90,20 @@ describe("the topology of each mode, from the synthesized demo", () => {
     const endpoints = t.subnets.find((s) => s.label === "endpoint-a")!.nodes;
     expect(endpoints).toEqual([expect.objectContaining({ kind: "interface endpoints", detail: "ec2messages, logs, ssm, ssmmessages" })]);
     expect(t.gateways).toEqual([expect.objectContaining({ kind: "egress-only internet gateway", label: "demo-eigw", internet: true })]);
+  });
+
+  test("instances are counted, not deduplicated by label: config/example-s3.yaml (instancesPerAz: 2) draws two workloads per AZ, the demo one", () => {
+    const { config } = loadConfig(path.join(projectRoot(), "config", "example-s3.yaml"), {});
+    expect(config.workload.instancesPerAz).toBe(2);
+    const t = topologyOfConfig(config);
+    const workloads = t.subnets.filter((s) => s.tier === "workload").map((s) => s.nodes.find((n) => n.kind === "workload"));
+    expect(workloads).toEqual(["a", "b", "c"].map((az) => expect.objectContaining({ title: "EC2 workloads ×2", detail: `workload-${az}` })));
+    expect(renderMermaid(t)).toContain('subnet_workload_a["subnet workload-a<br/>EC2 workloads ×2: workload-a"]');
+    expect(renderSvg(t)).toContain(">EC2 workloads ×2</text>");
+    // Three per AZ, from a config, and the demo's one: the count follows instancesPerAz.
+    const three = topologyOfConfig(demoConfig({ workload: { instancesPerAz: 3 } }));
+    expect(three.subnets.find((s) => s.label === "workload-b")!.nodes).toContainEqual(expect.objectContaining({ kind: "workload", title: "EC2 workloads ×3" }));
+    expect(topologies.get("proxy")!.subnets.find((s) => s.label === "workload-a")!.nodes).toContainEqual(expect.objectContaining({ kind: "workload", title: "EC2 workload", detail: "workload-a" }));
   });
 
   test("the picture follows the Terraform: a route removed from the synthesized JSON is gone from the diagram, a changed target moves the arrow", () => {

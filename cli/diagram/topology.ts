@@ -65,6 +65,9 @@ const TIER_ORDER = ["proxy", "firewall", "workload", "endpoint"];
 export const UNKNOWN_AZ = "AZ not set";
 export const UNTAGGED_TIER = "untagged";
 
+/** An instance's origin (`<address> (<stack>)`) when an Auto Scaling group launches it. */
+const AUTO_SCALING = /^(?:\S+\.)?aws_autoscaling_group\./;
+
 const INTERNET_KINDS = new Set(["internet gateway", "egress-only internet gateway", "carrier gateway"]);
 
 /** An identifier that is safe in SVG ids and Mermaid node names. */
@@ -128,8 +131,27 @@ export function buildTopology(model: Model, title: string): Topology {
     hostGroups.set(key, group);
   }
   for (const { subnet, role, hosts } of hostGroups.values()) {
-    const instances = hosts.flatMap((h) => (h.instances.length > 0 ? h.instances.map((i) => i.label) : [h.label]));
-    const names = [...new Set(instances)].sort(compareText);
+    // The model labels instances `<role>-<az>`, so several instances share a label: count them by resource key.
+    // An Auto Scaling group launches a number of instances no input states: it is named as a group, never counted as one.
+    const byKey = new Map<string, string>();
+    let groups = 0;
+    for (const h of hosts) {
+      if (h.instances.length === 0) byKey.set(h.key, h.label);
+      for (const i of h.instances) {
+        if (AUTO_SCALING.test(i.origin)) {
+          if (!byKey.has(i.key)) groups++;
+          byKey.set(i.key, `${i.label} (Auto Scaling group)`);
+        } else byKey.set(i.key, i.label);
+      }
+    }
+    const perLabel = new Map<string, number>();
+    for (const label of byKey.values()) perLabel.set(label, (perLabel.get(label) ?? 0) + 1);
+    const count = byKey.size - groups;
+    const workloads =
+      groups > 0
+        ? `EC2 workloads: ${count > 0 ? `${count} + ` : ""}${groups} Auto Scaling group${groups > 1 ? "s" : ""}`
+        : count > 1 ? `EC2 workloads ×${count}` : "EC2 workload";
+    const names = [...perLabel.keys()].sort(compareText).map((l) => (perLabel.size > 1 && perLabel.get(l)! > 1 ? `${l} ×${perLabel.get(l)}` : l));
     const node: TopologyNode = {
       id: uniqueId(`${role} ${subnet.label}`),
       kind: role as NodeKind,
@@ -137,7 +159,7 @@ export function buildTopology(model: Model, title: string): Topology {
         role === "proxy"
           ? hosts.length > 1 ? `Squid proxies (${hosts.length} interfaces)` : "Squid proxy (fixed interface)"
           : role === "workload"
-            ? names.length > 1 ? `EC2 workloads (${names.length})` : "EC2 workload"
+            ? workloads
             : hosts.length > 1 ? `network interfaces (${hosts.length})` : "network interface",
       detail: names.length > 3 ? `${names.slice(0, 3).join(", ")}, ...` : names.join(", "),
     };
