@@ -65,7 +65,7 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
       const config = name === undefined ? undefined : tlsConfigs.get(name);
       if (!config) {
         const text = `decrypts what ${show(ref)} says; that configuration is not in this input, so what it decrypts cannot be told`;
-        facts.push({ line: { point: "firewall", where, text }, decrypts: "unknown", summary: "TLS decryption: its configuration is not in this input; cannot be told", appliesTo });
+        facts.push({ line: { point: "firewall", where, text }, decrypts: "unknown", summary: "decrypts: cannot be told; its TLS inspection configuration is not in this input", appliesTo });
         continue;
       }
       for (const server of asArray(asArray(config.config.tls_inspection_configuration)[0]?.server_certificate_configuration)) {
@@ -113,7 +113,7 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
     const proxies = stack.resources.filter((r) => r.type === "aws_instance" && /proxy/.test(JSON.stringify(r.config.tags ?? {})));
     if (confs.length === 0 && proxies.length > 0) {
       const text = "the proxies' squid.conf is not readable in this input (e.g. a plan's user data is a hash), so what they decrypt cannot be told";
-      facts.push({ line: { point: "proxy", where: stack.name, text }, decrypts: "unknown", summary: "TLS decryption: squid.conf not readable in this input; cannot be told", appliesTo: proxies.map(key) });
+      facts.push({ line: { point: "proxy", where: stack.name, text }, decrypts: "unknown", summary: "decrypts: cannot be told; squid.conf is not readable in this input", appliesTo: proxies.map(key) });
     }
   }
   return facts;
