@@ -7,10 +7,15 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { demoConfig, synthAll, tempDir } from "./helpers";
-import { loadCdktfOut, modelOf, stackFromTerraformJson } from "../verifier";
+import { decryptionFacts, loadCdktfOut, modelOf, stackFromTerraformJson } from "../verifier";
 import { buildTopology, type Topology } from "../cli/diagram/topology";
 import { renderSvg } from "../cli/diagram/svg";
 import { renderMermaid } from "../cli/diagram/mermaid";
+import { topologyOfConfig, topologyOfPaths } from "../cli/diagram/source";
+import { loadConfig, parseConfig } from "../config/load";
+import { DEMO_CONFIG } from "../config/demo";
+import { BUILT_IN_NEVER_DECRYPT } from "../config/tls-inspection";
+import { buildApp } from "../app/build-app";
 import { demoTopology, expectedReadmeFiles, staleReadmeFiles, startMarker, endMarker, DIAGRAM_DIR } from "../cli/diagram/readme";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { projectRoot } from "../lib/paths";
@@ -90,6 +95,20 @@ describe("the topology of each mode, from the synthesized demo", () => {
     expect(t.gateways).toEqual([expect.objectContaining({ kind: "egress-only internet gateway", label: "demo-eigw", internet: true })]);
   });
 
+  test("instances are counted, not deduplicated by label: config/example-s3.yaml (instancesPerAz: 2) draws two workloads per AZ, the demo one", () => {
+    const { config } = loadConfig(path.join(projectRoot(), "config", "example-s3.yaml"), {});
+    expect(config.workload.instancesPerAz).toBe(2);
+    const t = topologyOfConfig(config);
+    const workloads = t.subnets.filter((s) => s.tier === "workload").map((s) => s.nodes.find((n) => n.kind === "workload"));
+    expect(workloads).toEqual(["a", "b", "c"].map((az) => expect.objectContaining({ title: "EC2 workloads ×2", detail: `workload-${az}` })));
+    expect(renderMermaid(t)).toContain('subnet_workload_a["subnet workload-a<br/>EC2 workloads ×2: workload-a"]');
+    expect(renderSvg(t)).toContain(">EC2 workloads ×2</text>");
+    // Three per AZ, from a config, and the demo's one: the count follows instancesPerAz.
+    const three = topologyOfConfig(demoConfig({ workload: { instancesPerAz: 3 } }));
+    expect(three.subnets.find((s) => s.label === "workload-b")!.nodes).toContainEqual(expect.objectContaining({ kind: "workload", title: "EC2 workloads ×3" }));
+    expect(topologies.get("proxy")!.subnets.find((s) => s.label === "workload-a")!.nodes).toContainEqual(expect.objectContaining({ kind: "workload", title: "EC2 workload", detail: "workload-a" }));
+  });
+
   test("the picture follows the Terraform: a route removed from the synthesized JSON is gone from the diagram, a changed target moves the arrow", () => {
     const stacks = synthAll(demoConfig());
     delete stacks.inspection.resource.aws_route.workload_a_to_proxy_route;
@@ -106,20 +125,20 @@ describe("the topology of each mode, from the synthesized demo", () => {
   });
 });
 
-describe("the SVG and the Mermaid chart", () => {
-  interface Rect {
-    x: number;
-    y: number;
-    w: number;
-    h: number;
-  }
-  const rects = (svg: string, re: RegExp): Rect[] =>
-    [...svg.matchAll(re)].map((m) => {
-      const attr = (name: string) => Number(new RegExp(`${name}="([-0-9.]+)"`).exec(m[0])![1]);
-      return { x: attr("x"), y: attr("y"), w: attr("width"), h: attr("height") };
-    });
-  const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+const rects = (svg: string, re: RegExp): Rect[] =>
+  [...svg.matchAll(re)].map((m) => {
+    const attr = (name: string) => Number(new RegExp(`${name}="([-0-9.]+)"`).exec(m[0])![1]);
+    return { x: attr("x"), y: attr("y"), w: attr("width"), h: attr("height") };
+  });
+const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
+describe("the SVG and the Mermaid chart", () => {
   test.each([...INSPECTION_MODES])("%s: one arrow per route, each labelled with its destinations; no label overlaps another label or a box", (mode) => {
     const t = topologies.get(mode)!;
     const svg = renderSvg(t);
@@ -149,6 +168,116 @@ describe("the SVG and the Mermaid chart", () => {
     expect(fp).toContain('subnet_firewall_a <-->|"↑ ::/0<br/>↓ workload-a /64"| subnet_proxy_a');
     const igw = renderMermaid(topologies.get("firewall-igw")!);
     expect(igw).toContain('subnet_firewall_b <-->|"↑ ::/0<br/>↓ workload-b /64"| gw_demo_igw');
+  });
+});
+
+describe("TLS decryption (issue 12): the inspection point that decrypts is marked, from the verifier's own reading", () => {
+  // A CA made here, as in tls-inspection.test.ts: the configuration takes only its certificate.
+  const dir = tempDir("tls");
+  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=egress6 diagram test CA",
+    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`openssl: ${r.error?.message ?? r.stderr}`);
+  const CA_PEM = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+  const atProxy = {
+    caCertificatePem: CA_PEM,
+    caPrivateKey: { secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab" },
+    neverDecrypt: ["pinned.example.net"],
+    icap: { requestUri: "icap://[2600:1f18:1234:5600::10]/reqmod" },
+  };
+  const atFirewall = {
+    decryptAt: "firewall",
+    caCertificatePem: CA_PEM,
+    caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab",
+    neverDecryptCidrs: ["2600:1f18:abcd::/48"],
+  };
+  const withTls = (mode: InspectionMode, tls: object) => ({
+    ...JSON.parse(JSON.stringify(DEMO_CONFIG)),
+    egress: { ...DEMO_CONFIG.egress, domains: [...DEMO_CONFIG.egress.domains, "secretsmanager.us-east-1.amazonaws.com"] },
+    inspection: { mode, tlsInspection: tls },
+  });
+  /** The topology, and the verifier's decryption facts for the same synthesized output. */
+  function synthesized(mode: InspectionMode, tls: object) {
+    const outdir = path.join(tempDir("synth"), "cdktf.out");
+    buildApp(parseConfig(withTls(mode, tls), "tls.json"), outdir).synth();
+    const stacks = loadCdktfOut(outdir);
+    return { topology: topologyOfPaths([outdir]), facts: decryptionFacts(stacks), stacks };
+  }
+  const marks = (t: Topology, kind: string) => t.subnets.flatMap((s) => s.nodes.filter((n) => n.kind === kind).map((n) => ({ subnet: s.label, decrypts: n.decrypts, decryption: n.decryption })));
+  const labelsClear = (svg: string) => {
+    const labels = rects(svg, /<g class="route-label"[^>]*><rect [^>]*>/g);
+    const boxes = rects(svg, /<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" rx="(6|8)"[^>]*>/g);
+    return labels.every((a) => boxes.every((b) => !overlap(a, b)));
+  };
+
+  test("decryptAt proxy (firewall-proxy): the proxies decrypt and splice the never-decrypt names, the firewall decrypts nothing; SVG, Mermaid and --json say so", () => {
+    const { topology: t, facts } = synthesized("firewall-proxy", atProxy);
+    const proxyFact = facts.find((f) => f.line.point === "proxy" && f.line.where.endsWith("local.proxy_a_user_data"))!;
+    expect(proxyFact.decrypts).toBe("yes");
+    expect(marks(t, "proxy")).toEqual(["a", "b"].map((az) => ({ subnet: `proxy-${az}`, decrypts: "yes", decryption: expect.stringMatching(/^decrypts TLS \(customer CA\) on port 443; splices: /) })));
+    // The same words as the verifier's reading, not a second computation.
+    expect(marks(t, "proxy")[0].decryption).toBe(proxyFact.summary);
+    expect(proxyFact.summary).toContain("pinned.example.net");
+    for (const name of BUILT_IN_NEVER_DECRYPT) expect(proxyFact.summary).toContain(name);
+    expect(proxyFact.summary).toContain("ICAP: requests to icap://[2600:1f18:1234:5600::10]:1344/reqmod (fails closed)");
+    expect(marks(t, "firewall endpoint")).toEqual(["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "no", decryption: "decrypts no TLS (SNI only)" })));
+    expect(t.decryption!.every((d) => d.nodes.length > 0)).toBe(true);
+
+    const svg = renderSvg(t);
+    expect(svg).toContain('fill="#a50e0e" font-weight="700" class="tls-decryption">decrypts TLS (customer CA)');
+    expect(svg).toContain('class="tls-decryption">decrypts no TLS (SNI only)</text>');
+    expect(labelsClear(svg)).toBe(true);
+    const chart = renderMermaid(t);
+    expect(chart).toMatch(/subnet_proxy_a\["subnet proxy-a<br\/>Squid proxy \(fixed interface\): proxy-a<br\/>» decrypts TLS \(customer CA\) on port 443<br\/>» splices: [^"]*pinned\.example\.net/);
+    expect(chart).toContain("Network Firewall endpoint: demo-egress6-firewall<br/>» decrypts no TLS (SNI only)");
+
+    const file = path.join(tempDir("json"), "tls.json");
+    fs.writeFileSync(file, JSON.stringify(withTls("firewall-proxy", atProxy)));
+    const json = run(CLI, ["--config", file, "--json"]);
+    expect(json.stderr).toBe("");
+    expect((JSON.parse(json.stdout) as { topology: Topology }).topology.decryption).toEqual(t.decryption);
+  });
+
+  test("decryptAt firewall (firewall-igw and firewall-proxy): the firewall endpoints decrypt on 443 and splice exactly the never-decrypt range; the proxies decrypt nothing", () => {
+    for (const mode of ["firewall-igw", "firewall-proxy"] as const) {
+      const { topology: t, facts } = synthesized(mode, atFirewall);
+      const summary = "decrypts TLS (customer CA) on port 443; splices: 2600:1f18:abcd::/48, other ports";
+      expect(facts.filter((f) => f.line.point === "firewall").map((f) => f.summary)).toEqual([summary]);
+      expect(marks(t, "firewall endpoint")).toEqual(["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "yes", decryption: summary })));
+      expect(marks(t, "proxy")).toEqual(mode === "firewall-igw" ? [] : ["a", "b"].map((az) => ({ subnet: `proxy-${az}`, decrypts: "no", decryption: "decrypts no TLS (splices by SNI)" })));
+      const svg = renderSvg(t);
+      expect(svg).toMatch(/class="tls-decryption">decrypts TLS \(customer CA\)<\/text>\n.*class="tls-decryption">on port 443<\/text>\n.*class="tls-decryption">splices: 2600:1f18:abcd::\/48,<\/text>\n.*class="tls-decryption">other ports<\/text>/);
+      expect(labelsClear(svg)).toBe(true);
+      expect(renderMermaid(t)).toContain("Network Firewall endpoint: demo-egress6-firewall<br/>» decrypts TLS (customer CA) on port 443<br/>» splices: 2600:1f18:abcd::/48, other ports");
+    }
+  });
+
+  test("a TLS inspection configuration that is not in the input is marked as not knowable, never as decrypting nothing", () => {
+    const { stacks } = synthesized("firewall-igw", atFirewall);
+    // The policy names a configuration made elsewhere, by ARN.
+    const external = "arn:aws:network-firewall:us-east-1:111122223333:tls-configuration/made-elsewhere";
+    const cut = stacks.map((s) => ({
+      ...s,
+      resources: s.resources
+        .filter((r) => r.type !== "aws_networkfirewall_tls_inspection_configuration")
+        .map((r) => {
+          if (r.type !== "aws_networkfirewall_firewall_policy") return r;
+          const policy = (r.config.firewall_policy as Record<string, unknown>[])[0];
+          return { ...r, config: { ...r.config, firewall_policy: [{ ...policy, tls_inspection_configuration_arn: external }] } };
+        }),
+    }));
+    const t = buildTopology(modelOf(cut), "cut", decryptionFacts(cut));
+    expect(marks(t, "firewall endpoint")).toEqual(["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "unknown", decryption: expect.stringContaining("cannot be told") })));
+    expect(renderSvg(t)).toContain('fill="#b06000" font-weight="700" class="tls-decryption">decrypts: cannot be told</text>');
+  });
+
+  test("off: no mark anywhere, and the topology has no decryption entry (the README test checks the files byte for byte)", () => {
+    for (const mode of INSPECTION_MODES) {
+      const t = topologies.get(mode)!;
+      expect(t.decryption).toBeUndefined();
+      expect(t.subnets.flatMap((s) => s.nodes).filter((n) => n.decryption !== undefined || n.decrypts !== undefined)).toEqual([]);
+      expect(renderSvg(t)).not.toContain("tls-decryption");
+      expect(renderMermaid(t)).not.toContain("»");
+    }
   });
 });
 

@@ -8,6 +8,7 @@ export { loadCdktfOut } from "./input/cdktf-out";
 export { loadPlanFiles } from "./input/plan-json";
 export { readConfigSource, type ConfigSource } from "./input/hcl-source";
 export { renderReport } from "./report/render";
+export { decryptionFacts, type DecryptionFact, type DecryptionLine } from "./report/decryption";
 export { InputError, type StackSource } from "./input/source";
 export { stackFromTerraformJson } from "./input/cdktf-out";
 export { stackFromPlan, stackFromState, stackFromShowJson } from "./input/plan-json";

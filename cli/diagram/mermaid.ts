@@ -10,6 +10,11 @@ function label(lines: readonly string[]): string {
   return `"${escaped.join("<br/>")}"`;
 }
 
+/** A node's decryption mark, one line per clause: `» decrypts TLS (customer CA) on port 443`, `» splices: ...`. */
+function decryptionLines(summary: string | undefined): string[] {
+  return summary === undefined ? [] : summary.split("; ").map((part) => `» ${part}`);
+}
+
 export function renderMermaid(topology: Topology): string {
   const out: string[] = ["flowchart BT"];
   const indent = (depth: number) => "  ".repeat(depth);
@@ -26,13 +31,18 @@ export function renderMermaid(topology: Topology): string {
     out.push(`${indent(2)}subgraph ${safeId(`az ${az}`)}[${label([az])}]`);
     const column = topology.subnets.filter((x) => x.az === az).sort((a, b) => topology.tiers.indexOf(b.tier) - topology.tiers.indexOf(a.tier));
     for (const s of column) {
-      const contents = s.nodes.length > 0 ? s.nodes.map((n) => `${n.title}: ${n.detail}`) : ["(empty)"];
+      const contents = s.nodes.length > 0 ? s.nodes.flatMap((n) => [`${n.title}: ${n.detail}`, ...decryptionLines(n.decryption)]) : ["(empty)"];
       out.push(`${indent(3)}${s.id}[${label([`subnet ${s.label}`, ...contents])}]`);
       for (const n of s.nodes) nodeOf.set(n.id, s.id);
     }
     out.push(`${indent(2)}end`);
   }
   out.push(`${indent(1)}end`);
+  // What the decryption report says of an inspection point no drawn node stands for.
+  const loose = (topology.decryption ?? []).filter((d) => d.nodes.length === 0);
+  if (loose.length > 0) {
+    out.push(`${indent(1)}tls_decryption[${label(["TLS decryption (not drawn above)", ...loose.flatMap((d) => [`${d.point} ${d.where}:`, ...decryptionLines(d.summary)])])}]`);
+  }
   // Invisible links from each tier to the one above it in the same AZ keep the rows of the SVG: dagre ranks
   // them bottom to top, and a route that goes back down (proxy to firewall) no longer reorders the tiers.
   for (const az of topology.zones) {

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { buildApp } from "../../app/build-app";
 import type { Egress6Config } from "../../config/load";
-import { InputError, inputSets, loadCdktfOut, loadPlanFiles, modelOf } from "../../verifier";
+import { decryptionFacts, InputError, inputSets, loadCdktfOut, loadPlanFiles, modelOf } from "../../verifier";
 import { UserError } from "../../lib/errors";
 import { buildTopology, type Topology } from "./topology";
 
@@ -36,7 +36,10 @@ export function topologyOfPaths(paths: readonly string[]): Topology {
 }
 
 function topologyOfStacks(load: () => Parameters<typeof modelOf>[0], title: string): Topology {
-  return wrapInputErrors(() => buildTopology(modelOf(load()), title));
+  return wrapInputErrors(() => {
+    const stacks = load();
+    return buildTopology(modelOf(stacks), title, decryptionFacts(stacks));
+  });
 }
 
 /** The verifier reports unusable input as InputError; the CLI prints those like every other user error. */

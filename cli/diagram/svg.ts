@@ -43,6 +43,38 @@ const NODE_COLOURS: Record<TopologyNode["kind"], string> = {
   "interface endpoints": "#8430ce",
 };
 
+const MARK_SIZE = 11.5;
+const MARK_LINE = 14;
+
+/** Decryption marks: dark red where TLS is decrypted, amber where that cannot be told, grey where it is not. */
+const MARK_COLOURS = { yes: "#a50e0e", unknown: "#b06000", no: "#5f6368" } as const;
+
+/**
+ * A decryption mark in lines of at most `width` pixels: each clause (`; `) starts a line, long ones wrap at
+ * spaces; the first clause (what it decrypts) is bold.
+ */
+function markLines(summary: string, width: number): MarkLine[] {
+  const lines: MarkLine[] = [];
+  summary.split("; ").forEach((clause, i) => {
+    const bold = i === 0;
+    let line = "";
+    for (const word of clause.split(" ")) {
+      const next = line === "" ? word : `${line} ${word}`;
+      if (line !== "" && textWidth(next, MARK_SIZE, bold) > width) {
+        lines.push({ text: line, bold });
+        line = word;
+      } else line = next;
+    }
+    lines.push({ text: line, bold });
+  });
+  return lines;
+}
+
+interface MarkLine {
+  text: string;
+  bold: boolean;
+}
+
 /** Approximate advance widths (em) of a sans-serif font, erring wide so that boxes always hold their text. */
 function textWidth(text: string, size: number, bold = false): number {
   let em = 0;
@@ -93,6 +125,8 @@ interface Box {
 interface PlacedNode extends Box {
   node: TopologyNode;
   lines: string[];
+  /** The decryption mark, wrapped. */
+  mark: MarkLine[];
 }
 
 interface Cell extends Box {
@@ -131,11 +165,12 @@ export function renderSvg(topology: Topology): string {
 
   // Cell contents and heights.
   const nodeWidth = CELL_W - TITLE_W - CELL_PAD;
-  const cellContent = new Map<string, { subnet: TopologySubnet; nodes: { node: TopologyNode; lines: string[]; h: number }[]; h: number }>();
+  const cellContent = new Map<string, { subnet: TopologySubnet; nodes: { node: TopologyNode; lines: string[]; mark: MarkLine[]; h: number }[]; h: number }>();
   for (const s of topology.subnets) {
     const nodes = s.nodes.map((node) => {
       const lines = wrapList(node.detail.split(", ").filter((d) => d !== ""), 11.5, nodeWidth - 16);
-      return { node, lines, h: 22 + lines.length * 14 + 8 };
+      const mark = node.decryption === undefined ? [] : markLines(node.decryption, nodeWidth - 16);
+      return { node, lines, mark, h: 22 + lines.length * 14 + 8 + (mark.length > 0 ? 6 + mark.length * MARK_LINE : 0) };
     });
     const nodesH = nodes.reduce((sum, n) => sum + n.h, 0) + Math.max(0, nodes.length - 1) * NODE_GAP;
     const titleH = s.routeTable !== s.label ? 52 : 36;
@@ -195,6 +230,8 @@ export function renderSvg(topology: Topology): string {
     "Every route table also routes the VPC's own addresses locally (not drawn). The VPC's IPv6 /56 and its subnets' /64s are assigned by AWS at apply.",
     "An arrow leaving a gateway is a route of its gateway (ingress) route table.",
   ];
+  // What the decryption report says of an inspection point no drawn node stands for goes under the legend.
+  for (const d of (topology.decryption ?? []).filter((x) => x.nodes.length === 0)) legend.push(`TLS decryption, ${d.point} ${d.where} (not drawn): ${d.summary}`);
   const width = Math.max(gridRight + MARGIN, 640, ...legend.map((l) => MARGIN + textWidth(l, 12) * 0.92 + MARGIN));
 
   // Vertical positions.
@@ -227,7 +264,7 @@ export function renderSvg(topology: Topology): string {
   vpcBox.h = gridBottom + 12 - vpcBox.y;
   y = gridBottom + 12 + 24;
   const legendY = y;
-  const height = legendY + 3 * 17 + MARGIN;
+  const height = legendY + legend.length * 17 + MARGIN;
 
   // Cells and nodes.
   const cells = new Map<string, Cell>();
@@ -242,7 +279,7 @@ export function renderSvg(topology: Topology): string {
       const nodesH = content.nodes.reduce((sum, n) => sum + n.h, 0) + Math.max(0, content.nodes.length - 1) * NODE_GAP;
       let ny = cy + (h - nodesH) / 2;
       for (const n of content.nodes) {
-        cell.nodes.push({ x: cell.x + TITLE_W, y: ny, w: nodeWidth, h: n.h, node: n.node, lines: n.lines });
+        cell.nodes.push({ x: cell.x + TITLE_W, y: ny, w: nodeWidth, h: n.h, node: n.node, lines: n.lines, mark: n.mark });
         ny += n.h + NODE_GAP;
       }
       cells.set(s.id, cell);
@@ -332,6 +369,15 @@ export function renderSvg(topology: Topology): string {
       out.push(rect(n, `rx="6" fill="#ffffff" stroke="${colour}" stroke-width="1.8"`));
       out.push(text(n.x + 8, n.y + 17, n.node.title, `font-size="12.5" font-weight="700" fill="${colour}"`));
       n.lines.forEach((line, i) => out.push(text(n.x + 8, n.y + 33 + i * 14, line, 'font-size="11.5" fill="#3c4043"')));
+      if (n.mark.length > 0) {
+        // The decryption mark: a rule, then what this point decrypts (bold) and what it splices, in dark red.
+        const top = n.y + 22 + n.lines.length * 14 + 6;
+        const colour = MARK_COLOURS[n.node.decrypts ?? "unknown"];
+        out.push(`<line x1="${r(n.x + 8)}" y1="${r(top)}" x2="${r(n.x + n.w - 8)}" y2="${r(top)}" stroke="${colour}" stroke-width="1" stroke-dasharray="3 2"/>`);
+        n.mark.forEach((line, i) =>
+          out.push(text(n.x + 8, top + 14 + i * MARK_LINE, line.text, `font-size="${MARK_SIZE}" fill="${colour}"${line.bold ? ' font-weight="700"' : ""} class="tls-decryption"`)),
+        );
+      }
     }
   }
 

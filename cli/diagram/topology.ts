@@ -3,7 +3,7 @@
  * or the stacks' code): subnets by AZ and tier, what sits in each (firewall endpoints, proxies, instances,
  * interface endpoints), the gateways, and every route, grouped by where it starts and where it goes.
  */
-import { Prefix, type Model, type Route, type Subnet, type Target } from "../../verifier";
+import { Prefix, type DecryptionFact, type Model, type Route, type Subnet, type Target } from "../../verifier";
 
 export type NodeKind = "firewall endpoint" | "gateway load balancer endpoint" | "proxy" | "workload" | "host" | "interface endpoints";
 
@@ -15,6 +15,21 @@ export interface TopologyNode {
   readonly title: string;
   /** Which one, e.g. the firewall's name or the instance labels. */
   readonly detail: string;
+  /**
+   * What this inspection point decrypts and splices, in the words of the verifier's decryption report; set only
+   * when TLS inspection is configured (some point decrypts, or what one decrypts cannot be told).
+   */
+  readonly decryption?: string;
+  /** Whether it decrypts TLS, with `decryption`: `unknown` when what it decrypts cannot be told from the input. */
+  readonly decrypts?: "yes" | "no" | "unknown";
+}
+
+/** A line of the verifier's decryption report, and the nodes it marks (none when no drawn node is what it describes). */
+export interface TopologyDecryption {
+  readonly point: "firewall" | "proxy";
+  readonly where: string;
+  readonly summary: string;
+  readonly nodes: string[];
 }
 
 export interface TopologySubnet {
@@ -58,12 +73,17 @@ export interface Topology {
   readonly subnets: TopologySubnet[];
   readonly gateways: TopologyGateway[];
   readonly routes: TopologyRoute[];
+  /** Set only when TLS inspection is configured: what each inspection point decrypts and splices. */
+  readonly decryption?: TopologyDecryption[];
 }
 
 /** Tier order among tiers equally far from the internet (and for tiers no route leads out of). */
 const TIER_ORDER = ["proxy", "firewall", "workload", "endpoint"];
 export const UNKNOWN_AZ = "AZ not set";
 export const UNTAGGED_TIER = "untagged";
+
+/** An instance's origin (`<address> (<stack>)`) when an Auto Scaling group launches it. */
+const AUTO_SCALING = /^(?:\S+\.)?aws_autoscaling_group\./;
 
 const INTERNET_KINDS = new Set(["internet gateway", "egress-only internet gateway", "carrier gateway"]);
 
@@ -87,7 +107,25 @@ function compareDestinations(a: string, b: string): number {
   return rank(a) - rank(b) || compareText(a, b);
 }
 
-export function buildTopology(model: Model, title: string): Topology {
+/**
+ * `decryption` is the verifier's reading of the same input (decryptionFacts): when every point decrypts nothing
+ * it is left out of the picture, which is then exactly what it was before TLS inspection existed.
+ */
+export function buildTopology(model: Model, title: string, decryption: readonly DecryptionFact[] = []): Topology {
+  const showDecryption = decryption.some((f) => f.decrypts !== "no");
+  const marked = new Map<DecryptionFact, string[]>(decryption.map((f) => [f, []]));
+  /** The summaries of the facts about any of `keys`, noting that they mark `id`. */
+  const decryptionOf = (id: string, keys: readonly string[]): Pick<TopologyNode, "decryption" | "decrypts"> => {
+    if (!showDecryption) return {};
+    const facts = decryption.filter((f) => f.appliesTo.some((k) => keys.includes(k)));
+    for (const f of facts) marked.get(f)!.push(id);
+    if (facts.length === 0) return {};
+    const states = facts.map((f) => f.decrypts);
+    return {
+      decryption: [...new Set(facts.map((f) => f.summary))].join(" | "),
+      decrypts: states.includes("yes") ? "yes" : states.includes("unknown") ? "unknown" : "no",
+    };
+  };
   const ids = new Set<string>();
   const uniqueId = (base: string) => {
     let id = safeId(base);
@@ -108,11 +146,13 @@ export function buildTopology(model: Model, title: string): Topology {
   for (const ep of model.endpoints) {
     if (!ep.subnet || !nodesOf.has(ep.subnet)) continue;
     const firewall = ep.kind === "firewall endpoint";
+    const id = uniqueId(`${firewall ? "fwe" : "gwlbe"} ${ep.subnet.label}`);
     const node: TopologyNode = {
-      id: uniqueId(`${firewall ? "fwe" : "gwlbe"} ${ep.subnet.label}`),
+      id,
       kind: ep.kind,
       title: firewall ? "Network Firewall endpoint" : "Gateway Load Balancer endpoint",
       detail: ep.firewall?.label ?? ep.label,
+      ...decryptionOf(id, ep.firewall ? [ep.firewall.key] : []),
     };
     nodesOf.get(ep.subnet)!.push(node);
     endpointNode.set(ep.key, node);
@@ -128,18 +168,40 @@ export function buildTopology(model: Model, title: string): Topology {
     hostGroups.set(key, group);
   }
   for (const { subnet, role, hosts } of hostGroups.values()) {
-    const instances = hosts.flatMap((h) => (h.instances.length > 0 ? h.instances.map((i) => i.label) : [h.label]));
-    const names = [...new Set(instances)].sort(compareText);
+    // The model labels instances `<role>-<az>`, so several instances share a label: count them by resource key.
+    // An Auto Scaling group launches a number of instances no input states: it is named as a group, never counted as one.
+    const byKey = new Map<string, string>();
+    let groups = 0;
+    for (const h of hosts) {
+      if (h.instances.length === 0) byKey.set(h.key, h.label);
+      for (const i of h.instances) {
+        if (AUTO_SCALING.test(i.origin)) {
+          if (!byKey.has(i.key)) groups++;
+          byKey.set(i.key, `${i.label} (Auto Scaling group)`);
+        } else byKey.set(i.key, i.label);
+      }
+    }
+    const perLabel = new Map<string, number>();
+    for (const label of byKey.values()) perLabel.set(label, (perLabel.get(label) ?? 0) + 1);
+    const count = byKey.size - groups;
+    const workloads =
+      groups > 0
+        ? `EC2 workloads: ${count > 0 ? `${count} + ` : ""}${groups} Auto Scaling group${groups > 1 ? "s" : ""}`
+        : count > 1 ? `EC2 workloads ×${count}` : "EC2 workload";
+    const names = [...perLabel.keys()].sort(compareText).map((l) => (perLabel.size > 1 && perLabel.get(l)! > 1 ? `${l} ×${perLabel.get(l)}` : l));
+    const id = uniqueId(`${role} ${subnet.label}`);
+    const keys = hosts.flatMap((h) => h.instances.flatMap((i) => [i.key, ...(i.launchTemplate ? [i.launchTemplate.key] : [])]));
     const node: TopologyNode = {
-      id: uniqueId(`${role} ${subnet.label}`),
+      id,
       kind: role as NodeKind,
       title:
         role === "proxy"
           ? hosts.length > 1 ? `Squid proxies (${hosts.length} interfaces)` : "Squid proxy (fixed interface)"
           : role === "workload"
-            ? names.length > 1 ? `EC2 workloads (${names.length})` : "EC2 workload"
+            ? workloads
             : hosts.length > 1 ? `network interfaces (${hosts.length})` : "network interface",
       detail: names.length > 3 ? `${names.slice(0, 3).join(", ")}, ...` : names.join(", "),
+      ...decryptionOf(id, keys),
     };
     nodesOf.get(subnet)!.push(node);
     for (const h of hosts) hostNode.set(h.key, node);
@@ -232,6 +294,9 @@ export function buildTopology(model: Model, title: string): Topology {
     subnets,
     gateways,
     routes,
+    ...(showDecryption
+      ? { decryption: decryption.map((f) => ({ point: f.line.point, where: f.line.where, summary: f.summary, nodes: [...marked.get(f)!].sort(compareText) })) }
+      : {}),
   };
 }
 

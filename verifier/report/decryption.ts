@@ -8,6 +8,9 @@
  * What cannot be read exactly is said so, never guessed.
  */
 import type { StackSource } from "../input/source";
+import { addressOf } from "../expr/evaluate";
+import { resourceKey, type ResourceKey } from "../expr/values";
+import { Prefix, type Family } from "../model/prefix";
 
 export interface DecryptionLine {
   readonly point: "firewall" | "proxy";
@@ -16,55 +19,133 @@ export interface DecryptionLine {
   readonly text: string;
 }
 
+/**
+ * A line of the report with what it says in parts, for `npm run diagram` to mark the inspection point it describes:
+ * the report's text and the diagram's mark come from this one reading.
+ */
+export interface DecryptionFact {
+  readonly line: DecryptionLine;
+  /** Does the point decrypt TLS; `unknown` when the input does not say. */
+  readonly decrypts: "yes" | "no" | "unknown";
+  /** A short form of `line.text`: `decrypts TLS (customer CA) on port 443; splices: ...`. */
+  readonly summary: string;
+  /**
+   * The resources it describes, as the model keys them: the firewalls (aws_networkfirewall_firewall) that use the
+   * policy, or the proxy instances whose user data is (or reads) the squid.conf. Empty when none is found.
+   */
+  readonly appliesTo: readonly ResourceKey[];
+}
+
 type Json = Record<string, unknown>;
 const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : v && typeof v === "object" ? [v as Json] : []);
 const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** The decryption section for these stacks: one line per firewall policy and per squid.conf. */
 export function decryptionReport(stacks: readonly StackSource[]): DecryptionLine[] {
-  const lines: DecryptionLine[] = [];
+  return decryptionFacts(stacks).map((f) => f.line);
+}
+
+/** The report's lines with their parts (see DecryptionFact). */
+export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[] {
+  const facts: DecryptionFact[] = [];
   for (const stack of stacks) {
+    const key = (r: StackSource["resources"][number]) => resourceKey(stack.name, addressOf(r));
     const tlsConfigs = new Map(stack.resources.filter((r) => r.type === "aws_networkfirewall_tls_inspection_configuration").map((r) => [r.name, r]));
     for (const policy of stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall_policy")) {
       const where = `${stack.name}: aws_networkfirewall_firewall_policy.${policy.name}`;
+      const reference = new RegExp(`\\baws_networkfirewall_firewall_policy\\.${escapeRegExp(policy.name)}\\.`);
+      const appliesTo = stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall" && reference.test(show(r.config.firewall_policy_arn ?? ""))).map(key);
       const ref = asArray(policy.config.firewall_policy)[0]?.tls_inspection_configuration_arn;
       if (ref === undefined) {
-        lines.push({ point: "firewall", where, text: "decrypts nothing (no TLS inspection configuration): TLS is inspected on its SNI and spliced" });
+        const text = "decrypts nothing (no TLS inspection configuration): TLS is inspected on its SNI and spliced";
+        facts.push({ line: { point: "firewall", where, text }, decrypts: "no", summary: "decrypts no TLS (SNI only)", appliesTo });
         continue;
       }
       const name = /^\$\{aws_networkfirewall_tls_inspection_configuration\.([^.}]+)\.arn\}$/.exec(String(ref))?.[1];
       const config = name === undefined ? undefined : tlsConfigs.get(name);
       if (!config) {
-        lines.push({ point: "firewall", where, text: `decrypts what ${show(ref)} says; that configuration is not in this input, so what it decrypts cannot be told` });
+        const text = `decrypts what ${show(ref)} says; that configuration is not in this input, so what it decrypts cannot be told`;
+        facts.push({ line: { point: "firewall", where, text }, decrypts: "unknown", summary: "decrypts: cannot be told; its TLS inspection configuration is not in this input", appliesTo });
         continue;
       }
       for (const server of asArray(asArray(config.config.tls_inspection_configuration)[0]?.server_certificate_configuration)) {
         const revocation = asArray(server.check_certificate_revocation_status)[0];
-        const scopes = asArray(server.scope).map((scope) => {
+        const parts = asArray(server.scope).map((scope) => {
           const ports = asArray(scope.destination_ports).map((p) => (p.from_port === p.to_port ? `${p.from_port}` : `${p.from_port}-${p.to_port}`));
           const sources = asArray(scope.source).map((s) => show(s.address_definition));
           const destinations = asArray(scope.destination).map((d) => show(d.address_definition));
-          return (
-            `protocols ${show(scope.protocols)}, ports ${ports.length ? ports.join(", ") : "any"}, from ${sources.length ? sources.join(", ") : "any source"}, ` +
-            `to ${destinations.length ? `${destinations.length} destination prefixes (everything else is spliced)` : "any destination"}`
-          );
+          return {
+            ports,
+            destinations,
+            text:
+              `protocols ${show(scope.protocols)}, ports ${ports.length ? ports.join(", ") : "any"}, from ${sources.length ? sources.join(", ") : "any source"}, ` +
+              `to ${destinations.length ? `${destinations.length} destination prefixes (everything else is spliced)` : "any destination"}`,
+          };
         });
-        lines.push({
-          point: "firewall",
-          where: `${where} -> aws_networkfirewall_tls_inspection_configuration.${name}`,
-          text:
-            `decrypts with CA ${show(server.certificate_authority_arn)}: ${scopes.length ? scopes.join("; ") : "no scope (nothing matches)"}; ` +
-            `revocation check: ${revocation ? `revoked ${show(revocation.revoked_status_action)}, unknown ${show(revocation.unknown_status_action)}` : "off"}; ` +
-            "other TLS is not decrypted; names cannot be exempted here",
+        const text =
+          `decrypts with CA ${show(server.certificate_authority_arn)}: ${parts.length ? parts.map((p) => p.text).join("; ") : "no scope (nothing matches)"}; ` +
+          `revocation check: ${revocation ? `revoked ${show(revocation.revoked_status_action)}, unknown ${show(revocation.unknown_status_action)}` : "off"}; ` +
+          "other TLS is not decrypted; names cannot be exempted here";
+        const line: DecryptionLine = { point: "firewall", where: `${where} -> aws_networkfirewall_tls_inspection_configuration.${name}`, text };
+        if (parts.length === 0) {
+          facts.push({ line, decrypts: "no", summary: "decrypts no TLS (its TLS inspection configuration has no scope)", appliesTo });
+          continue;
+        }
+        const ports = parts.some((p) => p.ports.length === 0) ? [] : [...new Set(parts.flatMap((p) => p.ports))];
+        // The destinations it leaves out are spliced; with several scopes, only a destination no scope selects is.
+        const left = parts.some((p) => p.destinations.length === 0) ? [] : notCovered(parts.flatMap((p) => p.destinations));
+        const splices = typeof left === "string" ? left : [...left, "other ports"].join(", ");
+        facts.push({
+          line,
+          decrypts: "yes",
+          summary: `decrypts TLS (customer CA) on ${ports.length === 0 ? "any port" : `port${ports.length === 1 ? "" : "s"} ${ports.join(", ")}`}; splices: ${splices}`,
+          appliesTo,
         });
       }
     }
-    for (const [where, conf] of squidConfs(stack)) lines.push({ point: "proxy", where: `${stack.name}: ${where}`, text: describeSquid(conf) });
-    if (squidConfs(stack).length === 0 && stack.resources.some((r) => r.type === "aws_instance" && /proxy/.test(JSON.stringify(r.config.tags ?? {})))) {
-      lines.push({ point: "proxy", where: stack.name, text: "the proxies' squid.conf is not readable in this input (e.g. a plan's user data is a hash), so what they decrypt cannot be told" });
+    const confs = squidConfs(stack);
+    for (const [where, conf] of confs) {
+      const reads = (r: StackSource["resources"][number]) =>
+        where === `${r.type}.${r.name}` || (where.startsWith("local.") && [r.config.user_data, r.config.user_data_base64].some((u) => typeof u === "string" && new RegExp(`\\b${escapeRegExp(where)}\\b`).test(u)));
+      const appliesTo = stack.resources.filter((r) => (r.type === "aws_instance" || r.type === "aws_launch_template") && reads(r)).map(key);
+      facts.push({ line: { point: "proxy", where: `${stack.name}: ${where}`, text: describeSquid(conf) }, ...squidSummary(conf), appliesTo });
+    }
+    const proxies = stack.resources.filter((r) => r.type === "aws_instance" && /proxy/.test(JSON.stringify(r.config.tags ?? {})));
+    if (confs.length === 0 && proxies.length > 0) {
+      const text = "the proxies' squid.conf is not readable in this input (e.g. a plan's user data is a hash), so what they decrypt cannot be told";
+      facts.push({ line: { point: "proxy", where: stack.name, text }, decrypts: "unknown", summary: "decrypts: cannot be told; squid.conf is not readable in this input", appliesTo: proxies.map(key) });
     }
   }
-  return lines;
+  return facts;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * The IPv6 space (and the IPv4 space, when a destination is IPv4) that none of `destinations` covers, as few
+ * prefixes as cover it exactly; a destination that is not a literal prefix makes it untellable, said as a string.
+ */
+function notCovered(destinations: readonly string[]): string[] | string {
+  const prefixes: Prefix[] = [];
+  for (const d of destinations) {
+    const p = Prefix.parse(d);
+    if (!p) return `cannot be told (destination ${d} is not a literal prefix)`;
+    prefixes.push(p);
+  }
+  const families = new Set<Family>([6, ...prefixes.map((p) => p.family)]);
+  const out: Prefix[] = [];
+  const walk = (p: Prefix) => {
+    if (prefixes.some((d) => d.contains(p))) return;
+    if (!prefixes.some((d) => d.overlaps(p))) {
+      out.push(p);
+      return;
+    }
+    for (const half of p.halves()!) walk(half);
+  };
+  for (const family of [...families].sort((a, b) => b - a)) walk(Prefix.any(family));
+  return out.length === 0 ? ["no address"] : out.map((p) => p.toString());
 }
 
 /** squid.conf texts: every local or user-data string holding `ssl_bump` lines. */
@@ -78,14 +159,32 @@ function squidConfs(stack: StackSource): [string, string][] {
   return found;
 }
 
+/** Whether a squid.conf bumps, and the short form: the ports, the never-decrypt names, the ICAP services. */
+function squidSummary(conf: string): Pick<DecryptionFact, "decrypts" | "summary"> {
+  const { bumps, names, ports, icap } = readSquid(conf);
+  if (!bumps) return { decrypts: "no", summary: "decrypts no TLS (splices by SNI)" };
+  return {
+    decrypts: "yes",
+    summary:
+      `decrypts TLS (customer CA) on port${ports.length === 1 ? "" : "s"} ${ports.join(", ") || "(none listed)"}; ` +
+      `splices: ${[...names, "other ports"].join(", ")}${icap.length ? `; ICAP: ${icap.join(", ")}` : ""}`,
+  };
+}
+
+function readSquid(conf: string): { bumps: boolean; names: string[]; ports: string[]; icap: string[] } {
+  return {
+    bumps: /^ssl_bump bump /m.test(conf),
+    icap: [...conf.matchAll(/^icap_service (\S+) (\S+) (\S+) bypass=(on|off)$/gm)].map(
+      (m) => `${m[2].startsWith("reqmod") ? "requests" : "responses"} to ${m[3]} (${m[4] === "off" ? "fails closed" : "fails open"})`,
+    ),
+    names: [...conf.matchAll(/^acl never_decrypt ssl::server_name --client-requested (\S+)$/gm)].map((m) => m[1]),
+    ports: [...conf.matchAll(/^acl decrypt_ports port (\d+)$/gm)].map((m) => m[1]),
+  };
+}
+
 function describeSquid(conf: string): string {
-  const bumps = /^ssl_bump bump /m.test(conf);
-  const icap = [...conf.matchAll(/^icap_service (\S+) (\S+) (\S+) bypass=(on|off)$/gm)].map(
-    (m) => `${m[2].startsWith("reqmod") ? "requests" : "responses"} to ${m[3]} (${m[4] === "off" ? "fails closed" : "fails open"})`,
-  );
+  const { bumps, names, ports, icap } = readSquid(conf);
   if (!bumps) return "decrypts nothing: allowlisted TLS is spliced after reading the SNI, the rest terminated" + (icap.length ? `; ICAP: ${icap.join(", ")}` : "");
-  const names = [...conf.matchAll(/^acl never_decrypt ssl::server_name --client-requested (\S+)$/gm)].map((m) => m[1]);
-  const ports = [...conf.matchAll(/^acl decrypt_ports port (\d+)$/gm)].map((m) => m[1]);
   return (
     `decrypts allowlisted TLS on port${ports.length === 1 ? "" : "s"} ${ports.join(", ") || "(none listed)"} with the customer CA; ` +
     `splices ${names.length} never-decrypt name${names.length === 1 ? "" : "s"} (${names.join(", ")}) and allowlisted TLS on other ports; ` +
