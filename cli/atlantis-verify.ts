@@ -83,6 +83,32 @@ function terraform(binary: string, args: string[], cwd: string, env: NodeJS.Proc
   return result.stdout;
 }
 
+/**
+ * `terraform show -json` of a stack's current state (from its backend), after `terraform init` when its dir has
+ * never been initialized (Atlantis initializes only the projects it plans). Undefined when the state is empty (the
+ * stack was never applied); a UserError naming the stack when it cannot be read.
+ */
+function currentState(binary: string, stack: string, dir: string, env: NodeJS.ProcessEnv, io: StepOutput): string | undefined {
+  if (!fs.existsSync(path.join(dir, "cdk.tf.json"))) throw new UserError([`${dir}: stack ${stack} has no cdk.tf.json; the hook's synth did not write it`]);
+  const initialized = fs.existsSync(path.join(dir, ".terraform", "terraform.tfstate")) || fs.existsSync(path.join(dir, ".terraform", "providers"));
+  if (!initialized) {
+    io.err(`egress6: ${stack}: not initialized (no plan of it in this pull request); running ${binary} init to read its state\n`);
+    terraform(binary, ["init", "-input=false", "-no-color"], dir, env);
+  }
+  const text = terraform(binary, ["show", "-json", "-no-color"], dir, env);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UserError([`${stack}: ${binary} show -json (in ${dir}) printed something that is not JSON (${(e as Error).message}); its state cannot be read`]);
+  }
+  const record = json !== null && typeof json === "object" ? (json as Record<string, unknown>) : {};
+  if (typeof record.format_version !== "string") throw new UserError([`${stack}: ${binary} show -json (in ${dir}) printed no format_version; not a state`]);
+  if (record.values === undefined) return undefined;
+  if (record.values === null || typeof record.values !== "object") throw new UserError([`${stack}: ${binary} show -json (in ${dir}): values is not an object`]);
+  return text;
+}
+
 interface Located {
   readonly root: string;
   readonly environment: string;
@@ -225,9 +251,13 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
         inputs.push(file);
         io.err(`egress6: ${other.name}: its saved plan in this pull request (${path.basename(planfile)})\n`);
       } else {
-        if (!fs.existsSync(path.join(otherDir, ".terraform"))) terraform(binary, ["init", "-input=false", "-no-color"], otherDir, env);
+        const state = currentState(binary, other.name, otherDir, env, io);
+        if (state === undefined) {
+          io.err(`egress6: ${other.name}: no saved plan in this pull request and an empty state (never applied): not part of the environment this plan is proven in\n`);
+          continue;
+        }
         const file = path.join(work, `${other.name}.state.json`);
-        fs.writeFileSync(file, terraform(binary, ["show", "-json", "-no-color"], otherDir, env));
+        fs.writeFileSync(file, state);
         inputs.push(file);
         io.err(`egress6: ${other.name}: its current state (no saved plan in this pull request)\n`);
       }
