@@ -204,7 +204,9 @@ describe("docs/atlantis/repos.yaml, the server-side config shipped with egress6"
   test("the egress6 workflow plans, shows, then runs the verify step; only it is allowed; the hook synthesizes on plan", () => {
     const workflow = (repos.workflows as Json)[WORKFLOW];
     expect(workflow.plan.steps.slice(0, 3)).toEqual(["init", "plan", "show"]);
-    expect(workflow.plan.steps[3].run).toMatch(/node "\$\{DIR%\/\$REPO_REL_DIR\}\/dist\/cli\/atlantis\.js" verify$/);
+    // The trusted install on the server, never the pull request's clone (whose root is ${DIR%/$REPO_REL_DIR}).
+    expect(workflow.plan.steps[3].run).toMatch(/node "\$EGRESS6_HOME\/dist\/cli\/atlantis\.js" verify/);
+    expect(workflow.plan.steps[3].run).not.toMatch(/REPO_REL_DIR|\$DIR/);
     expect(workflow.plan.steps).toHaveLength(4);
     const [repo] = repos.repos as Json[];
     expect(repo.workflow).toBe(WORKFLOW);
@@ -215,10 +217,21 @@ describe("docs/atlantis/repos.yaml, the server-side config shipped with egress6"
     expect(repo.pre_workflow_hooks[0].commands).toBe("plan");
   });
 
-  test("the verify step's command finds the repository root from DIR and REPO_REL_DIR under sh (Atlantis gives no root)", () => {
-    const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
-    const out = execFileSync("sh", ["-c", 'printf %s "${DIR%/$REPO_REL_DIR}"'], { env: { DIR: "/data/repos/o/r/7/default/atlantis.out/prod/stacks/network", REPO_REL_DIR: "atlantis.out/prod/stacks/network" }, encoding: "utf8" });
-    expect(out).toBe("/data/repos/o/r/7/default");
+  test("the verify step's command without EGRESS6_HOME fails closed: one line naming it, exit 2, the plan renamed", () => {
+    const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-atlantis-home-"));
+    try {
+      const planfile = path.join(dir, "prod-network-default.tfplan");
+      fs.writeFileSync(planfile, "plan");
+      const run = (repos.workflows as Json)[WORKFLOW].plan.steps[3].run as string;
+      const r = spawnSync("sh", ["-c", run], { cwd: dir, env: { PATH: process.env.PATH, DIR: dir, PLANFILE: planfile }, encoding: "utf8" });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe("error: EGRESS6_HOME: not set; set it in the Atlantis server's environment to the trusted egress6 install (docs/atlantis.md)\n");
+      expect(fs.existsSync(planfile)).toBe(false);
+      expect(fs.existsSync(`${planfile}.rejected`)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

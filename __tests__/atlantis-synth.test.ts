@@ -113,6 +113,30 @@ test("a synth that fails (bad config) changes nothing in the output folder", () 
   expect(snapshot(path.join(root, environmentDir(env.name)))).toEqual(before);
 });
 
+test("a refused folder of the second environment leaves the first environment's folder untouched (every target checked before any write)", () => {
+  const root = path.join(tmp, "two-envs");
+  const env = clone(root);
+  synthesizeEnvironments(root, "one");
+  for (const stack of fs.readdirSync(path.join(root, environmentDir(env.name), "stacks"))) planned(root, env.name, stack);
+  const before = snapshot(path.join(root, environmentDir(env.name)));
+
+  // A second environment, listed after the first, whose output folder holds someone else's files.
+  const config = YAML.parse(fs.readFileSync(path.join(root, env.configFile), "utf8")) as { name: string; egress: { domains: string[] } };
+  const second = path.posix.join(path.posix.dirname(env.configFile), "staging.yaml");
+  fs.writeFileSync(path.join(root, second), YAML.stringify({ ...config, name: "staging" }));
+  fs.writeFileSync(path.join(root, ENVIRONMENTS_FILE), YAML.stringify({ environments: [{ config: env.configFile }, { config: second }] }));
+  fs.mkdirSync(path.join(root, environmentDir("staging")), { recursive: true });
+  fs.writeFileSync(path.join(root, environmentDir("staging"), "notes.md"), "mine");
+  // And a change to the first environment, so that updating it would write files.
+  config.egress.domains.push("example.org");
+  fs.writeFileSync(path.join(root, env.configFile), YAML.stringify(config));
+
+  expect(() => synthesizeEnvironments(root, "two")).toThrow(/atlantis\.out\/staging: the folder is not empty and has no \.egress6-output\.json/);
+  expect(snapshot(path.join(root, environmentDir(env.name)))).toEqual(before);
+  expect(readRecord(path.join(root, environmentDir(env.name)))!.about.commit).toBe("one");
+  expect(listFiles(path.join(root, environmentDir("staging")))).toEqual(["notes.md"]);
+});
+
 describe("updateInPlace", () => {
   const write = (dir: string, files: Record<string, string>) => {
     for (const [rel, text] of Object.entries(files)) {

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { loadConfig, readConfigFile, UserError } from "../config/load";
 import type { Egress6Config } from "../config/schema";
 import { synthesize } from "./synthesize";
-import { readRecord, sha256, updateInPlace, type UpdateResult } from "./output-update";
+import { checkTarget, readRecord, sha256, updateInPlace, type UpdateResult } from "./output-update";
 
 /** The committed list of environments Atlantis plans, relative to the repository root. */
 export const ENVIRONMENTS_FILE = "config/atlantis/environments.yaml";
@@ -271,16 +271,36 @@ export interface EnvironmentSynth {
 
 /**
  * Synthesizes every environment and updates `atlantis.out/<env>` in place, recording the commit (the hook's
- * HEAD_COMMIT) and the config's digest. A failure leaves every environment's folder as it was before.
+ * HEAD_COMMIT) and the config's digest.
+ *
+ * Nothing is written until everything that can be checked has been: every environment is synthesized and its
+ * projects worked out, and every target folder is checked (a folder egress6 did not write, or an unreadable record,
+ * is refused), so a bad config, a failed synth or a refused folder leaves every environment's folder as it was.
+ * Only a failure of the disk itself part-way through the writes can leave an environment half updated; each file is
+ * written whole (temporary file and rename) and the record last, so the verify step then refuses the stale folder
+ * (its files do not match the record) instead of planning it.
  */
 export function synthesizeEnvironments(root: string, commit: string | undefined): EnvironmentSynth[] {
   const environments = readEnvironments(root);
-  // Synthesize everything first: a bad environment leaves every folder untouched.
-  const outputs = environments.map((env) => ({ env, out: synthesizeToTemporary(env.config) }));
+  const outputs: { env: AtlantisEnvironment; out: { dir: string; done: () => void } }[] = [];
   try {
+    for (const env of environments) outputs.push({ env, out: synthesizeToTemporary(env.config) });
     for (const { env, out } of outputs) environmentProjects(env, readStacks(out.dir));
-    return outputs.map(({ env, out }) => {
-      const dir = path.join(root, environmentDir(env.name));
+    // Every target checked before the first write: a refusal of the second environment's folder must not come
+    // after the first environment was already updated.
+    const targets = outputs.map(({ env }) => path.join(root, environmentDir(env.name)));
+    const problems: string[] = [];
+    for (const dir of targets) {
+      try {
+        checkTarget(dir);
+      } catch (e) {
+        if (e instanceof UserError) problems.push(...e.problems);
+        else throw e;
+      }
+    }
+    if (problems.length > 0) throw new UserError(problems);
+    return outputs.map(({ env, out }, i) => {
+      const dir = targets[i];
       const result = updateInPlace(out.dir, dir, {
         tool: "egress6 atlantis synth",
         environment: env.name,

@@ -78,14 +78,27 @@ function writeAtomically(file: string, data: Buffer | string): void {
 }
 
 /**
- * Brings `target` in line with `source` (a freshly synthesized folder), as described at the top of this file.
- * `target` may be missing or empty; a non-empty folder without a record is refused (egress6 did not write it).
+ * What `updateInPlace` checks before it writes anything into `target`: the record of the previous update (undefined
+ * when `target` is missing or empty), or a UserError when the folder is not one egress6 wrote or its record cannot
+ * be read. Callers updating several folders check them all first, so that a refusal leaves every one untouched.
  */
-export function updateInPlace(source: string, target: string, about: Record<string, string | null>): UpdateResult {
+export function checkTarget(target: string): OutputRecord | undefined {
+  if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) {
+    throw new UserError([`${target}: not a folder; refusing to write a synthesized output there`]);
+  }
   const previous = fs.existsSync(target) ? readRecord(target) : undefined;
   if (previous === undefined && fs.existsSync(target) && fs.readdirSync(target).length > 0) {
     throw new UserError([`${target}: the folder is not empty and has no ${RECORD_FILE}, so egress6 did not write it; refusing to write into it (move it away or name another folder)`]);
   }
+  return previous;
+}
+
+/**
+ * Brings `target` in line with `source` (a freshly synthesized folder), as described at the top of this file.
+ * `target` may be missing or empty; a non-empty folder without a record is refused (egress6 did not write it).
+ */
+export function updateInPlace(source: string, target: string, about: Record<string, string | null>): UpdateResult {
+  const previous = checkTarget(target);
   const files: Record<string, string> = {};
   const written: string[] = [];
   let unchanged = 0;

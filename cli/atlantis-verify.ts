@@ -11,6 +11,10 @@
  * plan one at a time, dependencies first, so the plans made earlier in this run are there), else from its current
  * state (`terraform show -json` in its dir, after `terraform init` when the dir has never been initialized).
  *
+ * The step and the verifier must come from a trusted egress6 installed on the server, outside the pull request's
+ * clone (docs/atlantis/repos.yaml runs `$EGRESS6_HOME/dist/cli/atlantis.js`): run from the clone, they would be the
+ * code under review judging itself, and are refused unless EGRESS6_ALLOW_PR_VERIFIER=1.
+ *
  * Exit 0 when everything holds; otherwise the verifier's exit code (1 violated, 2 unusable input) or 2 for a problem
  * of the step itself, and this project's saved plan is renamed to `<PLANFILE>.rejected`, so that no version of
  * Atlantis can apply a plan that was not proven (before v0.46 a targeted apply did not look at the plan's status).
@@ -22,7 +26,7 @@ import * as path from "node:path";
 import { environmentDir, environmentRecord, planFileName, plannedStacks, projectName, readStacks, OUTPUT_ROOT } from "../app/atlantis";
 import { checkRecord } from "../app/output-update";
 import { loadConfig, UserError } from "../config/load";
-import { builtFile } from "../lib/paths";
+import { builtFile, projectRoot } from "../lib/paths";
 
 const EXIT_UNUSABLE = 2;
 /** A terraform command may take this long (remote state over the network, provider start-up). */
@@ -79,6 +83,32 @@ function terraform(binary: string, args: string[], cwd: string, env: NodeJS.Proc
   return result.stdout;
 }
 
+/**
+ * `terraform show -json` of a stack's current state (from its backend), after `terraform init` when its dir has
+ * never been initialized (Atlantis initializes only the projects it plans). Undefined when the state is empty (the
+ * stack was never applied); a UserError naming the stack when it cannot be read.
+ */
+function currentState(binary: string, stack: string, dir: string, env: NodeJS.ProcessEnv, io: StepOutput): string | undefined {
+  if (!fs.existsSync(path.join(dir, "cdk.tf.json"))) throw new UserError([`${dir}: stack ${stack} has no cdk.tf.json; the hook's synth did not write it`]);
+  const initialized = fs.existsSync(path.join(dir, ".terraform", "terraform.tfstate")) || fs.existsSync(path.join(dir, ".terraform", "providers"));
+  if (!initialized) {
+    io.err(`egress6: ${stack}: not initialized (no plan of it in this pull request); running ${binary} init to read its state\n`);
+    terraform(binary, ["init", "-input=false", "-no-color"], dir, env);
+  }
+  const text = terraform(binary, ["show", "-json", "-no-color"], dir, env);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UserError([`${stack}: ${binary} show -json (in ${dir}) printed something that is not JSON (${(e as Error).message}); its state cannot be read`]);
+  }
+  const record = json !== null && typeof json === "object" ? (json as Record<string, unknown>) : {};
+  if (typeof record.format_version !== "string") throw new UserError([`${stack}: ${binary} show -json (in ${dir}) printed no format_version; not a state`]);
+  if (record.values === undefined) return undefined;
+  if (record.values === null || typeof record.values !== "object") throw new UserError([`${stack}: ${binary} show -json (in ${dir}): values is not an object`]);
+  return text;
+}
+
 interface Located {
   readonly root: string;
   readonly environment: string;
@@ -98,6 +128,49 @@ function locate(env: NodeJS.ProcessEnv): Located {
     throw new UserError([`DIR: got ${JSON.stringify(dir)}; expected an absolute path ending in REPO_REL_DIR (${rel})`]);
   }
   return { root: dir.slice(0, -suffix.length), environment: match[1], stack: match[2] };
+}
+
+/** Set to 1 to let the step run a verifier (or itself) from the pull request's own clone. */
+export const ALLOW_PR_VERIFIER = "EGRESS6_ALLOW_PR_VERIFIER";
+
+/** Is `file` (after resolving links) `dir` or inside it? */
+function within(file: string, dir: string): boolean {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const relative = path.relative(real(dir), real(file));
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+/**
+ * The verifier this step runs, and why it may be trusted. A pull request's clone holds the pull request's code, so
+ * a step or verifier run from there is judged by the code under review, which can weaken it: both are refused
+ * unless EGRESS6_ALLOW_PR_VERIFIER=1 says the server accepts that (docs/atlantis.md, "Which code judges a pull
+ * request"). The verifier is EGRESS6_VERIFIER when set, else the one built beside this step.
+ */
+export function trustedVerifier(cloneRoot: string, env: NodeJS.ProcessEnv): { file: string; why: string } {
+  const allowed = env[ALLOW_PR_VERIFIER] === "1";
+  const problems: string[] = [];
+  const step = projectRoot();
+  const file = env.EGRESS6_VERIFIER || builtFile("verifier", "cli.js");
+  if (env[ALLOW_PR_VERIFIER] !== undefined && env[ALLOW_PR_VERIFIER] !== "1" && env[ALLOW_PR_VERIFIER] !== "0" && env[ALLOW_PR_VERIFIER] !== "") {
+    problems.push(`${ALLOW_PR_VERIFIER}: got ${JSON.stringify(env[ALLOW_PR_VERIFIER])}; accepted: 1 (allow) or 0 / unset (refuse)`);
+  }
+  if (!allowed && within(step, cloneRoot)) {
+    problems.push(
+      `the verify step runs from the pull request's own clone (${step}), so the code under review would judge itself; run it from a trusted egress6 installed on the server (EGRESS6_HOME, docs/atlantis/repos.yaml), or set ${ALLOW_PR_VERIFIER}=1 to accept this`,
+    );
+  } else if (!allowed && within(file, cloneRoot)) {
+    problems.push(`EGRESS6_VERIFIER: ${file} is inside the pull request's clone, so the code under review would judge itself; point it at a trusted build, or set ${ALLOW_PR_VERIFIER}=1 to accept this`);
+  }
+  if (problems.length === 0 && !fs.existsSync(file)) problems.push(`${env.EGRESS6_VERIFIER ? "EGRESS6_VERIFIER" : "verifier"}: ${file} does not exist (build the trusted install with npm ci && npm run build)`);
+  if (problems.length > 0) throw new UserError(problems);
+  const inClone = within(file, cloneRoot);
+  return { file, why: inClone ? `the pull request's own code, allowed by ${ALLOW_PR_VERIFIER}=1` : "outside the pull request's clone" };
 }
 
 /** Runs the step; returns the exit code. */
@@ -128,6 +201,8 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
     throw new UserError(missing.map((name) => `${name}: not set; this step runs as an Atlantis run step, which sets it (docs/atlantis.md)`));
   }
   const { root, environment, stack } = locate(env);
+  // Before anything else: the code that judges this pull request must not be the pull request's own.
+  const verifier = trustedVerifier(root, env);
   const dir = env.DIR!;
   const workspace = env.WORKSPACE!;
 
@@ -176,17 +251,20 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
         inputs.push(file);
         io.err(`egress6: ${other.name}: its saved plan in this pull request (${path.basename(planfile)})\n`);
       } else {
-        if (!fs.existsSync(path.join(otherDir, ".terraform"))) terraform(binary, ["init", "-input=false", "-no-color"], otherDir, env);
+        const state = currentState(binary, other.name, otherDir, env, io);
+        if (state === undefined) {
+          io.err(`egress6: ${other.name}: no saved plan in this pull request and an empty state (never applied): not part of the environment this plan is proven in\n`);
+          continue;
+        }
         const file = path.join(work, `${other.name}.state.json`);
-        fs.writeFileSync(file, terraform(binary, ["show", "-json", "-no-color"], otherDir, env));
+        fs.writeFileSync(file, state);
         inputs.push(file);
         io.err(`egress6: ${other.name}: its current state (no saved plan in this pull request)\n`);
       }
     }
-    const verifier = env.EGRESS6_VERIFIER || builtFile("verifier", "cli.js");
-    io.err(`egress6: verifier ${verifier}, ports ${config.egress.ports.join(",")}\n`);
-    const result = spawnSync(process.execPath, [verifier, "--ports", config.egress.ports.join(","), ...inputs], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-    if (result.error) throw new UserError([`${verifier}: ${result.error.message}`]);
+    io.err(`egress6: verifier ${verifier.file} (${verifier.why}), ports ${config.egress.ports.join(",")}\n`);
+    const result = spawnSync(process.execPath, [verifier.file, "--ports", config.egress.ports.join(","), ...inputs], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (result.error) throw new UserError([`${verifier.file}: ${result.error.message}`]);
     io.out(result.stdout);
     io.err(result.stderr);
     return result.status ?? EXIT_UNUSABLE;

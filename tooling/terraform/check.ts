@@ -80,6 +80,11 @@ export interface OfflineCheckOptions {
   readonly workRoot?: string;
   /** Synthesizes one configuration into `outdir`. @default synthesize (app/synthesize.ts) */
   readonly synth?: (config: Egress6Config, outdir: string) => void | Promise<void>;
+  /**
+   * Plan each stack only after the stacks it depends on (the order people read progress in). Every stack reads
+   * stubs, not its producers' plans, so `false` lets independent plans share the cores. @default true
+   */
+  readonly inDependencyOrder?: boolean;
   /** Called as each stack's result is known, with how many are known so far and how many there are. */
   readonly onResult?: (result: StackCheckResult, done: number, total: number) => void;
 }
@@ -197,6 +202,7 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
     }
 
     const initTurn = serialized();
+    if (options.inDependencyOrder === false) for (const [i, job] of jobs.entries()) jobs[i] = { ...job, dependencies: [] };
     const results = await schedule(jobs, concurrency, async (job) => runJob(job, binary, childEnv, plansDir, initTurn), (original, copy) => sameAs(original, copy, plansDir), options.onResult);
     const ordered = jobs.map((job) => results.get(job)!);
     return {

@@ -50,7 +50,7 @@ class Unknown {
 }
 
 /** A resource or data source (or one instance of it, with `key`). */
-class ResourceRef {
+export class ResourceRef {
   constructor(
     readonly mode: "managed" | "data",
     readonly type: string,
@@ -186,7 +186,7 @@ export function ctyType(value: Plain): unknown {
   return ["object", Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ctyType(v)]))];
 }
 
-class StackEvaluator {
+export class StackEvaluator {
   readonly region: string;
   private readonly memo = new Map<string, Value>();
   private readonly inProgress = new Set<string>();
@@ -253,6 +253,26 @@ class StackEvaluator {
     };
     record("aws_vpc", registry.vpcIpv6);
     record("aws_subnet", registry.subnetIpv6);
+  }
+
+  /**
+   * The value an apply would give one attribute of a resource instance, followed down `path` (list indexes, map
+   * keys, object attributes), as plain JSON: the same value every expression of this app reading that attribute
+   * gets from this evaluator, so that generated states and stub outputs agree. Undefined when it cannot be evaluated.
+   */
+  valueAt(ref: ResourceRef, attribute: string, path: readonly (string | number)[] = []): unknown {
+    try {
+      let value = this.attributeOf(ref, attribute);
+      for (const step of path) {
+        // A nested block with at most one element: cdktf writes it as an object, the schema as a one-element list.
+        if (step === 0 && isPlainObject(value)) continue;
+        value = value instanceof Unknown ? value.at(step) : this.index(value, step, `${ref.address}.${attribute}`);
+      }
+      return this.materialize(value, value instanceof Unknown ? value.attribute : attribute, `${ref.address}.${attribute}`);
+    } catch (e) {
+      if (e instanceof ExpressionError || e instanceof EvaluationError) return undefined;
+      throw e;
+    }
   }
 
   /** Turns a value into plain JSON, giving every unknown part a value of the right shape. */

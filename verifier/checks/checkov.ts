@@ -345,7 +345,10 @@ const CHECKS: readonly CheckDef[] = [
     none: "no Network Firewall in this output (this inspection mode has none)",
     rows: (env) =>
       env.world.resourcesOfType("aws_networkfirewall_firewall").map((fw) => {
-        const logs = env.world.resourcesOfType("aws_networkfirewall_logging_configuration").filter((l) => signature(arg(env, l, "firewall_arn")) === `${fw.key}|arn`);
+        // The firewall's ARN as a reference (a synth or plan), or as the literal a state holds.
+        const literalArn = env.world.argument(fw.key, "arn");
+        const names = new Set([`${fw.key}|arn`, ...(typeof literalArn === "string" && literalArn !== "" ? [`literal|${literalArn}`] : [])]);
+        const logs = env.world.resourcesOfType("aws_networkfirewall_logging_configuration").filter((l) => names.has(signature(arg(env, l, "firewall_arn")) ?? ""));
         return logs.length > 0 ? row(origin(fw), "HOLDS", `logging: ${logs.map(origin).join(", ")}`) : row(origin(fw), "VIOLATED", "no aws_networkfirewall_logging_configuration names this firewall");
       }),
   },

@@ -160,7 +160,10 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
     }
     destination = p;
   }
-  const set = TARGET_FIELDS.filter((f) => present(r[f]));
+  let set: TargetField[] = TARGET_FIELDS.filter((f) => present(r[f]));
+  // A route to an interface attached to an instance is read back with that instance's id as well (provider aws
+  // issue #14197; `instance_id` of aws_route is computed only in provider 5.x): the interface is the target.
+  if (set.length === 2 && set.includes("network_interface_id") && set.includes("instance_id")) set = ["network_interface_id"];
   if (set.length !== 1) {
     b.problems.push(`${origin}: a route needs exactly one target, found ${set.length === 0 ? "none" : set.join(", ")}`);
     return;
