@@ -15,7 +15,7 @@ import { DEMO_CONFIG } from "../config/demo";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { checkPrerequisites, planPath, runOfflineCheck, type OfflineCheckReport } from "../tooling/terraform/check";
 import { formatReport } from "../tooling/terraform/report";
-import { verifyPlans, type Report } from "../verifier";
+import { readConfigSource, verifyPlans, type ConfigSource, type Report } from "../verifier";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
 import { resourceChangeDifferences, synthesizeAsHcl } from "./support/hcl-check";
 import { tempDir } from "./helpers";
@@ -88,14 +88,17 @@ if (!prerequisites.ok) {
     // Terraform's plan JSON keeps only the references of an HCL expression, so the verifier reads the HCL beside
     // each plan (its own folder; --config DIR elsewhere) for values unknown until apply: cidrsubnet indexes, the
     // firewall endpoint of each AZ. With it, the verdicts on the HCL plans equal those on the JSON plans.
-    test.each([...INSPECTION_MODES])("%s: the verifier gives the same verdicts on the HCL plans (placed in their stack folders) as on the JSON plans", (mode) => {
+    test.each([...INSPECTION_MODES])("%s: the verifier gives the same verdicts on the HCL plans (placed in their stack folders) as on the JSON plans", async (mode) => {
       const files = VERIFIED.map((stack) => {
         const file = path.join(hclDir(mode), stack, `${stack}.plan.json`);
         fs.copyFileSync(planPath(hclPlans, mode, stack), file);
         return file;
       });
+      // As `npm run verify` does: each HCL plan's own folder holds the configuration it was planned from.
+      const sources = new Map<string, ConfigSource>();
+      for (const file of files) sources.set(file, await readConfigSource(path.dirname(file)));
       const fromJson = verifyPlans(VERIFIED.map((s) => planPath(jsonPlans, mode, s)), { ports: CONFIG_PORTS });
-      expect(verdicts(verifyPlans(files, { ports: CONFIG_PORTS }))).toEqual(verdicts(fromJson));
+      expect(verdicts(verifyPlans(files, { ports: CONFIG_PORTS }, sources))).toEqual(verdicts(fromJson));
     });
   });
 }
