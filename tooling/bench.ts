@@ -43,22 +43,33 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function measure(args: string[]): { seconds: number; rssMB: number } {
-  runNode(args); // warm the file cache
-  const samples = Array.from({ length: RUNS }, () => runNode(args));
-  return { seconds: median(samples.map((s) => s.seconds)), rssMB: Math.max(...samples.map((s) => s.rssBytes)) / 2 ** 20 };
+/** Wall time of one run of `command args`; its output is discarded. */
+function wallOnce(command: string, args: string[]): number {
+  const start = performance.now();
+  const r = spawnSync(command, args, { cwd: root, env: { ...process.env, EGRESS6_CONFIG: "" }, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${r.stderr}`);
+  return (performance.now() - start) / 1000;
 }
 
-/** Median wall time of `command args` (after one warm-up run); its output is discarded. */
-function measureWall(command: string, args: string[]): number {
-  const once = () => {
-    const start = performance.now();
-    const r = spawnSync(command, args, { cwd: root, env: { ...process.env, EGRESS6_CONFIG: "" }, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${r.stderr}`);
-    return (performance.now() - start) / 1000;
-  };
-  once();
-  return median(Array.from({ length: RUNS }, once));
+/**
+ * Runs the commands in turns, RUNS rounds after one warm-up round (which also warms the file cache), and returns
+ * each one's samples. Taking turns puts a load that comes and goes (other jobs on a shared machine) on every command
+ * alike, so the ratios between them hold even when the absolute figures do not.
+ */
+function inTurns<T>(commands: { label: string; run: () => T }[]): T[][] {
+  const samples: T[][] = commands.map(() => []);
+  for (let round = 0; round <= RUNS; round++) {
+    progress(round === 0 ? `warm-up round (${commands.map((c) => c.label).join("; ")})` : `round ${round}/${RUNS}`);
+    commands.forEach((c, i) => {
+      const sample = c.run();
+      if (round > 0) samples[i].push(sample);
+    });
+  }
+  return samples;
+}
+
+function summary(samples: Sample[]): { seconds: number; rssMB: number } {
+  return { seconds: median(samples.map((s) => s.seconds)), rssMB: Math.max(...samples.map((s) => s.rssBytes)) / 2 ** 20 };
 }
 
 function fmt(n: number, digits = 3): string {
@@ -76,22 +87,25 @@ const progress = (line: string) => {
   if (!json) process.stderr.write(`bench: ${line}\n`);
 };
 
-progress("the floor: node -e \"require('cdktf')\"");
-const floor = measure(["-e", "require('cdktf')"]);
-progress("node dist/main.js");
-const full = measure([path.join(root, "dist", "main.js"), "--out", path.join(work, "cdktf.out")]);
-
-// `npm run synth` with nothing to rebuild, beside what it runs: the build's up-to-date check, then the synth.
-// npm's own start-up (`npm run env`: npm, a shell and a trivial command) is measured apart and taken out.
+// The floor, the synth, and `npm run synth` with nothing to rebuild beside what it runs (package.json's `synth`
+// script, read from there so the two never drift apart: the build's up-to-date check, then the synth). npm's own
+// start-up (`npm run env`: npm, a shell and a trivial command) is measured apart and taken out.
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const synthOut = path.join(work, "npm-synth", "cdktf.out");
+const synthScript = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.synth;
 spawnSync(process.execPath, [path.join(root, "tooling", "build.js")], { cwd: root }); // dist/ current before timing
-progress("sh -c 'node tooling/build.js && node dist/main.js' (what npm run synth runs)");
-const script = measureWall("sh", ["-c", `node tooling/build.js && node dist/main.js --out '${synthOut}'`]);
-progress("npm run env (npm's own start-up)");
-const npmFloor = measureWall(npm, ["run", "--silent", "env"]);
-progress("npm run synth");
-const npmSynth = measureWall(npm, ["run", "--silent", "synth", "--", "--out", synthOut]);
+const [floorSamples, fullSamples, scriptSamples, npmFloorSamples, npmSynthSamples] = inTurns<Sample>([
+  { label: "node -e \"require('cdktf')\"", run: () => runNode(["-e", "require('cdktf')"]) },
+  { label: "node dist/main.js", run: () => runNode([path.join(root, "dist", "main.js"), "--out", path.join(work, "cdktf.out")]) },
+  { label: `sh -c '${synthScript}'`, run: () => ({ seconds: wallOnce("sh", ["-c", `${synthScript} --out '${synthOut}'`]), rssBytes: 0 }) },
+  { label: "npm run env", run: () => ({ seconds: wallOnce(npm, ["run", "--silent", "env"]), rssBytes: 0 }) },
+  { label: "npm run synth", run: () => ({ seconds: wallOnce(npm, ["run", "--silent", "synth", "--", "--out", synthOut]), rssBytes: 0 }) },
+]);
+const floor = summary(floorSamples);
+const full = summary(fullSamples);
+const script = summary(scriptSamples).seconds;
+const npmFloor = summary(npmFloorSamples).seconds;
+const npmSynth = summary(npmSynthSamples).seconds;
 const npmRatio = (npmSynth - npmFloor) / full.seconds;
 
 // Verifier, in process, on the demo app with 1..6 AZs.
@@ -155,7 +169,7 @@ const large = await largePlan();
 fs.rmSync(work, { recursive: true, force: true });
 
 if (json) {
-  const npmRun = { seconds: npmSynth, npmStartSeconds: npmFloor, scriptSeconds: script, ratio: npmRatio };
+  const npmRun = { seconds: npmSynth, npmStartSeconds: npmFloor, script: synthScript, scriptSeconds: script, ratio: npmRatio };
   const result = { runs: RUNS, node: process.version, cpus: os.cpus().length, floor, synth: full, npmRunSynth: npmRun, verify, largePlan: large };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
@@ -171,12 +185,14 @@ if (json) {
       `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
   );
   console.log("");
-  console.log("| what                                            | seconds |");
-  console.log("|-------------------------------------------------|---------|");
-  console.log(`| node dist/main.js                               | ${fmt(full.seconds)}   |`);
-  console.log(`| node tooling/build.js && node dist/main.js      | ${fmt(script)}   |`);
-  console.log(`| npm run env (npm's own start-up)                | ${fmt(npmFloor)}   |`);
-  console.log(`| npm run synth (nothing to rebuild)              | ${fmt(npmSynth)}   |`);
+  const w = Math.max(47, synthScript.length);
+  const row = (what: string, seconds: number) => console.log(`| ${what.padEnd(w)} | ${fmt(seconds)}   |`);
+  console.log(`| ${"what".padEnd(w)} | seconds |`);
+  console.log(`|${"-".repeat(w + 2)}|---------|`);
+  row("node dist/main.js", full.seconds);
+  row(synthScript, script);
+  row("npm run env (npm's own start-up)", npmFloor);
+  row("npm run synth (nothing to rebuild)", npmSynth);
   console.log(
     `npm run synth, npm's start-up aside / node dist/main.js: ${fmt(npmRatio, 2)}x ` +
       `(the script alone: ${fmt(script / full.seconds, 2)}x; target: <= 1.6x)`,

@@ -6,6 +6,8 @@
 // - the Lambda bundles and their ZIPs.
 // - nothing at all when no input changed since the last build (a stamp of every input's path, size and mtime), so
 //   `npm run synth`, `verify`, `squid-config` and `tf:check` do no work twice; `--force` builds anyway.
+// Run as `node tooling/build.js [--force]`, or through tooling/built.js, which the npm scripts preload into the
+// command they run (`node -r ./tooling/built.js dist/main.js`): one process, no second npm or node start-up.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -45,64 +47,73 @@ function inputStamp() {
   }
   return hash.digest("hex");
 }
-const stamp = inputStamp();
-const outputsPresent = ["main.js", "lambda-bundle/remediation.zip"].every((f) => fs.existsSync(path.join(root, "dist", f)));
-if (!process.argv.includes("--force") && outputsPresent && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) {
-  process.exit(0);
+
+/** Builds dist/ unless it is current (or `force`); throws when the build fails, leaving no stamp behind. */
+function ensureBuilt({ force = false } = {}) {
+  const stamp = inputStamp();
+  const outputsPresent = ["main.js", "lambda-bundle/remediation.zip"].every((f) => fs.existsSync(path.join(root, "dist", f)));
+  if (!force && outputsPresent && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) return;
+  // A build that fails half-way must not leave a stamp that says dist/ is current.
+  fs.rmSync(stampFile, { force: true });
+  build();
+  fs.writeFileSync(stampFile, stamp);
 }
-// A build that fails half-way must not leave a stamp that says dist/ is current.
-fs.rmSync(stampFile, { force: true });
-const esbuild = require("esbuild");
 
-esbuild.buildSync({
-  entryPoints,
-  outdir: path.join(root, "dist"),
-  outbase: root,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  sourcemap: false,
-  logLevel: "warning",
-});
+/** esbuild: the transpiled files, the bundled synth entry, the Lambda bundles and their ZIPs. */
+function build() {
+  const esbuild = require("esbuild");
 
-// Identifiers are kept (whitespace and syntax minified only), so an unexpected error's stack trace stays readable.
-esbuild.buildSync({
-  entryPoints: [path.join(root, "main.ts")],
-  outfile: path.join(root, "dist", "main.js"),
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: "none",
-  logLevel: "warning",
-});
-
-// Lambda functions: one self-contained, minified file each (SDK included, so the deployed code does not depend on
-// the runtime's SDK version). "module" first lets esbuild tree-shake the SDK's ES build (0.86 MB instead of 1.5 MB).
-// Each bundle is also zipped here (tooling/zip.js): synth only copies the finished archive as a cdktf
-// TerraformAsset, since a cdktf ARCHIVE asset spawns a zip process (~0.2 s) on every synth. An archive newer than
-// its sources, package-lock.json and these scripts is kept (bundling takes ~0.5 s; every jest run builds first).
-const newestMtime = (files) => Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
-for (const fn of ["remediation"]) {
-  const outfile = path.join(root, "dist", "lambda-bundle", fn, "index.js");
-  const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (tooling/zip.js)
-  const inputs = [...collect(path.join(root, "lambda", fn), []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
-  if (fs.existsSync(zipfile) && fs.statSync(zipfile).mtimeMs >= newestMtime(inputs)) continue;
   esbuild.buildSync({
-    entryPoints: [path.join(root, "lambda", fn, "index.ts")],
-    outfile,
-    bundle: true,
+    entryPoints,
+    outdir: path.join(root, "dist"),
+    outbase: root,
+    format: "cjs",
     platform: "node",
     target: "node20",
+    sourcemap: false,
+    logLevel: "warning",
+  });
+
+  // Identifiers are kept (whitespace and syntax minified only), so an unexpected error's stack trace stays readable.
+  esbuild.buildSync({
+    entryPoints: [path.join(root, "main.ts")],
+    outfile: path.join(root, "dist", "main.js"),
+    bundle: true,
     format: "cjs",
-    minify: true,
-    mainFields: ["module", "main"],
+    platform: "node",
+    target: "node20",
+    minifyWhitespace: true,
+    minifySyntax: true,
     legalComments: "none",
     logLevel: "warning",
   });
-  require("./zip").zipDirectory(path.dirname(outfile), zipfile);
+
+  // Lambda functions: one self-contained, minified file each (SDK included, so the deployed code does not depend on
+  // the runtime's SDK version). "module" first lets esbuild tree-shake the SDK's ES build (0.86 MB instead of 1.5 MB).
+  // Each bundle is also zipped here (tooling/zip.js): synth only copies the finished archive as a cdktf
+  // TerraformAsset, since a cdktf ARCHIVE asset spawns a zip process (~0.2 s) on every synth. An archive newer than
+  // its sources, package-lock.json and these scripts is kept (bundling takes ~0.5 s; every jest run builds first).
+  const newestMtime = (files) => Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+  for (const fn of ["remediation"]) {
+    const outfile = path.join(root, "dist", "lambda-bundle", fn, "index.js");
+    const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (tooling/zip.js)
+    const inputs = [...collect(path.join(root, "lambda", fn), []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
+    if (fs.existsSync(zipfile) && fs.statSync(zipfile).mtimeMs >= newestMtime(inputs)) continue;
+    esbuild.buildSync({
+      entryPoints: [path.join(root, "lambda", fn, "index.ts")],
+      outfile,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      minify: true,
+      mainFields: ["module", "main"],
+      legalComments: "none",
+      logLevel: "warning",
+    });
+    require("./zip").zipDirectory(path.dirname(outfile), zipfile);
+  }
 }
 
-fs.writeFileSync(stampFile, stamp);
+module.exports = { ensureBuilt };
+if (require.main === module) ensureBuilt({ force: process.argv.includes("--force") });
