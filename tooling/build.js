@@ -97,7 +97,9 @@ function build() {
   for (const fn of ["remediation"]) {
     const outfile = path.join(root, "dist", "lambda-bundle", fn, "index.js");
     const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (tooling/zip.js)
-    const inputs = [...collect(path.join(root, "lambda", fn), []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
+    // The function's own folder and lib/, the only other folder a Lambda may import (__tests__/architecture.test.ts):
+    // a change to a shared primitive changes the bundle too.
+    const inputs = [...collect(path.join(root, "lambda", fn), []), ...collect(path.join(root, "lib"), []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
     if (fs.existsSync(zipfile) && fs.statSync(zipfile).mtimeMs >= newestMtime(inputs)) continue;
     esbuild.buildSync({
       entryPoints: [path.join(root, "lambda", fn, "index.ts")],
