@@ -1,7 +1,8 @@
 /**
  * The layering rules of docs/architecture.md, read from the imports of every source file (the TypeScript
  * compiler's own import scanner, ts.preProcessFile: static imports, re-exports, require() and import()).
- * Each broken rule is reported as `file -> import (resolved file): rule`.
+ * The "may import" column of the doc's table is an allow-list per layer, held here as LAYERS (a test checks that
+ * the doc's table says the same). Each broken rule is reported as `file -> import (resolved file): rule`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,6 +20,12 @@ interface Edge {
   readonly spec: string;
   /** The project file it resolves to. */
   readonly to: string;
+}
+
+/** An import of an npm package or a Node builtin. */
+interface PackageImport {
+  readonly from: string;
+  readonly spec: string;
 }
 
 function sourceFiles(dir = ROOT, out: string[] = []): string[] {
@@ -44,20 +51,24 @@ function resolveRelative(from: string, spec: string): string | undefined {
   return undefined;
 }
 
-/** Every project-internal import of every source file; an unresolvable relative import is a problem, not skipped. */
-function readImports(files: string[]): { edges: Edge[]; unresolved: string[] } {
+/** Every import of every source file; an unresolvable relative import is a problem, not skipped. */
+function readImports(files: string[]): { edges: Edge[]; packages: PackageImport[]; unresolved: string[] } {
   const edges: Edge[] = [];
+  const packages: PackageImport[] = [];
   const unresolved: string[] = [];
   for (const file of files) {
     const info = ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), "utf8"), true, true);
     for (const { fileName: spec } of info.importedFiles) {
-      if (!spec.startsWith(".")) continue; // an npm package or a node builtin
+      if (!spec.startsWith(".")) {
+        packages.push({ from: file, spec }); // an npm package or a node builtin
+        continue;
+      }
       const to = resolveRelative(file, spec);
       if (to === undefined) unresolved.push(`${file} -> ${spec}: resolves to no file`);
       else edges.push({ from: file, spec, to });
     }
   }
-  return { edges, unresolved };
+  return { edges, packages, unresolved };
 }
 
 /** The layer a file belongs to: its top-level folder, `main` for main.ts, `root` for other top-level files. */
@@ -67,53 +78,88 @@ function layerOf(file: string): string {
   return slash < 0 ? "root" : file.slice(0, slash);
 }
 
+/**
+ * The table of docs/architecture.md: each row's folders (a path prefix: `cli/` is every file under cli/, `main.ts`
+ * that one file) and the rows its files may import besides their own row. A file belongs to the row of its longest
+ * matching prefix; `modules/<name>/` stands for every module folder but modules/shared/, and a module folder's own
+ * row is that folder alone. "anything" allows every row.
+ */
+const LAYERS: ReadonlyArray<{ readonly folders: readonly string[]; readonly mayImport: readonly string[] | "anything" }> = [
+  { folders: ["main.ts"], mayImport: ["app/", "config/", "lib/"] },
+  { folders: ["app/"], mayImport: ["stacks/", "config/", "lib/"] },
+  { folders: ["cli/"], mayImport: ["cli/atlantis-verify.ts", "app/", "stacks/", "modules/<name>/", "config/", "lib/"] },
+  { folders: ["cli/diagram.ts", "cli/diagram/", "cli/atlantis-verify.ts"], mayImport: ["cli/", "app/", "stacks/", "modules/<name>/", "config/", "lib/", "verifier/"] },
+  { folders: ["config/"], mayImport: ["lib/"] },
+  { folders: ["stacks/"], mayImport: ["modules/<name>/", "modules/shared/", "config/", "lib/", "lambda/remediation/"] },
+  { folders: ["modules/<name>/"], mayImport: ["modules/shared/", "lib/", "lambda/remediation/"] },
+  { folders: ["modules/shared/"], mayImport: ["lib/"] },
+  { folders: ["lib/"], mayImport: [] },
+  { folders: ["lambda/remediation/"], mayImport: ["lib/"] },
+  { folders: ["verifier/"], mayImport: [] },
+  { folders: ["tooling/"], mayImport: "anything" },
+  { folders: ["__tests__/"], mayImport: "anything" },
+  { folders: ["jest.config.js"], mayImport: [] },
+];
+
+/** True when `prefix` (a row's folder) holds `file`. */
+function holds(prefix: string, file: string): boolean {
+  if (prefix === "modules/<name>/") return /^modules\/[^/]+\//.test(file) && !file.startsWith("modules/shared/");
+  return prefix.endsWith("/") ? file.startsWith(prefix) : file === prefix;
+}
+
+/** The row a file belongs to (the longest prefix that holds it) and the folder that matched, or undefined. */
+function rowOf(file: string): { row: (typeof LAYERS)[number]; folder: string } | undefined {
+  let best: { row: (typeof LAYERS)[number]; folder: string } | undefined;
+  for (const row of LAYERS) {
+    for (const folder of row.folders) {
+      if (holds(folder, file) && (best === undefined || folder.length > best.folder.length)) best = { row, folder };
+    }
+  }
+  return best;
+}
+
 /** The module folder of a file under modules/ (`modules/proxy/x.ts` -> `proxy`). */
 function moduleFolderOf(file: string): string | undefined {
   const parts = file.split("/");
   return parts[0] === "modules" && parts.length > 2 ? parts[1] : undefined;
 }
 
-const PRODUCT = new Set(["main", "app", "cli", "config", "stacks", "modules", "lib", "lambda"]);
-
-interface Rule {
-  readonly name: string;
-  /** True when the edge breaks the rule. */
-  readonly broken: (from: string, to: string) => boolean;
-}
-
-const RULES: readonly Rule[] = [
-  {
-    name: "modules never import stacks, config, app, cli, main, tooling, verifier or tests",
-    broken: (f, t) => layerOf(f) === "modules" && ["stacks", "config", "app", "cli", "main", "tooling", "verifier", "__tests__"].includes(layerOf(t)),
-  },
-  {
-    name: "a module folder imports only its own files and modules/shared (modules/shared only itself)",
-    broken: (f, t) => {
-      const mf = moduleFolderOf(f);
-      const mt = moduleFolderOf(t);
-      if (mf === undefined || mt === undefined || mf === mt) return false;
-      return mf === "shared" || mt !== "shared";
-    },
-  },
-  {
-    name: "product code (main.ts, app, cli, config, stacks, modules, lib, lambda) never imports tooling or tests",
-    broken: (f, t) => PRODUCT.has(layerOf(f)) && (layerOf(t) === "tooling" || layerOf(t) === "__tests__"),
-  },
-  { name: "lib imports only lib", broken: (f, t) => layerOf(f) === "lib" && layerOf(t) !== "lib" },
-  { name: "config imports only config and lib", broken: (f, t) => layerOf(f) === "config" && !["config", "lib"].includes(layerOf(t)) },
-  { name: "lambda imports only lambda and lib", broken: (f, t) => layerOf(f) === "lambda" && !["lambda", "lib"].includes(layerOf(t)) },
-  { name: "stacks never import app, cli or main", broken: (f, t) => layerOf(f) === "stacks" && ["app", "cli", "main"].includes(layerOf(t)) },
-  { name: "app never imports cli", broken: (f, t) => layerOf(f) === "app" && layerOf(t) === "cli" },
-  { name: "the verifier imports nothing outside verifier/", broken: (f, t) => layerOf(f) === "verifier" && layerOf(t) !== "verifier" },
-];
-
-/** One line per edge that breaks a rule. */
-function ruleViolations(edges: readonly Edge[], rules: readonly Rule[] = RULES): string[] {
+/** One line per import a file's row does not allow, naming the rule. */
+function ruleViolations(edges: readonly Edge[]): string[] {
   const out: string[] = [];
   for (const e of edges) {
-    for (const rule of rules) if (rule.broken(e.from, e.to)) out.push(`${e.from} -> ${e.spec} (${e.to}): ${rule.name}`);
+    const from = rowOf(e.from);
+    const to = rowOf(e.to);
+    if (from === undefined) {
+      out.push(`${e.from} -> ${e.spec} (${e.to}): ${e.from} is in no row of the table`);
+      continue;
+    }
+    if (to === undefined) {
+      out.push(`${e.from} -> ${e.spec} (${e.to}): ${e.to} is in no row of the table`);
+      continue;
+    }
+    const name = from.row.folders.join(", ");
+    if (from.row === to.row) {
+      const mf = moduleFolderOf(e.from);
+      if (from.folder === "modules/<name>/" && mf !== moduleFolderOf(e.to)) {
+        out.push(`${e.from} -> ${e.spec} (${e.to}): a module folder imports only its own files, modules/shared/, lib/ and lambda/remediation/`);
+      }
+      continue;
+    }
+    if (from.row.mayImport === "anything") continue;
+    if (!to.row.folders.some((f) => (from.row.mayImport as readonly string[]).includes(f))) {
+      const allowed = from.row.mayImport.length === 0 ? "only itself" : `only itself, ${from.row.mayImport.join(", ")}`;
+      out.push(`${e.from} -> ${e.spec} (${e.to}): ${name} may import ${allowed}`);
+    }
   }
   return out;
+}
+
+/** The npm package root of the AWS provider bindings loads every resource class (seconds, hundreds of MB). */
+function providerRootImports(imports: readonly PackageImport[]): string[] {
+  return imports
+    .filter((i) => /^@cdktf\/provider-aws(\/|$)/.test(i.spec) && !/^@cdktf\/provider-aws\/lib\/[^/]+$/.test(i.spec))
+    .map((i) => `${i.from} -> ${i.spec}: import one resource (@cdktf/provider-aws/lib/<resource>), never the package root`);
 }
 
 /** The cycles of a directed graph (Tarjan's strongly connected components of more than one node, or a self-loop). */
@@ -170,9 +216,25 @@ function describeCycle(component: string[], edges: readonly Edge[], key: (file: 
   return `cycle between ${component.join(", ")}: ${inside.map((e) => `${e.from} -> ${e.spec}`).join("; ")}`;
 }
 
+/**
+ * The rows of the table in docs/architecture.md: the backticked folders of the first column and the comma-separated
+ * "may import" column ("nothing", "anything", or folder names).
+ */
+function docTable(): Array<{ folders: string[]; mayImport: string[] | "anything" }> {
+  const doc = fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8");
+  const rows = doc.split("\n").filter((l) => /^\| `/.test(l));
+  return rows.map((line) => {
+    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const folders = [...cells[0].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    const last = cells[cells.length - 1];
+    const mayImport = last === "anything" ? "anything" : last === "nothing" ? [] : last.split(",").map((c) => c.trim().replace(/^`|`$/g, ""));
+    return { folders, mayImport };
+  });
+}
+
 describe("architecture: imports point down", () => {
   const files = sourceFiles();
-  const { edges, unresolved } = readImports(files);
+  const { edges, packages, unresolved } = readImports(files);
 
   test("the scan sees the whole project", () => {
     // A scanner that silently found nothing would pass every rule below.
@@ -181,14 +243,27 @@ describe("architecture: imports point down", () => {
     }
     expect(edges).toContainEqual({ from: "main.ts", spec: "./app/synthesize", to: "app/synthesize.ts" });
     expect(edges.length).toBeGreaterThan(200);
+    expect(packages.filter((p) => p.spec.startsWith("@cdktf/provider-aws/lib/")).length).toBeGreaterThan(50);
+  });
+
+  test("every source file is in a row of the table", () => {
+    expect(files.filter((f) => rowOf(f) === undefined)).toEqual([]);
+  });
+
+  test("docs/architecture.md's table and this test's table are the same", () => {
+    expect(docTable()).toEqual(LAYERS.map((r) => ({ folders: [...r.folders], mayImport: r.mayImport === "anything" ? "anything" : [...r.mayImport] })));
   });
 
   test("every relative import resolves to a file", () => {
     expect(unresolved).toEqual([]);
   });
 
-  test("no import breaks a layering rule", () => {
+  test("every import is one its row allows", () => {
     expect(ruleViolations(edges)).toEqual([]);
+  });
+
+  test("nothing imports the @cdktf/provider-aws package root", () => {
+    expect(providerRootImports(packages)).toEqual([]);
   });
 
   test("no import cycle between files", () => {
@@ -202,22 +277,60 @@ describe("architecture: imports point down", () => {
     expect(found.map((c) => describeCycle(c, between, layerOf))).toEqual([]);
   });
 
-  test("the checks report what they should (a bad import and a cycle are named)", () => {
-    const bad: Edge[] = [
-      { from: "modules/proxy/x.ts", spec: "../../stacks/base", to: "stacks/base.ts" },
-      { from: "modules/proxy/x.ts", spec: "../network/acl", to: "modules/network/acl.ts" },
-      { from: "lib/a.ts", spec: "../config/schema", to: "config/schema.ts" },
-      { from: "verifier/cli.ts", spec: "../lib/names", to: "lib/names.ts" },
-      { from: "stacks/s.ts", spec: "../tooling/golden", to: "tooling/golden.ts" },
+  test("the checks report what they should (a bad import of each kind and a cycle are named)", () => {
+    const edge = (from: string, spec: string): Edge => ({ from, spec, to: path.posix.normalize(path.posix.join(path.posix.dirname(from), spec)) + ".ts" });
+    const bad = [
+      edge("app/synthesize.ts", "../verifier/index"),
+      edge("app/synthesize.ts", "../modules/network/acl"),
+      edge("main.ts", "./stacks/base"),
+      edge("modules/proxy/x.ts", "../../stacks/base"),
+      edge("modules/proxy/x.ts", "../network/acl"),
+      edge("modules/shared/x.ts", "../proxy/squid-conf"),
+      edge("lib/a.ts", "../config/schema"),
+      edge("config/schema.ts", "../modules/network/acl"),
+      edge("verifier/cli.ts", "../lib/names"),
+      edge("stacks/s.ts", "../tooling/golden"),
+      edge("stacks/s.ts", "../app/build-app"),
+      edge("cli/squid-config.ts", "../verifier/index"),
+      edge("lambda/remediation/index.ts", "../../config/schema"),
+      edge("tools/x.ts", "../lib/names"),
     ];
     expect(ruleViolations(bad)).toEqual([
-      "modules/proxy/x.ts -> ../../stacks/base (stacks/base.ts): modules never import stacks, config, app, cli, main, tooling, verifier or tests",
-      "modules/proxy/x.ts -> ../network/acl (modules/network/acl.ts): a module folder imports only its own files and modules/shared (modules/shared only itself)",
-      "lib/a.ts -> ../config/schema (config/schema.ts): lib imports only lib",
-      "verifier/cli.ts -> ../lib/names (lib/names.ts): the verifier imports nothing outside verifier/",
-      "stacks/s.ts -> ../tooling/golden (tooling/golden.ts): product code (main.ts, app, cli, config, stacks, modules, lib, lambda) never imports tooling or tests",
+      "app/synthesize.ts -> ../verifier/index (verifier/index.ts): app/ may import only itself, stacks/, config/, lib/",
+      "app/synthesize.ts -> ../modules/network/acl (modules/network/acl.ts): app/ may import only itself, stacks/, config/, lib/",
+      "main.ts -> ./stacks/base (stacks/base.ts): main.ts may import only itself, app/, config/, lib/",
+      "modules/proxy/x.ts -> ../../stacks/base (stacks/base.ts): modules/<name>/ may import only itself, modules/shared/, lib/, lambda/remediation/",
+      "modules/proxy/x.ts -> ../network/acl (modules/network/acl.ts): a module folder imports only its own files, modules/shared/, lib/ and lambda/remediation/",
+      "modules/shared/x.ts -> ../proxy/squid-conf (modules/proxy/squid-conf.ts): modules/shared/ may import only itself, lib/",
+      "lib/a.ts -> ../config/schema (config/schema.ts): lib/ may import only itself",
+      "config/schema.ts -> ../modules/network/acl (modules/network/acl.ts): config/ may import only itself, lib/",
+      "verifier/cli.ts -> ../lib/names (lib/names.ts): verifier/ may import only itself",
+      "stacks/s.ts -> ../tooling/golden (tooling/golden.ts): stacks/ may import only itself, modules/<name>/, modules/shared/, config/, lib/, lambda/remediation/",
+      "stacks/s.ts -> ../app/build-app (app/build-app.ts): stacks/ may import only itself, modules/<name>/, modules/shared/, config/, lib/, lambda/remediation/",
+      "cli/squid-config.ts -> ../verifier/index (verifier/index.ts): cli/ may import only itself, cli/atlantis-verify.ts, app/, stacks/, modules/<name>/, config/, lib/",
+      "lambda/remediation/index.ts -> ../../config/schema (config/schema.ts): lambda/remediation/ may import only itself, lib/",
+      "tools/x.ts -> ../lib/names (lib/names.ts): tools/x.ts is in no row of the table",
     ]);
-    expect(ruleViolations([{ from: "modules/proxy/x.ts", spec: "../shared/policy", to: "modules/shared/policy.ts" }])).toEqual([]);
+    const good = [
+      edge("modules/proxy/x.ts", "../shared/policy"),
+      edge("modules/proxy/x.ts", "./squid-conf"),
+      edge("cli/diagram/source.ts", "../../verifier/index"),
+      edge("cli/atlantis-verify.ts", "../verifier/index"),
+      edge("stacks/s.ts", "../lambda/remediation/index"),
+      edge("tooling/golden.ts", "../app/synthesize"),
+      edge("__tests__/x.test.ts", "../tooling/golden"),
+    ];
+    expect(ruleViolations(good)).toEqual([]);
+    expect(
+      providerRootImports([
+        { from: "stacks/s.ts", spec: "@cdktf/provider-aws" },
+        { from: "stacks/s.ts", spec: "@cdktf/provider-aws/lib" },
+        { from: "stacks/s.ts", spec: "@cdktf/provider-aws/lib/vpc" },
+      ]),
+    ).toEqual([
+      "stacks/s.ts -> @cdktf/provider-aws: import one resource (@cdktf/provider-aws/lib/<resource>), never the package root",
+      "stacks/s.ts -> @cdktf/provider-aws/lib: import one resource (@cdktf/provider-aws/lib/<resource>), never the package root",
+    ]);
     expect(cycles(graphOf([["a", "b"], ["b", "c"], ["c", "a"], ["c", "d"]]))).toEqual([["a", "b", "c"]]);
     expect(cycles(graphOf([["a", "b"], ["b", "c"]]))).toEqual([]);
   });

@@ -131,7 +131,7 @@ test("a refused folder of the second environment leaves the first environment's 
   config.egress.domains.push("example.org");
   fs.writeFileSync(path.join(root, env.configFile), YAML.stringify(config));
 
-  expect(() => synthesizeEnvironments(root, "two")).toThrow(/atlantis\.out\/staging: the folder is not empty and has no \.egress6-output\.json/);
+  expect(() => synthesizeEnvironments(root, "two")).toThrow(/^atlantis\.out\/staging: refusing to write into .*atlantis\.out\/staging: it holds files no egress6 Atlantis update wrote \(notes\.md\) and no \.egress6-output\.json marker/);
   expect(snapshot(path.join(root, environmentDir(env.name)))).toEqual(before);
   expect(readRecord(path.join(root, environmentDir(env.name)))!.about.commit).toBe("one");
   expect(listFiles(path.join(root, environmentDir("staging")))).toEqual(["notes.md"]);
@@ -172,7 +172,20 @@ describe("updateInPlace", () => {
     const base = path.join(tmp, "foreign");
     write(path.join(base, "v1"), { "x.json": "1" });
     write(path.join(base, "target"), { "notes.md": "mine" });
-    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "target"), {})).toThrow(/the folder is not empty and has no \.egress6-output\.json, so egress6 did not write it; refusing/);
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "target"), {})).toThrow(/refusing to write into .*target: it holds files no egress6 Atlantis update wrote \(notes\.md\) and no \.egress6-output\.json marker; choose a new or empty folder$/);
     expect(listFiles(path.join(base, "target"))).toEqual(["notes.md"]);
+  });
+
+  test("refuses a folder that is or holds a git working tree, and a record a newer egress6 wrote, touching nothing", () => {
+    const base = path.join(tmp, "guarded");
+    write(path.join(base, "v1"), { "x.json": "1" });
+    const repo = path.join(base, "outer");
+    fs.mkdirSync(path.join(repo, "inner", ".git"), { recursive: true });
+    expect(() => updateInPlace(path.join(base, "v1"), repo, {})).toThrow(/refusing to write into .*outer: it holds files no egress6 Atlantis update wrote \(inner\)/);
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(repo, "inner"), {})).toThrow(/refusing to write there: .*inner is a git working tree \(.*\), which an Atlantis update writes into; choose a folder of its own/);
+    expect(fs.readdirSync(path.join(repo, "inner"))).toEqual([".git"]);
+    write(path.join(base, "newer"), { [RECORD_FILE]: JSON.stringify({ version: 2, about: {}, files: {} }) });
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "newer"), {})).toThrow(/a newer egress6 wrote it \(marker format 2, this one knows 1\)/);
+    expect(listFiles(path.join(base, "newer"))).toEqual([RECORD_FILE]);
   });
 });

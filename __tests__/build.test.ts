@@ -82,7 +82,7 @@ describe("the build rebuilds only when an input changed", () => {
       expect(r.status).toBe(0);
       expect(builtAt()).toBe(before);
       const bad = run("--bogus");
-      expect(bad.stderr).toMatch(/^error: Unknown option '--bogus'/);
+      expect(bad.stderr).toMatch(/^error: --bogus: unknown option \(usage: /);
       expect(bad.status).toBe(1);
     });
 

@@ -71,6 +71,48 @@ describe("valid configurations", () => {
     expect(loadConfig(undefined, { EGRESS6_CONFIG: file }).config.name).toBe("fromenv");
     expect(loadConfig(undefined, {}).source).toBe("(embedded demo)");
   });
+
+  test("a file named by EGRESS6_CONFIG is named so in every message", () => {
+    const problems = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof UserError) return e.problems;
+        throw e;
+      }
+      throw new Error("no UserError");
+    };
+    expect(problems(() => loadConfig(undefined, { EGRESS6_CONFIG: "/nope.yaml" }))).toEqual(["EGRESS6_CONFIG=/nope.yaml: cannot read the config file (no such file)"]);
+    const dir = tempDir("cfg");
+    const bad = path.join(dir, "bad.yaml");
+    fs.writeFileSync(bad, "name: [x\n");
+    expect(problems(() => loadConfig(undefined, { EGRESS6_CONFIG: bad }))[0]).toMatch(/^EGRESS6_CONFIG=.*bad\.yaml:\d+:\d+: not valid YAML: /);
+    const invalid = path.join(dir, "invalid.json");
+    fs.writeFileSync(invalid, JSON.stringify({ name: "X" }));
+    expect(problems(() => loadConfig(undefined, { EGRESS6_CONFIG: invalid }))[0]).toMatch(/^EGRESS6_CONFIG=.*invalid\.json: /);
+    // Named on the command line, the file is named as given.
+    expect(problems(() => loadConfig("/nope.yaml", { EGRESS6_CONFIG: "/other.yaml" }))).toEqual(["/nope.yaml: cannot read the config file (no such file)"]);
+  });
+
+  test.each([
+    ["a doubled comma", '{\n  "name": "x",,\n  "region": "us-east-1"\n}\n', "2:15", /^Expected double-quoted property name$/],
+    ["a missing comma on the third line", '{\n  "name": "x"\n  "region": "us-east-1"\n}\n', "3:3", /^Expected ',' or '}' after property value$/],
+    ["a file that ends early", '{\n  "name": "x",\n', "3:1", /./],
+  ])("JSON syntax errors give line:column like YAML (%s)", (_what, text, at, reason) => {
+    const file = path.join(tempDir("cfg"), "env.json");
+    fs.writeFileSync(file, text);
+    let problems: readonly string[] = [];
+    try {
+      loadConfig(file);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      problems = e.problems;
+    }
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${file}:${at}: not valid JSON: `)).toBe(true);
+    expect(problems[0].slice(`${file}:${at}: not valid JSON: `.length)).toMatch(reason);
+    expect(problems[0]).not.toMatch(/position/);
+  });
 });
 
 describe("invalid configurations: one line per problem naming the field, the value and what is accepted", () => {
@@ -87,7 +129,7 @@ describe("invalid configurations: one line per problem naming the field, the val
     ["a region that does not exist", { region: "eu-centrall-1", availabilityZones: ["eu-centrall-1a"] }, /^cfg: region: is not an AWS region; did you mean eu-central-1\? \(the regions egress6 knows are listed in config\/regions\.ts\), got "eu-centrall-1"$/],
     ["a region nothing is close to", { region: "xx-nowhere-9", availabilityZones: ["xx-nowhere-9a"] }, /^cfg: region: is not an AWS region \(the regions egress6 knows/],
     ["AZ IDs instead of AZ names, in one message", { region: "eu-central-1", availabilityZones: ["euc1-az1", "euc1-az2", "euc1-az3"] }, /^cfg: availabilityZones: are AZ IDs \(euc1-az1, euc1-az2, euc1-az3\), not AZ names; give AZ names of eu-central-1: eu-central-1a, eu-central-1b, eu-central-1c\. aws ec2 describe-availability-zones shows which name each ID has in your account, got \["euc1-az1","euc1-az2","euc1-az3"\]$/],
-    ["one AZ ID among AZ names", { availabilityZones: ["us-east-1a", "use1-az4"] }, /^cfg: availabilityZones: is an AZ ID \(use1-az4\), not AZ names; give AZ names of us-east-1: /],
+    ["one AZ ID among AZ names", { availabilityZones: ["us-east-1a", "use1-az4"] }, /^cfg: availabilityZones: is an AZ ID \(use1-az4\), not AZ names; give AZ names of us-east-1: us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f\. aws ec2 describe-availability-zones shows which of them your account has and which name each ID has in your account, got "use1-az4"$/],
     ["a tag key under egress6's reserved prefix", { tags: { "egress6:tier": "workload" } }, /^cfg: tags\.egress6:tier: must not start with egress6:, which is reserved for the tags egress6 sets itself \(egress6:tier, egress6:role, \.\.\.\); choose another key, got "egress6:tier"$/],
     ["a tag key under the reserved prefix in other case", { tags: { "Egress6:Owner": "me" } }, /^cfg: tags\.Egress6:Owner: must not start with egress6:/],
     ["an S3 backend in a region that does not exist", { backend: { type: "s3", bucket: "state-bucket", region: "us-esat-1" } }, /^cfg: backend\.region: is not an AWS region; did you mean us-east-1\?/],

@@ -244,7 +244,7 @@ describe("npm run export:hcl", () => {
     fs.writeFileSync(path.join(foreign, "prod.yaml"), "name: prod\n");
     let r = run(["--out", foreign]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: --out .*envs: refusing to replace .*: it holds files no egress6 export wrote \(prod\.yaml\) and no \.egress6-export marker; name a new or empty folder\n$/);
+    expect(r.stderr).toMatch(/^error: --out .*envs: refusing to replace .*: it holds files no egress6 export wrote \(prod\.yaml\) and no \.egress6-export marker; choose a new or empty folder\n$/);
     expect(fs.readdirSync(foreign)).toEqual(["prod.yaml"]);
 
     r = run(["--out", "."], foreign);

@@ -94,7 +94,8 @@ describe("npm run preflight", () => {
   });
 
   test("bad flags: exit 2 with the usage", async () => {
-    expect(await preflight(["--bogus"])).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^error: Unknown option '--bogus' \(usage: npm run --silent preflight -- /) });
+    expect(await preflight(["--bogus"])).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^error: --bogus: unknown option \(usage: npm run --silent preflight -- /) });
+    expect(await preflight(["--json", "--config"])).toEqual({ exitCode: 2, stdout: "", stderr: expect.stringMatching(/^error: --config: no value given \(usage: npm run --silent preflight -- [^\n]*\)\npreflight cannot run \(exit 2\)\n$/) });
     expect(await preflight(["--dns-server", "not-an-ip"], {})).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^error: --dns-server: got "not-an-ip"; expected an IP address/) });
     expect(await preflight(["--dns-timeout", "0"], {})).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/--dns-timeout: got "0"; expected milliseconds/) });
     expect(await preflight(["--only", "dsn"], {})).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/^error: --only: got "dsn"; expected dns or aws \(or both, comma-separated\)$/m) });

@@ -167,7 +167,8 @@ describe("npm run squid-config", () => {
   });
 
   test.each([
-    [["--bogus"], /^error: Unknown option '--bogus' \(usage: npm run --silent squid-config/],
+    [["--bogus"], /^error: --bogus: unknown option \(usage: npm run --silent squid-config/],
+    [["--az"], /^error: --az: no value given \(usage: npm run --silent squid-config/],
     [["--az", "z"], /^error: --az: got "z"; accepted: a, b/],
     [["--vpc-ipv6-cidr", "2600:1f18::/48"], /^error: --vpc-ipv6-cidr: got "2600:1f18::\/48"; expected the VPC's IPv6 \/56/],
     [["--config", "/nonexistent/egress6.yaml"], /^error: \/nonexistent\/egress6\.yaml: cannot read the config file \(no such file\)/],

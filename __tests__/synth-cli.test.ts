@@ -240,11 +240,12 @@ describe("npm run synth", () => {
     });
 
     test("an unknown flag", () => {
-      assertRejected(synth(["--confg", "x.yaml", "--out", out]), [/^error: Unknown option '--confg'.*usage: npm run synth/]);
+      assertRejected(synth(["--confg", "x.yaml", "--out", out]), [/^error: --confg: unknown option \(usage: npm run synth/]);
     });
 
-    test("a flag without its value", () => {
-      assertRejected(synth(["--out", out, "--config"]), [/^error: Option '--config <value>' argument missing/]);
+    test("a flag without its value: one line, at the end or before another flag", () => {
+      assertRejected(synth(["--out", out, "--config"]), [/^error: --config: no value given \(usage: npm run synth/]);
+      assertRejected(synth(["--out", out, "--config", "--json"]), [/^error: --config: no value given \(the next argument starts with "-"; write --config=VALUE for a value that does\) \(usage: npm run synth/]);
     });
 
     test("a config file that does not exist", () => {
@@ -253,7 +254,11 @@ describe("npm run synth", () => {
 
     test("a bad EGRESS6_CONFIG file", () => {
       const file = writeConfig("bad.yaml", "name: demo\nregion: us-east-1\navailabilityZones: [us-east-1a]\negress: {domains: []}\n");
-      assertRejected(synth(["--out", out], { EGRESS6_CONFIG: file }), [/^error: .*bad\.yaml: egress\.domains: is empty/]);
+      assertRejected(synth(["--out", out], { EGRESS6_CONFIG: file }), [/^error: EGRESS6_CONFIG=.*bad\.yaml: egress\.domains: is empty/]);
+    });
+
+    test("an EGRESS6_CONFIG that names no file says the name came from EGRESS6_CONFIG", () => {
+      assertRejected(synth(["--out", out], { EGRESS6_CONFIG: "/nonexistent/prod.yaml" }), [/^error: EGRESS6_CONFIG=\/nonexistent\/prod\.yaml: cannot read the config file \(no such file\)$/]);
     });
   });
 });

@@ -292,7 +292,7 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
     const problems: string[] = [];
     for (const dir of targets) {
       try {
-        checkTarget(dir);
+        checkTarget(dir, path.relative(root, dir));
       } catch (e) {
         if (e instanceof UserError) problems.push(...e.problems);
         else throw e;
@@ -307,7 +307,7 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
         config: env.configFile,
         configSha256: sha256(fs.readFileSync(path.join(root, env.configFile))),
         commit: commit ?? null,
-      });
+      }, environmentDir(env.name));
       return { environment: env.name, dir, result };
     });
   } finally {

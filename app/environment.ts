@@ -14,12 +14,12 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
-import { parseConfig, parseConfigText, readConfigBytes } from "../config/load";
+import { CONFIG_ENV, configLabel, parseConfig, parseConfigText, readConfigBytes } from "../config/load";
 import type { Egress6Config } from "../config/schema";
 import { UserError } from "../lib/errors";
 import { readSynthRecord, SYNTH_MARKER, type ConfigOrigin } from "./output-folder";
 
-export const CONFIG_ENV = "EGRESS6_CONFIG";
+export { CONFIG_ENV };
 
 export interface ChosenEnvironment {
   readonly config: Egress6Config;
@@ -52,9 +52,10 @@ interface Loaded {
   readonly sha256: string;
 }
 
-function loadFile(file: string, label: string): Loaded {
-  const bytes = readConfigBytes(file);
-  return { config: parseConfig(parseConfigText(file, bytes.toString("utf8")), label), file: path.resolve(file), sha256: sha256(bytes) };
+/** Loads a config file; `via` names the variable the file name came from, for messages. */
+function loadFile(file: string, via?: string): Loaded {
+  const bytes = readConfigBytes(file, via);
+  return { config: parseConfig(parseConfigText(file, bytes.toString("utf8"), via), configLabel(file, via)), file: path.resolve(file), sha256: sha256(bytes) };
 }
 
 function loadDemo(): Loaded {
@@ -77,7 +78,7 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
     chosenBy,
   });
 
-  if (options.flag !== undefined) return finish(loadFile(options.flag, options.flag), "--config");
+  if (options.flag !== undefined) return finish(loadFile(options.flag), "--config");
 
   const record = readSynthRecord(outdir);
   const recordedFile = record?.config.kind === "file" ? path.resolve(outdir, record.config.path) : undefined;
@@ -86,7 +87,7 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
 
   const fromEnv = env[CONFIG_ENV];
   if (fromEnv !== undefined && fromEnv !== "") {
-    const loaded = loadFile(fromEnv, fromEnv);
+    const loaded = loadFile(fromEnv, CONFIG_ENV);
     if (record !== undefined) {
       const recordedSha = record.config.kind === "memory" ? undefined : record.config.sha256;
       if (loaded.config.name !== record.environment) {

@@ -5,12 +5,16 @@
  * A file is written only when its bytes change, so a stack whose output did not change is not touched at all. Only
  * files that the previous update wrote (listed in the record) and that the new output no longer has are removed;
  * every other file in the folder is left as it is. The record is written last: a folder whose record does not match
- * its files was not brought up to date, and readers refuse it (see `checkRecord`).
+ * its files was not brought up to date, and readers refuse it (see `checkRecord`). Like the synth and the export,
+ * it never writes into a folder that is or contains the current directory, the project, a git working tree, the
+ * home directory or `/`, nor into a folder another program wrote (app/owned-folder.ts).
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../lib/errors";
+import { assertNotProtected, assertOwnedFolder, listFiles, readMarker, realish, sha256, type MarkerKind, type Writer } from "./owned-folder";
+
+export { listFiles, sha256 };
 
 /** The record of what an update wrote, kept in the updated folder itself. */
 export const RECORD_FILE = ".egress6-output.json";
@@ -33,40 +37,34 @@ export interface UpdateResult {
   readonly unchanged: number;
 }
 
-export function sha256(data: Buffer | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+const RECORD_KIND: MarkerKind<OutputRecord> = {
+  name: RECORD_FILE,
+  format: RECORD_VERSION,
+  formatOf: (r) => r.version,
+  valid: (j) => typeof j.version === "number" && typeof j.files === "object" && j.files !== null && typeof j.about === "object" && j.about !== null,
+};
 
-/** Every file under `dir`, relative and `/`-separated, sorted; symbolic links and special files are refused. */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) out.push(child);
-      else throw new UserError([`${path.join(dir, child)}: not a regular file or folder; a synthesized output holds only files`]);
-    }
-  };
-  walk("");
-  return out.sort();
-}
-
-/** The record of `dir`, `undefined` when it has none; a record that cannot be read is a UserError. */
+/** The record of `dir`, `undefined` when it has none; a record that cannot be read, or a newer one, is a UserError. */
 export function readRecord(dir: string): OutputRecord | undefined {
   const file = path.join(dir, RECORD_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new UserError([`${file}: not valid JSON (${(e as Error).message}); it is written by egress6, do not edit it`]);
-  }
-  const record = json as Partial<OutputRecord>;
-  if (record.version !== RECORD_VERSION || typeof record.files !== "object" || record.files === null || typeof record.about !== "object" || record.about === null) {
-    throw new UserError([`${file}: not a record egress6 version ${RECORD_VERSION} wrote (expected version, about and files)`]);
-  }
-  return record as OutputRecord;
+  const read = readMarker<OutputRecord>(dir, RECORD_FILE, RECORD_KIND.valid);
+  if (read.state === "missing") return undefined;
+  if (read.state === "invalid") throw new UserError([`${file}: ${read.reason} (expected version, about and files); it is written by egress6, do not edit it`]);
+  if (read.record.version > RECORD_VERSION) throw new UserError([`${file}: a newer egress6 wrote it (version ${read.record.version}, this one knows ${RECORD_VERSION})`]);
+  return read.record;
+}
+
+/**
+ * What `updateInPlace` checks before it writes anything into `target`: a one-line UserError unless `target` is
+ * missing, empty, or holds the record of an earlier update, and is not and contains none of the protected folders;
+ * otherwise the previous record. Callers updating several folders check them all first, so that a refusal leaves
+ * every one untouched.
+ */
+export function checkTarget(target: string, where: string = target): OutputRecord | undefined {
+  const writer: Writer = { where, noun: "Atlantis update", verb: "write into", example: "atlantis.out/<environment>" };
+  const real = realish(target);
+  assertNotProtected(real, writer);
+  return assertOwnedFolder(real, writer, RECORD_KIND);
 }
 
 /** Writes `text` to `file` through a temporary sibling and a rename, so a reader never sees half a file. */
@@ -82,23 +80,8 @@ function writeAtomically(file: string, data: Buffer | string): void {
  * when `target` is missing or empty), or a UserError when the folder is not one egress6 wrote or its record cannot
  * be read. Callers updating several folders check them all first, so that a refusal leaves every one untouched.
  */
-export function checkTarget(target: string): OutputRecord | undefined {
-  if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) {
-    throw new UserError([`${target}: not a folder; refusing to write a synthesized output there`]);
-  }
-  const previous = fs.existsSync(target) ? readRecord(target) : undefined;
-  if (previous === undefined && fs.existsSync(target) && fs.readdirSync(target).length > 0) {
-    throw new UserError([`${target}: the folder is not empty and has no ${RECORD_FILE}, so egress6 did not write it; refusing to write into it (move it away or name another folder)`]);
-  }
-  return previous;
-}
-
-/**
- * Brings `target` in line with `source` (a freshly synthesized folder), as described at the top of this file.
- * `target` may be missing or empty; a non-empty folder without a record is refused (egress6 did not write it).
- */
-export function updateInPlace(source: string, target: string, about: Record<string, string | null>): UpdateResult {
-  const previous = checkTarget(target);
+export function updateInPlace(source: string, target: string, about: Record<string, string | null>, where: string = target): UpdateResult {
+  const previous = checkTarget(target, where);
   const files: Record<string, string> = {};
   const written: string[] = [];
   let unchanged = 0;

@@ -9,6 +9,7 @@
  * checks apply, for a user who deliberately runs without AWS credentials (or without DNS).
  */
 import { parseArgs } from "node:util";
+import { argumentProblem, runCli } from "../app/run-cli";
 import { loadConfig, UserError, type LoadedConfig } from "../config/load";
 import { checkAws, type AwsOptions } from "./preflight/aws";
 import { checkDns } from "./preflight/dns";
@@ -37,7 +38,9 @@ export async function preflight(argv: readonly string[], env: NodeJS.ProcessEnv 
       strict: true,
     }));
   } catch (e) {
-    return cannotRun([`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, "")} (${USAGE})`]);
+    const problem = argumentProblem(e, USAGE);
+    if (problem === undefined) throw e;
+    return cannotRun([problem]);
   }
   if (values.help) return { exitCode: 0, stdout: `${USAGE}\n`, stderr: "" };
 
@@ -88,16 +91,15 @@ if (require.main === module) {
   // The SDK warns on Node 20 about SDK releases after January 2027; it says nothing about this run, and would
   // otherwise end every preflight report. A user who set the variable keeps their choice.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  preflight(process.argv.slice(2)).then(
-    (run) => {
+  runCli(
+    USAGE,
+    async () => {
+      const run = await preflight(process.argv.slice(2));
       process.stdout.write(run.stdout);
       process.stderr.write(run.stderr);
-      process.exitCode = run.exitCode;
+      return run.exitCode;
     },
-    (error: unknown) => {
-      // A bug, not a user problem: keep the stack trace, and never exit 0.
-      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-      process.exitCode = 2;
-    },
+    // preflight() reports its own user errors; anything else that stops it is exit 2 as well, never 0.
+    { userErrorExitCode: 2, afterUserErrors: "preflight cannot run (exit 2)", bugExitCode: 2 },
   );
 }

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
 import { loadConfig, UserError } from "../config/load";
 import { zonesOf } from "../config/zones";
-import { runCli } from "../app/run-cli";
+import { argumentProblem, runCli } from "../app/run-cli";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-conf";
 
@@ -24,7 +24,8 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       strict: true,
     }));
   } catch (e) {
-    throw new UserError([`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, "")} (${USAGE})`]);
+    const problem = argumentProblem(e, USAGE);
+    throw problem === undefined ? e : new UserError([problem]);
   }
   if (values.help) return `${USAGE}\n`;
 

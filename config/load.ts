@@ -25,36 +25,68 @@ export function parseConfig(input: unknown, source = "config"): Egress6Config {
   throw new UserError(result.error.issues.map((issue) => `${source}: ${describeIssue(issue, input)}`));
 }
 
+/** The environment variable that names a config file when no --config is given. */
+export const CONFIG_ENV = "EGRESS6_CONFIG";
+
 /** Loads the file named by `file` (or EGRESS6_CONFIG), or the demo when neither is given. */
 export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const chosen = file ?? (env.EGRESS6_CONFIG ? env.EGRESS6_CONFIG : undefined);
+  const via = file === undefined && env[CONFIG_ENV] ? CONFIG_ENV : undefined;
+  const chosen = file ?? (env[CONFIG_ENV] ? env[CONFIG_ENV] : undefined);
   if (chosen === undefined) return { config: parseConfig(DEMO_CONFIG, "(embedded demo)"), source: "(embedded demo)" };
-  return { config: parseConfig(readConfigFile(chosen), chosen), source: chosen };
+  return { config: parseConfig(readConfigFile(chosen, via), configLabel(chosen, via)), source: chosen };
 }
 
-/** Parses a JSON or YAML file into plain data (no validation). */
-export function readConfigFile(file: string): unknown {
-  return parseConfigText(file, readConfigBytes(file).toString("utf8"));
+/**
+ * How messages name a config file: its path, and the variable it came from when it was not named on the command
+ * line (`EGRESS6_CONFIG=/x.yaml`), so a user who never typed the name sees where it comes from.
+ */
+export function configLabel(file: string, via?: string): string {
+  return via === undefined ? file : `${via}=${file}`;
+}
+
+/** Parses a JSON or YAML file into plain data (no validation); `via` names the variable that named it. */
+export function readConfigFile(file: string, via?: string): unknown {
+  return parseConfigText(file, readConfigBytes(file, via).toString("utf8"), via);
 }
 
 /** The bytes of a config file; a missing or unreadable file is a UserError. */
-export function readConfigBytes(file: string): Buffer {
+export function readConfigBytes(file: string, via?: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([`${file}: cannot read the config file (${code === "ENOENT" ? "no such file" : code ?? String(e)})`]);
+    throw new UserError([`${configLabel(file, via)}: cannot read the config file (${code === "ENOENT" ? "no such file" : code ?? String(e)})`]);
   }
 }
 
+/** The 1-based line and column of the character offset `pos` of `text`. */
+function lineColumn(text: string, pos: number): { line: number; col: number } {
+  const before = text.slice(0, Math.max(0, Math.min(pos, text.length)));
+  const lines = before.split("\n");
+  return { line: lines.length, col: lines[lines.length - 1].length + 1 };
+}
+
+/**
+ * One line for a JSON.parse error, at the line and column of the problem: Node's message gives a character offset
+ * ("at position 12"), or none at the end of the input (then the problem is at the end).
+ */
+function jsonProblem(label: string, text: string, error: Error): string {
+  const message = error.message.split("\n")[0];
+  const offset = message.match(/ at position (\d+)/);
+  const at = lineColumn(text, offset ? Number(offset[1]) : text.length);
+  const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(/ at position \d+.*$/, "").replace(/\.$/, "");
+  return `${label}:${at.line}:${at.col}: not valid JSON: ${reason}`;
+}
+
 /** Parses the text of a JSON or YAML config file (by its extension) into plain data (no validation). */
-export function parseConfigText(file: string, text: string): unknown {
+export function parseConfigText(file: string, text: string, via?: string): unknown {
+  const label = configLabel(file, via);
   const ext = path.extname(file).toLowerCase();
   if (ext === ".json") {
     try {
       return JSON.parse(text) as unknown;
     } catch (e) {
-      throw new UserError([`${file}: not valid JSON (${(e as Error).message})`]);
+      throw new UserError([jsonProblem(label, text, e as Error)]);
     }
   }
   if (ext === ".yaml" || ext === ".yml") {
@@ -67,13 +99,13 @@ export function parseConfigText(file: string, text: string): unknown {
       throw new UserError(
         doc.errors.map((err) => {
           const at = lineCounter.linePos(err.pos[0]);
-          return `${file}:${at.line}:${at.col}: not valid YAML: ${err.message.split("\n")[0]}`;
+          return `${label}:${at.line}:${at.col}: not valid YAML: ${err.message.split("\n")[0]}`;
         }),
       );
     }
     return doc.toJS() as unknown;
   }
-  throw new UserError([`${file}: unknown config file type "${ext || "(none)"}"; accepted: .json, .yaml, .yml`]);
+  throw new UserError([`${label}: unknown config file type "${ext || "(none)"}"; accepted: .json, .yaml, .yml`]);
 }
 
 function fieldName(issuePath: readonly PropertyKey[]): string {

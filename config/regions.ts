@@ -102,8 +102,8 @@ export function availabilityZoneProblems(region: string, zones: readonly string[
     problems.push({
       message:
         `${ids.length === 1 ? "is an AZ ID" : `are AZ IDs`} (${ids.join(", ")}), not AZ names; ` +
-        (info ? `give AZ names of ${region}: ${accepted}. ` : "give AZ names such as us-east-1a. ") +
-        "aws ec2 describe-availability-zones shows which name each ID has in your account",
+        (info ? `give AZ names of ${region}: ${names.join(", ")}. ` : "give AZ names such as us-east-1a. ") +
+        `aws ec2 describe-availability-zones shows ${info?.independent ? "which of them your account has and " : ""}which name each ID has in your account`,
       input: ids.length === 1 ? ids[0] : ids,
     });
   }

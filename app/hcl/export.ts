@@ -12,7 +12,8 @@ import { format } from "@cdktf/hcl-tools";
 import type { Egress6Config } from "../../config/schema";
 import { UserError } from "../../lib/errors";
 import { synthesize } from "../synthesize";
-import { assertExportTarget, EXPORT_MARKER, EXPORT_MARKER_FORMAT, listFiles, sha256, TERRAFORM_WORK_FILES, type ExportRecord } from "./export-folder";
+import { fileSha256, listFiles, swapIn, terraformFilesToCarry } from "../owned-folder";
+import { assertExportTarget, EXPORT_MARKER, EXPORT_MARKER_FORMAT, type ExportRecord } from "./export-folder";
 import { HclExportError, printStack } from "./printer";
 
 export interface ExportedStack {
@@ -132,7 +133,7 @@ export async function exportHcl(config: Egress6Config, outdir: string, options: 
       mode: config.inspection.mode,
       configSource: options.configSource,
       stacks: manifest.map((s) => s.name),
-      files: Object.fromEntries(listFiles(staging).map((rel) => [rel, sha256(path.join(staging, rel))])),
+      files: Object.fromEntries(listFiles(staging).map((rel) => [rel, fileSha256(path.join(staging, rel))])),
     };
     fs.writeFileSync(path.join(staging, EXPORT_MARKER), `${JSON.stringify(record, null, 2)}\n`);
     const stacks = manifest.map((s): ExportedStack => ({
@@ -141,7 +142,8 @@ export async function exportHcl(config: Egress6Config, outdir: string, options: 
       files: listFiles(path.join(staging, s.name)),
       dependencies: s.dependencies ?? [],
     }));
-    swapIn(staging, target, previous);
+    // terraform's working files of the previous export's stack folders move into the new ones.
+    swapIn(staging, target, terraformFilesToCarry(target, staging, previous?.stacks ?? []));
     return { outdir: target, stacks };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -177,48 +179,4 @@ export async function writeStacks(synthOut: string, manifest: readonly ManifestS
     }
   }
   if (problems.length > 0) throw new UserError(problems.map((p) => `export:hcl: ${p}`));
-}
-
-/**
- * Replaces `target` with `staging`, first moving terraform's working files of the previous export's stack folders
- * into the new ones. A failure before the final rename leaves the previous export as it was.
- */
-function swapIn(staging: string, target: string, previous: ExportRecord | undefined): void {
-  const moved: [string, string][] = [];
-  if (previous !== undefined) {
-    for (const stack of previous.stacks) {
-      if (!fs.existsSync(path.join(staging, stack))) continue;
-      for (const name of TERRAFORM_WORK_FILES) {
-        const from = path.join(target, stack, name);
-        if (fs.existsSync(from)) moved.push([from, path.join(staging, stack, name)]);
-      }
-    }
-  }
-  const undo = (done: [string, string][]) => {
-    for (const [from, to] of done.reverse()) fs.renameSync(to, from);
-  };
-  const done: [string, string][] = [];
-  try {
-    for (const [from, to] of moved) {
-      fs.renameSync(from, to);
-      done.push([from, to]);
-    }
-  } catch (e) {
-    undo(done);
-    throw e;
-  }
-  const old = fs.existsSync(target) ? `${staging}.previous` : undefined;
-  try {
-    if (old) fs.renameSync(target, old);
-    try {
-      fs.renameSync(staging, target);
-    } catch (e) {
-      if (old) fs.renameSync(old, target);
-      throw e;
-    }
-  } catch (e) {
-    undo(done);
-    throw e;
-  }
-  if (old) fs.rmSync(old, { recursive: true, force: true });
 }
