@@ -1,4 +1,4 @@
-/** What each inspection mode (ARCHITECTURE §3) is made of. */
+/** What each inspection mode (docs/architecture.md, "Network design") is made of. */
 import { TIERS, type Tier } from "../lib/names";
 
 /** The inspection modes, the default first. */

@@ -3,7 +3,7 @@
  * way out of a workload subnet. Routes are `aws_route`s added to the network stack's route tables (ids from
  * remote state); every route from a subnet of AZ x targets the firewall endpoint or proxy interface of AZ x.
  *
- * Per AZ x (ARCHITECTURE §3):
+ * Per AZ x (docs/architecture.md, "Network design"):
  *   firewall-proxy  workload  ::/0 -> firewall-x, proxy-x/64 -> firewall-x
  *                   firewall  ::/0 -> proxy-x (interface)
  *                   proxy     workload-x/64 -> firewall-x        (its ::/0 -> EIGW comes from the network stack)

@@ -23,7 +23,7 @@ import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";
 import { exampleDlpRules, FirewallTlsInspection, type FirewallTlsInspectionProps } from "./tls-inspection";
 
-/** Network Firewall's stateful defaults for an allowlist in strict order (ARCHITECTURE §4). */
+/** Network Firewall's stateful defaults for an allowlist in strict order (docs/architecture.md, "The inspection points"). */
 export const STATEFUL_DEFAULT_ACTIONS = ["aws:drop_established", "aws:alert_established"] as const;
 /** Stateless engine: hand every packet, fragments included, to the stateful engine. */
 export const STATELESS_DEFAULT_ACTIONS = ["aws:forward_to_sfe"] as const;
@@ -208,7 +208,7 @@ export class InspectionFirewall extends Construct {
   }
 
   /**
-   * The firewall endpoint of one AZ, known after apply: the expression ARCHITECTURE §4 gives (it validates and
+   * The firewall endpoint of one AZ, known after apply: the expression docs/architecture.md describes (it validates and
    * plans offline, and the verifier evaluates it). `address` is the firewall's Terraform address.
    */
   static endpointIdExpression(address: string, zoneName: string): string {

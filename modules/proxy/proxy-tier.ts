@@ -10,7 +10,7 @@
  * firewall, which inspects only the workload-x <-> proxy-x hop.
  *
  * An ASG cannot pin an interface, so it cannot keep a route target; auto-recovery keeps the instance id and the
- * interface through host failures (ARCHITECTURE §4).
+ * interface through host failures (docs/architecture.md, "The inspection points").
  */
 import * as zlib from "node:zlib";
 import { Construct } from "constructs";
