@@ -92,16 +92,19 @@ function build() {
   // the runtime's SDK version). "module" first lets esbuild tree-shake the SDK's ES build (0.86 MB instead of 1.5 MB).
   // Each bundle is also zipped here (tooling/zip.js): synth only copies the finished archive as a cdktf
   // TerraformAsset, since a cdktf ARCHIVE asset spawns a zip process (~0.2 s) on every synth. An archive newer than
-  // its sources, package-lock.json and these scripts is kept (bundling takes ~0.5 s; every jest run builds first).
+  // every file its last bundle read, package-lock.json and these scripts is kept (bundling takes ~0.5 s).
   const newestMtime = (files) => Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
   for (const fn of ["remediation"]) {
     const outfile = path.join(root, "dist", "lambda-bundle", fn, "index.js");
     const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (tooling/zip.js)
-    // The function's own folder and lib/, the only other folder a Lambda may import (__tests__/architecture.test.ts):
-    // a change to a shared primitive changes the bundle too.
-    const inputs = [...collect(path.join(root, "lambda", fn), []), ...collect(path.join(root, "lib"), []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
-    if (fs.existsSync(zipfile) && fs.statSync(zipfile).mtimeMs >= newestMtime(inputs)) continue;
-    esbuild.buildSync({
+    // What the last bundle was built from, as esbuild recorded it (its metafile's inputs, node_modules left to
+    // package-lock.json): a change to any file the function imports, wherever it lives, rebuilds it.
+    const inputsFile = path.join(root, "dist", "lambda-bundle", `${fn}.inputs.json`);
+    const recorded = fs.existsSync(inputsFile) ? JSON.parse(fs.readFileSync(inputsFile, "utf8")) : undefined;
+    const inputs = [...(recorded ?? []), path.join(root, "package-lock.json"), __filename, path.join(__dirname, "zip.js")];
+    const current = recorded !== undefined && recorded.every((f) => fs.existsSync(f));
+    if (current && fs.existsSync(zipfile) && fs.statSync(zipfile).mtimeMs >= newestMtime(inputs)) continue;
+    const result = esbuild.buildSync({
       entryPoints: [path.join(root, "lambda", fn, "index.ts")],
       outfile,
       bundle: true,
@@ -112,8 +115,12 @@ function build() {
       mainFields: ["module", "main"],
       legalComments: "none",
       logLevel: "warning",
+      metafile: true,
+      absWorkingDir: root, // metafile paths are relative to this
     });
     require("./zip").zipDirectory(path.dirname(outfile), zipfile);
+    const sources = Object.keys(result.metafile.inputs).filter((f) => !f.split(/[\\/]/).includes("node_modules")).map((f) => path.resolve(root, f));
+    fs.writeFileSync(inputsFile, JSON.stringify(sources.sort()));
   }
 }
 
