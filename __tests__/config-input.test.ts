@@ -172,7 +172,7 @@ describe("strings that reach squid.conf, Suricata and DNS Firewall hold printabl
       'cfg: tags.team: the value holds the control or invisible character U+000A at position 2, got "a\\nb"; only printable characters are accepted',
     ]);
     expect(parseProblems({ tags: { "te\u0000am": "x" } })[0]).toBe(
-      'cfg: tags.te\u0000am: the key holds the control or invisible character U+0000 at position 3, got "te\\u0000am"; only printable characters are accepted',
+      'cfg: tags["te\\u0000am"]: the key holds the control or invisible character U+0000 at position 3, got "te\\u0000am"; only printable characters are accepted',
     );
   });
 

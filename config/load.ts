@@ -264,8 +264,14 @@ const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u202
 /** Suricata rule entries may hold several rules, one a line (and tabs between options). */
 const FORBIDDEN_IN_RULES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
+/** A PEM certificate is lines of base64 (RFC 7468 allows CR LF line ends and spaces). */
+const FORBIDDEN_IN_PEM = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+
 function isRulesPath(at: readonly PropertyKey[]): boolean {
   return at.length === 3 && at[0] === "egress" && at[1] === "suricataRules" && typeof at[2] === "number";
+}
+function isPemPath(at: readonly PropertyKey[]): boolean {
+  return at.length === 3 && at[0] === "inspection" && at[1] === "tlsInspection" && at[2] === "caCertificatePem";
 }
 
 /** Every string (and key) of `root` holding a forbidden character: one line each, with the field it is at. */
@@ -274,13 +280,13 @@ function controlCharacterProblems(root: unknown): { field: string; line: string 
   const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: [] }];
   const seen = new Set<object>();
   const check = (text: string, at: PropertyKey[], what: string) => {
-    const match = (isRulesPath(at) ? FORBIDDEN_IN_RULES : FORBIDDEN_CHARACTER).exec(text);
+    const match = (isRulesPath(at) ? FORBIDDEN_IN_RULES : isPemPath(at) ? FORBIDDEN_IN_PEM : FORBIDDEN_CHARACTER).exec(text);
     if (!match) return;
     const code = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
     const field = fieldName(at);
     out.push({
       field,
-      line: `${field}: ${what} holds the control or invisible character U+${code} at position ${match.index + 1}, got ${show(text)}; only printable characters are accepted${isRulesPath(at) ? " (and newlines between rules, tabs inside them)" : ""}`,
+      line: `${field}: ${what} holds the control or invisible character U+${code} at position ${match.index + 1}, got ${show(text)}; only printable characters are accepted${isRulesPath(at) ? " (and newlines between rules, tabs inside them)" : isPemPath(at) ? " (and the line breaks of the PEM text)" : ""}`,
     });
   };
   while (stack.length > 0) {
@@ -297,11 +303,18 @@ function controlCharacterProblems(root: unknown): { field: string; line: string 
   return out.reverse();
 }
 
+/**
+ * A field's name as messages show it: `egress.domains[0]`. A key that is empty, holds a dot, a space or a control
+ * character is quoted (`tags["a\\nb"]`), so every message stays one line and names the key unambiguously.
+ */
 function fieldName(issuePath: readonly PropertyKey[]): string {
   if (issuePath.length === 0) return "(top level)";
-  return issuePath
-    .map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join("");
+  return issuePath.map((key, i) => (typeof key === "number" ? `[${key}]` : keyPart(String(key), i === 0))).join("");
+}
+
+function keyPart(key: string, first: boolean): string {
+  if (key === "" || /[\s.[\]"\\]/u.test(key) || FORBIDDEN_CHARACTER.test(key)) return `[${JSON.stringify(key)}]`;
+  return first ? key : `.${key}`;
 }
 
 function show(value: unknown): string {
@@ -326,8 +339,8 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   const given = "input" in issue && issue.input !== undefined ? issue.input : valueAt(root, issue.path);
   switch (issue.code) {
     case "unrecognized_keys": {
-      const prefix = issue.path.length > 0 ? `${field}.` : "";
-      return `${issue.keys.map((k) => prefix + k).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""} (check the spelling; see the configuration reference in README.md)`;
+      const prefix = issue.path.length > 0 ? field : "";
+      return `${issue.keys.map((k) => prefix + keyPart(k, prefix === "")).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""} (check the spelling; see the configuration reference in README.md)`;
     }
     case "invalid_type":
       if (given === undefined) return `${field}: is required (expected ${issue.expected})`;
