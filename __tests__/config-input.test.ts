@@ -184,3 +184,29 @@ describe("strings that reach squid.conf, Suricata and DNS Firewall hold printabl
     ]);
   });
 });
+
+describe("through the real CLI: exit 1 and one line, no stack trace", () => {
+  const MAIN = path.join(__dirname, "..", "dist", "main.js");
+  const synth = (config: string) => {
+    const { EGRESS6_CONFIG: _drop, CDKTF_OUTDIR: _drop2, ...env } = process.env;
+    const r = spawnSync(process.execPath, [MAIN, "--config", config, "--out", path.join(tempDir("out"), "cdktf.out")], { env, encoding: "utf8", timeout: 60_000 });
+    return { code: r.status, stderr: r.stderr };
+  };
+
+  test.each([
+    ["a duplicate interface endpoint (was a construct-id stack trace)", () => writeFile("env.json", demoJson({ workload: { interfaceEndpoints: ["ssm", "logs", "ssm"] } })), 'workload.interfaceEndpoints[2]: is listed twice; one interface endpoint per service, got "ssm"'],
+    ["a FIFO", () => {
+      const file = path.join(tempDir("cfg"), "env.yaml");
+      spawnSync("mkfifo", [file]);
+      return file;
+    }, "is a FIFO (named pipe), not a regular file; a config file is a .json, .yaml or .yml file"],
+    ["JSON nested 5,000 deep", () => writeFile("deep.json", `${"[".repeat(5000)}${"]".repeat(5000)}`), "nested more than 32 levels deep; no field of the configuration is nested that deep"],
+  ])("%s", (_what, make, message) => {
+    const file = make();
+    const r = synth(file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: [^\n]+\n$/);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
