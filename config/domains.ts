@@ -18,8 +18,15 @@ export type DomainResult = { ok: true; domain: string } | { ok: false; reason: s
 
 /** Normalises one allowlist entry or says, in words a user can act on, why it is not a domain. */
 export function normalizeDomain(raw: string): DomainResult {
-  const input = raw.trim();
+  const input = raw;
   if (input === "") return { ok: false, reason: "is empty; expected a domain such as example.com or .example.com" };
+  // Never trimmed or cleaned: the URL parser behind domainToASCII drops tabs and newlines, so "exa\nmple.com" would
+  // become example.com, a name the user did not write.
+  const space = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.exec(input);
+  if (space) {
+    const code = space[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    return { ok: false, reason: `holds a space or control character (U+${code}) at position ${space.index + 1}; a domain is letters, digits, hyphens and dots only` };
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /[/?#@]/.test(input)) {
     return { ok: false, reason: "is a URL or path; expected a bare domain such as example.com" };
   }

@@ -9,7 +9,19 @@ import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-type
 import { INSPECTION_MODES, modeHasProxies } from "./modes";
 import { checkTlsInspection, decryptionPointOf, tlsInspectionSchema } from "./tls-inspection";
 import { HTTPS_PORT } from "../lib/ports";
-import { EGRESS6_SID_RANGE, NACL_DEFAULT_DENY_RULES, NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../lib/limits";
+import {
+  DNS_FIREWALL_DOMAINS_PER_REQUEST,
+  EGRESS6_SID_RANGE,
+  EGRESS6_TAGS_PER_RESOURCE,
+  NACL_DEFAULT_DENY_RULES,
+  NACL_NUMBERED_RULES,
+  NACL_RULES_PER_DIRECTION,
+  S3_LOCK_FILE_SUFFIX,
+  S3_OBJECT_KEY_MAX_BYTES,
+  TAGS_PER_RESOURCE,
+} from "../lib/limits";
+import { STACKS } from "../lib/names";
+import { CANONICAL_IPV4_CIDR, dnsFirewallEntries, ruleSid, s3BucketNameProblems, S3_RESERVED_PREFIXES, suricataRuleLines } from "./aws-limits";
 import { AZ_ID, AZ_NAME, availabilityZoneProblems, closestRegion, REGIONS } from "./regions";
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy API reference). */
@@ -28,7 +40,14 @@ const retentionDays = z
   });
 
 const ipv4Cidr = z.string().superRefine((value, ctx) => {
-  if (!ipaddr.IPv4.isValidCIDR(value)) {
+  if (ipaddr.IPv4.isValidCIDR(value) && !CANONICAL_IPV4_CIDR.test(value)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be written as four decimal numbers without leading zeros and a prefix length, such as 10.0.0.0/16 (Terraform's AWS provider parses it with Go's net.ParseCIDR, which refuses leading zeros and short forms)",
+    });
+    return;
+  }
+  if (!CANONICAL_IPV4_CIDR.test(value) || !ipaddr.IPv4.isValidCIDR(value)) {
     ctx.addIssue({ code: "custom", message: "must be an IPv4 CIDR such as 10.0.0.0/16" });
     return;
   }
@@ -65,9 +84,19 @@ const awsRegion = z.string().superRefine((value, ctx) => {
 
 const s3Backend = z.strictObject({
   type: z.literal("s3"),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)" }),
+  bucket: z.string().superRefine((name, ctx) => {
+    const problems = s3BucketNameProblems(name);
+    if (problems.length > 0) ctx.addIssue({ code: "custom", message: `must be an S3 bucket name: ${problems.join("; ")} (S3 user guide, "General purpose bucket naming rules")` });
+  }),
   region: awsRegion,
-  keyPrefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]*$/, { message: "must be an S3 key prefix" }).optional(),
+  keyPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]*$/, { message: "must be an S3 key prefix (letters, digits and !_.*'()/-)" })
+    // Terraform's S3 backend refuses a key that starts with "/" or holds "//" (hashicorp/terraform
+    // internal/backend/remote-state/s3/backend.go, the "key" validators, and validate.go, validateStringS3Path).
+    .refine((prefix) => !prefix.startsWith("/"), { message: 'must not start with "/"; Terraform\'s S3 backend refuses a state key that does' })
+    .refine((prefix) => !prefix.includes("//"), { message: 'must not hold "//"; Terraform\'s S3 backend refuses a state key that does' })
+    .optional(),
   kmsKeyId: z.string().min(1).optional(),
 });
 const localBackend = z.strictObject({ type: z.literal("local") });
@@ -97,7 +126,9 @@ const tagKey = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@, not starting with aws:)" })
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@)" })
+  // "aws:" in any combination of upper and lower case is reserved for AWS ("Tag restrictions" in the AWS service guides).
+  .refine((key) => !key.toLowerCase().startsWith("aws:"), { message: "must not start with aws: (in any case), which AWS reserves for its own tags" })
   .refine((key) => !key.toLowerCase().startsWith(RESERVED_TAG_PREFIX), {
     message: `must not start with ${RESERVED_TAG_PREFIX}, which is reserved for the tags egress6 sets itself (egress6:tier, egress6:role, ...); choose another key`,
   });
@@ -117,19 +148,53 @@ const PROXY_OWN_PORT = HTTPS_PORT;
 /** At most this many operator rules: the capacity of the IDS/IPS rule group (modules/firewall). */
 export const MAX_SURICATA_RULES = 1000;
 
-/** A rule's `sid:` must stay out of the range egress6's own rules use, or Network Firewall rejects the policy. */
+/**
+ * Operator rules, counted as Network Firewall counts them: one rule per line, so an entry may hold several. Each rule
+ * needs exactly one `sid:` (Network Firewall requires one), unique in the rule group (Network Firewall developer guide,
+ * "Signature ID uniqueness": a duplicate is rejected when the rule group is created or updated), outside the range
+ * egress6's own rules use; at most MAX_SURICATA_RULES rules in all.
+ */
 function checkSuricataRules(rules: string[], ctx: z.RefinementCtx): void {
-  rules.forEach((text, i) => {
-    const sid = /\bsid\s*:\s*(\d+)/.exec(text);
-    if (sid && Number(sid[1]) >= EGRESS6_SID_RANGE.from && Number(sid[1]) <= EGRESS6_SID_RANGE.to) {
+  const lines = suricataRuleLines(rules);
+  const where = (r: { entry: number; line: number }) => (rules[r.entry].includes("\n") ? ` (line ${r.line} of the entry)` : "");
+  if (lines.length > MAX_SURICATA_RULES) {
+    ctx.addIssue({
+      code: "custom",
+      input: `${rules.length} entries`,
+      message: `hold ${lines.length} rules (one per line); the IDS/IPS rule group holds at most ${MAX_SURICATA_RULES}, its capacity`,
+    });
+  }
+  const firstBySid = new Map<number, { entry: number; line: number }>();
+  for (const rule of lines) {
+    const sid = ruleSid(rule.text);
+    if (sid === "none" || sid === "several") {
       ctx.addIssue({
         code: "custom",
-        path: [i],
-        input: text,
-        message: `uses sid:${sid[1]}, inside ${EGRESS6_SID_RANGE.from}-${EGRESS6_SID_RANGE.to}, the range egress6's own rules use; choose a sid outside it`,
+        path: [rule.entry],
+        input: rule.text,
+        message: `${sid === "none" ? "has no sid: option" : "has more than one sid: option"}${where(rule)}; Network Firewall requires exactly one signature id per rule`,
       });
+      continue;
     }
-  });
+    if (sid >= EGRESS6_SID_RANGE.from && sid <= EGRESS6_SID_RANGE.to) {
+      ctx.addIssue({
+        code: "custom",
+        path: [rule.entry],
+        input: rule.text,
+        message: `uses sid:${sid}${where(rule)}, inside ${EGRESS6_SID_RANGE.from}-${EGRESS6_SID_RANGE.to}, the range egress6's own rules use; choose a sid outside it`,
+      });
+      continue;
+    }
+    const first = firstBySid.get(sid);
+    if (first) {
+      ctx.addIssue({
+        code: "custom",
+        path: [rule.entry],
+        input: rule.text,
+        message: `uses sid:${sid}${where(rule)}, already used by egress.suricataRules[${first.entry}]${rules[first.entry].includes("\n") ? ` line ${first.line}` : ""}; Network Firewall rejects a rule group with a duplicate signature id`,
+      });
+    } else firstBySid.set(sid, rule);
+  }
 }
 
 const instanceType = z.string().superRefine((value, ctx) => {
@@ -185,7 +250,7 @@ const egress = z.strictObject({
     })
     .default([443, 80]),
   /** Extra Suricata rules for the firewall's IDS/IPS rule group, one rule per entry. */
-  suricataRules: z.array(z.string().min(1)).max(MAX_SURICATA_RULES).superRefine(checkSuricataRules).default([]),
+  suricataRules: z.array(z.string().min(1)).superRefine(checkSuricataRules).default([]),
 });
 
 const inspection = z.strictObject({
@@ -230,6 +295,11 @@ const workload = z.strictObject({
   /** Interface VPC endpoint service short names (com.amazonaws.<region>.<name>). */
   interfaceEndpoints: z
     .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be a service short name such as ssm or logs" }))
+    .superRefine((services, ctx) => {
+      services.forEach((s, i) => {
+        if (services.indexOf(s) !== i) ctx.addIssue({ code: "custom", path: [i], input: s, message: "is listed twice; one interface endpoint per service" });
+      });
+    })
     .default([...DEFAULT_INTERFACE_ENDPOINTS]),
 }).superRefine(checkAmiArchitecture);
 
@@ -279,7 +349,14 @@ const observability = z.strictObject({
 export const configSchema = z
   .strictObject({
     /** Environment name: used in names, tags and state keys. */
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,22}[a-z0-9]$/, { message: "must be 2-24 lower-case letters, digits or hyphens, starting with a letter" }),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,22}[a-z0-9]$/, { message: "must be 2-24 lower-case letters, digits or hyphens, starting with a letter" })
+      // The state, audit and flow-log bucket names start with the environment name (<name>-egress6-tfstate,
+      // <name>-audit-..., stacks/), and S3 refuses bucket names with these prefixes ("General purpose bucket naming rules").
+      .refine((name) => !S3_RESERVED_PREFIXES.some((p) => name.startsWith(p)), {
+        message: `must not start with ${S3_RESERVED_PREFIXES.join(", ")}: egress6's bucket names start with the environment name, and S3 reserves those prefixes`,
+      }),
     region: awsRegion,
     /** Full AZ names, given explicitly so that nothing needs AWS at plan time. */
     availabilityZones: z
@@ -329,6 +406,47 @@ export const configSchema = z
           path: ["assumeRole", "roleArn"],
           input: config.assumeRole.roleArn,
           message: `is a role in account ${account}, but accountId is ${config.accountId}; the provider would refuse every run (allowed_account_ids)`,
+        });
+      }
+    }
+
+    // Tags: the config's are the provider's default tags, sent with every resource beside egress6's own.
+    const userTags = Object.keys(config.tags).filter((k) => k !== "Name");
+    if (userTags.length + EGRESS6_TAGS_PER_RESOURCE > TAGS_PER_RESOURCE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tags"],
+        input: `${Object.keys(config.tags).length} tags`,
+        message: `are too many: each resource carries them and up to ${EGRESS6_TAGS_PER_RESOURCE} of egress6's own, and AWS takes at most ${TAGS_PER_RESOURCE} tags per resource; give at most ${TAGS_PER_RESOURCE - EGRESS6_TAGS_PER_RESOURCE}`,
+      });
+    }
+
+    // The longest state key the S3 backend uses: <keyPrefix><name>/<stack>.tfstate, and its lock beside it.
+    if (config.backend.type === "s3") {
+      const longestStack = [...STACKS].sort((a, b) => b.length - a.length)[0];
+      const key = `${config.backend.keyPrefix ?? ""}${config.name}/${longestStack}.tfstate${S3_LOCK_FILE_SUFFIX}`;
+      const bytes = Buffer.byteLength(key, "utf8");
+      if (bytes > S3_OBJECT_KEY_MAX_BYTES) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["backend", "keyPrefix"],
+          input: config.backend.keyPrefix,
+          message: `makes the state lock key ${bytes} bytes long (${key.slice(0, 20)}...${key.slice(-30)}); an S3 object key is at most ${S3_OBJECT_KEY_MAX_BYTES} bytes, so keyPrefix may be at most ${S3_OBJECT_KEY_MAX_BYTES - (bytes - Buffer.byteLength(config.backend.keyPrefix ?? "", "utf8"))} bytes`,
+        });
+      }
+    }
+
+    if (config.observability.dnsFirewall.enabled) {
+      const normalized = config.egress.domains.map((d) => normalizeDomain(d)).flatMap((r) => (r.ok ? [r.domain] : []));
+      const entries = dnsFirewallEntries(normalized, config.region, config.inspection.mode, config.workload.interfaceEndpoints).size;
+      if (entries > DNS_FIREWALL_DOMAINS_PER_REQUEST) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["egress", "domains"],
+          input: `${config.egress.domains.length} domains`,
+          message:
+            `make ${entries} DNS Firewall entries (each .example.com is two, example.com and *.example.com, and egress6 adds the names the VPC needs); ` +
+            `Route 53 Resolver takes at most ${DNS_FIREWALL_DOMAINS_PER_REQUEST} per request and the AWS provider sends the whole list in one (hashicorp/terraform-provider-aws#41433). Use fewer wildcards or fewer domains`,
         });
       }
     }

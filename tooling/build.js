@@ -85,6 +85,8 @@ function build() {
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: "none",
+    // jsonc-parser's "main" is a UMD build whose requires esbuild cannot follow; its ES build bundles cleanly.
+    alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
     logLevel: "warning",
   });
 

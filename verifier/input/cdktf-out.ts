@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
+import { readInputText } from "./read-bounded";
 import { InputError, isRecord, blockList, type BackendId, type RawResource, type StackSource } from "./source";
 
 interface ManifestStack {
@@ -37,15 +37,8 @@ function stackFiles(dir: string): { name: string; file: string; workingDirectory
 }
 
 export function readJson(file: string): unknown {
-  let text: string;
-  try {
-    const bytes = fs.readFileSync(file);
-    // A gzip stream starts with 1f 8b (RFC 1952 §2.3.1): stored plans may be compressed.
-    text = bytes[0] === 0x1f && bytes[1] === 0x8b ? zlib.gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError([`${file}: cannot read (${code === "ENOENT" ? "no such file" : code ?? String(e)})`]);
-  }
+  // Only a regular file, at most MAX_INPUT_BYTES, a gzip stream (stored plans may be compressed) inflated to the same.
+  const text = readInputText(file);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

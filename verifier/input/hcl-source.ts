@@ -10,6 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readInputText } from "./read-bounded";
 import { InputError, isRecord } from "./source";
 
 /** One module's configuration as JSON: `resource`, `data`, `module`, `variable`, `output`, `locals`, `provider`. */
@@ -59,7 +60,14 @@ async function parseModule(dir: string): Promise<ModuleSource> {
   const problems: string[] = [];
   for (const f of files) {
     const file = path.join(dir, f);
-    const text = fs.readFileSync(file, "utf8");
+    let text: string;
+    try {
+      text = readInputText(file);
+    } catch (e) {
+      if (e instanceof InputError) problems.push(...e.problems);
+      else throw e;
+      continue;
+    }
     try {
       mergeInto(out, f.endsWith(".json") ? (JSON.parse(text) as Record<string, unknown>) : ((await parse(file, text)) as Record<string, unknown>));
     } catch (e) {
@@ -85,7 +93,13 @@ export async function readConfigSource(dir: string): Promise<ConfigSource> {
   const manifestFile = path.join(dir, ".terraform", "modules", "modules.json");
   const installed = new Map<string, string>();
   if (fs.existsSync(manifestFile)) {
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as ModulesManifest;
+    let manifest: ModulesManifest;
+    try {
+      manifest = JSON.parse(readInputText(manifestFile)) as ModulesManifest;
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError([`${manifestFile}: not valid JSON (${(e as Error).message.split("\n")[0]})`]);
+    }
     for (const m of manifest.Modules ?? []) if (m.Key && m.Dir) installed.set(m.Key, path.resolve(dir, m.Dir));
   }
   const modules = new Map<string, ModuleSource>();
