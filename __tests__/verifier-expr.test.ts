@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { ExpressionError, MAX_NESTING, parseTemplate, type Expr } from "../verifier/expr/parse";
 import { World } from "../verifier/expr/evaluate";
 import type { StackSource } from "../verifier/input/source";
-import { sweep } from "../tooling/hcl-expr-sweep";
+import { hclShapeOf, shapeOf, sweep } from "../tooling/hcl-expr-sweep";
 import { tempDir } from "./helpers";
 
 const name = (n: string): Expr => ({ kind: "name", name: n });
@@ -86,12 +86,25 @@ describe("collections", () => {
     });
     // Inside brackets a newline is only a blank: f\n(1) is a call there, and an operator may start a line.
     expect(parseTemplate("${[f\n(1),\n a\n + b]}")).toEqual({ kind: "tuple", items: [{ kind: "call", name: "f", args: [lit(1)], spread: false }, { kind: "binary", op: "+", left: name("a"), right: name("b") }] });
+    // In an object a newline before `-` may start the next key; a /* */ comment across lines is a blank.
+    expect(parseTemplate("${{\n a = b\n -1 = 2\n c = d /* one\n two */ + e\n}}")).toEqual({
+      kind: "object",
+      items: [item(lit("a"), name("b")), item({ kind: "literal", value: -1 }, lit(2)), item(lit("c"), { kind: "binary", op: "+", left: name("d"), right: name("e") })],
+    });
   });
 
   test("splats .* and [*], and the legacy .0 index", () => {
     expect(parseTemplate("${a.*.b.0}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "index", target: attr({ kind: "item" }, "b"), key: lit(0) } });
     expect(parseTemplate("${a[*].b[0]}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "index", target: attr({ kind: "item" }, "b"), key: lit(0) } });
     expect(parseTemplate("${aws_subnet.x.0.id}")).toEqual(attr({ kind: "index", target: ref("aws_subnet.x"), key: lit(0) }, "id"));
+  });
+
+  test("a splat after [*] is part of each element's steps: a[*].b[*].c is a list of lists (before: a splat of the result)", () => {
+    const item: Expr = { kind: "item" };
+    expect(parseTemplate("${a[*].b[*].c}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "splat", source: attr(item, "b"), each: attr(item, "c") } });
+    const world = new World([stackWith({ groups: [{ asgs: [{ name: "x" }, { name: "y" }] }, { asgs: [{ name: "z" }] }] })]);
+    expect(world.evaluate(world.stacks.get("net")!, "${local.groups[*].asgs[*].name}", "t")).toEqual([["x", "y"], ["z"]]);
+    expect(world.problems).toEqual([]);
   });
 
   test("provider functions and comments inside expressions", () => {
@@ -161,11 +174,14 @@ describe("what is refused is not HCL", () => {
   });
 });
 
-test("the sweep reads every .tf file of the plan corpus and refuses none of their expressions", async () => {
+test("the sweep reads every .tf file of the plan corpus, refuses none of their expressions and reads each as HCL does", async () => {
   const corpus = path.join(__dirname, "fixtures", "plan-corpus");
-  const r = await sweep([corpus]);
+  const r = await sweep([corpus], true);
   expect(r.unreadable).toEqual([]);
   expect(r.refusals).toEqual([]);
+  // Each one-interpolation expression is read as HashiCorp's parser reads it (same shape of tree).
+  expect(r.mismatches).toEqual([]);
+  expect(r.compared).toBeGreaterThan(1000);
   expect(r.files).toBeGreaterThanOrEqual(40);
   expect(r.expressions).toBeGreaterThan(500);
   // It reports a refusal with its file and expression (a key HCL parses and Terraform refuses when evaluating),
@@ -176,6 +192,17 @@ test("the sweep reads every .tf file of the plan corpus and refuses none of thei
   const bad = await sweep([dir]);
   expect(bad.refusals).toEqual([expect.objectContaining({ file: path.join(dir, "ambiguous.tf"), at: "locals[0].a", message: expect.stringContaining("Ambiguous attribute key") })]);
   expect(bad.unreadable).toEqual([expect.objectContaining({ file: path.join(dir, "broken.tf") })]);
+});
+
+test("the sweep's comparison tells a misread tree from HCL's own", async () => {
+  const { getExpressionAst } = await import("@cdktf/hcl2json");
+  const hcl = hclShapeOf((await getExpressionAst("x.tf", "a[*].b[*].c")) as unknown as Parameters<typeof hclShapeOf>[0]);
+  expect(shapeOf(parseTemplate("${a[*].b[*].c}"))).toBe(hcl);
+  // The reading before: the second splat over the first one's result.
+  const item: Expr = { kind: "item" };
+  expect(shapeOf({ kind: "splat", source: { kind: "splat", source: name("a"), each: attr(item, "b") }, each: attr(item, "c") })).not.toBe(hcl);
+  const precedence = hclShapeOf((await getExpressionAst("x.tf", "a || b && c")) as unknown as Parameters<typeof hclShapeOf>[0]);
+  expect(shapeOf({ kind: "binary", op: "&&", left: { kind: "binary", op: "||", left: name("a"), right: name("b") }, right: name("c") })).not.toBe(precedence);
 });
 
 /** A root-module stack holding only locals, for evaluating expressions. */

@@ -10,14 +10,20 @@
  *
  * Its purpose is to prove on real modules that the parser accepts what Terraform accepts: run it over checkouts of
  * public modules kept outside the project (never commit them).
+ *
+ * `--compare` also checks that it reads each expression as HCL does: every string that is one `${...}` is given to
+ * HashiCorp's own parser (hcl2json's getExpressionAst, the Go hclsyntax package compiled to WebAssembly) and the two
+ * trees are compared by their shape: operators with their operands, conditionals, `for` (its variables and
+ * grouping), calls (name and `...`), `!`, splats, and the root name of every reference, in order. A difference is
+ * printed as a mismatch and counts like a refusal.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runCli } from "../app/run-cli";
 import { UserError } from "../lib/errors";
-import { ExpressionError, parseTemplate } from "../verifier/expr/parse";
+import { ExpressionError, parseTemplate, type Expr } from "../verifier/expr/parse";
 
-const USAGE = "usage: npm run hcl:sweep -- DIR [DIR ...]";
+const USAGE = "usage: npm run hcl:sweep -- [--compare] DIR [DIR ...]";
 
 export interface Refusal {
   readonly file: string;
@@ -36,6 +42,101 @@ export interface SweepResult {
   /** Plain strings: parsed too, but nothing in them can be refused. */
   readonly plainStrings: number;
   readonly refusals: readonly Refusal[];
+  /** With `compare`: expressions compared with HCL's own tree, and those read differently. */
+  readonly compared: number;
+  readonly mismatches: readonly Mismatch[];
+}
+
+export interface Mismatch {
+  readonly file: string;
+  readonly at: string;
+  readonly expression: string;
+  readonly ours: string;
+  readonly hcl: string;
+}
+
+const BINARY_NAMES: Readonly<Record<string, string>> = {
+  "||": "logicalOr",
+  "&&": "logicalAnd",
+  "==": "equal",
+  "!=": "notEqual",
+  "<": "lessThan",
+  "<=": "lessThanOrEqual",
+  ">": "greaterThan",
+  ">=": "greaterThanOrEqual",
+  "+": "add",
+  "-": "subtract",
+  "*": "multiply",
+  "/": "divide",
+  "%": "modulo",
+};
+
+/** The comparable shape of the verifier's tree (see the file comment). */
+export function shapeOf(e: Expr): string {
+  const all = (xs: readonly (Expr | undefined)[]) => xs.filter((x): x is Expr => x !== undefined).map(shapeOf).filter((x) => x !== "").join(",");
+  switch (e.kind) {
+    case "binary":
+      return `${BINARY_NAMES[e.op]}(${all([e.left, e.right])})`;
+    case "unary":
+      return e.op === "!" ? `logicalNot(${all([e.operand])})` : all([e.operand]);
+    case "cond":
+      return `conditional(${all([e.test, e.then, e.otherwise])})`;
+    case "for":
+      return `for[${e.keyVar ?? ""},${e.valueVar}${e.group ? ",..." : ""}](${all([e.collection, e.keyExpr, e.valueExpr, e.condition])})`;
+    case "join":
+      return all([e.source]);
+    case "call":
+      return `${e.name}${e.spread ? "..." : ""}(${all(e.args)})`;
+    case "splat":
+      return `splat(${all([e.source, e.each])})`;
+    case "name":
+      return `$${e.name}`;
+    case "attr":
+      return all([e.target]);
+    case "index":
+      return all([e.target, e.key]);
+    case "tuple":
+      return all(e.items);
+    case "object":
+      return all(e.items.flatMap((i) => [i.key, i.value]));
+    case "template":
+      return all(e.parts.filter((p): p is Expr => typeof p !== "string"));
+    case "literal":
+    case "item":
+      return "";
+  }
+}
+
+interface HclNode {
+  readonly type: string;
+  readonly meta?: Record<string, unknown>;
+  readonly children?: readonly HclNode[];
+}
+
+/** The same shape of a tree from hcl2json's getExpressionAst. */
+export function hclShapeOf(n: HclNode): string {
+  const all = () => (n.children ?? []).map(hclShapeOf).filter((x) => x !== "").join(",");
+  const meta = n.meta ?? {};
+  switch (n.type) {
+    case "binaryOp":
+      return `${String(meta.operator)}(${all()})`;
+    case "unaryOp":
+      return meta.operator === "logicalNot" ? `logicalNot(${all()})` : all();
+    case "conditional":
+      return `conditional(${all()})`;
+    case "for":
+      return `for[${String(meta.keyVar ?? "")},${String(meta.valVar)}${meta.groupedValue ? ",..." : ""}](${all()})`;
+    case "function":
+      return `${String(meta.name)}${meta.expandedFinalArgument ? "..." : ""}(${all()})`;
+    case "splat":
+      return `splat(${all()})`;
+    case "scopeTraversal": {
+      const first = (meta.traversal as { segment?: unknown }[] | undefined)?.[0]?.segment;
+      return [`$${String(first)}`, all()].filter((x) => x !== "").join(",");
+    }
+    default:
+      return all();
+  }
 }
 
 /** Every `*.tf` under `dir`, sorted; `.terraform` and `.git` folders are skipped. */
@@ -54,12 +155,13 @@ export function tfFiles(dir: string): string[] {
 }
 
 /** Parses every string (and every object key holding `${`) of one hcl2json document. */
-function sweepDocument(file: string, doc: unknown, counts: { expressions: number; plainStrings: number }, refusals: Refusal[]): void {
+function sweepDocument(file: string, doc: unknown, counts: { expressions: number; plainStrings: number }, refusals: Refusal[], parsed: { at: string; text: string; expr: Expr }[]): void {
   const parse = (text: string, at: string) => {
     if (text.includes("${") || text.includes("%{")) counts.expressions++;
     else counts.plainStrings++;
     try {
-      parseTemplate(text);
+      const expr = parseTemplate(text);
+      if (expr.kind !== "literal") parsed.push({ at, text, expr });
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
       refusals.push({ file, at, expression: text, message: e.message });
@@ -79,10 +181,12 @@ function sweepDocument(file: string, doc: unknown, counts: { expressions: number
   walk(doc, "");
 }
 
-export async function sweep(dirs: readonly string[]): Promise<SweepResult> {
-  const { parse } = await import("@cdktf/hcl2json");
+export async function sweep(dirs: readonly string[], compare = false): Promise<SweepResult> {
+  const { parse, getExpressionAst } = await import("@cdktf/hcl2json");
   const counts = { expressions: 0, plainStrings: 0 };
   const refusals: Refusal[] = [];
+  const mismatches: Mismatch[] = [];
+  let compared = 0;
   const unreadable: { file: string; message: string }[] = [];
   let files = 0;
   for (const dir of dirs) {
@@ -95,22 +199,44 @@ export async function sweep(dirs: readonly string[]): Promise<SweepResult> {
         unreadable.push({ file, message: String((e as Error).message ?? e).split("\n")[0] });
         continue;
       }
-      sweepDocument(file, doc, counts, refusals);
+      const parsed: { at: string; text: string; expr: Expr }[] = [];
+      sweepDocument(file, doc, counts, refusals, parsed);
+      if (!compare) continue;
+      for (const { at, text, expr } of parsed) {
+        // Only a string that is one interpolation is handed over whole: its inside is one native expression.
+        if (!text.startsWith("${") || !text.endsWith("}") || expr.kind === "template") continue;
+        const inner = text.slice(2, -1);
+        let ast: HclNode | null;
+        try {
+          ast = (await getExpressionAst(file, inner)) as HclNode | null;
+        } catch {
+          continue; // not one expression after all (such as "${a}-${b}" read as a template by us)
+        }
+        if (!ast) continue;
+        compared++;
+        const ours = shapeOf(expr);
+        const hcl = hclShapeOf(ast);
+        if (ours !== hcl) mismatches.push({ file, at, expression: text, ours, hcl });
+      }
     }
   }
-  return { files, unreadable, ...counts, refusals };
+  return { files, unreadable, ...counts, refusals, compared, mismatches };
 }
 
 async function main(): Promise<number> {
-  const dirs = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const compare = args.includes("--compare");
+  const dirs = args.filter((a) => a !== "--compare");
   if (dirs.length === 0 || dirs.some((d) => d.startsWith("-"))) throw new UserError([`give one or more folders (${USAGE})`]);
   const missing = dirs.filter((d) => !fs.existsSync(d) || !fs.statSync(d).isDirectory());
   if (missing.length > 0) throw new UserError(missing.map((d) => `${d}: not a folder (${USAGE})`));
-  const r = await sweep(dirs);
+  const r = await sweep(dirs, compare);
   for (const u of r.unreadable) process.stdout.write(`unreadable: ${u.file}: ${u.message}\n`);
   for (const f of r.refusals) process.stdout.write(`refused: ${f.file} ${f.at}: ${f.message}\n`);
-  process.stdout.write(`${r.files} files (${r.unreadable.length} hcl2json could not read), ${r.expressions} expressions and templates, ${r.plainStrings} plain strings, ${r.refusals.length} refused\n`);
-  return r.refusals.length > 0 ? 1 : 0;
+  for (const m of r.mismatches) process.stdout.write(`read differently: ${m.file} ${m.at}: ${JSON.stringify(m.expression)}\n  verifier: ${m.ours}\n  HCL:      ${m.hcl}\n`);
+  const comparison = compare ? `; ${r.compared} compared with HCL's own parser, ${r.mismatches.length} read differently` : "";
+  process.stdout.write(`${r.files} files (${r.unreadable.length} hcl2json could not read), ${r.expressions} expressions and templates, ${r.plainStrings} plain strings, ${r.refusals.length} refused${comparison}\n`);
+  return r.refusals.length + r.mismatches.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) runCli(USAGE, main, { userErrorExitCode: 2 });

@@ -337,7 +337,11 @@ class Parser {
 
   // ---- expressions ------------------------------------------------------------------------------------------
 
-  /** Skips blanks and comments; newlines too unless `newlines` is false (a line comment stops before its newline). */
+  /**
+   * Skips blanks and comments; newlines too unless `newlines` is false. Where a newline could end an object item it
+   * is kept (the default inside an object constructor); where an item cannot end (before an operand, a closing
+   * bracket, `:` or `?`) newlines are skipped even there, so the parser reads a superset of HCL, never less.
+   */
   private skipSpace(newlines = !this.newlineEnds): void {
     const s = this.src;
     while (this.pos < s.length) {
@@ -345,8 +349,9 @@ class Parser {
       if (c === " " || c === "\t" || (newlines && (c === "\n" || c === "\r"))) this.pos++;
       else if (c === "\r" && s[this.pos + 1] !== "\n") this.pos++;
       else if (c === "#" || c === "/") {
+        // A line comment stops before its newline; a /* */ comment is a blank even across lines.
         const comment = this.match(COMMENT);
-        if (comment === undefined || (!newlines && comment.includes("\n"))) break;
+        if (comment === undefined) break;
         this.pos += comment.length;
       } else break;
     }
@@ -357,7 +362,7 @@ class Parser {
   }
 
   private expect(text: string): void {
-    this.skipSpace();
+    this.skipSpace(true);
     if (!this.peek(text)) this.fail(`expected "${text}"`);
     this.pos += text.length;
   }
@@ -365,9 +370,11 @@ class Parser {
   expression(): Expr {
     this.deeper();
     const test = this.binary(0);
-    this.skipSpace();
+    const before = this.pos;
+    this.skipSpace(true);
     let e = test;
-    if (this.peek("?")) {
+    if (!this.peek("?")) this.pos = before;
+    else {
       this.pos++;
       const then = this.expression();
       this.expect(":");
@@ -383,9 +390,14 @@ class Parser {
     let left = this.binary(level + 1);
     let chain = 0;
     for (;;) {
-      this.skipSpace();
+      const before = this.pos;
+      this.skipSpace(true);
       const op = PRECEDENCE[level].find((o) => this.peek(o) && !(o === "<" && this.peek("<<")));
-      if (!op) break;
+      // After a newline that may end an object item, `-` could begin the next item's key (`-1 = ...`).
+      if (!op || (op === "-" && this.newlineEnds && /[\r\n]/.test(this.src.slice(before, this.pos)))) {
+        this.pos = before;
+        break;
+      }
       this.pos += op.length;
       // Each operator of a chain nests the tree one level deeper (left-associative).
       this.deeper();
@@ -398,7 +410,7 @@ class Parser {
   }
 
   private unary(): Expr {
-    this.skipSpace();
+    this.skipSpace(true);
     const c = this.src[this.pos];
     if (c === "!" || (c === "-" && !/[0-9]/.test(this.src[this.pos + 1] ?? ""))) {
       this.pos++;
@@ -419,15 +431,20 @@ class Parser {
       const fullSplat = this.match(FULL_SPLAT);
       if (fullSplat !== undefined || this.peek(".*")) {
         this.pos += fullSplat !== undefined ? fullSplat.length : 2;
-        // `[*]` applies every following step to each element; the attribute-only `.*` only its `.name` (and
-        // legacy `.0`) steps, so in `a.*.b[0]` the index picks from the result (spec.md, "Splat Operators").
+        // `[*]` applies every following step to each element, a nested splat included (`a[*].b[*].c` is a list
+        // of lists; parser.go parses the rest as traversals of the element); the attribute-only `.*` takes only
+        // its `.name` (and legacy `.0`) steps, so in `a.*.b[0]` the index picks from the result (spec.md,
+        // "Splat Operators").
         let each: Expr = { kind: "item" };
-        for (;;) {
-          const op = this.traversalStep(each, fullSplat !== undefined);
-          if (!op) break;
-          this.deeper();
-          steps++;
-          each = op;
+        if (fullSplat !== undefined) each = this.postfix(each);
+        else {
+          for (;;) {
+            const op = this.traversalStep(each, false);
+            if (!op) break;
+            this.deeper();
+            steps++;
+            each = op;
+          }
         }
         e = { kind: "splat", source: e, each };
       } else {
@@ -479,7 +496,7 @@ class Parser {
   }
 
   private primary(): Expr {
-    this.skipSpace();
+    this.skipSpace(true);
     const s = this.src;
     const c = s[this.pos];
     if (c === undefined) this.fail("unexpected end of expression");
