@@ -11,8 +11,8 @@
  * Its purpose is to prove on real modules that the parser accepts what Terraform accepts: run it over checkouts of
  * public modules kept outside the project (never commit them).
  *
- * `--compare` also checks that it reads each expression as HCL does: every string that is one `${...}` is given to
- * HashiCorp's own parser (hcl2json's getExpressionAst, the Go hclsyntax package compiled to WebAssembly) and the two
+ * `--compare` also checks that it reads each expression as HCL does: every string that holds an expression or a
+ * template is given to HashiCorp's own parser (hcl2json's getExpressionAst, the Go hclsyntax package compiled to WebAssembly) and the two
  * trees are compared by their shape: operators with their operands, conditionals, `for` (its variables and
  * grouping), calls (name and `...`), `!`, splats, and the root name of every reference, in order. A difference is
  * printed as a mismatch and counts like a refusal.
@@ -45,6 +45,8 @@ export interface SweepResult {
   /** With `compare`: expressions compared with HCL's own tree, and those read differently. */
   readonly compared: number;
   readonly mismatches: readonly Mismatch[];
+  /** Strings HCL's expression parser would not take as handed over (printed, not counted as failures). */
+  readonly uncompared: readonly { readonly file: string; readonly at: string; readonly expression: string; readonly message: string }[];
 }
 
 export interface Mismatch {
@@ -186,6 +188,7 @@ export async function sweep(dirs: readonly string[], compare = false): Promise<S
   const counts = { expressions: 0, plainStrings: 0 };
   const refusals: Refusal[] = [];
   const mismatches: Mismatch[] = [];
+  const uncompared: { file: string; at: string; expression: string; message: string }[] = [];
   let compared = 0;
   const unreadable: { file: string; message: string }[] = [];
   let files = 0;
@@ -203,14 +206,17 @@ export async function sweep(dirs: readonly string[], compare = false): Promise<S
       sweepDocument(file, doc, counts, refusals, parsed);
       if (!compare) continue;
       for (const { at, text, expr } of parsed) {
-        // Only a string that is one interpolation is handed over whole: its inside is one native expression.
-        if (!text.startsWith("${") || !text.endsWith("}") || expr.kind === "template") continue;
-        const inner = text.slice(2, -1);
+        // A string that is one interpolation is handed over as the expression inside it; any other template as the
+        // body of a heredoc, which reads `${`, `%{`, `$${` and `%%{` as a JSON string's template does and has no
+        // backslash escapes either.
+        const whole = text.startsWith("${") && text.endsWith("}") && expr.kind !== "template";
+        const inner = whole ? text.slice(2, -1) : `<<EOT_HCL_SWEEP\n${text}\nEOT_HCL_SWEEP\n`;
         let ast: HclNode | null;
         try {
           ast = (await getExpressionAst(file, inner)) as HclNode | null;
-        } catch {
-          continue; // not one expression after all (such as "${a}-${b}" read as a template by us)
+        } catch (e) {
+          uncompared.push({ file, at, expression: text, message: String((e as Error).message ?? e).split("\n")[0] });
+          continue;
         }
         if (!ast) continue;
         compared++;
@@ -220,7 +226,7 @@ export async function sweep(dirs: readonly string[], compare = false): Promise<S
       }
     }
   }
-  return { files, unreadable, ...counts, refusals, compared, mismatches };
+  return { files, unreadable, ...counts, refusals, compared, mismatches, uncompared };
 }
 
 async function main(): Promise<number> {
@@ -234,6 +240,7 @@ async function main(): Promise<number> {
   for (const u of r.unreadable) process.stdout.write(`unreadable: ${u.file}: ${u.message}\n`);
   for (const f of r.refusals) process.stdout.write(`refused: ${f.file} ${f.at}: ${f.message}\n`);
   for (const m of r.mismatches) process.stdout.write(`read differently: ${m.file} ${m.at}: ${JSON.stringify(m.expression)}\n  verifier: ${m.ours}\n  HCL:      ${m.hcl}\n`);
+  for (const u of r.uncompared) process.stdout.write(`not compared: ${u.file} ${u.at}: ${JSON.stringify(u.expression.slice(0, 200))}: ${u.message}\n`);
   const comparison = compare ? `; ${r.compared} compared with HCL's own parser, ${r.mismatches.length} read differently` : "";
   process.stdout.write(`${r.files} files (${r.unreadable.length} hcl2json could not read), ${r.expressions} expressions and templates, ${r.plainStrings} plain strings, ${r.refusals.length} refused${comparison}\n`);
   return r.refusals.length + r.mismatches.length > 0 ? 1 : 0;
