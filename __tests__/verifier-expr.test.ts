@@ -205,6 +205,50 @@ test("the sweep's comparison tells a misread tree from HCL's own", async () => {
   expect(shapeOf({ kind: "binary", op: "&&", left: { kind: "binary", op: "||", left: name("a"), right: name("b") }, right: name("c") })).not.toBe(precedence);
 });
 
+describe("each construct reads as HashiCorp's parser reads it (same tree shape, hcl2json getExpressionAst)", () => {
+  test.each([
+    "[for s in(var.c ? var.a : var.b) : s.id if(s.ok)]",
+    "{for k, v in{a = 1} : k => v... if v != null}",
+    "[for_each, input, iffy]",
+    "local.größe - var.名前-2",
+    "!a || b && c == d + e * -f % g",
+    "a <= b != c >= d && x < y == z > w",
+    "a - b - c / d / e",
+    "a ? b : c ? d : e",
+    "a ? b ? c : d : e",
+    "a[*].b[*].c[0]",
+    "a.*.b.0",
+    "aws_subnet.x.0.id",
+    "provider::aws::arn_parse(var.arn).region",
+    "f(a, [b, c]...)",
+    '{\n  a = b\n  "c": d, (e) = f\n  g = h /* x\n y */ + i\n}',
+    "[\n  a, # one\n  b /* two */, // three\n  c\n]",
+    '"x %{~ if a ~} y ${b} %{~ else} z %{endif} %{for i, v in c}${i}:${v}%{endfor}"',
+    'jsonencode(<<-EOT\n    {"a": "${x}"}\n      %{if y}z%{endif}\n    EOT\n)',
+    "try(var.x, <<EOT\nliteral $${not} %%{not}\nEOT\n)",
+  ])("%s", async (text) => {
+    const { getExpressionAst } = await import("@cdktf/hcl2json");
+    const hcl = hclShapeOf((await getExpressionAst("x.tf", text)) as unknown as Parameters<typeof hclShapeOf>[0]);
+    expect(shapeOf(parseTemplate(`\${${text}}`))).toBe(hcl);
+  });
+});
+
+test("templates evaluate to what Terraform 1.11.4 computes for the same text (terraform apply of outputs, values copied here)", () => {
+  const world = new World([stackWith({})]);
+  const net = world.stacks.get("net")!;
+  const cases: [string, unknown][] = [
+    ['"x %{~ if true ~} y ${"b"} %{~ else} z %{endif} %{for i, v in ["p", "q"]}${i}:${v}%{endfor}"', "xy b 0:p1:q"],
+    ['"a  ${~"x"~}\\n b"', "axb"],
+    ['<<-EOT\n    one\n      two ${"X"}\n\n    three\n    EOT\n', "one\n  two X\n\nthree\n"],
+    // The line before %{~endif} was trimmed to nothing before the indent is measured, so nothing is removed.
+    ['<<-EOT\n    hello ${"X"}\n    %{if true~}\n    yes\n    %{~endif}\n  EOT\n', "    hello X\n        yes\n\n"],
+    ['[{ b = [{ c = 1 }, { c = 2 }] }, { b = [{ c = 3 }] }][*].b[*].c', [[1, 2], [3]]],
+    ['{ for s in [{ az = "a", id = "s1" }, { az = "b", id = "s2" }, { az = "a", id = "s3" }] : s.az => s.id... }', { a: ["s1", "s3"], b: ["s2"] }],
+  ];
+  for (const [native, value] of cases) expect([native, world.evaluate(net, `\${${native}}`, "t")]).toEqual([native, value]);
+  expect(world.problems).toEqual([]);
+});
+
 /** A root-module stack holding only locals, for evaluating expressions. */
 function stackWith(locals: Record<string, unknown>): StackSource {
   return { name: "net", resources: [], outputs: {}, locals, variables: {} } as unknown as StackSource;

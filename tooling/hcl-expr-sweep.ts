@@ -15,7 +15,8 @@
  * template is given to HashiCorp's own parser (hcl2json's getExpressionAst, the Go hclsyntax package compiled to WebAssembly) and the two
  * trees are compared by their shape: operators with their operands, conditionals, `for` (its variables and
  * grouping), calls (name and `...`), `!`, splats, and the root name of every reference, in order. A difference is
- * printed as a mismatch and counts like a refusal.
+ * printed as a mismatch and counts like a refusal. Literal text is not compared: getExpressionAst reports a literal
+ * as its source text (escapes unread, `~` strip markers and the `<<-` indent not applied).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
