@@ -18,7 +18,7 @@ describe("expressions", () => {
   test("a template that is one interpolation is that expression; anything else is a string", () => {
     expect(parseTemplate("${aws_vpc.vpc.id}")).toEqual({ kind: "attr", target: { kind: "attr", target: { kind: "name", name: "aws_vpc" }, name: "vpc" }, name: "id" });
     expect(parseTemplate("plain")).toEqual({ kind: "literal", value: "plain" });
-    expect(parseTemplate("a-$${literal}")).toEqual({ kind: "template", parts: ["a-${literal}"] });
+    expect(parseTemplate("a-$${literal}")).toEqual({ kind: "literal", value: "a-${literal}" });
   });
 
   test("function calls with a spread, splats, for expressions, indexes with quoted keys and conditionals parse to their parts", () => {
@@ -34,7 +34,7 @@ describe("expressions", () => {
   });
 
   test("unsupported syntax is reported, not guessed", () => {
-    expect(() => parseTemplate("%{ if x }y%{ endif }")).toThrow(ExpressionError);
+    expect(() => parseTemplate("%{ while x }y%{ endwhile }")).toThrow(ExpressionError);
     expect(() => parseTemplate("${foo(}")).toThrow(ExpressionError);
     expect(() => parseTemplate('${"\\uZZZZ"}')).toThrow(ExpressionError);
   });

@@ -438,6 +438,8 @@ export class StackEvaluator {
       }
       case "for":
         return this.forExpression(expr, scope, where);
+      case "join":
+        throw new EvaluationError(`${where}: template %{for} directives are not evaluated here`);
       case "cond": {
         const test = this.evaluate(expr.test, scope, where);
         // An unknown condition: take the first branch (both have to be valid anyway).
@@ -556,6 +558,7 @@ export class StackEvaluator {
   }
 
   private forExpression(expr: Extract<Expr, { kind: "for" }>, scope: Scope, where: string): Value {
+    if (expr.group) throw new EvaluationError(`${where}: grouping for expressions (k => v...) are not evaluated here`);
     const bind = (key: Value, value: Value): Map<string, Value> => {
       const inner = new Map(scope);
       if (expr.keyVar !== undefined) inner.set(expr.keyVar, key);

@@ -38,6 +38,13 @@ export function syntheticVpcIpv6(n: number): string {
   return Prefix.parse(`2001:db8:${n.toString(16)}::/56`)!.toString();
 }
 
+/**
+ * How many locals and module inputs and outputs one value may be reached through (`local.a` = `local.b` = ...).
+ * Terraform has no such limit; the verifier's evaluation recurses, and near 600 levels Node's default stack runs
+ * out, so it stops well before with one line. Real configurations chain a handful.
+ */
+export const MAX_REFERENCE_DEPTH = 250;
+
 /** Resource types whose IPv6 /56 is allocated by AWS at apply time when not given. */
 const VPC_IPV6_HOLDERS = new Set(["aws_vpc", "aws_vpc_ipv6_cidr_block_association"]);
 
@@ -95,6 +102,10 @@ export class World {
   private readonly inProgress = new Set<string>();
   private readonly parsed = new Map<string, Expr>();
   private readonly syntheticIpv6 = new Map<ResourceKey, string>();
+  /** The locals and module inputs and outputs under evaluation, innermost last: to name a cycle. */
+  private readonly chain: { readonly key: string; readonly label: string }[] = [];
+  /** How many `evaluate` calls are under way: the outermost one turns an exhausted stack into a problem. */
+  private evaluating = 0;
 
   constructor(stacks: readonly StackSource[]) {
     this.stacks = new Map(stacks.map((s) => [s.name, s]));
@@ -302,7 +313,9 @@ export class World {
     const m = this.modules.get(`${stackName}\u0000${path}`);
     if (!m) return new Unknown(`no module ${path} in stack ${stackName}`, true);
     if (!(name in m.outputs)) return new Unknown(`${path} has no output "${name}"`, true);
-    return this.cachedOutput(`${stackName}\u0000${path}\u0000${name}`, () => this.evaluate(stack, m.outputs[name], `${path}.${name} (output, ${stackName})`, new Map(), undefined, path));
+    return this.guarded(stackName, `${path}.output.${name}`, () =>
+      this.cachedOutput(`${stackName}\u0000${path}\u0000${name}`, () => this.evaluate(stack, m.outputs[name], `${path}.${name} (output, ${stackName})`, new Map(), undefined, path)),
+    );
   }
 
   private cachedOutput(cacheKey: string, compute: () => Value): Value {
@@ -392,6 +405,50 @@ export class World {
    * `module` the module instance when there is no resource (outputs, locals, module inputs).
    */
   evaluate(stack: StackSource, raw: unknown, where: string, env: Env = new Map(), resource?: ResourceRef, module?: string): Value {
+    if (this.evaluating > 0) return this.evaluateValue(stack, raw, where, env, resource, module);
+    this.evaluating++;
+    try {
+      return this.evaluateValue(stack, raw, where, env, resource, module);
+    } catch (e) {
+      // A chain of references or values too deep for the stack: one problem naming where it started, not a trace.
+      if (!(e instanceof RangeError) || !/call stack/i.test(e.message)) throw e;
+      this.problems.push(`${where}: references or values nested too deeply for the verifier to follow (its stack ran out)`);
+      return new Unknown("nested too deeply to evaluate");
+    } finally {
+      this.evaluating--;
+    }
+  }
+
+  /**
+   * Evaluates a local, a module input or a module output (`label`, as Terraform names it: `local.a`,
+   * `module.net.var.x`, `module.net.output.id`) unless it is already under evaluation: then the configuration refers
+   * to it through itself, a cycle Terraform refuses to plan ("Cycle: ..."), and that is a problem naming the cycle.
+   */
+  guarded(stack: string, label: string, compute: () => Value): Value {
+    const key = `${stack}\u0000${label}`;
+    const at = this.chain.findIndex((c) => c.key === key);
+    if (at >= 0) {
+      const cycle = this.chain.slice(at).map((c) => c.label);
+      // Start the cycle at its first label in sort order, so that it is one line whichever member was read first.
+      const first = cycle.indexOf([...cycle].sort()[0]);
+      const named = [...cycle.slice(first), ...cycle.slice(0, first), cycle[first]].join(" -> ");
+      const where = this.stacks.size > 1 ? ` in stack ${stack}` : "";
+      this.problems.push(`${cycle[first]}${where}: refers to itself (${named}); Terraform refuses such a cycle`);
+      return new Unknown(`a cycle: ${named}`);
+    }
+    if (this.chain.length >= MAX_REFERENCE_DEPTH) {
+      this.problems.push(`${this.chain[0].label}: reaches ${label} through more than ${MAX_REFERENCE_DEPTH} locals and module inputs or outputs, more than the verifier follows`);
+      return new Unknown("references nested too deeply to follow");
+    }
+    this.chain.push({ key, label });
+    try {
+      return compute();
+    } finally {
+      this.chain.pop();
+    }
+  }
+
+  private evaluateValue(stack: StackSource, raw: unknown, where: string, env: Env = new Map(), resource?: ResourceRef, module?: string): Value {
     if (raw === undefined || raw === null) return null;
     if (raw instanceof Literal) return literal(raw.value);
     if (raw instanceof RemoteLinked) {
@@ -507,6 +564,18 @@ class Evaluation {
       }
       case "for":
         return this.forExpr(e, env);
+      case "join": {
+        // A template's %{for}: each element is a string; a set's order (and its merging of equal strings) is not
+        // what the directive's tuple would have, so a set is not joined.
+        const items = this.eval(e.source, env);
+        if (!Array.isArray(items)) return items instanceof Unknown ? items : new Unknown("a template %{for} over a set or a value known only after apply");
+        let text = "";
+        for (const item of items) {
+          if (typeof item !== "string") return item instanceof Unknown ? item : new Unknown("a template %{for} whose text is known only after apply");
+          text += item;
+        }
+        return text;
+      }
       case "cond": {
         const t = this.eval(e.test, env);
         if (typeof t !== "boolean") return t instanceof Unknown ? t : new Unknown("a condition known only after apply");
@@ -588,6 +657,12 @@ class Evaluation {
       if (e.object) {
         const key = this.eval(e.keyExpr!, inner);
         if (typeof key !== "string" && typeof key !== "number") return key instanceof Unknown ? key : new Unknown("a for key known only after apply");
+        if (e.group) {
+          // `k => v...`: the values of each key, in the order of the collection.
+          const group = obj[String(key)];
+          obj[String(key)] = [...(Array.isArray(group) ? group : []), this.eval(e.valueExpr, inner)];
+          continue;
+        }
         if (String(key) in obj) return new Unknown(`duplicate key "${String(key)}" in a for expression`, true);
         obj[String(key)] = this.eval(e.valueExpr, inner);
       } else list.push(this.eval(e.valueExpr, inner));
@@ -613,7 +688,10 @@ class Evaluation {
     if (name === "local" && firstName) {
       const locals = this.module ? this.world.module(this.stack.name, this.module)?.locals ?? {} : this.stack.locals;
       if (!(firstName in locals)) return this.problem(`refers to local.${firstName}, which ${this.module || "the root module"} of stack ${this.stack.name} does not define`);
-      return this.applySteps(this.world.evaluate(this.stack, locals[firstName], `local.${firstName}${this.module ? ` (${this.module})` : ""}`, new Map(), undefined, this.module), steps.slice(1), env);
+      const local = this.world.guarded(this.stack.name, `${this.module ? `${this.module}.` : ""}local.${firstName}`, () =>
+        this.world.evaluate(this.stack, locals[firstName], `local.${firstName}${this.module ? ` (${this.module})` : ""}`, new Map(), undefined, this.module),
+      );
+      return this.applySteps(local, steps.slice(1), env);
     }
     if (name === "data") {
       const second = steps[1];
@@ -644,7 +722,7 @@ class Evaluation {
     if (!m) return this.problem(`module ${this.module} is not in the input`);
     if (name in m.inputs) {
       const env = new Map(this.world.repetitionEnv(this.stack, m.callRepetition, m.callIndex, m.callEachValue, m.path, m.parent ?? ""));
-      return this.world.evaluate(this.stack, m.inputs[name], `${m.path} input ${name}`, env, undefined, m.parent ?? "");
+      return this.world.guarded(this.stack.name, `${m.path}.var.${name}`, () => this.world.evaluate(this.stack, m.inputs[name], `${m.path} input ${name}`, env, undefined, m.parent ?? ""));
     }
     if (name in m.variables) return this.world.evaluate(this.stack, m.variables[name], `var.${name} default (${m.path})`, new Map(), undefined, m.path);
     return this.problem(`refers to var.${name}, which ${m.path} is not given and has no default`);
