@@ -137,7 +137,7 @@ export class Builder {
       const v6 = this.world.attribute(ref.key, "ipv6_cidr_block");
       const ipv6 = typeof v6 === "string" ? Prefix.parse(v6) : undefined;
       if (v6 !== null && v6 !== "" && !ipv6) this.problem(ref, `ipv6_cidr_block is ${showValue(v6)}, which is not an IPv6 CIDR the verifier can work out before apply`);
-      const vpc = { key: ref.key, label: this.tag(ref, "Name") ?? ref.address, origin: this.origin(ref), ipv4: ipv4 ? [ipv4] : [], ipv6: ipv6 ? [ipv6] : [] } as Vpc;
+      const vpc = { key: ref.key, label: this.tag(ref, "Name") ?? ref.address, origin: this.origin(ref), ipv4: ipv4 ? [ipv4] : [], ipv6: ipv6 ? [ipv6] : [], unseenEntries: [] } as unknown as Vpc;
       const main: RouteTable = {
         key: `${ref.key}#main`,
         label: `main route table of ${vpc.label}`,
@@ -164,6 +164,9 @@ export class Builder {
       };
       this.register(this.vpcs, ref, "id", vpc);
       this.register(this.routeTables, ref, "default_route_table_id", main);
+      // The VPC's main_route_table_id is, when the VPC is created, the same table (VPC user guide, "Main route
+      // table"); aws_main_route_table_association may make another table main later.
+      this.register(this.routeTables, ref, "main_route_table_id", main);
       this.register(this.nacls, ref, "default_network_acl_id", vpc.defaultNacl);
       this.register(this.groups, ref, "default_security_group_id", vpc.defaultSecurityGroup);
     }
