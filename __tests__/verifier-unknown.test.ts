@@ -1,0 +1,47 @@
+/**
+ * Issue 15: a value known only after apply is never read as absent. The TLS decryption line of a plan whose firewall
+ * policy references a TLS inspection configuration created in the same plan, and true/false arguments the model and
+ * the Checkov-style checks read, must say "unknown" (or stop with exit 2), never "none" or "false".
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { readConfigSource } from "../verifier/input/hcl-source";
+import { stackFromPlan } from "../verifier/input/plan-json";
+import { decryptionFacts } from "../verifier/report/decryption";
+import { one, synthMode, tagged, verify } from "./verifier-helpers";
+
+const CASE = path.join(__dirname, "fixtures", "plan-corpus", "firewall-igw-tls-decrypt");
+const plan = () => JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(CASE, "plan.json.gz"))).toString("utf8"));
+
+test("a plan whose policy's TLS inspection configuration ARN is unknown until apply: the report reads the configuration the expression names", async () => {
+  const stack = stackFromPlan("tls", path.join(CASE, "plan.json.gz"), plan(), await readConfigSource(CASE));
+  const facts = decryptionFacts([stack]).filter((f) => f.line.point === "firewall");
+  expect(facts.map((f) => [f.decrypts, f.line.where])).toEqual([["yes", "tls: aws_networkfirewall_firewall_policy.main -> aws_networkfirewall_tls_inspection_configuration.main"]]);
+  expect(facts[0].summary).toMatch(/^decrypts TLS \(customer CA\) on port 443/);
+  expect(facts[0].line.text).not.toMatch(/decrypts nothing/);
+});
+
+test("the same plan without its configuration directory: what it decrypts cannot be told, never \"decrypts nothing\"", () => {
+  const stack = stackFromPlan("tls", path.join(CASE, "plan.json.gz"), plan());
+  const facts = decryptionFacts([stack]).filter((f) => f.line.point === "firewall");
+  expect(facts.map((f) => f.decrypts)).toEqual(["unknown"]);
+  expect(facts[0].line.text).toMatch(/cannot be told before apply/);
+  expect(facts[0].line.text).not.toMatch(/decrypts nothing/);
+});
+
+test("a subnet's map_public_ip_on_launch known only after apply is exit 2 naming the subnet and the attribute, not false", () => {
+  const app = synthMode("proxy");
+  const subnet = tagged(app, "aws_subnet", { "egress6:tier": "workload", "egress6:az": "a" });
+  app.stacks[subnet.stack].data = { ...(app.stacks[subnet.stack].data ?? {}), aws_ssm_parameter: { public_flag: { name: "/egress6/public" } } };
+  subnet.body.map_public_ip_on_launch = "${data.aws_ssm_parameter.public_flag.insecure_value}";
+  expect(() => verify(app)).toThrow(/aws_subnet\.\w+ \(network\)\.?:? ?map_public_ip_on_launch cannot be worked out before apply/);
+});
+
+test("an instance's monitoring known only after apply is UNKNOWN in CKV_AWS_126, never \"detailed monitoring is off\"", () => {
+  const app = synthMode("proxy");
+  const instance = one(app, "aws_instance", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === "a");
+  app.stacks[instance.stack].data = { ...(app.stacks[instance.stack].data ?? {}), aws_ssm_parameter: { monitoring: { name: "/egress6/monitoring" } } };
+  instance.body.monitoring = "${data.aws_ssm_parameter.monitoring.insecure_value}";
+  expect(() => verify(app)).toThrow(/CKV_AWS_126 .*monitoring cannot be worked out before apply/);
+});
