@@ -9,7 +9,7 @@ import * as zlib from "node:zlib";
 import { readConfigSource } from "../verifier/input/hcl-source";
 import { stackFromPlan } from "../verifier/input/plan-json";
 import { decryptionFacts } from "../verifier/report/decryption";
-import { one, synthMode, tagged, verify } from "./verifier-helpers";
+import { add, all, one, synthMode, tagged, verify } from "./verifier-helpers";
 
 const CASE = path.join(__dirname, "fixtures", "plan-corpus", "firewall-igw-tls-decrypt");
 const plan = () => JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(CASE, "plan.json.gz"))).toString("utf8"));
@@ -44,4 +44,29 @@ test("an instance's monitoring known only after apply is UNKNOWN in CKV_AWS_126,
   app.stacks[instance.stack].data = { ...(app.stacks[instance.stack].data ?? {}), aws_ssm_parameter: { monitoring: { name: "/egress6/monitoring" } } };
   instance.body.monitoring = "${data.aws_ssm_parameter.monitoring.insecure_value}";
   expect(() => verify(app)).toThrow(/CKV_AWS_126 .*monitoring cannot be worked out before apply/);
+});
+
+test("firewall-igw with the workload's routes both ways through a Gateway Load Balancer endpoint instead of the firewall: never HOLDS BY POLICY, exit 2 naming the routes", () => {
+  const app = synthMode("firewall-igw");
+  const before = verify(app);
+  expect(before.results.find((r) => r.id === "R2")!.verdict).toBe("HOLDS BY POLICY");
+  add(app, "inspection", "aws_vpc_endpoint", "appliance_a", {
+    vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}",
+    vpc_endpoint_type: "GatewayLoadBalancer",
+    service_name: "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+    subnet_ids: ["${data.terraform_remote_state.network.outputs.firewall_subnet_id_a}"],
+  });
+  // Every route that sends traffic to AZ a's firewall endpoint now goes to the appliance endpoint instead.
+  const toFirewallA = all(app, "aws_route").filter((r) => typeof r.body.vpc_endpoint_id === "string" && r.body.vpc_endpoint_id.includes('"us-east-1a"'));
+  expect(toFirewallA.map((r) => r.stack)).toEqual(toFirewallA.map(() => "inspection"));
+  expect(toFirewallA.length).toBeGreaterThan(1);
+  for (const r of toFirewallA) r.body.vpc_endpoint_id = "${aws_vpc_endpoint.appliance_a.id}";
+  let message = "";
+  try {
+    verify(app);
+  } catch (e) {
+    message = String((e as Error).message);
+  }
+  expect(message).toMatch(/R2 workload-a \(us-east-1a\): cannot be decided: .*aws_vpc_endpoint\.appliance_a \(Gateway Load Balancer endpoint\)/);
+  expect(message).toMatch(/R3 workload-a \(us-east-1a\): cannot be decided/);
 });
