@@ -70,3 +70,19 @@ test("firewall-igw with the workload's routes both ways through a Gateway Load B
   expect(message).toMatch(/R2 workload-a \(us-east-1a\): cannot be decided: .*aws_vpc_endpoint\.appliance_a \(Gateway Load Balancer endpoint\)/);
   expect(message).toMatch(/R3 workload-a \(us-east-1a\): cannot be decided/);
 });
+
+test("main route table: a swap makes unassociated subnets follow the new main table; two swaps for one VPC are exit 2", () => {
+  const app = synthMode("proxy");
+  const workloadA = tagged(app, "aws_route_table", { "egress6:tier": "workload", "egress6:az": "a" });
+  const proxyA = tagged(app, "aws_route_table", { "egress6:tier": "proxy", "egress6:az": "a" });
+  // Subnet workload-a loses its association and the proxy table (::/0 -> egress-only gateway) becomes main.
+  const association = one(app, "aws_route_table_association", (b) => String(b.route_table_id).includes(`aws_route_table.${workloadA.name}.`));
+  delete app.stacks[association.stack].resource.aws_route_table_association[association.name];
+  app.stacks.network.resource.aws_main_route_table_association = { swap: { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${proxyA.name}.id}` } };
+  const report = verify(app);
+  const r3 = report.results.find((r) => r.id === "R3")!;
+  expect(r3.subjects.find((s) => s.subject.startsWith("workload-a"))!.verdict).toBe("VIOLATED");
+  expect(r3.findings.map((f) => f.message).join("\n")).toMatch(/workload-a .*leaves subnet workload-a \(us-east-1a\) without crossing an inspection point|a connection to .* leaves subnet workload-a/);
+  app.stacks.network.resource.aws_main_route_table_association.again = { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${workloadA.name}.id}` };
+  expect(() => verify(app)).toThrow(/aws_main_route_table_association\.again \(network\): route_table_id: aws_main_route_table_association\.swap \(network\) already makes another table the main route table/);
+});

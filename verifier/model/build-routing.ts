@@ -168,6 +168,7 @@ export function buildRouteTables(b: Builder): void {
 function addPropagation(b: Builder, ref: ResourceRef, rt: RouteTable, vgwId: Value): void {
   const gw = b.lookup(b.gateways, vgwId);
   const target: Target = gw ? { kind: "gateway", gateway: gw } : { kind: "unresolved", description: `virtual private gateway ${showValue(vgwId)}` };
+  rt.vpc.unseenEntries.push(`${b.origin(ref)} propagates the routes of ${gw ? `virtual private gateway ${gw.label}` : `virtual private gateway ${showValue(vgwId)}`} into route table ${rt.label}`);
   rt.routes.push({ destination: { description: "routes propagated from a virtual private gateway" }, target, origin: b.origin(ref) });
 }
 
