@@ -13,7 +13,7 @@ import { InputError, readConfigSource, stackFromPlan, verifyStacks, type ConfigS
 const CORPUS = path.join(__dirname, "fixtures", "plan-corpus");
 const PLAN = "plan.json.gz";
 const INVARIANTS = ["R1", "R2", "R3", "L1", "DNS64", "MAIN-RT"] as const;
-const VERDICTS = ["HOLDS", "HOLDS BY POLICY", "VIOLATED", "N/A"];
+const VERDICTS = ["HOLDS", "HOLDS BY POLICY", "UNKNOWN", "VIOLATED", "N/A"];
 /** The whole corpus, compressed, stays well under this. */
 const MAX_CORPUS_BYTES = 2 * 1024 * 1024;
 

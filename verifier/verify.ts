@@ -77,6 +77,16 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   const checks = checkovResults(world, model, ctx, sgClosed);
   const results = [...invariants, ...checks];
   const violated = results.some((r) => r.verdict === "VIOLATED");
+  // Never a pass through a hop the verifier cannot see through: without a violation to report, the run is unusable
+  // input, one line per such route and target.
+  if (!violated) {
+    const unknown = results.flatMap((r) =>
+      r.kind === "invariant"
+        ? r.findings.filter((f) => f.verdict === "UNKNOWN").map((f) => `${r.id} ${f.subject}: cannot be decided: ${f.message}`)
+        : r.subjects.filter((s) => s.verdict === "UNKNOWN").map((s) => `${r.id} ${s.subject}: cannot be decided: ${s.detail}`),
+    );
+    if (unknown.length > 0) throw new InputError([...new Set(unknown)]);
+  }
   return {
     inputs: [...inputs],
     stacks: stacks.map((s) => s.name),

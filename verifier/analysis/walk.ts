@@ -8,7 +8,7 @@
  */
 import { Prefix, addressText, type Address, type Family } from "../model/prefix";
 import { naclAdmitsAll, protocolName, rangeText, sgAdmits, sgRuleText, type Range } from "../model/filters";
-import type { Gateway, Host, InspectionEndpoint, Route, RouteTable, Subnet } from "../model/types";
+import { UNSEEN_NETWORKS, type Gateway, type Host, type InspectionEndpoint, type Route, type RouteTable, type Subnet } from "../model/types";
 import { ROLE_PROXY } from "../tags";
 import type { Context } from "./context";
 
@@ -63,6 +63,13 @@ export interface Trace {
   readonly places: readonly Place[];
   /** Filter hops that refused the packet. */
   readonly blocked: readonly Hop[];
+  /**
+   * Hops the verifier cannot see through, each naming the route and its target: a Gateway Load Balancer endpoint
+   * (what its appliances pass is not in the configuration) or a network the packet entered the VPC from that the
+   * model does not describe (transit gateway, virtual private gateway, core network, local gateway). A verdict that
+   * rests on such a trace is UNKNOWN, never HOLDS.
+   */
+  readonly unseen: readonly string[];
 }
 
 class Builder {
@@ -70,6 +77,7 @@ class Builder {
   inspected: InspectionEndpoint[] = [];
   places: Place[] = [];
   blocked: Hop[] = [];
+  unseen: string[] = [];
   tables = new Set<RouteTable>();
 
   clone(): Builder {
@@ -78,6 +86,7 @@ class Builder {
     b.inspected = [...this.inspected];
     b.places = [...this.places];
     b.blocked = [...this.blocked];
+    b.unseen = [...this.unseen];
     b.tables = new Set(this.tables);
     return b;
   }
@@ -92,7 +101,7 @@ class Builder {
   }
 
   finish(end: End): Trace {
-    return { hops: this.hops, end, inspected: this.inspected, places: this.places, blocked: this.blocked };
+    return { hops: this.hops, end, inspected: this.inspected, places: this.places, blocked: this.blocked, unseen: this.unseen };
   }
 }
 
@@ -153,6 +162,13 @@ export class Walker {
   enter(pkt: Packet, gateway: Gateway): Trace[] {
     const b = new Builder();
     b.hop({ kind: "gateway", text: `${this.packetText(pkt)} arrives through ${gateway.kind} ${gateway.label}` });
+    if (UNSEEN_NETWORKS.has(gateway.kind)) {
+      // Where such traffic goes inside the VPC is decided by tables the model does not have (a transit gateway's
+      // route tables, and the route table of its attachment's subnet for what comes back in): not guessed.
+      b.unseen.push(`${gateway.kind} ${gateway.label} [${gateway.origin}]: what comes back into the VPC through it is routed by tables the verifier does not model`);
+      b.hop({ kind: "drop", text: `${gateway.kind} ${gateway.label}: what it delivers into the VPC, and by which route table, is not modelled` });
+      return [b.finish({ kind: "dropped", reason: `not modelled: traffic entering through ${gateway.kind} ${gateway.label}` })];
+    }
     const rt = gateway.edgeRouteTable;
     if (!rt) {
       if (!this.ctx.insideVpc(pkt.dst)) return [b.finish({ kind: "dropped", reason: "not addressed to the VPC" })];
@@ -224,6 +240,9 @@ export class Walker {
         this.cross(pkt, from, ep.subnet, b);
         b.inspected.push(ep);
         b.place(ep.label, ep.az);
+        if (ep.kind === "gateway load balancer endpoint") {
+          b.unseen.push(`route ${destinationText(route)} -> ${ep.label} (Gateway Load Balancer endpoint) [${route.origin}]: what the appliances behind it pass or drop is not in the configuration`);
+        }
         b.hop({ kind: "endpoint", text: `${ep.label}${ep.inspects ? " inspects it" : " forwards it WITHOUT inspection"}, then forwards it by ${subnetText(ep.subnet)}` });
         return this.route(pkt, ep.subnet, b, depth + 1);
       }

@@ -5,7 +5,7 @@
  */
 import type { World, ResourceRef } from "../expr/evaluate";
 import * as zlib from "node:zlib";
-import { isObjectValue, showValue, type Value } from "../expr/values";
+import { isObjectValue, isSymbolic, showValue, type Value } from "../expr/values";
 import { naclEvaluate, naclRuleText, sgRuleText } from "../model/filters";
 import type { InstanceFacts, Model, Nacl, SecurityGroup } from "../model/types";
 import type { Context } from "../analysis/context";
@@ -57,6 +57,14 @@ function bool(v: Value | undefined | unknown): boolean | undefined {
 function first(v: Value | undefined | unknown): Record<string, Value> | undefined {
   if (Array.isArray(v)) return v.find(isObjectValue) as Record<string, Value> | undefined;
   return isObjectValue(v) ? (v as Record<string, Value>) : undefined;
+}
+
+/**
+ * A row for an argument whose value is known only after apply: UNKNOWN (never read as "not set", "false" or the
+ * default; a report with an UNKNOWN and no violation is exit 2), or undefined when the value is known.
+ */
+function unknownRow(name: string, v: unknown): [Verdict, string] | undefined {
+  return isSymbolic(v) ? ["UNKNOWN", `${name} cannot be worked out before apply (${String(v)})`] : undefined;
 }
 
 /** Is the argument given? A value known only after apply (`"${aws_cloudwatch_log_group.x.arn}:*"`) counts. */
@@ -238,6 +246,8 @@ const CHECKS: readonly CheckDef[] = [
     none: "no instance in this output",
     rows: instanceRows((i) => {
       const nic = first(i.get("network_interfaces"));
+      const unknown = unknownRow("associate_public_ip_address", i.get("associate_public_ip_address")) ?? unknownRow("network_interfaces.associate_public_ip_address", nic?.associate_public_ip_address);
+      if (unknown) return unknown;
       const v = bool(i.get("associate_public_ip_address")) ?? bool(nic?.associate_public_ip_address);
       return v === true ? ["VIOLATED", "associate_public_ip_address = true"] : ["HOLDS", "no public IP address requested"];
     }),
@@ -248,6 +258,8 @@ const CHECKS: readonly CheckDef[] = [
     none: "no instance in this output",
     rows: instanceRows((i) => {
       const m = i.get("monitoring");
+      const unknown = unknownRow("monitoring", m) ?? unknownRow("monitoring.enabled", first(m)?.enabled);
+      if (unknown) return unknown;
       const on = bool(m) ?? bool(first(m)?.enabled);
       return on ? ["HOLDS", "monitoring = true"] : ["VIOLATED", "detailed monitoring is off (monitoring not true on the instance or its launch template)"];
     }),
@@ -259,6 +271,8 @@ const CHECKS: readonly CheckDef[] = [
     rows: instanceRows((i) => {
       if (bool(i.get("ebs_optimized"))) return ["HOLDS", "ebs_optimized = true"];
       const type = i.get("instance_type");
+      const unknown = unknownRow("ebs_optimized", i.get("ebs_optimized"));
+      if (unknown && !(typeof type === "string" && EBS_OPTIMIZED_BY_DEFAULT.test(type))) return unknown;
       if (typeof type === "string" && EBS_OPTIMIZED_BY_DEFAULT.test(type)) {
         return ["N/A", `${type} is EBS-optimized by default; ebs_optimized changes nothing there`];
       }
@@ -292,8 +306,8 @@ const CHECKS: readonly CheckDef[] = [
     }),
   },
   cloudTrail("CKV_AWS_35", "CloudTrail logs are encrypted at rest with a KMS customer managed key", (env, r) => (set(arg(env, r, "kms_key_id")) ? ["HOLDS", "kms_key_id set"] : ["VIOLATED", "no kms_key_id"])),
-  cloudTrail("CKV_AWS_36", "CloudTrail log file validation is enabled", (env, r) => (bool(arg(env, r, "enable_log_file_validation")) ? ["HOLDS", "enable_log_file_validation = true"] : ["VIOLATED", "enable_log_file_validation is not true"])),
-  cloudTrail("CKV_AWS_67", "CloudTrail is enabled in all regions", (env, r) => (bool(arg(env, r, "is_multi_region_trail")) ? ["HOLDS", "is_multi_region_trail = true"] : ["VIOLATED", "is_multi_region_trail is not true"])),
+  cloudTrail("CKV_AWS_36", "CloudTrail log file validation is enabled", (env, r) => unknownRow("enable_log_file_validation", arg(env, r, "enable_log_file_validation")) ?? (bool(arg(env, r, "enable_log_file_validation")) ? ["HOLDS", "enable_log_file_validation = true"] : ["VIOLATED", "enable_log_file_validation is not true"])),
+  cloudTrail("CKV_AWS_67", "CloudTrail is enabled in all regions", (env, r) => unknownRow("is_multi_region_trail", arg(env, r, "is_multi_region_trail")) ?? (bool(arg(env, r, "is_multi_region_trail")) ? ["HOLDS", "is_multi_region_trail = true"] : ["VIOLATED", "is_multi_region_trail is not true"])),
   cloudTrail("CKV_AWS_252", "CloudTrail defines an SNS topic", (env, r) => (set(arg(env, r, "sns_topic_name")) ? ["HOLDS", "sns_topic_name set"] : ["VIOLATED", "no sns_topic_name"])),
   cloudTrail("CKV2_AWS_10", "CloudTrail trails are integrated with CloudWatch Logs", (env, r) => (set(arg(env, r, "cloud_watch_logs_group_arn")) ? ["HOLDS", "cloud_watch_logs_group_arn set"] : ["VIOLATED", "no cloud_watch_logs_group_arn"])),
   {
@@ -359,6 +373,8 @@ function cloudTrail(id: string, title: string, judge: (env: Env, r: ResourceRef)
 }
 
 function imdsVerdict(m: Record<string, Value> | undefined): [Verdict, string] {
+  const unknown = unknownRow("metadata_options.http_endpoint", m?.http_endpoint) ?? unknownRow("metadata_options.http_tokens", m?.http_tokens);
+  if (unknown) return unknown;
   if (m?.http_endpoint === "disabled") return ["HOLDS", "the metadata service is off"];
   if (m?.http_tokens === "required") return ["HOLDS", "http_tokens = required (IMDSv2 only)"];
   return ["VIOLATED", `http_tokens is ${JSON.stringify(m?.http_tokens ?? "optional (the default)")}: IMDSv1 answers`];
@@ -372,6 +388,8 @@ function cmkVerdict(e: Record<string, Value> | undefined): [Verdict, string] {
 function ebsVerdict(root: unknown, ebs: unknown, mappings: unknown, byDefault: boolean): [Verdict, string] {
   const list = (v: unknown) => (Array.isArray(v) ? v.filter(isObjectValue) : isObjectValue(v) ? [v] : []) as Record<string, Value>[];
   const volumes = [...list(root), ...list(ebs), ...list(mappings).map((m) => first(m.ebs) ?? {})];
+  const unknown = volumes.map((v) => unknownRow("a volume's encrypted", v.encrypted)).find((x) => x !== undefined);
+  if (unknown && !byDefault) return unknown;
   const unencrypted = volumes.filter((v) => bool(v.encrypted) !== true);
   if (volumes.length > 0 && unencrypted.length === 0) return ["HOLDS", "every volume sets encrypted = true"];
   if (byDefault) return ["HOLDS", "aws_ebs_encryption_by_default encrypts every new volume"];

@@ -5,7 +5,7 @@
  */
 import { Prefix, addressText, type Address, type Family } from "../model/prefix";
 import { ICMPV4_ERRORS, ICMPV6_ERRORS, icmpErrorsOnly, naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type Range } from "../model/filters";
-import { INTERNET_GATEWAYS, type Gateway, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
+import { INTERNET_GATEWAYS, UNSEEN_NETWORKS, type Gateway, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
 import type { Context } from "../analysis/context";
 import { Connections, replyArrives, type Connection, type Origin } from "../analysis/flows";
 import { TCP, Walker, subnetText, type Hop, type Trace } from "../analysis/walk";
@@ -105,6 +105,16 @@ export class InvariantChecks {
     return new Set(seg.forward.hops.filter((h) => h.kind === "route").slice(-1));
   }
 
+  /** Hops of a connection the verifier cannot see through (both directions, every segment). */
+  private unseen(c: Connection): string[] {
+    return [...new Set(c.segments.flatMap((s) => [...s.forward.unseen, ...s.replies.flatMap((r) => r.unseen)]))];
+  }
+
+  /** The same, for the requests only. */
+  private unseenForward(c: Connection): string[] {
+    return [...new Set(c.segments.flatMap((s) => s.forward.unseen))];
+  }
+
   private stateful(t: Trace): InspectionEndpoint[] {
     return t.inspected.filter((e) => e.kind === "firewall endpoint" || e.inspects);
   }
@@ -117,13 +127,19 @@ export class InvariantChecks {
     const ipv4Destinations = [...this.ctx.internet(4), this.ctx.nat64()];
     for (const w of workloads) {
       const problems: Finding[] = [];
+      const unknowns: Finding[] = [];
       const subject = this.label(w);
       // IPv4 destinations from the subnet's IPv4 addresses; NAT64 (an IPv6 address standing for an IPv4 one) from its
       // IPv6 addresses: each example packet keeps one address family.
       for (const family of [4, 6] as const) {
         const destinations = ipv4Destinations.filter((d) => d.family === family);
-        const found = this.origins(w, family, false).flatMap((origin) => destinations.map((d) => ({ d, c: this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x)) })))
-          .find((x) => x.c !== undefined);
+        const reaching = this.origins(w, family, false).flatMap((origin) => destinations.flatMap((d) => this.connections.open(origin, d, 443).filter((x) => this.reachesIpv4Internet(x)).map((c) => ({ d, c }))));
+        // A path through an appliance the verifier cannot see may be dropped there: not a violation, not a pass.
+        const found = reaching.find((x) => this.unseenForward(x.c).length === 0);
+        const maybe = reaching.find((x) => this.unseenForward(x.c).length > 0);
+        if (!found && maybe) {
+          unknowns.push({ verdict: "UNKNOWN", subject, message: `an IPv4 path from ${subnetText(w)} toward ${addressText(maybe.d)}${maybe.d.family === 6 ? " (NAT64)" : ""} crosses a hop the verifier cannot see through: ${this.unseenForward(maybe.c)[0]}`, path: this.connectionPath(maybe.c) });
+        }
         if (found) {
           const end = found.c!.segments[found.c!.segments.length - 1].forward.end;
           const message =
@@ -154,9 +170,13 @@ export class InvariantChecks {
       if (exposure.verdict === "VIOLATED") {
         problems.push({ verdict: "VIOLATED", subject, message: `its IPv6 addresses are public: ${exposure.detail}`, path: exposure.path });
       }
+      if (exposure.verdict === "UNKNOWN") unknowns.push({ verdict: "UNKNOWN", subject, message: `whether its IPv6 addresses can be reached from the internet: ${exposure.detail}`, path: exposure.path });
       findings.push(...problems);
       if (problems.length > 0) subjects.push({ subject, verdict: "VIOLATED", detail: problems[0].message });
-      else if (exposure.verdict === "HOLDS BY POLICY") {
+      else if (unknowns.length > 0) {
+        findings.push(...unknowns);
+        subjects.push({ subject, verdict: "UNKNOWN", detail: unknowns[0].message });
+      } else if (exposure.verdict === "HOLDS BY POLICY") {
         // The addresses are reachable by routing (an internet gateway's edge route): they are public addresses that
         // rules refuse to serve, the same fact R2 reports as holding by policy.
         const message = `no IPv4 route to the internet and no public IPv4 address; its IPv6 addresses are routable from the internet and kept private by policy: ${exposure.detail}`;
@@ -196,6 +216,9 @@ export class InvariantChecks {
         for (const family of [6, 4] as const) {
           const prefix = family === 6 ? subnet.ipv6 : subnet.ipv4;
           if (!prefix) continue;
+          // A carrier gateway carries IPv4 only (the provider refuses an IPv6 destination for carrier_gateway_id:
+          // internal/service/ec2/vpc_route.go; VPC user guide, "Carrier gateways").
+          if (family === 6 && gw.kind === "carrier gateway") continue;
           for (const src of this.ctx.internet(family)) {
             for (const dst of this.ctx.addressesIn(prefix)) {
               const pkt = { family, src, dst, protocol: TCP, ports: [PROBE_PORT, PROBE_PORT] as Range, reply: false };
@@ -223,13 +246,19 @@ export class InvariantChecks {
       verdict: "HOLDS",
       detail: "no gateway lets connections in: the VPC has no internet gateway (an egress-only internet gateway passes replies only)",
     };
-    if (entries.length > 0) {
+    const unseenEntries = target.vpc.unseenEntries;
+    if (entries.length > 0 || unseenEntries.length > 0) {
       const verdicts: (SubjectResult & { path?: PathLine[] })[] = [];
       for (const { gateway: gw, trace: t } of this.inboundTraces()) {
         const reached = (t.end.kind === "delivered" && t.end.subnet === target) || (t.end.kind === "proxy" && t.end.host.subnet === target);
         if (!reached) continue;
         const guards = this.stateful(t);
         const path = this.tracePath(t, "", new Set(t.hops.filter((h) => h.kind === "route").slice(0, 1)));
+        if (t.unseen.length > 0) {
+          // Only a policy the verifier has read and whose default drops can make this "by policy".
+          verdicts.push({ subject, verdict: "UNKNOWN", detail: `${gw.kind} ${gw.label} delivers connections from the internet to ${subnetText(target)} unless a hop the verifier cannot see through drops them: ${t.unseen[0]}`, path });
+          continue;
+        }
         if (guards.length === 0) {
           verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} delivers connections from the internet straight to ${subnetText(target)}, with no inspection point on the way`, path });
           continue;
@@ -247,8 +276,11 @@ export class InvariantChecks {
           path,
         });
       }
+      for (const e of unseenEntries) {
+        verdicts.push({ subject, verdict: "UNKNOWN", detail: `traffic may enter the VPC from a network the verifier cannot see: ${e}` });
+      }
       if (verdicts.length === 0) out = { subject, verdict: "HOLDS", detail: `internet gateway routing reaches no address in ${subnetText(target)}` };
-      else out = verdicts.find((v) => v.verdict === "VIOLATED") ?? verdicts[0];
+      else out = verdicts.find((v) => v.verdict === "VIOLATED") ?? verdicts.find((v) => v.verdict === "UNKNOWN") ?? verdicts[0];
     }
     this.exposureCache.set(target, out);
     return out;
@@ -320,6 +352,9 @@ export class InvariantChecks {
       findings.push(...layerProblems);
       if (layerProblems.length > 0) {
         subjects.push({ subject, verdict: "VIOLATED", detail: layerProblems[0].message });
+      } else if (route.verdict === "UNKNOWN") {
+        findings.push({ verdict: "UNKNOWN", subject, message: `gateway and routes: ${route.detail}`, path: route.path });
+        subjects.push({ subject, verdict: "UNKNOWN", detail: `gateway and routes: ${route.detail}` });
       } else {
         if (route.verdict === "HOLDS BY POLICY") findings.push({ verdict: "HOLDS BY POLICY", subject, message: route.detail, path: route.path });
         subjects.push({
@@ -358,16 +393,28 @@ export class InvariantChecks {
       const add = (message: string, c: Connection, marks: ReadonlySet<Hop>) => {
         if (!problems.some((p) => p.message === message)) problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(c, marks) });
       };
+      const unknowns: Finding[] = [];
+      const unknown = (about: string, c: Connection) => {
+        const message = `${about} crosses a hop the verifier cannot see through: ${this.unseen(c)[0]}`;
+        if (!unknowns.some((p) => p.message === message)) unknowns.push({ verdict: "UNKNOWN", subject, message, path: this.connectionPath(c) });
+      };
       let leaving = 0;
       for (const d of destinations) {
         for (const origin of this.origins(w, d.family, false)) {
           for (const c of this.connections.open(origin, d, 443)) {
             if (!this.leaves(c)) continue;
             leaving++;
-            if (!this.inspected(c)) {
+            // Leaving the VPC uninspected is decided by the requests alone; what comes back through a network the
+            // verifier cannot see does not change it.
+            if (!this.inspected(c) && this.unseenForward(c).length === 0) {
               const passed = c.segments.flatMap((s) => s.forward.inspected).filter((e) => !e.inspects);
               const why = passed.length > 0 ? ` (${passed[0].label} does not inspect: ${passed[0].firewall?.policy.problems.join("; ") ?? "its firewall is not in the configuration"})` : "";
               add(`a connection to ${addressText(d)}${nat64Text(d, this.ctx)} leaves ${subnetText(w)} without crossing an inspection point${why}`, c, this.exitHops(c));
+              continue;
+            }
+            if (this.unseen(c).length > 0) {
+              unknown(`a connection to ${addressText(d)}${nat64Text(d, this.ctx)}`, c);
+              continue;
             }
             this.checkSymmetryAndZone(w, c, add);
           }
@@ -381,19 +428,24 @@ export class InvariantChecks {
           for (const origin of this.origins(w, 6, true)) {
             for (const c of this.connections.open(origin, this.ctx.addressOf(proxy.subnet!, 6), port, proxy)) {
               const first = c.segments[0].forward;
-              if (first.end.kind === "proxy" && first.blocked.length === 0) this.checkSymmetryAndZone(w, c, add, `connections addressed to proxy ${proxy.label} (tcp ${port})`);
+              if (first.end.kind !== "proxy" || first.blocked.length > 0) continue;
+              if (this.unseen(c).length > 0) unknown(`connections addressed to proxy ${proxy.label} (tcp ${port})`, c);
+              else this.checkSymmetryAndZone(w, c, add, `connections addressed to proxy ${proxy.label} (tcp ${port})`);
             }
           }
         }
       }
       findings.push(...problems);
+      if (problems.length === 0) findings.push(...unknowns);
       subjects.push({
         subject,
-        verdict: problems.length > 0 ? "VIOLATED" : "HOLDS",
+        verdict: problems.length > 0 ? "VIOLATED" : unknowns.length > 0 ? "UNKNOWN" : "HOLDS",
         detail:
           problems.length > 0
             ? problems[0].message
-            : leaving > 0
+            : unknowns.length > 0
+              ? unknowns[0].message
+              : leaving > 0
               ? `every path to the internet crosses an inspection point in ${w.az ?? "its AZ"}, requests and replies alike`
               : "no path leads to the internet (nothing leaves uninspected; L1 tells whether anything leaves at all)",
       });
@@ -487,11 +539,12 @@ export class InvariantChecks {
         const failure = this.firstL1Failure(w, port);
         if (failure) problems.push(failure);
       }
-      findings.push(...problems);
+      const violated = problems.filter((p) => p.verdict === "VIOLATED");
+      findings.push(...(violated.length > 0 ? violated : problems));
       subjects.push({
         subject,
-        verdict: problems.length > 0 ? "VIOLATED" : "HOLDS",
-        detail: problems.length > 0 ? problems[0].message : `TCP ${intent.ports.join(", ")} reaches the internet through the inspection chain and back, every ACL and security group admitting it`,
+        verdict: violated.length > 0 ? "VIOLATED" : problems.length > 0 ? "UNKNOWN" : "HOLDS",
+        detail: problems.length > 0 ? (violated[0] ?? problems[0]).message : `TCP ${intent.ports.join(", ")} reaches the internet through the inspection chain and back, every ACL and security group admitting it`,
       });
     }
     return result("L1", "invariant", "liveness: TCP to the internet on every allowlisted port works end to end through the inspection chain", subjects, findings, notes);
@@ -503,7 +556,13 @@ export class InvariantChecks {
     for (const origin of this.origins(w, 6, true)) {
       for (const d of this.ctx.internet(6)) {
         const conns = this.connections.open(origin, d, port);
-        if (conns.some((c) => this.works(c) === undefined)) continue;
+        const seen = conns.filter((c) => this.unseen(c).length === 0 && !this.endsUnseen(c));
+        if (seen.some((c) => this.works(c) === undefined)) continue;
+        const maybe = conns.find((c) => !seen.includes(c));
+        if (maybe) {
+          const what = this.unseen(maybe)[0] ?? `it leaves for ${endText(maybe.segments[maybe.segments.length - 1].forward.end)}, a network the verifier cannot see`;
+          return { verdict: "UNKNOWN", subject, message: `whether TCP ${port} from ${subnetText(w)} to ${addressText(d)} works depends on a hop the verifier cannot see through: ${what}`, path: this.connectionPath(maybe) };
+        }
         const c = conns[0];
         const why = c ? this.works(c)! : "no path";
         const from = origin.host ? `${origin.host.label} in ${subnetText(w)}` : `${subnetText(w)} (no instance there: security groups not checked)`;
@@ -511,6 +570,12 @@ export class InvariantChecks {
       }
     }
     return undefined;
+  }
+
+  /** Does the connection end at a network the verifier cannot see (where it goes on, and whether replies come back, is unknown)? */
+  private endsUnseen(c: Connection): boolean {
+    const end = c.segments[c.segments.length - 1].forward.end;
+    return end.kind === "unresolved" || (end.kind === "gateway" && UNSEEN_NETWORKS.has(end.gateway.kind));
   }
 
   /** Why the connection does not work end to end, or undefined when it does. */

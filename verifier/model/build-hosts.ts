@@ -10,7 +10,7 @@
 import type { ResourceRef } from "../expr/evaluate";
 import { Opaque, isObjectValue, showValue, type Value } from "../expr/values";
 import { ROLE_PROXY, ROLE_WORKLOAD, TAG_ROLE } from "../tags";
-import { asBool, asList, asNumber, blocks } from "./read";
+import { asList, asNumber, blocks } from "./read";
 import { groupOf } from "./build-filters";
 import type { Builder, MutableHost } from "./builder";
 import type { InstanceFacts, SecurityGroup, Vpc } from "./types";
@@ -145,7 +145,7 @@ export function buildHosts(b: Builder): void {
       role,
       roleReason: reason,
       subnet,
-      sourceDestCheck: asBool(b.arg(ref, "source_dest_check")) ?? true,
+      sourceDestCheck: b.boolArg(ref, "source_dest_check") ?? true,
       securityGroups: groupsFrom(b, ref, asList(b.arg(ref, "security_groups")), subnet?.vpc, "security_groups"),
       publicIpv4: undefined,
       extraIpv6: extraIpv6((n) => b.arg(ref, n), ""),
@@ -187,7 +187,7 @@ export function buildHosts(b: Builder): void {
     const templateNic = templatePrimaryNic(b, template);
     const groupAttribute = b.arg(ref, "vpc_security_group_ids") !== undefined ? "vpc_security_group_ids" : b.arg(ref, "security_groups") !== undefined ? "security_groups" : "vpc_security_group_ids of its launch template";
     const groupValue = b.arg(ref, "vpc_security_group_ids") ?? b.arg(ref, "security_groups") ?? (template ? b.arg(template, "vpc_security_group_ids") ?? templateNic?.security_groups : undefined);
-    const publicIp = asBool(b.arg(ref, "associate_public_ip_address")) ?? asBool(templateNic?.associate_public_ip_address);
+    const publicIp = b.boolArg(ref, "associate_public_ip_address") ?? (template ? b.boolArg(template, "network_interfaces.associate_public_ip_address", templateNic?.associate_public_ip_address) : undefined);
     const host: MutableHost = {
       key: `${ref.key}#primary`,
       label: facts.label,
@@ -195,7 +195,7 @@ export function buildHosts(b: Builder): void {
       role: facts.role,
       roleReason: facts.roleReason,
       subnet,
-      sourceDestCheck: asBool(b.arg(ref, "source_dest_check")) ?? true,
+      sourceDestCheck: b.boolArg(ref, "source_dest_check") ?? true,
       securityGroups: groupsFrom(b, ref, asList(groupValue), subnet?.vpc, groupAttribute),
       publicIpv4:
         publicIp === true
@@ -263,7 +263,7 @@ function buildAutoScalingGroup(b: Builder, ref: ResourceRef): void {
       sourceDestCheck: true,
       securityGroups: groupsFrom(b, ref, groupIds, subnet?.vpc, "vpc_security_group_ids of its launch template"),
       publicIpv4:
-        asBool(templateNic?.associate_public_ip_address) === true
+        (template ? b.boolArg(template, "network_interfaces.associate_public_ip_address", templateNic?.associate_public_ip_address) : undefined) === true
           ? "its launch template associates a public IPv4 address"
           : subnet?.settings.mapPublicIpOnLaunch
             ? `its subnet ${subnet.label} maps a public IPv4 address on launch`

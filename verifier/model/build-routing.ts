@@ -9,7 +9,7 @@ import { TAG_TIER } from "../tags";
 import { asList, signature } from "./read";
 import { endpointOf } from "./build-firewalls";
 import type { Builder } from "./builder";
-import type { Gateway, GatewayKind, Host, RouteTable, Target, Vpc } from "./types";
+import { UNSEEN_NETWORKS, type Gateway, type GatewayKind, type Host, type RouteTable, type Target, type Vpc } from "./types";
 
 /** Route target arguments and what they point at (aws_route and inline route blocks share the names). */
 const TARGET_FIELDS = [
@@ -63,7 +63,23 @@ export function buildGateways(b: Builder): void {
     addGateway(b, ref, "NAT gateway", subnet?.vpc, { subnet, publicNat: connectivity !== "private" });
   }
   for (const ref of w.resourcesOfType("aws_vpn_gateway")) {
-    addGateway(b, ref, "virtual private gateway", b.arg(ref, "vpc_id") === undefined ? undefined : b.vpcOf(ref));
+    const vpc = b.arg(ref, "vpc_id") === undefined ? undefined : b.vpcOf(ref);
+    const gw = addGateway(b, ref, "virtual private gateway", vpc);
+    vpc?.unseenEntries.push(`virtual private gateway ${gw.label} [${gw.origin}] is attached to the VPC`);
+  }
+  for (const ref of w.resourcesOfType("aws_vpn_gateway_attachment")) {
+    const gw = b.lookup(b.gateways, b.arg(ref, "vpn_gateway_id"));
+    const vpc = b.vpcOf(ref);
+    if (gw && vpc) (gw as { vpc: Vpc | undefined }).vpc = vpc;
+    vpc?.unseenEntries.push(`${b.origin(ref)} attaches virtual private gateway ${gw?.label ?? showValue(b.arg(ref, "vpn_gateway_id"))} to the VPC`);
+  }
+  // Attachments of networks the model does not describe: traffic from them can enter the VPC.
+  for (const [type, what] of [
+    ["aws_ec2_transit_gateway_vpc_attachment", "attaches a transit gateway"],
+    ["aws_networkmanager_vpc_attachment", "attaches a Cloud WAN core network"],
+    ["aws_ec2_local_gateway_route_table_vpc_association", "associates an Outposts local gateway route table"],
+  ] as const) {
+    for (const ref of w.resourcesOfType(type)) b.vpcOf(ref)?.unseenEntries.push(`${b.origin(ref)} ${what} to the VPC`);
   }
   for (const [type, kind] of [
     ["aws_ec2_transit_gateway", "transit gateway"],
@@ -124,10 +140,25 @@ export function buildRouteTables(b: Builder): void {
     if (!gw) b.problem(ref, `vpc_endpoint_id is ${showValue(b.arg(ref, "vpc_endpoint_id"))}, which is no gateway endpoint in the configuration`);
     if (gw && rt) rt.routes.push({ destination: { description: `the prefix list of ${gw.label}` }, target: { kind: "gateway", gateway: gw }, origin: b.origin(ref) });
   }
+  // aws_main_route_table_association replaces the VPC's main route table (ReplaceRouteTableAssociation on the main
+  // association; VPC user guide, "Subnet route tables" > "Main route table"): every subnet without an explicit
+  // association is then routed by that table, and the original default table (aws_default_route_table) is an
+  // ordinary table nobody falls back to. Two for one VPC: which one is main would depend on apply order.
+  const mainBy = new Map<Vpc, string>();
   for (const ref of w.resourcesOfType("aws_main_route_table_association")) {
     const rt = routeTableOf(b, ref);
     const vpc = b.vpcOf(ref);
     if (!rt || !vpc) continue;
+    const earlier = mainBy.get(vpc);
+    if (earlier) {
+      b.problem(ref, `route_table_id: ${earlier} already makes another table the main route table of ${vpc.label}; which one is main would depend on apply order`);
+      continue;
+    }
+    if (rt.vpc !== vpc) {
+      b.problem(ref, `route_table_id names route table ${rt.label}, which belongs to ${rt.vpc.label}, not to vpc_id ${vpc.label}`);
+      continue;
+    }
+    mainBy.set(vpc, b.origin(ref));
     vpc.mainRouteTable.isMain = false;
     rt.isMain = true;
     vpc.mainRouteTable = rt;
@@ -137,6 +168,7 @@ export function buildRouteTables(b: Builder): void {
 function addPropagation(b: Builder, ref: ResourceRef, rt: RouteTable, vgwId: Value): void {
   const gw = b.lookup(b.gateways, vgwId);
   const target: Target = gw ? { kind: "gateway", gateway: gw } : { kind: "unresolved", description: `virtual private gateway ${showValue(vgwId)}` };
+  rt.vpc.unseenEntries.push(`${b.origin(ref)} propagates the routes of ${gw ? `virtual private gateway ${gw.label}` : `virtual private gateway ${showValue(vgwId)}`} into route table ${rt.label}`);
   rt.routes.push({ destination: { description: "routes propagated from a virtual private gateway" }, target, origin: b.origin(ref) });
 }
 
@@ -169,8 +201,15 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
     return;
   }
   const field = set[0];
-  const target = targetOf(b, ref, field, r[field]);
+  const target = targetOf(b, ref, field, r[field], origin);
   if (!target) return;
+  if (target.kind === "gateway" && UNSEEN_NETWORKS.has(target.gateway.kind)) {
+    rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.gateway.kind} ${target.gateway.label}, which connects the VPC to a network the configuration does not describe`);
+  }
+  if (target.kind === "unresolved" && field !== "network_interface_id" && field !== "instance_id") {
+    // A gateway the configuration does not describe (an internet gateway made elsewhere?) may let traffic in.
+    rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.description}`);
+  }
   // AWS keeps one route per destination in a table: the second create fails (RouteAlreadyExists), so which one
   // exists would depend on apply order. Not a network the verifier can judge: unusable input.
   const same = destination instanceof Prefix ? rt.routes.find((x) => x.destination instanceof Prefix && x.destination.equals(destination as Prefix)) : undefined;
@@ -181,7 +220,7 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
   rt.routes.push({ destination, target, origin });
 }
 
-function targetOf(b: Builder, ref: ResourceRef, field: TargetField, value: Value): Target | undefined {
+function targetOf(b: Builder, ref: ResourceRef, field: TargetField, value: Value, origin: string): Target | undefined {
   if (value instanceof Unknown) {
     b.problem(ref, `${field} cannot be worked out: ${value.reason}`);
     return undefined;
@@ -203,11 +242,17 @@ function targetOf(b: Builder, ref: ResourceRef, field: TargetField, value: Value
     if (host) return { kind: "host", host: host as Host };
     return { kind: "unresolved", description: `${field} ${showValue(value)}, not a network interface of the configuration` };
   }
-  // vpc_endpoint_id
+  // vpc_endpoint_id: AWS accepts only Gateway Load Balancer endpoints here (EC2 API reference, CreateRoute,
+  // VpcEndpointId), which is also what a Network Firewall endpoint is. A gateway endpoint is routed by
+  // route_table_ids, an interface endpoint by nothing: naming one is a plan that cannot apply.
   const ep = endpointOf(b, value);
   if (ep) return { kind: "endpoint", endpoint: ep };
   const gw = b.gateways.get(sig ?? "");
-  if (gw) return { kind: "gateway", gateway: gw };
+  const iface = b.interfaceEndpoints.find((e) => sig !== undefined && (sig === `${e.key}|id`));
+  if (gw || iface) {
+    b.problems.push(`${origin}: vpc_endpoint_id names ${gw ? `gateway VPC endpoint ${gw.label}` : `interface VPC endpoint ${iface!.label}`}; a route can target only a Gateway Load Balancer (or Network Firewall) endpoint (EC2 CreateRoute, VpcEndpointId)`);
+    return undefined;
+  }
   return { kind: "unresolved", description: `vpc_endpoint_id ${showValue(value)}, not an endpoint of the configuration` };
 }
 
@@ -238,4 +283,6 @@ export function buildAssociations(b: Builder): void {
     gw.edgeRouteTable = rt;
     rt.edgeGateways.push(gw);
   }
+  // A subnet with no explicit association is routed by the table that is main once everything is applied.
+  for (const subnet of new Set(b.subnets.values())) if (subnet.associations.length === 0) subnet.routeTable = subnet.vpc.mainRouteTable;
 }

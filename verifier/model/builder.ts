@@ -6,7 +6,7 @@
  */
 import type { World, ResourceRef } from "../expr/evaluate";
 import { Literal } from "../input/source";
-import { showValue, type Value } from "../expr/values";
+import { isSymbolic, showValue, type Value } from "../expr/values";
 import { Prefix } from "./prefix";
 import { TAG_AZ, TAG_TIER } from "../tags";
 import { asBool, blocks, blocksProblem, signature } from "./read";
@@ -67,6 +67,18 @@ export class Builder {
 
   arg(ref: ResourceRef, name: string): Value | undefined {
     return this.world.argument(ref.key, name);
+  }
+
+  /**
+   * A true/false argument. A value known only after apply is a problem (exit 2) naming the resource and attribute,
+   * never read as "not set": `map_public_ip_on_launch = var.public` unknown is not false.
+   */
+  boolArg(ref: ResourceRef, name: string, value: Value | undefined = this.arg(ref, name)): boolean | undefined {
+    if (isSymbolic(value)) {
+      this.problem(ref, `${name} cannot be worked out before apply (${String(value)}), and the verifier does not read an unknown as false`);
+      return undefined;
+    }
+    return asBool(value);
   }
 
   tag(ref: ResourceRef, name: string): string | undefined {
@@ -137,7 +149,7 @@ export class Builder {
       const v6 = this.world.attribute(ref.key, "ipv6_cidr_block");
       const ipv6 = typeof v6 === "string" ? Prefix.parse(v6) : undefined;
       if (v6 !== null && v6 !== "" && !ipv6) this.problem(ref, `ipv6_cidr_block is ${showValue(v6)}, which is not an IPv6 CIDR the verifier can work out before apply`);
-      const vpc = { key: ref.key, label: this.tag(ref, "Name") ?? ref.address, origin: this.origin(ref), ipv4: ipv4 ? [ipv4] : [], ipv6: ipv6 ? [ipv6] : [] } as Vpc;
+      const vpc = { key: ref.key, label: this.tag(ref, "Name") ?? ref.address, origin: this.origin(ref), ipv4: ipv4 ? [ipv4] : [], ipv6: ipv6 ? [ipv6] : [], unseenEntries: [] } as unknown as Vpc;
       const main: RouteTable = {
         key: `${ref.key}#main`,
         label: `main route table of ${vpc.label}`,
@@ -164,6 +176,9 @@ export class Builder {
       };
       this.register(this.vpcs, ref, "id", vpc);
       this.register(this.routeTables, ref, "default_route_table_id", main);
+      // The VPC's main_route_table_id is, when the VPC is created, the same table (VPC user guide, "Main route
+      // table"); aws_main_route_table_association may make another table main later.
+      this.register(this.routeTables, ref, "main_route_table_id", main);
       this.register(this.nacls, ref, "default_network_acl_id", vpc.defaultNacl);
       this.register(this.groups, ref, "default_security_group_id", vpc.defaultSecurityGroup);
     }
@@ -195,10 +210,10 @@ export class Builder {
         ipv6: this.prefixArg(ref, "ipv6_cidr_block", 6),
         ipv4: this.prefixArg(ref, "cidr_block", 4),
         settings: {
-          mapPublicIpOnLaunch: asBool(this.arg(ref, "map_public_ip_on_launch")) ?? false,
-          mapCustomerOwnedIpOnLaunch: asBool(this.arg(ref, "map_customer_owned_ip_on_launch")) ?? false,
-          enableDns64: asBool(this.arg(ref, "enable_dns64")) ?? false,
-          ipv6Native: asBool(this.arg(ref, "ipv6_native")) ?? false,
+          mapPublicIpOnLaunch: this.boolArg(ref, "map_public_ip_on_launch") ?? false,
+          mapCustomerOwnedIpOnLaunch: this.boolArg(ref, "map_customer_owned_ip_on_launch") ?? false,
+          enableDns64: this.boolArg(ref, "enable_dns64") ?? false,
+          ipv6Native: this.boolArg(ref, "ipv6_native") ?? false,
         },
         routeTable: vpc.mainRouteTable,
         associations: [],

@@ -18,6 +18,12 @@ export interface Vpc extends Element {
   readonly ipv4: Prefix[];
   readonly ipv6: Prefix[];
   mainRouteTable: RouteTable;
+  /**
+   * Ways into the VPC from networks the model does not describe (an attached virtual private gateway, a transit
+   * gateway or core network attachment, a route to one): each names the resource. Traffic from the internet could
+   * come in through them, so R1's and R2's "nothing reaches it" cannot be proved while there is one.
+   */
+  readonly unseenEntries: string[];
   defaultNacl: Nacl;
   defaultSecurityGroup: SecurityGroup;
 }
@@ -98,6 +104,15 @@ export interface Gateway extends Element {
   edgeRouteTable?: RouteTable;
 }
 
+/**
+ * Gateways to networks the model does not describe: what lies behind them, and how their own route tables send
+ * traffic back into the VPC, is not in the configuration the verifier reads. Leaving for one uninspected breaks R3
+ * (the inspection must be inside the VPC, where both directions and the AZ can be checked); anything that would
+ * hold only if that network behaves is UNKNOWN. A VPC peering connection is not among them: it does not carry
+ * traffic on to another gateway or network (VPC peering guide, "VPC peering limitations": no edge to edge routing).
+ */
+export const UNSEEN_NETWORKS: ReadonlySet<GatewayKind> = new Set(["transit gateway", "virtual private gateway", "core network", "local gateway"]);
+
 /** Gateways that connect to the internet. */
 export const INTERNET_GATEWAYS: ReadonlySet<GatewayKind> = new Set(["internet gateway", "egress-only internet gateway", "carrier gateway"]);
 
@@ -122,7 +137,10 @@ export interface InspectionEndpoint extends Element {
   readonly subnet: Subnet | undefined;
   readonly az: string | undefined;
   readonly firewall?: Firewall;
-  /** Inspects statefully (both directions must cross it). */
+  /**
+   * Inspects statefully (both directions must cross it). A Gateway Load Balancer endpoint is taken to (its traffic
+   * goes to appliances), but every trace through one is marked unseen: what the appliances do is not visible.
+   */
   readonly inspects: boolean;
 }
 

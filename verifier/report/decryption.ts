@@ -7,7 +7,7 @@
  *   never-decrypt names, the decrypted ports, the ICAP services and whether they fail closed.
  * What cannot be read exactly is said so, never guessed.
  */
-import type { StackSource } from "../input/source";
+import { Computed, EachValue, Literal, RemoteLinked, Unresolvable, type StackSource } from "../input/source";
 import { addressOf } from "../expr/evaluate";
 import { resourceKey, type ResourceKey } from "../expr/values";
 import { Prefix, type Family } from "../model/prefix";
@@ -37,8 +37,39 @@ export interface DecryptionFact {
 }
 
 type Json = Record<string, unknown>;
-const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : v && typeof v === "object" ? [v as Json] : []);
-const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : v && typeof v === "object" && !(v instanceof NotKnown) ? [v as Json] : []);
+const show = (v: unknown) => (typeof v === "string" ? v : v instanceof NotKnown ? "(known only after apply)" : JSON.stringify(v));
+
+/** A value the input does not give before apply, with why: never read as absent. */
+class NotKnown {
+  constructor(readonly why: string) {}
+}
+
+/**
+ * An argument as this reading needs it. cdktf.out holds plain JSON. A plan wraps each top-level argument: a value
+ * known in the plan (Literal, or RemoteLinked with the value read), or one known only after apply (Computed, with
+ * the configuration's expression for it when the plan's configuration or the HCL source has one: a reference such
+ * as `${aws_networkfirewall_tls_inspection_configuration.x.arn}` still says which resource it is). What cannot be
+ * read at all is NotKnown.
+ */
+function readable(v: unknown): unknown {
+  if (v instanceof Literal) return readable(v.value);
+  if (v instanceof RemoteLinked) return readable(v.known);
+  if (v instanceof Computed) return v.expression === undefined ? new NotKnown("known only after apply") : readable(v.expression);
+  if (v instanceof Unresolvable) return new NotKnown(v.reason);
+  if (v instanceof EachValue) return new NotKnown("an each.value the report does not evaluate");
+  if (Array.isArray(v)) return v.map(readable);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, readable(x)]));
+  return v;
+}
+
+/** Does anything inside a value stay unknown? */
+function notKnownIn(v: unknown): NotKnown | undefined {
+  if (v instanceof NotKnown) return v;
+  if (Array.isArray(v)) return v.map(notKnownIn).find((x) => x !== undefined);
+  if (v && typeof v === "object") return Object.values(v).map(notKnownIn).find((x) => x !== undefined);
+  return undefined;
+}
 
 /** The decryption section for these stacks: one line per firewall policy and per squid.conf. */
 export function decryptionReport(stacks: readonly StackSource[]): DecryptionLine[] {
@@ -54,9 +85,17 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
     for (const policy of stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall_policy")) {
       const where = `${stack.name}: aws_networkfirewall_firewall_policy.${policy.name}`;
       const reference = new RegExp(`\\baws_networkfirewall_firewall_policy\\.${escapeRegExp(policy.name)}\\.`);
-      const appliesTo = stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall" && reference.test(show(r.config.firewall_policy_arn ?? ""))).map(key);
-      const ref = asArray(policy.config.firewall_policy)[0]?.tls_inspection_configuration_arn;
-      if (ref === undefined) {
+      const appliesTo = stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall" && reference.test(show(readable(r.config.firewall_policy_arn) ?? ""))).map(key);
+      const fp = readable(policy.config.firewall_policy);
+      const ref = fp === undefined ? new NotKnown("the policy's firewall_policy block is known only after apply") : fp instanceof NotKnown ? fp : asArray(fp)[0]?.tls_inspection_configuration_arn;
+      if (ref instanceof NotKnown || (ref === undefined && stack.kind === "plan" && notKnownIn(fp))) {
+        // Unknown until apply is not "none": a TLS inspection configuration may be set.
+        const why = ref instanceof NotKnown ? ref.why : notKnownIn(fp)!.why;
+        const text = `decrypts: cannot be told before apply (its tls_inspection_configuration_arn is unknown: ${why})`;
+        facts.push({ line: { point: "firewall", where, text }, decrypts: "unknown", summary: "decrypts: cannot be told before apply; its TLS inspection configuration is unknown", appliesTo });
+        continue;
+      }
+      if (ref === undefined || ref === null) {
         const text = "decrypts nothing (no TLS inspection configuration): TLS is inspected on its SNI and spliced";
         facts.push({ line: { point: "firewall", where, text }, decrypts: "no", summary: "decrypts no TLS (SNI only)", appliesTo });
         continue;
@@ -68,7 +107,14 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
         facts.push({ line: { point: "firewall", where, text }, decrypts: "unknown", summary: "decrypts: cannot be told; its TLS inspection configuration is not in this input", appliesTo });
         continue;
       }
-      for (const server of asArray(asArray(config.config.tls_inspection_configuration)[0]?.server_certificate_configuration)) {
+      const tls = readable(config.config.tls_inspection_configuration);
+      const missing = tls === undefined ? new NotKnown("its tls_inspection_configuration block is known only after apply") : notKnownIn(tls);
+      if (missing) {
+        const text = `decrypts what aws_networkfirewall_tls_inspection_configuration.${name} says, which cannot be told before apply (${missing.why})`;
+        facts.push({ line: { point: "firewall", where: `${where} -> aws_networkfirewall_tls_inspection_configuration.${name}`, text }, decrypts: "unknown", summary: "decrypts: cannot be told before apply", appliesTo });
+        continue;
+      }
+      for (const server of asArray(asArray(tls)[0]?.server_certificate_configuration)) {
         const revocation = asArray(server.check_certificate_revocation_status)[0];
         const parts = asArray(server.scope).map((scope) => {
           const ports = asArray(scope.destination_ports).map((p) => (p.from_port === p.to_port ? `${p.from_port}` : `${p.from_port}-${p.to_port}`));

@@ -60,6 +60,12 @@ export function renderReport(report: Report): string {
     out.push("Not applicable by design");
     for (const { r, f } of notApplicable) out.push(`  ${r.id}  ${f.subject}: ${f.message}`);
   }
+  const unknown = report.results.flatMap((r) => r.findings.filter((f) => f.verdict === "UNKNOWN").map((f) => ({ r, f })));
+  if (unknown.length > 0) {
+    out.push("");
+    out.push("Unknown (the answer depends on a hop the verifier cannot see through; never a pass)");
+    for (const { r, f } of unknown) out.push(...findingLines(f, r.id));
+  }
   const violations = report.results.flatMap((r: Result) => r.findings.filter((f) => f.verdict === "VIOLATED").map((f) => ({ r, f })));
   if (violations.length > 0) {
     out.push("");

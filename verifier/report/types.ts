@@ -3,9 +3,14 @@
  */
 import type { DecryptionLine } from "./decryption";
 
-export type Verdict = "HOLDS" | "HOLDS BY POLICY" | "VIOLATED" | "N/A";
+/**
+ * `UNKNOWN`: the answer depends on a hop the verifier cannot see through (a Gateway Load Balancer appliance, a
+ * network behind a transit gateway, a virtual private gateway...). A report with an UNKNOWN and no VIOLATED is
+ * never a pass: the run stops with exit 2 naming each such route and target.
+ */
+export type Verdict = "HOLDS" | "HOLDS BY POLICY" | "UNKNOWN" | "VIOLATED" | "N/A";
 
-const SEVERITY: Record<Verdict, number> = { "N/A": 0, HOLDS: 1, "HOLDS BY POLICY": 2, VIOLATED: 3 };
+const SEVERITY: Record<Verdict, number> = { "N/A": 0, HOLDS: 1, "HOLDS BY POLICY": 2, UNKNOWN: 3, VIOLATED: 4 };
 
 /** The overall verdict of several: the worst one (N/A only when all are). */
 export function worst(verdicts: readonly Verdict[]): Verdict {
