@@ -235,14 +235,21 @@ export function renderAtlantisYaml(environments: readonly AtlantisEnvironment[],
     // One project at a time, in execution order (dependencies first): a project's verify step then sees the plans
     // its dependencies made earlier in the same run.
     parallel_plan: false,
-    parallel_apply: false,
+    // Applies run group by group (a group's stacks never depend on each other), and a failed group stops the groups
+    // after it, so no stack is applied over a dependency that failed. Atlantis honours abort_on_execution_order_fail
+    // only on the parallel path (runatlantis/atlantis server/events/project_command_pool_executor.go), hence
+    // parallel_apply: true.
+    parallel_apply: true,
+    abort_on_execution_order_fail: true,
     projects: projects.map((p) => ({
       name: p.name,
       dir: p.dir,
       workspace: WORKSPACE,
       workflow: WORKFLOW,
+      // Only execution_order_group orders the projects: combined with depends_on, a global `atlantis apply` refuses a
+      // project whose dependency it applied moments before in the same command (runatlantis/atlantis#5791), so
+      // depends_on is not written. The dependencies stay in AtlantisProject.dependsOn (tests check the groups against them).
       execution_order_group: p.executionOrderGroup,
-      ...(p.dependsOn.length > 0 ? { depends_on: [...p.dependsOn] } : {}),
       autoplan: { enabled: true, when_modified: [...p.whenModified] },
     })),
   };
