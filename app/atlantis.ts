@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { loadConfig, readConfigFile, UserError } from "../config/load";
 import type { Egress6Config } from "../config/schema";
 import { synthesize } from "./synthesize";
-import { checkTarget, readRecord, sha256, updateInPlace, type UpdateResult } from "./output-update";
+import { checkTarget, listFiles, readRecord, RECORD_FILE, sha256, updateInPlace, type UpdateResult } from "./output-update";
 
 /** The committed list of environments Atlantis plans, relative to the repository root. */
 export const ENVIRONMENTS_FILE = "config/atlantis/environments.yaml";
@@ -297,9 +297,9 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
     // after the first environment was already updated.
     const targets = outputs.map(({ env }) => path.join(root, environmentDir(env.name)));
     const problems: string[] = [];
-    for (const dir of targets) {
+    for (const [i, dir] of targets.entries()) {
       try {
-        checkTarget(dir, path.relative(root, dir));
+        checkTarget(dir, path.relative(root, dir), listFiles(outputs[i].out.dir).filter((f) => f !== RECORD_FILE));
       } catch (e) {
         if (e instanceof UserError) problems.push(...e.problems);
         else throw e;
