@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig, readConfigFile, UserError } from "../config/load";
 import type { Egress6Config } from "../config/schema";
+import { currentGeneration, GENERATION_MARKER } from "./output-folder";
 import { synthesize } from "./synthesize";
 import { checkTarget, listFiles, readRecord, RECORD_FILE, sha256, updateInPlace, type UpdateResult } from "./output-update";
 
@@ -212,7 +213,8 @@ export function synthesizeToTemporary(config: Egress6Config): { dir: string; don
     fs.rmSync(parent, { recursive: true, force: true });
     throw e;
   }
-  return { dir, done: () => fs.rmSync(parent, { recursive: true, force: true }) };
+  // The generation in force holds the output as plain files (the output folder reaches them through links).
+  return { dir: currentGeneration(dir), done: () => fs.rmSync(parent, { recursive: true, force: true }) };
 }
 
 /** Every project of every environment (each environment is synthesized into a temporary folder to read its stacks). */
@@ -299,7 +301,7 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
     const problems: string[] = [];
     for (const [i, dir] of targets.entries()) {
       try {
-        checkTarget(dir, path.relative(root, dir), listFiles(outputs[i].out.dir).filter((f) => f !== RECORD_FILE));
+        checkTarget(dir, path.relative(root, dir), listFiles(outputs[i].out.dir).filter((f) => f !== RECORD_FILE && f !== GENERATION_MARKER));
       } catch (e) {
         if (e instanceof UserError) problems.push(...e.problems);
         else throw e;

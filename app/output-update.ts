@@ -126,7 +126,8 @@ function writeAtomically(file: string, data: Buffer | string): void {
  * be read. Callers updating several folders check them all first, so that a refusal leaves every one untouched.
  */
 export function updateInPlace(source: string, target: string, about: Record<string, string | null>, where: string = target): UpdateResult {
-  const sourceFiles = listFiles(source).filter((rel) => rel !== RECORD_FILE);
+  // The source's own markers (a synth's generation marker) are not part of the output.
+  const sourceFiles = listFiles(source).filter((rel) => rel !== RECORD_FILE && rel !== ".egress6-generation");
   const previous = checkTarget(target, where, sourceFiles);
   const files: Record<string, string> = {};
   const written: string[] = [];
