@@ -190,6 +190,17 @@ describe("updateInPlace", () => {
     expect(listFiles(path.join(base, "newer"))).toEqual([RECORD_FILE]);
   });
 
+  test("refuses a folder inside another egress6 output, or holding one, touching nothing", () => {
+    const base = path.join(tmp, "nested-update");
+    write(path.join(base, "v1"), { "x.json": "1" });
+    write(path.join(base, "outer"), { ".egress6-synth": "{}" });
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "outer", "prod"), {})).toThrow(/refusing to write into .*prod: it lies inside .*outer, an egress6 output \(\.egress6-synth\)/);
+    expect(fs.existsSync(path.join(base, "outer", "prod"))).toBe(false);
+    updateInPlace(path.join(base, "v1"), path.join(base, "env"), {});
+    write(path.join(base, "env", "inner"), { ".egress6-export": "{}" });
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "env"), {})).toThrow(/it holds .*inner, another egress6 output \(\.egress6-export\)/);
+  });
+
   describe("an edited or stale record never removes or writes a path outside its folder", () => {
     /** A project with README.md beside atlantis.out/<env>, as in a clone; the folder's record is then edited. */
     const setup = (name: string) => {

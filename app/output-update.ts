@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../lib/errors";
-import { assertNotProtected, assertOwnedFolder, listFiles, readMarker, realish, sha256, type MarkerKind, type Writer } from "./owned-folder";
+import { assertNotNested, assertNotProtected, assertOwnedFolder, listFiles, readMarker, realish, sha256, type MarkerKind, type Writer } from "./owned-folder";
 
 export { listFiles, sha256 };
 
@@ -103,6 +103,7 @@ export function checkTarget(target: string, where: string = target, files: reado
   const real = realish(target);
   assertNotProtected(real, writer);
   const previous = assertOwnedFolder(real, writer, RECORD_KIND);
+  assertNotNested(real, writer);
   if (previous !== undefined) readRecord(real); // the paths it lists: plain, inside the folder
   // Nothing written or removed may go through a symbolic link: the files of the new output and those of the record.
   for (const rel of [...files, ...Object.keys(previous?.files ?? {})]) {
