@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * egress6 synth: `node dist/main.js [--config FILE] [--out DIR]` (also what `cdktf synth/diff/deploy` run).
- * The environment: --config; else EGRESS6_CONFIG or the one the output folder records (app/environment.ts); else
- * the embedded demo. It is printed on stderr on every run.
+ * The environment: --config; else EGRESS6_CONFIG; else the one the output folder records; else the embedded demo
+ * (app/environment.ts, the rule every command follows). It is printed on stderr on every run.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

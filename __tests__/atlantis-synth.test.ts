@@ -4,6 +4,7 @@
  * `.terraform/`, lock file and saved plan included), and removes only files an earlier synth wrote.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -187,5 +188,80 @@ describe("updateInPlace", () => {
     write(path.join(base, "newer"), { [RECORD_FILE]: JSON.stringify({ version: 2, about: {}, files: {} }) });
     expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "newer"), {})).toThrow(/a newer egress6 wrote it \(marker format 2, this one knows 1\)/);
     expect(listFiles(path.join(base, "newer"))).toEqual([RECORD_FILE]);
+  });
+
+  test("refuses a folder inside another egress6 output, or holding one, touching nothing", () => {
+    const base = path.join(tmp, "nested-update");
+    write(path.join(base, "v1"), { "x.json": "1" });
+    write(path.join(base, "outer"), { ".egress6-synth": "{}" });
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "outer", "prod"), {})).toThrow(/refusing to write into .*prod: it lies inside .*outer, an egress6 output \(\.egress6-synth\)/);
+    expect(fs.existsSync(path.join(base, "outer", "prod"))).toBe(false);
+    updateInPlace(path.join(base, "v1"), path.join(base, "env"), {});
+    write(path.join(base, "env", "inner"), { ".egress6-export": "{}" });
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "env"), {})).toThrow(/it holds .*inner, another egress6 output \(\.egress6-export\)/);
+  });
+
+  describe("an edited or stale record never removes or writes a path outside its folder", () => {
+    /** A project with README.md beside atlantis.out/<env>, as in a clone; the folder's record is then edited. */
+    const setup = (name: string) => {
+      const base = path.join(tmp, name);
+      const project = path.join(base, "project");
+      const target = path.join(project, "atlantis.out", "prod");
+      write(path.join(base, "v1"), { "stacks/a/cdk.tf.json": "a1" });
+      write(project, { "README.md": "the project's README\n" });
+      updateInPlace(path.join(base, "v1"), target, { environment: "prod" });
+      const editRecord = (files: Record<string, string>) => {
+        const record = JSON.parse(fs.readFileSync(path.join(target, RECORD_FILE), "utf8"));
+        record.files = { ...record.files, ...files };
+        fs.writeFileSync(path.join(target, RECORD_FILE), JSON.stringify(record));
+      };
+      return { base, project, target, editRecord, v1: path.join(base, "v1") };
+    };
+    const readmeDigest = createHash("sha256").update("the project's README\n").digest("hex");
+
+    test("the issue's reproduction: ../../README.md with a matching hash is refused in one line and nothing is removed", () => {
+      const { project, target, editRecord, v1 } = setup("escape-dotdot");
+      editRecord({ "../../README.md": readmeDigest });
+      const before = snapshot(project);
+      let error: unknown;
+      try {
+        updateInPlace(v1, target, { environment: "prod" });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).problems).toEqual([expect.stringMatching(/\.egress6-output\.json: files: "\.\.\/\.\.\/README\.md": climbs out with \.\.; accepted: a path inside the folder; .*remove the folder yourself/)]);
+      expect(snapshot(project)).toEqual(before);
+      expect(fs.readFileSync(path.join(project, "README.md"), "utf8")).toBe("the project's README\n");
+    });
+
+    test.each([
+      ["an absolute path", (project: string) => path.join(project, "README.md"), /an absolute path/],
+      ["a path with a . segment", () => "./stacks/../../../README.md", /climbs out with \.\./],
+      ["a backslash path", () => "..\\..\\README.md", /backslash/],
+    ])("%s in the record is refused, nothing touched", (_, rel, message) => {
+      const { project, target, editRecord, v1 } = setup(`escape-${_.replace(/\W+/g, "-")}`);
+      editRecord({ [rel(project)]: readmeDigest });
+      const before = snapshot(project);
+      expect(() => updateInPlace(v1, target, {})).toThrow(message);
+      expect(snapshot(project)).toEqual(before);
+    });
+
+    test("a symbolic link in the folder that leads out is refused: neither the record's files nor the new output go through it", () => {
+      const { project, target, editRecord, v1 } = setup("escape-link");
+      fs.symlinkSync(project, path.join(target, "up"));
+      editRecord({ "up/README.md": readmeDigest });
+      const before = snapshot(project);
+      expect(() => updateInPlace(v1, target, {})).toThrow(/up: a symbolic link \(to .*project\) on the way to up\/README\.md; .*remove the link$/);
+      expect(snapshot(project)).toEqual(before);
+      // A link where the new output writes (stacks -> outside) is refused the same way, before any write.
+      const other = setup("escape-link-write");
+      const outside = path.join(other.base, "outside");
+      fs.mkdirSync(outside);
+      fs.rmSync(path.join(other.target, "stacks"), { recursive: true });
+      fs.symlinkSync(outside, path.join(other.target, "stacks"));
+      expect(() => updateInPlace(other.v1, other.target, {})).toThrow(/stacks: a symbolic link .* on the way to stacks\/a\/cdk\.tf\.json/);
+      expect(fs.readdirSync(outside)).toEqual([]);
+    });
   });
 });

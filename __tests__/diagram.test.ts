@@ -25,7 +25,8 @@ const MAIN = path.join(__dirname, "..", "dist", "main.js");
 
 function run(cli: string, args: string[]) {
   const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...env } = process.env;
-  const r = spawnSync(process.execPath, [cli, ...args], { env, encoding: "utf8" });
+  // No output folder records an environment, whatever the project's cdktf.out holds: the demo (app/environment.ts).
+  const r = spawnSync(process.execPath, [cli, ...args], { env: { ...env, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") }, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

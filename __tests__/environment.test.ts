@@ -83,24 +83,22 @@ describe("the environment cdktf commands act on", () => {
     expect(r.stderr).toMatch(/^error: config\/fra\.yaml: the config cdktf\.out was synthesized from cannot be read \(no such file\)/);
   });
 
-  test("EGRESS6_CONFIG naming another environment is refused; the same environment and content is accepted", () => {
+  test("EGRESS6_CONFIG names the environment as --config does (the Quick start after a first synth), and says so; never into another environment's working state", () => {
     const { dir, out } = synthesizedFra();
-    const other = run([], dir, { CDKTF_OUTDIR: out, EGRESS6_CONFIG: "config/lon.yaml" });
-    expect(other.code).toBe(1);
-    expect(other.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/^error: EGRESS6_CONFIG=config\/lon\.yaml is environment lon, but cdktf\.out holds environment fra \(config\/fra\.yaml\), the one synthesized and reviewed; .*--config config\/lon\.yaml$/),
-    ]);
-    expect(region(out)).toBe("eu-central-1");
-    const copy = path.join(dir, "fra-copy.yaml");
-    fs.copyFileSync(path.join(dir, "config", "fra.yaml"), copy);
-    const same = run([], dir, { CDKTF_OUTDIR: out, EGRESS6_CONFIG: copy });
-    expect(same.code).toBe(0);
-    expect(same.stderr).toMatch(/^egress6: environment fra \(fra-copy\.yaml, sha256 \w{12}\), from EGRESS6_CONFIG\n$/);
-    // --config is the explicit switch to another environment
-    const lon = run(["--config", "config/lon.yaml"], dir);
-    expect(lon.code).toBe(0);
+    const lonByEnv = run([], dir, { CDKTF_OUTDIR: out, EGRESS6_CONFIG: "config/lon.yaml" });
+    expect(lonByEnv.code).toBe(0);
+    expect(lonByEnv.stderr).toMatch(/^egress6: environment lon \(config\/lon\.yaml, sha256 \w{12}\), from EGRESS6_CONFIG\n$/);
     expect(region(out)).toBe("eu-west-2");
-    expect(run([], dir, { CDKTF_OUTDIR: out }).stderr).toMatch(/environment lon \(config\/lon\.yaml/);
+    // The next run without either follows what was synthesized last.
+    expect(run([], dir, { CDKTF_OUTDIR: out }).stderr).toMatch(/environment lon \(config\/lon\.yaml.*as recorded in/);
+    // Once terraform init ran for lon, another environment there is refused, by --config or EGRESS6_CONFIG alike.
+    fs.mkdirSync(path.join(out, "stacks", "network", ".terraform"), { recursive: true });
+    for (const [args, env] of [[[], { CDKTF_OUTDIR: out, EGRESS6_CONFIG: "config/fra.yaml" }], [["--config", "config/fra.yaml"], {}]] as const) {
+      const refused = run([...args], dir, env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^error: .*cdktf\.out.*: holds the terraform working state of environment lon \(stacks\/network\/\.terraform\); .*use --out .*cdktf\.out\.fra for fra$/m);
+      expect(region(out)).toBe("eu-west-2");
+    }
   });
 
   test("with nothing recorded and no EGRESS6_CONFIG the demo is used, and a folder written from memory is not guessed at", () => {
@@ -114,6 +112,38 @@ describe("the environment cdktf commands act on", () => {
     const memory = run([], dir);
     expect(memory.code).toBe(1);
     expect(memory.stderr.trim()).toMatch(/^error: cdktf\.out\/\.egress6-synth: written by a tool from an in-memory config .*--config FILE$/);
+  });
+});
+
+describe("one environment rule for every command: --config > EGRESS6_CONFIG > the output's record > the demo", () => {
+  const DIST = path.join(ROOT, "dist");
+  /** Each command, run so that it stops soon after choosing its environment (no terraform, no network). */
+  const COMMANDS: [string, string[], (dir: string) => string[]][] = [
+    ["export:hcl", [path.join(DIST, "cli", "export-hcl.js")], (dir) => ["--out", path.join(dir, `hcl-${Math.random().toString(36).slice(2)}`)]],
+    ["diagram", [path.join(DIST, "cli", "diagram.js")], () => []],
+    ["preflight", [path.join(DIST, "cli", "preflight.js")], () => ["--only", "dns", "--dns-server", "127.0.0.1:9", "--dns-timeout", "1"]],
+    ["squid-config", [path.join(DIST, "cli", "squid-config.js")], () => []],
+    ["tf:check", [path.join(DIST, "tooling", "tf-check.js")], () => ["--stack", "no-such-stack"]],
+  ];
+  const runCommand = (script: string[], args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...base } = process.env;
+    const r = spawnSync(process.execPath, [...script, ...args], { cwd, env: { ...base, ...env }, encoding: "utf8" });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  test.each(COMMANDS)("%s acts on the environment cdktf.out records, or EGRESS6_CONFIG, or --config, and names it on stderr", (_, script, args) => {
+    const { dir } = synthesizedFra();
+    expect(runCommand(script, args(dir), dir).stderr).toMatch(/^egress6: environment fra \(config\/fra\.yaml, sha256 \w{12}\), as recorded in cdktf\.out\/\.egress6-synth$/m);
+    expect(runCommand(script, args(dir), dir, { EGRESS6_CONFIG: "config/lon.yaml" }).stderr).toMatch(/^egress6: environment lon \(config\/lon\.yaml, sha256 \w{12}\), from EGRESS6_CONFIG$/m);
+    expect(runCommand(script, [...args(dir), "--config", "config/lon.yaml"], dir, { EGRESS6_CONFIG: "config/fra.yaml" }).stderr).toMatch(/^egress6: environment lon \(config\/lon\.yaml, sha256 \w{12}\)$/m);
+    // The recorded config edited since the synth: refused, as the synth refuses it.
+    fs.appendFileSync(path.join(dir, "config", "fra.yaml"), "# edited\n");
+    const edited = runCommand(script, args(dir), dir);
+    expect(edited.code).not.toBe(0);
+    expect(edited.stderr).toMatch(/^error: config\/fra\.yaml changed since it was synthesized into cdktf\.out/m);
+    // With no output at all, the demo, said to be the default.
+    const empty = tempDir("no-output");
+    expect(runCommand(script, args(empty), empty).stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 \w{12}\), the default$/m);
   });
 });
 

@@ -23,7 +23,8 @@ const CLI = path.join(__dirname, "..", "dist", "cli", "export-hcl.js");
 
 function run(args: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = {}) {
   const { EGRESS6_CONFIG: _c, ...base } = process.env;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...base, ...env }, encoding: "utf8" });
+  // No output folder records an environment, whatever the project's cdktf.out holds: the demo (app/environment.ts).
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...base, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output"), ...env }, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -280,7 +281,8 @@ describe("npm run export:hcl", () => {
 
     fs.rmSync(path.join(out, "workload", "extra.tf"));
     r = run(["--out", out]);
-    expect(r.stderr).toBe("");
+    // The environment it acts on, named on stderr as every command does (app/environment.ts).
+    expect(r.stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 [0-9a-f]{12}\), the default\n$/);
     expect(r.code).toBe(0);
     expect(fs.readFileSync(path.join(out, "network", ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
     expect(fs.existsSync(path.join(out, "network", ".terraform", "providers"))).toBe(true);

@@ -30,7 +30,8 @@ function ruleLines(conf: string): string[] {
 
 function cli(args: string[]) {
   const { EGRESS6_CONFIG: _drop, ...env } = process.env;
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: "utf8" });
+  // No output folder records an environment, whatever the project's cdktf.out holds: the demo (app/environment.ts).
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...env, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") }, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -142,7 +143,8 @@ describe("squid.conf from the egress policy", () => {
 describe("npm run squid-config", () => {
   test("prints the demo's squid.conf on stdout, the /56 marked as not yet known", () => {
     const r = cli([]);
-    expect(r.stderr).toBe("");
+    // The environment it acts on, named on stderr as every command does (app/environment.ts).
+    expect(r.stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 [0-9a-f]{12}\), the default\n$/);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(renderSquidConf(squidPolicyOf(config()), { vpcIpv6Cidr: VPC_CIDR_PLACEHOLDER, az: "a" }));
     expect(r.stdout).toMatch(/^acl localnet src VPC_IPV6_CIDR$/m);

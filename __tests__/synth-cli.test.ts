@@ -11,13 +11,14 @@ function synth(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Every file under `dir` with its bytes, for byte-for-byte comparison. */
+/** Every file under `dir` with its bytes, and every link with its text, for byte-for-byte comparison. */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
+      if (e.isSymbolicLink()) out[path.relative(dir, full)] = `link ${fs.readlinkSync(full)}`;
+      else if (e.isDirectory()) walk(full);
       else out[path.relative(dir, full)] = fs.readFileSync(full).toString("base64");
     }
   };
@@ -129,7 +130,7 @@ describe("npm run synth", () => {
       const dir = tempDir("empty");
       expect(synth(["--out", dir]).code).toBe(0);
       const marker = JSON.parse(fs.readFileSync(path.join(dir, ".egress6-synth"), "utf8"));
-      expect(marker).toMatchObject({ format: 1, environment: "demo" });
+      expect(marker).toMatchObject({ format: 2, environment: "demo" });
       // ... and that output is replaced by the next synth
       fs.writeFileSync(path.join(dir, "stacks", "network", "leftover.tf"), "");
       expect(synth(["--out", dir]).code).toBe(0);
@@ -138,12 +139,20 @@ describe("npm run synth", () => {
 
     test("an output from before the marker (manifest.json and egress6 stacks only) is still replaced", () => {
       const dir = path.join(tempDir("old"), "cdktf.out");
-      expect(synth(["--out", dir]).code).toBe(0);
-      fs.rmSync(path.join(dir, ".egress6-synth"));
+      const made = path.join(tempDir("made"), "cdktf.out");
+      expect(synth(["--out", made]).code).toBe(0);
+      // The plain layout of that time: manifest.json and the stack folders, as files.
+      fs.mkdirSync(dir);
+      fs.cpSync(path.join(made, ".egress6", "current", "manifest.json"), path.join(dir, "manifest.json"));
+      fs.cpSync(path.join(made, ".egress6", "current", "stacks"), path.join(dir, "stacks"), { recursive: true });
       expect(synth(["--out", dir]).code).toBe(0);
       expect(fs.existsSync(path.join(dir, ".egress6-synth"))).toBe(true);
+      expect(snapshot(path.join(dir, ".egress6", "current"))).toEqual(snapshot(path.join(made, ".egress6", "current")));
       // the same shape with a stranger's stack folder is not egress6's
-      fs.rmSync(path.join(dir, ".egress6-synth"));
+      fs.rmSync(dir, { recursive: true });
+      fs.mkdirSync(dir);
+      fs.cpSync(path.join(made, ".egress6", "current", "manifest.json"), path.join(dir, "manifest.json"));
+      fs.cpSync(path.join(made, ".egress6", "current", "stacks"), path.join(dir, "stacks"), { recursive: true });
       fs.mkdirSync(path.join(dir, "stacks", "billing"));
       expect(synth(["--out", dir]).code).toBe(1);
       expect(fs.existsSync(path.join(dir, "stacks", "billing"))).toBe(true);

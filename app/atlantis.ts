@@ -12,8 +12,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig, readConfigFile, UserError } from "../config/load";
 import type { Egress6Config } from "../config/schema";
+import { currentGeneration, GENERATION_MARKER } from "./output-folder";
 import { synthesize } from "./synthesize";
-import { checkTarget, readRecord, sha256, updateInPlace, type UpdateResult } from "./output-update";
+import { checkTarget, listFiles, readRecord, RECORD_FILE, sha256, updateInPlace, type UpdateResult } from "./output-update";
 
 /** The committed list of environments Atlantis plans, relative to the repository root. */
 export const ENVIRONMENTS_FILE = "config/atlantis/environments.yaml";
@@ -212,7 +213,8 @@ export function synthesizeToTemporary(config: Egress6Config): { dir: string; don
     fs.rmSync(parent, { recursive: true, force: true });
     throw e;
   }
-  return { dir, done: () => fs.rmSync(parent, { recursive: true, force: true }) };
+  // The generation in force holds the output as plain files (the output folder reaches them through links).
+  return { dir: currentGeneration(dir), done: () => fs.rmSync(parent, { recursive: true, force: true }) };
 }
 
 /** Every project of every environment (each environment is synthesized into a temporary folder to read its stacks). */
@@ -235,14 +237,21 @@ export function renderAtlantisYaml(environments: readonly AtlantisEnvironment[],
     // One project at a time, in execution order (dependencies first): a project's verify step then sees the plans
     // its dependencies made earlier in the same run.
     parallel_plan: false,
-    parallel_apply: false,
+    // Applies run group by group (a group's stacks never depend on each other), and a failed group stops the groups
+    // after it, so no stack is applied over a dependency that failed. Atlantis honours abort_on_execution_order_fail
+    // only on the parallel path (runatlantis/atlantis server/events/project_command_pool_executor.go), hence
+    // parallel_apply: true.
+    parallel_apply: true,
+    abort_on_execution_order_fail: true,
     projects: projects.map((p) => ({
       name: p.name,
       dir: p.dir,
       workspace: WORKSPACE,
       workflow: WORKFLOW,
+      // Only execution_order_group orders the projects: combined with depends_on, a global `atlantis apply` refuses a
+      // project whose dependency it applied moments before in the same command (runatlantis/atlantis#5791), so
+      // depends_on is not written. The dependencies stay in AtlantisProject.dependsOn (tests check the groups against them).
       execution_order_group: p.executionOrderGroup,
-      ...(p.dependsOn.length > 0 ? { depends_on: [...p.dependsOn] } : {}),
       autoplan: { enabled: true, when_modified: [...p.whenModified] },
     })),
   };
@@ -290,9 +299,9 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
     // after the first environment was already updated.
     const targets = outputs.map(({ env }) => path.join(root, environmentDir(env.name)));
     const problems: string[] = [];
-    for (const dir of targets) {
+    for (const [i, dir] of targets.entries()) {
       try {
-        checkTarget(dir, path.relative(root, dir));
+        checkTarget(dir, path.relative(root, dir), listFiles(outputs[i].out.dir).filter((f) => f !== RECORD_FILE && f !== GENERATION_MARKER));
       } catch (e) {
         if (e instanceof UserError) problems.push(...e.problems);
         else throw e;

@@ -1,14 +1,17 @@
 /**
- * Which environment a synth acts on, and the rule that keeps cdktf commands on the one that was reviewed.
+ * Which environment a command acts on: one rule and one implementation for every command (synth and the cdktf
+ * commands that run it, export:hcl, diagram, preflight, squid-config, tf:check).
  *
  * `cdktf diff` and `cdktf deploy` run the app again with no arguments (cdktf.json `app`), passing only the output
  * folder (CDKTF_OUTDIR). So the environment is recorded where that run finds it: in the output folder's marker
- * (app/output-folder.ts), with the config file's path and sha256. A run without --config acts on:
- *   1. EGRESS6_CONFIG, if set, when it is the recorded environment with the same content (or nothing is recorded);
- *   2. otherwise the recorded config, if its content is unchanged;
- *   3. otherwise (no record) the embedded demo.
- * A different environment, or a config file edited since the synth, is refused: `npm run synth -- --config FILE`
- * (the explicit switch) synthesizes it for review first.
+ * (app/output-folder.ts), with the config file's path and sha256. A command acts on, in this order:
+ *   1. --config FILE;
+ *   2. EGRESS6_CONFIG, the other way a user names a file;
+ *   3. the environment the output folder (CDKTF_OUTDIR, else cdktf.out) records, if its config is unchanged since;
+ *   4. the embedded demo, only when no output records an environment.
+ * A recorded config edited (or gone) since the synth is refused: what would be deployed is not what was reviewed, and
+ * `npm run synth -- --config FILE` (the explicit switch) synthesizes it for review first. Every command names the
+ * environment it acts on, and how it was chosen, on stderr (environmentLine).
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -30,6 +33,8 @@ export interface ChosenEnvironment {
   readonly sha256: string;
   /** How it was chosen. */
   readonly chosenBy: "--config" | typeof CONFIG_ENV | "record" | "default";
+  /** The configuration as read, before validation (for tools that vary it, such as tf:check's modes). */
+  readonly input: unknown;
 }
 
 export function sha256(data: string | Buffer): string {
@@ -50,16 +55,18 @@ interface Loaded {
   readonly config: Egress6Config;
   readonly file?: string;
   readonly sha256: string;
+  readonly input: unknown;
 }
 
 /** Loads a config file; `via` names the variable the file name came from, for messages. */
 function loadFile(file: string, via?: string): Loaded {
   const bytes = readConfigBytes(file, via);
-  return { config: parseConfig(parseConfigText(file, bytes.toString("utf8"), via), configLabel(file, via)), file: path.resolve(file), sha256: sha256(bytes) };
+  const input = parseConfigText(file, bytes.toString("utf8"), via);
+  return { config: parseConfig(input, configLabel(file, via)), file: path.resolve(file), sha256: sha256(bytes), input };
 }
 
 function loadDemo(): Loaded {
-  return { config: parseConfig(DEMO_CONFIG, "(embedded demo)"), sha256: demoDigest() };
+  return { config: parseConfig(DEMO_CONFIG, "(embedded demo)"), sha256: demoDigest(), input: DEMO_CONFIG };
 }
 
 const short = (digest: string) => digest.slice(0, 12);
@@ -76,33 +83,21 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
     source: loaded.file === undefined ? "(embedded demo)" : shown(loaded.file, cwd),
     sha256: loaded.sha256,
     chosenBy,
+    input: loaded.input,
   });
 
   if (options.flag !== undefined) return finish(loadFile(options.flag), "--config");
+
+  // EGRESS6_CONFIG names the environment as --config does. It may differ from the record: the user named it, the
+  // stderr line says so, and a folder holding another environment's terraform working state is refused by the synth
+  // (app/output-folder.ts assertWorkingStateFits).
+  const fromEnv = env[CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv !== "") return finish(loadFile(fromEnv, CONFIG_ENV), CONFIG_ENV);
 
   const record = readSynthRecord(outdir);
   const recordedFile = record?.config.kind === "file" ? path.resolve(outdir, record.config.path) : undefined;
   const recordedShown = record === undefined ? "" : recordedFile !== undefined ? shown(recordedFile, cwd) : record.config.kind === "demo" ? "(embedded demo)" : "an in-memory config";
   const switchHint = (file: string) => `to act on it, synthesize it for review first: npm run synth -- --config ${file}${outShown === "cdktf.out" ? "" : ` --out ${outShown}`}`;
-
-  const fromEnv = env[CONFIG_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") {
-    const loaded = loadFile(fromEnv, CONFIG_ENV);
-    if (record !== undefined) {
-      const recordedSha = record.config.kind === "memory" ? undefined : record.config.sha256;
-      if (loaded.config.name !== record.environment) {
-        throw new UserError([
-          `${CONFIG_ENV}=${fromEnv} is environment ${loaded.config.name}, but ${outShown} holds environment ${record.environment} (${recordedShown}), the one synthesized and reviewed; ${switchHint(fromEnv)}`,
-        ]);
-      }
-      if (loaded.sha256 !== recordedSha) {
-        throw new UserError([
-          `${CONFIG_ENV}=${fromEnv} (sha256 ${short(loaded.sha256)}) differs from the config ${outShown} was synthesized from (${recordedShown}${recordedSha ? `, sha256 ${short(recordedSha)}` : ""}); ${switchHint(fromEnv)}`,
-        ]);
-      }
-    }
-    return finish(loaded, CONFIG_ENV);
-  }
 
   if (record === undefined) return finish(loadDemo(), "default");
   if (record.config.kind === "memory") {
@@ -128,7 +123,24 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
       `${recordedShown} changed since it was synthesized into ${outShown} (sha256 ${short(record.config.sha256)}, now ${short(digest)}); what would be deployed is not what was reviewed. ${switchHint(recordedShown).replace(/^to act on it/, "To use the new content")}`,
     ]);
   }
-  return finish({ config: parseConfig(parseConfigText(recordedFile!, bytes.toString("utf8")), recordedShown), file: recordedFile, sha256: digest }, "record");
+  const input = parseConfigText(recordedFile!, bytes.toString("utf8"));
+  return finish({ config: parseConfig(input, recordedShown), file: recordedFile, sha256: digest, input }, "record");
+}
+
+/** The output folder whose record the commands other than the synth follow: CDKTF_OUTDIR, else cdktf.out. */
+export function defaultOutdir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CDKTF_OUTDIR || "cdktf.out";
+}
+
+/**
+ * The environment of a command that reads a configuration but writes no synth output (export:hcl, diagram,
+ * preflight, squid-config, tf:check): the same rule as the synth's, following the record of the default output
+ * folder. `flag` is the command's --config.
+ */
+export function commandEnvironment(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): { chosen: ChosenEnvironment; line: string } {
+  const outdir = defaultOutdir(env);
+  const chosen = chooseEnvironment({ flag, outdir, env, cwd });
+  return { chosen, line: environmentLine(chosen, outdir, cwd) };
 }
 
 /** The line every synth prints on stderr. */

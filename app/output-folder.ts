@@ -7,15 +7,52 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { UserError } from "../lib/errors";
 import { STACKS } from "../lib/names";
 import { projectRoot } from "../lib/paths";
-import { assertNotProtected, assertOwnedFolder, readMarker, realish, TERRAFORM_WORK_FILES, type MarkerKind, type Writer } from "./owned-folder";
+import { assertNotNested, assertNotProtected, assertOwnedFolder, readMarker, realish, TERRAFORM_WORK_FILES, type MarkerKind, type Writer } from "./owned-folder";
 
 /** Written into every output folder by a synth; its presence is what makes the folder replaceable. */
 export const SYNTH_MARKER = ".egress6-synth";
 
-/** The marker's `format`; a newer format is refused rather than misread. */
-export const MARKER_FORMAT = 1;
+/**
+ * The marker's `format`; a newer format is refused rather than misread. 2: the generation layout below (format 1
+ * was a plain folder, replaced whole by four renames; it is still read, and converted by the next synth).
+ */
+export const MARKER_FORMAT = 2;
+
+/**
+ * The layout of an output folder (format 2), which lets a synth switch from one output to the next in one atomic
+ * step while terraform's working files never move:
+ *
+ *   OUT/.egress6/gen-<id>/           one whole synthesized output (manifest.json, stacks/..., the marker)
+ *   OUT/.egress6/current -> gen-<id> the output in force; a synth replaces this one link with rename(2)
+ *   OUT/manifest.json, OUT/.egress6-synth -> .egress6/current/<name>
+ *   OUT/stacks/<stack>/               a real folder, terraform's working directory, holding
+ *     cdk.tf.json, assets -> ../../.egress6/current/stacks/<stack>/<name>
+ *     .terraform/, .terraform.lock.hcl   terraform's own, never moved (the lock file may be committed)
+ *
+ * Every generated path reads through `current`, so at every instant it resolves into one whole generation.
+ */
+export const LAYOUT_DIR = ".egress6";
+/** The link, inside LAYOUT_DIR, naming the generation in force. */
+export const CURRENT_LINK = "current";
+/** Written first into every generation folder: what lets a later synth recognise (and remove) one a killed run left. */
+export const GENERATION_MARKER = ".egress6-generation";
+
+/**
+ * The folder holding the plain files of the output in force: the generation `OUT/.egress6/current` names, or
+ * `outdir` itself for an output in the plain layout of format 1 (or none). Readers that list files (rather than
+ * open known paths, which work through the links) read this one.
+ */
+export function currentGeneration(outdir: string): string {
+  const link = path.join(outdir, LAYOUT_DIR, CURRENT_LINK);
+  try {
+    return path.join(outdir, LAYOUT_DIR, fs.readlinkSync(link));
+  } catch {
+    return outdir;
+  }
+}
 
 /** Where the configuration of a synth came from. */
 export type ConfigOrigin =
@@ -97,6 +134,33 @@ export function assertReplaceable(outdir: string, origin: OutdirOrigin, cwd: str
   const target = realish(path.resolve(cwd, outdir));
   assertNotProtected(target, writer, cwd, env);
   assertOwnedFolder(target, writer, SYNTH_MARKER_KIND, (entries) => isUnmarkedEgress6Output(target, entries));
+  assertNotNested(target, writer);
+}
+
+/**
+ * Throws a one-line UserError when `outdir` holds another environment's terraform working state: a stack folder's
+ * `.terraform/` (backend settings, from `terraform init`) written for the environment the marker records. Synthesizing
+ * a second environment there would make `cdktf diff` ask for `-migrate-state`, which copies one environment's state
+ * into the other's; so each environment gets an output folder of its own. A folder without working state (never
+ * initialised) may switch environments freely.
+ */
+export function assertWorkingStateFits(outdir: string, environment: string, origin: OutdirOrigin, cwd: string = process.cwd()): void {
+  const target = path.resolve(cwd, outdir);
+  let stacks: string[];
+  try {
+    stacks = fs.readdirSync(path.join(target, "stacks")).filter((s) => fs.existsSync(path.join(target, "stacks", s, ".terraform")));
+  } catch {
+    return;
+  }
+  if (stacks.length === 0) return;
+  const recorded = readSynthRecord(target)?.environment;
+  if (recorded === environment) return;
+  const held = `stacks/${stacks[0]}/.terraform${stacks.length > 1 ? ` and ${stacks.length - 1} more` : ""}`;
+  const whose = recorded === undefined ? "an environment it does not record" : `environment ${recorded}`;
+  const suggestion = path.join(path.dirname(outdir), `${path.basename(outdir)}.${environment}`);
+  throw new UserError([
+    `${label(outdir, origin)}: holds the terraform working state of ${whose} (${held}); synthesizing environment ${environment} there would let cdktf diff copy one environment's state into the other's (-migrate-state); use --out ${suggestion} for ${environment}`,
+  ]);
 }
 
 /** The package version written into the marker. */

@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../lib/errors";
-import { assertNotProtected, assertOwnedFolder, listFiles, readMarker, realish, sha256, type MarkerKind, type Writer } from "./owned-folder";
+import { assertNotNested, assertNotProtected, assertOwnedFolder, listFiles, readMarker, realish, sha256, type MarkerKind, type Writer } from "./owned-folder";
 
 export { listFiles, sha256 };
 
@@ -51,7 +51,45 @@ export function readRecord(dir: string): OutputRecord | undefined {
   if (read.state === "missing") return undefined;
   if (read.state === "invalid") throw new UserError([`${file}: ${read.reason} (expected version, about and files); it is written by egress6, do not edit it`]);
   if (read.record.version > RECORD_VERSION) throw new UserError([`${file}: a newer egress6 wrote it (version ${read.record.version}, this one knows ${RECORD_VERSION})`]);
+  const problems = Object.entries(read.record.files).flatMap(([rel, digest]) => {
+    const why = relativePathProblem(rel) ?? (typeof digest === "string" && /^[0-9a-f]{64}$/.test(digest) ? undefined : "its sha256 is not 64 hex digits");
+    return why === undefined ? [] : [`${file}: files: ${JSON.stringify(rel)}: ${why}; an update only lists plain paths inside its folder, so the record was edited: remove the folder yourself if it is yours to delete`];
+  });
+  if (problems.length > 0) throw new UserError(problems.slice(0, 1));
   return read.record;
+}
+
+/**
+ * Why `rel` is not a plain path inside a folder (`stacks/network/cdk.tf.json`), or undefined when it is: no absolute
+ * path, no `..` or `.` segment, no empty segment, no backslash or NUL.
+ */
+export function relativePathProblem(rel: string): string | undefined {
+  if (rel === "") return "an empty path";
+  if (rel.includes("\\") || rel.includes("\0")) return "holds a backslash or NUL; accepted: a /-separated path inside the folder";
+  if (path.posix.isAbsolute(rel) || path.win32.isAbsolute(rel)) return "an absolute path; accepted: a path inside the folder";
+  const segments = rel.split("/");
+  if (segments.includes("..")) return "climbs out with ..; accepted: a path inside the folder";
+  if (segments.some((s) => s === "" || s === ".")) return "has an empty or . segment; accepted: a plain /-separated path";
+  return undefined;
+}
+
+/**
+ * Why the path `rel` of `target` would leave it, or undefined: a folder on the way (or the file itself) that is a
+ * symbolic link, which could point anywhere. Atlantis's own links (inside `.terraform/`) are never on such a path.
+ */
+function linkOnPath(target: string, rel: string): string | undefined {
+  let at = target;
+  for (const segment of rel.split("/")) {
+    at = path.join(at, segment);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(at);
+    } catch {
+      return undefined; // the rest does not exist yet: it will be created as plain folders and files
+    }
+    if (st.isSymbolicLink()) return `${at}: a symbolic link (to ${fs.readlinkSync(at)}) on the way to ${rel}; an update writes and removes only plain files inside its folder: remove the link`;
+  }
+  return undefined;
 }
 
 /**
@@ -60,11 +98,19 @@ export function readRecord(dir: string): OutputRecord | undefined {
  * otherwise the previous record. Callers updating several folders check them all first, so that a refusal leaves
  * every one untouched.
  */
-export function checkTarget(target: string, where: string = target): OutputRecord | undefined {
+export function checkTarget(target: string, where: string = target, files: readonly string[] = []): OutputRecord | undefined {
   const writer: Writer = { where, noun: "Atlantis update", verb: "write into", example: "atlantis.out/<environment>" };
   const real = realish(target);
   assertNotProtected(real, writer);
-  return assertOwnedFolder(real, writer, RECORD_KIND);
+  const previous = assertOwnedFolder(real, writer, RECORD_KIND);
+  assertNotNested(real, writer);
+  if (previous !== undefined) readRecord(real); // the paths it lists: plain, inside the folder
+  // Nothing written or removed may go through a symbolic link: the files of the new output and those of the record.
+  for (const rel of [...files, ...Object.keys(previous?.files ?? {})]) {
+    const link = linkOnPath(target, rel);
+    if (link !== undefined) throw new UserError([`${where}: refusing to write into ${real}: ${link}`]);
+  }
+  return previous;
 }
 
 /** Writes `text` to `file` through a temporary sibling and a rename, so a reader never sees half a file. */
@@ -81,12 +127,13 @@ function writeAtomically(file: string, data: Buffer | string): void {
  * be read. Callers updating several folders check them all first, so that a refusal leaves every one untouched.
  */
 export function updateInPlace(source: string, target: string, about: Record<string, string | null>, where: string = target): UpdateResult {
-  const previous = checkTarget(target, where);
+  // The source's own markers (a synth's generation marker) are not part of the output.
+  const sourceFiles = listFiles(source).filter((rel) => rel !== RECORD_FILE && rel !== ".egress6-generation");
+  const previous = checkTarget(target, where, sourceFiles);
   const files: Record<string, string> = {};
   const written: string[] = [];
   let unchanged = 0;
-  for (const rel of listFiles(source)) {
-    if (rel === RECORD_FILE) continue;
+  for (const rel of sourceFiles) {
     const data = fs.readFileSync(path.join(source, rel));
     const digest = sha256(data);
     files[rel] = digest;
@@ -102,8 +149,10 @@ export function updateInPlace(source: string, target: string, about: Record<stri
   for (const [rel, digest] of Object.entries(previous?.files ?? {})) {
     if (rel in files) continue;
     const file = path.join(target, rel);
-    // Only a file that is still exactly what egress6 wrote; anything else is someone else's now.
-    if (!fs.existsSync(file) || sha256(fs.readFileSync(file)) !== digest) continue;
+    // Only a plain file inside the folder (checkTarget refused anything else) that is still exactly what egress6
+    // wrote; anything else is someone else's now.
+    if (relativePathProblem(rel) !== undefined || linkOnPath(target, rel) !== undefined) continue;
+    if (!fs.existsSync(file) || !fs.lstatSync(file).isFile() || sha256(fs.readFileSync(file)) !== digest) continue;
     fs.rmSync(file);
     removed.push(rel);
     removeEmptyParents(path.dirname(file), target);

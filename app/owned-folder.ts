@@ -87,6 +87,61 @@ export function assertNotProtected(target: string, writer: Writer, cwd: string =
   }
 }
 
+/**
+ * The marker of each writer (the synth's, the export's, the Atlantis update's): a folder holding one is an egress6
+ * output, replaced or rewritten by its writer. A test checks these are the writers' own names.
+ */
+export const OUTPUT_MARKERS: readonly string[] = [".egress6-synth", ".egress6-export", ".egress6-output.json"];
+
+/** Names a writer never enters when it looks inside its folder: terraform's working data and egress6's own area. */
+const NOT_ENTERED: readonly string[] = [".terraform", ".egress6"];
+
+/**
+ * Throws a one-line UserError when `target` (absolute, links resolved) lies inside another egress6 output, or holds
+ * one, or holds Terraform state: the writer (or the next writer of the outer folder) would delete it. An output and
+ * its state must each have a folder no other output contains (`--out cdktf.out/nested` put `nested/` and its local
+ * state under `cdktf.out/`, which the next plain synth deleted).
+ */
+export function assertNotNested(target: string, writer: Writer): void {
+  const refuse = (why: string) => new UserError([`${writer.where}: refusing to ${writer.verb} ${target}: ${why}`]);
+  const markerOf = (dir: string) => OUTPUT_MARKERS.find((m) => {
+    try {
+      fs.lstatSync(path.join(dir, m));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  for (let d = path.dirname(target); ; d = path.dirname(d)) {
+    const marker = markerOf(d);
+    if (marker !== undefined) {
+      throw refuse(`it lies inside ${d}, an egress6 output (${marker}), whose next synth or update would delete it and any state kept in it; choose a folder outside it, such as ${path.join(path.dirname(d), `${path.basename(d)}.${path.basename(target)}`)}`);
+    }
+    if (path.dirname(d) === d) break;
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(target);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) return;
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (NOT_ENTERED.includes(entry.name)) continue;
+        const marker = markerOf(full);
+        if (marker !== undefined) throw refuse(`it holds ${full}, another egress6 output (${marker}), which ${article(writer.noun)} ${writer.noun} here would delete; move it out first`);
+        walk(full);
+      } else if (/\.tfstate($|\.)/.test(entry.name)) {
+        throw refuse(`it holds Terraform state, ${full}, which ${article(writer.noun)} ${writer.noun} here would delete; move it out first (egress6 keeps local state in .state/ beside the output)`);
+      }
+    }
+  };
+  walk(target);
+}
+
 export type MarkerRead<R> = { readonly state: "missing" } | { readonly state: "invalid"; readonly reason: string } | { readonly state: "ok"; readonly record: R };
 
 /** Reads the JSON record `name` of `dir`; `valid` says whether parsed JSON has the record's shape. */

@@ -47,6 +47,14 @@ export function runCli(usage: string, main: () => number | Promise<number>, opti
     process.exitCode = options.userErrorExitCode ?? 1;
   };
   Promise.resolve()
+    .then(() => {
+      // A deleted working directory makes every relative path, and process.cwd() itself, fail (uv_cwd ENOENT).
+      try {
+        process.cwd();
+      } catch (e) {
+        throw new UserError([`the current directory no longer exists (${(e as NodeJS.ErrnoException).code ?? String(e)}); cd into an existing folder and run the command again`]);
+      }
+    })
     .then(main)
     .then(
       (code) => {

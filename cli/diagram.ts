@@ -10,7 +10,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig, parseConfig, UserError } from "../config/load";
+import { parseConfig, UserError } from "../config/load";
+import { commandEnvironment } from "../app/environment";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { projectRoot } from "../lib/paths";
@@ -84,7 +85,8 @@ export function diagram(argv: readonly string[], env: NodeJS.ProcessEnv = proces
 
   if (values.readme) return readme(values.check === true, values.json === true);
 
-  const topology = positionals.length > 0 ? topologyOfPaths(positionals) : topologyOfFlags(values, env);
+  const said: string[] = [];
+  const topology = positionals.length > 0 ? topologyOfPaths(positionals) : topologyOfFlags(values, env, (line) => said.push(line));
   const written: string[] = [];
   if (values.out !== undefined) {
     writeFileSafely(values.out, renderSvg(topology));
@@ -98,13 +100,15 @@ export function diagram(argv: readonly string[], env: NodeJS.ProcessEnv = proces
   if (values.json) return { stdout: `${JSON.stringify({ topology, written }, null, 2)}\n`, stderr: [], exitCode: 0 };
   return {
     stdout: written.length === 0 ? renderMermaid(topology) : "",
-    stderr: written.map((f) => `egress6: wrote ${f} (${topology.title})`),
+    stderr: [...said, ...written.map((f) => `egress6: wrote ${f} (${topology.title})`)],
     exitCode: 0,
   };
 }
 
-function topologyOfFlags(values: Flags, env: NodeJS.ProcessEnv): Topology {
-  const { config } = loadConfig(values.config, env);
+function topologyOfFlags(values: Flags, env: NodeJS.ProcessEnv, say: (line: string) => void): Topology {
+  const { chosen, line } = commandEnvironment(values.config, env);
+  const { config } = chosen;
+  say(line);
   if (values.mode === undefined || values.mode === config.inspection.mode) return topologyOfConfig(config);
   const mode = values.mode as InspectionMode;
   return topologyOfConfig(parseConfig({ ...config, inspection: { ...config.inspection, mode } }, values.config ?? "config"));

@@ -1,16 +1,17 @@
 /**
  * `npm run export:hcl -- [--config FILE] --out DIR [--json]`: the app's stacks as plain Terraform HCL, one folder
- * per stack, for teams that run Terraform without cdktf. Without --config, EGRESS6_CONFIG names the file; without
- * either, the embedded demo is exported.
+ * per stack, for teams that run Terraform without cdktf. The environment: --config, else EGRESS6_CONFIG, else the one
+ * cdktf.out records, else the demo (app/environment.ts, the rule every command follows); named on stderr.
  */
 import { parseArgs } from "node:util";
-import { loadConfig, UserError } from "../config/load";
+import { UserError } from "../config/load";
+import { commandEnvironment } from "../app/environment";
 import { runCli } from "../app/run-cli";
 import { exportHcl } from "../app/hcl/export";
 
 export const USAGE = "usage: npm run export:hcl -- [--config FILE] --out DIR [--json]";
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string }> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr?: string }> {
   const { values } = parseArgs({
     args: [...argv],
     options: { config: { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
@@ -23,8 +24,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (values.out === undefined) problems.push(`--out: missing; name the folder to write the HCL into (${USAGE})`);
   else if (values.out === "") problems.push("--out: got an empty folder name");
   let loaded;
+  let line = "";
   try {
-    loaded = values.config === "" ? undefined : loadConfig(values.config, env);
+    if (values.config !== "") {
+      const environment = commandEnvironment(values.config, env);
+      loaded = { config: environment.chosen.config, source: environment.chosen.source };
+      line = environment.line;
+    }
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     problems.push(...e.problems);
@@ -42,17 +48,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       seconds,
       stacks: result.stacks.map((s) => ({ name: s.name, dir: s.dir, files: s.files, dependencies: s.dependencies })),
     };
-    return { code: 0, stdout: `${JSON.stringify(summary, null, 2)}\n` };
+    return { code: 0, stdout: `${JSON.stringify(summary, null, 2)}\n`, stderr: "" };
   }
   return {
     code: 0,
+    stderr: `${line}\n`,
     stdout: `egress6: exported ${loaded.source} (${loaded.config.name}, ${loaded.config.inspection.mode}) as HCL into ${values.out}: ${result.stacks.map((s) => s.name).join(", ")} (${seconds.toFixed(1)} s)\n`,
   };
 }
 
 if (require.main === module) {
   runCli(USAGE, async () => {
-    const { code, stdout } = await main(process.argv.slice(2));
+    const { code, stdout, stderr } = await main(process.argv.slice(2));
+    process.stderr.write(stderr ?? "");
     process.stdout.write(stdout);
     return code;
   });

@@ -10,7 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { argumentProblem, runCli } from "../app/run-cli";
-import { loadConfig, UserError, type LoadedConfig } from "../config/load";
+import { UserError, type LoadedConfig } from "../config/load";
+import { commandEnvironment } from "../app/environment";
 import { checkAws, type AwsOptions } from "./preflight/aws";
 import { checkDns } from "./preflight/dns";
 import { renderJson, renderText, verdictOf, type CheckResult, type ExitCode } from "./preflight/result";
@@ -58,8 +59,13 @@ export async function preflight(argv: readonly string[], env: NodeJS.ProcessEnv 
   const timeoutMs = timeoutText === undefined ? 3000 : Number(timeoutText);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60000) problems.push(`--dns-timeout: got ${JSON.stringify(timeoutText)}; expected milliseconds from 1 to 60000`);
   let loaded: LoadedConfig | undefined;
+  let line = "";
   try {
-    loaded = values.config === "" ? undefined : loadConfig(values.config, env);
+    if (values.config !== "") {
+      const environment = commandEnvironment(values.config, env);
+      loaded = { config: environment.chosen.config, source: environment.chosen.source };
+      line = environment.line;
+    }
     if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
@@ -80,7 +86,7 @@ export async function preflight(argv: readonly string[], env: NodeJS.ProcessEnv 
   const stdout = values.json
     ? renderJson(meta, results)
     : renderText(`egress6 preflight: ${source} (environment ${config.name}, region ${config.region}, mode ${config.inspection.mode}); read-only`, results, notes);
-  return { exitCode: verdict.exitCode, stdout, stderr: "" };
+  return { exitCode: verdict.exitCode, stdout, stderr: values.json ? "" : `${line}\n` };
 }
 
 function cannotRun(problems: readonly string[]): PreflightRun {

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
-import { loadConfig, UserError } from "../config/load";
+import { UserError } from "../config/load";
+import { commandEnvironment } from "../app/environment";
 import { zonesOf } from "../config/zones";
 import { argumentProblem, runCli } from "../app/run-cli";
 import { squidPolicyOf } from "../stacks/proxy-policy";
@@ -14,7 +15,7 @@ import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-co
 export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR] [--json]";
 
 /** The squid.conf for `argv`; throws UserError listing every problem with the flags or the config. */
-export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, say: (line: string) => void = () => {}): string {
   let values: { config?: string; az?: string; "vpc-ipv6-cidr"?: string; json?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -36,8 +37,13 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     problems.push(`--vpc-ipv6-cidr: got ${JSON.stringify(cidr)}; expected the VPC's IPv6 /56 such as 2600:1f18:1234:5600::/56`);
   }
   let config;
+  let line = "";
   try {
-    config = values.config === "" ? undefined : loadConfig(values.config, env).config;
+    if (values.config !== "") {
+      const environment = commandEnvironment(values.config, env);
+      config = environment.chosen.config;
+      line = environment.line;
+    }
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     problems.push(...e.problems);
@@ -49,6 +55,7 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     if (!suffixes.includes(az)) problems.push(`--az: got ${JSON.stringify(az)}; accepted: ${suffixes.join(", ")} (the suffixes of availabilityZones)`);
   }
   if (problems.length > 0 || !config) throw new UserError(problems);
+  if (!values.json) say(line);
   const squidConf = renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az });
   if (!values.json) return squidConf;
   return `${JSON.stringify({ environment: config.name, az, vpcIpv6Cidr: cidr ?? null, squidConf }, null, 2)}\n`;
@@ -63,7 +70,7 @@ function isVpcCidr(value: string): boolean {
 
 if (require.main === module) {
   runCli(USAGE, () => {
-    process.stdout.write(squidConfig(process.argv.slice(2)));
+    process.stdout.write(squidConfig(process.argv.slice(2), process.env, (line) => process.stderr.write(`${line}\n`)));
     return 0;
   });
 }

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { INSPECTION_MODES } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { projectRoot } from "../lib/paths";
-import { SYNTH_MARKER } from "../app/output-folder";
+import { currentGeneration, GENERATION_MARKER, SYNTH_MARKER } from "../app/output-folder";
 
 /** mode -> file path under cdktf.out (with "/") -> sha256 hex. */
 export type Digests = Record<string, Record<string, string>>;
@@ -30,7 +30,7 @@ function digestTree(dir: string): Record<string, string> {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(d, e.name);
-      if (d === dir && e.name === SYNTH_MARKER) continue;
+      if (d === dir && (e.name === SYNTH_MARKER || e.name === GENERATION_MARKER)) continue;
       if (e.isDirectory()) walk(full);
       else out[path.relative(dir, full).split(path.sep).join("/")] = createHash("sha256").update(fs.readFileSync(full)).digest("hex");
     }
@@ -56,7 +56,8 @@ export function computeDigests(): Digests {
       const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...env } = process.env;
       const r = spawnSync(process.execPath, [path.join(root, "dist", "main.js"), "--config", config, "--out", out], { env, encoding: "utf8" });
       if (r.status !== 0) throw new Error(`golden: the synth of ${mode} failed (exit ${r.status}):\n${r.stderr}`);
-      digests[mode] = digestTree(out);
+      // The output's files, as the generation in force holds them (the output folder links to them).
+      digests[mode] = digestTree(currentGeneration(out));
     }
     return digests;
   } finally {

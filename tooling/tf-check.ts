@@ -7,8 +7,8 @@
  * EGRESS6_TF_MIRROR is not set, the public registry, online). Exit 0 only if all pass.
  */
 import { parseArgs } from "node:util";
-import { DEMO_CONFIG } from "../config/demo";
-import { readConfigFile, UserError } from "../config/load";
+import { UserError } from "../config/load";
+import { commandEnvironment } from "../app/environment";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { runOfflineCheck } from "./terraform/check";
@@ -45,10 +45,12 @@ runCli(USAGE, async () => {
   }
   if (problems.length > 0) throw new UserError(problems);
 
-  const file = values.config ?? (process.env.EGRESS6_CONFIG ? process.env.EGRESS6_CONFIG : undefined);
+  // The environment: the rule every command follows (app/environment.ts); named on stderr.
+  const { chosen, line } = commandEnvironment(values.config);
+  if (!values.json) process.stderr.write(`${line}\n`);
   const report = await runOfflineCheck({
-    config: file === undefined ? DEMO_CONFIG : readConfigFile(file),
-    configSource: file ?? "(embedded demo)",
+    config: chosen.input,
+    configSource: chosen.source,
     modes: values.mode as InspectionMode[] | undefined,
     stacks: values.stack,
     plansDir: values["plans-dir"],
