@@ -83,6 +83,16 @@ describe("the environment cdktf commands act on", () => {
     expect(r.stderr).toMatch(/^error: config\/fra\.yaml: the config cdktf\.out was synthesized from cannot be read \(no such file\)/);
   });
 
+  test("a FIFO left where the recorded config was is one line, not a hang (the record is read with the same bound as --config)", () => {
+    const { dir, out } = synthesizedFra();
+    fs.rmSync(path.join(dir, "config", "fra.yaml"));
+    expect(spawnSync("mkfifo", [path.join(dir, "config", "fra.yaml")]).status).toBe(0);
+    const r = spawnSync(process.execPath, [MAIN], { cwd: dir, env: { ...process.env, EGRESS6_CONFIG: "", CDKTF_OUTDIR: out }, encoding: "utf8", timeout: 20000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: config\/fra\.yaml: the config cdktf\.out was synthesized from cannot be read \(is a FIFO[^\n]*\n$/);
+  });
+
   test("EGRESS6_CONFIG names the environment as --config does (the Quick start after a first synth), and says so; never into another environment's working state", () => {
     const { dir, out } = synthesizedFra();
     const lonByEnv = run([], dir, { CDKTF_OUTDIR: out, EGRESS6_CONFIG: "config/lon.yaml" });

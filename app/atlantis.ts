@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadConfig, readConfigFile, UserError } from "../config/load";
+import { loadConfig, readConfigBytes, readConfigFile, UserError } from "../config/load";
 import type { Egress6Config } from "../config/schema";
 import { currentGeneration, GENERATION_MARKER } from "./output-folder";
 import { synthesize } from "./synthesize";
@@ -314,7 +314,7 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
         tool: "egress6 atlantis synth",
         environment: env.name,
         config: env.configFile,
-        configSha256: sha256(fs.readFileSync(path.join(root, env.configFile))),
+        configSha256: sha256(readConfigBytes(path.join(root, env.configFile))),
         commit: commit ?? null,
       }, environmentDir(env.name));
       return { environment: env.name, dir, result };

@@ -14,12 +14,12 @@
  * environment it acts on, and how it was chosen, on stderr (environmentLine).
  */
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
-import { CONFIG_ENV, configLabel, parseConfig, parseConfigText, readConfigBytes } from "../config/load";
+import { CONFIG_ENV, configLabel, MAX_CONFIG_BYTES, parseConfig, parseConfigText, readConfigBytes } from "../config/load";
 import type { Egress6Config } from "../config/schema";
 import { UserError } from "../lib/errors";
+import { readRegularFile } from "../lib/read-file";
 import { readSynthRecord, SYNTH_MARKER, type ConfigOrigin } from "./output-folder";
 
 export { CONFIG_ENV };
@@ -110,13 +110,12 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
     }
     return finish(demo, "record");
   }
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(recordedFile!);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([`${recordedShown}: the config ${outShown} was synthesized from cannot be read (${code === "ENOENT" ? "no such file" : code ?? String(e)}); name the environment: npm run synth -- --config FILE`]);
+  // The same bounded read as a named config: a FIFO or /dev/zero left in the record's place never hangs.
+  const read = readRegularFile(recordedFile!, MAX_CONFIG_BYTES);
+  if (!read.ok) {
+    throw new UserError([`${recordedShown}: the config ${outShown} was synthesized from cannot be read (${read.reason}); name the environment: npm run synth -- --config FILE`]);
   }
+  const bytes = read.bytes;
   const digest = sha256(bytes);
   if (digest !== record.config.sha256) {
     throw new UserError([
