@@ -177,8 +177,23 @@ describe("what decryption synthesizes", () => {
       expect(server.scope[0].source).toEqual([{ address_definition: expect.stringContaining("workload_tier_ipv6_cidr_block") }]);
       expect(server.scope[0].destination.map((d: Json) => d.address_definition)).toEqual(complementOf(["2600:1f18:abcd::/48"]));
       expect(configs[0].encryption_configuration[0].type).toBe("CUSTOMER_KMS");
-      const [policy] = Object.values(inspection.resource.aws_networkfirewall_firewall_policy) as Json[];
-      expect(policy.firewall_policy.tls_inspection_configuration_arn).toMatch(/^\$\{aws_networkfirewall_tls_inspection_configuration\.[^.]+\.arn\}$/);
+      // AWS takes a TLS inspection configuration only on a new policy: decryption has a policy of its own (created
+      // before the firewall moves to it, deleted only after the firewall moved back), beside the plain one.
+      const policies = inspection.resource.aws_networkfirewall_firewall_policy as Record<string, Json>;
+      const entries = Object.entries(policies);
+      expect(entries).toHaveLength(2);
+      const [tlsId, tlsPolicy] = entries.find(([, p]) => p.firewall_policy.tls_inspection_configuration_arn !== undefined)!;
+      const [, plainPolicy] = entries.find(([id]) => id !== tlsId)!;
+      expect(tlsPolicy.firewall_policy.tls_inspection_configuration_arn).toMatch(/^\$\{aws_networkfirewall_tls_inspection_configuration\.[^.]+\.arn\}$/);
+      expect(tlsPolicy.name).toBe("demo-egress6-policy-tls");
+      expect(tlsPolicy.lifecycle).toEqual({ create_before_destroy: true });
+      expect(plainPolicy.name).toBe("demo-egress6-policy");
+      expect(plainPolicy.lifecycle).toBeUndefined();
+      // The plain policy is byte for byte the policy of the same configuration without decryption.
+      const off = stackJson(synth({ ...withTls(mode, firewallDecryption), inspection: { mode } }, `fw-off-${mode}`), "inspection");
+      expect(Object.values(off.resource.aws_networkfirewall_firewall_policy)).toEqual([plainPolicy]);
+      const [firewall] = Object.values(inspection.resource.aws_networkfirewall_firewall) as Json[];
+      expect(firewall.firewall_policy_arn).toBe(`\${aws_networkfirewall_firewall_policy.${tlsId}.arn}`);
       const groups = Object.values(inspection.resource.aws_networkfirewall_rule_group) as Json[];
       expect(groups.find((g) => g.name.endsWith("-dlp-example"))!.rule_group.rules_source.rules_string).toMatch(/http\.request_body/);
       // Squid still splices everything: the firewall alone decrypts.
@@ -326,7 +341,7 @@ describe("offline terraform plan with decryption", () => {
     ]);
     for (const r of report.results) {
       expect(r.addedByType!.aws_networkfirewall_tls_inspection_configuration).toBe(1);
-      expect(r.addedByType!.aws_networkfirewall_firewall_policy).toBe(1);
+      expect(r.addedByType!.aws_networkfirewall_firewall_policy).toBe(2);
     }
   });
 
