@@ -49,6 +49,8 @@ const firewallDecryption = {
   exampleDlpRules: true,
 };
 
+const prerequisites = checkPrerequisites();
+
 /** The proxies fetch the CA key from here at boot; DNS Firewall answers only allowlisted names. */
 const SECRETS_HOST = "secretsmanager.us-east-1.amazonaws.com";
 
@@ -299,6 +301,47 @@ describe("what decryption synthesizes", () => {
   });
 });
 
+describe("ICAP", () => {
+  test("the proxy tier's network ACL admits exactly each ICAP service's /128 and port (replies: the ephemeral ingress rule), only with ICAP", () => {
+    const icapRules = (input: unknown, name: string) => {
+      const network = stackJson(synth(input, name), "network");
+      const rules = Object.values(network.resource.aws_network_acl_rule) as Json[];
+      return {
+        egress: rules.filter((r) => r.network_acl_id.includes("proxy_acl") && r.egress && r.ipv6_cidr_block?.endsWith("/128")),
+        ephemeralIn: rules.filter((r) => r.network_acl_id.includes("proxy_acl") && !r.egress && r.from_port === 1024 && r.to_port === 65535 && r.ipv6_cidr_block === "::/0"),
+      };
+    };
+    const withIcap = icapRules(withTls("proxy", proxyDecryption), "icap-acl");
+    // requestUri and responseUri name the same service: one rule.
+    expect(withIcap.egress).toEqual([expect.objectContaining({ rule_number: 145, rule_action: "allow", protocol: "6", from_port: 1344, to_port: 1344, ipv6_cidr_block: "2600:1f18:1234:5600::10/128" })]);
+    expect(withIcap.ephemeralIn).toHaveLength(1);
+    const two = icapRules(withTls("firewall-proxy", { ...proxyDecryption, icap: { requestUri: "icaps://[2600:1f18:1234:5600::10]/req", responseUri: "icap://[2600:1f18:1234:5600::11]:1345/resp" } }), "icap-acl-2");
+    expect(two.egress.map((r) => [r.rule_number, r.from_port, r.ipv6_cidr_block])).toEqual([[145, 11344, "2600:1f18:1234:5600::10/128"], [146, 1345, "2600:1f18:1234:5600::11/128"]]);
+    expect(icapRules(withTls("proxy", { ...proxyDecryption, icap: undefined }), "no-icap-acl").egress).toEqual([]);
+  });
+
+  test("plain icap:// must be inside the VPC's /56: a precondition on every proxy instance, checked by Terraform when the /56 is known; icaps:// gets none", () => {
+    const inspection = stackJson(synth(withTls("proxy", proxyDecryption), "icap-pre"), "inspection");
+    const instances = Object.values(inspection.resource.aws_instance) as Json[];
+    expect(instances.length).toBe(2);
+    for (const i of instances) {
+      expect(i.lifecycle.precondition).toHaveLength(1);
+      const { condition, error_message } = i.lifecycle.precondition[0];
+      expect(error_message).toMatch(/^inspection\.tlsInspection\.icap: plain icap:\/\/ to \[2600:1f18:1234:5600::10\] is outside the VPC's IPv6 block; .* use icaps:\/\//);
+      // Evaluate the condition with terraform for a VPC that holds the service and one that does not.
+      const expr = (vpc: string) => condition.replace(/^\$\{/, "").replace(/\}$/, "").replace(/data\.terraform_remote_state\.[\w.-]+(?:\[[^\]]*\])*/g, `"${vpc}"`);
+      expect(condition).toContain("data.terraform_remote_state.network.outputs.vpc_ipv6_cidr_block");
+      if (prerequisites.ok) {
+        const consoleEval = (e: string) => spawnSync("terraform", ["console"], { input: e, encoding: "utf8", cwd: tmp }).stdout.trim();
+        expect(consoleEval(expr("2600:1f18:1234:5600::/56"))).toBe("true");
+        expect(consoleEval(expr("2600:1f18:9999:ab00::/56"))).toBe("false");
+      }
+    }
+    const secure = stackJson(synth(withTls("proxy", { ...proxyDecryption, icap: { requestUri: "icaps://[2a05:d000:77::10]/reqmod" } }), "icaps-pre"), "inspection");
+    for (const i of Object.values(secure.resource.aws_instance) as Json[]) expect(i.lifecycle).toBeUndefined();
+  });
+});
+
 describe("the verifier's decryption section", () => {
   // The configured ports, as CI gives them (--ports): the proxies' ICAP rule names port 1344 toward a concrete address,
   // which the verifier would otherwise take for an allowlisted internet port.
@@ -323,7 +366,6 @@ describe("the verifier's decryption section", () => {
   });
 });
 
-const prerequisites = checkPrerequisites();
 const planTest = (name: string, fn: () => Promise<void>) => {
   if (prerequisites.ok) test(name, fn, 600_000);
   else if (process.env.CI === "true") test(name, () => {
@@ -346,7 +388,9 @@ describe("offline terraform plan with decryption", () => {
   });
 
   planTest("proxy decryption (CA key role policy, user data) and the workloads' CA install validate and plan", async () => {
-    const report = await runOfflineCheck({ config: withTls("proxy", proxyDecryption), configSource: "tls test", modes: ["proxy", "firewall-proxy"], stacks: ["inspection", "workload"] });
+    // icaps://: the offline plan's stand-in VPC block is a documentation prefix, which no ICAP address may use.
+    const icaps = { ...proxyDecryption, icap: { requestUri: "icaps://[2600:1f18:1234:5600::10]/reqmod" } };
+    const report = await runOfflineCheck({ config: withTls("proxy", icaps), configSource: "tls test", modes: ["proxy", "firewall-proxy"], stacks: ["inspection", "workload"] });
     // The workload stack is the same in both modes (planned once, reported "same").
     expect(report.results.map((r) => `${r.mode}/${r.stack} ${r.status}${r.failure ? ` ${r.failure.message}` : ""}`).sort()).toEqual([
       "firewall-proxy/inspection passed",
@@ -355,5 +399,12 @@ describe("offline terraform plan with decryption", () => {
       "proxy/workload passed",
     ]);
     expect(report.results.filter((r) => r.stack === "inspection").map((r) => r.addedByType!.aws_iam_role_policy)).toEqual([1, 1]);
+  });
+
+  planTest("plain icap:// to an address outside the VPC's /56 fails the plan, naming the field", async () => {
+    const report = await runOfflineCheck({ config: withTls("proxy", proxyDecryption), configSource: "tls test", modes: ["proxy"], stacks: ["inspection"] });
+    expect(report.results.map((r) => r.status)).toEqual(["failed"]);
+    expect(report.results[0].failure!.message).toMatch(/Resource precondition failed/);
+    expect(report.results[0].failure!.message.replace(/\s+/g, " ")).toContain("inspection.tlsInspection.icap: plain icap:// to [2600:1f18:1234:5600::10] is outside the VPC's IPv6 block");
   });
 });

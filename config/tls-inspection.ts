@@ -170,6 +170,23 @@ export function neverDecryptDomains(tls: Pick<TlsInspectionConfig, "neverDecrypt
   return [...BUILT_IN_NEVER_DECRYPT, ...user];
 }
 
+/**
+ * The ICAP services the proxies reach, once per address and port, when the proxies decrypt with ICAP; none
+ * otherwise. The proxies' security group and the proxy tier's network ACL open exactly these.
+ */
+export function icapEndpointsOf(config: { inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt" | "icap"> } }): IcapEndpoint[] {
+  const tls = config.inspection.tlsInspection;
+  if (!tls?.icap || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return [];
+  const endpoints: IcapEndpoint[] = [];
+  for (const uri of [tls.icap.requestUri, tls.icap.responseUri]) {
+    if (uri === undefined) continue;
+    const parsed = parseIcapUri(uri);
+    if (!parsed.ok) throw new Error(`unvalidated ICAP URI ${uri}`);
+    if (!endpoints.some((e) => e.address === parsed.endpoint.address && e.port === parsed.endpoint.port)) endpoints.push(parsed.endpoint);
+  }
+  return endpoints;
+}
+
 type Issue = { path: PropertyKey[]; input: unknown; message: string };
 
 /** The checks that need the rest of the configuration (mode, region, egress ports). */
