@@ -51,11 +51,11 @@ const firewallDecryption = {
 
 const prerequisites = checkPrerequisites();
 
-/** The proxies fetch the CA key from here at boot; DNS Firewall answers only allowlisted names. */
+/** The proxies fetch the CA key from here at boot, through the Secrets Manager interface endpoint. */
 const SECRETS_HOST = "secretsmanager.us-east-1.amazonaws.com";
 
 function withTls(mode: string, tls: object): Record<string, unknown> {
-  return { ...DEMO_CONFIG, egress: { ...DEMO_CONFIG.egress, domains: [...DEMO_CONFIG.egress.domains, SECRETS_HOST] }, inspection: { mode, tlsInspection: tls } };
+  return { ...DEMO_CONFIG, inspection: { mode, tlsInspection: tls } };
 }
 
 function problems(input: unknown): string[] {
@@ -138,20 +138,42 @@ describe("tlsInspection configuration", () => {
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[0\]: is plain HTTP; only TLS ports can be decrypted/),
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[2\]: is not in egress\.ports \(443, 80\)/),
     ]);
-    expect(problems(withTls("proxy", { ...proxyDecryption, neverDecrypt: [".amazonaws.com", "a.api.aws", "x.example.org", "x.example.org"] }))).toEqual([
+    expect(problems(withTls("proxy", { ...proxyDecryption, neverDecrypt: ["deb.debian.org", "x.archive.ubuntu.com", "x.example.org", "x.example.org"] }))).toEqual([
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[0\]: is already in the built-in list/),
-      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[1\]: is already covered by \.api\.aws/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[1\]: is already covered by \.archive\.ubuntu\.com/),
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[3\]: duplicates x\.example\.org/),
     ]);
+    // AWS names are decrypted (DLP sees uploads to S3 and other AWS APIs) unless listed one at a time.
+    expect(BUILT_IN_NEVER_DECRYPT.filter((d) => /amazonaws\.com$|api\.aws$/.test(d))).toEqual([]);
+    expect(problems(withTls("proxy", { ...proxyDecryption, neverDecrypt: ["s3.dualstack.us-east-1.amazonaws.com"] }))).toEqual([]);
   });
 
-  test("with DNS Firewall on, proxy decryption needs the Secrets Manager endpoint in the allowlist", () => {
-    const input = { ...withTls("proxy", proxyDecryption), egress: DEMO_CONFIG.egress };
+  test("proxy decryption reaches Secrets Manager through an interface endpoint, never the allowlist: no allowlist entry is needed, none is added", () => {
+    expect(problems(withTls("proxy", proxyDecryption))).toEqual([]);
+    const outdir = synth(withTls("proxy", proxyDecryption), "secrets-endpoint");
+    const endpoints = Object.values(stackJson(outdir, "workload").resource.aws_vpc_endpoint) as Json[];
+    const secrets = endpoints.filter((e) => e.service_name === "com.amazonaws.us-east-1.secretsmanager");
+    expect(secrets).toEqual([expect.objectContaining({ vpc_endpoint_type: "Interface", private_dns_enabled: true, ip_address_type: "ipv6" })]);
+    expect(JSON.parse(secrets[0].policy).Statement[0].Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": expect.any(String) } });
+    const obs = stackJson(outdir, "observability");
+    const lists = obs.resource.aws_route53_resolver_firewall_domain_list as Record<string, Json>;
+    expect(lists.dns_firewall_allowlist.domains).toContain(SECRETS_HOST);
+    // Not through the proxies: Squid's allowlist does not name it, so a workload cannot reach another account's secrets.
+    const inspection = stackJson(outdir, "inspection");
+    for (const script of Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"))) {
+      expect(script).not.toMatch(/dstdomain -n [.]?(secretsmanager|amazonaws)/);
+    }
+    // Firewall decryption needs no key at the proxies: no endpoint is added.
+    const fw = Object.values(stackJson(synth(withTls("firewall-igw", firewallDecryption), "no-secrets-endpoint"), "workload").resource.aws_vpc_endpoint) as Json[];
+    expect(fw.map((e) => e.service_name)).not.toContain("com.amazonaws.us-east-1.secretsmanager");
+  });
+
+  test("ICAP rules that would not fit in the proxy tier's network ACL are refused on one line", () => {
+    const ports = Array.from({ length: 12 }, (_, i) => 8000 + i);
+    const input = { ...withTls("proxy", { ...proxyDecryption, ports: [443], icap: { requestUri: "icap://[2600:1f18:1234:5600::10]/req", responseUri: "icap://[2600:1f18:1234:5600::11]/resp" } }), egress: { ...DEMO_CONFIG.egress, ports: [443, ...ports] } };
     expect(problems(input)).toEqual([
-      expect.stringMatching(/^c\.yaml: egress\.domains: must cover secretsmanager\.us-east-1\.amazonaws\.com when the proxies decrypt: they fetch the CA's key from it at every boot/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.icap: needs 2 more proxy network ACL rules beside the 13 port rules; at most 13 fit/),
     ]);
-    expect(problems({ ...input, observability: { dnsFirewall: { enabled: false } } })).toEqual([]);
-    expect(problems(withTls("firewall-igw", firewallDecryption))).toEqual([]);
   });
 
   test("a certificate that is not a CA is refused", () => {
@@ -248,6 +270,7 @@ describe("what decryption synthesizes", () => {
       expect(script).toContain("icap_service egress6_respmod respmod_precache icap://[2600:1f18:1234:5600::10]:1344/respmod bypass=off");
       expect(script).toContain(`--secret-id '${SECRET_ARN}'`);
       expect(script).toContain("Requires=egress6-intercept.service egress6-ca-key.service");
+      expect(script).not.toMatch(/never_decrypt ssl::server_name --client-requested \.(amazonaws\.com|api\.aws)\n/);
     }
     const groups = Object.values(inspection.resource.aws_security_group) as Json[];
     for (const g of groups.filter((g) => g.name.includes("-proxy-"))) {
@@ -261,6 +284,72 @@ describe("what decryption synthesizes", () => {
       expect(script).toContain("update-ca-trust extract");
       expect(script).toContain(CA_PEM.trim());
     }
+  });
+
+  test("the CA key: Secrets Manager at its regional name through the endpoint whatever the CLI version, retried with backoff, each failure logged, shipped and alarmed; the boot goes on", () => {
+    const outdir = synth(withTls("proxy", { ...proxyDecryption, icap: { ...proxyDecryption.icap, failClosed: false } }), "ca-key-retry");
+    const inspection = stackJson(outdir, "inspection");
+    const scripts = Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"));
+    expect(scripts).toHaveLength(2);
+    for (const script of scripts) {
+      expect(script).toContain(`aws secretsmanager get-secret-value --region us-east-1 --endpoint-url https://${SECRETS_HOST} `);
+      expect(script).not.toContain("AWS_USE_DUALSTACK_ENDPOINT");
+      // Retries forever with a doubling, capped delay; every failure goes to the journal and to the shipped log.
+      expect(script).toMatch(/until fetch; do\n  log "FAILED attempt \$attempt: \$reason; retrying in \$delay s"\n  sleep "\$delay"/);
+      expect(script).toContain("delay=$((delay * 2 > 300 ? 300 : delay * 2))");
+      expect(script).toContain(">> /var/log/egress6/ca-key.log");
+      expect(script).toContain("TimeoutStartSec=infinity");
+      expect(script).not.toContain("Restart=on-failure");
+      // Neither the key unit nor Squid blocks the boot: the log shipping after them is configured either way.
+      expect(script).toContain("systemctl start --no-block egress6-ca-key.service");
+      expect(script).toContain("systemctl start --no-block squid.service");
+      expect(script).not.toContain("systemctl enable --now egress6-ca-key.service");
+      expect(script).not.toContain("systemctl enable --now squid.service");
+      const agent = JSON.parse(/EGRESS6_CWAGENT'\n([\s\S]*?)\nEGRESS6_CWAGENT\n/.exec(script)![1]);
+      const files = agent.logs.logs_collected.files.collect_list;
+      expect(files).toEqual(expect.arrayContaining([
+        expect.objectContaining({ file_path: "/var/log/egress6/ca-key.log", log_group_name: "/egress6/demo/proxy/access", log_stream_name: expect.stringMatching(/\/ca-key$/) }),
+        expect.objectContaining({ file_path: "/var/log/squid/cache.log", filters: [{ type: "include", expression: "optional ICAP service is down" }] }),
+      ]));
+      // The script itself is valid bash.
+      const unit = /cat > \/usr\/local\/sbin\/egress6-ca-key <<'EGRESS6_CA_KEY'\n([\s\S]*?)\nEGRESS6_CA_KEY\n/.exec(script)![1].replace(/\$\$\{/g, "${");
+      expect(spawnSync("bash", ["-n"], { input: unit, encoding: "utf8" }).status).toBe(0);
+    }
+    const obs = stackJson(outdir, "observability");
+    const filters = Object.values(obs.resource.aws_cloudwatch_log_metric_filter) as Json[];
+    expect(filters).toEqual(expect.arrayContaining([
+      expect.objectContaining({ log_group_name: "/egress6/demo/proxy/access", pattern: '"egress6-ca-key: FAILED"' }),
+      expect.objectContaining({ log_group_name: "/egress6/demo/proxy/access", pattern: '"optional ICAP service is down"' }),
+    ]));
+    // Fail-closed ICAP needs no bypass alarm; no decryption, no key alarm.
+    const closed = Object.values(stackJson(synth(withTls("proxy", proxyDecryption), "ca-key-closed"), "observability").resource.aws_cloudwatch_log_metric_filter) as Json[];
+    expect(closed.map((f) => f.pattern)).toContain('"egress6-ca-key: FAILED"');
+    expect(closed.map((f) => f.pattern)).not.toContain('"optional ICAP service is down"');
+  });
+
+  test("Squid's certificate database (minted certificates and their keys) is on a tmpfs mounted before security_file_certgen -c, never on the root volume", () => {
+    const inspection = stackJson(synth(withTls("proxy", proxyDecryption), "ssl-db"), "inspection");
+    for (const script of Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"))) {
+      const db = "/var/lib/squid/egress6-tmpfs/ssl_db";
+      expect(script).toContain(`sslcrtd_program /usr/lib64/squid/security_file_certgen -s ${db} -M 4MB`);
+      const mount = script.indexOf("mount -t tmpfs -o size=32m,mode=0750,uid=squid,gid=squid,nosuid,nodev,noexec egress6-ssl-db /var/lib/squid/egress6-tmpfs");
+      const create = script.indexOf(`security_file_certgen -c -s ${db} -M 4MB`);
+      expect(mount).toBeGreaterThan(0);
+      expect(create).toBeGreaterThan(mount);
+      // Every -c in the script is on the tmpfs; the root-volume default is not created.
+      expect([...script.matchAll(/security_file_certgen -c -s (\S+)/g)].map((m) => m[1])).toEqual([db]);
+      expect(script).not.toContain("/var/lib/squid/ssl_db");
+    }
+  });
+
+  test("firewall-proxy with decryptAt firewall: Squid refuses CONNECT tunnels on the explicit port (the firewall cannot see into them); plain HTTP stays", () => {
+    const script = (mode: string, tls: object, name: string) =>
+      Object.values(stackJson(synth(withTls(mode, tls), name), "inspection").locals as Record<string, string>).find((l) => l.includes("squid.conf"))!;
+    const fp = script("firewall-proxy", firewallDecryption, "tunnel-fp");
+    expect(fp).toContain("acl explicit_listener myportname explicit\nhttp_access deny connect_method explicit_listener\n");
+    expect(fp.indexOf("http_access deny connect_method explicit_listener")).toBeLessThan(fp.indexOf("http_access allow localnet"));
+    expect(script("firewall-proxy", proxyDecryption, "tunnel-fp-px")).not.toContain("connect_method");
+    expect(script("proxy", proxyDecryption, "tunnel-px")).not.toContain("connect_method");
   });
 
   test("Debian and Ubuntu workloads install the CA with update-ca-certificates", () => {
@@ -350,7 +439,7 @@ describe("the verifier's decryption section", () => {
   test("per mode, which inspection point decrypts and what is spliced; R1-R3 and the checks are unchanged", () => {
     const plain = (mode: string) => synth({ ...DEMO_CONFIG, inspection: { mode } }, `plain-${mode}`);
     const cases: [string, object, RegExp[]][] = [
-      ["proxy", proxyDecryption, [/^proxy  inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 8 never-decrypt names \(\.amazonaws\.com, .*pinned\.example\.net\)/]],
+      ["proxy", proxyDecryption, [/^proxy  inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 6 never-decrypt names \(deb\.debian\.org, .*pinned\.example\.net\)/]],
       ["firewall-proxy", proxyDecryption, [/^firewall  .*: decrypts nothing/, /^proxy  .*: decrypts allowlisted TLS on port 443/]],
       ["firewall-proxy", firewallDecryption, [new RegExp(`^firewall  .*tls_inspection_configuration.*: decrypts with CA ${ACM_ARN.replace(/[/.]/g, "\\$&")}: protocols \\[6\\], ports 443, from .*workload_tier_ipv6_cidr_block.*, to 48 destination prefixes \\(everything else is spliced\\); revocation check: revoked REJECT, unknown REJECT`), /^proxy  .*: decrypts nothing/]],
       ["firewall-igw", firewallDecryption, [/^firewall  .*: decrypts with CA /]],

@@ -24,15 +24,15 @@ export type DecryptionPoint = (typeof DECRYPTION_POINTS)[number];
 export const REVOCATION_ACTIONS = ["PASS", "DROP", "REJECT"] as const;
 
 /**
- * Never decrypted wherever names can be honoured (the proxy), whatever the user lists:
- * - AWS service endpoints (`*.amazonaws.com`, the dual-stack `*.api.aws`): SDKs sign requests, some pin, and the
- *   proxies' own boot hosts (the Amazon Linux package repositories on S3, Secrets Manager) are among them;
- * - the package repositories of the AMI families the workload launch template knows (Amazon Linux's are on S3,
- *   above; Debian's and Ubuntu's below). Packages are signed; decrypting them only costs time.
+ * Never decrypted wherever names can be honoured (the proxy), whatever the user lists: the package repositories of
+ * the Debian and Ubuntu AMIs the workload launch template knows. Packages are signed; decrypting them only costs time.
+ *
+ * No AWS name is here: uploads to S3, Secrets Manager or any other AWS API through the proxy are exactly what DLP
+ * must see, so they are decrypted unless listed in `neverDecrypt` one name at a time (docs/dlp.md). The proxies'
+ * own AWS traffic never passes through Squid (Squid intercepts only what arrives from the VPC; the CA key comes
+ * through the Secrets Manager interface endpoint), so nothing of egress6's needs an exemption.
  */
 export const BUILT_IN_NEVER_DECRYPT: readonly string[] = [
-  ".amazonaws.com",
-  ".api.aws",
   "deb.debian.org",
   "security.debian.org",
   ".archive.ubuntu.com",
@@ -185,6 +185,21 @@ export function icapEndpointsOf(config: { inspection: { mode: InspectionMode; tl
     if (!endpoints.some((e) => e.address === parsed.endpoint.address && e.port === parsed.endpoint.port)) endpoints.push(parsed.endpoint);
   }
   return endpoints;
+}
+
+/** The interface endpoint the proxies fetch the CA key through (Secrets Manager, reached privately). */
+export const CA_KEY_ENDPOINT_SERVICE = "secretsmanager";
+
+/**
+ * The interface endpoints to create: `workload.interfaceEndpoints`, plus Secrets Manager when the proxies decrypt.
+ * The proxies then reach Secrets Manager at its regional name through the endpoint's private DNS (which DNS Firewall
+ * admits as an endpoint name), never over the internet: no allowlist entry opens Secrets Manager to the workloads.
+ */
+export function interfaceEndpointsOf(config: { workload: { interfaceEndpoints: readonly string[] }; inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt"> } }): string[] {
+  const services = [...config.workload.interfaceEndpoints];
+  const tls = config.inspection.tlsInspection;
+  if (tls && decryptionPointOf(tls, config.inspection.mode) === "proxy" && !services.includes(CA_KEY_ENDPOINT_SERVICE)) services.push(CA_KEY_ENDPOINT_SERVICE);
+  return services;
 }
 
 type Issue = { path: PropertyKey[]; input: unknown; message: string };

@@ -55,6 +55,9 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
       const where = `${stack.name}: aws_networkfirewall_firewall_policy.${policy.name}`;
       const reference = new RegExp(`\\baws_networkfirewall_firewall_policy\\.${escapeRegExp(policy.name)}\\.`);
       const appliesTo = stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall" && reference.test(show(r.config.firewall_policy_arn ?? ""))).map(key);
+      // A policy no firewall of the stack uses describes no inspection point (egress6 keeps its plain policy beside
+      // the decrypting one, so that turning decryption off needs no new policy).
+      if (appliesTo.length === 0 && stack.resources.some((r) => r.type === "aws_networkfirewall_firewall")) continue;
       const ref = asArray(policy.config.firewall_policy)[0]?.tls_inspection_configuration_arn;
       if (ref === undefined) {
         const text = "decrypts nothing (no TLS inspection configuration): TLS is inspected on its SNI and spliced";
