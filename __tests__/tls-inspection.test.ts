@@ -229,6 +229,16 @@ describe("what decryption synthesizes", () => {
     }
   });
 
+  test("firewall decryption: an alarm on the imported CA's DaysToExpiry (ACM does not renew imported certificates), missing data breaching", () => {
+    const obs = stackJson(synth(withTls("firewall-igw", firewallDecryption), "acm-expiry"), "observability");
+    const alarms = Object.values(obs.resource.aws_cloudwatch_metric_alarm) as Json[];
+    expect(alarms.filter((a) => a.namespace === "AWS/CertificateManager")).toEqual([
+      expect.objectContaining({ metric_name: "DaysToExpiry", dimensions: { CertificateArn: ACM_ARN }, statistic: "Minimum", period: 86400, threshold: 30, comparison_operator: "LessThanThreshold", treat_missing_data: "breaching" }),
+    ]);
+    const proxy = stackJson(synth(withTls("proxy", proxyDecryption), "acm-expiry-proxy"), "observability");
+    expect((Object.values(proxy.resource.aws_cloudwatch_metric_alarm) as Json[]).filter((a) => a.namespace === "AWS/CertificateManager")).toEqual([]);
+  });
+
   test("complementOf covers everything but the exempt ranges, with no overlap", () => {
     expect(complementOf(["8000::/1"])).toEqual(["::/1"]);
     expect(complementOf(["::/2"])).toEqual(["4000::/2", "8000::/1"]);

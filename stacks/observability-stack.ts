@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import { Construct } from "constructs";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { TerraformOutput } from "cdktf";
 import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
 import { Egress6Stack } from "./base";
@@ -36,6 +37,9 @@ import { builtFile } from "../lib/paths";
 import { INBOUND_DROP_SIDS } from "../modules/firewall/suricata-rules";
 import { proxyBootHosts, workloadBootHosts } from "../modules/shared/boot-hosts";
 import { CA_KEY_FAILURE_MARK, ICAP_BYPASS_MARK } from "../modules/proxy/user-data";
+
+/** Days before the imported CA's expiry at which its alarm fires. */
+export const CA_EXPIRY_ALARM_DAYS = 30;
 
 /** The remediation Lambda's ZIP, written by `npm run build`. */
 export function remediationZip(): string {
@@ -189,6 +193,29 @@ export class ObservabilityStack extends Egress6Stack {
           alarm("proxy-icap-bypass", "ProxyIcapBypass", "A proxy found the ICAP service (DLP) unreachable and passes traffic unadapted (failClosed: false)", [{ logGroupName: logs.proxyAccess, pattern: `"${ICAP_BYPASS_MARK}"` }], []);
         }
       }
+    }
+
+    // ---- the imported CA the firewall decrypts with: ACM does not renew imported certificates ----
+    const tlsAtFirewall = config.inspection.tlsInspection;
+    if (tlsAtFirewall?.caCertificateArn && decryptionPointOf(tlsAtFirewall, mode) === "firewall") {
+      // ACM's DaysToExpiry metric (namespace AWS/CertificateManager, dimension CertificateArn, daily); it stops once
+      // the certificate has expired, so missing data is breaching (AWS CDK's aws-certificatemanager metricDaysToExpiry
+      // documents both). Unconfirmed on an ACM user guide page from this machine: README known limits.
+      new CloudwatchMetricAlarm(this, "ca-certificate-expiry", {
+        alarmName: `${env}-ca-certificate-expiry`,
+        alarmDescription: `The CA certificate the firewall decrypts with (${tlsAtFirewall.caCertificateArn}) expires within ${CA_EXPIRY_ALARM_DAYS} days, or has expired: import a renewed CA and give it to the workloads (docs/dlp.md)`,
+        namespace: "AWS/CertificateManager",
+        metricName: "DaysToExpiry",
+        dimensions: { CertificateArn: tlsAtFirewall.caCertificateArn },
+        statistic: "Minimum",
+        period: 86_400,
+        evaluationPeriods: 1,
+        threshold: CA_EXPIRY_ALARM_DAYS,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+        alarmActions: [topicArn],
+        okActions: [topicArn],
+      });
     }
 
     // ---- CloudTrail, and the root-use alarm on its log group ----
