@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { buildApp } from "../app/build-app";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, UserError } from "../config/load";
-import { BUILT_IN_NEVER_DECRYPT } from "../config/tls-inspection";
+import { BUILT_IN_NEVER_DECRYPT, tlsPrerequisites } from "../config/tls-inspection";
 import { complementOf } from "../modules/firewall/tls-inspection";
 import { checkPrerequisites, runOfflineCheck } from "../tooling/terraform/check";
 import { renderReport, verifyDirectory } from "../verifier";
@@ -174,6 +174,17 @@ describe("tlsInspection configuration", () => {
     expect(problems(input)).toEqual([
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.icap: needs 2 more proxy network ACL rules beside the 13 port rules; at most 13 fit/),
     ]);
+  });
+
+  test("the synth says what must exist before apply: the key and the secret (proxies), the ACM import (firewall); nothing without decryption", () => {
+    expect(tlsPrerequisites(parseConfig(withTls("proxy", proxyDecryption)))).toEqual([
+      'TLS decryption at the proxies: before apply, these must exist (egress6 creates none of them; docs/dlp.md, "Setup"):',
+      `  - the customer-managed KMS key ${KMS_KEY_ARN}, enabled, whose key policy lets IAM grant kms:Decrypt`,
+      `  - the secret ${SECRET_ARN}, encrypted with that key, holding the CA's private key (PEM) as its SecretString`,
+      "  check them with: npm run preflight",
+    ]);
+    expect(tlsPrerequisites(parseConfig(withTls("firewall-igw", firewallDecryption)))[1]).toBe(`  - the CA certificate and key imported into ACM as ${ACM_ARN}, the same CA as caCertificatePem`);
+    expect(tlsPrerequisites(parseConfig(DEMO_CONFIG))).toEqual([]);
   });
 
   test("a certificate that is not a CA is refused", () => {

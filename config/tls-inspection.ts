@@ -202,6 +202,30 @@ export function interfaceEndpointsOf(config: { workload: { interfaceEndpoints: r
   return services;
 }
 
+/**
+ * What must exist before an apply with decryption (egress6 creates none of it: docs/dlp.md), one line each, for the
+ * synth to print. Empty without decryption.
+ */
+export function tlsPrerequisites(config: { inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig } }): string[] {
+  const tls = config.inspection.tlsInspection;
+  if (!tls) return [];
+  const point = decryptionPointOf(tls, config.inspection.mode);
+  const lines =
+    point === "proxy" && tls.caPrivateKey
+      ? [
+          `the customer-managed KMS key ${tls.caPrivateKey.kmsKeyArn}, enabled, whose key policy lets IAM grant kms:Decrypt`,
+          `the secret ${tls.caPrivateKey.secretArn}, encrypted with that key, holding the CA's private key (PEM) as its SecretString`,
+        ]
+      : point === "firewall" && tls.caCertificateArn
+        ? [`the CA certificate and key imported into ACM as ${tls.caCertificateArn}, the same CA as caCertificatePem`]
+        : [];
+  return [
+    `TLS decryption at the ${point === "proxy" ? "proxies" : "firewall"}: before apply, these must exist (egress6 creates none of them; docs/dlp.md, "Setup"):`,
+    ...lines.map((l) => `  - ${l}`),
+    "  check them with: npm run preflight",
+  ];
+}
+
 type Issue = { path: PropertyKey[]; input: unknown; message: string };
 
 /** The checks that need the rest of the configuration (mode, region, egress ports). */
