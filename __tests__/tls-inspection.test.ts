@@ -250,6 +250,17 @@ describe("what decryption synthesizes", () => {
     expect((Object.values(proxy.resource.aws_cloudwatch_metric_alarm) as Json[]).filter((a) => a.namespace === "AWS/CertificateManager")).toEqual([]);
   });
 
+  test("docs/dlp.md: the 1 MB upload rule tests the Content-Length (not every POST); setup commands in order; the pass limit is stated", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "dlp.md"), "utf8");
+    const rule = doc.split("\n").find((l) => l.includes("upload over 1 MB"))!;
+    expect(rule).toContain("http.content_len; byte_test:0,>,1048576,0,string,dec;");
+    expect(rule).not.toContain("urilen");
+    const order = ["openssl req -x509", "aws kms create-key", "aws secretsmanager create-secret", "aws acm import-certificate", "npm run preflight -- --config"].map((c) => doc.indexOf(c));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(doc).toContain("Whether body rules fire after the allowlist's `pass` is not confirmed");
+  });
+
   test("complementOf covers everything but the exempt ranges, with no overlap", () => {
     expect(complementOf(["8000::/1"])).toEqual(["::/1"]);
     expect(complementOf(["::/2"])).toEqual(["4000::/2", "8000::/1"]);
