@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { tlsPrerequisites } from "./config/tls-inspection";
 import { UserError } from "./config/load";
 import { synthesize } from "./app/synthesize";
 import { runCli } from "./app/run-cli";
@@ -52,6 +53,7 @@ runCli(USAGE, () => {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
     process.stdout.write(`egress6: synthesized ${chosen.source} (${config.name}, ${config.inspection.mode}) into ${outdir}\n`);
+    for (const line of tlsPrerequisites(config)) process.stdout.write(`egress6: ${line}\n`);
   }
   return 0;
 });

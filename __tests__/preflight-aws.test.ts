@@ -18,6 +18,11 @@ import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtr
 import { CloudWatchLogsClient, DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { ListFirewallsCommand, NetworkFirewallClient } from "@aws-sdk/client-network-firewall";
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
+import { ACMClient, DescribeCertificateCommand, GetCertificateCommand } from "@aws-sdk/client-acm";
+import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { checkAws, policyGrowth, QUOTAS, READ_COMMANDS } from "../cli/preflight/aws";
@@ -43,6 +48,7 @@ function awsError(name: string, message = name): Error {
 const mocks: Array<AwsStub<any, any, any>> = [];
 let ec2: AwsStub<any, any, any>, ssm: AwsStub<any, any, any>, guardDuty: AwsStub<any, any, any>, configService: AwsStub<any, any, any>;
 let cloudTrail: AwsStub<any, any, any>, logs: AwsStub<any, any, any>, quotas: AwsStub<any, any, any>, networkFirewall: AwsStub<any, any, any>;
+let acm: AwsStub<any, any, any>, secrets: AwsStub<any, any, any>, kms: AwsStub<any, any, any>;
 
 /** An account where everything egress6 needs is there and nothing is in the way. */
 function healthyAccount(): void {
@@ -77,7 +83,10 @@ beforeAll(() => {
   logs = mockClient(CloudWatchLogsClient);
   quotas = mockClient(ServiceQuotasClient);
   networkFirewall = mockClient(NetworkFirewallClient);
-  mocks.push(ec2, ssm, guardDuty, configService, cloudTrail, logs, quotas, networkFirewall);
+  acm = mockClient(ACMClient);
+  secrets = mockClient(SecretsManagerClient);
+  kms = mockClient(KMSClient);
+  mocks.push(ec2, ssm, guardDuty, configService, cloudTrail, logs, quotas, networkFirewall, acm, secrets, kms);
 });
 beforeEach(() => {
   for (const m of mocks) m.reset();
@@ -352,5 +361,84 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     for (const absent of ["aws:network-firewall", "aws:quota:firewalls", "aws:guardduty", "aws:config-recorder", "aws:cloudtrail"]) expect(ids).not.toContain(absent);
     expect(networkFirewall.calls()).toHaveLength(0);
     expect(byId(results, "aws:logs-resource-policy").message).toMatch(/delivers no vended logs/);
+  });
+});
+
+describe("preflight TLS inspection checks (issue 19): the CA's expiry, the ACM certificate and its match with the CA the workloads trust, the secret, its key and key policy", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-preflight-tls-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const makeCa = (name: string, days: number) => {
+    const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", String(days), "-subj", `/CN=${name}`,
+      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path.join(dir, `${name}.key`), "-out", path.join(dir, `${name}.crt`)], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return fs.readFileSync(path.join(dir, `${name}.crt`), "utf8");
+  };
+  const CA = makeCa("trusted", 365);
+  const OTHER = makeCa("other", 365);
+  const SOON = makeCa("soon", 10);
+  const ACM_ARN = "arn:aws:acm:eu-central-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab";
+  const SECRET_ARN = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:egress6/demo/ca-key-AbCdEf";
+  const KEY_ARN = "arn:aws:kms:eu-central-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab";
+  const atFirewall = (pem = CA) => parseConfig(merge(DEMO_CONFIG, { region: "eu-central-1", availabilityZones: ["eu-central-1a", "eu-central-1b"], inspection: { mode: "firewall-igw", tlsInspection: { caCertificatePem: pem, caCertificateArn: ACM_ARN } } }));
+  const atProxy = parseConfig(merge(DEMO_CONFIG, { region: "eu-central-1", availabilityZones: ["eu-central-1a", "eu-central-1b"], inspection: { mode: "proxy", tlsInspection: { caCertificatePem: CA, caPrivateKey: { secretArn: SECRET_ARN, kmsKeyArn: KEY_ARN } } } }));
+  const rootPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Enable IAM", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }] });
+  const tlsResults = (results: CheckResult[]) => results.filter((r) => r.id.startsWith("tls:"));
+
+  beforeEach(() => {
+    acm.on(DescribeCertificateCommand).resolves({ Certificate: { CertificateArn: ACM_ARN, Type: "IMPORTED", Status: "ISSUED", NotAfter: new Date(Date.now() + 300 * 86_400_000) } });
+    acm.on(GetCertificateCommand).resolves({ Certificate: CA });
+    secrets.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN, KmsKeyId: KEY_ARN });
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "0123abcd-12ab-34cd-56ef-1234567890ab", KeyManager: "CUSTOMER", KeyState: "Enabled" } });
+    kms.on(GetKeyPolicyCommand).resolves({ Policy: rootPolicy });
+  });
+
+  test("all in order: ok at the firewall and at the proxies; the secret's value is never asked for", async () => {
+    expect(tlsResults(await checkAws(atFirewall(), HAVE_CREDENTIALS)).map((r) => [r.id, r.status])).toEqual([["tls:ca-expiry", "ok"], ["tls:acm-certificate", "ok"]]);
+    const proxy = await checkAws(atProxy, HAVE_CREDENTIALS);
+    expect(tlsResults(proxy).map((r) => [r.id, r.status])).toEqual([["tls:ca-expiry", "ok"], ["tls:ca-key-secret", "ok"], ["tls:ca-key-kms", "ok"]]);
+    expect(byId(proxy, "aws:endpoint:secretsmanager").status).toBe("ok");
+    expect(sentCommands().map((c) => c.name)).not.toContain("GetSecretValueCommand");
+    expect(kms.commandCalls(GetKeyPolicyCommand)[0].args[0].input).toEqual({ KeyId: KEY_ARN, PolicyName: "default" });
+  });
+
+  test("the ACM certificate is not the CA the workloads trust, or is not imported, or expires soon: one problem each", async () => {
+    acm.on(GetCertificateCommand).resolves({ Certificate: OTHER });
+    acm.on(DescribeCertificateCommand).resolves({ Certificate: { Type: "AMAZON_ISSUED", Status: "ISSUED", NotAfter: new Date(Date.now() + 5 * 86_400_000) } });
+    const found = tlsResults(await checkAws(atFirewall(), HAVE_CREDENTIALS)).filter((r) => r.status === "problem").map((r) => r.message);
+    expect(found).toEqual([
+      expect.stringMatching(/is of type AMAZON_ISSUED; Network Firewall takes an imported CA certificate only$/),
+      expect.stringMatching(/expires on .* \((4|5) days\)$/),
+      expect.stringMatching(/is not the CA in caCertificatePem \(SHA-256 fingerprint .*\): the firewall would sign with a CA the workloads do not trust$/),
+    ]);
+  });
+
+  test("a CA that expires within 30 days is a problem", async () => {
+    acm.on(GetCertificateCommand).resolves({ Certificate: SOON });
+    const r = byId(await checkAws(atFirewall(SOON), HAVE_CREDENTIALS), "tls:ca-expiry");
+    expect(r.status).toBe("problem");
+    expect(r.message).toMatch(/^the CA certificate expires on .* \((9|10) days\)/);
+  });
+
+  test("the secret encrypted with another key, a key managed by AWS, a disabled key, a key policy that grants nothing: each named", async () => {
+    secrets.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN });
+    expect(byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-secret").message).toMatch(/is encrypted with the AWS-managed key aws\/secretsmanager, not arn:aws:kms:/);
+    secrets.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN, KmsKeyId: "0123abcd-12ab-34cd-56ef-1234567890ab" });
+    expect(byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-secret").status).toBe("ok");
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyManager: "AWS", KeyState: "Enabled" } });
+    expect(byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms").message).toMatch(/ is not a customer-managed key \(KeyManager AWS\)/);
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyManager: "CUSTOMER", KeyState: "Disabled" } });
+    expect(byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms").message).toMatch(/is Disabled; the proxies cannot decrypt the secret$/);
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyManager: "CUSTOMER", KeyState: "Enabled" } });
+    kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/admin" }, Action: "kms:*", Resource: "*" }] }) });
+    const kmsResult = byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms");
+    expect([kmsResult.status, kmsResult.message]).toEqual(["problem", expect.stringMatching(/neither lets IAM policies of account 111122223333 grant kms:Decrypt .* nor names the role demo-proxy/)]);
+    kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/demo-proxy" }, Action: ["kms:Decrypt"], Resource: "*" }] }) });
+    expect(byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms").status).toBe("ok");
+  });
+
+  test("a denied call makes its check 'could not check', never ok", async () => {
+    secrets.on(DescribeSecretCommand).rejects(awsError("AccessDeniedException"));
+    const r = byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-secret");
+    expect([r.status, r.message]).toEqual(["unchecked", expect.stringMatching(/^could not check: AccessDeniedException on secretsmanager:DescribeSecret/)]);
   });
 });

@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { renderSquidConf } from "../modules/proxy/squid-conf";
+import { DECRYPTING_CERT_DATABASE, ICAP_BYPASS_MARK } from "../modules/proxy/user-data";
 import { freePort, originAddress, squid, squidParse, squidScratch, squidTest, type SquidInstall } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
@@ -302,6 +303,19 @@ describe("Squid decrypting with the customer CA (explicit port, CONNECT)", () =>
     expect(atIcap[0].body).toBe("card=4111111111111111&name=dlp-test");
   }, 20000);
 
+  squidTest("the certificates Squid mints, each with its private key, land in the database its helper names (-s): on the proxies that is the tmpfs", async () => {
+    const conf = fs.readFileSync(path.join(running!.scratch.dir, "squid.conf"), "utf8");
+    const db = /^sslcrtd_program \S+ -s (\S+) /m.exec(conf)![1];
+    expect(db).toBe(running!.scratch.paths.certDatabase);
+    // After the bumped request above: the minted certificate for BUMPED is there, stored with a private key.
+    const certs = path.join(db, "certs");
+    const stored = fs.readdirSync(certs).map((f) => fs.readFileSync(path.join(certs, f), "utf8"));
+    expect(stored.some((pem) => pem.includes("-----BEGIN CERTIFICATE-----") && /PRIVATE KEY-----/.test(pem))).toBe(true);
+    expect(fs.readFileSync(path.join(db, "index.txt"), "utf8")).toContain(BUMPED);
+    // What the proxies' squid.conf names instead of the test's scratch folder: the tmpfs (proxy-user-data / tls tests).
+    expect(DECRYPTING_CERT_DATABASE).toBe("/var/lib/squid/egress6-tmpfs/ssl_db");
+  }, 20000);
+
   squidTest("a never-decrypt name is spliced: the client sees the origin's own certificate, ICAP sees nothing", async () => {
     const before = icap.seen.length;
     const r = await curl(running!.proxyPort, `https://${EXEMPT}:${origin.port}/private`, originCa.cert, ["--data-binary", "not for the DLP engine"]);
@@ -365,5 +379,7 @@ describe("Squid decrypting with ICAP failClosed: false", () => {
     expect(r.status).toBe(200);
     expect(r.issuer).toContain("egress6 test customer CA");
     expect(origin.seen.map((s) => s.path)).toEqual(["/icap-optional"]);
+    // Squid says so in cache.log with the words the ProxyIcapBypass alarm matches (its agent ships only those lines).
+    expect(fs.readFileSync(running!.scratch.paths.cacheLog, "utf8")).toContain(ICAP_BYPASS_MARK);
   }, 20000);
 });

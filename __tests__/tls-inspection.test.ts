@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { buildApp } from "../app/build-app";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, UserError } from "../config/load";
-import { BUILT_IN_NEVER_DECRYPT } from "../config/tls-inspection";
+import { BUILT_IN_NEVER_DECRYPT, tlsPrerequisites } from "../config/tls-inspection";
 import { complementOf } from "../modules/firewall/tls-inspection";
 import { checkPrerequisites, runOfflineCheck } from "../tooling/terraform/check";
 import { renderReport, verifyDirectory } from "../verifier";
@@ -49,11 +49,13 @@ const firewallDecryption = {
   exampleDlpRules: true,
 };
 
-/** The proxies fetch the CA key from here at boot; DNS Firewall answers only allowlisted names. */
+const prerequisites = checkPrerequisites();
+
+/** The proxies fetch the CA key from here at boot, through the Secrets Manager interface endpoint. */
 const SECRETS_HOST = "secretsmanager.us-east-1.amazonaws.com";
 
 function withTls(mode: string, tls: object): Record<string, unknown> {
-  return { ...DEMO_CONFIG, egress: { ...DEMO_CONFIG.egress, domains: [...DEMO_CONFIG.egress.domains, SECRETS_HOST] }, inspection: { mode, tlsInspection: tls } };
+  return { ...DEMO_CONFIG, inspection: { mode, tlsInspection: tls } };
 }
 
 function problems(input: unknown): string[] {
@@ -136,20 +138,53 @@ describe("tlsInspection configuration", () => {
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[0\]: is plain HTTP; only TLS ports can be decrypted/),
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.ports\[2\]: is not in egress\.ports \(443, 80\)/),
     ]);
-    expect(problems(withTls("proxy", { ...proxyDecryption, neverDecrypt: [".amazonaws.com", "a.api.aws", "x.example.org", "x.example.org"] }))).toEqual([
+    expect(problems(withTls("proxy", { ...proxyDecryption, neverDecrypt: ["deb.debian.org", "x.archive.ubuntu.com", "x.example.org", "x.example.org"] }))).toEqual([
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[0\]: is already in the built-in list/),
-      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[1\]: is already covered by \.api\.aws/),
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[1\]: is already covered by \.archive\.ubuntu\.com/),
       expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.neverDecrypt\[3\]: duplicates x\.example\.org/),
+    ]);
+    // AWS names are decrypted (DLP sees uploads to S3 and other AWS APIs) unless listed one at a time.
+    expect(BUILT_IN_NEVER_DECRYPT.filter((d) => /amazonaws\.com$|api\.aws$/.test(d))).toEqual([]);
+    expect(problems(withTls("proxy", { ...proxyDecryption, neverDecrypt: ["s3.dualstack.us-east-1.amazonaws.com"] }))).toEqual([]);
+  });
+
+  test("proxy decryption reaches Secrets Manager through an interface endpoint, never the allowlist: no allowlist entry is needed, none is added", () => {
+    expect(problems(withTls("proxy", proxyDecryption))).toEqual([]);
+    const outdir = synth(withTls("proxy", proxyDecryption), "secrets-endpoint");
+    const endpoints = Object.values(stackJson(outdir, "workload").resource.aws_vpc_endpoint) as Json[];
+    const secrets = endpoints.filter((e) => e.service_name === "com.amazonaws.us-east-1.secretsmanager");
+    expect(secrets).toEqual([expect.objectContaining({ vpc_endpoint_type: "Interface", private_dns_enabled: true, ip_address_type: "ipv6" })]);
+    expect(JSON.parse(secrets[0].policy).Statement[0].Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": expect.any(String) } });
+    const obs = stackJson(outdir, "observability");
+    const lists = obs.resource.aws_route53_resolver_firewall_domain_list as Record<string, Json>;
+    expect(lists.dns_firewall_allowlist.domains).toContain(SECRETS_HOST);
+    // Not through the proxies: Squid's allowlist does not name it, so a workload cannot reach another account's secrets.
+    const inspection = stackJson(outdir, "inspection");
+    for (const script of Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"))) {
+      expect(script).not.toMatch(/dstdomain -n [.]?(secretsmanager|amazonaws)/);
+    }
+    // Firewall decryption needs no key at the proxies: no endpoint is added.
+    const fw = Object.values(stackJson(synth(withTls("firewall-igw", firewallDecryption), "no-secrets-endpoint"), "workload").resource.aws_vpc_endpoint) as Json[];
+    expect(fw.map((e) => e.service_name)).not.toContain("com.amazonaws.us-east-1.secretsmanager");
+  });
+
+  test("ICAP rules that would not fit in the proxy tier's network ACL are refused on one line", () => {
+    const ports = Array.from({ length: 12 }, (_, i) => 8000 + i);
+    const input = { ...withTls("proxy", { ...proxyDecryption, ports: [443], icap: { requestUri: "icap://[2600:1f18:1234:5600::10]/req", responseUri: "icap://[2600:1f18:1234:5600::11]/resp" } }), egress: { ...DEMO_CONFIG.egress, ports: [443, ...ports] } };
+    expect(problems(input)).toEqual([
+      expect.stringMatching(/^c\.yaml: inspection\.tlsInspection\.icap: needs 2 more proxy network ACL rules beside the 13 port rules; at most 13 fit/),
     ]);
   });
 
-  test("with DNS Firewall on, proxy decryption needs the Secrets Manager endpoint in the allowlist", () => {
-    const input = { ...withTls("proxy", proxyDecryption), egress: DEMO_CONFIG.egress };
-    expect(problems(input)).toEqual([
-      expect.stringMatching(/^c\.yaml: egress\.domains: must cover secretsmanager\.us-east-1\.amazonaws\.com when the proxies decrypt: they fetch the CA's key from it at every boot/),
+  test("the synth says what must exist before apply: the key and the secret (proxies), the ACM import (firewall); nothing without decryption", () => {
+    expect(tlsPrerequisites(parseConfig(withTls("proxy", proxyDecryption)))).toEqual([
+      'TLS decryption at the proxies: before apply, these must exist (egress6 creates none of them; docs/dlp.md, "Setup"):',
+      `  - the customer-managed KMS key ${KMS_KEY_ARN}, enabled, whose key policy lets IAM grant kms:Decrypt`,
+      `  - the secret ${SECRET_ARN}, encrypted with that key, holding the CA's private key (PEM) as its SecretString`,
+      "  check them with: npm run preflight",
     ]);
-    expect(problems({ ...input, observability: { dnsFirewall: { enabled: false } } })).toEqual([]);
-    expect(problems(withTls("firewall-igw", firewallDecryption))).toEqual([]);
+    expect(tlsPrerequisites(parseConfig(withTls("firewall-igw", firewallDecryption)))[1]).toBe(`  - the CA certificate and key imported into ACM as ${ACM_ARN}, the same CA as caCertificatePem`);
+    expect(tlsPrerequisites(parseConfig(DEMO_CONFIG))).toEqual([]);
   });
 
   test("a certificate that is not a CA is refused", () => {
@@ -177,8 +212,23 @@ describe("what decryption synthesizes", () => {
       expect(server.scope[0].source).toEqual([{ address_definition: expect.stringContaining("workload_tier_ipv6_cidr_block") }]);
       expect(server.scope[0].destination.map((d: Json) => d.address_definition)).toEqual(complementOf(["2600:1f18:abcd::/48"]));
       expect(configs[0].encryption_configuration[0].type).toBe("CUSTOMER_KMS");
-      const [policy] = Object.values(inspection.resource.aws_networkfirewall_firewall_policy) as Json[];
-      expect(policy.firewall_policy.tls_inspection_configuration_arn).toMatch(/^\$\{aws_networkfirewall_tls_inspection_configuration\.[^.]+\.arn\}$/);
+      // AWS takes a TLS inspection configuration only on a new policy: decryption has a policy of its own (created
+      // before the firewall moves to it, deleted only after the firewall moved back), beside the plain one.
+      const policies = inspection.resource.aws_networkfirewall_firewall_policy as Record<string, Json>;
+      const entries = Object.entries(policies);
+      expect(entries).toHaveLength(2);
+      const [tlsId, tlsPolicy] = entries.find(([, p]) => p.firewall_policy.tls_inspection_configuration_arn !== undefined)!;
+      const [, plainPolicy] = entries.find(([id]) => id !== tlsId)!;
+      expect(tlsPolicy.firewall_policy.tls_inspection_configuration_arn).toMatch(/^\$\{aws_networkfirewall_tls_inspection_configuration\.[^.]+\.arn\}$/);
+      expect(tlsPolicy.name).toBe("demo-egress6-policy-tls");
+      expect(tlsPolicy.lifecycle).toEqual({ create_before_destroy: true });
+      expect(plainPolicy.name).toBe("demo-egress6-policy");
+      expect(plainPolicy.lifecycle).toBeUndefined();
+      // The plain policy is byte for byte the policy of the same configuration without decryption.
+      const off = stackJson(synth({ ...withTls(mode, firewallDecryption), inspection: { mode } }, `fw-off-${mode}`), "inspection");
+      expect(Object.values(off.resource.aws_networkfirewall_firewall_policy)).toEqual([plainPolicy]);
+      const [firewall] = Object.values(inspection.resource.aws_networkfirewall_firewall) as Json[];
+      expect(firewall.firewall_policy_arn).toBe(`\${aws_networkfirewall_firewall_policy.${tlsId}.arn}`);
       const groups = Object.values(inspection.resource.aws_networkfirewall_rule_group) as Json[];
       expect(groups.find((g) => g.name.endsWith("-dlp-example"))!.rule_group.rules_source.rules_string).toMatch(/http\.request_body/);
       // Squid still splices everything: the firewall alone decrypts.
@@ -188,6 +238,27 @@ describe("what decryption synthesizes", () => {
         expect(locals).not.toContain("ssl_bump bump");
       }
     }
+  });
+
+  test("firewall decryption: an alarm on the imported CA's DaysToExpiry (ACM does not renew imported certificates), missing data breaching", () => {
+    const obs = stackJson(synth(withTls("firewall-igw", firewallDecryption), "acm-expiry"), "observability");
+    const alarms = Object.values(obs.resource.aws_cloudwatch_metric_alarm) as Json[];
+    expect(alarms.filter((a) => a.namespace === "AWS/CertificateManager")).toEqual([
+      expect.objectContaining({ metric_name: "DaysToExpiry", dimensions: { CertificateArn: ACM_ARN }, statistic: "Minimum", period: 86400, threshold: 30, comparison_operator: "LessThanThreshold", treat_missing_data: "breaching" }),
+    ]);
+    const proxy = stackJson(synth(withTls("proxy", proxyDecryption), "acm-expiry-proxy"), "observability");
+    expect((Object.values(proxy.resource.aws_cloudwatch_metric_alarm) as Json[]).filter((a) => a.namespace === "AWS/CertificateManager")).toEqual([]);
+  });
+
+  test("docs/dlp.md: the 1 MB upload rule tests the Content-Length (not every POST); setup commands in order; the pass limit is stated", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "dlp.md"), "utf8");
+    const rule = doc.split("\n").find((l) => l.includes("upload over 1 MB"))!;
+    expect(rule).toContain("http.content_len; byte_test:0,>,1048576,0,string,dec;");
+    expect(rule).not.toContain("urilen");
+    const order = ["openssl req -x509", "aws kms create-key", "aws secretsmanager create-secret", "aws acm import-certificate", "npm run preflight -- --config"].map((c) => doc.indexOf(c));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(doc).toContain("Whether body rules fire after the allowlist's `pass` is not confirmed");
   });
 
   test("complementOf covers everything but the exempt ranges, with no overlap", () => {
@@ -231,6 +302,7 @@ describe("what decryption synthesizes", () => {
       expect(script).toContain("icap_service egress6_respmod respmod_precache icap://[2600:1f18:1234:5600::10]:1344/respmod bypass=off");
       expect(script).toContain(`--secret-id '${SECRET_ARN}'`);
       expect(script).toContain("Requires=egress6-intercept.service egress6-ca-key.service");
+      expect(script).not.toMatch(/never_decrypt ssl::server_name --client-requested \.(amazonaws\.com|api\.aws)\n/);
     }
     const groups = Object.values(inspection.resource.aws_security_group) as Json[];
     for (const g of groups.filter((g) => g.name.includes("-proxy-"))) {
@@ -244,6 +316,72 @@ describe("what decryption synthesizes", () => {
       expect(script).toContain("update-ca-trust extract");
       expect(script).toContain(CA_PEM.trim());
     }
+  });
+
+  test("the CA key: Secrets Manager at its regional name through the endpoint whatever the CLI version, retried with backoff, each failure logged, shipped and alarmed; the boot goes on", () => {
+    const outdir = synth(withTls("proxy", { ...proxyDecryption, icap: { ...proxyDecryption.icap, failClosed: false } }), "ca-key-retry");
+    const inspection = stackJson(outdir, "inspection");
+    const scripts = Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"));
+    expect(scripts).toHaveLength(2);
+    for (const script of scripts) {
+      expect(script).toContain(`aws secretsmanager get-secret-value --region us-east-1 --endpoint-url https://${SECRETS_HOST} `);
+      expect(script).not.toContain("AWS_USE_DUALSTACK_ENDPOINT");
+      // Retries forever with a doubling, capped delay; every failure goes to the journal and to the shipped log.
+      expect(script).toMatch(/until fetch; do\n  log "FAILED attempt \$attempt: \$reason; retrying in \$delay s"\n  sleep "\$delay"/);
+      expect(script).toContain("delay=$((delay * 2 > 300 ? 300 : delay * 2))");
+      expect(script).toContain(">> /var/log/egress6/ca-key.log");
+      expect(script).toContain("TimeoutStartSec=infinity");
+      expect(script).not.toContain("Restart=on-failure");
+      // Neither the key unit nor Squid blocks the boot: the log shipping after them is configured either way.
+      expect(script).toContain("systemctl start --no-block egress6-ca-key.service");
+      expect(script).toContain("systemctl start --no-block squid.service");
+      expect(script).not.toContain("systemctl enable --now egress6-ca-key.service");
+      expect(script).not.toContain("systemctl enable --now squid.service");
+      const agent = JSON.parse(/EGRESS6_CWAGENT'\n([\s\S]*?)\nEGRESS6_CWAGENT\n/.exec(script)![1]);
+      const files = agent.logs.logs_collected.files.collect_list;
+      expect(files).toEqual(expect.arrayContaining([
+        expect.objectContaining({ file_path: "/var/log/egress6/ca-key.log", log_group_name: "/egress6/demo/proxy/access", log_stream_name: expect.stringMatching(/\/ca-key$/) }),
+        expect.objectContaining({ file_path: "/var/log/squid/cache.log", filters: [{ type: "include", expression: "optional ICAP service is down" }] }),
+      ]));
+      // The script itself is valid bash.
+      const unit = /cat > \/usr\/local\/sbin\/egress6-ca-key <<'EGRESS6_CA_KEY'\n([\s\S]*?)\nEGRESS6_CA_KEY\n/.exec(script)![1].replace(/\$\$\{/g, "${");
+      expect(spawnSync("bash", ["-n"], { input: unit, encoding: "utf8" }).status).toBe(0);
+    }
+    const obs = stackJson(outdir, "observability");
+    const filters = Object.values(obs.resource.aws_cloudwatch_log_metric_filter) as Json[];
+    expect(filters).toEqual(expect.arrayContaining([
+      expect.objectContaining({ log_group_name: "/egress6/demo/proxy/access", pattern: '"egress6-ca-key: FAILED"' }),
+      expect.objectContaining({ log_group_name: "/egress6/demo/proxy/access", pattern: '"optional ICAP service is down"' }),
+    ]));
+    // Fail-closed ICAP needs no bypass alarm; no decryption, no key alarm.
+    const closed = Object.values(stackJson(synth(withTls("proxy", proxyDecryption), "ca-key-closed"), "observability").resource.aws_cloudwatch_log_metric_filter) as Json[];
+    expect(closed.map((f) => f.pattern)).toContain('"egress6-ca-key: FAILED"');
+    expect(closed.map((f) => f.pattern)).not.toContain('"optional ICAP service is down"');
+  });
+
+  test("Squid's certificate database (minted certificates and their keys) is on a tmpfs mounted before security_file_certgen -c, never on the root volume", () => {
+    const inspection = stackJson(synth(withTls("proxy", proxyDecryption), "ssl-db"), "inspection");
+    for (const script of Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"))) {
+      const db = "/var/lib/squid/egress6-tmpfs/ssl_db";
+      expect(script).toContain(`sslcrtd_program /usr/lib64/squid/security_file_certgen -s ${db} -M 4MB`);
+      const mount = script.indexOf("mount -t tmpfs -o size=32m,mode=0750,uid=squid,gid=squid,nosuid,nodev,noexec egress6-ssl-db /var/lib/squid/egress6-tmpfs");
+      const create = script.indexOf(`security_file_certgen -c -s ${db} -M 4MB`);
+      expect(mount).toBeGreaterThan(0);
+      expect(create).toBeGreaterThan(mount);
+      // Every -c in the script is on the tmpfs; the root-volume default is not created.
+      expect([...script.matchAll(/security_file_certgen -c -s (\S+)/g)].map((m) => m[1])).toEqual([db]);
+      expect(script).not.toContain("/var/lib/squid/ssl_db");
+    }
+  });
+
+  test("firewall-proxy with decryptAt firewall: Squid refuses CONNECT tunnels on the explicit port (the firewall cannot see into them); plain HTTP stays", () => {
+    const script = (mode: string, tls: object, name: string) =>
+      Object.values(stackJson(synth(withTls(mode, tls), name), "inspection").locals as Record<string, string>).find((l) => l.includes("squid.conf"))!;
+    const fp = script("firewall-proxy", firewallDecryption, "tunnel-fp");
+    expect(fp).toContain("acl explicit_listener myportname explicit\nhttp_access deny connect_method explicit_listener\n");
+    expect(fp.indexOf("http_access deny connect_method explicit_listener")).toBeLessThan(fp.indexOf("http_access allow localnet"));
+    expect(script("firewall-proxy", proxyDecryption, "tunnel-fp-px")).not.toContain("connect_method");
+    expect(script("proxy", proxyDecryption, "tunnel-px")).not.toContain("connect_method");
   });
 
   test("Debian and Ubuntu workloads install the CA with update-ca-certificates", () => {
@@ -284,6 +422,47 @@ describe("what decryption synthesizes", () => {
   });
 });
 
+describe("ICAP", () => {
+  test("the proxy tier's network ACL admits exactly each ICAP service's /128 and port (replies: the ephemeral ingress rule), only with ICAP", () => {
+    const icapRules = (input: unknown, name: string) => {
+      const network = stackJson(synth(input, name), "network");
+      const rules = Object.values(network.resource.aws_network_acl_rule) as Json[];
+      return {
+        egress: rules.filter((r) => r.network_acl_id.includes("proxy_acl") && r.egress && r.ipv6_cidr_block?.endsWith("/128")),
+        ephemeralIn: rules.filter((r) => r.network_acl_id.includes("proxy_acl") && !r.egress && r.from_port === 1024 && r.to_port === 65535 && r.ipv6_cidr_block === "::/0"),
+      };
+    };
+    const withIcap = icapRules(withTls("proxy", proxyDecryption), "icap-acl");
+    // requestUri and responseUri name the same service: one rule.
+    expect(withIcap.egress).toEqual([expect.objectContaining({ rule_number: 145, rule_action: "allow", protocol: "6", from_port: 1344, to_port: 1344, ipv6_cidr_block: "2600:1f18:1234:5600::10/128" })]);
+    expect(withIcap.ephemeralIn).toHaveLength(1);
+    const two = icapRules(withTls("firewall-proxy", { ...proxyDecryption, icap: { requestUri: "icaps://[2600:1f18:1234:5600::10]/req", responseUri: "icap://[2600:1f18:1234:5600::11]:1345/resp" } }), "icap-acl-2");
+    expect(two.egress.map((r) => [r.rule_number, r.from_port, r.ipv6_cidr_block])).toEqual([[145, 11344, "2600:1f18:1234:5600::10/128"], [146, 1345, "2600:1f18:1234:5600::11/128"]]);
+    expect(icapRules(withTls("proxy", { ...proxyDecryption, icap: undefined }), "no-icap-acl").egress).toEqual([]);
+  });
+
+  test("plain icap:// must be inside the VPC's /56: a precondition on every proxy instance, checked by Terraform when the /56 is known; icaps:// gets none", () => {
+    const inspection = stackJson(synth(withTls("proxy", proxyDecryption), "icap-pre"), "inspection");
+    const instances = Object.values(inspection.resource.aws_instance) as Json[];
+    expect(instances.length).toBe(2);
+    for (const i of instances) {
+      expect(i.lifecycle.precondition).toHaveLength(1);
+      const { condition, error_message } = i.lifecycle.precondition[0];
+      expect(error_message).toMatch(/^inspection\.tlsInspection\.icap: plain icap:\/\/ to \[2600:1f18:1234:5600::10\] is outside the VPC's IPv6 block; .* use icaps:\/\//);
+      // Evaluate the condition with terraform for a VPC that holds the service and one that does not.
+      const expr = (vpc: string) => condition.replace(/^\$\{/, "").replace(/\}$/, "").replace(/data\.terraform_remote_state\.[\w.-]+(?:\[[^\]]*\])*/g, `"${vpc}"`);
+      expect(condition).toContain("data.terraform_remote_state.network.outputs.vpc_ipv6_cidr_block");
+      if (prerequisites.ok) {
+        const consoleEval = (e: string) => spawnSync("terraform", ["console"], { input: e, encoding: "utf8", cwd: tmp }).stdout.trim();
+        expect(consoleEval(expr("2600:1f18:1234:5600::/56"))).toBe("true");
+        expect(consoleEval(expr("2600:1f18:9999:ab00::/56"))).toBe("false");
+      }
+    }
+    const secure = stackJson(synth(withTls("proxy", { ...proxyDecryption, icap: { requestUri: "icaps://[2a05:d000:77::10]/reqmod" } }), "icaps-pre"), "inspection");
+    for (const i of Object.values(secure.resource.aws_instance) as Json[]) expect(i.lifecycle).toBeUndefined();
+  });
+});
+
 describe("the verifier's decryption section", () => {
   // The configured ports, as CI gives them (--ports): the proxies' ICAP rule names port 1344 toward a concrete address,
   // which the verifier would otherwise take for an allowlisted internet port.
@@ -292,7 +471,7 @@ describe("the verifier's decryption section", () => {
   test("per mode, which inspection point decrypts and what is spliced; R1-R3 and the checks are unchanged", () => {
     const plain = (mode: string) => synth({ ...DEMO_CONFIG, inspection: { mode } }, `plain-${mode}`);
     const cases: [string, object, RegExp[]][] = [
-      ["proxy", proxyDecryption, [/^proxy  inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 8 never-decrypt names \(\.amazonaws\.com, .*pinned\.example\.net\)/]],
+      ["proxy", proxyDecryption, [/^proxy  inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 6 never-decrypt names \(deb\.debian\.org, .*pinned\.example\.net\)/]],
       ["firewall-proxy", proxyDecryption, [/^firewall  .*: decrypts nothing/, /^proxy  .*: decrypts allowlisted TLS on port 443/]],
       ["firewall-proxy", firewallDecryption, [new RegExp(`^firewall  .*tls_inspection_configuration.*: decrypts with CA ${ACM_ARN.replace(/[/.]/g, "\\$&")}: protocols \\[6\\], ports 443, from .*workload_tier_ipv6_cidr_block.*, to 48 destination prefixes \\(everything else is spliced\\); revocation check: revoked REJECT, unknown REJECT`), /^proxy  .*: decrypts nothing/]],
       ["firewall-igw", firewallDecryption, [/^firewall  .*: decrypts with CA /]],
@@ -308,7 +487,6 @@ describe("the verifier's decryption section", () => {
   });
 });
 
-const prerequisites = checkPrerequisites();
 const planTest = (name: string, fn: () => Promise<void>) => {
   if (prerequisites.ok) test(name, fn, 600_000);
   else if (process.env.CI === "true") test(name, () => {
@@ -326,12 +504,14 @@ describe("offline terraform plan with decryption", () => {
     ]);
     for (const r of report.results) {
       expect(r.addedByType!.aws_networkfirewall_tls_inspection_configuration).toBe(1);
-      expect(r.addedByType!.aws_networkfirewall_firewall_policy).toBe(1);
+      expect(r.addedByType!.aws_networkfirewall_firewall_policy).toBe(2);
     }
   });
 
   planTest("proxy decryption (CA key role policy, user data) and the workloads' CA install validate and plan", async () => {
-    const report = await runOfflineCheck({ config: withTls("proxy", proxyDecryption), configSource: "tls test", modes: ["proxy", "firewall-proxy"], stacks: ["inspection", "workload"] });
+    // icaps://: the offline plan's stand-in VPC block is a documentation prefix, which no ICAP address may use.
+    const icaps = { ...proxyDecryption, icap: { requestUri: "icaps://[2600:1f18:1234:5600::10]/reqmod" } };
+    const report = await runOfflineCheck({ config: withTls("proxy", icaps), configSource: "tls test", modes: ["proxy", "firewall-proxy"], stacks: ["inspection", "workload"] });
     // The workload stack is the same in both modes (planned once, reported "same").
     expect(report.results.map((r) => `${r.mode}/${r.stack} ${r.status}${r.failure ? ` ${r.failure.message}` : ""}`).sort()).toEqual([
       "firewall-proxy/inspection passed",
@@ -340,5 +520,12 @@ describe("offline terraform plan with decryption", () => {
       "proxy/workload passed",
     ]);
     expect(report.results.filter((r) => r.stack === "inspection").map((r) => r.addedByType!.aws_iam_role_policy)).toEqual([1, 1]);
+  });
+
+  planTest("plain icap:// to an address outside the VPC's /56 fails the plan, naming the field", async () => {
+    const report = await runOfflineCheck({ config: withTls("proxy", proxyDecryption), configSource: "tls test", modes: ["proxy"], stacks: ["inspection"] });
+    expect(report.results.map((r) => r.status)).toEqual(["failed"]);
+    expect(report.results[0].failure!.message).toMatch(/Resource precondition failed/);
+    expect(report.results[0].failure!.message.replace(/\s+/g, " ")).toContain("inspection.tlsInspection.icap: plain icap:// to [2600:1f18:1234:5600::10] is outside the VPC's IPv6 block");
   });
 });

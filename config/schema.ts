@@ -7,7 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { normalizeDomain, shadowingWildcard } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
 import { INSPECTION_MODES, modeHasProxies } from "./modes";
-import { checkTlsInspection, decryptionPointOf, tlsInspectionSchema } from "./tls-inspection";
+import { checkTlsInspection, icapEndpointsOf, tlsInspectionSchema } from "./tls-inspection";
 import { HTTPS_PORT } from "../lib/ports";
 import {
   DNS_FIREWALL_DOMAINS_PER_REQUEST,
@@ -475,24 +475,20 @@ export const configSchema = z
       for (const issue of checkTlsInspection(tls, { mode: config.inspection.mode, region: config.region, egressPorts: ports })) {
         ctx.addIssue({ code: "custom", ...issue });
       }
-      // The proxies fetch the CA key from Secrets Manager at boot; DNS Firewall answers only allowlisted names.
-      const secrets = `secretsmanager.${config.region}.amazonaws.com`;
-      const normalized = config.egress.domains.map((d) => normalizeDomain(d)).flatMap((r) => (r.ok ? [r.domain] : []));
-      if (
-        decryptionPointOf(tls, config.inspection.mode) === "proxy" &&
-        config.observability.dnsFirewall.enabled &&
-        !normalized.includes(secrets) &&
-        !shadowingWildcard(normalized, secrets)
-      ) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["egress", "domains"],
-          input: config.egress.domains,
-          message: `must cover ${secrets} when the proxies decrypt: they fetch the CA's key from it at every boot, and DNS Firewall answers only allowlisted names (add ${secrets})`,
-        });
-      }
+      // The proxies reach Secrets Manager through an interface endpoint (interfaceEndpointsOf), not the allowlist.
     }
     const aclPortRules = withProxies && !ports.includes(PROXY_OWN_PORT) ? ports.length + 1 : ports.length;
+    // The proxy tier's ACL also holds one rule per ICAP service (stacks/network-stack.ts).
+    // (An ICAP URI that does not parse is reported on its own field; it adds no rule here.)
+    const icapRules = withProxies ? countIcapRules(config) : 0;
+    if (icapRules > 0 && aclPortRules + icapRules > MAX_EGRESS_PORTS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["inspection", "tlsInspection", "icap"],
+        input: `${icapRules} ICAP service${icapRules === 1 ? "" : "s"}`,
+        message: `needs ${icapRules} more proxy network ACL rule${icapRules === 1 ? "" : "s"} beside the ${aclPortRules} port rules; at most ${MAX_EGRESS_PORTS} fit: list fewer egress.ports or one ICAP address and port for requests and responses`,
+      });
+    }
     if (aclPortRules > MAX_EGRESS_PORTS) {
       ctx.addIssue({
         code: "custom",
@@ -509,6 +505,14 @@ export const configSchema = z
     ...config,
     egress: { ...config.egress, domains: config.egress.domains.map((raw) => (normalizeDomain(raw) as { domain: string }).domain) },
   }));
+
+function countIcapRules(config: Parameters<typeof icapEndpointsOf>[0]): number {
+  try {
+    return icapEndpointsOf(config).length;
+  } catch {
+    return 0;
+  }
+}
 
 /** What a config file contains (before defaults). */
 export type ConfigInput = z.input<typeof configSchema>;

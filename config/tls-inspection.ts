@@ -24,15 +24,15 @@ export type DecryptionPoint = (typeof DECRYPTION_POINTS)[number];
 export const REVOCATION_ACTIONS = ["PASS", "DROP", "REJECT"] as const;
 
 /**
- * Never decrypted wherever names can be honoured (the proxy), whatever the user lists:
- * - AWS service endpoints (`*.amazonaws.com`, the dual-stack `*.api.aws`): SDKs sign requests, some pin, and the
- *   proxies' own boot hosts (the Amazon Linux package repositories on S3, Secrets Manager) are among them;
- * - the package repositories of the AMI families the workload launch template knows (Amazon Linux's are on S3,
- *   above; Debian's and Ubuntu's below). Packages are signed; decrypting them only costs time.
+ * Never decrypted wherever names can be honoured (the proxy), whatever the user lists: the package repositories of
+ * the Debian and Ubuntu AMIs the workload launch template knows. Packages are signed; decrypting them only costs time.
+ *
+ * No AWS name is here: uploads to S3, Secrets Manager or any other AWS API through the proxy are exactly what DLP
+ * must see, so they are decrypted unless listed in `neverDecrypt` one name at a time (docs/dlp.md). The proxies'
+ * own AWS traffic never passes through Squid (Squid intercepts only what arrives from the VPC; the CA key comes
+ * through the Secrets Manager interface endpoint), so nothing of egress6's needs an exemption.
  */
 export const BUILT_IN_NEVER_DECRYPT: readonly string[] = [
-  ".amazonaws.com",
-  ".api.aws",
   "deb.debian.org",
   "security.debian.org",
   ".archive.ubuntu.com",
@@ -168,6 +168,62 @@ export function decryptionPointOf(tls: Pick<TlsInspectionConfig, "decryptAt">, m
 export function neverDecryptDomains(tls: Pick<TlsInspectionConfig, "neverDecrypt">): string[] {
   const user = tls.neverDecrypt.map((d) => (normalizeDomain(d) as { domain: string }).domain);
   return [...BUILT_IN_NEVER_DECRYPT, ...user];
+}
+
+/**
+ * The ICAP services the proxies reach, once per address and port, when the proxies decrypt with ICAP; none
+ * otherwise. The proxies' security group and the proxy tier's network ACL open exactly these.
+ */
+export function icapEndpointsOf(config: { inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt" | "icap"> } }): IcapEndpoint[] {
+  const tls = config.inspection.tlsInspection;
+  if (!tls?.icap || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return [];
+  const endpoints: IcapEndpoint[] = [];
+  for (const uri of [tls.icap.requestUri, tls.icap.responseUri]) {
+    if (uri === undefined) continue;
+    const parsed = parseIcapUri(uri);
+    if (!parsed.ok) throw new Error(`unvalidated ICAP URI ${uri}`);
+    if (!endpoints.some((e) => e.address === parsed.endpoint.address && e.port === parsed.endpoint.port)) endpoints.push(parsed.endpoint);
+  }
+  return endpoints;
+}
+
+/** The interface endpoint the proxies fetch the CA key through (Secrets Manager, reached privately). */
+export const CA_KEY_ENDPOINT_SERVICE = "secretsmanager";
+
+/**
+ * The interface endpoints to create: `workload.interfaceEndpoints`, plus Secrets Manager when the proxies decrypt.
+ * The proxies then reach Secrets Manager at its regional name through the endpoint's private DNS (which DNS Firewall
+ * admits as an endpoint name), never over the internet: no allowlist entry opens Secrets Manager to the workloads.
+ */
+export function interfaceEndpointsOf(config: { workload: { interfaceEndpoints: readonly string[] }; inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt"> } }): string[] {
+  const services = [...config.workload.interfaceEndpoints];
+  const tls = config.inspection.tlsInspection;
+  if (tls && decryptionPointOf(tls, config.inspection.mode) === "proxy" && !services.includes(CA_KEY_ENDPOINT_SERVICE)) services.push(CA_KEY_ENDPOINT_SERVICE);
+  return services;
+}
+
+/**
+ * What must exist before an apply with decryption (egress6 creates none of it: docs/dlp.md), one line each, for the
+ * synth to print. Empty without decryption.
+ */
+export function tlsPrerequisites(config: { inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig } }): string[] {
+  const tls = config.inspection.tlsInspection;
+  if (!tls) return [];
+  const point = decryptionPointOf(tls, config.inspection.mode);
+  const lines =
+    point === "proxy" && tls.caPrivateKey
+      ? [
+          `the customer-managed KMS key ${tls.caPrivateKey.kmsKeyArn}, enabled, whose key policy lets IAM grant kms:Decrypt`,
+          `the secret ${tls.caPrivateKey.secretArn}, encrypted with that key, holding the CA's private key (PEM) as its SecretString`,
+        ]
+      : point === "firewall" && tls.caCertificateArn
+        ? [`the CA certificate and key imported into ACM as ${tls.caCertificateArn}, the same CA as caCertificatePem`]
+        : [];
+  return [
+    `TLS decryption at the ${point === "proxy" ? "proxies" : "firewall"}: before apply, these must exist (egress6 creates none of them; docs/dlp.md, "Setup"):`,
+    ...lines.map((l) => `  - ${l}`),
+    "  check them with: npm run preflight",
+  ];
 }
 
 type Issue = { path: PropertyKey[]; input: unknown; message: string };

@@ -33,7 +33,7 @@ import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { CustomerKey } from "../modules/shared/customer-key";
 import { InspectionFirewall, type InspectionFirewallProps } from "../modules/firewall/network-firewall";
 import { squidPolicyOf } from "./proxy-policy";
-import { decryptionPointOf, parseIcapUri } from "../config/tls-inspection";
+import { decryptionPointOf, icapEndpointsOf } from "../config/tls-inspection";
 import type { ProxyDecryptionProps } from "../modules/proxy/proxy-tier";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
 import { modeHasFirewall, modeHasProxies } from "../config/modes";
@@ -63,14 +63,7 @@ function proxyDecryptionOf(config: Egress6Config): ProxyDecryptionProps | undefi
   const tls = config.inspection.tlsInspection;
   if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return undefined;
   if (!tls.caPrivateKey) throw new Error("unvalidated tlsInspection: the proxies decrypt without caPrivateKey");
-  const icapEndpoints = [tls.icap?.requestUri, tls.icap?.responseUri]
-    .filter((u): u is string => u !== undefined)
-    .map((u) => {
-      const parsed = parseIcapUri(u);
-      if (!parsed.ok) throw new Error(`unvalidated ICAP URI ${u}`);
-      return { address: parsed.endpoint.address, port: parsed.endpoint.port };
-    })
-    .filter((e, i, all) => all.findIndex((o) => o.address === e.address && o.port === e.port) === i);
+  const icapEndpoints = icapEndpointsOf(config).map((e) => ({ address: e.address, port: e.port, scheme: e.scheme }));
   return {
     ca: { certificatePem: tls.caCertificatePem, secretArn: tls.caPrivateKey.secretArn },
     secretKmsKeyArn: tls.caPrivateKey.kmsKeyArn,

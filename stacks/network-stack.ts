@@ -23,6 +23,7 @@ import {
   LINK_LOCAL_IPV6,
 } from "../modules/network/acl";
 import { ICMPV6_PACKET_TOO_BIG } from "../lib/protocols";
+import { icapEndpointsOf } from "../config/tls-inspection";
 
 /** Rule numbers, per direction. IPv4 is denied first so that no later rule can admit it. */
 const RULE = {
@@ -30,6 +31,7 @@ const RULE = {
   allowlistedPorts: 100, // + index of the port in egress.ports
   proxyExplicitPort: 130,
   endpointHttps: 140,
+  icapService: 145, // + index of the ICAP endpoint (request, response)
   ephemeral: 150,
   ephemeralFromProxyTier: 151,
   packetTooBig: 160,
@@ -94,6 +96,12 @@ export class NetworkStack extends Egress6Stack {
       ifProxies([{ number: RULE.proxyExplicitPort, traffic: AclTraffic.tcpPort(explicitPort), peer }]);
     const explicitViaFirewall = (peer: AclCidr): AclEntry[] => (config.inspection.mode === "firewall-proxy" ? explicit(peer) : []);
 
+    // The proxies' ICAP services (DLP), when they decrypt: exactly each service's /128 and port. Their replies come
+    // back to the proxy's ephemeral port, which the proxy tier's ephemeral ingress rule already admits from anywhere.
+    const icap: AclEntry[] = ifProxies(
+      icapEndpointsOf(config).map((e, i) => ({ number: RULE.icapService + i, traffic: AclTraffic.tcpPort(e.port), peer: AclCidr.ipv6(`${e.address}/128`) })),
+    );
+
     const rules: Record<Tier, { ingress: AclEntry[]; egress: AclEntry[] }> = {
       // Workloads open connections only: to the internet on allowlisted ports (an inspection point sits in the
       // route), to their proxy's explicit port, and to interface endpoints. Inbound is only return traffic.
@@ -105,7 +113,7 @@ export class NetworkStack extends Egress6Stack {
       // open their own to the internet (allowlisted ports plus 443), and use interface endpoints for SSM and logs.
       proxy: {
         ingress: [denyIpv4, ...allowlisted(tier("workload")), ...explicit(tier("workload")), ephemeral(internet), ...icmp(internet)],
-        egress: [denyIpv4, ...allowlisted(internet, proxyOutboundPorts), https(tier("endpoint")), ephemeral(tier("workload")), ...icmp(internet)],
+        egress: [denyIpv4, ...allowlisted(internet, proxyOutboundPorts), https(tier("endpoint")), ...icap, ephemeral(tier("workload")), ...icmp(internet)],
       },
       // Firewall endpoints forward workload flows on allowlisted ports and their return traffic. In firewall-proxy
       // mode they also carry workload <-> proxy explicit-port flows: the proxy subnet routes its replies to the

@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import { Construct } from "constructs";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { TerraformOutput } from "cdktf";
 import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
 import { Egress6Stack } from "./base";
@@ -18,6 +19,7 @@ import { remoteState } from "./remote-state";
 import type { Egress6Config } from "../config/schema";
 import { UserError } from "../lib/errors";
 import { zonesOf } from "../config/zones";
+import { interfaceEndpointsOf, decryptionPointOf } from "../config/tls-inspection";
 import { logGroupNames, vendedLogGroups } from "../lib/names";
 import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
@@ -34,6 +36,10 @@ import { Trail } from "../modules/observability/cloudtrail";
 import { builtFile } from "../lib/paths";
 import { INBOUND_DROP_SIDS } from "../modules/firewall/suricata-rules";
 import { proxyBootHosts, workloadBootHosts } from "../modules/shared/boot-hosts";
+import { CA_KEY_FAILURE_MARK, ICAP_BYPASS_MARK } from "../modules/proxy/user-data";
+
+/** Days before the imported CA's expiry at which its alarm fires. */
+export const CA_EXPIRY_ALARM_DAYS = 30;
 
 /** The remediation Lambda's ZIP, written by `npm run build`. */
 export function remediationZip(): string {
@@ -179,6 +185,37 @@ export class ObservabilityStack extends Egress6Stack {
     if (modeHasProxies(mode)) {
       const proxyDenied = `[${ACCESS_LOG_FIELDS.map((f) => (f === "result" ? `${f}=*DENIED*` : f)).join(", ")}]`;
       alarm("proxy-denials", "ProxyDenials", "The egress proxy denied a request (destination or port not allowlisted)", [{ logGroupName: logs.proxyAccess, pattern: proxyDenied }], []);
+      const tls = config.inspection.tlsInspection;
+      if (tls && decryptionPointOf(tls, mode) === "proxy") {
+        // The proxies' CA key unit logs each failed fetch (Squid waits meanwhile: that AZ's egress is closed).
+        alarm("proxy-ca-key", "ProxyCaKeyFetchFailures", "A proxy could not fetch or install the CA key from Secrets Manager; it retries, and Squid does not serve until it succeeds", [{ logGroupName: logs.proxyAccess, pattern: `"${CA_KEY_FAILURE_MARK}"` }], []);
+        if (tls.icap && !tls.icap.failClosed) {
+          alarm("proxy-icap-bypass", "ProxyIcapBypass", "A proxy found the ICAP service (DLP) unreachable and passes traffic unadapted (failClosed: false)", [{ logGroupName: logs.proxyAccess, pattern: `"${ICAP_BYPASS_MARK}"` }], []);
+        }
+      }
+    }
+
+    // ---- the imported CA the firewall decrypts with: ACM does not renew imported certificates ----
+    const tlsAtFirewall = config.inspection.tlsInspection;
+    if (tlsAtFirewall?.caCertificateArn && decryptionPointOf(tlsAtFirewall, mode) === "firewall") {
+      // ACM's DaysToExpiry metric (namespace AWS/CertificateManager, dimension CertificateArn, daily); it stops once
+      // the certificate has expired, so missing data is breaching (AWS CDK's aws-certificatemanager metricDaysToExpiry
+      // documents both). Unconfirmed on an ACM user guide page from this machine: README known limits.
+      new CloudwatchMetricAlarm(this, "ca-certificate-expiry", {
+        alarmName: `${env}-ca-certificate-expiry`,
+        alarmDescription: `The CA certificate the firewall decrypts with (${tlsAtFirewall.caCertificateArn}) expires within ${CA_EXPIRY_ALARM_DAYS} days, or has expired: import a renewed CA and give it to the workloads (docs/dlp.md)`,
+        namespace: "AWS/CertificateManager",
+        metricName: "DaysToExpiry",
+        dimensions: { CertificateArn: tlsAtFirewall.caCertificateArn },
+        statistic: "Minimum",
+        period: 86_400,
+        evaluationPeriods: 1,
+        threshold: CA_EXPIRY_ALARM_DAYS,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+        alarmActions: [topicArn],
+        okActions: [topicArn],
+      });
     }
 
     // ---- CloudTrail, and the root-use alarm on its log group ----
@@ -211,7 +248,7 @@ export class ObservabilityStack extends Egress6Stack {
         allowlist: config.egress.domains,
         // Every host an instance reaches while it boots, whatever egress.domains says (modules/shared/boot-hosts.ts).
         alsoAllow: [
-          ...vpcInternalDomains(region, config.workload.interfaceEndpoints),
+          ...vpcInternalDomains(region, interfaceEndpointsOf(config)),
           ...[...workloadBootHosts(region), ...(modeHasProxies(mode) ? proxyBootHosts(region) : [])].map((h) => h.host),
         ],
         mutationProtection: obs.dnsFirewall.protection,

@@ -14,7 +14,18 @@ export function squidPolicyOf(config: Pick<Egress6Config, "name" | "egress" | "i
     interceptHttpPort,
     interceptHttpsPort,
     ...(decryption ? { decryption } : {}),
+    ...(firewallDecryptsBehindProxies(config) ? { refuseExplicitTunnels: true } : {}),
   };
+}
+
+/**
+ * firewall-proxy with `decryptAt: firewall`: the firewall decrypts TLS to the internet's ports, but a CONNECT tunnel to
+ * the proxy's explicit port carries TLS inside a connection to the proxy, which the firewall's scope does not reach.
+ * Squid refuses those tunnels, so no TLS leaves undecrypted; plain HTTP through the explicit port stays.
+ */
+function firewallDecryptsBehindProxies(config: Pick<Egress6Config, "inspection">): boolean {
+  const tls = config.inspection.tlsInspection;
+  return tls !== undefined && config.inspection.mode === "firewall-proxy" && decryptionPointOf(tls, config.inspection.mode) === "firewall";
 }
 
 /** What the proxies decrypt, when `inspection.tlsInspection` says they do; undefined otherwise. */

@@ -17,6 +17,7 @@ import { ICMPV6_PACKET_TOO_BIG } from "../lib/protocols";
 import { WorkloadInstances } from "../modules/workload/workload-instances";
 import { InterfaceEndpoints } from "../modules/endpoints/interface-endpoints";
 import { HTTPS_PORT } from "../lib/ports";
+import { interfaceEndpointsOf } from "../config/tls-inspection";
 
 /** Every destination on the internet; the inspection point sits in the route, not in the address. */
 const ANY_IPV6 = "::/0";
@@ -89,7 +90,7 @@ export class WorkloadStack extends Egress6Stack {
       envName: config.name,
       region: config.region,
       vpcId: network.vpcId,
-      services: config.workload.interfaceEndpoints,
+      services: interfaceEndpointsOf(config),
       subnetIds: zones.map((z) => network.subnetId("endpoint", z.suffix)),
       clients,
     });

@@ -82,7 +82,10 @@ export interface InspectionFirewallProps {
 
 export class InspectionFirewall extends Construct {
   readonly firewall: NetworkfirewallFirewall;
+  /** The policy the firewall uses: the plain one, or with decryption the one that references the TLS configuration. */
   readonly policy: NetworkfirewallFirewallPolicy;
+  /** The policy without decryption (always there, so that turning decryption off needs no new policy). */
+  readonly plainPolicy: NetworkfirewallFirewallPolicy;
   readonly ruleGroups: Record<"baseline" | "handshake" | "domains", NetworkfirewallRuleGroup> & { idsIps?: NetworkfirewallRuleGroup; dlp?: NetworkfirewallRuleGroup };
   readonly tlsInspection?: FirewallTlsInspection;
   readonly logGroups: Record<FirewallLogType, EncryptedLogGroup>;
@@ -158,20 +161,41 @@ export class InspectionFirewall extends Construct {
     const references = (["baseline", "idsIps", "dlp", "handshake", "domains"] as const)
       .filter((g) => this.ruleGroups[g] !== undefined)
       .map((g) => ({ resourceArn: this.ruleGroups[g]!.arn, priority: PRIORITY[g] }));
-    this.policy = new NetworkfirewallFirewallPolicy(this, "policy", {
+    const firewallPolicy = (groups: typeof references) => ({
+      statelessDefaultActions: [...STATELESS_DEFAULT_ACTIONS],
+      statelessFragmentDefaultActions: [...STATELESS_DEFAULT_ACTIONS],
+      statefulEngineOptions: { ruleOrder: "STRICT_ORDER", streamExceptionPolicy: "DROP" },
+      statefulDefaultActions: [...STATEFUL_DEFAULT_ACTIONS],
+      statefulRuleGroupReference: groups,
+      policyVariables: { ruleVariables: [{ key: RULE_VARIABLES.homeNet, ipSet: { definition: [props.vpcIpv6Cidr] } }] },
+    });
+    // The policy without decryption exists in every case, exactly as before decryption existed.
+    this.plainPolicy = new NetworkfirewallFirewallPolicy(this, "policy", {
       name: name("policy"),
       description: "egress6: IPv6 egress allowlist (strict order, default drop of established flows)",
       encryptionConfiguration: encryption,
-      firewallPolicy: {
-        statelessDefaultActions: [...STATELESS_DEFAULT_ACTIONS],
-        statelessFragmentDefaultActions: [...STATELESS_DEFAULT_ACTIONS],
-        statefulEngineOptions: { ruleOrder: "STRICT_ORDER", streamExceptionPolicy: "DROP" },
-        statefulDefaultActions: [...STATEFUL_DEFAULT_ACTIONS],
-        statefulRuleGroupReference: references,
-        policyVariables: { ruleVariables: [{ key: RULE_VARIABLES.homeNet, ipSet: { definition: [props.vpcIpv6Cidr] } }] },
-        ...(this.tlsInspection ? { tlsInspectionConfigurationArn: this.tlsInspection.configuration.arn } : {}),
-      },
+      // Without the DLP example group: it only sees what the firewall decrypts.
+      firewallPolicy: firewallPolicy(references.filter((r) => r.priority !== PRIORITY.dlp)),
     });
+    this.policy = this.plainPolicy;
+    if (this.tlsInspection) {
+      // A TLS inspection configuration can be added only to a new policy (Network Firewall API reference,
+      // TLSInspectionConfiguration: "you add it to a new Network Firewall firewall policy"), and the provider plans a
+      // change of tls_inspection_configuration_arn as an in-place update. So decryption gets a policy of its own,
+      // beside the plain one, and the firewall moves between them:
+      // - turning it on creates this policy, then points the firewall at it (the plain policy stays, unused);
+      // - turning it off points the firewall back at the plain policy, then deletes this one: create_before_destroy,
+      //   which Terraform records in the state, orders the delete of a resource removed from the configuration after
+      //   the update of what used it (without it the delete would come first and fail: the policy is in use).
+      // Both orders were checked with terraform 1.11 (`terraform graph -plan`), README known limits.
+      this.policy = new NetworkfirewallFirewallPolicy(this, "policy-tls", {
+        name: name("policy-tls"),
+        description: "egress6: IPv6 egress allowlist (strict order, default drop of established flows), TLS decrypted with the customer CA",
+        encryptionConfiguration: encryption,
+        firewallPolicy: { ...firewallPolicy(references), tlsInspectionConfigurationArn: this.tlsInspection.configuration.arn },
+        lifecycle: { createBeforeDestroy: true },
+      });
+    }
 
     this.firewall = new NetworkfirewallFirewall(this, RESOURCE_ID, {
       name: name("firewall"),

@@ -45,8 +45,15 @@ const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** EventBridge's own delivery retries before it uses the dead-letter queue (EventBridge user guide, retry policy). */
 const EVENTBRIDGE_RETRIES = 10;
 
-/** Concurrent remediations at most: each run is a few EC2 calls, and events are asynchronous. */
-export const RESERVED_CONCURRENCY = 5;
+/**
+ * No reserved concurrency (Checkov CKV_AWS_115 is not met on purpose). Lambda refuses a reservation that would leave
+ * the account less than 100 unreserved concurrent executions ("You can reserve up to the Unreserved account
+ * concurrency value minus 100": Lambda developer guide, "Configuring reserved concurrency for a function",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), so any reservation fails to apply
+ * in accounts whose concurrency quota is 10 (new accounts) or under 100 + the reservation. Events are asynchronous:
+ * a throttled invocation is retried by Lambda, then goes to the dead-letter queue; nothing is lost.
+ * (The function below therefore sets no reservedConcurrentExecutions.)
+ */
 
 export interface RemediationProps {
   readonly envName: string;
@@ -147,9 +154,7 @@ export class Remediation extends Construct {
       role: this.role.arn,
       timeout: 60,
       memorySize: 256,
-      // A ceiling on concurrent runs (CKV_AWS_115): a burst of events cannot take the account's Lambda concurrency,
-      // and is not lost either: throttled asynchronous invocations are retried by Lambda, then go to the DLQ.
-      reservedConcurrentExecutions: RESERVED_CONCURRENCY,
+      // No reservedConcurrentExecutions: see the note on reserved concurrency above.
       environment: { variables: { QUARANTINE_SECURITY_GROUP_ID: this.quarantine.group.id, VPC_ID: props.vpcId } },
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.logGroup.name },

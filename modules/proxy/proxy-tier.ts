@@ -14,7 +14,7 @@
  */
 import * as zlib from "node:zlib";
 import { Construct } from "constructs";
-import { Fn, TerraformLocal, Token, type ITerraformDependable } from "cdktf";
+import { Fn, Op, TerraformLocal, Token, type ITerraformDependable } from "cdktf";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -41,6 +41,8 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
  * instance", the recommended alarm).
  */
 const RECOVERY = { metric: "StatusCheckFailed_System", periodSeconds: 60, evaluationPeriods: 2, threshold: 1 } as const;
+/** The VPC's IPv6 block is a /56 (Amazon-provided, or an IPAM allocation of netmask 56: config/schema.ts). */
+const VPC_IPV6_PREFIX = 56;
 /** Room for the Terraform reference that stands for the VPC /56 in the size check (the real value is ~22 characters). */
 const CIDR_PLACEHOLDER_FOR_SIZE = "2600:1f18:0123:4500::/56";
 
@@ -72,7 +74,7 @@ export interface ProxyDecryptionProps {
   /** The KMS key the secret is encrypted with: the role may decrypt with it only through Secrets Manager, for that secret. */
   readonly secretKmsKeyArn: string;
   /** Where the ICAP services listen (the security group opens exactly these). */
-  readonly icapEndpoints: readonly { readonly address: string; readonly port: number }[];
+  readonly icapEndpoints: readonly { readonly address: string; readonly port: number; readonly scheme: "icap" | "icaps" }[];
 }
 
 export interface ProxyInstance {
@@ -200,7 +202,15 @@ export class ProxyTier extends Construct {
         ...(props.decryption ? { ca: props.decryption.ca } : {}),
       });
       checkUserDataSize(userData, props.vpcIpv6Cidr, policy.domains.length);
+      // Plain ICAP carries the decrypted requests in clear text: only to a service inside the VPC (the /56 is known
+      // at apply, so Terraform checks it; icaps:// may go anywhere). Fails the plan or apply, never the traffic.
+      const plainIcap = (props.decryption?.icapEndpoints ?? []).filter((e) => e.scheme === "icap");
+      const preconditions = plainIcap.map((e) => ({
+        condition: Op.eq(Fn.cidrsubnet(`${e.address}/${VPC_IPV6_PREFIX}`, 0, 0), props.vpcIpv6Cidr),
+        errorMessage: `inspection.tlsInspection.icap: plain icap:// to [${e.address}] is outside the VPC's IPv6 block; plain ICAP carries the decrypted traffic in clear text, so it is accepted only inside the VPC; use icaps:// for a service elsewhere`,
+      }));
       const instance = new Instance(this, zone.suffix, {
+        ...(preconditions.length > 0 ? { lifecycle: { precondition: preconditions } } : {}),
         launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
         networkInterface: [{ networkInterfaceId: networkInterface.id, deviceIndex: 0 }],
         // Squid's configuration lives in the user data: a changed policy replaces the instance (same interface).

@@ -32,6 +32,11 @@ export interface SquidPolicy {
   readonly interceptHttpsPort: number;
   /** Decrypt allowlisted TLS with the customer CA (opt-in). @default none: peek and splice only, nothing decrypted */
   readonly decryption?: SquidDecryption;
+  /**
+   * Refuse CONNECT on the explicit port (the firewall decrypts in front of the proxies and cannot see into a tunnel
+   * to the proxy). @default false
+   */
+  readonly refuseExplicitTunnels?: boolean;
 }
 
 /** What Squid decrypts (bumps) and what it passes through untouched (splices). */
@@ -234,6 +239,14 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
     "http_access deny manager",
     "http_access deny !localnet",
     "http_access deny !egress_ports",
+    ...(policy.refuseExplicitTunnels
+      ? [
+          "# The firewall decrypts in front of this proxy; it cannot see into a tunnel to the explicit port, so none is opened.",
+          "acl connect_method method CONNECT",
+          `acl explicit_listener myportname ${PORT_NAMES.explicit}`,
+          "http_access deny connect_method explicit_listener",
+        ]
+      : []),
     "# An intercepted TLS connection arrives as a CONNECT to the address the client dialled; ssl_bump below",
     "# decides on its SNI. This is the only way an IP literal gets past this point.",
     "http_access allow tls_intercepted ip_literal !reserved_destinations",

@@ -109,13 +109,48 @@ export interface ProxyCaSource {
 export const CA_KEY_UNIT = "egress6-ca-key.service";
 
 /**
- * Lines of the boot script that install the CA certificate and a unit fetching the CA's private key from Secrets
- * Manager at every boot into a tmpfs (/run). The key itself is never in the user data, Terraform's state or a log:
- * the script names only the secret's ARN; the CLI's output goes to a file, never to the console.
+ * With decryption, Squid's certificate database lives on a tmpfs of its own, mounted at every boot by the CA key
+ * unit before `security_file_certgen -c` creates the database in it: the helper stores every certificate it mints,
+ * with its key, there (reproduced with Squid 5.7), and none of that may reach the EBS volume. `-c` refuses an existing
+ * directory, hence the database one level below the mount point.
  */
-export function caKeyCommands(ca: ProxyCaSource, region: string, paths: { caCertificate: string; caPrivateKey: string }): string {
+export const CERT_DATABASE_TMPFS = "/var/lib/squid/egress6-tmpfs";
+export const DECRYPTING_CERT_DATABASE = `${CERT_DATABASE_TMPFS}/ssl_db`;
+/** Size of that tmpfs: Squid's database is created with -M 4MB; the rest is headroom. */
+const CERT_DATABASE_TMPFS_SIZE = "32m";
+
+/** Where the CA key unit logs each failed attempt; the CloudWatch agent ships it, and an alarm counts the lines. */
+export const CA_KEY_LOG = "/var/log/egress6/ca-key.log";
+const CA_KEY_LOG_TAG = "egress6-ca-key";
+/** The text of a failed attempt in that log (the alarm's filter pattern matches it). */
+export const CA_KEY_FAILURE_MARK = `${CA_KEY_LOG_TAG}: FAILED`;
+/**
+ * The start of the line Squid writes to cache.log when it finds an ICAP service with bypass=on unreachable and from
+ * then on passes traffic unadapted ("optional ICAP service is down after an options fetch failure: <uri>"; Squid's
+ * src/adaptation/icap/ServiceRep.cc, the wording seen in public log parsers; the real-Squid test checks it).
+ */
+export const ICAP_BYPASS_MARK = "optional ICAP service is down";
+/** Backoff between attempts: doubling from the first, capped (seconds). */
+export const CA_KEY_RETRY = { firstDelaySeconds: 5, maxDelaySeconds: 300 } as const;
+
+/**
+ * Lines of the boot script that install the CA certificate and a unit that, at every boot before Squid, mounts the
+ * tmpfs for Squid's certificate database and fetches the CA's private key from Secrets Manager into a tmpfs (/run).
+ * The key itself is never in the user data, Terraform's state or a log: the script names only the secret's ARN; the
+ * CLI's output goes to a file, never to the console.
+ *
+ * Secrets Manager is reached at its regional name with `--endpoint-url`, whatever name the installed CLI would
+ * pick: the interface endpoint's private DNS answers that name inside the VPC (the workload stack creates the
+ * endpoint whenever the proxies decrypt), and DNS Firewall admits it as an endpoint name. A failed attempt is
+ * retried with a doubling delay (capped) forever, each failure written to the journal and to CA_KEY_LOG (shipped to
+ * CloudWatch, counted by an alarm); Squid waits, so the AZ's egress stays closed until the key arrives, and the boot
+ * itself goes on (the unit and Squid are started without blocking it).
+ */
+export function caKeyCommands(ca: ProxyCaSource, region: string, paths: { caCertificate: string; caPrivateKey: string; certGenerator: string; certDatabase: string }): string {
   if (/PRIVATE KEY/.test(ca.certificatePem)) throw new Error("the CA certificate given to the proxies contains a private key");
   const keyDir = paths.caPrivateKey.replace(/\/[^/]*$/, "");
+  const tmpfs = paths.certDatabase.replace(/\/[^/]*$/, "");
+  const logDir = CA_KEY_LOG.replace(/\/[^/]*$/, "");
   return `echo "egress6: the customer CA (certificate from user data, key from Secrets Manager at every boot)"
 dnf install -y --setopt=retries=10 awscli-2
 install -m 0644 /dev/null ${paths.caCertificate}
@@ -126,32 +161,57 @@ openssl x509 -in ${paths.caCertificate} -noout
 
 cat > /usr/local/sbin/egress6-ca-key <<'EGRESS6_CA_KEY'
 #!/bin/bash
-# Fetches the CA's private key from Secrets Manager into a tmpfs, readable by Squid only. Prints nothing of it.
-set -euo pipefail
+# Every boot, before Squid: a tmpfs for Squid's certificate database (it holds minted certificates and their keys),
+# then the CA's private key from Secrets Manager into a tmpfs, readable by Squid only. Prints nothing of the key.
+set -uo pipefail
 umask 077
+install -d -m 0750 ${logDir}
+log() {
+  echo "${CA_KEY_LOG_TAG}: $*" >&2
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ${CA_KEY_LOG_TAG}: $*" >> ${CA_KEY_LOG}
+}
+
+install -d -m 0750 -o squid -g squid ${tmpfs}
+if ! mountpoint -q ${tmpfs}; then
+  mount -t tmpfs -o size=${CERT_DATABASE_TMPFS_SIZE},mode=0750,uid=squid,gid=squid,nosuid,nodev,noexec egress6-ssl-db ${tmpfs} || { log "FATAL: cannot mount a tmpfs at ${tmpfs}"; exit 1; }
+fi
+if [ ! -d ${paths.certDatabase} ]; then
+  runuser -u squid -- ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB >/dev/null || { log "FATAL: cannot create ${paths.certDatabase}"; exit 1; }
+fi
+
 install -d -m 0750 -o root -g squid ${keyDir}
-tmp=$(mktemp ${keyDir}/.ca-key.XXXXXX)
-trap 'rm -f "$tmp"' EXIT
-AWS_USE_DUALSTACK_ENDPOINT=true aws secretsmanager get-secret-value --region ${region} \
-  --secret-id '${ca.secretArn}' --query SecretString --output text > "$tmp"
-if ! openssl pkey -in "$tmp" -noout 2>/dev/null; then
-  echo "egress6: FATAL: the secret does not hold a PEM private key" >&2
-  exit 1
-fi
-if [ "$(openssl pkey -in "$tmp" -pubout | sha256sum)" != "$(openssl x509 -in ${paths.caCertificate} -noout -pubkey | sha256sum)" ]; then
-  echo "egress6: FATAL: the key in the secret is not the key of ${paths.caCertificate}" >&2
-  exit 1
-fi
-chgrp squid "$tmp"
-chmod 0640 "$tmp"
-mv -f "$tmp" ${paths.caPrivateKey}
-trap - EXIT
+fetch() {
+  local tmp err
+  tmp=$(mktemp ${keyDir}/.ca-key.XXXXXX) || return 1
+  if ! err=$(aws secretsmanager get-secret-value --region ${region} --endpoint-url https://${serviceHost("secretsmanager", region)} \
+      --secret-id '${ca.secretArn}' --query SecretString --output text 2>&1 >"$tmp"); then
+    reason="get-secret-value: $(head -n 1 <<<"$err")"
+  elif ! openssl pkey -in "$tmp" -noout 2>/dev/null; then
+    reason="the secret does not hold a PEM private key"
+  elif [ "$(openssl pkey -in "$tmp" -pubout | sha256sum)" != "$(openssl x509 -in ${paths.caCertificate} -noout -pubkey | sha256sum)" ]; then
+    reason="the key in the secret is not the key of ${paths.caCertificate}"
+  else
+    chgrp squid "$tmp" && chmod 0640 "$tmp" && mv -f "$tmp" ${paths.caPrivateKey} && return 0
+    reason="cannot install the key"
+  fi
+  rm -f "$tmp"
+  return 1
+}
+attempt=1
+delay=${CA_KEY_RETRY.firstDelaySeconds}
+until fetch; do
+  log "FAILED attempt $attempt: $reason; retrying in $delay s"
+  sleep "$delay"
+  attempt=$((attempt + 1))
+  delay=$((delay * 2 > ${CA_KEY_RETRY.maxDelaySeconds} ? ${CA_KEY_RETRY.maxDelaySeconds} : delay * 2))
+done
+log "CA key in place after $attempt attempt(s)"
 EGRESS6_CA_KEY
 chmod 0755 /usr/local/sbin/egress6-ca-key
 
 cat > /etc/systemd/system/${CA_KEY_UNIT} <<'EGRESS6_CA_KEY_UNIT'
 [Unit]
-Description=egress6: fetch the customer CA's private key for Squid (tmpfs, every boot)
+Description=egress6: tmpfs for Squid's certificate database; the customer CA's private key for Squid (every boot)
 After=network-online.target
 Wants=network-online.target
 Before=squid.service
@@ -161,14 +221,15 @@ Type=oneshot
 RemainAfterExit=yes
 Environment=${IMDS_IPV6_ENV}
 ExecStart=/usr/local/sbin/egress6-ca-key
-Restart=on-failure
-RestartSec=10
+# It retries until the key arrives; Squid waits for it.
+TimeoutStartSec=infinity
 
 [Install]
 WantedBy=multi-user.target
 EGRESS6_CA_KEY_UNIT
 systemctl daemon-reload
-systemctl enable --now ${CA_KEY_UNIT}
+systemctl enable ${CA_KEY_UNIT}
+systemctl start --no-block ${CA_KEY_UNIT}
 `;
 }
 
@@ -188,11 +249,12 @@ export interface ProxyUserDataProps {
 /** The user data script (a Terraform template string: see the file comment). */
 export function renderProxyUserData(props: ProxyUserDataProps): string {
   const { policy, az, vpcIpv6Cidr } = props;
-  const paths = DEFAULT_SQUID_PATHS;
   if ((policy.decryption === undefined) !== (props.ca === undefined)) {
     throw new Error("the proxies decrypt exactly when they are given a CA: policy.decryption and ca go together");
   }
-  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az });
+  // With decryption the certificate database moves to a tmpfs (caKeyCommands); without, nothing changes.
+  const paths = props.ca ? { ...DEFAULT_SQUID_PATHS, certDatabase: DECRYPTING_CERT_DATABASE } : DEFAULT_SQUID_PATHS;
+  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az, ...(props.ca ? { paths: { certDatabase: paths.certDatabase } } : {}) });
   const ruleset = renderInterceptRuleset({
     vpcIpv6Cidr,
     ports: policy.ports,
@@ -215,6 +277,22 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
                 log_stream_name: `proxy-${az}/{instance_id}`,
                 timezone: "UTC",
               },
+              // With decryption: the CA key unit's failed attempts (the proxy-ca-key alarm counts them), and, when ICAP
+              // fails open, only Squid's lines saying it bypasses the service (the icap-bypass alarm counts them).
+              ...(props.ca
+                ? [{ file_path: CA_KEY_LOG, log_group_name: logGroupNames(policy.env).proxyAccess, log_stream_name: `proxy-${az}/{instance_id}/ca-key`, timezone: "UTC" }]
+                : []),
+              ...(policy.decryption?.icap && !policy.decryption.icap.failClosed
+                ? [
+                    {
+                      file_path: paths.cacheLog,
+                      log_group_name: logGroupNames(policy.env).proxyAccess,
+                      log_stream_name: `proxy-${az}/{instance_id}/icap`,
+                      filters: [{ type: "include", expression: ICAP_BYPASS_MARK }],
+                      timezone: "UTC",
+                    },
+                  ]
+                : []),
             ],
           },
         },
@@ -262,16 +340,16 @@ if [ ! -s ${paths.tlsCertificate} ]; then
   cat "$tmp/cert.pem" "$tmp/key.pem" > ${paths.tlsCertificate}
   rm -rf "$tmp"
 fi
-${props.ca ? caKeyCommands(props.ca, props.region, paths) : ""}if [ ! -x ${paths.certGenerator} ]; then
+if [ ! -x ${paths.certGenerator} ]; then
   echo "egress6: FATAL: ${paths.certGenerator} is missing; squid.conf names it for the TLS listener" >&2
   exit 1
 fi
-if [ ! -d ${paths.certDatabase} ]; then
+${props.ca ? caKeyCommands(props.ca, props.region, paths) : `if [ ! -d ${paths.certDatabase} ]; then
   install -d -m 0750 -o squid -g squid "$(dirname ${paths.certDatabase})"
   ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB
   chown -R squid:squid ${paths.certDatabase}
 fi
-squid -k parse -f /etc/squid/squid.conf
+`}squid -k parse -f /etc/squid/squid.conf
 
 echo "egress6: interception"
 install -d -m 0755 /etc/egress6
@@ -338,7 +416,9 @@ ${imdsIpv6DropIn("amazon-cloudwatch-agent.service", "EGRESS6_CWAGENT_UNIT")}
 
 systemctl daemon-reload
 systemctl enable --now egress6-intercept.service
-systemctl enable --now squid.service
+${props.ca ? `# Squid waits for ${CA_KEY_UNIT} (which retries until the key arrives); the boot goes on to the log shipping.
+systemctl enable squid.service
+systemctl start --no-block squid.service` : "systemctl enable --now squid.service"}
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
   -c file:/opt/aws/amazon-cloudwatch-agent/etc/egress6.json
 echo "egress6: ${name} ready"

@@ -85,7 +85,13 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
     for (const policy of stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall_policy")) {
       const where = `${stack.name}: aws_networkfirewall_firewall_policy.${policy.name}`;
       const reference = new RegExp(`\\baws_networkfirewall_firewall_policy\\.${escapeRegExp(policy.name)}\\.`);
-      const appliesTo = stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall" && reference.test(show(readable(r.config.firewall_policy_arn) ?? ""))).map(key);
+      const firewalls = stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall");
+      const appliesTo = firewalls.filter((r) => reference.test(show(readable(r.config.firewall_policy_arn) ?? ""))).map(key);
+      // A policy no firewall of the stack uses describes no inspection point (egress6 keeps its plain policy beside
+      // the decrypting one, so that turning decryption off needs no new policy). Skipped only when every firewall's
+      // policy reference can be read: an unreadable one may be this policy.
+      const everyReferenceRead = firewalls.every((r) => !(readable(r.config.firewall_policy_arn) instanceof NotKnown));
+      if (appliesTo.length === 0 && firewalls.length > 0 && everyReferenceRead) continue;
       const fp = readable(policy.config.firewall_policy);
       const ref = fp === undefined ? new NotKnown("the policy's firewall_policy block is known only after apply") : fp instanceof NotKnown ? fp : asArray(fp)[0]?.tls_inspection_configuration_arn;
       if (ref instanceof NotKnown || (ref === undefined && stack.kind === "plan" && notKnownIn(fp))) {
