@@ -30,9 +30,39 @@ const KEYWORDS = new Set(["true", "false", "null", "for", "in", "if", "endif", "
 /** A reference written in depends_on, provider, ignore_changes (`aws_x.name`, `aws.alias`, `data.x.y`, `module.m`). */
 const TRAVERSAL = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\]|\["[^"\\]*"\])*$/;
 /** Top-level keys of a synthesized stack this printer writes. */
-const TOP_LEVEL = new Set(["//", "terraform", "provider", "locals", "data", "resource", "output"]);
+const TOP_LEVEL = new Set(["//", "terraform", "provider", "variable", "locals", "data", "resource", "output"]);
 /** Meta-arguments of a resource or data block written before its arguments. */
 const LEADING_META = ["count", "for_each", "provider"];
+/**
+ * The order resource types are written in main.tf, the way a hand-written network module reads: the VPC, its
+ * gateways, subnets, route tables, routes, ACLs, then the rest (other types alphabetically, after these).
+ */
+const TYPE_ORDER = [
+  "aws_vpc",
+  "aws_vpc_ipv6_cidr_block_association",
+  "aws_default_route_table",
+  "aws_default_network_acl",
+  "aws_default_security_group",
+  "aws_egress_only_internet_gateway",
+  "aws_internet_gateway",
+  "aws_subnet",
+  "aws_route_table",
+  "aws_route_table_association",
+  "aws_route",
+  "aws_network_acl",
+  "aws_network_acl_rule",
+  "aws_network_acl_association",
+  "aws_security_group",
+  "aws_vpc_security_group_ingress_rule",
+  "aws_vpc_security_group_egress_rule",
+];
+
+/** Resource types in reading order (TYPE_ORDER first, then the rest as they come). */
+export function orderTypes(types: readonly string[]): string[] {
+  const rank = (t: string) => (TYPE_ORDER.includes(t) ? TYPE_ORDER.indexOf(t) : TYPE_ORDER.length);
+  return types.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
+}
+
 /** Lines longer than this are written one element per line. */
 const INLINE_LIMIT = 100;
 
@@ -322,8 +352,8 @@ class Printer {
 }
 
 /**
- * The HCL files of one stack: `terraform.tf` (settings, backend, providers), `main.tf` (locals, data sources,
- * resources), `outputs.tf`. Throws HclExportError listing every problem.
+ * The HCL files of one stack: `terraform.tf` (settings, backend, providers), `variables.tf`, `main.tf` (locals,
+ * data sources, resources, the network's types first: TYPE_ORDER), `outputs.tf`. Throws HclExportError listing every problem.
  */
 export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLOCKS): StackFiles {
   const p = new Printer(schema);
@@ -346,6 +376,26 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
     }
   } else if (json.provider !== undefined) p.problem("provider", `expected an object, got ${JSON.stringify(json.provider)}`);
 
+  const variables: string[][] = [];
+  if (json.variable !== undefined) {
+    if (!isObject(json.variable)) p.problem("variable", `expected an object, got ${JSON.stringify(json.variable)}`);
+    else {
+      for (const [name, body] of Object.entries(json.variable)) {
+        const where = `variable.${name}`;
+        if (!isObject(body) || Object.keys(body).some((k) => !["description", "type", "default"].includes(k)) || (body.type !== undefined && (typeof body.type !== "string" || !/^[a-z]+(\([a-z]+\))?$/.test(body.type)))) {
+          p.problem(where, `expected { description, type, default } with a simple type, got ${JSON.stringify(body)}`);
+          continue;
+        }
+        const lines = [`variable "${name}" {`];
+        if (body.description !== undefined) lines.push(`  description = ${p.literal(body.description, `${where}.description`)}`);
+        if (body.type !== undefined) lines.push(`  type = ${body.type}`);
+        if (body.default !== undefined) lines.push(`  default = ${p.literal(body.default, `${where}.default`)}`);
+        lines.push("}");
+        variables.push(lines);
+      }
+    }
+  }
+
   const main: string[][] = [];
   if (json.locals !== undefined) {
     if (!isObject(json.locals)) p.problem("locals", `expected an object, got ${JSON.stringify(json.locals)}`);
@@ -358,7 +408,8 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
       p.problem(kind, `expected an object, got ${JSON.stringify(group)}`);
       continue;
     }
-    for (const [type, byName] of Object.entries(group)) {
+    for (const type of orderTypes(Object.keys(group))) {
+      const byName = group[type];
       if (!isObject(byName)) {
         p.problem(`${kind}.${type}`, `expected an object of blocks by name, got ${JSON.stringify(byName)}`);
         continue;
@@ -392,6 +443,7 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
   if (p.problems.length > 0) throw new HclExportError(p.problems);
   const file = (blocks: string[][]) => `${blocks.map((b) => b.join("\n")).join("\n\n")}\n`;
   const files: StackFiles = { "terraform.tf": file(settings) };
+  if (variables.length > 0) files["variables.tf"] = file(variables);
   if (main.length > 0) files["main.tf"] = file(main);
   if (outputs.length > 0) files["outputs.tf"] = file(outputs);
   return files;
