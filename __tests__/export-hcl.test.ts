@@ -95,6 +95,16 @@ describe("the printer", () => {
     expect(tf).toContain("ignore_changes = [tags]");
   });
 
+  test("four or more repeated nested blocks of one literal shape are one dynamic block; fewer, or with references, stay blocks", () => {
+    const scope = (n: number, ref = false) => ({ destination: Array.from({ length: n }, (_x, i) => ({ address_definition: ref && i === 0 ? "${aws_vpc.v.ipv6_cidr_block}" : `2600:${i}::/32` })) });
+    const body = (n: number, ref = false) => ({ name: "t", tls_inspection_configuration: { server_certificate_configuration: { scope: scope(n, ref) } } });
+    const four = printResource("aws_networkfirewall_tls_inspection_configuration", body(4));
+    expect(four).toContain('dynamic "destination" {\n          for_each = ["2600:0::/32", "2600:1::/32", "2600:2::/32", "2600:3::/32"]\n          content {\n            address_definition = destination.value\n          }');
+    expect(four).not.toMatch(/ destination \{/);
+    expect(printResource("aws_networkfirewall_tls_inspection_configuration", body(3))).not.toContain("dynamic");
+    expect(printResource("aws_networkfirewall_tls_inspection_configuration", body(4, true))).not.toContain("dynamic");
+  });
+
   test("a type the block schema does not know is refused, naming it", () => {
     expect(() => printResource("aws_made_up", { a: 1 })).toThrow(HclExportError);
     expect(() => printResource("aws_made_up", { a: 1 })).toThrow(/aws_made_up\.r: no block schema for the resource type aws_made_up/);
@@ -189,11 +199,43 @@ async function canonical(v: Json, key = ""): Promise<Json | undefined> {
   return v;
 }
 
+/**
+ * hcl2json's form of `dynamic "x" { for_each = [...]; content { k = x.value } }` expanded as Terraform expands it:
+ * one `x` block per element, the iterator's value put in place (only literal lists and `x.value`/`x.value.k`
+ * contents: anything else stays, and then cannot compare equal).
+ */
+async function expandDynamic(v: Json): Promise<Json> {
+  if (Array.isArray(v)) return Promise.all(v.map(expandDynamic));
+  if (!isObj(v)) return v;
+  const out: { [k: string]: Json } = {};
+  for (const [k, x] of Object.entries(v)) if (k !== "dynamic") out[k] = await expandDynamic(x);
+  if (!isObj(v.dynamic)) return out;
+  for (const [name, specs] of Object.entries(v.dynamic)) {
+    for (const spec of [specs].flat() as any[]) {
+      // hcl2json gives a literal list as a list, any other expression as a template string.
+      const list = Array.isArray(spec.for_each) ? (spec.for_each as Json[]) : ((await parse("x.tf", `x = ${/^\$\{([\s\S]*)\}$/.exec(spec.for_each)![1]}\n`)) as { x: Json[] }).x;
+      const content = [spec.content].flat()[0] as { [k: string]: string };
+      const blocks = list.map((item) =>
+        Object.fromEntries(Object.entries(content).map(([ck, cv]) => {
+          const m = new RegExp(`^\\$\\{${name}\\.value(?:\\.([a-z_]+))?\\}$`).exec(cv);
+          return [ck, m ? (m[1] ? (item as any)[m[1]] : item) : cv];
+        })),
+      );
+      out[name] = [...((out[name] as Json[] | undefined) ?? []), ...blocks];
+    }
+  }
+  return out;
+}
+
 describe("round trip through @cdktf/hcl2json", () => {
-  test.each([...INSPECTION_MODES])("%s: every exported stack reads back as its synthesized JSON", async (mode) => {
-    const out = tempDir(`rt-${mode}`);
+  test.each([
+    ...INSPECTION_MODES.map((mode) => ({ mode, tls: undefined })),
+    // TLS decryption at the firewall: its scope lists 48 destination blocks, written as one dynamic block.
+    { mode: "firewall-igw", tls: "firewall" as const },
+  ])("$mode (TLS decryption: $tls): every exported stack reads back as its synthesized JSON", async ({ mode, tls }) => {
+    const out = tempDir(`rt-${mode}-${tls ?? "none"}`);
     const synthOut = path.join(out, "cdktf.out");
-    synthesize(parseConfig({ ...DEMO_CONFIG, inspection: { ...DEMO_CONFIG.inspection, mode } }, "demo"), synthOut);
+    synthesize(parseConfig(idiomCase(mode, tls), "demo"), synthOut);
     const manifest = readManifest(synthOut);
     await writeStacks(synthOut, manifest, path.join(out, "hcl"));
     for (const stack of manifest) {
@@ -201,7 +243,8 @@ describe("round trip through @cdktf/hcl2json", () => {
       const expected = idiomaticStack(rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name)).json as { [k: string]: any };
       const req = expected.terraform.required_providers.aws;
       req.source = `hashicorp/${req.source}`;
-      const back = (await convertFiles(path.join(out, "hcl", stack.name))) as { [k: string]: any };
+      const back = (await expandDynamic((await convertFiles(path.join(out, "hcl", stack.name))) as Json)) as { [k: string]: any };
+      if (tls === "firewall" && stack.name === "inspection") expect(fs.readFileSync(path.join(out, "hcl", stack.name, "main.tf"), "utf8")).toMatch(/dynamic "destination" \{\n\s+for_each = \[\n/);
       // hcl2json writes a variable's type constraint (an expression) as an interpolation.
       for (const v of Object.values(back.variable ?? {})) for (const decl of [v].flat() as any[]) decl.type = /^\$\{(.*)\}$/.exec(decl.type)?.[1] ?? decl.type;
       expect({ stack: stack.name, hcl: await canonical(back as Json) }).toEqual({ stack: stack.name, hcl: await canonical(expected as Json) });
@@ -290,7 +333,7 @@ function idiomCase(mode: string, tls?: "proxy" | "firewall"): unknown {
   const tlsInspection =
     tls === "proxy"
       ? { caCertificatePem: ca, caPrivateKey: { secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab" } }
-      : { decryptAt: "firewall", caCertificatePem: ca, caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab" };
+      : { decryptAt: "firewall", caCertificatePem: ca, caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab", neverDecryptCidrs: ["2600:1f18:abcd::/48"] };
   return { ...DEMO_CONFIG, egress: { ...DEMO_CONFIG.egress, domains }, inspection: { mode, tlsInspection } };
 }
 
@@ -312,6 +355,8 @@ describe("variables and template files", () => {
       templates += Object.keys(files).length;
       variables += Object.keys((json as any).variable ?? {}).length;
       expect({ stack: stack.name, json: resolveIdioms(json, files) }).toEqual({ stack: stack.name, json: original });
+      // Terraform takes no variable in an output's description.
+      expect(Object.values((json as any).output ?? {}).filter((o: any) => /[$%]\{/.test(o.description ?? ""))).toEqual([]);
       // No literal environment name is left outside the remote state paths and the backend.
       const text = JSON.stringify({ ...json, variable: undefined, terraform: undefined, data: { ...(json as any).data, terraform_remote_state: undefined } });
       expect({ stack: stack.name, literal: (text.match(/(?<![A-Za-z0-9])demo(?![A-Za-z0-9])/g) ?? []).length }).toEqual({ stack: stack.name, literal: 0 });

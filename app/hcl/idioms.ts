@@ -378,8 +378,12 @@ export function idiomaticStack(stack: Record<string, unknown>): IdiomaticStack {
   const rewrite = (s: string) => withVariables(s, replacements, used) ?? s;
   // Scripts first (base64 user data decoded into template text), with the variables in them, then everything else.
   moveScripts(json, files, (text) => withVariables(text, replacements, used));
-  for (const kind of ["resource", "locals", "output"] as const) {
+  for (const kind of ["resource", "locals"] as const) {
     if (json[kind] !== undefined) json[kind] = rewriteStrings(json[kind], (s) => (s.includes("templatefile(") ? s : rewrite(s)));
+  }
+  // An output's description must be a literal (Terraform refuses variables there); only its value may refer to them.
+  if (isObject(json.output)) {
+    for (const out of Object.values(json.output)) if (isObject(out) && out.value !== undefined) out.value = rewriteStrings(out.value, rewrite);
   }
   if (isObject(json.data)) {
     // Remote state paths stay literal, like the backend's own (a backend cannot read variables).

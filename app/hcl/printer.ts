@@ -63,6 +63,9 @@ export function orderTypes(types: readonly string[]): string[] {
   return types.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
 }
 
+/** Repeated nested blocks of one shape written as one `dynamic` block from this many on. */
+const DYNAMIC_MIN = 4;
+
 /** Lines longer than this are written one element per line. */
 const INLINE_LIMIT = 100;
 
@@ -222,6 +225,11 @@ class Printer {
       }
       const elements = value === null ? [] : Array.isArray(value) ? value : [value];
       if (block.nesting === "single" && elements.length > 1) this.problem(`${where}.${key}`, `a single nested block given ${elements.length} times`);
+      const dynamic = block.nesting !== "single" ? this.dynamicBlock(key, elements, indent, `${where}.${key}`) : undefined;
+      if (dynamic !== undefined) {
+        nested.push(...dynamic);
+        continue;
+      }
       elements.forEach((element, i) => {
         const w = Array.isArray(value) ? `${where}.${key}[${i}]` : `${where}.${key}`;
         if (!isObject(element)) {
@@ -232,6 +240,30 @@ class Printer {
       });
     }
     return [...args, ...nested];
+  }
+
+  /**
+   * One `dynamic` block for DYNAMIC_MIN or more repeated nested blocks of the same shape: each element an object of
+   * the same keys, every value a literal (a number, a boolean, or a string with no template sequence), no nested
+   * blocks. Its `for_each` lists the values (one value per element, or an object when there are several keys) in
+   * the order given, and its `content` reads them from the iterator, so Terraform expands it to the same blocks.
+   * Undefined when the elements do not qualify (then they are written one by one).
+   */
+  dynamicBlock(name: string, elements: readonly Json[], indent: number, where: string): string[] | undefined {
+    if (elements.length < DYNAMIC_MIN || !IDENTIFIER.test(name) || KEYWORDS.has(name)) return undefined;
+    const first = elements[0];
+    if (!isObject(first)) return undefined;
+    const keys = Object.keys(first).sort();
+    if (keys.length === 0 || keys.some((k) => !IDENTIFIER.test(k) || KEYWORDS.has(k))) return undefined;
+    const literal = (v: Json) => typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && !/[$%]\{/.test(v));
+    for (const e of elements) {
+      if (!isObject(e) || Object.keys(e).sort().join(",") !== keys.join(",") || !keys.every((k) => literal(e[k]))) return undefined;
+    }
+    const pad = " ".repeat(indent);
+    const values = elements.map((e) => (keys.length === 1 ? (e as JsonObject)[keys[0]] : Object.fromEntries(keys.map((k) => [k, (e as JsonObject)[k]]))));
+    const forEach = this.list(values.map((v, i) => this.expr(v, indent + 4, `${where}[${i}]`)), values, indent + 2);
+    const content = keys.map((k) => `${pad}    ${k} = ${name}.value${keys.length === 1 ? "" : `.${k}`}`);
+    return [`${pad}dynamic "${name}" {`, `${pad}  for_each = ${forEach}`, `${pad}  content {`, ...content, `${pad}  }`, `${pad}}`];
   }
 
   /** A resource or data block: meta-arguments first, depends_on and lifecycle last. */
