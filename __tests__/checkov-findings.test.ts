@@ -1,8 +1,9 @@
 /**
  * Checkov 3.x findings on the synthesized output (issue 9): server access logging for the audit and state buckets
  * (CKV_AWS_18), an explicit key policy on the state key (CKV2_AWS_64), noncurrent-version expiry and aborted
- * multipart uploads on every versioned bucket (CKV2_AWS_61, CKV_AWS_300); and reserved concurrency on the remediation
- * function (CKV_AWS_115) left off on purpose (issue 19: Lambda refuses it in accounts with a small quota).
+ * multipart uploads on every versioned bucket (CKV2_AWS_61, CKV_AWS_300); versioning on every bucket, the access-log
+ * buckets included (CKV_AWS_21, issue 20); and reserved concurrency on the remediation function (CKV_AWS_115) left
+ * off on purpose (issue 19: Lambda refuses it in accounts with a small quota).
  */
 import { demoConfig, resources, synthStack, type TfJson } from "./helpers";
 
@@ -67,4 +68,30 @@ test("the remediation function reserves no concurrency (CKV_AWS_115 not met on p
   const fn = resources(observability, "aws_lambda_function").remediation_function;
   expect(fn).toBeDefined();
   expect(fn).not.toHaveProperty("reserved_concurrent_executions");
+});
+
+describe("versioning on every bucket (CKV_AWS_21), the access-log buckets with a bounded noncurrent expiry", () => {
+  test.each([
+    { stack: "bootstrap", tf: bootstrap, accessLogs: "state_access_logs" },
+    { stack: "observability", tf: observability, accessLogs: "audit_access_logs" },
+  ])("$stack: every bucket is versioned; the access-log bucket expires logs, then their noncurrent versions", ({ tf, accessLogs }) => {
+    const buckets = Object.keys(resources(tf, "aws_s3_bucket"));
+    const versioned = Object.values(resources(tf, "aws_s3_bucket_versioning"))
+      .filter((v: any) => v.versioning_configuration.status === "Enabled")
+      .map((v: any) => bucketIdOf(v.bucket));
+    expect(buckets.filter((b) => !versioned.includes(b))).toEqual([]);
+    const logBucket = accessLogs;
+    expect(buckets).toContain(logBucket);
+    const [lcId, lc] = Object.entries(resources(tf, "aws_s3_bucket_lifecycle_configuration")).find(([, l]: [string, any]) => bucketIdOf(l.bucket) === logBucket) as [string, any];
+    expect(lc.rule).toHaveLength(1);
+    const rule = lc.rule[0];
+    // One rule: current logs expire after the retention, a noncurrent version (an expired or deleted log) 30 days later.
+    expect(rule.status).toBe("Enabled");
+    expect(rule.expiration[0].days).toBeGreaterThan(0);
+    expect(rule.expiration[0].expired_object_delete_marker).toBeUndefined();
+    expect(rule.noncurrent_version_expiration[0].noncurrent_days).toBe(30);
+    // The lifecycle waits for versioning (provider docs for aws_s3_bucket_lifecycle_configuration).
+    const versioning = Object.entries(resources(tf, "aws_s3_bucket_versioning")).find(([, v]: [string, any]) => bucketIdOf(v.bucket) === logBucket)![0];
+    expect([lcId, lc.depends_on]).toEqual([lcId, [`aws_s3_bucket_versioning.${versioning}`]]);
+  });
 });

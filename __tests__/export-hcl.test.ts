@@ -4,6 +4,7 @@
  * back to the synthesized JSON, and the --out rules of `npm run export:hcl`.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { convertFiles, parse } from "@cdktf/hcl2json";
@@ -14,6 +15,7 @@ import { synthesize } from "../app/synthesize";
 import { EXPORT_MARKER } from "../app/hcl/export-folder";
 import { readManifest, rebaseLocalPaths, writeStacks } from "../app/hcl/export";
 import { HclExportError, printStack } from "../app/hcl/printer";
+import { idiomaticStack } from "../app/hcl/idioms";
 import { PROVIDER_BLOCKS } from "../app/hcl/provider-blocks";
 import { literalValue, parseTemplate, TemplateError } from "../app/hcl/template";
 import { usedTypes } from "../tooling/hcl-schema";
@@ -92,6 +94,16 @@ describe("the printer", () => {
     expect(tf).toMatch(/ environment \{\n\s+variables = \{\n\s+A = "1"/);
     expect(tf).toContain("depends_on = [aws_iam_role.r]");
     expect(tf).toContain("ignore_changes = [tags]");
+  });
+
+  test("four or more repeated nested blocks of one literal shape are one dynamic block; fewer, or with references, stay blocks", () => {
+    const scope = (n: number, ref = false) => ({ destination: Array.from({ length: n }, (_x, i) => ({ address_definition: ref && i === 0 ? "${aws_vpc.v.ipv6_cidr_block}" : `2600:${i}::/32` })) });
+    const body = (n: number, ref = false) => ({ name: "t", tls_inspection_configuration: { server_certificate_configuration: { scope: scope(n, ref) } } });
+    const four = printResource("aws_networkfirewall_tls_inspection_configuration", body(4));
+    expect(four).toContain('dynamic "destination" {\n          for_each = ["2600:0::/32", "2600:1::/32", "2600:2::/32", "2600:3::/32"]\n          content {\n            address_definition = destination.value\n          }');
+    expect(four).not.toMatch(/ destination \{/);
+    expect(printResource("aws_networkfirewall_tls_inspection_configuration", body(3))).not.toContain("dynamic");
+    expect(printResource("aws_networkfirewall_tls_inspection_configuration", body(4, true))).not.toContain("dynamic");
   });
 
   test("a type the block schema does not know is refused, naming it", () => {
@@ -188,20 +200,55 @@ async function canonical(v: Json, key = ""): Promise<Json | undefined> {
   return v;
 }
 
+/**
+ * hcl2json's form of `dynamic "x" { for_each = [...]; content { k = x.value } }` expanded as Terraform expands it:
+ * one `x` block per element, the iterator's value put in place (only literal lists and `x.value`/`x.value.k`
+ * contents: anything else stays, and then cannot compare equal).
+ */
+async function expandDynamic(v: Json): Promise<Json> {
+  if (Array.isArray(v)) return Promise.all(v.map(expandDynamic));
+  if (!isObj(v)) return v;
+  const out: { [k: string]: Json } = {};
+  for (const [k, x] of Object.entries(v)) if (k !== "dynamic") out[k] = await expandDynamic(x);
+  if (!isObj(v.dynamic)) return out;
+  for (const [name, specs] of Object.entries(v.dynamic)) {
+    for (const spec of [specs].flat() as any[]) {
+      // hcl2json gives a literal list as a list, any other expression as a template string.
+      const list = Array.isArray(spec.for_each) ? (spec.for_each as Json[]) : ((await parse("x.tf", `x = ${/^\$\{([\s\S]*)\}$/.exec(spec.for_each)![1]}\n`)) as { x: Json[] }).x;
+      const content = [spec.content].flat()[0] as { [k: string]: string };
+      const blocks = list.map((item) =>
+        Object.fromEntries(Object.entries(content).map(([ck, cv]) => {
+          const m = new RegExp(`^\\$\\{${name}\\.value(?:\\.([a-z_]+))?\\}$`).exec(cv);
+          return [ck, m ? (m[1] ? (item as any)[m[1]] : item) : cv];
+        })),
+      );
+      out[name] = [...((out[name] as Json[] | undefined) ?? []), ...blocks];
+    }
+  }
+  return out;
+}
+
 describe("round trip through @cdktf/hcl2json", () => {
-  test.each([...INSPECTION_MODES])("%s: every exported stack reads back as its synthesized JSON", async (mode) => {
-    const out = tempDir(`rt-${mode}`);
+  test.each([
+    ...INSPECTION_MODES.map((mode) => ({ mode, tls: undefined })),
+    // TLS decryption at the firewall: its scope lists 48 destination blocks, written as one dynamic block.
+    { mode: "firewall-igw", tls: "firewall" as const },
+  ])("$mode (TLS decryption: $tls): every exported stack reads back as its synthesized JSON", async ({ mode, tls }) => {
+    const out = tempDir(`rt-${mode}-${tls ?? "none"}`);
     const synthOut = path.join(out, "cdktf.out");
-    synthesize(parseConfig({ ...DEMO_CONFIG, inspection: { ...DEMO_CONFIG.inspection, mode } }, "demo"), synthOut);
+    synthesize(parseConfig(idiomCase(mode, tls), "demo"), synthOut);
     const manifest = readManifest(synthOut);
     await writeStacks(synthOut, manifest, path.join(out, "hcl"));
     for (const stack of manifest) {
       const synthesized = JSON.parse(fs.readFileSync(path.join(synthOut, stack.synthesizedStackPath), "utf8")) as { [k: string]: Json };
-      const expected = rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name) as { [k: string]: any };
+      const expected = idiomaticStack(rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name)).json as { [k: string]: any };
       const req = expected.terraform.required_providers.aws;
       req.source = `hashicorp/${req.source}`;
-      const back = (await convertFiles(path.join(out, "hcl", stack.name))) as Json;
-      expect({ stack: stack.name, hcl: await canonical(back) }).toEqual({ stack: stack.name, hcl: await canonical(expected as Json) });
+      const back = (await expandDynamic((await convertFiles(path.join(out, "hcl", stack.name))) as Json)) as { [k: string]: any };
+      if (tls === "firewall" && stack.name === "inspection") expect(fs.readFileSync(path.join(out, "hcl", stack.name, "main.tf"), "utf8")).toMatch(/dynamic "destination" \{\n\s+for_each = \[\n/);
+      // hcl2json writes a variable's type constraint (an expression) as an interpolation.
+      for (const v of Object.values(back.variable ?? {})) for (const decl of [v].flat() as any[]) decl.type = /^\$\{(.*)\}$/.exec(decl.type)?.[1] ?? decl.type;
+      expect({ stack: stack.name, hcl: await canonical(back as Json) }).toEqual({ stack: stack.name, hcl: await canonical(expected as Json) });
       // The Lambda asset is copied byte for byte, at the path the stack names.
       for (const m of JSON.stringify(synthesized).matchAll(/"(assets\/[^"]+)"/g)) {
         expect(fs.readFileSync(path.join(out, "hcl", stack.name, m[1])).equals(fs.readFileSync(path.join(synthOut, stack.workingDirectory, m[1])))).toBe(true);
@@ -215,6 +262,143 @@ describe("round trip through @cdktf/hcl2json", () => {
     const back = (await parse("main.tf", files["main.tf"].replace("aws_vpc.x.cidr", "aws_vpc.y.cidr"))) as Json;
     expect(await canonical(back)).not.toEqual(await canonical({ resource: { aws_vpc: { v: { cidr_block: "${aws_vpc.x.cidr}" } } } }));
   });
+});
+
+// ---- the idioms (variables, template files) give back every value of the synthesized JSON ----
+
+/**
+ * The idiomatic JSON evaluated back, independently of app/hcl/idioms.ts: each `var.x` (and `var.x[i]`) becomes its
+ * default, each `templatefile()` call is rendered from its file with its bindings, `base64encode()` of a rendered
+ * script is encoded. What is left must equal the synthesized JSON exactly.
+ */
+function resolveIdioms(json: { [k: string]: any }, files: Readonly<Record<string, string>>): { [k: string]: any } {
+  const defaults: Record<string, Json> = Object.fromEntries(Object.entries(json.variable ?? {}).map(([k, v]: [string, any]) => [k, v.default]));
+  const varValue = (expr: string): Json | undefined => {
+    const m = /^var\.([a-z_]+)(?:\[(\d+)\])?$/.exec(expr.trim());
+    if (!m || !(m[1] in defaults)) return undefined;
+    return m[2] === undefined ? defaults[m[1]] : (defaults[m[1]] as Json[])[Number(m[2])];
+  };
+  const exprWithDefaults = (expr: string) => expr.replace(/var\.([a-z_]+)(?:\[(\d+)\])?/g, (m) => JSON.stringify(varValue(m) ?? m));
+  const render = (file: string, bindings: string): string => {
+    const values = new Map<string, string>();
+    for (const line of bindings.split("\n").map((l) => l.trim()).filter(Boolean)) {
+      const [, name, expr] = /^([a-z_0-9]+) = (.*)$/.exec(line)!;
+      const literal = expr.startsWith('"') ? (JSON.parse(expr) as string) : varValue(expr);
+      values.set(name, literal !== undefined ? (literal as string).replace(/([$%])\{/g, "$1$1{") : `\${${expr}}`);
+    }
+    const text = files[file];
+    expect(text).toBeDefined();
+    return parseTemplate(text)
+      .map((p) => (p.kind === "literal" ? p.raw : p.kind === "interpolation" ? (values.get(p.expr) ?? `!unbound ${p.expr}!`) : `%{${p.raw}}`))
+      .join("");
+  };
+  const resolve = (v: any, key = ""): any => {
+    if (typeof v === "string") {
+      const call = /^\$\{(base64encode\()?templatefile\("\$\{path\.module\}\/([^"]+)", \{\n([\s\S]*)\n\}\)\)?\}$/.exec(v);
+      if (call) {
+        const rendered = render(call[2], call[3]);
+        return call[1] ? Buffer.from(literalValue(rendered), "utf8").toString("base64") : rendered;
+      }
+      if (key === "depends_on") return v;
+      return parseTemplate(v)
+        .map((p) => {
+          if (p.kind === "literal") return p.raw;
+          if (p.kind === "directive") return `%{${p.raw}}`;
+          const value = varValue(p.expr);
+          return value !== undefined ? String(value).replace(/([$%])\{/g, "$1$1{") : `\${${exprWithDefaults(p.expr)}}`;
+        })
+        .join("");
+    }
+    if (Array.isArray(v)) return v.map((x) => resolve(x, key));
+    if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, k)]));
+    return v;
+  };
+  const { variable: _v, ...rest } = json;
+  return resolve(rest);
+}
+
+/** A CA made for the TLS cases (the certificate goes into the configuration; the key is thrown away). */
+function testCaPem(): string {
+  const dir = tempDir("idioms-ca");
+  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=egress6 export test CA",
+    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`openssl: ${r.error?.message ?? r.stderr}`);
+  return fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+}
+
+/** The demo in a mode, with TLS decryption at the proxies or at the firewall when asked. */
+function idiomCase(mode: string, tls?: "proxy" | "firewall"): unknown {
+  const domains = [...DEMO_CONFIG.egress.domains, "secretsmanager.us-east-1.amazonaws.com"];
+  if (tls === undefined) return { ...DEMO_CONFIG, inspection: { ...DEMO_CONFIG.inspection, mode } };
+  const ca = testCaPem();
+  const tlsInspection =
+    tls === "proxy"
+      ? { caCertificatePem: ca, caPrivateKey: { secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab" } }
+      : { decryptAt: "firewall", caCertificatePem: ca, caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab", neverDecryptCidrs: ["2600:1f18:abcd::/48"] };
+  return { ...DEMO_CONFIG, egress: { ...DEMO_CONFIG.egress, domains }, inspection: { mode, tlsInspection } };
+}
+
+describe("variables and template files", () => {
+  test.each([
+    ...INSPECTION_MODES.map((mode) => ({ mode, tls: undefined })),
+    { mode: "firewall-proxy", tls: "proxy" as const },
+    { mode: "proxy", tls: "proxy" as const },
+    { mode: "firewall-igw", tls: "firewall" as const },
+  ])("$mode (TLS decryption: $tls): with the variables at their defaults and the templates rendered, every stack is its synthesized JSON exactly", ({ mode, tls }) => {
+    const out = tempDir(`idioms-${mode}-${tls ?? "none"}`);
+    synthesize(parseConfig(idiomCase(mode, tls), "demo"), out);
+    let templates = 0;
+    let variables = 0;
+    for (const stack of readManifest(out)) {
+      const synthesized = JSON.parse(fs.readFileSync(path.join(out, stack.synthesizedStackPath), "utf8"));
+      const original = rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name);
+      const { json, files } = idiomaticStack(original);
+      templates += Object.keys(files).length;
+      variables += Object.keys((json as any).variable ?? {}).length;
+      expect({ stack: stack.name, json: resolveIdioms(json, files) }).toEqual({ stack: stack.name, json: original });
+      // Terraform takes no variable in an output's description.
+      expect(Object.values((json as any).output ?? {}).filter((o: any) => /[$%]\{/.test(o.description ?? ""))).toEqual([]);
+      // No literal environment name is left outside the remote state paths and the backend.
+      const text = JSON.stringify({ ...json, variable: undefined, terraform: undefined, data: { ...(json as any).data, terraform_remote_state: undefined } });
+      expect({ stack: stack.name, literal: (text.match(/(?<![A-Za-z0-9])demo(?![A-Za-z0-9])/g) ?? []).length }).toEqual({ stack: stack.name, literal: 0 });
+    }
+    expect(templates).toBeGreaterThanOrEqual(1);
+    expect(variables).toBeGreaterThan(10);
+  });
+
+  test("the proxies of every AZ share one template; the AZ is its variable; the workload script is base64encode(templatefile())", async () => {
+    const out = tempDir("idioms-files");
+    synthesize(parseConfig(DEMO_CONFIG, "demo"), path.join(out, "cdktf.out"));
+    const manifest = readManifest(path.join(out, "cdktf.out"));
+    await writeStacks(path.join(out, "cdktf.out"), manifest, path.join(out, "hcl"));
+    const inspection = fs.readFileSync(path.join(out, "hcl", "inspection", "main.tf"), "utf8");
+    expect(fs.readdirSync(path.join(out, "hcl", "inspection", "templates"))).toEqual(["proxy-user-data.sh.tftpl"]);
+    expect(inspection.match(/templatefile\("\$\{path\.module\}\/templates\/proxy-user-data\.sh\.tftpl"/g)).toHaveLength(2);
+    expect(inspection).toMatch(/zone\s+= "a"/);
+    expect(inspection).toMatch(/zone\s+= "b"/);
+    const template = fs.readFileSync(path.join(out, "hcl", "inspection", "templates", "proxy-user-data.sh.tftpl"), "utf8");
+    expect(template).toMatch(/^#!\/bin\/bash\n/);
+    expect(template).toContain("visible_hostname egress6-${environment}-proxy-${zone}");
+    const workload = fs.readFileSync(path.join(out, "hcl", "workload", "main.tf"), "utf8");
+    expect(workload).toContain('user_data = base64encode(templatefile("${path.module}/templates/workload-user-data.sh.tftpl", {');
+    expect(workload).not.toMatch(/user_data\s+= "IyEv/);
+    // main.tf reads top-down: the VPC first in the network stack, then subnets, route tables, routes, ACLs.
+    const network = fs.readFileSync(path.join(out, "hcl", "network", "main.tf"), "utf8");
+    const first = (t: string) => network.indexOf(`resource "${t}"`);
+    expect(first("aws_vpc")).toBeGreaterThanOrEqual(0);
+    const order = ["aws_vpc", "aws_subnet", "aws_route_table", "aws_route", "aws_network_acl"].map(first);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // The Lambda's source beside its ZIP, with the build that makes the same bytes.
+    const src = path.join(out, "hcl", "observability", "lambda-src", "remediation");
+    for (const f of ["lambda/remediation/index.ts", "lambda/remediation/remediate.ts", "lib/names.ts"]) {
+      expect(fs.readFileSync(path.join(src, f), "utf8")).toBe(fs.readFileSync(path.join(__dirname, "..", f), "utf8"));
+    }
+    const zip = (JSON.stringify(fs.readdirSync(path.join(out, "hcl", "observability"), { recursive: true })).match(/assets\/remediation_code\/[0-9a-f]+\/remediation\.zip/) ?? [])[0];
+    expect(zip).toBeDefined();
+    const sha = createHash("sha256").update(fs.readFileSync(path.join(out, "hcl", "observability", zip!))).digest("hex");
+    expect(fs.readFileSync(path.join(src, "BUILD.md"), "utf8")).toContain(`\`../../${zip}\` (sha256 \`${sha}\`)`);
+    expect(fs.readFileSync(path.join(out, "hcl", "network", "variables.tf"), "utf8")).toMatch(/variable "environment" \{\n\s+description = .*\n\s+type\s+= string\n\s+default\s+= "demo"\n\}/);
+  }, 60_000);
 });
 
 // ---- npm run export:hcl ----

@@ -5,16 +5,19 @@
  * previous one exactly as it was; `terraform init`'s `.terraform/` and lock file in a previous export's stack
  * folders are carried over.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { format } from "@cdktf/hcl-tools";
 import type { Egress6Config } from "../../config/schema";
 import { UserError } from "../../lib/errors";
+import { builtFile, projectRoot } from "../../lib/paths";
 import { synthesize } from "../synthesize";
 import { fileSha256, listFiles, swapIn, terraformFilesToCarry } from "../owned-folder";
 import { assertExportTarget, EXPORT_MARKER, EXPORT_MARKER_FORMAT, type ExportRecord } from "./export-folder";
 import { HclExportError, printStack } from "./printer";
+import { idiomaticStack } from "./idioms";
 
 export interface ExportedStack {
   readonly name: string;
@@ -99,6 +102,12 @@ function readme(config: Egress6Config, configSource: string, stacks: readonly Ma
     "",
     ...stacks.map((s, i) => `${i + 1}. \`${s.name}/\`${(s.dependencies ?? []).length > 0 ? ` (after ${(s.dependencies ?? []).join(", ")})` : ""}`),
     "",
+    "Each folder's `variables.tf` defaults to the values this environment was exported with (environment, region,",
+    "availability zones, instance type); its `templates/` hold the boot scripts `templatefile()` renders, and",
+    "`observability/lambda-src/` the remediation function's source with the build of its ZIP (`BUILD.md`). The",
+    "resource addresses are those of the cdktf stacks, and the backend names the same state, so an environment",
+    "deployed with cdktf is taken over without moving state. To scan it with Checkov: `checkov -d . --framework terraform`.",
+    "",
     "A new export replaces this folder (keeping each stack's `.terraform/` and `.terraform.lock.hcl`) and refuses",
     "to if a file here was changed or added: the marker `.egress6-export` lists what the export wrote.",
     "",
@@ -157,8 +166,11 @@ export async function writeStacks(synthOut: string, manifest: readonly ManifestS
   for (const stack of manifest) {
     const json = JSON.parse(fs.readFileSync(path.join(synthOut, stack.synthesizedStackPath), "utf8")) as JsonObject;
     let files;
+    let templates;
     try {
-      files = printStack(rebaseLocalPaths(json, stack.workingDirectory, stack.name));
+      const idiomatic = idiomaticStack(rebaseLocalPaths(json, stack.workingDirectory, stack.name));
+      templates = idiomatic.files;
+      files = printStack(idiomatic.json);
     } catch (e) {
       if (!(e instanceof HclExportError)) throw e;
       problems.push(...e.problems.map((p) => `${stack.name}: ${p}`));
@@ -167,6 +179,11 @@ export async function writeStacks(synthOut: string, manifest: readonly ManifestS
     const dir = path.join(dest, stack.name);
     fs.mkdirSync(dir, { recursive: true });
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), await format(text));
+    // Template files are written as they are: their text is what templatefile() renders.
+    for (const [name, text] of Object.entries(templates)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
     const source = path.join(synthOut, stack.workingDirectory);
     for (const asset of assetPaths(json)) {
       const from = path.join(source, asset);
@@ -176,7 +193,63 @@ export async function writeStacks(synthOut: string, manifest: readonly ManifestS
       }
       fs.mkdirSync(path.dirname(path.join(dir, asset)), { recursive: true });
       fs.copyFileSync(from, path.join(dir, asset));
+      const lambda = /\/([a-z0-9-]+)\.zip$/.exec(asset)?.[1];
+      if (lambda !== undefined && fs.existsSync(builtFile("lambda-bundle", `${lambda}.zip`))) {
+        const problem = writeLambdaSource(lambda, asset, fs.readFileSync(from), dir);
+        if (problem !== undefined) problems.push(`${stack.name}: ${asset}: ${problem}`);
+      }
     }
   }
   if (problems.length > 0) throw new UserError(problems.map((p) => `export:hcl: ${p}`));
+}
+
+/** Where a Lambda's source is written in its stack folder. */
+export const LAMBDA_SOURCE_DIR = "lambda-src";
+
+/**
+ * Writes the source a Lambda ZIP was built from beside it: `<stack>/lambda-src/<fn>/`, every project file the
+ * bundler read (as `npm run build` recorded it, tooling/build.js), and a BUILD.md with the command that builds the
+ * same ZIP. Returns a problem when the ZIP is not the one the build made or the record is missing.
+ */
+function writeLambdaSource(fn: string, asset: string, zip: Buffer, dir: string): string | undefined {
+  const built = builtFile("lambda-bundle", `${fn}.zip`);
+  if (!fs.readFileSync(built).equals(zip)) return `not the ZIP npm run build made (${path.relative(projectRoot(), built)}); run npm run build and export again`;
+  const record = builtFile("lambda-bundle", `${fn}.inputs.json`);
+  if (!fs.existsSync(record)) return `${path.relative(projectRoot(), record)} (the files the bundle was built from) is missing; run npm run build and export again`;
+  const root = projectRoot();
+  const inputs = JSON.parse(fs.readFileSync(record, "utf8")) as string[];
+  const dest = path.join(dir, LAMBDA_SOURCE_DIR, fn);
+  const files: string[] = [];
+  for (const input of inputs) {
+    const rel = path.relative(root, input);
+    if (rel.startsWith("..") || path.isAbsolute(rel) || !fs.existsSync(input)) return `${input}: a file the bundle was built from is not in the project; run npm run build and export again`;
+    fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
+    fs.copyFileSync(input, path.join(dest, rel));
+    files.push(rel.split(path.sep).join("/"));
+  }
+  const sha256 = createHash("sha256").update(zip).digest("hex");
+  fs.writeFileSync(
+    path.join(dest, "BUILD.md"),
+    [
+      `# The ${fn} Lambda function: its source`,
+      "",
+      `\`../../${asset}\` (sha256 \`${sha256}\`) is built from these files, laid out as in the egress6 project:`,
+      "",
+      ...files.map((f) => `- \`${f}\``),
+      "",
+      "How it is built (`npm run build` in egress6, tooling/build.js): esbuild bundles",
+      `\`lambda/${fn}/index.ts\` with the AWS SDK clients it imports (\`--bundle --platform=node --target=node20 --format=cjs`,
+      "--minify --main-fields=module,main --legal-comments=none`, the esbuild and SDK versions of egress6's",
+      "package-lock.json) into one `index.js`, and that file is zipped with a fixed timestamp (1980-01-01), deflate",
+      "level 9 and Unix mode 0644 (tooling/zip.js), so the same sources give the same bytes. To rebuild it, change the",
+      "source in an egress6 checkout of the same version, run `npm ci && npm run build`, and export again: the ZIP is",
+      `\`dist/lambda-bundle/${fn}.zip\`.`,
+      "",
+      "Terraform deploys the ZIP as it is. The `hashicorp/archive` provider's `archive_file` could zip files at plan",
+      "time, but only files as they are: the function still has to be bundled first (it is TypeScript and imports the",
+      "SDK), so the export ships the bundle's ZIP rather than a second build path.",
+      "",
+    ].join("\n"),
+  );
+  return undefined;
 }

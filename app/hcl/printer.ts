@@ -30,9 +30,42 @@ const KEYWORDS = new Set(["true", "false", "null", "for", "in", "if", "endif", "
 /** A reference written in depends_on, provider, ignore_changes (`aws_x.name`, `aws.alias`, `data.x.y`, `module.m`). */
 const TRAVERSAL = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\]|\["[^"\\]*"\])*$/;
 /** Top-level keys of a synthesized stack this printer writes. */
-const TOP_LEVEL = new Set(["//", "terraform", "provider", "locals", "data", "resource", "output"]);
+const TOP_LEVEL = new Set(["//", "terraform", "provider", "variable", "locals", "data", "resource", "output"]);
 /** Meta-arguments of a resource or data block written before its arguments. */
 const LEADING_META = ["count", "for_each", "provider"];
+/**
+ * The order resource types are written in main.tf, the way a hand-written network module reads: the VPC, its
+ * gateways, subnets, route tables, routes, ACLs, then the rest (other types alphabetically, after these).
+ */
+const TYPE_ORDER = [
+  "aws_vpc",
+  "aws_vpc_ipv6_cidr_block_association",
+  "aws_default_route_table",
+  "aws_default_network_acl",
+  "aws_default_security_group",
+  "aws_egress_only_internet_gateway",
+  "aws_internet_gateway",
+  "aws_subnet",
+  "aws_route_table",
+  "aws_route_table_association",
+  "aws_route",
+  "aws_network_acl",
+  "aws_network_acl_rule",
+  "aws_network_acl_association",
+  "aws_security_group",
+  "aws_vpc_security_group_ingress_rule",
+  "aws_vpc_security_group_egress_rule",
+];
+
+/** Resource types in reading order (TYPE_ORDER first, then the rest as they come). */
+export function orderTypes(types: readonly string[]): string[] {
+  const rank = (t: string) => (TYPE_ORDER.includes(t) ? TYPE_ORDER.indexOf(t) : TYPE_ORDER.length);
+  return types.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
+}
+
+/** Repeated nested blocks of one shape written as one `dynamic` block from this many on. */
+const DYNAMIC_MIN = 4;
+
 /** Lines longer than this are written one element per line. */
 const INLINE_LIMIT = 100;
 
@@ -192,6 +225,11 @@ class Printer {
       }
       const elements = value === null ? [] : Array.isArray(value) ? value : [value];
       if (block.nesting === "single" && elements.length > 1) this.problem(`${where}.${key}`, `a single nested block given ${elements.length} times`);
+      const dynamic = block.nesting !== "single" ? this.dynamicBlock(key, elements, indent, `${where}.${key}`) : undefined;
+      if (dynamic !== undefined) {
+        nested.push(...dynamic);
+        continue;
+      }
       elements.forEach((element, i) => {
         const w = Array.isArray(value) ? `${where}.${key}[${i}]` : `${where}.${key}`;
         if (!isObject(element)) {
@@ -202,6 +240,30 @@ class Printer {
       });
     }
     return [...args, ...nested];
+  }
+
+  /**
+   * One `dynamic` block for DYNAMIC_MIN or more repeated nested blocks of the same shape: each element an object of
+   * the same keys, every value a literal (a number, a boolean, or a string with no template sequence), no nested
+   * blocks. Its `for_each` lists the values (one value per element, or an object when there are several keys) in
+   * the order given, and its `content` reads them from the iterator, so Terraform expands it to the same blocks.
+   * Undefined when the elements do not qualify (then they are written one by one).
+   */
+  dynamicBlock(name: string, elements: readonly Json[], indent: number, where: string): string[] | undefined {
+    if (elements.length < DYNAMIC_MIN || !IDENTIFIER.test(name) || KEYWORDS.has(name)) return undefined;
+    const first = elements[0];
+    if (!isObject(first)) return undefined;
+    const keys = Object.keys(first).sort();
+    if (keys.length === 0 || keys.some((k) => !IDENTIFIER.test(k) || KEYWORDS.has(k))) return undefined;
+    const literal = (v: Json) => typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && !/[$%]\{/.test(v));
+    for (const e of elements) {
+      if (!isObject(e) || Object.keys(e).sort().join(",") !== keys.join(",") || !keys.every((k) => literal(e[k]))) return undefined;
+    }
+    const pad = " ".repeat(indent);
+    const values = elements.map((e) => (keys.length === 1 ? (e as JsonObject)[keys[0]] : Object.fromEntries(keys.map((k) => [k, (e as JsonObject)[k]]))));
+    const forEach = this.list(values.map((v, i) => this.expr(v, indent + 4, `${where}[${i}]`)), values, indent + 2);
+    const content = keys.map((k) => `${pad}    ${k} = ${name}.value${keys.length === 1 ? "" : `.${k}`}`);
+    return [`${pad}dynamic "${name}" {`, `${pad}  for_each = ${forEach}`, `${pad}  content {`, ...content, `${pad}  }`, `${pad}}`];
   }
 
   /** A resource or data block: meta-arguments first, depends_on and lifecycle last. */
@@ -322,8 +384,8 @@ class Printer {
 }
 
 /**
- * The HCL files of one stack: `terraform.tf` (settings, backend, providers), `main.tf` (locals, data sources,
- * resources), `outputs.tf`. Throws HclExportError listing every problem.
+ * The HCL files of one stack: `terraform.tf` (settings, backend, providers), `variables.tf`, `main.tf` (locals,
+ * data sources, resources, the network's types first: TYPE_ORDER), `outputs.tf`. Throws HclExportError listing every problem.
  */
 export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLOCKS): StackFiles {
   const p = new Printer(schema);
@@ -346,6 +408,26 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
     }
   } else if (json.provider !== undefined) p.problem("provider", `expected an object, got ${JSON.stringify(json.provider)}`);
 
+  const variables: string[][] = [];
+  if (json.variable !== undefined) {
+    if (!isObject(json.variable)) p.problem("variable", `expected an object, got ${JSON.stringify(json.variable)}`);
+    else {
+      for (const [name, body] of Object.entries(json.variable)) {
+        const where = `variable.${name}`;
+        if (!isObject(body) || Object.keys(body).some((k) => !["description", "type", "default"].includes(k)) || (body.type !== undefined && (typeof body.type !== "string" || !/^[a-z]+(\([a-z]+\))?$/.test(body.type)))) {
+          p.problem(where, `expected { description, type, default } with a simple type, got ${JSON.stringify(body)}`);
+          continue;
+        }
+        const lines = [`variable "${name}" {`];
+        if (body.description !== undefined) lines.push(`  description = ${p.literal(body.description, `${where}.description`)}`);
+        if (body.type !== undefined) lines.push(`  type = ${body.type}`);
+        if (body.default !== undefined) lines.push(`  default = ${p.literal(body.default, `${where}.default`)}`);
+        lines.push("}");
+        variables.push(lines);
+      }
+    }
+  }
+
   const main: string[][] = [];
   if (json.locals !== undefined) {
     if (!isObject(json.locals)) p.problem("locals", `expected an object, got ${JSON.stringify(json.locals)}`);
@@ -358,7 +440,8 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
       p.problem(kind, `expected an object, got ${JSON.stringify(group)}`);
       continue;
     }
-    for (const [type, byName] of Object.entries(group)) {
+    for (const type of orderTypes(Object.keys(group))) {
+      const byName = group[type];
       if (!isObject(byName)) {
         p.problem(`${kind}.${type}`, `expected an object of blocks by name, got ${JSON.stringify(byName)}`);
         continue;
@@ -392,6 +475,7 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
   if (p.problems.length > 0) throw new HclExportError(p.problems);
   const file = (blocks: string[][]) => `${blocks.map((b) => b.join("\n")).join("\n\n")}\n`;
   const files: StackFiles = { "terraform.tf": file(settings) };
+  if (variables.length > 0) files["variables.tf"] = file(variables);
   if (main.length > 0) files["main.tf"] = file(main);
   if (outputs.length > 0) files["outputs.tf"] = file(outputs);
   return files;

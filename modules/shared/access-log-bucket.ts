@@ -3,6 +3,13 @@
  * targets whose default encryption is SSE-S3: S3 user guide, "Enabling Amazon S3 server access logging"), public
  * access blocked, ACLs disabled, TLS-only, and a bucket policy that lets the S3 logging service write only the logs
  * of the buckets named with `logsFor`. Logs expire after `retentionDays`. It does not log itself (that would loop).
+ *
+ * Versioned (Checkov CKV_AWS_21), so a log deleted or overwritten by hand stays recoverable as a noncurrent version
+ * for ACCESS_LOG_NONCURRENT_DAYS; one lifecycle rule bounds the cost. On a versioning-enabled bucket, expiring a
+ * current version adds a delete marker and makes the log noncurrent; the noncurrent version is then removed after
+ * ACCESS_LOG_NONCURRENT_DAYS, and S3 removes the delete marker left with no versions behind it by itself when the
+ * rule expires current versions (S3 user guide, "Expiring objects" and "Managing delete markers"). So every log is
+ * gone at most `retentionDays` + ACCESS_LOG_NONCURRENT_DAYS after it was written.
  */
 import { Construct } from "constructs";
 import { Lazy } from "cdktf";
@@ -11,10 +18,14 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { RESOURCE_ID } from "../../lib/names";
 import { denyInsecureTransport, policyDocument, type PolicyStatement } from "./policy";
 import { ABORT_INCOMPLETE_UPLOAD_DAYS } from "./bucket-lifecycle";
 import { closeBucketToThePublic } from "./bucket-access";
+
+/** Days a deleted or expired access log is kept as a noncurrent version before S3 removes it. */
+export const ACCESS_LOG_NONCURRENT_DAYS = 30;
 
 export interface AccessLogBucketProps {
   /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */
@@ -38,14 +49,18 @@ export class AccessLogBucket extends Construct {
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
     const publicAccess = closeBucketToThePublic(this, this.bucket.id);
+    const versioning = new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.bucket.id,
+      // The provider's documentation for this resource: a versioned bucket's versioning is set before its lifecycle.
+      dependsOn: [versioning],
       rule: [
         {
           id: "expire-access-logs",
           status: "Enabled",
           filter: [{}],
           expiration: [{ days: props.retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: ACCESS_LOG_NONCURRENT_DAYS }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: ABORT_INCOMPLETE_UPLOAD_DAYS }],
         },
       ],
