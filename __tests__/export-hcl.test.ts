@@ -445,6 +445,27 @@ describe("npm run export:hcl", () => {
     expect(fs.readdirSync(base).filter((n) => n.includes("staging"))).toEqual([]);
   });
 
+  test("never writes inside a synth output (its next synth would delete the export) or around one, deleting nothing", () => {
+    const base = tempDir("nested");
+    const synthOut = path.join(base, "cdktf.out");
+    const synth = spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "main.js"), "--out", synthOut], { cwd: base, env: { ...process.env, EGRESS6_CONFIG: "" }, encoding: "utf8" });
+    expect(synth.status).toBe(0);
+    const before = fs.readdirSync(synthOut).sort();
+    let r = run(["--out", path.join(synthOut, "hcl")], base);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: --out .*cdktf\.out\/hcl: refusing to replace .*: it lies inside .*cdktf\.out, an egress6 output/m);
+    expect(fs.existsSync(path.join(synthOut, "hcl"))).toBe(false);
+    expect(fs.readdirSync(synthOut).sort()).toEqual(before);
+
+    // A folder export:hcl wrote earlier, that now holds a synth output, is not replaced either.
+    const out = path.join(base, "hcl");
+    expect(run(["--out", out], base).code).toBe(0);
+    fs.renameSync(synthOut, path.join(out, "cdktf.out"));
+    r = run(["--out", out], base);
+    expect(r.code).toBe(1);
+    expect(fs.existsSync(path.join(out, "cdktf.out", "manifest.json"))).toBe(true);
+  }, 120_000);
+
   test("replaces its own earlier export, keeping .terraform/ and the lock file; refuses one with a changed or added file", () => {
     const out = path.join(tempDir("again"), "hcl");
     expect(run(["--out", out]).code).toBe(0);

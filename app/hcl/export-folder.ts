@@ -8,7 +8,7 @@
  */
 import * as path from "node:path";
 import { UserError } from "../../lib/errors";
-import { assertNotProtected, assertOwnedFolder, fileSha256, listFiles, readMarker, realish, TERRAFORM_WORK_FILES, type MarkerKind, type Writer } from "../owned-folder";
+import { assertNotNested, assertNotProtected, assertOwnedFolder, fileSha256, listFiles, readMarker, realish, TERRAFORM_WORK_FILES, type MarkerKind, type Writer } from "../owned-folder";
 
 /** Written into every export folder; its presence (and its file list) is what makes the folder replaceable. */
 export const EXPORT_MARKER = ".egress6-export";
@@ -53,6 +53,8 @@ export function assertExportTarget(outdir: string, cwd: string = process.cwd(), 
   const target = realish(path.resolve(cwd, outdir));
   assertNotProtected(target, writer, cwd, env);
   const record = assertOwnedFolder(target, writer, EXPORT_MARKER_KIND);
+  // Never inside another egress6 output (its next synth would delete the export) nor around one (this export would).
+  assertNotNested(target, writer);
   if (record === undefined) return undefined;
   const foreign: string[] = [];
   for (const rel of listFiles(target, (r) => isTerraformWorkFile(r, record.stacks))) {
