@@ -206,14 +206,17 @@ if (prerequisites.ok) {
 if (prerequisites.ok) {
   describe("npm run tf:check, as a command", () => {
     const tfCheck = (args: string[]) => {
-      const { EGRESS6_CONFIG: _c, ...env } = process.env;
+      // CDKTF_OUTDIR names no output, so the project's own cdktf.out (whatever it records) cannot change the result.
+      const { EGRESS6_CONFIG: _c, ...base } = process.env;
+      const env = { ...base, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") };
       return spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "tooling", "tf-check.js"), "--mode", "proxy", "--stack", "bootstrap", ...args], { env, encoding: "utf8", timeout: OFFLINE_CHECK_TIMEOUT_MS });
     };
 
     test("shows progress on stderr; --json prints only the report, as JSON", () => {
       const text = tfCheck([]);
       expect(text.status).toBe(0);
-      expect(text.stderr).toMatch(/^tf:check: 1\/1 bootstrap \[proxy\] planned, \d+\.\d s\n$/);
+      // The environment it acts on first (one rule for every command: app/environment.ts), then the progress.
+      expect(text.stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 [0-9a-f]{12}\), the default\ntf:check: 1\/1 bootstrap \[proxy\] planned, \d+\.\d s\n$/);
       const json = tfCheck(["--json"]);
       expect(json.stderr).toBe("");
       expect(json.status).toBe(0);
