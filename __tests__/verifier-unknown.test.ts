@@ -86,3 +86,32 @@ test("main route table: a swap makes unassociated subnets follow the new main ta
   app.stacks.network.resource.aws_main_route_table_association.again = { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${workloadA.name}.id}` };
   expect(() => verify(app)).toThrow(/aws_main_route_table_association\.again \(network\): route_table_id: aws_main_route_table_association\.swap \(network\) already makes another table the main route table/);
 });
+
+test("firewall-igw with the IGW edge route for workload a sent to a literal ENI id the configuration does not describe: R1/R2 never HOLD, UNKNOWN naming the route and the target", () => {
+  const app = synthMode("firewall-igw");
+  const edge = one(app, "aws_route", (_b, name) => name === "edge_to_workload_a_route");
+  delete edge.body.vpc_endpoint_id;
+  edge.body.network_interface_id = "eni-0123456789abcdef0";
+  const report = verify(app);
+  for (const id of ["R1", "R2"]) {
+    const r = report.results.find((x) => x.id === id)!;
+    const a = r.subjects.find((s) => s.subject.startsWith("workload-a"))!;
+    expect([id, a.verdict]).toEqual([id, "UNKNOWN"]);
+    expect(a.detail).toMatch(/aws_route\.edge_to_workload_a_route \(inspection\)/);
+    expect(a.detail).toMatch(/eni-0123456789abcdef0/);
+    expect(r.subjects.filter((s) => s.verdict === "HOLDS" || s.verdict === "HOLDS BY POLICY")).toEqual([]);
+  }
+  expect(report.exitCode).not.toBe(0);
+  // With nothing else wrong the same undescribed target is exit 2 naming the route and the target.
+  const quiet = synthMode("firewall-igw");
+  add(quiet, "network", "aws_route", "rogue_eni", { route_table_id: "${aws_route_table.vpc_endpoint_a_routes.id}", destination_cidr_block: "192.0.2.0/24", network_interface_id: "eni-0123456789abcdef0" });
+  expect(() => verify(quiet)).toThrow(/R2 workload-a \(us-east-1a\): cannot be decided: .*aws_route\.rogue_eni \(network\).*eni-0123456789abcdef0/);
+});
+
+test("aws_ebs_encryption_by_default.enabled known only after apply: CKV_AWS_8 is UNKNOWN for an unencrypted volume, never HOLDS", () => {
+  const app = synthMode("proxy");
+  one(app, "aws_launch_template", (_b, name) => name === "workload_instance_launch_template").body.block_device_mappings[0].ebs.encrypted = "false";
+  app.stacks.workload.data = { ...(app.stacks.workload.data ?? {}), aws_ssm_parameter: { ebs_default: { name: "/egress6/ebs-default" } } };
+  add(app, "workload", "aws_ebs_encryption_by_default", "account", { enabled: "${data.aws_ssm_parameter.ebs_default.insecure_value}" });
+  expect(() => verify(app)).toThrow(/CKV_AWS_8 .*aws_ebs_encryption_by_default\.account \(workload\) enabled \(EBS encryption by default\) cannot be worked out before apply/);
+});

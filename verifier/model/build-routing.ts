@@ -206,8 +206,10 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
   if (target.kind === "gateway" && UNSEEN_NETWORKS.has(target.gateway.kind)) {
     rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.gateway.kind} ${target.gateway.label}, which connects the VPC to a network the configuration does not describe`);
   }
-  if (target.kind === "unresolved" && field !== "network_interface_id" && field !== "instance_id") {
-    // A gateway the configuration does not describe (an internet gateway made elsewhere?) may let traffic in.
+  if (target.kind === "unresolved") {
+    // A gateway the configuration does not describe (an internet gateway made elsewhere?) may let traffic in; an
+    // interface or instance it does not describe may forward what reaches it (from an edge route, say) anywhere in
+    // the VPC. Either way no inbound verdict can hold.
     rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.description}`);
   }
   // AWS keeps one route per destination in a table: the second create fails (RouteAlreadyExists), so which one
