@@ -78,6 +78,9 @@ test("main route table: a swap makes unassociated subnets follow the new main ta
   // Subnet workload-a loses its association and the proxy table (::/0 -> egress-only gateway) becomes main.
   const association = one(app, "aws_route_table_association", (b) => String(b.route_table_id).includes(`aws_route_table.${workloadA.name}.`));
   delete app.stacks[association.stack].resource.aws_route_table_association[association.name];
+  // The provider says not to manage the default table and swap the main one for the same VPC (exit 2, below): the
+  // swap is tested without the demo's aws_default_route_table.
+  delete app.stacks.network.resource.aws_default_route_table;
   app.stacks.network.resource.aws_main_route_table_association = { swap: { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${proxyA.name}.id}` } };
   const report = verify(app);
   const r3 = report.results.find((r) => r.id === "R3")!;
@@ -114,4 +117,16 @@ test("aws_ebs_encryption_by_default.enabled known only after apply: CKV_AWS_8 is
   app.stacks.workload.data = { ...(app.stacks.workload.data ?? {}), aws_ssm_parameter: { ebs_default: { name: "/egress6/ebs-default" } } };
   add(app, "workload", "aws_ebs_encryption_by_default", "account", { enabled: "${data.aws_ssm_parameter.ebs_default.insecure_value}" });
   expect(() => verify(app)).toThrow(/CKV_AWS_8 .*aws_ebs_encryption_by_default\.account \(workload\) enabled \(EBS encryption by default\) cannot be worked out before apply/);
+});
+
+test("aws_main_route_table_association together with aws_default_route_table for the same VPC is exit 2 naming both and the reason", () => {
+  const app = synthMode("proxy");
+  const proxyA = tagged(app, "aws_route_table", { "egress6:tier": "proxy", "egress6:az": "a" });
+  const resources = app.stacks.network.resource;
+  expect(Object.keys(resources.aws_default_route_table ?? {})).not.toEqual([]);
+  const managed = Object.keys(resources.aws_default_route_table)[0];
+  resources.aws_main_route_table_association = { swap: { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${proxyA.name}.id}` } };
+  expect(() => verify(app)).toThrow(
+    new RegExp(`aws_main_route_table_association\\.swap \\(network\\): vpc_id: aws_default_route_table\\.${managed} \\(network\\) \\(aws_default_route_table\\) manages the default route table of the same VPC .*not to use both.*resourceVPCRead`),
+  );
 });
