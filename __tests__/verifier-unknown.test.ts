@@ -130,3 +130,29 @@ test("aws_main_route_table_association together with aws_default_route_table for
     new RegExp(`aws_main_route_table_association\\.swap \\(network\\): vpc_id: aws_default_route_table\\.${managed} \\(network\\) \\(aws_default_route_table\\) manages the default route table of the same VPC .*not to use both.*resourceVPCRead`),
   );
 });
+
+test("a Network Firewall's delete_protection known only after apply is UNKNOWN in CKV_AWS_344, never \"is not true\"", () => {
+  const app = synthMode("firewall-igw");
+  const fw = all(app, "aws_networkfirewall_firewall")[0];
+  app.stacks[fw.stack].data = { ...(app.stacks[fw.stack].data ?? {}), aws_ssm_parameter: { protect: { name: "/egress6/protect" } } };
+  fw.body.delete_protection = "${data.aws_ssm_parameter.protect.insecure_value}";
+  expect(() => verify(app)).toThrow(/CKV_AWS_344 .*delete_protection cannot be worked out before apply/);
+});
+
+test("a security group rule's self known only after apply is exit 2 naming the resource and the attribute, never read as false", () => {
+  const inline = synthMode("proxy");
+  const group = one(inline, "aws_security_group", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === "a");
+  inline.stacks[group.stack].data = { ...(inline.stacks[group.stack].data ?? {}), aws_ssm_parameter: { self_flag: { name: "/egress6/self" } } };
+  group.body.ingress = [
+    ...(group.body.ingress ?? []),
+    { description: "peers", protocol: "tcp", from_port: 8080, to_port: 8080, cidr_blocks: [], ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [], self: "${data.aws_ssm_parameter.self_flag.insecure_value}" },
+  ];
+  const index = group.body.ingress.length - 1;
+  expect(() => verify(inline)).toThrow(new RegExp(`aws_security_group\\.${group.name} \\(${group.stack}\\): ingress\\[${index}\\]\\.self cannot be worked out before apply`));
+
+  const separate = synthMode("proxy");
+  const g2 = one(separate, "aws_security_group", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === "a");
+  separate.stacks[g2.stack].data = { ...(separate.stacks[g2.stack].data ?? {}), aws_ssm_parameter: { self_flag: { name: "/egress6/self" } } };
+  add(separate, g2.stack, "aws_security_group_rule", "peers", { type: "ingress", protocol: "tcp", from_port: 8080, to_port: 8080, security_group_id: `\${aws_security_group.${g2.name}.id}`, self: "${data.aws_ssm_parameter.self_flag.insecure_value}" });
+  expect(() => verify(separate)).toThrow(new RegExp(`aws_security_group_rule\\.peers \\(${g2.stack}\\): self cannot be worked out before apply`));
+});

@@ -347,7 +347,7 @@ const CHECKS: readonly CheckDef[] = [
     id: "CKV_AWS_344",
     title: "Network Firewalls have deletion protection enabled",
     none: "no Network Firewall in this output (this inspection mode has none)",
-    rows: perResource(["aws_networkfirewall_firewall"], (r, env) => (bool(arg(env, r, "delete_protection")) ? ["HOLDS", "delete_protection = true"] : ["VIOLATED", "delete_protection is not true"])),
+    rows: perResource(["aws_networkfirewall_firewall"], (r, env) => unknownRow("delete_protection", arg(env, r, "delete_protection")) ?? (bool(arg(env, r, "delete_protection")) ? ["HOLDS", "delete_protection = true"] : ["VIOLATED", "delete_protection is not true"])),
   },
   {
     id: "CKV_AWS_345",
