@@ -484,7 +484,12 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-proxy",
     invariant: "MAIN-RT",
     says: /firewall-a .*which is the VPC's main route table/,
-    mutate: (app) => add(app, "network", "aws_main_route_table_association", "rogue", { vpc_id: vpcRef, route_table_id: ref(routeTable(app, "firewall", "a")) }),
+    mutate: (app) => {
+      // Swapping the main table while aws_default_route_table manages the original one is exit 2 (the provider says
+      // not to use both): the swap is made without it.
+      delete app.stacks.network.resource.aws_default_route_table;
+      add(app, "network", "aws_main_route_table_association", "rogue", { vpc_id: vpcRef, route_table_id: ref(routeTable(app, "firewall", "a")) });
+    },
   },
 ];
 

@@ -78,6 +78,9 @@ test("main route table: a swap makes unassociated subnets follow the new main ta
   // Subnet workload-a loses its association and the proxy table (::/0 -> egress-only gateway) becomes main.
   const association = one(app, "aws_route_table_association", (b) => String(b.route_table_id).includes(`aws_route_table.${workloadA.name}.`));
   delete app.stacks[association.stack].resource.aws_route_table_association[association.name];
+  // The provider says not to manage the default table and swap the main one for the same VPC (exit 2, below): the
+  // swap is tested without the demo's aws_default_route_table.
+  delete app.stacks.network.resource.aws_default_route_table;
   app.stacks.network.resource.aws_main_route_table_association = { swap: { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${proxyA.name}.id}` } };
   const report = verify(app);
   const r3 = report.results.find((r) => r.id === "R3")!;
@@ -85,4 +88,71 @@ test("main route table: a swap makes unassociated subnets follow the new main ta
   expect(r3.findings.map((f) => f.message).join("\n")).toMatch(/workload-a .*leaves subnet workload-a \(us-east-1a\) without crossing an inspection point|a connection to .* leaves subnet workload-a/);
   app.stacks.network.resource.aws_main_route_table_association.again = { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${workloadA.name}.id}` };
   expect(() => verify(app)).toThrow(/aws_main_route_table_association\.again \(network\): route_table_id: aws_main_route_table_association\.swap \(network\) already makes another table the main route table/);
+});
+
+test("firewall-igw with the IGW edge route for workload a sent to a literal ENI id the configuration does not describe: R1/R2 never HOLD, UNKNOWN naming the route and the target", () => {
+  const app = synthMode("firewall-igw");
+  const edge = one(app, "aws_route", (_b, name) => name === "edge_to_workload_a_route");
+  delete edge.body.vpc_endpoint_id;
+  edge.body.network_interface_id = "eni-0123456789abcdef0";
+  const report = verify(app);
+  for (const id of ["R1", "R2"]) {
+    const r = report.results.find((x) => x.id === id)!;
+    const a = r.subjects.find((s) => s.subject.startsWith("workload-a"))!;
+    expect([id, a.verdict]).toEqual([id, "UNKNOWN"]);
+    expect(a.detail).toMatch(/aws_route\.edge_to_workload_a_route \(inspection\)/);
+    expect(a.detail).toMatch(/eni-0123456789abcdef0/);
+    expect(r.subjects.filter((s) => s.verdict === "HOLDS" || s.verdict === "HOLDS BY POLICY")).toEqual([]);
+  }
+  expect(report.exitCode).not.toBe(0);
+  // With nothing else wrong the same undescribed target is exit 2 naming the route and the target.
+  const quiet = synthMode("firewall-igw");
+  add(quiet, "network", "aws_route", "rogue_eni", { route_table_id: "${aws_route_table.vpc_endpoint_a_routes.id}", destination_cidr_block: "192.0.2.0/24", network_interface_id: "eni-0123456789abcdef0" });
+  expect(() => verify(quiet)).toThrow(/R2 workload-a \(us-east-1a\): cannot be decided: .*aws_route\.rogue_eni \(network\).*eni-0123456789abcdef0/);
+});
+
+test("aws_ebs_encryption_by_default.enabled known only after apply: CKV_AWS_8 is UNKNOWN for an unencrypted volume, never HOLDS", () => {
+  const app = synthMode("proxy");
+  one(app, "aws_launch_template", (_b, name) => name === "workload_instance_launch_template").body.block_device_mappings[0].ebs.encrypted = "false";
+  app.stacks.workload.data = { ...(app.stacks.workload.data ?? {}), aws_ssm_parameter: { ebs_default: { name: "/egress6/ebs-default" } } };
+  add(app, "workload", "aws_ebs_encryption_by_default", "account", { enabled: "${data.aws_ssm_parameter.ebs_default.insecure_value}" });
+  expect(() => verify(app)).toThrow(/CKV_AWS_8 .*aws_ebs_encryption_by_default\.account \(workload\) enabled \(EBS encryption by default\) cannot be worked out before apply/);
+});
+
+test("aws_main_route_table_association together with aws_default_route_table for the same VPC is exit 2 naming both and the reason", () => {
+  const app = synthMode("proxy");
+  const proxyA = tagged(app, "aws_route_table", { "egress6:tier": "proxy", "egress6:az": "a" });
+  const resources = app.stacks.network.resource;
+  expect(Object.keys(resources.aws_default_route_table ?? {})).not.toEqual([]);
+  const managed = Object.keys(resources.aws_default_route_table)[0];
+  resources.aws_main_route_table_association = { swap: { vpc_id: "${aws_vpc.vpc.id}", route_table_id: `\${aws_route_table.${proxyA.name}.id}` } };
+  expect(() => verify(app)).toThrow(
+    new RegExp(`aws_main_route_table_association\\.swap \\(network\\): vpc_id: aws_default_route_table\\.${managed} \\(network\\) \\(aws_default_route_table\\) manages the default route table of the same VPC .*not to use both.*resourceVPCRead`),
+  );
+});
+
+test("a Network Firewall's delete_protection known only after apply is UNKNOWN in CKV_AWS_344, never \"is not true\"", () => {
+  const app = synthMode("firewall-igw");
+  const fw = all(app, "aws_networkfirewall_firewall")[0];
+  app.stacks[fw.stack].data = { ...(app.stacks[fw.stack].data ?? {}), aws_ssm_parameter: { protect: { name: "/egress6/protect" } } };
+  fw.body.delete_protection = "${data.aws_ssm_parameter.protect.insecure_value}";
+  expect(() => verify(app)).toThrow(/CKV_AWS_344 .*delete_protection cannot be worked out before apply/);
+});
+
+test("a security group rule's self known only after apply is exit 2 naming the resource and the attribute, never read as false", () => {
+  const inline = synthMode("proxy");
+  const group = one(inline, "aws_security_group", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === "a");
+  inline.stacks[group.stack].data = { ...(inline.stacks[group.stack].data ?? {}), aws_ssm_parameter: { self_flag: { name: "/egress6/self" } } };
+  group.body.ingress = [
+    ...(group.body.ingress ?? []),
+    { description: "peers", protocol: "tcp", from_port: 8080, to_port: 8080, cidr_blocks: [], ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [], self: "${data.aws_ssm_parameter.self_flag.insecure_value}" },
+  ];
+  const index = group.body.ingress.length - 1;
+  expect(() => verify(inline)).toThrow(new RegExp(`aws_security_group\\.${group.name} \\(${group.stack}\\): ingress\\[${index}\\]\\.self cannot be worked out before apply`));
+
+  const separate = synthMode("proxy");
+  const g2 = one(separate, "aws_security_group", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === "a");
+  separate.stacks[g2.stack].data = { ...(separate.stacks[g2.stack].data ?? {}), aws_ssm_parameter: { self_flag: { name: "/egress6/self" } } };
+  add(separate, g2.stack, "aws_security_group_rule", "peers", { type: "ingress", protocol: "tcp", from_port: 8080, to_port: 8080, security_group_id: `\${aws_security_group.${g2.name}.id}`, self: "${data.aws_ssm_parameter.self_flag.insecure_value}" });
+  expect(() => verify(separate)).toThrow(new RegExp(`aws_security_group_rule\\.peers \\(${g2.stack}\\): self cannot be worked out before apply`));
 });

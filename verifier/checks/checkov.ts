@@ -233,7 +233,15 @@ const CHECKS: readonly CheckDef[] = [
     title: "instance and launch configuration EBS volumes are encrypted",
     none: "no instance, launch template or launch configuration in this output",
     rows: (env) => {
-      const byDefault = env.world.resourcesOfType("aws_ebs_encryption_by_default").some((r) => bool(arg(env, r, "enabled")) !== false);
+      // `enabled` defaults to true; a value known only after apply is neither on nor off: the rows it decides are UNKNOWN.
+      const settings = env.world.resourcesOfType("aws_ebs_encryption_by_default");
+      const on = settings.some((r) => !isSymbolic(arg(env, r, "enabled")) && bool(arg(env, r, "enabled")) !== false);
+      const unknownSetting = settings.find((r) => isSymbolic(arg(env, r, "enabled")));
+      const byDefault: boolean | [Verdict, string] = on
+        ? true
+        : unknownSetting
+          ? unknownRow(`${origin(unknownSetting)} enabled (EBS encryption by default)`, arg(env, unknownSetting, "enabled"))!
+          : false;
       return [
         ...instanceRows((i) => ebsVerdict(i.get("root_block_device"), i.get("ebs_block_device"), i.get("block_device_mappings"), byDefault))(env),
         ...perResource(["aws_launch_configuration"], (r) => ebsVerdict(arg(env, r, "root_block_device"), arg(env, r, "ebs_block_device"), undefined, byDefault))(env),
@@ -339,7 +347,7 @@ const CHECKS: readonly CheckDef[] = [
     id: "CKV_AWS_344",
     title: "Network Firewalls have deletion protection enabled",
     none: "no Network Firewall in this output (this inspection mode has none)",
-    rows: perResource(["aws_networkfirewall_firewall"], (r, env) => (bool(arg(env, r, "delete_protection")) ? ["HOLDS", "delete_protection = true"] : ["VIOLATED", "delete_protection is not true"])),
+    rows: perResource(["aws_networkfirewall_firewall"], (r, env) => unknownRow("delete_protection", arg(env, r, "delete_protection")) ?? (bool(arg(env, r, "delete_protection")) ? ["HOLDS", "delete_protection = true"] : ["VIOLATED", "delete_protection is not true"])),
   },
   {
     id: "CKV_AWS_345",
@@ -385,14 +393,15 @@ function cmkVerdict(e: Record<string, Value> | undefined): [Verdict, string] {
   return ["VIOLATED", e ? `encryption_configuration type ${JSON.stringify(e.type)} without a customer managed key_id` : "no encryption_configuration (an AWS owned key)"];
 }
 
-function ebsVerdict(root: unknown, ebs: unknown, mappings: unknown, byDefault: boolean): [Verdict, string] {
+function ebsVerdict(root: unknown, ebs: unknown, mappings: unknown, byDefault: boolean | [Verdict, string]): [Verdict, string] {
   const list = (v: unknown) => (Array.isArray(v) ? v.filter(isObjectValue) : isObjectValue(v) ? [v] : []) as Record<string, Value>[];
   const volumes = [...list(root), ...list(ebs), ...list(mappings).map((m) => first(m.ebs) ?? {})];
   const unknown = volumes.map((v) => unknownRow("a volume's encrypted", v.encrypted)).find((x) => x !== undefined);
-  if (unknown && !byDefault) return unknown;
+  if (unknown && byDefault !== true) return unknown;
   const unencrypted = volumes.filter((v) => bool(v.encrypted) !== true);
   if (volumes.length > 0 && unencrypted.length === 0) return ["HOLDS", "every volume sets encrypted = true"];
-  if (byDefault) return ["HOLDS", "aws_ebs_encryption_by_default encrypts every new volume"];
+  if (byDefault === true) return ["HOLDS", "aws_ebs_encryption_by_default encrypts every new volume"];
+  if (byDefault !== false) return byDefault;
   if (volumes.length === 0) return ["VIOLATED", "the root volume does not set encrypted = true"];
   return ["VIOLATED", `${unencrypted.length} volume(s) without encrypted = true`];
 }

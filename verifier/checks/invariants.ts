@@ -250,6 +250,13 @@ export class InvariantChecks {
     if (entries.length > 0 || unseenEntries.length > 0) {
       const verdicts: (SubjectResult & { path?: PathLine[] })[] = [];
       for (const { gateway: gw, trace: t } of this.inboundTraces()) {
+        // A hop the verifier cannot resolve (an interface or gateway the configuration does not describe) may hand
+        // the connection to any address: it reaches every subnet of the VPC as far as anything can tell.
+        if (t.end.kind === "unresolved" && (gw.vpc === undefined || gw.vpc === target.vpc)) {
+          const by = t.hops.filter((h) => h.kind === "route").slice(-1)[0];
+          verdicts.push({ subject, verdict: "UNKNOWN", detail: `${gw.kind} ${gw.label} hands connections from the internet to ${t.end.description}, which the verifier cannot follow${by ? ` (${by.text})` : ""}`, path: this.tracePath(t, "", new Set(by ? [by] : [])) });
+          continue;
+        }
         const reached = (t.end.kind === "delivered" && t.end.subnet === target) || (t.end.kind === "proxy" && t.end.host.subnet === target);
         if (!reached) continue;
         const guards = this.stateful(t);

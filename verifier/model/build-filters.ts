@@ -179,7 +179,7 @@ export function buildSecurityGroups(b: Builder): void {
       cidr: [...asList(b.arg(ref, "cidr_blocks")), ...asList(b.arg(ref, "ipv6_cidr_blocks"))],
       prefixLists: asList(b.arg(ref, "prefix_list_ids")),
       groups: asList(b.arg(ref, "source_security_group_id")),
-      self: asBool(b.arg(ref, "self")) === true ? group : undefined,
+      self: b.boolArg(ref, "self") === true ? group : undefined,
     });
     for (const peer of peers) group.rules.push({ egress: type === "egress", protocol, from, to, peer, origin: b.origin(ref) });
   }
@@ -257,7 +257,7 @@ function sgPeers(b: Builder, ref: ResourceRef, p: { cidr: Value[]; prefixLists: 
 
 function addInlineSgRules(b: Builder, ref: ResourceRef, group: SecurityGroup): void {
   for (const egress of [false, true]) {
-    for (const r of b.blocksArg(ref, egress ? "egress" : "ingress")) {
+    for (const [i, r] of b.blocksArg(ref, egress ? "egress" : "ingress").entries()) {
       const protocol = parseProtocol(r.protocol);
       if (protocol === undefined) {
         b.problem(ref, `protocol ${showValue(r.protocol)} is not a protocol`);
@@ -270,7 +270,7 @@ function addInlineSgRules(b: Builder, ref: ResourceRef, group: SecurityGroup): v
         cidr: [...asList(r.cidr_blocks), ...asList(r.ipv6_cidr_blocks)],
         prefixLists: asList(r.prefix_list_ids),
         groups: asList(r.security_groups),
-        self: asBool(r.self) === true ? group : undefined,
+        self: b.boolArg(ref, `${egress ? "egress" : "ingress"}[${i}].self`, r.self) === true ? group : undefined,
       });
       for (const peer of peers) group.rules.push({ egress, protocol, from, to, peer, origin: `${b.origin(ref)} ${egress ? "egress" : "ingress"} block` });
     }

@@ -110,9 +110,11 @@ export function buildRouteTables(b: Builder): void {
     for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`);
     for (const vgw of asList(b.arg(ref, "propagating_vgws"))) addPropagation(b, ref, rt, vgw);
   }
+  const defaultBy = new Map<Vpc, string>();
   for (const ref of w.resourcesOfType("aws_default_route_table")) {
     const rt = routeTableOf(b, ref, "default_route_table_id");
     if (!rt) continue;
+    defaultBy.set(rt.vpc, b.origin(ref));
     Object.assign(rt, { key: ref.key, origin: b.origin(ref) });
     for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`);
     for (const vgw of asList(b.arg(ref, "propagating_vgws"))) addPropagation(b, ref, rt, vgw);
@@ -156,6 +158,15 @@ export function buildRouteTables(b: Builder): void {
     }
     if (rt.vpc !== vpc) {
       b.problem(ref, `route_table_id names route table ${rt.label}, which belongs to ${rt.vpc.label}, not to vpc_id ${vpc.label}`);
+      continue;
+    }
+    // The provider says not to use both for one VPC (website/docs/r/main_route_table_association.html.markdown:
+    // "possible route conflicts"), and after the swap aws_vpc's refresh re-reads default_route_table_id and
+    // main_route_table_id from the table that is main now (internal/service/ec2/vpc_.go, resourceVPCRead): which
+    // table aws_default_route_table manages would change between applies. Unusable input, not a network.
+    const managed = defaultBy.get(vpc);
+    if (managed) {
+      b.problem(ref, `vpc_id: ${managed} (aws_default_route_table) manages the default route table of the same VPC ${vpc.label}; the provider says not to use both for one VPC (possible route conflicts), and once this association makes another table main, refreshing aws_vpc reads default_route_table_id and main_route_table_id from the new main table (resourceVPCRead), so which table aws_default_route_table manages would change between applies`);
       continue;
     }
     mainBy.set(vpc, b.origin(ref));
@@ -206,8 +217,10 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
   if (target.kind === "gateway" && UNSEEN_NETWORKS.has(target.gateway.kind)) {
     rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.gateway.kind} ${target.gateway.label}, which connects the VPC to a network the configuration does not describe`);
   }
-  if (target.kind === "unresolved" && field !== "network_interface_id" && field !== "instance_id") {
-    // A gateway the configuration does not describe (an internet gateway made elsewhere?) may let traffic in.
+  if (target.kind === "unresolved") {
+    // A gateway the configuration does not describe (an internet gateway made elsewhere?) may let traffic in; an
+    // interface or instance it does not describe may forward what reaches it (from an edge route, say) anywhere in
+    // the VPC. Either way no inbound verdict can hold.
     rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.description}`);
   }
   // AWS keeps one route per destination in a table: the second create fails (RouteAlreadyExists), so which one
