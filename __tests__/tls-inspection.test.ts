@@ -337,6 +337,18 @@ describe("what decryption synthesizes", () => {
       expect(script).toContain("systemctl start --no-block squid.service");
       expect(script).not.toContain("systemctl enable --now egress6-ca-key.service");
       expect(script).not.toContain("systemctl enable --now squid.service");
+      // The boot never parses squid.conf (it names the CA key, absent until the key unit fetches it: real Squid stops
+      // with "No valid signing certificate configured"); Squid's unit parses it after the key unit, and the log
+      // shipping and enabled units come before any step of the boot that could still fail.
+      expect(script).not.toMatch(/^squid -k parse/m);
+      const dropIn = /EGRESS6_SQUID_UNIT'\n([\s\S]*?)\nEGRESS6_SQUID_UNIT\n/.exec(script)![1];
+      expect(dropIn).toContain("Requires=egress6-intercept.service egress6-ca-key.service");
+      expect(dropIn).toContain("After=egress6-intercept.service egress6-ca-key.service");
+      expect(dropIn).toContain("ExecStartPre=/usr/sbin/squid -k parse -f /etc/squid/squid.conf");
+      const agentStart = script.indexOf("amazon-cloudwatch-agent-ctl -a fetch-config");
+      expect(agentStart).toBeGreaterThan(0);
+      expect(agentStart).toBeLessThan(script.indexOf("systemctl start egress6-intercept.service"));
+      expect(agentStart).toBeLessThan(script.indexOf("systemctl enable egress6-intercept.service egress6-ca-key.service squid.service"));
       const agent = JSON.parse(/EGRESS6_CWAGENT'\n([\s\S]*?)\nEGRESS6_CWAGENT\n/.exec(script)![1]);
       const files = agent.logs.logs_collected.files.collect_list;
       expect(files).toEqual(expect.arrayContaining([

@@ -246,6 +246,9 @@ export interface ProxyUserDataProps {
   readonly vpcIpv6Cidr: string;
 }
 
+const AGENT_START = `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/egress6.json`;
+
 /** The user data script (a Terraform template string: see the file comment). */
 export function renderProxyUserData(props: ProxyUserDataProps): string {
   const { policy, az, vpcIpv6Cidr } = props;
@@ -349,8 +352,8 @@ ${props.ca ? caKeyCommands(props.ca, props.region, paths) : `if [ ! -d ${paths.c
   ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB
   chown -R squid:squid ${paths.certDatabase}
 fi
-`}squid -k parse -f /etc/squid/squid.conf
-
+squid -k parse -f /etc/squid/squid.conf
+`}
 echo "egress6: interception"
 install -d -m 0755 /etc/egress6
 cat > /etc/egress6/intercept.nft <<'EGRESS6_NFT'
@@ -390,7 +393,10 @@ After=egress6-intercept.service${props.ca ? ` ${CA_KEY_UNIT}` : ""}
 
 [Service]
 Restart=always
-RestartSec=2
+RestartSec=2${props.ca ? `
+# With decryption the config names the CA key, which ${CA_KEY_UNIT} fetches: Squid checks it here, after the key
+# unit, never in the boot script (squid -k parse stops with "No valid signing certificate configured" without it).
+ExecStartPre=/usr/sbin/squid -k parse -f /etc/squid/squid.conf` : ""}
 EGRESS6_SQUID_UNIT
 
 # systemd-networkd would otherwise delete the policy rule and route above the next time it starts.
@@ -415,12 +421,15 @@ EGRESS6_CWAGENT
 ${imdsIpv6DropIn("amazon-cloudwatch-agent.service", "EGRESS6_CWAGENT_UNIT")}
 
 systemctl daemon-reload
-systemctl enable --now egress6-intercept.service
-${props.ca ? `# Squid waits for ${CA_KEY_UNIT} (which retries until the key arrives); the boot goes on to the log shipping.
-systemctl enable squid.service
-systemctl start --no-block squid.service` : "systemctl enable --now squid.service"}
-/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
-  -c file:/opt/aws/amazon-cloudwatch-agent/etc/egress6.json
+${props.ca ? `# With decryption the log shipping (the CA key and ICAP alarms read it) and the enabled units come first: nothing
+# that can fail runs before them. Squid waits for ${CA_KEY_UNIT} (which retries until the key arrives) and checks
+# its config then (ExecStartPre above); the boot never parses it.
+${AGENT_START}
+systemctl enable egress6-intercept.service ${CA_KEY_UNIT} squid.service
+systemctl start egress6-intercept.service
+systemctl start --no-block squid.service` : `systemctl enable --now egress6-intercept.service
+systemctl enable --now squid.service
+${AGENT_START}`}
 echo "egress6: ${name} ready"
 `;
   return escapeTemplateExcept(script, vpcIpv6Cidr);
