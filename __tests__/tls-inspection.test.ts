@@ -154,7 +154,32 @@ describe("tlsInspection configuration", () => {
     const endpoints = Object.values(stackJson(outdir, "workload").resource.aws_vpc_endpoint) as Json[];
     const secrets = endpoints.filter((e) => e.service_name === "com.amazonaws.us-east-1.secretsmanager");
     expect(secrets).toEqual([expect.objectContaining({ vpc_endpoint_type: "Interface", private_dns_enabled: true, ip_address_type: "ipv6" })]);
-    expect(JSON.parse(secrets[0].policy).Statement[0].Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": expect.any(String) } });
+    // Only for the CA key: only the proxies' role, only GetSecretValue on that secret, only from the proxy subnets.
+    const statements = JSON.parse(secrets[0].policy).Statement;
+    expect(statements).toEqual([
+      {
+        Sid: "OnlyThisRoleOnlyTheseCalls",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: SECRET_ARN,
+        Condition: { StringEquals: { "aws:PrincipalArn": expect.stringMatching(/^arn:\$\{.*\}:iam::\$\{.*\}:role\/demo-proxy$/) } },
+      },
+    ]);
+    const workloadStack = stackJson(outdir, "workload");
+    const groups = workloadStack.resource.aws_security_group as Record<string, Json>;
+    const [sgKey] = /aws_security_group\.([\w-]+)\.id/.exec(secrets[0].security_group_ids[0])!.slice(1);
+    const group = groups[sgKey];
+    expect(group.name).toBe("demo-endpoint-secretsmanager");
+    const cidrs = group.ingress.flatMap((r: Json) => r.ipv6_cidr_blocks);
+    expect(cidrs.length).toBeGreaterThan(0);
+    for (const c of cidrs) expect(c).toMatch(/proxy/);
+    expect(group.ingress.map((r: Json) => r.description).join("\n")).not.toMatch(/workload/);
+    expect(group.egress).toEqual([]);
+    // The other endpoints keep the shared group and the account-only policy.
+    const ssm = endpoints.find((e) => e.service_name === "com.amazonaws.us-east-1.ssm")!;
+    expect(ssm.security_group_ids).not.toEqual(secrets[0].security_group_ids);
+    expect(JSON.parse(ssm.policy).Statement[0].Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": expect.any(String) } });
     const obs = stackJson(outdir, "observability");
     const lists = obs.resource.aws_route53_resolver_firewall_domain_list as Record<string, Json>;
     expect(lists.dns_firewall_allowlist.domains).toContain(SECRETS_HOST);
