@@ -411,6 +411,20 @@ describe("what decryption synthesizes", () => {
     }
   });
 
+  test("npm run squid-config prints the squid.conf the decrypting proxies run: the certificate database on the tmpfs", () => {
+    const file = path.join(tmp, "squid-config-decrypt.json");
+    fs.writeFileSync(file, JSON.stringify(withTls("proxy", proxyDecryption)));
+    const r = spawnSync(process.execPath, ["-r", path.join(__dirname, "..", "tooling", "built.js"), path.join(__dirname, "..", "dist", "cli", "squid-config.js"), "--config", file, "--az", "b"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("sslcrtd_program /usr/lib64/squid/security_file_certgen -s /var/lib/squid/egress6-tmpfs/ssl_db -M 4MB");
+    expect(r.stdout).not.toContain("/var/lib/squid/ssl_db");
+    // The same file as the boot script's, but for the /56 (a Terraform reference there, the placeholder here).
+    const script = Object.values(stackJson(synth(withTls("proxy", proxyDecryption), "squid-config-decrypt"), "inspection").locals as Record<string, string>).find((l) => l.includes("visible_hostname egress6-demo-proxy-b"))!;
+    const delivered = /EGRESS6_SQUID_CONF'\n([\s\S]*?)EGRESS6_SQUID_CONF\n/.exec(script)![1];
+    const normalise = (conf: string) => conf.split("\n").filter((l) => !/localnet src|VPC_IPV6_CIDR|\$\{|\$\$\{/.test(l)).join("\n");
+    expect(normalise(r.stdout)).toBe(normalise(delivered));
+  });
+
   test("firewall-proxy with decryptAt firewall: Squid refuses CONNECT tunnels on the explicit port (the firewall cannot see into them); plain HTTP stays", () => {
     const script = (mode: string, tls: object, name: string) =>
       Object.values(stackJson(synth(withTls(mode, tls), name), "inspection").locals as Record<string, string>).find((l) => l.includes("squid.conf"))!;

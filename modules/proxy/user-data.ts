@@ -116,6 +116,13 @@ export const CA_KEY_UNIT = "egress6-ca-key.service";
  */
 export const CERT_DATABASE_TMPFS = "/var/lib/squid/egress6-tmpfs";
 export const DECRYPTING_CERT_DATABASE = `${CERT_DATABASE_TMPFS}/ssl_db`;
+/**
+ * The path overrides the proxies' squid.conf is rendered with (the boot script and `npm run squid-config` share
+ * them): with decryption, the certificate database on the tmpfs.
+ */
+export function squidConfPathOverrides(policy: Pick<SquidPolicy, "decryption">): { paths?: { certDatabase: string } } {
+  return policy.decryption ? { paths: { certDatabase: DECRYPTING_CERT_DATABASE } } : {};
+}
 /** Size of that tmpfs: Squid's database is created with -M 4MB; the rest is headroom. */
 const CERT_DATABASE_TMPFS_SIZE = "32m";
 
@@ -257,7 +264,7 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
   }
   // With decryption the certificate database moves to a tmpfs (caKeyCommands); without, nothing changes.
   const paths = props.ca ? { ...DEFAULT_SQUID_PATHS, certDatabase: DECRYPTING_CERT_DATABASE } : DEFAULT_SQUID_PATHS;
-  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az, ...(props.ca ? { paths: { certDatabase: paths.certDatabase } } : {}) });
+  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az, ...squidConfPathOverrides(policy) });
   const ruleset = renderInterceptRuleset({
     vpcIpv6Cidr,
     ports: policy.ports,
