@@ -209,6 +209,15 @@ describe("tlsInspection configuration", () => {
       "  check them with: npm run preflight",
     ]);
     expect(tlsPrerequisites(parseConfig(withTls("firewall-igw", firewallDecryption)))[1]).toBe(`  - the CA certificate and key imported into ACM as ${ACM_ARN}, the same CA as caCertificatePem`);
+    // Firewall decryption with policy-change protection on (the default): switching it on a deployed firewall fails.
+    const fwLines = tlsPrerequisites(parseConfig(withTls("firewall-igw", firewallDecryption)));
+    expect(fwLines.slice(-2)).toEqual([
+      "  on a firewall already deployed without decryption (or to turn it off again), this apply fails while inspection.firewall.protection is true (policy-change protection):",
+      "    set protection: false, apply, switch decryption, apply, then set protection back to true (docs/dlp.md)",
+    ]);
+    const unprotected = withTls("firewall-igw", firewallDecryption) as { inspection: Record<string, unknown> };
+    unprotected.inspection.firewall = { protection: false };
+    expect(tlsPrerequisites(parseConfig(unprotected)).join("\n")).not.toContain("policy-change protection");
     expect(tlsPrerequisites(parseConfig(DEMO_CONFIG))).toEqual([]);
   });
 
