@@ -436,6 +436,31 @@ describe("preflight TLS inspection checks (issue 19): the CA's expiry, the ACM c
     expect(byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms").status).toBe("ok");
   });
 
+  test("a key policy with a Deny covering kms:Decrypt, or granting it only under conditions, is 'could not check', never ok", async () => {
+    secrets.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN, KmsKeyId: "0123abcd-12ab-34cd-56ef-1234567890ab" });
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyManager: "CUSTOMER", KeyState: "Enabled" } });
+    const root = { Sid: "Root", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" };
+    const kmsCheck = async (...statements: object[]) => {
+      kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: statements }) });
+      const r = byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms");
+      return [r.status, r.message];
+    };
+    expect((await kmsCheck(root))[0]).toBe("ok");
+    for (const deny of [
+      { Sid: "NoDecrypt", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*" },
+      { Sid: "NoDecrypt", Effect: "Deny", Principal: { AWS: "*" }, Action: ["kms:*"], Resource: "*", Condition: { StringNotEquals: { "aws:SourceVpce": "vpce-1" } } },
+      { Sid: "NoDecrypt", Effect: "Deny", Principal: "*", Action: "kms:De*", Resource: "*" },
+      { Sid: "NoDecrypt", Effect: "Deny", Principal: "*", NotAction: "kms:Encrypt", Resource: "*" },
+    ]) {
+      expect(await kmsCheck(root, deny)).toEqual(["unchecked", expect.stringMatching(/^could not check: .* has a Deny statement covering kms:Decrypt \(Sid NoDecrypt\)/)]);
+    }
+    // A Deny on other actions changes nothing.
+    expect((await kmsCheck(root, { Effect: "Deny", Principal: "*", Action: "kms:ScheduleKeyDeletion", Resource: "*" }))[0]).toBe("ok");
+    // The only matching Allow has conditions.
+    expect(await kmsCheck({ ...root, Condition: { StringEquals: { "aws:PrincipalTag/team": "net" } } })).toEqual(["unchecked", expect.stringMatching(/^could not check: .* only under conditions/)]);
+    expect(await kmsCheck({ Sid: "Proxy", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/demo-proxy" }, Action: "kms:Decrypt", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } })).toEqual(["unchecked", expect.stringMatching(/only under conditions \(or through NotAction\) \(Sid Proxy\)/)]);
+  });
+
   test("a denied call makes its check 'could not check', never ok", async () => {
     secrets.on(DescribeSecretCommand).rejects(awsError("AccessDeniedException"));
     const r = byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-secret");

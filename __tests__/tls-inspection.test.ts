@@ -154,7 +154,32 @@ describe("tlsInspection configuration", () => {
     const endpoints = Object.values(stackJson(outdir, "workload").resource.aws_vpc_endpoint) as Json[];
     const secrets = endpoints.filter((e) => e.service_name === "com.amazonaws.us-east-1.secretsmanager");
     expect(secrets).toEqual([expect.objectContaining({ vpc_endpoint_type: "Interface", private_dns_enabled: true, ip_address_type: "ipv6" })]);
-    expect(JSON.parse(secrets[0].policy).Statement[0].Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": expect.any(String) } });
+    // Only for the CA key: only the proxies' role, only GetSecretValue on that secret, only from the proxy subnets.
+    const statements = JSON.parse(secrets[0].policy).Statement;
+    expect(statements).toEqual([
+      {
+        Sid: "OnlyThisRoleOnlyTheseCalls",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: SECRET_ARN,
+        Condition: { StringEquals: { "aws:PrincipalArn": expect.stringMatching(/^arn:\$\{.*\}:iam::\$\{.*\}:role\/demo-proxy$/) } },
+      },
+    ]);
+    const workloadStack = stackJson(outdir, "workload");
+    const groups = workloadStack.resource.aws_security_group as Record<string, Json>;
+    const [sgKey] = /aws_security_group\.([\w-]+)\.id/.exec(secrets[0].security_group_ids[0])!.slice(1);
+    const group = groups[sgKey];
+    expect(group.name).toBe("demo-endpoint-secretsmanager");
+    const cidrs = group.ingress.flatMap((r: Json) => r.ipv6_cidr_blocks);
+    expect(cidrs.length).toBeGreaterThan(0);
+    for (const c of cidrs) expect(c).toMatch(/proxy/);
+    expect(group.ingress.map((r: Json) => r.description).join("\n")).not.toMatch(/workload/);
+    expect(group.egress).toEqual([]);
+    // The other endpoints keep the shared group and the account-only policy.
+    const ssm = endpoints.find((e) => e.service_name === "com.amazonaws.us-east-1.ssm")!;
+    expect(ssm.security_group_ids).not.toEqual(secrets[0].security_group_ids);
+    expect(JSON.parse(ssm.policy).Statement[0].Condition).toEqual({ StringEquals: { "aws:PrincipalAccount": expect.any(String) } });
     const obs = stackJson(outdir, "observability");
     const lists = obs.resource.aws_route53_resolver_firewall_domain_list as Record<string, Json>;
     expect(lists.dns_firewall_allowlist.domains).toContain(SECRETS_HOST);
@@ -184,6 +209,15 @@ describe("tlsInspection configuration", () => {
       "  check them with: npm run preflight",
     ]);
     expect(tlsPrerequisites(parseConfig(withTls("firewall-igw", firewallDecryption)))[1]).toBe(`  - the CA certificate and key imported into ACM as ${ACM_ARN}, the same CA as caCertificatePem`);
+    // Firewall decryption with policy-change protection on (the default): switching it on a deployed firewall fails.
+    const fwLines = tlsPrerequisites(parseConfig(withTls("firewall-igw", firewallDecryption)));
+    expect(fwLines.slice(-2)).toEqual([
+      "  on a firewall already deployed without decryption (or to turn it off again), this apply fails while inspection.firewall.protection is true (policy-change protection):",
+      "    set protection: false, apply, switch decryption, apply, then set protection back to true (docs/dlp.md)",
+    ]);
+    const unprotected = withTls("firewall-igw", firewallDecryption) as { inspection: Record<string, unknown> };
+    unprotected.inspection.firewall = { protection: false };
+    expect(tlsPrerequisites(parseConfig(unprotected)).join("\n")).not.toContain("policy-change protection");
     expect(tlsPrerequisites(parseConfig(DEMO_CONFIG))).toEqual([]);
   });
 
@@ -337,6 +371,18 @@ describe("what decryption synthesizes", () => {
       expect(script).toContain("systemctl start --no-block squid.service");
       expect(script).not.toContain("systemctl enable --now egress6-ca-key.service");
       expect(script).not.toContain("systemctl enable --now squid.service");
+      // The boot never parses squid.conf (it names the CA key, absent until the key unit fetches it: real Squid stops
+      // with "No valid signing certificate configured"); Squid's unit parses it after the key unit, and the log
+      // shipping and enabled units come before any step of the boot that could still fail.
+      expect(script).not.toMatch(/^squid -k parse/m);
+      const dropIn = /EGRESS6_SQUID_UNIT'\n([\s\S]*?)\nEGRESS6_SQUID_UNIT\n/.exec(script)![1];
+      expect(dropIn).toContain("Requires=egress6-intercept.service egress6-ca-key.service");
+      expect(dropIn).toContain("After=egress6-intercept.service egress6-ca-key.service");
+      expect(dropIn).toContain("ExecStartPre=/usr/sbin/squid -k parse -f /etc/squid/squid.conf");
+      const agentStart = script.indexOf("amazon-cloudwatch-agent-ctl -a fetch-config");
+      expect(agentStart).toBeGreaterThan(0);
+      expect(agentStart).toBeLessThan(script.indexOf("systemctl start egress6-intercept.service"));
+      expect(agentStart).toBeLessThan(script.indexOf("systemctl enable egress6-intercept.service egress6-ca-key.service squid.service"));
       const agent = JSON.parse(/EGRESS6_CWAGENT'\n([\s\S]*?)\nEGRESS6_CWAGENT\n/.exec(script)![1]);
       const files = agent.logs.logs_collected.files.collect_list;
       expect(files).toEqual(expect.arrayContaining([
@@ -372,6 +418,20 @@ describe("what decryption synthesizes", () => {
       expect([...script.matchAll(/security_file_certgen -c -s (\S+)/g)].map((m) => m[1])).toEqual([db]);
       expect(script).not.toContain("/var/lib/squid/ssl_db");
     }
+  });
+
+  test("npm run squid-config prints the squid.conf the decrypting proxies run: the certificate database on the tmpfs", () => {
+    const file = path.join(tmp, "squid-config-decrypt.json");
+    fs.writeFileSync(file, JSON.stringify(withTls("proxy", proxyDecryption)));
+    const r = spawnSync(process.execPath, ["-r", path.join(__dirname, "..", "tooling", "built.js"), path.join(__dirname, "..", "dist", "cli", "squid-config.js"), "--config", file, "--az", "b"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("sslcrtd_program /usr/lib64/squid/security_file_certgen -s /var/lib/squid/egress6-tmpfs/ssl_db -M 4MB");
+    expect(r.stdout).not.toContain("/var/lib/squid/ssl_db");
+    // The same file as the boot script's, but for the /56 (a Terraform reference there, the placeholder here).
+    const script = Object.values(stackJson(synth(withTls("proxy", proxyDecryption), "squid-config-decrypt"), "inspection").locals as Record<string, string>).find((l) => l.includes("visible_hostname egress6-demo-proxy-b"))!;
+    const delivered = /EGRESS6_SQUID_CONF'\n([\s\S]*?)EGRESS6_SQUID_CONF\n/.exec(script)![1];
+    const normalise = (conf: string) => conf.split("\n").filter((l) => !/localnet src|VPC_IPV6_CIDR|\$\{|\$\$\{/.test(l)).join("\n");
+    expect(normalise(r.stdout)).toBe(normalise(delivered));
   });
 
   test("firewall-proxy with decryptAt firewall: Squid refuses CONNECT tunnels on the explicit port (the firewall cannot see into them); plain HTTP stays", () => {

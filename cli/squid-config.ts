@@ -11,6 +11,7 @@ import { zonesOf } from "../config/zones";
 import { argumentProblem, runCli } from "../app/run-cli";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-conf";
+import { squidConfPathOverrides } from "../modules/proxy/user-data";
 
 export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR] [--json]";
 
@@ -56,7 +57,9 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   }
   if (problems.length > 0 || !config) throw new UserError(problems);
   if (!values.json) say(line);
-  const squidConf = renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az });
+  const policy = squidPolicyOf(config);
+  // The same paths as the proxies' boot script (with decryption the certificate database is on a tmpfs).
+  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr: cidr ?? VPC_CIDR_PLACEHOLDER, az, ...squidConfPathOverrides(policy) });
   if (!values.json) return squidConf;
   return `${JSON.stringify({ environment: config.name, az, vpcIpv6Cidr: cidr ?? null, squidConf }, null, 2)}\n`;
 }

@@ -206,7 +206,7 @@ export function interfaceEndpointsOf(config: { workload: { interfaceEndpoints: r
  * What must exist before an apply with decryption (egress6 creates none of it: docs/dlp.md), one line each, for the
  * synth to print. Empty without decryption.
  */
-export function tlsPrerequisites(config: { inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig } }): string[] {
+export function tlsPrerequisites(config: { inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig; firewall?: { protection?: boolean } } }): string[] {
   const tls = config.inspection.tlsInspection;
   if (!tls) return [];
   const point = decryptionPointOf(tls, config.inspection.mode);
@@ -223,6 +223,13 @@ export function tlsPrerequisites(config: { inspection: { mode: InspectionMode; t
     `TLS decryption at the ${point === "proxy" ? "proxies" : "firewall"}: before apply, these must exist (egress6 creates none of them; docs/dlp.md, "Setup"):`,
     ...lines.map((l) => `  - ${l}`),
     "  check them with: npm run preflight",
+    // Switching moves a deployed firewall to another policy, which policy-change protection refuses (docs/dlp.md).
+    ...(point === "firewall" && config.inspection.firewall?.protection !== false
+      ? [
+          "  on a firewall already deployed without decryption (or to turn it off again), this apply fails while inspection.firewall.protection is true (policy-change protection):",
+          "    set protection: false, apply, switch decryption, apply, then set protection back to true (docs/dlp.md)",
+        ]
+      : []),
   ];
 }
 

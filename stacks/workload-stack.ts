@@ -17,7 +17,8 @@ import { ICMPV6_PACKET_TOO_BIG } from "../lib/protocols";
 import { WorkloadInstances } from "../modules/workload/workload-instances";
 import { InterfaceEndpoints } from "../modules/endpoints/interface-endpoints";
 import { HTTPS_PORT } from "../lib/ports";
-import { interfaceEndpointsOf } from "../config/tls-inspection";
+import { CA_KEY_ENDPOINT_SERVICE, interfaceEndpointsOf } from "../config/tls-inspection";
+import { proxyRoleName } from "../modules/proxy/proxy-tier";
 
 /** Every destination on the internet; the inspection point sits in the route, not in the address. */
 const ANY_IPV6 = "::/0";
@@ -86,6 +87,8 @@ export class WorkloadStack extends Egress6Stack {
       { ipv6Cidr: network.subnetIpv6Cidr("workload", z.suffix), description: `workload subnet in ${z.name}` },
       ...(withProxy ? [{ ipv6Cidr: network.subnetIpv6Cidr("proxy", z.suffix), description: `proxy subnet in ${z.name}` }] : []),
     ]);
+    const tls = config.inspection.tlsInspection;
+    const caKeyOnly = interfaceEndpointsOf(config).includes(CA_KEY_ENDPOINT_SERVICE) && !config.workload.interfaceEndpoints.includes(CA_KEY_ENDPOINT_SERVICE);
     this.endpoints = new InterfaceEndpoints(this, "endpoints", {
       envName: config.name,
       region: config.region,
@@ -93,6 +96,20 @@ export class WorkloadStack extends Egress6Stack {
       services: interfaceEndpointsOf(config),
       subnetIds: zones.map((z) => network.subnetId("endpoint", z.suffix)),
       clients,
+      // Added only for the proxies' CA key (not listed by the user): the proxies' role, GetSecretValue on that
+      // secret, from the proxy subnets; the workloads cannot reach Secrets Manager around the proxy through it.
+      ...(caKeyOnly && tls?.caPrivateKey
+        ? {
+            restricted: {
+              [CA_KEY_ENDPOINT_SERVICE]: {
+                actions: ["secretsmanager:GetSecretValue"],
+                resources: [tls.caPrivateKey.secretArn],
+                principalRoleName: proxyRoleName(config.name),
+                clients: zones.map((z) => ({ ipv6Cidr: network.subnetIpv6Cidr("proxy", z.suffix), description: `proxy subnet in ${z.name}` })),
+              },
+            },
+          }
+        : {}),
     });
 
     for (const z of zones) {

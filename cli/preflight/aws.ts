@@ -569,13 +569,24 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
           return [unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} is not readable JSON`, "key policy not JSON")];
         }
         const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
-        const grants = statements.some((st) => {
-          if (st?.Effect !== "Allow") return false;
-          const actions = list(st.Action);
-          if (!actions.some((a) => a === "kms:*" || a === "kms:Decrypt" || a === "*")) return false;
+        // An action pattern (IAM wildcards * and ?, case-insensitive) that covers kms:Decrypt.
+        const coversDecrypt = (a: string) => new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test("kms:Decrypt");
+        const mentionsDecrypt = (st: any) => list(st.Action).some(coversDecrypt) || (st.NotAction !== undefined && !list(st.NotAction).some(coversDecrypt));
+        // Never fail open: a Deny that may cover kms:Decrypt, or an Allow that grants it only under conditions, is
+        // something this check cannot evaluate (who the Deny or the conditions hit depends on the request).
+        const denies = statements.filter((st) => st?.Effect === "Deny" && mentionsDecrypt(st));
+        if (denies.length > 0) {
+          return [unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} has a Deny statement covering kms:Decrypt${denies[0].Sid ? ` (Sid ${denies[0].Sid})` : ""}; it may stop the proxies from decrypting the secret`, "key policy Deny on kms:Decrypt")];
+        }
+        const matching = statements.filter((st) => {
+          if (st?.Effect !== "Allow" || !mentionsDecrypt(st)) return false;
           const principals = list(st.Principal?.AWS ?? (st.Principal === "*" ? "*" : undefined));
           return principals.some((p) => p === account || p === `arn:${partitionOf(config.region)}:iam::${account}:root` || p.endsWith(role));
         });
+        const grants = matching.some((st) => st.Condition === undefined && st.NotAction === undefined);
+        if (!grants && matching.length > 0) {
+          return [unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} lets the account or the proxy role have kms:Decrypt only under conditions (or through NotAction)${matching[0].Sid ? ` (Sid ${matching[0].Sid})` : ""}; whether the proxies' requests meet them is not evaluated`, "key policy Allow with conditions")];
+        }
         if (!grants) {
           return [problem("tls:ca-key-kms", `the key policy of ${kmsKeyArn} neither lets IAM policies of account ${account} grant kms:Decrypt (Principal ${account} root) nor names the role ${config.name}-proxy: the proxies could not decrypt the secret`, "add a statement allowing the account root (kms:*) or the proxy role (kms:Decrypt) (docs/dlp.md)")];
         }

@@ -84,11 +84,27 @@ export interface InterfaceEndpointsProps {
   readonly subnetIds: readonly string[];
   /** Who may connect: one /64 per entry. */
   readonly clients: readonly { readonly ipv6Cidr: string; readonly description: string }[];
+  /**
+   * Services whose endpoint exists for one role's few calls only (Secrets Manager for the proxies' CA key): the
+   * endpoint gets a security group of its own admitting only `clients`, and a policy allowing only `actions` on
+   * `resources` to the role named `principalRoleName` in this account (aws:PrincipalArn). @default none
+   */
+  readonly restricted?: Readonly<Record<string, RestrictedEndpoint>>;
+}
+
+/** See InterfaceEndpointsProps.restricted. */
+export interface RestrictedEndpoint {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly principalRoleName: string;
+  readonly clients: readonly { readonly ipv6Cidr: string; readonly description: string }[];
 }
 
 export class InterfaceEndpoints extends Construct {
   readonly securityGroup: ClosedSecurityGroup;
   readonly endpoints: Record<string, VpcEndpoint> = {};
+  /** The security groups of the restricted endpoints, by service. */
+  readonly restrictedSecurityGroups: Record<string, ClosedSecurityGroup> = {};
 
   constructor(scope: Construct, id: string, props: InterfaceEndpointsProps) {
     super(scope, id);
@@ -103,17 +119,37 @@ export class InterfaceEndpoints extends Construct {
     const supports = props.services.map((service) => [service, endpointServiceSupport(service)] as const);
     // The account id from an ARN this module creates: no aws_caller_identity lookup, so planning needs no AWS.
     const accountId = new TerraformLocal(this, "account-id", Fn.element(Fn.split(":", this.securityGroup.group.arn), ARN_ACCOUNT_FIELD)).asString;
+    // Field 1 of the same ARN, as a local too: a bare reference inside the JSON policy (no quoted function arguments).
+    const partition = props.restricted
+      ? new TerraformLocal(this, "partition", Fn.element(Fn.split(":", this.securityGroup.group.arn), 1)).asString
+      : "";
     for (const [service, support] of supports) {
+      const restricted = props.restricted?.[service];
+      if (restricted && !support.endpointPolicy) throw new Error(`InterfaceEndpoints: ${service} takes no endpoint policy; it cannot be restricted`);
+      const securityGroupId = restricted
+        ? (this.restrictedSecurityGroups[service] = new ClosedSecurityGroup(this, `${service}-security-group`, {
+            vpcId: props.vpcId,
+            name: `${props.envName}-endpoint-${service}`,
+            description: `egress6 ${service} interface endpoint: HTTPS from the listed subnets only`,
+            ingress: restricted.clients.map((c) => SgRule.tcp(HTTPS_PORT, c.ipv6Cidr, c.description)),
+            egress: [],
+            tags: { Name: `${props.envName}-endpoint-${service}`, [TAG_ROLE]: "endpoint" },
+          })).group.id
+        : this.securityGroup.group.id;
       this.endpoints[service] = new VpcEndpoint(this, service, {
         vpcId: props.vpcId,
         serviceName: `com.amazonaws.${props.region}.${service}`,
         vpcEndpointType: "Interface",
         subnetIds: [...props.subnetIds],
-        securityGroupIds: [this.securityGroup.group.id],
+        securityGroupIds: [securityGroupId],
         ipAddressType: "ipv6",
         dnsOptions: { dnsRecordIpType: "ipv6" },
         privateDnsEnabled: true,
-        policy: support.endpointPolicy ? thisAccountOnly(accountId) : undefined,
+        policy: restricted
+          ? onlyThisRole(restricted, `arn:${partition}:iam::${accountId}:role/${restricted.principalRoleName}`)
+          : support.endpointPolicy
+            ? thisAccountOnly(accountId)
+            : undefined,
         tags: { Name: `${props.envName}-endpoint-${service}`, [TAG_ROLE]: "endpoint" },
       });
     }
@@ -124,5 +160,24 @@ export class InterfaceEndpoints extends Construct {
 export function thisAccountOnly(accountId: string): string {
   return policyDocument([
     { Sid: "ThisAccountsPrincipalsOnly", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": accountId } } },
+  ]);
+}
+
+/**
+ * An endpoint policy for an endpoint that serves one role's few calls: only those actions on those resources, only
+ * for that role (aws:PrincipalArn; an endpoint policy is a resource policy deciding which principals may use the
+ * endpoint, on top of their IAM policies: PrivateLink guide, "Control access to VPC endpoints using endpoint policies",
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+ */
+export function onlyThisRole(restricted: Pick<RestrictedEndpoint, "actions" | "resources">, roleArn: string): string {
+  return policyDocument([
+    {
+      Sid: "OnlyThisRoleOnlyTheseCalls",
+      Effect: "Allow",
+      Principal: "*",
+      Action: restricted.actions.length === 1 ? restricted.actions[0] : [...restricted.actions],
+      Resource: restricted.resources.length === 1 ? restricted.resources[0] : [...restricted.resources],
+      Condition: { StringEquals: { "aws:PrincipalArn": roleArn } },
+    },
   ]);
 }

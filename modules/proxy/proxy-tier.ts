@@ -86,6 +86,11 @@ export interface ProxyInstance {
   readonly recoveryAlarm: CloudwatchMetricAlarm;
 }
 
+/** The name of the proxies' role (and of their other resources): the Secrets Manager endpoint's policy names it. */
+export function proxyRoleName(env: string): string {
+  return `${env}-proxy`;
+}
+
 export class ProxyTier extends Construct {
   readonly role: IamRole;
   readonly launchTemplate: HardenedLaunchTemplate;
@@ -97,7 +102,7 @@ export class ProxyTier extends Construct {
     const { policy } = props;
     const env = policy.env;
     const region = props.region;
-    const name = `${env}-proxy`;
+    const name = proxyRoleName(env);
     const ports = policy.ports;
     const roleTags = { [TAG_ROLE]: "proxy" };
     const azTagsOf = (zone: Zone) => ({ Name: `${name}-${zone.suffix}`, ...roleTags, [TAG_AZ]: zone.suffix });

@@ -116,6 +116,13 @@ export const CA_KEY_UNIT = "egress6-ca-key.service";
  */
 export const CERT_DATABASE_TMPFS = "/var/lib/squid/egress6-tmpfs";
 export const DECRYPTING_CERT_DATABASE = `${CERT_DATABASE_TMPFS}/ssl_db`;
+/**
+ * The path overrides the proxies' squid.conf is rendered with (the boot script and `npm run squid-config` share
+ * them): with decryption, the certificate database on the tmpfs.
+ */
+export function squidConfPathOverrides(policy: Pick<SquidPolicy, "decryption">): { paths?: { certDatabase: string } } {
+  return policy.decryption ? { paths: { certDatabase: DECRYPTING_CERT_DATABASE } } : {};
+}
 /** Size of that tmpfs: Squid's database is created with -M 4MB; the rest is headroom. */
 const CERT_DATABASE_TMPFS_SIZE = "32m";
 
@@ -246,6 +253,9 @@ export interface ProxyUserDataProps {
   readonly vpcIpv6Cidr: string;
 }
 
+const AGENT_START = `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/egress6.json`;
+
 /** The user data script (a Terraform template string: see the file comment). */
 export function renderProxyUserData(props: ProxyUserDataProps): string {
   const { policy, az, vpcIpv6Cidr } = props;
@@ -254,7 +264,7 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
   }
   // With decryption the certificate database moves to a tmpfs (caKeyCommands); without, nothing changes.
   const paths = props.ca ? { ...DEFAULT_SQUID_PATHS, certDatabase: DECRYPTING_CERT_DATABASE } : DEFAULT_SQUID_PATHS;
-  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az, ...(props.ca ? { paths: { certDatabase: paths.certDatabase } } : {}) });
+  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az, ...squidConfPathOverrides(policy) });
   const ruleset = renderInterceptRuleset({
     vpcIpv6Cidr,
     ports: policy.ports,
@@ -349,8 +359,8 @@ ${props.ca ? caKeyCommands(props.ca, props.region, paths) : `if [ ! -d ${paths.c
   ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB
   chown -R squid:squid ${paths.certDatabase}
 fi
-`}squid -k parse -f /etc/squid/squid.conf
-
+squid -k parse -f /etc/squid/squid.conf
+`}
 echo "egress6: interception"
 install -d -m 0755 /etc/egress6
 cat > /etc/egress6/intercept.nft <<'EGRESS6_NFT'
@@ -390,7 +400,10 @@ After=egress6-intercept.service${props.ca ? ` ${CA_KEY_UNIT}` : ""}
 
 [Service]
 Restart=always
-RestartSec=2
+RestartSec=2${props.ca ? `
+# With decryption the config names the CA key, which ${CA_KEY_UNIT} fetches: Squid checks it here, after the key
+# unit, never in the boot script (squid -k parse stops with "No valid signing certificate configured" without it).
+ExecStartPre=/usr/sbin/squid -k parse -f /etc/squid/squid.conf` : ""}
 EGRESS6_SQUID_UNIT
 
 # systemd-networkd would otherwise delete the policy rule and route above the next time it starts.
@@ -415,12 +428,15 @@ EGRESS6_CWAGENT
 ${imdsIpv6DropIn("amazon-cloudwatch-agent.service", "EGRESS6_CWAGENT_UNIT")}
 
 systemctl daemon-reload
-systemctl enable --now egress6-intercept.service
-${props.ca ? `# Squid waits for ${CA_KEY_UNIT} (which retries until the key arrives); the boot goes on to the log shipping.
-systemctl enable squid.service
-systemctl start --no-block squid.service` : "systemctl enable --now squid.service"}
-/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
-  -c file:/opt/aws/amazon-cloudwatch-agent/etc/egress6.json
+${props.ca ? `# With decryption the log shipping (the CA key and ICAP alarms read it) and the enabled units come first: nothing
+# that can fail runs before them. Squid waits for ${CA_KEY_UNIT} (which retries until the key arrives) and checks
+# its config then (ExecStartPre above); the boot never parses it.
+${AGENT_START}
+systemctl enable egress6-intercept.service ${CA_KEY_UNIT} squid.service
+systemctl start egress6-intercept.service
+systemctl start --no-block squid.service` : `systemctl enable --now egress6-intercept.service
+systemctl enable --now squid.service
+${AGENT_START}`}
 echo "egress6: ${name} ready"
 `;
   return escapeTemplateExcept(script, vpcIpv6Cidr);
