@@ -7,7 +7,7 @@
  * The read-only and full file system cases mount in a private mount namespace (`unshare -rm`); where unshare is not
  * allowed they are skipped with the reason, and fail under CI=true.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -296,5 +296,65 @@ describe("the output folder's mode is kept", () => {
     fs.chmodSync(out, 0o750);
     expect(synth(["--out", out]).code).toBe(0);
     expect(fs.statSync(out).mode & 0o777).toBe(0o750);
+  });
+});
+
+describe("one synth at a time writes an output", () => {
+  const base = () => {
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, EGRESS6_TEST_KILL_AT: _k, ...rest } = process.env;
+    return rest;
+  };
+  const whole = (out: string) => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
+    for (const stack of Object.keys(manifest.stacks)) JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8"));
+    expect(fs.readdirSync(path.join(out, ".egress6")).filter((e) => e.startsWith("gen-"))).toHaveLength(1);
+    expect(fs.existsSync(path.join(out, ".egress6", "lock"))).toBe(false);
+  };
+
+  test("a second synth while one runs is refused in one line naming the first one's pid; the first writes a whole output", async () => {
+    const dir = tempDir("lock");
+    const out = path.join(dir, "out");
+    expect(synth(["--out", out]).code).toBe(0);
+    const first = spawn(process.execPath, [MAIN, "--out", out], { env: { ...base(), EGRESS6_TEST_HOLD_LOCK_MS: "4000" }, stdio: "ignore" });
+    const done = new Promise<number | null>((resolve) => first.on("exit", (code) => resolve(code)));
+    const lock = path.join(out, ".egress6", "lock");
+    for (let i = 0; i < 200 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(fs.readFileSync(lock, "utf8").trim()).toBe(String(first.pid));
+    const second = synth(["--out", out]);
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(new RegExp(`^error: --out .*: another synth \\(pid ${first.pid}\\) is writing this output .*wait for it to finish and run again$`))]);
+    expect(await done).toBe(0);
+    whole(out);
+  }, 60000);
+
+  test("eight concurrent synths: each succeeds or is refused in one line, none fails otherwise, the output is whole", async () => {
+    const dir = tempDir("lock");
+    const out = path.join(dir, "out");
+    expect(synth(["--out", out]).code).toBe(0);
+    const runs = Array.from({ length: 8 }, () => {
+      const child = spawn(process.execPath, [MAIN, "--out", out], { env: base(), stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (d) => (stderr += d));
+      return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
+    });
+    const results = await Promise.all(runs);
+    for (const r of results) {
+      if (r.code === 0) continue;
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment ")).join("\n")).toMatch(/^error: --out .*: another synth \(pid \d+\) is writing this output[^\n]*$/);
+    }
+    expect(results.some((r) => r.code === 0)).toBe(true);
+    whole(out);
+  }, 120000);
+
+  test("a lock left by a dead run is taken over", () => {
+    const dir = tempDir("lock");
+    const out = path.join(dir, "out");
+    expect(synth(["--out", out]).code).toBe(0);
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    fs.writeFileSync(path.join(out, ".egress6", "lock"), `${dead}\n`);
+    const r = synth(["--out", out]);
+    expect(r.code).toBe(0);
+    whole(out);
   });
 });

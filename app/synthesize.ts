@@ -69,13 +69,101 @@ export function synthesize(config: Egress6Config, outdir: string, options: Synth
   const target = path.resolve(outdir);
   assertReplaceable(outdir, origin);
   assertWorkingStateFits(outdir, config.name, origin);
+  let release: (() => void) | undefined;
   try {
+    fs.mkdirSync(path.join(target, LAYOUT_DIR), { recursive: true });
+    release = acquireLock(path.join(target, LAYOUT_DIR), where);
+    testPause();
     switchTo(config, target, options.origin ?? { kind: "memory" });
   } catch (e) {
     if (e instanceof UserError) throw e;
     const problem = fileSystemProblem(e, where);
     if (problem !== undefined) throw new UserError([problem]);
     throw e;
+  } finally {
+    release?.();
+  }
+}
+
+/** The lock file inside the output's own `.egress6/`: one synth at a time writes an output; it holds the pid. */
+export const LOCK_FILE = "lock";
+
+/** A test may hold the lock for a while (EGRESS6_TEST_HOLD_LOCK_MS=<ms>) to make two runs overlap. */
+function testPause(): void {
+  const ms = Number(process.env.EGRESS6_TEST_HOLD_LOCK_MS ?? "0");
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the output's lock for the whole run, or throws a one-line UserError naming the pid holding it. The lock is
+ * made whole (a file holding our pid, hard-linked into place: link(2) fails when the lock exists), so it is never
+ * seen empty. A lock whose pid is dead is set aside and taken over; one that turns out live is put back and refused.
+ * Returns the release, which removes the lock only while it still holds our pid.
+ */
+function acquireLock(area: string, where: string): () => void {
+  const lock = path.join(area, LOCK_FILE);
+  const mine = path.join(area, `${LOCK_FILE}.tmp-${process.pid}`);
+  // What a killed run's take-over left: only files of pids no longer alive.
+  for (const entry of fs.readdirSync(area)) {
+    const m = /^lock\.(tmp|stale)-(\d+)$/.exec(entry);
+    if (m && Number(m[2]) !== process.pid && !isAlive(Number(m[2]))) fs.rmSync(path.join(area, entry), { force: true });
+  }
+  fs.writeFileSync(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        fs.linkSync(mine, lock);
+        return () => {
+          if (readPid(lock) === process.pid) fs.rmSync(lock, { force: true });
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const holder = readPid(lock);
+      if (holder !== undefined && isAlive(holder)) {
+        throw new UserError([`${where}: another synth (pid ${holder}) is writing this output (lock ${lock}); wait for it to finish and run again`]);
+      }
+      // Stale (or unreadable): set it aside under our pid, and look at what we moved.
+      const aside = path.join(area, `${LOCK_FILE}.stale-${process.pid}`);
+      try {
+        fs.renameSync(lock, aside);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // another run took it over first
+        throw e;
+      }
+      const moved = readPid(aside);
+      if (moved !== undefined && moved !== holder && isAlive(moved)) {
+        // A live run's lock, taken over between our read and our rename: put it back and refuse.
+        try {
+          fs.linkSync(aside, lock);
+        } finally {
+          fs.rmSync(aside, { force: true });
+        }
+        throw new UserError([`${where}: another synth (pid ${moved}) is writing this output (lock ${lock}); wait for it to finish and run again`]);
+      }
+      fs.rmSync(aside, { force: true });
+    }
+    throw new UserError([`${where}: could not take the output's lock ${lock} (other runs keep taking it); run again`]);
+  } finally {
+    fs.rmSync(mine, { force: true });
   }
 }
 
