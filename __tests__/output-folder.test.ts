@@ -162,7 +162,7 @@ describe("the switch from the old output to the new is atomic", () => {
     expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
   });
 
-  test("an output in the former plain layout is converted, keeping terraform's files; staging folders the former swap left are removed (only ones holding a synth marker)", () => {
+  test("an output in the former plain layout is converted, keeping terraform's files; staging folders beside it are never deleted, only named on stderr", () => {
     const out = path.join(base, "plain", "cdktf.out");
     const ref = path.join(base, "ref-old", "cdktf.out");
     fs.mkdirSync(out, { recursive: true });
@@ -174,11 +174,13 @@ describe("the switch from the old output to the new is atomic", () => {
     fs.writeFileSync(path.join(staging, SYNTH_MARKER), "{}");
     const foreign = path.join(path.dirname(out), ".cdktf.out.staging-notours");
     fs.mkdirSync(foreign);
-    expect(synth(["--config", newConfig, "--out", out]).code).toBe(0);
+    const r = synth(["--config", newConfig, "--out", out]);
+    expect(r.code).toBe(0);
     expect(view(out)).toEqual(newView);
     expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# lock of network\n");
-    expect(fs.existsSync(staging)).toBe(false);
+    expect(fs.readFileSync(path.join(staging, SYNTH_MARKER), "utf8")).toBe("{}");
     expect(fs.existsSync(foreign)).toBe(true);
+    expect(r.stderr).toMatch(/^egress6: left alone beside the output, possibly from a killed synth of an older egress6: .*\.cdktf\.out\.staging-abc123; remove it yourself if not yours$/m);
   });
 
   test("git ignores the generations and the staging folders, and still lets the lock files be committed", () => {
@@ -357,4 +359,17 @@ describe("one synth at a time writes an output", () => {
     expect(r.code).toBe(0);
     whole(out);
   });
+});
+
+test("the reproduction: a user's copy `cp -a cdktf.out .cdktf.out.staging-mybackup` survives the next synth, named on stderr", () => {
+  const dir = tempDir("staging");
+  const out = path.join(dir, "cdktf.out");
+  expect(synth(["--out", out]).code).toBe(0);
+  const backup = path.join(dir, ".cdktf.out.staging-mybackup");
+  expect(spawnSync("cp", ["-a", out, backup]).status).toBe(0);
+  fs.writeFileSync(path.join(backup, "my-notes.txt"), "mine\n");
+  const r = synth(["--out", out]);
+  expect(r.code).toBe(0);
+  expect(fs.readFileSync(path.join(backup, "my-notes.txt"), "utf8")).toBe("mine\n");
+  expect(r.stderr.split("\n").filter((l) => l.includes("staging-mybackup"))).toHaveLength(1);
 });

@@ -305,14 +305,19 @@ function removeLeftovers(target: string, area: string, inForce: string | undefin
     if (entry.startsWith(`${CURRENT_LINK}.next-`) && fs.lstatSync(full).isSymbolicLink()) fs.rmSync(full);
     else if (entry.startsWith("gen-") && entry !== inForce && fs.existsSync(path.join(full, GENERATION_MARKER))) fs.rmSync(full, { recursive: true, force: true });
   }
-  // The staging folders of the former swap (`.<name>.staging-*` beside the output) that a killed run left: only those
-  // holding a synth marker, which only a synth writes.
+  // The staging folders of the former swap (`.<name>.staging-*` beside the output) are never deleted: nothing proves a
+  // folder of that name is one a killed run left rather than a user's copy (`cp -a cdktf.out .cdktf.out.staging-x`).
+  // Those that look like a synth's are named on stderr, in one line, for the user to remove.
   const parent = path.dirname(target);
   const prefix = `.${path.basename(target)}.staging-`;
+  const found: string[] = [];
   for (const entry of fs.readdirSync(parent)) {
     if (!entry.startsWith(prefix)) continue;
     const full = path.join(parent, entry);
-    if (fs.lstatSync(full).isDirectory() && fs.existsSync(path.join(full, SYNTH_MARKER))) fs.rmSync(full, { recursive: true, force: true });
+    if (fs.lstatSync(full).isDirectory() && fs.existsSync(path.join(full, SYNTH_MARKER))) found.push(full);
+  }
+  if (found.length > 0) {
+    process.stderr.write(`egress6: left alone beside the output, possibly from a killed synth of an older egress6: ${found.join(", ")}; remove ${found.length === 1 ? "it" : "them"} yourself if not yours\n`);
   }
   // A link, or a folder set aside, being replaced when a run was killed.
   const sweep = (dir: string) => {
