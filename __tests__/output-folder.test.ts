@@ -215,10 +215,38 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
     const before = snapshot(out);
     const r = inNamespace(`mount --bind "$OUT" "$OUT" && mount -o remount,bind,ro "$OUT" && exec "$NODE" "$MAIN" --out "$OUT"`, { OUT: out });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/^error: --out .*cdktf\.out: cannot write the output: EROFS \(read-only file system: mkdir .*\.egress6\/gen-.*\); the previous output is unchanged$/)]);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/^error: --out .*cdktf\.out: cannot write the output: EROFS \(read-only file system: (mkdir .*\.egress6\/gen-.*|open .*\.egress6\/lock\.tmp-\d+)\); the previous output is unchanged$/)]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(snapshot(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
+  });
+
+  maybe("export:hcl into a read-only folder: one line, the previous export untouched", () => {
+    const dir = tempDir("ro-hcl");
+    const hcl = path.join(dir, "parent", "hcl");
+    fs.mkdirSync(path.dirname(hcl));
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...rest } = process.env;
+    const first = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl.js"), "--out", hcl], { cwd: dir, env: rest, encoding: "utf8" });
+    expect(first.status).toBe(0);
+    const before = snapshot(path.dirname(hcl));
+    const r = inNamespace(`cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$EXPORT" --out "$P/hcl"`, { DIR: dir, P: path.dirname(hcl), EXPORT: path.join(ROOT, "dist", "cli", "export-hcl.js") });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(/^error: --out .*hcl: cannot write the export: EROFS \(read-only file system: .*\); the previous export is unchanged$/)]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(path.dirname(hcl))).toEqual(before);
+  }, 60000);
+
+  maybe("diagram --out into a read-only folder: one line, the previous file untouched", () => {
+    const dir = tempDir("ro-diagram");
+    const pics = path.join(dir, "pics");
+    fs.mkdirSync(pics);
+    fs.writeFileSync(path.join(pics, "d.svg"), "old\n");
+    const r = inNamespace(`cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$DIAGRAM" --out "$P/d.svg"`, { DIR: dir, P: pics, DIAGRAM: path.join(ROOT, "dist", "cli", "diagram.js") });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(/^error: .*d\.svg: cannot write the file: EROFS \(read-only file system: .*\); the previous file is unchanged$/)]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.readdirSync(pics)).toEqual(["d.svg"]);
+    expect(fs.readFileSync(path.join(pics, "d.svg"), "utf8")).toBe("old\n");
   });
 
   maybe("a full file system (ENOSPC)", () => {

@@ -283,3 +283,18 @@ export function terraformFilesToCarry(previous: string, next: string, stacks: re
   }
   return moves;
 }
+
+/** Error codes of a file system that cannot take an output: the user's to fix, said in one line. */
+const FILE_SYSTEM_CODES = ["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOENT", "EIO", "EMFILE", "ENFILE", "ENAMETOOLONG", "ENOTDIR", "EEXIST", "ENOTEMPTY", "EXDEV", "ELOOP"];
+
+/**
+ * One line for a file system error of a writing command (synth, export:hcl, diagram), or undefined for anything
+ * else (a bug keeps its stack trace). `what` names what was being written: "the output", "the export", "the file".
+ */
+export function fileSystemProblem(error: unknown, where: string, what = "the output"): string | undefined {
+  const e = error as NodeJS.ErrnoException | null;
+  if (e === null || typeof e !== "object" || typeof e.code !== "string" || !FILE_SYSTEM_CODES.includes(e.code)) return undefined;
+  const at = [e.syscall, e.path].filter((x) => x !== undefined).join(" ");
+  const reason = String(e.message).replace(/^[A-Z]+: /, "").replace(/, .*$/, "");
+  return `${where}: cannot write ${what}: ${e.code} (${reason}${at ? `: ${at}` : ""}); the previous ${what.replace(/^the /, "")} is unchanged`;
+}

@@ -28,7 +28,7 @@ import {
   type ConfigOrigin,
   type OutdirOrigin,
 } from "./output-folder";
-import { TERRAFORM_WORK_FILES } from "./owned-folder";
+import { fileSystemProblem, TERRAFORM_WORK_FILES } from "./owned-folder";
 
 export interface SynthesizeOptions {
   /** Where the configuration came from, recorded in the output folder's marker. @default in memory */
@@ -43,18 +43,6 @@ export type SynthStep = (typeof SYNTH_STEPS)[number];
 
 function reached(step: SynthStep): void {
   if (process.env.EGRESS6_TEST_KILL_AT === step) process.kill(process.pid, "SIGKILL");
-}
-
-/** Error codes of a file system that cannot take the output: the user's to fix, said in one line. */
-const FILE_SYSTEM_CODES = ["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOENT", "EIO", "EMFILE", "ENFILE", "ENAMETOOLONG", "ENOTDIR", "EEXIST", "ENOTEMPTY", "EXDEV", "ELOOP"];
-
-/** One line for a file system error of the synth, or undefined for anything else (a bug keeps its stack trace). */
-function fileSystemProblem(error: unknown, where: string): string | undefined {
-  const e = error as NodeJS.ErrnoException | null;
-  if (e === null || typeof e !== "object" || typeof e.code !== "string" || !FILE_SYSTEM_CODES.includes(e.code)) return undefined;
-  const what = [e.syscall, e.path].filter((x) => x !== undefined).join(" ");
-  const reason = String(e.message).replace(/^[A-Z]+: /, "").replace(/, .*$/, "");
-  return `${where}: cannot write the output: ${e.code} (${reason}${what ? `: ${what}` : ""}); the previous output is unchanged`;
 }
 
 /**
