@@ -401,3 +401,30 @@ test("the reproduction: a user's copy `cp -a cdktf.out .cdktf.out.staging-myback
   expect(fs.readFileSync(path.join(backup, "my-notes.txt"), "utf8")).toBe("mine\n");
   expect(r.stderr.split("\n").filter((l) => l.includes("staging-mybackup"))).toHaveLength(1);
 });
+
+describe("an export killed part-way is put back by the next export", () => {
+  const EXPORT = path.join(ROOT, "dist", "cli", "export-hcl.js");
+  const exportTo = (dir: string, hcl: string, killAt?: string) => {
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, EGRESS6_TEST_KILL_AT: _k, ...rest } = process.env;
+    const r = spawnSync(process.execPath, [EXPORT, "--out", hcl], { cwd: dir, env: killAt ? { ...rest, EGRESS6_TEST_KILL_AT: killAt } : rest, encoding: "utf8" });
+    return { code: r.status, signal: r.signal, stderr: r.stderr };
+  };
+  for (const step of ["export-carried", "export-aside"]) {
+    test(`killed at ${step}: the next export puts back the export and its stack's .terraform/ and lock file`, () => {
+      const dir = tempDir("hcl-kill");
+      const hcl = path.join(dir, "hcl");
+      expect(exportTo(dir, hcl).code).toBe(0);
+      const stack = fs.readdirSync(hcl, { withFileTypes: true }).find((e) => e.isDirectory())!.name;
+      fs.writeFileSync(path.join(hcl, stack, ".terraform.lock.hcl"), "# committed lock\n");
+      fs.mkdirSync(path.join(hcl, stack, ".terraform", "providers"), { recursive: true });
+      const killed = exportTo(dir, hcl, step);
+      expect(killed.signal).toBe("SIGKILL");
+      expect(fs.existsSync(path.join(hcl, stack, ".terraform.lock.hcl"))).toBe(false);
+      const next = exportTo(dir, hcl);
+      expect(next.code).toBe(0);
+      expect(next.stderr).toMatch(/^egress6: a killed export was found: put back .*\.terraform\.lock\.hcl/m);
+      expect(fs.readFileSync(path.join(hcl, stack, ".terraform.lock.hcl"), "utf8")).toBe("# committed lock\n");
+      expect(fs.existsSync(path.join(hcl, stack, ".terraform", "providers"))).toBe(true);
+    }, 90000);
+  }
+});
