@@ -428,3 +428,17 @@ describe("an export killed part-way is put back by the next export", () => {
     }, 90000);
   }
 });
+
+test("a stack the new output no longer has keeps its terraform files (committed lock file, .terraform/), said on stderr; its generated files go", () => {
+  const out = path.join(tempDir("gone-stack"), "cdktf.out");
+  expect(synth(["--out", out]).code).toBe(0);
+  const gone = path.join(out, "stacks", "retired");
+  fs.mkdirSync(path.join(gone, ".terraform", "providers"), { recursive: true });
+  fs.writeFileSync(path.join(gone, ".terraform.lock.hcl"), "# committed lock of retired\n");
+  fs.symlinkSync("../../.egress6/current/stacks/retired/cdk.tf.json", path.join(gone, "cdk.tf.json"));
+  const r = synth(["--out", out]);
+  expect(r.code).toBe(0);
+  expect(fs.readdirSync(gone).sort()).toEqual([".terraform", ".terraform.lock.hcl"]);
+  expect(fs.readFileSync(path.join(gone, ".terraform.lock.hcl"), "utf8")).toBe("# committed lock of retired\n");
+  expect(r.stderr.split("\n").filter((l) => l.includes("retired"))).toEqual([expect.stringMatching(/^egress6: stack retired is no longer in the output; kept its terraform files \(\.terraform, \.terraform\.lock\.hcl\) in .*stacks\/retired; remove them yourself once its resources are destroyed$/)]);
+});

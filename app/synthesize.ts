@@ -319,8 +319,8 @@ function removeLeftovers(target: string, area: string, inForce: string | undefin
 
 /**
  * Removes every path of the output folder that the output in force does not have: top-level entries, the entries
- * of each stack folder except terraform's working files, and the folders of stacks the output no longer has (with
- * their working files: the stack is gone, as `cdktf synth` also removes such folders).
+ * of each stack folder except terraform's working files, and the generated files of stacks the output no longer has
+ * (their terraform working files are kept, and said so on stderr).
  */
 function removeStale(target: string, keep: ReadonlySet<string>): void {
   for (const entry of fs.readdirSync(target)) {
@@ -331,7 +331,7 @@ function removeStale(target: string, keep: ReadonlySet<string>): void {
   const stacks = new Set([...keep].filter((rel) => rel.startsWith("stacks/")).map((rel) => rel.split("/")[1]));
   for (const entry of fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir) : []) {
     const dir = path.join(stacksDir, entry);
-    if (!stacks.has(entry) || !fs.lstatSync(dir).isDirectory()) {
+    if (!fs.lstatSync(dir).isDirectory()) {
       fs.rmSync(dir, { recursive: true, force: true });
       continue;
     }
@@ -339,6 +339,12 @@ function removeStale(target: string, keep: ReadonlySet<string>): void {
       if (TERRAFORM_WORK_FILES.includes(file) || keep.has(`stacks/${entry}/${file}`)) continue;
       fs.rmSync(path.join(dir, file), { recursive: true, force: true });
     }
+    if (stacks.has(entry)) continue;
+    // A stack the new output no longer has: its generated files are gone, its terraform files (a possibly committed
+    // lock file, .terraform/ and what it points at) are never deleted; an empty folder goes.
+    const kept = fs.readdirSync(dir);
+    if (kept.length === 0) fs.rmdirSync(dir);
+    else process.stderr.write(`egress6: stack ${entry} is no longer in the output; kept its terraform files (${kept.join(", ")}) in ${dir}; remove them yourself once its resources are destroyed\n`);
   }
 }
 
