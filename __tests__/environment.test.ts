@@ -206,3 +206,36 @@ describe("account guard, profile and assumeRole", () => {
     );
   });
 });
+
+describe("an output whose record cannot be read is never taken for the demo", () => {
+  const DIST = path.join(ROOT, "dist");
+  const commands: [string, (dir: string) => string[]][] = [
+    ["synth", () => [MAIN]],
+    ["diagram", () => [path.join(DIST, "cli", "diagram.js")]],
+    ["export:hcl", (dir) => [path.join(DIST, "cli", "export-hcl.js"), "--out", path.join(dir, "hcl")]],
+  ];
+  const breakages: [string, (out: string) => void, RegExp][] = [
+    ["an invalid marker", (out) => fs.writeFileSync(path.join(out, ".egress6", "current", ".egress6-synth"), "{not json"), /\.egress6-synth marker is not valid JSON/],
+    ["a dangling current link", (out) => {
+      const link = path.join(out, ".egress6", "current");
+      fs.rmSync(path.join(out, ".egress6", fs.readlinkSync(link)), { recursive: true });
+    }, /\.egress6\/current link is dangling/],
+    ["files and no marker", (out) => fs.rmSync(path.join(out, ".egress6-synth")), /holds files but no \.egress6-synth marker/],
+  ];
+  for (const [what, breakIt, message] of breakages) {
+    for (const [name, script] of commands) {
+      test(`${name} with ${what} in cdktf.out: one line naming the folder, exit 1, nothing written`, () => {
+        const { dir, out } = synthesizedFra();
+        breakIt(out);
+        const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...base } = process.env;
+        const r = spawnSync(process.execPath, script(dir), { cwd: dir, env: base, encoding: "utf8" });
+        expect(r.status).toBe(1);
+        // The synth of a broken output is refused by its own folder check (its message), the others by the record's.
+        const expected = name === "synth" ? /^error: cdktf\.out: refusing to replace .*cdktf\.out: .*(marker|\.egress6-synth)/ : new RegExp(`^error: cdktf\\.out: .*${message.source}.*npm run synth -- --config FILE --out cdktf\\.out$`);
+        expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(expected)]);
+        expect(r.stderr).not.toMatch(/environment demo/);
+        expect(fs.existsSync(path.join(dir, "hcl"))).toBe(false);
+      });
+    }
+  }
+});

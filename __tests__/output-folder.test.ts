@@ -7,7 +7,7 @@
  * The read-only and full file system cases mount in a private mount namespace (`unshare -rm`); where unshare is not
  * allowed they are skipped with the reason, and fail under CI=true.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -162,7 +162,7 @@ describe("the switch from the old output to the new is atomic", () => {
     expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
   });
 
-  test("an output in the former plain layout is converted, keeping terraform's files; staging folders the former swap left are removed (only ones holding a synth marker)", () => {
+  test("an output in the former plain layout is converted, keeping terraform's files; staging folders beside it are never deleted, only named on stderr", () => {
     const out = path.join(base, "plain", "cdktf.out");
     const ref = path.join(base, "ref-old", "cdktf.out");
     fs.mkdirSync(out, { recursive: true });
@@ -174,11 +174,13 @@ describe("the switch from the old output to the new is atomic", () => {
     fs.writeFileSync(path.join(staging, SYNTH_MARKER), "{}");
     const foreign = path.join(path.dirname(out), ".cdktf.out.staging-notours");
     fs.mkdirSync(foreign);
-    expect(synth(["--config", newConfig, "--out", out]).code).toBe(0);
+    const r = synth(["--config", newConfig, "--out", out]);
+    expect(r.code).toBe(0);
     expect(view(out)).toEqual(newView);
     expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# lock of network\n");
-    expect(fs.existsSync(staging)).toBe(false);
+    expect(fs.readFileSync(path.join(staging, SYNTH_MARKER), "utf8")).toBe("{}");
     expect(fs.existsSync(foreign)).toBe(true);
+    expect(r.stderr).toMatch(/^egress6: left alone beside the output, possibly from a killed synth of an older egress6: .*\.cdktf\.out\.staging-abc123; remove it yourself if not yours$/m);
   });
 
   test("git ignores the generations and the staging folders, and still lets the lock files be committed", () => {
@@ -213,10 +215,38 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
     const before = snapshot(out);
     const r = inNamespace(`mount --bind "$OUT" "$OUT" && mount -o remount,bind,ro "$OUT" && exec "$NODE" "$MAIN" --out "$OUT"`, { OUT: out });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/^error: --out .*cdktf\.out: cannot write the output: EROFS \(read-only file system: mkdir .*\.egress6\/gen-.*\); the previous output is unchanged$/)]);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/^error: --out .*cdktf\.out: cannot write the output: EROFS \(read-only file system: (mkdir .*\.egress6\/gen-.*|open .*\.egress6\/lock\.tmp-\d+)\); the previous output is unchanged$/)]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(snapshot(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
+  });
+
+  maybe("export:hcl into a read-only folder: one line, the previous export untouched", () => {
+    const dir = tempDir("ro-hcl");
+    const hcl = path.join(dir, "parent", "hcl");
+    fs.mkdirSync(path.dirname(hcl));
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...rest } = process.env;
+    const first = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl.js"), "--out", hcl], { cwd: dir, env: rest, encoding: "utf8" });
+    expect(first.status).toBe(0);
+    const before = snapshot(path.dirname(hcl));
+    const r = inNamespace(`cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$EXPORT" --out "$P/hcl"`, { DIR: dir, P: path.dirname(hcl), EXPORT: path.join(ROOT, "dist", "cli", "export-hcl.js") });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(/^error: --out .*hcl: cannot write the export: EROFS \(read-only file system: .*\); the previous export is unchanged$/)]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(path.dirname(hcl))).toEqual(before);
+  }, 60000);
+
+  maybe("diagram --out into a read-only folder: one line, the previous file untouched", () => {
+    const dir = tempDir("ro-diagram");
+    const pics = path.join(dir, "pics");
+    fs.mkdirSync(pics);
+    fs.writeFileSync(path.join(pics, "d.svg"), "old\n");
+    const r = inNamespace(`cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$DIAGRAM" --out "$P/d.svg"`, { DIR: dir, P: pics, DIAGRAM: path.join(ROOT, "dist", "cli", "diagram.js") });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(/^error: .*d\.svg: cannot write the file: EROFS \(read-only file system: .*\); the previous file is unchanged$/)]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.readdirSync(pics)).toEqual(["d.svg"]);
+    expect(fs.readFileSync(path.join(pics, "d.svg"), "utf8")).toBe("old\n");
   });
 
   maybe("a full file system (ENOSPC)", () => {
@@ -297,4 +327,118 @@ describe("the output folder's mode is kept", () => {
     expect(synth(["--out", out]).code).toBe(0);
     expect(fs.statSync(out).mode & 0o777).toBe(0o750);
   });
+});
+
+describe("one synth at a time writes an output", () => {
+  const base = () => {
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, EGRESS6_TEST_KILL_AT: _k, ...rest } = process.env;
+    return rest;
+  };
+  const whole = (out: string) => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
+    for (const stack of Object.keys(manifest.stacks)) JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8"));
+    expect(fs.readdirSync(path.join(out, ".egress6")).filter((e) => e.startsWith("gen-"))).toHaveLength(1);
+    expect(fs.existsSync(path.join(out, ".egress6", "lock"))).toBe(false);
+  };
+
+  test("a second synth while one runs is refused in one line naming the first one's pid; the first writes a whole output", async () => {
+    const dir = tempDir("lock");
+    const out = path.join(dir, "out");
+    expect(synth(["--out", out]).code).toBe(0);
+    const first = spawn(process.execPath, [MAIN, "--out", out], { env: { ...base(), EGRESS6_TEST_HOLD_LOCK_MS: "4000" }, stdio: "ignore" });
+    const done = new Promise<number | null>((resolve) => first.on("exit", (code) => resolve(code)));
+    const lock = path.join(out, ".egress6", "lock");
+    for (let i = 0; i < 200 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(fs.readFileSync(lock, "utf8").trim()).toBe(String(first.pid));
+    const second = synth(["--out", out]);
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(new RegExp(`^error: --out .*: another synth \\(pid ${first.pid}\\) is writing this output .*wait for it to finish and run again$`))]);
+    expect(await done).toBe(0);
+    whole(out);
+  }, 60000);
+
+  test("eight concurrent synths: each succeeds or is refused in one line, none fails otherwise, the output is whole", async () => {
+    const dir = tempDir("lock");
+    const out = path.join(dir, "out");
+    expect(synth(["--out", out]).code).toBe(0);
+    const runs = Array.from({ length: 8 }, () => {
+      const child = spawn(process.execPath, [MAIN, "--out", out], { env: base(), stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (d) => (stderr += d));
+      return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
+    });
+    const results = await Promise.all(runs);
+    for (const r of results) {
+      if (r.code === 0) continue;
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment ")).join("\n")).toMatch(/^error: --out .*: another synth \(pid \d+\) is writing this output[^\n]*$/);
+    }
+    expect(results.some((r) => r.code === 0)).toBe(true);
+    whole(out);
+  }, 120000);
+
+  test("a lock left by a dead run is taken over", () => {
+    const dir = tempDir("lock");
+    const out = path.join(dir, "out");
+    expect(synth(["--out", out]).code).toBe(0);
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    fs.writeFileSync(path.join(out, ".egress6", "lock"), `${dead}\n`);
+    const r = synth(["--out", out]);
+    expect(r.code).toBe(0);
+    whole(out);
+  });
+});
+
+test("the reproduction: a user's copy `cp -a cdktf.out .cdktf.out.staging-mybackup` survives the next synth, named on stderr", () => {
+  const dir = tempDir("staging");
+  const out = path.join(dir, "cdktf.out");
+  expect(synth(["--out", out]).code).toBe(0);
+  const backup = path.join(dir, ".cdktf.out.staging-mybackup");
+  expect(spawnSync("cp", ["-a", out, backup]).status).toBe(0);
+  fs.writeFileSync(path.join(backup, "my-notes.txt"), "mine\n");
+  const r = synth(["--out", out]);
+  expect(r.code).toBe(0);
+  expect(fs.readFileSync(path.join(backup, "my-notes.txt"), "utf8")).toBe("mine\n");
+  expect(r.stderr.split("\n").filter((l) => l.includes("staging-mybackup"))).toHaveLength(1);
+});
+
+describe("an export killed part-way is put back by the next export", () => {
+  const EXPORT = path.join(ROOT, "dist", "cli", "export-hcl.js");
+  const exportTo = (dir: string, hcl: string, killAt?: string) => {
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, EGRESS6_TEST_KILL_AT: _k, ...rest } = process.env;
+    const r = spawnSync(process.execPath, [EXPORT, "--out", hcl], { cwd: dir, env: killAt ? { ...rest, EGRESS6_TEST_KILL_AT: killAt } : rest, encoding: "utf8" });
+    return { code: r.status, signal: r.signal, stderr: r.stderr };
+  };
+  for (const step of ["export-carried", "export-aside"]) {
+    test(`killed at ${step}: the next export puts back the export and its stack's .terraform/ and lock file`, () => {
+      const dir = tempDir("hcl-kill");
+      const hcl = path.join(dir, "hcl");
+      expect(exportTo(dir, hcl).code).toBe(0);
+      const stack = fs.readdirSync(hcl, { withFileTypes: true }).find((e) => e.isDirectory())!.name;
+      fs.writeFileSync(path.join(hcl, stack, ".terraform.lock.hcl"), "# committed lock\n");
+      fs.mkdirSync(path.join(hcl, stack, ".terraform", "providers"), { recursive: true });
+      const killed = exportTo(dir, hcl, step);
+      expect(killed.signal).toBe("SIGKILL");
+      expect(fs.existsSync(path.join(hcl, stack, ".terraform.lock.hcl"))).toBe(false);
+      const next = exportTo(dir, hcl);
+      expect(next.code).toBe(0);
+      expect(next.stderr).toMatch(/^egress6: a killed export was found: put back .*\.terraform\.lock\.hcl/m);
+      expect(fs.readFileSync(path.join(hcl, stack, ".terraform.lock.hcl"), "utf8")).toBe("# committed lock\n");
+      expect(fs.existsSync(path.join(hcl, stack, ".terraform", "providers"))).toBe(true);
+    }, 90000);
+  }
+});
+
+test("a stack the new output no longer has keeps its terraform files (committed lock file, .terraform/), said on stderr; its generated files go", () => {
+  const out = path.join(tempDir("gone-stack"), "cdktf.out");
+  expect(synth(["--out", out]).code).toBe(0);
+  const gone = path.join(out, "stacks", "retired");
+  fs.mkdirSync(path.join(gone, ".terraform", "providers"), { recursive: true });
+  fs.writeFileSync(path.join(gone, ".terraform.lock.hcl"), "# committed lock of retired\n");
+  fs.symlinkSync("../../.egress6/current/stacks/retired/cdk.tf.json", path.join(gone, "cdk.tf.json"));
+  const r = synth(["--out", out]);
+  expect(r.code).toBe(0);
+  expect(fs.readdirSync(gone).sort()).toEqual([".terraform", ".terraform.lock.hcl"]);
+  expect(fs.readFileSync(path.join(gone, ".terraform.lock.hcl"), "utf8")).toBe("# committed lock of retired\n");
+  expect(r.stderr.split("\n").filter((l) => l.includes("retired"))).toEqual([expect.stringMatching(/^egress6: stack retired is no longer in the output; kept its terraform files \(\.terraform, \.terraform\.lock\.hcl\) in .*stacks\/retired; remove them yourself once its resources are destroyed$/)]);
 });

@@ -145,9 +145,12 @@ describe("npm run synth", () => {
       fs.mkdirSync(dir);
       fs.cpSync(path.join(made, ".egress6", "current", "manifest.json"), path.join(dir, "manifest.json"));
       fs.cpSync(path.join(made, ".egress6", "current", "stacks"), path.join(dir, "stacks"), { recursive: true });
-      expect(synth(["--out", dir]).code).toBe(0);
+      // It records no environment: without --config that is one line, never the demo (issue 16).
+      expect(synth(["--out", dir]).stderr).toMatch(/^error: .*cdktf\.out: it holds files but no \.egress6-synth marker/m);
+      expect(synth(["--out", dir, "--config", path.join(__dirname, "..", "config", "demo.json")]).code).toBe(0);
       expect(fs.existsSync(path.join(dir, ".egress6-synth"))).toBe(true);
-      expect(snapshot(path.join(dir, ".egress6", "current"))).toEqual(snapshot(path.join(made, ".egress6", "current")));
+      const withoutMarker = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== ".egress6-synth"));
+      expect(withoutMarker(snapshot(path.join(dir, ".egress6", "current")))).toEqual(withoutMarker(snapshot(path.join(made, ".egress6", "current"))));
       // the same shape with a stranger's stack folder is not egress6's
       fs.rmSync(dir, { recursive: true });
       fs.mkdirSync(dir);
@@ -178,7 +181,7 @@ describe("npm run synth", () => {
       expect(fs.readFileSync(path.join(network, ".terraform.lock.hcl"), "utf8")).toBe("# lock\n");
       expect(fs.existsSync(path.join(network, "tfplan"))).toBe(false);
       expect(fs.existsSync(path.join(out, ".terraform"))).toBe(false);
-      expect(fs.existsSync(path.join(out, "stacks", "retired"))).toBe(false);
+      expect(fs.readdirSync(path.join(out, "stacks", "retired"))).toEqual([".terraform"]); // terraform files of a gone stack are kept (issue 16)
       expect(fs.existsSync(path.join(out, "stacks", "bootstrap", ".terraform"))).toBe(false);
       expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
     });
@@ -187,7 +190,9 @@ describe("npm run synth", () => {
       const out = path.join(tempDir("clone"), "cdktf.out");
       fs.mkdirSync(path.join(out, "stacks", "network"), { recursive: true });
       fs.writeFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "# committed\n");
-      expect(synth(["--out", out]).code).toBe(0);
+      // It records no environment: the first synth names one (issue 16).
+      expect(synth(["--out", out]).stderr).toMatch(/^error: .*cdktf\.out: it holds files but no \.egress6-synth marker/m);
+      expect(synth(["--out", out, "--config", path.join(__dirname, "..", "config", "demo.json")]).code).toBe(0);
       expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# committed\n");
       expect(fs.existsSync(path.join(out, "stacks", "network", "cdk.tf.json"))).toBe(true);
       // anything else beside the lock file is not recognised

@@ -20,7 +20,7 @@ import { CONFIG_ENV, configLabel, MAX_CONFIG_BYTES, parseConfig, parseConfigText
 import type { Egress6Config } from "../config/schema";
 import { UserError } from "../lib/errors";
 import { readRegularFile } from "../lib/read-file";
-import { readSynthRecord, SYNTH_MARKER, type ConfigOrigin } from "./output-folder";
+import { requireSynthRecord, SYNTH_MARKER, type ConfigOrigin } from "./output-folder";
 
 export { CONFIG_ENV };
 
@@ -94,7 +94,7 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
   const fromEnv = env[CONFIG_ENV];
   if (fromEnv !== undefined && fromEnv !== "") return finish(loadFile(fromEnv, CONFIG_ENV), CONFIG_ENV);
 
-  const record = readSynthRecord(outdir);
+  const record = requireSynthRecord(outdir, outShown);
   const recordedFile = record?.config.kind === "file" ? path.resolve(outdir, record.config.path) : undefined;
   const recordedShown = record === undefined ? "" : recordedFile !== undefined ? shown(recordedFile, cwd) : record.config.kind === "demo" ? "(embedded demo)" : "an in-memory config";
   const switchHint = (file: string) => `to act on it, synthesize it for review first: npm run synth -- --config ${file}${outShown === "cdktf.out" ? "" : ` --out ${outShown}`}`;

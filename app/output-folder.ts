@@ -95,6 +95,56 @@ export function readSynthRecord(dir: string): SynthRecord | undefined {
 }
 
 /**
+ * The record of `outdir` for choosing an environment: undefined only when the folder is missing or empty. Anything
+ * else without a readable record (an invalid or unreadable marker, a dangling `.egress6/current` link, files and no
+ * marker) is a one-line UserError naming the folder: it is never read as "no record", which would mean the demo.
+ */
+export function requireSynthRecord(outdir: string, shownName: string = outdir): SynthRecord | undefined {
+  const fix = `name the environment: npm run synth -- --config FILE --out ${shownName}`;
+  const refuse = (why: string) => new UserError([`${shownName}: ${why}; ${fix}`]);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(outdir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      let dangling = false;
+      try {
+        dangling = fs.lstatSync(outdir).isSymbolicLink();
+      } catch {
+        dangling = false;
+      }
+      if (!dangling) return undefined;
+      throw refuse("is a link to nothing, so it records no environment");
+    }
+    throw refuse(`cannot be read (${code ?? String(e)})`);
+  }
+  if (!stat.isDirectory()) throw refuse("is not a folder, so it records no environment");
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(outdir);
+  } catch (e) {
+    throw refuse(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (entries.length === 0) return undefined;
+  const link = path.join(outdir, LAYOUT_DIR, CURRENT_LINK);
+  let linkStat: fs.Stats | undefined;
+  try {
+    linkStat = fs.lstatSync(link);
+  } catch {
+    linkStat = undefined;
+  }
+  if (linkStat !== undefined && !fs.existsSync(link)) {
+    throw refuse(`its ${LAYOUT_DIR}/${CURRENT_LINK} link is dangling (names ${fs.readlinkSync(link)}, which is gone), so the output in force is unknown`);
+  }
+  const read = readMarker<SynthRecord>(outdir, SYNTH_MARKER, SYNTH_MARKER_KIND.valid);
+  if (read.state === "invalid") throw refuse(`its ${SYNTH_MARKER} marker ${read.reason}, so the environment it was synthesized for is unknown`);
+  if (read.state === "missing") throw refuse(`it holds files but no ${SYNTH_MARKER} marker, so it records no environment`);
+  if (read.record.format > MARKER_FORMAT) throw refuse(`a newer egress6 wrote its ${SYNTH_MARKER} (format ${read.record.format}, this one knows ${MARKER_FORMAT})`);
+  return read.record;
+}
+
+/**
  * A folder from before the marker: exactly `manifest.json` and `stacks/`, the manifest naming only egress6's
  * stacks, and `stacks/` holding only those stacks' folders.
  */

@@ -236,6 +236,68 @@ export function listFiles(dir: string, skip: (rel: string) => boolean = () => fa
  * of the previous output into the new one). A failure at any point before the final swap leaves the previous
  * output exactly as it was.
  */
+/** The steps of swapIn a test may stop at (EGRESS6_TEST_KILL_AT=<step>: the process SIGKILLs itself there). */
+function swapStep(step: "export-carried" | "export-aside"): void {
+  if (process.env.EGRESS6_TEST_KILL_AT === step) process.kill(process.pid, "SIGKILL");
+}
+
+/**
+ * Puts back what a swapIn killed part-way left beside `target`, in folders named `.<name>.staging-*` holding
+ * `marker` (a regular file; the folder itself not a link): a missing `target` is restored from its `.previous`, and
+ * terraform's working files carried into a staging folder go back to the same stack folder of `target` when it lacks
+ * them. Nothing is deleted; the folders are named on stderr (one line) for the user to remove. Returns them.
+ */
+export function recoverKilledSwap(target: string, marker: string): string[] {
+  const parent = path.dirname(target);
+  const prefix = `.${path.basename(target)}.staging-`;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const ours = (dir: string) => {
+    try {
+      return fs.lstatSync(dir).isDirectory() && fs.lstatSync(path.join(dir, marker)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const left = entries.filter((e) => e.startsWith(prefix)).map((e) => path.join(parent, e)).filter(ours);
+  const restored: string[] = [];
+  if (!fs.existsSync(target)) {
+    const previous = left.find((d) => d.endsWith(".previous"));
+    if (previous !== undefined) {
+      fs.renameSync(previous, target);
+      restored.push(`${target} from ${previous}`);
+    }
+  }
+  for (const staging of left) {
+    if (staging.endsWith(".previous") || !fs.existsSync(staging)) continue;
+    for (const stack of fs.readdirSync(staging, { withFileTypes: true })) {
+      if (!stack.isDirectory()) continue;
+      for (const name of TERRAFORM_WORK_FILES) {
+        const from = path.join(staging, stack.name, name);
+        const to = path.join(target, stack.name, name);
+        let there = true;
+        try {
+          fs.lstatSync(from);
+        } catch {
+          there = false;
+        }
+        if (!there || !fs.existsSync(path.join(target, stack.name)) || fs.existsSync(to)) continue;
+        fs.renameSync(from, to);
+        restored.push(`${to} from ${from}`);
+      }
+    }
+  }
+  const remaining = left.filter((d) => fs.existsSync(d));
+  if (restored.length > 0 || remaining.length > 0) {
+    process.stderr.write(`egress6: a killed export was found: ${restored.length > 0 ? `put back ${restored.join(", ")}; ` : ""}${remaining.length > 0 ? `left alone ${remaining.join(", ")} (remove yourself)` : "nothing else left"}\n`);
+  }
+  return remaining;
+}
+
 export function swapIn(staging: string, target: string, carry: readonly [string, string][]): void {
   const done: [string, string][] = [];
   const undo = () => {
@@ -250,9 +312,11 @@ export function swapIn(staging: string, target: string, carry: readonly [string,
     undo();
     throw e;
   }
+  swapStep("export-carried");
   const previous = fs.existsSync(target) ? `${staging}.previous` : undefined;
   try {
     if (previous) fs.renameSync(target, previous);
+    swapStep("export-aside");
     try {
       fs.renameSync(staging, target);
     } catch (e) {
@@ -282,4 +346,19 @@ export function terraformFilesToCarry(previous: string, next: string, stacks: re
     }
   }
   return moves;
+}
+
+/** Error codes of a file system that cannot take an output: the user's to fix, said in one line. */
+const FILE_SYSTEM_CODES = ["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOENT", "EIO", "EMFILE", "ENFILE", "ENAMETOOLONG", "ENOTDIR", "EEXIST", "ENOTEMPTY", "EXDEV", "ELOOP"];
+
+/**
+ * One line for a file system error of a writing command (synth, export:hcl, diagram), or undefined for anything
+ * else (a bug keeps its stack trace). `what` names what was being written: "the output", "the export", "the file".
+ */
+export function fileSystemProblem(error: unknown, where: string, what = "the output"): string | undefined {
+  const e = error as NodeJS.ErrnoException | null;
+  if (e === null || typeof e !== "object" || typeof e.code !== "string" || !FILE_SYSTEM_CODES.includes(e.code)) return undefined;
+  const at = [e.syscall, e.path].filter((x) => x !== undefined).join(" ");
+  const reason = String(e.message).replace(/^[A-Z]+: /, "").replace(/, .*$/, "");
+  return `${where}: cannot write ${what}: ${e.code} (${reason}${at ? `: ${at}` : ""}); the previous ${what.replace(/^the /, "")} is unchanged`;
 }

@@ -28,7 +28,7 @@ import {
   type ConfigOrigin,
   type OutdirOrigin,
 } from "./output-folder";
-import { TERRAFORM_WORK_FILES } from "./owned-folder";
+import { fileSystemProblem, TERRAFORM_WORK_FILES } from "./owned-folder";
 
 export interface SynthesizeOptions {
   /** Where the configuration came from, recorded in the output folder's marker. @default in memory */
@@ -45,18 +45,6 @@ function reached(step: SynthStep): void {
   if (process.env.EGRESS6_TEST_KILL_AT === step) process.kill(process.pid, "SIGKILL");
 }
 
-/** Error codes of a file system that cannot take the output: the user's to fix, said in one line. */
-const FILE_SYSTEM_CODES = ["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOENT", "EIO", "EMFILE", "ENFILE", "ENAMETOOLONG", "ENOTDIR", "EEXIST", "ENOTEMPTY", "EXDEV", "ELOOP"];
-
-/** One line for a file system error of the synth, or undefined for anything else (a bug keeps its stack trace). */
-function fileSystemProblem(error: unknown, where: string): string | undefined {
-  const e = error as NodeJS.ErrnoException | null;
-  if (e === null || typeof e !== "object" || typeof e.code !== "string" || !FILE_SYSTEM_CODES.includes(e.code)) return undefined;
-  const what = [e.syscall, e.path].filter((x) => x !== undefined).join(" ");
-  const reason = String(e.message).replace(/^[A-Z]+: /, "").replace(/, .*$/, "");
-  return `${where}: cannot write the output: ${e.code} (${reason}${what ? `: ${what}` : ""}); the previous output is unchanged`;
-}
-
 /**
  * Synthesizes `config` into `outdir`. `outdir` must be missing, empty, or an earlier synth's output
  * (app/output-folder.ts), lie inside no other egress6 output and hold none, and hold no other environment's
@@ -69,13 +57,101 @@ export function synthesize(config: Egress6Config, outdir: string, options: Synth
   const target = path.resolve(outdir);
   assertReplaceable(outdir, origin);
   assertWorkingStateFits(outdir, config.name, origin);
+  let release: (() => void) | undefined;
   try {
+    fs.mkdirSync(path.join(target, LAYOUT_DIR), { recursive: true });
+    release = acquireLock(path.join(target, LAYOUT_DIR), where);
+    testPause();
     switchTo(config, target, options.origin ?? { kind: "memory" });
   } catch (e) {
     if (e instanceof UserError) throw e;
     const problem = fileSystemProblem(e, where);
     if (problem !== undefined) throw new UserError([problem]);
     throw e;
+  } finally {
+    release?.();
+  }
+}
+
+/** The lock file inside the output's own `.egress6/`: one synth at a time writes an output; it holds the pid. */
+export const LOCK_FILE = "lock";
+
+/** A test may hold the lock for a while (EGRESS6_TEST_HOLD_LOCK_MS=<ms>) to make two runs overlap. */
+function testPause(): void {
+  const ms = Number(process.env.EGRESS6_TEST_HOLD_LOCK_MS ?? "0");
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the output's lock for the whole run, or throws a one-line UserError naming the pid holding it. The lock is
+ * made whole (a file holding our pid, hard-linked into place: link(2) fails when the lock exists), so it is never
+ * seen empty. A lock whose pid is dead is set aside and taken over; one that turns out live is put back and refused.
+ * Returns the release, which removes the lock only while it still holds our pid.
+ */
+function acquireLock(area: string, where: string): () => void {
+  const lock = path.join(area, LOCK_FILE);
+  const mine = path.join(area, `${LOCK_FILE}.tmp-${process.pid}`);
+  // What a killed run's take-over left: only files of pids no longer alive.
+  for (const entry of fs.readdirSync(area)) {
+    const m = /^lock\.(tmp|stale)-(\d+)$/.exec(entry);
+    if (m && Number(m[2]) !== process.pid && !isAlive(Number(m[2]))) fs.rmSync(path.join(area, entry), { force: true });
+  }
+  fs.writeFileSync(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        fs.linkSync(mine, lock);
+        return () => {
+          if (readPid(lock) === process.pid) fs.rmSync(lock, { force: true });
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const holder = readPid(lock);
+      if (holder !== undefined && isAlive(holder)) {
+        throw new UserError([`${where}: another synth (pid ${holder}) is writing this output (lock ${lock}); wait for it to finish and run again`]);
+      }
+      // Stale (or unreadable): set it aside under our pid, and look at what we moved.
+      const aside = path.join(area, `${LOCK_FILE}.stale-${process.pid}`);
+      try {
+        fs.renameSync(lock, aside);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // another run took it over first
+        throw e;
+      }
+      const moved = readPid(aside);
+      if (moved !== undefined && moved !== holder && isAlive(moved)) {
+        // A live run's lock, taken over between our read and our rename: put it back and refuse.
+        try {
+          fs.linkSync(aside, lock);
+        } finally {
+          fs.rmSync(aside, { force: true });
+        }
+        throw new UserError([`${where}: another synth (pid ${moved}) is writing this output (lock ${lock}); wait for it to finish and run again`]);
+      }
+      fs.rmSync(aside, { force: true });
+    }
+    throw new UserError([`${where}: could not take the output's lock ${lock} (other runs keep taking it); run again`]);
+  } finally {
+    fs.rmSync(mine, { force: true });
   }
 }
 
@@ -217,14 +293,19 @@ function removeLeftovers(target: string, area: string, inForce: string | undefin
     if (entry.startsWith(`${CURRENT_LINK}.next-`) && fs.lstatSync(full).isSymbolicLink()) fs.rmSync(full);
     else if (entry.startsWith("gen-") && entry !== inForce && fs.existsSync(path.join(full, GENERATION_MARKER))) fs.rmSync(full, { recursive: true, force: true });
   }
-  // The staging folders of the former swap (`.<name>.staging-*` beside the output) that a killed run left: only those
-  // holding a synth marker, which only a synth writes.
+  // The staging folders of the former swap (`.<name>.staging-*` beside the output) are never deleted: nothing proves a
+  // folder of that name is one a killed run left rather than a user's copy (`cp -a cdktf.out .cdktf.out.staging-x`).
+  // Those that look like a synth's are named on stderr, in one line, for the user to remove.
   const parent = path.dirname(target);
   const prefix = `.${path.basename(target)}.staging-`;
+  const found: string[] = [];
   for (const entry of fs.readdirSync(parent)) {
     if (!entry.startsWith(prefix)) continue;
     const full = path.join(parent, entry);
-    if (fs.lstatSync(full).isDirectory() && fs.existsSync(path.join(full, SYNTH_MARKER))) fs.rmSync(full, { recursive: true, force: true });
+    if (fs.lstatSync(full).isDirectory() && fs.existsSync(path.join(full, SYNTH_MARKER))) found.push(full);
+  }
+  if (found.length > 0) {
+    process.stderr.write(`egress6: left alone beside the output, possibly from a killed synth of an older egress6: ${found.join(", ")}; remove ${found.length === 1 ? "it" : "them"} yourself if not yours\n`);
   }
   // A link, or a folder set aside, being replaced when a run was killed.
   const sweep = (dir: string) => {
@@ -238,8 +319,8 @@ function removeLeftovers(target: string, area: string, inForce: string | undefin
 
 /**
  * Removes every path of the output folder that the output in force does not have: top-level entries, the entries
- * of each stack folder except terraform's working files, and the folders of stacks the output no longer has (with
- * their working files: the stack is gone, as `cdktf synth` also removes such folders).
+ * of each stack folder except terraform's working files, and the generated files of stacks the output no longer has
+ * (their terraform working files are kept, and said so on stderr).
  */
 function removeStale(target: string, keep: ReadonlySet<string>): void {
   for (const entry of fs.readdirSync(target)) {
@@ -250,7 +331,7 @@ function removeStale(target: string, keep: ReadonlySet<string>): void {
   const stacks = new Set([...keep].filter((rel) => rel.startsWith("stacks/")).map((rel) => rel.split("/")[1]));
   for (const entry of fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir) : []) {
     const dir = path.join(stacksDir, entry);
-    if (!stacks.has(entry) || !fs.lstatSync(dir).isDirectory()) {
+    if (!fs.lstatSync(dir).isDirectory()) {
       fs.rmSync(dir, { recursive: true, force: true });
       continue;
     }
@@ -258,6 +339,12 @@ function removeStale(target: string, keep: ReadonlySet<string>): void {
       if (TERRAFORM_WORK_FILES.includes(file) || keep.has(`stacks/${entry}/${file}`)) continue;
       fs.rmSync(path.join(dir, file), { recursive: true, force: true });
     }
+    if (stacks.has(entry)) continue;
+    // A stack the new output no longer has: its generated files are gone, its terraform files (a possibly committed
+    // lock file, .terraform/ and what it points at) are never deleted; an empty folder goes.
+    const kept = fs.readdirSync(dir);
+    if (kept.length === 0) fs.rmdirSync(dir);
+    else process.stderr.write(`egress6: stack ${entry} is no longer in the output; kept its terraform files (${kept.join(", ")}) in ${dir}; remove them yourself once its resources are destroyed\n`);
   }
 }
 

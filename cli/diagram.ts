@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseConfig, UserError } from "../config/load";
 import { commandEnvironment } from "../app/environment";
+import { fileSystemProblem } from "../app/owned-folder";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { runCli } from "../app/run-cli";
 import { projectRoot } from "../lib/paths";
@@ -138,6 +139,10 @@ function writeFileSafely(file: string, content: string): void {
   try {
     fs.writeFileSync(temp, content);
     fs.renameSync(temp, file);
+  } catch (e) {
+    const problem = fileSystemProblem(e, file, "the file");
+    if (problem !== undefined) throw new UserError([problem]);
+    throw e;
   } finally {
     fs.rmSync(temp, { force: true });
   }

@@ -14,7 +14,7 @@ import type { Egress6Config } from "../../config/schema";
 import { UserError } from "../../lib/errors";
 import { builtFile, projectRoot } from "../../lib/paths";
 import { synthesize } from "../synthesize";
-import { fileSha256, listFiles, swapIn, terraformFilesToCarry } from "../owned-folder";
+import { fileSha256, fileSystemProblem, listFiles, recoverKilledSwap, swapIn, terraformFilesToCarry } from "../owned-folder";
 import { assertExportTarget, EXPORT_MARKER, EXPORT_MARKER_FORMAT, type ExportRecord } from "./export-folder";
 import { HclExportError, printStack } from "./printer";
 import { idiomaticStack } from "./idioms";
@@ -123,7 +123,19 @@ export interface ExportOptions {
 
 /** Exports every stack of `config` as HCL into `outdir`. */
 export async function exportHcl(config: Egress6Config, outdir: string, options: ExportOptions): Promise<ExportResult> {
+  try {
+    return await exportHclUnguarded(config, outdir, options);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const problem = fileSystemProblem(e, `--out ${outdir}`, "the export");
+    if (problem !== undefined) throw new UserError([problem]);
+    throw e;
+  }
+}
+
+async function exportHclUnguarded(config: Egress6Config, outdir: string, options: ExportOptions): Promise<ExportResult> {
   const cwd = options.cwd ?? process.cwd();
+  recoverKilledSwap(path.resolve(cwd, outdir), EXPORT_MARKER);
   const previous = assertExportTarget(outdir, cwd, options.env);
   const target = path.resolve(cwd, outdir);
   const parent = path.dirname(target);
