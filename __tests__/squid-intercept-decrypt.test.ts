@@ -17,6 +17,7 @@ import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { renderSquidConf } from "../modules/proxy/squid-conf";
 import { interceptRoutingCommands, renderInterceptRuleset } from "../modules/proxy/user-data";
+import { buildLab, labPrerequisite, labTest, must, sh, waitFor } from "./netns-lab";
 import { squid, squidScratch } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
@@ -31,36 +32,9 @@ const NS = { workload: `e7w${tag}`, proxy: `e7p${tag}`, internet: `e7i${tag}` };
 const DECRYPTED = "example.com";
 const EXEMPT = "www.example.com";
 
-function sh(cmd: string): { ok: boolean; out: string } {
-  const r = spawnSync("sh", ["-c", cmd], { encoding: "utf8" });
-  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
-}
-
-function missingPrerequisite(): string | undefined {
-  if (!squid) return "squid not installed (apt-get install squid-openssl)";
-  if (process.getuid?.() !== 0) return "not root (network namespaces and nftables need it)";
-  if (!sh("command -v ip && command -v nft && command -v openssl").ok) return "ip, nft or openssl not installed";
-  const probe = `e7probe${tag}`;
-  const made = sh(`ip netns add ${probe} && ip netns exec ${probe} nft list ruleset`);
-  sh(`ip netns del ${probe}`);
-  return made.ok ? undefined : `cannot create a network namespace with nftables here (${made.out.trim().split("\n")[0]})`;
-}
-
-const missing = missingPrerequisite();
+const missing = labPrerequisite(`e7probe${tag}`, ["ip", "nft", "openssl"]);
 if (missing && process.env.CI !== "true") console.warn(`skipped: ${missing}. The intercepted-decryption tests did not run and did not pass.`);
-
-function interceptTest(name: string, fn: jest.ProvidesCallback, timeout?: number): void {
-  if (!missing) test(name, fn, timeout);
-  else if (process.env.CI === "true") test(name, () => {
-    throw new Error(`${missing}; CI=true requires it`);
-  });
-  else test.skip(`${name} [skipped: ${missing}]`, fn);
-}
-
-function must(cmd: string): void {
-  const r = sh(cmd);
-  if (!r.ok) throw new Error(`${cmd}: ${r.out}`);
-}
+const interceptTest = labTest(missing);
 
 const ORIGIN_JS = `
 const https = require("https"), fs = require("fs");
@@ -101,27 +75,11 @@ function fromWorkload(name: string, timeoutMs = 5000): ClientResult {
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as ClientResult;
 }
 
-async function waitFor(check: () => boolean, what: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15000;
-  while (!check()) {
-    if (child.exitCode !== null) throw new Error(`${what}: process exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`${what}: timed out`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
   if (missing) return;
   scratch = squidScratch(squid!);
   dir = scratch.dir;
-  for (const ns of Object.values(NS)) must(`ip netns add ${ns} && ip -n ${ns} link set lo up`);
-  must(`ip link add x${tag} netns ${NS.workload} type veth peer name px${tag} netns ${NS.proxy}`);
-  must(`ip link add y${tag} netns ${NS.internet} type veth peer name py${tag} netns ${NS.proxy}`);
-  must(`ip -n ${NS.workload} link set x${tag} up && ip -n ${NS.workload} addr add ${WORKLOAD}/64 dev x${tag} nodad`);
-  must(`ip -n ${NS.workload} -6 route add default via ${PROXY_INSIDE}`);
-  must(`ip -n ${NS.proxy} link set px${tag} up && ip -n ${NS.proxy} addr add ${PROXY_INSIDE}/64 dev px${tag} nodad`);
-  must(`ip -n ${NS.proxy} link set py${tag} up && ip -n ${NS.proxy} addr add ${PROXY_OUTSIDE}/64 dev py${tag} nodad`);
-  must(`ip -n ${NS.internet} link set y${tag} up && ip -n ${NS.internet} addr add ${ORIGIN}/64 dev y${tag} nodad`);
+  buildLab(NS, [`x${tag}`, `y${tag}`], { workload: WORKLOAD, proxyInside: PROXY_INSIDE, proxyOutside: PROXY_OUTSIDE, internet: [ORIGIN] });
 
   // The customer CA (Squid signs with it) and a "public" CA that signs the origin (Squid trusts it upstream).
   const ca = (name: string) =>

@@ -13,6 +13,7 @@ import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { ACCESS_LOG_FIELDS, renderSquidConf } from "../modules/proxy/squid-conf";
 import { interceptRoutingCommands, renderInterceptRuleset } from "../modules/proxy/user-data";
+import { buildLab, labPrerequisite, labTest, must, sh, waitFor } from "./netns-lab";
 import { squid, squidScratch } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
@@ -26,37 +27,9 @@ const UNNAMED = "2001:db8:e6::11";
 const tag = `${process.pid % 100000}`;
 const NS = { workload: `e6w${tag}`, proxy: `e6p${tag}`, internet: `e6i${tag}` };
 
-function sh(cmd: string): { ok: boolean; out: string } {
-  const r = spawnSync("sh", ["-c", cmd], { encoding: "utf8" });
-  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
-}
-
-function missingPrerequisite(): string | undefined {
-  if (!squid) return "squid not installed (apt-get install squid-openssl)";
-  if (process.getuid?.() !== 0) return "not root (network namespaces and nftables need it)";
-  if (!sh("command -v ip && command -v nft").ok) return "ip or nft not installed (apt-get install iproute2 nftables)";
-  const probe = `e6probe${tag}`;
-  const made = sh(`ip netns add ${probe} && ip netns exec ${probe} nft list ruleset`);
-  sh(`ip netns del ${probe}`);
-  if (!made.ok) return `cannot create a network namespace with nftables here (${made.out.trim().split("\n")[0]})`;
-  return undefined;
-}
-
-const missing = missingPrerequisite();
+const missing = labPrerequisite(`e6probe${tag}`, ["ip", "nft"]);
 if (missing && process.env.CI !== "true") console.warn(`skipped: ${missing}. The interception tests did not run and did not pass.`);
-
-function interceptTest(name: string, fn: jest.ProvidesCallback): void {
-  if (!missing) test(name, fn);
-  else if (process.env.CI === "true") test(name, () => {
-    throw new Error(`${missing}; CI=true requires it`);
-  });
-  else test.skip(`${name} [skipped: ${missing}]`, fn);
-}
-
-function must(cmd: string): void {
-  const r = sh(cmd);
-  if (!r.ok) throw new Error(`${cmd}: ${r.out}`);
-}
+const interceptTest = labTest(missing);
 
 const ORIGIN_JS = `
 const http = require("http"), https = require("https"), fs = require("fs");
@@ -107,29 +80,13 @@ function fromWorkload(mode: "http" | "tls", address: string, port: number, name:
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as ClientResult;
 }
 
-async function waitFor(check: () => boolean, what: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15000;
-  while (!check()) {
-    if (child.exitCode !== null) throw new Error(`${what}: process exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`${what}: timed out`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
   if (missing) return;
   scratch = squidScratch(squid!);
   dir = scratch.dir;
 
   // Three namespaces joined by two veth pairs; the internet has no route back to the VPC.
-  for (const ns of Object.values(NS)) must(`ip netns add ${ns} && ip -n ${ns} link set lo up`);
-  must(`ip link add w${tag} netns ${NS.workload} type veth peer name pw${tag} netns ${NS.proxy}`);
-  must(`ip link add i${tag} netns ${NS.internet} type veth peer name pi${tag} netns ${NS.proxy}`);
-  must(`ip -n ${NS.workload} link set w${tag} up && ip -n ${NS.workload} addr add ${WORKLOAD}/64 dev w${tag} nodad`);
-  must(`ip -n ${NS.workload} -6 route add default via ${PROXY_INSIDE}`);
-  must(`ip -n ${NS.proxy} link set pw${tag} up && ip -n ${NS.proxy} addr add ${PROXY_INSIDE}/64 dev pw${tag} nodad`);
-  must(`ip -n ${NS.proxy} link set pi${tag} up && ip -n ${NS.proxy} addr add ${PROXY_OUTSIDE}/64 dev pi${tag} nodad`);
-  must(`ip -n ${NS.internet} link set i${tag} up && ip -n ${NS.internet} addr add ${ORIGIN}/64 dev i${tag} nodad && ip -n ${NS.internet} addr add ${UNNAMED}/64 dev i${tag} nodad`);
+  buildLab(NS, [`w${tag}`, `i${tag}`], { workload: WORKLOAD, proxyInside: PROXY_INSIDE, proxyOutside: PROXY_OUTSIDE, internet: [ORIGIN, UNNAMED] });
 
   // The origin: HTTP on 80, HTTPS on 443 and 8443, with a certificate for example.com.
   must(`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=example.com -addext subjectAltName=DNS:example.com -keyout ${dir}/origin-key.pem -out ${dir}/origin-cert.pem 2>/dev/null`);
