@@ -1,0 +1,25 @@
+// ESLint: typescript-eslint's recommended rules on every TypeScript and JavaScript source (`npm run lint`).
+// Formatting is Prettier's job (.prettierrc.json), so no stylistic rule is enabled here.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", "cdktf.out*/", "**/cdktf.out/", "atlantis.out/", "hcl.out/", "__tests__/fixtures/", ".state/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { process: "readonly", console: "readonly", require: "readonly", module: "writable", __dirname: "readonly", __filename: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", URL: "readonly" } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+    },
+  },
+  {
+    // Tests hand-build AWS SDK responses and synthesized JSON; `any` is allowed there, not in the sources.
+    files: ["__tests__/**"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+  {
+    files: ["**/*.js", "**/*.cjs"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+);
