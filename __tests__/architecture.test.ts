@@ -88,7 +88,10 @@ const LAYERS: ReadonlyArray<{ readonly folders: readonly string[]; readonly mayI
   { folders: ["main.ts"], mayImport: ["app/", "config/", "lib/"] },
   { folders: ["app/"], mayImport: ["stacks/", "config/", "lib/"] },
   { folders: ["cli/"], mayImport: ["cli/atlantis-verify.ts", "app/", "stacks/", "modules/<name>/", "config/", "lib/"] },
-  { folders: ["cli/diagram.ts", "cli/diagram/", "cli/atlantis-verify.ts"], mayImport: ["cli/", "app/", "stacks/", "modules/<name>/", "config/", "lib/", "verifier/"] },
+  {
+    folders: ["cli/diagram.ts", "cli/diagram/", "cli/atlantis-verify.ts"],
+    mayImport: ["cli/", "app/", "stacks/", "modules/<name>/", "config/", "lib/", "verifier/"],
+  },
   { folders: ["config/"], mayImport: ["lib/"] },
   { folders: ["stacks/"], mayImport: ["modules/<name>/", "modules/shared/", "config/", "lib/", "lambda/remediation/"] },
   { folders: ["modules/<name>/"], mayImport: ["modules/shared/", "lib/", "lambda/remediation/"] },
@@ -142,7 +145,9 @@ function ruleViolations(edges: readonly Edge[]): string[] {
     if (from.row === to.row) {
       const mf = moduleFolderOf(e.from);
       if (from.folder === "modules/<name>/" && mf !== moduleFolderOf(e.to)) {
-        out.push(`${e.from} -> ${e.spec} (${e.to}): a module folder imports only its own files, modules/shared/, lib/ and lambda/remediation/`);
+        out.push(
+          `${e.from} -> ${e.spec} (${e.to}): a module folder imports only its own files, modules/shared/, lib/ and lambda/remediation/`,
+        );
       }
       continue;
     }
@@ -224,10 +229,14 @@ function docTable(): Array<{ folders: string[]; mayImport: string[] | "anything"
   const doc = fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8");
   const rows = doc.split("\n").filter((l) => /^\| `/.test(l));
   return rows.map((line) => {
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     const folders = [...cells[0].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
     const last = cells[cells.length - 1];
-    const mayImport = last === "anything" ? "anything" : last === "nothing" ? [] : last.split(",").map((c) => c.trim().replace(/^`|`$/g, ""));
+    const mayImport =
+      last === "anything" ? "anything" : last === "nothing" ? [] : last.split(",").map((c) => c.trim().replace(/^`|`$/g, ""));
     return { folders, mayImport };
   });
 }
@@ -251,7 +260,9 @@ describe("architecture: imports point down", () => {
   });
 
   test("docs/architecture.md's table and this test's table are the same", () => {
-    expect(docTable()).toEqual(LAYERS.map((r) => ({ folders: [...r.folders], mayImport: r.mayImport === "anything" ? "anything" : [...r.mayImport] })));
+    expect(docTable()).toEqual(
+      LAYERS.map((r) => ({ folders: [...r.folders], mayImport: r.mayImport === "anything" ? "anything" : [...r.mayImport] })),
+    );
   });
 
   test("every relative import resolves to a file", () => {
@@ -278,7 +289,11 @@ describe("architecture: imports point down", () => {
   });
 
   test("the checks report what they should (a bad import of each kind and a cycle are named)", () => {
-    const edge = (from: string, spec: string): Edge => ({ from, spec, to: path.posix.normalize(path.posix.join(path.posix.dirname(from), spec)) + ".ts" });
+    const edge = (from: string, spec: string): Edge => ({
+      from,
+      spec,
+      to: path.posix.normalize(path.posix.join(path.posix.dirname(from), spec)) + ".ts",
+    });
     const bad = [
       edge("app/synthesize.ts", "../verifier/index"),
       edge("app/synthesize.ts", "../modules/network/acl"),
@@ -331,7 +346,23 @@ describe("architecture: imports point down", () => {
       "stacks/s.ts -> @cdktf/provider-aws: import one resource (@cdktf/provider-aws/lib/<resource>), never the package root",
       "stacks/s.ts -> @cdktf/provider-aws/lib: import one resource (@cdktf/provider-aws/lib/<resource>), never the package root",
     ]);
-    expect(cycles(graphOf([["a", "b"], ["b", "c"], ["c", "a"], ["c", "d"]]))).toEqual([["a", "b", "c"]]);
-    expect(cycles(graphOf([["a", "b"], ["b", "c"]]))).toEqual([]);
+    expect(
+      cycles(
+        graphOf([
+          ["a", "b"],
+          ["b", "c"],
+          ["c", "a"],
+          ["c", "d"],
+        ]),
+      ),
+    ).toEqual([["a", "b", "c"]]);
+    expect(
+      cycles(
+        graphOf([
+          ["a", "b"],
+          ["b", "c"],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });

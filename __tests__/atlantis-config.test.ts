@@ -35,20 +35,88 @@ const YAML = require("yaml") as typeof import("yaml");
 type Json = Record<string, any>;
 
 const root = path.resolve(__dirname, "..");
-const REPO_CFG_KEYS = ["version", "projects", "workflows", "policies", "autodiscover", "automerge", "parallel_apply", "parallel_plan", "delete_source_branch_on_merge", "emoji_reaction", "allowed_regexp_prefixes", "abort_on_execution_order_fail", "repo_locks", "silence_pr_comments"];
-const PROJECT_KEYS = ["name", "branch", "dir", "workspace", "workflow", "terraform_distribution", "terraform_version", "autoplan", "plan_requirements", "apply_requirements", "import_requirements", "depends_on", "delete_source_branch_on_merge", "repo_locking", "repo_locks", "execution_order_group", "policy_check", "custom_policy_check", "silence_pr_comments"];
+const REPO_CFG_KEYS = [
+  "version",
+  "projects",
+  "workflows",
+  "policies",
+  "autodiscover",
+  "automerge",
+  "parallel_apply",
+  "parallel_plan",
+  "delete_source_branch_on_merge",
+  "emoji_reaction",
+  "allowed_regexp_prefixes",
+  "abort_on_execution_order_fail",
+  "repo_locks",
+  "silence_pr_comments",
+];
+const PROJECT_KEYS = [
+  "name",
+  "branch",
+  "dir",
+  "workspace",
+  "workflow",
+  "terraform_distribution",
+  "terraform_version",
+  "autoplan",
+  "plan_requirements",
+  "apply_requirements",
+  "import_requirements",
+  "depends_on",
+  "delete_source_branch_on_merge",
+  "repo_locking",
+  "repo_locks",
+  "execution_order_group",
+  "policy_check",
+  "custom_policy_check",
+  "silence_pr_comments",
+];
 const AUTOPLAN_KEYS = ["when_modified", "enabled"];
 const GLOBAL_KEYS = ["repos", "workflows", "policies", "metrics", "team_authz", "external_stores"];
-const REPO_KEYS = ["id", "branch", "repo_config_file", "plan_requirements", "apply_requirements", "import_requirements", "pre_workflow_hooks", "workflow", "post_workflow_hooks", "allowed_workflows", "allowed_overrides", "allow_custom_workflows", "delete_source_branch_on_merge", "repo_locking", "repo_locks", "policy_check", "custom_policy_check", "autodiscover", "silence_pr_comments"];
+const REPO_KEYS = [
+  "id",
+  "branch",
+  "repo_config_file",
+  "plan_requirements",
+  "apply_requirements",
+  "import_requirements",
+  "pre_workflow_hooks",
+  "workflow",
+  "post_workflow_hooks",
+  "allowed_workflows",
+  "allowed_overrides",
+  "allow_custom_workflows",
+  "delete_source_branch_on_merge",
+  "repo_locking",
+  "repo_locks",
+  "policy_check",
+  "custom_policy_check",
+  "autodiscover",
+  "silence_pr_comments",
+];
 /** Keys a hook map may carry (raw/workflow_step.go WorkflowHook.ToValid). */
 const HOOK_KEYS = ["run", "description", "shell", "shellArgs", "commands"];
 const STAGES = ["plan", "apply", "policy_check", "import", "state_rm"];
 const BUILT_IN_STEPS = ["init", "plan", "show", "policy_check", "apply", "import", "state_rm"];
 /** The repo config keys that server-side allowed_overrides accepts (raw/global_cfg.go overridesValid). */
-const OVERRIDABLE = ["plan_requirements", "apply_requirements", "import_requirements", "workflow", "delete_source_branch_on_merge", "repo_locking", "repo_locks", "policy_check", "custom_policy_check", "silence_pr_comments"];
+const OVERRIDABLE = [
+  "plan_requirements",
+  "apply_requirements",
+  "import_requirements",
+  "workflow",
+  "delete_source_branch_on_merge",
+  "repo_locking",
+  "repo_locks",
+  "policy_check",
+  "custom_policy_check",
+  "silence_pr_comments",
+];
 
 function unknownKeys(where: string, value: Json, known: readonly string[]): string[] {
-  return Object.keys(value).filter((k) => !known.includes(k)).map((k) => `${where}: unknown key ${k}`);
+  return Object.keys(value)
+    .filter((k) => !known.includes(k))
+    .map((k) => `${where}: unknown key ${k}`);
 }
 
 const atlantis = YAML.parse(fs.readFileSync(path.join(root, ATLANTIS_YAML), "utf8")) as Json;
@@ -76,7 +144,10 @@ test("atlantis.yaml uses only keys Atlantis's repo config parser knows, version 
   const problems = unknownKeys("atlantis.yaml", atlantis, REPO_CFG_KEYS);
   expect(atlantis.version).toBe(3);
   for (const p of atlantis.projects as Json[]) {
-    problems.push(...unknownKeys(`project ${p.name}`, p, PROJECT_KEYS), ...unknownKeys(`project ${p.name}.autoplan`, p.autoplan, AUTOPLAN_KEYS));
+    problems.push(
+      ...unknownKeys(`project ${p.name}`, p, PROJECT_KEYS),
+      ...unknownKeys(`project ${p.name}.autoplan`, p.autoplan, AUTOPLAN_KEYS),
+    );
     // raw/project.go: a dir may not contain "..", a name must be URL-safe; hooks run only in the default workspace's clone.
     expect(p.dir).not.toContain("..");
     expect(encodeURIComponent(p.name.replace(/\//g, "-"))).toBe(p.name.replace(/\//g, "-"));
@@ -88,13 +159,21 @@ test("atlantis.yaml uses only keys Atlantis's repo config parser knows, version 
 
 test("one project per stack with remote state, in its synthesized dir", () => {
   const expected = environments.flatMap((env) =>
-    stacksOf.get(env.name)!.filter((s) => s.backend !== "local").map((s) => ({ name: `${env.name}-${s.name}`, dir: `atlantis.out/${env.name}/stacks/${s.name}` })),
+    stacksOf
+      .get(env.name)!
+      .filter((s) => s.backend !== "local")
+      .map((s) => ({ name: `${env.name}-${s.name}`, dir: `atlantis.out/${env.name}/stacks/${s.name}` })),
   );
   const actual = (atlantis.projects as Json[]).map((p) => ({ name: p.name, dir: p.dir }));
   expect([...actual].sort((a, b) => a.name.localeCompare(b.name))).toEqual([...expected].sort((a, b) => a.name.localeCompare(b.name)));
   // The stacks left out keep local state (bootstrap), which Atlantis's clone would lose.
   for (const env of environments) {
-    expect(stacksOf.get(env.name)!.filter((s) => s.backend === "local").map((s) => s.name)).toEqual(["bootstrap"]);
+    expect(
+      stacksOf
+        .get(env.name)!
+        .filter((s) => s.backend === "local")
+        .map((s) => s.name),
+    ).toEqual(["bootstrap"]);
   }
 });
 
@@ -169,7 +248,14 @@ describe("autoplan.when_modified, joined onto the project dir as Atlantis does",
   });
 
   test("tests, docs and other environments' config files do not", () => {
-    const others = ["__tests__/atlantis-config.test.ts", "README.md", "docs/atlantis.md", "config/demo.json", "tooling/tf-check.ts", "atlantis.out/prod/stacks/network/cdk.tf.json"];
+    const others = [
+      "__tests__/atlantis-config.test.ts",
+      "README.md",
+      "docs/atlantis.md",
+      "config/demo.json",
+      "tooling/tf-check.ts",
+      "atlantis.out/prod/stacks/network/cdk.tf.json",
+    ];
     for (const p of atlantis.projects as Json[]) {
       const matches = matcherOf(p);
       expect(others.filter((f) => matches(f))).toEqual([]);
@@ -183,7 +269,8 @@ describe("docs/atlantis/repos.yaml, the server-side config shipped with egress6"
     for (const [i, repo] of (repos.repos as Json[]).entries()) {
       problems.push(...unknownKeys(`repos[${i}]`, repo, REPO_KEYS));
       for (const hook of repo.pre_workflow_hooks ?? []) problems.push(...unknownKeys(`repos[${i}] hook`, hook, HOOK_KEYS));
-      for (const o of repo.allowed_overrides ?? []) if (!OVERRIDABLE.includes(o)) problems.push(`repos[${i}].allowed_overrides: ${o} is not overridable`);
+      for (const o of repo.allowed_overrides ?? [])
+        if (!OVERRIDABLE.includes(o)) problems.push(`repos[${i}].allowed_overrides: ${o} is not overridable`);
     }
     for (const [name, workflow] of Object.entries(repos.workflows as Json)) {
       problems.push(...unknownKeys(`workflow ${name}`, workflow, STAGES));
@@ -226,7 +313,9 @@ describe("docs/atlantis/repos.yaml, the server-side config shipped with egress6"
       const run = (repos.workflows as Json)[WORKFLOW].plan.steps[3].run as string;
       const r = spawnSync("sh", ["-c", run], { cwd: dir, env: { PATH: process.env.PATH, DIR: dir, PLANFILE: planfile }, encoding: "utf8" });
       expect(r.status).toBe(2);
-      expect(r.stderr).toBe("error: EGRESS6_HOME: not set; set it in the Atlantis server's environment to the trusted egress6 install (docs/atlantis.md)\n");
+      expect(r.stderr).toBe(
+        "error: EGRESS6_HOME: not set; set it in the Atlantis server's environment to the trusted egress6 install (docs/atlantis.md)\n",
+      );
       expect(fs.existsSync(planfile)).toBe(false);
       expect(fs.existsSync(`${planfile}.rejected`)).toBe(true);
     } finally {
@@ -244,7 +333,10 @@ describe("environments Atlantis cannot plan are refused, one line each", () => {
   };
 
   test("a malformed list, a file outside the repository, two files naming one environment", () => {
-    write("config/atlantis/environments.yaml", "environments:\n  - config: config/a.json\n  - config: config/b.json\n  - file: x.yaml\n  - config: ../outside.yaml\n");
+    write(
+      "config/atlantis/environments.yaml",
+      "environments:\n  - config: config/a.json\n  - config: config/b.json\n  - file: x.yaml\n  - config: ../outside.yaml\n",
+    );
     write("config/a.json", JSON.stringify({ ...DEMO_CONFIG, name: "same" }));
     write("config/b.json", JSON.stringify({ ...DEMO_CONFIG, name: "same" }));
     expect(() => readEnvironments(tmp)).toThrow(UserError);

@@ -8,7 +8,15 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { environmentDir, planFileName, projectName, readEnvironments, stackDir, synthesizeEnvironments, ENVIRONMENTS_FILE } from "../app/atlantis";
+import {
+  environmentDir,
+  planFileName,
+  projectName,
+  readEnvironments,
+  stackDir,
+  synthesizeEnvironments,
+  ENVIRONMENTS_FILE,
+} from "../app/atlantis";
 import { listFiles, readRecord, RECORD_FILE, updateInPlace } from "../app/output-update";
 import { UserError } from "../config/load";
 
@@ -83,7 +91,8 @@ test("a re-synth after a change to one stack leaves every other stack dir byte-i
   // In the changed stacks too, only cdk.tf.json moved: .terraform, the lock file and the saved plan are kept.
   for (const s of changed) {
     const after = snapshot(path.join(root, stackDir(env.name, s)));
-    for (const [entry, value] of Object.entries(before[s])) if (!entry.endsWith("cdk.tf.json")) expect({ entry, value: after[entry] }).toEqual({ entry, value });
+    for (const [entry, value] of Object.entries(before[s]))
+      if (!entry.endsWith("cdk.tf.json")) expect({ entry, value: after[entry] }).toEqual({ entry, value });
   }
   expect(readRecord(path.join(root, environmentDir(env.name)))!.about.commit).toBe("commit-2");
 
@@ -96,11 +105,19 @@ test("the hook's command (npm run --silent atlantis -- synth) in a clone records
   const root = path.join(tmp, "cli");
   const env = clone(root);
   fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(root, "package.json"));
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "cli", "atlantis.js"), "synth"], { cwd: root, env: { ...process.env, HEAD_COMMIT: "abc123" }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "cli", "atlantis.js"), "synth"], {
+    cwd: root,
+    env: { ...process.env, HEAD_COMMIT: "abc123" },
+    encoding: "utf8",
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(new RegExp(`^egress6: ${env.name} -> atlantis.out/${env.name}: \\d+ written, 0 removed, 0 unchanged\\n$`));
-  expect(readRecord(path.join(root, environmentDir(env.name)))!.about).toMatchObject({ commit: "abc123", config: env.configFile, environment: env.name });
+  expect(readRecord(path.join(root, environmentDir(env.name)))!.about).toMatchObject({
+    commit: "abc123",
+    config: env.configFile,
+    environment: env.name,
+  });
 });
 
 test("a synth that fails (bad config) changes nothing in the output folder", () => {
@@ -132,7 +149,9 @@ test("a refused folder of the second environment leaves the first environment's 
   config.egress.domains.push("example.org");
   fs.writeFileSync(path.join(root, env.configFile), YAML.stringify(config));
 
-  expect(() => synthesizeEnvironments(root, "two")).toThrow(/^atlantis\.out\/staging: refusing to write into .*atlantis\.out\/staging: it holds files no egress6 Atlantis update wrote \(notes\.md\) and no \.egress6-output\.json marker/);
+  expect(() => synthesizeEnvironments(root, "two")).toThrow(
+    /^atlantis\.out\/staging: refusing to write into .*atlantis\.out\/staging: it holds files no egress6 Atlantis update wrote \(notes\.md\) and no \.egress6-output\.json marker/,
+  );
   expect(snapshot(path.join(root, environmentDir(env.name)))).toEqual(before);
   expect(readRecord(path.join(root, environmentDir(env.name)))!.about.commit).toBe("one");
   expect(listFiles(path.join(root, environmentDir("staging")))).toEqual(["notes.md"]);
@@ -154,8 +173,19 @@ describe("updateInPlace", () => {
     updateInPlace(path.join(base, "v1"), target, { environment: "x" });
     write(target, { "stacks/a/a-default.tfplan": "plan a", "stacks/a/assets/old/notes.txt": "someone else's" });
     const result = updateInPlace(path.join(base, "v2"), target, { environment: "x" });
-    expect(result).toEqual({ written: ["stacks/a/assets/new/code.zip", "stacks/b/cdk.tf.json"], removed: ["stacks/a/assets/old/code.zip"], unchanged: 1 });
-    expect(listFiles(target)).toEqual([RECORD_FILE, "stacks/a/a-default.tfplan", "stacks/a/assets/new/code.zip", "stacks/a/assets/old/notes.txt", "stacks/a/cdk.tf.json", "stacks/b/cdk.tf.json"]);
+    expect(result).toEqual({
+      written: ["stacks/a/assets/new/code.zip", "stacks/b/cdk.tf.json"],
+      removed: ["stacks/a/assets/old/code.zip"],
+      unchanged: 1,
+    });
+    expect(listFiles(target)).toEqual([
+      RECORD_FILE,
+      "stacks/a/a-default.tfplan",
+      "stacks/a/assets/new/code.zip",
+      "stacks/a/assets/old/notes.txt",
+      "stacks/a/cdk.tf.json",
+      "stacks/b/cdk.tf.json",
+    ]);
   });
 
   test("a file the previous update wrote but someone changed since is left alone", () => {
@@ -173,7 +203,9 @@ describe("updateInPlace", () => {
     const base = path.join(tmp, "foreign");
     write(path.join(base, "v1"), { "x.json": "1" });
     write(path.join(base, "target"), { "notes.md": "mine" });
-    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "target"), {})).toThrow(/refusing to write into .*target: it holds files no egress6 Atlantis update wrote \(notes\.md\) and no \.egress6-output\.json marker; choose a new or empty folder$/);
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "target"), {})).toThrow(
+      /refusing to write into .*target: it holds files no egress6 Atlantis update wrote \(notes\.md\) and no \.egress6-output\.json marker; choose a new or empty folder$/,
+    );
     expect(listFiles(path.join(base, "target"))).toEqual(["notes.md"]);
   });
 
@@ -182,11 +214,17 @@ describe("updateInPlace", () => {
     write(path.join(base, "v1"), { "x.json": "1" });
     const repo = path.join(base, "outer");
     fs.mkdirSync(path.join(repo, "inner", ".git"), { recursive: true });
-    expect(() => updateInPlace(path.join(base, "v1"), repo, {})).toThrow(/refusing to write into .*outer: it holds files no egress6 Atlantis update wrote \(inner\)/);
-    expect(() => updateInPlace(path.join(base, "v1"), path.join(repo, "inner"), {})).toThrow(/refusing to write there: .*inner is a git working tree \(.*\), which an Atlantis update writes into; choose a folder of its own/);
+    expect(() => updateInPlace(path.join(base, "v1"), repo, {})).toThrow(
+      /refusing to write into .*outer: it holds files no egress6 Atlantis update wrote \(inner\)/,
+    );
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(repo, "inner"), {})).toThrow(
+      /refusing to write there: .*inner is a git working tree \(.*\), which an Atlantis update writes into; choose a folder of its own/,
+    );
     expect(fs.readdirSync(path.join(repo, "inner"))).toEqual([".git"]);
     write(path.join(base, "newer"), { [RECORD_FILE]: JSON.stringify({ version: 2, about: {}, files: {} }) });
-    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "newer"), {})).toThrow(/a newer egress6 wrote it \(marker format 2, this one knows 1\)/);
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "newer"), {})).toThrow(
+      /a newer egress6 wrote it \(marker format 2, this one knows 1\)/,
+    );
     expect(listFiles(path.join(base, "newer"))).toEqual([RECORD_FILE]);
   });
 
@@ -194,11 +232,15 @@ describe("updateInPlace", () => {
     const base = path.join(tmp, "nested-update");
     write(path.join(base, "v1"), { "x.json": "1" });
     write(path.join(base, "outer"), { ".egress6-synth": "{}" });
-    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "outer", "prod"), {})).toThrow(/refusing to write into .*prod: it lies inside .*outer, an egress6 output \(\.egress6-synth\)/);
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "outer", "prod"), {})).toThrow(
+      /refusing to write into .*prod: it lies inside .*outer, an egress6 output \(\.egress6-synth\)/,
+    );
     expect(fs.existsSync(path.join(base, "outer", "prod"))).toBe(false);
     updateInPlace(path.join(base, "v1"), path.join(base, "env"), {});
     write(path.join(base, "env", "inner"), { ".egress6-export": "{}" });
-    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "env"), {})).toThrow(/it holds .*inner, another egress6 output \(\.egress6-export\)/);
+    expect(() => updateInPlace(path.join(base, "v1"), path.join(base, "env"), {})).toThrow(
+      /it holds .*inner, another egress6 output \(\.egress6-export\)/,
+    );
   });
 
   describe("an edited or stale record never removes or writes a path outside its folder", () => {
@@ -230,7 +272,11 @@ describe("updateInPlace", () => {
         error = e;
       }
       expect(error).toBeInstanceOf(UserError);
-      expect((error as UserError).problems).toEqual([expect.stringMatching(/\.egress6-output\.json: files: "\.\.\/\.\.\/README\.md": climbs out with \.\.; accepted: a path inside the folder; .*remove the folder yourself/)]);
+      expect((error as UserError).problems).toEqual([
+        expect.stringMatching(
+          /\.egress6-output\.json: files: "\.\.\/\.\.\/README\.md": climbs out with \.\.; accepted: a path inside the folder; .*remove the folder yourself/,
+        ),
+      ]);
       expect(snapshot(project)).toEqual(before);
       expect(fs.readFileSync(path.join(project, "README.md"), "utf8")).toBe("the project's README\n");
     });
@@ -252,7 +298,9 @@ describe("updateInPlace", () => {
       fs.symlinkSync(project, path.join(target, "up"));
       editRecord({ "up/README.md": readmeDigest });
       const before = snapshot(project);
-      expect(() => updateInPlace(v1, target, {})).toThrow(/up: a symbolic link \(to .*project\) on the way to up\/README\.md; .*remove the link$/);
+      expect(() => updateInPlace(v1, target, {})).toThrow(
+        /up: a symbolic link \(to .*project\) on the way to up\/README\.md; .*remove the link$/,
+      );
       expect(snapshot(project)).toEqual(before);
       // A link where the new output writes (stacks -> outside) is refused the same way, before any write.
       const other = setup("escape-link-write");

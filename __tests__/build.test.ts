@@ -10,7 +10,21 @@ import * as path from "node:path";
 import { tempDir } from "./helpers";
 
 const ROOT = path.join(__dirname, "..");
-const COPIED = ["main.ts", "app", "cli", "config", "stacks", "modules", "lib", "lambda", "verifier", "tooling", "package.json", "package-lock.json", "tsconfig.json"];
+const COPIED = [
+  "main.ts",
+  "app",
+  "cli",
+  "config",
+  "stacks",
+  "modules",
+  "lib",
+  "lambda",
+  "verifier",
+  "tooling",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+];
 
 describe("the build rebuilds only when an input changed", () => {
   const copy = tempDir("project");
@@ -41,7 +55,12 @@ describe("the build rebuilds only when an input changed", () => {
     expect(fs.existsSync(path.join(copy, "dist", ".build-stamp"))).toBe(true);
   });
 
-  test.each([["a source file", "config/zones.ts"], ["package-lock.json", "package-lock.json"], ["the build script", "tooling/build.js"], ["tsconfig.json", "tsconfig.json"]])(
+  test.each([
+    ["a source file", "config/zones.ts"],
+    ["package-lock.json", "package-lock.json"],
+    ["the build script", "tooling/build.js"],
+    ["tsconfig.json", "tsconfig.json"],
+  ])(
     "%s changed: rebuilt",
     (_what, rel) => {
       const before = builtAt();
@@ -90,7 +109,10 @@ describe("the build rebuilds only when an input changed", () => {
       const source = path.join(copy, "cli", "squid-config.ts");
       const text = fs.readFileSync(source, "utf8");
       expect(text).toContain("usage: npm run --silent squid-config -- ");
-      fs.writeFileSync(source, text.replace("usage: npm run --silent squid-config -- ", "usage (edited): npm run --silent squid-config -- "));
+      fs.writeFileSync(
+        source,
+        text.replace("usage: npm run --silent squid-config -- ", "usage (edited): npm run --silent squid-config -- "),
+      );
       const before = builtAt();
       const r = run("--help");
       expect(r.stderr).toBe("");
@@ -120,7 +142,21 @@ describe("the build rebuilds only when an input changed", () => {
 test("every npm script that runs a built file builds first in the same process (no nested npm run build)", () => {
   const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
   const runsDist = Object.entries(scripts).filter(([, command]) => /\bdist\//.test(command));
-  expect(runsDist.map(([name]) => name)).toEqual(expect.arrayContaining(["synth", "verify", "squid-config", "preflight", "diagram", "export:hcl", "atlantis", "tf:check", "bench", "golden"]));
-  for (const [name, command] of runsDist) expect(`${name}: ${command}`).toMatch(new RegExp(`^${name}: node -r \\./tooling/built\\.js dist/\\S+\\.js$`));
+  expect(runsDist.map(([name]) => name)).toEqual(
+    expect.arrayContaining([
+      "synth",
+      "verify",
+      "squid-config",
+      "preflight",
+      "diagram",
+      "export:hcl",
+      "atlantis",
+      "tf:check",
+      "bench",
+      "golden",
+    ]),
+  );
+  for (const [name, command] of runsDist)
+    expect(`${name}: ${command}`).toMatch(new RegExp(`^${name}: node -r \\./tooling/built\\.js dist/\\S+\\.js$`));
   for (const [name, command] of Object.entries(scripts)) expect(`${name}: ${command}`).not.toMatch(/npm run/);
 });

@@ -65,7 +65,22 @@ const oddValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.string({ unit: "grapheme", maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
-  fc.constantFrom("", " ", "\n", "012.0.0.0/16", "10.0/16", "aws:x", "xn--x", "exa\nmple.com", "*.", ".", "-1", "1e400", "__proto__", "constructor"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\n",
+    "012.0.0.0/16",
+    "10.0/16",
+    "aws:x",
+    "xn--x",
+    "exa\nmple.com",
+    "*.",
+    ".",
+    "-1",
+    "1e400",
+    "__proto__",
+    "constructor",
+  ),
   fc.double(),
   fc.integer({ min: -1e9, max: 1e9 }),
 );
@@ -82,9 +97,15 @@ describe("config loader fuzzing: a result or one line per problem, never a stack
 
   test("arbitrary text and bytes as a .yaml file", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))), (content) => {
-        expectOneLineEach("f.yaml", load("f.yaml", content));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 300 }),
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+        ),
+        (content) => {
+          expectOneLineEach("f.yaml", load("f.yaml", content));
+        },
+      ),
       RUNS,
     );
   });
@@ -149,15 +170,20 @@ describe("config loader fuzzing: a result or one line per problem, never a stack
 
   test("the demo with a field added under an arbitrary key", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...DEMO_PATHS.filter((p) => typeof p[p.length - 1] === "string")), fc.string({ unit: "binary", maxLength: 12 }), oddValue, (path, key, value) => {
-        const input = mutate([...path.slice(0, -1), key], value, false);
-        try {
-          parseConfig(input, "cfg");
-        } catch (e) {
-          if (!(e instanceof UserError)) throw e;
-          expectOneLineEach("cfg", e.problems);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...DEMO_PATHS.filter((p) => typeof p[p.length - 1] === "string")),
+        fc.string({ unit: "binary", maxLength: 12 }),
+        oddValue,
+        (path, key, value) => {
+          const input = mutate([...path.slice(0, -1), key], value, false);
+          try {
+            parseConfig(input, "cfg");
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            expectOneLineEach("cfg", e.problems);
+          }
+        },
+      ),
       RUNS,
     );
   });

@@ -43,14 +43,18 @@ describe("what a config file is: only a regular file, read up to a bound", () =>
     const file = path.join(tempDir("cfg"), "env.json");
     expect(spawnSync("mkfifo", [file]).status).toBe(0);
     const started = Date.now();
-    expect(loadProblems(file)).toEqual([`${file}: is a FIFO (named pipe), not a regular file; a config file is a .json, .yaml or .yml file`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}: is a FIFO (named pipe), not a regular file; a config file is a .json, .yaml or .yml file`,
+    ]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   test("/dev/zero (through a link named .json) is refused without reading it", () => {
     const file = path.join(tempDir("cfg"), "zero.json");
     fs.symlinkSync("/dev/zero", file);
-    expect(loadProblems(file)).toEqual([`${file}: is a character device, not a regular file; a config file is a .json, .yaml or .yml file`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}: is a character device, not a regular file; a config file is a .json, .yaml or .yml file`,
+    ]);
   });
 
   test("a directory is refused", () => {
@@ -61,7 +65,9 @@ describe("what a config file is: only a regular file, read up to a bound", () =>
 
   test("a file larger than the bound is refused by its size, before it is read", () => {
     const file = writeFile("huge.json", Buffer.alloc(MAX_CONFIG_BYTES + 1, 0x20));
-    expect(loadProblems(file)).toEqual([`${file}: is ${MAX_CONFIG_BYTES + 1} bytes (1.0 MiB); at most ${MAX_CONFIG_BYTES} bytes (1 MiB) are read; a config file is a .json, .yaml or .yml file`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}: is ${MAX_CONFIG_BYTES + 1} bytes (1.0 MiB); at most ${MAX_CONFIG_BYTES} bytes (1 MiB) are read; a config file is a .json, .yaml or .yml file`,
+    ]);
   });
 
   test("bytes that are not UTF-8 are refused at their line and column, not replaced", () => {
@@ -73,7 +79,9 @@ describe("what a config file is: only a regular file, read up to a bound", () =>
 describe("JSON: strict, every problem at its line and column", () => {
   test("a byte order mark is reported at 1:1, not at the file's last line", () => {
     const file = writeFile("env.json", `\uFEFF${demoJson()}`);
-    expect(loadProblems(file)).toEqual([`${file}:1:1: not valid JSON: the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}:1:1: not valid JSON: the file starts with a byte order mark (U+FEFF); save it as UTF-8 without BOM`,
+    ]);
   });
 
   test("a duplicate key is refused, naming the key and both lines", () => {
@@ -92,19 +100,27 @@ describe("JSON: strict, every problem at its line and column", () => {
   });
 
   test("comments and trailing commas are not JSON", () => {
-    expect(loadProblems(writeFile("a.json", '{\n  // note\n  "name": "x"\n}\n'))[0]).toMatch(/:2:3: not valid JSON: comments are not allowed in JSON$/);
-    expect(loadProblems(writeFile("b.json", '{\n  "name": "x",\n}\n'))[0]).toMatch(/:3:1: not valid JSON: expected a property name in double quotes$/);
+    expect(loadProblems(writeFile("a.json", '{\n  // note\n  "name": "x"\n}\n'))[0]).toMatch(
+      /:2:3: not valid JSON: comments are not allowed in JSON$/,
+    );
+    expect(loadProblems(writeFile("b.json", '{\n  "name": "x",\n}\n'))[0]).toMatch(
+      /:3:1: not valid JSON: expected a property name in double quotes$/,
+    );
   });
 
   test("JSON nested 5,000 deep is one line at the first level too deep, not a stack overflow", () => {
     const file = writeFile("deep.json", `${"[".repeat(5000)}${"]".repeat(5000)}`);
-    expect(loadProblems(file)).toEqual([`${file}:1:33: nested more than 32 levels deep; no field of the configuration is nested that deep`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}:1:33: nested more than 32 levels deep; no field of the configuration is nested that deep`,
+    ]);
   });
 
   test("JSON nested 500,000 deep inside a field is refused as quickly", () => {
     const file = writeFile("deep.json", `{"name": ${"[".repeat(500_000)}${"]".repeat(500_000)}}`);
     const started = Date.now();
-    expect(loadProblems(file)).toEqual([`${file}:1:41: nested more than 32 levels deep; no field of the configuration is nested that deep`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}:1:41: nested more than 32 levels deep; no field of the configuration is nested that deep`,
+    ]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
@@ -118,19 +134,26 @@ describe("YAML: aliases and nesting are bounded", () => {
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
     }
     const file = writeFile("bomb.yaml", `${levels.join("\n")}\n`);
-    expect(loadProblems(file)).toEqual([`${file}: not valid YAML: its aliases expand past 100 nodes (a YAML alias bomb?); write the values out`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}: not valid YAML: its aliases expand past 100 nodes (a YAML alias bomb?); write the values out`,
+    ]);
   });
 
   test("flow collections nested 50,000 deep are refused at the first level too deep", () => {
     const file = writeFile("deep.yaml", `name: demo\ntags: ${"[".repeat(50_000)}${"]".repeat(50_000)}\n`);
     const started = Date.now();
-    expect(loadProblems(file)).toEqual([`${file}:2:39: nested more than 32 levels deep; no field of the configuration is nested that deep`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}:2:39: nested more than 32 levels deep; no field of the configuration is nested that deep`,
+    ]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   test("brackets inside quoted or block scalars are text, not nesting", () => {
     const rules = `drop tcp any any -> any any (msg:"${"[".repeat(40)}"; sid:1; rev:1;)`;
-    const file = writeFile("env.yaml", `name: demo\nregion: us-east-1\navailabilityZones: [us-east-1a]\negress:\n  domains: [example.com]\n  suricataRules:\n    - '${rules}'\n    - |\n      ${rules.replace("sid:1", "sid:2")}\n`);
+    const file = writeFile(
+      "env.yaml",
+      `name: demo\nregion: us-east-1\navailabilityZones: [us-east-1a]\negress:\n  domains: [example.com]\n  suricataRules:\n    - '${rules}'\n    - |\n      ${rules.replace("sid:1", "sid:2")}\n`,
+    );
     expect(loadConfig(file).config.egress.suricataRules).toHaveLength(2);
   });
 
@@ -139,7 +162,9 @@ describe("YAML: aliases and nesting are bounded", () => {
     for (let i = 0; i < 40; i++) lines.push(`${"  ".repeat(i)}${i === 0 ? "tags" : "k"}:`);
     lines.push(`${"  ".repeat(40)}v: x`);
     const file = writeFile("deep.yaml", `${lines.join("\n")}\n`);
-    expect(loadProblems(file)).toEqual([`${file}: tags${".k".repeat(31)}: nested more than 32 levels deep; no field of the configuration is nested that deep`]);
+    expect(loadProblems(file)).toEqual([
+      `${file}: tags${".k".repeat(31)}: nested more than 32 levels deep; no field of the configuration is nested that deep`,
+    ]);
   });
 });
 
@@ -189,18 +214,34 @@ describe("through the real CLI: exit 1 and one line, no stack trace", () => {
   const MAIN = path.join(__dirname, "..", "dist", "main.js");
   const synth = (config: string) => {
     const { EGRESS6_CONFIG: _drop, CDKTF_OUTDIR: _drop2, ...env } = process.env;
-    const r = spawnSync(process.execPath, [MAIN, "--config", config, "--out", path.join(tempDir("out"), "cdktf.out")], { env, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, [MAIN, "--config", config, "--out", path.join(tempDir("out"), "cdktf.out")], {
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     return { code: r.status, stderr: r.stderr };
   };
 
   test.each([
-    ["a duplicate interface endpoint (was a construct-id stack trace)", () => writeFile("env.json", demoJson({ workload: { interfaceEndpoints: ["ssm", "logs", "ssm"] } })), 'workload.interfaceEndpoints[2]: is listed twice; one interface endpoint per service, got "ssm"'],
-    ["a FIFO", () => {
-      const file = path.join(tempDir("cfg"), "env.yaml");
-      spawnSync("mkfifo", [file]);
-      return file;
-    }, "is a FIFO (named pipe), not a regular file; a config file is a .json, .yaml or .yml file"],
-    ["JSON nested 5,000 deep", () => writeFile("deep.json", `${"[".repeat(5000)}${"]".repeat(5000)}`), "nested more than 32 levels deep; no field of the configuration is nested that deep"],
+    [
+      "a duplicate interface endpoint (was a construct-id stack trace)",
+      () => writeFile("env.json", demoJson({ workload: { interfaceEndpoints: ["ssm", "logs", "ssm"] } })),
+      'workload.interfaceEndpoints[2]: is listed twice; one interface endpoint per service, got "ssm"',
+    ],
+    [
+      "a FIFO",
+      () => {
+        const file = path.join(tempDir("cfg"), "env.yaml");
+        spawnSync("mkfifo", [file]);
+        return file;
+      },
+      "is a FIFO (named pipe), not a regular file; a config file is a .json, .yaml or .yml file",
+    ],
+    [
+      "JSON nested 5,000 deep",
+      () => writeFile("deep.json", `${"[".repeat(5000)}${"]".repeat(5000)}`),
+      "nested more than 32 levels deep; no field of the configuration is nested that deep",
+    ],
   ])("%s", (_what, make, message) => {
     const file = make();
     const r = synth(file);

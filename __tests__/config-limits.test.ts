@@ -7,7 +7,13 @@ import { parseConfig, UserError } from "../config/load";
 import { dnsFirewallEntries, ruleSid, s3BucketNameProblems, suricataRuleLines } from "../config/aws-limits";
 import { INSPECTION_MODES } from "../config/modes";
 import { s3StateKey } from "../stacks/base";
-import { DNS_FIREWALL_DOMAINS_PER_REQUEST, EGRESS6_TAGS_PER_RESOURCE, S3_LOCK_FILE_SUFFIX, S3_OBJECT_KEY_MAX_BYTES, TAGS_PER_RESOURCE } from "../lib/limits";
+import {
+  DNS_FIREWALL_DOMAINS_PER_REQUEST,
+  EGRESS6_TAGS_PER_RESOURCE,
+  S3_LOCK_FILE_SUFFIX,
+  S3_OBJECT_KEY_MAX_BYTES,
+  TAGS_PER_RESOURCE,
+} from "../lib/limits";
 import { demoConfig, merge, synthAll, synthStack, type TfJson } from "./helpers";
 
 function problems(overrides: unknown): string[] {
@@ -48,7 +54,9 @@ describe("IPv4 CIDRs as Terraform's AWS provider parses them (Go net.ParseCIDR)"
     ]);
   });
 
-  test.each(["10.0.0.0/16", "172.16.0.0/20", "192.168.0.0/28", "10.100.0.0/16"])("%s is accepted", (cidr) => accepted({ vpc: { ipv4Cidr: cidr } }));
+  test.each(["10.0.0.0/16", "172.16.0.0/20", "192.168.0.0/28", "10.100.0.0/16"])("%s is accepted", (cidr) =>
+    accepted({ vpc: { ipv4Cidr: cidr } }),
+  );
 });
 
 describe("DNS Firewall: at most 1,000 entries in the list egress6 writes", () => {
@@ -60,9 +68,15 @@ describe("DNS Firewall: at most 1,000 entries in the list egress6 writes", () =>
 
   test.each([
     ["the demo (firewall-proxy)", {}],
-    ["firewall-igw (no proxies), other endpoints", { inspection: { mode: "firewall-igw" }, workload: { interfaceEndpoints: ["ssm", "kms"] } }],
+    [
+      "firewall-igw (no proxies), other endpoints",
+      { inspection: { mode: "firewall-igw" }, workload: { interfaceEndpoints: ["ssm", "kms"] } },
+    ],
     ["a China region", { region: "cn-north-1", availabilityZones: ["cn-north-1a"], egress: { domains: [".example.com", "example.org"] } }],
-    ["domains that are also names egress6 adds", { egress: { domains: ["ssm.us-east-1.amazonaws.com", ".example.com", "example.com"].slice(0, 2) } }],
+    [
+      "domains that are also names egress6 adds",
+      { egress: { domains: ["ssm.us-east-1.amazonaws.com", ".example.com", "example.com"].slice(0, 2) } },
+    ],
   ])("the count is the synthesized list's length: %s", (_what, overrides) => {
     const config = demoConfig(overrides);
     const entries = dnsFirewallEntries(config.egress.domains, config.region, config.inspection.mode, config.workload.interfaceEndpoints);
@@ -70,7 +84,10 @@ describe("DNS Firewall: at most 1,000 entries in the list egress6 writes", () =>
   });
 
   /** `n` wildcard domains (two entries each) and `exact` exact ones. */
-  const domains = (n: number, exact = 0) => [...Array.from({ length: n }, (_, i) => `.d${i}.example`), ...Array.from({ length: exact }, (_, i) => `e${i}.example`)];
+  const domains = (n: number, exact = 0) => [
+    ...Array.from({ length: n }, (_, i) => `.d${i}.example`),
+    ...Array.from({ length: exact }, (_, i) => `e${i}.example`),
+  ];
   const extras = (() => {
     const c = demoConfig();
     return dnsFirewallEntries([], c.region, c.inspection.mode, c.workload.interfaceEndpoints).size;
@@ -125,7 +142,9 @@ describe("tags: at most 50 per resource, egress6's own and the provider's defaul
   });
 
   test.each(["aws:team", "AWS:team", "Aws:Team", "aWs:x"])("the tag key %s is refused (aws: is reserved in any case)", (key) => {
-    expect(problems({ tags: { [key]: "x" } })).toEqual([`cfg: tags.${key}: must not start with aws: (in any case), which AWS reserves for its own tags, got ${JSON.stringify(key)}`]);
+    expect(problems({ tags: { [key]: "x" } })).toEqual([
+      `cfg: tags.${key}: must not start with aws: (in any case), which AWS reserves for its own tags, got ${JSON.stringify(key)}`,
+    ]);
   });
 });
 
@@ -160,7 +179,8 @@ describe("S3 bucket names: every name egress6 writes follows S3's naming rules",
     const config = demoConfig({ inspection: { mode }, backend: S3_BACKEND, observability: { flowLogs: { s3Parquet: true } } });
     const names: string[] = [];
     for (const tf of Object.values(synthAll(config))) {
-      for (const b of Object.values(tf.resource.aws_s3_bucket ?? {}) as { bucket?: string; bucket_prefix?: string }[]) names.push(b.bucket ?? b.bucket_prefix ?? "(none)");
+      for (const b of Object.values(tf.resource.aws_s3_bucket ?? {}) as { bucket?: string; bucket_prefix?: string }[])
+        names.push(b.bucket ?? b.bucket_prefix ?? "(none)");
     }
     expect(names.length).toBeGreaterThanOrEqual(3);
     for (const n of names) {
@@ -184,14 +204,20 @@ describe("the S3 state key: at most 1,024 bytes, as Terraform's S3 backend accep
     accepted({ backend: { ...S3_BACKEND, keyPrefix: `${"a".repeat(longest - 1)}/` } });
     const lines = problems({ backend: { ...S3_BACKEND, keyPrefix: `${"a".repeat(longest)}/` } });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^cfg: backend\\.keyPrefix: makes the state lock key 1025 bytes long \\(a{20}\\.\\.\\.o/observability\\.tfstate\\.tflock\\); an S3 object key is at most 1024 bytes, so keyPrefix may be at most ${longest} bytes, got "a+\\.\\.\\.$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^cfg: backend\\.keyPrefix: makes the state lock key 1025 bytes long \\(a{20}\\.\\.\\.o/observability\\.tfstate\\.tflock\\); an S3 object key is at most 1024 bytes, so keyPrefix may be at most ${longest} bytes, got "a+\\.\\.\\.$`,
+      ),
+    );
   });
 
   test.each([
     ["/team/", 'must not start with "/"'],
     ["team//", 'must not hold "//"'],
   ])("the keyPrefix %s is refused: Terraform's S3 backend refuses the key", (keyPrefix, reason) => {
-    expect(problems({ backend: { ...S3_BACKEND, keyPrefix } })).toEqual([`cfg: backend.keyPrefix: ${reason}; Terraform's S3 backend refuses a state key that does, got ${JSON.stringify(keyPrefix)}`]);
+    expect(problems({ backend: { ...S3_BACKEND, keyPrefix } })).toEqual([
+      `cfg: backend.keyPrefix: ${reason}; Terraform's S3 backend refuses a state key that does, got ${JSON.stringify(keyPrefix)}`,
+    ]);
   });
 });
 
@@ -238,7 +264,9 @@ describe("Suricata rules: counted one per line, each with one sid, unique", () =
 
   test.each(INSPECTION_MODES)("egress6's own rule groups have unique sids (%s)", (mode) => {
     const tf = synthStack(demoConfig({ inspection: { mode }, egress: { suricataRules: [rule(1), rule(2)] } }), "inspection");
-    const groups = Object.values(tf.resource.aws_networkfirewall_rule_group ?? {}) as { rule_group: { rules_source: { rules_string?: string } } }[];
+    const groups = Object.values(tf.resource.aws_networkfirewall_rule_group ?? {}) as {
+      rule_group: { rules_source: { rules_string?: string } };
+    }[];
     for (const g of groups) {
       const text = g.rule_group.rules_source.rules_string;
       if (text === undefined) continue;

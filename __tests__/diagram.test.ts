@@ -26,7 +26,10 @@ const MAIN = path.join(__dirname, "..", "dist", "main.js");
 function run(cli: string, args: string[]) {
   const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...env } = process.env;
   // No output folder records an environment, whatever the project's cdktf.out holds: the demo (app/environment.ts).
-  const r = spawnSync(process.execPath, [cli, ...args], { env: { ...env, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    env: { ...env, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") },
+    encoding: "utf8",
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -101,13 +104,19 @@ describe("the topology of each mode, from the synthesized demo", () => {
     expect(config.workload.instancesPerAz).toBe(2);
     const t = topologyOfConfig(config);
     const workloads = t.subnets.filter((s) => s.tier === "workload").map((s) => s.nodes.find((n) => n.kind === "workload"));
-    expect(workloads).toEqual(["a", "b", "c"].map((az) => expect.objectContaining({ title: "EC2 workloads ×2", detail: `workload-${az}` })));
+    expect(workloads).toEqual(
+      ["a", "b", "c"].map((az) => expect.objectContaining({ title: "EC2 workloads ×2", detail: `workload-${az}` })),
+    );
     expect(renderMermaid(t)).toContain('subnet_workload_a["subnet workload-a<br/>EC2 workloads ×2: workload-a"]');
     expect(renderSvg(t)).toContain(">EC2 workloads ×2</text>");
     // Three per AZ, from a config, and the demo's one: the count follows instancesPerAz.
     const three = topologyOfConfig(demoConfig({ workload: { instancesPerAz: 3 } }));
-    expect(three.subnets.find((s) => s.label === "workload-b")!.nodes).toContainEqual(expect.objectContaining({ kind: "workload", title: "EC2 workloads ×3" }));
-    expect(topologies.get("proxy")!.subnets.find((s) => s.label === "workload-a")!.nodes).toContainEqual(expect.objectContaining({ kind: "workload", title: "EC2 workload", detail: "workload-a" }));
+    expect(three.subnets.find((s) => s.label === "workload-b")!.nodes).toContainEqual(
+      expect.objectContaining({ kind: "workload", title: "EC2 workloads ×3" }),
+    );
+    expect(topologies.get("proxy")!.subnets.find((s) => s.label === "workload-a")!.nodes).toContainEqual(
+      expect.objectContaining({ kind: "workload", title: "EC2 workload", detail: "workload-a" }),
+    );
   });
 
   test("the picture follows the Terraform: a route removed from the synthesized JSON is gone from the diagram, a changed target moves the arrow", () => {
@@ -117,7 +126,9 @@ describe("the topology of each mode, from the synthesized demo", () => {
     const route = stacks.inspection.resource.aws_route.workload_b_default_route;
     delete route.vpc_endpoint_id;
     route.network_interface_id = "${aws_network_interface.proxy_b_interface.id}";
-    const sources = Object.entries(stacks).map(([name, json]) => stackFromTerraformJson(name, `/app/cdktf.out/stacks/${name}/cdk.tf.json`, json, `/app/cdktf.out/stacks/${name}`));
+    const sources = Object.entries(stacks).map(([name, json]) =>
+      stackFromTerraformJson(name, `/app/cdktf.out/stacks/${name}/cdk.tf.json`, json, `/app/cdktf.out/stacks/${name}`),
+    );
     const t = buildTopology(modelOf(sources), "mutated");
     const list = arrows(t);
     expect(list).toContain("workload-a -> firewall endpoint in firewall-a: ::/0");
@@ -140,26 +151,29 @@ const rects = (svg: string, re: RegExp): Rect[] =>
 const overlap = (a: Rect, b: Rect) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 describe("the SVG and the Mermaid chart", () => {
-  test.each([...INSPECTION_MODES])("%s: one arrow per route, each labelled with its destinations; no label overlaps another label or a box", (mode) => {
-    const t = topologies.get(mode)!;
-    const svg = renderSvg(t);
-    for (const r of t.routes) {
-      expect(svg).toContain(`<path d="M`);
-      const arrow = svg.split("\n").filter((l) => l.includes(`data-from="${r.from}" data-to="${r.to}"`));
-      expect(arrow).toHaveLength(2); // the line and its label
-      const labelText = [...arrow[1].matchAll(/>([^<]+)<\/text>/g)].map((m) => m[1]).join(" ");
-      for (const d of r.destinations) expect(labelText).toContain(d);
-    }
-    expect(svg.match(/marker-end="url\(#arrow\)"/g)).toHaveLength(t.routes.length);
-    const labels = rects(svg, /<g class="route-label"[^>]*><rect [^>]*>/g);
-    expect(labels).toHaveLength(t.routes.length);
-    const boxes = rects(svg, /<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" rx="(6|8)"[^>]*>/g);
-    expect(boxes.length).toBeGreaterThan(t.subnets.length);
-    labels.forEach((a, i) => {
-      for (const b of labels.slice(i + 1)) expect(overlap(a, b)).toBe(false);
-      for (const b of boxes) expect(overlap(a, b)).toBe(false);
-    });
-  });
+  test.each([...INSPECTION_MODES])(
+    "%s: one arrow per route, each labelled with its destinations; no label overlaps another label or a box",
+    (mode) => {
+      const t = topologies.get(mode)!;
+      const svg = renderSvg(t);
+      for (const r of t.routes) {
+        expect(svg).toContain(`<path d="M`);
+        const arrow = svg.split("\n").filter((l) => l.includes(`data-from="${r.from}" data-to="${r.to}"`));
+        expect(arrow).toHaveLength(2); // the line and its label
+        const labelText = [...arrow[1].matchAll(/>([^<]+)<\/text>/g)].map((m) => m[1]).join(" ");
+        for (const d of r.destinations) expect(labelText).toContain(d);
+      }
+      expect(svg.match(/marker-end="url\(#arrow\)"/g)).toHaveLength(t.routes.length);
+      const labels = rects(svg, /<g class="route-label"[^>]*><rect [^>]*>/g);
+      expect(labels).toHaveLength(t.routes.length);
+      const boxes = rects(svg, /<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" rx="(6|8)"[^>]*>/g);
+      expect(boxes.length).toBeGreaterThan(t.subnets.length);
+      labels.forEach((a, i) => {
+        for (const b of labels.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+        for (const b of boxes) expect(overlap(a, b)).toBe(false);
+      });
+    },
+  );
 
   test("Mermaid: every route is a link with its destinations; routes both ways between two boxes are one two-headed link", () => {
     const fp = renderMermaid(topologies.get("firewall-proxy")!);
@@ -175,13 +189,39 @@ describe("the SVG and the Mermaid chart", () => {
 describe("TLS decryption (issue 12): the inspection point that decrypts is marked, from the verifier's own reading", () => {
   // A CA made here, as in tls-inspection.test.ts: the configuration takes only its certificate.
   const dir = tempDir("tls");
-  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=egress6 diagram test CA",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")], { encoding: "utf8" });
+  const r = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=egress6 diagram test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-keyout",
+      path.join(dir, "ca.key"),
+      "-out",
+      path.join(dir, "ca.crt"),
+    ],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(`openssl: ${r.error?.message ?? r.stderr}`);
   const CA_PEM = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
   const atProxy = {
     caCertificatePem: CA_PEM,
-    caPrivateKey: { secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab" },
+    caPrivateKey: {
+      secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf",
+      kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab",
+    },
     neverDecrypt: ["pinned.example.net"],
     icap: { requestUri: "icap://[2600:1f18:1234:5600::10]/reqmod" },
   };
@@ -203,7 +243,10 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
     const stacks = loadCdktfOut(outdir);
     return { topology: topologyOfPaths([outdir]), facts: decryptionFacts(stacks), stacks };
   }
-  const marks = (t: Topology, kind: string) => t.subnets.flatMap((s) => s.nodes.filter((n) => n.kind === kind).map((n) => ({ subnet: s.label, decrypts: n.decrypts, decryption: n.decryption })));
+  const marks = (t: Topology, kind: string) =>
+    t.subnets.flatMap((s) =>
+      s.nodes.filter((n) => n.kind === kind).map((n) => ({ subnet: s.label, decrypts: n.decrypts, decryption: n.decryption })),
+    );
   const labelsClear = (svg: string) => {
     const labels = rects(svg, /<g class="route-label"[^>]*><rect [^>]*>/g);
     const boxes = rects(svg, /<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" rx="(6|8)"[^>]*>/g);
@@ -214,13 +257,21 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
     const { topology: t, facts } = synthesized("firewall-proxy", atProxy);
     const proxyFact = facts.find((f) => f.line.point === "proxy" && f.line.where.endsWith("local.proxy_a_user_data"))!;
     expect(proxyFact.decrypts).toBe("yes");
-    expect(marks(t, "proxy")).toEqual(["a", "b"].map((az) => ({ subnet: `proxy-${az}`, decrypts: "yes", decryption: expect.stringMatching(/^decrypts TLS \(customer CA\) on port 443; splices: /) })));
+    expect(marks(t, "proxy")).toEqual(
+      ["a", "b"].map((az) => ({
+        subnet: `proxy-${az}`,
+        decrypts: "yes",
+        decryption: expect.stringMatching(/^decrypts TLS \(customer CA\) on port 443; splices: /),
+      })),
+    );
     // The same words as the verifier's reading, not a second computation.
     expect(marks(t, "proxy")[0].decryption).toBe(proxyFact.summary);
     expect(proxyFact.summary).toContain("pinned.example.net");
     for (const name of BUILT_IN_NEVER_DECRYPT) expect(proxyFact.summary).toContain(name);
     expect(proxyFact.summary).toContain("ICAP: requests to icap://[2600:1f18:1234:5600::10]:1344/reqmod (fails closed)");
-    expect(marks(t, "firewall endpoint")).toEqual(["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "no", decryption: "decrypts no TLS (SNI only)" })));
+    expect(marks(t, "firewall endpoint")).toEqual(
+      ["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "no", decryption: "decrypts no TLS (SNI only)" })),
+    );
     expect(t.decryption!.every((d) => d.nodes.length > 0)).toBe(true);
 
     const svg = renderSvg(t);
@@ -228,7 +279,9 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
     expect(svg).toContain('class="tls-decryption">decrypts no TLS (SNI only)</text>');
     expect(labelsClear(svg)).toBe(true);
     const chart = renderMermaid(t);
-    expect(chart).toMatch(/subnet_proxy_a\["subnet proxy-a<br\/>Squid proxy \(fixed interface\): proxy-a<br\/>» decrypts TLS \(customer CA\) on port 443<br\/>» splices: [^"]*pinned\.example\.net/);
+    expect(chart).toMatch(
+      /subnet_proxy_a\["subnet proxy-a<br\/>Squid proxy \(fixed interface\): proxy-a<br\/>» decrypts TLS \(customer CA\) on port 443<br\/>» splices: [^"]*pinned\.example\.net/,
+    );
     expect(chart).toContain("Network Firewall endpoint: demo-egress6-firewall<br/>» decrypts no TLS (SNI only)");
 
     const file = path.join(tempDir("json"), "tls.json");
@@ -243,12 +296,22 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
       const { topology: t, facts } = synthesized(mode, atFirewall);
       const summary = "decrypts TLS (customer CA) on port 443; splices: 2600:1f18:abcd::/48, other ports";
       expect(facts.filter((f) => f.line.point === "firewall").map((f) => f.summary)).toEqual([summary]);
-      expect(marks(t, "firewall endpoint")).toEqual(["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "yes", decryption: summary })));
-      expect(marks(t, "proxy")).toEqual(mode === "firewall-igw" ? [] : ["a", "b"].map((az) => ({ subnet: `proxy-${az}`, decrypts: "no", decryption: "decrypts no TLS (splices by SNI)" })));
+      expect(marks(t, "firewall endpoint")).toEqual(
+        ["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "yes", decryption: summary })),
+      );
+      expect(marks(t, "proxy")).toEqual(
+        mode === "firewall-igw"
+          ? []
+          : ["a", "b"].map((az) => ({ subnet: `proxy-${az}`, decrypts: "no", decryption: "decrypts no TLS (splices by SNI)" })),
+      );
       const svg = renderSvg(t);
-      expect(svg).toMatch(/class="tls-decryption">decrypts TLS \(customer CA\)<\/text>\n.*class="tls-decryption">on port 443<\/text>\n.*class="tls-decryption">splices: 2600:1f18:abcd::\/48,<\/text>\n.*class="tls-decryption">other ports<\/text>/);
+      expect(svg).toMatch(
+        /class="tls-decryption">decrypts TLS \(customer CA\)<\/text>\n.*class="tls-decryption">on port 443<\/text>\n.*class="tls-decryption">splices: 2600:1f18:abcd::\/48,<\/text>\n.*class="tls-decryption">other ports<\/text>/,
+      );
       expect(labelsClear(svg)).toBe(true);
-      expect(renderMermaid(t)).toContain("Network Firewall endpoint: demo-egress6-firewall<br/>» decrypts TLS (customer CA) on port 443<br/>» splices: 2600:1f18:abcd::/48, other ports");
+      expect(renderMermaid(t)).toContain(
+        "Network Firewall endpoint: demo-egress6-firewall<br/>» decrypts TLS (customer CA) on port 443<br/>» splices: 2600:1f18:abcd::/48, other ports",
+      );
     }
   });
 
@@ -267,7 +330,9 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
         }),
     }));
     const t = buildTopology(modelOf(cut), "cut", decryptionFacts(cut));
-    expect(marks(t, "firewall endpoint")).toEqual(["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "unknown", decryption: expect.stringContaining("cannot be told") })));
+    expect(marks(t, "firewall endpoint")).toEqual(
+      ["a", "b"].map((az) => ({ subnet: `firewall-${az}`, decrypts: "unknown", decryption: expect.stringContaining("cannot be told") })),
+    );
     expect(renderSvg(t)).toContain('fill="#b06000" font-weight="700" class="tls-decryption">decrypts: cannot be told</text>');
   });
 
@@ -303,7 +368,10 @@ describe("the README's generated diagrams", () => {
     expect(staleReadmeFiles(copy, expected)).toEqual([]);
     const readme = expected.get("README.md")!;
     const start = readme.indexOf(startMarker("proxy")) + startMarker("proxy").length;
-    fs.writeFileSync(path.join(copy, "README.md"), `${readme.slice(0, start)}\nhand-drawn\n${readme.slice(readme.indexOf(endMarker("proxy")))}`);
+    fs.writeFileSync(
+      path.join(copy, "README.md"),
+      `${readme.slice(0, start)}\nhand-drawn\n${readme.slice(readme.indexOf(endMarker("proxy")))}`,
+    );
     fs.writeFileSync(path.join(copy, DIAGRAM_DIR, "firewall-igw.svg"), "<svg/>");
     expect(staleReadmeFiles(copy, expected)).toEqual([path.join(DIAGRAM_DIR, "firewall-igw.svg"), "README.md"]);
     fs.rmSync(path.join(copy, DIAGRAM_DIR, "proxy.svg"));
@@ -328,7 +396,11 @@ describe("npm run diagram", () => {
     const fromDir = run(CLI, [path.join(dir, "cdktf.out"), "--json"]);
     expect(fromDir.code).toBe(0);
     expect(arrows((JSON.parse(fromDir.stdout) as { topology: Topology }).topology)).toEqual(arrows(topologies.get("proxy")!));
-    expect(loadCdktfOut(path.join(dir, "cdktf.out")).map((s) => s.name).sort()).toContain("inspection");
+    expect(
+      loadCdktfOut(path.join(dir, "cdktf.out"))
+        .map((s) => s.name)
+        .sort(),
+    ).toContain("inspection");
   });
 
   test("--out and --mermaid write the SVG and the Markdown chart; without them the chart goes to stdout", () => {

@@ -42,7 +42,9 @@ describe("the environment cdktf commands act on", () => {
     const { dir, out } = synthesizedFra();
     const r = run([], dir, { CDKTF_OUTDIR: out });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^egress6: environment fra \(config\/fra\.yaml, sha256 [0-9a-f]{12}\), as recorded in cdktf\.out\/\.egress6-synth\n$/);
+    expect(r.stderr).toMatch(
+      /^egress6: environment fra \(config\/fra\.yaml, sha256 [0-9a-f]{12}\), as recorded in cdktf\.out\/\.egress6-synth\n$/,
+    );
     expect(region(out)).toBe("eu-central-1");
   });
 
@@ -67,7 +69,9 @@ describe("the environment cdktf commands act on", () => {
     const r = run([], dir, { CDKTF_OUTDIR: out });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/^error: config\/fra\.yaml changed since it was synthesized into cdktf\.out \(sha256 \w{12}, now \w{12}\); what would be deployed is not what was reviewed\. .*npm run synth -- --config config\/fra\.yaml$/),
+      expect.stringMatching(
+        /^error: config\/fra\.yaml changed since it was synthesized into cdktf\.out \(sha256 \w{12}, now \w{12}\); what would be deployed is not what was reviewed\. .*npm run synth -- --config config\/fra\.yaml$/,
+      ),
     ]);
     expect(fs.readFileSync(path.join(out, "stacks", "network", "cdk.tf.json"))).toEqual(before);
     // the explicit switch: synthesize it again with --config, after which cdktf runs act on the new content
@@ -87,7 +91,12 @@ describe("the environment cdktf commands act on", () => {
     const { dir, out } = synthesizedFra();
     fs.rmSync(path.join(dir, "config", "fra.yaml"));
     expect(spawnSync("mkfifo", [path.join(dir, "config", "fra.yaml")]).status).toBe(0);
-    const r = spawnSync(process.execPath, [MAIN], { cwd: dir, env: { ...process.env, EGRESS6_CONFIG: "", CDKTF_OUTDIR: out }, encoding: "utf8", timeout: 20000 });
+    const r = spawnSync(process.execPath, [MAIN], {
+      cwd: dir,
+      env: { ...process.env, EGRESS6_CONFIG: "", CDKTF_OUTDIR: out },
+      encoding: "utf8",
+      timeout: 20000,
+    });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: config\/fra\.yaml: the config cdktf\.out was synthesized from cannot be read \(is a FIFO[^\n]*\n$/);
@@ -103,10 +112,15 @@ describe("the environment cdktf commands act on", () => {
     expect(run([], dir, { CDKTF_OUTDIR: out }).stderr).toMatch(/environment lon \(config\/lon\.yaml.*as recorded in/);
     // Once terraform init ran for lon, another environment there is refused, by --config or EGRESS6_CONFIG alike.
     fs.mkdirSync(path.join(out, "stacks", "network", ".terraform"), { recursive: true });
-    for (const [args, env] of [[[], { CDKTF_OUTDIR: out, EGRESS6_CONFIG: "config/fra.yaml" }], [["--config", "config/fra.yaml"], {}]] as const) {
+    for (const [args, env] of [
+      [[], { CDKTF_OUTDIR: out, EGRESS6_CONFIG: "config/fra.yaml" }],
+      [["--config", "config/fra.yaml"], {}],
+    ] as const) {
       const refused = run([...args], dir, env);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^error: .*cdktf\.out.*: holds the terraform working state of environment lon \(stacks\/network\/\.terraform\); .*use --out .*cdktf\.out\.fra for fra$/m);
+      expect(refused.stderr).toMatch(
+        /^error: .*cdktf\.out.*: holds the terraform working state of environment lon \(stacks\/network\/\.terraform\); .*use --out .*cdktf\.out\.fra for fra$/m,
+      );
       expect(region(out)).toBe("eu-west-2");
     }
   });
@@ -121,7 +135,9 @@ describe("the environment cdktf commands act on", () => {
     fs.writeFileSync(marker, JSON.stringify({ ...JSON.parse(fs.readFileSync(marker, "utf8")), config: { kind: "memory" } }));
     const memory = run([], dir);
     expect(memory.code).toBe(1);
-    expect(memory.stderr.trim()).toMatch(/^error: cdktf\.out\/\.egress6-synth: written by a tool from an in-memory config .*--config FILE$/);
+    expect(memory.stderr.trim()).toMatch(
+      /^error: cdktf\.out\/\.egress6-synth: written by a tool from an in-memory config .*--config FILE$/,
+    );
   });
 });
 
@@ -129,7 +145,11 @@ describe("one environment rule for every command: --config > EGRESS6_CONFIG > th
   const DIST = path.join(ROOT, "dist");
   /** Each command, run so that it stops soon after choosing its environment (no terraform, no network). */
   const COMMANDS: [string, string[], (dir: string) => string[]][] = [
-    ["export:hcl", [path.join(DIST, "cli", "export-hcl.js")], (dir) => ["--out", path.join(dir, `hcl-${Math.random().toString(36).slice(2)}`)]],
+    [
+      "export:hcl",
+      [path.join(DIST, "cli", "export-hcl.js")],
+      (dir) => ["--out", path.join(dir, `hcl-${Math.random().toString(36).slice(2)}`)],
+    ],
     ["diagram", [path.join(DIST, "cli", "diagram.js")], () => []],
     ["preflight", [path.join(DIST, "cli", "preflight.js")], () => ["--only", "dns", "--dns-server", "127.0.0.1:9", "--dns-timeout", "1"]],
     ["squid-config", [path.join(DIST, "cli", "squid-config.js")], () => []],
@@ -141,20 +161,31 @@ describe("one environment rule for every command: --config > EGRESS6_CONFIG > th
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
-  test.each(COMMANDS)("%s acts on the environment cdktf.out records, or EGRESS6_CONFIG, or --config, and names it on stderr", (_, script, args) => {
-    const { dir } = synthesizedFra();
-    expect(runCommand(script, args(dir), dir).stderr).toMatch(/^egress6: environment fra \(config\/fra\.yaml, sha256 \w{12}\), as recorded in cdktf\.out\/\.egress6-synth$/m);
-    expect(runCommand(script, args(dir), dir, { EGRESS6_CONFIG: "config/lon.yaml" }).stderr).toMatch(/^egress6: environment lon \(config\/lon\.yaml, sha256 \w{12}\), from EGRESS6_CONFIG$/m);
-    expect(runCommand(script, [...args(dir), "--config", "config/lon.yaml"], dir, { EGRESS6_CONFIG: "config/fra.yaml" }).stderr).toMatch(/^egress6: environment lon \(config\/lon\.yaml, sha256 \w{12}\)$/m);
-    // The recorded config edited since the synth: refused, as the synth refuses it.
-    fs.appendFileSync(path.join(dir, "config", "fra.yaml"), "# edited\n");
-    const edited = runCommand(script, args(dir), dir);
-    expect(edited.code).not.toBe(0);
-    expect(edited.stderr).toMatch(/^error: config\/fra\.yaml changed since it was synthesized into cdktf\.out/m);
-    // With no output at all, the demo, said to be the default.
-    const empty = tempDir("no-output");
-    expect(runCommand(script, args(empty), empty).stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 \w{12}\), the default$/m);
-  });
+  test.each(COMMANDS)(
+    "%s acts on the environment cdktf.out records, or EGRESS6_CONFIG, or --config, and names it on stderr",
+    (_, script, args) => {
+      const { dir } = synthesizedFra();
+      expect(runCommand(script, args(dir), dir).stderr).toMatch(
+        /^egress6: environment fra \(config\/fra\.yaml, sha256 \w{12}\), as recorded in cdktf\.out\/\.egress6-synth$/m,
+      );
+      expect(runCommand(script, args(dir), dir, { EGRESS6_CONFIG: "config/lon.yaml" }).stderr).toMatch(
+        /^egress6: environment lon \(config\/lon\.yaml, sha256 \w{12}\), from EGRESS6_CONFIG$/m,
+      );
+      expect(runCommand(script, [...args(dir), "--config", "config/lon.yaml"], dir, { EGRESS6_CONFIG: "config/fra.yaml" }).stderr).toMatch(
+        /^egress6: environment lon \(config\/lon\.yaml, sha256 \w{12}\)$/m,
+      );
+      // The recorded config edited since the synth: refused, as the synth refuses it.
+      fs.appendFileSync(path.join(dir, "config", "fra.yaml"), "# edited\n");
+      const edited = runCommand(script, args(dir), dir);
+      expect(edited.code).not.toBe(0);
+      expect(edited.stderr).toMatch(/^error: config\/fra\.yaml changed since it was synthesized into cdktf\.out/m);
+      // With no output at all, the demo, said to be the default.
+      const empty = tempDir("no-output");
+      expect(runCommand(script, args(empty), empty).stderr).toMatch(
+        /^egress6: environment demo \(embedded demo, sha256 \w{12}\), the default$/m,
+      );
+    },
+  );
 });
 
 describe("account guard, profile and assumeRole", () => {
@@ -173,7 +204,10 @@ describe("account guard, profile and assumeRole", () => {
       profile: "deployer",
       assume_role: [{ role_arn: arn, session_name: "egress6", external_id: "ext-1234" }],
     });
-    expect(workload.terraform.backend.s3).toMatchObject({ profile: "deployer", assume_role: { role_arn: arn, session_name: "egress6", external_id: "ext-1234" } });
+    expect(workload.terraform.backend.s3).toMatchObject({
+      profile: "deployer",
+      assume_role: { role_arn: arn, session_name: "egress6", external_id: "ext-1234" },
+    });
     expect(workload.data!.terraform_remote_state.network.config).toMatchObject({ profile: "deployer", assume_role: { role_arn: arn } });
     const bootstrap = synthStack(config, "bootstrap");
     expect(bootstrap.provider!.aws[0].allowed_account_ids).toEqual(["123456789012"]);
@@ -187,7 +221,15 @@ describe("account guard, profile and assumeRole", () => {
   test("bad values: one line per problem, naming the field, the value and what is accepted", () => {
     let problems: readonly string[] = [];
     try {
-      parseConfig({ ...DEMO_CONFIG, accountId: 123456789012, profile: "my profile", assumeRole: { roleArn: "arn:aws:iam::123:user/x", sessionName: "a", color: "red" } }, "env.yaml");
+      parseConfig(
+        {
+          ...DEMO_CONFIG,
+          accountId: 123456789012,
+          profile: "my profile",
+          assumeRole: { roleArn: "arn:aws:iam::123:user/x", sessionName: "a", color: "red" },
+        },
+        "env.yaml",
+      );
     } catch (e) {
       problems = (e as UserError).problems;
     }
@@ -215,11 +257,19 @@ describe("an output whose record cannot be read is never taken for the demo", ()
     ["export:hcl", (dir) => [path.join(DIST, "cli", "export-hcl.js"), "--out", path.join(dir, "hcl")]],
   ];
   const breakages: [string, (out: string) => void, RegExp][] = [
-    ["an invalid marker", (out) => fs.writeFileSync(path.join(out, ".egress6", "current", ".egress6-synth"), "{not json"), /\.egress6-synth marker is not valid JSON/],
-    ["a dangling current link", (out) => {
-      const link = path.join(out, ".egress6", "current");
-      fs.rmSync(path.join(out, ".egress6", fs.readlinkSync(link)), { recursive: true });
-    }, /\.egress6\/current link is dangling/],
+    [
+      "an invalid marker",
+      (out) => fs.writeFileSync(path.join(out, ".egress6", "current", ".egress6-synth"), "{not json"),
+      /\.egress6-synth marker is not valid JSON/,
+    ],
+    [
+      "a dangling current link",
+      (out) => {
+        const link = path.join(out, ".egress6", "current");
+        fs.rmSync(path.join(out, ".egress6", fs.readlinkSync(link)), { recursive: true });
+      },
+      /\.egress6\/current link is dangling/,
+    ],
     ["files and no marker", (out) => fs.rmSync(path.join(out, ".egress6-synth")), /holds files but no \.egress6-synth marker/],
   ];
   for (const [what, breakIt, message] of breakages) {
@@ -231,7 +281,10 @@ describe("an output whose record cannot be read is never taken for the demo", ()
         const r = spawnSync(process.execPath, script(dir), { cwd: dir, env: base, encoding: "utf8" });
         expect(r.status).toBe(1);
         // The synth of a broken output is refused by its own folder check (its message), the others by the record's.
-        const expected = name === "synth" ? /^error: cdktf\.out: refusing to replace .*cdktf\.out: .*(marker|\.egress6-synth)/ : new RegExp(`^error: cdktf\\.out: .*${message.source}.*npm run synth -- --config FILE --out cdktf\\.out$`);
+        const expected =
+          name === "synth"
+            ? /^error: cdktf\.out: refusing to replace .*cdktf\.out: .*(marker|\.egress6-synth)/
+            : new RegExp(`^error: cdktf\\.out: .*${message.source}.*npm run synth -- --config FILE --out cdktf\\.out$`);
         expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(expected)]);
         expect(r.stderr).not.toMatch(/environment demo/);
         expect(fs.existsSync(path.join(dir, "hcl"))).toBe(false);

@@ -48,8 +48,16 @@ if (!prerequisites.ok) {
       if (!shared.report.passed) throw new Error("the offline plans of the JSON stacks failed: see terraform-offline.test.ts");
       jsonPlans = shared.plansDir;
       hclPlans = tempDir("hcl-plans");
-      hcl = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "(embedded demo)", plansDir: hclPlans, synth: synthesizeAsHcl, keepWorkDir: true });
-      console.log(`HCL export, offline check (${((Date.now() - started) / 1000).toFixed(1)} s including the shared JSON check):\n${formatReport(hcl)}`);
+      hcl = await runOfflineCheck({
+        config: DEMO_CONFIG,
+        configSource: "(embedded demo)",
+        plansDir: hclPlans,
+        synth: synthesizeAsHcl,
+        keepWorkDir: true,
+      });
+      console.log(
+        `HCL export, offline check (${((Date.now() - started) / 1000).toFixed(1)} s including the shared JSON check):\n${formatReport(hcl)}`,
+      );
     }, 2 * OFFLINE_CHECK_TIMEOUT_MS);
 
     afterAll(() => {
@@ -60,9 +68,13 @@ if (!prerequisites.ok) {
     const hclDir = (mode: InspectionMode) => path.join(hcl.workDir!, mode, "cdktf.out", "hcl");
 
     test("init, validate and plan pass for every exported stack in every mode", () => {
-      const failed = hcl.results.filter((r) => r.status === "failed").map((r) => `${r.mode}/${r.stack}: ${r.failure?.step}: ${r.failure?.message}`);
+      const failed = hcl.results
+        .filter((r) => r.status === "failed")
+        .map((r) => `${r.mode}/${r.stack}: ${r.failure?.step}: ${r.failure?.message}`);
       expect(failed).toEqual([]);
-      expect(hcl.results.map((r) => `${r.mode}/${r.stack}`).sort()).toEqual(INSPECTION_MODES.flatMap((m) => STACKS.map((s) => `${m}/${s}`)).sort());
+      expect(hcl.results.map((r) => `${r.mode}/${r.stack}`).sort()).toEqual(
+        INSPECTION_MODES.flatMap((m) => STACKS.map((s) => `${m}/${s}`)).sort(),
+      );
     });
 
     test.each([...INSPECTION_MODES])("%s: terraform fmt -check accepts every exported file unchanged", (mode) => {
@@ -70,8 +82,15 @@ if (!prerequisites.ok) {
       expect(STACKS.map((s) => fs.existsSync(path.join(dir, s, "terraform.tf")))).toEqual(STACKS.map(() => true));
       // The caller's CLI configuration (which may name a missing file) has nothing to do with formatting.
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^TF_CLI_(CONFIG_FILE|ARGS)/.test(k)));
-      const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-list=true", "-no-color", dir], { encoding: "utf8", env: { ...env, CHECKPOINT_DISABLE: "1" } });
-      expect({ code: r.status, files: r.stdout.trim(), errors: r.stderr.includes("Error") ? r.stderr : "" }).toEqual({ code: 0, files: "", errors: "" });
+      const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-list=true", "-no-color", dir], {
+        encoding: "utf8",
+        env: { ...env, CHECKPOINT_DISABLE: "1" },
+      });
+      expect({ code: r.status, files: r.stdout.trim(), errors: r.stderr.includes("Error") ? r.stderr : "" }).toEqual({
+        code: 0,
+        files: "",
+        errors: "",
+      });
     });
 
     test.each([...INSPECTION_MODES])("%s: each HCL plan has exactly the resource changes of the JSON plan", (mode) => {
@@ -88,18 +107,24 @@ if (!prerequisites.ok) {
     // Terraform's plan JSON keeps only the references of an HCL expression, so the verifier reads the HCL beside
     // each plan (its own folder; --config DIR elsewhere) for values unknown until apply: cidrsubnet indexes, the
     // firewall endpoint of each AZ. With it, the verdicts on the HCL plans equal those on the JSON plans.
-    test.each([...INSPECTION_MODES])("%s: the verifier gives the same verdicts on the HCL plans (placed in their stack folders) as on the JSON plans", async (mode) => {
-      const files = VERIFIED.map((stack) => {
-        const file = path.join(hclDir(mode), stack, `${stack}.plan.json`);
-        fs.copyFileSync(planPath(hclPlans, mode, stack), file);
-        return file;
-      });
-      // As `npm run verify` does: each HCL plan's own folder holds the configuration it was planned from.
-      const sources = new Map<string, ConfigSource>();
-      for (const file of files) sources.set(file, await readConfigSource(path.dirname(file)));
-      const fromJson = verifyPlans(VERIFIED.map((s) => planPath(jsonPlans, mode, s)), { ports: CONFIG_PORTS });
-      expect(verdicts(verifyPlans(files, { ports: CONFIG_PORTS }, sources))).toEqual(verdicts(fromJson));
-    });
+    test.each([...INSPECTION_MODES])(
+      "%s: the verifier gives the same verdicts on the HCL plans (placed in their stack folders) as on the JSON plans",
+      async (mode) => {
+        const files = VERIFIED.map((stack) => {
+          const file = path.join(hclDir(mode), stack, `${stack}.plan.json`);
+          fs.copyFileSync(planPath(hclPlans, mode, stack), file);
+          return file;
+        });
+        // As `npm run verify` does: each HCL plan's own folder holds the configuration it was planned from.
+        const sources = new Map<string, ConfigSource>();
+        for (const file of files) sources.set(file, await readConfigSource(path.dirname(file)));
+        const fromJson = verifyPlans(
+          VERIFIED.map((s) => planPath(jsonPlans, mode, s)),
+          { ports: CONFIG_PORTS },
+        );
+        expect(verdicts(verifyPlans(files, { ports: CONFIG_PORTS }, sources))).toEqual(verdicts(fromJson));
+      },
+    );
   });
 
   // With TLS decryption at the proxies, the boot scripts carry the CA and the CA key's location; at the firewall,
@@ -117,16 +142,47 @@ if (!prerequisites.ok) {
 
     beforeAll(async () => {
       const dir = tempDir("tls-ca");
-      const made = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=egress6 export test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")], { encoding: "utf8" });
+      const made = spawnSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "30",
+          "-subj",
+          "/CN=egress6 export test CA",
+          "-addext",
+          "basicConstraints=critical,CA:TRUE",
+          "-addext",
+          "keyUsage=critical,keyCertSign,cRLSign",
+          "-keyout",
+          path.join(dir, "ca.key"),
+          "-out",
+          path.join(dir, "ca.crt"),
+        ],
+        { encoding: "utf8" },
+      );
       if (made.status !== 0) throw new Error(`openssl: ${made.error?.message ?? made.stderr}`);
       const ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
       const tlsInspection = {
         "firewall-proxy": {
           caCertificatePem: ca,
-          caPrivateKey: { secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab" },
+          caPrivateKey: {
+            secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf",
+            kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab",
+          },
         },
-        "firewall-igw": { decryptAt: "firewall", caCertificatePem: ca, caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab", neverDecryptCidrs: ["2600:1f18:abcd::/48"] },
+        "firewall-igw": {
+          decryptAt: "firewall",
+          caCertificatePem: ca,
+          caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab",
+          neverDecryptCidrs: ["2600:1f18:abcd::/48"],
+        },
       };
       jsonPlans = tempDir("tls-json-plans");
       hclPlans = tempDir("tls-hcl-plans");
@@ -138,13 +194,20 @@ if (!prerequisites.ok) {
           inspection: { mode, tlsInspection: tlsInspection[mode as keyof typeof tlsInspection] },
         };
         const common = { config, configSource: `(demo with TLS decryption, ${mode})`, modes: [mode], stacks, inDependencyOrder: false };
-        reports.push(await runOfflineCheck({ ...common, plansDir: jsonPlans }), await runOfflineCheck({ ...common, plansDir: hclPlans, synth: synthesizeAsHcl }));
+        reports.push(
+          await runOfflineCheck({ ...common, plansDir: jsonPlans }),
+          await runOfflineCheck({ ...common, plansDir: hclPlans, synth: synthesizeAsHcl }),
+        );
       }
       console.log(`HCL export with TLS decryption, offline check:\n${reports.map(formatReport).join("\n")}`);
     }, 4 * OFFLINE_CHECK_TIMEOUT_MS);
 
     test("both plan, and each HCL plan has exactly the resource changes of the JSON plan (user data, the dynamic block included)", () => {
-      expect(reports.flatMap((r) => r.results.filter((x) => x.status === "failed").map((x) => `${x.mode}/${x.stack}: ${x.failure?.step}: ${x.failure?.message}`))).toEqual([]);
+      expect(
+        reports.flatMap((r) =>
+          r.results.filter((x) => x.status === "failed").map((x) => `${x.mode}/${x.stack}: ${x.failure?.step}: ${x.failure?.message}`),
+        ),
+      ).toEqual([]);
       for (const { mode, stacks } of CASES) {
         for (const stack of stacks) {
           const a = JSON.parse(fs.readFileSync(planPath(jsonPlans, mode, stack), "utf8"));

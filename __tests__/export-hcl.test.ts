@@ -26,7 +26,11 @@ const CLI = path.join(__dirname, "..", "dist", "cli", "export-hcl.js");
 function run(args: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = {}) {
   const { EGRESS6_CONFIG: _c, ...base } = process.env;
   // No output folder records an environment, whatever the project's cdktf.out holds: the demo (app/environment.ts).
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...base, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output"), ...env }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...base, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output"), ...env },
+    encoding: "utf8",
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,13 +53,18 @@ describe("templates", () => {
 
   test("an interpolation that is not closed is an error, not a guess", () => {
     expect(() => parseTemplate("x ${aws_vpc.vpc.id")).toThrow(TemplateError);
-    expect(() => printResource("aws_vpc", { cidr_block: "${aws_vpc.x.id" })).toThrow(/aws_vpc\.r\.cidr_block: an interpolation is not closed/);
+    expect(() => printResource("aws_vpc", { cidr_block: "${aws_vpc.x.id" })).toThrow(
+      /aws_vpc\.r\.cidr_block: an interpolation is not closed/,
+    );
   });
 });
 
 describe("the printer", () => {
   test("a reference alone is a bare expression; a mixed string stays a template; escapes are kept", () => {
-    const tf = printResource("aws_vpc", { cidr_block: "${aws_vpc.x.cidr}", tags: { Name: "n-${local.env}", "egress6:az": 'a"b\\c', F: "$${version} %%{x}" } });
+    const tf = printResource("aws_vpc", {
+      cidr_block: "${aws_vpc.x.cidr}",
+      tags: { Name: "n-${local.env}", "egress6:az": 'a"b\\c', F: "$${version} %%{x}" },
+    });
     expect(tf).toContain("cidr_block = aws_vpc.x.cidr");
     expect(tf).toContain('Name = "n-${local.env}"');
     expect(tf).toContain('"egress6:az" = "a\\"b\\\\c"');
@@ -63,7 +72,17 @@ describe("the printer", () => {
   });
 
   test("a JSON policy string becomes jsonencode() of an HCL object, its interpolations as expressions", () => {
-    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["${aws_s3_bucket.b.arn}", "${aws_s3_bucket.b.arn}/*"], Condition: { Bool: { "aws:SecureTransport": "true" } } }] });
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: ["${aws_s3_bucket.b.arn}", "${aws_s3_bucket.b.arn}/*"],
+          Condition: { Bool: { "aws:SecureTransport": "true" } },
+        },
+      ],
+    });
     const tf = printResource("aws_s3_bucket_policy", { bucket: "b", policy });
     expect(tf).toMatch(/policy = jsonencode\(\{\n\s+Version = "2012-10-17"\n\s+Statement = \[/);
     expect(tf).toContain('Resource = [aws_s3_bucket.b.arn, "${aws_s3_bucket.b.arn}/*"]');
@@ -76,7 +95,9 @@ describe("the printer", () => {
   test("multi-line text is an indented heredoc with its template escapes; text every line of which is indented stays quoted", () => {
     const script = "#!/bin/bash\necho $${HOME} %%{x}\n  indented \\n\nacl src ${local.cidr}\n";
     const tf = printStack({ locals: { script, indented: "  a\n  b\n  c\n" } })["main.tf"];
-    expect(tf).toContain("script = <<-EOT\n    #!/bin/bash\n    echo $${HOME} %%{x}\n      indented \\n\n    acl src ${local.cidr}\n    EOT");
+    expect(tf).toContain(
+      "script = <<-EOT\n    #!/bin/bash\n    echo $${HOME} %%{x}\n      indented \\n\n    acl src ${local.cidr}\n    EOT",
+    );
     expect(tf).toContain('indented = "  a\\n  b\\n  c\\n"');
   });
 
@@ -97,10 +118,19 @@ describe("the printer", () => {
   });
 
   test("four or more repeated nested blocks of one literal shape are one dynamic block; fewer, or with references, stay blocks", () => {
-    const scope = (n: number, ref = false) => ({ destination: Array.from({ length: n }, (_x, i) => ({ address_definition: ref && i === 0 ? "${aws_vpc.v.ipv6_cidr_block}" : `2600:${i}::/32` })) });
-    const body = (n: number, ref = false) => ({ name: "t", tls_inspection_configuration: { server_certificate_configuration: { scope: scope(n, ref) } } });
+    const scope = (n: number, ref = false) => ({
+      destination: Array.from({ length: n }, (_x, i) => ({
+        address_definition: ref && i === 0 ? "${aws_vpc.v.ipv6_cidr_block}" : `2600:${i}::/32`,
+      })),
+    });
+    const body = (n: number, ref = false) => ({
+      name: "t",
+      tls_inspection_configuration: { server_certificate_configuration: { scope: scope(n, ref) } },
+    });
     const four = printResource("aws_networkfirewall_tls_inspection_configuration", body(4));
-    expect(four).toContain('dynamic "destination" {\n          for_each = ["2600:0::/32", "2600:1::/32", "2600:2::/32", "2600:3::/32"]\n          content {\n            address_definition = destination.value\n          }');
+    expect(four).toContain(
+      'dynamic "destination" {\n          for_each = ["2600:0::/32", "2600:1::/32", "2600:2::/32", "2600:3::/32"]\n          content {\n            address_definition = destination.value\n          }',
+    );
     expect(four).not.toMatch(/ destination \{/);
     expect(printResource("aws_networkfirewall_tls_inspection_configuration", body(3))).not.toContain("dynamic");
     expect(printResource("aws_networkfirewall_tls_inspection_configuration", body(4, true))).not.toContain("dynamic");
@@ -121,12 +151,22 @@ describe("the printer", () => {
 
   test("local state paths name the same files from <out>/<stack> as from <out>/stacks/<stack>", () => {
     const json = rebaseLocalPaths(
-      { terraform: { backend: { local: { path: "../../../.state/demo/x.tfstate" } } }, data: { terraform_remote_state: { n: { backend: "local", config: { path: "../../../.state/demo/n.tfstate" } }, s: { backend: "s3", config: { key: "k" } } } } },
+      {
+        terraform: { backend: { local: { path: "../../../.state/demo/x.tfstate" } } },
+        data: {
+          terraform_remote_state: {
+            n: { backend: "local", config: { path: "../../../.state/demo/n.tfstate" } },
+            s: { backend: "s3", config: { key: "k" } },
+          },
+        },
+      },
       "stacks/x",
       "x",
     ) as any;
     expect(json.terraform.backend.local.path).toBe("../../.state/demo/x.tfstate");
-    expect(path.resolve("/p/out/x", json.data.terraform_remote_state.n.config.path)).toBe(path.resolve("/p/out/stacks/x", "../../../.state/demo/n.tfstate"));
+    expect(path.resolve("/p/out/x", json.data.terraform_remote_state.n.config.path)).toBe(
+      path.resolve("/p/out/stacks/x", "../../../.state/demo/n.tfstate"),
+    );
     expect(json.data.terraform_remote_state.s.config).toEqual({ key: "k" });
   });
 });
@@ -152,7 +192,13 @@ function canonicalTemplate(s: string): string {
 function documentOf(s: string): Json | undefined {
   const parts = parseTemplate(s);
   const exprs: string[] = [];
-  const joined = parts.map((p) => (p.kind === "literal" ? literalValue(p.raw) : (exprs.push(p.kind === "interpolation" ? p.expr : ""), `\uE000${exprs.length - 1}\uE001`))).join("");
+  const joined = parts
+    .map((p) =>
+      p.kind === "literal"
+        ? literalValue(p.raw)
+        : (exprs.push(p.kind === "interpolation" ? p.expr : ""), `\uE000${exprs.length - 1}\uE001`),
+    )
+    .join("");
   if (!/^[[{]/.test(joined)) return undefined;
   try {
     const restore = (v: Json): Json =>
@@ -214,13 +260,17 @@ async function expandDynamic(v: Json): Promise<Json> {
   for (const [name, specs] of Object.entries(v.dynamic)) {
     for (const spec of [specs].flat() as any[]) {
       // hcl2json gives a literal list as a list, any other expression as a template string.
-      const list = Array.isArray(spec.for_each) ? (spec.for_each as Json[]) : ((await parse("x.tf", `x = ${/^\$\{([\s\S]*)\}$/.exec(spec.for_each)![1]}\n`)) as { x: Json[] }).x;
+      const list = Array.isArray(spec.for_each)
+        ? (spec.for_each as Json[])
+        : ((await parse("x.tf", `x = ${/^\$\{([\s\S]*)\}$/.exec(spec.for_each)![1]}\n`)) as { x: Json[] }).x;
       const content = [spec.content].flat()[0] as { [k: string]: string };
       const blocks = list.map((item) =>
-        Object.fromEntries(Object.entries(content).map(([ck, cv]) => {
-          const m = new RegExp(`^\\$\\{${name}\\.value(?:\\.([a-z_]+))?\\}$`).exec(cv);
-          return [ck, m ? (m[1] ? (item as any)[m[1]] : item) : cv];
-        })),
+        Object.fromEntries(
+          Object.entries(content).map(([ck, cv]) => {
+            const m = new RegExp(`^\\$\\{${name}\\.value(?:\\.([a-z_]+))?\\}$`).exec(cv);
+            return [ck, m ? (m[1] ? (item as any)[m[1]] : item) : cv];
+          }),
+        ),
       );
       out[name] = [...((out[name] as Json[] | undefined) ?? []), ...blocks];
     }
@@ -233,29 +283,44 @@ describe("round trip through @cdktf/hcl2json", () => {
     ...INSPECTION_MODES.map((mode) => ({ mode, tls: undefined })),
     // TLS decryption at the firewall: its scope lists 48 destination blocks, written as one dynamic block.
     { mode: "firewall-igw", tls: "firewall" as const },
-  ])("$mode (TLS decryption: $tls): every exported stack reads back as its synthesized JSON", async ({ mode, tls }) => {
-    const out = tempDir(`rt-${mode}-${tls ?? "none"}`);
-    const synthOut = path.join(out, "cdktf.out");
-    synthesize(parseConfig(idiomCase(mode, tls), "demo"), synthOut);
-    const manifest = readManifest(synthOut);
-    await writeStacks(synthOut, manifest, path.join(out, "hcl"));
-    for (const stack of manifest) {
-      const synthesized = JSON.parse(fs.readFileSync(path.join(synthOut, stack.synthesizedStackPath), "utf8")) as { [k: string]: Json };
-      const expected = idiomaticStack(rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name)).json as { [k: string]: any };
-      const req = expected.terraform.required_providers.aws;
-      req.source = `hashicorp/${req.source}`;
-      const back = (await expandDynamic((await convertFiles(path.join(out, "hcl", stack.name))) as Json)) as { [k: string]: any };
-      if (tls === "firewall" && stack.name === "inspection") expect(fs.readFileSync(path.join(out, "hcl", stack.name, "main.tf"), "utf8")).toMatch(/dynamic "destination" \{\n\s+for_each = \[\n/);
-      // hcl2json writes a variable's type constraint (an expression) as an interpolation.
-      for (const v of Object.values(back.variable ?? {})) for (const decl of [v].flat() as any[]) decl.type = /^\$\{(.*)\}$/.exec(decl.type)?.[1] ?? decl.type;
-      expect({ stack: stack.name, hcl: await canonical(back as Json) }).toEqual({ stack: stack.name, hcl: await canonical(expected as Json) });
-      // The Lambda asset is copied byte for byte, at the path the stack names.
-      for (const m of JSON.stringify(synthesized).matchAll(/"(assets\/[^"]+)"/g)) {
-        expect(fs.readFileSync(path.join(out, "hcl", stack.name, m[1])).equals(fs.readFileSync(path.join(synthOut, stack.workingDirectory, m[1])))).toBe(true);
+  ])(
+    "$mode (TLS decryption: $tls): every exported stack reads back as its synthesized JSON",
+    async ({ mode, tls }) => {
+      const out = tempDir(`rt-${mode}-${tls ?? "none"}`);
+      const synthOut = path.join(out, "cdktf.out");
+      synthesize(parseConfig(idiomCase(mode, tls), "demo"), synthOut);
+      const manifest = readManifest(synthOut);
+      await writeStacks(synthOut, manifest, path.join(out, "hcl"));
+      for (const stack of manifest) {
+        const synthesized = JSON.parse(fs.readFileSync(path.join(synthOut, stack.synthesizedStackPath), "utf8")) as { [k: string]: Json };
+        const expected = idiomaticStack(rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name)).json as { [k: string]: any };
+        const req = expected.terraform.required_providers.aws;
+        req.source = `hashicorp/${req.source}`;
+        const back = (await expandDynamic((await convertFiles(path.join(out, "hcl", stack.name))) as Json)) as { [k: string]: any };
+        if (tls === "firewall" && stack.name === "inspection")
+          expect(fs.readFileSync(path.join(out, "hcl", stack.name, "main.tf"), "utf8")).toMatch(
+            /dynamic "destination" \{\n\s+for_each = \[\n/,
+          );
+        // hcl2json writes a variable's type constraint (an expression) as an interpolation.
+        for (const v of Object.values(back.variable ?? {}))
+          for (const decl of [v].flat() as any[]) decl.type = /^\$\{(.*)\}$/.exec(decl.type)?.[1] ?? decl.type;
+        expect({ stack: stack.name, hcl: await canonical(back as Json) }).toEqual({
+          stack: stack.name,
+          hcl: await canonical(expected as Json),
+        });
+        // The Lambda asset is copied byte for byte, at the path the stack names.
+        for (const m of JSON.stringify(synthesized).matchAll(/"(assets\/[^"]+)"/g)) {
+          expect(
+            fs
+              .readFileSync(path.join(out, "hcl", stack.name, m[1]))
+              .equals(fs.readFileSync(path.join(synthOut, stack.workingDirectory, m[1]))),
+          ).toBe(true);
+        }
       }
-    }
-    expect(manifest.map((s) => s.name)).toEqual(["bootstrap", "network", "inspection", "workload", "observability"]);
-  }, 120_000);
+      expect(manifest.map((s) => s.name)).toEqual(["bootstrap", "network", "inspection", "workload", "observability"]);
+    },
+    120_000,
+  );
 
   test("the round trip notices a change: a reference printed wrong does not read back equal", async () => {
     const files = printStack({ resource: { aws_vpc: { v: { cidr_block: "${aws_vpc.x.cidr}" } } } });
@@ -272,7 +337,9 @@ describe("round trip through @cdktf/hcl2json", () => {
  * script is encoded. What is left must equal the synthesized JSON exactly.
  */
 function resolveIdioms(json: { [k: string]: any }, files: Readonly<Record<string, string>>): { [k: string]: any } {
-  const defaults: Record<string, Json> = Object.fromEntries(Object.entries(json.variable ?? {}).map(([k, v]: [string, any]) => [k, v.default]));
+  const defaults: Record<string, Json> = Object.fromEntries(
+    Object.entries(json.variable ?? {}).map(([k, v]: [string, any]) => [k, v.default]),
+  );
   const varValue = (expr: string): Json | undefined => {
     const m = /^var\.([a-z_]+)(?:\[(\d+)\])?$/.exec(expr.trim());
     if (!m || !(m[1] in defaults)) return undefined;
@@ -281,7 +348,10 @@ function resolveIdioms(json: { [k: string]: any }, files: Readonly<Record<string
   const exprWithDefaults = (expr: string) => expr.replace(/var\.([a-z_]+)(?:\[(\d+)\])?/g, (m) => JSON.stringify(varValue(m) ?? m));
   const render = (file: string, bindings: string): string => {
     const values = new Map<string, string>();
-    for (const line of bindings.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    for (const line of bindings
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       const [, name, expr] = /^([a-z_0-9]+) = (.*)$/.exec(line)!;
       const literal = expr.startsWith('"') ? (JSON.parse(expr) as string) : varValue(expr);
       values.set(name, literal !== undefined ? (literal as string).replace(/([$%])\{/g, "$1$1{") : `\${${expr}}`);
@@ -289,7 +359,9 @@ function resolveIdioms(json: { [k: string]: any }, files: Readonly<Record<string
     const text = files[file];
     expect(text).toBeDefined();
     return parseTemplate(text)
-      .map((p) => (p.kind === "literal" ? p.raw : p.kind === "interpolation" ? (values.get(p.expr) ?? `!unbound ${p.expr}!`) : `%{${p.raw}}`))
+      .map((p) =>
+        p.kind === "literal" ? p.raw : p.kind === "interpolation" ? (values.get(p.expr) ?? `!unbound ${p.expr}!`) : `%{${p.raw}}`,
+      )
       .join("");
   };
   const resolve = (v: any, key = ""): any => {
@@ -320,8 +392,31 @@ function resolveIdioms(json: { [k: string]: any }, files: Readonly<Record<string
 /** A CA made for the TLS cases (the certificate goes into the configuration; the key is thrown away). */
 function testCaPem(): string {
   const dir = tempDir("idioms-ca");
-  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=egress6 export test CA",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt")], { encoding: "utf8" });
+  const r = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "30",
+      "-subj",
+      "/CN=egress6 export test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-keyout",
+      path.join(dir, "ca.key"),
+      "-out",
+      path.join(dir, "ca.crt"),
+    ],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(`openssl: ${r.error?.message ?? r.stderr}`);
   return fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
 }
@@ -333,8 +428,19 @@ function idiomCase(mode: string, tls?: "proxy" | "firewall"): unknown {
   const ca = testCaPem();
   const tlsInspection =
     tls === "proxy"
-      ? { caCertificatePem: ca, caPrivateKey: { secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf", kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab" } }
-      : { decryptAt: "firewall", caCertificatePem: ca, caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab", neverDecryptCidrs: ["2600:1f18:abcd::/48"] };
+      ? {
+          caCertificatePem: ca,
+          caPrivateKey: {
+            secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf",
+            kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab",
+          },
+        }
+      : {
+          decryptAt: "firewall",
+          caCertificatePem: ca,
+          caCertificateArn: "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab",
+          neverDecryptCidrs: ["2600:1f18:abcd::/48"],
+        };
   return { ...DEMO_CONFIG, egress: { ...DEMO_CONFIG.egress, domains }, inspection: { mode, tlsInspection } };
 }
 
@@ -344,27 +450,38 @@ describe("variables and template files", () => {
     { mode: "firewall-proxy", tls: "proxy" as const },
     { mode: "proxy", tls: "proxy" as const },
     { mode: "firewall-igw", tls: "firewall" as const },
-  ])("$mode (TLS decryption: $tls): with the variables at their defaults and the templates rendered, every stack is its synthesized JSON exactly", ({ mode, tls }) => {
-    const out = tempDir(`idioms-${mode}-${tls ?? "none"}`);
-    synthesize(parseConfig(idiomCase(mode, tls), "demo"), out);
-    let templates = 0;
-    let variables = 0;
-    for (const stack of readManifest(out)) {
-      const synthesized = JSON.parse(fs.readFileSync(path.join(out, stack.synthesizedStackPath), "utf8"));
-      const original = rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name);
-      const { json, files } = idiomaticStack(original);
-      templates += Object.keys(files).length;
-      variables += Object.keys((json as any).variable ?? {}).length;
-      expect({ stack: stack.name, json: resolveIdioms(json, files) }).toEqual({ stack: stack.name, json: original });
-      // Terraform takes no variable in an output's description.
-      expect(Object.values((json as any).output ?? {}).filter((o: any) => /[$%]\{/.test(o.description ?? ""))).toEqual([]);
-      // No literal environment name is left outside the remote state paths and the backend.
-      const text = JSON.stringify({ ...json, variable: undefined, terraform: undefined, data: { ...(json as any).data, terraform_remote_state: undefined } });
-      expect({ stack: stack.name, literal: (text.match(/(?<![A-Za-z0-9])demo(?![A-Za-z0-9])/g) ?? []).length }).toEqual({ stack: stack.name, literal: 0 });
-    }
-    expect(templates).toBeGreaterThanOrEqual(1);
-    expect(variables).toBeGreaterThan(10);
-  });
+  ])(
+    "$mode (TLS decryption: $tls): with the variables at their defaults and the templates rendered, every stack is its synthesized JSON exactly",
+    ({ mode, tls }) => {
+      const out = tempDir(`idioms-${mode}-${tls ?? "none"}`);
+      synthesize(parseConfig(idiomCase(mode, tls), "demo"), out);
+      let templates = 0;
+      let variables = 0;
+      for (const stack of readManifest(out)) {
+        const synthesized = JSON.parse(fs.readFileSync(path.join(out, stack.synthesizedStackPath), "utf8"));
+        const original = rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name);
+        const { json, files } = idiomaticStack(original);
+        templates += Object.keys(files).length;
+        variables += Object.keys((json as any).variable ?? {}).length;
+        expect({ stack: stack.name, json: resolveIdioms(json, files) }).toEqual({ stack: stack.name, json: original });
+        // Terraform takes no variable in an output's description.
+        expect(Object.values((json as any).output ?? {}).filter((o: any) => /[$%]\{/.test(o.description ?? ""))).toEqual([]);
+        // No literal environment name is left outside the remote state paths and the backend.
+        const text = JSON.stringify({
+          ...json,
+          variable: undefined,
+          terraform: undefined,
+          data: { ...(json as any).data, terraform_remote_state: undefined },
+        });
+        expect({ stack: stack.name, literal: (text.match(/(?<![A-Za-z0-9])demo(?![A-Za-z0-9])/g) ?? []).length }).toEqual({
+          stack: stack.name,
+          literal: 0,
+        });
+      }
+      expect(templates).toBeGreaterThanOrEqual(1);
+      expect(variables).toBeGreaterThan(10);
+    },
+  );
 
   test("the proxies of every AZ share one template; the AZ is its variable; the workload script is base64encode(templatefile())", async () => {
     const out = tempDir("idioms-files");
@@ -393,11 +510,17 @@ describe("variables and template files", () => {
     for (const f of ["lambda/remediation/index.ts", "lambda/remediation/remediate.ts", "lib/names.ts"]) {
       expect(fs.readFileSync(path.join(src, f), "utf8")).toBe(fs.readFileSync(path.join(__dirname, "..", f), "utf8"));
     }
-    const zip = (JSON.stringify(fs.readdirSync(path.join(out, "hcl", "observability"), { recursive: true })).match(/assets\/remediation_code\/[0-9a-f]+\/remediation\.zip/) ?? [])[0];
+    const zip = (JSON.stringify(fs.readdirSync(path.join(out, "hcl", "observability"), { recursive: true })).match(
+      /assets\/remediation_code\/[0-9a-f]+\/remediation\.zip/,
+    ) ?? [])[0];
     expect(zip).toBeDefined();
-    const sha = createHash("sha256").update(fs.readFileSync(path.join(out, "hcl", "observability", zip!))).digest("hex");
+    const sha = createHash("sha256")
+      .update(fs.readFileSync(path.join(out, "hcl", "observability", zip!)))
+      .digest("hex");
     expect(fs.readFileSync(path.join(src, "BUILD.md"), "utf8")).toContain(`\`../../${zip}\` (sha256 \`${sha}\`)`);
-    expect(fs.readFileSync(path.join(out, "hcl", "network", "variables.tf"), "utf8")).toMatch(/variable "environment" \{\n\s+description = .*\n\s+type\s+= string\n\s+default\s+= "demo"\n\}/);
+    expect(fs.readFileSync(path.join(out, "hcl", "network", "variables.tf"), "utf8")).toMatch(
+      /variable "environment" \{\n\s+description = .*\n\s+type\s+= string\n\s+default\s+= "demo"\n\}/,
+    );
   }, 60_000);
 });
 
@@ -410,16 +533,34 @@ describe("npm run export:hcl", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary.stacks.map((s: { name: string }) => s.name)).toEqual(["bootstrap", "network", "inspection", "workload", "observability"]);
-    expect(summary.stacks.find((s: { name: string }) => s.name === "observability").files).toEqual(expect.arrayContaining(["main.tf", "outputs.tf", "terraform.tf"]));
-    expect(fs.readdirSync(out).sort()).toEqual([EXPORT_MARKER, "README.md", "bootstrap", "inspection", "network", "observability", "workload"]);
+    expect(summary.stacks.map((s: { name: string }) => s.name)).toEqual([
+      "bootstrap",
+      "network",
+      "inspection",
+      "workload",
+      "observability",
+    ]);
+    expect(summary.stacks.find((s: { name: string }) => s.name === "observability").files).toEqual(
+      expect.arrayContaining(["main.tf", "outputs.tf", "terraform.tf"]),
+    );
+    expect(fs.readdirSync(out).sort()).toEqual([
+      EXPORT_MARKER,
+      "README.md",
+      "bootstrap",
+      "inspection",
+      "network",
+      "observability",
+      "workload",
+    ]);
     expect(fs.readFileSync(path.join(out, "README.md"), "utf8")).toMatch(/3\. `inspection\/` \(after network\)/);
   }, 60_000);
 
   test("bad arguments: one line each", () => {
     const r = run(["--config", ""]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("error: --config: got an empty file name; expected a .json, .yaml or .yml file\nerror: --out: missing; name the folder to write the HCL into (usage: npm run export:hcl -- [--config FILE] --out DIR [--json])\n");
+    expect(r.stderr).toBe(
+      "error: --config: got an empty file name; expected a .json, .yaml or .yml file\nerror: --out: missing; name the folder to write the HCL into (usage: npm run export:hcl -- [--config FILE] --out DIR [--json])\n",
+    );
   });
 
   test("refuses a folder holding anything else, the current directory and a git working tree, deleting nothing", () => {
@@ -429,7 +570,9 @@ describe("npm run export:hcl", () => {
     fs.writeFileSync(path.join(foreign, "prod.yaml"), "name: prod\n");
     let r = run(["--out", foreign]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: --out .*envs: refusing to replace .*: it holds files no egress6 export wrote \(prod\.yaml\) and no \.egress6-export marker; choose a new or empty folder\n$/);
+    expect(r.stderr).toMatch(
+      /^error: --out .*envs: refusing to replace .*: it holds files no egress6 export wrote \(prod\.yaml\) and no \.egress6-export marker; choose a new or empty folder\n$/,
+    );
     expect(fs.readdirSync(foreign)).toEqual(["prod.yaml"]);
 
     r = run(["--out", "."], foreign);
@@ -448,7 +591,11 @@ describe("npm run export:hcl", () => {
   test("never writes inside a synth output (its next synth would delete the export) or around one, deleting nothing", () => {
     const base = tempDir("nested");
     const synthOut = path.join(base, "cdktf.out");
-    const synth = spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "main.js"), "--out", synthOut], { cwd: base, env: { ...process.env, EGRESS6_CONFIG: "" }, encoding: "utf8" });
+    const synth = spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "main.js"), "--out", synthOut], {
+      cwd: base,
+      env: { ...process.env, EGRESS6_CONFIG: "" },
+      encoding: "utf8",
+    });
     expect(synth.status).toBe(0);
     const before = fs.readdirSync(synthOut).sort();
     let r = run(["--out", path.join(synthOut, "hcl")], base);
@@ -471,10 +618,15 @@ describe("npm run export:hcl", () => {
     expect(run(["--out", out]).code).toBe(0);
     fs.mkdirSync(path.join(out, "network", ".terraform", "providers"), { recursive: true });
     fs.writeFileSync(path.join(out, "network", ".terraform.lock.hcl"), "# lock\n");
-    fs.writeFileSync(path.join(out, "network", "main.tf"), fs.readFileSync(path.join(out, "network", "main.tf"), "utf8").replace("aws_vpc", "aws_vpc "));
+    fs.writeFileSync(
+      path.join(out, "network", "main.tf"),
+      fs.readFileSync(path.join(out, "network", "main.tf"), "utf8").replace("aws_vpc", "aws_vpc "),
+    );
     let r = run(["--out", out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/an export wrote it, but it now holds network\/main\.tf \(changed since the export\); move those files out first/);
+    expect(r.stderr).toMatch(
+      /an export wrote it, but it now holds network\/main\.tf \(changed since the export\); move those files out first/,
+    );
 
     expect(run(["--out", path.join(path.dirname(out), "fresh")]).code).toBe(0);
     fs.copyFileSync(path.join(path.dirname(out), "fresh", "network", "main.tf"), path.join(out, "network", "main.tf"));

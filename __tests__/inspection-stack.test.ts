@@ -37,7 +37,10 @@ function routeLines(tf: TfJson): string[] {
   const short = (v: string) =>
     v
       .replace(/^\$\{data\.terraform_remote_state\.network\.outputs\.(\w+)\}$/, "$1")
-      .replace(/^\$\{\{for s in aws_networkfirewall_firewall\.firewall\.firewall_status\[0\]\.sync_states : s\.availability_zone => s\.attachment\[0\]\.endpoint_id\}\["us-east-1(\w)"\]\}$/, "firewall endpoint $1")
+      .replace(
+        /^\$\{\{for s in aws_networkfirewall_firewall\.firewall\.firewall_status\[0\]\.sync_states : s\.availability_zone => s\.attachment\[0\]\.endpoint_id\}\["us-east-1(\w)"\]\}$/,
+        "firewall endpoint $1",
+      )
       .replace(/^\$\{aws_network_interface\.proxy_(\w)_interface\.id\}$/, "proxy interface $1")
       .replace(/^\$\{aws_internet_gateway\.internet_gateway\.id\}$/, "internet gateway")
       .replace(/^\$\{aws_route_table\.edge_routes\.id\}$/, "edge route table");
@@ -97,7 +100,10 @@ describe("routes: exactly the per-AZ route tables of each mode", () => {
   test("only firewall-igw has an internet gateway, with its ingress route table associated to the gateway", () => {
     expect(text("firewall-igw")).toHaveResourceWithProperties(InternetGateway, { vpc_id: net("vpc_id") });
     expect(resources(synthOf["firewall-igw"], "aws_route_table_association")).toEqual({
-      edge_routes_association: expect.objectContaining({ gateway_id: "${aws_internet_gateway.internet_gateway.id}", route_table_id: "${aws_route_table.edge_routes.id}" }),
+      edge_routes_association: expect.objectContaining({
+        gateway_id: "${aws_internet_gateway.internet_gateway.id}",
+        route_table_id: "${aws_route_table.edge_routes.id}",
+      }),
     });
     for (const mode of withProxies) {
       expect(synthOf[mode].resource.aws_internet_gateway).toBeUndefined();
@@ -134,59 +140,80 @@ describe("AWS Network Firewall", () => {
     });
   });
 
-  test.each(withFirewall)("%s: policy is strict order, drops and alerts on established flows by default, forwards stateless traffic, HOME_NET = the VPC /56", (mode) => {
-    expect(text(mode)).toHaveResourceWithProperties(NetworkfirewallFirewallPolicy, {
-      encryption_configuration: { key_id: KEY_ARN, type: "CUSTOMER_KMS" },
-      firewall_policy: expect.objectContaining({
-        stateful_engine_options: expect.objectContaining({ rule_order: "STRICT_ORDER" }),
-        stateful_default_actions: ["aws:drop_established", "aws:alert_established"],
-        stateless_default_actions: ["aws:forward_to_sfe"],
-        stateless_fragment_default_actions: ["aws:forward_to_sfe"],
-        policy_variables: { rule_variables: [{ key: "HOME_NET", ip_set: { definition: [net("vpc_ipv6_cidr_block")] } }] },
-        stateful_rule_group_reference: [
-          { resource_arn: "${aws_networkfirewall_rule_group.firewall_baseline.arn}", priority: 100 },
-          { resource_arn: "${aws_networkfirewall_rule_group.firewall_handshake.arn}", priority: 300 },
-          { resource_arn: "${aws_networkfirewall_rule_group.firewall_domains.arn}", priority: 400 },
-        ],
-      }),
-    });
-  });
+  test.each(withFirewall)(
+    "%s: policy is strict order, drops and alerts on established flows by default, forwards stateless traffic, HOME_NET = the VPC /56",
+    (mode) => {
+      expect(text(mode)).toHaveResourceWithProperties(NetworkfirewallFirewallPolicy, {
+        encryption_configuration: { key_id: KEY_ARN, type: "CUSTOMER_KMS" },
+        firewall_policy: expect.objectContaining({
+          stateful_engine_options: expect.objectContaining({ rule_order: "STRICT_ORDER" }),
+          stateful_default_actions: ["aws:drop_established", "aws:alert_established"],
+          stateless_default_actions: ["aws:forward_to_sfe"],
+          stateless_fragment_default_actions: ["aws:forward_to_sfe"],
+          policy_variables: { rule_variables: [{ key: "HOME_NET", ip_set: { definition: [net("vpc_ipv6_cidr_block")] } }] },
+          stateful_rule_group_reference: [
+            { resource_arn: "${aws_networkfirewall_rule_group.firewall_baseline.arn}", priority: 100 },
+            { resource_arn: "${aws_networkfirewall_rule_group.firewall_handshake.arn}", priority: 300 },
+            { resource_arn: "${aws_networkfirewall_rule_group.firewall_domains.arn}", priority: 400 },
+          ],
+        }),
+      });
+    },
+  );
 
   const groups = (mode: InspectionMode) => resources(synthOf[mode], "aws_networkfirewall_rule_group");
 
   test.each(withFirewall)("%s: every rule group is stateful, strict-order, KMS-encrypted, with HOME_NET = the VPC /56", (mode) => {
     for (const [id, group] of Object.entries(groups(mode))) {
-      expect({ id, type: group.type, order: group.rule_group.stateful_rule_options.rule_order, enc: group.encryption_configuration }).toEqual({
+      expect({
+        id,
+        type: group.type,
+        order: group.rule_group.stateful_rule_options.rule_order,
+        enc: group.encryption_configuration,
+      }).toEqual({
         id,
         type: "STATEFUL",
         order: "STRICT_ORDER",
         enc: { key_id: KEY_ARN, type: "CUSTOMER_KMS" },
       });
-      expect(group.rule_group.rule_variables.ip_sets).toContainEqual({ key: "HOME_NET", ip_set: { definition: [net("vpc_ipv6_cidr_block")] } });
+      expect(group.rule_group.rule_variables.ip_sets).toContainEqual({
+        key: "HOME_NET",
+        ip_set: { definition: [net("vpc_ipv6_cidr_block")] },
+      });
     }
   });
 
-  test.each(withFirewall)("%s: baseline drops IPv4 both ways, connections from outside, TCP outside egress.ports, UDP and every other protocol out but Packet Too Big", (mode) => {
-    const g = groups(mode).firewall_baseline;
-    const rules: string = g.rule_group.rules_source.rules_string;
-    expect(rules.split("\n").filter(Boolean).map((l) => l.replace(/ \(msg.*$/, ""))).toEqual([
-      "drop ip 0.0.0.0/0 any -> any any",
-      "drop ip any any -> 0.0.0.0/0 any",
-      "drop tcp $EXTERNAL_NET any -> $HOME_NET any",
-      "drop udp $EXTERNAL_NET any -> $HOME_NET any",
-      "drop tcp $HOME_NET any -> $EXTERNAL_NET !$EGRESS_PORTS",
-      "drop udp $HOME_NET any -> $EXTERNAL_NET any",
-      "pass icmp $HOME_NET any -> $EXTERNAL_NET any",
-      "drop ip $HOME_NET any -> $EXTERNAL_NET any",
-    ]);
-    // ICMPv6 Packet Too Big passes (Path MTU discovery) before everything but TCP is dropped: the stateful default
-    // (aws:drop_established) drops only established flows, so ICMPv6, ESP or GRE out would otherwise pass.
-    const lines = rules.split("\n");
-    expect(lines[6]).toMatch(/^pass icmp \$HOME_NET any -> \$EXTERNAL_NET any \(msg:"egress6: ICMPv6 Packet Too Big [^"]*"; itype:2; sid:9100007; rev:1;\)$/);
-    expect(lines[7]).toMatch(/^drop ip \$HOME_NET any -> \$EXTERNAL_NET any \(msg:"[^"]*"; ip_proto:!6; sid:9100008; rev:1;\)$/);
-    expect(g.rule_group.rule_variables.port_sets).toEqual([{ key: "EGRESS_PORTS", port_set: { definition: ["443", "80"] } }]);
-    expect(new Set(rules.match(/sid:\d+/g))).toHaveProperty("size", 8);
-  });
+  test.each(withFirewall)(
+    "%s: baseline drops IPv4 both ways, connections from outside, TCP outside egress.ports, UDP and every other protocol out but Packet Too Big",
+    (mode) => {
+      const g = groups(mode).firewall_baseline;
+      const rules: string = g.rule_group.rules_source.rules_string;
+      expect(
+        rules
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.replace(/ \(msg.*$/, "")),
+      ).toEqual([
+        "drop ip 0.0.0.0/0 any -> any any",
+        "drop ip any any -> 0.0.0.0/0 any",
+        "drop tcp $EXTERNAL_NET any -> $HOME_NET any",
+        "drop udp $EXTERNAL_NET any -> $HOME_NET any",
+        "drop tcp $HOME_NET any -> $EXTERNAL_NET !$EGRESS_PORTS",
+        "drop udp $HOME_NET any -> $EXTERNAL_NET any",
+        "pass icmp $HOME_NET any -> $EXTERNAL_NET any",
+        "drop ip $HOME_NET any -> $EXTERNAL_NET any",
+      ]);
+      // ICMPv6 Packet Too Big passes (Path MTU discovery) before everything but TCP is dropped: the stateful default
+      // (aws:drop_established) drops only established flows, so ICMPv6, ESP or GRE out would otherwise pass.
+      const lines = rules.split("\n");
+      expect(lines[6]).toMatch(
+        /^pass icmp \$HOME_NET any -> \$EXTERNAL_NET any \(msg:"egress6: ICMPv6 Packet Too Big [^"]*"; itype:2; sid:9100007; rev:1;\)$/,
+      );
+      expect(lines[7]).toMatch(/^drop ip \$HOME_NET any -> \$EXTERNAL_NET any \(msg:"[^"]*"; ip_proto:!6; sid:9100008; rev:1;\)$/);
+      expect(g.rule_group.rule_variables.port_sets).toEqual([{ key: "EGRESS_PORTS", port_set: { definition: ["443", "80"] } }]);
+      expect(new Set(rules.match(/sid:\d+/g))).toHaveProperty("size", 8);
+    },
+  );
 
   test.each(withFirewall)("%s: handshake group passes TCP flow:not_established to allowlisted ports (so the SNI is ever seen)", (mode) => {
     const rules: string = groups(mode).firewall_handshake.rule_group.rules_source.rules_string;
@@ -223,7 +250,10 @@ describe("AWS Network Firewall", () => {
   });
 
   test("the operator's Suricata rules get their own group, evaluated after the baseline and before the passes", () => {
-    const rules = ['alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"curl"; http.user_agent; content:"curl"; sid:1; rev:1;)', 'drop tls $HOME_NET any -> $EXTERNAL_NET any (msg:"old TLS"; ssl_version:tls1.0; sid:2; rev:1;)'];
+    const rules = [
+      'alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"curl"; http.user_agent; content:"curl"; sid:1; rev:1;)',
+      'drop tls $HOME_NET any -> $EXTERNAL_NET any (msg:"old TLS"; ssl_version:tls1.0; sid:2; rev:1;)',
+    ];
     const tf = synthStack(demoConfig({ egress: { suricataRules: rules } }), "inspection");
     const ids = resources(tf, "aws_networkfirewall_rule_group").firewall_ids_ips;
     expect(ids.rule_group.rules_source.rules_string).toBe(`${rules.join("\n")}\n`);
@@ -236,30 +266,53 @@ describe("AWS Network Firewall", () => {
     ]);
   });
 
-  test.each(withFirewall)("%s: ALERT, FLOW and TLS logs go to KMS-encrypted log groups named in lib/names.ts, retention from config", (mode) => {
-    const logs = logGroupNames("demo");
-    expect(text(mode)).toHaveResourceWithProperties(NetworkfirewallLoggingConfiguration, {
-      firewall_arn: "${aws_networkfirewall_firewall.firewall.arn}",
-      logging_configuration: {
-        log_destination_config: [
-          { log_type: "ALERT", log_destination_type: "CloudWatchLogs", log_destination: { logGroup: "${aws_cloudwatch_log_group.firewall_alert_log_group.name}" } },
-          { log_type: "FLOW", log_destination_type: "CloudWatchLogs", log_destination: { logGroup: "${aws_cloudwatch_log_group.firewall_flow_log_group.name}" } },
-          { log_type: "TLS", log_destination_type: "CloudWatchLogs", log_destination: { logGroup: "${aws_cloudwatch_log_group.firewall_tls_log_group.name}" } },
-        ],
-      },
-    });
-    const groupsByName = Object.values(resources(synthOf[mode], "aws_cloudwatch_log_group"));
-    for (const name of [logs.firewallAlert, logs.firewallFlow, logs.firewallTls]) {
-      expect(groupsByName).toContainEqual(expect.objectContaining({ name, retention_in_days: 365, kms_key_id: KEY_ARN }));
-    }
-  });
+  test.each(withFirewall)(
+    "%s: ALERT, FLOW and TLS logs go to KMS-encrypted log groups named in lib/names.ts, retention from config",
+    (mode) => {
+      const logs = logGroupNames("demo");
+      expect(text(mode)).toHaveResourceWithProperties(NetworkfirewallLoggingConfiguration, {
+        firewall_arn: "${aws_networkfirewall_firewall.firewall.arn}",
+        logging_configuration: {
+          log_destination_config: [
+            {
+              log_type: "ALERT",
+              log_destination_type: "CloudWatchLogs",
+              log_destination: { logGroup: "${aws_cloudwatch_log_group.firewall_alert_log_group.name}" },
+            },
+            {
+              log_type: "FLOW",
+              log_destination_type: "CloudWatchLogs",
+              log_destination: { logGroup: "${aws_cloudwatch_log_group.firewall_flow_log_group.name}" },
+            },
+            {
+              log_type: "TLS",
+              log_destination_type: "CloudWatchLogs",
+              log_destination: { logGroup: "${aws_cloudwatch_log_group.firewall_tls_log_group.name}" },
+            },
+          ],
+        },
+      });
+      const groupsByName = Object.values(resources(synthOf[mode], "aws_cloudwatch_log_group"));
+      for (const name of [logs.firewallAlert, logs.firewallFlow, logs.firewallTls]) {
+        expect(groupsByName).toContainEqual(expect.objectContaining({ name, retention_in_days: 365, kms_key_id: KEY_ARN }));
+      }
+    },
+  );
 
   test("vended log groups (Network Firewall, Resolver query logs) live under /aws/vendedlogs/, so AWS grants them with one resource-policy entry", () => {
     const fw = Object.values(resources(synthOf["firewall-igw"], "aws_cloudwatch_log_group")).map((g: any) => g.name);
-    const dns = Object.values(resources(synthStack(demoConfig(), "observability"), "aws_route53_resolver_query_log_config")).map((q: any) => q.destination_arn);
-    expect(fw).toEqual(["/aws/vendedlogs/egress6/demo/network-firewall/alert", "/aws/vendedlogs/egress6/demo/network-firewall/flow", "/aws/vendedlogs/egress6/demo/network-firewall/tls"]);
+    const dns = Object.values(resources(synthStack(demoConfig(), "observability"), "aws_route53_resolver_query_log_config")).map(
+      (q: any) => q.destination_arn,
+    );
+    expect(fw).toEqual([
+      "/aws/vendedlogs/egress6/demo/network-firewall/alert",
+      "/aws/vendedlogs/egress6/demo/network-firewall/flow",
+      "/aws/vendedlogs/egress6/demo/network-firewall/tls",
+    ]);
     expect(dns).toEqual(["${aws_cloudwatch_log_group.dns_firewall_query_log_group.arn}"]);
-    expect(resources(synthStack(demoConfig(), "observability"), "aws_cloudwatch_log_group").dns_firewall_query_log_group.name).toBe("/aws/vendedlogs/egress6/demo/dns-queries");
+    expect(resources(synthStack(demoConfig(), "observability"), "aws_cloudwatch_log_group").dns_firewall_query_log_group.name).toBe(
+      "/aws/vendedlogs/egress6/demo/dns-queries",
+    );
   });
 
   test("log retention follows inspection.firewall.logRetentionDays", () => {
@@ -275,54 +328,74 @@ describe("Squid proxy tier", () => {
     expect(synthOf["firewall-igw"].resource.aws_network_interface).toBeUndefined();
   });
 
-  test.each(withProxies)("%s: per AZ a fixed interface in the proxy subnet, source/dest check off, tagged as the proxy of that AZ", (mode) => {
-    for (const az of ZONES) {
-      expect(text(mode)).toHaveResourceWithProperties(NetworkInterface, {
-        subnet_id: net(`proxy_subnet_id_${az}`),
-        source_dest_check: false,
-        ipv6_address_count: 1,
-        security_groups: [`\${aws_security_group.proxy_${az}_security_group.id}`],
-        tags: expect.objectContaining({ "egress6:role": "proxy", "egress6:az": az, Name: `demo-proxy-${az}` }),
-      });
-    }
-  });
+  test.each(withProxies)(
+    "%s: per AZ a fixed interface in the proxy subnet, source/dest check off, tagged as the proxy of that AZ",
+    (mode) => {
+      for (const az of ZONES) {
+        expect(text(mode)).toHaveResourceWithProperties(NetworkInterface, {
+          subnet_id: net(`proxy_subnet_id_${az}`),
+          source_dest_check: false,
+          ipv6_address_count: 1,
+          security_groups: [`\${aws_security_group.proxy_${az}_security_group.id}`],
+          tags: expect.objectContaining({ "egress6:role": "proxy", "egress6:az": az, Name: `demo-proxy-${az}` }),
+        });
+      }
+    },
+  );
 
-  test.each(withProxies)("%s: a quarantine of a proxy interface survives the next apply (security_groups ignored after creation, set at creation)", (mode) => {
-    for (const az of ZONES) {
-      const eni = resources(synthOf[mode], "aws_network_interface")[`proxy_${az}_interface`];
-      expect(eni.lifecycle).toEqual({ ignore_changes: ["security_groups"] });
-      expect(eni.security_groups).toEqual([`\${aws_security_group.proxy_${az}_security_group.id}`]);
-    }
-  });
+  test.each(withProxies)(
+    "%s: a quarantine of a proxy interface survives the next apply (security_groups ignored after creation, set at creation)",
+    (mode) => {
+      for (const az of ZONES) {
+        const eni = resources(synthOf[mode], "aws_network_interface")[`proxy_${az}_interface`];
+        expect(eni.lifecycle).toEqual({ ignore_changes: ["security_groups"] });
+        expect(eni.security_groups).toEqual([`\${aws_security_group.proxy_${az}_security_group.id}`]);
+      }
+    },
+  );
 
-  test.each(withProxies)("%s: each instance sits on its interface, launched from the template (encrypted root there), replaced when its policy changes", (mode) => {
-    expect(resources(synthOf[mode], "aws_launch_template").proxy_launch_template.block_device_mappings).toEqual([
-      { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 16, encrypted: "true", delete_on_termination: "true" } },
-    ]);
-    for (const az of ZONES) {
-      expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`].root_block_device).toBeUndefined();
-      expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`]).toEqual(
-        expect.objectContaining({
-          launch_template: { id: "${aws_launch_template.proxy_launch_template.id}", version: "${aws_launch_template.proxy_launch_template.latest_version}" },
-          network_interface: [{ device_index: 0, network_interface_id: `\${aws_network_interface.proxy_${az}_interface.id}` }],
-          user_data_base64: `\${base64gzip(local.proxy_${az}_user_data)}`,
-          user_data_replace_on_change: true,
-          ebs_optimized: true,
-          tags: expect.objectContaining({ "egress6:role": "proxy", "egress6:az": az }),
+  test.each(withProxies)(
+    "%s: each instance sits on its interface, launched from the template (encrypted root there), replaced when its policy changes",
+    (mode) => {
+      expect(resources(synthOf[mode], "aws_launch_template").proxy_launch_template.block_device_mappings).toEqual([
+        { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 16, encrypted: "true", delete_on_termination: "true" } },
+      ]);
+      for (const az of ZONES) {
+        expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`].root_block_device).toBeUndefined();
+        expect(resources(synthOf[mode], "aws_instance")[`proxy_${az}`]).toEqual(
+          expect.objectContaining({
+            launch_template: {
+              id: "${aws_launch_template.proxy_launch_template.id}",
+              version: "${aws_launch_template.proxy_launch_template.latest_version}",
+            },
+            network_interface: [{ device_index: 0, network_interface_id: `\${aws_network_interface.proxy_${az}_interface.id}` }],
+            user_data_base64: `\${base64gzip(local.proxy_${az}_user_data)}`,
+            user_data_replace_on_change: true,
+            ebs_optimized: true,
+            tags: expect.objectContaining({ "egress6:role": "proxy", "egress6:az": az }),
+          }),
+        );
+      }
+    },
+  );
+
+  test.each(withProxies)(
+    "%s: the launch template requires IMDSv2, serves IMDS over IPv6, hop limit 1, AMI and type from config",
+    (mode) => {
+      expect(text(mode)).toHaveResourceWithProperties(LaunchTemplate, {
+        image_id: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        instance_type: "t4g.small",
+        iam_instance_profile: { arn: "${aws_iam_instance_profile.proxy_instance_profile.arn}" },
+        metadata_options: expect.objectContaining({
+          http_tokens: "required",
+          http_protocol_ipv6: "enabled",
+          http_endpoint: "enabled",
+          http_put_response_hop_limit: 1,
         }),
-      );
-    }
-  });
-
-  test.each(withProxies)("%s: the launch template requires IMDSv2, serves IMDS over IPv6, hop limit 1, AMI and type from config", (mode) => {
-    expect(text(mode)).toHaveResourceWithProperties(LaunchTemplate, {
-      image_id: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
-      instance_type: "t4g.small",
-      iam_instance_profile: { arn: "${aws_iam_instance_profile.proxy_instance_profile.arn}" },
-      metadata_options: expect.objectContaining({ http_tokens: "required", http_protocol_ipv6: "enabled", http_endpoint: "enabled", http_put_response_hop_limit: 1 }),
-      monitoring: { enabled: true },
-    });
-  });
+        monitoring: { enabled: true },
+      });
+    },
+  );
 
   test.each(withProxies)("%s: an EC2 auto-recovery alarm per instance", (mode) => {
     for (const az of ZONES) {
@@ -339,32 +412,43 @@ describe("Squid proxy tier", () => {
 
   test.each(withProxies)("%s: the role has Systems Manager core and CloudWatch agent permissions, nothing else", (mode) => {
     const tf = synthOf[mode];
-    expect(Object.values(resources(tf, "aws_iam_role_policy_attachment")).map((a) => a.policy_arn).sort()).toEqual([
-      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-      "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
-    ]);
+    expect(
+      Object.values(resources(tf, "aws_iam_role_policy_attachment"))
+        .map((a) => a.policy_arn)
+        .sort(),
+    ).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]);
     expect(tf.resource.aws_iam_role_policy).toBeUndefined();
     expect(resources(tf, "aws_iam_role").proxy_role.inline_policy).toBeUndefined();
   });
 
-  test.each(withProxies)("%s: each AZ's proxy security group admits only its own AZ's workload /64, on the intercepted ports and the explicit port", (mode) => {
-    const groups = resources(synthOf[mode], "aws_security_group");
-    expect(Object.keys(groups).sort()).toEqual(ZONES.map((az) => `proxy_${az}_security_group`));
-    for (const az of ZONES) {
-      const sg = groups[`proxy_${az}_security_group`];
-      const tcpIngress = sg.ingress.filter((r: any) => r.protocol === "tcp");
-      const ingress = tcpIngress.map((r: any) => `${r.from_port}-${r.to_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`).sort();
-      // workload-b -> proxy-a:3128 would cross AZs over the local route (and skip the firewall of AZ b).
-      expect(ingress).toEqual([443, 80, 3128].map((p) => `${p}-${p} ${net(`workload_subnet_ipv6_cidr_block_${az}`)}`).sort());
-      expect(sg.egress.map((r: any) => `${r.from_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`).sort()).toEqual(["443 ::/0", "80 ::/0"]);
-    }
-  });
+  test.each(withProxies)(
+    "%s: each AZ's proxy security group admits only its own AZ's workload /64, on the intercepted ports and the explicit port",
+    (mode) => {
+      const groups = resources(synthOf[mode], "aws_security_group");
+      expect(Object.keys(groups).sort()).toEqual(ZONES.map((az) => `proxy_${az}_security_group`));
+      for (const az of ZONES) {
+        const sg = groups[`proxy_${az}_security_group`];
+        const tcpIngress = sg.ingress.filter((r: any) => r.protocol === "tcp");
+        const ingress = tcpIngress
+          .map((r: any) => `${r.from_port}-${r.to_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`)
+          .sort();
+        // workload-b -> proxy-a:3128 would cross AZs over the local route (and skip the firewall of AZ b).
+        expect(ingress).toEqual([443, 80, 3128].map((p) => `${p}-${p} ${net(`workload_subnet_ipv6_cidr_block_${az}`)}`).sort());
+        expect(sg.egress.map((r: any) => `${r.from_port} ${r.ipv6_cidr_blocks.join(",")}${r.cidr_blocks.join(",")}`).sort()).toEqual([
+          "443 ::/0",
+          "80 ::/0",
+        ]);
+      }
+    },
+  );
 
   test.each(withProxies)("%s: each proxy security group admits ICMPv6 Packet Too Big (type 2) from anywhere, and no other ICMP", (mode) => {
     for (const az of ZONES) {
       const sg = resources(synthOf[mode], "aws_security_group")[`proxy_${az}_security_group`];
       const icmp = sg.ingress.filter((r: any) => r.protocol !== "tcp");
-      expect(icmp).toEqual([expect.objectContaining({ protocol: "58", from_port: 2, to_port: -1, ipv6_cidr_blocks: ["::/0"], cidr_blocks: [] })]);
+      expect(icmp).toEqual([
+        expect.objectContaining({ protocol: "58", from_port: 2, to_port: -1, ipv6_cidr_blocks: ["::/0"], cidr_blocks: [] }),
+      ]);
       expect(sg.egress.filter((r: any) => r.protocol !== "tcp")).toEqual([]);
     }
   });
@@ -388,26 +472,32 @@ describe("Squid proxy tier", () => {
   test("an allowlist too large for EC2's 16 KB of user data fails synthesis with a clear message", () => {
     const domains = Array.from({ length: 1000 }, (_, i) => `h${(i * 7919).toString(36)}x${i}.d${(i * 104729).toString(36)}.example`);
     // DNS Firewall off: with it, 1,000 domains are refused first (its list takes at most 1,000 entries, egress6's own included).
-    expect(() => synthStack(demoConfig({ inspection: { mode: "proxy" }, egress: { domains }, observability: { dnsFirewall: { enabled: false } } }), "inspection")).toThrow(
-      /egress\.domains: 1000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB/,
-    );
+    expect(() =>
+      synthStack(
+        demoConfig({ inspection: { mode: "proxy" }, egress: { domains }, observability: { dnsFirewall: { enabled: false } } }),
+        "inspection",
+      ),
+    ).toThrow(/egress\.domains: 1000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB/);
   });
 });
 
 describe("key and outputs", () => {
-  test.each(INSPECTION_MODES)("%s: a rotating customer-managed key whose policy lets CloudWatch Logs encrypt exactly this stack's groups", (mode) => {
-    expect(text(mode)).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });
-    const policy = JSON.parse(resources(synthOf[mode], "aws_kms_key_policy").key_policy.policy);
-    const logs = logGroupNames("demo");
-    const expected = [
-      ...(mode !== "proxy" ? [logs.firewallAlert, logs.firewallFlow, logs.firewallTls] : []),
-      ...(mode !== "firewall-igw" ? [logs.proxyAccess] : []),
-    ];
-    const statement = policy.Statement.find((s: { Sid: string }) => s.Sid === "CloudWatchLogsEncryptsInspectionLogGroups");
-    expect(statement.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).toEqual(
-      expected.map((n) => `arn:aws:logs:us-east-1:\${local.key_account_id}:log-group:${n}`),
-    );
-  });
+  test.each(INSPECTION_MODES)(
+    "%s: a rotating customer-managed key whose policy lets CloudWatch Logs encrypt exactly this stack's groups",
+    (mode) => {
+      expect(text(mode)).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });
+      const policy = JSON.parse(resources(synthOf[mode], "aws_kms_key_policy").key_policy.policy);
+      const logs = logGroupNames("demo");
+      const expected = [
+        ...(mode !== "proxy" ? [logs.firewallAlert, logs.firewallFlow, logs.firewallTls] : []),
+        ...(mode !== "firewall-igw" ? [logs.proxyAccess] : []),
+      ];
+      const statement = policy.Statement.find((s: { Sid: string }) => s.Sid === "CloudWatchLogsEncryptsInspectionLogGroups");
+      expect(statement.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).toEqual(
+        expected.map((n) => `arn:aws:logs:us-east-1:\${local.key_account_id}:log-group:${n}`),
+      );
+    },
+  );
 
   test("the CloudWatch Logs principal in the key policy carries the partition's DNS suffix (China: amazonaws.com.cn)", () => {
     const principalIn = (region: string) => {
@@ -424,7 +514,14 @@ describe("key and outputs", () => {
     const expected = ["inspection_kms_key_arn"];
     if (mode !== "proxy") expected.push("firewall_arn", "firewall_policy_arn", "firewall_endpoint_id_a", "firewall_endpoint_id_b");
     if (mode !== "firewall-igw") {
-      expected.push(...ZONES.flatMap((az) => [`proxy_security_group_id_${az}`, `proxy_eni_id_${az}`, `proxy_ipv6_address_${az}`, `proxy_instance_id_${az}`]));
+      expected.push(
+        ...ZONES.flatMap((az) => [
+          `proxy_security_group_id_${az}`,
+          `proxy_eni_id_${az}`,
+          `proxy_ipv6_address_${az}`,
+          `proxy_instance_id_${az}`,
+        ]),
+      );
     }
     if (mode === "firewall-igw") expected.push("internet_gateway_id");
     expect(names).toEqual(expected.sort());
@@ -438,7 +535,9 @@ describe("the explicit proxy port is symmetric in firewall-proxy mode", () => {
     expect(lines).toContain("workload_route_table_id_a -> proxy_subnet_ipv6_cidr_block_a -> firewall endpoint a");
     expect(lines).toContain("proxy_route_table_id_a -> workload_subnet_ipv6_cidr_block_a -> firewall endpoint a");
     const network = synthStack(demoConfig({ inspection: { mode: "firewall-proxy" } }), "network");
-    const firewallAcl = Object.entries(resources(network, "aws_network_acl_rule")).filter(([id]) => id.startsWith("firewall_acl_")).map(([, r]) => r);
+    const firewallAcl = Object.entries(resources(network, "aws_network_acl_rule"))
+      .filter(([id]) => id.startsWith("firewall_acl_"))
+      .map(([, r]) => r);
     expect(firewallAcl).toContainEqual(expect.objectContaining({ egress: false, from_port: 3128, to_port: 3128, rule_action: "allow" }));
     expect(firewallAcl).toContainEqual(expect.objectContaining({ egress: true, from_port: 3128, to_port: 3128, rule_action: "allow" }));
   });
@@ -470,7 +569,17 @@ describe("invalid input through the real CLI fails with a clear message and writ
   }
   function configFile(egress: unknown, inspection: unknown = { mode: "firewall-proxy" }, observability?: unknown): string {
     const file = path.join(tempDir("cfg"), "config.json");
-    fs.writeFileSync(file, JSON.stringify({ name: "demo", region: "us-east-1", availabilityZones: ["us-east-1a", "us-east-1b"], inspection, egress, ...(observability ? { observability } : {}) }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: "demo",
+        region: "us-east-1",
+        availabilityZones: ["us-east-1a", "us-east-1b"],
+        inspection,
+        egress,
+        ...(observability ? { observability } : {}),
+      }),
+    );
     return file;
   }
 
@@ -481,11 +590,23 @@ describe("invalid input through the real CLI fails with a clear message and writ
   });
 
   test.each([
-    ["an IP address", { domains: ["example.com", "192.0.2.10"] }, /egress\.domains\[1\]: is an IP address; the allowlist takes domain names only, got "192\.0\.2\.10"$/],
+    [
+      "an IP address",
+      { domains: ["example.com", "192.0.2.10"] },
+      /egress\.domains\[1\]: is an IP address; the allowlist takes domain names only, got "192\.0\.2\.10"$/,
+    ],
     ["an IPv6 address", { domains: ["[2001:db8::1]"] }, /egress\.domains\[0\]: is an IP address/],
-    ["a URL", { domains: ["https://example.com/path"] }, /egress\.domains\[0\]: is a URL or path; expected a bare domain such as example\.com/],
+    [
+      "a URL",
+      { domains: ["https://example.com/path"] },
+      /egress\.domains\[0\]: is a URL or path; expected a bare domain such as example\.com/,
+    ],
     ["an empty entry", { domains: ["example.com", ""] }, /egress\.domains\[1\]: is empty; expected a domain such as example\.com/],
-    ["a too-long entry", { domains: [["a", "b", "c", "d"].map((c) => c.repeat(63)).join(".")] }, /egress\.domains\[0\]: is 255 characters long; at most 253 are allowed/],
+    [
+      "a too-long entry",
+      { domains: [["a", "b", "c", "d"].map((c) => c.repeat(63)).join(".")] },
+      /egress\.domains\[0\]: is 255 characters long; at most 253 are allowed/,
+    ],
     ["an empty allowlist", { domains: [] }, /egress\.domains: is empty; every inspection mode allows only listed domains/],
   ])("an allowlist with %s", (_what, egress, message) => {
     const r = synth(["--config", configFile(egress), "--out", out]);
@@ -512,7 +633,11 @@ describe("invalid input through the real CLI fails with a clear message and writ
     // The environment line comes first (every synth names its environment), then the one error line.
     const [environment, ...errors] = r.stderr.trim().split("\n");
     expect(environment).toMatch(/^egress6: environment demo \(.*config\.json, sha256 [0-9a-f]{12}\)$/);
-    expect(errors).toEqual([expect.stringMatching(/^error: egress\.domains: 1000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB\./)]);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^error: egress\.domains: 1000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB\./,
+      ),
+    ]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(snapshot(out)).toEqual(before);
   });
@@ -524,24 +649,28 @@ describe("proxy boot hosts: every host the boot script reaches is admitted by DN
   /** Does a DNS Firewall domain list entry (`name` or `*.suffix`) admit `host`? */
   const admits = (entry: string, host: string) => (entry.startsWith("*.") ? host.endsWith(entry.slice(1)) : host === entry);
 
-  test.each(["firewall-proxy", "proxy"] as InspectionMode[])("%s: the AL2023 repository, SSM and CloudWatch Logs hosts resolve through DNS Firewall", (mode) => {
-    const config = tight(mode);
-    const locals = (synthStack(config, "inspection") as TfJson & { locals: Record<string, string> }).locals;
-    const allowed: string[] = resources(synthStack(config, "observability"), "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
-    for (const az of ZONES) {
-      const userData = locals[`proxy_${az}_user_data`];
-      // Every AWS host name written in the rendered boot script.
-      const hosts = [...new Set(userData.match(/\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:amazonaws\.com|api\.aws)\b/g) ?? [])].sort();
-      expect(hosts).toEqual(
-        expect.arrayContaining([
-          "al2023-repos-us-east-1-de612dc2.s3.dualstack.us-east-1.amazonaws.com",
-          "ssm.us-east-1.amazonaws.com",
-          "ssmmessages.us-east-1.amazonaws.com",
-          "ec2messages.us-east-1.amazonaws.com",
-          "logs.us-east-1.amazonaws.com",
-        ]),
-      );
-      for (const host of hosts) expect([host, allowed.some((entry) => admits(entry, host))]).toEqual([host, true]);
-    }
-  });
+  test.each(["firewall-proxy", "proxy"] as InspectionMode[])(
+    "%s: the AL2023 repository, SSM and CloudWatch Logs hosts resolve through DNS Firewall",
+    (mode) => {
+      const config = tight(mode);
+      const locals = (synthStack(config, "inspection") as TfJson & { locals: Record<string, string> }).locals;
+      const allowed: string[] = resources(synthStack(config, "observability"), "aws_route53_resolver_firewall_domain_list")
+        .dns_firewall_allowlist.domains;
+      for (const az of ZONES) {
+        const userData = locals[`proxy_${az}_user_data`];
+        // Every AWS host name written in the rendered boot script.
+        const hosts = [...new Set(userData.match(/\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:amazonaws\.com|api\.aws)\b/g) ?? [])].sort();
+        expect(hosts).toEqual(
+          expect.arrayContaining([
+            "al2023-repos-us-east-1-de612dc2.s3.dualstack.us-east-1.amazonaws.com",
+            "ssm.us-east-1.amazonaws.com",
+            "ssmmessages.us-east-1.amazonaws.com",
+            "ec2messages.us-east-1.amazonaws.com",
+            "logs.us-east-1.amazonaws.com",
+          ]),
+        );
+        for (const host of hosts) expect([host, allowed.some((entry) => admits(entry, host))]).toEqual([host, true]);
+      }
+    },
+  );
 });

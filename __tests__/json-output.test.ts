@@ -12,7 +12,12 @@ const DIST = path.join(__dirname, "..", "dist");
 
 function node(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...base } = process.env;
-  const r = spawnSync(process.execPath, [path.join(DIST, script), ...args], { env: { ...base, ...env }, encoding: "utf8", cwd: tempDir("cwd"), timeout: 300_000 });
+  const r = spawnSync(process.execPath, [path.join(DIST, script), ...args], {
+    env: { ...base, ...env },
+    encoding: "utf8",
+    cwd: tempDir("cwd"),
+    timeout: 300_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -66,12 +71,23 @@ describe("--json", () => {
 });
 
 describe("tf:check progress and JSON report", () => {
-  const result = (over: Partial<StackCheckResult>): StackCheckResult => ({ mode: "proxy", stack: "network", status: "passed", resourcesToAdd: 69, seconds: 12.08, ...over });
+  const result = (over: Partial<StackCheckResult>): StackCheckResult => ({
+    mode: "proxy",
+    stack: "network",
+    status: "passed",
+    resourcesToAdd: 69,
+    seconds: 12.08,
+    ...over,
+  });
 
   test("one progress line per stack: done/total, stack, [mode], what happened, seconds", () => {
     expect(progressLine(result({}), 3, 15)).toBe("3/15 network [proxy] planned, 12.1 s");
-    expect(progressLine(result({ mode: "firewall-igw", status: "same", sameAs: "proxy", seconds: 0 }), 4, 15)).toBe("4/15 network [firewall-igw] same as proxy, 0.0 s");
-    expect(progressLine(result({ status: "failed", failure: { step: "validate", message: "x" } }), 15, 15)).toBe("15/15 network [proxy] FAILED at validate, 12.1 s");
+    expect(progressLine(result({ mode: "firewall-igw", status: "same", sameAs: "proxy", seconds: 0 }), 4, 15)).toBe(
+      "4/15 network [firewall-igw] same as proxy, 0.0 s",
+    );
+    expect(progressLine(result({ status: "failed", failure: { step: "validate", message: "x" } }), 15, 15)).toBe(
+      "15/15 network [proxy] FAILED at validate, 12.1 s",
+    );
   });
 
   test("the JSON report keeps every result and the toolchain", () => {
@@ -84,7 +100,13 @@ describe("tf:check progress and JSON report", () => {
       notes: ["n"],
     };
     const doc = JSON.parse(reportJson(report));
-    expect(doc).toMatchObject({ passed: false, totalSeconds: 30.5, terraformVersion: "1.11.4", provider: { versions: ["5.100.0"], mirror: "/m" }, notes: ["n"] });
+    expect(doc).toMatchObject({
+      passed: false,
+      totalSeconds: 30.5,
+      terraformVersion: "1.11.4",
+      provider: { versions: ["5.100.0"], mirror: "/m" },
+      notes: ["n"],
+    });
     expect(doc.results[1]).toMatchObject({ stack: "workload", status: "failed", failure: { step: "plan", message: "Error: boom" } });
   });
 });

@@ -43,7 +43,9 @@ const layoutParagraph = readme.slice(readme.indexOf("Layout (the layers"), readm
 
 describe("layout docs match the tree", () => {
   test("the tree is seen", () => {
-    expect(topFolders).toEqual(expect.arrayContaining(["app/", "cli/", "config/", "lib/", "modules/", "stacks/", "tooling/", "verifier/", "__tests__/"]));
+    expect(topFolders).toEqual(
+      expect.arrayContaining(["app/", "cli/", "config/", "lib/", "modules/", "stacks/", "tooling/", "verifier/", "__tests__/"]),
+    );
     expect(cliEntries).toEqual(expect.arrayContaining(["squid-config", "preflight"]));
     expect(layoutParagraph.length).toBeGreaterThan(200);
   });

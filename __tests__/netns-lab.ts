@@ -20,7 +20,8 @@ export function must(cmd: string): void {
 export function labPrerequisite(probeName: string, tools: readonly string[]): string | undefined {
   if (!squid) return "squid not installed (apt-get install squid-openssl)";
   if (process.getuid?.() !== 0) return "not root (network namespaces and nftables need it)";
-  if (!sh(tools.map((t) => `command -v ${t}`).join(" && ")).ok) return `${tools.join(", ")}: not all installed (apt-get install iproute2 nftables openssl)`;
+  if (!sh(tools.map((t) => `command -v ${t}`).join(" && ")).ok)
+    return `${tools.join(", ")}: not all installed (apt-get install iproute2 nftables openssl)`;
   const made = sh(`ip netns add ${probeName} && ip netns exec ${probeName} nft list ruleset`);
   sh(`ip netns del ${probeName}`);
   return made.ok ? undefined : `cannot create a network namespace with nftables here (${made.out.trim().split("\n")[0]})`;
@@ -30,9 +31,10 @@ export function labPrerequisite(probeName: string, tools: readonly string[]): st
 export function labTest(missing: string | undefined): (name: string, fn: jest.ProvidesCallback, timeout?: number) => void {
   return (name, fn, timeout) => {
     if (!missing) test(name, fn, timeout);
-    else if (process.env.CI === "true") test(name, () => {
-      throw new Error(`${missing}; CI=true requires it`);
-    });
+    else if (process.env.CI === "true")
+      test(name, () => {
+        throw new Error(`${missing}; CI=true requires it`);
+      });
     else test.skip(`${name} [skipped: ${missing}]`, fn);
   };
 }
@@ -58,7 +60,11 @@ export interface LabNamespaces {
  * `p`-prefixed peer in the proxy); the workload's default route is the proxy, and the internet has no route back
  * to the workload's prefix.
  */
-export function buildLab(ns: LabNamespaces, links: readonly [string, string], addresses: { workload: string; proxyInside: string; proxyOutside: string; internet: readonly string[] }): void {
+export function buildLab(
+  ns: LabNamespaces,
+  links: readonly [string, string],
+  addresses: { workload: string; proxyInside: string; proxyOutside: string; internet: readonly string[] },
+): void {
   const [w, i] = links;
   for (const name of Object.values(ns)) must(`ip netns add ${name} && ip -n ${name} link set lo up`);
   must(`ip link add ${w} netns ${ns.workload} type veth peer name p${w} netns ${ns.proxy}`);

@@ -55,9 +55,7 @@ describe("subnets", () => {
 
   test("four IPv6-only tiers in each AZ", () => {
     expect(tfString).toHaveResourceWithProperties(Subnet, { ipv6_native: true, enable_dns64: false });
-    expect(Object.keys(subnets).sort()).toEqual(
-      TIERS.flatMap((t) => ["a", "b"].map((az) => `vpc_${t}_${az}`)).sort(),
-    );
+    expect(Object.keys(subnets).sort()).toEqual(TIERS.flatMap((t) => ["a", "b"].map((az) => `vpc_${t}_${az}`)).sort());
   });
 
   test.each(TIERS.flatMap((t) => ["a", "b"].map((az, i) => [t, az, i] as const)))(
@@ -256,7 +254,8 @@ describe("network ACLs", () => {
     expect(proxy).toContain("out 101 6 443-443 ::/0 allow");
     expect(proxy).toContain("in 150 6 1024-65535 ::/0 allow"); // the replies
     // Only the proxies: workloads and the firewall tier still forward nothing but egress.ports to the internet.
-    for (const t of ["workload", "firewall"]) expect(aclRules(tf, t).filter((r) => r.startsWith("out") && r.includes("443-443 ::/0"))).toEqual([]);
+    for (const t of ["workload", "firewall"])
+      expect(aclRules(tf, t).filter((r) => r.startsWith("out") && r.includes("443-443 ::/0"))).toEqual([]);
   });
 
   test("the most ports the config accepts fit every tier's ACL quota (20 rules per direction, 2 default denies)", () => {
@@ -270,7 +269,9 @@ describe("network ACLs", () => {
         }
       }
     }
-    expect(aclRules(synthStack(demoConfig({ egress: { ports } }), "network"), "proxy").filter((r) => r.startsWith("out ")).length + 2).toBe(20);
+    expect(aclRules(synthStack(demoConfig({ egress: { ports } }), "network"), "proxy").filter((r) => r.startsWith("out ")).length + 2).toBe(
+      20,
+    );
   });
 
   test("without a proxy tier (firewall-igw) no rule opens the explicit proxy port or names the proxy tier", () => {
@@ -305,9 +306,18 @@ describe("state", () => {
   });
 
   test("an S3 backend is encrypted, locks with a lock file and keys state as <env>/<stack>.tfstate", () => {
-    const config = demoConfig({ backend: { type: "s3", bucket: "acme-state", region: "eu-west-1", keyPrefix: "egress6/", kmsKeyId: "alias/state" } });
+    const config = demoConfig({
+      backend: { type: "s3", bucket: "acme-state", region: "eu-west-1", keyPrefix: "egress6/", kmsKeyId: "alias/state" },
+    });
     expect(synthStack(config, "network").terraform.backend).toEqual({
-      s3: { bucket: "acme-state", key: "egress6/demo/network.tfstate", region: "eu-west-1", encrypt: true, kms_key_id: "alias/state", use_lockfile: true },
+      s3: {
+        bucket: "acme-state",
+        key: "egress6/demo/network.tfstate",
+        region: "eu-west-1",
+        encrypt: true,
+        kms_key_id: "alias/state",
+        use_lockfile: true,
+      },
     });
     // The bootstrap stack creates that bucket, so it cannot keep its own state there.
     expect(synthStack(config, "bootstrap").terraform.backend).toEqual({ local: { path: "../../../.state/demo/bootstrap.tfstate" } });
@@ -320,7 +330,9 @@ describe("state", () => {
     }
     // The bootstrap stack creates exactly that alias, for the key that encrypts the state bucket.
     const aliases = resources(synthStack(config, "bootstrap"), "aws_kms_alias");
-    expect(Object.values(aliases)).toEqual([expect.objectContaining({ name: "alias/demo-egress6-tfstate", target_key_id: "${aws_kms_key.state_key.key_id}" })]);
+    expect(Object.values(aliases)).toEqual([
+      expect.objectContaining({ name: "alias/demo-egress6-tfstate", target_key_id: "${aws_kms_key.state_key.key_id}" }),
+    ]);
   });
 
   test("the provider tags everything with the configured tags plus environment and stack", () => {
@@ -339,10 +351,16 @@ describe("bootstrap stack", () => {
     expect(bucket).toEqual({ bucket: "demo-egress6-tfstate", lifecycle: { prevent_destroy: true } });
     expect(resources(tf, "aws_s3_bucket_versioning").state_bucket_versioning.versioning_configuration).toEqual({ status: "Enabled" });
     expect(resources(tf, "aws_s3_bucket_server_side_encryption_configuration").state_bucket_encryption.rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.state_key.arn}" }, bucket_key_enabled: true },
+      {
+        apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.state_key.arn}" },
+        bucket_key_enabled: true,
+      },
     ]);
     expect(resources(tf, "aws_s3_bucket_public_access_block").state_bucket_public_access).toMatchObject({
-      block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
     });
     const policy = JSON.parse(resources(tf, "aws_s3_bucket_policy").state_bucket_tls_only.policy);
     expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
@@ -353,7 +371,9 @@ describe("bootstrap stack", () => {
     const config = demoConfig({ region: "us-east-1", backend: { type: "s3", bucket: "acme-state", region: "eu-west-1" } });
     expect(synthStack(config, "bootstrap").provider?.aws[0].region).toBe("eu-west-1");
     expect(synthStack(config, "network").provider?.aws[0].region).toBe("us-east-1");
-    expect(synthStack(config, "network").terraform.backend).toEqual(expect.objectContaining({ s3: expect.objectContaining({ region: "eu-west-1" }) }));
+    expect(synthStack(config, "network").terraform.backend).toEqual(
+      expect.objectContaining({ s3: expect.objectContaining({ region: "eu-west-1" }) }),
+    );
     expect(tf.provider?.aws[0].region).toBe("us-east-1"); // a local-state config: the config's region
   });
 });

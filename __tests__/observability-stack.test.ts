@@ -103,10 +103,16 @@ describe("VPC flow logs", () => {
   });
 
   test("go to a KMS-encrypted log group kept at least 365 days", () => {
-    expect(tfString).toHaveResourceWithProperties(CloudwatchLogGroup, { name: logs.vpcFlowLogs, retention_in_days: 365, kms_key_id: KEY_ARN });
+    expect(tfString).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: logs.vpcFlowLogs,
+      retention_in_days: 365,
+      kms_key_id: KEY_ARN,
+    });
     const longer = synthStack(demoConfig({ observability: { flowLogs: { retentionDays: 731 } } }), "observability");
     expect(resources(longer, "aws_cloudwatch_log_group").flow_logs_log_group.retention_in_days).toBe(731);
-    expect(() => demoConfig({ observability: { flowLogs: { retentionDays: 180 } } })).toThrow(/flowLogs\.retentionDays: must be at least 365 days/);
+    expect(() => demoConfig({ observability: { flowLogs: { retentionDays: 180 } } })).toThrow(
+      /flowLogs\.retentionDays: must be at least 365 days/,
+    );
   });
 
   test("are written by a role only the flow log service of this account can assume", () => {
@@ -121,7 +127,13 @@ describe("VPC flow logs", () => {
   test("the role holds every action the VPC user guide lists for publishing to CloudWatch Logs, DescribeLogGroups included", () => {
     const policy = JSON.parse(resources(obs, "aws_iam_role_policy").flow_logs_role_policy.policy);
     const actions = policy.Statement.flatMap((st: any) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
-    expect(actions.sort()).toEqual(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"]);
+    expect(actions.sort()).toEqual([
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+    ]);
     const describeGroups = policy.Statement.find((st: any) => [st.Action].flat().includes("logs:DescribeLogGroups"));
     expect(describeGroups.Resource).toBe(`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*`);
   });
@@ -148,9 +160,17 @@ describe("VPC flow logs", () => {
     const write = statement(resources(tf, "aws_s3_bucket_policy").flow_log_bucket_policy.policy, "FlowLogDeliveryWrite");
     expect(write).toMatchObject({ Principal: { Service: "delivery.logs.amazonaws.com" }, Action: "s3:PutObject" });
     // With Hive-compatible partitions AWS writes AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/... .
-    expect(write.Resource).toBe(`\${aws_s3_bucket.flow_log_bucket.arn}/vpc-flow-logs/AWSLogs/aws-account-id=${ACCOUNT}/aws-service=vpcflowlogs/*`);
-    const fromThisAccount = { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:logs:us-east-1:${ACCOUNT}:*` } };
-    expect(write.Condition).toEqual({ ...fromThisAccount, StringEquals: { ...fromThisAccount.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" } });
+    expect(write.Resource).toBe(
+      `\${aws_s3_bucket.flow_log_bucket.arn}/vpc-flow-logs/AWSLogs/aws-account-id=${ACCOUNT}/aws-service=vpcflowlogs/*`,
+    );
+    const fromThisAccount = {
+      StringEquals: { "aws:SourceAccount": ACCOUNT },
+      ArnLike: { "aws:SourceArn": `arn:aws:logs:us-east-1:${ACCOUNT}:*` },
+    };
+    expect(write.Condition).toEqual({
+      ...fromThisAccount,
+      StringEquals: { ...fromThisAccount.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" },
+    });
     expect(statement(resources(tf, "aws_s3_bucket_policy").flow_log_bucket_policy.policy, "FlowLogDeliveryCheck")).toMatchObject({
       Resource: "${aws_s3_bucket.flow_log_bucket.arn}",
       Condition: fromThisAccount,
@@ -175,9 +195,31 @@ describe("alarms", () => {
   });
 
   test.each([
-    ["firewall-proxy", ["firewall_alerts", "firewall_drops", "ipv6_rejects_at_interfaces", "proxy_denials", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
+    [
+      "firewall-proxy",
+      [
+        "firewall_alerts",
+        "firewall_drops",
+        "ipv6_rejects_at_interfaces",
+        "proxy_denials",
+        "remediation_dead_letter",
+        "root_account_use",
+        "workload_ipv4_flows",
+      ],
+    ],
     ["proxy", ["ipv6_rejects_at_interfaces", "proxy_denials", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
-    ["firewall-igw", ["firewall_alerts", "firewall_drops", "internet_probes_dropped", "ipv6_rejects_at_interfaces", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
+    [
+      "firewall-igw",
+      [
+        "firewall_alerts",
+        "firewall_drops",
+        "internet_probes_dropped",
+        "ipv6_rejects_at_interfaces",
+        "remediation_dead_letter",
+        "root_account_use",
+        "workload_ipv4_flows",
+      ],
+    ],
   ])("%s: one alarm per thing the mode can report", (mode, expected) => {
     const tf = synthStack(demoConfig({ inspection: { mode } }), "observability");
     expect(Object.keys(alarms(tf)).sort()).toEqual(expected);
@@ -187,7 +229,13 @@ describe("alarms", () => {
     for (const [id, { alarm, filters }] of Object.entries(alarms(obs))) {
       if (id === "remediation_dead_letter") continue;
       expect(filters.length).toBeGreaterThan(0);
-      expect(alarm).toMatchObject({ namespace: "egress6/demo", statistic: "Sum", threshold: 1, comparison_operator: "GreaterThanOrEqualToThreshold", treat_missing_data: "notBreaching" });
+      expect(alarm).toMatchObject({
+        namespace: "egress6/demo",
+        statistic: "Sum",
+        threshold: 1,
+        comparison_operator: "GreaterThanOrEqualToThreshold",
+        treat_missing_data: "notBreaching",
+      });
       for (const f of filters) expect(f.metric_transformation).toMatchObject({ namespace: "egress6/demo", value: "1" });
     }
   });
@@ -222,7 +270,9 @@ describe("alarms", () => {
 
   test("every flow-log filter value is a quoted exact string (no unquoted value with : or ., no wildcard)", () => {
     for (const tf of INSPECTION_MODES.map((mode) => synthStack(demoConfig({ inspection: { mode } }), "observability"))) {
-      for (const f of Object.values(resources(tf, "aws_cloudwatch_log_metric_filter")).filter((f: any) => f.log_group_name === logs.vpcFlowLogs)) {
+      for (const f of Object.values(resources(tf, "aws_cloudwatch_log_metric_filter")).filter(
+        (f: any) => f.log_group_name === logs.vpcFlowLogs,
+      )) {
         for (const [, c] of delimitedPattern(f.pattern).filter(([, c]) => c !== "")) expect(c).toMatch(/^="[^"*]+"$/);
       }
     }
@@ -231,9 +281,14 @@ describe("alarms", () => {
   test("firewall-igw: internet probes the firewall dropped (its inbound-drop rules' signature ids) have their own alarm", () => {
     const igw = alarms(synthStack(demoConfig({ inspection: { mode: "firewall-igw" } }), "observability"));
     expect(igw.internet_probes_dropped.filters.map((f) => [f.log_group_name, f.pattern])).toEqual(
-      INBOUND_DROP_SIDS.map((sid) => [logs.firewallAlert, `{ $.event.event_type = "alert" && $.event.alert.action = "blocked" && $.event.alert.signature_id = ${sid} }`]),
+      INBOUND_DROP_SIDS.map((sid) => [
+        logs.firewallAlert,
+        `{ $.event.event_type = "alert" && $.event.alert.action = "blocked" && $.event.alert.signature_id = ${sid} }`,
+      ]),
     );
-    expect(baselineRules()).toContain(`"egress6: TCP connection opened from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[0]};`);
+    expect(baselineRules()).toContain(
+      `"egress6: TCP connection opened from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[0]};`,
+    );
     expect(baselineRules()).toContain(`"egress6: UDP from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[1]};`);
     // The other modes have an egress-only gateway: nothing from the internet reaches a firewall there.
     expect(alarms(obs).internet_probes_dropped).toBeUndefined();
@@ -260,7 +315,9 @@ describe("alarms", () => {
   test("root account use is read from the trail's log group (CIS pattern)", () => {
     const [filter] = alarms(obs).root_account_use.filters;
     expect(filter.log_group_name).toBe(logs.cloudTrail);
-    expect(filter.pattern).toBe('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }');
+    expect(filter.pattern).toBe(
+      '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+    );
   });
 });
 
@@ -282,9 +339,16 @@ describe("CloudTrail", () => {
   test("announces delivered log files on its own encrypted topic, which only this trail may publish to", () => {
     const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/demo-egress6`;
     expect(resources(obs, "aws_cloudtrail").cloudtrail.sns_topic_name).toBe("${aws_sns_topic.cloudtrail_delivery_topic.name}");
-    expect(resources(obs, "aws_sns_topic").cloudtrail_delivery_topic).toMatchObject({ name: "demo-egress6-trail-delivery", kms_master_key_id: KEY_ARN });
+    expect(resources(obs, "aws_sns_topic").cloudtrail_delivery_topic).toMatchObject({
+      name: "demo-egress6-trail-delivery",
+      kms_master_key_id: KEY_ARN,
+    });
     const publish = statement(resources(obs, "aws_sns_topic_policy").cloudtrail_delivery_topic_policy.policy, "CloudTrailPublishes");
-    expect(publish).toMatchObject({ Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sns:Publish", Condition: { StringEquals: { "aws:SourceArn": trailArn } } });
+    expect(publish).toMatchObject({
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "sns:Publish",
+      Condition: { StringEquals: { "aws:SourceArn": trailArn } },
+    });
     expect(statement(keyPolicy(obs), "CloudTrailPublishesToItsEncryptedTopic").Condition).toEqual({
       StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:us-east-1:${ACCOUNT}:demo-egress6-trail-delivery` },
     });
@@ -301,9 +365,14 @@ describe("CloudTrail", () => {
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(resources(obs, "aws_s3_bucket_ownership_controls").audit_bucket_ownership.rule).toEqual({ object_ownership: "BucketOwnerEnforced" });
+    expect(resources(obs, "aws_s3_bucket_ownership_controls").audit_bucket_ownership.rule).toEqual({
+      object_ownership: "BucketOwnerEnforced",
+    });
     const policy = resources(obs, "aws_s3_bucket_policy").audit_bucket_policy.policy;
-    expect(statement(policy, "DenyInsecureTransport")).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    expect(statement(policy, "DenyInsecureTransport")).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
   });
 
   test("only this trail may write to the bucket and use the key (aws:SourceArn)", () => {
@@ -319,7 +388,10 @@ describe("CloudTrail", () => {
     expect(Object.keys(resources(none, "aws_cloudtrail"))).toHaveLength(0);
     expect(alarms(none).root_account_use).toBeUndefined();
     expect(statement(keyPolicy(none), "CloudTrailEncryptsLogs")).toBeUndefined();
-    const existing = synthStack(demoConfig({ observability: { cloudTrail: { create: false, existingLogGroupName: "org-trail" } } }), "observability");
+    const existing = synthStack(
+      demoConfig({ observability: { cloudTrail: { create: false, existingLogGroupName: "org-trail" } } }),
+      "observability",
+    );
     expect(alarms(existing).root_account_use.filters.map((f) => f.log_group_name)).toEqual(["org-trail"]);
   });
 });
@@ -329,7 +401,10 @@ describe("GuardDuty", () => {
     expect(tfString).toHaveResourceWithProperties(GuarddutyDetector, { enable: true, finding_publishing_frequency: "FIFTEEN_MINUTES" });
     const features = Object.values(resources(obs, "aws_guardduty_detector_feature")).map((f) => `${f.name}=${f.status}`);
     expect(features.sort()).toEqual(["EBS_MALWARE_PROTECTION=ENABLED", "RUNTIME_MONITORING=DISABLED", "S3_DATA_EVENTS=ENABLED"]);
-    const tf = synthStack(demoConfig({ observability: { guardDuty: { features: { runtimeMonitoring: true, s3DataEvents: false } } } }), "observability");
+    const tf = synthStack(
+      demoConfig({ observability: { guardDuty: { features: { runtimeMonitoring: true, s3DataEvents: false } } } }),
+      "observability",
+    );
     const runtime = resources(tf, "aws_guardduty_detector_feature").guardduty_runtime_monitoring;
     expect(runtime).toMatchObject({ status: "ENABLED", additional_configuration: [{ name: "EC2_AGENT_MANAGEMENT", status: "ENABLED" }] });
     expect(resources(tf, "aws_guardduty_detector_feature").guardduty_s3_data_events.status).toBe("DISABLED");
@@ -382,7 +457,8 @@ describe("AWS Config", () => {
         for (const [id, sg] of Object.entries(resources(tf, "aws_security_group"))) {
           for (const r of sg.ingress ?? []) {
             const anyone = (r.cidr_blocks ?? []).includes("0.0.0.0/0") || (r.ipv6_cidr_blocks ?? []).includes("::/0");
-            if (anyone && ["tcp", "udp", "-1", "6", "17"].includes(String(r.protocol))) open.push(`${mode} ${stack} ${id} ${r.protocol} ${r.from_port}-${r.to_port}`);
+            if (anyone && ["tcp", "udp", "-1", "6", "17"].includes(String(r.protocol)))
+              open.push(`${mode} ${stack} ${id} ${r.protocol} ${r.from_port}-${r.to_port}`);
           }
         }
       }
@@ -398,7 +474,10 @@ describe("AWS Config", () => {
     expect(Object.keys(resources(tf, "aws_config_configuration_recorder"))).toHaveLength(0);
     expect(Object.keys(resources(tf, "aws_config_delivery_channel"))).toHaveLength(0);
     expect(Object.keys(resources(tf, "aws_config_config_rule"))).toHaveLength(7);
-    const neither = synthStack(demoConfig({ observability: { configRecorder: { create: false }, cloudTrail: { create: false } } }), "observability");
+    const neither = synthStack(
+      demoConfig({ observability: { configRecorder: { create: false }, cloudTrail: { create: false } } }),
+      "observability",
+    );
     expect(Object.keys(resources(neither, "aws_s3_bucket"))).toHaveLength(0);
   });
 });
@@ -414,15 +493,34 @@ describe("Amazon Inspector", () => {
 describe("Route 53 Resolver DNS Firewall", () => {
   test("allows the egress allowlist (a wildcard entry as the domain and its subdomains) and the VPC's own AWS names", () => {
     const list: string[] = resources(obs, "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
-    expect(list).toEqual(expect.arrayContaining(["api.aws", "*.api.aws", "s3.dualstack.us-east-1.amazonaws.com", "*.s3.dualstack.us-east-1.amazonaws.com", "github.io", "*.github.io"]));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        "api.aws",
+        "*.api.aws",
+        "s3.dualstack.us-east-1.amazonaws.com",
+        "*.s3.dualstack.us-east-1.amazonaws.com",
+        "github.io",
+        "*.github.io",
+      ]),
+    );
     expect(list).not.toContain("*.amazonaws.com");
-    expect(list).toEqual(expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "*.compute.internal"]));
+    expect(list).toEqual(
+      expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "*.compute.internal"]),
+    );
     expect(dnsFirewallDomains(["example.com", ".example.org"])).toEqual(["example.com", "example.org", "*.example.org"]);
   });
 
   test("answers NXDOMAIN for every other name, allow first", () => {
-    expect(tfString).toHaveResourceWithProperties(Route53ResolverFirewallRule, { action: "ALLOW", priority: 100, firewall_domain_redirection_action: "TRUST_REDIRECTION_DOMAIN" });
-    expect(tfString).toHaveResourceWithProperties(Route53ResolverFirewallRule, { action: "BLOCK", priority: 200, block_response: "NXDOMAIN" });
+    expect(tfString).toHaveResourceWithProperties(Route53ResolverFirewallRule, {
+      action: "ALLOW",
+      priority: 100,
+      firewall_domain_redirection_action: "TRUST_REDIRECTION_DOMAIN",
+    });
+    expect(tfString).toHaveResourceWithProperties(Route53ResolverFirewallRule, {
+      action: "BLOCK",
+      priority: 200,
+      block_response: "NXDOMAIN",
+    });
     expect(resources(obs, "aws_route53_resolver_firewall_domain_list").dns_firewall_everything.domains).toEqual(["*"]);
   });
 
@@ -431,17 +529,28 @@ describe("Route 53 Resolver DNS Firewall", () => {
       vpc_id: net("vpc_id"),
       mutation_protection: "ENABLED",
     });
-    expect(tfString).toHaveResourceWithProperties(Route53ResolverFirewallConfig, { resource_id: net("vpc_id"), firewall_fail_open: "DISABLED" });
+    expect(tfString).toHaveResourceWithProperties(Route53ResolverFirewallConfig, {
+      resource_id: net("vpc_id"),
+      firewall_fail_open: "DISABLED",
+    });
     const off = synthStack(demoConfig({ observability: { dnsFirewall: { protection: false } } }), "observability");
-    expect(resources(off, "aws_route53_resolver_firewall_rule_group_association").dns_firewall_association.mutation_protection).toBe("DISABLED");
+    expect(resources(off, "aws_route53_resolver_firewall_rule_group_association").dns_firewall_association.mutation_protection).toBe(
+      "DISABLED",
+    );
   });
 
   test("logs every query of the VPC to an encrypted log group", () => {
     expect(resources(obs, "aws_route53_resolver_query_log_config").dns_firewall_query_log.destination_arn).toBe(
       "${aws_cloudwatch_log_group.dns_firewall_query_log_group.arn}",
     );
-    expect(resources(obs, "aws_route53_resolver_query_log_config_association").dns_firewall_query_log_association.resource_id).toBe(net("vpc_id"));
-    expect(tfString).toHaveResourceWithProperties(CloudwatchLogGroup, { name: logs.dnsQueryLogs, kms_key_id: KEY_ARN, retention_in_days: 365 });
+    expect(resources(obs, "aws_route53_resolver_query_log_config_association").dns_firewall_query_log_association.resource_id).toBe(
+      net("vpc_id"),
+    );
+    expect(tfString).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: logs.dnsQueryLogs,
+      kms_key_id: KEY_ARN,
+      retention_in_days: 365,
+    });
   });
 
   test("enabled: false removes it", () => {
@@ -469,7 +578,9 @@ describe("remediation", () => {
       VPC_ID: net("vpc_id"),
     });
     expect(fn.dead_letter_config).toEqual({ target_arn: "${aws_sqs_queue.remediation_dead_letter_queue.arn}" });
-    expect(resources(obs, "aws_lambda_function_event_invoke_config").remediation_async_retries).toMatchObject({ maximum_retry_attempts: 2 });
+    expect(resources(obs, "aws_lambda_function_event_invoke_config").remediation_async_retries).toMatchObject({
+      maximum_retry_attempts: 2,
+    });
     expect(tfString).toHaveResourceWithProperties(SqsQueue, { sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 });
   });
 
@@ -503,17 +614,28 @@ describe("remediation", () => {
   test("the default security group rule is kept but not routed to the Lambda (it can only revoke internet-open ingress)", () => {
     const configRules = Object.values(resources(obs, "aws_config_config_rule")).map((r) => r.name);
     expect(configRules).toContain("demo-vpc-default-security-group-closed");
-    expect(JSON.parse(rules.remediation_config_rule.event_pattern).detail.configRuleName).not.toContain("demo-vpc-default-security-group-closed");
+    expect(JSON.parse(rules.remediation_config_rule.event_pattern).detail.configRuleName).not.toContain(
+      "demo-vpc-default-security-group-closed",
+    );
   });
 
   test("the events the rules let through are the ones the Lambda acts on", () => {
     const config = {
       source: "aws.config",
       "detail-type": "Config Rules Compliance Change",
-      detail: { resourceType: "AWS::EC2::SecurityGroup", resourceId: "sg-0123456789abcdef0", configRuleName: "demo-restricted-ssh", newEvaluationResult: { complianceType: "NON_COMPLIANT" } },
+      detail: {
+        resourceType: "AWS::EC2::SecurityGroup",
+        resourceId: "sg-0123456789abcdef0",
+        configRuleName: "demo-restricted-ssh",
+        newEvaluationResult: { complianceType: "NON_COMPLIANT" },
+      },
     };
     expect(classify(config).kind).toBe("close-open-ingress");
-    const finding = { source: "aws.guardduty", "detail-type": "GuardDuty Finding", detail: { id: "f1", severity: 7, resource: { resourceType: "Instance", instanceDetails: { instanceId: "i-0123456789abcdef0" } } } };
+    const finding = {
+      source: "aws.guardduty",
+      "detail-type": "GuardDuty Finding",
+      detail: { id: "f1", severity: 7, resource: { resourceType: "Instance", instanceDetails: { instanceId: "i-0123456789abcdef0" } } },
+    };
     expect(classify(finding).kind).toBe("isolate-instance");
   });
 
@@ -539,11 +661,30 @@ describe("remediation", () => {
   test("least privilege: writes only inside the VPC or environment, moves interfaces only into the quarantine group, tags only the quarantine key", () => {
     const s = (sid: string) => statement(rolePolicy, sid);
     const vpcArn = `arn:aws:ec2:us-east-1:${ACCOUNT}:vpc/${net("vpc_id")}`;
-    expect(policyOf(rolePolicy).Statement.map((x) => x.Sid).sort()).toEqual(
-      ["ChangeInterfacesInThisVpcOnly", "FailedEventsToDeadLetterQueue", "InterfacesOfThisEnvironmentsInstancesOnly", "IntoTheQuarantineGroupOnly", "ReadGroupsRulesInstances", "RevokeIngressInThisVpcOnly", "TagIsolatedInstancesOnly", "WriteOwnLogs"].sort(),
+    expect(
+      policyOf(rolePolicy)
+        .Statement.map((x) => x.Sid)
+        .sort(),
+    ).toEqual(
+      [
+        "ChangeInterfacesInThisVpcOnly",
+        "FailedEventsToDeadLetterQueue",
+        "InterfacesOfThisEnvironmentsInstancesOnly",
+        "IntoTheQuarantineGroupOnly",
+        "ReadGroupsRulesInstances",
+        "RevokeIngressInThisVpcOnly",
+        "TagIsolatedInstancesOnly",
+        "WriteOwnLogs",
+      ].sort(),
     );
-    expect(s("RevokeIngressInThisVpcOnly")).toMatchObject({ Action: "ec2:RevokeSecurityGroupIngress", Condition: { ArnEquals: { "ec2:Vpc": vpcArn } } });
-    expect(s("ChangeInterfacesInThisVpcOnly")).toMatchObject({ Action: "ec2:ModifyNetworkInterfaceAttribute", Condition: { ArnEquals: { "ec2:Vpc": vpcArn } } });
+    expect(s("RevokeIngressInThisVpcOnly")).toMatchObject({
+      Action: "ec2:RevokeSecurityGroupIngress",
+      Condition: { ArnEquals: { "ec2:Vpc": vpcArn } },
+    });
+    expect(s("ChangeInterfacesInThisVpcOnly")).toMatchObject({
+      Action: "ec2:ModifyNetworkInterfaceAttribute",
+      Condition: { ArnEquals: { "ec2:Vpc": vpcArn } },
+    });
     expect(s("IntoTheQuarantineGroupOnly")).toEqual({
       Sid: "IntoTheQuarantineGroupOnly",
       Effect: "Allow",
@@ -557,19 +698,36 @@ describe("remediation", () => {
       Resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`,
       Condition: { StringEquals: ofThisEnvironment },
     });
-    expect(s("TagIsolatedInstancesOnly")).toMatchObject({ Action: "ec2:CreateTags", Resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*` });
-    expect(s("TagIsolatedInstancesOnly").Condition).toEqual({ StringEquals: ofThisEnvironment, "ForAllValues:StringEquals": { "aws:TagKeys": ["egress6:quarantined"] } });
+    expect(s("TagIsolatedInstancesOnly")).toMatchObject({
+      Action: "ec2:CreateTags",
+      Resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`,
+    });
+    expect(s("TagIsolatedInstancesOnly").Condition).toEqual({
+      StringEquals: ofThisEnvironment,
+      "ForAllValues:StringEquals": { "aws:TagKeys": ["egress6:quarantined"] },
+    });
     for (const st of policyOf(rolePolicy).Statement) {
-      if (([] as string[]).concat(st.Resource).some((r) => r.endsWith(":instance/*"))) expect(st.Condition?.StringEquals).toEqual(ofThisEnvironment);
+      if (([] as string[]).concat(st.Resource).some((r) => r.endsWith(":instance/*")))
+        expect(st.Condition?.StringEquals).toEqual(ofThisEnvironment);
     }
-    expect(s("ReadGroupsRulesInstances").Action).toEqual(["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeInstances"]);
+    expect(s("ReadGroupsRulesInstances").Action).toEqual([
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSecurityGroupRules",
+      "ec2:DescribeInstances",
+    ]);
     // Nothing but Describe* has Resource "*".
-    for (const st of policyOf(rolePolicy).Statement) if (st.Resource === "*") expect(([] as string[]).concat(st.Action).every((a) => a.startsWith("ec2:Describe"))).toBe(true);
-    expect(JSON.parse(resources(obs, "aws_iam_role").remediation_role.assume_role_policy).Statement[0].Principal).toEqual({ Service: "lambda.amazonaws.com" });
+    for (const st of policyOf(rolePolicy).Statement)
+      if (st.Resource === "*") expect(([] as string[]).concat(st.Action).every((a) => a.startsWith("ec2:Describe"))).toBe(true);
+    expect(JSON.parse(resources(obs, "aws_iam_role").remediation_role.assume_role_policy).Statement[0].Principal).toEqual({
+      Service: "lambda.amazonaws.com",
+    });
   });
 
   test("its log group is encrypted and a message in the dead-letter queue raises an alarm", () => {
-    expect(resources(obs, "aws_cloudwatch_log_group").remediation_log_group).toMatchObject({ name: "/aws/lambda/demo-egress6-remediation", kms_key_id: KEY_ARN });
+    expect(resources(obs, "aws_cloudwatch_log_group").remediation_log_group).toMatchObject({
+      name: "/aws/lambda/demo-egress6-remediation",
+      kms_key_id: KEY_ARN,
+    });
     expect(fn.logging_config).toEqual({ log_format: "Text", log_group: "${aws_cloudwatch_log_group.remediation_log_group.name}" });
     expect(resources(obs, "aws_cloudwatch_metric_alarm").remediation_dead_letter_alarm).toMatchObject({
       namespace: "AWS/SQS",
@@ -593,7 +751,14 @@ describe("every mode", () => {
 
   test.each(INSPECTION_MODES)("%s: the stack synthesizes with the same account-wide services", (mode) => {
     const tf = synthStack(demoConfig({ inspection: { mode } }), "observability");
-    for (const type of ["aws_cloudtrail", "aws_guardduty_detector", "aws_config_configuration_recorder", "aws_inspector2_enabler", "aws_lambda_function", "aws_flow_log"]) {
+    for (const type of [
+      "aws_cloudtrail",
+      "aws_guardduty_detector",
+      "aws_config_configuration_recorder",
+      "aws_inspector2_enabler",
+      "aws_lambda_function",
+      "aws_flow_log",
+    ]) {
       expect(Object.keys(resources(tf, type))).toHaveLength(1);
     }
   });

@@ -59,7 +59,9 @@ function view(out: string): Record<string, string> {
   };
   read("manifest.json");
   read(SYNTH_MARKER);
-  const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { workingDirectory: string }>;
+  };
   for (const stack of Object.values(manifest.stacks)) {
     for (const e of fs.readdirSync(path.join(out, stack.workingDirectory))) {
       if (e !== ".terraform" && e !== ".terraform.lock.hcl") read(path.join(stack.workingDirectory, e));
@@ -93,7 +95,9 @@ describe("an output never lies inside another, nor holds one or its state", () =
     const r = synth(["--out", "cdktf.out/nested"], {}, project);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/^error: --out cdktf\.out\/nested: refusing to replace .*cdktf\.out\/nested: it lies inside .*cdktf\.out, an egress6 output \(\.egress6-synth\), whose next synth or update would delete it and any state kept in it; choose a folder outside it, such as .*cdktf\.out\.nested$/),
+      expect.stringMatching(
+        /^error: --out cdktf\.out\/nested: refusing to replace .*cdktf\.out\/nested: it lies inside .*cdktf\.out, an egress6 output \(\.egress6-synth\), whose next synth or update would delete it and any state kept in it; choose a folder outside it, such as .*cdktf\.out\.nested$/,
+      ),
     ]);
     expect(fs.existsSync(path.join(project, "cdktf.out", "nested"))).toBe(false);
     // One made by an older egress6 (its marker, and its local state under cdktf.out/.state) stops the plain synth.
@@ -105,7 +109,11 @@ describe("an output never lies inside another, nor holds one or its state", () =
     const before = snapshot(path.join(project, "cdktf.out"));
     const plain = synth([], {}, project);
     expect(plain.code).toBe(1);
-    expect(plain.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: cdktf\.out: refusing to replace .*cdktf\.out: it holds (.*nested, another egress6 output \(\.egress6-synth\)|Terraform state, .*network\.tfstate).*move it out first/)]);
+    expect(plain.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /^error: cdktf\.out: refusing to replace .*cdktf\.out: it holds (.*nested, another egress6 output \(\.egress6-synth\)|Terraform state, .*network\.tfstate).*move it out first/,
+      ),
+    ]);
     expect(snapshot(path.join(project, "cdktf.out"))).toEqual(before);
   });
 
@@ -114,12 +122,18 @@ describe("an output never lies inside another, nor holds one or its state", () =
     expect(synth(["--out", "cdktf.out"], {}, project).code).toBe(0);
     const r = synth(["--out", "cdktf.out/stacks/network/x"], {}, project);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: --out cdktf\.out\/stacks\/network\/x: refusing to replace .*: it lies inside .*cdktf\.out, an egress6 output/);
+    expect(r.stderr).toMatch(
+      /^error: --out cdktf\.out\/stacks\/network\/x: refusing to replace .*: it lies inside .*cdktf\.out, an egress6 output/,
+    );
     fs.writeFileSync(path.join(project, "cdktf.out", "stacks", "network", "terraform.tfstate"), "{}");
     const before = snapshot(path.join(project, "cdktf.out"));
     const s = synth(["--out", "cdktf.out"], {}, project);
     expect(s.code).toBe(1);
-    expect(s.stderr.trim().split("\n")).toEqual([expect.stringMatching(/it holds Terraform state, .*stacks\/network\/terraform\.tfstate, which a synth here would delete; move it out first/)]);
+    expect(s.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(
+        /it holds Terraform state, .*stacks\/network\/terraform\.tfstate, which a synth here would delete; move it out first/,
+      ),
+    ]);
     expect(snapshot(path.join(project, "cdktf.out"))).toEqual(before);
   });
 });
@@ -140,27 +154,33 @@ describe("the switch from the old output to the new is atomic", () => {
     expect(oldView).not.toEqual(newView);
   });
 
-  test.each(SYNTH_STEPS.map((s) => [s]))("killed after step %s: the folder reads as the whole old or the whole new output, terraform's files in place; the next synth tidies up", (step) => {
-    const out = path.join(base, `kill-${step}`, "cdktf.out");
-    expect(synth(["--config", oldConfig, "--out", out]).code).toBe(0);
-    initialised(out, "network");
-    const work = snapshot(path.join(out, "stacks", "network", ".terraform"));
+  test.each(SYNTH_STEPS.map((s) => [s]))(
+    "killed after step %s: the folder reads as the whole old or the whole new output, terraform's files in place; the next synth tidies up",
+    (step) => {
+      const out = path.join(base, `kill-${step}`, "cdktf.out");
+      expect(synth(["--config", oldConfig, "--out", out]).code).toBe(0);
+      initialised(out, "network");
+      const work = snapshot(path.join(out, "stacks", "network", ".terraform"));
 
-    const killed = synth(["--config", newConfig, "--out", out], { EGRESS6_TEST_KILL_AT: step });
-    expect(killed.signal).toBe("SIGKILL");
-    const seen = view(out);
-    const whole = JSON.stringify(seen) === JSON.stringify(oldView) ? "old" : JSON.stringify(seen) === JSON.stringify(newView) ? "new" : "mixed";
-    expect(whole).toBe(SYNTH_STEPS.indexOf(step) >= SYNTH_STEPS.indexOf("swapped") ? "new" : "old");
-    expect(snapshot(path.join(out, "stacks", "network", ".terraform"))).toEqual(work);
-    expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# lock of network\n");
+      const killed = synth(["--config", newConfig, "--out", out], { EGRESS6_TEST_KILL_AT: step });
+      expect(killed.signal).toBe("SIGKILL");
+      const seen = view(out);
+      const whole =
+        JSON.stringify(seen) === JSON.stringify(oldView) ? "old" : JSON.stringify(seen) === JSON.stringify(newView) ? "new" : "mixed";
+      expect(whole).toBe(SYNTH_STEPS.indexOf(step) >= SYNTH_STEPS.indexOf("swapped") ? "new" : "old");
+      expect(snapshot(path.join(out, "stacks", "network", ".terraform"))).toEqual(work);
+      expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# lock of network\n");
 
-    // The next synth removes what the killed one left (its generation, its unswitched link) and nothing else.
-    expect(synth(["--config", newConfig, "--out", out]).code).toBe(0);
-    expect(view(out)).toEqual(newView);
-    expect(fs.readdirSync(path.join(out, ".egress6")).sort()).toEqual(["current", fs.readlinkSync(path.join(out, ".egress6", "current"))].sort());
-    expect(snapshot(path.join(out, "stacks", "network", ".terraform"))).toEqual(work);
-    expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
-  });
+      // The next synth removes what the killed one left (its generation, its unswitched link) and nothing else.
+      expect(synth(["--config", newConfig, "--out", out]).code).toBe(0);
+      expect(view(out)).toEqual(newView);
+      expect(fs.readdirSync(path.join(out, ".egress6")).sort()).toEqual(
+        ["current", fs.readlinkSync(path.join(out, ".egress6", "current"))].sort(),
+      );
+      expect(snapshot(path.join(out, "stacks", "network", ".terraform"))).toEqual(work);
+      expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
+    },
+  );
 
   test("an output in the former plain layout is converted, keeping terraform's files; staging folders beside it are never deleted, only named on stderr", () => {
     const out = path.join(base, "plain", "cdktf.out");
@@ -180,7 +200,9 @@ describe("the switch from the old output to the new is atomic", () => {
     expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform.lock.hcl"), "utf8")).toBe("# lock of network\n");
     expect(fs.readFileSync(path.join(staging, SYNTH_MARKER), "utf8")).toBe("{}");
     expect(fs.existsSync(foreign)).toBe(true);
-    expect(r.stderr).toMatch(/^egress6: left alone beside the output, possibly from a killed synth of an older egress6: .*\.cdktf\.out\.staging-abc123; remove it yourself if not yours$/m);
+    expect(r.stderr).toMatch(
+      /^egress6: left alone beside the output, possibly from a killed synth of an older egress6: .*\.cdktf\.out\.staging-abc123; remove it yourself if not yours$/m,
+    );
   });
 
   test("git ignores the generations and the staging folders, and still lets the lock files be committed", () => {
@@ -204,7 +226,10 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
   const inNamespace = (script: string, env: NodeJS.ProcessEnv = {}) => {
     if (!unshareWorks) throw new Error(why);
     const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...rest } = process.env;
-    const r = spawnSync("unshare", ["-rm", "sh", "-c", script], { env: { ...rest, ...env, NODE: process.execPath, MAIN }, encoding: "utf8" });
+    const r = spawnSync("unshare", ["-rm", "sh", "-c", script], {
+      env: { ...rest, ...env, NODE: process.execPath, MAIN },
+      encoding: "utf8",
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -213,37 +238,80 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
     expect(synth(["--out", out]).code).toBe(0);
     initialised(out, "network");
     const before = snapshot(out);
-    const r = inNamespace(`mount --bind "$OUT" "$OUT" && mount -o remount,bind,ro "$OUT" && exec "$NODE" "$MAIN" --out "$OUT"`, { OUT: out });
+    const r = inNamespace(`mount --bind "$OUT" "$OUT" && mount -o remount,bind,ro "$OUT" && exec "$NODE" "$MAIN" --out "$OUT"`, {
+      OUT: out,
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/^error: --out .*cdktf\.out: cannot write the output: EROFS \(read-only file system: (mkdir .*\.egress6\/gen-.*|open .*\.egress6\/lock\.tmp-\d+)\); the previous output is unchanged$/)]);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("error:")),
+    ).toEqual([
+      expect.stringMatching(
+        /^error: --out .*cdktf\.out: cannot write the output: EROFS \(read-only file system: (mkdir .*\.egress6\/gen-.*|open .*\.egress6\/lock\.tmp-\d+)\); the previous output is unchanged$/,
+      ),
+    ]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(snapshot(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out))).toEqual(["cdktf.out"]);
   });
 
-  maybe("export:hcl into a read-only folder: one line, the previous export untouched", () => {
-    const dir = tempDir("ro-hcl");
-    const hcl = path.join(dir, "parent", "hcl");
-    fs.mkdirSync(path.dirname(hcl));
-    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...rest } = process.env;
-    const first = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl.js"), "--out", hcl], { cwd: dir, env: rest, encoding: "utf8" });
-    expect(first.status).toBe(0);
-    const before = snapshot(path.dirname(hcl));
-    const r = inNamespace(`cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$EXPORT" --out "$P/hcl"`, { DIR: dir, P: path.dirname(hcl), EXPORT: path.join(ROOT, "dist", "cli", "export-hcl.js") });
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(/^error: --out .*hcl: cannot write the export: EROFS \(read-only file system: .*\); the previous export is unchanged$/)]);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(snapshot(path.dirname(hcl))).toEqual(before);
-  }, 60000);
+  maybe(
+    "export:hcl into a read-only folder: one line, the previous export untouched",
+    () => {
+      const dir = tempDir("ro-hcl");
+      const hcl = path.join(dir, "parent", "hcl");
+      fs.mkdirSync(path.dirname(hcl));
+      const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...rest } = process.env;
+      const first = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl.js"), "--out", hcl], {
+        cwd: dir,
+        env: rest,
+        encoding: "utf8",
+      });
+      expect(first.status).toBe(0);
+      const before = snapshot(path.dirname(hcl));
+      const r = inNamespace(
+        `cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$EXPORT" --out "$P/hcl"`,
+        { DIR: dir, P: path.dirname(hcl), EXPORT: path.join(ROOT, "dist", "cli", "export-hcl.js") },
+      );
+      expect(r.code).toBe(1);
+      expect(
+        r.stderr
+          .trim()
+          .split("\n")
+          .filter((l) => !l.startsWith("egress6: environment ")),
+      ).toEqual([
+        expect.stringMatching(
+          /^error: --out .*hcl: cannot write the export: EROFS \(read-only file system: .*\); the previous export is unchanged$/,
+        ),
+      ]);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(snapshot(path.dirname(hcl))).toEqual(before);
+    },
+    60000,
+  );
 
   maybe("diagram --out into a read-only folder: one line, the previous file untouched", () => {
     const dir = tempDir("ro-diagram");
     const pics = path.join(dir, "pics");
     fs.mkdirSync(pics);
     fs.writeFileSync(path.join(pics, "d.svg"), "old\n");
-    const r = inNamespace(`cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$DIAGRAM" --out "$P/d.svg"`, { DIR: dir, P: pics, DIAGRAM: path.join(ROOT, "dist", "cli", "diagram.js") });
+    const r = inNamespace(
+      `cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$DIAGRAM" --out "$P/d.svg"`,
+      { DIR: dir, P: pics, DIAGRAM: path.join(ROOT, "dist", "cli", "diagram.js") },
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(/^error: .*d\.svg: cannot write the file: EROFS \(read-only file system: .*\); the previous file is unchanged$/)]);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !l.startsWith("egress6: environment ")),
+    ).toEqual([
+      expect.stringMatching(
+        /^error: .*d\.svg: cannot write the file: EROFS \(read-only file system: .*\); the previous file is unchanged$/,
+      ),
+    ]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(fs.readdirSync(pics)).toEqual(["d.svg"]);
     expect(fs.readFileSync(path.join(pics, "d.svg"), "utf8")).toBe("old\n");
@@ -266,7 +334,16 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
     const script = `mount -t tmpfs -o size=${Math.ceil((bytes * 1.5) / 4096) * 4096} tmpfs "$MNT" && "$NODE" "$MAIN" --out "$MNT/cdktf.out" >/dev/null 2>&1 && cp -a "$MNT/cdktf.out" "$BEFORE" && "$NODE" "$MAIN" --out "$MNT/cdktf.out"; rc=$?; cp -a "$MNT" "$AFTER"; exit $rc`;
     const r = inNamespace(script, { MNT: mnt, BEFORE: before, AFTER: after });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([expect.stringMatching(/^error: --out .*cdktf\.out: cannot write the output: ENOSPC \(no space left on device.*\); the previous output is unchanged$/)]);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("error:")),
+    ).toEqual([
+      expect.stringMatching(
+        /^error: --out .*cdktf\.out: cannot write the output: ENOSPC \(no space left on device.*\); the previous output is unchanged$/,
+      ),
+    ]);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(snapshot(path.join(after, "cdktf.out"))).toEqual(snapshot(before));
     expect(fs.readdirSync(after)).toEqual(["cdktf.out"]);
@@ -283,7 +360,9 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
       encoding: "utf8",
     });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split("\n")).toEqual(["error: the current directory no longer exists (ENOENT); cd into an existing folder and run the command again"]);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "error: the current directory no longer exists (ENOENT); cd into an existing folder and run the command again",
+    ]);
     expect(snapshot(out)).toEqual(before);
   });
 });
@@ -299,14 +378,23 @@ describe("environments never share terraform working state", () => {
     const before = snapshot(out);
     const r = synth(["--config", other, "--out", out]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toEqual([
-      expect.stringMatching(/^error: --out .*cdktf\.out: holds the terraform working state of environment demo \(stacks\/network\/\.terraform\); synthesizing environment other there would let cdktf diff copy one environment's state into the other's \(-migrate-state\); use --out .*cdktf\.out\.other for other$/),
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("error:")),
+    ).toEqual([
+      expect.stringMatching(
+        /^error: --out .*cdktf\.out: holds the terraform working state of environment demo \(stacks\/network\/\.terraform\); synthesizing environment other there would let cdktf diff copy one environment's state into the other's \(-migrate-state\); use --out .*cdktf\.out\.other for other$/,
+      ),
     ]);
     expect(snapshot(out)).toEqual(before);
     // The same environment is fine, and so is another one into a folder of its own.
     expect(synth(["--config", path.join(ROOT, "config", "demo.json"), "--out", out]).code).toBe(0);
     expect(synth(["--config", other, "--out", `${out}.other`]).code).toBe(0);
-    expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform", "terraform.tfstate"), "utf8")).toBe('{"backend": "network"}\n');
+    expect(fs.readFileSync(path.join(out, "stacks", "network", ".terraform", "terraform.tfstate"), "utf8")).toBe(
+      '{"backend": "network"}\n',
+    );
   });
 
   test("an output never initialised switches environments freely (the Quick start's second synth)", () => {
@@ -352,7 +440,16 @@ describe("one synth at a time writes an output", () => {
     expect(fs.readFileSync(lock, "utf8").trim()).toBe(String(first.pid));
     const second = synth(["--out", out]);
     expect(second.code).toBe(1);
-    expect(second.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment "))).toEqual([expect.stringMatching(new RegExp(`^error: --out .*: another synth \\(pid ${first.pid}\\) is writing this output .*wait for it to finish and run again$`))]);
+    expect(
+      second.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !l.startsWith("egress6: environment ")),
+    ).toEqual([
+      expect.stringMatching(
+        new RegExp(`^error: --out .*: another synth \\(pid ${first.pid}\\) is writing this output .*wait for it to finish and run again$`),
+      ),
+    ]);
     expect(await done).toBe(0);
     whole(out);
   }, 60000);
@@ -371,7 +468,13 @@ describe("one synth at a time writes an output", () => {
     for (const r of results) {
       if (r.code === 0) continue;
       expect(r.code).toBe(1);
-      expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("egress6: environment ")).join("\n")).toMatch(/^error: --out .*: another synth \(pid \d+\) is writing this output[^\n]*$/);
+      expect(
+        r.stderr
+          .trim()
+          .split("\n")
+          .filter((l) => !l.startsWith("egress6: environment "))
+          .join("\n"),
+      ).toMatch(/^error: --out .*: another synth \(pid \d+\) is writing this output[^\n]*$/);
     }
     expect(results.some((r) => r.code === 0)).toBe(true);
     whole(out);
@@ -406,7 +509,11 @@ describe("an export killed part-way is put back by the next export", () => {
   const EXPORT = path.join(ROOT, "dist", "cli", "export-hcl.js");
   const exportTo = (dir: string, hcl: string, killAt?: string) => {
     const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, EGRESS6_TEST_KILL_AT: _k, ...rest } = process.env;
-    const r = spawnSync(process.execPath, [EXPORT, "--out", hcl], { cwd: dir, env: killAt ? { ...rest, EGRESS6_TEST_KILL_AT: killAt } : rest, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [EXPORT, "--out", hcl], {
+      cwd: dir,
+      env: killAt ? { ...rest, EGRESS6_TEST_KILL_AT: killAt } : rest,
+      encoding: "utf8",
+    });
     return { code: r.status, signal: r.signal, stderr: r.stderr };
   };
   for (const step of ["export-carried", "export-aside"]) {
@@ -440,5 +547,9 @@ test("a stack the new output no longer has keeps its terraform files (committed 
   expect(r.code).toBe(0);
   expect(fs.readdirSync(gone).sort()).toEqual([".terraform", ".terraform.lock.hcl"]);
   expect(fs.readFileSync(path.join(gone, ".terraform.lock.hcl"), "utf8")).toBe("# committed lock of retired\n");
-  expect(r.stderr.split("\n").filter((l) => l.includes("retired"))).toEqual([expect.stringMatching(/^egress6: stack retired is no longer in the output; kept its terraform files \(\.terraform, \.terraform\.lock\.hcl\) in .*stacks\/retired; remove them yourself once its resources are destroyed$/)]);
+  expect(r.stderr.split("\n").filter((l) => l.includes("retired"))).toEqual([
+    expect.stringMatching(
+      /^egress6: stack retired is no longer in the output; kept its terraform files \(\.terraform, \.terraform\.lock\.hcl\) in .*stacks\/retired; remove them yourself once its resources are destroyed$/,
+    ),
+  ]);
 });

@@ -24,7 +24,10 @@ function config(overrides: Partial<ConfigInput> = {}) {
 
 /** What the instance receives: Terraform has interpolated the reference and unescaped `$${` and `%%{`. */
 function asDelivered(script: string): string {
-  return script.split(REF).map((s) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{")).join(VPC);
+  return script
+    .split(REF)
+    .map((s) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"))
+    .join(VPC);
 }
 
 /** The body of the heredoc `<<'MARKER'` in `script`. */
@@ -73,8 +76,16 @@ describe("proxy user data", () => {
     // A stand-in for squid -v: the configure options first, then far more than a pipe buffer (64 KiB) of text, so
     // a reader that stops at the first match leaves the writer to die of SIGPIPE.
     const fakeSquid = (flags: string) =>
-      fs.writeFileSync(path.join(bin, "squid"), `#!/bin/bash\necho "configure options: ${flags}"\nfor i in $(seq 1 20000); do echo "padding line $i of the version banner"; done\n`, { mode: 0o755 });
-    const run = () => spawnSync("bash", ["-euo", "pipefail", "-c", `${check}\necho passed`], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+      fs.writeFileSync(
+        path.join(bin, "squid"),
+        `#!/bin/bash\necho "configure options: ${flags}"\nfor i in $(seq 1 20000); do echo "padding line $i of the version banner"; done\n`,
+        { mode: 0o755 },
+      );
+    const run = () =>
+      spawnSync("bash", ["-euo", "pipefail", "-c", `${check}\necho passed`], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        encoding: "utf8",
+      });
     fakeSquid("'--with-openssl' '--enable-ssl-crtd'");
     const ok = run();
     expect(ok.stdout.trim()).toBe("passed");
@@ -88,19 +99,27 @@ describe("proxy user data", () => {
 
   test("intercepts with TPROXY and a policy route, never forwards, and starts interception before Squid", () => {
     const delivered = asDelivered(script);
-    expect(heredoc(delivered, "EGRESS6_NFT")).toBe(renderInterceptRuleset({ vpcIpv6Cidr: VPC, ports: [443, 80], interceptHttpPort: 3129, interceptHttpsPort: 3130 }));
+    expect(heredoc(delivered, "EGRESS6_NFT")).toBe(
+      renderInterceptRuleset({ vpcIpv6Cidr: VPC, ports: [443, 80], interceptHttpPort: 3129, interceptHttpsPort: 3130 }),
+    );
     expect(heredoc(delivered, "EGRESS6_INTERCEPT")).toMatch(/^ip -6 rule add priority 100 fwmark 0x1\/0x1 lookup 100$/m);
     expect(heredoc(delivered, "EGRESS6_INTERCEPT")).toMatch(/^ip -6 route replace local ::\/0 dev lo table 100$/m);
     expect(heredoc(delivered, "EGRESS6_SQUID_UNIT")).toMatch(/Requires=egress6-intercept.service\nAfter=egress6-intercept.service/);
     expect(heredoc(delivered, "EGRESS6_SYSCTL")).toMatch(/^net.ipv6.conf.all.forwarding = 0$/m);
-    expect(script.indexOf("systemctl enable --now egress6-intercept.service")).toBeLessThan(script.indexOf("systemctl enable --now squid.service"));
+    expect(script.indexOf("systemctl enable --now egress6-intercept.service")).toBeLessThan(
+      script.indexOf("systemctl enable --now squid.service"),
+    );
   });
 
   test("ships the access log to the proxy log group named in lib/names.ts, over IPv6 IMDS", () => {
     const agent = JSON.parse(heredoc(asDelivered(script), "EGRESS6_CWAGENT"));
     expect(agent.agent.region).toBe("us-east-1");
     expect(agent.logs.logs_collected.files.collect_list).toEqual([
-      expect.objectContaining({ file_path: "/var/log/squid/access.log", log_group_name: logGroupNames("demo").proxyAccess, log_stream_name: "proxy-b/{instance_id}" }),
+      expect.objectContaining({
+        file_path: "/var/log/squid/access.log",
+        log_group_name: logGroupNames("demo").proxyAccess,
+        log_stream_name: "proxy-b/{instance_id}",
+      }),
     ]);
     expect(heredoc(script, "EGRESS6_CWAGENT_UNIT")).toMatch(/^Environment=AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6$/m);
   });
@@ -116,7 +135,9 @@ describe("proxy user data", () => {
 
 describe("interface MTU", () => {
   test("the proxy lowers its interface MTU to what a firewall endpoint carries, at every boot before Squid", () => {
-    const delivered = asDelivered(renderProxyUserData({ policy: squidPolicyOf(config()), region: config().region, az: "a", vpcIpv6Cidr: REF }));
+    const delivered = asDelivered(
+      renderProxyUserData({ policy: squidPolicyOf(config()), region: config().region, az: "a", vpcIpv6Cidr: REF }),
+    );
     expect(FIREWALL_ENDPOINT_MTU).toBe(8500);
     expect(heredoc(delivered, "EGRESS6_INTERCEPT")).toContain(interfaceMtuCommands(FIREWALL_ENDPOINT_MTU).join("\n"));
   });

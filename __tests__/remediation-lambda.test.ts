@@ -129,7 +129,11 @@ class FakeEc2 {
 
   /** Changes made so far: revocations, ENI security group changes, tags. */
   writes() {
-    return [...this.calls(RevokeSecurityGroupIngressCommand), ...this.calls(ModifyNetworkInterfaceAttributeCommand), ...this.calls(CreateTagsCommand)];
+    return [
+      ...this.calls(RevokeSecurityGroupIngressCommand),
+      ...this.calls(ModifyNetworkInterfaceAttributeCommand),
+      ...this.calls(CreateTagsCommand),
+    ];
   }
 }
 
@@ -200,9 +204,11 @@ beforeEach(() => {
     vpcId: VPC,
     quarantineSecurityGroupId: QUARANTINE,
     logger: (base) => {
-      const emit = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-        logLines.push({ level, message, ...base, ...fields });
-      };
+      const emit =
+        (level: string) =>
+        (message: string, fields: Record<string, unknown> = {}) => {
+          logLines.push({ level, message, ...base, ...fields });
+        };
       return { info: emit("info"), warn: emit("warn"), error: emit("error") };
     },
   });
@@ -254,11 +260,20 @@ describe("a NON_COMPLIANT security group from AWS Config", () => {
   test("loses exactly its ingress rules open to 0.0.0.0/0 or ::/0, in one revoke call", async () => {
     openGroup();
     const outcome = await handle(configEvent(), { awsRequestId: "req-1" });
-    expect(outcome).toEqual({ action: "revoked", groupId: GROUP, ruleIds: ["sgr-0open4ssh000000001", "sgr-0open6ssh000000002", "sgr-0open6all000000003"] });
+    expect(outcome).toEqual({
+      action: "revoked",
+      groupId: GROUP,
+      ruleIds: ["sgr-0open4ssh000000001", "sgr-0open6ssh000000002", "sgr-0open6all000000003"],
+    });
     expect(ec2.calls(RevokeSecurityGroupIngressCommand)).toEqual([
       { GroupId: GROUP, SecurityGroupRuleIds: ["sgr-0open4ssh000000001", "sgr-0open6ssh000000002", "sgr-0open6all000000003"] },
     ]);
-    expect(remainingRuleIds()).toEqual(["sgr-0narrow60000000004", "sgr-0fromsg00000000005", "sgr-0egress6000000006", "sgr-0egress4000000007"]);
+    expect(remainingRuleIds()).toEqual([
+      "sgr-0narrow60000000004",
+      "sgr-0fromsg00000000005",
+      "sgr-0egress6000000006",
+      "sgr-0egress4000000007",
+    ]);
     expect(ec2.calls(DescribeSecurityGroupRulesCommand)[0]).toEqual({ Filters: [{ Name: "group-id", Values: [GROUP] }] });
   });
 
@@ -290,7 +305,11 @@ describe("a NON_COMPLIANT security group from AWS Config", () => {
       ],
     });
     const outcome = await handle(configEvent());
-    expect(outcome).toEqual({ action: "revoked", groupId: GROUP, ruleIds: ["sgr-0udp6open0000015", "sgr-0tcp6num00000016", "sgr-0all4open0000017"] });
+    expect(outcome).toEqual({
+      action: "revoked",
+      groupId: GROUP,
+      ruleIds: ["sgr-0udp6open0000015", "sgr-0tcp6num00000016", "sgr-0all4open0000017"],
+    });
     expect(remainingRuleIds()).toEqual(KEPT_OPEN_RULES.map((r) => r.SecurityGroupRuleId));
   });
 
@@ -322,7 +341,12 @@ describe("a NON_COMPLIANT security group from AWS Config", () => {
     });
     const outcome = await handle(configEvent());
     expect(outcome.action).toBe("revoked");
-    expect(remainingRuleIds()).toEqual(["sgr-0narrow60000000004", "sgr-0fromsg00000000005", "sgr-0egress6000000006", "sgr-0egress4000000007"]);
+    expect(remainingRuleIds()).toEqual([
+      "sgr-0narrow60000000004",
+      "sgr-0fromsg00000000005",
+      "sgr-0egress6000000006",
+      "sgr-0egress4000000007",
+    ]);
     // The batch failed, then each rule was revoked on its own.
     expect(ec2.calls(RevokeSecurityGroupIngressCommand).map((c) => c.SecurityGroupRuleIds)).toEqual([
       ["sgr-0open4ssh000000001", "sgr-0open6ssh000000002", "sgr-0open6all000000003"],
@@ -365,7 +389,12 @@ describe("a high-severity GuardDuty finding naming an EC2 instance", () => {
   test("moves every network interface into the quarantine group only and tags the instance", async () => {
     runningInstance();
     const outcome = await handle(guardDutyEvent());
-    expect(outcome).toEqual({ action: "isolated", instanceId: INSTANCE, networkInterfaceIds: ["eni-0primary000000001", "eni-0secondary0000002"], tagged: true });
+    expect(outcome).toEqual({
+      action: "isolated",
+      instanceId: INSTANCE,
+      networkInterfaceIds: ["eni-0primary000000001", "eni-0secondary0000002"],
+      tagged: true,
+    });
     expect(ec2.calls(ModifyNetworkInterfaceAttributeCommand)).toEqual([
       { NetworkInterfaceId: "eni-0primary000000001", Groups: [QUARANTINE] },
       { NetworkInterfaceId: "eni-0secondary0000002", Groups: [QUARANTINE] },
@@ -458,7 +487,9 @@ describe("events the function does not understand are ignored with a log line", 
 describe("AWS API errors are thrown, so Lambda retries the event and finally sends it to the dead-letter queue", () => {
   test("a failed revoke is thrown with its error code logged", async () => {
     openGroup();
-    ec2.mock.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error("UnauthorizedOperation", "You are not authorized to perform this operation."));
+    ec2.mock
+      .on(RevokeSecurityGroupIngressCommand)
+      .rejects(ec2Error("UnauthorizedOperation", "You are not authorized to perform this operation."));
     await expect(handle(configEvent())).rejects.toMatchObject({ name: "UnauthorizedOperation" });
     expect(logLines.at(-1)).toMatchObject({ level: "error", errorCode: "UnauthorizedOperation" });
     expect(remainingRuleIds()).toHaveLength(7);
@@ -518,7 +549,13 @@ describe("the Lambda entry point", () => {
       spy.mockRestore();
     }
     const lines = written.map((w) => JSON.parse(w));
-    expect(lines.at(-1)).toMatchObject({ level: "info", message: "isolated instance", requestId: "req-9", instanceId: INSTANCE, quarantineSecurityGroupId: QUARANTINE });
+    expect(lines.at(-1)).toMatchObject({
+      level: "info",
+      message: "isolated instance",
+      requestId: "req-9",
+      instanceId: INSTANCE,
+      quarantineSecurityGroupId: QUARANTINE,
+    });
     expect(typeof lines[0].time).toBe("string");
   });
 });

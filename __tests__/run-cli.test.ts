@@ -9,7 +9,12 @@ const USAGE = "usage: x [--config FILE] [--json]";
 
 function problemFor(args: string[], allowPositionals = false): string | undefined {
   try {
-    parseArgs({ args, options: { config: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true });
+    parseArgs({
+      args,
+      options: { config: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      allowPositionals,
+      strict: true,
+    });
   } catch (e) {
     return argumentProblem(e, USAGE);
   }

@@ -15,7 +15,15 @@ import { ACCESS_LOG_FIELDS, renderSquidConf } from "../modules/proxy/squid-conf"
 import { freePort, originAddress, squid, squidScratch, squidTest } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
-const NAMES = ["example.com", "www.example.com", "notexample.com", "example.com.evil.test", "wild.test", "deep.sub.wild.test", "other.test"];
+const NAMES = [
+  "example.com",
+  "www.example.com",
+  "notexample.com",
+  "example.com.evil.test",
+  "wild.test",
+  "deep.sub.wild.test",
+  "other.test",
+];
 
 /** Allowlisted names (under .wild.test) that resolve to addresses the proxy must never connect to. */
 const RESERVED_NAMES: readonly [string, string][] = [
@@ -60,7 +68,6 @@ async function startOrigin(tag: string, address: string): Promise<Origin> {
   };
   return { port, seen, close };
 }
-
 
 interface Reply {
   readonly status: number;
@@ -131,11 +138,17 @@ let scratch: ReturnType<typeof squidScratch> | undefined;
 
 beforeAll(async () => {
   if (!squid) return;
-  if (!ORIGIN_ADDRESS) throw new Error("this machine has no address besides loopback and link-local; the origins need one (loopback is a reserved destination)");
+  if (!ORIGIN_ADDRESS)
+    throw new Error(
+      "this machine has no address besides loopback and link-local; the origins need one (loopback is a reserved destination)",
+    );
   allowed = await startOrigin("allowed-port", ORIGIN_ADDRESS);
   otherPort = await startOrigin("other-port", ORIGIN_ADDRESS);
   scratch = squidScratch(squid);
-  fs.writeFileSync(scratch.paths.hostsFile, [`${ORIGIN_ADDRESS} ${NAMES.join(" ")}`, ...RESERVED_NAMES.map(([name, address]) => `${address} ${name}`), ""].join("\n"));
+  fs.writeFileSync(
+    scratch.paths.hostsFile,
+    [`${ORIGIN_ADDRESS} ${NAMES.join(" ")}`, ...RESERVED_NAMES.map(([name, address]) => `${address} ${name}`), ""].join("\n"),
+  );
   const [explicitPort, interceptHttpPort, interceptHttpsPort] = [await freePort(), await freePort(), await freePort()];
   proxyPort = explicitPort;
   const config = parseConfig(
@@ -226,7 +239,12 @@ describe("Squid with the generated rules (explicit port)", () => {
   }
 
   squidTest("no refused request reached an origin", () => {
-    expect(allowed.seen.sort()).toEqual([`deep.sub.wild.test:${allowed.port}`, "example.com", `example.com:${allowed.port}`, `wild.test:${allowed.port}`]);
+    expect(allowed.seen.sort()).toEqual([
+      `deep.sub.wild.test:${allowed.port}`,
+      "example.com",
+      `example.com:${allowed.port}`,
+      `wild.test:${allowed.port}`,
+    ]);
     expect(otherPort.seen).toEqual([]);
   });
 

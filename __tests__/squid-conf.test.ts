@@ -3,7 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, type ConfigInput, type Egress6Config } from "../config/load";
-import { ACCESS_LOG_FIELDS, renderSquidConf, RESERVED_DESTINATIONS, VPC_CIDR_PLACEHOLDER, type SquidConfOptions } from "../modules/proxy/squid-conf";
+import {
+  ACCESS_LOG_FIELDS,
+  renderSquidConf,
+  RESERVED_DESTINATIONS,
+  VPC_CIDR_PLACEHOLDER,
+  type SquidConfOptions,
+} from "../modules/proxy/squid-conf";
 import { squid, squidParse, squidScratch, squidTest } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
@@ -31,7 +37,10 @@ function ruleLines(conf: string): string[] {
 function cli(args: string[]) {
   const { EGRESS6_CONFIG: _drop, ...env } = process.env;
   // No output folder records an environment, whatever the project's cdktf.out holds: the demo (app/environment.ts).
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...env, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...env, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") },
+    encoding: "utf8",
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -59,7 +68,10 @@ describe("squid.conf from the egress policy", () => {
 
   test("only the allowlisted ports are allowed", () => {
     const c = config({ egress: { domains: ["example.com"], ports: [443, 8443] } });
-    expect(directives(render(c), "acl").filter((l) => l.includes(" port "))).toEqual(["acl egress_ports port 443", "acl egress_ports port 8443"]);
+    expect(directives(render(c), "acl").filter((l) => l.includes(" port "))).toEqual([
+      "acl egress_ports port 443",
+      "acl egress_ports port 8443",
+    ]);
     expect(directives(render(c), "http_access")).toContain("http_access deny !egress_ports");
   });
 
@@ -83,7 +95,9 @@ describe("squid.conf from the egress policy", () => {
       ]),
     );
     // IMDS and link-local, the proxy itself (loopback, 0.0.0.0/8), and the VPC /56 as a destination.
-    expect(RESERVED_DESTINATIONS).toEqual(expect.arrayContaining(["fd00:ec2::/32", "169.254.0.0/16", "fe80::/10", "::1", "127.0.0.0/8", "0.0.0.0/8"]));
+    expect(RESERVED_DESTINATIONS).toEqual(
+      expect.arrayContaining(["fd00:ec2::/32", "169.254.0.0/16", "fe80::/10", "::1", "127.0.0.0/8", "0.0.0.0/8"]),
+    );
   });
 
   test("one access log; intercepted TLS whose SNI is not allowlisted is logged with TCP_DENIED (Squid says NONE_NONE)", () => {
@@ -92,7 +106,12 @@ describe("squid.conf from the egress policy", () => {
       "access_log stdio:/var/log/squid/access.log logformat=egress6 logged_as_is",
       "access_log stdio:/var/log/squid/access.log logformat=egress6_tls_refused !logged_as_is",
     ]);
-    expect(directives(conf, "acl")).toEqual(expect.arrayContaining(["acl plain_listeners myportname explicit intercept-http", "acl logged_as_is any-of plain_listeners egress_sni"]));
+    expect(directives(conf, "acl")).toEqual(
+      expect.arrayContaining([
+        "acl plain_listeners myportname explicit intercept-http",
+        "acl logged_as_is any-of plain_listeners egress_sni",
+      ]),
+    );
     const [normal, refused] = directives(conf, "logformat").map((l) => l.split(" ").slice(2));
     expect(refused).toEqual(normal.map((f) => f.replace("%Ss/", "TCP_DENIED/")));
     expect(refused[ACCESS_LOG_FIELDS.indexOf("result")]).toBe("TCP_DENIED/%03>Hs");
@@ -109,7 +128,9 @@ describe("squid.conf from the egress policy", () => {
   test("listeners: explicit, intercepted HTTP (tproxy) and intercepted TLS (tproxy, ssl-bump) on the configured ports", () => {
     const c = config({ inspection: { proxy: { explicitPort: 8888, interceptHttpPort: 8889, interceptHttpsPort: 8890 } } });
     expect(directives(render(c), "http_port")).toEqual(["http_port 8888 name=explicit", "http_port 8889 tproxy name=intercept-http"]);
-    expect(directives(render(c), "https_port")).toEqual([expect.stringMatching(/^https_port 8890 tproxy ssl-bump name=intercept-https tls-cert=\S+ generate-host-certificates=on /)]);
+    expect(directives(render(c), "https_port")).toEqual([
+      expect.stringMatching(/^https_port 8890 tproxy ssl-bump name=intercept-https tls-cert=\S+ generate-host-certificates=on /),
+    ]);
     expect(directives(render(c, { listenAddress: "[::1]" }), "http_port")[0]).toBe("http_port [::1]:8888 name=explicit");
     expect(() => render(c, { listenAddress: "localhost" })).toThrow(/listenAddress/);
   });
@@ -127,7 +148,13 @@ describe("squid.conf from the egress policy", () => {
     const production = render();
     const relocated = render(config(), {
       listenAddress: "[::1]",
-      paths: { pidFile: "/tmp/x/pid", accessLog: "/tmp/x/a.log", cacheLog: "/tmp/x/c.log", hostsFile: "/tmp/x/hosts", tlsCertificate: "/tmp/x/c.pem" },
+      paths: {
+        pidFile: "/tmp/x/pid",
+        accessLog: "/tmp/x/a.log",
+        cacheLog: "/tmp/x/c.log",
+        hostsFile: "/tmp/x/hosts",
+        tlsCertificate: "/tmp/x/c.pem",
+      },
     });
     expect(relocated).not.toEqual(production);
     expect(ruleLines(relocated)).toEqual(ruleLines(production));
@@ -159,7 +186,10 @@ describe("npm run squid-config", () => {
   test("--config reads a YAML file", () => {
     const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "egress6-squid-cli-"));
     const file = path.join(dir, "c.yaml");
-    fs.writeFileSync(file, "name: yamlenv\nregion: eu-west-1\navailabilityZones: [eu-west-1a, eu-west-1c]\negress:\n  domains: [Example.com]\n  ports: [443]\n");
+    fs.writeFileSync(
+      file,
+      "name: yamlenv\nregion: eu-west-1\navailabilityZones: [eu-west-1a, eu-west-1c]\negress:\n  domains: [Example.com]\n  ports: [443]\n",
+    );
     const r = cli(["--config", file, "--az", "c"]);
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.code).toBe(0);
@@ -235,7 +265,10 @@ describe("the real Squid accepts what we generate (squid -k parse)", () => {
 
   squidTest("the parse check does fail on a rule Squid rejects (the check is not vacuous)", () => {
     const file = path.join(scratch!.dir, "broken.conf");
-    fs.writeFileSync(file, render(config(), { paths: { tlsCertificate: scratch!.paths.tlsCertificate } }).replace("ssl_bump peek step1", "ssl_bump peek step9"));
+    fs.writeFileSync(
+      file,
+      render(config(), { paths: { tlsCertificate: scratch!.paths.tlsCertificate } }).replace("ssl_bump peek step1", "ssl_bump peek step9"),
+    );
     const r = squidParse(squid!, file);
     expect(r.status).not.toBe(0);
     expect(r.problems.join("\n")).toMatch(/step9/);

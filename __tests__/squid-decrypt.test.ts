@@ -39,8 +39,27 @@ function makeCa(dir: string, name: string): { cert: string; key: string } {
   const file = name.replace(/[^A-Za-z0-9]+/g, "-");
   const cert = path.join(dir, `${file}.crt`);
   const key = path.join(dir, `${file}.key`);
-  openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", `/CN=${name}`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", key, "-out", cert]);
+  openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
   return { cert, key };
 }
 
@@ -50,7 +69,21 @@ function makeServerCert(dir: string, ca: { cert: string; key: string }, names: s
   const csr = path.join(dir, "origin.csr");
   const cert = path.join(dir, "origin.crt");
   const ext = path.join(dir, "origin.ext");
-  openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", `/CN=${names[0]}`, "-keyout", key, "-out", csr]);
+  openssl([
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-subj",
+    `/CN=${names[0]}`,
+    "-keyout",
+    key,
+    "-out",
+    csr,
+  ]);
   fs.writeFileSync(ext, `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`);
   openssl(["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert]);
   return { cert, key };
@@ -64,7 +97,10 @@ interface Seen {
 }
 
 /** The HTTPS origin: answers every request with what it saw. */
-async function startOrigin(address: string, tls: { cert: string; key: string }): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
+async function startOrigin(
+  address: string,
+  tls: { cert: string; key: string },
+): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
   const server = https.createServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }, (req, res) => {
     let body = "";
@@ -110,11 +146,18 @@ async function startIcap(): Promise<{ port: number; seen: Seen[]; close(): Promi
       const head = data.subarray(0, headEnd).toString("latin1");
       const [method] = head.split(" ");
       if (method === "OPTIONS") {
-        socket.write('ICAP/1.0 200 OK\r\nMethods: REQMOD, RESPMOD\r\nISTag: "egress6-test"\r\nAllow: 204\r\nEncapsulated: null-body=0\r\n\r\n');
+        socket.write(
+          'ICAP/1.0 200 OK\r\nMethods: REQMOD, RESPMOD\r\nISTag: "egress6-test"\r\nAllow: 204\r\nEncapsulated: null-body=0\r\n\r\n',
+        );
         return headEnd + 4;
       }
       const encapsulated = /^Encapsulated: *(.*)$/im.exec(head)?.[1] ?? "";
-      const offsets = Object.fromEntries(encapsulated.split(",").map((p) => p.trim().split("=")).map(([k, v]) => [k, Number(v)]));
+      const offsets = Object.fromEntries(
+        encapsulated
+          .split(",")
+          .map((p) => p.trim().split("="))
+          .map(([k, v]) => [k, Number(v)]),
+      );
       const start = headEnd + 4;
       const bodyKey = Object.keys(offsets).find((k) => k.endsWith("-body"))!;
       const httpHead = data.subarray(start, start + offsets[bodyKey]).toString("latin1");
@@ -157,7 +200,6 @@ async function startIcap(): Promise<{ port: number; seen: Seen[]; close(): Promi
   };
 }
 
-
 interface RunningSquid {
   readonly proxyPort: number;
   readonly scratch: ReturnType<typeof squidScratch>;
@@ -165,7 +207,10 @@ interface RunningSquid {
 }
 
 /** Starts Squid with the generated squid.conf for the configuration below (ICAP fail-closed or fail-open). */
-async function startSquid(install: SquidInstall, opts: { ca: { cert: string; key: string }; originCa: string; originPort: number; icapPort: number; failClosed: boolean }): Promise<RunningSquid> {
+async function startSquid(
+  install: SquidInstall,
+  opts: { ca: { cert: string; key: string }; originCa: string; originPort: number; icapPort: number; failClosed: boolean },
+): Promise<RunningSquid> {
   const scratch = squidScratch(install);
   fs.copyFileSync(opts.ca.cert, scratch.paths.caCertificate);
   fs.copyFileSync(opts.ca.key, scratch.paths.caPrivateKey);
@@ -194,7 +239,10 @@ async function startSquid(install: SquidInstall, opts: { ca: { cert: string; key
   const policy = squidPolicyOf(config);
   expect(policy.decryption?.icap?.requestUri).toBe("icap://[2600:1f18:1234:5600::10]:1344/reqmod");
   const decryption = { ...policy.decryption!, icap: { ...policy.decryption!.icap!, requestUri: `icap://[::1]:${opts.icapPort}/reqmod` } };
-  const conf = renderSquidConf({ ...policy, decryption }, { vpcIpv6Cidr: "::1/128", az: "a", listenAddress: "[::1]", paths: scratch.paths, upstreamCaFile: opts.originCa });
+  const conf = renderSquidConf(
+    { ...policy, decryption },
+    { vpcIpv6Cidr: "::1/128", az: "a", listenAddress: "[::1]", paths: scratch.paths, upstreamCaFile: opts.originCa },
+  );
   const file = path.join(scratch.dir, "squid.conf");
   fs.writeFileSync(file, conf, { mode: 0o644 });
   const parsed = squidParse(install, file);
@@ -243,7 +291,21 @@ function curl(proxyPort: number, url: string, cacert: string, extra: string[] = 
   return new Promise((resolve) => {
     execFile(
       "curl",
-      ["-sS", "--max-time", "10", "--noproxy", "", "--proxy", `http://[::1]:${proxyPort}`, "--cacert", cacert, "-w", `${marker}%{http_code} %{certs}`, ...extra, url],
+      [
+        "-sS",
+        "--max-time",
+        "10",
+        "--noproxy",
+        "",
+        "--proxy",
+        `http://[::1]:${proxyPort}`,
+        "--cacert",
+        cacert,
+        "-w",
+        `${marker}%{http_code} %{certs}`,
+        ...extra,
+        url,
+      ],
       { encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
       (error, stdout, stderr) => {
         const at = stdout.lastIndexOf(marker);
@@ -270,7 +332,10 @@ describe("Squid decrypting with the customer CA (explicit port, CONNECT)", () =>
   beforeAll(async () => {
     if (!squid) return;
     if (curlMissing) throw new Error("curl is not installed (apt-get install curl); these tests are its client");
-    if (!ORIGIN_ADDRESS) throw new Error("this machine has no address besides loopback and link-local; the origin needs one (loopback is a reserved destination)");
+    if (!ORIGIN_ADDRESS)
+      throw new Error(
+        "this machine has no address besides loopback and link-local; the origin needs one (loopback is a reserved destination)",
+      );
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-decrypt-"));
     ca = makeCa(dir, "egress6 test customer CA");
     originCa = makeCa(dir, "test public CA");
@@ -286,69 +351,92 @@ describe("Squid decrypting with the customer CA (explicit port, CONNECT)", () =>
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  squidTest("a bumped HTTPS request is seen in full at the ICAP service, under a certificate from the customer CA", async () => {
-    const url = `https://${BUMPED}:${origin.port}/upload/report?id=7`;
-    const r = await curl(running!.proxyPort, url, ca.cert, ["-X", "POST", "--data-binary", "card=4111111111111111&name=dlp-test"]);
-    expect(r.stderr).toBe("");
-    expect(r.exitCode).toBe(0);
-    expect(r.status).toBe(200);
-    expect(r.issuer).toContain("egress6 test customer CA");
-    expect(r.body).toBe("origin saw POST /upload/report?id=7 (35 bytes)");
-    // The CONNECT itself goes to the service too (host and port only); the request inside the tunnel follows.
-    const atIcap = icap.seen.filter((s) => s.host.startsWith(BUMPED) && s.method !== "CONNECT");
-    expect([...new Set(icap.seen.filter((s) => s.method === "CONNECT").map((s) => s.path))]).toEqual([`${BUMPED}:${origin.port}`]);
-    expect(atIcap).toHaveLength(1);
-    expect(atIcap[0].method).toBe("POST");
-    expect(atIcap[0].path).toMatch(new RegExp(`^(https://${BUMPED.replace(".", "\\.")}:${origin.port})?/upload/report\\?id=7$`));
-    expect(atIcap[0].body).toBe("card=4111111111111111&name=dlp-test");
-  }, 20000);
+  squidTest(
+    "a bumped HTTPS request is seen in full at the ICAP service, under a certificate from the customer CA",
+    async () => {
+      const url = `https://${BUMPED}:${origin.port}/upload/report?id=7`;
+      const r = await curl(running!.proxyPort, url, ca.cert, ["-X", "POST", "--data-binary", "card=4111111111111111&name=dlp-test"]);
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.status).toBe(200);
+      expect(r.issuer).toContain("egress6 test customer CA");
+      expect(r.body).toBe("origin saw POST /upload/report?id=7 (35 bytes)");
+      // The CONNECT itself goes to the service too (host and port only); the request inside the tunnel follows.
+      const atIcap = icap.seen.filter((s) => s.host.startsWith(BUMPED) && s.method !== "CONNECT");
+      expect([...new Set(icap.seen.filter((s) => s.method === "CONNECT").map((s) => s.path))]).toEqual([`${BUMPED}:${origin.port}`]);
+      expect(atIcap).toHaveLength(1);
+      expect(atIcap[0].method).toBe("POST");
+      expect(atIcap[0].path).toMatch(new RegExp(`^(https://${BUMPED.replace(".", "\\.")}:${origin.port})?/upload/report\\?id=7$`));
+      expect(atIcap[0].body).toBe("card=4111111111111111&name=dlp-test");
+    },
+    20000,
+  );
 
-  squidTest("the certificates Squid mints, each with its private key, land in the database its helper names (-s): on the proxies that is the tmpfs", async () => {
-    const conf = fs.readFileSync(path.join(running!.scratch.dir, "squid.conf"), "utf8");
-    const db = /^sslcrtd_program \S+ -s (\S+) /m.exec(conf)![1];
-    expect(db).toBe(running!.scratch.paths.certDatabase);
-    // After the bumped request above: the minted certificate for BUMPED is there, stored with a private key.
-    const certs = path.join(db, "certs");
-    const stored = fs.readdirSync(certs).map((f) => fs.readFileSync(path.join(certs, f), "utf8"));
-    expect(stored.some((pem) => pem.includes("-----BEGIN CERTIFICATE-----") && /PRIVATE KEY-----/.test(pem))).toBe(true);
-    expect(fs.readFileSync(path.join(db, "index.txt"), "utf8")).toContain(BUMPED);
-    // What the proxies' squid.conf names instead of the test's scratch folder: the tmpfs (proxy-user-data / tls tests).
-    expect(DECRYPTING_CERT_DATABASE).toBe("/var/lib/squid/egress6-tmpfs/ssl_db");
-  }, 20000);
+  squidTest(
+    "the certificates Squid mints, each with its private key, land in the database its helper names (-s): on the proxies that is the tmpfs",
+    async () => {
+      const conf = fs.readFileSync(path.join(running!.scratch.dir, "squid.conf"), "utf8");
+      const db = /^sslcrtd_program \S+ -s (\S+) /m.exec(conf)![1];
+      expect(db).toBe(running!.scratch.paths.certDatabase);
+      // After the bumped request above: the minted certificate for BUMPED is there, stored with a private key.
+      const certs = path.join(db, "certs");
+      const stored = fs.readdirSync(certs).map((f) => fs.readFileSync(path.join(certs, f), "utf8"));
+      expect(stored.some((pem) => pem.includes("-----BEGIN CERTIFICATE-----") && /PRIVATE KEY-----/.test(pem))).toBe(true);
+      expect(fs.readFileSync(path.join(db, "index.txt"), "utf8")).toContain(BUMPED);
+      // What the proxies' squid.conf names instead of the test's scratch folder: the tmpfs (proxy-user-data / tls tests).
+      expect(DECRYPTING_CERT_DATABASE).toBe("/var/lib/squid/egress6-tmpfs/ssl_db");
+    },
+    20000,
+  );
 
-  squidTest("a never-decrypt name is spliced: the client sees the origin's own certificate, ICAP sees nothing", async () => {
-    const before = icap.seen.length;
-    const r = await curl(running!.proxyPort, `https://${EXEMPT}:${origin.port}/private`, originCa.cert, ["--data-binary", "not for the DLP engine"]);
-    expect(r.stderr).toBe("");
-    expect(r.exitCode).toBe(0);
-    expect(r.status).toBe(200);
-    expect(r.issuer).toContain("test public CA");
-    expect(r.body).toBe("origin saw POST /private (22 bytes)");
-    // Only CONNECTs (host and port; Squid adapts the client's and the one it makes after reading the SNI) reached
-    // the service; nothing from inside the tunnel did.
-    const seen = new Set(icap.seen.slice(before).map((s) => `${s.method} ${s.path} ${s.body}`));
-    expect([...seen]).toEqual([`CONNECT ${EXEMPT}:${origin.port} `]);
-    // And the customer CA cannot vouch for it: nothing was re-signed.
-    const withCustomerCa = await curl(running!.proxyPort, `https://${EXEMPT}:${origin.port}/private`, ca.cert);
-    expect(withCustomerCa.exitCode).toBe(60); // CURLE_PEER_FAILED_VERIFICATION
-  }, 20000);
+  squidTest(
+    "a never-decrypt name is spliced: the client sees the origin's own certificate, ICAP sees nothing",
+    async () => {
+      const before = icap.seen.length;
+      const r = await curl(running!.proxyPort, `https://${EXEMPT}:${origin.port}/private`, originCa.cert, [
+        "--data-binary",
+        "not for the DLP engine",
+      ]);
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.status).toBe(200);
+      expect(r.issuer).toContain("test public CA");
+      expect(r.body).toBe("origin saw POST /private (22 bytes)");
+      // Only CONNECTs (host and port; Squid adapts the client's and the one it makes after reading the SNI) reached
+      // the service; nothing from inside the tunnel did.
+      const seen = new Set(icap.seen.slice(before).map((s) => `${s.method} ${s.path} ${s.body}`));
+      expect([...seen]).toEqual([`CONNECT ${EXEMPT}:${origin.port} `]);
+      // And the customer CA cannot vouch for it: nothing was re-signed.
+      const withCustomerCa = await curl(running!.proxyPort, `https://${EXEMPT}:${origin.port}/private`, ca.cert);
+      expect(withCustomerCa.exitCode).toBe(60); // CURLE_PEER_FAILED_VERIFICATION
+    },
+    20000,
+  );
 
-  squidTest("a client that does not trust the customer CA fails on a decrypted name", async () => {
-    const seenBefore = origin.seen.length;
-    const r = await curl(running!.proxyPort, `https://${BUMPED}:${origin.port}/`, originCa.cert);
-    expect(r.exitCode).toBe(60);
-    expect(r.stderr).toMatch(/certificate/i);
-    expect(origin.seen.length).toBe(seenBefore);
-  }, 20000);
+  squidTest(
+    "a client that does not trust the customer CA fails on a decrypted name",
+    async () => {
+      const seenBefore = origin.seen.length;
+      const r = await curl(running!.proxyPort, `https://${BUMPED}:${origin.port}/`, originCa.cert);
+      expect(r.exitCode).toBe(60);
+      expect(r.stderr).toMatch(/certificate/i);
+      expect(origin.seen.length).toBe(seenBefore);
+    },
+    20000,
+  );
 
-  squidTest("with the ICAP service down and failClosed: true, the decrypted request fails and never reaches the origin", async () => {
-    await icap.close();
-    const seenBefore = origin.seen.length;
-    const r = await curl(running!.proxyPort, `https://${BUMPED}:${origin.port}/while-icap-is-down`, ca.cert, ["--data-binary", "x"]);
-    expect(r.exitCode).toBe(0);
-    expect(r.status).toBeGreaterThanOrEqual(500);
-    expect(origin.seen.slice(seenBefore).map((s) => s.path)).toEqual([]);
-  }, 20000);
+  squidTest(
+    "with the ICAP service down and failClosed: true, the decrypted request fails and never reaches the origin",
+    async () => {
+      await icap.close();
+      const seenBefore = origin.seen.length;
+      const r = await curl(running!.proxyPort, `https://${BUMPED}:${origin.port}/while-icap-is-down`, ca.cert, ["--data-binary", "x"]);
+      expect(r.exitCode).toBe(0);
+      expect(r.status).toBeGreaterThanOrEqual(500);
+      expect(origin.seen.slice(seenBefore).map((s) => s.path)).toEqual([]);
+    },
+    20000,
+  );
 });
 
 describe("Squid decrypting with ICAP failClosed: false", () => {
@@ -364,7 +452,13 @@ describe("Squid decrypting with ICAP failClosed: false", () => {
     const originCa = makeCa(dir, "test public CA");
     origin = await startOrigin(ORIGIN_ADDRESS, makeServerCert(dir, originCa, [BUMPED, EXEMPT]));
     // An ICAP port nothing listens on: the service is down from the start.
-    running = await startSquid(squid, { ca, originCa: originCa.cert, originPort: origin.port, icapPort: await freePort(), failClosed: false });
+    running = await startSquid(squid, {
+      ca,
+      originCa: originCa.cert,
+      originPort: origin.port,
+      icapPort: await freePort(),
+      failClosed: false,
+    });
   }, 40000);
 
   afterAll(async () => {
@@ -373,13 +467,17 @@ describe("Squid decrypting with ICAP failClosed: false", () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  squidTest("with the ICAP service down, the decrypted request passes unadapted", async () => {
-    const r = await curl(running!.proxyPort, `https://${BUMPED}:${origin.port}/icap-optional`, ca.cert, ["--data-binary", "y"]);
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(200);
-    expect(r.issuer).toContain("egress6 test customer CA");
-    expect(origin.seen.map((s) => s.path)).toEqual(["/icap-optional"]);
-    // Squid says so in cache.log with the words the ProxyIcapBypass alarm matches (its agent ships only those lines).
-    expect(fs.readFileSync(running!.scratch.paths.cacheLog, "utf8")).toContain(ICAP_BYPASS_MARK);
-  }, 20000);
+  squidTest(
+    "with the ICAP service down, the decrypted request passes unadapted",
+    async () => {
+      const r = await curl(running!.proxyPort, `https://${BUMPED}:${origin.port}/icap-optional`, ca.cert, ["--data-binary", "y"]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(200);
+      expect(r.issuer).toContain("egress6 test customer CA");
+      expect(origin.seen.map((s) => s.path)).toEqual(["/icap-optional"]);
+      // Squid says so in cache.log with the words the ProxyIcapBypass alarm matches (its agent ships only those lines).
+      expect(fs.readFileSync(running!.scratch.paths.cacheLog, "utf8")).toContain(ICAP_BYPASS_MARK);
+    },
+    20000,
+  );
 });

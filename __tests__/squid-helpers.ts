@@ -24,7 +24,8 @@ function findSquid(): { install?: SquidInstall; missing?: string } {
     return { missing: "squid is the GnuTLS build, which rejects SslBump (apt-get install squid-openssl)" };
   }
   const openssl = spawnSync("openssl", ["version"], { encoding: "utf8" });
-  if (openssl.error || openssl.status !== 0) return { missing: "openssl CLI not installed (apt-get install openssl); it makes the test certificate" };
+  if (openssl.error || openssl.status !== 0)
+    return { missing: "openssl CLI not installed (apt-get install openssl); it makes the test certificate" };
   const libexecDir = /--libexecdir=([^' ]+)/.exec(version.stdout)?.[1] ?? "/usr/lib/squid";
   const which = spawnSync("sh", ["-c", "command -v squid"], { encoding: "utf8" });
   return { install: { binary: which.stdout.trim() || "squid", libexecDir } };
@@ -40,9 +41,10 @@ if (!squid && process.env.CI !== "true") {
 /** `test` when Squid is installed; a failing test under CI=true; `test.skip` otherwise. */
 export function squidTest(name: string, fn: jest.ProvidesCallback, timeout?: number): void {
   if (squid) test(name, fn, timeout);
-  else if (process.env.CI === "true") test(name, () => {
-    throw new Error(`${found.missing}; CI=true requires it (.ci/apt-packages lists it)`);
-  });
+  else if (process.env.CI === "true")
+    test(name, () => {
+      throw new Error(`${found.missing}; CI=true requires it (.ci/apt-packages lists it)`);
+    });
   else test.skip(`${name} [skipped: ${found.missing}]`, fn);
 }
 
@@ -55,8 +57,23 @@ export function squidScratch(install: SquidInstall): { dir: string; paths: Squid
   fs.chmodSync(dir, 0o777);
   const key = path.join(dir, "key.pem");
   const cert = path.join(dir, "cert.pem");
-  run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=egress6 test (splice only)", "-keyout", key, "-out", cert]);
+  run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=egress6 test (splice only)",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
   const pem = path.join(dir, "splice-only.pem");
   fs.writeFileSync(pem, fs.readFileSync(cert, "utf8") + fs.readFileSync(key, "utf8"), { mode: 0o644 });
   const certGenerator = path.join(install.libexecDir, "security_file_certgen");
@@ -113,7 +130,9 @@ export async function freePort(): Promise<number> {
  * there, because loopback is a destination the generated rules refuse.
  */
 export function originAddress(): string | undefined {
-  const all = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []).filter((a) => !a.internal);
+  const all = Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => !a.internal);
   const usable = all.filter((a) => !/^(fe80:|fd00:ec2:|169\.254\.)/i.test(a.address));
   return (usable.find((a) => a.family === "IPv6") ?? usable.find((a) => a.family === "IPv4"))?.address;
 }

@@ -33,7 +33,8 @@ const DECRYPTED = "example.com";
 const EXEMPT = "www.example.com";
 
 const missing = labPrerequisite(`e7probe${tag}`, ["ip", "nft", "openssl"]);
-if (missing && process.env.CI !== "true") console.warn(`skipped: ${missing}. The intercepted-decryption tests did not run and did not pass.`);
+if (missing && process.env.CI !== "true")
+  console.warn(`skipped: ${missing}. The intercepted-decryption tests did not run and did not pass.`);
 const interceptTest = labTest(missing);
 
 const ORIGIN_JS = `
@@ -71,7 +72,11 @@ let scratch: ReturnType<typeof squidScratch> | undefined;
 const children: ChildProcess[] = [];
 
 function fromWorkload(name: string, timeoutMs = 5000): ClientResult {
-  const r = spawnSync("ip", ["netns", "exec", NS.workload, process.execPath, path.join(dir, "client.js"), ORIGIN, "443", name, String(timeoutMs)], { encoding: "utf8" });
+  const r = spawnSync(
+    "ip",
+    ["netns", "exec", NS.workload, process.execPath, path.join(dir, "client.js"), ORIGIN, "443", name, String(timeoutMs)],
+    { encoding: "utf8" },
+  );
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as ClientResult;
 }
 
@@ -83,16 +88,26 @@ beforeAll(async () => {
 
   // The customer CA (Squid signs with it) and a "public" CA that signs the origin (Squid trusts it upstream).
   const ca = (name: string) =>
-    must(`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=${name}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -keyout ${dir}/${name.replace(/ /g, "-")}.key -out ${dir}/${name.replace(/ /g, "-")}.crt 2>/dev/null`);
+    must(
+      `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=${name}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -keyout ${dir}/${name.replace(/ /g, "-")}.key -out ${dir}/${name.replace(/ /g, "-")}.crt 2>/dev/null`,
+    );
   ca("customer CA");
   ca("public CA");
-  must(`openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=${DECRYPTED} -keyout ${dir}/origin.key -out ${dir}/origin.csr 2>/dev/null`);
+  must(
+    `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=${DECRYPTED} -keyout ${dir}/origin.key -out ${dir}/origin.csr 2>/dev/null`,
+  );
   fs.writeFileSync(path.join(dir, "origin.ext"), `subjectAltName=DNS:${DECRYPTED},DNS:${EXEMPT}\nextendedKeyUsage=serverAuth\n`);
-  must(`openssl x509 -req -in ${dir}/origin.csr -CA ${dir}/public-CA.crt -CAkey ${dir}/public-CA.key -CAcreateserial -days 2 -extfile ${dir}/origin.ext -out ${dir}/origin.crt 2>/dev/null`);
+  must(
+    `openssl x509 -req -in ${dir}/origin.csr -CA ${dir}/public-CA.crt -CAkey ${dir}/public-CA.key -CAcreateserial -days 2 -extfile ${dir}/origin.ext -out ${dir}/origin.crt 2>/dev/null`,
+  );
   originFingerprint = sh(`openssl x509 -in ${dir}/origin.crt -noout -fingerprint -sha256`).out.split("=")[1].trim();
   fs.writeFileSync(path.join(dir, "origin.js"), ORIGIN_JS);
   fs.writeFileSync(path.join(dir, "client.js"), CLIENT_JS);
-  const origin = spawn("ip", ["netns", "exec", NS.internet, process.execPath, path.join(dir, "origin.js"), `${dir}/origin.key`, `${dir}/origin.crt`], { stdio: ["ignore", "pipe", "inherit"] });
+  const origin = spawn(
+    "ip",
+    ["netns", "exec", NS.internet, process.execPath, path.join(dir, "origin.js"), `${dir}/origin.key`, `${dir}/origin.crt`],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   children.push(origin);
   let originOut = "";
   origin.stdout!.on("data", (c) => (originOut += c));
@@ -124,7 +139,12 @@ beforeAll(async () => {
   must(`ip netns exec ${NS.proxy} nft -f ${dir}/intercept.nft`);
   for (const command of interceptRoutingCommands()) must(`ip netns exec ${NS.proxy} sh -c '${command}'`);
   fs.writeFileSync(scratch.paths.hostsFile, `${ORIGIN} ${DECRYPTED} ${EXEMPT}\n`);
-  const conf = renderSquidConf(squidPolicyOf(config), { vpcIpv6Cidr: VPC, az: "a", paths: scratch.paths, upstreamCaFile: path.join(dir, "public-CA.crt") });
+  const conf = renderSquidConf(squidPolicyOf(config), {
+    vpcIpv6Cidr: VPC,
+    az: "a",
+    paths: scratch.paths,
+    upstreamCaFile: path.join(dir, "public-CA.crt"),
+  });
   expect(conf).toContain("ssl_bump bump step3 egress_sni");
   fs.writeFileSync(path.join(dir, "squid.conf"), conf, { mode: 0o644 });
   const proxy = spawn("ip", ["netns", "exec", NS.proxy, squid!.binary, "-N", "-f", path.join(dir, "squid.conf")], { stdio: "ignore" });
@@ -148,23 +168,35 @@ afterAll(async () => {
 });
 
 describe("TLS decryption on the intercept listener (TPROXY), with the generated ruleset and squid.conf", () => {
-  interceptTest("an allowlisted name is decrypted: the workload is shown a certificate from the customer CA; the origin sees the proxy's address", () => {
-    const r = fromWorkload(DECRYPTED);
-    expect(r).toMatchObject({ ok: true, issuer: "customer CA" });
-    expect(r.fingerprint).not.toBe(originFingerprint);
-    expect(JSON.parse(r.body!)).toEqual({ host: DECRYPTED, from: PROXY_OUTSIDE });
-  }, 20000);
+  interceptTest(
+    "an allowlisted name is decrypted: the workload is shown a certificate from the customer CA; the origin sees the proxy's address",
+    () => {
+      const r = fromWorkload(DECRYPTED);
+      expect(r).toMatchObject({ ok: true, issuer: "customer CA" });
+      expect(r.fingerprint).not.toBe(originFingerprint);
+      expect(JSON.parse(r.body!)).toEqual({ host: DECRYPTED, from: PROXY_OUTSIDE });
+    },
+    20000,
+  );
 
-  interceptTest("a never-decrypt name is spliced: the workload sees the origin's own certificate", () => {
-    const r = fromWorkload(EXEMPT);
-    expect(r).toMatchObject({ ok: true, issuer: "public CA", fingerprint: originFingerprint });
-    expect(JSON.parse(r.body!)).toEqual({ host: EXEMPT, from: PROXY_OUTSIDE });
-  }, 20000);
+  interceptTest(
+    "a never-decrypt name is spliced: the workload sees the origin's own certificate",
+    () => {
+      const r = fromWorkload(EXEMPT);
+      expect(r).toMatchObject({ ok: true, issuer: "public CA", fingerprint: originFingerprint });
+      expect(JSON.parse(r.body!)).toEqual({ host: EXEMPT, from: PROXY_OUTSIDE });
+    },
+    20000,
+  );
 
-  interceptTest("a name outside the allowlist is closed, and no certificate is minted for it", () => {
-    expect(fromWorkload("notexample.com").ok).toBe(false);
-    const index = fs.readFileSync(path.join(scratch!.paths.certDatabase, "index.txt"), "utf8");
-    expect(index).toContain(DECRYPTED);
-    expect(index).not.toContain("notexample.com");
-  }, 20000);
+  interceptTest(
+    "a name outside the allowlist is closed, and no certificate is minted for it",
+    () => {
+      expect(fromWorkload("notexample.com").ok).toBe(false);
+      const index = fs.readFileSync(path.join(scratch!.paths.certDatabase, "index.txt"), "utf8");
+      expect(index).toContain(DECRYPTED);
+      expect(index).not.toContain("notexample.com");
+    },
+    20000,
+  );
 });

@@ -86,14 +86,25 @@ beforeAll(async () => {
   dir = scratch.dir;
 
   // Three namespaces joined by two veth pairs; the internet has no route back to the VPC.
-  buildLab(NS, [`w${tag}`, `i${tag}`], { workload: WORKLOAD, proxyInside: PROXY_INSIDE, proxyOutside: PROXY_OUTSIDE, internet: [ORIGIN, UNNAMED] });
+  buildLab(NS, [`w${tag}`, `i${tag}`], {
+    workload: WORKLOAD,
+    proxyInside: PROXY_INSIDE,
+    proxyOutside: PROXY_OUTSIDE,
+    internet: [ORIGIN, UNNAMED],
+  });
 
   // The origin: HTTP on 80, HTTPS on 443 and 8443, with a certificate for example.com.
-  must(`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=example.com -addext subjectAltName=DNS:example.com -keyout ${dir}/origin-key.pem -out ${dir}/origin-cert.pem 2>/dev/null`);
+  must(
+    `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=example.com -addext subjectAltName=DNS:example.com -keyout ${dir}/origin-key.pem -out ${dir}/origin-cert.pem 2>/dev/null`,
+  );
   originFingerprint = sh(`openssl x509 -in ${dir}/origin-cert.pem -noout -fingerprint -sha256`).out.split("=")[1].trim();
   fs.writeFileSync(path.join(dir, "origin.js"), ORIGIN_JS);
   fs.writeFileSync(path.join(dir, "client.js"), CLIENT_JS);
-  const origin = spawn("ip", ["netns", "exec", NS.internet, process.execPath, path.join(dir, "origin.js"), `${dir}/origin-key.pem`, `${dir}/origin-cert.pem`], { stdio: ["ignore", "pipe", "inherit"] });
+  const origin = spawn(
+    "ip",
+    ["netns", "exec", NS.internet, process.execPath, path.join(dir, "origin.js"), `${dir}/origin-key.pem`, `${dir}/origin-cert.pem`],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   children.push(origin);
   let originOut = "";
   origin.stdout!.on("data", (c) => (originOut += c));
@@ -176,15 +187,24 @@ describe("transparent interception (TPROXY) with the generated ruleset and squid
   });
 
   interceptTest("a refused intercepted TLS connection is logged as denied (the proxy-denial alarm matches result=*DENIED*), once", () => {
-    const lines = fs.readFileSync(scratch!.paths.accessLog, "utf8").trim().split("\n").map((l) => l.split(" "));
+    const lines = fs
+      .readFileSync(scratch!.paths.accessLog, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     const field = (name: (typeof ACCESS_LOG_FIELDS)[number]) => ACCESS_LOG_FIELDS.indexOf(name);
     const tls = lines.filter((f) => f[field("method")] === "CONNECT");
     // Squid itself logs `ssl_bump terminate` as NONE_NONE/000; squid.conf logs it with TCP_DENIED instead.
     for (const sni of ["www.example.com", "notexample.com", "-"]) {
-      expect({ sni, results: tls.filter((f) => f[field("sni")] === sni).map((f) => f[field("result")]) }).toEqual({ sni, results: ["TCP_DENIED/000"] });
+      expect({ sni, results: tls.filter((f) => f[field("sni")] === sni).map((f) => f[field("result")]) }).toEqual({
+        sni,
+        results: ["TCP_DENIED/000"],
+      });
     }
     // The spliced connection is logged as Squid says, and every transaction has exactly one line.
-    expect(tls.filter((f) => f[field("sni")] === "example.com").map((f) => f[field("result")])).toEqual([expect.stringMatching(/^TCP_TUNNEL\//)]);
+    expect(tls.filter((f) => f[field("sni")] === "example.com").map((f) => f[field("result")])).toEqual([
+      expect.stringMatching(/^TCP_TUNNEL\//),
+    ]);
     for (const f of lines) expect(f).toHaveLength(ACCESS_LOG_FIELDS.length);
   });
 });

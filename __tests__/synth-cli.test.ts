@@ -57,7 +57,10 @@ describe("npm run synth", () => {
   });
 
   test("EGRESS6_CONFIG chooses the config when --config is absent", () => {
-    const file = writeConfig("env.yaml", "name: fromenv\nregion: eu-west-1\navailabilityZones: [eu-west-1a]\negress:\n  domains: [example.com]\n");
+    const file = writeConfig(
+      "env.yaml",
+      "name: fromenv\nregion: eu-west-1\navailabilityZones: [eu-west-1a]\negress:\n  domains: [example.com]\n",
+    );
     const out = path.join(tempDir("out"), "cdktf.out");
     const r = synth(["--out", out], { EGRESS6_CONFIG: file });
     expect(r.code).toBe(0);
@@ -72,7 +75,9 @@ describe("npm run synth", () => {
       fs.writeFileSync(path.join(dir, "prod.yaml"), "name: prod\n");
       const r = synth(["--out", dir]);
       expect(r.code).toBe(1);
-      expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: --out .*prod: refusing to replace .*prod\.yaml.*no \.egress6-synth marker/)]);
+      expect(r.stderr.trim().split("\n")).toEqual([
+        expect.stringMatching(/^error: --out .*prod: refusing to replace .*prod\.yaml.*no \.egress6-synth marker/),
+      ]);
       expect(fs.readdirSync(dir)).toEqual(["prod.yaml"]);
       expect(fs.readFileSync(path.join(dir, "prod.yaml"), "utf8")).toBe("name: prod\n");
       expect(fs.readdirSync(path.dirname(dir))).toEqual(["prod"]); // no staging folder left beside it
@@ -150,7 +155,9 @@ describe("npm run synth", () => {
       expect(synth(["--out", dir, "--config", path.join(__dirname, "..", "config", "demo.json")]).code).toBe(0);
       expect(fs.existsSync(path.join(dir, ".egress6-synth"))).toBe(true);
       const withoutMarker = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== ".egress6-synth"));
-      expect(withoutMarker(snapshot(path.join(dir, ".egress6", "current")))).toEqual(withoutMarker(snapshot(path.join(made, ".egress6", "current"))));
+      expect(withoutMarker(snapshot(path.join(dir, ".egress6", "current")))).toEqual(
+        withoutMarker(snapshot(path.join(made, ".egress6", "current"))),
+      );
       // the same shape with a stranger's stack folder is not egress6's
       fs.rmSync(dir, { recursive: true });
       fs.mkdirSync(dir);
@@ -169,7 +176,7 @@ describe("npm run synth", () => {
       const network = path.join(out, "stacks", "network");
       fs.mkdirSync(path.join(network, ".terraform", "providers"), { recursive: true });
       fs.writeFileSync(path.join(network, ".terraform", "providers", "marker"), "installed provider");
-      fs.writeFileSync(path.join(network, ".terraform", "terraform.tfstate"), "{\"backend\":{}}");
+      fs.writeFileSync(path.join(network, ".terraform", "terraform.tfstate"), '{"backend":{}}');
       fs.writeFileSync(path.join(network, ".terraform.lock.hcl"), "# lock\n");
       fs.writeFileSync(path.join(network, "tfplan"), "stale plan");
       fs.mkdirSync(path.join(out, ".terraform")); // not a stack folder: not carried
@@ -242,10 +249,16 @@ describe("npm run synth", () => {
     };
 
     test("an invalid config: one line per problem, nothing written", () => {
-      const file = writeConfig("bad.json", JSON.stringify({
-        name: "demo", region: "us-east-1", availabilityZones: ["us-east-1a"],
-        inspection: { mode: "nat66" }, egress: { domains: ["https://example.com", "10.1.2.3"] },
-      }));
+      const file = writeConfig(
+        "bad.json",
+        JSON.stringify({
+          name: "demo",
+          region: "us-east-1",
+          availabilityZones: ["us-east-1a"],
+          inspection: { mode: "nat66" },
+          egress: { domains: ["https://example.com", "10.1.2.3"] },
+        }),
+      );
       assertRejected(synth(["--config", file, "--out", out]), [
         /^error: .*bad\.json: inspection\.mode: got "nat66"; accepted: "firewall-proxy", "proxy", "firewall-igw"$/,
         /^error: .*bad\.json: egress\.domains\[0\]: is a URL or path/,
@@ -259,11 +272,15 @@ describe("npm run synth", () => {
 
     test("a flag without its value: one line, at the end or before another flag", () => {
       assertRejected(synth(["--out", out, "--config"]), [/^error: --config: no value given \(usage: npm run synth/]);
-      assertRejected(synth(["--out", out, "--config", "--json"]), [/^error: --config: no value given \(the next argument starts with "-"; write --config=VALUE for a value that does\) \(usage: npm run synth/]);
+      assertRejected(synth(["--out", out, "--config", "--json"]), [
+        /^error: --config: no value given \(the next argument starts with "-"; write --config=VALUE for a value that does\) \(usage: npm run synth/,
+      ]);
     });
 
     test("a config file that does not exist", () => {
-      assertRejected(synth(["--config", "/nonexistent/prod.yaml", "--out", out]), [/^error: \/nonexistent\/prod\.yaml: cannot read the config file \(no such file\)$/]);
+      assertRejected(synth(["--config", "/nonexistent/prod.yaml", "--out", out]), [
+        /^error: \/nonexistent\/prod\.yaml: cannot read the config file \(no such file\)$/,
+      ]);
     });
 
     test("a bad EGRESS6_CONFIG file", () => {
@@ -272,7 +289,9 @@ describe("npm run synth", () => {
     });
 
     test("an EGRESS6_CONFIG that names no file says the name came from EGRESS6_CONFIG", () => {
-      assertRejected(synth(["--out", out], { EGRESS6_CONFIG: "/nonexistent/prod.yaml" }), [/^error: EGRESS6_CONFIG=\/nonexistent\/prod\.yaml: cannot read the config file \(no such file\)$/]);
+      assertRejected(synth(["--out", out], { EGRESS6_CONFIG: "/nonexistent/prod.yaml" }), [
+        /^error: EGRESS6_CONFIG=\/nonexistent\/prod\.yaml: cannot read the config file \(no such file\)$/,
+      ]);
     });
   });
 });

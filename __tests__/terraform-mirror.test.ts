@@ -2,7 +2,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cliConfig, findProviderMirror, findProviderSource, MIRROR_ENV, MirrorNotFound, REGISTRY_HOST, terraformPlatform } from "../tooling/terraform/mirror";
+import {
+  cliConfig,
+  findProviderMirror,
+  findProviderSource,
+  MIRROR_ENV,
+  MirrorNotFound,
+  REGISTRY_HOST,
+  terraformPlatform,
+} from "../tooling/terraform/mirror";
 import { spawnSync } from "node:child_process";
 import { terraformEnv, trimTerraformOutput } from "../tooling/terraform/terraform";
 import { offlineOverride } from "../tooling/terraform/overrides";
@@ -74,14 +82,20 @@ describe("discovery", () => {
   test("reports where it looked when nothing is found", () => {
     const nothing = path.join(tmp, "nothing");
     fs.mkdirSync(nothing);
-    expect(() => findProviderMirror({ env: {}, roots: [nothing], searchDisk: false })).toThrow(/no provider mirror .* in the likely folders; set EGRESS6_TF_MIRROR/);
+    expect(() => findProviderMirror({ env: {}, roots: [nothing], searchDisk: false })).toThrow(
+      /no provider mirror .* in the likely folders; set EGRESS6_TF_MIRROR/,
+    );
   });
 });
 
 describe("no mirror: the public registry (tf:check online)", () => {
   test("with no mirror found and EGRESS6_TF_MIRROR unset, providers come from registry.terraform.io", () => {
     const nothing = fs.mkdtempSync(path.join(tmp, "none-"));
-    expect(findProviderSource({ env: {}, roots: [nothing], searchDisk: false, version: "5.100.0" })).toEqual({ root: REGISTRY_HOST, versions: ["5.100.0"], source: "registry" });
+    expect(findProviderSource({ env: {}, roots: [nothing], searchDisk: false, version: "5.100.0" })).toEqual({
+      root: REGISTRY_HOST,
+      versions: ["5.100.0"],
+      source: "registry",
+    });
     const text = cliConfig(REGISTRY_HOST);
     expect(text).toMatch(/provider_installation \{\s*direct \{\}\s*\}/);
     expect(text).not.toMatch(/filesystem_mirror/);
@@ -98,16 +112,27 @@ describe("no mirror: the public registry (tf:check online)", () => {
   });
 
   const tf = spawnSync("terraform", ["version"], { encoding: "utf8" });
-  (tf.status === 0 ? test : test.skip)("real terraform with that CLI configuration asks registry.terraform.io for hashicorp/aws", () => {
-    const dir = fs.mkdtempSync(path.join(tmp, "registry-"));
-    fs.writeFileSync(path.join(dir, "rc"), cliConfig(REGISTRY_HOST));
-    fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } } }));
-    const env = terraformEnv({ cliConfigFile: path.join(dir, "rc"), pluginCacheDir: fs.mkdtempSync(path.join(tmp, "cache-")), base: { PATH: process.env.PATH, HOME: dir } });
-    const r = spawnSync("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
-    // Online it installs; offline (the build machines) it fails naming the registry: either way it went there.
-    if (r.status === 0) expect(r.stdout).toMatch(/Installing hashicorp\/aws v5\.100\.0/);
-    else expect(r.stderr).toMatch(/registry\.terraform\.io/);
-  }, 120_000);
+  (tf.status === 0 ? test : test.skip)(
+    "real terraform with that CLI configuration asks registry.terraform.io for hashicorp/aws",
+    () => {
+      const dir = fs.mkdtempSync(path.join(tmp, "registry-"));
+      fs.writeFileSync(path.join(dir, "rc"), cliConfig(REGISTRY_HOST));
+      fs.writeFileSync(
+        path.join(dir, "main.tf.json"),
+        JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } } }),
+      );
+      const env = terraformEnv({
+        cliConfigFile: path.join(dir, "rc"),
+        pluginCacheDir: fs.mkdtempSync(path.join(tmp, "cache-")),
+        base: { PATH: process.env.PATH, HOME: dir },
+      });
+      const r = spawnSync("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
+      // Online it installs; offline (the build machines) it fails naming the registry: either way it went there.
+      if (r.status === 0) expect(r.stdout).toMatch(/Installing hashicorp\/aws v5\.100\.0/);
+      else expect(r.stderr).toMatch(/registry\.terraform\.io/);
+    },
+    120_000,
+  );
   if (tf.status !== 0 && process.env.CI === "true") test("terraform is installed (CI)", () => expect(tf.status).toBe(0));
 });
 
@@ -128,15 +153,29 @@ describe("terraform's environment", () => {
   const env = terraformEnv({
     cliConfigFile: "/work/rc",
     pluginCacheDir: "/work/cache",
-    base: { PATH: "/bin", TF_CLI_CONFIG_FILE: "/root/.terraformrc", TF_CLI_ARGS_plan: "-refresh=false", AWS_PROFILE: "prod", AWS_ACCESS_KEY_ID: "AKIA" },
+    base: {
+      PATH: "/bin",
+      TF_CLI_CONFIG_FILE: "/root/.terraformrc",
+      TF_CLI_ARGS_plan: "-refresh=false",
+      AWS_PROFILE: "prod",
+      AWS_ACCESS_KEY_ID: "AKIA",
+    },
   });
 
   test("points at the generated CLI configuration and plugin cache, overriding the caller's", () => {
-    expect(env).toMatchObject({ PATH: "/bin", TF_CLI_CONFIG_FILE: "/work/rc", TF_PLUGIN_CACHE_DIR: "/work/cache", CHECKPOINT_DISABLE: "1", TF_INPUT: "0" });
+    expect(env).toMatchObject({
+      PATH: "/bin",
+      TF_CLI_CONFIG_FILE: "/work/rc",
+      TF_PLUGIN_CACHE_DIR: "/work/cache",
+      CHECKPOINT_DISABLE: "1",
+      TF_INPUT: "0",
+    });
   });
 
   test("carries none of the caller's AWS credentials or extra terraform arguments", () => {
-    expect(Object.keys(env).filter((k) => k.startsWith("TF_CLI_ARGS") || (k.startsWith("AWS_") && k !== "AWS_EC2_METADATA_DISABLED"))).toEqual([]);
+    expect(
+      Object.keys(env).filter((k) => k.startsWith("TF_CLI_ARGS") || (k.startsWith("AWS_") && k !== "AWS_EC2_METADATA_DISABLED")),
+    ).toEqual([]);
   });
 });
 
@@ -153,18 +192,27 @@ describe("offline override", () => {
     const providers = (doc.provider as { aws: Record<string, unknown>[] }).aws;
     expect(providers.map((p) => p.alias)).toEqual([undefined, "west"]);
     for (const p of providers) {
-      expect(p).toMatchObject({ skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, skip_region_validation: true });
+      expect(p).toMatchObject({
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+        skip_region_validation: true,
+      });
     }
   });
 
   test("the synthesized output itself carries none of it", () => {
     const outdir = path.join(tmp, "synth");
     buildApp(parseConfig(DEMO_CONFIG, "demo"), outdir).synth();
-    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
+      stacks: Record<string, { synthesizedStackPath: string }>;
+    };
     for (const { synthesizedStackPath } of Object.values(manifest.stacks)) {
       const text = fs.readFileSync(path.join(outdir, synthesizedStackPath), "utf8");
       expect(text).not.toMatch(/skip_credentials_validation|skip_requesting_account_id|access_key|secret_key/);
-      expect((JSON.parse(text) as { terraform: { backend: object } }).terraform.backend).toEqual({ local: { path: expect.stringMatching(/^\.\.\/\.\.\/\.\.\/\.state\/demo\//) } });
+      expect((JSON.parse(text) as { terraform: { backend: object } }).terraform.backend).toEqual({
+        local: { path: expect.stringMatching(/^\.\.\/\.\.\/\.\.\/\.state\/demo\//) },
+      });
     }
     expect(fs.readdirSync(path.join(outdir, "stacks", "network")).filter((f) => f.endsWith("_override.tf.json"))).toEqual([]);
   });
@@ -172,7 +220,10 @@ describe("offline override", () => {
 
 describe("terraform error text", () => {
   test("keeps the error block without box drawing", () => {
-    const stderr = "\n╷\n│ Error: Unsupported attribute\n│ \n│   on cdk.tf.json line 12:\n│ This object does not have an attribute named \"nope\".\n╵\n";
-    expect(trimTerraformOutput(stderr)).toBe('Error: Unsupported attribute\n\n  on cdk.tf.json line 12:\nThis object does not have an attribute named "nope".');
+    const stderr =
+      '\n╷\n│ Error: Unsupported attribute\n│ \n│   on cdk.tf.json line 12:\n│ This object does not have an attribute named "nope".\n╵\n';
+    expect(trimTerraformOutput(stderr)).toBe(
+      'Error: Unsupported attribute\n\n  on cdk.tf.json line 12:\nThis object does not have an attribute named "nope".',
+    );
   });
 });

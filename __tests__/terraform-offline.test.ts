@@ -72,7 +72,11 @@ if (!prerequisites.ok) {
       const results = resultsOf(mode);
       expect(results.map((r) => r.stack)).toEqual(expect.arrayContaining(["bootstrap", "network"]));
       for (const r of results) {
-        expect({ stack: r.stack, status: r.status, failure: r.failure }).toEqual({ stack: r.stack, status: r.status === "same" ? "same" : "passed", failure: undefined });
+        expect({ stack: r.stack, status: r.status, failure: r.failure }).toEqual({
+          stack: r.stack,
+          status: r.status === "same" ? "same" : "passed",
+          failure: undefined,
+        });
         expect(r.resourcesToAdd).toBeGreaterThan(0);
       }
     });
@@ -80,7 +84,11 @@ if (!prerequisites.ok) {
     test("every stack of the manifest is checked, each after the stacks it depends on", () => {
       for (const mode of INSPECTION_MODES) {
         const manifest = readJson<{ stacks: Record<string, { dependencies: string[] }> }>(path.join(synthesized(mode), "manifest.json"));
-        expect(resultsOf(mode).map((r) => r.stack).sort()).toEqual(Object.keys(manifest.stacks).sort());
+        expect(
+          resultsOf(mode)
+            .map((r) => r.stack)
+            .sort(),
+        ).toEqual(Object.keys(manifest.stacks).sort());
         for (const [name, { dependencies }] of Object.entries(manifest.stacks)) {
           for (const dep of dependencies) expect(completed.indexOf(`${mode}/${dep}`)).toBeLessThan(completed.indexOf(`${mode}/${name}`));
         }
@@ -89,7 +97,9 @@ if (!prerequisites.ok) {
 
     test("the network plan adds the four tiers' subnets and route tables in every AZ, and every NACL rule declared", () => {
       const azs = zonesOf(demo).length;
-      const network = readJson<{ resource: Record<string, object> }>(path.join(synthesized("firewall-proxy"), "stacks", "network", "cdk.tf.json"));
+      const network = readJson<{ resource: Record<string, object> }>(
+        path.join(synthesized("firewall-proxy"), "stacks", "network", "cdk.tf.json"),
+      );
       const declaredRules = Object.keys(network.resource.aws_network_acl_rule ?? {}).length;
       const added = resultOf("firewall-proxy", "network").addedByType!;
       expect(added.aws_subnet).toBe(TIERS.length * azs);
@@ -122,30 +132,34 @@ if (!prerequisites.ok) {
   });
 
   describe("offline terraform check failures", () => {
-    test("a consumer reading an output its producer does not declare fails at plan, with terraform's error and the stack", async () => {
-      // A two-stack app: network declares vpc_id only; workload reads vpc_id and no_such_output.
-      const synth = (config: Egress6Config, outdir: string) => {
-        const app = new App({ outdir });
-        const network = new Egress6Stack(app, "network", { config });
-        const vpc = new Vpc(network, "vpc", { cidrBlock: "10.0.0.0/16", assignGeneratedIpv6CidrBlock: true });
-        new TerraformOutput(network, "vpc_id", { value: vpc.id });
-        const workload = new Egress6Stack(app, "workload", { config });
-        const state = remoteState(workload, config, "network");
-        new SecurityGroup(workload, "sg", { vpcId: state.getString("vpc_id"), name: "ok" });
-        new SecurityGroup(workload, "broken", { vpcId: state.getString("no_such_output"), name: "broken" });
-        workload.addDependency(network);
-        app.synth();
-      };
-      // Only the consumer is planned: it reads a stub built from network's declared outputs, not network's plan.
-      const result = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], stacks: ["workload"], synth });
-      expect(result.passed).toBe(false);
-      expect(result.results.map((r) => [r.stack, r.status, r.resourcesToAdd])).toEqual([["workload", "failed", undefined]]);
-      const failure = result.results[0].failure!;
-      expect(failure.step).toBe("plan");
-      expect(failure.message).toMatch(/^Error: Unsupported attribute/);
-      expect(failure.message).toContain("no_such_output");
-      expect(formatReport(result)).toMatch(/FAILED proxy \/ workload: terraform plan\n {2}Error: Unsupported attribute/);
-    }, OFFLINE_CHECK_TIMEOUT_MS);
+    test(
+      "a consumer reading an output its producer does not declare fails at plan, with terraform's error and the stack",
+      async () => {
+        // A two-stack app: network declares vpc_id only; workload reads vpc_id and no_such_output.
+        const synth = (config: Egress6Config, outdir: string) => {
+          const app = new App({ outdir });
+          const network = new Egress6Stack(app, "network", { config });
+          const vpc = new Vpc(network, "vpc", { cidrBlock: "10.0.0.0/16", assignGeneratedIpv6CidrBlock: true });
+          new TerraformOutput(network, "vpc_id", { value: vpc.id });
+          const workload = new Egress6Stack(app, "workload", { config });
+          const state = remoteState(workload, config, "network");
+          new SecurityGroup(workload, "sg", { vpcId: state.getString("vpc_id"), name: "ok" });
+          new SecurityGroup(workload, "broken", { vpcId: state.getString("no_such_output"), name: "broken" });
+          workload.addDependency(network);
+          app.synth();
+        };
+        // Only the consumer is planned: it reads a stub built from network's declared outputs, not network's plan.
+        const result = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], stacks: ["workload"], synth });
+        expect(result.passed).toBe(false);
+        expect(result.results.map((r) => [r.stack, r.status, r.resourcesToAdd])).toEqual([["workload", "failed", undefined]]);
+        const failure = result.results[0].failure!;
+        expect(failure.step).toBe("plan");
+        expect(failure.message).toMatch(/^Error: Unsupported attribute/);
+        expect(failure.message).toContain("no_such_output");
+        expect(formatReport(result)).toMatch(/FAILED proxy \/ workload: terraform plan\n {2}Error: Unsupported attribute/);
+      },
+      OFFLINE_CHECK_TIMEOUT_MS,
+    );
   });
 }
 
@@ -157,49 +171,63 @@ function bootstrapResourceCount(): number {
 
 if (prerequisites.ok) {
   describe("an environment with accountId, profile and assumeRole", () => {
-    test("plans offline: the override takes the account guard and the identity out (the guard alone fails a plan with no account id)", async () => {
-      const config = {
-        ...DEMO_CONFIG,
-        accountId: "123456789012",
-        profile: "no-such-profile-on-this-machine",
-        assumeRole: { roleArn: "arn:aws:iam::123456789012:role/egress6-deployer", sessionName: "egress6" },
-      };
-      const report = await runOfflineCheck({ config, configSource: "identity", modes: ["proxy"], stacks: ["bootstrap"], mirror: prerequisites.mirror });
-      expect(formatReport(report)).toMatch(new RegExp(`proxy\\s+bootstrap\\s+${bootstrapResourceCount()}\\s+[\\d.]+\\s+ok`));
-      expect(report.passed).toBe(true);
-    }, OFFLINE_CHECK_TIMEOUT_MS);
+    test(
+      "plans offline: the override takes the account guard and the identity out (the guard alone fails a plan with no account id)",
+      async () => {
+        const config = {
+          ...DEMO_CONFIG,
+          accountId: "123456789012",
+          profile: "no-such-profile-on-this-machine",
+          assumeRole: { roleArn: "arn:aws:iam::123456789012:role/egress6-deployer", sessionName: "egress6" },
+        };
+        const report = await runOfflineCheck({
+          config,
+          configSource: "identity",
+          modes: ["proxy"],
+          stacks: ["bootstrap"],
+          mirror: prerequisites.mirror,
+        });
+        expect(formatReport(report)).toMatch(new RegExp(`proxy\\s+bootstrap\\s+${bootstrapResourceCount()}\\s+[\\d.]+\\s+ok`));
+        expect(report.passed).toBe(true);
+      },
+      OFFLINE_CHECK_TIMEOUT_MS,
+    );
   });
 }
 
 if (prerequisites.ok) {
   describe("a re-synth keeps what terraform init installed", () => {
-    test("init once, synth again: validate runs without a new init, and the lock file is the one init wrote", async () => {
-      const work = fs.mkdtempSync(path.join(tmp, "reinit-"));
-      const out = path.join(work, "cdktf.out");
-      synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
-      const rc = path.join(work, "terraform.rc");
-      fs.writeFileSync(rc, cliConfig(prerequisites.mirror.root));
-      const cache = path.join(work, "plugin-cache");
-      fs.mkdirSync(cache);
-      const env = terraformEnv({ cliConfigFile: rc, pluginCacheDir: cache });
-      const dir = path.join(out, "stacks", "bootstrap");
-      const init = await runTerraform("terraform", ["init", "-input=false", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
-      expect(init.stderr).toBe("");
-      expect(init.code).toBe(0);
-      const lock = fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8");
-      expect(lock).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws"/);
+    test(
+      "init once, synth again: validate runs without a new init, and the lock file is the one init wrote",
+      async () => {
+        const work = fs.mkdtempSync(path.join(tmp, "reinit-"));
+        const out = path.join(work, "cdktf.out");
+        synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
+        const rc = path.join(work, "terraform.rc");
+        fs.writeFileSync(rc, cliConfig(prerequisites.mirror.root));
+        const cache = path.join(work, "plugin-cache");
+        fs.mkdirSync(cache);
+        const env = terraformEnv({ cliConfigFile: rc, pluginCacheDir: cache });
+        const dir = path.join(out, "stacks", "bootstrap");
+        const init = await runTerraform("terraform", ["init", "-input=false", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+        expect(init.stderr).toBe("");
+        expect(init.code).toBe(0);
+        const lock = fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8");
+        expect(lock).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws"/);
 
-      synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
-      expect(fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lock);
-      const validate = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
-      expect(validate.stderr).toBe("");
-      expect(validate.stdout).toMatch(/The configuration is valid/);
-      // without the carried-over .terraform, validate fails: the providers would have to be installed again
-      fs.rmSync(path.join(dir, ".terraform"), { recursive: true });
-      const bare = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
-      expect(bare.code).not.toBe(0);
-      expect(bare.stderr).toMatch(/no package for registry\.terraform\.io\/hashicorp\/aws .* cached in \.terraform\/providers/);
-    }, OFFLINE_CHECK_TIMEOUT_MS);
+        synthesize(demo, out, { origin: { kind: "demo", sha256: "test" } });
+        expect(fs.readFileSync(path.join(dir, ".terraform.lock.hcl"), "utf8")).toBe(lock);
+        const validate = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+        expect(validate.stderr).toBe("");
+        expect(validate.stdout).toMatch(/The configuration is valid/);
+        // without the carried-over .terraform, validate fails: the providers would have to be installed again
+        fs.rmSync(path.join(dir, ".terraform"), { recursive: true });
+        const bare = await runTerraform("terraform", ["validate", "-no-color"], dir, env, OFFLINE_CHECK_TIMEOUT_MS);
+        expect(bare.code).not.toBe(0);
+        expect(bare.stderr).toMatch(/no package for registry\.terraform\.io\/hashicorp\/aws .* cached in \.terraform\/providers/);
+      },
+      OFFLINE_CHECK_TIMEOUT_MS,
+    );
   });
 }
 
@@ -209,19 +237,32 @@ if (prerequisites.ok) {
       // CDKTF_OUTDIR names no output, so the project's own cdktf.out (whatever it records) cannot change the result.
       const { EGRESS6_CONFIG: _c, ...base } = process.env;
       const env = { ...base, CDKTF_OUTDIR: path.join(__dirname, "..", "node_modules", ".egress6-tests-no-output") };
-      return spawnSync(process.execPath, [path.join(__dirname, "..", "dist", "tooling", "tf-check.js"), "--mode", "proxy", "--stack", "bootstrap", ...args], { env, encoding: "utf8", timeout: OFFLINE_CHECK_TIMEOUT_MS });
+      return spawnSync(
+        process.execPath,
+        [path.join(__dirname, "..", "dist", "tooling", "tf-check.js"), "--mode", "proxy", "--stack", "bootstrap", ...args],
+        { env, encoding: "utf8", timeout: OFFLINE_CHECK_TIMEOUT_MS },
+      );
     };
 
-    test("shows progress on stderr; --json prints only the report, as JSON", () => {
-      const text = tfCheck([]);
-      expect(text.status).toBe(0);
-      // The environment it acts on first (one rule for every command: app/environment.ts), then the progress.
-      expect(text.stderr).toMatch(/^egress6: environment demo \(embedded demo, sha256 [0-9a-f]{12}\), the default\ntf:check: 1\/1 bootstrap \[proxy\] planned, \d+\.\d s\n$/);
-      const json = tfCheck(["--json"]);
-      expect(json.stderr).toBe("");
-      expect(json.status).toBe(0);
-      const doc = JSON.parse(json.stdout);
-      expect(doc).toMatchObject({ passed: true, results: [{ mode: "proxy", stack: "bootstrap", status: "passed", resourcesToAdd: bootstrapResourceCount() }] });
-    }, OFFLINE_CHECK_TIMEOUT_MS);
+    test(
+      "shows progress on stderr; --json prints only the report, as JSON",
+      () => {
+        const text = tfCheck([]);
+        expect(text.status).toBe(0);
+        // The environment it acts on first (one rule for every command: app/environment.ts), then the progress.
+        expect(text.stderr).toMatch(
+          /^egress6: environment demo \(embedded demo, sha256 [0-9a-f]{12}\), the default\ntf:check: 1\/1 bootstrap \[proxy\] planned, \d+\.\d s\n$/,
+        );
+        const json = tfCheck(["--json"]);
+        expect(json.stderr).toBe("");
+        expect(json.status).toBe(0);
+        const doc = JSON.parse(json.stdout);
+        expect(doc).toMatchObject({
+          passed: true,
+          results: [{ mode: "proxy", stack: "bootstrap", status: "passed", resourcesToAdd: bootstrapResourceCount() }],
+        });
+      },
+      OFFLINE_CHECK_TIMEOUT_MS,
+    );
   });
 }

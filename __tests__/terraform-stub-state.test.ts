@@ -114,7 +114,12 @@ describe("stubs of one app share their subnets", () => {
       proxy_tier_cidr: { value: "${data.terraform_remote_state.network.outputs.proxy_tier_ipv6_cidr_block}" },
     },
   };
-  const { state } = stubState(inspection, { stack: "inspection", defaultRegion: "us-east-1", registry, remoteOutputs: () => networkValues });
+  const { state } = stubState(inspection, {
+    stack: "inspection",
+    defaultRegion: "us-east-1",
+    registry,
+    remoteOutputs: () => networkValues,
+  });
 
   test("an interface placed in another stack's subnet gets an address inside that subnet's /64", () => {
     const address = state.outputs.proxy_ipv6_address_a.value as string;
@@ -219,13 +224,19 @@ describe("stub values for other shapes", () => {
   });
 
   test("syntax the generator does not evaluate (a %{for} template directive) gets a value shaped by the output's name, with a note", () => {
-    const directive = stubState({ output: { subnet_id: { value: '%{ for s in ["a"] }${s}%{ endfor }' } } }, { stack: "s", defaultRegion: region });
+    const directive = stubState(
+      { output: { subnet_id: { value: '%{ for s in ["a"] }${s}%{ endfor }' } } },
+      { stack: "s", defaultRegion: region },
+    );
     expect(directive.state.outputs.subnet_id.value).toMatch(/^subnet-[0-9a-f]{17}$/);
     expect(directive.notes).toEqual([expect.stringMatching(/^s: output subnet_id: .*template %\{for\} directives are not evaluated here/)]);
   });
 
   test("a spread argument passes the list's elements to the function", () => {
-    const spread = stubState({ locals: { lists: [["a"], ["b", "c"]] }, output: { names: { value: "${concat(local.lists...)}" } } }, { stack: "s", defaultRegion: region });
+    const spread = stubState(
+      { locals: { lists: [["a"], ["b", "c"]] }, output: { names: { value: "${concat(local.lists...)}" } } },
+      { stack: "s", defaultRegion: region },
+    );
     expect(spread.state.outputs.names.value).toEqual(["a", "b", "c"]);
   });
 

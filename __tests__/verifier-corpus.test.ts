@@ -97,11 +97,14 @@ test("every case has a configuration, a stored plan and an expect.json that says
       if (!(INVARIANTS as readonly string[]).includes(id)) problems.push(`${name}: verdict for unknown invariant ${id}`);
       if (!VERDICTS.includes(verdict)) problems.push(`${name}: ${id}: "${verdict}" is not a verdict`);
     }
-    if (e.exit === 0 && INVARIANTS.some((id) => e.verdicts?.[id] === undefined)) problems.push(`${name}: exit 0 must list every invariant's verdict`);
+    if (e.exit === 0 && INVARIANTS.some((id) => e.verdicts?.[id] === undefined))
+      problems.push(`${name}: exit 0 must list every invariant's verdict`);
     if (e.exit === 0 && Object.values(e.verdicts ?? {}).includes("VIOLATED")) problems.push(`${name}: exit 0 with a VIOLATED verdict`);
     if (e.exit === 1 && !Object.values(e.verdicts ?? {}).includes("VIOLATED")) problems.push(`${name}: exit 1 names no VIOLATED invariant`);
-    if (e.exit === 2 && (typeof e.error?.resource !== "string" || typeof e.error?.attribute !== "string")) problems.push(`${name}: exit 2 must name error.resource and error.attribute`);
-    for (const id of Object.keys(e.messages ?? {})) if (e.verdicts?.[id] !== "VIOLATED") problems.push(`${name}: messages for ${id}, which is not expected VIOLATED`);
+    if (e.exit === 2 && (typeof e.error?.resource !== "string" || typeof e.error?.attribute !== "string"))
+      problems.push(`${name}: exit 2 must name error.resource and error.attribute`);
+    for (const id of Object.keys(e.messages ?? {}))
+      if (e.verdicts?.[id] !== "VIOLATED") problems.push(`${name}: messages for ${id}, which is not expected VIOLATED`);
   }
   expect(problems).toEqual([]);
 });

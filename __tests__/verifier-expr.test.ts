@@ -17,7 +17,11 @@ import { tempDir } from "./helpers";
 const name = (n: string): Expr => ({ kind: "name", name: n });
 const attr = (target: Expr, n: string): Expr => ({ kind: "attr", target, name: n });
 const lit = (value: string | number | boolean | null): Expr => ({ kind: "literal", value });
-const ref = (path: string): Expr => path.split(".").slice(1).reduce<Expr>((e, n) => attr(e, n), name(path.split(".")[0]));
+const ref = (path: string): Expr =>
+  path
+    .split(".")
+    .slice(1)
+    .reduce<Expr>((e, n) => attr(e, n), name(path.split(".")[0]));
 
 describe("keywords next to punctuation", () => {
   test("for s in(cond ? a : b) : s.id, with no space after in (issue 15)", () => {
@@ -31,8 +35,17 @@ describe("keywords next to punctuation", () => {
   });
 
   test("in[ and in{ and if( read as the keywords; for_each and input are names", () => {
-    expect(parseTemplate("${[for x in[1, 2] : x if(x > 1)]}")).toMatchObject({ kind: "for", collection: { kind: "tuple" }, condition: { kind: "binary", op: ">" } });
-    expect(parseTemplate("${{for k, v in{a = 1} : k => v}}")).toMatchObject({ kind: "for", object: true, keyVar: "k", collection: { kind: "object" } });
+    expect(parseTemplate("${[for x in[1, 2] : x if(x > 1)]}")).toMatchObject({
+      kind: "for",
+      collection: { kind: "tuple" },
+      condition: { kind: "binary", op: ">" },
+    });
+    expect(parseTemplate("${{for k, v in{a = 1} : k => v}}")).toMatchObject({
+      kind: "for",
+      object: true,
+      keyVar: "k",
+      collection: { kind: "object" },
+    });
     expect(parseTemplate("${[for_each, input, iffy]}")).toEqual({ kind: "tuple", items: [name("for_each"), name("input"), name("iffy")] });
     expect(parseTemplate("${[for x in y : x if x != iffy]}")).toMatchObject({ condition: { kind: "binary", right: name("iffy") } });
   });
@@ -56,7 +69,15 @@ describe("operators and conditionals", () => {
   test("every operator at its precedence, left to right within a level", () => {
     const b = (op: string, left: Expr, right: Expr): Expr => ({ kind: "binary", op, left, right });
     expect(parseTemplate("${!a || b && c == d + e * -f % g}")).toEqual(
-      b("||", { kind: "unary", op: "!", operand: name("a") }, b("&&", name("b"), b("==", name("c"), b("+", name("d"), b("%", b("*", name("e"), { kind: "unary", op: "-", operand: name("f") }), name("g")))))),
+      b(
+        "||",
+        { kind: "unary", op: "!", operand: name("a") },
+        b(
+          "&&",
+          name("b"),
+          b("==", name("c"), b("+", name("d"), b("%", b("*", name("e"), { kind: "unary", op: "-", operand: name("f") }), name("g")))),
+        ),
+      ),
     );
     expect(parseTemplate("${a - b - c}")).toEqual(b("-", b("-", name("a"), name("b")), name("c")));
     expect(parseTemplate("${a <= b != c >= d}")).toEqual(b("!=", b("<=", name("a"), name("b")), b(">=", name("c"), name("d"))));
@@ -64,8 +85,18 @@ describe("operators and conditionals", () => {
   });
 
   test("conditionals nested without parentheses", () => {
-    expect(parseTemplate("${a ? b : c ? d : e}")).toEqual({ kind: "cond", test: name("a"), then: name("b"), otherwise: { kind: "cond", test: name("c"), then: name("d"), otherwise: name("e") } });
-    expect(parseTemplate("${a ? b ? c : d : e}")).toEqual({ kind: "cond", test: name("a"), then: { kind: "cond", test: name("b"), then: name("c"), otherwise: name("d") }, otherwise: name("e") });
+    expect(parseTemplate("${a ? b : c ? d : e}")).toEqual({
+      kind: "cond",
+      test: name("a"),
+      then: name("b"),
+      otherwise: { kind: "cond", test: name("c"), then: name("d"), otherwise: name("e") },
+    });
+    expect(parseTemplate("${a ? b ? c : d : e}")).toEqual({
+      kind: "cond",
+      test: name("a"),
+      then: { kind: "cond", test: name("b"), then: name("c"), otherwise: name("d") },
+      otherwise: name("e"),
+    });
   });
 });
 
@@ -73,8 +104,20 @@ describe("collections", () => {
   test("a grouping for expression (k => v...) parses and evaluates to lists per key", () => {
     const e = parseTemplate("${{for s in local.subnets : s.az => s.id... if s.id != null}}");
     expect(e).toMatchObject({ kind: "for", object: true, group: true, condition: { kind: "binary", op: "!=" } });
-    const world = new World([stackWith({ subnets: [{ az: "a", id: "s1" }, { az: "b", id: "s2" }, { az: "a", id: "s3" }, { az: "a", id: null }] })]);
-    expect(world.evaluate(world.stacks.get("net")!, "${{for s in local.subnets : s.az => s.id... if s.id != null}}", "test")).toEqual({ a: ["s1", "s3"], b: ["s2"] });
+    const world = new World([
+      stackWith({
+        subnets: [
+          { az: "a", id: "s1" },
+          { az: "b", id: "s2" },
+          { az: "a", id: "s3" },
+          { az: "a", id: null },
+        ],
+      }),
+    ]);
+    expect(world.evaluate(world.stacks.get("net")!, "${{for s in local.subnets : s.az => s.id... if s.id != null}}", "test")).toEqual({
+      a: ["s1", "s3"],
+      b: ["s2"],
+    });
     expect(world.problems).toEqual([]);
   });
 
@@ -85,31 +128,58 @@ describe("collections", () => {
       items: [item(lit("a"), lit(1)), item(lit("b"), lit(2)), item(name("c"), lit(3)), item(lit("d"), name("f")), item(name("e"), lit(4))],
     });
     // Inside brackets a newline is only a blank: f\n(1) is a call there, and an operator may start a line.
-    expect(parseTemplate("${[f\n(1),\n a\n + b]}")).toEqual({ kind: "tuple", items: [{ kind: "call", name: "f", args: [lit(1)], spread: false }, { kind: "binary", op: "+", left: name("a"), right: name("b") }] });
+    expect(parseTemplate("${[f\n(1),\n a\n + b]}")).toEqual({
+      kind: "tuple",
+      items: [
+        { kind: "call", name: "f", args: [lit(1)], spread: false },
+        { kind: "binary", op: "+", left: name("a"), right: name("b") },
+      ],
+    });
     // In an object a newline before `-` may start the next key; a /* */ comment across lines is a blank.
     expect(parseTemplate("${{\n a = b\n -1 = 2\n c = d /* one\n two */ + e\n}}")).toEqual({
       kind: "object",
-      items: [item(lit("a"), name("b")), item({ kind: "literal", value: -1 }, lit(2)), item(lit("c"), { kind: "binary", op: "+", left: name("d"), right: name("e") })],
+      items: [
+        item(lit("a"), name("b")),
+        item({ kind: "literal", value: -1 }, lit(2)),
+        item(lit("c"), { kind: "binary", op: "+", left: name("d"), right: name("e") }),
+      ],
     });
   });
 
   test("splats .* and [*], and the legacy .0 index", () => {
-    expect(parseTemplate("${a.*.b.0}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "index", target: attr({ kind: "item" }, "b"), key: lit(0) } });
-    expect(parseTemplate("${a[*].b[0]}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "index", target: attr({ kind: "item" }, "b"), key: lit(0) } });
+    expect(parseTemplate("${a.*.b.0}")).toEqual({
+      kind: "splat",
+      source: name("a"),
+      each: { kind: "index", target: attr({ kind: "item" }, "b"), key: lit(0) },
+    });
+    expect(parseTemplate("${a[*].b[0]}")).toEqual({
+      kind: "splat",
+      source: name("a"),
+      each: { kind: "index", target: attr({ kind: "item" }, "b"), key: lit(0) },
+    });
     expect(parseTemplate("${aws_subnet.x.0.id}")).toEqual(attr({ kind: "index", target: ref("aws_subnet.x"), key: lit(0) }, "id"));
   });
 
   test("a splat after [*] is part of each element's steps: a[*].b[*].c is a list of lists (before: a splat of the result)", () => {
     const item: Expr = { kind: "item" };
-    expect(parseTemplate("${a[*].b[*].c}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "splat", source: attr(item, "b"), each: attr(item, "c") } });
+    expect(parseTemplate("${a[*].b[*].c}")).toEqual({
+      kind: "splat",
+      source: name("a"),
+      each: { kind: "splat", source: attr(item, "b"), each: attr(item, "c") },
+    });
     const world = new World([stackWith({ groups: [{ asgs: [{ name: "x" }, { name: "y" }] }, { asgs: [{ name: "z" }] }] })]);
     expect(world.evaluate(world.stacks.get("net")!, "${local.groups[*].asgs[*].name}", "t")).toEqual([["x", "y"], ["z"]]);
     expect(world.problems).toEqual([]);
   });
 
   test("provider functions and comments inside expressions", () => {
-    expect(parseTemplate('${provider::aws::arn_parse(var.arn).region}')).toEqual(attr({ kind: "call", name: "provider::aws::arn_parse", args: [ref("var.arn")], spread: false }, "region"));
-    expect(parseTemplate("${[\n  a, # one\n  b /* two */, // three\n  c\n]}")).toEqual({ kind: "tuple", items: [name("a"), name("b"), name("c")] });
+    expect(parseTemplate("${provider::aws::arn_parse(var.arn).region}")).toEqual(
+      attr({ kind: "call", name: "provider::aws::arn_parse", args: [ref("var.arn")], spread: false }, "region"),
+    );
+    expect(parseTemplate("${[\n  a, # one\n  b /* two */, // three\n  c\n]}")).toEqual({
+      kind: "tuple",
+      items: [name("a"), name("b"), name("c")],
+    });
   });
 });
 
@@ -117,7 +187,11 @@ describe("templates", () => {
   test("%{if}/%{else}/%{endif} and %{for} directives, with ~ strip markers (before: refused)", () => {
     expect(parseTemplate("a %{~ if x ~} yes %{~ else ~} no %{~ endif ~} b")).toEqual({
       kind: "template",
-      parts: ["a", { kind: "cond", test: name("x"), then: { kind: "template", parts: ["yes"] }, otherwise: { kind: "template", parts: ["no"] } }, "b"],
+      parts: [
+        "a",
+        { kind: "cond", test: name("x"), then: { kind: "template", parts: ["yes"] }, otherwise: { kind: "template", parts: ["no"] } },
+        "b",
+      ],
     });
     const world = new World([stackWith({ names: ["x", "y"], on: true })]);
     const net = world.stacks.get("net")!;
@@ -142,7 +216,12 @@ describe("templates", () => {
   });
 
   test("heredocs inside expressions, plain and flush (<<-), with interpolations (before: refused)", () => {
-    expect(parseTemplate('${jsonencode(<<EOT\n{"a": "${x}"}\nEOT\n)}')).toEqual({ kind: "call", name: "jsonencode", args: [{ kind: "template", parts: ['{"a": "', name("x"), '"}\n'] }], spread: false });
+    expect(parseTemplate('${jsonencode(<<EOT\n{"a": "${x}"}\nEOT\n)}')).toEqual({
+      kind: "call",
+      name: "jsonencode",
+      args: [{ kind: "template", parts: ['{"a": "', name("x"), '"}\n'] }],
+      spread: false,
+    });
     expect(parseTemplate("${[<<-EOT\n    one\n      two ${x}\n\n    three\n    EOT\n, 1]}")).toEqual({
       kind: "tuple",
       items: [{ kind: "template", parts: ["one\n  two ", name("x"), "\n\nthree\n"] }, lit(1)],
@@ -167,7 +246,13 @@ describe("what is refused is not HCL", () => {
   });
 
   test(`nesting deeper than ${MAX_NESTING} levels is one ExpressionError, never a stack overflow`, () => {
-    for (const text of [`\${${"(".repeat(20000)}1${")".repeat(20000)}}`, `\${${Array(50000).fill("1").join(" + ")}}`, `\${${"!".repeat(20000)}true}`, `\${a${".b".repeat(20000)}}`, `${"%{if x}".repeat(5000)}`]) {
+    for (const text of [
+      `\${${"(".repeat(20000)}1${")".repeat(20000)}}`,
+      `\${${Array(50000).fill("1").join(" + ")}}`,
+      `\${${"!".repeat(20000)}true}`,
+      `\${a${".b".repeat(20000)}}`,
+      `${"%{if x}".repeat(5000)}`,
+    ]) {
       expect(() => parseTemplate(text)).toThrow(new RegExp(`nested more than ${MAX_NESTING} levels deep`));
     }
     expect(() => parseTemplate(`\${${"(".repeat(150)}1${")".repeat(150)}}`)).not.toThrow();
@@ -190,7 +275,13 @@ test("the sweep reads every .tf file of the plan corpus, refuses none of their e
   fs.writeFileSync(path.join(dir, "ambiguous.tf"), "locals {\n  a = merge({ x.y = 1 })\n}\n");
   fs.writeFileSync(path.join(dir, "broken.tf"), 'locals {\n  a = "%{ while x }y%{ endwhile }"\n}\n');
   const bad = await sweep([dir]);
-  expect(bad.refusals).toEqual([expect.objectContaining({ file: path.join(dir, "ambiguous.tf"), at: "locals[0].a", message: expect.stringContaining("Ambiguous attribute key") })]);
+  expect(bad.refusals).toEqual([
+    expect.objectContaining({
+      file: path.join(dir, "ambiguous.tf"),
+      at: "locals[0].a",
+      message: expect.stringContaining("Ambiguous attribute key"),
+    }),
+  ]);
   expect(bad.unreadable).toEqual([expect.objectContaining({ file: path.join(dir, "broken.tf") })]);
 });
 
@@ -200,9 +291,13 @@ test("the sweep's comparison tells a misread tree from HCL's own", async () => {
   expect(shapeOf(parseTemplate("${a[*].b[*].c}"))).toBe(hcl);
   // The reading before: the second splat over the first one's result.
   const item: Expr = { kind: "item" };
-  expect(shapeOf({ kind: "splat", source: { kind: "splat", source: name("a"), each: attr(item, "b") }, each: attr(item, "c") })).not.toBe(hcl);
+  expect(shapeOf({ kind: "splat", source: { kind: "splat", source: name("a"), each: attr(item, "b") }, each: attr(item, "c") })).not.toBe(
+    hcl,
+  );
   const precedence = hclShapeOf((await getExpressionAst("x.tf", "a || b && c")) as unknown as Parameters<typeof hclShapeOf>[0]);
-  expect(shapeOf({ kind: "binary", op: "&&", left: { kind: "binary", op: "||", left: name("a"), right: name("b") }, right: name("c") })).not.toBe(precedence);
+  expect(
+    shapeOf({ kind: "binary", op: "&&", left: { kind: "binary", op: "||", left: name("a"), right: name("b") }, right: name("c") }),
+  ).not.toBe(precedence);
 });
 
 describe("each construct reads as HashiCorp's parser reads it (same tree shape, hcl2json getExpressionAst)", () => {
@@ -242,8 +337,11 @@ test("templates evaluate to what Terraform 1.11.4 computes for the same text (te
     ['<<-EOT\n    one\n      two ${"X"}\n\n    three\n    EOT\n', "one\n  two X\n\nthree\n"],
     // The line before %{~endif} was trimmed to nothing before the indent is measured, so nothing is removed.
     ['<<-EOT\n    hello ${"X"}\n    %{if true~}\n    yes\n    %{~endif}\n  EOT\n', "    hello X\n        yes\n\n"],
-    ['[{ b = [{ c = 1 }, { c = 2 }] }, { b = [{ c = 3 }] }][*].b[*].c', [[1, 2], [3]]],
-    ['{ for s in [{ az = "a", id = "s1" }, { az = "b", id = "s2" }, { az = "a", id = "s3" }] : s.az => s.id... }', { a: ["s1", "s3"], b: ["s2"] }],
+    ["[{ b = [{ c = 1 }, { c = 2 }] }, { b = [{ c = 3 }] }][*].b[*].c", [[1, 2], [3]]],
+    [
+      '{ for s in [{ az = "a", id = "s1" }, { az = "b", id = "s2" }, { az = "a", id = "s3" }] : s.az => s.id... }',
+      { a: ["s1", "s3"], b: ["s2"] },
+    ],
   ];
   for (const [native, value] of cases) expect([native, world.evaluate(net, `\${${native}}`, "t")]).toEqual([native, value]);
   expect(world.problems).toEqual([]);
@@ -287,11 +385,19 @@ describe("through the command (npm run verify): one line, exit 2, never a stack 
     fs.renameSync(path.join(dir, "plan.json.gz"), path.join(dir, "net.plan.json.gz"));
     fs.rmSync(path.join(dir, "expect.json"));
     const root = path.join(dir, "main.tf");
-    fs.writeFileSync(root, fs.readFileSync(root, "utf8").replace('source = "./modules/network"', 'source = "./modules/network"\n  loop   = module.network.workload_route_table_id'));
+    fs.writeFileSync(
+      root,
+      fs
+        .readFileSync(root, "utf8")
+        .replace('source = "./modules/network"', 'source = "./modules/network"\n  loop   = module.network.workload_route_table_id'),
+    );
     const mod = path.join(dir, "modules", "network", "main.tf");
     const text = fs.readFileSync(mod, "utf8");
     expect(text).toContain("value = aws_route_table.workload.id");
-    fs.writeFileSync(mod, `${text.replace("value = aws_route_table.workload.id", "value = var.loop")}\nvariable "loop" {\n  type = string\n}\n`);
+    fs.writeFileSync(
+      mod,
+      `${text.replace("value = aws_route_table.workload.id", "value = var.loop")}\nvariable "loop" {\n  type = string\n}\n`,
+    );
     const r = run(path.join(dir, "net.plan.json.gz"));
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
@@ -307,15 +413,23 @@ describe("through the command (npm run verify): one line, exit 2, never a stack 
   });
 
   test("5,000 locals each naming the next stop at the verifier's limit with one line", () => {
-    const chain = Object.fromEntries([["a", "${local.l0}"], ...Array.from({ length: 5000 }, (_, i) => [`l${i}`, `\${local.l${i + 1}}`]), ["l5000", "2001:db8::/64"]]);
+    const chain = Object.fromEntries([
+      ["a", "${local.l0}"],
+      ...Array.from({ length: 5000 }, (_, i) => [`l${i}`, `\${local.l${i + 1}}`]),
+      ["l5000", "2001:db8::/64"],
+    ]);
     const r = run(cdktfOut(JSON.stringify(chain)));
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: local.a: reaches local.l249 through more than 250 locals and module inputs or outputs, more than the verifier follows");
+    expect(r.stderr).toBe(
+      "error: local.a: reaches local.l249 through more than 250 locals and module inputs or outputs, more than the verifier follows",
+    );
   });
 
   test("a value nested 20,000 objects deep is one line naming where it is read", () => {
     const r = run(cdktfOut(`{"a":"\${local.o}","o":${'{"k":'.repeat(20000)}"x"${"}".repeat(20000)}}`));
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: aws_subnet.s (net).ipv6_cidr_block: references or values nested too deeply for the verifier to follow (its stack ran out)");
+    expect(r.stderr).toBe(
+      "error: aws_subnet.s (net).ipv6_cidr_block: references or values nested too deeply for the verifier to follow (its stack ran out)",
+    );
   });
 });

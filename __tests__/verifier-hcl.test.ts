@@ -25,21 +25,34 @@ function allText(report: Report, id: string): string {
 test("an inline 2000::/3 -> egress-only gateway route beside the proxy route is a bypass (R3)", async () => {
   const report = await verifyFixture("inline-route-bypass");
   expect(resultOf(report, "R3").verdict).toBe("VIOLATED");
-  expect(violations(report, "R3").join("\n")).toMatch(/a connection to 2000::1 leaves subnet .*workload\[0\].* without crossing an inspection point/);
-  expect(allText(report, "R3")).toContain("2000::/3 -> egress-only internet gateway aws_egress_only_internet_gateway.eigw [aws_route_table.workload (plan) route[1]]");
+  expect(violations(report, "R3").join("\n")).toMatch(
+    /a connection to 2000::1 leaves subnet .*workload\[0\].* without crossing an inspection point/,
+  );
+  expect(allText(report, "R3")).toContain(
+    "2000::/3 -> egress-only internet gateway aws_egress_only_internet_gateway.eigw [aws_route_table.workload (plan) route[1]]",
+  );
   // The proxy is recognised through merge(local.tags, {...}).
-  expect(report.hosts).toEqual(expect.arrayContaining([expect.objectContaining({ role: "proxy", why: expect.stringContaining("egress6:role = proxy") })]));
+  expect(report.hosts).toEqual(
+    expect.arrayContaining([expect.objectContaining({ role: "proxy", why: expect.stringContaining("egress6:role = proxy") })]),
+  );
 });
 
 test("the second of two security groups admits SSH from ::/0: R2 is violated whatever the order", async () => {
   const report = await verifyFixture("second-security-group");
-  expect(violations(report, "R2").join("\n")).toMatch(/security group aws_security_group\.ssh of aws_instance\.app admits ingress tcp 22 from ::\/0/);
+  expect(violations(report, "R2").join("\n")).toMatch(
+    /security group aws_security_group\.ssh of aws_instance\.app admits ingress tcp 22 from ::\/0/,
+  );
 });
 
 test("an instance with no egress6 tags, in a for_each module, is a workload: listed, and its exposure found", async () => {
   const report = await verifyFixture("untagged-host");
   expect(report.hosts).toEqual([
-    { host: 'web [module.box["web"].aws_instance.this (plan)]', subnet: "aws_subnet.app (us-east-1a)", role: "workload", why: expect.stringContaining("no egress6:role tag") },
+    {
+      host: 'web [module.box["web"].aws_instance.this (plan)]',
+      subnet: "aws_subnet.app (us-east-1a)",
+      role: "workload",
+      why: expect.stringContaining("no egress6:role tag"),
+    },
   ]);
   expect(violations(report, "R2").join("\n")).toContain('module.box["web"].aws_vpc_security_group_ingress_rule.https');
   expect(resultOf(report, "R3").verdict).toBe("VIOLATED");
@@ -60,7 +73,9 @@ test("Network Firewall + internet gateway written the HCL way (a local map, one(
 
 test("the naive firewall -> egress-only gateway layout shows the asymmetric return path", async () => {
   const report = await verifyFixture("firewall-eigw-naive");
-  expect(violations(report, "R3").join("\n")).toMatch(/is asymmetric: the request crosses firewall fw endpoint in aws_subnet\.firewall\[0\] but the reply crosses none/);
+  expect(violations(report, "R3").join("\n")).toMatch(
+    /is asymmetric: the request crosses firewall fw endpoint in aws_subnet\.firewall\[0\] but the reply crosses none/,
+  );
   expect(resultOf(report, "R2").subjects.every((s) => s.detail.startsWith("by construction:"))).toBe(true);
 });
 
@@ -80,14 +95,17 @@ test("without its configuration directory, an HCL plan's unknown links are exit 
 test("CKV_AWS_352: an ICMP ingress rule is N/A with the reason, not a silent HOLDS", async () => {
   const report = await verifyFixture("firewall-igw-hcl");
   const rows = resultOf(report, "CKV_AWS_352").subjects;
-  expect(rows).toEqual(expect.arrayContaining([expect.objectContaining({ verdict: "N/A", detail: expect.stringContaining("ICMP has types, not ports") })]));
+  expect(rows).toEqual(
+    expect.arrayContaining([expect.objectContaining({ verdict: "N/A", detail: expect.stringContaining("ICMP has types, not ports") })]),
+  );
 });
 
 test("CKV2_AWS_11 says when the flow log is in another stack than its VPC", () => {
   const report = verify(synthMode("proxy"));
   const rows = resultOf(report, "CKV2_AWS_11").subjects;
   expect(rows.length).toBeGreaterThan(0);
-  for (const r of rows) expect(r.detail).toMatch(/^flow logs: .*; across stacks: the flow log is in stack observability, not in the VPC's stack network/);
+  for (const r of rows)
+    expect(r.detail).toMatch(/^flow logs: .*; across stacks: the flow log is in stack observability, not in the VPC's stack network/);
 });
 
 test("CKV_AWS_46 finds an AWS secret key planted in the proxies' gzip+base64 user data", () => {
@@ -101,7 +119,9 @@ test("CKV_AWS_46 finds an AWS secret key planted in the proxies' gzip+base64 use
   block[key] = `${block[key]}\nexport AWS_SECRET_ACCESS_KEY\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n`;
   const planted = resultOf(verify(app), "CKV_AWS_46");
   expect(planted.verdict).toBe("VIOLATED");
-  expect(planted.findings.map((f) => `${f.subject}: ${f.message}`).join("\n")).toMatch(/proxy.*: user data contains what looks like an AWS secret access key/);
+  expect(planted.findings.map((f) => `${f.subject}: ${f.message}`).join("\n")).toMatch(
+    /proxy.*: user data contains what looks like an AWS secret access key/,
+  );
   expect(fs.existsSync(app.dir)).toBe(true);
 });
 
@@ -111,5 +131,7 @@ test("a state and a plan together: the plan's route, read through remote state, 
   const report = await verifyInputSet({ kind: "plans", files, configDirs: new Map([[files[1], dir]]) }, { ports: [443] });
   expect(report.stacks).toEqual(["net", "routes"]);
   expect(resultOf(report, "R3").verdict).toBe("VIOLATED");
-  expect(allText(report, "R3")).toContain("route table aws_route_table.w: ::/0 -> egress-only internet gateway aws_egress_only_internet_gateway.e [aws_route.bypass (routes)]");
+  expect(allText(report, "R3")).toContain(
+    "route table aws_route_table.w: ::/0 -> egress-only internet gateway aws_egress_only_internet_gateway.e [aws_route.bypass (routes)]",
+  );
 });

@@ -71,7 +71,9 @@ export function violatedIds(report: Report): string[] {
 
 /** Every violation message of one result, for assertions on what the verifier says. */
 export function violations(report: Report, id: string): string[] {
-  return resultOf(report, id).findings.filter((f) => f.verdict === "VIOLATED").map((f) => `${f.subject}: ${f.message}`);
+  return resultOf(report, id)
+    .findings.filter((f) => f.verdict === "VIOLATED")
+    .map((f) => `${f.subject}: ${f.message}`);
 }
 
 export interface Found {

@@ -28,7 +28,10 @@ describe("verifier input files", () => {
     const file = path.join(tempDir("plan"), "network.plan.json");
     expect(spawnSync("mkfifo", [file]).status).toBe(0);
     const r = spawnSync(process.execPath, [CLI, file], { encoding: "utf8", timeout: 20_000 });
-    expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 2, stderr: `error: ${file}: cannot read: it is a FIFO (named pipe), not a regular file\n` });
+    expect({ code: r.status, stderr: r.stderr }).toEqual({
+      code: 2,
+      stderr: `error: ${file}: cannot read: it is a FIFO (named pipe), not a regular file\n`,
+    });
   });
 
   test("/dev/zero behind a plan file name is refused without reading it", () => {
@@ -46,7 +49,9 @@ describe("verifier input files", () => {
   test("a gzip file that inflates past the bound is refused, not inflated", () => {
     const file = path.join(tempDir("plan"), "network.plan.json.gz");
     fs.writeFileSync(file, zlib.gzipSync(Buffer.alloc(64 * 1024, 0x20)));
-    expect(problemsOf(() => readInputText(file, 4096))).toEqual([`${file}: cannot read: it inflates to more than 4096 bytes; at most that is read`]);
+    expect(problemsOf(() => readInputText(file, 4096))).toEqual([
+      `${file}: cannot read: it inflates to more than 4096 bytes; at most that is read`,
+    ]);
   });
 
   test("a gzip plan within the bound still reads", () => {

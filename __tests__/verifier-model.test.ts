@@ -12,19 +12,37 @@ import { naclAdmitsAll } from "../verifier/model/filters";
 import type { Nacl } from "../verifier/model/types";
 import { stackFromTerraformJson } from "../verifier";
 
-const stack = (name: string, json: object, dir = `/app/cdktf.out/stacks/${name}`) => stackFromTerraformJson(name, `${dir}/cdk.tf.json`, json, dir);
+const stack = (name: string, json: object, dir = `/app/cdktf.out/stacks/${name}`) =>
+  stackFromTerraformJson(name, `${dir}/cdk.tf.json`, json, dir);
 
 describe("expressions", () => {
   test("a template that is one interpolation is that expression; anything else is a string", () => {
-    expect(parseTemplate("${aws_vpc.vpc.id}")).toEqual({ kind: "attr", target: { kind: "attr", target: { kind: "name", name: "aws_vpc" }, name: "vpc" }, name: "id" });
+    expect(parseTemplate("${aws_vpc.vpc.id}")).toEqual({
+      kind: "attr",
+      target: { kind: "attr", target: { kind: "name", name: "aws_vpc" }, name: "vpc" },
+      name: "id",
+    });
     expect(parseTemplate("plain")).toEqual({ kind: "literal", value: "plain" });
     expect(parseTemplate("a-$${literal}")).toEqual({ kind: "literal", value: "a-${literal}" });
   });
 
   test("function calls with a spread, splats, for expressions, indexes with quoted keys and conditionals parse to their parts", () => {
-    expect(parseTemplate("${cidrsubnet(aws_vpc.vpc.ipv6_cidr_block, 8, 0)}")).toMatchObject({ kind: "call", name: "cidrsubnet", args: [{ kind: "attr" }, { value: 8 }, { value: 0 }], spread: false });
-    expect(parseTemplate("${concat(local.lists...)}")).toMatchObject({ kind: "call", name: "concat", args: [{ kind: "attr", name: "lists" }], spread: true });
-    expect(parseTemplate("${aws_instance.x[*].id}")).toMatchObject({ kind: "splat", each: { kind: "attr", name: "id", target: { kind: "item" } } });
+    expect(parseTemplate("${cidrsubnet(aws_vpc.vpc.ipv6_cidr_block, 8, 0)}")).toMatchObject({
+      kind: "call",
+      name: "cidrsubnet",
+      args: [{ kind: "attr" }, { value: 8 }, { value: 0 }],
+      spread: false,
+    });
+    expect(parseTemplate("${concat(local.lists...)}")).toMatchObject({
+      kind: "call",
+      name: "concat",
+      args: [{ kind: "attr", name: "lists" }],
+      spread: true,
+    });
+    expect(parseTemplate("${aws_instance.x[*].id}")).toMatchObject({
+      kind: "splat",
+      each: { kind: "attr", name: "id", target: { kind: "item" } },
+    });
     expect(parseTemplate('${{for s in a.b[0].c : s.az => s.attachment[0].endpoint_id}["us-east-1a"]}')).toMatchObject({
       kind: "index",
       key: { value: "us-east-1a" },
@@ -40,7 +58,12 @@ describe("expressions", () => {
   });
 
   test("comments, spaces inside [ * ] and \\U escapes read as HCL reads them", () => {
-    expect(parseTemplate("${a /* note */ + 1 # trailing\n}")).toEqual({ kind: "binary", op: "+", left: { kind: "name", name: "a" }, right: { kind: "literal", value: 1 } });
+    expect(parseTemplate("${a /* note */ + 1 # trailing\n}")).toEqual({
+      kind: "binary",
+      op: "+",
+      left: { kind: "name", name: "a" },
+      right: { kind: "literal", value: 1 },
+    });
     expect(parseTemplate("${a[ * ].b}")).toEqual(parseTemplate("${a[*].b}"));
     expect(parseTemplate('${"\\U0001F600 \\u00e9"}')).toEqual({ kind: "literal", value: "\u{1F600} \u00e9" });
   });
@@ -48,15 +71,28 @@ describe("expressions", () => {
   test("an attribute-only splat takes only the .name steps after it; an index then picks from its result", () => {
     const name = (n: string) => ({ kind: "name", name: n });
     const eachB = { kind: "attr", target: { kind: "item" }, name: "b" };
-    expect(parseTemplate("${a.*.b[0]}")).toEqual({ kind: "index", target: { kind: "splat", source: name("a"), each: eachB }, key: { kind: "literal", value: 0 } });
-    expect(parseTemplate("${a[*].b[0]}")).toEqual({ kind: "splat", source: name("a"), each: { kind: "index", target: eachB, key: { kind: "literal", value: 0 } } });
+    expect(parseTemplate("${a.*.b[0]}")).toEqual({
+      kind: "index",
+      target: { kind: "splat", source: name("a"), each: eachB },
+      key: { kind: "literal", value: 0 },
+    });
+    expect(parseTemplate("${a[*].b[0]}")).toEqual({
+      kind: "splat",
+      source: name("a"),
+      each: { kind: "index", target: eachB, key: { kind: "literal", value: 0 } },
+    });
   });
 
   test("a bare name as an object key is its text, a parenthesised one is evaluated", () => {
     const item = (key: object, value: number) => ({ key, value: { kind: "literal", value } });
     expect(parseTemplate('${{ a = 1, "b" = 2, (c) = 3, true = 4 }}')).toEqual({
       kind: "object",
-      items: [item({ kind: "literal", value: "a" }, 1), item({ kind: "literal", value: "b" }, 2), item({ kind: "name", name: "c" }, 3), item({ kind: "literal", value: "true" }, 4)],
+      items: [
+        item({ kind: "literal", value: "a" }, 1),
+        item({ kind: "literal", value: "b" }, 2),
+        item({ kind: "name", name: "c" }, 3),
+        item({ kind: "literal", value: "true" }, 4),
+      ],
     });
     expect(() => parseTemplate("${{ a.b = 1 }}")).toThrow(/object keys must be names, strings or parenthesised expressions/);
   });
@@ -67,13 +103,26 @@ describe("expressions", () => {
         resource: {
           aws_vpc: { v: { cidr_block: "10.0.0.0/16", assign_generated_ipv6_cidr_block: true } },
           aws_subnet: {
-            fa: { vpc_id: "${aws_vpc.v.id}", availability_zone: "eu-west-1a", ipv6_cidr_block: "${cidrsubnet(aws_vpc.v.ipv6_cidr_block, 8, 32)}" },
-            fb: { vpc_id: "${aws_vpc.v.id}", availability_zone: "eu-west-1b", ipv6_cidr_block: "${cidrsubnet(aws_vpc.v.ipv6_cidr_block, 8, 33)}" },
+            fa: {
+              vpc_id: "${aws_vpc.v.id}",
+              availability_zone: "eu-west-1a",
+              ipv6_cidr_block: "${cidrsubnet(aws_vpc.v.ipv6_cidr_block, 8, 32)}",
+            },
+            fb: {
+              vpc_id: "${aws_vpc.v.id}",
+              availability_zone: "eu-west-1b",
+              ipv6_cidr_block: "${cidrsubnet(aws_vpc.v.ipv6_cidr_block, 8, 33)}",
+            },
           },
-          aws_networkfirewall_firewall: { fw: { subnet_mapping: [{ subnet_id: "${aws_subnet.fa.id}" }, { subnet_id: "${aws_subnet.fb.id}" }] } },
+          aws_networkfirewall_firewall: {
+            fw: { subnet_mapping: [{ subnet_id: "${aws_subnet.fa.id}" }, { subnet_id: "${aws_subnet.fb.id}" }] },
+          },
         },
         output: {
-          ep_b: { value: '${{for s in aws_networkfirewall_firewall.fw.firewall_status[0].sync_states : s.availability_zone => s.attachment[0].endpoint_id}["eu-west-1b"]}' },
+          ep_b: {
+            value:
+              '${{for s in aws_networkfirewall_firewall.fw.firewall_status[0].sync_states : s.availability_zone => s.attachment[0].endpoint_id}["eu-west-1b"]}',
+          },
           azs: { value: "${aws_networkfirewall_firewall.fw.firewall_status[0].sync_states[*].availability_zone}" },
           cidr: { value: "${aws_subnet.fb.ipv6_cidr_block}" },
           cond: { value: '${length(aws_networkfirewall_firewall.fw.subnet_mapping) > 1 ? "multi" : "single"}' },
@@ -118,17 +167,31 @@ describe("cross-stack references", () => {
   });
 
   test("without a matching backend, the only stack that declares the output", () => {
-    const world = new World([producer("network", "elsewhere.tfstate", { vpc_id: "${aws_vpc.v.id}" }), consumer("net", "not/there.tfstate")]);
+    const world = new World([
+      producer("network", "elsewhere.tfstate", { vpc_id: "${aws_vpc.v.id}" }),
+      consumer("net", "not/there.tfstate"),
+    ]);
     expect(world.output("consumer", "got")).toEqual(new Opaque("network:aws_vpc.v", "id"));
   });
 
   test("an output the producer does not declare, or several stacks declare, is a problem named precisely", () => {
-    const missing = new World([producer("network", "../../../.state/demo/network.tfstate", {}), consumer("network", "../../../.state/demo/network.tfstate")]);
+    const missing = new World([
+      producer("network", "../../../.state/demo/network.tfstate", {}),
+      consumer("network", "../../../.state/demo/network.tfstate"),
+    ]);
     missing.output("consumer", "got");
-    expect(missing.problems).toEqual(['data.terraform_remote_state.network (consumer) reads output "vpc_id" from stack network, which does not declare it']);
-    const ambiguous = new World([producer("a", "a.tfstate", { vpc_id: "x" }), producer("b", "b.tfstate", { vpc_id: "y" }), consumer("c", "c.tfstate")]);
+    expect(missing.problems).toEqual([
+      'data.terraform_remote_state.network (consumer) reads output "vpc_id" from stack network, which does not declare it',
+    ]);
+    const ambiguous = new World([
+      producer("a", "a.tfstate", { vpc_id: "x" }),
+      producer("b", "b.tfstate", { vpc_id: "y" }),
+      consumer("c", "c.tfstate"),
+    ]);
     ambiguous.output("consumer", "got");
-    expect(ambiguous.problems).toEqual(['data.terraform_remote_state.c (consumer) reads output "vpc_id", which several stacks declare (a, b)']);
+    expect(ambiguous.problems).toEqual([
+      'data.terraform_remote_state.c (consumer) reads output "vpc_id", which several stacks declare (a, b)',
+    ]);
   });
 });
 
@@ -154,12 +217,30 @@ describe("network ACLs", () => {
     label: "acl",
     origin: "test",
     vpc: undefined,
-    rules: rules.map(([number, allow, protocol, from, to]) => ({ egress: false, number, allow, protocol, from, to, cidr: any6, origin: "test" })),
+    rules: rules.map(([number, allow, protocol, from, to]) => ({
+      egress: false,
+      number,
+      allow,
+      protocol,
+      from,
+      to,
+      cidr: any6,
+      origin: "test",
+    })),
   });
   const peer = { family: 6 as const, value: 1n };
 
   test("the lowest-numbered matching rule decides: a deny before an allow wins", () => {
-    const v = naclAdmitsAll(nacl([[50, false, 6, 443, 443], [100, true, 6, 0, 65535]]), false, 6, peer, [443, 443]);
+    const v = naclAdmitsAll(
+      nacl([
+        [50, false, 6, 443, 443],
+        [100, true, 6, 0, 65535],
+      ]),
+      false,
+      6,
+      peer,
+      [443, 443],
+    );
     expect(v).toEqual({ ok: false, because: "rule 50 deny tcp 443 from ::/0" });
   });
 

@@ -38,10 +38,13 @@ const routeTable = (app: SynthApp, tier: string, az: string) => tagged(app, "aws
 const workloadGroup = (app: SynthApp, az = "a") => groupsOf(app, "workload", az)[0];
 /** The (first) security group the proxy of an AZ uses. */
 const proxyGroup = (app: SynthApp, az = "a") => groupsOf(app, "proxy", az)[0];
-const proxyEni = (app: SynthApp, az: string) => one(app, "aws_network_interface", (b) => b.tags?.["egress6:role"] === "proxy" && b.tags?.["egress6:az"] === az);
-const workloadInstance = (app: SynthApp, az: string) => one(app, "aws_instance", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === az);
+const proxyEni = (app: SynthApp, az: string) =>
+  one(app, "aws_network_interface", (b) => b.tags?.["egress6:role"] === "proxy" && b.tags?.["egress6:az"] === az);
+const workloadInstance = (app: SynthApp, az: string) =>
+  one(app, "aws_instance", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === az);
 /** The launch template the managed workload instances launch from (it holds their root volume and AMI). */
-const workloadInstanceTemplate = (app: SynthApp) => one(app, "aws_launch_template", (_b, name) => name === "workload_instance_launch_template");
+const workloadInstanceTemplate = (app: SynthApp) =>
+  one(app, "aws_launch_template", (_b, name) => name === "workload_instance_launch_template");
 const vpcRef = "${aws_vpc.vpc.id}";
 
 /** An internet gateway in the network stack. */
@@ -52,7 +55,10 @@ function addIgw(app: SynthApp): string {
 
 /** A public NAT gateway in proxy subnet a (network stack). */
 function addNat(app: SynthApp): string {
-  add(app, "network", "aws_nat_gateway", "rogue", { subnet_id: ref(subnet(app, "proxy", "a")), allocation_id: "eipalloc-0123456789abcdef0" });
+  add(app, "network", "aws_nat_gateway", "rogue", {
+    subnet_id: ref(subnet(app, "proxy", "a")),
+    allocation_id: "eipalloc-0123456789abcdef0",
+  });
   return "${aws_nat_gateway.rogue.id}";
 }
 
@@ -60,13 +66,24 @@ function addNat(app: SynthApp): string {
 function openIngress(group: Json, cidr: string, port: number): void {
   group.ingress = [
     ...(group.ingress ?? []),
-    { description: "mutation", protocol: "tcp", from_port: port, to_port: port, cidr_blocks: [], ipv6_cidr_blocks: [cidr], prefix_list_ids: [], security_groups: [], self: false },
+    {
+      description: "mutation",
+      protocol: "tcp",
+      from_port: port,
+      to_port: port,
+      cidr_blocks: [],
+      ipv6_cidr_blocks: [cidr],
+      prefix_list_ids: [],
+      security_groups: [],
+      self: false,
+    },
   ];
 }
 
 /** The security groups of a role used in one AZ (a group tagged with no AZ serves them all). */
 function groupsOf(app: SynthApp, role: "workload" | "proxy", az: string) {
-  const isRole = (b: Json) => (role === "workload" ? b.tags?.["egress6:role"] === "workload" : /proxy/.test(String(b.name)) && b.tags?.["egress6:role"] !== "workload");
+  const isRole = (b: Json) =>
+    role === "workload" ? b.tags?.["egress6:role"] === "workload" : /proxy/.test(String(b.name)) && b.tags?.["egress6:role"] !== "workload";
   const found = all(app, "aws_security_group").filter((g) => isRole(g.body) && [undefined, az].includes(g.body.tags?.["egress6:az"]));
   if (found.length === 0) throw new Error(`no ${role} security group for AZ ${az}`);
   return found;
@@ -76,16 +93,35 @@ function groupsOf(app: SynthApp, role: "workload" | "proxy", az: string) {
 function addRule(group: Json, direction: "ingress" | "egress", cidr: string, port: number): void {
   group[direction] = [
     ...(group[direction] ?? []),
-    { description: "mutation", protocol: "tcp", from_port: port, to_port: port, cidr_blocks: [], ipv6_cidr_blocks: [cidr], prefix_list_ids: [], security_groups: [], self: false },
+    {
+      description: "mutation",
+      protocol: "tcp",
+      from_port: port,
+      to_port: port,
+      cidr_blocks: [],
+      ipv6_cidr_blocks: [cidr],
+      prefix_list_ids: [],
+      security_groups: [],
+      self: false,
+    },
   ];
 }
 
 function retarget(r: Json, target: Record<string, string>): void {
-  for (const k of ["gateway_id", "egress_only_gateway_id", "nat_gateway_id", "network_interface_id", "vpc_endpoint_id", "transit_gateway_id"]) delete r[k];
+  for (const k of [
+    "gateway_id",
+    "egress_only_gateway_id",
+    "nat_gateway_id",
+    "network_interface_id",
+    "vpc_endpoint_id",
+    "transit_gateway_id",
+  ])
+    delete r[k];
   Object.assign(r, target);
 }
 
-const firewallEndpoint = (az: string) => `\${{for s in aws_networkfirewall_firewall.firewall.firewall_status[0].sync_states : s.availability_zone => s.attachment[0].endpoint_id}["${az}"]}`;
+const firewallEndpoint = (az: string) =>
+  `\${{for s in aws_networkfirewall_firewall.firewall.firewall_status[0].sync_states : s.availability_zone => s.attachment[0].endpoint_id}["${az}"]}`;
 
 const MUTATIONS: readonly Mutation[] = [
   // ------------------------------------------------------------------ R1
@@ -94,14 +130,24 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-proxy",
     invariant: "R1",
     says: /workload-a .*an IPv4 path leads from subnet workload-a/,
-    mutate: (app) => add(app, "network", "aws_route", "rogue_ipv4", { route_table_id: ref(routeTable(app, "workload", "a")), destination_cidr_block: "0.0.0.0/0", nat_gateway_id: addNat(app) }),
+    mutate: (app) =>
+      add(app, "network", "aws_route", "rogue_ipv4", {
+        route_table_id: ref(routeTable(app, "workload", "a")),
+        destination_cidr_block: "0.0.0.0/0",
+        nat_gateway_id: addNat(app),
+      }),
   },
   {
     name: "NAT64: 64:ff9b::/96 from a workload subnet to a NAT gateway",
     mode: "firewall-proxy",
     invariant: "R1",
     says: /workload-b .*an IPv4 path leads .* \(NAT64\)/,
-    mutate: (app) => add(app, "network", "aws_route", "rogue_nat64", { route_table_id: ref(routeTable(app, "workload", "b")), destination_ipv6_cidr_block: "64:ff9b::/96", nat_gateway_id: addNat(app) }),
+    mutate: (app) =>
+      add(app, "network", "aws_route", "rogue_nat64", {
+        route_table_id: ref(routeTable(app, "workload", "b")),
+        destination_ipv6_cidr_block: "64:ff9b::/96",
+        nat_gateway_id: addNat(app),
+      }),
   },
   {
     name: "public IPv4 mapping on a workload subnet",
@@ -154,14 +200,20 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-igw",
     invariant: "R1",
     says: /workload-a .*aws_network_interface\.rogue \(network\): more than one IPv6 address \(ipv6_prefix_count = 1 delegates IPv6 prefixes\)/,
-    mutate: (app) => add(app, "network", "aws_network_interface", "rogue", { subnet_id: ref(subnet(app, "workload", "a")), ipv6_prefix_count: 1 }),
+    mutate: (app) =>
+      add(app, "network", "aws_network_interface", "rogue", { subnet_id: ref(subnet(app, "workload", "a")), ipv6_prefix_count: 1 }),
   },
   {
     name: "the proxy subnet routes 0.0.0.0/0 to an internet gateway (IPv4 through the proxy)",
     mode: "proxy",
     invariant: "R1",
     says: /proxy proxy-a, which serves this subnet, can open IPv4 connections/,
-    mutate: (app) => add(app, "network", "aws_route", "rogue_proxy_ipv4", { route_table_id: ref(routeTable(app, "proxy", "a")), destination_cidr_block: "0.0.0.0/0", gateway_id: addIgw(app) }),
+    mutate: (app) =>
+      add(app, "network", "aws_route", "rogue_proxy_ipv4", {
+        route_table_id: ref(routeTable(app, "proxy", "a")),
+        destination_cidr_block: "0.0.0.0/0",
+        gateway_id: addIgw(app),
+      }),
   },
   {
     name: "an internet gateway reaching the workloads directly makes their IPv6 addresses public",
@@ -192,7 +244,13 @@ const MUTATIONS: readonly Mutation[] = [
     says: /workload-a .*security group: security group demo-rogue-ssh of workload-a admits ingress tcp 22 from ::\/0/,
     mutate: (app) => {
       const i = workloadInstance(app, "a");
-      add(app, "workload", "aws_security_group", "rogue_ssh", { name: "demo-rogue-ssh", tags: { Name: "demo-rogue-ssh" }, vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}", egress: [], ingress: [] });
+      add(app, "workload", "aws_security_group", "rogue_ssh", {
+        name: "demo-rogue-ssh",
+        tags: { Name: "demo-rogue-ssh" },
+        vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}",
+        egress: [],
+        ingress: [],
+      });
       openIngress(app.stacks.workload.resource.aws_security_group.rogue_ssh, "::/0", 22);
       add(app, "workload", "aws_network_interface_sg_attachment", "rogue", {
         security_group_id: "${aws_security_group.rogue_ssh.id}",
@@ -206,7 +264,21 @@ const MUTATIONS: readonly Mutation[] = [
     invariant: "R2",
     says: /workload-b .*security group: security group .* admits ingress icmpv6 \(every type\) from ::\/0/,
     mutate: (app) => {
-      for (const g of groupsOf(app, "workload", "b")) g.body.ingress = [...(g.body.ingress ?? []), { description: "m", protocol: "58", from_port: -1, to_port: -1, cidr_blocks: [], ipv6_cidr_blocks: ["::/0"], prefix_list_ids: [], security_groups: [], self: false }];
+      for (const g of groupsOf(app, "workload", "b"))
+        g.body.ingress = [
+          ...(g.body.ingress ?? []),
+          {
+            description: "m",
+            protocol: "58",
+            from_port: -1,
+            to_port: -1,
+            cidr_blocks: [],
+            ipv6_cidr_blocks: ["::/0"],
+            prefix_list_ids: [],
+            security_groups: [],
+            self: false,
+          },
+        ];
     },
   },
   {
@@ -216,7 +288,16 @@ const MUTATIONS: readonly Mutation[] = [
     says: /network ACL: network ACL .* admits tcp 22 from .* into subnet workload-a .*rule 90 allow tcp 22 from ::\/0.*new connections, not replies/,
     mutate: (app) => {
       const nacl = tagged(app, "aws_network_acl", { "egress6:tier": "workload" });
-      add(app, "network", "aws_network_acl_rule", "rogue_ssh", { network_acl_id: ref(nacl), egress: false, rule_number: 90, rule_action: "allow", protocol: "6", from_port: 22, to_port: 22, ipv6_cidr_block: "::/0" });
+      add(app, "network", "aws_network_acl_rule", "rogue_ssh", {
+        network_acl_id: ref(nacl),
+        egress: false,
+        rule_number: 90,
+        rule_action: "allow",
+        protocol: "6",
+        from_port: 22,
+        to_port: 22,
+        ipv6_cidr_block: "::/0",
+      });
     },
   },
   {
@@ -226,7 +307,14 @@ const MUTATIONS: readonly Mutation[] = [
     says: /network ACL: .* admits (udp|protocols other than TCP).* from .* into subnet workload-/,
     mutate: (app) => {
       const nacl = tagged(app, "aws_network_acl", { "egress6:tier": "workload" });
-      add(app, "network", "aws_network_acl_rule", "rogue_all", { network_acl_id: ref(nacl), egress: false, rule_number: 5, rule_action: "allow", protocol: "-1", ipv6_cidr_block: "::/0" });
+      add(app, "network", "aws_network_acl_rule", "rogue_all", {
+        network_acl_id: ref(nacl),
+        egress: false,
+        rule_number: 5,
+        rule_action: "allow",
+        protocol: "-1",
+        ipv6_cidr_block: "::/0",
+      });
     },
   },
   {
@@ -244,7 +332,17 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-igw",
     invariant: "R2",
     says: /workload-b .*internet gateway .* delivers connections from the internet straight to subnet workload-b/,
-    mutate: (app) => remove(app, one(app, "aws_route", (b) => String(b.route_table_id).includes("edge_routes") && String(b.destination_ipv6_cidr_block).includes("workload_subnet_ipv6_cidr_block_b"))),
+    mutate: (app) =>
+      remove(
+        app,
+        one(
+          app,
+          "aws_route",
+          (b) =>
+            String(b.route_table_id).includes("edge_routes") &&
+            String(b.destination_ipv6_cidr_block).includes("workload_subnet_ipv6_cidr_block_b"),
+        ),
+      ),
   },
   {
     name: "firewall-igw with a firewall policy that passes what no rule drops",
@@ -271,7 +369,10 @@ const MUTATIONS: readonly Mutation[] = [
         destination_ipv6_cidr_block: "${data.terraform_remote_state.network.outputs.workload_subnet_ipv6_cidr_block_a}",
         network_interface_id: ref(proxyEni(app, "a")),
       });
-      add(app, "inspection", "aws_route_table_association", "rogue_edge", { route_table_id: "${aws_route_table.rogue_edge.id}", gateway_id: "${aws_internet_gateway.rogue.id}" });
+      add(app, "inspection", "aws_route_table_association", "rogue_edge", {
+        route_table_id: "${aws_route_table.rogue_edge.id}",
+        gateway_id: "${aws_internet_gateway.rogue.id}",
+      });
     },
   },
   // ------------------------------------------------------------------ R3
@@ -280,14 +381,20 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-proxy",
     invariant: "R3",
     says: /workload-a .*leaves subnet workload-a \(us-east-1a\) without crossing an inspection point/,
-    mutate: (app) => retarget(route(app, "workload_route_table_id_a", toAnyIpv6).body, { egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" }),
+    mutate: (app) =>
+      retarget(route(app, "workload_route_table_id_a", toAnyIpv6).body, {
+        egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
+      }),
   },
   {
     name: "the asymmetric layout: workload -> firewall -> egress-only gateway",
     mode: "firewall-proxy",
     invariant: "R3",
     says: /is asymmetric: the request crosses firewall .* endpoint in firewall-b but the reply crosses none/,
-    mutate: (app) => retarget(route(app, "firewall_route_table_id_b", toAnyIpv6).body, { egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" }),
+    mutate: (app) =>
+      retarget(route(app, "firewall_route_table_id_b", toAnyIpv6).body, {
+        egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
+      }),
   },
   {
     name: "a route to another AZ's firewall endpoint",
@@ -308,14 +415,22 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-proxy",
     invariant: "R3",
     says: /workload-a .*asymmetric: the request crosses firewall .* but the reply crosses none/,
-    mutate: (app) => remove(app, route(app, "proxy_route_table_id_a", (b) => String(b.destination_ipv6_cidr_block).includes("workload_subnet_ipv6_cidr_block_a"))),
+    mutate: (app) =>
+      remove(
+        app,
+        route(app, "proxy_route_table_id_a", (b) => String(b.destination_ipv6_cidr_block).includes("workload_subnet_ipv6_cidr_block_a")),
+      ),
   },
   {
     name: "explicit proxy connections go straight to the proxy while its replies cross the firewall",
     mode: "firewall-proxy",
     invariant: "R3",
     says: /workload-b .*connections addressed to proxy proxy-b \(tcp \d+\) is asymmetric: the request crosses none but the reply crosses firewall/,
-    mutate: (app) => remove(app, route(app, "workload_route_table_id_b", (b) => String(b.destination_ipv6_cidr_block).includes("proxy_subnet_ipv6_cidr_block_b"))),
+    mutate: (app) =>
+      remove(
+        app,
+        route(app, "workload_route_table_id_b", (b) => String(b.destination_ipv6_cidr_block).includes("proxy_subnet_ipv6_cidr_block_b")),
+      ),
   },
   {
     name: "workload-a may use proxy-b as its explicit proxy (cross-AZ, and in firewall-proxy around the firewall)",
@@ -323,8 +438,10 @@ const MUTATIONS: readonly Mutation[] = [
     invariant: "R3",
     says: /workload-a .*connections addressed to proxy proxy-b \(tcp 3128\) crosses proxy-b in us-east-1b, outside us-east-1a/,
     mutate: (app) => {
-      for (const g of groupsOf(app, "workload", "a")) addRule(g.body, "egress", "${data.terraform_remote_state.network.outputs.proxy_subnet_ipv6_cidr_block_b}", 3128);
-      for (const g of groupsOf(app, "proxy", "b")) addRule(g.body, "ingress", "${data.terraform_remote_state.network.outputs.workload_subnet_ipv6_cidr_block_a}", 3128);
+      for (const g of groupsOf(app, "workload", "a"))
+        addRule(g.body, "egress", "${data.terraform_remote_state.network.outputs.proxy_subnet_ipv6_cidr_block_b}", 3128);
+      for (const g of groupsOf(app, "proxy", "b"))
+        addRule(g.body, "ingress", "${data.terraform_remote_state.network.outputs.workload_subnet_ipv6_cidr_block_a}", 3128);
     },
   },
   {
@@ -332,14 +449,24 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-proxy",
     invariant: "R3",
     says: /workload-a .*a connection to fd12:3456:[0-9a-f:]* leaves subnet workload-a \(us-east-1a\) without crossing an inspection point/,
-    mutate: (app) => add(app, "network", "aws_route", "rogue_peering6", { route_table_id: ref(routeTable(app, "workload", "a")), destination_ipv6_cidr_block: "fd12:3456::/48", vpc_peering_connection_id: "pcx-0123456789abcdef0" }),
+    mutate: (app) =>
+      add(app, "network", "aws_route", "rogue_peering6", {
+        route_table_id: ref(routeTable(app, "workload", "a")),
+        destination_ipv6_cidr_block: "fd12:3456::/48",
+        vpc_peering_connection_id: "pcx-0123456789abcdef0",
+      }),
   },
   {
     name: "a workload route to a private IPv4 prefix behind a transit gateway",
     mode: "proxy",
     invariant: "R3",
     says: /workload-b .*a connection to 10\.1\.\d+\.\d+ leaves subnet workload-b \(us-east-1b\) without crossing an inspection point/,
-    mutate: (app) => add(app, "network", "aws_route", "rogue_tgw4", { route_table_id: ref(routeTable(app, "workload", "b")), destination_cidr_block: "10.1.0.0/16", transit_gateway_id: "tgw-0123456789abcdef0" }),
+    mutate: (app) =>
+      add(app, "network", "aws_route", "rogue_tgw4", {
+        route_table_id: ref(routeTable(app, "workload", "b")),
+        destination_cidr_block: "10.1.0.0/16",
+        transit_gateway_id: "tgw-0123456789abcdef0",
+      }),
   },
   {
     name: "a firewall whose stateless default passes traffic around the stateful engine",
@@ -357,7 +484,11 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-igw",
     invariant: "R3",
     says: /asymmetric: the request crosses firewall .* but the reply crosses none/,
-    mutate: (app) => remove(app, one(app, "aws_route_table_association", (b) => b.gateway_id !== undefined)),
+    mutate: (app) =>
+      remove(
+        app,
+        one(app, "aws_route_table_association", (b) => b.gateway_id !== undefined),
+      ),
   },
   {
     name: "a workload route to a forwarding instance that is not a proxy",
@@ -379,14 +510,22 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "firewall-proxy",
     invariant: "L1",
     says: /TCP 443 .* does not work: the request is refused: network ACL .* DENIES tcp 443/,
-    mutate: (app) => remove(app, naclRules(app, "workload").find((r) => r.body.egress === true && r.body.from_port === 443 && r.body.ipv6_cidr_block === "::/0")!),
+    mutate: (app) =>
+      remove(
+        app,
+        naclRules(app, "workload").find((r) => r.body.egress === true && r.body.from_port === 443 && r.body.ipv6_cidr_block === "::/0")!,
+      ),
   },
   {
     name: "the firewall ACL no longer lets replies in",
     mode: "firewall-igw",
     invariant: "L1",
     says: /the reply is refused: network ACL .* \(entering firewall-[ab]\): DENIES tcp 1024-65535/,
-    mutate: (app) => remove(app, naclRules(app, "firewall").find((r) => r.body.egress === false && r.body.from_port === 1024)!),
+    mutate: (app) =>
+      remove(
+        app,
+        naclRules(app, "firewall").find((r) => r.body.egress === false && r.body.from_port === 1024)!,
+      ),
   },
   {
     name: "the proxies' security group admits nothing",
@@ -394,7 +533,10 @@ const MUTATIONS: readonly Mutation[] = [
     invariant: "L1",
     says: /the request is refused: security groups of proxy-a .*NO rule allows ingress tcp/,
     mutate: (app) => {
-      for (const g of all(app, "aws_security_group").filter((x) => /proxy/.test(String(x.body.name)) && x.body.tags?.["egress6:role"] !== "workload")) g.body.ingress = [];
+      for (const g of all(app, "aws_security_group").filter(
+        (x) => /proxy/.test(String(x.body.name)) && x.body.tags?.["egress6:role"] !== "workload",
+      ))
+        g.body.ingress = [];
     },
   },
   {
@@ -407,26 +549,26 @@ const MUTATIONS: readonly Mutation[] = [
       g.egress = g.egress.filter((r: Json) => !(r.from_port === 80 && (r.ipv6_cidr_blocks ?? []).includes("::/0")));
     },
   },
-  ...(["firewall-proxy", "proxy", "firewall-igw"] as const).map(
-    (mode): Mutation => ({
-      name: "every network ACL rule for ICMPv6 Packet Too Big (type 2) is gone (Path MTU discovery breaks)",
-      mode,
-      invariant: "L1",
-      says: /ICMPv6 Packet Too Big from .* does not reach .* \(Path MTU discovery breaks\): refused: network ACL .* DENIES icmpv6 type 2/,
-      mutate: (app) => {
-        const ptb = all(app, "aws_network_acl_rule").filter((r) => String(r.body.protocol) === "58" && Number(r.body.icmp_type) === 2);
-        if (ptb.length === 0) throw new Error("no ICMPv6 type 2 network ACL rule to remove");
-        ptb.forEach((r) => remove(app, r));
-      },
-    }),
-  ),
+  ...(["firewall-proxy", "proxy", "firewall-igw"] as const).map((mode): Mutation => ({
+    name: "every network ACL rule for ICMPv6 Packet Too Big (type 2) is gone (Path MTU discovery breaks)",
+    mode,
+    invariant: "L1",
+    says: /ICMPv6 Packet Too Big from .* does not reach .* \(Path MTU discovery breaks\): refused: network ACL .* DENIES icmpv6 type 2/,
+    mutate: (app) => {
+      const ptb = all(app, "aws_network_acl_rule").filter((r) => String(r.body.protocol) === "58" && Number(r.body.icmp_type) === 2);
+      if (ptb.length === 0) throw new Error("no ICMPv6 type 2 network ACL rule to remove");
+      ptb.forEach((r) => remove(app, r));
+    },
+  })),
   {
     name: "the proxies' security groups no longer admit ICMPv6 Packet Too Big",
     mode: "proxy",
     invariant: "L1",
     says: /ICMPv6 Packet Too Big from .* does not reach proxy-a .*: refused: security groups of proxy-a .*NO rule allows ingress icmpv6 2/,
     mutate: (app) => {
-      for (const g of all(app, "aws_security_group")) if (Array.isArray(g.body.ingress)) g.body.ingress = g.body.ingress.filter((r: Json) => !(String(r.protocol) === "58" || r.protocol === "icmpv6"));
+      for (const g of all(app, "aws_security_group"))
+        if (Array.isArray(g.body.ingress))
+          g.body.ingress = g.body.ingress.filter((r: Json) => !(String(r.protocol) === "58" || r.protocol === "icmpv6"));
     },
   },
   {
@@ -441,34 +583,44 @@ const MUTATIONS: readonly Mutation[] = [
     mode: "proxy",
     invariant: "L1",
     says: /the request is dropped \(no route to .* in route table proxy-a\)/,
-    mutate: (app) => remove(app, one(app, "aws_route", (b) => b.route_table_id === ref(routeTable(app, "proxy", "a")) && b.destination_ipv6_cidr_block === "::/0")),
+    mutate: (app) =>
+      remove(
+        app,
+        one(app, "aws_route", (b) => b.route_table_id === ref(routeTable(app, "proxy", "a")) && b.destination_ipv6_cidr_block === "::/0"),
+      ),
   },
   // ------------------------------------------------------------------ DNS64
-  ...(["workload", "proxy", "firewall", "endpoint"] as const).map(
-    (tier): Mutation => ({
-      name: `DNS64 on in the ${tier} subnet`,
-      mode: "firewall-proxy",
-      invariant: "DNS64",
-      says: new RegExp(`${tier}-b .*enable_dns64 = true`),
-      mutate: (app) => {
-        subnet(app, tier, "b").body.enable_dns64 = true;
-      },
-    }),
-  ),
+  ...(["workload", "proxy", "firewall", "endpoint"] as const).map((tier): Mutation => ({
+    name: `DNS64 on in the ${tier} subnet`,
+    mode: "firewall-proxy",
+    invariant: "DNS64",
+    says: new RegExp(`${tier}-b .*enable_dns64 = true`),
+    mutate: (app) => {
+      subnet(app, tier, "b").body.enable_dns64 = true;
+    },
+  })),
   // ------------------------------------------------------------------ main route table
   {
     name: "a workload subnet without a route table association",
     mode: "firewall-proxy",
     invariant: "MAIN-RT",
     says: /workload-a .*no route table association, so it uses the main route table/,
-    mutate: (app) => remove(app, one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "workload", "a")))),
+    mutate: (app) =>
+      remove(
+        app,
+        one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "workload", "a"))),
+      ),
   },
   {
     name: "an endpoint subnet without a route table association",
     mode: "proxy",
     invariant: "MAIN-RT",
     says: /endpoint-b .*no route table association/,
-    mutate: (app) => remove(app, one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "endpoint", "b")))),
+    mutate: (app) =>
+      remove(
+        app,
+        one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "endpoint", "b"))),
+      ),
   },
   {
     name: "a subnet associated with the VPC's main route table",
@@ -476,7 +628,8 @@ const MUTATIONS: readonly Mutation[] = [
     invariant: "MAIN-RT",
     says: /endpoint-a .*which is the VPC's main route table/,
     mutate: (app) => {
-      one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "endpoint", "a"))).body.route_table_id = "${aws_vpc.vpc.default_route_table_id}";
+      one(app, "aws_route_table_association", (b) => b.subnet_id === ref(subnet(app, "endpoint", "a"))).body.route_table_id =
+        "${aws_vpc.vpc.default_route_table_id}";
     },
   },
   {
@@ -488,7 +641,10 @@ const MUTATIONS: readonly Mutation[] = [
       // Swapping the main table while aws_default_route_table manages the original one is exit 2 (the provider says
       // not to use both): the swap is made without it.
       delete app.stacks.network.resource.aws_default_route_table;
-      add(app, "network", "aws_main_route_table_association", "rogue", { vpc_id: vpcRef, route_table_id: ref(routeTable(app, "firewall", "a")) });
+      add(app, "network", "aws_main_route_table_association", "rogue", {
+        vpc_id: vpcRef,
+        route_table_id: ref(routeTable(app, "firewall", "a")),
+      });
     },
   },
 ];
@@ -503,7 +659,8 @@ describe.each(MUTATIONS.map((m) => [`${m.invariant}: ${m.name} (${m.mode})`, m] 
     expect(violatedIds(report)).toContain(m.invariant);
     expect(report.exitCode).toBe(1);
     const messages = violations(report, m.invariant);
-    if (!messages.some((x) => m.says.test(x))) throw new Error(`no ${m.invariant} violation matches ${m.says}; got:\n${messages.join("\n")}`);
+    if (!messages.some((x) => m.says.test(x)))
+      throw new Error(`no ${m.invariant} violation matches ${m.says}; got:\n${messages.join("\n")}`);
   });
 });
 
@@ -515,7 +672,9 @@ test("every invariant has at least three broken variants", () => {
 
 test("an edge association with the egress-only gateway (which AWS refuses) cannot hide the asymmetric layout", () => {
   const app = synthMode("firewall-proxy");
-  retarget(route(app, "firewall_route_table_id_a", toAnyIpv6).body, { egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" });
+  retarget(route(app, "firewall_route_table_id_a", toAnyIpv6).body, {
+    egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
+  });
   add(app, "inspection", "aws_route_table", "rogue_edge", { vpc_id: "${data.terraform_remote_state.network.outputs.vpc_id}" });
   add(app, "inspection", "aws_route", "rogue_edge_to_workload", {
     route_table_id: "${aws_route_table.rogue_edge.id}",
@@ -526,32 +685,52 @@ test("an edge association with the egress-only gateway (which AWS refuses) canno
     route_table_id: "${aws_route_table.rogue_edge.id}",
     gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
   });
-  expect(() => verify(app)).toThrow(/aws_route_table_association\.rogue_edge \(inspection\): a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with egress-only internet gateway/);
+  expect(() => verify(app)).toThrow(
+    /aws_route_table_association\.rogue_edge \(inspection\): a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with egress-only internet gateway/,
+  );
 });
 
 test("two routes to the same prefix in one route table (AWS creates only one) are unusable input, whatever their order", () => {
   for (const bypassFirst of [false, true]) {
     const app = synthMode("firewall-proxy");
     const inspected = route(app, "workload_route_table_id_a", toAnyIpv6);
-    const bypass = { route_table_id: inspected.body.route_table_id, destination_ipv6_cidr_block: "::/0", egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" };
+    const bypass = {
+      route_table_id: inspected.body.route_table_id,
+      destination_ipv6_cidr_block: "::/0",
+      egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
+    };
     const routes = app.stacks[inspected.stack].resource.aws_route;
     // JSON key order is the only difference between the two runs.
-    app.stacks[inspected.stack].resource.aws_route = bypassFirst ? { rogue_bypass: bypass, ...routes } : { ...routes, rogue_bypass: bypass };
-    expect(() => verify(app)).toThrow(/route table workload-a already has a route to ::\/0 \(aws_route\.\w+ \(inspection\)\); AWS refuses the second one \(RouteAlreadyExists\)/);
+    app.stacks[inspected.stack].resource.aws_route = bypassFirst
+      ? { rogue_bypass: bypass, ...routes }
+      : { ...routes, rogue_bypass: bypass };
+    expect(() => verify(app)).toThrow(
+      /route table workload-a already has a route to ::\/0 \(aws_route\.\w+ \(inspection\)\); AWS refuses the second one \(RouteAlreadyExists\)/,
+    );
   }
 });
 
 test("resources that launch instances or attach interfaces or security groups in ways the verifier does not model are unusable input", () => {
   const app = synthMode("proxy");
-  add(app, "workload", "aws_spot_instance_request", "rogue", { ami: "ami-0123456789abcdef0", instance_type: "t3.micro", subnet_id: "${data.terraform_remote_state.network.outputs.workload_subnet_id_a}" });
-  add(app, "workload", "aws_ec2_instance_connect_endpoint", "rogue", { subnet_id: "${data.terraform_remote_state.network.outputs.workload_subnet_id_a}" });
-  expect(() => verify(app)).toThrow(/aws_spot_instance_request\.rogue \(workload\): aws_spot_instance_request launches instances or attaches .* in a way the verifier does not model/);
+  add(app, "workload", "aws_spot_instance_request", "rogue", {
+    ami: "ami-0123456789abcdef0",
+    instance_type: "t3.micro",
+    subnet_id: "${data.terraform_remote_state.network.outputs.workload_subnet_id_a}",
+  });
+  add(app, "workload", "aws_ec2_instance_connect_endpoint", "rogue", {
+    subnet_id: "${data.terraform_remote_state.network.outputs.workload_subnet_id_a}",
+  });
+  expect(() => verify(app)).toThrow(
+    /aws_spot_instance_request\.rogue \(workload\): aws_spot_instance_request launches instances or attaches .* in a way the verifier does not model/,
+  );
   expect(() => verify(app)).toThrow(/aws_ec2_instance_connect_endpoint\.rogue \(workload\)/);
 });
 
 test("a counterexample is a path hop by hop, and marks the hop that breaks", () => {
   const app = synthMode("firewall-proxy");
-  retarget(route(app, "firewall_route_table_id_a", toAnyIpv6).body, { egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}" });
+  retarget(route(app, "firewall_route_table_id_a", toAnyIpv6).body, {
+    egress_only_gateway_id: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
+  });
   const finding = resultOf(verify(app), "R3").findings.find((f) => /asymmetric/.test(f.message))!;
   const hops = finding.path!.map((p) => p.text);
   expect(hops[0]).toMatch(/^subnet workload-a \(us-east-1a\), packet 2001:db8::1 -> 2000::1 tcp 443/);
@@ -568,27 +747,51 @@ test("a counterexample is a path hop by hop, and marks the hop that breaks", () 
   );
 
   const l1 = synthMode("firewall-proxy");
-  remove(l1, naclRules(l1, "proxy").find((r) => r.body.egress === false && r.body.from_port === 443)!);
+  remove(
+    l1,
+    naclRules(l1, "proxy").find((r) => r.body.egress === false && r.body.from_port === 443)!,
+  );
   const blocked = resultOf(verify(l1), "L1").findings[0].path!.filter((p) => p.ok === false);
-  expect(blocked[0].text).toMatch(/network ACL .* \(entering proxy-a\): DENIES tcp 443 from 2001:db8::1: no rule allows tcp 443; the final \* rule denies it/);
+  expect(blocked[0].text).toMatch(
+    /network ACL .* \(entering proxy-a\): DENIES tcp 443 from 2001:db8::1: no rule allows tcp 443; the final \* rule denies it/,
+  );
 });
 
 describe("security checks (Checkov IDs) catch what they are about", () => {
   /** `also`: other checks the same fact breaks by definition (a 0-1023 rule opens 20, 21 and 22 alike). */
   const cases: { id: string; mode: InspectionMode; mutate: (app: SynthApp) => void; says: RegExp; also?: string[] }[] = [
-    { id: "CKV2_AWS_11", mode: "proxy", mutate: (app) => all(app, "aws_flow_log").forEach((f) => remove(app, f)), says: /no aws_flow_log names this VPC/ },
+    {
+      id: "CKV2_AWS_11",
+      mode: "proxy",
+      mutate: (app) => all(app, "aws_flow_log").forEach((f) => remove(app, f)),
+      says: /no aws_flow_log names this VPC/,
+    },
     {
       id: "CKV2_AWS_12",
       mode: "proxy",
       mutate: (app) => openIngress(one(app, "aws_default_security_group", () => true).body, "2001:db8::/56", 443),
       says: /rules: ingress tcp 443/,
     },
-    { id: "CKV_AWS_130", mode: "proxy", mutate: (app) => void (subnet(app, "endpoint", "a").body.map_public_ip_on_launch = true), says: /map_public_ip_on_launch = true/ },
+    {
+      id: "CKV_AWS_130",
+      mode: "proxy",
+      mutate: (app) => void (subnet(app, "endpoint", "a").body.map_public_ip_on_launch = true),
+      says: /map_public_ip_on_launch = true/,
+    },
     {
       id: "CKV_AWS_232",
       mode: "firewall-proxy",
       mutate: (app) =>
-        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "endpoint" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "tcp", from_port: 0, to_port: 1023, cidr_block: "0.0.0.0/0" }),
+        add(app, "network", "aws_network_acl_rule", "rogue", {
+          network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "endpoint" })),
+          egress: false,
+          rule_number: 1,
+          rule_action: "allow",
+          protocol: "tcp",
+          from_port: 0,
+          to_port: 1023,
+          cidr_block: "0.0.0.0/0",
+        }),
       says: /rule 1 allow tcp 0-1023 from 0\.0\.0\.0\/0 .* admits tcp 22 from the internet/,
       also: ["CKV_AWS_229", "CKV_AWS_230"],
     },
@@ -602,7 +805,17 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       id: "CKV_AWS_382",
       mode: "firewall-igw",
       mutate: (app) => {
-        workloadGroup(app).body.egress.push({ description: "m", protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"], ipv6_cidr_blocks: [], prefix_list_ids: [], security_groups: [], self: false });
+        workloadGroup(app).body.egress.push({
+          description: "m",
+          protocol: "-1",
+          from_port: 0,
+          to_port: 0,
+          cidr_blocks: ["0.0.0.0/0"],
+          ipv6_cidr_blocks: [],
+          prefix_list_ids: [],
+          security_groups: [],
+          self: false,
+        });
       },
       says: /egress all traffic to 0\.0\.0\.0\/0/,
     },
@@ -610,7 +823,8 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       id: "CKV_AWS_79",
       mode: "proxy",
       mutate: (app) => {
-        for (const lt of all(app, "aws_launch_template").filter((t) => t.body.tags?.["egress6:role"] === "workload")) lt.body.metadata_options.http_tokens = "optional";
+        for (const lt of all(app, "aws_launch_template").filter((t) => t.body.tags?.["egress6:role"] === "workload"))
+          lt.body.metadata_options.http_tokens = "optional";
       },
       says: /IMDSv1 answers/,
     },
@@ -636,61 +850,164 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
       mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.cloud_watch_logs_group_arn,
       says: /no cloud_watch_logs_group_arn/,
     },
-    { id: "CKV_AWS_252", mode: "proxy", mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.sns_topic_name, says: /no sns_topic_name/ },
+    {
+      id: "CKV_AWS_252",
+      mode: "proxy",
+      mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.sns_topic_name,
+      says: /no sns_topic_name/,
+    },
     {
       id: "CKV_AWS_229",
       mode: "proxy",
       mutate: (app) =>
-        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "workload" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "6", from_port: 21, to_port: 21, ipv6_cidr_block: "::/0" }),
+        add(app, "network", "aws_network_acl_rule", "rogue", {
+          network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "workload" })),
+          egress: false,
+          rule_number: 1,
+          rule_action: "allow",
+          protocol: "6",
+          from_port: 21,
+          to_port: 21,
+          ipv6_cidr_block: "::/0",
+        }),
       says: /rule 1 allow tcp 21 from ::\/0 .* admits tcp 21 from the internet/,
     },
     {
       id: "CKV_AWS_230",
       mode: "firewall-igw",
       mutate: (app) =>
-        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "firewall" })), egress: false, rule_number: 1, rule_action: "allow", protocol: "6", from_port: 20, to_port: 20, ipv6_cidr_block: "2000::/3" }),
+        add(app, "network", "aws_network_acl_rule", "rogue", {
+          network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "firewall" })),
+          egress: false,
+          rule_number: 1,
+          rule_action: "allow",
+          protocol: "6",
+          from_port: 20,
+          to_port: 20,
+          ipv6_cidr_block: "2000::/3",
+        }),
       says: /rule 1 allow tcp 20 from 2000::\/3 .* admits tcp 20 from the internet/,
     },
     {
       id: "CKV_AWS_352",
       mode: "firewall-proxy",
       mutate: (app) =>
-        add(app, "network", "aws_network_acl_rule", "rogue", { network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "endpoint" })), egress: false, rule_number: 2, rule_action: "allow", protocol: "6", from_port: 0, to_port: 65535, ipv6_cidr_block: "${aws_vpc.vpc.ipv6_cidr_block}" }),
+        add(app, "network", "aws_network_acl_rule", "rogue", {
+          network_acl_id: ref(tagged(app, "aws_network_acl", { "egress6:tier": "endpoint" })),
+          egress: false,
+          rule_number: 2,
+          rule_action: "allow",
+          protocol: "6",
+          from_port: 0,
+          to_port: 65535,
+          ipv6_cidr_block: "${aws_vpc.vpc.ipv6_cidr_block}",
+        }),
       says: /rule 2 allow tcp \(every port\) from .* allows every port/,
     },
     {
       id: "CKV_AWS_277",
       mode: "proxy",
       mutate: (app) => {
-        for (const g of groupsOf(app, "workload", "a")) g.body.ingress = [...(g.body.ingress ?? []), { description: "m", protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: [], ipv6_cidr_blocks: ["::/0"], prefix_list_ids: [], security_groups: [], self: false }];
+        for (const g of groupsOf(app, "workload", "a"))
+          g.body.ingress = [
+            ...(g.body.ingress ?? []),
+            {
+              description: "m",
+              protocol: "-1",
+              from_port: 0,
+              to_port: 0,
+              cidr_blocks: [],
+              ipv6_cidr_blocks: ["::/0"],
+              prefix_list_ids: [],
+              security_groups: [],
+              self: false,
+            },
+          ];
       },
       says: /ingress all traffic from ::\/0/,
       // With a group open to the internet, the 1024-65535 reply range of the ACL no longer keeps 3389 closed.
       also: ["CKV_AWS_231"],
     },
-    { id: "CKV_AWS_8", mode: "proxy", mutate: (app) => void (workloadInstanceTemplate(app).body.block_device_mappings[0].ebs.encrypted = "false"), says: /1 volume\(s\) without encrypted = true/ },
-    { id: "CKV_AWS_88", mode: "firewall-proxy", mutate: (app) => void (workloadInstance(app, "b").body.associate_public_ip_address = true), says: /associate_public_ip_address = true/ },
-    { id: "CKV_AWS_126", mode: "firewall-igw", mutate: (app) => void (workloadInstance(app, "a").body.monitoring = false), says: /detailed monitoring is off/ },
-    { id: "CKV2_AWS_41", mode: "proxy", mutate: (app) => void (delete workloadInstance(app, "b").body.iam_instance_profile, delete workloadInstanceTemplate(app).body.iam_instance_profile), says: /no iam_instance_profile on the instance or its launch template/ },
-    { id: "CKV_AWS_35", mode: "proxy", mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.kms_key_id, says: /no kms_key_id/ },
-    { id: "CKV_AWS_36", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.enable_log_file_validation = false), says: /enable_log_file_validation is not true/ },
-    { id: "CKV_AWS_67", mode: "firewall-igw", mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.is_multi_region_trail = false), says: /is_multi_region_trail is not true/ },
-    { id: "CKV_AWS_158", mode: "proxy", mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.kms_key_id, says: /no kms_key_id/ },
-    { id: "CKV_AWS_66", mode: "firewall-proxy", mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.retention_in_days, says: /retention_in_days not set \(logs never expire by accident/, also: ["CKV_AWS_338"] },
+    {
+      id: "CKV_AWS_8",
+      mode: "proxy",
+      mutate: (app) => void (workloadInstanceTemplate(app).body.block_device_mappings[0].ebs.encrypted = "false"),
+      says: /1 volume\(s\) without encrypted = true/,
+    },
+    {
+      id: "CKV_AWS_88",
+      mode: "firewall-proxy",
+      mutate: (app) => void (workloadInstance(app, "b").body.associate_public_ip_address = true),
+      says: /associate_public_ip_address = true/,
+    },
+    {
+      id: "CKV_AWS_126",
+      mode: "firewall-igw",
+      mutate: (app) => void (workloadInstance(app, "a").body.monitoring = false),
+      says: /detailed monitoring is off/,
+    },
+    {
+      id: "CKV2_AWS_41",
+      mode: "proxy",
+      mutate: (app) =>
+        void (delete workloadInstance(app, "b").body.iam_instance_profile, delete workloadInstanceTemplate(app).body.iam_instance_profile),
+      says: /no iam_instance_profile on the instance or its launch template/,
+    },
+    {
+      id: "CKV_AWS_35",
+      mode: "proxy",
+      mutate: (app) => void delete one(app, "aws_cloudtrail", () => true).body.kms_key_id,
+      says: /no kms_key_id/,
+    },
+    {
+      id: "CKV_AWS_36",
+      mode: "firewall-proxy",
+      mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.enable_log_file_validation = false),
+      says: /enable_log_file_validation is not true/,
+    },
+    {
+      id: "CKV_AWS_67",
+      mode: "firewall-igw",
+      mutate: (app) => void (one(app, "aws_cloudtrail", () => true).body.is_multi_region_trail = false),
+      says: /is_multi_region_trail is not true/,
+    },
+    {
+      id: "CKV_AWS_158",
+      mode: "proxy",
+      mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.kms_key_id,
+      says: /no kms_key_id/,
+    },
+    {
+      id: "CKV_AWS_66",
+      mode: "firewall-proxy",
+      mutate: (app) => void delete all(app, "aws_cloudwatch_log_group")[0].body.retention_in_days,
+      says: /retention_in_days not set \(logs never expire by accident/,
+      also: ["CKV_AWS_338"],
+    },
     {
       id: "CKV_AWS_346",
       mode: "firewall-proxy",
       mutate: (app) => void delete one(app, "aws_networkfirewall_firewall_policy", () => true).body.encryption_configuration,
       says: /no encryption_configuration \(an AWS owned key\)/,
     },
-    { id: "CKV_AWS_344", mode: "firewall-proxy", mutate: (app) => void (one(app, "aws_networkfirewall_firewall", () => true).body.delete_protection = false), says: /delete_protection is not true/ },
+    {
+      id: "CKV_AWS_344",
+      mode: "firewall-proxy",
+      mutate: (app) => void (one(app, "aws_networkfirewall_firewall", () => true).body.delete_protection = false),
+      says: /delete_protection is not true/,
+    },
     {
       id: "CKV_AWS_345",
       mode: "firewall-igw",
       mutate: (app) => void delete one(app, "aws_networkfirewall_firewall", () => true).body.encryption_configuration,
       says: /no encryption_configuration \(an AWS owned key\)/,
     },
-    { id: "CKV2_AWS_63", mode: "firewall-proxy", mutate: (app) => all(app, "aws_networkfirewall_logging_configuration").forEach((f) => remove(app, f)), says: /no aws_networkfirewall_logging_configuration names this firewall/ },
+    {
+      id: "CKV2_AWS_63",
+      mode: "firewall-proxy",
+      mutate: (app) => all(app, "aws_networkfirewall_logging_configuration").forEach((f) => remove(app, f)),
+      says: /no aws_networkfirewall_logging_configuration names this firewall/,
+    },
     {
       id: "CKV_AWS_338",
       mode: "proxy",
@@ -706,7 +1023,12 @@ describe("security checks (Checkov IDs) catch what they are about", () => {
     expect(violatedIds(report)).toContain(c.id);
     expect(violations(report, c.id).join("\n")).toMatch(c.says);
     // The mutation is about this check alone: no other security check turns VIOLATED (but those listed in `also`).
-    expect(report.results.filter((r) => r.kind === "check" && r.verdict === "VIOLATED").map((r) => r.id).sort()).toEqual([c.id, ...(c.also ?? [])].sort());
+    expect(
+      report.results
+        .filter((r) => r.kind === "check" && r.verdict === "VIOLATED")
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([c.id, ...(c.also ?? [])].sort());
   });
 
   test("a check that does not apply in a mode says so instead of passing silently", () => {

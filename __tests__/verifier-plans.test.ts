@@ -24,11 +24,18 @@ function planFiles(dir: string, mode: InspectionMode): string[] {
 }
 
 function readPlans(dir: string, mode: InspectionMode): { name: string; file: string; json: Json }[] {
-  return planFiles(dir, mode).map((file) => ({ name: path.basename(file, ".plan.json"), file, json: JSON.parse(fs.readFileSync(file, "utf8")) as Json }));
+  return planFiles(dir, mode).map((file) => ({
+    name: path.basename(file, ".plan.json"),
+    file,
+    json: JSON.parse(fs.readFileSync(file, "utf8")) as Json,
+  }));
 }
 
 function verifyPlanJson(plansOf: { name: string; file: string; json: Json }[]): Report {
-  return verifyStacks(plansOf.map((p) => stackFromPlan(p.name, p.file, p.json)), plansOf.map((p) => p.file));
+  return verifyStacks(
+    plansOf.map((p) => stackFromPlan(p.name, p.file, p.json)),
+    plansOf.map((p) => p.file),
+  );
 }
 
 /** The configuration entry of a resource in a plan. */
@@ -61,7 +68,10 @@ if (!prerequisites.ok) {
       const fromPlans = verifyPlans(planFiles(dir, mode), { ports: CONFIG_PORTS });
       const fromSynth = verify(synthMode(mode), { ports: CONFIG_PORTS });
       for (const id of INVARIANTS) {
-        expect({ id, verdict: resultOf(fromPlans, id).verdict }).toEqual({ id, verdict: (id === "R1" || id === "R2") && mode === "firewall-igw" ? "HOLDS BY POLICY" : "HOLDS" });
+        expect({ id, verdict: resultOf(fromPlans, id).verdict }).toEqual({
+          id,
+          verdict: (id === "R1" || id === "R2") && mode === "firewall-igw" ? "HOLDS BY POLICY" : "HOLDS",
+        });
       }
       // Same rows, same verdicts, result by result (checks included); stacks may come in another order.
       const rows = (r: Report) => r.results.map((x) => [x.id, x.verdict, x.subjects.map((s) => `${s.verdict} ${s.subject}`).sort()]);
@@ -71,11 +81,21 @@ if (!prerequisites.ok) {
     test("a workload route retargeted to the egress-only gateway in the plan is rejected (R3)", () => {
       const p = readPlans(dir, "firewall-proxy");
       const inspection = p.find((x) => x.name === "inspection")!.json;
-      const r = configured(inspection, (x) => x.type === "aws_route" && /workload_route_table_id_a/.test(JSON.stringify(x.expressions.route_table_id)) && x.expressions.destination_ipv6_cidr_block?.constant_value === "::/0");
+      const r = configured(
+        inspection,
+        (x) =>
+          x.type === "aws_route" &&
+          /workload_route_table_id_a/.test(JSON.stringify(x.expressions.route_table_id)) &&
+          x.expressions.destination_ipv6_cidr_block?.constant_value === "::/0",
+      );
       delete r.expressions.vpc_endpoint_id;
       r.expressions.egress_only_gateway_id = {
         constant_value: "${data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id}",
-        references: ["data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id", "data.terraform_remote_state.network.outputs", "data.terraform_remote_state.network"],
+        references: [
+          "data.terraform_remote_state.network.outputs.egress_only_internet_gateway_id",
+          "data.terraform_remote_state.network.outputs",
+          "data.terraform_remote_state.network",
+        ],
       };
       const report = verifyPlanJson(p);
       expect(violatedIds(report)).toContain("R3");
@@ -86,7 +106,9 @@ if (!prerequisites.ok) {
       const p = readPlans(dir, "proxy");
       const network = p.find((x) => x.name === "network")!.json;
       // A plan is read from its values: the planned value is what changes.
-      const s = (network.resource_changes as Json[]).find((x) => x.type === "aws_subnet" && x.change.after.tags?.["egress6:tier"] === "proxy" && x.change.after.tags["egress6:az"] === "a")!;
+      const s = (network.resource_changes as Json[]).find(
+        (x) => x.type === "aws_subnet" && x.change.after.tags?.["egress6:tier"] === "proxy" && x.change.after.tags["egress6:az"] === "a",
+      )!;
       s.change.after.enable_dns64 = true;
       expect(violations(verifyPlanJson(p), "DNS64").join("\n")).toMatch(/proxy-a .*enable_dns64 = true/);
     });
@@ -103,7 +125,9 @@ if (!prerequisites.ok) {
       try {
         verifyPlanJson(p);
       } catch (e) {
-        expect((e as InputError).problems.join("\n")).toMatch(/aws_route_table_association\.\S+ \(network\)\.route_table_id: known only after apply, and the plan keeps only the references of its expression \(aws_route_table\.\S+\.id, aws_route_table\.\S+\), not the expression .*--config DIR/);
+        expect((e as InputError).problems.join("\n")).toMatch(
+          /aws_route_table_association\.\S+ \(network\)\.route_table_id: known only after apply, and the plan keeps only the references of its expression \(aws_route_table\.\S+\.id, aws_route_table\.\S+\), not the expression .*--config DIR/,
+        );
       }
     });
 
@@ -114,14 +138,18 @@ if (!prerequisites.ok) {
       try {
         verifyPlanJson(p);
       } catch (e) {
-        expect((e as InputError).problems).toContain('data.terraform_remote_state.network (inspection) reads output "workload_route_table_id_b", which no stack declares');
+        expect((e as InputError).problems).toContain(
+          'data.terraform_remote_state.network (inspection) reads output "workload_route_table_id_b", which no stack declares',
+        );
       }
     });
   });
 }
 
 test("a file that is not a plan is unusable input", () => {
-  expect(() => stackFromPlan("x", "x.plan.json", { format_version: "2.0" })).toThrow(/x\.plan\.json: plan format_version 2\.0 is not supported \(expected 1\.x\)/);
+  expect(() => stackFromPlan("x", "x.plan.json", { format_version: "2.0" })).toThrow(
+    /x\.plan\.json: plan format_version 2\.0 is not supported \(expected 1\.x\)/,
+  );
   expect(() => stackFromPlan("x", "x.plan.json", { resource: {} })).toThrow(/not a "terraform show -json" plan/);
   expect(() => stackFromPlan("x", "x.plan.json", { format_version: "1.2", planned_values: {} })).toThrow(/no configuration\.root_module/);
 });

@@ -26,7 +26,9 @@ describe.each([...INSPECTION_MODES])("the real app in %s mode", (mode) => {
   test("every guarantee holds for every workload subnet (R1, R2, R3, L1, DNS64, main route table)", () => {
     // L1 proves the ports the configuration allowlists, not the ones the output happens to open.
     const report = verify(app, { ports: CONFIG_PORTS });
-    expect(resultOf(report, "L1").notes.join(" ")).toMatch(new RegExp(`Ports checked: ${[...CONFIG_PORTS].sort((a, b) => a - b).join(", ")} \\(given with --ports\\)`));
+    expect(resultOf(report, "L1").notes.join(" ")).toMatch(
+      new RegExp(`Ports checked: ${[...CONFIG_PORTS].sort((a, b) => a - b).join(", ")} \\(given with --ports\\)`),
+    );
     for (const id of INVARIANTS) {
       const r = resultOf(report, id);
       expect({ id, verdict: r.verdict, problems: r.findings.filter((f) => f.verdict === "VIOLATED").map((f) => f.message) }).toEqual({
@@ -42,9 +44,22 @@ describe.each([...INSPECTION_MODES])("the real app in %s mode", (mode) => {
   test("every security check holds, or says why it does not apply", () => {
     const report = verify(app);
     const checks = report.results.filter((r) => r.kind === "check");
-    expect(checks.map((c) => c.id)).toEqual(expect.arrayContaining(["CKV2_AWS_11", "CKV_AWS_229", "CKV_AWS_232", "CKV_AWS_382", "CKV2_AWS_63"]));
-    expect(checks.filter((c) => c.verdict === "VIOLATED").map((c) => `${c.id}: ${c.findings.filter((f) => f.verdict === "VIOLATED").map((f) => `${f.subject} ${f.message}`).join("; ")}`)).toEqual([]);
-    for (const c of checks.filter((x) => x.verdict === "N/A")) expect(c.notes.join(" ") + c.findings.map((f) => f.message).join(" ")).toMatch(/\w/);
+    expect(checks.map((c) => c.id)).toEqual(
+      expect.arrayContaining(["CKV2_AWS_11", "CKV_AWS_229", "CKV_AWS_232", "CKV_AWS_382", "CKV2_AWS_63"]),
+    );
+    expect(
+      checks
+        .filter((c) => c.verdict === "VIOLATED")
+        .map(
+          (c) =>
+            `${c.id}: ${c.findings
+              .filter((f) => f.verdict === "VIOLATED")
+              .map((f) => `${f.subject} ${f.message}`)
+              .join("; ")}`,
+        ),
+    ).toEqual([]);
+    for (const c of checks.filter((x) => x.verdict === "N/A"))
+      expect(c.notes.join(" ") + c.findings.map((f) => f.message).join(" ")).toMatch(/\w/);
     expect(report.exitCode).toBe(0);
   });
 
@@ -66,7 +81,9 @@ test("in firewall-igw mode R2 holds by policy, and the report says inbound is re
   expect(byPolicy[0].path!.map((p) => p.text).join("\n")).toMatch(/gateway route table .* -> firewall .* endpoint in firewall-a/);
   expect(renderReport(report)).toMatch(/Holds by policy/);
   // Subnets without workloads or proxies are outside R2, but the report does not hide that the gateway reaches them.
-  expect(r2.notes.join(" ")).toMatch(/Reachable from the internet by routing, but holding no workload or proxy, so outside R2: endpoint-a, endpoint-b, firewall-a, firewall-b\./);
+  expect(r2.notes.join(" ")).toMatch(
+    /Reachable from the internet by routing, but holding no workload or proxy, so outside R2: endpoint-a, endpoint-b, firewall-a, firewall-b\./,
+  );
 });
 
 test("in firewall-igw mode R1's no-public-address part holds by policy too: the workload /64s are routable from the internet gateway", () => {
@@ -77,7 +94,9 @@ test("in firewall-igw mode R1's no-public-address part holds by policy too: the 
     ["workload-b (us-east-1b)", "HOLDS BY POLICY"],
   ]);
   const byPolicy = r1.findings.filter((f) => f.verdict === "HOLDS BY POLICY");
-  expect(byPolicy[0].message).toMatch(/no public IPv4 address; its IPv6 addresses are routable from the internet and kept private by policy: internet gateway .* only through firewall/);
+  expect(byPolicy[0].message).toMatch(
+    /no public IPv4 address; its IPv6 addresses are routable from the internet and kept private by policy: internet gateway .* only through firewall/,
+  );
   expect(byPolicy[0].path!.map((p) => p.text).join("\n")).toMatch(/gateway route table .* -> firewall .* endpoint in firewall-a/);
   for (const mode of ["firewall-proxy", "proxy"] as const) expect(resultOf(verify(synthMode(mode)), "R1").verdict).toBe("HOLDS");
 });
@@ -88,7 +107,9 @@ test("in the modes with an egress-only gateway R2 holds by construction: no gate
     expect(r2.verdict).toBe("HOLDS");
     expect(r2.subjects.every((s) => /no internet gateway/.test(s.detail))).toBe(true);
     // The proxies are judged too.
-    expect(r2.subjects.map((s) => s.subject)).toEqual(expect.arrayContaining(["proxy-a (us-east-1a) [proxies]", "proxy-b (us-east-1b) [proxies]"]));
+    expect(r2.subjects.map((s) => s.subject)).toEqual(
+      expect.arrayContaining(["proxy-a (us-east-1a) [proxies]", "proxy-b (us-east-1b) [proxies]"]),
+    );
   }
 });
 
@@ -96,7 +117,9 @@ test("L1 proves the configured ports even when the output stops opening one of t
   for (const mode of ["firewall-proxy", "proxy", "firewall-igw"] as const) {
     const app = synthMode(mode);
     // Port 80 disappears from every security group and network ACL rule: the output no longer names it anywhere.
-    for (const g of all(app, "aws_security_group")) for (const dir of ["ingress", "egress"]) if (Array.isArray(g.body[dir])) g.body[dir] = g.body[dir].filter((r: Json) => r.from_port !== 80);
+    for (const g of all(app, "aws_security_group"))
+      for (const dir of ["ingress", "egress"])
+        if (Array.isArray(g.body[dir])) g.body[dir] = g.body[dir].filter((r: Json) => r.from_port !== 80);
     for (const r of all(app, "aws_network_acl_rule")) if (r.body.from_port === 80) remove(app, r);
     const given = resultOf(verify(app, { ports: CONFIG_PORTS }), "L1");
     expect({ mode, verdict: given.verdict }).toEqual({ mode, verdict: "VIOLATED" });
@@ -143,9 +166,9 @@ describe("npm run verify (the CLI)", () => {
     fs.cpSync(app.dir, broken, { recursive: true });
     const file = path.join(broken, "stacks", "network", "cdk.tf.json");
     const network = JSON.parse(fs.readFileSync(file, "utf8"));
-    const subnet = Object.values(network.resource.aws_subnet as Record<string, { tags: Record<string, string>; enable_dns64: boolean }>).find(
-      (s) => s.tags["egress6:tier"] === "workload",
-    )!;
+    const subnet = Object.values(
+      network.resource.aws_subnet as Record<string, { tags: Record<string, string>; enable_dns64: boolean }>,
+    ).find((s) => s.tags["egress6:tier"] === "workload")!;
     subnet.enable_dns64 = true;
     fs.writeFileSync(file, JSON.stringify(network));
     const r = runCli([broken]);
@@ -157,7 +180,9 @@ describe("npm run verify (the CLI)", () => {
   test("unusable input: one line per problem on stderr, exit 2, no stack trace", () => {
     const missing = runCli(["/nonexistent/cdktf.out"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe('error: /nonexistent/cdktf.out: no such file or directory (expected a cdktf.out directory, or "terraform show -json" plan or state files)\n');
+    expect(missing.stderr).toBe(
+      'error: /nonexistent/cdktf.out: no such file or directory (expected a cdktf.out directory, or "terraform show -json" plan or state files)\n',
+    );
 
     const dir = fs.mkdtempSync(path.join(path.dirname(synthMode("proxy").dir), "bad-"));
     const notJson = path.join(dir, "network.plan.json");
@@ -186,7 +211,9 @@ describe("npm run verify (the CLI)", () => {
     fs.writeFileSync(file, JSON.stringify(network));
     const r = runCli([broken]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/data\.terraform_remote_state\.network \(inspection\) reads output "workload_route_table_id_a" from stack network, which does not declare it/);
+    expect(r.stderr).toMatch(
+      /data\.terraform_remote_state\.network \(inspection\) reads output "workload_route_table_id_a" from stack network, which does not declare it/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -35,14 +35,22 @@ describe("launch templates (one per AZ, for workloads launched outside Terraform
   const lt = templates.workload_launch_template_a;
 
   test("one per AZ, named after it (plus the one the managed instances launch from)", () => {
-    expect(Object.keys(templates).sort()).toEqual(["workload_instance_launch_template", "workload_launch_template_a", "workload_launch_template_b"].sort());
+    expect(Object.keys(templates).sort()).toEqual(
+      ["workload_instance_launch_template", "workload_launch_template_a", "workload_launch_template_b"].sort(),
+    );
     expect(templates["workload_instance_launch_template"].name).toBe("demo-workload-instances");
     expect(templates.workload_launch_template_b.name).toBe("demo-workload-b");
   });
 
   test("require IMDSv2 tokens, turn the IPv6 IMDS endpoint on and limit responses to one hop", () => {
     expect(tfString).toHaveResourceWithProperties(LaunchTemplate, {
-      metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_protocol_ipv6: "enabled", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" },
+      metadata_options: {
+        http_endpoint: "enabled",
+        http_tokens: "required",
+        http_protocol_ipv6: "enabled",
+        http_put_response_hop_limit: 1,
+        instance_metadata_tags: "disabled",
+      },
     });
   });
 
@@ -67,10 +75,18 @@ describe("launch templates (one per AZ, for workloads launched outside Terraform
       { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: 20, encrypted: "true", delete_on_termination: "true" } },
     ]);
     const ubuntu = synthStack(
-      demoConfig({ workload: { rootVolumeGiB: 50, ami: "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id" } }),
+      demoConfig({
+        workload: {
+          rootVolumeGiB: 50,
+          ami: "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+        },
+      }),
       "workload",
     );
-    expect(resources(ubuntu, "aws_launch_template").workload_launch_template_a.block_device_mappings[0]).toMatchObject({ device_name: "/dev/sda1", ebs: { volume_size: 50 } });
+    expect(resources(ubuntu, "aws_launch_template").workload_launch_template_a.block_device_mappings[0]).toMatchObject({
+      device_name: "/dev/sda1",
+      ebs: { volume_size: 50 },
+    });
   });
 
   test("an AMI whose root device name is unknown is refused rather than left with an unencrypted root volume", () => {
@@ -109,13 +125,20 @@ describe("instances", () => {
   test("instancesPerAz in each AZ's workload subnet, with the template's hardening set on the instance itself", () => {
     expect(Object.keys(instances).sort()).toEqual(["workload_a_1", "workload_b_1"]);
     const lt = resources(workload, "aws_launch_template")["workload_instance_launch_template"];
-    expect(lt).toMatchObject({ image_id: demo.workload.ami, instance_type: "t4g.micro", tag_specifications: [{ resource_type: "instance" }, { resource_type: "volume" }] });
+    expect(lt).toMatchObject({
+      image_id: demo.workload.ami,
+      instance_type: "t4g.micro",
+      tag_specifications: [{ resource_type: "instance" }, { resource_type: "volume" }],
+    });
     expect(lt.network_interfaces).toBeUndefined();
     for (const az of ["a", "b"]) {
       const i = instances[`workload_${az}_1`];
       expect(i).toMatchObject({
         subnet_id: net(`workload_subnet_id_${az}`),
-        launch_template: { id: "${aws_launch_template.workload_instance_launch_template.id}", version: "${aws_launch_template.workload_instance_launch_template.latest_version}" },
+        launch_template: {
+          id: "${aws_launch_template.workload_instance_launch_template.id}",
+          version: "${aws_launch_template.workload_instance_launch_template.latest_version}",
+        },
         metadata_options: lt.metadata_options,
         monitoring: true,
         iam_instance_profile: "${aws_iam_instance_profile.workload_instance_profile.name}",
@@ -126,7 +149,14 @@ describe("instances", () => {
       expect(i.instance_type).toBeUndefined();
     }
     const three = resources(synthStack(demoConfig({ workload: { instancesPerAz: 3 } }), "workload"), "aws_instance");
-    expect(Object.keys(three).sort()).toEqual(["workload_a_1", "workload_a_2", "workload_a_3", "workload_b_1", "workload_b_2", "workload_b_3"]);
+    expect(Object.keys(three).sort()).toEqual([
+      "workload_a_1",
+      "workload_a_2",
+      "workload_a_3",
+      "workload_b_1",
+      "workload_b_2",
+      "workload_b_3",
+    ]);
     expect(Object.keys(resources(synthStack(demoConfig({ workload: { instancesPerAz: 0 } }), "workload"), "aws_instance"))).toEqual([]);
   });
 
@@ -201,7 +231,12 @@ describe("instance role", () => {
 describe("workload security groups", () => {
   /** What each mode must allow out of AZ `az`, as `port cidr` lines. */
   function expectedEgress(mode: InspectionMode, az: string): string[] {
-    const lines = ["443 ::/0", "80 ::/0", `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`];
+    const lines = [
+      "443 ::/0",
+      "80 ::/0",
+      `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`,
+      `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`,
+    ];
     if (mode !== "firewall-igw") lines.push(`3128 ${net(`proxy_subnet_ipv6_cidr_block_${az}`)}`);
     return lines.sort();
   }
@@ -219,21 +254,33 @@ describe("workload security groups", () => {
     self: false,
   };
 
-  test.each(INSPECTION_MODES)("%s: one group per AZ, no ingress but ICMPv6 Packet Too Big, and egress exactly where the mode sends traffic", (mode) => {
-    const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
-    expect(Object.keys(resources(tf, "aws_security_group")).sort()).toEqual(["endpoints_security_group", "workload_security_group_a", "workload_security_group_b"]);
-    for (const az of ["a", "b"]) {
-      const group = workloadGroup(tf, az);
-      expect(group.ingress).toEqual([packetTooBig]);
-      expect(rules(group.egress)).toEqual(expectedEgress(mode, az));
-      expect(group.vpc_id).toBe(net("vpc_id"));
-      expect(group.tags).toEqual({ Name: `demo-workload-${az}`, "egress6:role": "workload", "egress6:az": az });
-    }
-  });
+  test.each(INSPECTION_MODES)(
+    "%s: one group per AZ, no ingress but ICMPv6 Packet Too Big, and egress exactly where the mode sends traffic",
+    (mode) => {
+      const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
+      expect(Object.keys(resources(tf, "aws_security_group")).sort()).toEqual([
+        "endpoints_security_group",
+        "workload_security_group_a",
+        "workload_security_group_b",
+      ]);
+      for (const az of ["a", "b"]) {
+        const group = workloadGroup(tf, az);
+        expect(group.ingress).toEqual([packetTooBig]);
+        expect(rules(group.egress)).toEqual(expectedEgress(mode, az));
+        expect(group.vpc_id).toBe(net("vpc_id"));
+        expect(group.tags).toEqual({ Name: `demo-workload-${az}`, "egress6:role": "workload", "egress6:az": az });
+      }
+    },
+  );
 
   test("a workload reaches the explicit proxy port of its own AZ's proxy only (no cross-AZ hop past the firewall)", () => {
-    for (const [own, other] of [["a", "b"], ["b", "a"]]) {
-      const cidrs = workloadGroup(workload, own).egress.filter((r: any) => r.from_port === 3128).flatMap((r: any) => r.ipv6_cidr_blocks);
+    for (const [own, other] of [
+      ["a", "b"],
+      ["b", "a"],
+    ]) {
+      const cidrs = workloadGroup(workload, own)
+        .egress.filter((r: any) => r.from_port === 3128)
+        .flatMap((r: any) => r.ipv6_cidr_blocks);
       expect(cidrs).toEqual([net(`proxy_subnet_ipv6_cidr_block_${own}`)]);
       expect(cidrs).not.toContain(net(`proxy_subnet_ipv6_cidr_block_${other}`));
     }
@@ -242,7 +289,12 @@ describe("workload security groups", () => {
   test("the allowlisted ports and the proxy's explicit port come from the config", () => {
     const tf = synthStack(demoConfig({ egress: { ports: [8443] }, inspection: { proxy: { explicitPort: 8080 } } }), "workload");
     expect(rules(workloadGroup(tf, "b").egress)).toEqual(
-      ["8443 ::/0", `8080 ${net("proxy_subnet_ipv6_cidr_block_b")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`, `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`].sort(),
+      [
+        "8443 ::/0",
+        `8080 ${net("proxy_subnet_ipv6_cidr_block_b")}`,
+        `443 ${net("endpoint_subnet_ipv6_cidr_block_a")}`,
+        `443 ${net("endpoint_subnet_ipv6_cidr_block_b")}`,
+      ].sort(),
     );
   });
 
@@ -266,9 +318,11 @@ describe("interface endpoints", () => {
   const endpoints = resources(workload, "aws_vpc_endpoint");
 
   test("one per configured service (default ssm, ssmmessages, ec2messages, logs), IPv6-only, with AAAA private DNS", () => {
-    expect(Object.values(endpoints).map((e) => e.service_name).sort()).toEqual(
-      ["ec2messages", "logs", "ssm", "ssmmessages"].map((s) => `com.amazonaws.us-east-1.${s}`),
-    );
+    expect(
+      Object.values(endpoints)
+        .map((e) => e.service_name)
+        .sort(),
+    ).toEqual(["ec2messages", "logs", "ssm", "ssmmessages"].map((s) => `com.amazonaws.us-east-1.${s}`));
     expect(tfString).toHaveResourceWithProperties(VpcEndpoint, {
       vpc_endpoint_type: "Interface",
       ip_address_type: "ipv6",
@@ -291,12 +345,21 @@ describe("interface endpoints", () => {
 
   test("services that take endpoint policies admit this account's principals only; the others carry none", () => {
     const account = "${local.endpoints_account_id}";
-    expect((workload as any).locals.endpoints_account_id).toBe('${element(split(":", aws_security_group.endpoints_security_group.arn), 4)}');
+    expect((workload as any).locals.endpoints_account_id).toBe(
+      '${element(split(":", aws_security_group.endpoints_security_group.arn), 4)}',
+    );
     for (const service of ["ssm", "logs"]) {
       expect(JSON.parse(endpoints[`endpoints_${service}`].policy)).toEqual({
         Version: "2012-10-17",
         Statement: [
-          { Sid: "ThisAccountsPrincipalsOnly", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": account } } },
+          {
+            Sid: "ThisAccountsPrincipalsOnly",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "*",
+            Resource: "*",
+            Condition: { StringEquals: { "aws:PrincipalAccount": account } },
+          },
         ],
       });
     }
@@ -312,32 +375,52 @@ describe("interface endpoints", () => {
 
   test("the service list comes from the config", () => {
     const tf = synthStack(demoConfig({ workload: { interfaceEndpoints: ["ssm", "kms"] } }), "workload");
-    expect(Object.values(resources(tf, "aws_vpc_endpoint")).map((e) => e.service_name).sort()).toEqual([
-      "com.amazonaws.us-east-1.kms",
-      "com.amazonaws.us-east-1.ssm",
-    ]);
+    expect(
+      Object.values(resources(tf, "aws_vpc_endpoint"))
+        .map((e) => e.service_name)
+        .sort(),
+    ).toEqual(["com.amazonaws.us-east-1.kms", "com.amazonaws.us-east-1.ssm"]);
   });
 
-  test.each(INSPECTION_MODES)("%s: their security group admits HTTPS from the workload (and proxy) /64s only, and opens nothing out", (mode) => {
-    const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
-    const group = endpointGroup(tf);
-    const clients = ["workload", ...(mode === "firewall-igw" ? [] : ["proxy"])];
-    expect(rules(group.ingress)).toEqual(clients.flatMap((t) => ["a", "b"].map((az) => `443 ${net(`${t}_subnet_ipv6_cidr_block_${az}`)}`)).sort());
-    expect(group.egress).toEqual([]);
-  });
+  test.each(INSPECTION_MODES)(
+    "%s: their security group admits HTTPS from the workload (and proxy) /64s only, and opens nothing out",
+    (mode) => {
+      const tf = synthStack(demoConfig({ inspection: { mode } }), "workload");
+      const group = endpointGroup(tf);
+      const clients = ["workload", ...(mode === "firewall-igw" ? [] : ["proxy"])];
+      expect(rules(group.ingress)).toEqual(
+        clients.flatMap((t) => ["a", "b"].map((az) => `443 ${net(`${t}_subnet_ipv6_cidr_block_${az}`)}`)).sort(),
+      );
+      expect(group.egress).toEqual([]);
+    },
+  );
 });
 
 describe("outputs and wiring", () => {
   test("publishes the security groups and launch templates (one per AZ each) and each instance id", () => {
     expect(Object.keys(workload.output ?? {}).sort()).toEqual(
-      ["endpoint_security_group_id", "workload_instance_id_a_1", "workload_instance_id_b_1", "workload_launch_template_id_a", "workload_launch_template_id_b", "workload_security_group_id_a", "workload_security_group_id_b"].sort(),
+      [
+        "endpoint_security_group_id",
+        "workload_instance_id_a_1",
+        "workload_instance_id_b_1",
+        "workload_launch_template_id_a",
+        "workload_launch_template_id_b",
+        "workload_security_group_id_a",
+        "workload_security_group_id_b",
+      ].sort(),
     );
   });
 
   test("reads the network stack's state from the same backend family, never another stack's objects", () => {
-    expect(workload.data!.terraform_remote_state.network).toEqual({ backend: "local", config: { path: "../../../.state/demo/network.tfstate" } });
+    expect(workload.data!.terraform_remote_state.network).toEqual({
+      backend: "local",
+      config: { path: "../../../.state/demo/network.tfstate" },
+    });
     const s3 = synthStack(demoConfig({ backend: { type: "s3", bucket: "acme-tfstate", region: "eu-west-1" } }), "workload");
-    expect(s3.data!.terraform_remote_state.network).toMatchObject({ backend: "s3", config: { bucket: "acme-tfstate", key: "demo/network.tfstate" } });
+    expect(s3.data!.terraform_remote_state.network).toMatchObject({
+      backend: "s3",
+      config: { bucket: "acme-tfstate", key: "demo/network.tfstate" },
+    });
     expect(s3.terraform.backend.s3).toMatchObject({ key: "demo/workload.tfstate", encrypt: true });
   });
 });
@@ -361,7 +444,10 @@ describe("every instance (workloads and proxies) launches from its tier's launch
         expect(i.launch_template.version).toBe(`\${aws_launch_template.${ref![1]}.latest_version}`);
         expect(lt.image_id).toMatch(/^resolve:ssm:\/aws\/service\/ami-amazon-linux-latest\//);
         expect(lt.block_device_mappings).toEqual([
-          { device_name: "/dev/xvda", ebs: { volume_type: "gp3", volume_size: expect.any(Number), encrypted: "true", delete_on_termination: "true" } },
+          {
+            device_name: "/dev/xvda",
+            ebs: { volume_type: "gp3", volume_size: expect.any(Number), encrypted: "true", delete_on_termination: "true" },
+          },
         ]);
         // EC2 refuses an instance-level subnet or security group next to a template network interface (#32614).
         if (i.subnet_id !== undefined || i.vpc_security_group_ids !== undefined) expect(lt.network_interfaces).toBeUndefined();
@@ -387,11 +473,20 @@ describe("workloads and proxies reach Systems Manager the same way", () => {
         expect(script).toContain(line);
         expect(proxyScript).toContain(line.replace(/\$\{/g, "$${"));
       }
-      for (const host of ["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]) expect(script).toContain(host);
+      for (const host of ["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"])
+        expect(script).toContain(host);
     }
     // Those names are what DNS Firewall admits for every mode, proxies or not.
-    const allowed: string[] = resources(synthStack(demoConfig({ inspection: { mode: "firewall-igw" }, workload: { interfaceEndpoints: ["ssm", "ssmmessages", "ec2messages"] } }), "observability"), "aws_route53_resolver_firewall_domain_list").dns_firewall_allowlist.domains;
-    expect(allowed).toEqual(expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]));
+    const allowed: string[] = resources(
+      synthStack(
+        demoConfig({ inspection: { mode: "firewall-igw" }, workload: { interfaceEndpoints: ["ssm", "ssmmessages", "ec2messages"] } }),
+        "observability",
+      ),
+      "aws_route53_resolver_firewall_domain_list",
+    ).dns_firewall_allowlist.domains;
+    expect(allowed).toEqual(
+      expect.arrayContaining(["ssm.us-east-1.amazonaws.com", "ssmmessages.us-east-1.amazonaws.com", "ec2messages.us-east-1.amazonaws.com"]),
+    );
   });
 });
 

@@ -80,7 +80,9 @@ export function readEnvironments(root: string): AtlantisEnvironment[] {
   const raw = readConfigFile(file) as { environments?: unknown } | null;
   const entries = raw !== null && typeof raw === "object" ? raw.environments : undefined;
   if (!Array.isArray(entries) || entries.length === 0) {
-    throw new UserError([`${ENVIRONMENTS_FILE}: environments: expected a list of at least one { config: FILE } (config files relative to the repository root)`]);
+    throw new UserError([
+      `${ENVIRONMENTS_FILE}: environments: expected a list of at least one { config: FILE } (config files relative to the repository root)`,
+    ]);
   }
   const problems: string[] = [];
   const environments: AtlantisEnvironment[] = [];
@@ -108,7 +110,10 @@ export function readEnvironments(root: string): AtlantisEnvironment[] {
   const seen = new Map<string, string>();
   for (const env of environments) {
     const other = seen.get(env.name);
-    if (other !== undefined) problems.push(`${ENVIRONMENTS_FILE}: ${env.configFile} and ${other} both name environment "${env.name}"; each environment needs its own name`);
+    if (other !== undefined)
+      problems.push(
+        `${ENVIRONMENTS_FILE}: ${env.configFile} and ${other} both name environment "${env.name}"; each environment needs its own name`,
+      );
     seen.set(env.name, env.configFile);
   }
   if (problems.length > 0) throw new UserError(problems);
@@ -121,9 +126,15 @@ export function readStacks(outdir: string): AtlantisStack[] {
     stacks: Record<string, { name: string; dependencies?: string[]; synthesizedStackPath: string }>;
   };
   return Object.values(manifest.stacks).map((s) => {
-    const json = JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8")) as { terraform?: { backend?: Record<string, unknown> } };
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8")) as {
+      terraform?: { backend?: Record<string, unknown> };
+    };
     const backends = Object.keys(json.terraform?.backend ?? {});
-    return { name: s.name, dependencies: [...(s.dependencies ?? [])], backend: backends.length === 1 ? backends[0] : backends.length === 0 ? "local" : backends.join("+") };
+    return {
+      name: s.name,
+      dependencies: [...(s.dependencies ?? [])],
+      backend: backends.length === 1 ? backends[0] : backends.length === 0 ? "local" : backends.join("+"),
+    };
   });
 }
 
@@ -158,7 +169,10 @@ export function sourcePatterns(env: AtlantisEnvironment): string[] {
 
 /** Atlantis joins each `when_modified` pattern onto the project dir, so the patterns climb back to the root. */
 function relativeToDir(dir: string, pattern: string): string {
-  const up = dir.split("/").map(() => "..").join("/");
+  const up = dir
+    .split("/")
+    .map(() => "..")
+    .join("/");
   return `${up}/${pattern}`;
 }
 
@@ -167,12 +181,17 @@ export function environmentProjects(env: AtlantisEnvironment, stacks: readonly A
   const planned = plannedStacks(stacks);
   const problems: string[] = [];
   if (planned.length === 0) {
-    problems.push(`${env.configFile}: environment "${env.name}" keeps every stack's state locally (backend.type local); Atlantis deletes its clone when the pull request closes, so use backend.type s3`);
+    problems.push(
+      `${env.configFile}: environment "${env.name}" keeps every stack's state locally (backend.type local); Atlantis deletes its clone when the pull request closes, so use backend.type s3`,
+    );
   }
   const names = new Set(planned.map((s) => s.name));
   for (const s of planned) {
     for (const d of s.dependencies) {
-      if (!names.has(d)) problems.push(`${env.configFile}: stack ${s.name} depends on ${d}, which keeps its state locally and so is not an Atlantis project`);
+      if (!names.has(d))
+        problems.push(
+          `${env.configFile}: stack ${s.name} depends on ${d}, which keeps its state locally and so is not an Atlantis project`,
+        );
     }
   }
   if (problems.length > 0) throw new UserError(problems);
@@ -301,7 +320,11 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
     const problems: string[] = [];
     for (const [i, dir] of targets.entries()) {
       try {
-        checkTarget(dir, path.relative(root, dir), listFiles(outputs[i].out.dir).filter((f) => f !== RECORD_FILE && f !== GENERATION_MARKER));
+        checkTarget(
+          dir,
+          path.relative(root, dir),
+          listFiles(outputs[i].out.dir).filter((f) => f !== RECORD_FILE && f !== GENERATION_MARKER),
+        );
       } catch (e) {
         if (e instanceof UserError) problems.push(...e.problems);
         else throw e;
@@ -310,13 +333,18 @@ export function synthesizeEnvironments(root: string, commit: string | undefined)
     if (problems.length > 0) throw new UserError(problems);
     return outputs.map(({ env, out }, i) => {
       const dir = targets[i];
-      const result = updateInPlace(out.dir, dir, {
-        tool: "egress6 atlantis synth",
-        environment: env.name,
-        config: env.configFile,
-        configSha256: sha256(readConfigBytes(path.join(root, env.configFile))),
-        commit: commit ?? null,
-      }, environmentDir(env.name));
+      const result = updateInPlace(
+        out.dir,
+        dir,
+        {
+          tool: "egress6 atlantis synth",
+          environment: env.name,
+          config: env.configFile,
+          configSha256: sha256(readConfigBytes(path.join(root, env.configFile))),
+          commit: commit ?? null,
+        },
+        environmentDir(env.name),
+      );
       return { environment: env.name, dir, result };
     });
   } finally {
@@ -329,7 +357,9 @@ export function environmentRecord(root: string, environment: string) {
   const dir = path.join(root, environmentDir(environment));
   const record = fs.existsSync(dir) ? readRecord(dir) : undefined;
   if (record === undefined) {
-    throw new UserError([`${dir}: not synthesized by "npm run atlantis -- synth" (no record); check the pre-workflow hook's status on the pull request`]);
+    throw new UserError([
+      `${dir}: not synthesized by "npm run atlantis -- synth" (no record); check the pre-workflow hook's status on the pull request`,
+    ]);
   }
   return { dir, record };
 }

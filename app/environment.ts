@@ -79,7 +79,10 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
   const outShown = shown(outdir, cwd);
   const finish = (loaded: Loaded, chosenBy: ChosenEnvironment["chosenBy"]): ChosenEnvironment => ({
     config: loaded.config,
-    origin: loaded.file === undefined ? { kind: "demo", sha256: loaded.sha256 } : { kind: "file", path: path.relative(outdir, loaded.file), sha256: loaded.sha256 },
+    origin:
+      loaded.file === undefined
+        ? { kind: "demo", sha256: loaded.sha256 }
+        : { kind: "file", path: path.relative(outdir, loaded.file), sha256: loaded.sha256 },
     source: loaded.file === undefined ? "(embedded demo)" : shown(loaded.file, cwd),
     sha256: loaded.sha256,
     chosenBy,
@@ -96,24 +99,38 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
 
   const record = requireSynthRecord(outdir, outShown);
   const recordedFile = record?.config.kind === "file" ? path.resolve(outdir, record.config.path) : undefined;
-  const recordedShown = record === undefined ? "" : recordedFile !== undefined ? shown(recordedFile, cwd) : record.config.kind === "demo" ? "(embedded demo)" : "an in-memory config";
-  const switchHint = (file: string) => `to act on it, synthesize it for review first: npm run synth -- --config ${file}${outShown === "cdktf.out" ? "" : ` --out ${outShown}`}`;
+  const recordedShown =
+    record === undefined
+      ? ""
+      : recordedFile !== undefined
+        ? shown(recordedFile, cwd)
+        : record.config.kind === "demo"
+          ? "(embedded demo)"
+          : "an in-memory config";
+  const switchHint = (file: string) =>
+    `to act on it, synthesize it for review first: npm run synth -- --config ${file}${outShown === "cdktf.out" ? "" : ` --out ${outShown}`}`;
 
   if (record === undefined) return finish(loadDemo(), "default");
   if (record.config.kind === "memory") {
-    throw new UserError([`${outShown}/${SYNTH_MARKER}: written by a tool from an in-memory config (environment ${record.environment}) that cannot be read again; name the config: npm run synth -- --config FILE`]);
+    throw new UserError([
+      `${outShown}/${SYNTH_MARKER}: written by a tool from an in-memory config (environment ${record.environment}) that cannot be read again; name the config: npm run synth -- --config FILE`,
+    ]);
   }
   if (record.config.kind === "demo") {
     const demo = loadDemo();
     if (demo.sha256 !== record.config.sha256) {
-      throw new UserError([`${outShown} was synthesized from an older embedded demo (sha256 ${short(record.config.sha256)}, now ${short(demo.sha256)}); review the new one first: npm run synth -- --config config/demo.json`]);
+      throw new UserError([
+        `${outShown} was synthesized from an older embedded demo (sha256 ${short(record.config.sha256)}, now ${short(demo.sha256)}); review the new one first: npm run synth -- --config config/demo.json`,
+      ]);
     }
     return finish(demo, "record");
   }
   // The same bounded read as a named config: a FIFO or /dev/zero left in the record's place never hangs.
   const read = readRegularFile(recordedFile!, MAX_CONFIG_BYTES);
   if (!read.ok) {
-    throw new UserError([`${recordedShown}: the config ${outShown} was synthesized from cannot be read (${read.reason}); name the environment: npm run synth -- --config FILE`]);
+    throw new UserError([
+      `${recordedShown}: the config ${outShown} was synthesized from cannot be read (${read.reason}); name the environment: npm run synth -- --config FILE`,
+    ]);
   }
   const bytes = read.bytes;
   const digest = sha256(bytes);
@@ -136,7 +153,11 @@ export function defaultOutdir(env: NodeJS.ProcessEnv = process.env): string {
  * preflight, squid-config, tf:check): the same rule as the synth's, following the record of the default output
  * folder. `flag` is the command's --config.
  */
-export function commandEnvironment(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): { chosen: ChosenEnvironment; line: string } {
+export function commandEnvironment(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): { chosen: ChosenEnvironment; line: string } {
   const outdir = defaultOutdir(env);
   const chosen = chooseEnvironment({ flag, outdir, env, cwd });
   return { chosen, line: environmentLine(chosen, outdir, cwd) };
@@ -144,7 +165,14 @@ export function commandEnvironment(flag: string | undefined, env: NodeJS.Process
 
 /** The line every synth prints on stderr. */
 export function environmentLine(chosen: ChosenEnvironment, outdir: string, cwd: string = process.cwd()): string {
-  const how = chosen.chosenBy === "record" ? `, as recorded in ${shown(path.resolve(cwd, outdir), cwd)}/${SYNTH_MARKER}` : chosen.chosenBy === CONFIG_ENV ? `, from ${CONFIG_ENV}` : chosen.chosenBy === "default" ? ", the default" : "";
+  const how =
+    chosen.chosenBy === "record"
+      ? `, as recorded in ${shown(path.resolve(cwd, outdir), cwd)}/${SYNTH_MARKER}`
+      : chosen.chosenBy === CONFIG_ENV
+        ? `, from ${CONFIG_ENV}`
+        : chosen.chosenBy === "default"
+          ? ", the default"
+          : "";
   const source = chosen.source === "(embedded demo)" ? "embedded demo" : chosen.source;
   return `egress6: environment ${chosen.config.name} (${source}, sha256 ${short(chosen.sha256)})${how}`;
 }

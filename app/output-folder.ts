@@ -10,7 +10,16 @@ import * as path from "node:path";
 import { UserError } from "../lib/errors";
 import { STACKS } from "../lib/names";
 import { projectRoot } from "../lib/paths";
-import { assertNotNested, assertNotProtected, assertOwnedFolder, readMarker, realish, TERRAFORM_WORK_FILES, type MarkerKind, type Writer } from "./owned-folder";
+import {
+  assertNotNested,
+  assertNotProtected,
+  assertOwnedFolder,
+  readMarker,
+  realish,
+  TERRAFORM_WORK_FILES,
+  type MarkerKind,
+  type Writer,
+} from "./owned-folder";
 
 /** Written into every output folder by a synth; its presence is what makes the folder replaceable. */
 export const SYNTH_MARKER = ".egress6-synth";
@@ -135,12 +144,16 @@ export function requireSynthRecord(outdir: string, shownName: string = outdir): 
     linkStat = undefined;
   }
   if (linkStat !== undefined && !fs.existsSync(link)) {
-    throw refuse(`its ${LAYOUT_DIR}/${CURRENT_LINK} link is dangling (names ${fs.readlinkSync(link)}, which is gone), so the output in force is unknown`);
+    throw refuse(
+      `its ${LAYOUT_DIR}/${CURRENT_LINK} link is dangling (names ${fs.readlinkSync(link)}, which is gone), so the output in force is unknown`,
+    );
   }
   const read = readMarker<SynthRecord>(outdir, SYNTH_MARKER, SYNTH_MARKER_KIND.valid);
-  if (read.state === "invalid") throw refuse(`its ${SYNTH_MARKER} marker ${read.reason}, so the environment it was synthesized for is unknown`);
+  if (read.state === "invalid")
+    throw refuse(`its ${SYNTH_MARKER} marker ${read.reason}, so the environment it was synthesized for is unknown`);
   if (read.state === "missing") throw refuse(`it holds files but no ${SYNTH_MARKER} marker, so it records no environment`);
-  if (read.record.format > MARKER_FORMAT) throw refuse(`a newer egress6 wrote its ${SYNTH_MARKER} (format ${read.record.format}, this one knows ${MARKER_FORMAT})`);
+  if (read.record.format > MARKER_FORMAT)
+    throw refuse(`a newer egress6 wrote its ${SYNTH_MARKER} (format ${read.record.format}, this one knows ${MARKER_FORMAT})`);
   return read.record;
 }
 
@@ -169,7 +182,10 @@ function isUnmarkedEgress6Output(dir: string, entries: readonly string[]): boole
 function onlyCommittedLockFiles(stacksDir: string, known: readonly string[]): boolean {
   try {
     const stacks = fs.readdirSync(stacksDir);
-    return stacks.length > 0 && stacks.every((n) => known.includes(n) && fs.readdirSync(path.join(stacksDir, n)).every((f) => TERRAFORM_WORK_FILES.includes(f)));
+    return (
+      stacks.length > 0 &&
+      stacks.every((n) => known.includes(n) && fs.readdirSync(path.join(stacksDir, n)).every((f) => TERRAFORM_WORK_FILES.includes(f)))
+    );
   } catch {
     return false;
   }
@@ -179,7 +195,12 @@ function onlyCommittedLockFiles(stacksDir: string, known: readonly string[]): bo
  * Throws a one-line UserError unless `outdir` may be replaced by a synth: it does not exist, is an empty folder,
  * or holds an egress6 synth; and it contains none of the protected folders (app/owned-folder.ts).
  */
-export function assertReplaceable(outdir: string, origin: OutdirOrigin, cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): void {
+export function assertReplaceable(
+  outdir: string,
+  origin: OutdirOrigin,
+  cwd: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const writer: Writer = { where: label(outdir, origin), noun: "synth", verb: "replace", example: "cdktf.out" };
   const target = realish(path.resolve(cwd, outdir));
   assertNotProtected(target, writer, cwd, env);

@@ -12,7 +12,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../lib/errors";
-import { assertNotNested, assertNotProtected, assertOwnedFolder, listFiles, readMarker, realish, sha256, type MarkerKind, type Writer } from "./owned-folder";
+import {
+  assertNotNested,
+  assertNotProtected,
+  assertOwnedFolder,
+  listFiles,
+  readMarker,
+  realish,
+  sha256,
+  type MarkerKind,
+  type Writer,
+} from "./owned-folder";
 
 export { listFiles, sha256 };
 
@@ -41,7 +51,8 @@ const RECORD_KIND: MarkerKind<OutputRecord> = {
   name: RECORD_FILE,
   format: RECORD_VERSION,
   formatOf: (r) => r.version,
-  valid: (j) => typeof j.version === "number" && typeof j.files === "object" && j.files !== null && typeof j.about === "object" && j.about !== null,
+  valid: (j) =>
+    typeof j.version === "number" && typeof j.files === "object" && j.files !== null && typeof j.about === "object" && j.about !== null,
 };
 
 /** The record of `dir`, `undefined` when it has none; a record that cannot be read, or a newer one, is a UserError. */
@@ -49,11 +60,19 @@ export function readRecord(dir: string): OutputRecord | undefined {
   const file = path.join(dir, RECORD_FILE);
   const read = readMarker<OutputRecord>(dir, RECORD_FILE, RECORD_KIND.valid);
   if (read.state === "missing") return undefined;
-  if (read.state === "invalid") throw new UserError([`${file}: ${read.reason} (expected version, about and files); it is written by egress6, do not edit it`]);
-  if (read.record.version > RECORD_VERSION) throw new UserError([`${file}: a newer egress6 wrote it (version ${read.record.version}, this one knows ${RECORD_VERSION})`]);
+  if (read.state === "invalid")
+    throw new UserError([`${file}: ${read.reason} (expected version, about and files); it is written by egress6, do not edit it`]);
+  if (read.record.version > RECORD_VERSION)
+    throw new UserError([`${file}: a newer egress6 wrote it (version ${read.record.version}, this one knows ${RECORD_VERSION})`]);
   const problems = Object.entries(read.record.files).flatMap(([rel, digest]) => {
-    const why = relativePathProblem(rel) ?? (typeof digest === "string" && /^[0-9a-f]{64}$/.test(digest) ? undefined : "its sha256 is not 64 hex digits");
-    return why === undefined ? [] : [`${file}: files: ${JSON.stringify(rel)}: ${why}; an update only lists plain paths inside its folder, so the record was edited: remove the folder yourself if it is yours to delete`];
+    const why =
+      relativePathProblem(rel) ??
+      (typeof digest === "string" && /^[0-9a-f]{64}$/.test(digest) ? undefined : "its sha256 is not 64 hex digits");
+    return why === undefined
+      ? []
+      : [
+          `${file}: files: ${JSON.stringify(rel)}: ${why}; an update only lists plain paths inside its folder, so the record was edited: remove the folder yourself if it is yours to delete`,
+        ];
   });
   if (problems.length > 0) throw new UserError(problems.slice(0, 1));
   return read.record;
@@ -87,7 +106,8 @@ function linkOnPath(target: string, rel: string): string | undefined {
     } catch {
       return undefined; // the rest does not exist yet: it will be created as plain folders and files
     }
-    if (st.isSymbolicLink()) return `${at}: a symbolic link (to ${fs.readlinkSync(at)}) on the way to ${rel}; an update writes and removes only plain files inside its folder: remove the link`;
+    if (st.isSymbolicLink())
+      return `${at}: a symbolic link (to ${fs.readlinkSync(at)}) on the way to ${rel}; an update writes and removes only plain files inside its folder: remove the link`;
   }
   return undefined;
 }

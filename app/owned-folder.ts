@@ -74,7 +74,12 @@ const article = (noun: string) => (/^[aeiou]/i.test(noun) ? "an" : "a");
 /**
  * Throws a one-line UserError when `target` (absolute, links resolved) is or contains a protected folder.
  */
-export function assertNotProtected(target: string, writer: Writer, cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): void {
+export function assertNotProtected(
+  target: string,
+  writer: Writer,
+  cwd: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   for (const [folder, why] of protectedFolders(target, cwd, env)) {
     const real = realish(folder);
     const rel = path.relative(target, real);
@@ -104,18 +109,21 @@ const NOT_ENTERED: readonly string[] = [".terraform", ".egress6"];
  */
 export function assertNotNested(target: string, writer: Writer): void {
   const refuse = (why: string) => new UserError([`${writer.where}: refusing to ${writer.verb} ${target}: ${why}`]);
-  const markerOf = (dir: string) => OUTPUT_MARKERS.find((m) => {
-    try {
-      fs.lstatSync(path.join(dir, m));
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const markerOf = (dir: string) =>
+    OUTPUT_MARKERS.find((m) => {
+      try {
+        fs.lstatSync(path.join(dir, m));
+        return true;
+      } catch {
+        return false;
+      }
+    });
   for (let d = path.dirname(target); ; d = path.dirname(d)) {
     const marker = markerOf(d);
     if (marker !== undefined) {
-      throw refuse(`it lies inside ${d}, an egress6 output (${marker}), whose next synth or update would delete it and any state kept in it; choose a folder outside it, such as ${path.join(path.dirname(d), `${path.basename(d)}.${path.basename(target)}`)}`);
+      throw refuse(
+        `it lies inside ${d}, an egress6 output (${marker}), whose next synth or update would delete it and any state kept in it; choose a folder outside it, such as ${path.join(path.dirname(d), `${path.basename(d)}.${path.basename(target)}`)}`,
+      );
     }
     if (path.dirname(d) === d) break;
   }
@@ -132,17 +140,23 @@ export function assertNotNested(target: string, writer: Writer): void {
       if (entry.isDirectory()) {
         if (NOT_ENTERED.includes(entry.name)) continue;
         const marker = markerOf(full);
-        if (marker !== undefined) throw refuse(`it holds ${full}, another egress6 output (${marker}), which ${article(writer.noun)} ${writer.noun} here would delete; move it out first`);
+        if (marker !== undefined)
+          throw refuse(
+            `it holds ${full}, another egress6 output (${marker}), which ${article(writer.noun)} ${writer.noun} here would delete; move it out first`,
+          );
         walk(full);
       } else if (/\.tfstate($|\.)/.test(entry.name)) {
-        throw refuse(`it holds Terraform state, ${full}, which ${article(writer.noun)} ${writer.noun} here would delete; move it out first (egress6 keeps local state in .state/ beside the output)`);
+        throw refuse(
+          `it holds Terraform state, ${full}, which ${article(writer.noun)} ${writer.noun} here would delete; move it out first (egress6 keeps local state in .state/ beside the output)`,
+        );
       }
     }
   };
   walk(target);
 }
 
-export type MarkerRead<R> = { readonly state: "missing" } | { readonly state: "invalid"; readonly reason: string } | { readonly state: "ok"; readonly record: R };
+export type MarkerRead<R> =
+  { readonly state: "missing" } | { readonly state: "invalid"; readonly reason: string } | { readonly state: "ok"; readonly record: R };
 
 /** Reads the JSON record `name` of `dir`; `valid` says whether parsed JSON has the record's shape. */
 export function readMarker<R>(dir: string, name: string, valid: (json: Record<string, unknown>) => boolean): MarkerRead<R> {
@@ -179,7 +193,12 @@ export interface MarkerKind<R> {
  * or a folder holding `marker`'s record in a format this egress6 knows. Returns that record, if any. `unmarked`
  * may accept a folder without the record (the synth's output from before the marker existed).
  */
-export function assertOwnedFolder<R>(target: string, writer: Writer, marker: MarkerKind<R>, unmarked?: (entries: readonly string[]) => boolean): R | undefined {
+export function assertOwnedFolder<R>(
+  target: string,
+  writer: Writer,
+  marker: MarkerKind<R>,
+  unmarked?: (entries: readonly string[]) => boolean,
+): R | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(target);
@@ -197,7 +216,9 @@ export function assertOwnedFolder<R>(target: string, writer: Writer, marker: Mar
     throw refuse(`it holds files no egress6 ${writer.noun} wrote (${shown}) and no ${marker.name} marker; choose a new or empty folder`);
   }
   if (read.state === "invalid") {
-    throw refuse(`its ${marker.name} ${read.reason}, so it is not an egress6 ${writer.noun} record; remove the folder yourself if it is yours to delete`);
+    throw refuse(
+      `its ${marker.name} ${read.reason}, so it is not an egress6 ${writer.noun} record; remove the folder yourself if it is yours to delete`,
+    );
   }
   const format = marker.formatOf(read.record);
   if (format > marker.format) throw refuse(`a newer egress6 wrote it (marker format ${format}, this one knows ${marker.format})`);
@@ -263,7 +284,10 @@ export function recoverKilledSwap(target: string, marker: string): string[] {
       return false;
     }
   };
-  const left = entries.filter((e) => e.startsWith(prefix)).map((e) => path.join(parent, e)).filter(ours);
+  const left = entries
+    .filter((e) => e.startsWith(prefix))
+    .map((e) => path.join(parent, e))
+    .filter(ours);
   const restored: string[] = [];
   if (!fs.existsSync(target)) {
     const previous = left.find((d) => d.endsWith(".previous"));
@@ -293,7 +317,9 @@ export function recoverKilledSwap(target: string, marker: string): string[] {
   }
   const remaining = left.filter((d) => fs.existsSync(d));
   if (restored.length > 0 || remaining.length > 0) {
-    process.stderr.write(`egress6: a killed export was found: ${restored.length > 0 ? `put back ${restored.join(", ")}; ` : ""}${remaining.length > 0 ? `left alone ${remaining.join(", ")} (remove yourself)` : "nothing else left"}\n`);
+    process.stderr.write(
+      `egress6: a killed export was found: ${restored.length > 0 ? `put back ${restored.join(", ")}; ` : ""}${remaining.length > 0 ? `left alone ${remaining.join(", ")} (remove yourself)` : "nothing else left"}\n`,
+    );
   }
   return remaining;
 }
@@ -349,7 +375,23 @@ export function terraformFilesToCarry(previous: string, next: string, stacks: re
 }
 
 /** Error codes of a file system that cannot take an output: the user's to fix, said in one line. */
-const FILE_SYSTEM_CODES = ["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOENT", "EIO", "EMFILE", "ENFILE", "ENAMETOOLONG", "ENOTDIR", "EEXIST", "ENOTEMPTY", "EXDEV", "ELOOP"];
+const FILE_SYSTEM_CODES = [
+  "ENOSPC",
+  "EDQUOT",
+  "EROFS",
+  "EACCES",
+  "EPERM",
+  "ENOENT",
+  "EIO",
+  "EMFILE",
+  "ENFILE",
+  "ENAMETOOLONG",
+  "ENOTDIR",
+  "EEXIST",
+  "ENOTEMPTY",
+  "EXDEV",
+  "ELOOP",
+];
 
 /**
  * One line for a file system error of a writing command (synth, export:hcl, diagram), or undefined for anything
@@ -359,6 +401,8 @@ export function fileSystemProblem(error: unknown, where: string, what = "the out
   const e = error as NodeJS.ErrnoException | null;
   if (e === null || typeof e !== "object" || typeof e.code !== "string" || !FILE_SYSTEM_CODES.includes(e.code)) return undefined;
   const at = [e.syscall, e.path].filter((x) => x !== undefined).join(" ");
-  const reason = String(e.message).replace(/^[A-Z]+: /, "").replace(/, .*$/, "");
+  const reason = String(e.message)
+    .replace(/^[A-Z]+: /, "")
+    .replace(/, .*$/, "");
   return `${where}: cannot write ${what}: ${e.code} (${reason}${at ? `: ${at}` : ""}); the previous ${what.replace(/^the /, "")} is unchanged`;
 }

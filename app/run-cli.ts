@@ -26,7 +26,8 @@ export function argumentProblem(error: unknown, usage: string): string | undefin
     line = `${flag}: no value given (the next argument starts with "-"; write ${flag}=VALUE for a value that does)`;
   } else if ((m = message.match(/^Option '([^']+)' does not take an argument/))) line = `${optionName(m[1])}: takes no value`;
   else if ((m = message.match(/^Unknown option '([^']+)'/))) line = `${m[1]}: unknown option`;
-  else if ((m = message.match(/^Unexpected argument '([^']*)'/))) line = `${JSON.stringify(m[1])}: unexpected argument; this command takes no positional arguments`;
+  else if ((m = message.match(/^Unexpected argument '([^']*)'/)))
+    line = `${JSON.stringify(m[1])}: unexpected argument; this command takes no positional arguments`;
   else line = message.split("\n")[0].replace(/\.$/, "");
   return `${line} (${usage})`;
 }
@@ -52,7 +53,9 @@ export function runCli(usage: string, main: () => number | Promise<number>, opti
       try {
         process.cwd();
       } catch (e) {
-        throw new UserError([`the current directory no longer exists (${(e as NodeJS.ErrnoException).code ?? String(e)}); cd into an existing folder and run the command again`]);
+        throw new UserError([
+          `the current directory no longer exists (${(e as NodeJS.ErrnoException).code ?? String(e)}); cd into an existing folder and run the command again`,
+        ]);
       }
     })
     .then(main)

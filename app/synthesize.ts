@@ -127,7 +127,9 @@ function acquireLock(area: string, where: string): () => void {
       }
       const holder = readPid(lock);
       if (holder !== undefined && isAlive(holder)) {
-        throw new UserError([`${where}: another synth (pid ${holder}) is writing this output (lock ${lock}); wait for it to finish and run again`]);
+        throw new UserError([
+          `${where}: another synth (pid ${holder}) is writing this output (lock ${lock}); wait for it to finish and run again`,
+        ]);
       }
       // Stale (or unreadable): set it aside under our pid, and look at what we moved.
       const aside = path.join(area, `${LOCK_FILE}.stale-${process.pid}`);
@@ -145,7 +147,9 @@ function acquireLock(area: string, where: string): () => void {
         } finally {
           fs.rmSync(aside, { force: true });
         }
-        throw new UserError([`${where}: another synth (pid ${moved}) is writing this output (lock ${lock}); wait for it to finish and run again`]);
+        throw new UserError([
+          `${where}: another synth (pid ${moved}) is writing this output (lock ${lock}); wait for it to finish and run again`,
+        ]);
       }
       fs.rmSync(aside, { force: true });
     }
@@ -282,7 +286,12 @@ function convertPlainLayout(target: string, area: string): string | undefined {
   fs.rmSync(next, { force: true });
   fs.symlinkSync(name, next);
   fs.renameSync(next, path.join(area, CURRENT_LINK));
-  for (const rel of plain) ensureLink(target, rel, rel.startsWith("stacks/") ? `../../${LAYOUT_DIR}/${CURRENT_LINK}/${rel}` : `${LAYOUT_DIR}/${CURRENT_LINK}/${rel}`);
+  for (const rel of plain)
+    ensureLink(
+      target,
+      rel,
+      rel.startsWith("stacks/") ? `../../${LAYOUT_DIR}/${CURRENT_LINK}/${rel}` : `${LAYOUT_DIR}/${CURRENT_LINK}/${rel}`,
+    );
   return name;
 }
 
@@ -291,7 +300,8 @@ function removeLeftovers(target: string, area: string, inForce: string | undefin
   for (const entry of fs.readdirSync(area)) {
     const full = path.join(area, entry);
     if (entry.startsWith(`${CURRENT_LINK}.next-`) && fs.lstatSync(full).isSymbolicLink()) fs.rmSync(full);
-    else if (entry.startsWith("gen-") && entry !== inForce && fs.existsSync(path.join(full, GENERATION_MARKER))) fs.rmSync(full, { recursive: true, force: true });
+    else if (entry.startsWith("gen-") && entry !== inForce && fs.existsSync(path.join(full, GENERATION_MARKER)))
+      fs.rmSync(full, { recursive: true, force: true });
   }
   // The staging folders of the former swap (`.<name>.staging-*` beside the output) are never deleted: nothing proves a
   // folder of that name is one a killed run left rather than a user's copy (`cp -a cdktf.out .cdktf.out.staging-x`).
@@ -305,7 +315,9 @@ function removeLeftovers(target: string, area: string, inForce: string | undefin
     if (fs.lstatSync(full).isDirectory() && fs.existsSync(path.join(full, SYNTH_MARKER))) found.push(full);
   }
   if (found.length > 0) {
-    process.stderr.write(`egress6: left alone beside the output, possibly from a killed synth of an older egress6: ${found.join(", ")}; remove ${found.length === 1 ? "it" : "them"} yourself if not yours\n`);
+    process.stderr.write(
+      `egress6: left alone beside the output, possibly from a killed synth of an older egress6: ${found.join(", ")}; remove ${found.length === 1 ? "it" : "them"} yourself if not yours\n`,
+    );
   }
   // A link, or a folder set aside, being replaced when a run was killed.
   const sweep = (dir: string) => {
@@ -344,14 +356,20 @@ function removeStale(target: string, keep: ReadonlySet<string>): void {
     // lock file, .terraform/ and what it points at) are never deleted; an empty folder goes.
     const kept = fs.readdirSync(dir);
     if (kept.length === 0) fs.rmdirSync(dir);
-    else process.stderr.write(`egress6: stack ${entry} is no longer in the output; kept its terraform files (${kept.join(", ")}) in ${dir}; remove them yourself once its resources are destroyed\n`);
+    else
+      process.stderr.write(
+        `egress6: stack ${entry} is no longer in the output; kept its terraform files (${kept.join(", ")}) in ${dir}; remove them yourself once its resources are destroyed\n`,
+      );
   }
 }
 
 /** The folders directly under `dir` (not links), none when it does not exist. */
 function listDirs(dir: string): string[] {
   try {
-    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }

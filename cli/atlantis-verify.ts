@@ -77,7 +77,12 @@ function terraform(binary: string, args: string[], cwd: string, env: NodeJS.Proc
   });
   if (result.error) throw new UserError([`${binary} ${args.join(" ")} (in ${cwd}): ${result.error.message}`]);
   if (result.status !== 0) {
-    const detail = (result.stderr || result.stdout).replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n").slice(0, 20).join("\n  ");
+    const detail = (result.stderr || result.stdout)
+      .replace(/\x1b\[[0-9;]*m/g, "")
+      .trim()
+      .split("\n")
+      .slice(0, 20)
+      .join("\n  ");
     throw new UserError([`${binary} ${args.join(" ")} (in ${cwd}) failed with exit code ${result.status}:\n  ${detail}`]);
   }
   return result.stdout;
@@ -89,8 +94,10 @@ function terraform(binary: string, args: string[], cwd: string, env: NodeJS.Proc
  * stack was never applied); a UserError naming the stack when it cannot be read.
  */
 function currentState(binary: string, stack: string, dir: string, env: NodeJS.ProcessEnv, io: StepOutput): string | undefined {
-  if (!fs.existsSync(path.join(dir, "cdk.tf.json"))) throw new UserError([`${dir}: stack ${stack} has no cdk.tf.json; the hook's synth did not write it`]);
-  const initialized = fs.existsSync(path.join(dir, ".terraform", "terraform.tfstate")) || fs.existsSync(path.join(dir, ".terraform", "providers"));
+  if (!fs.existsSync(path.join(dir, "cdk.tf.json")))
+    throw new UserError([`${dir}: stack ${stack} has no cdk.tf.json; the hook's synth did not write it`]);
+  const initialized =
+    fs.existsSync(path.join(dir, ".terraform", "terraform.tfstate")) || fs.existsSync(path.join(dir, ".terraform", "providers"));
   if (!initialized) {
     io.err(`egress6: ${stack}: not initialized (no plan of it in this pull request); running ${binary} init to read its state\n`);
     terraform(binary, ["init", "-input=false", "-no-color"], dir, env);
@@ -100,12 +107,16 @@ function currentState(binary: string, stack: string, dir: string, env: NodeJS.Pr
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UserError([`${stack}: ${binary} show -json (in ${dir}) printed something that is not JSON (${(e as Error).message}); its state cannot be read`]);
+    throw new UserError([
+      `${stack}: ${binary} show -json (in ${dir}) printed something that is not JSON (${(e as Error).message}); its state cannot be read`,
+    ]);
   }
   const record = json !== null && typeof json === "object" ? (json as Record<string, unknown>) : {};
-  if (typeof record.format_version !== "string") throw new UserError([`${stack}: ${binary} show -json (in ${dir}) printed no format_version; not a state`]);
+  if (typeof record.format_version !== "string")
+    throw new UserError([`${stack}: ${binary} show -json (in ${dir}) printed no format_version; not a state`]);
   if (record.values === undefined) return undefined;
-  if (record.values === null || typeof record.values !== "object") throw new UserError([`${stack}: ${binary} show -json (in ${dir}): values is not an object`]);
+  if (record.values === null || typeof record.values !== "object")
+    throw new UserError([`${stack}: ${binary} show -json (in ${dir}): values is not an object`]);
   return text;
 }
 
@@ -121,7 +132,9 @@ function locate(env: NodeJS.ProcessEnv): Located {
   const rel = env.REPO_REL_DIR!.replace(/\\/g, "/");
   const match = new RegExp(`^${OUTPUT_ROOT.replace(/[.]/g, "\\.")}/([^/]+)/stacks/([^/]+)$`).exec(rel);
   if (!match) {
-    throw new UserError([`REPO_REL_DIR: got ${JSON.stringify(rel)}; expected ${OUTPUT_ROOT}/<env>/stacks/<stack> (a project of the generated atlantis.yaml)`]);
+    throw new UserError([
+      `REPO_REL_DIR: got ${JSON.stringify(rel)}; expected ${OUTPUT_ROOT}/<env>/stacks/<stack> (a project of the generated atlantis.yaml)`,
+    ]);
   }
   const suffix = `${path.sep}${rel.split("/").join(path.sep)}`;
   if (!path.isAbsolute(dir) || !dir.endsWith(suffix)) {
@@ -157,7 +170,12 @@ export function trustedVerifier(cloneRoot: string, env: NodeJS.ProcessEnv): { fi
   const problems: string[] = [];
   const step = projectRoot();
   const file = env.EGRESS6_VERIFIER || builtFile("verifier", "cli.js");
-  if (env[ALLOW_PR_VERIFIER] !== undefined && env[ALLOW_PR_VERIFIER] !== "1" && env[ALLOW_PR_VERIFIER] !== "0" && env[ALLOW_PR_VERIFIER] !== "") {
+  if (
+    env[ALLOW_PR_VERIFIER] !== undefined &&
+    env[ALLOW_PR_VERIFIER] !== "1" &&
+    env[ALLOW_PR_VERIFIER] !== "0" &&
+    env[ALLOW_PR_VERIFIER] !== ""
+  ) {
     problems.push(`${ALLOW_PR_VERIFIER}: got ${JSON.stringify(env[ALLOW_PR_VERIFIER])}; accepted: 1 (allow) or 0 / unset (refuse)`);
   }
   if (!allowed && within(step, cloneRoot)) {
@@ -165,9 +183,14 @@ export function trustedVerifier(cloneRoot: string, env: NodeJS.ProcessEnv): { fi
       `the verify step runs from the pull request's own clone (${step}), so the code under review would judge itself; run it from a trusted egress6 installed on the server (EGRESS6_HOME, docs/atlantis/repos.yaml), or set ${ALLOW_PR_VERIFIER}=1 to accept this`,
     );
   } else if (!allowed && within(file, cloneRoot)) {
-    problems.push(`EGRESS6_VERIFIER: ${file} is inside the pull request's clone, so the code under review would judge itself; point it at a trusted build, or set ${ALLOW_PR_VERIFIER}=1 to accept this`);
+    problems.push(
+      `EGRESS6_VERIFIER: ${file} is inside the pull request's clone, so the code under review would judge itself; point it at a trusted build, or set ${ALLOW_PR_VERIFIER}=1 to accept this`,
+    );
   }
-  if (problems.length === 0 && !fs.existsSync(file)) problems.push(`${env.EGRESS6_VERIFIER ? "EGRESS6_VERIFIER" : "verifier"}: ${file} does not exist (build the trusted install with npm ci && npm run build)`);
+  if (problems.length === 0 && !fs.existsSync(file))
+    problems.push(
+      `${env.EGRESS6_VERIFIER ? "EGRESS6_VERIFIER" : "verifier"}: ${file} does not exist (build the trusted install with npm ci && npm run build)`,
+    );
   if (problems.length > 0) throw new UserError(problems);
   const inClone = within(file, cloneRoot);
   return { file, why: inClone ? `the pull request's own code, allowed by ${ALLOW_PR_VERIFIER}=1` : "outside the pull request's clone" };
@@ -192,13 +215,17 @@ function reject(env: NodeJS.ProcessEnv, io: StepOutput): void {
   const planfile = env.PLANFILE;
   if (!planfile || !fs.existsSync(planfile)) return;
   fs.renameSync(planfile, `${planfile}.rejected`);
-  io.err(`egress6: the plan was not proven safe; renamed ${planfile} to ${path.basename(planfile)}.rejected so that it cannot be applied\n`);
+  io.err(
+    `egress6: the plan was not proven safe; renamed ${planfile} to ${path.basename(planfile)}.rejected so that it cannot be applied\n`,
+  );
 }
 
 function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
   const missing = REQUIRED.filter((name) => !env[name]);
   if (missing.length > 0) {
-    throw new UserError(missing.map((name) => `${name}: not set; this step runs as an Atlantis run step, which sets it (docs/atlantis.md)`));
+    throw new UserError(
+      missing.map((name) => `${name}: not set; this step runs as an Atlantis run step, which sets it (docs/atlantis.md)`),
+    );
   }
   const { root, environment, stack } = locate(env);
   // Before anything else: the code that judges this pull request must not be the pull request's own.
@@ -210,7 +237,9 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
   const { dir: envDir, record } = environmentRecord(root, environment);
   const problems: string[] = [];
   if (record.about.commit !== env.HEAD_COMMIT) {
-    problems.push(`${envDir}: synthesized for commit ${record.about.commit ?? "(none)"}, but the pull request's head is ${env.HEAD_COMMIT}: the pre-workflow hook did not run or failed (run Atlantis with --fail-on-pre-workflow-hook-error)`);
+    problems.push(
+      `${envDir}: synthesized for commit ${record.about.commit ?? "(none)"}, but the pull request's head is ${env.HEAD_COMMIT}: the pre-workflow hook did not run or failed (run Atlantis with --fail-on-pre-workflow-hook-error)`,
+    );
   }
   problems.push(...checkRecord(envDir, record, ["manifest.json", `stacks/${stack}/cdk.tf.json`]));
   if (problems.length > 0) throw new UserError(problems);
@@ -220,17 +249,25 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
   const { config } = loadConfig(path.join(root, configFile));
   const stacks = plannedStacks(readStacks(envDir));
   if (!stacks.some((s) => s.name === stack)) {
-    throw new UserError([`${dir}: stack ${stack} is not planned by Atlantis in environment ${environment} (stacks: ${stacks.map((s) => s.name).join(", ")})`]);
+    throw new UserError([
+      `${dir}: stack ${stack} is not planned by Atlantis in environment ${environment} (stacks: ${stacks.map((s) => s.name).join(", ")})`,
+    ]);
   }
   const expectedProject = projectName(environment, stack);
   if (env.PROJECT_NAME !== expectedProject) {
-    throw new UserError([`PROJECT_NAME: got ${JSON.stringify(env.PROJECT_NAME)}; the project of ${env.REPO_REL_DIR} is ${expectedProject} (regenerate atlantis.yaml: npm run atlantis -- generate)`]);
+    throw new UserError([
+      `PROJECT_NAME: got ${JSON.stringify(env.PROJECT_NAME)}; the project of ${env.REPO_REL_DIR} is ${expectedProject} (regenerate atlantis.yaml: npm run atlantis -- generate)`,
+    ]);
   }
   if (path.resolve(env.PLANFILE!) !== path.join(dir, planFileName(expectedProject, workspace))) {
-    throw new UserError([`PLANFILE: got ${env.PLANFILE}; expected ${path.join(dir, planFileName(expectedProject, workspace))}. Saved plans kept outside the project dir (a separate plan store) hide the other projects' plans from this step`]);
+    throw new UserError([
+      `PLANFILE: got ${env.PLANFILE}; expected ${path.join(dir, planFileName(expectedProject, workspace))}. Saved plans kept outside the project dir (a separate plan store) hide the other projects' plans from this step`,
+    ]);
   }
   if (!fs.existsSync(env.SHOWFILE!)) {
-    throw new UserError([`SHOWFILE: ${env.SHOWFILE} does not exist; the workflow's plan stage must run "show" after "plan" (docs/atlantis/repos.yaml)`]);
+    throw new UserError([
+      `SHOWFILE: ${env.SHOWFILE} does not exist; the workflow's plan stage must run "show" after "plan" (docs/atlantis/repos.yaml)`,
+    ]);
   }
 
   const binary = terraformBinary(env);
@@ -253,7 +290,9 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
       } else {
         const state = currentState(binary, other.name, otherDir, env, io);
         if (state === undefined) {
-          io.err(`egress6: ${other.name}: no saved plan in this pull request and an empty state (never applied): not part of the environment this plan is proven in\n`);
+          io.err(
+            `egress6: ${other.name}: no saved plan in this pull request and an empty state (never applied): not part of the environment this plan is proven in\n`,
+          );
           continue;
         }
         const file = path.join(work, `${other.name}.state.json`);
@@ -263,7 +302,10 @@ function verifyProject(env: NodeJS.ProcessEnv, io: StepOutput): number {
       }
     }
     io.err(`egress6: verifier ${verifier.file} (${verifier.why}), ports ${config.egress.ports.join(",")}\n`);
-    const result = spawnSync(process.execPath, [verifier.file, "--ports", config.egress.ports.join(","), ...inputs], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const result = spawnSync(process.execPath, [verifier.file, "--ports", config.egress.ports.join(","), ...inputs], {
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
     if (result.error) throw new UserError([`${verifier.file}: ${result.error.message}`]);
     io.out(result.stdout);
     io.err(result.stderr);

@@ -15,7 +15,8 @@ import { ATLANTIS_YAML, generatedAtlantisYaml, synthesizeEnvironments } from "..
 import { UserError } from "../config/load";
 import { atlantisVerify } from "./atlantis-verify";
 
-export const USAGE = "usage: npm run --silent atlantis -- generate [--check] | synth | verify  (run in the repository root; verify runs as an Atlantis run step)";
+export const USAGE =
+  "usage: npm run --silent atlantis -- generate [--check] | synth | verify  (run in the repository root; verify runs as an Atlantis run step)";
 
 /** The repository root: the folder holding package.json, from the working directory (where Atlantis runs hooks). */
 function repositoryRoot(): string {
@@ -26,7 +27,12 @@ function repositoryRoot(): string {
 
 runCli(USAGE, () => {
   const [command, ...rest] = process.argv.slice(2);
-  const { values } = parseArgs({ args: rest, options: { check: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: false, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: { check: { type: "boolean" }, help: { type: "boolean" } },
+    allowPositionals: false,
+    strict: true,
+  });
   if (values.help || command === "--help" || command === "help") {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -40,7 +46,9 @@ runCli(USAGE, () => {
       const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
       if (values.check) {
         if (current === text) return 0;
-        process.stderr.write(`error: ${ATLANTIS_YAML} is ${current === undefined ? "missing" : "not what the app's stacks call for"}; run: npm run --silent atlantis -- generate\n`);
+        process.stderr.write(
+          `error: ${ATLANTIS_YAML} is ${current === undefined ? "missing" : "not what the app's stacks call for"}; run: npm run --silent atlantis -- generate\n`,
+        );
         return 1;
       }
       if (current !== text) fs.writeFileSync(file, text);
@@ -51,13 +59,17 @@ runCli(USAGE, () => {
       const root = repositoryRoot();
       for (const s of synthesizeEnvironments(root, process.env.HEAD_COMMIT || undefined)) {
         const { written, removed, unchanged } = s.result;
-        process.stdout.write(`egress6: ${s.environment} -> ${path.relative(root, s.dir)}: ${written.length} written, ${removed.length} removed, ${unchanged} unchanged\n`);
+        process.stdout.write(
+          `egress6: ${s.environment} -> ${path.relative(root, s.dir)}: ${written.length} written, ${removed.length} removed, ${unchanged} unchanged\n`,
+        );
       }
       return 0;
     }
     case "verify":
       return atlantisVerify();
     default:
-      throw new UserError([`${command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`}; accepted: generate, synth, verify (${USAGE})`]);
+      throw new UserError([
+        `${command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`}; accepted: generate, synth, verify (${USAGE})`,
+      ]);
   }
 });

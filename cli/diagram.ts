@@ -67,18 +67,22 @@ export function diagram(argv: readonly string[], env: NodeJS.ProcessEnv = proces
   if (values.readme) {
     const others = (["config", "mode", "out", "mermaid"] as const).filter((k) => values[k] !== undefined);
     if (others.length > 0 || positionals.length > 0) {
-      problems.push(`--readme: draws the demo in every mode into README.md and docs/diagrams; it takes no ${[...others.map((o) => `--${o}`), ...(positionals.length > 0 ? ["PATH"] : [])].join(", ")}`);
+      problems.push(
+        `--readme: draws the demo in every mode into README.md and docs/diagrams; it takes no ${[...others.map((o) => `--${o}`), ...(positionals.length > 0 ? ["PATH"] : [])].join(", ")}`,
+      );
     }
   } else if (values.check) problems.push("--check: only with --readme (it checks the README's generated diagrams)");
   if (values.config !== undefined && positionals.length > 0) {
     problems.push(`--config: give a configuration or a PATH (${positionals.join(", ")}) to read, not both`);
   }
   if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
-  if (values.mode !== undefined && positionals.length > 0) problems.push("--mode: only with a configuration; a synthesized PATH already has its mode");
+  if (values.mode !== undefined && positionals.length > 0)
+    problems.push("--mode: only with a configuration; a synthesized PATH already has its mode");
   if (values.mode !== undefined && !(INSPECTION_MODES as readonly string[]).includes(values.mode)) {
     problems.push(`--mode: got ${JSON.stringify(values.mode)}; accepted: ${INSPECTION_MODES.join(", ")}`);
   }
-  if (values.out !== undefined && !values.out.endsWith(".svg")) problems.push(`--out: got ${JSON.stringify(values.out)}; expected a file name ending in .svg`);
+  if (values.out !== undefined && !values.out.endsWith(".svg"))
+    problems.push(`--out: got ${JSON.stringify(values.out)}; expected a file name ending in .svg`);
   if (values.mermaid !== undefined && !/\.(md|mmd)$/.test(values.mermaid)) {
     problems.push(`--mermaid: got ${JSON.stringify(values.mermaid)}; expected a file name ending in .md or .mmd`);
   }
@@ -122,12 +126,20 @@ function readme(check: boolean, json: boolean): DiagramResult {
   if (check) {
     const lines = stale.map((f) => `egress6: ${f} is stale: run "npm run diagram -- --readme"`);
     if (json) return { stdout: `${JSON.stringify({ stale, written: [] }, null, 2)}\n`, stderr: [], exitCode: stale.length > 0 ? 1 : 0 };
-    return { stdout: "", stderr: stale.length > 0 ? lines : ["egress6: the README's diagrams are current"], exitCode: stale.length > 0 ? 1 : 0 };
+    return {
+      stdout: "",
+      stderr: stale.length > 0 ? lines : ["egress6: the README's diagrams are current"],
+      exitCode: stale.length > 0 ? 1 : 0,
+    };
   }
   fs.mkdirSync(path.join(root, DIAGRAM_DIR), { recursive: true });
   for (const file of stale) writeFileSafely(path.join(root, file), expected.get(file)!);
   if (json) return { stdout: `${JSON.stringify({ stale, written: stale }, null, 2)}\n`, stderr: [], exitCode: 0 };
-  return { stdout: "", stderr: stale.length > 0 ? stale.map((f) => `egress6: wrote ${f}`) : ["egress6: the README's diagrams were already current"], exitCode: 0 };
+  return {
+    stdout: "",
+    stderr: stale.length > 0 ? stale.map((f) => `egress6: wrote ${f}`) : ["egress6: the README's diagrams were already current"],
+    exitCode: 0,
+  };
 }
 
 /** Writes beside the target, then renames: a failed write never leaves half a file where a good one was. */

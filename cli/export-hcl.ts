@@ -11,7 +11,10 @@ import { exportHcl } from "../app/hcl/export";
 
 export const USAGE = "usage: npm run export:hcl -- [--config FILE] --out DIR [--json]";
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr?: string }> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr?: string }> {
   const { values } = parseArgs({
     args: [...argv],
     options: { config: { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },

@@ -16,7 +16,8 @@ import { checkAws, type AwsOptions } from "./preflight/aws";
 import { checkDns } from "./preflight/dns";
 import { renderJson, renderText, verdictOf, type CheckResult, type ExitCode } from "./preflight/result";
 
-export const USAGE = "usage: npm run --silent preflight -- [--config FILE] [--json] [--only dns|aws] [--dns-server HOST[:PORT]] [--dns-timeout MS]";
+export const USAGE =
+  "usage: npm run --silent preflight -- [--config FILE] [--json] [--only dns|aws] [--dns-server HOST[:PORT]] [--dns-timeout MS]";
 
 /** The areas `--only` can select; without it every area applies. */
 export const AREAS = ["dns", "aws"] as const;
@@ -29,12 +30,23 @@ export interface PreflightRun {
 }
 
 /** Runs preflight for `argv`; never throws for bad input (exit 2 with one line per problem on stderr). */
-export async function preflight(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, aws: AwsOptions = {}): Promise<PreflightRun> {
+export async function preflight(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  aws: AwsOptions = {},
+): Promise<PreflightRun> {
   let values: { config?: string; json?: boolean; only?: string; "dns-server"?: string; "dns-timeout"?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { config: { type: "string" }, json: { type: "boolean" }, only: { type: "string" }, "dns-server": { type: "string" }, "dns-timeout": { type: "string" }, help: { type: "boolean" } },
+      options: {
+        config: { type: "string" },
+        json: { type: "boolean" },
+        only: { type: "string" },
+        "dns-server": { type: "string" },
+        "dns-timeout": { type: "string" },
+        help: { type: "boolean" },
+      },
       allowPositionals: false,
       strict: true,
     }));
@@ -49,15 +61,22 @@ export async function preflight(argv: readonly string[], env: NodeJS.ProcessEnv 
   const onlyText = values.only;
   const only = onlyText === undefined ? [...AREAS] : onlyText.split(",").map((a) => a.trim());
   const badAreas = only.filter((a) => !(AREAS as readonly string[]).includes(a));
-  if (badAreas.length > 0 || only.length === 0) problems.push(`--only: got ${JSON.stringify(onlyText)}; expected ${AREAS.join(" or ")} (or both, comma-separated)`);
+  if (badAreas.length > 0 || only.length === 0)
+    problems.push(`--only: got ${JSON.stringify(onlyText)}; expected ${AREAS.join(" or ")} (or both, comma-separated)`);
   const areas = new Set(only as Area[]);
   const dnsServer = values["dns-server"] ?? (env.EGRESS6_DNS_SERVER || undefined);
-  if (dnsServer !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:.]+\]:\d{1,5}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/.test(dnsServer)) {
-    problems.push(`${values["dns-server"] !== undefined ? "--dns-server" : "EGRESS6_DNS_SERVER"}: got ${JSON.stringify(dnsServer)}; expected an IP address, IPv4:port or [IPv6]:port`);
+  if (
+    dnsServer !== undefined &&
+    !/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:.]+\]:\d{1,5}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/.test(dnsServer)
+  ) {
+    problems.push(
+      `${values["dns-server"] !== undefined ? "--dns-server" : "EGRESS6_DNS_SERVER"}: got ${JSON.stringify(dnsServer)}; expected an IP address, IPv4:port or [IPv6]:port`,
+    );
   }
   const timeoutText = values["dns-timeout"];
   const timeoutMs = timeoutText === undefined ? 3000 : Number(timeoutText);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60000) problems.push(`--dns-timeout: got ${JSON.stringify(timeoutText)}; expected milliseconds from 1 to 60000`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60000)
+    problems.push(`--dns-timeout: got ${JSON.stringify(timeoutText)}; expected milliseconds from 1 to 60000`);
   let loaded: LoadedConfig | undefined;
   let line = "";
   try {
@@ -81,11 +100,17 @@ export async function preflight(argv: readonly string[], env: NodeJS.ProcessEnv 
   const results: CheckResult[] = [...dns, ...awsResults];
   const verdict = verdictOf(results);
   const notSelected = AREAS.filter((a) => !areas.has(a));
-  const notes = notSelected.map((a) => `not run: every ${a} check (--only ${[...areas].join(",")}); the verdict covers ${[...areas].join(" and ")} only`);
+  const notes = notSelected.map(
+    (a) => `not run: every ${a} check (--only ${[...areas].join(",")}); the verdict covers ${[...areas].join(" and ")} only`,
+  );
   const meta = { config: source, environment: config.name, region: config.region, mode: config.inspection.mode, only: [...areas] };
   const stdout = values.json
     ? renderJson(meta, results)
-    : renderText(`egress6 preflight: ${source} (environment ${config.name}, region ${config.region}, mode ${config.inspection.mode}); read-only`, results, notes);
+    : renderText(
+        `egress6 preflight: ${source} (environment ${config.name}, region ${config.region}, mode ${config.inspection.mode}); read-only`,
+        results,
+        notes,
+      );
   return { exitCode: verdict.exitCode, stdout, stderr: values.json ? "" : `${line}\n` };
 }
 

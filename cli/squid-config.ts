@@ -21,7 +21,13 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { config: { type: "string" }, az: { type: "string" }, "vpc-ipv6-cidr": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+      options: {
+        config: { type: "string" },
+        az: { type: "string" },
+        "vpc-ipv6-cidr": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean" },
+      },
       allowPositionals: false,
       strict: true,
     }));
@@ -53,7 +59,8 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   if (config) {
     const suffixes = zonesOf(config).map((z) => z.suffix);
     az = values.az ?? suffixes[0];
-    if (!suffixes.includes(az)) problems.push(`--az: got ${JSON.stringify(az)}; accepted: ${suffixes.join(", ")} (the suffixes of availabilityZones)`);
+    if (!suffixes.includes(az))
+      problems.push(`--az: got ${JSON.stringify(az)}; accepted: ${suffixes.join(", ")} (the suffixes of availabilityZones)`);
   }
   if (problems.length > 0 || !config) throw new UserError(problems);
   if (!values.json) say(line);

@@ -70,7 +70,12 @@ export function ruleSid(rule: string): number | "none" | "several" {
  * service names, and the hosts a booting instance reaches: modules/shared/boot-hosts.ts), without duplicates.
  * __tests__/config-limits.test.ts checks that this is the length of the synthesized list.
  */
-export function dnsFirewallEntries(domains: readonly string[], region: string, mode: InspectionMode, interfaceEndpoints: readonly string[]): Set<string> {
+export function dnsFirewallEntries(
+  domains: readonly string[],
+  region: string,
+  mode: InspectionMode,
+  interfaceEndpoints: readonly string[],
+): Set<string> {
   const out = new Set<string>();
   for (const d of domains) {
     if (d.startsWith(".")) {

@@ -9,7 +9,10 @@ export const DEMO_IPV6_DOMAINS: readonly { readonly domain: string; readonly sou
   // AWS dual-stack service endpoints, <service>.<region>.api.aws.
   { domain: ".api.aws", source: "https://docs.aws.amazon.com/vpc/latest/userguide/aws-ipv6-support.html" },
   // S3 dual-stack endpoints of the demo's region, <bucket>.s3.dualstack.<region>.amazonaws.com (answer A and AAAA).
-  { domain: ".s3.dualstack.us-east-1.amazonaws.com", source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/dual-stack-endpoints.html" },
+  {
+    domain: ".s3.dualstack.us-east-1.amazonaws.com",
+    source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/dual-stack-endpoints.html",
+  },
   // GitHub Pages sites (IPv6 since 2021-09-30).
   { domain: ".github.io", source: "https://github.blog/changelog/2021-09-30-enabling-ipv6-support-for-github-pages/" },
 ];

@@ -25,7 +25,10 @@ export function normalizeDomain(raw: string): DomainResult {
   const space = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.exec(input);
   if (space) {
     const code = space[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-    return { ok: false, reason: `holds a space or control character (U+${code}) at position ${space.index + 1}; a domain is letters, digits, hyphens and dots only` };
+    return {
+      ok: false,
+      reason: `holds a space or control character (U+${code}) at position ${space.index + 1}; a domain is letters, digits, hyphens and dots only`,
+    };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input) || /[/?#@]/.test(input)) {
     return { ok: false, reason: "is a URL or path; expected a bare domain such as example.com" };

@@ -28,7 +28,9 @@ export function parseConfig(input: unknown, source = "config"): Egress6Config {
   if (result.success && characters.length === 0) return result.data;
   // A string with a control character is reported once, by the character check, not again by its field's own rule.
   const flagged = new Set(characters.map((c) => c.field));
-  const schemaLines = result.success ? [] : result.error.issues.filter((issue) => !flagged.has(fieldName(issue.path))).map((issue) => describeIssue(issue, input));
+  const schemaLines = result.success
+    ? []
+    : result.error.issues.filter((issue) => !flagged.has(fieldName(issue.path))).map((issue) => describeIssue(issue, input));
   throw new UserError([...characters.map((c) => c.line), ...schemaLines].map((line) => `${source}: ${line}`));
 }
 
@@ -75,7 +77,9 @@ export function readConfigFile(file: string, via?: string): unknown {
 export function readConfigBytes(file: string, via?: string): Buffer {
   const read = readRegularFile(file, MAX_CONFIG_BYTES);
   if (read.ok) return read.bytes;
-  const reason = read.reason.startsWith("is ") ? `${read.reason}; a config file is a .json, .yaml or .yml file` : `cannot read the config file (${read.reason})`;
+  const reason = read.reason.startsWith("is ")
+    ? `${read.reason}; a config file is a .json, .yaml or .yml file`
+    : `cannot read the config file (${read.reason})`;
   throw new UserError([`${configLabel(file, via)}: ${reason}`]);
 }
 
@@ -118,7 +122,9 @@ function parseJson(label: string, text: string): unknown {
   let depth = 0;
   for (let token = scanner.scan(); token !== EOF; token = scanner.scan()) {
     if (OPEN.has(token) && ++depth > MAX_CONFIG_DEPTH) {
-      throw new UserError([`${label}:${scanner.getTokenStartLine() + 1}:${scanner.getTokenStartCharacter() + 1}: nested more than ${MAX_CONFIG_DEPTH} levels deep; no field of the configuration is nested that deep`]);
+      throw new UserError([
+        `${label}:${scanner.getTokenStartLine() + 1}:${scanner.getTokenStartCharacter() + 1}: nested more than ${MAX_CONFIG_DEPTH} levels deep; no field of the configuration is nested that deep`,
+      ]);
     }
     if (CLOSE.has(token)) depth--;
   }
@@ -139,7 +145,9 @@ function parseJson(label: string, text: string): unknown {
         if (seen === undefined) return;
         const first = seen.get(property);
         if (first !== undefined) {
-          problems.push(`${label}:${startLine + 1}:${startCharacter + 1}: duplicate key ${JSON.stringify(property)} (first at line ${first}); each key may appear once in an object`);
+          problems.push(
+            `${label}:${startLine + 1}:${startCharacter + 1}: duplicate key ${JSON.stringify(property)} (first at line ${first}); each key may appear once in an object`,
+          );
         } else seen.set(property, startLine + 1);
       },
       // Only the first syntax error: the ones after it follow from it.
@@ -197,7 +205,9 @@ function parseYaml(label: string, text: string): unknown {
     if (token === "[" || token === "{") {
       if (++depth > MAX_CONFIG_DEPTH) {
         const at = lineColumn(text, offset);
-        throw new UserError([`${label}:${at.line}:${at.col}: nested more than ${MAX_CONFIG_DEPTH} levels deep; no field of the configuration is nested that deep`]);
+        throw new UserError([
+          `${label}:${at.line}:${at.col}: nested more than ${MAX_CONFIG_DEPTH} levels deep; no field of the configuration is nested that deep`,
+        ]);
       }
     } else if (token === "]" || token === "}") depth--;
     if (!YAML_CONTROL_TOKENS.has(token)) offset += token.length;
@@ -218,7 +228,9 @@ function parseYaml(label: string, text: string): unknown {
   } catch (e) {
     // yaml throws a ReferenceError when the aliases would expand past maxAliasCount (an "alias bomb").
     const message = (e as Error).message.split("\n")[0];
-    const what = /alias/i.test(message) ? `its aliases expand past ${MAX_YAML_ALIAS_COUNT} nodes (a YAML alias bomb?); write the values out` : message;
+    const what = /alias/i.test(message)
+      ? `its aliases expand past ${MAX_YAML_ALIAS_COUNT} nodes (a YAML alias bomb?); write the values out`
+      : message;
     throw new UserError([`${label}: not valid YAML: ${what}`]);
   }
 }
@@ -248,7 +260,8 @@ function nestingProblem(root: unknown): string | undefined {
     const { value, path: at } = stack.pop()!;
     if (value === null || typeof value !== "object" || seen.has(value)) continue;
     seen.add(value);
-    if (at.length >= MAX_CONFIG_DEPTH) return `${fieldName(at)}: nested more than ${MAX_CONFIG_DEPTH} levels deep; no field of the configuration is nested that deep`;
+    if (at.length >= MAX_CONFIG_DEPTH)
+      return `${fieldName(at)}: nested more than ${MAX_CONFIG_DEPTH} levels deep; no field of the configuration is nested that deep`;
     for (const [key, child] of Object.entries(value)) stack.push({ value: child, path: [...at, Array.isArray(value) ? Number(key) : key] });
   }
   return undefined;
@@ -262,10 +275,12 @@ function nestingProblem(root: unknown): string | undefined {
  */
 const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 /** Suricata rule entries may hold several rules, one a line (and tabs between options). */
-const FORBIDDEN_IN_RULES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+const FORBIDDEN_IN_RULES =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 /** A PEM certificate is lines of base64 (RFC 7468 allows CR LF line ends and spaces). */
-const FORBIDDEN_IN_PEM = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+const FORBIDDEN_IN_PEM =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 function isRulesPath(at: readonly PropertyKey[]): boolean {
   return at.length === 3 && at[0] === "egress" && at[1] === "suricataRules" && typeof at[2] === "number";

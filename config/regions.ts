@@ -92,11 +92,16 @@ export const AZ_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$/;
  * AZ IDs in one message for all of them, names of another region, letters the region does not have, duplicates.
  * Nothing is said about AZs when the region itself is unknown (its own message covers it).
  */
-export function availabilityZoneProblems(region: string, zones: readonly string[]): Array<{ index?: number; message: string; input: unknown }> {
+export function availabilityZoneProblems(
+  region: string,
+  zones: readonly string[],
+): Array<{ index?: number; message: string; input: unknown }> {
   const problems: Array<{ index?: number; message: string; input: unknown }> = [];
   const info = Object.hasOwn(REGIONS, region) ? REGIONS[region] : undefined;
   const names = info ? [...info.letters].map((l) => `${region}${l}`) : [];
-  const accepted = info ? `${names.join(", ")}${info.independent ? " (which of them your account has: aws ec2 describe-availability-zones)" : ""}` : "";
+  const accepted = info
+    ? `${names.join(", ")}${info.independent ? " (which of them your account has: aws ec2 describe-availability-zones)" : ""}`
+    : "";
   const ids = zones.filter((z) => AZ_ID.test(z));
   if (ids.length > 0) {
     problems.push({

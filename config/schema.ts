@@ -21,7 +21,14 @@ import {
   TAGS_PER_RESOURCE,
 } from "../lib/limits";
 import { STACKS } from "../lib/names";
-import { CANONICAL_IPV4_CIDR, dnsFirewallEntries, ruleSid, s3BucketNameProblems, S3_RESERVED_PREFIXES, suricataRuleLines } from "./aws-limits";
+import {
+  CANONICAL_IPV4_CIDR,
+  dnsFirewallEntries,
+  ruleSid,
+  s3BucketNameProblems,
+  S3_RESERVED_PREFIXES,
+  suricataRuleLines,
+} from "./aws-limits";
 import { AZ_ID, AZ_NAME, availabilityZoneProblems, closestRegion, REGIONS } from "./regions";
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy API reference). */
@@ -43,7 +50,8 @@ const ipv4Cidr = z.string().superRefine((value, ctx) => {
   if (ipaddr.IPv4.isValidCIDR(value) && !CANONICAL_IPV4_CIDR.test(value)) {
     ctx.addIssue({
       code: "custom",
-      message: "must be written as four decimal numbers without leading zeros and a prefix length, such as 10.0.0.0/16 (Terraform's AWS provider parses it with Go's net.ParseCIDR, which refuses leading zeros and short forms)",
+      message:
+        "must be written as four decimal numbers without leading zeros and a prefix length, such as 10.0.0.0/16 (Terraform's AWS provider parses it with Go's net.ParseCIDR, which refuses leading zeros and short forms)",
     });
     return;
   }
@@ -56,7 +64,10 @@ const ipv4Cidr = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: "must have a prefix length from /16 to /28 (the VPC limits)" });
   }
   if (ipaddr.IPv4.networkAddressFromCIDR(value).toString() !== address.toString()) {
-    ctx.addIssue({ code: "custom", message: `must be a network address (did you mean ${ipaddr.IPv4.networkAddressFromCIDR(value)}/${prefix}?)` });
+    ctx.addIssue({
+      code: "custom",
+      message: `must be a network address (did you mean ${ipaddr.IPv4.networkAddressFromCIDR(value)}/${prefix}?)`,
+    });
   }
   if (address.range() !== "private") {
     ctx.addIssue({ code: "custom", message: "must be a private (RFC 1918) range; no subnet uses it, AWS just requires one" });
@@ -78,7 +89,10 @@ const awsRegion = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: "must be an AWS region name such as us-east-1" });
   } else if (!Object.hasOwn(REGIONS, value)) {
     const hint = closestRegion(value);
-    ctx.addIssue({ code: "custom", message: `is not an AWS region${hint ? `; did you mean ${hint}?` : ""} (the regions egress6 knows are listed in config/regions.ts)` });
+    ctx.addIssue({
+      code: "custom",
+      message: `is not an AWS region${hint ? `; did you mean ${hint}?` : ""} (the regions egress6 knows are listed in config/regions.ts)`,
+    });
   }
 });
 
@@ -86,7 +100,11 @@ const s3Backend = z.strictObject({
   type: z.literal("s3"),
   bucket: z.string().superRefine((name, ctx) => {
     const problems = s3BucketNameProblems(name);
-    if (problems.length > 0) ctx.addIssue({ code: "custom", message: `must be an S3 bucket name: ${problems.join("; ")} (S3 user guide, "General purpose bucket naming rules")` });
+    if (problems.length > 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `must be an S3 bucket name: ${problems.join("; ")} (S3 user guide, "General purpose bucket naming rules")`,
+      });
   }),
   region: awsRegion,
   keyPrefix: z
@@ -94,7 +112,9 @@ const s3Backend = z.strictObject({
     .regex(/^[A-Za-z0-9!_.*'()/-]*$/, { message: "must be an S3 key prefix (letters, digits and !_.*'()/-)" })
     // Terraform's S3 backend refuses a key that starts with "/" or holds "//" (hashicorp/terraform
     // internal/backend/remote-state/s3/backend.go, the "key" validators, and validate.go, validateStringS3Path).
-    .refine((prefix) => !prefix.startsWith("/"), { message: 'must not start with "/"; Terraform\'s S3 backend refuses a state key that does' })
+    .refine((prefix) => !prefix.startsWith("/"), {
+      message: 'must not start with "/"; Terraform\'s S3 backend refuses a state key that does',
+    })
     .refine((prefix) => !prefix.includes("//"), { message: 'must not hold "//"; Terraform\'s S3 backend refuses a state key that does' })
     .optional(),
   kmsKeyId: z.string().min(1).optional(),
@@ -108,11 +128,19 @@ const accountId = z.string().regex(/^\d{12}$/, { message: "must be an AWS accoun
 const assumeRole = z.strictObject({
   roleArn: z
     .string()
-    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer" }),
+    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+      message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
+    }),
   /** STS RoleSessionName: 2-64 of letters, digits and _+=,.@- (AWS STS AssumeRole API reference). */
-  sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, { message: "must be 2-64 letters, digits or _+=,.@-" }).optional(),
+  sessionName: z
+    .string()
+    .regex(/^[\w+=,.@-]{2,64}$/, { message: "must be 2-64 letters, digits or _+=,.@-" })
+    .optional(),
   /** STS ExternalId: 2-1224 of letters, digits and _+=,.@:/- (AWS STS AssumeRole API reference). */
-  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, { message: "must be 2-1224 letters, digits or _+=,.@:/-" }).optional(),
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, { message: "must be 2-1224 letters, digits or _+=,.@:/-" })
+    .optional(),
 });
 
 /** The account of an IAM role ARN. */
@@ -128,11 +156,16 @@ const tagKey = z
   .max(128)
   .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { message: "must be a tag key (1-128 letters, digits, spaces and _.:/=+-@)" })
   // "aws:" in any combination of upper and lower case is reserved for AWS ("Tag restrictions" in the AWS service guides).
-  .refine((key) => !key.toLowerCase().startsWith("aws:"), { message: "must not start with aws: (in any case), which AWS reserves for its own tags" })
+  .refine((key) => !key.toLowerCase().startsWith("aws:"), {
+    message: "must not start with aws: (in any case), which AWS reserves for its own tags",
+  })
   .refine((key) => !key.toLowerCase().startsWith(RESERVED_TAG_PREFIX), {
     message: `must not start with ${RESERVED_TAG_PREFIX}, which is reserved for the tags egress6 sets itself (egress6:tier, egress6:role, ...); choose another key`,
   });
-const tagValue = z.string().max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { message: "must be a tag value (0-256 letters, digits, spaces and _.:/=+-@)" });
+const tagValue = z
+  .string()
+  .max(256)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { message: "must be a tag value (0-256 letters, digits, spaces and _.:/=+-@)" });
 
 const port = z.number().int().min(1).max(65535);
 
@@ -231,7 +264,12 @@ function checkDomains(domains: string[], ctx: z.RefinementCtx): void {
     if (normalized.indexOf(domain) !== i) {
       ctx.addIssue({ code: "custom", path: [i], message: `duplicates ${domain}`, input: domains[i] });
     } else if (wildcard) {
-      ctx.addIssue({ code: "custom", path: [i], message: `is already covered by the wildcard ${wildcard}; remove one of them`, input: domains[i] });
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `is already covered by the wildcard ${wildcard}; remove one of them`,
+        input: domains[i],
+      });
     }
   });
 }
@@ -287,21 +325,24 @@ function checkAmiArchitecture(tier: { instanceType: string; ami: string }, ctx: 
   if (problem) ctx.addIssue({ code: "custom", path: ["ami"], input: tier.ami, message: problem });
 }
 
-const workload = z.strictObject({
-  instancesPerAz: z.number().int().min(0).max(20).default(1),
-  instanceType: instanceType.default("t4g.micro"),
-  ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"),
-  rootVolumeGiB: z.number().int().min(8).max(16384).default(20),
-  /** Interface VPC endpoint service short names (com.amazonaws.<region>.<name>). */
-  interfaceEndpoints: z
-    .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be a service short name such as ssm or logs" }))
-    .superRefine((services, ctx) => {
-      services.forEach((s, i) => {
-        if (services.indexOf(s) !== i) ctx.addIssue({ code: "custom", path: [i], input: s, message: "is listed twice; one interface endpoint per service" });
-      });
-    })
-    .default([...DEFAULT_INTERFACE_ENDPOINTS]),
-}).superRefine(checkAmiArchitecture);
+const workload = z
+  .strictObject({
+    instancesPerAz: z.number().int().min(0).max(20).default(1),
+    instanceType: instanceType.default("t4g.micro"),
+    ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"),
+    rootVolumeGiB: z.number().int().min(8).max(16384).default(20),
+    /** Interface VPC endpoint service short names (com.amazonaws.<region>.<name>). */
+    interfaceEndpoints: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be a service short name such as ssm or logs" }))
+      .superRefine((services, ctx) => {
+        services.forEach((s, i) => {
+          if (services.indexOf(s) !== i)
+            ctx.addIssue({ code: "custom", path: [i], input: s, message: "is listed twice; one interface endpoint per service" });
+        });
+      })
+      .default([...DEFAULT_INTERFACE_ENDPOINTS]),
+  })
+  .superRefine(checkAmiArchitecture);
 
 const observability = z.strictObject({
   flowLogs: z
@@ -332,7 +373,10 @@ const observability = z.strictObject({
        * With `create: false`: the CloudWatch Logs group the account's existing trail writes to, so the root-use
        * alarm can still watch it. Without it (and without our trail) there is no root-use alarm.
        */
-      existingLogGroupName: z.string().regex(/^[A-Za-z0-9_./#-]{1,512}$/, { message: "must be a CloudWatch Logs group name" }).optional(),
+      existingLogGroupName: z
+        .string()
+        .regex(/^[A-Za-z0-9_./#-]{1,512}$/, { message: "must be a CloudWatch Logs group name" })
+        .optional(),
     })
     .prefault({}),
   configRecorder: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
@@ -364,15 +408,22 @@ export const configSchema = z
       .array(z.string().refine((az) => AZ_NAME.test(az) || AZ_ID.test(az), { message: "must be an AZ name such as us-east-1a" }))
       .min(1)
       .max(6),
-    vpc: z.strictObject({
-      /** AWS requires an IPv4 CIDR on every VPC; no subnet uses it. */
-      ipv4Cidr: ipv4Cidr.default("10.0.0.0/16"),
-      ipv6: ipv6Source.default({ source: "amazon" }),
-    }).prefault({}),
+    vpc: z
+      .strictObject({
+        /** AWS requires an IPv4 CIDR on every VPC; no subnet uses it. */
+        ipv4Cidr: ipv4Cidr.default("10.0.0.0/16"),
+        ipv6: ipv6Source.default({ source: "amazon" }),
+      })
+      .prefault({}),
     /** The only account this environment may be deployed to (the provider's `allowed_account_ids`). */
     accountId: accountId.optional(),
     /** A named profile of the shared AWS config files, for the provider and the S3 backend. */
-    profile: z.string().regex(/^[A-Za-z0-9_.+=,@-]{1,128}$/, { message: "must be a profile name of the shared AWS config (1-128 letters, digits or _.+=,@-)" }).optional(),
+    profile: z
+      .string()
+      .regex(/^[A-Za-z0-9_.+=,@-]{1,128}$/, {
+        message: "must be a profile name of the shared AWS config (1-128 letters, digits or _.+=,@-)",
+      })
+      .optional(),
     assumeRole: assumeRole.optional(),
     backend: z.discriminatedUnion("type", [localBackend, s3Backend]).default({ type: "local" }),
     tags: z.record(tagKey, tagValue).default({}),
@@ -393,7 +444,9 @@ export const configSchema = z
     {
       when: ({ value }) => {
         const v = value as { region?: unknown; availabilityZones?: unknown };
-        return typeof v?.region === "string" && Array.isArray(v.availabilityZones) && v.availabilityZones.every((z) => typeof z === "string");
+        return (
+          typeof v?.region === "string" && Array.isArray(v.availabilityZones) && v.availabilityZones.every((z) => typeof z === "string")
+        );
       },
     },
   )
@@ -454,7 +507,12 @@ export const configSchema = z
     const proxy = config.inspection.proxy;
     const proxyPorts = [proxy.explicitPort, proxy.interceptHttpPort, proxy.interceptHttpsPort];
     if (new Set(proxyPorts).size !== 3) {
-      ctx.addIssue({ code: "custom", path: ["inspection", "proxy"], message: "explicitPort, interceptHttpPort and interceptHttpsPort must be three different ports", input: proxyPorts });
+      ctx.addIssue({
+        code: "custom",
+        path: ["inspection", "proxy"],
+        message: "explicitPort, interceptHttpPort and interceptHttpsPort must be three different ports",
+        input: proxyPorts,
+      });
     }
 
     const ports = config.egress.ports;
@@ -462,11 +520,20 @@ export const configSchema = z
     if (withProxies) {
       // Both would become the same security group rule (AWS rejects duplicates), and Squid would listen on a port
       // the workloads expect to reach the internet on.
-      const proxyPortNames = { explicitPort: proxy.explicitPort, interceptHttpPort: proxy.interceptHttpPort, interceptHttpsPort: proxy.interceptHttpsPort };
+      const proxyPortNames = {
+        explicitPort: proxy.explicitPort,
+        interceptHttpPort: proxy.interceptHttpPort,
+        interceptHttpsPort: proxy.interceptHttpsPort,
+      };
       ports.forEach((p, i) => {
         const clash = Object.entries(proxyPortNames).find(([, v]) => v === p);
         if (clash) {
-          ctx.addIssue({ code: "custom", path: ["egress", "ports", i], input: p, message: `is also inspection.proxy.${clash[0]}; the proxy's own ports must differ from egress.ports (choose another ${clash[0]} or drop the port)` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["egress", "ports", i],
+            input: p,
+            message: `is also inspection.proxy.${clash[0]}; the proxy's own ports must differ from egress.ports (choose another ${clash[0]} or drop the port)`,
+          });
         }
       });
     }

@@ -64,13 +64,20 @@ export interface IcapEndpoint {
 export function parseIcapUri(value: string): { ok: true; endpoint: IcapEndpoint } | { ok: false; reason: string } {
   const m = /^(icaps?):\/\/\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?(\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/.exec(value);
   if (!m) {
-    return { ok: false, reason: "must be icap://[IPv6 address]:port/path or icaps://...; the host is an IPv6 literal so the proxies' security group can open exactly it" };
+    return {
+      ok: false,
+      reason:
+        "must be icap://[IPv6 address]:port/path or icaps://...; the host is an IPv6 literal so the proxies' security group can open exactly it",
+    };
   }
   const scheme = m[1] as "icap" | "icaps";
   if (!ipaddr.IPv6.isValid(m[2])) return { ok: false, reason: `has "${m[2]}", which is not an IPv6 address` };
   const address = ipaddr.IPv6.parse(m[2]);
   if (address.range() !== "unicast" && address.range() !== "uniqueLocal") {
-    return { ok: false, reason: `has ${m[2]}, a ${address.range()} address; the ICAP service needs a unicast address the proxies can reach` };
+    return {
+      ok: false,
+      reason: `has ${m[2]}, a ${address.range()} address; the ICAP service needs a unicast address the proxies can reach`,
+    };
   }
   const port = m[3] === undefined ? ICAP_DEFAULT_PORT[scheme] : Number(m[3]);
   if (port < 1 || port > 65535) return { ok: false, reason: `has port ${m[3]}; expected 1-65535` };
@@ -90,24 +97,38 @@ const caCertificatePem = z.string().superRefine((value, ctx) => {
       code: "custom",
       // Never echoed: the value holds key material.
       input: "(not shown: it holds a private key)",
-      message: "contains a private key; give only the CA certificate here (the key belongs in the Secrets Manager secret named by caPrivateKey.secretArn, never in the configuration)",
+      message:
+        "contains a private key; give only the CA certificate here (the key belongs in the Secrets Manager secret named by caPrivateKey.secretArn, never in the configuration)",
     });
     return;
   }
   const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length !== 1) {
-    ctx.addIssue({ code: "custom", input: `(${value.length} characters of text)`, message: `must hold exactly one PEM certificate (-----BEGIN CERTIFICATE-----), found ${blocks.length}` });
+    ctx.addIssue({
+      code: "custom",
+      input: `(${value.length} characters of text)`,
+      message: `must hold exactly one PEM certificate (-----BEGIN CERTIFICATE-----), found ${blocks.length}`,
+    });
     return;
   }
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(blocks[0]);
   } catch (e) {
-    ctx.addIssue({ code: "custom", input: `(${value.length} characters of text)`, message: `is not a readable X.509 certificate (${e instanceof Error ? e.message : String(e)})` });
+    ctx.addIssue({
+      code: "custom",
+      input: `(${value.length} characters of text)`,
+      message: `is not a readable X.509 certificate (${e instanceof Error ? e.message : String(e)})`,
+    });
     return;
   }
   const shown = `(certificate ${cert.subject.replace(/\n/g, ", ")})`;
-  if (!cert.ca) ctx.addIssue({ code: "custom", input: shown, message: `is not a CA certificate (${cert.subject.replace(/\n/g, ", ")} lacks basicConstraints CA:TRUE); the inspection points sign with it` });
+  if (!cert.ca)
+    ctx.addIssue({
+      code: "custom",
+      input: shown,
+      message: `is not a CA certificate (${cert.subject.replace(/\n/g, ", ")} lacks basicConstraints CA:TRUE); the inspection points sign with it`,
+    });
   if (Date.parse(cert.validTo) <= Date.now()) ctx.addIssue({ code: "custom", input: shown, message: `expired on ${cert.validTo}` });
 });
 
@@ -117,15 +138,28 @@ export const tlsInspectionSchema = z.strictObject({
   /** The CA certificate (PEM, public part): workloads trust it; the proxies present certificates it signs. */
   caCertificatePem,
   /** The same CA imported into ACM (Network Firewall takes imported CAs only, not AWS Private CA). Firewall decryption. */
-  caCertificateArn: z.string().regex(ACM_ARN, { message: "must be an ACM certificate ARN such as arn:aws:acm:us-east-1:111122223333:certificate/<uuid>" }).optional(),
+  caCertificateArn: z
+    .string()
+    .regex(ACM_ARN, { message: "must be an ACM certificate ARN such as arn:aws:acm:us-east-1:111122223333:certificate/<uuid>" })
+    .optional(),
   /**
    * The CA's private key, for proxy decryption: a Secrets Manager secret (created and filled outside Terraform)
    * encrypted with a customer-managed KMS key. Terraform only names them.
    */
   caPrivateKey: z
     .strictObject({
-      secretArn: z.string().regex(SECRET_ARN, { message: "must be the full secret ARN, with its 6-character suffix: arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf" }),
-      kmsKeyArn: z.string().regex(KMS_KEY_ARN, { message: "must be the ARN of the customer-managed KMS key that encrypts the secret: arn:aws:kms:<region>:<account>:key/<id> (not an alias)" }),
+      secretArn: z
+        .string()
+        .regex(SECRET_ARN, {
+          message:
+            "must be the full secret ARN, with its 6-character suffix: arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf",
+        }),
+      kmsKeyArn: z
+        .string()
+        .regex(KMS_KEY_ARN, {
+          message:
+            "must be the ARN of the customer-managed KMS key that encrypts the secret: arn:aws:kms:<region>:<account>:key/<id> (not an alias)",
+        }),
     })
     .optional(),
   /** TLS ports to decrypt; each must be in egress.ports, never 80. */
@@ -174,7 +208,9 @@ export function neverDecryptDomains(tls: Pick<TlsInspectionConfig, "neverDecrypt
  * The ICAP services the proxies reach, once per address and port, when the proxies decrypt with ICAP; none
  * otherwise. The proxies' security group and the proxy tier's network ACL open exactly these.
  */
-export function icapEndpointsOf(config: { inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt" | "icap"> } }): IcapEndpoint[] {
+export function icapEndpointsOf(config: {
+  inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt" | "icap"> };
+}): IcapEndpoint[] {
   const tls = config.inspection.tlsInspection;
   if (!tls?.icap || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return [];
   const endpoints: IcapEndpoint[] = [];
@@ -195,10 +231,14 @@ export const CA_KEY_ENDPOINT_SERVICE = "secretsmanager";
  * The proxies then reach Secrets Manager at its regional name through the endpoint's private DNS (which DNS Firewall
  * admits as an endpoint name), never over the internet: no allowlist entry opens Secrets Manager to the workloads.
  */
-export function interfaceEndpointsOf(config: { workload: { interfaceEndpoints: readonly string[] }; inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt"> } }): string[] {
+export function interfaceEndpointsOf(config: {
+  workload: { interfaceEndpoints: readonly string[] };
+  inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt"> };
+}): string[] {
   const services = [...config.workload.interfaceEndpoints];
   const tls = config.inspection.tlsInspection;
-  if (tls && decryptionPointOf(tls, config.inspection.mode) === "proxy" && !services.includes(CA_KEY_ENDPOINT_SERVICE)) services.push(CA_KEY_ENDPOINT_SERVICE);
+  if (tls && decryptionPointOf(tls, config.inspection.mode) === "proxy" && !services.includes(CA_KEY_ENDPOINT_SERVICE))
+    services.push(CA_KEY_ENDPOINT_SERVICE);
   return services;
 }
 
@@ -206,7 +246,9 @@ export function interfaceEndpointsOf(config: { workload: { interfaceEndpoints: r
  * What must exist before an apply with decryption (egress6 creates none of it: docs/dlp.md), one line each, for the
  * synth to print. Empty without decryption.
  */
-export function tlsPrerequisites(config: { inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig; firewall?: { protection?: boolean } } }): string[] {
+export function tlsPrerequisites(config: {
+  inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig; firewall?: { protection?: boolean } };
+}): string[] {
   const tls = config.inspection.tlsInspection;
   if (!tls) return [];
   const point = decryptionPointOf(tls, config.inspection.mode);
@@ -241,7 +283,8 @@ export function checkTlsInspection(
   context: { mode: InspectionMode; region: string; egressPorts: readonly number[] },
 ): Issue[] {
   const issues: Issue[] = [];
-  const at = (path: PropertyKey[], input: unknown, message: string) => issues.push({ path: ["inspection", "tlsInspection", ...path], input, message });
+  const at = (path: PropertyKey[], input: unknown, message: string) =>
+    issues.push({ path: ["inspection", "tlsInspection", ...path], input, message });
   const point = decryptionPointOf(tls, context.mode);
   if (point === "proxy" && !modeHasProxies(context.mode)) {
     at(["decryptAt"], tls.decryptAt, `${context.mode} mode has no proxies; accepted here: "firewall"`);
@@ -251,23 +294,50 @@ export function checkTlsInspection(
   }
 
   if (point === "firewall") {
-    if (tls.caCertificateArn === undefined) at(["caCertificateArn"], undefined, "is required when the firewall decrypts: the ARN of the CA certificate imported into ACM");
+    if (tls.caCertificateArn === undefined)
+      at(["caCertificateArn"], undefined, "is required when the firewall decrypts: the ARN of the CA certificate imported into ACM");
     if (tls.neverDecrypt.length > 0) {
-      at(["neverDecrypt"], tls.neverDecrypt,
+      at(
+        ["neverDecrypt"],
+        tls.neverDecrypt,
         "cannot be honoured when the firewall decrypts: a Network Firewall TLS inspection scope selects flows by address and port, never by name. " +
-          "List address ranges in neverDecryptCidrs, or decrypt at the proxy (decryptAt: proxy, firewall-proxy mode)");
+          "List address ranges in neverDecryptCidrs, or decrypt at the proxy (decryptAt: proxy, firewall-proxy mode)",
+      );
     }
     if (tls.icap !== undefined) at(["icap"], "{...}", "needs the proxies to decrypt (decryptAt: proxy); the firewall has no ICAP client");
   } else {
-    if (tls.caPrivateKey === undefined) at(["caPrivateKey"], undefined, "is required when the proxies decrypt: {secretArn, kmsKeyArn} of the Secrets Manager secret holding the CA's private key");
-    if (tls.neverDecryptCidrs.length > 0) at(["neverDecryptCidrs"], tls.neverDecryptCidrs, "applies only when the firewall decrypts; the proxies exempt by name (neverDecrypt)");
-    if (tls.exampleDlpRules) at(["exampleDlpRules"], true, "needs the firewall to decrypt (decryptAt: firewall); its Suricata rules see only what the firewall decrypts");
+    if (tls.caPrivateKey === undefined)
+      at(
+        ["caPrivateKey"],
+        undefined,
+        "is required when the proxies decrypt: {secretArn, kmsKeyArn} of the Secrets Manager secret holding the CA's private key",
+      );
+    if (tls.neverDecryptCidrs.length > 0)
+      at(
+        ["neverDecryptCidrs"],
+        tls.neverDecryptCidrs,
+        "applies only when the firewall decrypts; the proxies exempt by name (neverDecrypt)",
+      );
+    if (tls.exampleDlpRules)
+      at(
+        ["exampleDlpRules"],
+        true,
+        "needs the firewall to decrypt (decryptAt: firewall); its Suricata rules see only what the firewall decrypts",
+      );
     if (tls.revocation.revokedStatusAction !== "REJECT" || tls.revocation.unknownStatusAction !== "REJECT") {
-      at(["revocation"], tls.revocation, "applies only when the firewall decrypts (Squid checks certificates itself and refuses what fails)");
+      at(
+        ["revocation"],
+        tls.revocation,
+        "applies only when the firewall decrypts (Squid checks certificates itself and refuses what fails)",
+      );
     }
   }
 
-  for (const [field, arn] of [["caCertificateArn", tls.caCertificateArn], ["caPrivateKey", tls.caPrivateKey?.secretArn], ["caPrivateKey", tls.caPrivateKey?.kmsKeyArn]] as const) {
+  for (const [field, arn] of [
+    ["caCertificateArn", tls.caCertificateArn],
+    ["caPrivateKey", tls.caPrivateKey?.secretArn],
+    ["caPrivateKey", tls.caPrivateKey?.kmsKeyArn],
+  ] as const) {
     if (arn === undefined) continue;
     const arnRegion = arn.split(":")[3];
     if (arnRegion !== context.region) {
@@ -276,12 +346,18 @@ export function checkTlsInspection(
     }
   }
   if (tls.caPrivateKey && tls.caPrivateKey.secretArn.split(":")[4] !== tls.caPrivateKey.kmsKeyArn.split(":")[4]) {
-    at(["caPrivateKey", "kmsKeyArn"], tls.caPrivateKey.kmsKeyArn, "is in another account than the secret; give the key that encrypts the secret");
+    at(
+      ["caPrivateKey", "kmsKeyArn"],
+      tls.caPrivateKey.kmsKeyArn,
+      "is in another account than the secret; give the key that encrypts the secret",
+    );
   }
 
   tls.ports.forEach((p, i) => {
-    if (p === HTTP_PORT) at(["ports", i], p, "is plain HTTP; only TLS ports can be decrypted (Network Firewall drops non-TLS traffic in its scope)");
-    else if (!context.egressPorts.includes(p)) at(["ports", i], p, `is not in egress.ports (${context.egressPorts.join(", ")}); only allowlisted ports are decrypted`);
+    if (p === HTTP_PORT)
+      at(["ports", i], p, "is plain HTTP; only TLS ports can be decrypted (Network Firewall drops non-TLS traffic in its scope)");
+    else if (!context.egressPorts.includes(p))
+      at(["ports", i], p, `is not in egress.ports (${context.egressPorts.join(", ")}); only allowlisted ports are decrypted`);
     else if (tls.ports.indexOf(p) !== i) at(["ports", i], p, "is listed twice");
   });
 
@@ -294,7 +370,8 @@ export function checkTlsInspection(
   normalized.forEach((d, i) => {
     if (d === undefined) return;
     const wildcard = shadowingWildcard(all, d);
-    if (BUILT_IN_NEVER_DECRYPT.includes(d)) at(["neverDecrypt", i], tls.neverDecrypt[i], `is already in the built-in list (${BUILT_IN_NEVER_DECRYPT.join(", ")})`);
+    if (BUILT_IN_NEVER_DECRYPT.includes(d))
+      at(["neverDecrypt", i], tls.neverDecrypt[i], `is already in the built-in list (${BUILT_IN_NEVER_DECRYPT.join(", ")})`);
     else if (normalized.indexOf(d) !== i) at(["neverDecrypt", i], tls.neverDecrypt[i], `duplicates ${d}`);
     else if (wildcard) at(["neverDecrypt", i], tls.neverDecrypt[i], `is already covered by ${wildcard}`);
   });

@@ -21,7 +21,9 @@ function kindOf(stat: fs.Stats): string {
 
 /** A size in words: bytes, and MiB when it is that large. */
 export function sizeText(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${bytes} bytes (${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB)` : `${bytes} bytes`;
+  return bytes >= 1024 * 1024
+    ? `${bytes} bytes (${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB)`
+    : `${bytes} bytes`;
 }
 
 /** The bytes of `file` when it is a regular file of at most `maxBytes`; otherwise why not, in one phrase. */
@@ -31,7 +33,7 @@ export function readRegularFile(file: string, maxBytes: number): ReadResult {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code ?? String(e) };
+    return { ok: false, reason: code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (code ?? String(e)) };
   }
   try {
     const stat = fs.fstatSync(fd);
@@ -51,7 +53,7 @@ export function readRegularFile(file: string, maxBytes: number): ReadResult {
     return { ok: true, bytes: Buffer.concat(chunks, total) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === "EISDIR" ? "is a directory, not a regular file" : code ?? String(e) };
+    return { ok: false, reason: code === "EISDIR" ? "is a directory, not a regular file" : (code ?? String(e)) };
   } finally {
     fs.closeSync(fd);
   }

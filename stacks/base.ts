@@ -19,7 +19,7 @@ export function localStatePath(env: string, stack: StackName): string {
 
 /** The S3 key of a stack's state: `<keyPrefix><env>/<stack>.tfstate`. */
 export function s3StateKey(config: Egress6Config, stack: StackName): string {
-  const prefix = config.backend.type === "s3" ? config.backend.keyPrefix ?? "" : "";
+  const prefix = config.backend.type === "s3" ? (config.backend.keyPrefix ?? "") : "";
   return `${prefix}${config.name}/${stack}.tfstate`;
 }
 
@@ -32,7 +32,11 @@ export function providerIdentity(config: Egress6Config): Pick<AwsProviderConfig,
     ...(config.accountId !== undefined ? { allowedAccountIds: [config.accountId] } : {}),
     ...(config.profile !== undefined ? { profile: config.profile } : {}),
     ...(config.assumeRole !== undefined
-      ? { assumeRole: [{ roleArn: config.assumeRole.roleArn, sessionName: config.assumeRole.sessionName, externalId: config.assumeRole.externalId }] }
+      ? {
+          assumeRole: [
+            { roleArn: config.assumeRole.roleArn, sessionName: config.assumeRole.sessionName, externalId: config.assumeRole.externalId },
+          ],
+        }
       : {}),
   };
 }
@@ -42,7 +46,13 @@ export function backendIdentity(config: Egress6Config): Pick<S3BackendConfig, "p
   return {
     ...(config.profile !== undefined ? { profile: config.profile } : {}),
     ...(config.assumeRole !== undefined
-      ? { assumeRole: { roleArn: config.assumeRole.roleArn, sessionName: config.assumeRole.sessionName, externalId: config.assumeRole.externalId } }
+      ? {
+          assumeRole: {
+            roleArn: config.assumeRole.roleArn,
+            sessionName: config.assumeRole.sessionName,
+            externalId: config.assumeRole.externalId,
+          },
+        }
       : {}),
   };
 }

@@ -53,7 +53,13 @@ export class BootstrapStack extends Egress6Stack {
     new KmsKeyPolicy(this, "state-key-policy", {
       keyId: this.key.keyId,
       policy: policyDocument([
-        { Sid: "AccountAdministersKeyThroughIam", Effect: "Allow", Principal: { AWS: `arn:${partitionOf(providerRegion)}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+        {
+          Sid: "AccountAdministersKeyThroughIam",
+          Effect: "Allow",
+          Principal: { AWS: `arn:${partitionOf(providerRegion)}:iam::${accountId}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
       ]),
     });
 
@@ -77,7 +83,11 @@ export class BootstrapStack extends Egress6Stack {
     // Old state versions stay long enough to roll back a bad apply, then expire.
     versionedBucketLifecycle(this, "state-bucket-lifecycle", this.bucket.id, STATE_NONCURRENT_VERSION_DAYS);
     // Every request on the state bucket is logged to a bucket of its own (SSE-S3, as log delivery requires).
-    const accessLogs = new AccessLogBucket(this, "state-access-logs", { namePrefix: `${config.name}-state-logs-`, retentionDays: ACCESS_LOG_RETENTION_DAYS, accountId });
+    const accessLogs = new AccessLogBucket(this, "state-access-logs", {
+      namePrefix: `${config.name}-state-logs-`,
+      retentionDays: ACCESS_LOG_RETENTION_DAYS,
+      accountId,
+    });
     accessLogs.logsFor(this, "state-bucket-logging", this.bucket, "state-bucket/");
 
     new TerraformOutput(this, "state_bucket", { value: this.bucket.bucket, description: "State bucket name" });

@@ -16,4 +16,3 @@ export const InspectionOutput = {
   internetGatewayId: "internet_gateway_id",
   kmsKeyArn: "inspection_kms_key_arn",
 } as const;
-

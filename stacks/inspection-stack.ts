@@ -117,7 +117,11 @@ export class InspectionStack extends Egress6Stack {
         suricataRules: config.egress.suricataRules,
         explicitProxy:
           mode === "firewall-proxy"
-            ? { port: config.inspection.proxy.explicitPort, workloadNet: network.tierIpv6Cidr("workload"), proxyNet: network.tierIpv6Cidr("proxy") }
+            ? {
+                port: config.inspection.proxy.explicitPort,
+                workloadNet: network.tierIpv6Cidr("workload"),
+                proxyNet: network.tierIpv6Cidr("proxy"),
+              }
             : undefined,
         protection: config.inspection.firewall.protection,
         kmsKeyArn: this.key.key.arn,
@@ -153,8 +157,12 @@ export class InspectionStack extends Egress6Stack {
     }
 
     // ---- routes ----
-    const route = (id: string, routeTableId: string, destination: string, target: { vpcEndpointId: string } | { networkInterfaceId: string } | { gatewayId: string }) =>
-      new Route(this, id, { routeTableId, destinationIpv6CidrBlock: destination, ...target });
+    const route = (
+      id: string,
+      routeTableId: string,
+      destination: string,
+      target: { vpcEndpointId: string } | { networkInterfaceId: string } | { gatewayId: string },
+    ) => new Route(this, id, { routeTableId, destinationIpv6CidrBlock: destination, ...target });
     const firewallEndpoint = (zone: Zone) => ({ vpcEndpointId: this.firewall!.endpointId(zone) });
     const proxyInterface = (zone: Zone) => ({ networkInterfaceId: this.proxyOf(zone).networkInterface.id });
     let edge: RouteTable | undefined;
@@ -205,7 +213,11 @@ export class InspectionStack extends Egress6Stack {
     }
     if (this.proxies) {
       for (const { zone, securityGroup, networkInterface, instance } of this.proxies.proxies) {
-        output(InspectionOutput.proxySecurityGroupId(zone.suffix), securityGroup.group.id, `Security group of the proxy interface in ${zone.name}`);
+        output(
+          InspectionOutput.proxySecurityGroupId(zone.suffix),
+          securityGroup.group.id,
+          `Security group of the proxy interface in ${zone.name}`,
+        );
         output(InspectionOutput.proxyEniId(zone.suffix), networkInterface.id, `Proxy network interface in ${zone.name} (route target)`);
         output(
           InspectionOutput.proxyIpv6Address(zone.suffix),

@@ -15,13 +15,7 @@ import { modeHasProxies, tiersOf } from "../config/modes";
 import { HTTPS_PORT } from "../lib/ports";
 import { Ipv6OnlyVpc } from "../modules/network/ipv6-only-vpc";
 import { TierNetworkAcl } from "../modules/network/tier-network-acl";
-import {
-  AclCidr,
-  AclEntry,
-  AclTraffic,
-  EPHEMERAL_PORTS,
-  LINK_LOCAL_IPV6,
-} from "../modules/network/acl";
+import { AclCidr, AclEntry, AclTraffic, EPHEMERAL_PORTS, LINK_LOCAL_IPV6 } from "../modules/network/acl";
 import { ICMPV6_PACKET_TOO_BIG } from "../lib/protocols";
 import { icapEndpointsOf } from "../config/tls-inspection";
 
@@ -99,7 +93,11 @@ export class NetworkStack extends Egress6Stack {
     // The proxies' ICAP services (DLP), when they decrypt: exactly each service's /128 and port. Their replies come
     // back to the proxy's ephemeral port, which the proxy tier's ephemeral ingress rule already admits from anywhere.
     const icap: AclEntry[] = ifProxies(
-      icapEndpointsOf(config).map((e, i) => ({ number: RULE.icapService + i, traffic: AclTraffic.tcpPort(e.port), peer: AclCidr.ipv6(`${e.address}/128`) })),
+      icapEndpointsOf(config).map((e, i) => ({
+        number: RULE.icapService + i,
+        traffic: AclTraffic.tcpPort(e.port),
+        peer: AclCidr.ipv6(`${e.address}/128`),
+      })),
     );
 
     const rules: Record<Tier, { ingress: AclEntry[]; egress: AclEntry[] }> = {
@@ -113,13 +111,26 @@ export class NetworkStack extends Egress6Stack {
       // open their own to the internet (allowlisted ports plus 443), and use interface endpoints for SSM and logs.
       proxy: {
         ingress: [denyIpv4, ...allowlisted(tier("workload")), ...explicit(tier("workload")), ephemeral(internet), ...icmp(internet)],
-        egress: [denyIpv4, ...allowlisted(internet, proxyOutboundPorts), https(tier("endpoint")), ...icap, ephemeral(tier("workload")), ...icmp(internet)],
+        egress: [
+          denyIpv4,
+          ...allowlisted(internet, proxyOutboundPorts),
+          https(tier("endpoint")),
+          ...icap,
+          ephemeral(tier("workload")),
+          ...icmp(internet),
+        ],
       },
       // Firewall endpoints forward workload flows on allowlisted ports and their return traffic. In firewall-proxy
       // mode they also carry workload <-> proxy explicit-port flows: the proxy subnet routes its replies to the
       // workloads through the firewall, so the inspection stack routes the requests that way too (symmetry).
       firewall: {
-        ingress: [denyIpv4, ...allowlisted(tier("workload")), ...explicitViaFirewall(tier("workload")), ephemeral(internet), ...icmp(internet)],
+        ingress: [
+          denyIpv4,
+          ...allowlisted(tier("workload")),
+          ...explicitViaFirewall(tier("workload")),
+          ephemeral(internet),
+          ...icmp(internet),
+        ],
         egress: [denyIpv4, ...allowlisted(internet), ...explicitViaFirewall(tier("proxy")), ephemeral(tier("workload")), ...icmp(internet)],
       },
       // Interface endpoints answer HTTPS from workloads and proxies, and nothing else.
@@ -154,8 +165,7 @@ export class NetworkStack extends Egress6Stack {
 
   private declareOutputs(tiers: readonly Tier[], acls: Partial<Record<Tier, TierNetworkAcl>>): void {
     const net = this.network;
-    const output = (id: string, value: string, description: string) =>
-      new TerraformOutput(this, id, { value, description });
+    const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output(NetworkOutput.vpcId, net.vpc.id, "VPC id");
     output(NetworkOutput.vpcIpv6Cidr, net.vpc.ipv6CidrBlock, "The VPC's IPv6 /56");
     output(NetworkOutput.vpcIpv4Cidr, net.vpc.cidrBlock, "The VPC's IPv4 CIDR (required by AWS, used by no subnet)");

@@ -49,7 +49,8 @@ export function remediationZip(): string {
 }
 
 /** CIS AWS Foundations benchmark, "root account usage" metric filter. */
-export const ROOT_USE_PATTERN = '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }';
+export const ROOT_USE_PATTERN =
+  '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }';
 /** Network Firewall alert log records (Network Firewall developer guide, "Log contents"). */
 export const FIREWALL_DROP_PATTERN = '{ $.event.event_type = "alert" && $.event.alert.action = "blocked" }';
 /** Blocked alert-log records of one egress6 rule (`event.alert.signature_id` is the rule's sid). */
@@ -95,7 +96,11 @@ export class ObservabilityStack extends Egress6Stack {
       Sid: "CloudWatchLogsEncryptsOurGroups",
       Principal: { Service: regionalServicePrincipal("logs", region) },
       Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, lambdaLogGroup].map(logGroupArn) } },
+      Condition: {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, lambdaLogGroup].map(logGroupArn),
+        },
+      },
     });
     // CloudWatch alarms publish to the encrypted topic (SNS developer guide, "Encryption at rest", AWS service sources).
     // Only alarms of this account: the service principal is shared by every account.
@@ -106,16 +111,27 @@ export class ObservabilityStack extends Egress6Stack {
       Condition: { StringEquals: { "aws:SourceAccount": accountId } },
     });
 
-    this.alarms = new AlarmTopic(this, "alarm-topic", { envName: env, kmsKeyArn: key.key.arn, keyPolicy: key.policy, email: obs.alarmEmail });
+    this.alarms = new AlarmTopic(this, "alarm-topic", {
+      envName: env,
+      kmsKeyArn: key.key.arn,
+      keyPolicy: key.policy,
+      email: obs.alarmEmail,
+    });
     const topicArn = this.alarms.topic.arn;
 
     // ---- buckets: audit (CloudTrail, Config) and, when asked for, Parquet flow logs ----
     const needsAuditBucket = obs.cloudTrail.create || obs.configRecorder.create;
-    const auditBucket = needsAuditBucket ? new HardenedBucket(this, "audit-bucket", { namePrefix: `${env}-audit-`, kmsKeyArn: key.key.arn }) : undefined;
+    const auditBucket = needsAuditBucket
+      ? new HardenedBucket(this, "audit-bucket", { namePrefix: `${env}-audit-`, kmsKeyArn: key.key.arn })
+      : undefined;
     if (auditBucket) {
       // Requests on the audit bucket (CloudTrail, Config) are logged to a bucket of their own (SSE-S3, as S3 log
       // delivery requires; the audit bucket itself is SSE-KMS).
-      const accessLogs = new AccessLogBucket(this, "audit-access-logs", { namePrefix: `${env}-audit-logs-`, retentionDays: retentionDays, accountId });
+      const accessLogs = new AccessLogBucket(this, "audit-access-logs", {
+        namePrefix: `${env}-audit-logs-`,
+        retentionDays: retentionDays,
+        accountId,
+      });
       accessLogs.logsFor(this, "audit-bucket-logging", auditBucket.bucket, "audit-bucket/");
     }
     let parquetBucket: HardenedBucket | undefined;
@@ -143,8 +159,13 @@ export class ObservabilityStack extends Egress6Stack {
       partition,
     });
     const onFlowLogs = { logGroupName: logs.vpcFlowLogs };
-    const alarm = (id: string, metricName: string, description: string, filters: { logGroupName: string; pattern: string }[], dependsOn = [flowLogs.logGroup.logGroup]) =>
-      new LogAlarm(this, id, { envName: env, topicArn, namespace, metricName, description, filters, dependsOn });
+    const alarm = (
+      id: string,
+      metricName: string,
+      description: string,
+      filters: { logGroupName: string; pattern: string }[],
+      dependsOn = [flowLogs.logGroup.logGroup],
+    ) => new LogAlarm(this, id, { envName: env, topicArn, namespace, metricName, description, filters, dependsOn });
 
     // What flow logs can see: packets a security group or network ACL rejected at an interface of the VPC. A
     // connection opened from the internet stops at the egress-only gateway (or at Network Firewall in
@@ -162,14 +183,30 @@ export class ObservabilityStack extends Egress6Stack {
       "An IPv4 flow left a workload subnet: workloads must speak IPv6 only",
       zones.map((z) => ({
         ...onFlowLogs,
-        pattern: flowLogPattern({ "subnet-id": `="${network.subnetId("workload", z.suffix)}"`, type: '="IPv4"', "flow-direction": '="egress"' }),
+        pattern: flowLogPattern({
+          "subnet-id": `="${network.subnetId("workload", z.suffix)}"`,
+          type: '="IPv4"',
+          "flow-direction": '="egress"',
+        }),
       })),
     );
 
     // ---- alarms on the inspection stack's logs (created there when the mode has them, found here by name) ----
     if (modeHasFirewall(mode)) {
-      alarm("firewall-drops", "FirewallDrops", "Network Firewall dropped traffic", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_DROP_PATTERN }], []);
-      alarm("firewall-alerts", "FirewallAlerts", "Network Firewall raised an alert on traffic it let through", [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_ALERT_PATTERN }], []);
+      alarm(
+        "firewall-drops",
+        "FirewallDrops",
+        "Network Firewall dropped traffic",
+        [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_DROP_PATTERN }],
+        [],
+      );
+      alarm(
+        "firewall-alerts",
+        "FirewallAlerts",
+        "Network Firewall raised an alert on traffic it let through",
+        [{ logGroupName: logs.firewallAlert, pattern: FIREWALL_ALERT_PATTERN }],
+        [],
+      );
     }
     if (mode === "firewall-igw") {
       // Only here can the internet reach a firewall endpoint (through the internet gateway); the baseline rules
@@ -184,13 +221,31 @@ export class ObservabilityStack extends Egress6Stack {
     }
     if (modeHasProxies(mode)) {
       const proxyDenied = `[${ACCESS_LOG_FIELDS.map((f) => (f === "result" ? `${f}=*DENIED*` : f)).join(", ")}]`;
-      alarm("proxy-denials", "ProxyDenials", "The egress proxy denied a request (destination or port not allowlisted)", [{ logGroupName: logs.proxyAccess, pattern: proxyDenied }], []);
+      alarm(
+        "proxy-denials",
+        "ProxyDenials",
+        "The egress proxy denied a request (destination or port not allowlisted)",
+        [{ logGroupName: logs.proxyAccess, pattern: proxyDenied }],
+        [],
+      );
       const tls = config.inspection.tlsInspection;
       if (tls && decryptionPointOf(tls, mode) === "proxy") {
         // The proxies' CA key unit logs each failed fetch (Squid waits meanwhile: that AZ's egress is closed).
-        alarm("proxy-ca-key", "ProxyCaKeyFetchFailures", "A proxy could not fetch or install the CA key from Secrets Manager; it retries, and Squid does not serve until it succeeds", [{ logGroupName: logs.proxyAccess, pattern: `"${CA_KEY_FAILURE_MARK}"` }], []);
+        alarm(
+          "proxy-ca-key",
+          "ProxyCaKeyFetchFailures",
+          "A proxy could not fetch or install the CA key from Secrets Manager; it retries, and Squid does not serve until it succeeds",
+          [{ logGroupName: logs.proxyAccess, pattern: `"${CA_KEY_FAILURE_MARK}"` }],
+          [],
+        );
         if (tls.icap && !tls.icap.failClosed) {
-          alarm("proxy-icap-bypass", "ProxyIcapBypass", "A proxy found the ICAP service (DLP) unreachable and passes traffic unadapted (failClosed: false)", [{ logGroupName: logs.proxyAccess, pattern: `"${ICAP_BYPASS_MARK}"` }], []);
+          alarm(
+            "proxy-icap-bypass",
+            "ProxyIcapBypass",
+            "A proxy found the ICAP service (DLP) unreachable and passes traffic unadapted (failClosed: false)",
+            [{ logGroupName: logs.proxyAccess, pattern: `"${ICAP_BYPASS_MARK}"` }],
+            [],
+          );
         }
       }
     }
@@ -221,11 +276,25 @@ export class ObservabilityStack extends Egress6Stack {
     // ---- CloudTrail, and the root-use alarm on its log group ----
     const trail =
       obs.cloudTrail.create && auditBucket
-        ? new Trail(this, "cloudtrail", { envName: env, region, partition, key, bucket: auditBucket, logGroupName: logs.cloudTrail, retentionDays })
+        ? new Trail(this, "cloudtrail", {
+            envName: env,
+            region,
+            partition,
+            key,
+            bucket: auditBucket,
+            logGroupName: logs.cloudTrail,
+            retentionDays,
+          })
         : undefined;
     const trailLogGroup = trail ? logs.cloudTrail : obs.cloudTrail.existingLogGroupName;
     if (trailLogGroup) {
-      alarm("root-account-use", "RootAccountUse", "The account root user was used", [{ logGroupName: trailLogGroup, pattern: ROOT_USE_PATTERN }], trail ? [trail.logGroup.logGroup] : []);
+      alarm(
+        "root-account-use",
+        "RootAccountUse",
+        "The account root user was used",
+        [{ logGroupName: trailLogGroup, pattern: ROOT_USE_PATTERN }],
+        trail ? [trail.logGroup.logGroup] : [],
+      );
     }
 
     // ---- account services ----
@@ -275,9 +344,18 @@ export class ObservabilityStack extends Egress6Stack {
     });
 
     new TerraformOutput(this, "alarm_topic_arn", { value: topicArn, description: "SNS topic every alarm publishes to" });
-    new TerraformOutput(this, "quarantine_security_group_id", { value: this.remediation.quarantine.group.id, description: "Security group isolated instances are moved into" });
-    new TerraformOutput(this, "remediation_function_name", { value: this.remediation.function.functionName, description: "Remediation Lambda" });
-    new TerraformOutput(this, "remediation_dead_letter_queue_url", { value: this.remediation.deadLetterQueue.url, description: "Events the remediation could not handle" });
+    new TerraformOutput(this, "quarantine_security_group_id", {
+      value: this.remediation.quarantine.group.id,
+      description: "Security group isolated instances are moved into",
+    });
+    new TerraformOutput(this, "remediation_function_name", {
+      value: this.remediation.function.functionName,
+      description: "Remediation Lambda",
+    });
+    new TerraformOutput(this, "remediation_dead_letter_queue_url", {
+      value: this.remediation.deadLetterQueue.url,
+      description: "Events the remediation could not handle",
+    });
     new TerraformOutput(this, "audit_key_arn", { value: key.key.arn, description: "KMS key of the observability data" });
   }
 }

@@ -41,7 +41,13 @@ export function squidDecryptionOf(config: Pick<Egress6Config, "inspection">): Sq
     neverDecrypt: neverDecryptDomains(tls),
     ports: tls.ports,
     ...(tls.icap
-      ? { icap: { requestUri: uri(tls.icap.requestUri), ...(tls.icap.responseUri ? { responseUri: uri(tls.icap.responseUri) } : {}), failClosed: tls.icap.failClosed } }
+      ? {
+          icap: {
+            requestUri: uri(tls.icap.requestUri),
+            ...(tls.icap.responseUri ? { responseUri: uri(tls.icap.responseUri) } : {}),
+            failClosed: tls.icap.failClosed,
+          },
+        }
       : {}),
   };
 }

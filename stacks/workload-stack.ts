@@ -53,7 +53,15 @@ export class WorkloadStack extends Egress6Stack {
     for (const z of zones) {
       const egress = [
         ...config.egress.ports.map((port) => SgRule.tcp(port, ANY_IPV6, `internet on allowlisted port ${port}, inspected in the route`)),
-        ...(withProxy ? [SgRule.tcp(explicitPort, network.subnetIpv6Cidr("proxy", z.suffix), `explicit proxy port of the proxy in ${z.name} (own AZ only)`)] : []),
+        ...(withProxy
+          ? [
+              SgRule.tcp(
+                explicitPort,
+                network.subnetIpv6Cidr("proxy", z.suffix),
+                `explicit proxy port of the proxy in ${z.name} (own AZ only)`,
+              ),
+            ]
+          : []),
         ...zones.map((e) => SgRule.tcp(HTTPS_PORT, network.subnetIpv6Cidr("endpoint", e.suffix), `interface endpoints in ${e.name}`)),
       ];
       const name = `${config.name}-workload-${z.suffix}`;
@@ -76,7 +84,11 @@ export class WorkloadStack extends Egress6Stack {
       ami: config.workload.ami,
       instanceType: config.workload.instanceType,
       rootVolumeGiB: config.workload.rootVolumeGiB,
-      subnets: zones.map((zone) => ({ zone, subnetId: network.subnetId("workload", zone.suffix), securityGroupId: this.securityGroups[zone.suffix].group.id })),
+      subnets: zones.map((zone) => ({
+        zone,
+        subnetId: network.subnetId("workload", zone.suffix),
+        securityGroupId: this.securityGroups[zone.suffix].group.id,
+      })),
       instancesPerAz: config.workload.instancesPerAz,
       ...(config.inspection.tlsInspection ? { trustedCaPem: config.inspection.tlsInspection.caCertificatePem } : {}),
     });
@@ -88,7 +100,9 @@ export class WorkloadStack extends Egress6Stack {
       ...(withProxy ? [{ ipv6Cidr: network.subnetIpv6Cidr("proxy", z.suffix), description: `proxy subnet in ${z.name}` }] : []),
     ]);
     const tls = config.inspection.tlsInspection;
-    const caKeyOnly = interfaceEndpointsOf(config).includes(CA_KEY_ENDPOINT_SERVICE) && !config.workload.interfaceEndpoints.includes(CA_KEY_ENDPOINT_SERVICE);
+    const caKeyOnly =
+      interfaceEndpointsOf(config).includes(CA_KEY_ENDPOINT_SERVICE) &&
+      !config.workload.interfaceEndpoints.includes(CA_KEY_ENDPOINT_SERVICE);
     this.endpoints = new InterfaceEndpoints(this, "endpoints", {
       envName: config.name,
       region: config.region,
@@ -105,7 +119,10 @@ export class WorkloadStack extends Egress6Stack {
                 actions: ["secretsmanager:GetSecretValue"],
                 resources: [tls.caPrivateKey.secretArn],
                 principalRoleName: proxyRoleName(config.name),
-                clients: zones.map((z) => ({ ipv6Cidr: network.subnetIpv6Cidr("proxy", z.suffix), description: `proxy subnet in ${z.name}` })),
+                clients: zones.map((z) => ({
+                  ipv6Cidr: network.subnetIpv6Cidr("proxy", z.suffix),
+                  description: `proxy subnet in ${z.name}`,
+                })),
               },
             },
           }
@@ -113,9 +130,15 @@ export class WorkloadStack extends Egress6Stack {
     });
 
     for (const z of zones) {
-      new TerraformOutput(this, WorkloadOutput.securityGroupId(z.suffix), { value: this.securityGroups[z.suffix].group.id, description: `Workload security group id in ${z.name}` });
+      new TerraformOutput(this, WorkloadOutput.securityGroupId(z.suffix), {
+        value: this.securityGroups[z.suffix].group.id,
+        description: `Workload security group id in ${z.name}`,
+      });
     }
-    new TerraformOutput(this, WorkloadOutput.endpointSecurityGroupId, { value: this.endpoints.securityGroup.group.id, description: "Interface endpoint security group id" });
+    new TerraformOutput(this, WorkloadOutput.endpointSecurityGroupId, {
+      value: this.endpoints.securityGroup.group.id,
+      description: "Interface endpoint security group id",
+    });
     for (const z of zones) {
       new TerraformOutput(this, WorkloadOutput.launchTemplateId(z.suffix), {
         value: this.workloads.launchTemplates[z.suffix].id,
@@ -123,7 +146,10 @@ export class WorkloadStack extends Egress6Stack {
       });
     }
     for (const { zone, index, instance } of this.workloads.instances) {
-      new TerraformOutput(this, WorkloadOutput.instanceId(zone.suffix, index), { value: instance.id, description: `Workload instance ${index} in ${zone.name}` });
+      new TerraformOutput(this, WorkloadOutput.instanceId(zone.suffix, index), {
+        value: instance.id,
+        description: `Workload instance ${index} in ${zone.name}`,
+      });
     }
   }
 }

@@ -92,7 +92,8 @@ const progress = (line: string) => {
 // start-up (`npm run env`: npm, a shell and a trivial command) is measured apart and taken out.
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const synthOut = path.join(work, "npm-synth", "cdktf.out");
-const synthScript = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.synth;
+const synthScript = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts
+  .synth;
 spawnSync(process.execPath, [path.join(root, "tooling", "build.js")], { cwd: root }); // dist/ current before timing
 const [floorSamples, fullSamples, scriptSamples, npmFloorSamples, npmSynthSamples] = inTurns<Sample>([
   { label: "node -e \"require('cdktf')\"", run: () => runNode(["-e", "require('cdktf')"]) },
@@ -125,7 +126,11 @@ for (let n = 1; n <= 6; n++) {
   verify.push({ azs: n, ms: median(times) });
 }
 // Verifier on a large plan of an HCL configuration (count everywhere), planned offline when terraform is here.
-interface LargePlanResult { readonly resources: number; readonly firstMs: number; readonly medianMs: number }
+interface LargePlanResult {
+  readonly resources: number;
+  readonly firstMs: number;
+  readonly medianMs: number;
+}
 
 /** The verifier on a large plan, or why it could not be measured here. */
 async function largePlan(): Promise<LargePlanResult | { readonly skipped: string }> {
@@ -140,9 +145,25 @@ async function largePlan(): Promise<LargePlanResult | { readonly skipped: string
     return { skipped: (e as Error).message };
   }
   fs.writeFileSync(path.join(work, "terraformrc"), cliConfig(mirror.root));
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: path.join(work, "terraformrc"), TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", AWS_EC2_METADATA_DISABLED: "true" };
-  for (const args of [["init", "-backend=false", "-input=false"], ["plan", "-input=false", "-refresh=false", "-lock=false", "-out=tfplan"]]) {
-    const r = spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * 2 ** 20 });
+  const env = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: path.join(work, "terraformrc"),
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  for (const args of [
+    ["init", "-backend=false", "-input=false"],
+    ["plan", "-input=false", "-refresh=false", "-lock=false", "-out=tfplan"],
+  ]) {
+    const r = spawnSync("terraform", args, {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "ignore", "pipe"],
+      maxBuffer: 64 * 2 ** 20,
+    });
     if (r.status !== 0) {
       return { skipped: `terraform ${args[0]} failed: ${(r.stderr || r.error?.message || "").split("\n")[0]}` };
     }
@@ -165,52 +186,63 @@ async function largePlan(): Promise<LargePlanResult | { readonly skipped: string
 }
 
 async function report(): Promise<void> {
-const large = await largePlan();
-fs.rmSync(work, { recursive: true, force: true });
+  const large = await largePlan();
+  fs.rmSync(work, { recursive: true, force: true });
 
-if (json) {
-  const npmRun = { seconds: npmSynth, npmStartSeconds: npmFloor, script: synthScript, scriptSeconds: script, ratio: npmRatio };
-  const result = { runs: RUNS, node: process.version, cpus: os.cpus().length, floor, synth: full, npmRunSynth: npmRun, verify, largePlan: large };
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-} else {
-  console.log(`egress6 bench (${RUNS} runs each, median wall time, max peak RSS; node ${process.version}, ${os.cpus().length} CPUs)`);
-  console.log("");
-  console.log("| what                          | seconds | peak RSS MB |");
-  console.log("|-------------------------------|---------|-------------|");
-  console.log(`| node -e "require('cdktf')"    | ${fmt(floor.seconds)}   | ${fmt(floor.rssMB, 1).padStart(11)} |`);
-  console.log(`| full synth of the demo        | ${fmt(full.seconds)}   | ${fmt(full.rssMB, 1).padStart(11)} |`);
-  console.log("");
-  console.log(
-    `synth / floor: ${fmt(full.seconds / floor.seconds, 2)}x time, ${fmt(full.rssMB / floor.rssMB, 2)}x memory ` +
-      `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
-  );
-  console.log("");
-  const w = Math.max(47, synthScript.length);
-  const row = (what: string, seconds: number) => console.log(`| ${what.padEnd(w)} | ${fmt(seconds)}   |`);
-  console.log(`| ${"what".padEnd(w)} | seconds |`);
-  console.log(`|${"-".repeat(w + 2)}|---------|`);
-  row("node dist/main.js", full.seconds);
-  row(synthScript, script);
-  row("npm run env (npm's own start-up)", npmFloor);
-  row("npm run synth (nothing to rebuild)", npmSynth);
-  console.log(
-    `npm run synth, npm's start-up aside / node dist/main.js: ${fmt(npmRatio, 2)}x ` +
-      `(the script alone: ${fmt(script / full.seconds, 2)}x; target: <= 1.6x)`,
-  );
-  console.log("");
-  console.log("| AZs | verify ms (median) | per AZ ms |");
-  console.log("|-----|--------------------|-----------|");
-  for (const { azs, ms } of verify) console.log(`| ${azs}   | ${fmt(ms, 1).padStart(18)} | ${fmt(ms / azs, 1).padStart(9)} |`);
-  console.log("(target: <= 100 ms for the demo's 2 AZs, growing linearly)");
-  console.log("");
-  if ("skipped" in large) console.log(`large plan: skipped (${large.skipped})`);
-  else {
-    console.log(`| large HCL plan | resources | first run ms | median ms |`);
-    console.log(`|----------------|-----------|--------------|-----------|`);
-    console.log(`| 6 AZs, count   | ${String(large.resources).padStart(9)} | ${fmt(large.firstMs, 0).padStart(12)} | ${fmt(large.medianMs, 0).padStart(9)} |`);
-    console.log("(target: <= 1 s for a 500-resource plan; reading the HCL source is not included)");
+  if (json) {
+    const npmRun = { seconds: npmSynth, npmStartSeconds: npmFloor, script: synthScript, scriptSeconds: script, ratio: npmRatio };
+    const result = {
+      runs: RUNS,
+      node: process.version,
+      cpus: os.cpus().length,
+      floor,
+      synth: full,
+      npmRunSynth: npmRun,
+      verify,
+      largePlan: large,
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    console.log(`egress6 bench (${RUNS} runs each, median wall time, max peak RSS; node ${process.version}, ${os.cpus().length} CPUs)`);
+    console.log("");
+    console.log("| what                          | seconds | peak RSS MB |");
+    console.log("|-------------------------------|---------|-------------|");
+    console.log(`| node -e "require('cdktf')"    | ${fmt(floor.seconds)}   | ${fmt(floor.rssMB, 1).padStart(11)} |`);
+    console.log(`| full synth of the demo        | ${fmt(full.seconds)}   | ${fmt(full.rssMB, 1).padStart(11)} |`);
+    console.log("");
+    console.log(
+      `synth / floor: ${fmt(full.seconds / floor.seconds, 2)}x time, ${fmt(full.rssMB / floor.rssMB, 2)}x memory ` +
+        `(targets: <= 0.5 s, <= 150 MB, <= 3x the floor)`,
+    );
+    console.log("");
+    const w = Math.max(47, synthScript.length);
+    const row = (what: string, seconds: number) => console.log(`| ${what.padEnd(w)} | ${fmt(seconds)}   |`);
+    console.log(`| ${"what".padEnd(w)} | seconds |`);
+    console.log(`|${"-".repeat(w + 2)}|---------|`);
+    row("node dist/main.js", full.seconds);
+    row(synthScript, script);
+    row("npm run env (npm's own start-up)", npmFloor);
+    row("npm run synth (nothing to rebuild)", npmSynth);
+    console.log(
+      `npm run synth, npm's start-up aside / node dist/main.js: ${fmt(npmRatio, 2)}x ` +
+        `(the script alone: ${fmt(script / full.seconds, 2)}x; target: <= 1.6x)`,
+    );
+    console.log("");
+    console.log("| AZs | verify ms (median) | per AZ ms |");
+    console.log("|-----|--------------------|-----------|");
+    for (const { azs, ms } of verify) console.log(`| ${azs}   | ${fmt(ms, 1).padStart(18)} | ${fmt(ms / azs, 1).padStart(9)} |`);
+    console.log("(target: <= 100 ms for the demo's 2 AZs, growing linearly)");
+    console.log("");
+    if ("skipped" in large) console.log(`large plan: skipped (${large.skipped})`);
+    else {
+      console.log(`| large HCL plan | resources | first run ms | median ms |`);
+      console.log(`|----------------|-----------|--------------|-----------|`);
+      console.log(
+        `| 6 AZs, count   | ${String(large.resources).padStart(9)} | ${fmt(large.firstMs, 0).padStart(12)} | ${fmt(large.medianMs, 0).padStart(9)} |`,
+      );
+      console.log("(target: <= 1 s for a 500-resource plan; reading the HCL source is not included)");
+    }
   }
-}
 }
 
 void report();

@@ -33,7 +33,14 @@ for (const d of sourceDirs) collect(path.join(root, d), entryPoints);
 // and these scripts. A new, deleted, grown or touched file changes the stamp.
 const stampFile = path.join(root, "dist", ".build-stamp");
 function inputStamp() {
-  const inputs = [...entryPoints, path.join(root, "package-lock.json"), path.join(root, "package.json"), path.join(root, "tsconfig.json"), __filename, path.join(__dirname, "zip.js")];
+  const inputs = [
+    ...entryPoints,
+    path.join(root, "package-lock.json"),
+    path.join(root, "package.json"),
+    path.join(root, "tsconfig.json"),
+    __filename,
+    path.join(__dirname, "zip.js"),
+  ];
   const hash = crypto.createHash("sha256");
   for (const file of inputs.sort()) {
     let line;
@@ -121,7 +128,9 @@ function build() {
       absWorkingDir: root, // metafile paths are relative to this
     });
     require("./zip").zipDirectory(path.dirname(outfile), zipfile);
-    const sources = Object.keys(result.metafile.inputs).filter((f) => !f.split(/[\\/]/).includes("node_modules")).map((f) => path.resolve(root, f));
+    const sources = Object.keys(result.metafile.inputs)
+      .filter((f) => !f.split(/[\\/]/).includes("node_modules"))
+      .map((f) => path.resolve(root, f));
     fs.writeFileSync(inputsFile, JSON.stringify(sources.sort()));
   }
 }

@@ -54,7 +54,10 @@ export function computeDigests(): Digests {
       fs.writeFileSync(config, JSON.stringify({ ...demo, inspection: { ...demo.inspection, mode } }));
       const out = path.join(work, mode, "cdktf.out");
       const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...env } = process.env;
-      const r = spawnSync(process.execPath, [path.join(root, "dist", "main.js"), "--config", config, "--out", out], { env, encoding: "utf8" });
+      const r = spawnSync(process.execPath, [path.join(root, "dist", "main.js"), "--config", config, "--out", out], {
+        env,
+        encoding: "utf8",
+      });
       if (r.status !== 0) throw new Error(`golden: the synth of ${mode} failed (exit ${r.status}):\n${r.stderr}`);
       // The output's files, as the generation in force holds them (the output folder links to them).
       digests[mode] = digestTree(currentGeneration(out));
@@ -71,8 +74,14 @@ export function compareDigests(golden: Digests, current: Digests): string[] {
   for (const mode of [...new Set([...Object.keys(golden), ...Object.keys(current)])].sort()) {
     const want = golden[mode];
     const got = current[mode];
-    if (!want) { lines.push(`${mode}: a mode the golden file does not have`); continue; }
-    if (!got) { lines.push(`${mode}: in the golden file but not synthesized`); continue; }
+    if (!want) {
+      lines.push(`${mode}: a mode the golden file does not have`);
+      continue;
+    }
+    if (!got) {
+      lines.push(`${mode}: in the golden file but not synthesized`);
+      continue;
+    }
     for (const file of [...new Set([...Object.keys(want), ...Object.keys(got)])].sort()) {
       if (!(file in got)) lines.push(`${mode}: ${file}: no longer written`);
       else if (!(file in want)) lines.push(`${mode}: ${file}: new file, not in the golden`);
@@ -89,7 +98,11 @@ export function readGolden(): Digests {
 if (require.main === module) {
   const USAGE = "usage: npm run golden [-- --update]";
   runCli(USAGE, () => {
-    const { values } = parseArgs({ options: { update: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: false, strict: true });
+    const { values } = parseArgs({
+      options: { update: { type: "boolean" }, help: { type: "boolean" } },
+      allowPositionals: false,
+      strict: true,
+    });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -102,7 +115,11 @@ if (require.main === module) {
     }
     const differences = compareDigests(readGolden(), current);
     for (const line of differences) process.stdout.write(`golden: ${line}\n`);
-    process.stdout.write(differences.length === 0 ? "golden: the synthesized output is byte-identical in every mode\n" : `golden: ${differences.length} difference(s); if deliberate, run npm run golden -- --update\n`);
+    process.stdout.write(
+      differences.length === 0
+        ? "golden: the synthesized output is byte-identical in every mode\n"
+        : `golden: ${differences.length} difference(s); if deliberate, run npm run golden -- --update\n`,
+    );
     return differences.length === 0 ? 0 : 1;
   });
 }

@@ -76,7 +76,12 @@ const BINARY_NAMES: Readonly<Record<string, string>> = {
 
 /** The comparable shape of the verifier's tree (see the file comment). */
 export function shapeOf(e: Expr): string {
-  const all = (xs: readonly (Expr | undefined)[]) => xs.filter((x): x is Expr => x !== undefined).map(shapeOf).filter((x) => x !== "").join(",");
+  const all = (xs: readonly (Expr | undefined)[]) =>
+    xs
+      .filter((x): x is Expr => x !== undefined)
+      .map(shapeOf)
+      .filter((x) => x !== "")
+      .join(",");
   switch (e.kind) {
     case "binary":
       return `${BINARY_NAMES[e.op]}(${all([e.left, e.right])})`;
@@ -118,7 +123,11 @@ interface HclNode {
 
 /** The same shape of a tree from hcl2json's getExpressionAst. */
 export function hclShapeOf(n: HclNode): string {
-  const all = () => (n.children ?? []).map(hclShapeOf).filter((x) => x !== "").join(",");
+  const all = () =>
+    (n.children ?? [])
+      .map(hclShapeOf)
+      .filter((x) => x !== "")
+      .join(",");
   const meta = n.meta ?? {};
   switch (n.type) {
     case "binaryOp":
@@ -158,7 +167,13 @@ export function tfFiles(dir: string): string[] {
 }
 
 /** Parses every string (and every object key holding `${`) of one hcl2json document. */
-function sweepDocument(file: string, doc: unknown, counts: { expressions: number; plainStrings: number }, refusals: Refusal[], parsed: { at: string; text: string; expr: Expr }[]): void {
+function sweepDocument(
+  file: string,
+  doc: unknown,
+  counts: { expressions: number; plainStrings: number },
+  refusals: Refusal[],
+  parsed: { at: string; text: string; expr: Expr }[],
+): void {
   const parse = (text: string, at: string) => {
     if (text.includes("${") || text.includes("%{")) counts.expressions++;
     else counts.plainStrings++;
@@ -240,10 +255,16 @@ async function main(): Promise<number> {
   const r = await sweep(dirs, compare);
   for (const u of r.unreadable) process.stdout.write(`unreadable: ${u.file}: ${u.message}\n`);
   for (const f of r.refusals) process.stdout.write(`refused: ${f.file} ${f.at}: ${f.message}\n`);
-  for (const m of r.mismatches) process.stdout.write(`read differently: ${m.file} ${m.at}: ${JSON.stringify(m.expression)}\n  verifier: ${m.ours}\n  HCL:      ${m.hcl}\n`);
-  for (const u of r.uncompared) process.stdout.write(`not compared: ${u.file} ${u.at}: ${JSON.stringify(u.expression.slice(0, 200))}: ${u.message}\n`);
+  for (const m of r.mismatches)
+    process.stdout.write(
+      `read differently: ${m.file} ${m.at}: ${JSON.stringify(m.expression)}\n  verifier: ${m.ours}\n  HCL:      ${m.hcl}\n`,
+    );
+  for (const u of r.uncompared)
+    process.stdout.write(`not compared: ${u.file} ${u.at}: ${JSON.stringify(u.expression.slice(0, 200))}: ${u.message}\n`);
   const comparison = compare ? `; ${r.compared} compared with HCL's own parser, ${r.mismatches.length} read differently` : "";
-  process.stdout.write(`${r.files} files (${r.unreadable.length} hcl2json could not read), ${r.expressions} expressions and templates, ${r.plainStrings} plain strings, ${r.refusals.length} refused${comparison}\n`);
+  process.stdout.write(
+    `${r.files} files (${r.unreadable.length} hcl2json could not read), ${r.expressions} expressions and templates, ${r.plainStrings} plain strings, ${r.refusals.length} refused${comparison}\n`,
+  );
   return r.refusals.length + r.mismatches.length > 0 ? 1 : 0;
 }
 

@@ -106,12 +106,22 @@ export async function extractProviderBlocks(version: string, types = usedTypes()
         data: { terraform_remote_state: { probe: { backend: "local", config: { path: "probe.tfstate" } } } },
       }),
     );
-    for (const args of [["init", "-input=false", "-no-color", "-backend=false"], ["providers", "schema", "-json"]]) {
+    for (const args of [
+      ["init", "-input=false", "-no-color", "-backend=false"],
+      ["providers", "schema", "-json"],
+    ]) {
       const r = await runTerraform("terraform", args, work, env, 120_000);
       if (r.code !== 0) throw new UserError([`terraform ${args.join(" ")}: ${trimTerraformOutput(r.stderr || r.stdout)}`]);
       if (args[0] !== "providers") continue;
       const schema = JSON.parse(r.stdout) as {
-        provider_schemas: Record<string, { provider?: { block: SchemaBlock }; resource_schemas?: Record<string, { block: SchemaBlock }>; data_source_schemas?: Record<string, { block: SchemaBlock }> }>;
+        provider_schemas: Record<
+          string,
+          {
+            provider?: { block: SchemaBlock };
+            resource_schemas?: Record<string, { block: SchemaBlock }>;
+            data_source_schemas?: Record<string, { block: SchemaBlock }>;
+          }
+        >;
       };
       const aws = schema.provider_schemas["registry.terraform.io/hashicorp/aws"];
       const builtin = schema.provider_schemas["terraform.io/builtin/terraform"];
@@ -147,7 +157,7 @@ export function renderModule(blocks: ProviderBlocks): string {
     " * types egress6's product code imports from @cdktf/provider-aws.",
     " */",
     "",
-    "export type BlockTree = { readonly [name: string]: { readonly nesting: \"list\" | \"set\" | \"single\"; readonly blocks?: BlockTree } };",
+    'export type BlockTree = { readonly [name: string]: { readonly nesting: "list" | "set" | "single"; readonly blocks?: BlockTree } };',
     "",
     "export interface ProviderBlocks {",
     "  readonly provider: string;",
@@ -166,13 +176,18 @@ export function renderModule(blocks: ProviderBlocks): string {
 export function bindingsProviderVersion(): string {
   const stack = new TerraformStack(new App({ outdir: os.tmpdir(), skipValidation: true }), "probe");
   const version = new AwsProvider(stack, "aws", {}).terraformGeneratorMetadata?.providerVersion;
-  if (typeof version !== "string" || !/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`@cdktf/provider-aws: unexpected provider version ${String(version)}`);
+  if (typeof version !== "string" || !/^\d+\.\d+\.\d+$/.test(version))
+    throw new Error(`@cdktf/provider-aws: unexpected provider version ${String(version)}`);
   return version;
 }
 
 if (require.main === module) {
   runCli(USAGE, async () => {
-    const { values } = parseArgs({ options: { check: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: false, strict: true });
+    const { values } = parseArgs({
+      options: { check: { type: "boolean" }, help: { type: "boolean" } },
+      allowPositionals: false,
+      strict: true,
+    });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;

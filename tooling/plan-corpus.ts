@@ -75,7 +75,9 @@ function moduleProblems(name: string, settings: PlanSettings): string[] {
   for (const [target, variable] of Object.entries(settings.modules)) {
     const dir = process.env[variable];
     if (dir === undefined || dir === "") {
-      problems.push(`${name}: needs the public module at ${target}; set ${variable} to a checkout of it (see __tests__/fixtures/plan-corpus/README.md)`);
+      problems.push(
+        `${name}: needs the public module at ${target}; set ${variable} to a checkout of it (see __tests__/fixtures/plan-corpus/README.md)`,
+      );
     } else if (!fs.existsSync(path.join(dir, "main.tf"))) {
       problems.push(`${name}: ${variable}=${dir}: expected a Terraform module folder (no main.tf there)`);
     }
@@ -103,23 +105,46 @@ async function planCase(name: string, workRoot: string, cliConfigFile: string, p
   const caseDir = path.join(CORPUS_DIR, name);
   const settings = planSettings(caseDir, name);
   const work = path.join(workRoot, name);
-  fs.cpSync(caseDir, work, { recursive: true, filter: (src) => src === caseDir || path.dirname(src) !== caseDir || !NOT_CONFIGURATION.has(path.basename(src)) });
-  const rootFiles = fs.readdirSync(work).filter((f) => f.endsWith(".tf") || f.endsWith(".tf.json")).map((f) => path.join(work, f));
-  if (!declaresAwsProvider(rootFiles)) throw new UserError([`${name}: declares no provider "aws" block (the offline override needs one to merge into; give it a region)`]);
+  fs.cpSync(caseDir, work, {
+    recursive: true,
+    filter: (src) => src === caseDir || path.dirname(src) !== caseDir || !NOT_CONFIGURATION.has(path.basename(src)),
+  });
+  const rootFiles = fs
+    .readdirSync(work)
+    .filter((f) => f.endsWith(".tf") || f.endsWith(".tf.json"))
+    .map((f) => path.join(work, f));
+  if (!declaresAwsProvider(rootFiles))
+    throw new UserError([`${name}: declares no provider "aws" block (the offline override needs one to merge into; give it a region)`]);
   for (const [target, variable] of Object.entries(settings.modules)) {
-    fs.cpSync(process.env[variable] as string, path.join(work, target), { recursive: true, filter: (src) => path.basename(src) !== ".git" });
+    fs.cpSync(process.env[variable] as string, path.join(work, target), {
+      recursive: true,
+      filter: (src) => path.basename(src) !== ".git",
+    });
   }
   fs.writeFileSync(path.join(work, OVERRIDE_FILE), `${JSON.stringify({ provider: { aws: OFFLINE_AWS_PROVIDER } }, null, 2)}\n`);
 
   const env = terraformEnv({ cliConfigFile, pluginCacheDir });
   const steps: [string, string[]][] = [
     ["init", ["init", "-input=false", "-no-color"]],
-    ["plan", ["plan", "-input=false", "-no-color", "-lock=false", "-out=corpus.tfplan", ...Object.entries(settings.vars).map(([k, v]) => `-var=${k}=${v}`)]],
+    [
+      "plan",
+      [
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        "-out=corpus.tfplan",
+        ...Object.entries(settings.vars).map(([k, v]) => `-var=${k}=${v}`),
+      ],
+    ],
   ];
   for (const [step, args] of steps) {
     const run = () => runTerraform("terraform", args, work, env, COMMAND_TIMEOUT_MS);
     const r = await (step === "init" ? serialized(run) : run());
-    if (r.code !== 0) throw new UserError([`${name}: terraform ${step} failed${r.timedOut ? " (timed out)" : ""}:\n${trimTerraformOutput(r.stderr || r.stdout)}`]);
+    if (r.code !== 0)
+      throw new UserError([
+        `${name}: terraform ${step} failed${r.timedOut ? " (timed out)" : ""}:\n${trimTerraformOutput(r.stderr || r.stdout)}`,
+      ]);
   }
   const show = await runTerraform("terraform", ["show", "-json", "-no-color", "corpus.tfplan"], work, env, COMMAND_TIMEOUT_MS);
   if (show.code !== 0) throw new UserError([`${name}: terraform show failed:\n${trimTerraformOutput(show.stderr || show.stdout)}`]);
@@ -138,7 +163,8 @@ runCli(USAGE, async () => {
   }
   const all = caseNames();
   const unknown = args.filter((a) => !all.includes(a));
-  if (unknown.length > 0) throw new UserError(unknown.map((a) => `${a}: no such case in ${path.relative(process.cwd(), CORPUS_DIR)} (cases: ${all.join(", ")})`));
+  if (unknown.length > 0)
+    throw new UserError(unknown.map((a) => `${a}: no such case in ${path.relative(process.cwd(), CORPUS_DIR)} (cases: ${all.join(", ")})`));
   const names = args.length > 0 ? args : all;
 
   const problems: string[] = [];

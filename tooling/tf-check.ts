@@ -38,7 +38,8 @@ runCli(USAGE, async () => {
   if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
   if (values["plans-dir"] === "") problems.push("--plans-dir: got an empty folder name");
   for (const mode of values.mode ?? []) {
-    if (!(INSPECTION_MODES as readonly string[]).includes(mode)) problems.push(`--mode: got "${mode}"; accepted: ${INSPECTION_MODES.join(", ")}`);
+    if (!(INSPECTION_MODES as readonly string[]).includes(mode))
+      problems.push(`--mode: got "${mode}"; accepted: ${INSPECTION_MODES.join(", ")}`);
   }
   for (const stack of values.stack ?? []) {
     if (stack === "") problems.push("--stack: got an empty stack name");

@@ -13,7 +13,7 @@ import type { Report } from "./report/types";
 
 const USAGE =
   "usage: npm run verify -- [PATH ...] [--json] [--ports 443,80] [--config [STACK=]DIR ...]  " +
-  "(PATH: a cdktf.out directory, or \"terraform show -json\" output of plans and states named <stack>.plan.json / <stack>.state.json; default ./cdktf.out. " +
+  '(PATH: a cdktf.out directory, or "terraform show -json" output of plans and states named <stack>.plan.json / <stack>.state.json; default ./cdktf.out. ' +
   "--config: the configuration directory of an HCL plan, by default the plan file's own directory when it holds .tf files)";
 const EXIT_UNUSABLE = 2;
 const DEFAULT_PATH = "cdktf.out";
@@ -33,7 +33,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
-      options: { json: { type: "boolean" }, ports: { type: "string" }, help: { type: "boolean", short: "h" }, config: { type: "string", multiple: true } },
+      options: {
+        json: { type: "boolean" },
+        ports: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        config: { type: "string", multiple: true },
+      },
       allowPositionals: true,
       strict: true,
     }));
@@ -61,14 +66,17 @@ async function main(argv: string[]): Promise<number> {
   return Math.max(...reports.map((r) => r.exitCode));
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, (e: unknown) => {
-  if (e instanceof InputError) {
-    for (const line of e.problems) process.stderr.write(`error: ${line}\n`);
-  } else {
-    // Not the user's input: a bug in the verifier. Keep the trace so it can be fixed.
-    process.stderr.write(`error: internal error in the verifier (please report): ${(e as Error).stack ?? String(e)}\n`);
-  }
-  process.exitCode = EXIT_UNUSABLE;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof InputError) {
+      for (const line of e.problems) process.stderr.write(`error: ${line}\n`);
+    } else {
+      // Not the user's input: a bug in the verifier. Keep the trace so it can be fixed.
+      process.stderr.write(`error: internal error in the verifier (please report): ${(e as Error).stack ?? String(e)}\n`);
+    }
+    process.exitCode = EXIT_UNUSABLE;
+  },
+);

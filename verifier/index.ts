@@ -3,7 +3,17 @@
  * and L1 (the allowlisted ports work) on synthesized Terraform or plans, before anything is deployed.
  * A separate reader of the output: it imports nothing of the stacks it judges.
  */
-export { verifyDirectory, verifyPlans, verifyStacks, inputSets, verifyInputSet, modelOf, configDirectories, type VerifyOptions, type InputSet } from "./verify";
+export {
+  verifyDirectory,
+  verifyPlans,
+  verifyStacks,
+  inputSets,
+  verifyInputSet,
+  modelOf,
+  configDirectories,
+  type VerifyOptions,
+  type InputSet,
+} from "./verify";
 export { loadCdktfOut } from "./input/cdktf-out";
 export { loadPlanFiles } from "./input/plan-json";
 export { readConfigSource, type ConfigSource } from "./input/hcl-source";

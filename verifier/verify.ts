@@ -60,7 +60,9 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
       `${inputs.join(", ")}: nothing to verify: no instance or network interface outside a proxy role in any subnet, and no aws_subnet tagged egress6:tier = workload`,
     ]);
   }
-  const intent: IntentPorts = options.ports ? { ports: [...options.ports].sort((a, b) => a - b), source: "given with --ports" } : intentPorts(ctx);
+  const intent: IntentPorts = options.ports
+    ? { ports: [...options.ports].sort((a, b) => a - b), source: "given with --ports" }
+    : intentPorts(ctx);
   const invariants = new InvariantChecks(ctx).run(intent);
   if (world.problems.length > 0) throw new InputError([...new Set(world.problems)]);
 
@@ -68,11 +70,16 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
     model.subnets
       .filter((s) => s.nacl.key === naclKey)
       .every((s) =>
-        ctx.hostsIn(s).every((h) =>
-          h.securityGroups.every((g) =>
-            g.rules.every((r) => r.egress || icmpErrorsOnly(r) || (r.peer.kind === "cidr" ? !ctx.reachesInternet(r.peer.prefix) : r.peer.kind === "group")),
+        ctx
+          .hostsIn(s)
+          .every((h) =>
+            h.securityGroups.every((g) =>
+              g.rules.every(
+                (r) =>
+                  r.egress || icmpErrorsOnly(r) || (r.peer.kind === "cidr" ? !ctx.reachesInternet(r.peer.prefix) : r.peer.kind === "group"),
+              ),
+            ),
           ),
-        ),
       );
   const checks = checkovResults(world, model, ctx, sgClosed);
   const results = [...invariants, ...checks];
@@ -91,7 +98,12 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
     inputs: [...inputs],
     stacks: stacks.map((s) => s.name),
     assumptions: [...new Set([...world.assumptions, ...STANDING_ASSUMPTIONS])],
-    hosts: model.hosts.map((h) => ({ host: h.origin === h.label ? h.label : `${h.label} [${h.origin}]`, subnet: h.subnet ? `${h.subnet.label}${h.subnet.az ? ` (${h.subnet.az})` : ""}` : "(no subnet)", role: h.role, why: h.roleReason })),
+    hosts: model.hosts.map((h) => ({
+      host: h.origin === h.label ? h.label : `${h.label} [${h.origin}]`,
+      subnet: h.subnet ? `${h.subnet.label}${h.subnet.az ? ` (${h.subnet.az})` : ""}` : "(no subnet)",
+      role: h.role,
+      why: h.roleReason,
+    })),
     results,
     verdict: violated ? "VIOLATED" : "HOLDS",
     exitCode: violated ? 1 : 0,
@@ -108,7 +120,11 @@ export function verifyDirectory(dir: string, options: VerifyOptions = {}): Repor
  * Verifies `terraform show -json` files, one per stack, each a plan (`<stack>.plan.json`) or a state
  * (`<stack>.state.json`). `sources` maps a plan file to its configuration's HCL source (see readConfigSource).
  */
-export function verifyPlans(files: readonly string[], options: VerifyOptions = {}, sources: ReadonlyMap<string, ConfigSource> = new Map()): Report {
+export function verifyPlans(
+  files: readonly string[],
+  options: VerifyOptions = {},
+  sources: ReadonlyMap<string, ConfigSource> = new Map(),
+): Report {
   return verifyStacks(loadPlanFiles(files, sources), files, options);
 }
 
@@ -140,9 +156,16 @@ export function inputSets(paths: readonly string[]): InputSet[] {
         sets.push({ kind: "cdktf.out", dir: p });
         continue;
       }
-      const plans = fs.readdirSync(p).filter((f) => /\.(plan|state)\.json(\.gz)?$/i.test(f)).sort().map((f) => path.join(p, f));
+      const plans = fs
+        .readdirSync(p)
+        .filter((f) => /\.(plan|state)\.json(\.gz)?$/i.test(f))
+        .sort()
+        .map((f) => path.join(p, f));
       if (plans.length > 0) sets.push({ kind: "plans", files: plans });
-      else problems.push(`${p}: neither a cdktf.out directory (no manifest.json or stacks/) nor a directory of *.plan.json / *.state.json files`);
+      else
+        problems.push(
+          `${p}: neither a cdktf.out directory (no manifest.json or stacks/) nor a directory of *.plan.json / *.state.json files`,
+        );
     } else if (SHOW_JSON.test(p)) planFiles.push(p);
     else problems.push(`${p}: not a .json file (expected "terraform show -json" output saved as <stack>.plan.json or <stack>.state.json)`);
   }
@@ -158,7 +181,15 @@ export function inputSets(paths: readonly string[]): InputSet[] {
 export function configDirectories(files: readonly string[], given: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   const problems: string[] = [];
-  const byStack = new Map(files.map((f) => [path.basename(f).replace(/\.gz$/i, "").replace(/\.(plan|state)\.json$|\.json$/i, ""), f]));
+  const byStack = new Map(
+    files.map((f) => [
+      path
+        .basename(f)
+        .replace(/\.gz$/i, "")
+        .replace(/\.(plan|state)\.json$|\.json$/i, ""),
+      f,
+    ]),
+  );
   for (const g of given) {
     const m = /^([^=]+)=(.+)$/.exec(g);
     if (m && !fs.existsSync(g)) {

@@ -44,13 +44,17 @@ export async function startDnsServer(zone: Zone): Promise<TestDnsServer> {
       answers.push({ type: "CNAME", name, ttl: 60, class: "IN", data: target });
       name = target;
     }
-    if (question.type === "AAAA") for (const data of zone.aaaa?.[name] ?? []) answers.push({ type: "AAAA", name, ttl: 60, class: "IN", data });
+    if (question.type === "AAAA")
+      for (const data of zone.aaaa?.[name] ?? []) answers.push({ type: "AAAA", name, ttl: 60, class: "IN", data });
     if (question.type === "A") for (const data of zone.a?.[name] ?? []) answers.push({ type: "A", name, ttl: 60, class: "IN", data });
     const response = dnsPacket.encode({
       type: "response",
       id: query.id,
       // dns-packet takes the response code in the low four bits of the flags (rcodes.toRcode gives the number).
-      flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcodes.toRcode(zone.rcode?.[question.name] ?? (known(question.name) ? "NOERROR" : "NXDOMAIN")),
+      flags:
+        dnsPacket.RECURSION_DESIRED |
+        dnsPacket.RECURSION_AVAILABLE |
+        rcodes.toRcode(zone.rcode?.[question.name] ?? (known(question.name) ? "NOERROR" : "NXDOMAIN")),
       questions: [question],
       answers: zone.rcode?.[question.name] ? [] : answers,
     });

@@ -54,7 +54,10 @@ function differences(a: Json | undefined, b: Json | undefined, at: string, out: 
  * The differences between the resource changes of two plans (`terraform show -json`): the same addresses, and for
  * each the same actions, values (`after`), unknown values (`after_unknown`) and sensitive values.
  */
-export function resourceChangeDifferences(jsonPlan: { resource_changes?: ResourceChange[] }, hclPlan: { resource_changes?: ResourceChange[] }): string[] {
+export function resourceChangeDifferences(
+  jsonPlan: { resource_changes?: ResourceChange[] },
+  hclPlan: { resource_changes?: ResourceChange[] },
+): string[] {
   const byAddress = (p: { resource_changes?: ResourceChange[] }) => new Map((p.resource_changes ?? []).map((r) => [r.address, r]));
   const a = byAddress(jsonPlan);
   const b = byAddress(hclPlan);
@@ -67,7 +70,8 @@ export function resourceChangeDifferences(jsonPlan: { resource_changes?: Resourc
       out.push(`${address}: only in the ${x ? "JSON" : "HCL"} plan`);
       continue;
     }
-    for (const field of ["actions", "after", "after_unknown", "after_sensitive"] as const) differences(x.change[field], y.change[field], `${address}.${field}`, out, jsonEquivalent);
+    for (const field of ["actions", "after", "after_unknown", "after_sensitive"] as const)
+      differences(x.change[field], y.change[field], `${address}.${field}`, out, jsonEquivalent);
   }
   return out;
 }

@@ -72,7 +72,8 @@ async function waitFor(resultFile: string, errorFile: string): Promise<SharedOff
   const deadline = Date.now() + OFFLINE_CHECK_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (fs.existsSync(resultFile)) return JSON.parse(fs.readFileSync(resultFile, "utf8")) as SharedOfflineCheck;
-    if (fs.existsSync(errorFile)) throw new Error(`the shared offline check failed in another worker:\n${fs.readFileSync(errorFile, "utf8")}`);
+    if (fs.existsSync(errorFile))
+      throw new Error(`the shared offline check failed in another worker:\n${fs.readFileSync(errorFile, "utf8")}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   throw new Error(`the shared offline check did not finish within ${OFFLINE_CHECK_TIMEOUT_MS / 1000} s`);

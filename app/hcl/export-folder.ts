@@ -8,7 +8,18 @@
  */
 import * as path from "node:path";
 import { UserError } from "../../lib/errors";
-import { assertNotNested, assertNotProtected, assertOwnedFolder, fileSha256, listFiles, readMarker, realish, TERRAFORM_WORK_FILES, type MarkerKind, type Writer } from "../owned-folder";
+import {
+  assertNotNested,
+  assertNotProtected,
+  assertOwnedFolder,
+  fileSha256,
+  listFiles,
+  readMarker,
+  realish,
+  TERRAFORM_WORK_FILES,
+  type MarkerKind,
+  type Writer,
+} from "../owned-folder";
 
 /** Written into every export folder; its presence (and its file list) is what makes the folder replaceable. */
 export const EXPORT_MARKER = ".egress6-export";
@@ -48,7 +59,11 @@ export function isTerraformWorkFile(rel: string, stacks: readonly string[]): boo
  * Throws a UserError (one line) unless `outdir` may be replaced by an export; returns the previous export's record
  * when there is one. Beyond the shared rules, every file of a previous export must be as the export wrote it.
  */
-export function assertExportTarget(outdir: string, cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): ExportRecord | undefined {
+export function assertExportTarget(
+  outdir: string,
+  cwd: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): ExportRecord | undefined {
   const writer: Writer = { where: `--out ${outdir}`, noun: "export", verb: "replace", example: "hcl" };
   const target = realish(path.resolve(cwd, outdir));
   assertNotProtected(target, writer, cwd, env);
@@ -65,7 +80,9 @@ export function assertExportTarget(outdir: string, cwd: string = process.cwd(), 
   }
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, ... (${foreign.length} files)` : "");
-    throw new UserError([`${writer.where}: refusing to replace ${target}: an export wrote it, but it now holds ${shown}; move those files out first, or name another folder`]);
+    throw new UserError([
+      `${writer.where}: refusing to replace ${target}: an export wrote it, but it now holds ${shown}; move those files out first, or name another folder`,
+    ]);
   }
   return record;
 }

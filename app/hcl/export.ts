@@ -100,7 +100,9 @@ function readme(config: Egress6Config, configSource: string, stacks: readonly Ma
     `Exported by \`npm run export:hcl\` from ${configSource}. One folder per stack; apply them in this order,`,
     "each with `terraform init` and `terraform apply` in its folder:",
     "",
-    ...stacks.map((s, i) => `${i + 1}. \`${s.name}/\`${(s.dependencies ?? []).length > 0 ? ` (after ${(s.dependencies ?? []).join(", ")})` : ""}`),
+    ...stacks.map(
+      (s, i) => `${i + 1}. \`${s.name}/\`${(s.dependencies ?? []).length > 0 ? ` (after ${(s.dependencies ?? []).join(", ")})` : ""}`,
+    ),
     "",
     "Each folder's `variables.tf` defaults to the values this environment was exported with (environment, region,",
     "availability zones, instance type); its `templates/` hold the boot scripts `templatefile()` renders, and",
@@ -225,16 +227,19 @@ export const LAMBDA_SOURCE_DIR = "lambda-src";
  */
 function writeLambdaSource(fn: string, asset: string, zip: Buffer, dir: string): string | undefined {
   const built = builtFile("lambda-bundle", `${fn}.zip`);
-  if (!fs.readFileSync(built).equals(zip)) return `not the ZIP npm run build made (${path.relative(projectRoot(), built)}); run npm run build and export again`;
+  if (!fs.readFileSync(built).equals(zip))
+    return `not the ZIP npm run build made (${path.relative(projectRoot(), built)}); run npm run build and export again`;
   const record = builtFile("lambda-bundle", `${fn}.inputs.json`);
-  if (!fs.existsSync(record)) return `${path.relative(projectRoot(), record)} (the files the bundle was built from) is missing; run npm run build and export again`;
+  if (!fs.existsSync(record))
+    return `${path.relative(projectRoot(), record)} (the files the bundle was built from) is missing; run npm run build and export again`;
   const root = projectRoot();
   const inputs = JSON.parse(fs.readFileSync(record, "utf8")) as string[];
   const dest = path.join(dir, LAMBDA_SOURCE_DIR, fn);
   const files: string[] = [];
   for (const input of inputs) {
     const rel = path.relative(root, input);
-    if (rel.startsWith("..") || path.isAbsolute(rel) || !fs.existsSync(input)) return `${input}: a file the bundle was built from is not in the project; run npm run build and export again`;
+    if (rel.startsWith("..") || path.isAbsolute(rel) || !fs.existsSync(input))
+      return `${input}: a file the bundle was built from is not in the project; run npm run build and export again`;
     fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
     fs.copyFileSync(input, path.join(dest, rel));
     files.push(rel.split(path.sep).join("/"));

@@ -32,7 +32,23 @@ export interface IdiomaticStack {
 }
 
 /** Words an environment name must not be, since they also occur in names for other reasons. */
-const NOT_AN_ENVIRONMENT_VARIABLE = new Set(["egress6", "aws", "proxy", "workload", "firewall", "endpoint", "network", "inspection", "observability", "bootstrap", "vpc", "logs", "ssm", "true", "false"]);
+const NOT_AN_ENVIRONMENT_VARIABLE = new Set([
+  "egress6",
+  "aws",
+  "proxy",
+  "workload",
+  "firewall",
+  "endpoint",
+  "network",
+  "inspection",
+  "observability",
+  "bootstrap",
+  "vpc",
+  "logs",
+  "ssm",
+  "true",
+  "false",
+]);
 
 interface Variable {
   readonly name: string;
@@ -72,10 +88,18 @@ function findVariables(json: JsonObject): { variables: Variable[]; replacements:
   const variables: Variable[] = [];
   const replacements: Replacement[] = [];
   const provider = providerConfig(json);
-  const defaultTags = isObject(provider) && Array.isArray(provider.default_tags) && isObject(provider.default_tags[0]) ? provider.default_tags[0].tags : undefined;
+  const defaultTags =
+    isObject(provider) && Array.isArray(provider.default_tags) && isObject(provider.default_tags[0])
+      ? provider.default_tags[0].tags
+      : undefined;
   const environment = isObject(defaultTags) ? defaultTags["egress6:environment"] : undefined;
   if (typeof environment === "string" && /^[a-z][a-z0-9-]{2,}$/.test(environment) && !NOT_AN_ENVIRONMENT_VARIABLE.has(environment)) {
-    variables.push({ name: "environment", type: "string", default: environment, description: "The egress6 environment: the prefix of every name and the value of the environment tags" });
+    variables.push({
+      name: "environment",
+      type: "string",
+      default: environment,
+      description: "The egress6 environment: the prefix of every name and the value of the environment tags",
+    });
     replacements.push({ text: environment, expr: "var.environment", variable: "environment", inText: true });
   }
   const region = provider?.region;
@@ -86,12 +110,24 @@ function findVariables(json: JsonObject): { variables: Variable[]; replacements:
   const zones = [...new Set(resourceValues(json, "availability_zone"))];
   if (zones.length > 0 && zones.every((z): z is string => typeof z === "string" && /^[a-z]{2}(-[a-z]+)+-\d+[a-z]$/.test(z))) {
     const sorted = [...zones].sort();
-    variables.push({ name: "availability_zones", type: "list(string)", default: sorted, description: "The availability zones, one of each tier's subnets in each" });
-    sorted.forEach((z, i) => replacements.push({ text: z, expr: `var.availability_zones[${i}]`, variable: "availability_zones", inText: true }));
+    variables.push({
+      name: "availability_zones",
+      type: "list(string)",
+      default: sorted,
+      description: "The availability zones, one of each tier's subnets in each",
+    });
+    sorted.forEach((z, i) =>
+      replacements.push({ text: z, expr: `var.availability_zones[${i}]`, variable: "availability_zones", inText: true }),
+    );
   }
   const types = [...new Set(resourceValues(json, "instance_type", ["aws_instance", "aws_launch_template"]))];
   if (types.length === 1 && typeof types[0] === "string" && /^[a-z0-9-]+\.[a-z0-9-]+$/.test(types[0])) {
-    variables.push({ name: "instance_type", type: "string", default: types[0], description: "The EC2 instance type of this stack's instances" });
+    variables.push({
+      name: "instance_type",
+      type: "string",
+      default: types[0],
+      description: "The EC2 instance type of this stack's instances",
+    });
     replacements.push({ text: types[0], expr: "var.instance_type", variable: "instance_type", inText: false });
   }
   return { variables, replacements };
@@ -200,8 +236,19 @@ function findScripts(json: JsonObject): Script[] {
         const bytes = Buffer.from(body.user_data, "base64");
         const text = bytes.toString("utf8");
         // Only text that is exactly these bytes (UTF-8, no NUL), whose base64 is exactly the literal, and a script.
-        if (bytes.toString("base64") !== body.user_data || !Buffer.from(text, "utf8").equals(bytes) || text.includes("\u0000") || !/^(#!|#cloud-config)/.test(text)) continue;
-        scripts.push({ name: `${type}.${name}`, text: escapeLiteral(text), set: (v) => (body.user_data = v), wrap: (call) => `\${base64encode(${call})}` });
+        if (
+          bytes.toString("base64") !== body.user_data ||
+          !Buffer.from(text, "utf8").equals(bytes) ||
+          text.includes("\u0000") ||
+          !/^(#!|#cloud-config)/.test(text)
+        )
+          continue;
+        scripts.push({
+          name: `${type}.${name}`,
+          text: escapeLiteral(text),
+          set: (v) => (body.user_data = v),
+          wrap: (call) => `\${base64encode(${call})}`,
+        });
       }
     }
   }
@@ -212,7 +259,11 @@ function findScripts(json: JsonObject): Script[] {
 function nameOf(expr: string): string | undefined {
   const m = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*(?:\[\d+\])?$/.exec(expr.trim());
   if (!m) return undefined;
-  const last = expr.trim().replace(/\[(\d+)\]$/, "_$1").split(".").pop()!;
+  const last = expr
+    .trim()
+    .replace(/\[(\d+)\]$/, "_$1")
+    .split(".")
+    .pop()!;
   return last.replace(/-/g, "_");
 }
 
@@ -339,7 +390,11 @@ function fileBase(scripts: readonly Script[]): string {
     const { prefix, suffix } = commonEnds(names);
     base = `${names[0].slice(0, prefix)}${names[0].slice(names[0].length - suffix)}`;
   }
-  base = base.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() || "script";
+  base =
+    base
+      .replace(/[^A-Za-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .toLowerCase() || "script";
   return base.endsWith("user-data") ? base : `${base}-user-data`;
 }
 
@@ -383,7 +438,8 @@ export function idiomaticStack(stack: Record<string, unknown>): IdiomaticStack {
   }
   // An output's description must be a literal (Terraform refuses variables there); only its value may refer to them.
   if (isObject(json.output)) {
-    for (const out of Object.values(json.output)) if (isObject(out) && out.value !== undefined) out.value = rewriteStrings(out.value, rewrite);
+    for (const out of Object.values(json.output))
+      if (isObject(out) && out.value !== undefined) out.value = rewriteStrings(out.value, rewrite);
   }
   if (isObject(json.data)) {
     // Remote state paths stay literal, like the backend's own (a backend cannot read variables).

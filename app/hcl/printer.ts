@@ -8,7 +8,16 @@
  * The text is not yet aligned; format() of @cdktf/hcl-tools (hclwrite's formatter) does that (export.ts).
  */
 import { PROVIDER_BLOCKS, type BlockTree, type ProviderBlocks } from "./provider-blocks";
-import { escapeLiteral, heredocTemplate, literalValue, parseTemplate, quotedTemplate, soleExpression, TemplateError, type TemplatePart } from "./template";
+import {
+  escapeLiteral,
+  heredocTemplate,
+  literalValue,
+  parseTemplate,
+  quotedTemplate,
+  soleExpression,
+  TemplateError,
+  type TemplatePart,
+} from "./template";
 
 /** A stack the printer cannot write exactly; one line per problem, each naming the resource and key. */
 export class HclExportError extends Error {
@@ -60,7 +69,10 @@ const TYPE_ORDER = [
 /** Resource types in reading order (TYPE_ORDER first, then the rest as they come). */
 export function orderTypes(types: readonly string[]): string[] {
   const rank = (t: string) => (TYPE_ORDER.includes(t) ? TYPE_ORDER.indexOf(t) : TYPE_ORDER.length);
-  return types.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
+  return types
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i)
+    .map((x) => x.t);
 }
 
 /** Repeated nested blocks of one shape written as one `dynamic` block from this many on. */
@@ -88,14 +100,20 @@ class Printer {
       return String(value);
     }
     if (typeof value === "string") return this.string(value, indent, where);
-    if (Array.isArray(value)) return this.list(value.map((v, i) => this.expr(v, indent + 2, `${where}[${i}]`)), value, indent);
+    if (Array.isArray(value))
+      return this.list(
+        value.map((v, i) => this.expr(v, indent + 2, `${where}[${i}]`)),
+        value,
+        indent,
+      );
     return this.object(value, indent, where, (v, i, w) => this.expr(v, i, w));
   }
 
   list(items: string[], values: readonly unknown[], indent: number): string {
     if (items.length === 0) return "[]";
     const inline = `[${items.join(", ")}]`;
-    if (values.every((v) => !isObject(v) && !Array.isArray(v)) && !inline.includes("\n") && inline.length + indent <= INLINE_LIMIT) return inline;
+    if (values.every((v) => !isObject(v) && !Array.isArray(v)) && !inline.includes("\n") && inline.length + indent <= INLINE_LIMIT)
+      return inline;
     const pad = " ".repeat(indent + 2);
     return `[\n${items.map((i) => `${pad}${i},`).join("\n")}\n${" ".repeat(indent)}]`;
   }
@@ -111,7 +129,8 @@ class Printer {
   /** An object key: bare when it is an identifier, else quoted (a key holding a template sequence is refused). */
   key(key: string, where: string): string {
     if (IDENTIFIER.test(key) && !KEYWORDS.has(key)) return key;
-    if (/[$%]\{/.test(key)) this.problem(where, `the object key ${JSON.stringify(key)} holds a template sequence, which the HCL export does not write`);
+    if (/[$%]\{/.test(key))
+      this.problem(where, `the object key ${JSON.stringify(key)} holds a template sequence, which the HCL export does not write`);
     return quotedTemplate([{ kind: "literal", raw: key }]);
   }
 
@@ -185,7 +204,12 @@ class Printer {
         if (sole !== undefined) return sole;
         return quotedTemplate(tparts.length === 0 ? [{ kind: "literal", raw: "" }] : tparts);
       }
-      if (Array.isArray(v)) return this.list(v.map((x, i) => leaf(x, ind + 2, `${w}[${i}]`)), v, ind);
+      if (Array.isArray(v))
+        return this.list(
+          v.map((x, i) => leaf(x, ind + 2, `${w}[${i}]`)),
+          v,
+          ind,
+        );
       if (isObject(v)) return this.object(v, ind, w, leaf);
       return this.expr(v, ind, w);
     };
@@ -224,7 +248,8 @@ class Printer {
         continue;
       }
       const elements = value === null ? [] : Array.isArray(value) ? value : [value];
-      if (block.nesting === "single" && elements.length > 1) this.problem(`${where}.${key}`, `a single nested block given ${elements.length} times`);
+      if (block.nesting === "single" && elements.length > 1)
+        this.problem(`${where}.${key}`, `a single nested block given ${elements.length} times`);
       const dynamic = block.nesting !== "single" ? this.dynamicBlock(key, elements, indent, `${where}.${key}`) : undefined;
       if (dynamic !== undefined) {
         nested.push(...dynamic);
@@ -260,8 +285,14 @@ class Printer {
       if (!isObject(e) || Object.keys(e).sort().join(",") !== keys.join(",") || !keys.every((k) => literal(e[k]))) return undefined;
     }
     const pad = " ".repeat(indent);
-    const values = elements.map((e) => (keys.length === 1 ? (e as JsonObject)[keys[0]] : Object.fromEntries(keys.map((k) => [k, (e as JsonObject)[k]]))));
-    const forEach = this.list(values.map((v, i) => this.expr(v, indent + 4, `${where}[${i}]`)), values, indent + 2);
+    const values = elements.map((e) =>
+      keys.length === 1 ? (e as JsonObject)[keys[0]] : Object.fromEntries(keys.map((k) => [k, (e as JsonObject)[k]])),
+    );
+    const forEach = this.list(
+      values.map((v, i) => this.expr(v, indent + 4, `${where}[${i}]`)),
+      values,
+      indent + 2,
+    );
     const content = keys.map((k) => `${pad}    ${k} = ${name}.value${keys.length === 1 ? "" : `.${k}`}`);
     return [`${pad}dynamic "${name}" {`, `${pad}  for_each = ${forEach}`, `${pad}  content {`, ...content, `${pad}  }`, `${pad}}`];
   }
@@ -271,7 +302,10 @@ class Printer {
     const where = `${kind === "data" ? "data." : ""}${type}.${name}`;
     const blocks = (kind === "resource" ? this.schema.resources : this.schema.dataSources)[type];
     if (blocks === undefined) {
-      this.problem(where, `no block schema for the ${kind === "data" ? "data source" : "resource"} type ${type} in app/hcl/provider-blocks.ts (run npm run hcl:schema)`);
+      this.problem(
+        where,
+        `no block schema for the ${kind === "data" ? "data source" : "resource"} type ${type} in app/hcl/provider-blocks.ts (run npm run hcl:schema)`,
+      );
       return [];
     }
     if (!isObject(body)) {
@@ -281,7 +315,9 @@ class Printer {
     const lines = [...this.comment(body, 0), `${kind} "${type}" "${name}" {`];
     for (const meta of LEADING_META) {
       if (body[meta] === undefined || body[meta] === null) continue;
-      lines.push(`  ${meta} = ${meta === "provider" ? this.traversal(body[meta], `${where}.${meta}`) : this.expr(body[meta], 2, `${where}.${meta}`)}`);
+      lines.push(
+        `  ${meta} = ${meta === "provider" ? this.traversal(body[meta], `${where}.${meta}`) : this.expr(body[meta], 2, `${where}.${meta}`)}`,
+      );
     }
     lines.push(...this.body(body, blocks, 2, where, new Set([...LEADING_META, "depends_on", "lifecycle"])));
     lines.push(...this.dependsOn(body.depends_on, 2, where));
@@ -296,7 +332,13 @@ class Printer {
       this.problem(`${where}.depends_on`, `expected a list of references, got ${JSON.stringify(value)}`);
       return [];
     }
-    return [`${" ".repeat(indent)}depends_on = ${this.list(value.map((v, i) => this.traversal(v, `${where}.depends_on[${i}]`)), value, indent)}`];
+    return [
+      `${" ".repeat(indent)}depends_on = ${this.list(
+        value.map((v, i) => this.traversal(v, `${where}.depends_on[${i}]`)),
+        value,
+        indent,
+      )}`,
+    ];
   }
 
   lifecycle(value: Json, where: string): string[] {
@@ -311,7 +353,14 @@ class Printer {
       if (key === "create_before_destroy" || key === "prevent_destroy") lines.push(`    ${key} = ${this.expr(v, 4, `${w}.${key}`)}`);
       else if ((key === "ignore_changes" && v !== "all") || key === "replace_triggered_by") {
         if (!Array.isArray(v)) this.problem(`${w}.${key}`, `expected a list, got ${JSON.stringify(v)}`);
-        else lines.push(`    ${key} = ${this.list(v.map((x, i) => this.traversal(x, `${w}.${key}[${i}]`)), v, 4)}`);
+        else
+          lines.push(
+            `    ${key} = ${this.list(
+              v.map((x, i) => this.traversal(x, `${w}.${key}[${i}]`)),
+              v,
+              4,
+            )}`,
+          );
       } else if (key === "ignore_changes") lines.push("    ignore_changes = all");
       else if (key === "precondition" || key === "postcondition") {
         for (const [i, c] of (Array.isArray(v) ? v : [v]).entries()) {
@@ -356,7 +405,11 @@ class Printer {
           // A source with no namespace is hashicorp's ("aws" is registry.terraform.io/hashicorp/aws).
           const source = typeof req.source === "string" && !req.source.includes("/") ? `hashicorp/${req.source}` : req.source;
           const entries = Object.entries({ ...req, source }).filter(([, x]) => x !== null && x !== undefined);
-          lines.push(`    ${this.key(name, w)} = {`, ...entries.map(([k, x]) => `      ${this.key(k, w)} = ${this.literal(x as Json, `${w}.${k}`)}`), "    }");
+          lines.push(
+            `    ${this.key(name, w)} = {`,
+            ...entries.map(([k, x]) => `      ${this.key(k, w)} = ${this.literal(x as Json, `${w}.${k}`)}`),
+            "    }",
+          );
         }
         lines.push("  }");
       } else if (key === "backend") {
@@ -366,7 +419,8 @@ class Printer {
         }
         const [type, config] = Object.entries(v)[0] as [string, JsonObject];
         lines.push(`  backend "${type}" {`);
-        for (const [k, x] of Object.entries(config)) if (x !== null) lines.push(`    ${k} = ${this.literal(x, `terraform.backend.${type}.${k}`)}`);
+        for (const [k, x] of Object.entries(config))
+          if (x !== null) lines.push(`    ${k} = ${this.literal(x, `terraform.backend.${type}.${k}`)}`);
         lines.push("  }");
       } else this.problem(`terraform.${key}`, "not a terraform setting the HCL export knows");
     }
@@ -377,7 +431,12 @@ class Printer {
   /** A value of the terraform block, where strings are literal text (no references). */
   literal(value: Json, where: string): string {
     if (typeof value === "string") return quotedTemplate([{ kind: "literal", raw: escapeLiteral(value) }]);
-    if (Array.isArray(value)) return this.list(value.map((v, i) => this.literal(v, `${where}[${i}]`)), value, 0);
+    if (Array.isArray(value))
+      return this.list(
+        value.map((v, i) => this.literal(v, `${where}[${i}]`)),
+        value,
+        0,
+      );
     if (isObject(value)) return this.object(value, 0, where, (v, _i, w) => this.literal(v, w));
     return this.expr(value, 0, where);
   }
@@ -414,7 +473,11 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
     else {
       for (const [name, body] of Object.entries(json.variable)) {
         const where = `variable.${name}`;
-        if (!isObject(body) || Object.keys(body).some((k) => !["description", "type", "default"].includes(k)) || (body.type !== undefined && (typeof body.type !== "string" || !/^[a-z]+(\([a-z]+\))?$/.test(body.type)))) {
+        if (
+          !isObject(body) ||
+          Object.keys(body).some((k) => !["description", "type", "default"].includes(k)) ||
+          (body.type !== undefined && (typeof body.type !== "string" || !/^[a-z]+(\([a-z]+\))?$/.test(body.type)))
+        ) {
           p.problem(where, `expected { description, type, default } with a simple type, got ${JSON.stringify(body)}`);
           continue;
         }
@@ -462,7 +525,9 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
         }
         const ordered = Object.fromEntries(["description", "value", "sensitive"].filter((k) => k in body).map((k) => [k, body[k]]));
         if (body.precondition !== undefined) p.problem(`${where}.precondition`, "output preconditions are not supported by the HCL export");
-        const rest = Object.fromEntries(Object.entries(body).filter(([k]) => !(k in ordered) && k !== "depends_on" && k !== "precondition"));
+        const rest = Object.fromEntries(
+          Object.entries(body).filter(([k]) => !(k in ordered) && k !== "depends_on" && k !== "precondition"),
+        );
         outputs.push([
           `output "${name}" {`,
           ...p.body({ ...ordered, ...rest }, {}, 2, where),

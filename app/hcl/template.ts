@@ -54,14 +54,15 @@ export function parseTemplate(text: string): TemplatePart[] {
 /** The index of the `}` that closes an expression starting at `start` (nested brackets and strings skipped). */
 function scanExpression(text: string, start: number): number {
   let depth = 0;
-  for (let i = start; i < text.length; ) {
+  for (let i = start; i < text.length;) {
     const c = text[i];
     if (c === '"') {
       i = scanQuoted(text, i + 1);
       continue;
     }
     if (text.startsWith("<<", i)) throw new TemplateError(`a heredoc inside an interpolation is not supported (${at(text, i)})`);
-    if (c === "#" || text.startsWith("//", i) || text.startsWith("/*", i)) throw new TemplateError(`a comment inside an interpolation is not supported (${at(text, i)})`);
+    if (c === "#" || text.startsWith("//", i) || text.startsWith("/*", i))
+      throw new TemplateError(`a comment inside an interpolation is not supported (${at(text, i)})`);
     if (c === "{" || c === "(" || c === "[") depth++;
     else if (c === ")" || c === "]") depth--;
     else if (c === "}") {
@@ -76,7 +77,7 @@ function scanExpression(text: string, start: number): number {
 
 /** The index just after the `"` that closes a quoted string whose content starts at `start`. */
 function scanQuoted(text: string, start: number): number {
-  for (let i = start; i < text.length; ) {
+  for (let i = start; i < text.length;) {
     const c = text[i];
     if (c === "\\") i += 2;
     else if (c === '"') return i + 1;
@@ -113,7 +114,10 @@ export function quotedTemplate(parts: readonly TemplatePart[]): string {
     if (p.kind === "literal") out += escapeQuoted(p.raw);
     else {
       const inner = p.kind === "interpolation" ? p.expr : p.raw;
-      if (inner.includes("\n")) throw new TemplateError(`an interpolation spanning lines cannot be written in a quoted string: ${JSON.stringify(inner.slice(0, 60))}`);
+      if (inner.includes("\n"))
+        throw new TemplateError(
+          `an interpolation spanning lines cannot be written in a quoted string: ${JSON.stringify(inner.slice(0, 60))}`,
+        );
       out += `${p.kind === "interpolation" ? "$" : "%"}{${inner}}`;
     }
   }
@@ -147,7 +151,11 @@ function escapeQuoted(raw: string): string {
  * white space every line shares).
  */
 export function heredocTemplate(parts: readonly TemplatePart[], indent: number): string | undefined {
-  const text = parts.map((p) => (p.kind === "literal" ? p.raw : `${p.kind === "interpolation" ? "$" : "%"}{${p.kind === "interpolation" ? p.expr : p.raw}}`)).join("");
+  const text = parts
+    .map((p) =>
+      p.kind === "literal" ? p.raw : `${p.kind === "interpolation" ? "$" : "%"}{${p.kind === "interpolation" ? p.expr : p.raw}}`,
+    )
+    .join("");
   if (!text.endsWith("\n") || text.includes("\r")) return undefined;
   const lines = text.slice(0, -1).split("\n");
   if (!lines.some((l) => l !== "" && !/^\s/.test(l))) return undefined;

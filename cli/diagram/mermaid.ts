@@ -29,9 +29,12 @@ export function renderMermaid(topology: Topology): string {
   out.push(`${indent(1)}subgraph vpc[${label([`VPC ${topology.vpc}`])}]`);
   for (const az of topology.zones) {
     out.push(`${indent(2)}subgraph ${safeId(`az ${az}`)}[${label([az])}]`);
-    const column = topology.subnets.filter((x) => x.az === az).sort((a, b) => topology.tiers.indexOf(b.tier) - topology.tiers.indexOf(a.tier));
+    const column = topology.subnets
+      .filter((x) => x.az === az)
+      .sort((a, b) => topology.tiers.indexOf(b.tier) - topology.tiers.indexOf(a.tier));
     for (const s of column) {
-      const contents = s.nodes.length > 0 ? s.nodes.flatMap((n) => [`${n.title}: ${n.detail}`, ...decryptionLines(n.decryption)]) : ["(empty)"];
+      const contents =
+        s.nodes.length > 0 ? s.nodes.flatMap((n) => [`${n.title}: ${n.detail}`, ...decryptionLines(n.decryption)]) : ["(empty)"];
       out.push(`${indent(3)}${s.id}[${label([`subnet ${s.label}`, ...contents])}]`);
       for (const n of s.nodes) nodeOf.set(n.id, s.id);
     }
@@ -41,12 +44,16 @@ export function renderMermaid(topology: Topology): string {
   // What the decryption report says of an inspection point no drawn node stands for.
   const loose = (topology.decryption ?? []).filter((d) => d.nodes.length === 0);
   if (loose.length > 0) {
-    out.push(`${indent(1)}tls_decryption[${label(["TLS decryption (not drawn above)", ...loose.flatMap((d) => [`${d.point} ${d.where}:`, ...decryptionLines(d.summary)])])}]`);
+    out.push(
+      `${indent(1)}tls_decryption[${label(["TLS decryption (not drawn above)", ...loose.flatMap((d) => [`${d.point} ${d.where}:`, ...decryptionLines(d.summary)])])}]`,
+    );
   }
   // Invisible links from each tier to the one above it in the same AZ keep the rows of the SVG: dagre ranks
   // them bottom to top, and a route that goes back down (proxy to firewall) no longer reorders the tiers.
   for (const az of topology.zones) {
-    const column = [...topology.tiers].reverse().flatMap((tier) => topology.subnets.filter((s) => s.az === az && s.tier === tier).slice(0, 1));
+    const column = [...topology.tiers]
+      .reverse()
+      .flatMap((tier) => topology.subnets.filter((s) => s.az === az && s.tier === tier).slice(0, 1));
     for (let i = 1; i < column.length; i++) out.push(`${indent(1)}${column[i - 1].id} ~~~ ${column[i].id}`);
     // ... and the gateways above the top row, even when a gateway's ingress routes point back down.
     const top = column[column.length - 1];
@@ -55,7 +62,10 @@ export function renderMermaid(topology: Topology): string {
   // Routes both ways between two boxes (the firewall and the proxy, an internet gateway's ingress table and a
   // firewall) make one two-headed link whose label says which destinations go up and which come down: two
   // opposite links would make a cycle, and dagre would then turn the rows around.
-  const level = (id: string) => (gatewayIds.has(id) ? topology.tiers.length : topology.tiers.length - 1 - topology.tiers.indexOf(topology.subnets.find((s) => s.id === id)?.tier ?? ""));
+  const level = (id: string) =>
+    gatewayIds.has(id)
+      ? topology.tiers.length
+      : topology.tiers.length - 1 - topology.tiers.indexOf(topology.subnets.find((s) => s.id === id)?.tier ?? "");
   const links = new Map<string, { lower: string; upper: string; up: string[]; down: string[] }>();
   for (const route of topology.routes) {
     const from = nodeOf.get(route.from) ?? route.from;
@@ -76,7 +86,12 @@ export function renderMermaid(topology: Topology): string {
     const style = TIER_STYLES[tier];
     if (!style) continue;
     out.push(`${indent(1)}classDef ${safeId(`tier ${tier}`)} ${style}`);
-    out.push(`${indent(1)}class ${topology.subnets.filter((s) => s.tier === tier).map((s) => s.id).join(",")} ${safeId(`tier ${tier}`)}`);
+    out.push(
+      `${indent(1)}class ${topology.subnets
+        .filter((s) => s.tier === tier)
+        .map((s) => s.id)
+        .join(",")} ${safeId(`tier ${tier}`)}`,
+    );
   }
   if (topology.gateways.length > 0) {
     out.push(`${indent(1)}classDef gateway fill:#ffffff,stroke:#202124,stroke-width:2px,color:#202124`);

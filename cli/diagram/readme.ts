@@ -45,7 +45,9 @@ export function replaceBlock(readme: string, mode: string, block: string, file =
   const start = readme.indexOf(startMarker(mode));
   const end = readme.indexOf(endMarker(mode));
   if (start < 0 || end < start || readme.indexOf(startMarker(mode), start + 1) >= 0) {
-    throw new UserError([`${file}: needs exactly one "${startMarker(mode)}" followed by "${endMarker(mode)}" where the ${mode} diagram goes`]);
+    throw new UserError([
+      `${file}: needs exactly one "${startMarker(mode)}" followed by "${endMarker(mode)}" where the ${mode} diagram goes`,
+    ]);
   }
   return readme.slice(0, start) + block + readme.slice(end + endMarker(mode).length);
 }
@@ -65,8 +67,10 @@ export function expectedReadmeFiles(root: string, topologyOf: (mode: InspectionM
 
 /** The generated files whose content on disk differs from what the code produces now. */
 export function staleReadmeFiles(root: string, expected = expectedReadmeFiles(root)): string[] {
-  return [...expected].filter(([file, content]) => {
-    const full = path.join(root, file);
-    return !fs.existsSync(full) || fs.readFileSync(full, "utf8") !== content;
-  }).map(([file]) => file);
+  return [...expected]
+    .filter(([file, content]) => {
+      const full = path.join(root, file);
+      return !fs.existsSync(full) || fs.readFileSync(full, "utf8") !== content;
+    })
+    .map(([file]) => file);
 }

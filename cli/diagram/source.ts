@@ -28,10 +28,13 @@ export function topologyOfConfig(config: Egress6Config, title = `egress6 ${confi
 export function topologyOfPaths(paths: readonly string[]): Topology {
   const sets = wrapInputErrors(() => inputSets(paths));
   if (sets.length !== 1) {
-    throw new UserError([`${paths.join(", ")}: these are ${sets.length} separate inputs; give one cdktf.out folder, one folder of *.plan.json files, or the plan files of one app`]);
+    throw new UserError([
+      `${paths.join(", ")}: these are ${sets.length} separate inputs; give one cdktf.out folder, one folder of *.plan.json files, or the plan files of one app`,
+    ]);
   }
   const set = sets[0];
-  const title = set.kind === "cdktf.out" ? `egress6: ${set.dir}` : `egress6: ${set.files.length} plan file${set.files.length === 1 ? "" : "s"}`;
+  const title =
+    set.kind === "cdktf.out" ? `egress6: ${set.dir}` : `egress6: ${set.files.length} plan file${set.files.length === 1 ? "" : "s"}`;
   return topologyOfStacks(() => (set.kind === "cdktf.out" ? loadCdktfOut(set.dir) : loadPlanFiles(set.files)), title);
 }
 

@@ -165,10 +165,17 @@ export function renderSvg(topology: Topology): string {
 
   // Cell contents and heights.
   const nodeWidth = CELL_W - TITLE_W - CELL_PAD;
-  const cellContent = new Map<string, { subnet: TopologySubnet; nodes: { node: TopologyNode; lines: string[]; mark: MarkLine[]; h: number }[]; h: number }>();
+  const cellContent = new Map<
+    string,
+    { subnet: TopologySubnet; nodes: { node: TopologyNode; lines: string[]; mark: MarkLine[]; h: number }[]; h: number }
+  >();
   for (const s of topology.subnets) {
     const nodes = s.nodes.map((node) => {
-      const lines = wrapList(node.detail.split(", ").filter((d) => d !== ""), 11.5, nodeWidth - 16);
+      const lines = wrapList(
+        node.detail.split(", ").filter((d) => d !== ""),
+        11.5,
+        nodeWidth - 16,
+      );
       const mark = node.decryption === undefined ? [] : markLines(node.decryption, nodeWidth - 16);
       return { node, lines, mark, h: 22 + lines.length * 14 + 8 + (mark.length > 0 ? 6 + mark.length * MARK_LINE : 0) };
     });
@@ -183,7 +190,12 @@ export function renderSvg(topology: Topology): string {
     cellsAt.set(key, [...(cellsAt.get(key) ?? []), s]);
   }
   const rowHeights = rows.map((_, row) =>
-    Math.max(64, ...columns.map((_c, col) => (cellsAt.get(`${row}|${col}`) ?? []).reduce((sum, s, i) => sum + cellContent.get(s.id)!.h + (i > 0 ? NODE_GAP : 0), 0))),
+    Math.max(
+      64,
+      ...columns.map((_c, col) =>
+        (cellsAt.get(`${row}|${col}`) ?? []).reduce((sum, s, i) => sum + cellContent.get(s.id)!.h + (i > 0 ? NODE_GAP : 0), 0),
+      ),
+    ),
   );
 
   // Which arrows are straight, which take a lane.
@@ -211,7 +223,11 @@ export function renderSvg(topology: Topology): string {
   // Gap heights: every label of a gap in a column gets its own line.
   const gapHeights = Array.from({ length: rows.length + 1 }, (_, gap) => {
     if (gap === rows.length) return 0;
-    const perColumn = columns.map((_c, col) => straights.filter((s) => s.gap === gap && s.column === col).reduce((sum, s, i) => sum + s.label.h + (i > 0 ? LABEL_PAD_Y : 0), 2 * ARROW_ROOM));
+    const perColumn = columns.map((_c, col) =>
+      straights
+        .filter((s) => s.gap === gap && s.column === col)
+        .reduce((sum, s, i) => sum + s.label.h + (i > 0 ? LABEL_PAD_Y : 0), 2 * ARROW_ROOM),
+    );
     return Math.max(gap === 0 ? BAND_GAP : MIN_GAP, ...perColumn);
   });
 
@@ -226,12 +242,13 @@ export function renderSvg(topology: Topology): string {
   }
   const gridRight = x - COL_GAP;
   const legend = [
-    "Arrow: the route table of the subnet it leaves sends the destinations on its label to what it points at (\"workload-a /64\" is that subnet's prefix).",
+    'Arrow: the route table of the subnet it leaves sends the destinations on its label to what it points at ("workload-a /64" is that subnet\'s prefix).',
     "Every route table also routes the VPC's own addresses locally (not drawn). The VPC's IPv6 /56 and its subnets' /64s are assigned by AWS at apply.",
     "An arrow leaving a gateway is a route of its gateway (ingress) route table.",
   ];
   // What the decryption report says of an inspection point no drawn node stands for goes under the legend.
-  for (const d of (topology.decryption ?? []).filter((x) => x.nodes.length === 0)) legend.push(`TLS decryption, ${d.point} ${d.where} (not drawn): ${d.summary}`);
+  for (const d of (topology.decryption ?? []).filter((x) => x.nodes.length === 0))
+    legend.push(`TLS decryption, ${d.point} ${d.where} (not drawn): ${d.summary}`);
   const width = Math.max(gridRight + MARGIN, 640, ...legend.map((l) => MARGIN + textWidth(l, 12) * 0.92 + MARGIN));
 
   // Vertical positions.
@@ -326,16 +343,30 @@ export function renderSvg(topology: Topology): string {
     "</defs>",
     `<rect x="0" y="0" width="${r(width)}" height="${r(height)}" fill="#ffffff"/>`,
     text(MARGIN, titleY, topology.title, 'font-size="18" font-weight="700" fill="#202124"'),
-    text(MARGIN, titleY + 20, `VPC ${topology.vpc}: ${columns.length} AZ${columns.length === 1 ? "" : "s"} (columns), ${rows.length} tiers (rows); drawn from the synthesized Terraform by npm run diagram`, 'font-size="12.5" fill="#5f6368"'),
+    text(
+      MARGIN,
+      titleY + 20,
+      `VPC ${topology.vpc}: ${columns.length} AZ${columns.length === 1 ? "" : "s"} (columns), ${rows.length} tiers (rows); drawn from the synthesized Terraform by npm run diagram`,
+      'font-size="12.5" fill="#5f6368"',
+    ),
   );
 
   // Internet and gateways.
   out.push(rect(internet, 'rx="17" fill="#f1f3f4" stroke="#9aa0a6" stroke-dasharray="5 4"'));
-  out.push(text(internet.x + internet.w / 2, internet.y + 22, "internet (IPv6)", 'font-size="14" font-weight="600" fill="#3c4043" text-anchor="middle"'));
+  out.push(
+    text(
+      internet.x + internet.w / 2,
+      internet.y + 22,
+      "internet (IPv6)",
+      'font-size="14" font-weight="600" fill="#3c4043" text-anchor="middle"',
+    ),
+  );
   for (const { gateway, box } of gateways) {
     if (gateway.internet) {
       const cx = box.x + box.w / 2;
-      out.push(`<line x1="${r(cx)}" y1="${r(internet.y + internet.h)}" x2="${r(cx)}" y2="${r(box.y)}" stroke="#3c4043" stroke-width="2.5"/>`);
+      out.push(
+        `<line x1="${r(cx)}" y1="${r(internet.y + internet.h)}" x2="${r(cx)}" y2="${r(box.y)}" stroke="#3c4043" stroke-width="2.5"/>`,
+      );
     }
     const fill = gateway.kind === "unresolved" ? "#fce8e6" : "#fff";
     out.push(rect(box, `rx="6" fill="${fill}" stroke="#3c4043" stroke-width="1.5"`));
@@ -346,7 +377,9 @@ export function renderSvg(topology: Topology): string {
   // VPC, AZ headers, tier headers.
   out.push(rect(vpcBox, 'rx="10" fill="none" stroke="#5f6368" stroke-width="1.5"'));
   out.push(text(vpcBox.x + 12, vpcBox.y + 20, `VPC ${topology.vpc}`, 'font-size="13.5" font-weight="700" fill="#3c4043"'));
-  columns.forEach((az, col) => out.push(text(colX[col] + 2, vpcBox.y + VPC_HEADER + 16, az, 'font-size="13.5" font-weight="700" fill="#3c4043"')));
+  columns.forEach((az, col) =>
+    out.push(text(colX[col] + 2, vpcBox.y + VPC_HEADER + 16, az, 'font-size="13.5" font-weight="700" fill="#3c4043"')),
+  );
   rows.forEach((tier, row) => {
     out.push(text(MARGIN, rowY[row] + rowHeights[row] / 2 - 2, tier, 'font-size="13.5" font-weight="700" fill="#3c4043"'));
     out.push(text(MARGIN, rowY[row] + rowHeights[row] / 2 + 14, "tier", 'font-size="12" fill="#5f6368"'));
@@ -362,7 +395,14 @@ export function renderSvg(topology: Topology): string {
       out.push(text(cell.x + CELL_PAD, cell.y + 53, `table ${cell.subnet.routeTable}`, 'font-size="11.5" fill="#5f6368"'));
     }
     if (cell.nodes.length === 0) {
-      out.push(text(cell.x + TITLE_W + 8, cell.y + cell.h / 2 + 4, "no instances, interfaces or endpoints", 'font-size="11.5" font-style="italic" fill="#80868b"'));
+      out.push(
+        text(
+          cell.x + TITLE_W + 8,
+          cell.y + cell.h / 2 + 4,
+          "no instances, interfaces or endpoints",
+          'font-size="11.5" font-style="italic" fill="#80868b"',
+        ),
+      );
     }
     for (const n of cell.nodes) {
       const colour = NODE_COLOURS[n.node.kind];
@@ -373,9 +413,18 @@ export function renderSvg(topology: Topology): string {
         // The decryption mark: a rule, then what this point decrypts (bold) and what it splices, in dark red.
         const top = n.y + 22 + n.lines.length * 14 + 6;
         const colour = MARK_COLOURS[n.node.decrypts ?? "unknown"];
-        out.push(`<line x1="${r(n.x + 8)}" y1="${r(top)}" x2="${r(n.x + n.w - 8)}" y2="${r(top)}" stroke="${colour}" stroke-width="1" stroke-dasharray="3 2"/>`);
+        out.push(
+          `<line x1="${r(n.x + 8)}" y1="${r(top)}" x2="${r(n.x + n.w - 8)}" y2="${r(top)}" stroke="${colour}" stroke-width="1" stroke-dasharray="3 2"/>`,
+        );
         n.mark.forEach((line, i) =>
-          out.push(text(n.x + 8, top + 14 + i * MARK_LINE, line.text, `font-size="${MARK_SIZE}" fill="${colour}"${line.bold ? ' font-weight="700"' : ""} class="tls-decryption"`)),
+          out.push(
+            text(
+              n.x + 8,
+              top + 14 + i * MARK_LINE,
+              line.text,
+              `font-size="${MARK_SIZE}" fill="${colour}"${line.bold ? ' font-weight="700"' : ""} class="tls-decryption"`,
+            ),
+          ),
         );
       }
     }
@@ -393,13 +442,26 @@ export function renderSvg(topology: Topology): string {
     // A gateway that is not above this column is reached by a dog-leg through the middle of the band gap.
     const inside = (b: Box) => x0 >= b.x + 6 && x0 <= b.x + b.w - 6;
     const gx = (b: Box) => b.x + b.w / 2;
-    let points: [number, number][] = [[x0, y0], [x0, y1]];
+    let points: [number, number][] = [
+      [x0, y0],
+      [x0, y1],
+    ];
     if (!inside(to)) {
       const mid = gapTop[0] + 4;
-      points = [[x0, y0], [x0, mid], [gx(to), mid], [gx(to), y1]];
+      points = [
+        [x0, y0],
+        [x0, mid],
+        [gx(to), mid],
+        [gx(to), y1],
+      ];
     } else if (!inside(from)) {
       const mid = gapTop[0] + 4;
-      points = [[gx(from), y0], [gx(from), mid], [x0, mid], [x0, y1]];
+      points = [
+        [gx(from), y0],
+        [gx(from), mid],
+        [x0, mid],
+        [x0, y1],
+      ];
     }
     out.push(polyline(points, s.route));
     labels.push(labelSvg(s.label, s.route, x0, s.labelY!, colX[s.column], colX[s.column] + CELL_W));
@@ -407,12 +469,18 @@ export function renderSvg(topology: Topology): string {
   for (const l of laned) {
     const from = boxOf(l.route.from)!;
     const to = boxOf(l.route.to)!;
-    const laneX = colX[l.column] + CELL_W + 8 + laneWidths[l.column].slice(0, l.lane!).reduce((a, b) => a + b, 0) + laneWidths[l.column][l.lane!] / 2;
+    const laneX =
+      colX[l.column] + CELL_W + 8 + laneWidths[l.column].slice(0, l.lane!).reduce((a, b) => a + b, 0) + laneWidths[l.column][l.lane!] / 2;
     const fy = from.y + from.h / 2;
     // Low on the target's side, below the subnet title that sits left of a node.
     const ty = to.y + Math.max(to.h / 2, to.h - 10);
     const toLeft = to.x > laneX;
-    const points: [number, number][] = [[from.x + from.w, fy], [laneX, fy], [laneX, ty], [toLeft ? to.x : to.x + to.w, ty]];
+    const points: [number, number][] = [
+      [from.x + from.w, fy],
+      [laneX, fy],
+      [laneX, ty],
+      [toLeft ? to.x : to.x + to.w, ty],
+    ];
     out.push(polyline(points, l.route));
     const labelY = (Math.min(fy, ty) + Math.max(fy, ty)) / 2 - l.label.h / 2;
     labels.push(labelSvg(l.label, l.route, laneX, labelY, laneX - l.label.w / 2, laneX + l.label.w / 2));
@@ -437,7 +505,11 @@ function polyline(points: [number, number][], route: TopologyRoute): string {
 /** A label centred on x (kept within [left, right]) with its top at y, on a white ground. */
 function labelSvg(label: Label, route: TopologyRoute, x: number, y: number, left: number, right: number): string {
   const cx = Math.min(Math.max(x, left + label.w / 2 + 2), right - label.w / 2 - 2);
-  const parts = [`<rect x="${r(cx - label.w / 2)}" y="${r(y)}" width="${r(label.w)}" height="${r(label.h)}" rx="4" fill="#ffffff" stroke="#dadce0"/>`];
-  label.lines.forEach((line, i) => parts.push(text(cx, y + 15 + i * LABEL_LINE, line, `font-size="${LABEL_SIZE}" fill="#202124" text-anchor="middle"`)));
+  const parts = [
+    `<rect x="${r(cx - label.w / 2)}" y="${r(y)}" width="${r(label.w)}" height="${r(label.h)}" rx="4" fill="#ffffff" stroke="#dadce0"/>`,
+  ];
+  label.lines.forEach((line, i) =>
+    parts.push(text(cx, y + 15 + i * LABEL_LINE, line, `font-size="${LABEL_SIZE}" fill="#202124" text-anchor="middle"`)),
+  );
   return `<g class="route-label" data-from="${route.from}" data-to="${route.to}">${parts.join("")}</g>`;
 }

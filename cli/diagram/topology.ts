@@ -187,8 +187,12 @@ export function buildTopology(model: Model, title: string, decryption: readonly 
     const workloads =
       groups > 0
         ? `EC2 workloads: ${count > 0 ? `${count} + ` : ""}${groups} Auto Scaling group${groups > 1 ? "s" : ""}`
-        : count > 1 ? `EC2 workloads ×${count}` : "EC2 workload";
-    const names = [...perLabel.keys()].sort(compareText).map((l) => (perLabel.size > 1 && perLabel.get(l)! > 1 ? `${l} ×${perLabel.get(l)}` : l));
+        : count > 1
+          ? `EC2 workloads ×${count}`
+          : "EC2 workload";
+    const names = [...perLabel.keys()]
+      .sort(compareText)
+      .map((l) => (perLabel.size > 1 && perLabel.get(l)! > 1 ? `${l} ×${perLabel.get(l)}` : l));
     const id = uniqueId(`${role} ${subnet.label}`);
     const keys = hosts.flatMap((h) => h.instances.flatMap((i) => [i.key, ...(i.launchTemplate ? [i.launchTemplate.key] : [])]));
     const node: TopologyNode = {
@@ -196,10 +200,14 @@ export function buildTopology(model: Model, title: string, decryption: readonly 
       kind: role as NodeKind,
       title:
         role === "proxy"
-          ? hosts.length > 1 ? `Squid proxies (${hosts.length} interfaces)` : "Squid proxy (fixed interface)"
+          ? hosts.length > 1
+            ? `Squid proxies (${hosts.length} interfaces)`
+            : "Squid proxy (fixed interface)"
           : role === "workload"
             ? workloads
-            : hosts.length > 1 ? `network interfaces (${hosts.length})` : "network interface",
+            : hosts.length > 1
+              ? `network interfaces (${hosts.length})`
+              : "network interface",
       detail: names.length > 3 ? `${names.slice(0, 3).join(", ")}, ...` : names.join(", "),
       ...decryptionOf(id, keys),
     };
@@ -272,7 +280,11 @@ export function buildTopology(model: Model, title: string, decryption: readonly 
   for (const s of model.subnets) addRoutes(subnetIds.get(s)!, s.routeTable.routes);
   for (const g of model.gateways) if (g.edgeRouteTable) addRoutes(gatewayOf(g.key, g.kind, g.label), g.edgeRouteTable.routes);
   const routes: TopologyRoute[] = [...arrows.values()]
-    .map((a) => ({ ...a, destinations: [...new Set(a.destinations)].sort(compareDestinations), resources: [...new Set(a.resources)].sort(compareText) }))
+    .map((a) => ({
+      ...a,
+      destinations: [...new Set(a.destinations)].sort(compareDestinations),
+      resources: [...new Set(a.resources)].sort(compareText),
+    }))
     .sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to));
 
   const subnets: TopologySubnet[] = model.subnets
@@ -295,7 +307,14 @@ export function buildTopology(model: Model, title: string, decryption: readonly 
     gateways,
     routes,
     ...(showDecryption
-      ? { decryption: decryption.map((f) => ({ point: f.line.point, where: f.line.where, summary: f.summary, nodes: [...marked.get(f)!].sort(compareText) })) }
+      ? {
+          decryption: decryption.map((f) => ({
+            point: f.line.point,
+            where: f.line.where,
+            summary: f.summary,
+            nodes: [...marked.get(f)!].sort(compareText),
+          })),
+        }
       : {}),
   };
 }
@@ -310,7 +329,7 @@ function tierRows(subnets: readonly TopologySubnet[], gateways: readonly Topolog
   const tierOfNode = new Map(subnets.flatMap((s) => s.nodes.map((n) => [n.id, s.tier] as const)));
   const gatewayIds = new Set(gateways.map((g) => g.id));
   const distance = new Map<string, number>();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const r of routes) {
       const fromTier = tierOfSubnet.get(r.from);
@@ -324,5 +343,7 @@ function tierRows(subnets: readonly TopologySubnet[], gateways: readonly Topolog
     }
   }
   const tiers = [...new Set(subnets.map((s) => s.tier))];
-  return tiers.sort((a, b) => (distance.get(a) ?? Infinity) - (distance.get(b) ?? Infinity) || tierRank(a) - tierRank(b) || compareText(a, b));
+  return tiers.sort(
+    (a, b) => (distance.get(a) ?? Infinity) - (distance.get(b) ?? Infinity) || tierRank(a) - tierRank(b) || compareText(a, b),
+  );
 }

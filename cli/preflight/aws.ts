@@ -185,7 +185,13 @@ export async function checkAws(config: Egress6Config, options: AwsOptions = {}):
     await credentials();
   } catch (e) {
     const why = (e as Error).message?.split("\n")[0] ?? String(e);
-    return checks.all.map((c) => skipped(c.id, `no AWS credentials (default provider chain: ${why}), so not checked ${c.what}`, "no AWS credentials (run with credentials, or --only dns)"));
+    return checks.all.map((c) =>
+      skipped(
+        c.id,
+        `no AWS credentials (default provider chain: ${why}), so not checked ${c.what}`,
+        "no AWS credentials (run with credentials, or --only dns)",
+      ),
+    );
   }
 
   const regionResults = await guarded(checks.region);
@@ -193,7 +199,12 @@ export async function checkAws(config: Egress6Config, options: AwsOptions = {}):
   // checked does not stop the rest (their own calls say whether they could run).
   if (regionResults.some((r) => r.status === "problem")) {
     const rest = checks.all.filter((c) => c !== checks.region);
-    return [...regionResults, ...rest.map((c) => skipped(c.id, `the region ${region} is not usable (see aws:region), so not checked ${c.what}`, `region ${region} not usable`))];
+    return [
+      ...regionResults,
+      ...rest.map((c) =>
+        skipped(c.id, `the region ${region} is not usable (see aws:region), so not checked ${c.what}`, `region ${region} not usable`),
+      ),
+    ];
   }
   const rest = await Promise.all(checks.all.filter((c) => c !== checks.region).map(guarded));
   return [...regionResults, ...rest.flat()];
@@ -209,7 +220,12 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
 
   // ListFirewalls answers both "is Network Firewall offered here" and "how many firewalls exist": one listing, shared.
   let firewallCount: Promise<number> | undefined;
-  const countFirewalls = () => (firewallCount ??= listAll(c.networkFirewall, (t) => new ListFirewallsCommand({ NextToken: t }), (o: any) => o.Firewalls ?? []).then((l) => l.length));
+  const countFirewalls = () =>
+    (firewallCount ??= listAll(
+      c.networkFirewall,
+      (t) => new ListFirewallsCommand({ NextToken: t }),
+      (o: any) => o.Firewalls ?? [],
+    ).then((l) => l.length));
 
   const regionCheck: Check = {
     id: "aws:region",
@@ -225,9 +241,22 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
         out = await send<any>(c.ec2, new DescribeRegionsCommand({ AllRegions: true }));
       }
       const found = (out.Regions ?? []).find((r: any) => r.RegionName === region);
-      if (!found) return [problem("aws:region", `${region} is not a region of this account's partition (ec2:DescribeRegions)`, "set region to a region your account has")];
+      if (!found)
+        return [
+          problem(
+            "aws:region",
+            `${region} is not a region of this account's partition (ec2:DescribeRegions)`,
+            "set region to a region your account has",
+          ),
+        ];
       if (found.OptInStatus === "not-opted-in") {
-        return [problem("aws:region", `${region} exists but is not enabled for this account (opt-in region)`, `enable ${region} in the account's Regions settings, or choose an enabled region`)];
+        return [
+          problem(
+            "aws:region",
+            `${region} exists but is not enabled for this account (opt-in region)`,
+            `enable ${region} in the account's Regions settings, or choose an enabled region`,
+          ),
+        ];
       }
       return [ok("aws:region", `${region} exists and is enabled (${found.OptInStatus ?? "enabled"})`)];
     },
@@ -246,10 +275,22 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
       const missing = azs.filter((az) => !byName.has(az));
       const unavailable = azs.filter((az) => byName.has(az) && byName.get(az).State !== "available");
       if (missing.length > 0) {
-        return [problem("aws:availability-zones", `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not an AZ of this account in ${region}; it has ${have}`, "set availabilityZones to AZ names this account has")];
+        return [
+          problem(
+            "aws:availability-zones",
+            `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not an AZ of this account in ${region}; it has ${have}`,
+            "set availabilityZones to AZ names this account has",
+          ),
+        ];
       }
       if (unavailable.length > 0) {
-        return [problem("aws:availability-zones", `${unavailable.map((az) => `${az} is ${byName.get(az).State}`).join("; ")}`, "choose AZs whose state is available")];
+        return [
+          problem(
+            "aws:availability-zones",
+            `${unavailable.map((az) => `${az} is ${byName.get(az).State}`).join("; ")}`,
+            "choose AZs whose state is available",
+          ),
+        ];
       }
       return [ok("aws:availability-zones", `${azs.map((az) => `${az} (${byName.get(az).ZoneId})`).join(", ")} exist and are available`)];
     },
@@ -277,7 +318,13 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
   const tiers: Array<{ tier: string; field: string; instanceType: string; ami: string }> = [
     { tier: "workload", field: "workload", instanceType: config.workload.instanceType, ami: config.workload.ami },
   ];
-  if (proxies) tiers.push({ tier: "proxy", field: "inspection.proxy", instanceType: config.inspection.proxy.instanceType, ami: config.inspection.proxy.ami });
+  if (proxies)
+    tiers.push({
+      tier: "proxy",
+      field: "inspection.proxy",
+      instanceType: config.inspection.proxy.instanceType,
+      ami: config.inspection.proxy.ami,
+    });
   for (const t of tiers) {
     const id = `aws:ami:${t.tier}`;
     const parameter = t.ami.replace(/^resolve:ssm:/, "");
@@ -290,24 +337,52 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
           imageId = (await send<any>(c.ssm, new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
         } catch (e) {
           if (e instanceof AwsCallError && e.code === "ParameterNotFound") {
-            return [problem(id, `${t.field}.ami: the SSM parameter ${parameter} does not exist in ${region}`, `set ${t.field}.ami to a parameter that exists in ${region}`)];
+            return [
+              problem(
+                id,
+                `${t.field}.ami: the SSM parameter ${parameter} does not exist in ${region}`,
+                `set ${t.field}.ami to a parameter that exists in ${region}`,
+              ),
+            ];
           }
           throw e;
         }
         if (!imageId) throw new AwsCallError("EmptyParameterValue", "ssm:GetParameter");
         const image = ((await send<any>(c.ec2, new DescribeImagesCommand({ ImageIds: [imageId] }))).Images ?? [])[0];
-        if (!image) return [problem(id, `${t.field}.ami: ${parameter} names ${imageId}, which ec2:DescribeImages does not find in ${region}`, "point the parameter at an image available in the region")];
+        if (!image)
+          return [
+            problem(
+              id,
+              `${t.field}.ami: ${parameter} names ${imageId}, which ec2:DescribeImages does not find in ${region}`,
+              "point the parameter at an image available in the region",
+            ),
+          ];
         let types: any[];
         try {
-          types = (await send<any>(c.ec2, new DescribeInstanceTypesCommand({ InstanceTypes: [t.instanceType as _InstanceType] }))).InstanceTypes ?? [];
+          types =
+            (await send<any>(c.ec2, new DescribeInstanceTypesCommand({ InstanceTypes: [t.instanceType as _InstanceType] })))
+              .InstanceTypes ?? [];
         } catch (e) {
           if (e instanceof AwsCallError && e.code === "InvalidInstanceType") types = [];
           else throw e;
         }
-        if (types.length === 0) return [problem(id, `${t.field}.instanceType ${t.instanceType} is not offered in ${region}`, `choose an instance type offered in ${region}`)];
+        if (types.length === 0)
+          return [
+            problem(
+              id,
+              `${t.field}.instanceType ${t.instanceType} is not offered in ${region}`,
+              `choose an instance type offered in ${region}`,
+            ),
+          ];
         const archs: string[] = types[0].ProcessorInfo?.SupportedArchitectures ?? [];
         if (!archs.includes(image.Architecture)) {
-          return [problem(id, `${t.field}.ami resolves to ${imageId} (${image.Architecture}) but ${t.instanceType} runs ${archs.join("/") || "no listed architecture"}`, `choose an AMI parameter for ${archs[0] ?? "its architecture"} or another instance type`)];
+          return [
+            problem(
+              id,
+              `${t.field}.ami resolves to ${imageId} (${image.Architecture}) but ${t.instanceType} runs ${archs.join("/") || "no listed architecture"}`,
+              `choose an AMI parameter for ${archs[0] ?? "its architecture"} or another instance type`,
+            ),
+          ];
         }
         return [ok(id, `${parameter} resolves to ${imageId} (${image.Architecture}), which ${t.instanceType} runs`)];
       },
@@ -318,11 +393,24 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
       async run() {
         const out = await send<any>(
           c.ec2,
-          new DescribeInstanceTypeOfferingsCommand({ LocationType: "availability-zone", Filters: [{ Name: "instance-type", Values: [t.instanceType] }, { Name: "location", Values: [...azs] }] }),
+          new DescribeInstanceTypeOfferingsCommand({
+            LocationType: "availability-zone",
+            Filters: [
+              { Name: "instance-type", Values: [t.instanceType] },
+              { Name: "location", Values: [...azs] },
+            ],
+          }),
         );
         const offered = new Set((out.InstanceTypeOfferings ?? []).map((o: any) => o.Location));
         const missing = azs.filter((az) => !offered.has(az));
-        if (missing.length > 0) return [problem(`aws:instance-type:${t.tier}`, `${t.field}.instanceType ${t.instanceType} is not offered in ${missing.join(", ")}`, "choose an instance type offered in every AZ, or other AZs")];
+        if (missing.length > 0)
+          return [
+            problem(
+              `aws:instance-type:${t.tier}`,
+              `${t.field}.instanceType ${t.instanceType} is not offered in ${missing.join(", ")}`,
+              "choose an instance type offered in every AZ, or other AZs",
+            ),
+          ];
         return [ok(`aws:instance-type:${t.tier}`, `${t.instanceType} is offered in ${azs.join(", ")}`)];
       },
     });
@@ -343,13 +431,29 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
           else throw e;
         }
         const detail = details.find((d) => d.ServiceName === serviceName);
-        if (!detail) return [problem(id, `${serviceName} is not an endpoint service in ${region}`, `remove ${service} from workload.interfaceEndpoints`)];
+        if (!detail)
+          return [
+            problem(id, `${serviceName} is not an endpoint service in ${region}`, `remove ${service} from workload.interfaceEndpoints`),
+          ];
         const types: string[] = detail.SupportedIpAddressTypes ?? [];
         if (!types.includes("ipv6")) {
-          return [problem(id, `${serviceName} supports ${types.join(", ") || "no listed IP address type"}, not ipv6: an endpoint in IPv6-only subnets cannot be created`, `remove ${service} from workload.interfaceEndpoints`)];
+          return [
+            problem(
+              id,
+              `${serviceName} supports ${types.join(", ") || "no listed IP address type"}, not ipv6: an endpoint in IPv6-only subnets cannot be created`,
+              `remove ${service} from workload.interfaceEndpoints`,
+            ),
+          ];
         }
         const missing = azs.filter((az) => !(detail.AvailabilityZones ?? []).includes(az));
-        if (missing.length > 0) return [problem(id, `${serviceName} is not offered in ${missing.join(", ")}`, `remove ${service} from workload.interfaceEndpoints, or choose other AZs`)];
+        if (missing.length > 0)
+          return [
+            problem(
+              id,
+              `${serviceName} is not offered in ${missing.join(", ")}`,
+              `remove ${service} from workload.interfaceEndpoints, or choose other AZs`,
+            ),
+          ];
         return [ok(id, `${serviceName} supports IPv6 (${types.join(", ")}) in ${azs.join(", ")}`)];
       },
     });
@@ -362,7 +466,13 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
       async run() {
         const ids: string[] = (await send<any>(c.guardDuty, new ListDetectorsCommand({}))).DetectorIds ?? [];
         if (ids.length > 0) {
-          return [problem("aws:guardduty", `a GuardDuty detector already exists in ${region} (${ids.join(", ")}); an account has one per region, so creating another fails`, "set observability.guardDuty.create: false to keep the existing one")];
+          return [
+            problem(
+              "aws:guardduty",
+              `a GuardDuty detector already exists in ${region} (${ids.join(", ")}); an account has one per region, so creating another fails`,
+              "set observability.guardDuty.create: false to keep the existing one",
+            ),
+          ];
         }
         return [ok("aws:guardduty", `no GuardDuty detector in ${region} yet; egress6 creates it`)];
       },
@@ -378,7 +488,13 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
         // Service-linked recorders (servicePrincipal set) belong to other AWS services and do not block ours.
         const own = all.filter((r) => !r.servicePrincipal);
         if (own.length > 0) {
-          return [problem("aws:config-recorder", `an AWS Config recorder already exists in ${region} (${own.map((r) => r.name).join(", ")}); a region has one customer-managed recorder, so creating another fails`, "set observability.configRecorder.create: false to keep the existing one")];
+          return [
+            problem(
+              "aws:config-recorder",
+              `an AWS Config recorder already exists in ${region} (${own.map((r) => r.name).join(", ")}); a region has one customer-managed recorder, so creating another fails`,
+              "set observability.configRecorder.create: false to keep the existing one",
+            ),
+          ];
         }
         return [ok("aws:config-recorder", `no AWS Config recorder in ${region} yet; egress6 creates it`)];
       },
@@ -393,7 +509,14 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
         const trails: any[] = (await send<any>(c.cloudTrail, new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
         const ours = `${config.name}-egress6`;
         const taken = trails.find((t) => t.Name === ours && t.HomeRegion === region);
-        if (taken) return [problem("aws:cloudtrail", `a trail named ${ours} already exists in ${region}`, "remove it, or set observability.cloudTrail.create: false and existingLogGroupName")];
+        if (taken)
+          return [
+            problem(
+              "aws:cloudtrail",
+              `a trail named ${ours} already exists in ${region}`,
+              "remove it, or set observability.cloudTrail.create: false and existingLogGroupName",
+            ),
+          ];
         const covering = trails.filter((t) => t.IsMultiRegionTrail || t.HomeRegion === region);
         if (covering.length > 0) {
           return [
@@ -417,20 +540,47 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
     id: "aws:logs-resource-policy",
     what: "that the CloudWatch Logs resource policy has room",
     async run() {
-      if (vended.length === 0) return [ok("aws:logs-resource-policy", "this config delivers no vended logs, so it adds nothing to the CloudWatch Logs resource policy")];
-      const policies = await listAll(c.logs, (t) => new DescribeResourcePoliciesCommand({ nextToken: t }), (o: any) => o.resourcePolicies ?? [], "nextToken");
+      if (vended.length === 0)
+        return [
+          ok("aws:logs-resource-policy", "this config delivers no vended logs, so it adds nothing to the CloudWatch Logs resource policy"),
+        ];
+      const policies = await listAll(
+        c.logs,
+        (t) => new DescribeResourcePoliciesCommand({ nextToken: t }),
+        (o: any) => o.resourcePolicies ?? [],
+        "nextToken",
+      );
       const accountLevel = policies.filter((p: any) => p.policyScope !== "RESOURCE");
       // Log delivery grants delivery.logs.amazonaws.com; each log group outside /aws/vendedlogs/ adds its ARN to that policy.
       const delivery = accountLevel.filter((p: any) => String(p.policyDocument ?? "").includes("delivery.logs.amazonaws.com"));
-      const { growth, covered } = policyGrowth(vended, delivery.map((p: any) => String(p.policyDocument ?? "")), partitionOf(region), region);
+      const { growth, covered } = policyGrowth(
+        vended,
+        delivery.map((p: any) => String(p.policyDocument ?? "")),
+        partitionOf(region),
+        region,
+      );
       if (delivery.length === 0) {
         if (accountLevel.length >= LOGS_POLICIES_PER_REGION) {
-          return [problem("aws:logs-resource-policy", `${accountLevel.length} resource policies exist in ${region} (at most ${LOGS_POLICIES_PER_REGION}) and none is a log-delivery policy, so log delivery cannot add one`, "delete an unused CloudWatch Logs resource policy")];
+          return [
+            problem(
+              "aws:logs-resource-policy",
+              `${accountLevel.length} resource policies exist in ${region} (at most ${LOGS_POLICIES_PER_REGION}) and none is a log-delivery policy, so log delivery cannot add one`,
+              "delete an unused CloudWatch Logs resource policy",
+            ),
+          ];
         }
-        return [ok("aws:logs-resource-policy", `${accountLevel.length} of ${LOGS_POLICIES_PER_REGION} resource policies used; log delivery can add its own`)];
+        return [
+          ok(
+            "aws:logs-resource-policy",
+            `${accountLevel.length} of ${LOGS_POLICIES_PER_REGION} resource policies used; log delivery can add its own`,
+          ),
+        ];
       }
       const largest = Math.max(...delivery.map((p: any) => String(p.policyDocument).length));
-      const adds = growth === 0 ? `egress6's ${vended.length} log groups add nothing (${covered})` : `egress6's ${vended.length} log groups would add about ${growth} (${covered})`;
+      const adds =
+        growth === 0
+          ? `egress6's ${vended.length} log groups add nothing (${covered})`
+          : `egress6's ${vended.length} log groups would add about ${growth} (${covered})`;
       if (largest + growth > LOGS_POLICY_MAX_CHARS) {
         return [
           problem(
@@ -440,7 +590,9 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
           ),
         ];
       }
-      return [ok("aws:logs-resource-policy", `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; ${adds}`)];
+      return [
+        ok("aws:logs-resource-policy", `the log-delivery resource policy has ${largest} of ${LOGS_POLICY_MAX_CHARS} characters; ${adds}`),
+      ];
     },
   });
 
@@ -449,8 +601,19 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
     what: `that ${QUOTAS.vpcsPerRegion.name} has room for one more`,
     async run() {
       const { value: limit, source } = await quotaValue(c.quotas, QUOTAS.vpcsPerRegion);
-      const vpcs = await listAll(c.ec2, (t) => new DescribeVpcsCommand({ NextToken: t }), (o: any) => o.Vpcs ?? []);
-      if (vpcs.length + 1 > limit) return [problem("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs exist in ${region}${source}; egress6 needs one more`, `request an increase of ${QUOTAS.vpcsPerRegion.name} (${QUOTAS.vpcsPerRegion.code}) or delete an unused VPC`)];
+      const vpcs = await listAll(
+        c.ec2,
+        (t) => new DescribeVpcsCommand({ NextToken: t }),
+        (o: any) => o.Vpcs ?? [],
+      );
+      if (vpcs.length + 1 > limit)
+        return [
+          problem(
+            "aws:quota:vpcs",
+            `${vpcs.length} of ${limit} VPCs exist in ${region}${source}; egress6 needs one more`,
+            `request an increase of ${QUOTAS.vpcsPerRegion.name} (${QUOTAS.vpcsPerRegion.code}) or delete an unused VPC`,
+          ),
+        ];
       return [ok("aws:quota:vpcs", `${vpcs.length} of ${limit} VPCs used in ${region}${source}; egress6 adds 1`)];
     },
   });
@@ -460,7 +623,14 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
     async run() {
       const { value: limit, source } = await quotaValue(c.quotas, QUOTAS.interfaceEndpointsPerVpc);
       const n = interfaceEndpointsOf(config).length;
-      if (n > limit) return [problem("aws:quota:interface-endpoints", `the VPC would have ${n} interface endpoints; the quota is ${limit}${source}`, `request an increase of ${QUOTAS.interfaceEndpointsPerVpc.code} or list fewer workload.interfaceEndpoints`)];
+      if (n > limit)
+        return [
+          problem(
+            "aws:quota:interface-endpoints",
+            `the VPC would have ${n} interface endpoints; the quota is ${limit}${source}`,
+            `request an increase of ${QUOTAS.interfaceEndpointsPerVpc.code} or list fewer workload.interfaceEndpoints`,
+          ),
+        ];
       return [ok("aws:quota:interface-endpoints", `${n} interface endpoints per VPC, quota ${limit}${source}`)];
     },
   });
@@ -471,7 +641,14 @@ function awsChecks(config: Egress6Config, c: Clients): { all: Check[]; region: C
       async run() {
         const { value: limit, source } = await quotaValue(c.quotas, QUOTAS.firewallsPerRegion);
         const n = await countFirewalls();
-        if (n + 1 > limit) return [problem("aws:quota:firewalls", `${n} of ${limit} Network Firewall firewalls exist in ${region}${source}; egress6 needs one more`, `request an increase of ${QUOTAS.firewallsPerRegion.code} or delete an unused firewall`)];
+        if (n + 1 > limit)
+          return [
+            problem(
+              "aws:quota:firewalls",
+              `${n} of ${limit} Network Firewall firewalls exist in ${region}${source}; egress6 needs one more`,
+              `request an increase of ${QUOTAS.firewallsPerRegion.code} or delete an unused firewall`,
+            ),
+          ];
         return [ok("aws:quota:firewalls", `${n} of ${limit} firewalls used in ${region}${source}; egress6 adds 1`)];
       },
     });
@@ -501,7 +678,13 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
       async run() {
         const days = daysLeft(ca.validTo);
         if (days < CA_EXPIRY_WARNING_DAYS) {
-          return [problem("tls:ca-expiry", `the CA certificate expires on ${ca.validTo} (${days} days); workloads then refuse every decrypted connection`, "make a new CA, give it to the workloads and the inspection point (docs/dlp.md, rotating the CA)")];
+          return [
+            problem(
+              "tls:ca-expiry",
+              `the CA certificate expires on ${ca.validTo} (${days} days); workloads then refuse every decrypted connection`,
+              "make a new CA, give it to the workloads and the inspection point (docs/dlp.md, rotating the CA)",
+            ),
+          ];
         }
         return [ok("tls:ca-expiry", `the CA certificate is valid until ${ca.validTo} (${days} days)`)];
       },
@@ -515,10 +698,30 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
       async run() {
         const described = (await send<any>(c.acm, new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate ?? {};
         const found: CheckResult[] = [];
-        if (described.Type !== "IMPORTED") found.push(problem("tls:acm-certificate", `${arn} is of type ${described.Type ?? "(none)"}; Network Firewall takes an imported CA certificate only`, "import your CA certificate and key into ACM (docs/dlp.md) and give that ARN"));
-        if (described.Status !== "ISSUED") found.push(problem("tls:acm-certificate", `${arn} has status ${described.Status ?? "(none)"}; expected ISSUED`, "re-import the CA into ACM"));
+        if (described.Type !== "IMPORTED")
+          found.push(
+            problem(
+              "tls:acm-certificate",
+              `${arn} is of type ${described.Type ?? "(none)"}; Network Firewall takes an imported CA certificate only`,
+              "import your CA certificate and key into ACM (docs/dlp.md) and give that ARN",
+            ),
+          );
+        if (described.Status !== "ISSUED")
+          found.push(
+            problem(
+              "tls:acm-certificate",
+              `${arn} has status ${described.Status ?? "(none)"}; expected ISSUED`,
+              "re-import the CA into ACM",
+            ),
+          );
         if (described.NotAfter && daysLeft(described.NotAfter) < CA_EXPIRY_WARNING_DAYS) {
-          found.push(problem("tls:acm-certificate", `${arn} expires on ${new Date(described.NotAfter).toISOString()} (${daysLeft(described.NotAfter)} days)`, "re-import a renewed CA into ACM and give the workloads its certificate"));
+          found.push(
+            problem(
+              "tls:acm-certificate",
+              `${arn} expires on ${new Date(described.NotAfter).toISOString()} (${daysLeft(described.NotAfter)} days)`,
+              "re-import a renewed CA into ACM and give the workloads its certificate",
+            ),
+          );
         }
         const pem = (await send<any>(c.acm, new GetCertificateCommand({ CertificateArn: arn }))).Certificate;
         let same = false;
@@ -528,9 +731,22 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
           same = false;
         }
         if (!same) {
-          found.push(problem("tls:acm-certificate", `${arn} is not the CA in caCertificatePem (SHA-256 fingerprint ${ca.fingerprint256}): the firewall would sign with a CA the workloads do not trust`, "import the same CA into ACM, or put the ACM certificate's PEM in caCertificatePem"));
+          found.push(
+            problem(
+              "tls:acm-certificate",
+              `${arn} is not the CA in caCertificatePem (SHA-256 fingerprint ${ca.fingerprint256}): the firewall would sign with a CA the workloads do not trust`,
+              "import the same CA into ACM, or put the ACM certificate's PEM in caCertificatePem",
+            ),
+          );
         }
-        return found.length > 0 ? found : [ok("tls:acm-certificate", `${arn}: imported, issued, valid until ${described.NotAfter ? new Date(described.NotAfter).toISOString() : "(not said)"}, and the same CA as caCertificatePem`)];
+        return found.length > 0
+          ? found
+          : [
+              ok(
+                "tls:acm-certificate",
+                `${arn}: imported, issued, valid until ${described.NotAfter ? new Date(described.NotAfter).toISOString() : "(not said)"}, and the same CA as caCertificatePem`,
+              ),
+            ];
       },
     });
   }
@@ -542,11 +758,25 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
       what: `the secret ${secretArn} (exists, encrypted with ${kmsKeyArn}); its value is never read`,
       async run() {
         const secret = await send<any>(c.secrets, new DescribeSecretCommand({ SecretId: secretArn }));
-        if (secret.DeletedDate) return [problem("tls:ca-key-secret", `${secretArn} is scheduled for deletion`, "restore the secret (secretsmanager restore-secret) or create a new one and give its ARN")];
-        if (secret.ARN !== undefined && secret.ARN !== secretArn) return [problem("tls:ca-key-secret", `${secretArn} answers as ${secret.ARN}`, "give the secret's full ARN")];
+        if (secret.DeletedDate)
+          return [
+            problem(
+              "tls:ca-key-secret",
+              `${secretArn} is scheduled for deletion`,
+              "restore the secret (secretsmanager restore-secret) or create a new one and give its ARN",
+            ),
+          ];
+        if (secret.ARN !== undefined && secret.ARN !== secretArn)
+          return [problem("tls:ca-key-secret", `${secretArn} answers as ${secret.ARN}`, "give the secret's full ARN")];
         const used = secret.KmsKeyId as string | undefined;
         if (used === undefined || !(used === kmsKeyArn || used === keyId || used.endsWith(`:key/${keyId}`))) {
-          return [problem("tls:ca-key-secret", `${secretArn} is encrypted with ${used ?? "the AWS-managed key aws/secretsmanager"}, not ${kmsKeyArn}; the proxies may decrypt only with the configured key`, `re-encrypt it: aws secretsmanager update-secret --secret-id ${secretArn} --kms-key-id ${kmsKeyArn}`)];
+          return [
+            problem(
+              "tls:ca-key-secret",
+              `${secretArn} is encrypted with ${used ?? "the AWS-managed key aws/secretsmanager"}, not ${kmsKeyArn}; the proxies may decrypt only with the configured key`,
+              `re-encrypt it: aws secretsmanager update-secret --secret-id ${secretArn} --kms-key-id ${kmsKeyArn}`,
+            ),
+          ];
         }
         return [ok("tls:ca-key-secret", `${secretArn} exists and is encrypted with ${kmsKeyArn}`)];
       },
@@ -556,8 +786,22 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
       what: `the KMS key ${kmsKeyArn} (customer-managed, enabled, its key policy lets IAM grant kms:Decrypt)`,
       async run() {
         const meta = (await send<any>(c.kms, new DescribeKeyCommand({ KeyId: kmsKeyArn }))).KeyMetadata ?? {};
-        if (meta.KeyManager !== "CUSTOMER") return [problem("tls:ca-key-kms", `${kmsKeyArn} is not a customer-managed key (KeyManager ${meta.KeyManager ?? "not said"}); its key policy cannot be a second lock`, "encrypt the secret with a customer-managed key (docs/dlp.md)")];
-        if (meta.KeyState !== "Enabled") return [problem("tls:ca-key-kms", `${kmsKeyArn} is ${meta.KeyState ?? "in an unknown state"}; the proxies cannot decrypt the secret`, "enable the key (kms enable-key), or cancel its deletion")];
+        if (meta.KeyManager !== "CUSTOMER")
+          return [
+            problem(
+              "tls:ca-key-kms",
+              `${kmsKeyArn} is not a customer-managed key (KeyManager ${meta.KeyManager ?? "not said"}); its key policy cannot be a second lock`,
+              "encrypt the secret with a customer-managed key (docs/dlp.md)",
+            ),
+          ];
+        if (meta.KeyState !== "Enabled")
+          return [
+            problem(
+              "tls:ca-key-kms",
+              `${kmsKeyArn} is ${meta.KeyState ?? "in an unknown state"}; the proxies cannot decrypt the secret`,
+              "enable the key (kms enable-key), or cancel its deletion",
+            ),
+          ];
         const text = (await send<any>(c.kms, new GetKeyPolicyCommand({ KeyId: kmsKeyArn, PolicyName: "default" }))).Policy;
         const account = kmsKeyArn.split(":")[4];
         const role = `:role/${config.name}-proxy`;
@@ -566,31 +810,63 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
           const doc = JSON.parse(text ?? "");
           statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
         } catch {
-          return [unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} is not readable JSON`, "key policy not JSON")];
+          return [
+            unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} is not readable JSON`, "key policy not JSON"),
+          ];
         }
         const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
         // An action pattern (IAM wildcards * and ?, case-insensitive) that covers kms:Decrypt.
-        const coversDecrypt = (a: string) => new RegExp(`^${a.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test("kms:Decrypt");
-        const mentionsDecrypt = (st: any) => list(st.Action).some(coversDecrypt) || (st.NotAction !== undefined && !list(st.NotAction).some(coversDecrypt));
+        const coversDecrypt = (a: string) =>
+          new RegExp(
+            `^${a
+              .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+              .replace(/\*/g, ".*")
+              .replace(/\?/g, ".")}$`,
+            "i",
+          ).test("kms:Decrypt");
+        const mentionsDecrypt = (st: any) =>
+          list(st.Action).some(coversDecrypt) || (st.NotAction !== undefined && !list(st.NotAction).some(coversDecrypt));
         // Never fail open: a Deny that may cover kms:Decrypt, or an Allow that grants it only under conditions, is
         // something this check cannot evaluate (who the Deny or the conditions hit depends on the request).
         const denies = statements.filter((st) => st?.Effect === "Deny" && mentionsDecrypt(st));
         if (denies.length > 0) {
-          return [unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} has a Deny statement covering kms:Decrypt${denies[0].Sid ? ` (Sid ${denies[0].Sid})` : ""}; it may stop the proxies from decrypting the secret`, "key policy Deny on kms:Decrypt")];
+          return [
+            unchecked(
+              "tls:ca-key-kms",
+              `could not check: the key policy of ${kmsKeyArn} has a Deny statement covering kms:Decrypt${denies[0].Sid ? ` (Sid ${denies[0].Sid})` : ""}; it may stop the proxies from decrypting the secret`,
+              "key policy Deny on kms:Decrypt",
+            ),
+          ];
         }
         const matching = statements.filter((st) => {
           if (st?.Effect !== "Allow" || !mentionsDecrypt(st)) return false;
           const principals = list(st.Principal?.AWS ?? (st.Principal === "*" ? "*" : undefined));
-          return principals.some((p) => p === account || p === `arn:${partitionOf(config.region)}:iam::${account}:root` || p.endsWith(role));
+          return principals.some(
+            (p) => p === account || p === `arn:${partitionOf(config.region)}:iam::${account}:root` || p.endsWith(role),
+          );
         });
         const grants = matching.some((st) => st.Condition === undefined && st.NotAction === undefined);
         if (!grants && matching.length > 0) {
-          return [unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} lets the account or the proxy role have kms:Decrypt only under conditions (or through NotAction)${matching[0].Sid ? ` (Sid ${matching[0].Sid})` : ""}; whether the proxies' requests meet them is not evaluated`, "key policy Allow with conditions")];
+          return [
+            unchecked(
+              "tls:ca-key-kms",
+              `could not check: the key policy of ${kmsKeyArn} lets the account or the proxy role have kms:Decrypt only under conditions (or through NotAction)${matching[0].Sid ? ` (Sid ${matching[0].Sid})` : ""}; whether the proxies' requests meet them is not evaluated`,
+              "key policy Allow with conditions",
+            ),
+          ];
         }
         if (!grants) {
-          return [problem("tls:ca-key-kms", `the key policy of ${kmsKeyArn} neither lets IAM policies of account ${account} grant kms:Decrypt (Principal ${account} root) nor names the role ${config.name}-proxy: the proxies could not decrypt the secret`, "add a statement allowing the account root (kms:*) or the proxy role (kms:Decrypt) (docs/dlp.md)")];
+          return [
+            problem(
+              "tls:ca-key-kms",
+              `the key policy of ${kmsKeyArn} neither lets IAM policies of account ${account} grant kms:Decrypt (Principal ${account} root) nor names the role ${config.name}-proxy: the proxies could not decrypt the secret`,
+              "add a statement allowing the account root (kms:*) or the proxy role (kms:Decrypt) (docs/dlp.md)",
+            ),
+          ];
         }
-        return [ok("tls:ca-key-kms", `${kmsKeyArn} is customer-managed, enabled, and its key policy lets the proxy role be granted kms:Decrypt`)];
+        return [
+          ok("tls:ca-key-kms", `${kmsKeyArn} is customer-managed, enabled, and its key policy lets the proxy role be granted kms:Decrypt`),
+        ];
       },
     });
   }
@@ -603,7 +879,12 @@ function tlsChecks(config: Egress6Config, c: Clients): Check[] {
  * which adds nothing when a policy already has it (CloudWatch Logs user guide, "Logs sent to CloudWatch Logs";
  * the exact text AWS writes into the policy is not documented, so the sizes are an estimate of its ARN entries).
  */
-export function policyGrowth(vended: readonly string[], documents: readonly string[], partition: string, region: string): { growth: number; covered: string } {
+export function policyGrowth(
+  vended: readonly string[],
+  documents: readonly string[],
+  partition: string,
+  region: string,
+): { growth: number; covered: string } {
   // An account ID is always 12 digits; which account does not change the length.
   const entry = (logGroup: string) => `"arn:${partition}:logs:${region}:123456789012:log-group:${logGroup}:log-stream:*",`.length;
   const prefixEntry = `${VENDED_LOGS_PREFIX}/*`;
@@ -628,7 +909,10 @@ export function policyGrowth(vended: readonly string[], documents: readonly stri
  * reference: "If the applied quota value is not available for a quota, the quota is not retrieved"), and the
  * quota's value is then its AWS default (GetAWSDefaultServiceQuota, a read call).
  */
-async function quotaValue(client: ServiceQuotasClient, quota: { service: string; code: string }): Promise<{ value: number; source: string }> {
+async function quotaValue(
+  client: ServiceQuotasClient,
+  quota: { service: string; code: string },
+): Promise<{ value: number; source: string }> {
   const input = { ServiceCode: quota.service, QuotaCode: quota.code };
   let out: any;
   let source = "";
@@ -640,12 +924,18 @@ async function quotaValue(client: ServiceQuotasClient, quota: { service: string;
     source = " (the quota's AWS default: it has no applied value)";
   }
   const value = out.Quota?.Value;
-  if (typeof value !== "number") throw new AwsCallError("NoQuotaValue", source === "" ? "servicequotas:GetServiceQuota" : "servicequotas:GetAWSDefaultServiceQuota");
+  if (typeof value !== "number")
+    throw new AwsCallError("NoQuotaValue", source === "" ? "servicequotas:GetServiceQuota" : "servicequotas:GetAWSDefaultServiceQuota");
   return { value, source };
 }
 
 /** Every item of a paged listing (at most 100 pages, so a misbehaving token cannot loop forever). */
-async function listAll<T>(client: { send(command: any): Promise<any> }, command: (token: string | undefined) => object, items: (out: unknown) => T[], tokenField = "NextToken"): Promise<T[]> {
+async function listAll<T>(
+  client: { send(command: any): Promise<any> },
+  command: (token: string | undefined) => object,
+  items: (out: unknown) => T[],
+  tokenField = "NextToken",
+): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   for (let page = 0; page < 100; page++) {

@@ -21,7 +21,13 @@ export interface DnsOptions {
 /** Error codes meaning the server did not answer at all (as opposed to answering "no such name", "no AAAA" or SERVFAIL). */
 const NO_ANSWER = new Set(["ETIMEOUT", "ECONNREFUSED", "ECANCELLED", "EDESTRUCTION", "ECONNRESET"]);
 /** Answers that say nothing about the name: the server answered, but could not or would not resolve it. */
-const SERVER_FAILURE: Readonly<Record<string, string>> = { ESERVFAIL: "SERVFAIL", EREFUSED: "REFUSED", ENOTIMP: "NOTIMP", EFORMERR: "FORMERR", EBADRESP: "a malformed response" };
+const SERVER_FAILURE: Readonly<Record<string, string>> = {
+  ESERVFAIL: "SERVFAIL",
+  EREFUSED: "REFUSED",
+  ENOTIMP: "NOTIMP",
+  EFORMERR: "FORMERR",
+  EBADRESP: "a malformed response",
+};
 
 type Lookup =
   | { kind: "answer"; name: string; server: string; addresses: string[] }
@@ -43,25 +49,48 @@ export async function checkDns(domains: readonly string[], options: DnsOptions =
         resolver.setServers([server]);
       } catch (e) {
         // A malformed server is a usage error reported by the CLI before this runs; keep the line form anyway.
-        return [skipped("dns", `not checked: DNS server ${JSON.stringify(server)} is not an address (${(e as Error).message})`, "DNS server is not an address")];
+        return [
+          skipped(
+            "dns",
+            `not checked: DNS server ${JSON.stringify(server)} is not an address (${(e as Error).message})`,
+            "DNS server is not an address",
+          ),
+        ];
       }
       resolvers.push({ server, resolver });
     }
     const names = `${exact.length} allowlisted name${exact.length === 1 ? "" : "s"}`;
     if (resolvers.length === 0) {
-      results.push(skipped("dns", `no DNS server is configured on this machine, so ${names} could not be checked for AAAA records; set --dns-server or EGRESS6_DNS_SERVER`, "no DNS server configured"));
+      results.push(
+        skipped(
+          "dns",
+          `no DNS server is configured on this machine, so ${names} could not be checked for AAAA records; set --dns-server or EGRESS6_DNS_SERVER`,
+          "no DNS server configured",
+        ),
+      );
     } else {
       const lookups = await inBatches(exact, 16, (name) => lookupEach(resolvers, name));
       if (lookups.every((l) => l.kind === "no-answer")) {
         const codes = [...new Set(lookups.flatMap((l) => (l.kind === "no-answer" ? l.codes : [])))].join(", ");
-        results.push(skipped("dns", `no DNS server answered (${servers.join(", ")}: ${codes}), so ${names} could not be checked for AAAA records; set --dns-server or EGRESS6_DNS_SERVER`, "no DNS server answered"));
+        results.push(
+          skipped(
+            "dns",
+            `no DNS server answered (${servers.join(", ")}: ${codes}), so ${names} could not be checked for AAAA records; set --dns-server or EGRESS6_DNS_SERVER`,
+            "no DNS server answered",
+          ),
+        );
       } else {
         for (const l of lookups) results.push(resultOf(l, servers));
       }
     }
   }
   for (const w of wildcards) {
-    results.push(notCheckable(`dns:${w}`, `is a wildcard: the names under it cannot be listed, so their AAAA records are not checkable; make sure the ones you use have IPv6 addresses`));
+    results.push(
+      notCheckable(
+        `dns:${w}`,
+        `is a wildcard: the names under it cannot be listed, so their AAAA records are not checkable; make sure the ones you use have IPv6 addresses`,
+      ),
+    );
   }
   return results;
 }
@@ -91,7 +120,11 @@ function lookup(resolver: Resolver, server: string, name: string): Promise<Exclu
 function resultOf(l: Lookup, servers: readonly string[]): CheckResult {
   const id = `dns:${l.name}`;
   if (l.kind === "no-answer") {
-    return unchecked(id, `could not check ${l.name}: no answer from the DNS server${servers.length === 1 ? "" : "s"} (${servers.join(", ")}: ${l.codes.join(", ")})`, "no answer from the DNS server");
+    return unchecked(
+      id,
+      `could not check ${l.name}: no answer from the DNS server${servers.length === 1 ? "" : "s"} (${servers.join(", ")}: ${l.codes.join(", ")})`,
+      "no answer from the DNS server",
+    );
   }
   const according = `according to ${l.server}`;
   if (l.kind === "answer") {

@@ -42,7 +42,12 @@ export const notCheckable = (id: string, message: string): CheckResult => ({ id,
 export function verdictOf(results: readonly CheckResult[]): Verdict {
   const counts: Record<CheckStatus, number> = { ok: 0, problem: 0, skipped: 0, unchecked: 0, "not-checkable": 0 };
   for (const r of results) counts[r.status]++;
-  const parts = [`${counts.ok} ok`, `${counts.problem} problem${counts.problem === 1 ? "" : "s"}`, `${counts.unchecked} could not be checked`, `${counts.skipped} skipped`];
+  const parts = [
+    `${counts.ok} ok`,
+    `${counts.problem} problem${counts.problem === 1 ? "" : "s"}`,
+    `${counts.unchecked} could not be checked`,
+    `${counts.skipped} skipped`,
+  ];
   if (counts["not-checkable"] > 0) parts.push(`${counts["not-checkable"]} not checkable`);
   const notRun = counts.skipped + counts.unchecked;
   // Nothing that found an answer (every check n/a, or no check at all) is not READY either.
@@ -52,7 +57,8 @@ export function verdictOf(results: readonly CheckResult[]): Verdict {
   let summary = `${head}: ${parts.join(", ")}`;
   if (notRun > 0) {
     const why = new Map<string, number>();
-    for (const r of results) if (r.status === "skipped" || r.status === "unchecked") why.set(r.reason ?? r.status, (why.get(r.reason ?? r.status) ?? 0) + 1);
+    for (const r of results)
+      if (r.status === "skipped" || r.status === "unchecked") why.set(r.reason ?? r.status, (why.get(r.reason ?? r.status) ?? 0) + 1);
     summary += `; ${notRun} check${notRun === 1 ? "" : "s"} did not run to an answer (${[...why].map(([reason, n]) => `${n}: ${reason}`).join("; ")})`;
   } else if (nothingChecked) {
     summary += "; nothing was checked";
@@ -60,7 +66,13 @@ export function verdictOf(results: readonly CheckResult[]): Verdict {
   return { exitCode, summary, counts };
 }
 
-const LABEL: Record<CheckStatus, string> = { ok: "ok", problem: "PROBLEM", skipped: "SKIPPED", unchecked: "UNCHECKED", "not-checkable": "n/a" };
+const LABEL: Record<CheckStatus, string> = {
+  ok: "ok",
+  problem: "PROBLEM",
+  skipped: "SKIPPED",
+  unchecked: "UNCHECKED",
+  "not-checkable": "n/a",
+};
 
 /** One line per check, then the verdict. */
 export function renderText(header: string, results: readonly CheckResult[], notes: readonly string[] = []): string {

@@ -63,12 +63,18 @@ export function classify(event: unknown): Remediation {
 
 function classifyConfig(detail: unknown): Remediation {
   const compliance = field(detail, "newEvaluationResult", "complianceType");
-  const resourceType = field(detail, "resourceType") ?? field(detail, "newEvaluationResult", "evaluationResultIdentifier", "evaluationResultQualifier", "resourceType");
-  const resourceId = field(detail, "resourceId") ?? field(detail, "newEvaluationResult", "evaluationResultIdentifier", "evaluationResultQualifier", "resourceId");
+  const resourceType =
+    field(detail, "resourceType") ??
+    field(detail, "newEvaluationResult", "evaluationResultIdentifier", "evaluationResultQualifier", "resourceType");
+  const resourceId =
+    field(detail, "resourceId") ??
+    field(detail, "newEvaluationResult", "evaluationResultIdentifier", "evaluationResultQualifier", "resourceId");
   const ruleName = field(detail, "configRuleName");
   if (compliance !== "NON_COMPLIANT") return ignore(`Config compliance is ${String(compliance)}, not NON_COMPLIANT`);
-  if (resourceType !== "AWS::EC2::SecurityGroup") return ignore(`Config resource type ${String(resourceType)} is not AWS::EC2::SecurityGroup`);
-  if (typeof resourceId !== "string" || !SECURITY_GROUP_ID.test(resourceId)) return ignore(`Config resource id ${String(resourceId)} is not a security group id`);
+  if (resourceType !== "AWS::EC2::SecurityGroup")
+    return ignore(`Config resource type ${String(resourceType)} is not AWS::EC2::SecurityGroup`);
+  if (typeof resourceId !== "string" || !SECURITY_GROUP_ID.test(resourceId))
+    return ignore(`Config resource id ${String(resourceId)} is not a security group id`);
   return { kind: "close-open-ingress", groupId: resourceId, ruleName: typeof ruleName === "string" ? ruleName : "(unknown rule)" };
 }
 
@@ -89,5 +95,11 @@ function classifyGuardDuty(detail: unknown): Remediation {
   if (typeof instanceId !== "string" || !INSTANCE_ID.test(instanceId)) {
     return ignore(`GuardDuty finding ${findingId} names no EC2 instance id (got ${String(instanceId)})`);
   }
-  return { kind: "isolate-instance", instanceId, findingId, findingType: typeof findingType === "string" ? findingType : "(unknown type)", severity };
+  return {
+    kind: "isolate-instance",
+    instanceId,
+    findingId,
+    findingType: typeof findingType === "string" ? findingType : "(unknown type)",
+    severity,
+  };
 }

@@ -30,14 +30,28 @@ export function createHandler(settings: RemediationSettings) {
       log.info("event ignored", { reason: request.reason });
       return { action: "ignored", reason: request.reason };
     }
-    const ctx: RemediationContext = { ec2: settings.ec2, vpcId: settings.vpcId, quarantineSecurityGroupId: settings.quarantineSecurityGroupId, log };
+    const ctx: RemediationContext = {
+      ec2: settings.ec2,
+      vpcId: settings.vpcId,
+      quarantineSecurityGroupId: settings.quarantineSecurityGroupId,
+      log,
+    };
     try {
       if (request.kind === "close-open-ingress") return await closeOpenIngress(ctx, request.groupId);
-      log.info("GuardDuty finding names an instance", { instanceId: request.instanceId, findingId: request.findingId, findingType: request.findingType, severity: request.severity });
+      log.info("GuardDuty finding names an instance", {
+        instanceId: request.instanceId,
+        findingId: request.findingId,
+        findingType: request.findingType,
+        severity: request.severity,
+      });
       return await isolateInstance(ctx, request.instanceId, request.findingId);
     } catch (error) {
       // Thrown on purpose: an asynchronous invocation that fails is retried by Lambda, then sent to the DLQ.
-      log.error("remediation failed; Lambda will retry", { request, errorCode: errorCode(error), error: error instanceof Error ? error.message : String(error) });
+      log.error("remediation failed; Lambda will retry", {
+        request,
+        errorCode: errorCode(error),
+        error: error instanceof Error ? error.message : String(error),
+      });
       throw error;
     }
   };

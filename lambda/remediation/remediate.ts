@@ -131,7 +131,13 @@ export async function closeOpenIngress(ctx: RemediationContext, groupId: string)
   log.info("revoked ingress open to the internet", {
     groupId,
     ruleIds,
-    rules: open.map((r) => ({ id: r.SecurityGroupRuleId, protocol: r.IpProtocol, from: r.FromPort, to: r.ToPort, source: r.CidrIpv4 ?? r.CidrIpv6 })),
+    rules: open.map((r) => ({
+      id: r.SecurityGroupRuleId,
+      protocol: r.IpProtocol,
+      from: r.FromPort,
+      to: r.ToPort,
+      source: r.CidrIpv4 ?? r.CidrIpv6,
+    })),
   });
   return { action: "revoked", groupId, ruleIds };
 }
@@ -140,7 +146,9 @@ export async function closeOpenIngress(ctx: RemediationContext, groupId: string)
 export async function isolateInstance(ctx: RemediationContext, instanceId: string, findingId: string): Promise<Outcome> {
   const { ec2, log, quarantineSecurityGroupId: quarantine } = ctx;
   const described = await unlessGone(() => ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })));
-  const instance: Instance | undefined = described?.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+  const instance: Instance | undefined = described?.Reservations?.flatMap((r) => r.Instances ?? []).find(
+    (i) => i.InstanceId === instanceId,
+  );
   const state = instance?.State?.Name;
   if (!instance || (state !== undefined && FINISHED_STATES.has(state))) {
     log.info("instance no longer exists; nothing to isolate", { instanceId, state });
@@ -157,7 +165,9 @@ export async function isolateInstance(ctx: RemediationContext, instanceId: strin
   const changed: string[] = [];
   for (const eni of pending) {
     const id = eni.NetworkInterfaceId as string;
-    const done = await unlessGone(() => ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [quarantine] })));
+    const done = await unlessGone(() =>
+      ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: id, Groups: [quarantine] })),
+    );
     if (done === undefined) log.warn("network interface vanished before it could be isolated", { instanceId, networkInterfaceId: id });
     else changed.push(id);
   }
@@ -175,7 +185,10 @@ export async function isolateInstance(ctx: RemediationContext, instanceId: strin
     findingId,
     quarantineSecurityGroupId: quarantine,
     networkInterfaceIds: changed,
-    previousGroups: pending.map((eni) => ({ networkInterfaceId: eni.NetworkInterfaceId, groups: (eni.Groups ?? []).map((g) => g.GroupId) })),
+    previousGroups: pending.map((eni) => ({
+      networkInterfaceId: eni.NetworkInterfaceId,
+      groups: (eni.Groups ?? []).map((g) => g.GroupId),
+    })),
   });
   return { action: "isolated", instanceId, networkInterfaceIds: changed, tagged: !tagged };
 }

@@ -29,7 +29,8 @@ export interface EndpointServiceSupport {
 }
 
 /** The table of "AWS services that support IPv6" in the VPC user guide (its PrivateLink column). */
-const VPC_IPV6_TABLE = "VPC user guide, AWS services that support IPv6: https://docs.aws.amazon.com/vpc/latest/userguide/aws-ipv6-support.html";
+const VPC_IPV6_TABLE =
+  "VPC user guide, AWS services that support IPv6: https://docs.aws.amazon.com/vpc/latest/userguide/aws-ipv6-support.html";
 /** Said of services this project could not confirm from a readable page; `npm run preflight` asks the Region. */
 const UNCONFIRMED = `unconfirmed: no readable AWS page row was found for this service (${VPC_IPV6_TABLE}); check SupportedIpAddressTypes in the Region`;
 
@@ -46,13 +47,20 @@ export const ENDPOINT_SERVICES: Readonly<Record<string, EndpointServiceSupport>>
   logs: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },
   monitoring: {
     ipv6Only: true,
-    ipv6Source: "PrivateLink guide, Create a VPC endpoint (example output: SupportedIpAddressTypes ipv6, ipv4 for com.amazonaws.us-east-1.monitoring): https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
+    ipv6Source:
+      "PrivateLink guide, Create a VPC endpoint (example output: SupportedIpAddressTypes ipv6, ipv4 for com.amazonaws.us-east-1.monitoring): https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
     endpointPolicy: true,
   },
-  kms: { ipv6Only: true, ipv6Source: "KMS developer guide, IPv6 (PrivateLink over IPv4 and IPv6): https://docs.aws.amazon.com/kms/latest/developerguide/ipv6-kms.html", endpointPolicy: true },
+  kms: {
+    ipv6Only: true,
+    ipv6Source:
+      "KMS developer guide, IPv6 (PrivateLink over IPv4 and IPv6): https://docs.aws.amazon.com/kms/latest/developerguide/ipv6-kms.html",
+    endpointPolicy: true,
+  },
   sts: {
     ipv6Only: true,
-    ipv6Source: "IAM user guide, dual-stack endpoint support (STS reachable through PrivateLink over IPv6): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_dual-stack_endpoint_support.html",
+    ipv6Source:
+      "IAM user guide, dual-stack endpoint support (STS reachable through PrivateLink over IPv6): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_dual-stack_endpoint_support.html",
     endpointPolicy: true,
   },
   ec2: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },
@@ -65,7 +73,11 @@ export function endpointServiceSupport(service: string): EndpointServiceSupport 
   const support = ENDPOINT_SERVICES[service];
   if (!support?.ipv6Only) {
     throw new UserError([
-      `workload.interfaceEndpoints: "${service}" is not known to support IPv6-only interface endpoints, and the endpoint subnets are IPv6-only (a dual-stack or IPv4 endpoint cannot be created there); supported: ${Object.keys(ENDPOINT_SERVICES).filter((k) => ENDPOINT_SERVICES[k].ipv6Only).join(", ")}`,
+      `workload.interfaceEndpoints: "${service}" is not known to support IPv6-only interface endpoints, and the endpoint subnets are IPv6-only (a dual-stack or IPv4 endpoint cannot be created there); supported: ${Object.keys(
+        ENDPOINT_SERVICES,
+      )
+        .filter((k) => ENDPOINT_SERVICES[k].ipv6Only)
+        .join(", ")}`,
     ]);
   }
   return support;
@@ -118,14 +130,16 @@ export class InterfaceEndpoints extends Construct {
     });
     const supports = props.services.map((service) => [service, endpointServiceSupport(service)] as const);
     // The account id from an ARN this module creates: no aws_caller_identity lookup, so planning needs no AWS.
-    const accountId = new TerraformLocal(this, "account-id", Fn.element(Fn.split(":", this.securityGroup.group.arn), ARN_ACCOUNT_FIELD)).asString;
+    const accountId = new TerraformLocal(this, "account-id", Fn.element(Fn.split(":", this.securityGroup.group.arn), ARN_ACCOUNT_FIELD))
+      .asString;
     // Field 1 of the same ARN, as a local too: a bare reference inside the JSON policy (no quoted function arguments).
     const partition = props.restricted
       ? new TerraformLocal(this, "partition", Fn.element(Fn.split(":", this.securityGroup.group.arn), 1)).asString
       : "";
     for (const [service, support] of supports) {
       const restricted = props.restricted?.[service];
-      if (restricted && !support.endpointPolicy) throw new Error(`InterfaceEndpoints: ${service} takes no endpoint policy; it cannot be restricted`);
+      if (restricted && !support.endpointPolicy)
+        throw new Error(`InterfaceEndpoints: ${service} takes no endpoint policy; it cannot be restricted`);
       const securityGroupId = restricted
         ? (this.restrictedSecurityGroups[service] = new ClosedSecurityGroup(this, `${service}-security-group`, {
             vpcId: props.vpcId,
@@ -159,7 +173,14 @@ export class InterfaceEndpoints extends Construct {
 /** An endpoint policy: anything the principals of this account may do (their IAM policies decide), nobody else. */
 export function thisAccountOnly(accountId: string): string {
   return policyDocument([
-    { Sid: "ThisAccountsPrincipalsOnly", Effect: "Allow", Principal: "*", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": accountId } } },
+    {
+      Sid: "ThisAccountsPrincipalsOnly",
+      Effect: "Allow",
+      Principal: "*",
+      Action: "*",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:PrincipalAccount": accountId } },
+    },
   ]);
 }
 

@@ -86,7 +86,10 @@ export class InspectionFirewall extends Construct {
   readonly policy: NetworkfirewallFirewallPolicy;
   /** The policy without decryption (always there, so that turning decryption off needs no new policy). */
   readonly plainPolicy: NetworkfirewallFirewallPolicy;
-  readonly ruleGroups: Record<"baseline" | "handshake" | "domains", NetworkfirewallRuleGroup> & { idsIps?: NetworkfirewallRuleGroup; dlp?: NetworkfirewallRuleGroup };
+  readonly ruleGroups: Record<"baseline" | "handshake" | "domains", NetworkfirewallRuleGroup> & {
+    idsIps?: NetworkfirewallRuleGroup;
+    dlp?: NetworkfirewallRuleGroup;
+  };
   readonly tlsInspection?: FirewallTlsInspection;
   readonly logGroups: Record<FirewallLogType, EncryptedLogGroup>;
 
@@ -113,9 +116,7 @@ export class InspectionFirewall extends Construct {
 
     const operatorRules = props.suricataRules ?? [];
     if (operatorRules.length > CAPACITY.idsIps) {
-      throw new UserError([
-        `egress.suricataRules: ${operatorRules.length} rules; the IDS/IPS rule group holds at most ${CAPACITY.idsIps}`,
-      ]);
+      throw new UserError([`egress.suricataRules: ${operatorRules.length} rules; the IDS/IPS rule group holds at most ${CAPACITY.idsIps}`]);
     }
     const explicit = props.explicitProxy;
     this.ruleGroups = {
@@ -148,7 +149,9 @@ export class InspectionFirewall extends Construct {
         encryptionConfiguration: encryption,
         ruleGroup: {
           ruleVariables: { ipSets: [homeNet] },
-          rulesSource: { rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [...props.domains] } },
+          rulesSource: {
+            rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [...props.domains] },
+          },
           statefulRuleOptions: strict,
         },
       }),
@@ -156,7 +159,11 @@ export class InspectionFirewall extends Construct {
 
     if (props.tlsInspection) {
       const { exampleDlpRules: _unused, ...tls } = props.tlsInspection;
-      this.tlsInspection = new FirewallTlsInspection(this, "tls-inspection", { ...tls, name: name("tls-inspection"), kmsKeyArn: props.kmsKeyArn });
+      this.tlsInspection = new FirewallTlsInspection(this, "tls-inspection", {
+        ...tls,
+        name: name("tls-inspection"),
+        kmsKeyArn: props.kmsKeyArn,
+      });
     }
     const references = (["baseline", "idsIps", "dlp", "handshake", "domains"] as const)
       .filter((g) => this.ruleGroups[g] !== undefined)

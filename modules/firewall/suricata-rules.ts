@@ -40,13 +40,37 @@ export function baselineRules(): string {
   return [
     rule("drop", "ip 0.0.0.0/0 any -> any any", "IPv4 packet; only IPv6 may leave", [], s + 1),
     rule("drop", "ip any any -> 0.0.0.0/0 any", "IPv4 packet; only IPv6 may leave", [], s + 2),
-    rule("drop", "tcp $EXTERNAL_NET any -> $HOME_NET any", "TCP connection opened from outside the VPC", ["flow:to_server"], INBOUND_DROP_SIDS[0]),
+    rule(
+      "drop",
+      "tcp $EXTERNAL_NET any -> $HOME_NET any",
+      "TCP connection opened from outside the VPC",
+      ["flow:to_server"],
+      INBOUND_DROP_SIDS[0],
+    ),
     rule("drop", "udp $EXTERNAL_NET any -> $HOME_NET any", "UDP from outside the VPC", ["flow:to_server"], INBOUND_DROP_SIDS[1]),
-    rule("drop", `tcp $HOME_NET any -> $EXTERNAL_NET !$${RULE_VARIABLES.egressPorts}`, "TCP to a port outside egress.ports", ["flow:to_server"], s + 5),
+    rule(
+      "drop",
+      `tcp $HOME_NET any -> $EXTERNAL_NET !$${RULE_VARIABLES.egressPorts}`,
+      "TCP to a port outside egress.ports",
+      ["flow:to_server"],
+      s + 5,
+    ),
     rule("drop", "udp $HOME_NET any -> $EXTERNAL_NET any", "UDP to the internet; only TCP on egress.ports may leave", [], s + 6),
     // `icmp` is ICMPv4 and ICMPv6 in Suricata; IPv4 never gets here (dropped above).
-    rule("pass", "icmp $HOME_NET any -> $EXTERNAL_NET any", "ICMPv6 Packet Too Big (Path MTU discovery)", [`itype:${ICMPV6_PACKET_TOO_BIG}`], s + 7),
-    rule("drop", "ip $HOME_NET any -> $EXTERNAL_NET any", "neither TCP nor UDP to the internet (ICMPv6, ESP, GRE, ...)", [`ip_proto:!${IP_PROTO_TCP}`], s + 8),
+    rule(
+      "pass",
+      "icmp $HOME_NET any -> $EXTERNAL_NET any",
+      "ICMPv6 Packet Too Big (Path MTU discovery)",
+      [`itype:${ICMPV6_PACKET_TOO_BIG}`],
+      s + 7,
+    ),
+    rule(
+      "drop",
+      "ip $HOME_NET any -> $EXTERNAL_NET any",
+      "neither TCP nor UDP to the internet (ICMPv6, ESP, GRE, ...)",
+      [`ip_proto:!${IP_PROTO_TCP}`],
+      s + 8,
+    ),
     "",
   ].join("\n");
 }
@@ -60,8 +84,20 @@ export function handshakeRules(explicitProxyPort?: number): string {
   const s = SID.handshake;
   const ports = `$${RULE_VARIABLES.egressPorts}`;
   const lines = [
-    rule("pass", `tcp $HOME_NET any -> $EXTERNAL_NET ${ports}`, "TCP handshake to an allowlisted port", ["flow:not_established, to_server"], s + 1),
-    rule("pass", `tcp $EXTERNAL_NET ${ports} -> $HOME_NET any`, "TCP handshake reply from an allowlisted port", ["flow:not_established, to_client"], s + 2),
+    rule(
+      "pass",
+      `tcp $HOME_NET any -> $EXTERNAL_NET ${ports}`,
+      "TCP handshake to an allowlisted port",
+      ["flow:not_established, to_server"],
+      s + 1,
+    ),
+    rule(
+      "pass",
+      `tcp $EXTERNAL_NET ${ports} -> $HOME_NET any`,
+      "TCP handshake reply from an allowlisted port",
+      ["flow:not_established, to_client"],
+      s + 2,
+    ),
   ];
   if (explicitProxyPort !== undefined) {
     lines.push(

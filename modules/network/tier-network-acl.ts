@@ -25,10 +25,15 @@ export class TierNetworkAcl extends Construct {
   constructor(scope: Construct, id: string, props: TierNetworkAclProps) {
     super(scope, id);
     this.acl = new NetworkAcl(this, RESOURCE_ID, { vpcId: props.vpcId, subnetIds: props.subnetIds, tags: props.tags });
-    for (const [direction, entries] of [["ingress", props.ingress], ["egress", props.egress]] as const) {
+    for (const [direction, entries] of [
+      ["ingress", props.ingress],
+      ["egress", props.egress],
+    ] as const) {
       if (entries.length > NACL_NUMBERED_RULES) {
         // The schema keeps egress.ports small enough; getting here is a bug in the rules, not in the config.
-        throw new Error(`${id}: ${entries.length} ${direction} rules; an ACL holds ${NACL_RULES_PER_DIRECTION} per direction, default denies included`);
+        throw new Error(
+          `${id}: ${entries.length} ${direction} rules; an ACL holds ${NACL_RULES_PER_DIRECTION} per direction, default denies included`,
+        );
       }
       const numbers = new Set<number>();
       for (const entry of entries) {

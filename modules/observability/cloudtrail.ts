@@ -45,11 +45,25 @@ export class Trail extends Construct {
       Sid: "CloudTrailEncryptsLogs",
       Principal: { Service: "cloudtrail.amazonaws.com" },
       Action: "kms:GenerateDataKey*",
-      Condition: { ...fromThisTrail, StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${partition}:cloudtrail:*:${account}:trail/*` } },
+      Condition: {
+        ...fromThisTrail,
+        StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${partition}:cloudtrail:*:${account}:trail/*` },
+      },
     });
-    key.grant({ Sid: "CloudTrailDescribesKey", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "kms:DescribeKey", Condition: fromThisTrail });
+    key.grant({
+      Sid: "CloudTrailDescribesKey",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "kms:DescribeKey",
+      Condition: fromThisTrail,
+    });
 
-    bucket.allow({ Sid: "CloudTrailAclCheck", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: bucket.arn, Condition: fromThisTrail });
+    bucket.allow({
+      Sid: "CloudTrailAclCheck",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "s3:GetBucketAcl",
+      Resource: bucket.arn,
+      Condition: fromThisTrail,
+    });
     bucket.allow({
       Sid: "CloudTrailWrite",
       Principal: { Service: "cloudtrail.amazonaws.com" },
@@ -72,7 +86,9 @@ export class Trail extends Construct {
     const rolePolicy = new IamRolePolicy(this, "cloudwatch-role-policy", {
       role: role.name,
       name: "write-trail-log-group",
-      policy: policyDocument([{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${groupArn}:log-stream:*` }]),
+      policy: policyDocument([
+        { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${groupArn}:log-stream:*` },
+      ]),
     });
 
     const topicName = `${name}-trail-delivery`;
@@ -90,7 +106,14 @@ export class Trail extends Construct {
     const topicPolicy = new SnsTopicPolicy(this, "delivery-topic-policy", {
       arn: this.deliveryTopic.arn,
       policy: policyDocument([
-        { Sid: "CloudTrailPublishes", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: fromThisTrail },
+        {
+          Sid: "CloudTrailPublishes",
+          Effect: "Allow",
+          Principal: { Service: "cloudtrail.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: topicArn,
+          Condition: fromThisTrail,
+        },
         denyInsecureTransport("sns:Publish", [topicArn]),
       ]),
     });

@@ -89,7 +89,10 @@ export class ConfigRecorder extends Construct {
       if (!props.bucket) throw new Error("ConfigRecorder: createRecorder needs a bucket");
       const { bucket, key } = props;
       const prefix = "config";
-      const role = new IamRole(this, "role", { name: `${props.envName}-config-recorder`, assumeRolePolicy: assumeRolePolicy("config.amazonaws.com") });
+      const role = new IamRole(this, "role", {
+        name: `${props.envName}-config-recorder`,
+        assumeRolePolicy: assumeRolePolicy("config.amazonaws.com"),
+      });
       new IamRolePolicyAttachment(this, "managed-policy", {
         role: role.name,
         policyArn: `arn:${props.partition}:iam::aws:policy/service-role/AWS_ConfigRole`,
@@ -98,7 +101,12 @@ export class ConfigRecorder extends Construct {
         role: role.name,
         name: "deliver-to-audit-bucket",
         policy: policyDocument([
-          { Effect: "Allow", Action: "s3:PutObject", Resource: `${bucket.arn}/${prefix}/AWSLogs/${key.accountId}/Config/*`, Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } } },
+          {
+            Effect: "Allow",
+            Action: "s3:PutObject",
+            Resource: `${bucket.arn}/${prefix}/AWSLogs/${key.accountId}/Config/*`,
+            Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
+          },
           { Effect: "Allow", Action: "s3:GetBucketAcl", Resource: bucket.arn },
           { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key.key.arn },
         ]),

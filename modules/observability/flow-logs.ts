@@ -18,9 +18,32 @@ import type { HardenedBucket } from "./hardened-bucket";
  * traffic-path show which way and through which gateway type, tcp-flags shows SYN-only (refused) connections.
  */
 export const FLOW_LOG_FIELDS = [
-  "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes",
-  "start", "end", "action", "log-status", "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type",
-  "pkt-srcaddr", "pkt-dstaddr", "az-id", "flow-direction", "traffic-path", "pkt-src-aws-service", "pkt-dst-aws-service",
+  "version",
+  "account-id",
+  "interface-id",
+  "srcaddr",
+  "dstaddr",
+  "srcport",
+  "dstport",
+  "protocol",
+  "packets",
+  "bytes",
+  "start",
+  "end",
+  "action",
+  "log-status",
+  "vpc-id",
+  "subnet-id",
+  "instance-id",
+  "tcp-flags",
+  "type",
+  "pkt-srcaddr",
+  "pkt-dstaddr",
+  "az-id",
+  "flow-direction",
+  "traffic-path",
+  "pkt-src-aws-service",
+  "pkt-dst-aws-service",
 ] as const;
 export type FlowLogField = (typeof FLOW_LOG_FIELDS)[number];
 

@@ -21,8 +21,16 @@ export class GuardDuty extends Construct {
     this.detector = new GuarddutyDetector(this, RESOURCE_ID, { enable: true, findingPublishingFrequency: FINDING_PUBLISHING_FREQUENCY });
     const status = (on: boolean) => (on ? "ENABLED" : "DISABLED");
     const f = props.features;
-    new GuarddutyDetectorFeature(this, "s3-data-events", { detectorId: this.detector.id, name: "S3_DATA_EVENTS", status: status(f.s3DataEvents) });
-    new GuarddutyDetectorFeature(this, "ebs-malware-protection", { detectorId: this.detector.id, name: "EBS_MALWARE_PROTECTION", status: status(f.ebsMalwareProtection) });
+    new GuarddutyDetectorFeature(this, "s3-data-events", {
+      detectorId: this.detector.id,
+      name: "S3_DATA_EVENTS",
+      status: status(f.s3DataEvents),
+    });
+    new GuarddutyDetectorFeature(this, "ebs-malware-protection", {
+      detectorId: this.detector.id,
+      name: "EBS_MALWARE_PROTECTION",
+      status: status(f.ebsMalwareProtection),
+    });
     new GuarddutyDetectorFeature(this, "runtime-monitoring", {
       detectorId: this.detector.id,
       name: "RUNTIME_MONITORING",

@@ -21,19 +21,12 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import {
-  CONFIG_DETAIL_TYPE,
-  CONFIG_SOURCE,
-  GUARDDUTY_DETAIL_TYPE,
-  GUARDDUTY_SOURCE,
-  HIGH_SEVERITY,
-} from "../../lambda/remediation/events";
+import { CONFIG_DETAIL_TYPE, CONFIG_SOURCE, GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE, HIGH_SEVERITY } from "../../lambda/remediation/events";
 import { TAG_ENVIRONMENT, TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
 import { ClosedSecurityGroup } from "../shared/security-group";
 import { ALARM_PERIOD_SECONDS } from "./alarms";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../shared/policy";
-
 
 /** Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax target runs on it. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -109,12 +102,34 @@ export class Remediation extends Construct {
     });
 
     const statements: PolicyStatement[] = [
-      { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup.logGroup.arn}:log-stream:*` },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${logGroup.logGroup.arn}:log-stream:*`,
+      },
       { Sid: "FailedEventsToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
       // Describe calls support no resource-level permissions (Service Authorization Reference, Amazon EC2).
-      { Sid: "ReadGroupsRulesInstances", Effect: "Allow", Action: ["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeInstances"], Resource: "*" },
-      { Sid: "RevokeIngressInThisVpcOnly", Effect: "Allow", Action: "ec2:RevokeSecurityGroupIngress", Resource: ec2Arn("security-group/*"), Condition: inThisVpc },
-      { Sid: "ChangeInterfacesInThisVpcOnly", Effect: "Allow", Action: "ec2:ModifyNetworkInterfaceAttribute", Resource: ec2Arn("network-interface/*"), Condition: inThisVpc },
+      {
+        Sid: "ReadGroupsRulesInstances",
+        Effect: "Allow",
+        Action: ["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules", "ec2:DescribeInstances"],
+        Resource: "*",
+      },
+      {
+        Sid: "RevokeIngressInThisVpcOnly",
+        Effect: "Allow",
+        Action: "ec2:RevokeSecurityGroupIngress",
+        Resource: ec2Arn("security-group/*"),
+        Condition: inThisVpc,
+      },
+      {
+        Sid: "ChangeInterfacesInThisVpcOnly",
+        Effect: "Allow",
+        Action: "ec2:ModifyNetworkInterfaceAttribute",
+        Resource: ec2Arn("network-interface/*"),
+        Condition: inThisVpc,
+      },
       {
         Sid: "IntoTheQuarantineGroupOnly",
         Effect: "Allow",
@@ -124,7 +139,13 @@ export class Remediation extends Construct {
       // The Service Authorization Reference lists the instance as a resource of ModifyNetworkInterfaceAttribute
       // (an attached interface). The instance resource has no ec2:Vpc key: the environment tag every egress6
       // resource carries (provider default tags) keeps the function to this environment's instances.
-      { Sid: "InterfacesOfThisEnvironmentsInstancesOnly", Effect: "Allow", Action: "ec2:ModifyNetworkInterfaceAttribute", Resource: ec2Arn("instance/*"), Condition: ofThisEnvironment },
+      {
+        Sid: "InterfacesOfThisEnvironmentsInstancesOnly",
+        Effect: "Allow",
+        Action: "ec2:ModifyNetworkInterfaceAttribute",
+        Resource: ec2Arn("instance/*"),
+        Condition: ofThisEnvironment,
+      },
       {
         Sid: "TagIsolatedInstancesOnly",
         Effect: "Allow",
@@ -138,7 +159,11 @@ export class Remediation extends Construct {
       description: "egress6 remediation Lambda: revoke open ingress, quarantine instances, in one VPC",
       assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", { StringEquals: { "aws:SourceAccount": props.accountId } }),
     });
-    const rolePolicy = new IamRolePolicy(this, "role-policy", { role: this.role.name, name: "remediate", policy: policyDocument(statements) });
+    const rolePolicy = new IamRolePolicy(this, "role-policy", {
+      role: this.role.name,
+      name: "remediate",
+      policy: policyDocument(statements),
+    });
 
     const sha256 = crypto.createHash("sha256").update(fs.readFileSync(props.codeZip)).digest();
     const code = new TerraformAsset(this, "code", { path: props.codeZip, type: AssetType.FILE, assetHash: sha256.toString("hex") });
@@ -189,7 +214,10 @@ export class Remediation extends Construct {
         detail: { severity: [{ numeric: [">=", HIGH_SEVERITY] }], resource: { resourceType: ["Instance"] } },
       }),
     });
-    for (const [name, rule] of [["config", this.configRule], ["guardduty", this.guardDutyRule]] as const) {
+    for (const [name, rule] of [
+      ["config", this.configRule],
+      ["guardduty", this.guardDutyRule],
+    ] as const) {
       new CloudwatchEventTarget(this, `${name}-target`, {
         rule: rule.name,
         arn: this.function.arn,

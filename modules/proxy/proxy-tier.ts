@@ -117,9 +117,15 @@ export class ProxyTier extends Construct {
     const egressPorts = [...new Set([...ports, HTTPS_PORT])];
     const egress = [
       ...egressPorts.map((p) =>
-        SgRule.tcp(p, "::/0", p === HTTPS_PORT && !ports.includes(p) ? "HTTPS for the proxy packages and AWS APIs" : `port ${p}: Squid outbound leg`),
+        SgRule.tcp(
+          p,
+          "::/0",
+          p === HTTPS_PORT && !ports.includes(p) ? "HTTPS for the proxy packages and AWS APIs" : `port ${p}: Squid outbound leg`,
+        ),
       ),
-      ...(props.decryption?.icapEndpoints ?? []).map((e) => SgRule.tcp(e.port, `${e.address}/128`, `ICAP service (DLP) at [${e.address}]:${e.port}`)),
+      ...(props.decryption?.icapEndpoints ?? []).map((e) =>
+        SgRule.tcp(e.port, `${e.address}/128`, `ICAP service (DLP) at [${e.address}]:${e.port}`),
+      ),
     ];
     if ((policy.decryption === undefined) !== (props.decryption === undefined)) {
       throw new Error("ProxyTier: policy.decryption and decryption go together");

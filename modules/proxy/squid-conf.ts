@@ -162,7 +162,8 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
   const localnet = checkVpcCidr(options.vpcIpv6Cidr);
   const paths: SquidPaths = { ...DEFAULT_SQUID_PATHS, ...options.paths };
   for (const [key, value] of Object.entries(paths)) {
-    if (!/^\/[^\s"#]*$/.test(value)) throw new Error(`squid.conf path ${key} must be an absolute path without spaces, got ${JSON.stringify(value)}`);
+    if (!/^\/[^\s"#]*$/.test(value))
+      throw new Error(`squid.conf path ${key} must be an absolute path without spaces, got ${JSON.stringify(value)}`);
   }
   const listen = options.listenAddress === undefined ? "" : `${checkListenAddress(options.listenAddress)}:`;
   const { explicitPort, interceptHttpPort, interceptHttpsPort, domains, ports } = policy;
@@ -173,7 +174,8 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
   }
   if (decryption) {
     for (const uri of [decryption.icap?.requestUri, decryption.icap?.responseUri]) {
-      if (uri !== undefined && !/^icaps?:\/\/\[[0-9a-f:.]+\]:\d+\/[^\s"#]*$/.test(uri)) throw new Error(`ICAP URI ${JSON.stringify(uri)} is not icap://[address]:port/path`);
+      if (uri !== undefined && !/^icaps?:\/\/\[[0-9a-f:.]+\]:\d+\/[^\s"#]*$/.test(uri))
+        throw new Error(`ICAP URI ${JSON.stringify(uri)} is not icap://[address]:port/path`);
     }
   }
   /** The certificate options of a listener that bumps: certificates for the origins are minted from the CA. */
@@ -209,7 +211,9 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
     "",
     "## Who, where, which ports",
     "# localnet is the VPC's IPv6 /56 only (Squid's stock fc00::/7 and fe80::/10 do not cover a global /56).",
-    ...(localnet === VPC_CIDR_PLACEHOLDER ? [`# ${VPC_CIDR_PLACEHOLDER}: AWS assigns the /56 when the network stack is applied; the instances get the real value.`] : []),
+    ...(localnet === VPC_CIDR_PLACEHOLDER
+      ? [`# ${VPC_CIDR_PLACEHOLDER}: AWS assigns the /56 when the network stack is applied; the instances get the real value.`]
+      : []),
     `acl localnet src ${localnet}`,
     ...ports.map((p) => `acl egress_ports port ${p}`),
     "# -n: an IP-literal request never matches through a reverse DNS lookup.",
@@ -322,7 +326,10 @@ function icapLines(icap: SquidIcap | undefined): string[] {
     `adaptation_access ${ICAP_SERVICE_IDS.request} allow all`,
   ];
   if (icap.responseUri !== undefined) {
-    lines.push(`icap_service ${ICAP_SERVICE_IDS.response} respmod_precache ${icap.responseUri} bypass=${bypass}`, `adaptation_access ${ICAP_SERVICE_IDS.response} allow all`);
+    lines.push(
+      `icap_service ${ICAP_SERVICE_IDS.response} respmod_precache ${icap.responseUri} bypass=${bypass}`,
+      `adaptation_access ${ICAP_SERVICE_IDS.response} allow all`,
+    );
   }
   return lines;
 }

@@ -55,10 +55,14 @@ export function renderInterceptRuleset(props: InterceptRulesetProps): string {
   const mark = `0x${INTERCEPT_MARK.toString(16)}`;
   const divert: string[] = [];
   if (props.ports.includes(HTTP_PORT)) {
-    divert.push(`    ip6 saddr ${props.vpcIpv6Cidr} tcp dport ${HTTP_PORT} tproxy to :${props.interceptHttpPort} meta mark set ${mark} accept`);
+    divert.push(
+      `    ip6 saddr ${props.vpcIpv6Cidr} tcp dport ${HTTP_PORT} tproxy to :${props.interceptHttpPort} meta mark set ${mark} accept`,
+    );
   }
   if (tlsPorts.length > 0) {
-    divert.push(`    ip6 saddr ${props.vpcIpv6Cidr} tcp dport { ${tlsPorts.join(", ")} } tproxy to :${props.interceptHttpsPort} meta mark set ${mark} accept`);
+    divert.push(
+      `    ip6 saddr ${props.vpcIpv6Cidr} tcp dport { ${tlsPorts.join(", ")} } tproxy to :${props.interceptHttpsPort} meta mark set ${mark} accept`,
+    );
   }
   return [
     "# egress6: divert the workloads' outbound TCP to Squid (TPROXY). Generated; do not edit.",
@@ -153,7 +157,11 @@ export const CA_KEY_RETRY = { firstDelaySeconds: 5, maxDelaySeconds: 300 } as co
  * CloudWatch, counted by an alarm); Squid waits, so the AZ's egress stays closed until the key arrives, and the boot
  * itself goes on (the unit and Squid are started without blocking it).
  */
-export function caKeyCommands(ca: ProxyCaSource, region: string, paths: { caCertificate: string; caPrivateKey: string; certGenerator: string; certDatabase: string }): string {
+export function caKeyCommands(
+  ca: ProxyCaSource,
+  region: string,
+  paths: { caCertificate: string; caPrivateKey: string; certGenerator: string; certDatabase: string },
+): string {
   if (/PRIVATE KEY/.test(ca.certificatePem)) throw new Error("the CA certificate given to the proxies contains a private key");
   const keyDir = paths.caPrivateKey.replace(/\/[^/]*$/, "");
   const tmpfs = paths.certDatabase.replace(/\/[^/]*$/, "");
@@ -290,7 +298,14 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
               // With decryption: the CA key unit's failed attempts (the proxy-ca-key alarm counts them), and, when ICAP
               // fails open, only Squid's lines saying it bypasses the service (the icap-bypass alarm counts them).
               ...(props.ca
-                ? [{ file_path: CA_KEY_LOG, log_group_name: logGroupNames(policy.env).proxyAccess, log_stream_name: `proxy-${az}/{instance_id}/ca-key`, timezone: "UTC" }]
+                ? [
+                    {
+                      file_path: CA_KEY_LOG,
+                      log_group_name: logGroupNames(policy.env).proxyAccess,
+                      log_stream_name: `proxy-${az}/{instance_id}/ca-key`,
+                      timezone: "UTC",
+                    },
+                  ]
                 : []),
               ...(policy.decryption?.icap && !policy.decryption.icap.failClosed
                 ? [
@@ -354,13 +369,17 @@ if [ ! -x ${paths.certGenerator} ]; then
   echo "egress6: FATAL: ${paths.certGenerator} is missing; squid.conf names it for the TLS listener" >&2
   exit 1
 fi
-${props.ca ? caKeyCommands(props.ca, props.region, paths) : `if [ ! -d ${paths.certDatabase} ]; then
+${
+  props.ca
+    ? caKeyCommands(props.ca, props.region, paths)
+    : `if [ ! -d ${paths.certDatabase} ]; then
   install -d -m 0750 -o squid -g squid "$(dirname ${paths.certDatabase})"
   ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB
   chown -R squid:squid ${paths.certDatabase}
 fi
 squid -k parse -f /etc/squid/squid.conf
-`}
+`
+}
 echo "egress6: interception"
 install -d -m 0755 /etc/egress6
 cat > /etc/egress6/intercept.nft <<'EGRESS6_NFT'
@@ -400,10 +419,14 @@ After=egress6-intercept.service${props.ca ? ` ${CA_KEY_UNIT}` : ""}
 
 [Service]
 Restart=always
-RestartSec=2${props.ca ? `
+RestartSec=2${
+    props.ca
+      ? `
 # With decryption the config names the CA key, which ${CA_KEY_UNIT} fetches: Squid checks it here, after the key
 # unit, never in the boot script (squid -k parse stops with "No valid signing certificate configured" without it).
-ExecStartPre=/usr/sbin/squid -k parse -f /etc/squid/squid.conf` : ""}
+ExecStartPre=/usr/sbin/squid -k parse -f /etc/squid/squid.conf`
+      : ""
+  }
 EGRESS6_SQUID_UNIT
 
 # systemd-networkd would otherwise delete the policy rule and route above the next time it starts.
@@ -428,15 +451,19 @@ EGRESS6_CWAGENT
 ${imdsIpv6DropIn("amazon-cloudwatch-agent.service", "EGRESS6_CWAGENT_UNIT")}
 
 systemctl daemon-reload
-${props.ca ? `# With decryption the log shipping (the CA key and ICAP alarms read it) and the enabled units come first: nothing
+${
+  props.ca
+    ? `# With decryption the log shipping (the CA key and ICAP alarms read it) and the enabled units come first: nothing
 # that can fail runs before them. Squid waits for ${CA_KEY_UNIT} (which retries until the key arrives) and checks
 # its config then (ExecStartPre above); the boot never parses it.
 ${AGENT_START}
 systemctl enable egress6-intercept.service ${CA_KEY_UNIT} squid.service
 systemctl start egress6-intercept.service
-systemctl start --no-block squid.service` : `systemctl enable --now egress6-intercept.service
+systemctl start --no-block squid.service`
+    : `systemctl enable --now egress6-intercept.service
 systemctl enable --now squid.service
-${AGENT_START}`}
+${AGENT_START}`
+}
 echo "egress6: ${name} ready"
 `;
   return escapeTemplateExcept(script, vpcIpv6Cidr);

@@ -49,7 +49,10 @@ export class AccessLogBucket extends Construct {
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
     const publicAccess = closeBucketToThePublic(this, this.bucket.id);
-    const versioning = new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    const versioning = new S3BucketVersioningA(this, "versioning", {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.bucket.id,
       // The provider's documentation for this resource: a versioned bucket's versioning is set before its lifecycle.
@@ -67,7 +70,10 @@ export class AccessLogBucket extends Construct {
     });
     new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,
-      policy: Lazy.stringValue({ produce: () => policyDocument([denyInsecureTransport("s3:*", [this.bucket.arn, `${this.bucket.arn}/*`]), ...this.deliveryStatements()]) }),
+      policy: Lazy.stringValue({
+        produce: () =>
+          policyDocument([denyInsecureTransport("s3:*", [this.bucket.arn, `${this.bucket.arn}/*`]), ...this.deliveryStatements()]),
+      }),
       dependsOn: [publicAccess],
     });
   }

@@ -53,7 +53,11 @@ export function proxyBootHosts(region: string): BootHost[] {
 
 /** Every host a workload reaches while it boots: the SSM agent's endpoints (workloads install nothing). */
 export function workloadBootHosts(region: string): BootHost[] {
-  return AGENT_ENDPOINT_SERVICES.filter((s) => s !== "logs").map((s) => ({ host: serviceHost(s, region), purpose: "SSM agent: Session Manager", via: "interface endpoint" as const }));
+  return AGENT_ENDPOINT_SERVICES.filter((s) => s !== "logs").map((s) => ({
+    host: serviceHost(s, region),
+    purpose: "SSM agent: Session Manager",
+    via: "interface endpoint" as const,
+  }));
 }
 
 /**

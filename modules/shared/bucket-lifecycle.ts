@@ -9,7 +9,12 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 /** Days before S3 removes the parts of a multipart upload that never completed. */
 export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 
-export function versionedBucketLifecycle(scope: Construct, id: string, bucketId: string, noncurrentDays: number): S3BucketLifecycleConfiguration {
+export function versionedBucketLifecycle(
+  scope: Construct,
+  id: string,
+  bucketId: string,
+  noncurrentDays: number,
+): S3BucketLifecycleConfiguration {
   return new S3BucketLifecycleConfiguration(scope, id, {
     bucket: bucketId,
     rule: [

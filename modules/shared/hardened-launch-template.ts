@@ -127,7 +127,9 @@ const TRUST_STORE_BY_SSM_PREFIX: readonly (readonly [prefix: string, family: Tru
 export function trustStoreFamilyOf(ami: string, field: string): TrustStoreFamily {
   const known = TRUST_STORE_BY_SSM_PREFIX.find(([prefix]) => ami.startsWith(prefix));
   if (!known) {
-    throw new UserError([`${field}: cannot tell how ${ami} installs a CA into its trust store; use a public parameter under ${TRUST_STORE_BY_SSM_PREFIX.map(([p]) => p.replace("resolve:ssm:", "")).join(", ")}`]);
+    throw new UserError([
+      `${field}: cannot tell how ${ami} installs a CA into its trust store; use a public parameter under ${TRUST_STORE_BY_SSM_PREFIX.map(([p]) => p.replace("resolve:ssm:", "")).join(", ")}`,
+    ]);
   }
   return known[1];
 }

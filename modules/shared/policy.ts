@@ -23,7 +23,9 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
 export function assumeRolePolicy(service: string, condition?: Condition): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) }],
+    Statement: [
+      { Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) },
+    ],
   });
 }
 

@@ -26,7 +26,13 @@ import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import type { Zone } from "../../lib/zone";
 import { TAG_AZ, TAG_ENVIRONMENT, TAG_ROLE } from "../../lib/names";
-import { HARDENED_METADATA_OPTIONS, HardenedLaunchTemplate, rootDeviceNameOf, trustCaCommands, trustStoreFamilyOf } from "../shared/hardened-launch-template";
+import {
+  HARDENED_METADATA_OPTIONS,
+  HardenedLaunchTemplate,
+  rootDeviceNameOf,
+  trustCaCommands,
+  trustStoreFamilyOf,
+} from "../shared/hardened-launch-template";
 import { SSM_CORE_POLICY, instanceRole } from "../shared/instance-role";
 import { ssmAgentOverIpv6Commands } from "../shared/ssm-agent";
 import { bootHostCheckCommands, workloadBootHosts } from "../shared/boot-hosts";
@@ -92,11 +98,14 @@ export class WorkloadInstances extends Construct {
     const rootDeviceName = rootDeviceNameOf(props.ami, "workload.ami");
     const rootVolume = { deviceName: rootDeviceName, sizeGiB: props.rootVolumeGiB };
     const trustCa =
-      props.trustedCaPem === undefined ? [] : trustCaCommands(trustStoreFamilyOf(props.ami, "workload.ami"), props.trustedCaPem, `${props.envName}-egress6-inspection-ca`);
+      props.trustedCaPem === undefined
+        ? []
+        : trustCaCommands(trustStoreFamilyOf(props.ami, "workload.ami"), props.trustedCaPem, `${props.envName}-egress6-inspection-ca`);
     const userData = workloadUserData(props.region, trustCa);
     this.instanceTemplate = new HardenedLaunchTemplate(this, "instance-launch-template", {
       name: `${name}-instances`,
-      description: "egress6 workload instances managed by Terraform: encrypted root, IMDSv2 only, SSM profile, no key pair; subnet, security group and IPv6 address come from each instance",
+      description:
+        "egress6 workload instances managed by Terraform: encrypted root, IMDSv2 only, SSM profile, no key pair; subnet, security group and IPv6 address come from each instance",
       imageId: props.ami,
       instanceType: props.instanceType,
       instanceProfileArn: profile.arn,

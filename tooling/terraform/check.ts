@@ -168,7 +168,10 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
       throw new UserError(unknownStacks.map((s) => `--stack: got "${s}"; accepted: ${allNames.join(", ")}`));
     }
 
-    const version = [...synthesized.values()].flat().map((s) => awsProviderVersion(s.json)).find((v) => v !== undefined && /^\d+\.\d+\.\d+$/.test(v));
+    const version = [...synthesized.values()]
+      .flat()
+      .map((s) => awsProviderVersion(s.json))
+      .find((v) => v !== undefined && /^\d+\.\d+\.\d+$/.test(v));
     let mirror: ProviderMirror;
     try {
       mirror = options.mirror ?? findProviderSource({ env, version });
@@ -203,7 +206,13 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
 
     const initTurn = serialized();
     if (options.inDependencyOrder === false) for (const [i, job] of jobs.entries()) jobs[i] = { ...job, dependencies: [] };
-    const results = await schedule(jobs, concurrency, async (job) => runJob(job, binary, childEnv, plansDir, initTurn), (original, copy) => sameAs(original, copy, plansDir), options.onResult);
+    const results = await schedule(
+      jobs,
+      concurrency,
+      async (job) => runJob(job, binary, childEnv, plansDir, initTurn),
+      (original, copy) => sameAs(original, copy, plansDir),
+      options.onResult,
+    );
     const ordered = jobs.map((job) => results.get(job)!);
     return {
       results: ordered,
@@ -223,7 +232,12 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
  * Writes the stub state of every stack (producers first, so a stub that passes on another stack's output gets that
  * stub's value); returns each stack's stub file and text, or why it could not be built.
  */
-function writeStubs(stacks: readonly SynthesizedStack[], modeDir: string, region: string, notes: string[]): Map<string, { file: string; text: string } | Error> {
+function writeStubs(
+  stacks: readonly SynthesizedStack[],
+  modeDir: string,
+  region: string,
+  notes: string[],
+): Map<string, { file: string; text: string } | Error> {
   const names = stacks.map((s) => s.name);
   const stubs = new Map<string, { file: string; text: string } | Error>();
   const outputsOf = new Map<string, Record<string, unknown>>();
@@ -265,7 +279,10 @@ function prepareJob(
   const hash = createHash("sha256").update(stack.name).update("\0").update(stack.text);
   const remoteStates = new Map<string, string>();
   const problems: string[] = [];
-  const producers = remoteStateProducers(stack.json, stacks.map((s) => s.name));
+  const producers = remoteStateProducers(
+    stack.json,
+    stacks.map((s) => s.name),
+  );
   for (const [dataName, producer] of [...producers].sort(([a], [b]) => a.localeCompare(b))) {
     const stub = producer === undefined ? undefined : stubs.get(producer);
     if (producer === undefined) {
@@ -279,7 +296,10 @@ function prepareJob(
   }
   const stateFile = path.join(modeDir, "state", `${stack.name}.tfstate`);
   fs.mkdirSync(path.dirname(stateFile), { recursive: true });
-  fs.writeFileSync(path.join(stack.dir, OVERRIDE_FILE_NAME), `${JSON.stringify(offlineOverride(stack.json, { statePath: stateFile, remoteStates }), null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(stack.dir, OVERRIDE_FILE_NAME),
+    `${JSON.stringify(offlineOverride(stack.json, { statePath: stateFile, remoteStates }), null, 2)}\n`,
+  );
   return {
     mode,
     stack,
@@ -366,7 +386,11 @@ export function planPath(plansDir: string, mode: InspectionMode, stack: string):
 }
 
 interface PlanJson {
-  readonly resource_changes?: readonly { readonly mode: string; readonly type: string; readonly change: { readonly actions: readonly string[] } }[];
+  readonly resource_changes?: readonly {
+    readonly mode: string;
+    readonly type: string;
+    readonly change: { readonly actions: readonly string[] };
+  }[];
 }
 
 /** Managed resources a plan creates (including replacements), in total and by type. */
@@ -394,11 +418,22 @@ function serialized(): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-async function runJob(job: Job, binary: string, env: NodeJS.ProcessEnv, plansDir: string | undefined, initTurn: ReturnType<typeof serialized>): Promise<StackCheckResult> {
+async function runJob(
+  job: Job,
+  binary: string,
+  env: NodeJS.ProcessEnv,
+  plansDir: string | undefined,
+  initTurn: ReturnType<typeof serialized>,
+): Promise<StackCheckResult> {
   const started = Date.now();
   const base = { mode: job.mode, stack: job.stack.name };
   const seconds = () => (Date.now() - started) / 1000;
-  const failed = (step: CheckStep, message: string): StackCheckResult => ({ ...base, status: "failed", seconds: seconds(), failure: { step, message } });
+  const failed = (step: CheckStep, message: string): StackCheckResult => ({
+    ...base,
+    status: "failed",
+    seconds: seconds(),
+    failure: { step, message },
+  });
   if (job.setupFailure !== undefined) return failed("stub", job.setupFailure);
 
   const cwd = job.stack.dir;

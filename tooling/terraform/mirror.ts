@@ -148,7 +148,9 @@ export function findProviderMirror(options: FindMirrorOptions = {}): ProviderMir
     }
   }
   const looked = options.searchDisk === false ? "the likely folders" : "the likely folders and the whole disk";
-  throw new MirrorNotFound(`no provider mirror with ${layout} in ${looked}; set ${MIRROR_ENV} to the folder that holds registry.terraform.io`);
+  throw new MirrorNotFound(
+    `no provider mirror with ${layout} in ${looked}; set ${MIRROR_ENV} to the folder that holds registry.terraform.io`,
+  );
 }
 
 /** `root` and its sub-folders down to `depth` levels (symbolic links to folders included). */
@@ -164,7 +166,8 @@ function foldersBelow(root: string, depth: number): string[] {
       return;
     }
     for (const entry of entries) {
-      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(path.join(dir, entry.name)))) walk(path.join(dir, entry.name), level + 1);
+      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(path.join(dir, entry.name))))
+        walk(path.join(dir, entry.name), level + 1);
     }
   };
   if (isDirectory(root)) walk(root, 0);
@@ -183,7 +186,28 @@ function isDirectory(p: string): boolean {
 function findOnDisk(): string[] {
   const result = spawnSync(
     "find",
-    ["/", "-maxdepth", String(FIND_MAX_DEPTH + 1), "(", "-path", "/proc", "-o", "-path", "/sys", "-o", "-path", "/dev", ")", "-prune", "-o", "-type", "d", "-name", "registry.terraform.io", "-print"],
+    [
+      "/",
+      "-maxdepth",
+      String(FIND_MAX_DEPTH + 1),
+      "(",
+      "-path",
+      "/proc",
+      "-o",
+      "-path",
+      "/sys",
+      "-o",
+      "-path",
+      "/dev",
+      ")",
+      "-prune",
+      "-o",
+      "-type",
+      "d",
+      "-name",
+      "registry.terraform.io",
+      "-print",
+    ],
     { encoding: "utf8", timeout: FIND_TIMEOUT_MS, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 16 * 1024 * 1024 },
   );
   return (result.stdout ?? "")

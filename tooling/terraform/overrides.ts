@@ -43,7 +43,9 @@ export interface OfflineOverrideProps {
 export function offlineOverride(json: TerraformJson, props: OfflineOverrideProps): Record<string, unknown> {
   const declared = json.provider?.aws;
   const blocks = Array.isArray(declared) ? declared : declared ? [declared] : [{}];
-  const aws = blocks.map((block) => (typeof block.alias === "string" ? { alias: block.alias, ...OFFLINE_AWS_PROVIDER } : { ...OFFLINE_AWS_PROVIDER }));
+  const aws = blocks.map((block) =>
+    typeof block.alias === "string" ? { alias: block.alias, ...OFFLINE_AWS_PROVIDER } : { ...OFFLINE_AWS_PROVIDER },
+  );
   const doc: Record<string, unknown> = {
     terraform: { backend: { local: { path: props.statePath } } },
     provider: { aws },

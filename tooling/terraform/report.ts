@@ -22,7 +22,12 @@ export function formatTable(results: readonly StackCheckResult[]): string {
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
   const numeric = [false, false, true, true, false];
   return rows
-    .map((row) => row.map((cell, col) => (numeric[col] ? cell.padStart(widths[col]) : cell.padEnd(widths[col]))).join("  ").trimEnd())
+    .map((row) =>
+      row
+        .map((cell, col) => (numeric[col] ? cell.padStart(widths[col]) : cell.padEnd(widths[col])))
+        .join("  ")
+        .trimEnd(),
+    )
     .join("\n");
 }
 
@@ -40,7 +45,11 @@ export function formatReport(report: OfflineCheckReport): string {
   for (const note of report.notes) lines.push(`note: ${note}`);
   for (const r of failed) {
     if (r.sameAs !== undefined) continue;
-    lines.push("", `FAILED ${r.mode} / ${r.stack}: terraform ${r.failure?.step}`, ...(r.failure?.message ?? "").split("\n").map((l) => `  ${l}`));
+    lines.push(
+      "",
+      `FAILED ${r.mode} / ${r.stack}: terraform ${r.failure?.step}`,
+      ...(r.failure?.message ?? "").split("\n").map((l) => `  ${l}`),
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -94,7 +94,14 @@ const ID_ALIASES: Readonly<Record<string, string>> = { aws_kms_key: "key_id", aw
 const IPV6_ADDRESS_ATTRIBUTES = new Set(["ipv6_address", "primary_ipv6_address", "ipv6_addresses", "ipv6_address_list"]);
 
 function isPlainObject(v: unknown): v is Record<string, Value> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Unknown) && !(v instanceof ResourceRef) && !(v instanceof Namespace);
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    !(v instanceof Unknown) &&
+    !(v instanceof ResourceRef) &&
+    !(v instanceof Namespace)
+  );
 }
 
 /**
@@ -210,7 +217,9 @@ export class StackEvaluator {
     if (Array.isArray(raw)) return raw.map((item, i) => this.evaluateConfig(item, scope, `${where}[${i}]`));
     if (raw !== null && typeof raw === "object") {
       return Object.fromEntries(
-        Object.entries(raw).filter(([k]) => k !== "//").map(([k, v]) => [k, this.evaluateConfig(v, scope, `${where}.${k}`)]),
+        Object.entries(raw)
+          .filter(([k]) => k !== "//")
+          .map(([k, v]) => [k, this.evaluateConfig(v, scope, `${where}.${k}`)]),
       );
     }
     return raw as Value;
@@ -313,7 +322,7 @@ export class StackEvaluator {
     if (config.for_each !== undefined) {
       const each = this.evaluateConfig(config.for_each, new Map(), `${ref.address}.for_each`);
       scope.set("each.key", ref.key);
-      scope.set("each.value", isPlainObject(each) ? each[String(ref.key)] ?? ref.key : ref.key);
+      scope.set("each.value", isPlainObject(each) ? (each[String(ref.key)] ?? ref.key) : ref.key);
     }
     return scope;
   }
@@ -369,7 +378,8 @@ export class StackEvaluator {
     }
     if (attribute === "arn") return arnOf(subject);
     if (attribute === "ipv6_cidr_block" && ref.type === "aws_vpc") return stubVpcIpv6Cidr(subject.seed);
-    if (attribute === "tags_all") return config.tags === undefined ? {} : this.evaluateConfig(config.tags, new Map(), `${ref.address}.tags`);
+    if (attribute === "tags_all")
+      return config.tags === undefined ? {} : this.evaluateConfig(config.tags, new Map(), `${ref.address}.tags`);
     if (attribute === "owner_id") return STUB_ACCOUNT_ID;
     if (IPV6_ADDRESS_ATTRIBUTES.has(attribute)) {
       const address = this.ipv6AddressOf(ref, config, subject.seed);
@@ -419,7 +429,8 @@ export class StackEvaluator {
         return this.attribute(this.evaluate(expr.target, scope, where), expr.name, scope, where);
       case "index": {
         const key = this.evaluate(expr.key, scope, where);
-        if (typeof key !== "string" && typeof key !== "number") throw new EvaluationError(`${where}: an index must be a string or a number`);
+        if (typeof key !== "string" && typeof key !== "number")
+          throw new EvaluationError(`${where}: an index must be a string or a number`);
         return this.index(this.evaluate(expr.target, scope, where), key, where);
       }
       case "splat": {
@@ -428,12 +439,18 @@ export class StackEvaluator {
       }
       case "call":
         if (expr.name === "try" || expr.name === "can") return this.tryCall(expr.name, expr.args, scope, where);
-        return this.call(expr.name, expr.args.map((a) => this.evaluate(a, scope, where)), expr.spread, where);
+        return this.call(
+          expr.name,
+          expr.args.map((a) => this.evaluate(a, scope, where)),
+          expr.spread,
+          where,
+        );
       case "tuple":
         return expr.items.map((item) => this.evaluate(item, scope, where));
       case "object": {
         const out: Record<string, Value> = {};
-        for (const item of expr.items) out[this.stringOf(this.evaluate(item.key, scope, where), where)] = this.evaluate(item.value, scope, where);
+        for (const item of expr.items)
+          out[this.stringOf(this.evaluate(item.key, scope, where), where)] = this.evaluate(item.value, scope, where);
         return out;
       }
       case "for":
@@ -497,7 +514,8 @@ export class StackEvaluator {
         case "data":
           return new Namespace("dataType", name);
         case "dataType":
-          if (this.json.data?.[target.type!]?.[name] === undefined) throw new EvaluationError(`data.${target.type}.${name} is not declared`);
+          if (this.json.data?.[target.type!]?.[name] === undefined)
+            throw new EvaluationError(`data.${target.type}.${name} is not declared`);
           return new ResourceRef("data", target.type!, name);
         case "resourceType":
           if (this.json.resource?.[target.type!]?.[name] === undefined) throw new EvaluationError(`${target.type}.${name} is not declared`);
@@ -505,7 +523,8 @@ export class StackEvaluator {
         case "count":
         case "each": {
           const key = `${target.kind}.${name}`;
-          if (!scope.has(key)) throw new EvaluationError(`${key} used outside a resource with ${target.kind === "count" ? "count" : "for_each"}`);
+          if (!scope.has(key))
+            throw new EvaluationError(`${key} used outside a resource with ${target.kind === "count" ? "count" : "for_each"}`);
           return scope.get(key)!;
         }
         case "path":
@@ -543,7 +562,8 @@ export class StackEvaluator {
     if (source instanceof ResourceRef && source.key === undefined) {
       const config = this.configOf(source);
       const count = config.count === undefined ? undefined : this.evaluateConfig(config.count, new Map(), `${source.address}.count`);
-      if (typeof count === "number") return Array.from({ length: count }, (_, i) => new ResourceRef(source.mode, source.type, source.name, i));
+      if (typeof count === "number")
+        return Array.from({ length: count }, (_, i) => new ResourceRef(source.mode, source.type, source.name, i));
       if (config.for_each !== undefined) {
         const each = this.evaluateConfig(config.for_each, new Map(), `${source.address}.for_each`);
         const keys = Array.isArray(each) ? each.map(String) : isPlainObject(each) ? Object.keys(each) : ["stub"];
@@ -575,7 +595,9 @@ export class StackEvaluator {
     const pairs: [Value, Value][] = Array.isArray(collection)
       ? collection.map((v, i) => [i, v])
       : isPlainObject(collection)
-        ? Object.keys(collection).sort().map((k) => [k, collection[k]])
+        ? Object.keys(collection)
+            .sort()
+            .map((k) => [k, collection[k]])
         : [];
     const kept = pairs.filter(([k, v]) => expr.condition === undefined || this.evaluate(expr.condition, bind(k, v), where) !== false);
     if (!expr.object) return kept.map(([k, v]) => this.evaluate(expr.valueExpr, bind(k, v), where));
@@ -645,7 +667,10 @@ export class StackEvaluator {
   }
 
   private call(name: string, rawArgs: Value[], spread: boolean, where: string): Value {
-    const args = spread && Array.isArray(rawArgs[rawArgs.length - 1]) ? [...rawArgs.slice(0, -1), ...(rawArgs[rawArgs.length - 1] as Value[])] : rawArgs;
+    const args =
+      spread && Array.isArray(rawArgs[rawArgs.length - 1])
+        ? [...rawArgs.slice(0, -1), ...(rawArgs[rawArgs.length - 1] as Value[])]
+        : rawArgs;
     const fn = name.replace(/^provider::[^:]+::/, "");
     // Functions of values known only after apply: a stand-in for the first unknown argument.
     const unknown = args.find((a): a is Unknown => a instanceof Unknown);
@@ -721,7 +746,11 @@ export class StackEvaluator {
       case "keys":
         return isPlainObject(args[0]) ? Object.keys(args[0]).sort() : new Unknown("keys", `${where}/keys`, undefined, "list");
       case "values":
-        return isPlainObject(args[0]) ? Object.keys(args[0]).sort().map((k) => (args[0] as Record<string, Value>)[k]) : args[0];
+        return isPlainObject(args[0])
+          ? Object.keys(args[0])
+              .sort()
+              .map((k) => (args[0] as Record<string, Value>)[k])
+          : args[0];
       case "zipmap": {
         const keys = list(args[0]).map(str);
         const values = list(args[1]);

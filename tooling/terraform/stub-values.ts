@@ -211,9 +211,10 @@ export function arnOf(subject: StubSubject): string {
   const { type = "", region } = subject;
   const shape = ARN_BY_TYPE[type];
   const name = subject.name ?? stubName(subject);
-  const id = ID_PREFIX_BY_TYPE[type] !== undefined || type === "aws_kms_key" || type === "aws_guardduty_detector"
-    ? idOf(subject)
-    : digest(subject.seed);
+  const id =
+    ID_PREFIX_BY_TYPE[type] !== undefined || type === "aws_kms_key" || type === "aws_guardduty_detector"
+      ? idOf(subject)
+      : digest(subject.seed);
   if (shape === undefined) {
     const service = /^aws_([a-z0-9]+)/.exec(type)?.[1] ?? "stub";
     const kind = type.replace(/^aws_[a-z0-9]+_?/, "").replace(/_/g, "-") || "resource";
@@ -286,7 +287,9 @@ export function valueForName(subject: StubSubject, vpcIpv6Cidr: () => string): s
   }
   if (/ipv6_address$/.test(name)) return cidrHost(vpcIpv6Cidr(), Number.parseInt(digest(subject.seed, 8), 16));
   if (/(^|_)owner_id$|account_id$/.test(name)) return STUB_ACCOUNT_ID;
-  const byAttribute = ID_PREFIX_BY_ATTRIBUTE.find(([attr]) => name === attr || name.startsWith(`${attr}_`) || name.endsWith(`_${attr}`) || name.includes(`_${attr}_`));
+  const byAttribute = ID_PREFIX_BY_ATTRIBUTE.find(
+    ([attr]) => name === attr || name.startsWith(`${attr}_`) || name.endsWith(`_${attr}`) || name.includes(`_${attr}_`),
+  );
   if (byAttribute) return `${byAttribute[1]}-${digest(subject.seed)}`;
   if (name === "key_id" || name.endsWith("_key_id")) return stubUuid(subject.seed);
   return undefined;

@@ -40,7 +40,13 @@ export interface CommandResult {
 }
 
 /** Runs `terraform <args>` in `cwd`; never rejects for a non-zero exit. */
-export function runTerraform(binary: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CommandResult> {
+export function runTerraform(
+  binary: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
@@ -65,7 +71,11 @@ export function runTerraform(binary: string, args: readonly string[], cwd: strin
 
 /** The installed terraform's version, or why it cannot be run. */
 export function terraformVersion(binary: string): { ok: true; version: string } | { ok: false; reason: string } {
-  const result = spawnSync(binary, ["version", "-json"], { encoding: "utf8", timeout: 20_000, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  const result = spawnSync(binary, ["version", "-json"], {
+    encoding: "utf8",
+    timeout: 20_000,
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
     return { ok: false, reason: code === "ENOENT" ? `${binary}: not found on PATH` : `${binary}: ${result.error.message}` };
@@ -90,5 +100,7 @@ export function trimTerraformOutput(text: string, maxLines = 30): string {
     .filter((line, i, all) => line !== "" || (i > 0 && all[i - 1] !== ""));
   const start = lines.findIndex((line) => line.startsWith("Error:"));
   const relevant = (start >= 0 ? lines.slice(start) : lines).join("\n").trim().split("\n");
-  return relevant.length > maxLines ? [...relevant.slice(0, maxLines), `... (${relevant.length - maxLines} more lines)`].join("\n") : relevant.join("\n");
+  return relevant.length > maxLines
+    ? [...relevant.slice(0, maxLines), `... (${relevant.length - maxLines} more lines)`].join("\n")
+    : relevant.join("\n");
 }

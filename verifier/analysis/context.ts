@@ -87,7 +87,8 @@ export class Context {
   }
 
   private notInternet(a: Address): boolean {
-    if (a.family === 6) return !parse(IPV6_GLOBAL_UNICAST).containsAddress(6, a.value) || IPV6_NOT_INTERNET.some((p) => parse(p).containsAddress(6, a.value));
+    if (a.family === 6)
+      return !parse(IPV6_GLOBAL_UNICAST).containsAddress(6, a.value) || IPV6_NOT_INTERNET.some((p) => parse(p).containsAddress(6, a.value));
     return IPV4_NOT_INTERNET.some((p) => parse(p).containsAddress(4, a.value));
   }
 
@@ -96,7 +97,10 @@ export class Context {
     const universe = p.family === 6 ? parse(IPV6_GLOBAL_UNICAST) : Prefix.any(4);
     const region = universe.contains(p) ? p : p.contains(universe) ? universe : undefined;
     if (!region) return false;
-    const exclusions = p.family === 6 ? [...IPV6_NOT_INTERNET.map(parse), ...this.vpcPrefixes(6)] : [...IPV4_NOT_INTERNET.map(parse), ...this.vpcPrefixes(4)];
+    const exclusions =
+      p.family === 6
+        ? [...IPV6_NOT_INTERNET.map(parse), ...this.vpcPrefixes(6)]
+        : [...IPV4_NOT_INTERNET.map(parse), ...this.vpcPrefixes(4)];
     return findAddress(region, exclusions) !== undefined;
   }
 
@@ -107,7 +111,13 @@ export class Context {
   /** A representative of the NAT64 prefix (an IPv4 destination in IPv6 form). */
   nat64(): Address {
     const p = parse(NAT64_PREFIX);
-    return { family: 6, value: findAddress(p, this.mentioned.filter((m) => p.contains(m) && !m.equals(p)))! };
+    return {
+      family: 6,
+      value: findAddress(
+        p,
+        this.mentioned.filter((m) => p.contains(m) && !m.equals(p)),
+      )!,
+    };
   }
 
   /** Representatives of every class of addresses inside a prefix (usually one per subnet). */
@@ -147,7 +157,11 @@ export class Context {
 
   /** Subnets R2 protects besides the workloads': those with a proxy in them. */
   proxySubnets(): Subnet[] {
-    const withProxies = new Set(this.proxies().filter((h) => h.subnet).map((h) => h.subnet!));
+    const withProxies = new Set(
+      this.proxies()
+        .filter((h) => h.subnet)
+        .map((h) => h.subnet!),
+    );
     return this.model.subnets.filter((s) => withProxies.has(s));
   }
 

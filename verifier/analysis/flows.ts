@@ -50,7 +50,14 @@ export class Connections {
     return this.explore(origin, destination, port, dstHost, [], new Set());
   }
 
-  private explore(origin: Origin, destination: Address, port: number, dstHost: Host | undefined, before: Segment[], seen: Set<string>): Connection[] {
+  private explore(
+    origin: Origin,
+    destination: Address,
+    port: number,
+    dstHost: Host | undefined,
+    before: Segment[],
+    seen: Set<string>,
+  ): Connection[] {
     const pkt: Packet = {
       family: destination.family,
       src: origin.address,

@@ -8,7 +8,15 @@
  */
 import { Prefix, addressText, type Address, type Family } from "../model/prefix";
 import { naclAdmitsAll, protocolName, rangeText, sgAdmits, sgRuleText, type Range } from "../model/filters";
-import { UNSEEN_NETWORKS, type Gateway, type Host, type InspectionEndpoint, type Route, type RouteTable, type Subnet } from "../model/types";
+import {
+  UNSEEN_NETWORKS,
+  type Gateway,
+  type Host,
+  type InspectionEndpoint,
+  type Route,
+  type RouteTable,
+  type Subnet,
+} from "../model/types";
 import { ROLE_PROXY } from "../tags";
 import type { Context } from "./context";
 
@@ -129,7 +137,11 @@ function targetText(r: Route): string {
   }
 }
 
-const LOCAL: Route = { destination: { description: "the VPC's own prefixes" }, target: { kind: "local" }, origin: "the implicit local route" };
+const LOCAL: Route = {
+  destination: { description: "the VPC's own prefixes" },
+  target: { kind: "local" },
+  origin: "the implicit local route",
+};
 
 export class Walker {
   constructor(private readonly ctx: Context) {}
@@ -142,7 +154,8 @@ export class Walker {
     }
     for (const route of rt.routes) {
       const d = route.destination;
-      if (d instanceof Prefix && d.containsAddress(dst.family, dst.value) && (!best || d.length > best.prefix!.length)) best = { route, prefix: d };
+      if (d instanceof Prefix && d.containsAddress(dst.family, dst.value) && (!best || d.length > best.prefix!.length))
+        best = { route, prefix: d };
     }
     const inVpc = this.ctx.insideVpc(dst);
     const open = inVpc ? [] : rt.routes.filter((r) => !(r.destination instanceof Prefix)).map((route) => ({ route }));
@@ -165,8 +178,13 @@ export class Walker {
     if (UNSEEN_NETWORKS.has(gateway.kind)) {
       // Where such traffic goes inside the VPC is decided by tables the model does not have (a transit gateway's
       // route tables, and the route table of its attachment's subnet for what comes back in): not guessed.
-      b.unseen.push(`${gateway.kind} ${gateway.label} [${gateway.origin}]: what comes back into the VPC through it is routed by tables the verifier does not model`);
-      b.hop({ kind: "drop", text: `${gateway.kind} ${gateway.label}: what it delivers into the VPC, and by which route table, is not modelled` });
+      b.unseen.push(
+        `${gateway.kind} ${gateway.label} [${gateway.origin}]: what comes back into the VPC through it is routed by tables the verifier does not model`,
+      );
+      b.hop({
+        kind: "drop",
+        text: `${gateway.kind} ${gateway.label}: what it delivers into the VPC, and by which route table, is not modelled`,
+      });
       return [b.finish({ kind: "dropped", reason: `not modelled: traffic entering through ${gateway.kind} ${gateway.label}` })];
     }
     const rt = gateway.edgeRouteTable;
@@ -182,7 +200,10 @@ export class Walker {
     }
     return matches.flatMap((m, i) => {
       const branch = i === matches.length - 1 ? b : b.clone();
-      branch.hop({ kind: "route", text: `gateway route table ${rt.label}: ${destinationText(m.route)} -> ${targetText(m.route)} [${m.route.origin}]` });
+      branch.hop({
+        kind: "route",
+        text: `gateway route table ${rt.label}: ${destinationText(m.route)} -> ${targetText(m.route)} [${m.route.origin}]`,
+      });
       return this.follow(pkt, undefined, m.route, branch, 0);
     });
   }
@@ -206,7 +227,10 @@ export class Walker {
     }
     return matches.flatMap((m, i) => {
       const branch = i === matches.length - 1 ? b : b.clone();
-      branch.hop({ kind: "route", text: `route table ${rt.label}: ${destinationText(m.route)} -> ${targetText(m.route)} [${m.route.origin}]` });
+      branch.hop({
+        kind: "route",
+        text: `route table ${rt.label}: ${destinationText(m.route)} -> ${targetText(m.route)} [${m.route.origin}]`,
+      });
       return this.follow(pkt, subnet, m.route, branch, depth + 1);
     });
   }
@@ -241,9 +265,14 @@ export class Walker {
         b.inspected.push(ep);
         b.place(ep.label, ep.az);
         if (ep.kind === "gateway load balancer endpoint") {
-          b.unseen.push(`route ${destinationText(route)} -> ${ep.label} (Gateway Load Balancer endpoint) [${route.origin}]: what the appliances behind it pass or drop is not in the configuration`);
+          b.unseen.push(
+            `route ${destinationText(route)} -> ${ep.label} (Gateway Load Balancer endpoint) [${route.origin}]: what the appliances behind it pass or drop is not in the configuration`,
+          );
         }
-        b.hop({ kind: "endpoint", text: `${ep.label}${ep.inspects ? " inspects it" : " forwards it WITHOUT inspection"}, then forwards it by ${subnetText(ep.subnet)}` });
+        b.hop({
+          kind: "endpoint",
+          text: `${ep.label}${ep.inspects ? " inspects it" : " forwards it WITHOUT inspection"}, then forwards it by ${subnetText(ep.subnet)}`,
+        });
         return this.route(pkt, ep.subnet, b, depth + 1);
       }
       case "host": {
@@ -286,12 +315,20 @@ export class Walker {
     if (from && to && from === to) return;
     if (from) {
       const v = naclAdmitsAll(from.nacl, true, pkt.protocol, pkt.dst, pkt.ports);
-      b.hop({ kind: "acl", ok: v.ok, text: `network ACL ${from.nacl.label} (leaving ${from.label}): ${v.ok ? "allows" : "DENIES"} ${this.trafficText(pkt)} to ${addressText(pkt.dst)}: ${v.because}` });
+      b.hop({
+        kind: "acl",
+        ok: v.ok,
+        text: `network ACL ${from.nacl.label} (leaving ${from.label}): ${v.ok ? "allows" : "DENIES"} ${this.trafficText(pkt)} to ${addressText(pkt.dst)}: ${v.because}`,
+      });
     }
     if (to) {
       b.place(to.label, to.az);
       const v = naclAdmitsAll(to.nacl, false, pkt.protocol, pkt.src, pkt.ports);
-      b.hop({ kind: "acl", ok: v.ok, text: `network ACL ${to.nacl.label} (entering ${to.label}): ${v.ok ? "allows" : "DENIES"} ${this.trafficText(pkt)} from ${addressText(pkt.src)}: ${v.because}` });
+      b.hop({
+        kind: "acl",
+        ok: v.ok,
+        text: `network ACL ${to.nacl.label} (entering ${to.label}): ${v.ok ? "allows" : "DENIES"} ${this.trafficText(pkt)} from ${addressText(pkt.src)}: ${v.because}`,
+      });
     }
   }
 

@@ -84,10 +84,13 @@ interface CheckDef {
 
 /** Rows for every resource of some types, judged by one function. */
 function perResource(types: readonly string[], judge: (r: ResourceRef, env: Env) => [Verdict, string]): (env: Env) => Row[] {
-  return (env) => types.flatMap((t) => env.world.resourcesOfType(t)).map((r) => {
-    const [v, d] = judge(r, env);
-    return row(origin(r), v, d);
-  });
+  return (env) =>
+    types
+      .flatMap((t) => env.world.resourcesOfType(t))
+      .map((r) => {
+        const [v, d] = judge(r, env);
+        return row(origin(r), v, d);
+      });
 }
 
 function arg(env: Env, r: ResourceRef, name: string): Value | undefined {
@@ -95,10 +98,11 @@ function arg(env: Env, r: ResourceRef, name: string): Value | undefined {
 }
 
 function instanceRows(judge: (i: InstanceFacts, env: Env) => [Verdict, string]): (env: Env) => Row[] {
-  return (env) => env.model.instances.map((i) => {
-    const [v, d] = judge(i, env);
-    return row(i.origin, v, d);
-  });
+  return (env) =>
+    env.model.instances.map((i) => {
+      const [v, d] = judge(i, env);
+      return row(i.origin, v, d);
+    });
 }
 
 /** The NACLs worth judging: those in the configuration, and AWS's default where a subnet falls back to it. */
@@ -162,20 +166,52 @@ const CHECKS: readonly CheckDef[] = [
     rows: (env) =>
       env.model.vpcs.map((vpc) => {
         const g = vpc.defaultSecurityGroup;
-        if (g.key.endsWith("#default-sg")) return row(vpc.origin, "VIOLATED", "the default security group is not managed, so it keeps AWS's rules (in from itself, out to everywhere)");
-        return g.rules.length === 0 ? row(g.origin, "HOLDS", "no ingress and no egress rules") : row(g.origin, "VIOLATED", `rules: ${g.rules.map(sgRuleText).join("; ")}`);
+        if (g.key.endsWith("#default-sg"))
+          return row(
+            vpc.origin,
+            "VIOLATED",
+            "the default security group is not managed, so it keeps AWS's rules (in from itself, out to everywhere)",
+          );
+        return g.rules.length === 0
+          ? row(g.origin, "HOLDS", "no ingress and no egress rules")
+          : row(g.origin, "VIOLATED", `rules: ${g.rules.map(sgRuleText).join("; ")}`);
       }),
   },
   {
     id: "CKV_AWS_130",
     title: "VPC subnets do not assign public IP addresses by default",
     none: "no subnet in this output",
-    rows: (env) => env.model.subnets.map((s) => (s.settings.mapPublicIpOnLaunch ? row(s.origin, "VIOLATED", "map_public_ip_on_launch = true") : row(s.origin, "HOLDS", "map_public_ip_on_launch off"))),
+    rows: (env) =>
+      env.model.subnets.map((s) =>
+        s.settings.mapPublicIpOnLaunch
+          ? row(s.origin, "VIOLATED", "map_public_ip_on_launch = true")
+          : row(s.origin, "HOLDS", "map_public_ip_on_launch off"),
+      ),
   },
-  { id: "CKV_AWS_229", title: "no network ACL admits port 21 from the internet", none: "no network ACL in this output", rows: naclPortRows(21) },
-  { id: "CKV_AWS_230", title: "no network ACL admits port 20 from the internet", none: "no network ACL in this output", rows: naclPortRows(20) },
-  { id: "CKV_AWS_231", title: "no network ACL admits port 3389 from the internet", none: "no network ACL in this output", rows: naclPortRows(3389) },
-  { id: "CKV_AWS_232", title: "no network ACL admits port 22 from the internet", none: "no network ACL in this output", rows: naclPortRows(22) },
+  {
+    id: "CKV_AWS_229",
+    title: "no network ACL admits port 21 from the internet",
+    none: "no network ACL in this output",
+    rows: naclPortRows(21),
+  },
+  {
+    id: "CKV_AWS_230",
+    title: "no network ACL admits port 20 from the internet",
+    none: "no network ACL in this output",
+    rows: naclPortRows(20),
+  },
+  {
+    id: "CKV_AWS_231",
+    title: "no network ACL admits port 3389 from the internet",
+    none: "no network ACL in this output",
+    rows: naclPortRows(3389),
+  },
+  {
+    id: "CKV_AWS_232",
+    title: "no network ACL admits port 22 from the internet",
+    none: "no network ACL in this output",
+    rows: naclPortRows(22),
+  },
   {
     id: "CKV_AWS_352",
     title: "no network ACL ingress rule allows all ports",
@@ -183,15 +219,34 @@ const CHECKS: readonly CheckDef[] = [
     rows: (env) =>
       judgedNacls(env).flatMap((nacl) =>
         nacl.rules
-          .filter((r) => !r.egress && (r.protocol === "all" || r.protocol === 1 || r.protocol === 58 || ((r.protocol === 6 || r.protocol === 17) && r.from === 0 && r.to === 65535)))
+          .filter(
+            (r) =>
+              !r.egress &&
+              (r.protocol === "all" ||
+                r.protocol === 1 ||
+                r.protocol === 58 ||
+                ((r.protocol === 6 || r.protocol === 17) && r.from === 0 && r.to === 65535)),
+          )
           .map((r) =>
             !r.allow
-              ? row(r.origin, "N/A", `${naclRuleText(r)} denies: it closes, it does not open (Checkov's literal test flags any ingress rule without ports)`)
+              ? row(
+                  r.origin,
+                  "N/A",
+                  `${naclRuleText(r)} denies: it closes, it does not open (Checkov's literal test flags any ingress rule without ports)`,
+                )
               : r.protocol === 1 || r.protocol === 58
-                ? row(r.origin, "N/A", `${naclRuleText(r)}: ICMP has types, not ports (Checkov's literal test flags an ICMP rule, whose port fields are unused); R2 judges what it admits`)
+                ? row(
+                    r.origin,
+                    "N/A",
+                    `${naclRuleText(r)}: ICMP has types, not ports (Checkov's literal test flags an ICMP rule, whose port fields are unused); R2 judges what it admits`,
+                  )
                 : row(r.origin, "VIOLATED", `${naclRuleText(r)} allows every port`),
           )
-          .concat(nacl.rules.some((r) => !r.egress && r.allow && (r.protocol === "all" || (r.from === 0 && r.to === 65535))) ? [] : [row(nacl.origin, "HOLDS", "every allow rule names its ports")]),
+          .concat(
+            nacl.rules.some((r) => !r.egress && r.allow && (r.protocol === "all" || (r.from === 0 && r.to === 65535)))
+              ? []
+              : [row(nacl.origin, "HOLDS", "every allow rule names its ports")],
+          ),
       ),
   },
   {
@@ -200,7 +255,12 @@ const CHECKS: readonly CheckDef[] = [
     none: "no security group in this output",
     rows: (env) =>
       judgedGroups(env).map((g) => {
-        const open = g.rules.find((r) => !r.egress && r.protocol === "all" && (r.peer.kind !== "cidr" ? r.peer.kind === "prefix list" : env.ctx.reachesInternet(r.peer.prefix)));
+        const open = g.rules.find(
+          (r) =>
+            !r.egress &&
+            r.protocol === "all" &&
+            (r.peer.kind !== "cidr" ? r.peer.kind === "prefix list" : env.ctx.reachesInternet(r.peer.prefix)),
+        );
         return open ? row(g.origin, "VIOLATED", sgRuleText(open)) : row(g.origin, "HOLDS", "no all-traffic ingress from the internet");
       }),
   },
@@ -214,7 +274,11 @@ const CHECKS: readonly CheckDef[] = [
         if (!open) return row(g.origin, "HOLDS", "egress names protocols and ports");
         const users = env.model.hosts.filter((h) => h.securityGroups.includes(g));
         if (users.length > 0 && users.every((h) => h.role === ROLE_PROXY)) {
-          return row(g.origin, "N/A", `${sgRuleText(open)} on proxies only: a proxy's outbound leg is filtered by its own allowlist and the firewall, not by port`);
+          return row(
+            g.origin,
+            "N/A",
+            `${sgRuleText(open)} on proxies only: a proxy's outbound leg is filtered by its own allowlist and the firewall, not by port`,
+          );
         }
         return row(g.origin, "VIOLATED", sgRuleText(open));
       }),
@@ -243,8 +307,12 @@ const CHECKS: readonly CheckDef[] = [
           ? unknownRow(`${origin(unknownSetting)} enabled (EBS encryption by default)`, arg(env, unknownSetting, "enabled"))!
           : false;
       return [
-        ...instanceRows((i) => ebsVerdict(i.get("root_block_device"), i.get("ebs_block_device"), i.get("block_device_mappings"), byDefault))(env),
-        ...perResource(["aws_launch_configuration"], (r) => ebsVerdict(arg(env, r, "root_block_device"), arg(env, r, "ebs_block_device"), undefined, byDefault))(env),
+        ...instanceRows((i) =>
+          ebsVerdict(i.get("root_block_device"), i.get("ebs_block_device"), i.get("block_device_mappings"), byDefault),
+        )(env),
+        ...perResource(["aws_launch_configuration"], (r) =>
+          ebsVerdict(arg(env, r, "root_block_device"), arg(env, r, "ebs_block_device"), undefined, byDefault),
+        )(env),
       ];
     },
   },
@@ -254,7 +322,9 @@ const CHECKS: readonly CheckDef[] = [
     none: "no instance in this output",
     rows: instanceRows((i) => {
       const nic = first(i.get("network_interfaces"));
-      const unknown = unknownRow("associate_public_ip_address", i.get("associate_public_ip_address")) ?? unknownRow("network_interfaces.associate_public_ip_address", nic?.associate_public_ip_address);
+      const unknown =
+        unknownRow("associate_public_ip_address", i.get("associate_public_ip_address")) ??
+        unknownRow("network_interfaces.associate_public_ip_address", nic?.associate_public_ip_address);
       if (unknown) return unknown;
       const v = bool(i.get("associate_public_ip_address")) ?? bool(nic?.associate_public_ip_address);
       return v === true ? ["VIOLATED", "associate_public_ip_address = true"] : ["HOLDS", "no public IP address requested"];
@@ -269,7 +339,9 @@ const CHECKS: readonly CheckDef[] = [
       const unknown = unknownRow("monitoring", m) ?? unknownRow("monitoring.enabled", first(m)?.enabled);
       if (unknown) return unknown;
       const on = bool(m) ?? bool(first(m)?.enabled);
-      return on ? ["HOLDS", "monitoring = true"] : ["VIOLATED", "detailed monitoring is off (monitoring not true on the instance or its launch template)"];
+      return on
+        ? ["HOLDS", "monitoring = true"]
+        : ["VIOLATED", "detailed monitoring is off (monitoring not true on the instance or its launch template)"];
     }),
   },
   {
@@ -284,7 +356,10 @@ const CHECKS: readonly CheckDef[] = [
       if (typeof type === "string" && EBS_OPTIMIZED_BY_DEFAULT.test(type)) {
         return ["N/A", `${type} is EBS-optimized by default; ebs_optimized changes nothing there`];
       }
-      return ["VIOLATED", `ebs_optimized is not set to true${typeof type === "string" ? ` and ${type} is not known to be EBS-optimized by default` : ""}`];
+      return [
+        "VIOLATED",
+        `ebs_optimized is not set to true${typeof type === "string" ? ` and ${type} is not known to be EBS-optimized by default` : ""}`,
+      ];
     }),
   },
   {
@@ -292,16 +367,18 @@ const CHECKS: readonly CheckDef[] = [
     title: "no hard-coded secrets in EC2 user data",
     none: "no instance or launch template in this output",
     rows: (env) =>
-      ["aws_instance", "aws_launch_template", "aws_launch_configuration"].flatMap((t) => env.world.resourcesOfType(t)).map((r) => {
-        const { texts, unreadable } = userDataTexts(env, r);
-        if (unreadable) return row(origin(r), "N/A", `the user data cannot be read before apply (${unreadable}): scan it after apply`);
-        if (texts.length === 0) return row(origin(r), "HOLDS", "no user data");
-        for (const text of texts) {
-          const hit = SECRET_PATTERNS.find((p) => p.re.test(text));
-          if (hit) return row(origin(r), "VIOLATED", `user data contains what looks like ${hit.name}`);
-        }
-        return row(origin(r), "HOLDS", "no secret pattern in the user data");
-      }),
+      ["aws_instance", "aws_launch_template", "aws_launch_configuration"]
+        .flatMap((t) => env.world.resourcesOfType(t))
+        .map((r) => {
+          const { texts, unreadable } = userDataTexts(env, r);
+          if (unreadable) return row(origin(r), "N/A", `the user data cannot be read before apply (${unreadable}): scan it after apply`);
+          if (texts.length === 0) return row(origin(r), "HOLDS", "no user data");
+          for (const text of texts) {
+            const hit = SECRET_PATTERNS.find((p) => p.re.test(text));
+            if (hit) return row(origin(r), "VIOLATED", `user data contains what looks like ${hit.name}`);
+          }
+          return row(origin(r), "HOLDS", "no secret pattern in the user data");
+        }),
   },
   {
     id: "CKV2_AWS_41",
@@ -309,20 +386,49 @@ const CHECKS: readonly CheckDef[] = [
     none: "no instance in this output",
     rows: instanceRows((i) => {
       const p = i.get("iam_instance_profile");
-      const profile = typeof p === "string" || (p !== undefined && !isObjectValue(p) && !Array.isArray(p)) ? p : first(p)?.name ?? first(p)?.arn;
-      return set(profile as Value) ? ["HOLDS", "an instance profile is attached"] : ["VIOLATED", "no iam_instance_profile on the instance or its launch template"];
+      const profile =
+        typeof p === "string" || (p !== undefined && !isObjectValue(p) && !Array.isArray(p)) ? p : (first(p)?.name ?? first(p)?.arn);
+      return set(profile as Value)
+        ? ["HOLDS", "an instance profile is attached"]
+        : ["VIOLATED", "no iam_instance_profile on the instance or its launch template"];
     }),
   },
-  cloudTrail("CKV_AWS_35", "CloudTrail logs are encrypted at rest with a KMS customer managed key", (env, r) => (set(arg(env, r, "kms_key_id")) ? ["HOLDS", "kms_key_id set"] : ["VIOLATED", "no kms_key_id"])),
-  cloudTrail("CKV_AWS_36", "CloudTrail log file validation is enabled", (env, r) => unknownRow("enable_log_file_validation", arg(env, r, "enable_log_file_validation")) ?? (bool(arg(env, r, "enable_log_file_validation")) ? ["HOLDS", "enable_log_file_validation = true"] : ["VIOLATED", "enable_log_file_validation is not true"])),
-  cloudTrail("CKV_AWS_67", "CloudTrail is enabled in all regions", (env, r) => unknownRow("is_multi_region_trail", arg(env, r, "is_multi_region_trail")) ?? (bool(arg(env, r, "is_multi_region_trail")) ? ["HOLDS", "is_multi_region_trail = true"] : ["VIOLATED", "is_multi_region_trail is not true"])),
-  cloudTrail("CKV_AWS_252", "CloudTrail defines an SNS topic", (env, r) => (set(arg(env, r, "sns_topic_name")) ? ["HOLDS", "sns_topic_name set"] : ["VIOLATED", "no sns_topic_name"])),
-  cloudTrail("CKV2_AWS_10", "CloudTrail trails are integrated with CloudWatch Logs", (env, r) => (set(arg(env, r, "cloud_watch_logs_group_arn")) ? ["HOLDS", "cloud_watch_logs_group_arn set"] : ["VIOLATED", "no cloud_watch_logs_group_arn"])),
+  cloudTrail("CKV_AWS_35", "CloudTrail logs are encrypted at rest with a KMS customer managed key", (env, r) =>
+    set(arg(env, r, "kms_key_id")) ? ["HOLDS", "kms_key_id set"] : ["VIOLATED", "no kms_key_id"],
+  ),
+  cloudTrail(
+    "CKV_AWS_36",
+    "CloudTrail log file validation is enabled",
+    (env, r) =>
+      unknownRow("enable_log_file_validation", arg(env, r, "enable_log_file_validation")) ??
+      (bool(arg(env, r, "enable_log_file_validation"))
+        ? ["HOLDS", "enable_log_file_validation = true"]
+        : ["VIOLATED", "enable_log_file_validation is not true"]),
+  ),
+  cloudTrail(
+    "CKV_AWS_67",
+    "CloudTrail is enabled in all regions",
+    (env, r) =>
+      unknownRow("is_multi_region_trail", arg(env, r, "is_multi_region_trail")) ??
+      (bool(arg(env, r, "is_multi_region_trail"))
+        ? ["HOLDS", "is_multi_region_trail = true"]
+        : ["VIOLATED", "is_multi_region_trail is not true"]),
+  ),
+  cloudTrail("CKV_AWS_252", "CloudTrail defines an SNS topic", (env, r) =>
+    set(arg(env, r, "sns_topic_name")) ? ["HOLDS", "sns_topic_name set"] : ["VIOLATED", "no sns_topic_name"],
+  ),
+  cloudTrail("CKV2_AWS_10", "CloudTrail trails are integrated with CloudWatch Logs", (env, r) =>
+    set(arg(env, r, "cloud_watch_logs_group_arn"))
+      ? ["HOLDS", "cloud_watch_logs_group_arn set"]
+      : ["VIOLATED", "no cloud_watch_logs_group_arn"],
+  ),
   {
     id: "CKV_AWS_158",
     title: "CloudWatch log groups are encrypted with a KMS key",
     none: "no CloudWatch log group in this output",
-    rows: perResource(["aws_cloudwatch_log_group"], (r, env) => (set(arg(env, r, "kms_key_id")) ? ["HOLDS", "kms_key_id set"] : ["VIOLATED", "no kms_key_id"])),
+    rows: perResource(["aws_cloudwatch_log_group"], (r, env) =>
+      set(arg(env, r, "kms_key_id")) ? ["HOLDS", "kms_key_id set"] : ["VIOLATED", "no kms_key_id"],
+    ),
   },
   {
     id: "CKV_AWS_66",
@@ -330,7 +436,9 @@ const CHECKS: readonly CheckDef[] = [
     none: "no CloudWatch log group in this output",
     rows: perResource(["aws_cloudwatch_log_group"], (r, env) => {
       const d = arg(env, r, "retention_in_days");
-      return typeof d === "number" ? ["HOLDS", `retention_in_days = ${d}`] : ["VIOLATED", "retention_in_days not set (logs never expire by accident, not by decision)"];
+      return typeof d === "number"
+        ? ["HOLDS", `retention_in_days = ${d}`]
+        : ["VIOLATED", "retention_in_days not set (logs never expire by accident, not by decision)"];
     }),
   },
   {
@@ -340,20 +448,29 @@ const CHECKS: readonly CheckDef[] = [
     rows: perResource(["aws_cloudwatch_log_group"], (r, env) => {
       const d = arg(env, r, "retention_in_days");
       if (typeof d !== "number") return ["VIOLATED", "retention_in_days not set"];
-      return d === 0 || d >= ONE_YEAR_DAYS ? ["HOLDS", `retention_in_days = ${d}${d === 0 ? " (never expire)" : ""}`] : ["VIOLATED", `retention_in_days = ${d}, under ${ONE_YEAR_DAYS}`];
+      return d === 0 || d >= ONE_YEAR_DAYS
+        ? ["HOLDS", `retention_in_days = ${d}${d === 0 ? " (never expire)" : ""}`]
+        : ["VIOLATED", `retention_in_days = ${d}, under ${ONE_YEAR_DAYS}`];
     }),
   },
   {
     id: "CKV_AWS_344",
     title: "Network Firewalls have deletion protection enabled",
     none: "no Network Firewall in this output (this inspection mode has none)",
-    rows: perResource(["aws_networkfirewall_firewall"], (r, env) => unknownRow("delete_protection", arg(env, r, "delete_protection")) ?? (bool(arg(env, r, "delete_protection")) ? ["HOLDS", "delete_protection = true"] : ["VIOLATED", "delete_protection is not true"])),
+    rows: perResource(
+      ["aws_networkfirewall_firewall"],
+      (r, env) =>
+        unknownRow("delete_protection", arg(env, r, "delete_protection")) ??
+        (bool(arg(env, r, "delete_protection")) ? ["HOLDS", "delete_protection = true"] : ["VIOLATED", "delete_protection is not true"]),
+    ),
   },
   {
     id: "CKV_AWS_345",
     title: "Network Firewalls and rule groups are encrypted with a customer managed KMS key",
     none: "no Network Firewall in this output (this inspection mode has none)",
-    rows: perResource(["aws_networkfirewall_firewall", "aws_networkfirewall_rule_group"], (r, env) => cmkVerdict(first(arg(env, r, "encryption_configuration")))),
+    rows: perResource(["aws_networkfirewall_firewall", "aws_networkfirewall_rule_group"], (r, env) =>
+      cmkVerdict(first(arg(env, r, "encryption_configuration"))),
+    ),
   },
   {
     id: "CKV_AWS_346",
@@ -370,18 +487,28 @@ const CHECKS: readonly CheckDef[] = [
         // The firewall's ARN as a reference (a synth or plan), or as the literal a state holds.
         const literalArn = env.world.argument(fw.key, "arn");
         const names = new Set([`${fw.key}|arn`, ...(typeof literalArn === "string" && literalArn !== "" ? [`literal|${literalArn}`] : [])]);
-        const logs = env.world.resourcesOfType("aws_networkfirewall_logging_configuration").filter((l) => names.has(signature(arg(env, l, "firewall_arn")) ?? ""));
-        return logs.length > 0 ? row(origin(fw), "HOLDS", `logging: ${logs.map(origin).join(", ")}`) : row(origin(fw), "VIOLATED", "no aws_networkfirewall_logging_configuration names this firewall");
+        const logs = env.world
+          .resourcesOfType("aws_networkfirewall_logging_configuration")
+          .filter((l) => names.has(signature(arg(env, l, "firewall_arn")) ?? ""));
+        return logs.length > 0
+          ? row(origin(fw), "HOLDS", `logging: ${logs.map(origin).join(", ")}`)
+          : row(origin(fw), "VIOLATED", "no aws_networkfirewall_logging_configuration names this firewall");
       }),
   },
 ];
 
 function cloudTrail(id: string, title: string, judge: (env: Env, r: ResourceRef) => [Verdict, string]): CheckDef {
-  return { id, title, none: "no CloudTrail trail in this output (an existing trail is used, or none is created)", rows: perResource(["aws_cloudtrail"], (r, env) => judge(env, r)) };
+  return {
+    id,
+    title,
+    none: "no CloudTrail trail in this output (an existing trail is used, or none is created)",
+    rows: perResource(["aws_cloudtrail"], (r, env) => judge(env, r)),
+  };
 }
 
 function imdsVerdict(m: Record<string, Value> | undefined): [Verdict, string] {
-  const unknown = unknownRow("metadata_options.http_endpoint", m?.http_endpoint) ?? unknownRow("metadata_options.http_tokens", m?.http_tokens);
+  const unknown =
+    unknownRow("metadata_options.http_endpoint", m?.http_endpoint) ?? unknownRow("metadata_options.http_tokens", m?.http_tokens);
   if (unknown) return unknown;
   if (m?.http_endpoint === "disabled") return ["HOLDS", "the metadata service is off"];
   if (m?.http_tokens === "required") return ["HOLDS", "http_tokens = required (IMDSv2 only)"];
@@ -390,7 +517,12 @@ function imdsVerdict(m: Record<string, Value> | undefined): [Verdict, string] {
 
 function cmkVerdict(e: Record<string, Value> | undefined): [Verdict, string] {
   if (e && e.type === CUSTOMER_KMS && set(e.key_id)) return ["HOLDS", "encryption_configuration uses a customer managed key"];
-  return ["VIOLATED", e ? `encryption_configuration type ${JSON.stringify(e.type)} without a customer managed key_id` : "no encryption_configuration (an AWS owned key)"];
+  return [
+    "VIOLATED",
+    e
+      ? `encryption_configuration type ${JSON.stringify(e.type)} without a customer managed key_id`
+      : "no encryption_configuration (an AWS owned key)",
+  ];
 }
 
 function ebsVerdict(root: unknown, ebs: unknown, mappings: unknown, byDefault: boolean | [Verdict, string]): [Verdict, string] {
@@ -443,7 +575,9 @@ export function checkovResults(world: World, model: Model, ctx: Context, sgClose
   const env: Env = { world, model, ctx, sgClosed };
   return CHECKS.map((c) => {
     const rows = c.rows(env);
-    const findings = rows.filter((r) => r.verdict === "VIOLATED" || r.verdict === "N/A").map((r) => ({ verdict: r.verdict, subject: r.subject, message: r.detail }));
+    const findings = rows
+      .filter((r) => r.verdict === "VIOLATED" || r.verdict === "N/A")
+      .map((r) => ({ verdict: r.verdict, subject: r.subject, message: r.detail }));
     return result(c.id, "check", c.title, rows, findings, rows.length === 0 ? [`N/A: ${c.none}`] : []);
   });
 }

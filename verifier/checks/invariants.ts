@@ -4,7 +4,17 @@
  * ports work end to end, plus DNS64 off and no subnet on the main route table.
  */
 import { Prefix, addressText, type Address, type Family } from "../model/prefix";
-import { ICMPV4_ERRORS, ICMPV6_ERRORS, icmpErrorsOnly, naclEvaluate, naclRuleText, protocolName, rangeText, sgRuleText, type Range } from "../model/filters";
+import {
+  ICMPV4_ERRORS,
+  ICMPV6_ERRORS,
+  icmpErrorsOnly,
+  naclEvaluate,
+  naclRuleText,
+  protocolName,
+  rangeText,
+  sgRuleText,
+  type Range,
+} from "../model/filters";
 import { INTERNET_GATEWAYS, UNSEEN_NETWORKS, type Gateway, type Host, type InspectionEndpoint, type Subnet } from "../model/types";
 import type { Context } from "../analysis/context";
 import { Connections, replyArrives, type Connection, type Origin } from "../analysis/flows";
@@ -59,7 +69,10 @@ export class InvariantChecks {
   private connectionPath(c: Connection, marks: ReadonlySet<Hop> = new Set()): PathLine[] {
     const lines: PathLine[] = [];
     c.segments.forEach((s, i) => {
-      if (c.segments.length > 1) lines.push({ text: `connection ${i + 1} of ${c.segments.length}: ${s.origin.host?.label ?? s.origin.subnet.label} -> ${addressText(s.destination)}` });
+      if (c.segments.length > 1)
+        lines.push({
+          text: `connection ${i + 1} of ${c.segments.length}: ${s.origin.host?.label ?? s.origin.subnet.label} -> ${addressText(s.destination)}`,
+        });
       lines.push(...this.tracePath(s.forward, "", marks));
       const reply = s.replies.find((r) => r.hops.some((h) => marks.has(h))) ?? s.replies[0];
       if (reply) {
@@ -79,7 +92,10 @@ export class InvariantChecks {
     const distinct: (Host | undefined)[] = [];
     const seen = new Set<string>();
     for (const h of hosts) {
-      const sig = h.securityGroups.map((g) => g.id).sort().join(",");
+      const sig = h.securityGroups
+        .map((g) => g.id)
+        .sort()
+        .join(",");
       if (!seen.has(sig)) {
         seen.add(sig);
         distinct.push(h);
@@ -92,7 +108,10 @@ export class InvariantChecks {
   /** Does the connection leave the VPC for the internet (or for a network the verifier cannot see)? */
   private leaves(c: Connection): boolean {
     const end = c.segments[c.segments.length - 1].forward.end;
-    return (end.kind === "gateway" && end.gateway.kind !== "gateway VPC endpoint" && end.gateway.kind !== "NAT gateway") || end.kind === "unresolved";
+    return (
+      (end.kind === "gateway" && end.gateway.kind !== "gateway VPC endpoint" && end.gateway.kind !== "NAT gateway") ||
+      end.kind === "unresolved"
+    );
   }
 
   private inspected(c: Connection): boolean {
@@ -101,7 +120,9 @@ export class InvariantChecks {
 
   /** The hop where a connection leaves the VPC (or reaches a NAT gateway): the one to blame when it should not. */
   private exitHops(c: Connection): ReadonlySet<Hop> {
-    const seg = c.segments.find((s) => s.forward.end.kind === "gateway" && s.forward.end.gateway.kind === "NAT gateway") ?? c.segments[c.segments.length - 1];
+    const seg =
+      c.segments.find((s) => s.forward.end.kind === "gateway" && s.forward.end.gateway.kind === "NAT gateway") ??
+      c.segments[c.segments.length - 1];
     return new Set(seg.forward.hops.filter((h) => h.kind === "route").slice(-1));
   }
 
@@ -133,12 +154,24 @@ export class InvariantChecks {
       // IPv6 addresses: each example packet keeps one address family.
       for (const family of [4, 6] as const) {
         const destinations = ipv4Destinations.filter((d) => d.family === family);
-        const reaching = this.origins(w, family, false).flatMap((origin) => destinations.flatMap((d) => this.connections.open(origin, d, 443).filter((x) => this.reachesIpv4Internet(x)).map((c) => ({ d, c }))));
+        const reaching = this.origins(w, family, false).flatMap((origin) =>
+          destinations.flatMap((d) =>
+            this.connections
+              .open(origin, d, 443)
+              .filter((x) => this.reachesIpv4Internet(x))
+              .map((c) => ({ d, c })),
+          ),
+        );
         // A path through an appliance the verifier cannot see may be dropped there: not a violation, not a pass.
         const found = reaching.find((x) => this.unseenForward(x.c).length === 0);
         const maybe = reaching.find((x) => this.unseenForward(x.c).length > 0);
         if (!found && maybe) {
-          unknowns.push({ verdict: "UNKNOWN", subject, message: `an IPv4 path from ${subnetText(w)} toward ${addressText(maybe.d)}${maybe.d.family === 6 ? " (NAT64)" : ""} crosses a hop the verifier cannot see through: ${this.unseenForward(maybe.c)[0]}`, path: this.connectionPath(maybe.c) });
+          unknowns.push({
+            verdict: "UNKNOWN",
+            subject,
+            message: `an IPv4 path from ${subnetText(w)} toward ${addressText(maybe.d)}${maybe.d.family === 6 ? " (NAT64)" : ""} crosses a hop the verifier cannot see through: ${this.unseenForward(maybe.c)[0]}`,
+            path: this.connectionPath(maybe.c),
+          });
         }
         if (found) {
           const end = found.c!.segments[found.c!.segments.length - 1].forward.end;
@@ -154,23 +187,49 @@ export class InvariantChecks {
           const origin: Origin = { subnet: proxy.subnet!, host: proxy, address: this.ctx.addressOf(proxy.subnet!, d.family) };
           const c = this.connections.open(origin, d, 443).find((x) => this.reachesIpv4Internet(x));
           if (c) {
-            problems.push({ verdict: "VIOLATED", subject, message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`, path: this.connectionPath(c, this.exitHops(c)) });
+            problems.push({
+              verdict: "VIOLATED",
+              subject,
+              message: `proxy ${proxy.label}, which serves this subnet, can open IPv4 connections to ${addressText(d)}${d.family === 6 ? " (NAT64)" : ""}`,
+              path: this.connectionPath(c, this.exitHops(c)),
+            });
             break;
           }
         }
       }
-      if (w.settings.mapPublicIpOnLaunch) problems.push({ verdict: "VIOLATED", subject, message: `${w.origin}: map_public_ip_on_launch = true gives every instance a public IPv4 address` });
-      if (w.settings.mapCustomerOwnedIpOnLaunch) problems.push({ verdict: "VIOLATED", subject, message: `${w.origin}: map_customer_owned_ip_on_launch = true gives instances a customer-owned public address` });
+      if (w.settings.mapPublicIpOnLaunch)
+        problems.push({
+          verdict: "VIOLATED",
+          subject,
+          message: `${w.origin}: map_public_ip_on_launch = true gives every instance a public IPv4 address`,
+        });
+      if (w.settings.mapCustomerOwnedIpOnLaunch)
+        problems.push({
+          verdict: "VIOLATED",
+          subject,
+          message: `${w.origin}: map_customer_owned_ip_on_launch = true gives instances a customer-owned public address`,
+        });
       for (const h of this.ctx.hostsIn(w)) {
         if (h.publicIpv4) problems.push({ verdict: "VIOLATED", subject, message: `${h.origin}: a public IPv4 address (${h.publicIpv4})` });
         // One IPv6 address per workload: further addresses or a delegated prefix are addresses nothing here accounts for.
-        if (h.extraIpv6) problems.push({ verdict: "VIOLATED", subject, message: `${h.origin}: more than one IPv6 address (${h.extraIpv6}); a workload gets exactly one` });
+        if (h.extraIpv6)
+          problems.push({
+            verdict: "VIOLATED",
+            subject,
+            message: `${h.origin}: more than one IPv6 address (${h.extraIpv6}); a workload gets exactly one`,
+          });
       }
       const exposure = this.routeExposure(w);
       if (exposure.verdict === "VIOLATED") {
         problems.push({ verdict: "VIOLATED", subject, message: `its IPv6 addresses are public: ${exposure.detail}`, path: exposure.path });
       }
-      if (exposure.verdict === "UNKNOWN") unknowns.push({ verdict: "UNKNOWN", subject, message: `whether its IPv6 addresses can be reached from the internet: ${exposure.detail}`, path: exposure.path });
+      if (exposure.verdict === "UNKNOWN")
+        unknowns.push({
+          verdict: "UNKNOWN",
+          subject,
+          message: `whether its IPv6 addresses can be reached from the internet: ${exposure.detail}`,
+          path: exposure.path,
+        });
       findings.push(...problems);
       if (problems.length > 0) subjects.push({ subject, verdict: "VIOLATED", detail: problems[0].message });
       else if (unknowns.length > 0) {
@@ -183,16 +242,32 @@ export class InvariantChecks {
         findings.push({ verdict: "HOLDS BY POLICY", subject, message, path: exposure.path });
         subjects.push({ subject, verdict: "HOLDS BY POLICY", detail: message });
       } else {
-        subjects.push({ subject, verdict: "HOLDS", detail: "no IPv4 route to the internet (directly, through a proxy, or by NAT64); no public IPv4 or IPv6 address; one IPv6 address per instance" });
+        subjects.push({
+          subject,
+          verdict: "HOLDS",
+          detail:
+            "no IPv4 route to the internet (directly, through a proxy, or by NAT64); no public IPv4 or IPv6 address; one IPv6 address per instance",
+        });
       }
     }
-    return result("R1", "invariant", "only IPv6 leaves: no IPv4 path from a workload to the internet, no public IPv4 or IPv6 address", subjects, findings);
+    return result(
+      "R1",
+      "invariant",
+      "only IPv6 leaves: no IPv4 path from a workload to the internet, no public IPv4 or IPv6 address",
+      subjects,
+      findings,
+    );
   }
 
   private reachesIpv4Internet(c: Connection): boolean {
     // A public NAT gateway exists to put IPv4 traffic on the internet: reaching one is an IPv4 path, whether or
     // not its own subnet routes onward today (one route in another stack away).
-    if (c.segments.some((s) => s.forward.end.kind === "gateway" && s.forward.end.gateway.kind === "NAT gateway" && s.forward.end.gateway.publicNat)) return true;
+    if (
+      c.segments.some(
+        (s) => s.forward.end.kind === "gateway" && s.forward.end.gateway.kind === "NAT gateway" && s.forward.end.gateway.publicNat,
+      )
+    )
+      return true;
     const last = c.segments[c.segments.length - 1];
     const end = last.forward.end;
     if (end.kind === "unresolved") return true;
@@ -240,7 +315,9 @@ export class InvariantChecks {
     const cached = this.exposureCache.get(target);
     if (cached) return cached;
     const subject = this.label(target);
-    const entries = this.ctx.model.gateways.filter((g) => (g.kind === "internet gateway" || g.kind === "carrier gateway") && (g.vpc === target.vpc || g.vpc === undefined));
+    const entries = this.ctx.model.gateways.filter(
+      (g) => (g.kind === "internet gateway" || g.kind === "carrier gateway") && (g.vpc === target.vpc || g.vpc === undefined),
+    );
     let out: SubjectResult & { path?: PathLine[] } = {
       subject,
       verdict: "HOLDS",
@@ -254,7 +331,12 @@ export class InvariantChecks {
         // the connection to any address: it reaches every subnet of the VPC as far as anything can tell.
         if (t.end.kind === "unresolved" && (gw.vpc === undefined || gw.vpc === target.vpc)) {
           const by = t.hops.filter((h) => h.kind === "route").slice(-1)[0];
-          verdicts.push({ subject, verdict: "UNKNOWN", detail: `${gw.kind} ${gw.label} hands connections from the internet to ${t.end.description}, which the verifier cannot follow${by ? ` (${by.text})` : ""}`, path: this.tracePath(t, "", new Set(by ? [by] : [])) });
+          verdicts.push({
+            subject,
+            verdict: "UNKNOWN",
+            detail: `${gw.kind} ${gw.label} hands connections from the internet to ${t.end.description}, which the verifier cannot follow${by ? ` (${by.text})` : ""}`,
+            path: this.tracePath(t, "", new Set(by ? [by] : [])),
+          });
           continue;
         }
         const reached = (t.end.kind === "delivered" && t.end.subnet === target) || (t.end.kind === "proxy" && t.end.host.subnet === target);
@@ -263,16 +345,31 @@ export class InvariantChecks {
         const path = this.tracePath(t, "", new Set(t.hops.filter((h) => h.kind === "route").slice(0, 1)));
         if (t.unseen.length > 0) {
           // Only a policy the verifier has read and whose default drops can make this "by policy".
-          verdicts.push({ subject, verdict: "UNKNOWN", detail: `${gw.kind} ${gw.label} delivers connections from the internet to ${subnetText(target)} unless a hop the verifier cannot see through drops them: ${t.unseen[0]}`, path });
+          verdicts.push({
+            subject,
+            verdict: "UNKNOWN",
+            detail: `${gw.kind} ${gw.label} delivers connections from the internet to ${subnetText(target)} unless a hop the verifier cannot see through drops them: ${t.unseen[0]}`,
+            path,
+          });
           continue;
         }
         if (guards.length === 0) {
-          verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} delivers connections from the internet straight to ${subnetText(target)}, with no inspection point on the way`, path });
+          verdicts.push({
+            subject,
+            verdict: "VIOLATED",
+            detail: `${gw.kind} ${gw.label} delivers connections from the internet straight to ${subnetText(target)}, with no inspection point on the way`,
+            path,
+          });
           continue;
         }
         const weak = guards.filter((e) => e.firewall && (!e.firewall.policy.defaultDrop || !e.firewall.policy.forwardsAll));
         if (weak.length > 0) {
-          verdicts.push({ subject, verdict: "VIOLATED", detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} through ${weak[0].label}, which passes what no rule drops: ${weak[0].firewall!.policy.problems.join("; ")}`, path });
+          verdicts.push({
+            subject,
+            verdict: "VIOLATED",
+            detail: `${gw.kind} ${gw.label} reaches ${subnetText(target)} through ${weak[0].label}, which passes what no rule drops: ${weak[0].firewall!.policy.problems.join("; ")}`,
+            path,
+          });
           continue;
         }
         const ep = guards[0];
@@ -286,7 +383,8 @@ export class InvariantChecks {
       for (const e of unseenEntries) {
         verdicts.push({ subject, verdict: "UNKNOWN", detail: `traffic may enter the VPC from a network the verifier cannot see: ${e}` });
       }
-      if (verdicts.length === 0) out = { subject, verdict: "HOLDS", detail: `internet gateway routing reaches no address in ${subnetText(target)}` };
+      if (verdicts.length === 0)
+        out = { subject, verdict: "HOLDS", detail: `internet gateway routing reaches no address in ${subnetText(target)}` };
       else out = verdicts.find((v) => v.verdict === "VIOLATED") ?? verdicts.find((v) => v.verdict === "UNKNOWN") ?? verdicts[0];
     }
     this.exposureCache.set(target, out);
@@ -312,8 +410,13 @@ export class InvariantChecks {
             const beyond = probe.permitted.reduce<Range[]>((left, p) => left.flatMap((x) => cut(x, p)), [r]);
             for (const b of beyond) {
               const rule = v.deciding.find((d) => d.allow && (d.protocol === "all" || (d.from <= b[0] && d.to >= b[1])));
-              const what = probe.protocol === OTHER_PROTOCOL ? "protocols other than TCP, UDP and ICMP" : `${protocolName(probe.protocol)}${rangeText(probe.protocol, b)}`;
-              problems.push(`network ACL ${target.nacl.label} admits ${what} from ${addressText(src)} into ${subnetText(target)}${rule ? ` (${naclRuleText(rule)}, ${rule.origin})` : ""}: new connections, not replies`);
+              const what =
+                probe.protocol === OTHER_PROTOCOL
+                  ? "protocols other than TCP, UDP and ICMP"
+                  : `${protocolName(probe.protocol)}${rangeText(probe.protocol, b)}`;
+              problems.push(
+                `network ACL ${target.nacl.label} admits ${what} from ${addressText(src)} into ${subnetText(target)}${rule ? ` (${naclRuleText(rule)}, ${rule.origin})` : ""}: new connections, not replies`,
+              );
             }
           }
         }
@@ -331,9 +434,13 @@ export class InvariantChecks {
           // ICMP errors (Packet Too Big for Path MTU discovery) answer traffic sent; they open nothing.
           if (r.egress || icmpErrorsOnly(r)) continue;
           if (r.peer.kind === "cidr" && this.ctx.reachesInternet(r.peer.prefix)) {
-            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}${r.origin.startsWith(g.origin) ? "" : `, a rule of ${g.origin}`})`);
+            problems.push(
+              `security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}${r.origin.startsWith(g.origin) ? "" : `, a rule of ${g.origin}`})`,
+            );
           } else if (r.peer.kind === "prefix list") {
-            problems.push(`security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}); the verifier cannot show the prefix list holds no internet address`);
+            problems.push(
+              `security group ${g.label} of ${h.label} admits ${sgRuleText(r)} (${r.origin}); the verifier cannot show the prefix list holds no internet address`,
+            );
           }
         }
       }
@@ -349,13 +456,20 @@ export class InvariantChecks {
       const subject = `${this.label(t)}${workloads.includes(t) ? "" : " [proxies]"}`;
       const route = this.routeExposure(t);
       const layerProblems: Finding[] = [];
-      if (route.verdict === "VIOLATED") layerProblems.push({ verdict: "VIOLATED", subject, message: `gateway and routes: ${route.detail}`, path: route.path });
+      if (route.verdict === "VIOLATED")
+        layerProblems.push({ verdict: "VIOLATED", subject, message: `gateway and routes: ${route.detail}`, path: route.path });
       for (const m of this.aclExposure(t)) layerProblems.push({ verdict: "VIOLATED", subject, message: `network ACL: ${m}` });
       for (const m of this.sgExposure(t)) layerProblems.push({ verdict: "VIOLATED", subject, message: `security group: ${m}` });
       for (const h of this.ctx.hostsIn(t)) {
-        if (h.publicIpv4) layerProblems.push({ verdict: "VIOLATED", subject, message: `public address: ${h.origin} gets a public IPv4 address (${h.publicIpv4})` });
+        if (h.publicIpv4)
+          layerProblems.push({
+            verdict: "VIOLATED",
+            subject,
+            message: `public address: ${h.origin} gets a public IPv4 address (${h.publicIpv4})`,
+          });
       }
-      if (t.settings.mapPublicIpOnLaunch) layerProblems.push({ verdict: "VIOLATED", subject, message: `public address: ${t.origin} maps a public IPv4 address on launch` });
+      if (t.settings.mapPublicIpOnLaunch)
+        layerProblems.push({ verdict: "VIOLATED", subject, message: `public address: ${t.origin} maps a public IPv4 address on launch` });
       findings.push(...layerProblems);
       if (layerProblems.length > 0) {
         subjects.push({ subject, verdict: "VIOLATED", detail: layerProblems[0].message });
@@ -363,7 +477,8 @@ export class InvariantChecks {
         findings.push({ verdict: "UNKNOWN", subject, message: `gateway and routes: ${route.detail}`, path: route.path });
         subjects.push({ subject, verdict: "UNKNOWN", detail: `gateway and routes: ${route.detail}` });
       } else {
-        if (route.verdict === "HOLDS BY POLICY") findings.push({ verdict: "HOLDS BY POLICY", subject, message: route.detail, path: route.path });
+        if (route.verdict === "HOLDS BY POLICY")
+          findings.push({ verdict: "HOLDS BY POLICY", subject, message: route.detail, path: route.path });
         subjects.push({
           subject,
           verdict: route.verdict,
@@ -377,14 +492,23 @@ export class InvariantChecks {
     const notes = [
       "Every layer must refuse on its own: the gateway and routes, the network ACL (which, being stateless, may admit only replies), and every security group.",
     ];
-    const exposedElsewhere = this.ctx.model.subnets.filter((s) => !targets.includes(s) && this.routeExposure(s).verdict === "VIOLATED").map((s) => s.label);
+    const exposedElsewhere = this.ctx.model.subnets
+      .filter((s) => !targets.includes(s) && this.routeExposure(s).verdict === "VIOLATED")
+      .map((s) => s.label);
     if (exposedElsewhere.length > 0) {
       notes.push(
         `Reachable from the internet by routing, but holding no workload or proxy, so outside R2: ${exposedElsewhere.join(", ")}. ` +
           "Anything launched there is protected only by its security group and network ACL.",
       );
     }
-    return result("R2", "invariant", "nothing comes in: no connection initiated from the internet reaches a workload or a proxy", subjects, findings, notes);
+    return result(
+      "R2",
+      "invariant",
+      "nothing comes in: no connection initiated from the internet reaches a workload or a proxy",
+      subjects,
+      findings,
+      notes,
+    );
   }
 
   // ---------------------------------------------------------------- R3
@@ -398,12 +522,14 @@ export class InvariantChecks {
       const subject = this.label(w);
       const problems: Finding[] = [];
       const add = (message: string, c: Connection, marks: ReadonlySet<Hop>) => {
-        if (!problems.some((p) => p.message === message)) problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(c, marks) });
+        if (!problems.some((p) => p.message === message))
+          problems.push({ verdict: "VIOLATED", subject, message, path: this.connectionPath(c, marks) });
       };
       const unknowns: Finding[] = [];
       const unknown = (about: string, c: Connection) => {
         const message = `${about} crosses a hop the verifier cannot see through: ${this.unseen(c)[0]}`;
-        if (!unknowns.some((p) => p.message === message)) unknowns.push({ verdict: "UNKNOWN", subject, message, path: this.connectionPath(c) });
+        if (!unknowns.some((p) => p.message === message))
+          unknowns.push({ verdict: "UNKNOWN", subject, message, path: this.connectionPath(c) });
       };
       let leaving = 0;
       for (const d of destinations) {
@@ -415,8 +541,15 @@ export class InvariantChecks {
             // verifier cannot see does not change it.
             if (!this.inspected(c) && this.unseenForward(c).length === 0) {
               const passed = c.segments.flatMap((s) => s.forward.inspected).filter((e) => !e.inspects);
-              const why = passed.length > 0 ? ` (${passed[0].label} does not inspect: ${passed[0].firewall?.policy.problems.join("; ") ?? "its firewall is not in the configuration"})` : "";
-              add(`a connection to ${addressText(d)}${nat64Text(d, this.ctx)} leaves ${subnetText(w)} without crossing an inspection point${why}`, c, this.exitHops(c));
+              const why =
+                passed.length > 0
+                  ? ` (${passed[0].label} does not inspect: ${passed[0].firewall?.policy.problems.join("; ") ?? "its firewall is not in the configuration"})`
+                  : "";
+              add(
+                `a connection to ${addressText(d)}${nat64Text(d, this.ctx)} leaves ${subnetText(w)} without crossing an inspection point${why}`,
+                c,
+                this.exitHops(c),
+              );
               continue;
             }
             if (this.unseen(c).length > 0) {
@@ -453,11 +586,17 @@ export class InvariantChecks {
             : unknowns.length > 0
               ? unknowns[0].message
               : leaving > 0
-              ? `every path to the internet crosses an inspection point in ${w.az ?? "its AZ"}, requests and replies alike`
-              : "no path leads to the internet (nothing leaves uninspected; L1 tells whether anything leaves at all)",
+                ? `every path to the internet crosses an inspection point in ${w.az ?? "its AZ"}, requests and replies alike`
+                : "no path leads to the internet (nothing leaves uninspected; L1 tells whether anything leaves at all)",
       });
     }
-    return result("R3", "invariant", "everything is inspected: every outbound path crosses an inspection point, in both directions, in its own AZ", subjects, findings);
+    return result(
+      "R3",
+      "invariant",
+      "everything is inspected: every outbound path crosses an inspection point, in both directions, in its own AZ",
+      subjects,
+      findings,
+    );
   }
 
   /**
@@ -472,7 +611,12 @@ export class InvariantChecks {
         if (!(r.destination instanceof Prefix)) continue;
         const t = r.target;
         const ownVpc = rt.vpc;
-        const outward = t.kind === "unresolved" || (t.kind === "gateway" && !INTERNET_GATEWAYS.has(t.gateway.kind) && t.gateway.kind !== "NAT gateway" && t.gateway.kind !== "gateway VPC endpoint");
+        const outward =
+          t.kind === "unresolved" ||
+          (t.kind === "gateway" &&
+            !INTERNET_GATEWAYS.has(t.gateway.kind) &&
+            t.gateway.kind !== "NAT gateway" &&
+            t.gateway.kind !== "gateway VPC endpoint");
         if (!outward) continue;
         for (const a of this.ctx.addressesIn(r.destination)) {
           // Outside this table's own VPC (another VPC of the input, behind peering, counts), and not internet (tried anyway).
@@ -498,26 +642,41 @@ export class InvariantChecks {
     return [...ports].sort((a, b) => a - b);
   }
 
-  private checkSymmetryAndZone(w: Subnet, c: Connection, add: (m: string, c: Connection, marks: ReadonlySet<Hop>) => void, what?: string): void {
+  private checkSymmetryAndZone(
+    w: Subnet,
+    c: Connection,
+    add: (m: string, c: Connection, marks: ReadonlySet<Hop>) => void,
+    what?: string,
+  ): void {
     const about = what ?? `a connection to ${addressText(c.segments[c.segments.length - 1].destination)}`;
     /** The first hop that mentions a place: where the path enters it. */
-    const hopAt = (label: string) => new Set([...c.segments.flatMap((s) => [...s.forward.hops, ...s.replies.flatMap((r) => r.hops)])].filter((h) => h.text.includes(label)).slice(0, 1));
+    const hopAt = (label: string) =>
+      new Set(
+        [...c.segments.flatMap((s) => [...s.forward.hops, ...s.replies.flatMap((r) => r.hops)])]
+          .filter((h) => h.text.includes(label))
+          .slice(0, 1),
+      );
     for (const s of c.segments) {
       const places = [...s.forward.places, ...s.replies.flatMap((r) => r.places)];
       const away = places.find((p) => p.az !== undefined && w.az !== undefined && p.az !== w.az);
       if (away) add(`${about} crosses ${away.label} in ${away.az}, outside ${w.az}`, c, hopAt(away.label));
       const unknown = places.find((p) => p.az === undefined);
-      if (unknown && w.az !== undefined) add(`${about} crosses ${unknown.label}, whose AZ the configuration does not fix`, c, hopAt(unknown.label));
+      if (unknown && w.az !== undefined)
+        add(`${about} crosses ${unknown.label}, whose AZ the configuration does not fix`, c, hopAt(unknown.label));
       const forward = this.stateful(s.forward).map((e) => e.key);
       for (const r of s.replies) {
-        const back = this.stateful(r).map((e) => e.key).reverse();
+        const back = this.stateful(r)
+          .map((e) => e.key)
+          .reverse();
         if (forward.join(" ") !== back.join(" ")) {
           const names = (keys: string[], t: Trace) => keys.map((k) => t.inspected.find((e) => e.key === k)!.label).join(", ") || "none";
           // The reply's last routing decision is where it goes its own way.
           const decision = r.hops.filter((h) => h.kind === "route").slice(-1);
           add(
-            `${about} is asymmetric: the request crosses ${names(forward, s.forward)} but the reply crosses ${names(this.stateful(r).map((e) => e.key), r)}` +
-              ` (stateful inspection needs both directions through the same endpoint)`,
+            `${about} is asymmetric: the request crosses ${names(forward, s.forward)} but the reply crosses ${names(
+              this.stateful(r).map((e) => e.key),
+              r,
+            )}` + ` (stateful inspection needs both directions through the same endpoint)`,
             c,
             new Set(decision),
           );
@@ -539,7 +698,13 @@ export class InvariantChecks {
       const subject = this.label(w);
       const problems: Finding[] = [];
       if (intent.ports.length === 0) {
-        problems.push({ verdict: "VIOLATED", subject, message: intent.anyTcpOut ? `no allowlisted port could be read: ${intent.anyTcpOut}; name the ports with --ports` : "no allowlisted port: no security group or network ACL rule of the workloads or proxies admits TCP toward the internet, so no TCP connection can leave" });
+        problems.push({
+          verdict: "VIOLATED",
+          subject,
+          message: intent.anyTcpOut
+            ? `no allowlisted port could be read: ${intent.anyTcpOut}; name the ports with --ports`
+            : "no allowlisted port: no security group or network ACL rule of the workloads or proxies admits TCP toward the internet, so no TCP connection can leave",
+        });
       }
       if (!w.ipv6) problems.push({ verdict: "VIOLATED", subject, message: `${subnetText(w)} has no IPv6 prefix` });
       for (const port of intent.ports) {
@@ -551,10 +716,20 @@ export class InvariantChecks {
       subjects.push({
         subject,
         verdict: violated.length > 0 ? "VIOLATED" : problems.length > 0 ? "UNKNOWN" : "HOLDS",
-        detail: problems.length > 0 ? (violated[0] ?? problems[0]).message : `TCP ${intent.ports.join(", ")} reaches the internet through the inspection chain and back, every ACL and security group admitting it`,
+        detail:
+          problems.length > 0
+            ? (violated[0] ?? problems[0]).message
+            : `TCP ${intent.ports.join(", ")} reaches the internet through the inspection chain and back, every ACL and security group admitting it`,
       });
     }
-    return result("L1", "invariant", "liveness: TCP to the internet on every allowlisted port works end to end through the inspection chain", subjects, findings, notes);
+    return result(
+      "L1",
+      "invariant",
+      "liveness: TCP to the internet on every allowlisted port works end to end through the inspection chain",
+      subjects,
+      findings,
+      notes,
+    );
   }
 
   private firstL1Failure(w: Subnet, port: number): Finding | undefined {
@@ -567,13 +742,27 @@ export class InvariantChecks {
         if (seen.some((c) => this.works(c) === undefined)) continue;
         const maybe = conns.find((c) => !seen.includes(c));
         if (maybe) {
-          const what = this.unseen(maybe)[0] ?? `it leaves for ${endText(maybe.segments[maybe.segments.length - 1].forward.end)}, a network the verifier cannot see`;
-          return { verdict: "UNKNOWN", subject, message: `whether TCP ${port} from ${subnetText(w)} to ${addressText(d)} works depends on a hop the verifier cannot see through: ${what}`, path: this.connectionPath(maybe) };
+          const what =
+            this.unseen(maybe)[0] ??
+            `it leaves for ${endText(maybe.segments[maybe.segments.length - 1].forward.end)}, a network the verifier cannot see`;
+          return {
+            verdict: "UNKNOWN",
+            subject,
+            message: `whether TCP ${port} from ${subnetText(w)} to ${addressText(d)} works depends on a hop the verifier cannot see through: ${what}`,
+            path: this.connectionPath(maybe),
+          };
         }
         const c = conns[0];
         const why = c ? this.works(c)! : "no path";
-        const from = origin.host ? `${origin.host.label} in ${subnetText(w)}` : `${subnetText(w)} (no instance there: security groups not checked)`;
-        return { verdict: "VIOLATED", subject, message: `TCP ${port} from ${from} to ${addressText(d)} does not work: ${why}`, path: c ? this.connectionPath(c) : undefined };
+        const from = origin.host
+          ? `${origin.host.label} in ${subnetText(w)}`
+          : `${subnetText(w)} (no instance there: security groups not checked)`;
+        return {
+          verdict: "VIOLATED",
+          subject,
+          message: `TCP ${port} from ${from} to ${addressText(d)} does not work: ${why}`,
+          path: c ? this.connectionPath(c) : undefined,
+        };
       }
     }
     return undefined;
@@ -594,13 +783,18 @@ export class InvariantChecks {
       if (blocked) return `the request is refused: ${blocked.text}`;
     }
     if (!(end.kind === "gateway" && INTERNET_GATEWAYS.has(end.gateway.kind))) {
-      return end.kind === "dropped" ? `the request is dropped (${end.reason})` : `the request does not reach the internet (it ends ${endText(end)})`;
+      return end.kind === "dropped"
+        ? `the request is dropped (${end.reason})`
+        : `the request does not reach the internet (it ends ${endText(end)})`;
     }
     if (!this.inspected(c)) return "the request reaches the internet without crossing an inspection point";
     for (const s of c.segments) {
       if (s.replies.length === 0) return `no reply path back to ${s.origin.host?.label ?? s.origin.subnet.label}`;
       const r = s.replies.find((x) => !replyArrives(s, x) || x.blocked.length > 0);
-      if (r) return r.blocked[0] ? `the reply is refused: ${r.blocked[0].text}` : `the reply does not come back to ${s.origin.subnet.label} (it ends ${endText(r.end)})`;
+      if (r)
+        return r.blocked[0]
+          ? `the reply is refused: ${r.blocked[0].text}`
+          : `the reply does not come back to ${s.origin.subnet.label} (it ends ${endText(r.end)})`;
     }
     return this.packetTooBigFails(last);
   }
@@ -614,9 +808,18 @@ export class InvariantChecks {
     const end = s.forward.end;
     if (end.kind !== "gateway" || s.destination.family !== 6 || end.gateway.kind === "NAT gateway") return undefined;
     const who = s.origin.host?.label ?? s.origin.subnet.label;
-    const ptb = { family: 6 as const, src: s.destination, dst: s.origin.address, protocol: ICMPV6, ports: [ICMPV6_PACKET_TOO_BIG, ICMPV6_PACKET_TOO_BIG] as Range, reply: false, dstHost: s.origin.host };
+    const ptb = {
+      family: 6 as const,
+      src: s.destination,
+      dst: s.origin.address,
+      protocol: ICMPV6,
+      ports: [ICMPV6_PACKET_TOO_BIG, ICMPV6_PACKET_TOO_BIG] as Range,
+      reply: false,
+      dstHost: s.origin.host,
+    };
     const traces = this.walker.enter(ptb, end.gateway);
-    const arrives = (t: Trace) => (t.end.kind === "delivered" && t.end.subnet === s.origin.subnet) || (t.end.kind === "proxy" && t.end.host === s.origin.host);
+    const arrives = (t: Trace) =>
+      (t.end.kind === "delivered" && t.end.subnet === s.origin.subnet) || (t.end.kind === "proxy" && t.end.host === s.origin.host);
     if (traces.some((t) => arrives(t) && t.blocked.length === 0)) return undefined;
     const t = traces.find(arrives) ?? traces[0];
     const why = !t ? "no path" : t.blocked[0] ? `refused: ${t.blocked[0].text}` : `it ends ${endText(t.end)}`;
@@ -631,7 +834,9 @@ export class InvariantChecks {
       verdict: s.settings.enableDns64 ? "VIOLATED" : "HOLDS",
       detail: s.settings.enableDns64 ? `${s.origin}: enable_dns64 = true (DNS64 answers need NAT64 and an IPv4 path)` : "enable_dns64 off",
     }));
-    const findings: Finding[] = subjects.filter((s) => s.verdict === "VIOLATED").map((s) => ({ verdict: "VIOLATED", subject: s.subject, message: s.detail }));
+    const findings: Finding[] = subjects
+      .filter((s) => s.verdict === "VIOLATED")
+      .map((s) => ({ verdict: "VIOLATED", subject: s.subject, message: s.detail }));
     return result("DNS64", "invariant", "DNS64 is off in every subnet", subjects, findings);
   }
 
@@ -651,7 +856,9 @@ export class InvariantChecks {
       }
       return { subject: this.label(s), verdict, detail };
     });
-    const findings: Finding[] = subjects.filter((s) => s.verdict === "VIOLATED").map((s) => ({ verdict: "VIOLATED", subject: s.subject, message: s.detail }));
+    const findings: Finding[] = subjects
+      .filter((s) => s.verdict === "VIOLATED")
+      .map((s) => ({ verdict: "VIOLATED", subject: s.subject, message: s.detail }));
     return result("MAIN-RT", "invariant", "no subnet is left on the main route table", subjects, findings);
   }
 }
@@ -710,11 +917,17 @@ export function intentPorts(ctx: Context): IntentPorts {
   let anyTcpOut: string | undefined;
   for (const h of hosts) {
     for (const g of h.securityGroups) {
-      const r = g.rules.find((x) => x.egress && (x.protocol === TCP || x.protocol === "all") && (x.peer.kind !== "cidr" || ctx.reachesInternet(x.peer.prefix)));
+      const r = g.rules.find(
+        (x) => x.egress && (x.protocol === TCP || x.protocol === "all") && (x.peer.kind !== "cidr" || ctx.reachesInternet(x.peer.prefix)),
+      );
       if (r && !anyTcpOut) anyTcpOut = `${sgRuleText(r)} in ${g.label} admits TCP toward the internet without naming single ports`;
     }
   }
-  return { ports: [...ports].sort((a, b) => a - b), anyTcpOut, source: sources.size > 0 ? `every single TCP port toward the internet in ${[...sources].join(", ")}` : "no rule names one" };
+  return {
+    ports: [...ports].sort((a, b) => a - b),
+    anyTcpOut,
+    source: sources.size > 0 ? `every single TCP port toward the internet in ${[...sources].join(", ")}` : "no rule names one",
+  };
 }
 
 export { worst };

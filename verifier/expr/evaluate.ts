@@ -28,7 +28,18 @@ import {
 } from "./values";
 import { Prefix } from "../model/prefix";
 import { backendId } from "../input/cdktf-out";
-import { Computed, EachValue, Literal, RemoteLinked, Unresolvable, isRecord, type BackendId, type ModuleInstance, type RawResource, type StackSource } from "../input/source";
+import {
+  Computed,
+  EachValue,
+  Literal,
+  RemoteLinked,
+  Unresolvable,
+  isRecord,
+  type BackendId,
+  type ModuleInstance,
+  type RawResource,
+  type StackSource,
+} from "../input/source";
 
 /**
  * The synthetic /56 given to the n-th VPC whose IPv6 block is allocated at apply: inside 2001:db8::/32, which
@@ -127,7 +138,10 @@ export class World {
     for (const ref of this.refs.values()) {
       if (ref.raw.mode !== "managed" || !VPC_IPV6_HOLDERS.has(ref.raw.type)) continue;
       const c = ref.raw.config;
-      const generated = ref.raw.type !== "aws_vpc" || this.isSet(c.assign_generated_ipv6_cidr_block, true, ref) || this.isSet(c.ipv6_ipam_pool_id, undefined, ref);
+      const generated =
+        ref.raw.type !== "aws_vpc" ||
+        this.isSet(c.assign_generated_ipv6_cidr_block, true, ref) ||
+        this.isSet(c.ipv6_ipam_pool_id, undefined, ref);
       if (!this.isSet(c.ipv6_cidr_block, undefined, ref) && generated) {
         const prefix = syntheticVpcIpv6(n++);
         this.syntheticIpv6.set(ref.key, prefix);
@@ -234,7 +248,9 @@ export class World {
     const defaults = this.evaluate(ref.stack, ref.stack.defaultTags, `${ref.stack.name} provider default_tags`);
     const problem = [own, defaults].find((v) => isSymbolic(v) || (v !== null && !isObjectValue(v)));
     if (problem) {
-      this.problems.push(`${ref.address} (${ref.stack.name}).tags: cannot be worked out before apply (${String(problem)}); roles and tiers are read from tags`);
+      this.problems.push(
+        `${ref.address} (${ref.stack.name}).tags: cannot be worked out before apply (${String(problem)}); roles and tiers are read from tags`,
+      );
       return {};
     }
     return { ...(isObjectValue(defaults) ? defaults : {}), ...(isObjectValue(own) ? own : {}) };
@@ -244,7 +260,8 @@ export class World {
     const config = ref.raw.config;
     const type = ref.raw.type;
     const where = `${ref.address} (${ref.stack.name}).${name}`;
-    if (type === "terraform_remote_state" && ref.raw.mode === "data" && name === "outputs") return new RemoteOutputs(ref.stack.name, ref.key);
+    if (type === "terraform_remote_state" && ref.raw.mode === "data" && name === "outputs")
+      return new RemoteOutputs(ref.stack.name, ref.key);
     if (config[name] instanceof Computed) {
       // Unknown in the plan: the configuration's expression, unless it is null (then the provider computes it).
       const v = this.evaluate(ref.stack, (config[name] as Computed).expression, where, new Map(), ref);
@@ -252,7 +269,8 @@ export class World {
     } else if (name in config && config[name] !== undefined) {
       const raw = config[name];
       const nullLiteral = raw instanceof Literal && raw.value === null;
-      if (!(nullLiteral && (VPC_IPV6_HOLDERS.has(type) || name === "firewall_status"))) return this.evaluate(ref.stack, raw, where, new Map(), ref);
+      if (!(nullLiteral && (VPC_IPV6_HOLDERS.has(type) || name === "firewall_status")))
+        return this.evaluate(ref.stack, raw, where, new Map(), ref);
     }
     if (ref.raw.mode === "managed" && VPC_IPV6_HOLDERS.has(type) && name === "ipv6_cidr_block") {
       return this.syntheticIpv6.get(ref.key) ?? null;
@@ -263,7 +281,9 @@ export class World {
       if (type === "aws_default_network_acl") return this.attribute(ref.key, "default_network_acl_id");
       if (type === "aws_default_security_group") {
         const vpc = this.attribute(ref.key, "vpc_id");
-        return vpc instanceof Opaque && vpc.path === "id" ? new Opaque(vpc.resource, "default_security_group_id") : new Opaque(ref.key, "id");
+        return vpc instanceof Opaque && vpc.path === "id"
+          ? new Opaque(vpc.resource, "default_security_group_id")
+          : new Opaque(ref.key, "id");
       }
     }
     if (type === "aws_default_security_group" && name === "vpc_id") return new Unknown("default security group of the default VPC");
@@ -273,7 +293,13 @@ export class World {
   /** What `firewall_status` becomes after apply: one sync state per subnet mapping, with the subnet's AZ. */
   private firewallStatus(ref: ResourceRef): Value {
     const mappings = this.attribute(ref.key, "subnet_mapping");
-    const list = Array.isArray(mappings) ? mappings : isObjectValue(mappings) ? [mappings] : mappings instanceof UnorderedSet ? mappings.items : undefined;
+    const list = Array.isArray(mappings)
+      ? mappings
+      : isObjectValue(mappings)
+        ? [mappings]
+        : mappings instanceof UnorderedSet
+          ? mappings.items
+          : undefined;
     if (!list || list.some((m) => !isObjectValue(m))) return new Unknown(`the subnet mappings of ${ref.address} (${showValue(mappings)})`);
     const syncStates = (list as Record<string, Value>[]).map((m) => {
       const subnetId = (m.subnet_id ?? null) as Value;
@@ -304,7 +330,9 @@ export class World {
   output(stackName: string, name: string): Value {
     const stack = this.stacks.get(stackName);
     if (!stack || !(name in stack.outputs)) return new Unknown(`stack ${stackName} has no output ${name}`);
-    return this.cachedOutput(`${stackName}\u0000\u0000${name}`, () => this.evaluate(stack, stack.outputs[name], `output ${name} (${stackName})`));
+    return this.cachedOutput(`${stackName}\u0000\u0000${name}`, () =>
+      this.evaluate(stack, stack.outputs[name], `output ${name} (${stackName})`),
+    );
   }
 
   /** An output of a module instance, evaluated in that module. */
@@ -314,7 +342,9 @@ export class World {
     if (!m) return new Unknown(`no module ${path} in stack ${stackName}`, true);
     if (!(name in m.outputs)) return new Unknown(`${path} has no output "${name}"`, true);
     return this.guarded(stackName, `${path}.output.${name}`, () =>
-      this.cachedOutput(`${stackName}\u0000${path}\u0000${name}`, () => this.evaluate(stack, m.outputs[name], `${path}.${name} (output, ${stackName})`, new Map(), undefined, path)),
+      this.cachedOutput(`${stackName}\u0000${path}\u0000${name}`, () =>
+        this.evaluate(stack, m.outputs[name], `${path}.${name} (output, ${stackName})`, new Map(), undefined, path),
+      ),
     );
   }
 
@@ -356,7 +386,10 @@ export class World {
   /** Module instances called `name` from `parent`. */
   moduleInstances(stack: string, parent: string, name: string): ModuleInstance[] {
     const prefix = `${parent ? `${parent}.` : ""}module.${name}`;
-    return [...this.modules.values()].filter((m) => m.parent === parent && (m.path === prefix || m.path.startsWith(`${prefix}[`)) && this.modules.get(`${stack}\u0000${m.path}`) === m);
+    return [...this.modules.values()].filter(
+      (m) =>
+        m.parent === parent && (m.path === prefix || m.path.startsWith(`${prefix}[`)) && this.modules.get(`${stack}\u0000${m.path}`) === m,
+    );
   }
 
   /** Is the stack a remote-state data source reads among the inputs, and as what? */
@@ -380,7 +413,10 @@ export class World {
     const where = `${ref.address} (${consumer.name})`;
     const backend = this.evaluate(consumer, ref.raw.config.backend, `${where}.backend`, new Map(), ref);
     const config = this.evaluate(consumer, ref.raw.config.config ?? {}, `${where}.config`, new Map(), ref);
-    const id = typeof backend === "string" && isObjectValue(config) ? backendId(backend, config as Record<string, unknown>, consumer.workingDirectory) : undefined;
+    const id =
+      typeof backend === "string" && isObjectValue(config)
+        ? backendId(backend, config as Record<string, unknown>, consumer.workingDirectory)
+        : undefined;
     const others = [...this.stacks.values()].filter((s) => s !== consumer);
     const byBackend = id ? others.filter((s) => s.backend && sameBackend(s.backend, id)) : [];
     if (byBackend.length === 1) {
@@ -392,7 +428,8 @@ export class World {
     }
     const declaring = others.filter((s) => outputName in s.outputs);
     if (declaring.length === 1) return declaring[0];
-    const stateName = id && id.type !== "other" ? (id.type === "local" ? id.path : id.key).replace(/^.*\//, "").replace(/\.tfstate$/, "") : undefined;
+    const stateName =
+      id && id.type !== "other" ? (id.type === "local" ? id.path : id.key).replace(/^.*\//, "").replace(/\.tfstate$/, "") : undefined;
     const named = declaring.filter((s) => s.name === ref.raw.name || s.name === stateName);
     if (named.length === 1) return named[0];
     if (declaring.length === 0) return `${where} reads output "${outputName}", which no stack declares`;
@@ -437,7 +474,9 @@ export class World {
       return new Unknown(`a cycle: ${named}`);
     }
     if (this.chain.length >= MAX_REFERENCE_DEPTH) {
-      this.problems.push(`${this.chain[0].label}: reaches ${label} through more than ${MAX_REFERENCE_DEPTH} locals and module inputs or outputs, more than the verifier follows`);
+      this.problems.push(
+        `${this.chain[0].label}: reaches ${label} through more than ${MAX_REFERENCE_DEPTH} locals and module inputs or outputs, more than the verifier follows`,
+      );
       return new Unknown("references nested too deeply to follow");
     }
     this.chain.push({ key, label });
@@ -448,7 +487,14 @@ export class World {
     }
   }
 
-  private evaluateValue(stack: StackSource, raw: unknown, where: string, env: Env = new Map(), resource?: ResourceRef, module?: string): Value {
+  private evaluateValue(
+    stack: StackSource,
+    raw: unknown,
+    where: string,
+    env: Env = new Map(),
+    resource?: ResourceRef,
+    module?: string,
+  ): Value {
     if (raw === undefined || raw === null) return null;
     if (raw instanceof Literal) return literal(raw.value);
     if (raw instanceof RemoteLinked) {
@@ -475,7 +521,18 @@ export class World {
         this.parsed.set(raw, expr);
       }
       let scope = env;
-      if (resource && resource.raw.index !== undefined && !env.has("count") && !env.has("each")) scope = new Map([...env, ...this.repetitionEnv(resource.stack, resource.raw.repetition, resource.raw.index, resource.raw.eachValue, resource.address, resource.module)]);
+      if (resource && resource.raw.index !== undefined && !env.has("count") && !env.has("each"))
+        scope = new Map([
+          ...env,
+          ...this.repetitionEnv(
+            resource.stack,
+            resource.raw.repetition,
+            resource.raw.index,
+            resource.raw.eachValue,
+            resource.address,
+            resource.module,
+          ),
+        ]);
       return new Evaluation(this, stack, where, resource?.module ?? module ?? "").eval(expr, scope);
     }
     if (typeof raw === "number" || typeof raw === "boolean") return raw;
@@ -489,14 +546,31 @@ export class World {
   }
 
   /** `count.index` or `each.key`/`each.value` of one instance. */
-  repetitionEnv(stack: StackSource, repetition: "count" | "for_each" | undefined, index: number | string | undefined, eachValue: unknown, where: string, module = ""): [string, Value][] {
+  repetitionEnv(
+    stack: StackSource,
+    repetition: "count" | "for_each" | undefined,
+    index: number | string | undefined,
+    eachValue: unknown,
+    where: string,
+    module = "",
+  ): [string, Value][] {
     if (index === undefined) return [];
     if (repetition === "count" || (repetition === undefined && typeof index === "number")) return [["count", { index }]];
     let value: Value;
     if (eachValue instanceof EachValue) {
       const all = this.evaluate(stack, eachValue.forEach, `${where} for_each`, new Map(), undefined, module);
-      value = isObjectValue(all) ? all[eachValue.key] ?? new Unknown(`for_each of ${where} has no key "${eachValue.key}"`) : Array.isArray(all) ? eachValue.key : isSymbolic(all) ? all : new Unknown(`for_each of ${where} is not a map or set`);
-    } else value = eachValue === undefined ? new Unknown(`each.value of ${where} is not in the input`) : this.evaluate(stack, eachValue, `${where} each.value`);
+      value = isObjectValue(all)
+        ? (all[eachValue.key] ?? new Unknown(`for_each of ${where} has no key "${eachValue.key}"`))
+        : Array.isArray(all)
+          ? eachValue.key
+          : isSymbolic(all)
+            ? all
+            : new Unknown(`for_each of ${where} is not a map or set`);
+    } else
+      value =
+        eachValue === undefined
+          ? new Unknown(`each.value of ${where} is not in the input`)
+          : this.evaluate(stack, eachValue, `${where} each.value`);
     return [["each", { key: index, value }]];
   }
 }
@@ -543,14 +617,20 @@ class Evaluation {
         return env.get("\u0000item") ?? new Unknown("splat item outside a splat");
       case "splat": {
         const source = this.eval(e.source, env);
-        if (source instanceof UnorderedSet) return setOf(source.items.map((item) => this.eval(e.each, new Map([...env, ["\u0000item", item]]))));
-        if (source instanceof ResourceObject || source instanceof ModuleObject) return [this.eval(e.each, new Map([...env, ["\u0000item", source]]))];
+        if (source instanceof UnorderedSet)
+          return setOf(source.items.map((item) => this.eval(e.each, new Map([...env, ["\u0000item", item]]))));
+        if (source instanceof ResourceObject || source instanceof ModuleObject)
+          return [this.eval(e.each, new Map([...env, ["\u0000item", source]]))];
         if (isSymbolic(source)) return source instanceof Unknown ? source : new Unknown(`splat over ${source.toString()}`);
         const items = source === null ? [] : Array.isArray(source) ? source : [source];
         return items.map((item) => this.eval(e.each, new Map([...env, ["\u0000item", item]])));
       }
       case "call":
-        return this.call(e.name, e.args.map((a) => this.eval(a, env)), e.spread);
+        return this.call(
+          e.name,
+          e.args.map((a) => this.eval(a, env)),
+          e.spread,
+        );
       case "tuple":
         return e.items.map((i) => this.eval(i, env));
       case "object": {
@@ -568,10 +648,12 @@ class Evaluation {
         // A template's %{for}: each element is a string; a set's order (and its merging of equal strings) is not
         // what the directive's tuple would have, so a set is not joined.
         const items = this.eval(e.source, env);
-        if (!Array.isArray(items)) return items instanceof Unknown ? items : new Unknown("a template %{for} over a set or a value known only after apply");
+        if (!Array.isArray(items))
+          return items instanceof Unknown ? items : new Unknown("a template %{for} over a set or a value known only after apply");
         let text = "";
         for (const item of items) {
-          if (typeof item !== "string") return item instanceof Unknown ? item : new Unknown("a template %{for} whose text is known only after apply");
+          if (typeof item !== "string")
+            return item instanceof Unknown ? item : new Unknown("a template %{for} whose text is known only after apply");
           text += item;
         }
         return text;
@@ -641,7 +723,10 @@ class Evaluation {
       unordered = true;
     } else if (isSymbolic(coll)) return coll instanceof Unknown ? coll : new Unknown(`for over ${coll.toString()}`);
     else if (Array.isArray(coll)) entries = coll.map((v, i) => [i, v]);
-    else if (isObjectValue(coll)) entries = Object.keys(coll).sort().map((k) => [k, coll[k]]);
+    else if (isObjectValue(coll))
+      entries = Object.keys(coll)
+        .sort()
+        .map((k) => [k, coll[k]]);
     else return new Unknown("for over a value that is not a collection", true);
     const list: Value[] = [];
     const obj: Record<string, Value> = {};
@@ -656,7 +741,8 @@ class Evaluation {
       }
       if (e.object) {
         const key = this.eval(e.keyExpr!, inner);
-        if (typeof key !== "string" && typeof key !== "number") return key instanceof Unknown ? key : new Unknown("a for key known only after apply");
+        if (typeof key !== "string" && typeof key !== "number")
+          return key instanceof Unknown ? key : new Unknown("a for key known only after apply");
         if (e.group) {
           // `k => v...`: the values of each key, in the order of the collection.
           const group = obj[String(key)];
@@ -686,10 +772,20 @@ class Evaluation {
     const firstName = first && "attr" in first ? first.attr : undefined;
     if (name === "var" && firstName) return this.applySteps(this.variable(firstName), steps.slice(1), env);
     if (name === "local" && firstName) {
-      const locals = this.module ? this.world.module(this.stack.name, this.module)?.locals ?? {} : this.stack.locals;
-      if (!(firstName in locals)) return this.problem(`refers to local.${firstName}, which ${this.module || "the root module"} of stack ${this.stack.name} does not define`);
+      const locals = this.module ? (this.world.module(this.stack.name, this.module)?.locals ?? {}) : this.stack.locals;
+      if (!(firstName in locals))
+        return this.problem(
+          `refers to local.${firstName}, which ${this.module || "the root module"} of stack ${this.stack.name} does not define`,
+        );
       const local = this.world.guarded(this.stack.name, `${this.module ? `${this.module}.` : ""}local.${firstName}`, () =>
-        this.world.evaluate(this.stack, locals[firstName], `local.${firstName}${this.module ? ` (${this.module})` : ""}`, new Map(), undefined, this.module),
+        this.world.evaluate(
+          this.stack,
+          locals[firstName],
+          `local.${firstName}${this.module ? ` (${this.module})` : ""}`,
+          new Map(),
+          undefined,
+          this.module,
+        ),
       );
       return this.applySteps(local, steps.slice(1), env);
     }
@@ -722,9 +818,12 @@ class Evaluation {
     if (!m) return this.problem(`module ${this.module} is not in the input`);
     if (name in m.inputs) {
       const env = new Map(this.world.repetitionEnv(this.stack, m.callRepetition, m.callIndex, m.callEachValue, m.path, m.parent ?? ""));
-      return this.world.guarded(this.stack.name, `${m.path}.var.${name}`, () => this.world.evaluate(this.stack, m.inputs[name], `${m.path} input ${name}`, env, undefined, m.parent ?? ""));
+      return this.world.guarded(this.stack.name, `${m.path}.var.${name}`, () =>
+        this.world.evaluate(this.stack, m.inputs[name], `${m.path} input ${name}`, env, undefined, m.parent ?? ""),
+      );
     }
-    if (name in m.variables) return this.world.evaluate(this.stack, m.variables[name], `var.${name} default (${m.path})`, new Map(), undefined, m.path);
+    if (name in m.variables)
+      return this.world.evaluate(this.stack, m.variables[name], `var.${name} default (${m.path})`, new Map(), undefined, m.path);
     return this.problem(`refers to var.${name}, which ${m.path} is not given and has no default`);
   }
 
@@ -738,9 +837,13 @@ class Evaluation {
       if (declared === "count") return [];
       if (declared === "for_each") return {};
     }
-    if (!group) return this.problem(`refers to ${address}, which ${this.module ? `module ${this.module} of ` : ""}stack ${this.stack.name} does not declare`);
+    if (!group)
+      return this.problem(
+        `refers to ${address}, which ${this.module ? `module ${this.module} of ` : ""}stack ${this.stack.name} does not declare`,
+      );
     return this.world.collection(group, () => {
-      if (group.repetition === undefined && group.instances.length === 1 && group.instances[0].raw.index === undefined) return new ResourceObject(group.instances[0].key);
+      if (group.repetition === undefined && group.instances.length === 1 && group.instances[0].raw.index === undefined)
+        return new ResourceObject(group.instances[0].key);
       if (group.repetition === "for_each" || group.instances.some((r) => typeof r.raw.index === "string")) {
         const out: Record<string, Value> = {};
         for (const r of group.instances) out[String(r.raw.index)] = new ResourceObject(r.key);
@@ -753,14 +856,18 @@ class Evaluation {
   /** A module call of this module: its outputs, or a list/map of them for count/for_each. */
   private moduleValue(name: string): Value {
     const m = this.world.module(this.stack.name, this.module);
-    const repetition = this.module ? m?.calls[name] : (this.stack.modules ?? []).find((x) => x.parent === "" && x.path.replace(/\[.*$/, "") === `module.${name}`)?.callRepetition ?? "single";
+    const repetition = this.module
+      ? m?.calls[name]
+      : ((this.stack.modules ?? []).find((x) => x.parent === "" && x.path.replace(/\[.*$/, "") === `module.${name}`)?.callRepetition ??
+        "single");
     const instances = this.world.moduleInstances(this.stack.name, this.module, name);
     if (instances.length === 0 && repetition === undefined) return this.problem(`refers to module.${name}, which is not in the input`);
     if (!repetition || repetition === "single") {
       if (instances.length !== 1) return this.problem(`refers to module.${name}, which is not in the input`);
       return new ModuleObject(this.stack.name, instances[0].path);
     }
-    if (repetition === "for_each") return Object.fromEntries(instances.map((i) => [String(i.callIndex), new ModuleObject(this.stack.name, i.path)]));
+    if (repetition === "for_each")
+      return Object.fromEntries(instances.map((i) => [String(i.callIndex), new ModuleObject(this.stack.name, i.path)]));
     return [...instances].sort((a, b) => Number(a.callIndex) - Number(b.callIndex)).map((i) => new ModuleObject(this.stack.name, i.path));
   }
 
@@ -799,7 +906,8 @@ class Evaluation {
     if (v === null) return new Unknown(`attribute "${String(key)}" of null`, true);
     if (Array.isArray(v)) {
       const i = typeof key === "string" && /^[0-9]+$/.test(key) ? Number(key) : key;
-      if (typeof i === "number") return i >= 0 && i < v.length && Number.isInteger(i) ? v[i] : new Unknown(`index ${i} out of range (${v.length} elements)`, true);
+      if (typeof i === "number")
+        return i >= 0 && i < v.length && Number.isInteger(i) ? v[i] : new Unknown(`index ${i} out of range (${v.length} elements)`, true);
       return new Unknown(`attribute "${String(key)}" of a list`, true);
     }
     if (isObjectValue(v)) {
@@ -819,8 +927,16 @@ class Evaluation {
       // Not one of the stacks given: what the plan read from the state at plan time, if it read it.
       const ref = this.world.resource(r.dataSource);
       const read = ref?.raw.config.outputs;
-      if (ref && this.world.producerKind(consumer, ref) === "none" && read instanceof Literal && isRecord(read.value) && name in read.value) {
-        this.world.assumptions.push(`${ref!.address} (${consumer.name}): output "${name}" is the value the plan read from that state (its stack is not among the inputs)`);
+      if (
+        ref &&
+        this.world.producerKind(consumer, ref) === "none" &&
+        read instanceof Literal &&
+        isRecord(read.value) &&
+        name in read.value
+      ) {
+        this.world.assumptions.push(
+          `${ref!.address} (${consumer.name}): output "${name}" is the value the plan read from that state (its stack is not among the inputs)`,
+        );
         return this.world.evaluate(consumer, new Literal(read.value[name]), `${ref!.address}.outputs.${name}`);
       }
       this.world.problems.push(producer);
@@ -868,7 +984,20 @@ function setOf(items: Value[]): Value {
 }
 
 /** Functions that decide themselves what an Unknown argument means (the others are Unknown when any argument is). */
-const LENIENT = new Set(["can", "try", "coalesce", "concat", "length", "tolist", "toset", "one", "element", "compact", "distinct", "flatten"]);
+const LENIENT = new Set([
+  "can",
+  "try",
+  "coalesce",
+  "concat",
+  "length",
+  "tolist",
+  "toset",
+  "one",
+  "element",
+  "compact",
+  "distinct",
+  "flatten",
+]);
 
 function str(v: Value, fn: string): string {
   if (typeof v === "string") return v;
@@ -944,7 +1073,16 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   },
   tostring: ([v]) => (v === null ? null : str(v, "tostring")),
   tonumber: ([v]) => (v === null ? null : num(v, "tonumber")),
-  tobool: ([v]) => (typeof v === "boolean" ? v : v === "true" ? true : v === "false" ? false : (() => { throw new Error("not a bool"); })()),
+  tobool: ([v]) =>
+    typeof v === "boolean"
+      ? v
+      : v === "true"
+        ? true
+        : v === "false"
+          ? false
+          : (() => {
+              throw new Error("not a bool");
+            })(),
   tolist: ([v]) => (v instanceof UnorderedSet ? v : v instanceof Unknown ? v : list(v, "tolist")),
   toset: ([v]) => {
     if (v instanceof UnorderedSet || v instanceof Unknown) return v;
@@ -958,7 +1096,8 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   flatten: ([v]) => {
     const flat = (x: Value): Value[] => {
       if (Array.isArray(x)) return x.flatMap(flat);
-      if (x instanceof Unknown || x instanceof UnorderedSet || (isSymbolic(x) && !certainlyPresent(x))) unknownResult(`flatten() of ${String(x)}, which may be a list`);
+      if (x instanceof Unknown || x instanceof UnorderedSet || (isSymbolic(x) && !certainlyPresent(x)))
+        unknownResult(`flatten() of ${String(x)}, which may be a list`);
       return [x];
     };
     return flat(v);
@@ -987,7 +1126,12 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
     return l[num(i, "element") % l.length];
   },
   lookup: ([m, k, d]) => {
-    if (!isObjectValue(m)) return isSymbolic(m) ? unknownResult(`lookup() in ${m.toString()}`) : (() => { throw new Error("lookup() needs a map"); })();
+    if (!isObjectValue(m))
+      return isSymbolic(m)
+        ? unknownResult(`lookup() in ${m.toString()}`)
+        : (() => {
+            throw new Error("lookup() needs a map");
+          })();
     const key = str(k, "lookup");
     if (key in m) return m[key];
     if (d === undefined) throw new Error(`no key "${key}"`);
@@ -997,13 +1141,23 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
     const out: Record<string, Value> = {};
     for (const a of args) {
       if (a === null) continue;
-      if (!isObjectValue(a)) return isSymbolic(a) ? unknownResult(`merge() of ${a.toString()}`) : (() => { throw new Error("merge() needs maps or objects"); })();
+      if (!isObjectValue(a))
+        return isSymbolic(a)
+          ? unknownResult(`merge() of ${a.toString()}`)
+          : (() => {
+              throw new Error("merge() needs maps or objects");
+            })();
       Object.assign(out, a);
     }
     return out;
   },
   keys: ([m]) => (isObjectValue(m) ? Object.keys(m).sort() : unknownResult(`keys() of ${showValue(m)}`)),
-  values: ([m]) => (isObjectValue(m) ? Object.keys(m).sort().map((k) => m[k]) : unknownResult(`values() of ${showValue(m)}`)),
+  values: ([m]) =>
+    isObjectValue(m)
+      ? Object.keys(m)
+          .sort()
+          .map((k) => m[k])
+      : unknownResult(`values() of ${showValue(m)}`),
   zipmap: ([k, v]) => {
     const ks = list(k, "zipmap");
     const vs = list(v, "zipmap");
@@ -1042,7 +1196,10 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
     if (items.length > 1) throw new Error(`one() of ${items.length} elements`);
     return items.length === 0 ? null : items[0];
   },
-  join: ([sep, l]) => list(l, "join").map((x) => str(x, "join")).join(str(sep, "join")),
+  join: ([sep, l]) =>
+    list(l, "join")
+      .map((x) => str(x, "join"))
+      .join(str(sep, "join")),
   split: ([sep, s]) => str(s, "split").split(str(sep, "split")),
   lower: ([s]) => str(s, "lower").toLowerCase(),
   upper: ([s]) => str(s, "upper").toUpperCase(),

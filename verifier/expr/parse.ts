@@ -48,7 +48,10 @@ export type Expr =
   | { readonly kind: "unary"; readonly op: "!" | "-"; readonly operand: Expr };
 
 export class ExpressionError extends Error {
-  constructor(message: string, readonly source: string) {
+  constructor(
+    message: string,
+    readonly source: string,
+  ) {
     super(`${message} in ${JSON.stringify(source.length > 100 ? `${source.slice(0, 97)}...` : source)}`);
     this.name = "ExpressionError";
   }
@@ -180,7 +183,12 @@ class Parser {
             const then = build(["else", "endif"]);
             const otherwise = then.stop === "else" ? build(["endif"]) : { parts: [] };
             this.depth--;
-            parts.push({ kind: "cond", test: tok.e, then: { kind: "template", parts: meld(then.parts) }, otherwise: { kind: "template", parts: meld(otherwise.parts) } });
+            parts.push({
+              kind: "cond",
+              test: tok.e,
+              then: { kind: "template", parts: meld(then.parts) },
+              otherwise: { kind: "template", parts: meld(otherwise.parts) },
+            });
             break;
           }
           case "for": {
@@ -188,7 +196,17 @@ class Parser {
             const body = build(["endfor"]);
             this.depth--;
             const each: Expr = { kind: "template", parts: meld(body.parts) };
-            parts.push({ kind: "join", source: { kind: "for", object: false, keyVar: tok.keyVar, valueVar: tok.valueVar, collection: tok.collection, valueExpr: each } });
+            parts.push({
+              kind: "join",
+              source: {
+                kind: "for",
+                object: false,
+                keyVar: tok.keyVar,
+                valueVar: tok.valueVar,
+                collection: tok.collection,
+                valueExpr: each,
+              },
+            });
             break;
           }
           default:
@@ -658,11 +676,14 @@ class Parser {
         let key = this.expression();
         // A bare name as an object key is the key's text, not a variable (`true` and `null` too); `(name)` is evaluated.
         if (!parenthesised && key.kind === "name") key = { kind: "literal", value: key.name };
-        else if (!parenthesised && key.kind === "literal" && /^[A-Za-z_]/.test(this.src[keyStart])) key = { kind: "literal", value: String(key.value) };
+        else if (!parenthesised && key.kind === "literal" && /^[A-Za-z_]/.test(this.src[keyStart]))
+          key = { kind: "literal", value: String(key.value) };
         else if (!parenthesised && (key.kind === "attr" || key.kind === "index") && rootName(key)) {
           // HCL parses it and refuses it when evaluating ("Ambiguous attribute key", ObjectConsKeyExpr.Value).
           this.pos = keyStart;
-          this.fail("object keys must be names, strings or parenthesised expressions: write (a.b) for a reference, \"a.b\" for text (HCL refuses it too: Ambiguous attribute key)");
+          this.fail(
+            'object keys must be names, strings or parenthesised expressions: write (a.b) for a reference, "a.b" for text (HCL refuses it too: Ambiguous attribute key)',
+          );
         }
         this.skipSpace();
         if (this.peek("=") || this.peek(":")) this.pos++;

@@ -68,7 +68,10 @@ export function loadCdktfOut(dir: string): StackSource[] {
 export function stackFromTerraformJson(name: string, origin: string, json: unknown, workingDirectory?: string): StackSource {
   if (!isRecord(json)) throw new InputError([`${origin}: not a Terraform JSON configuration (expected an object)`]);
   const resources: RawResource[] = [];
-  for (const [mode, section] of [["managed", json.resource], ["data", json.data]] as const) {
+  for (const [mode, section] of [
+    ["managed", json.resource],
+    ["data", json.data],
+  ] as const) {
     if (section === undefined) continue;
     if (!isRecord(section)) throw new InputError([`${origin}: "${mode === "managed" ? "resource" : "data"}" must be an object of types`]);
     for (const [type, byName] of Object.entries(section)) {
@@ -137,13 +140,21 @@ function defaultTagsOf(provider: unknown): Record<string, unknown> {
  * The instances of a resource with `count` or `for_each` written as constants (a number; a map, or a list of
  * strings). Anything else is known only when Terraform evaluates it: the input names the resource and says so.
  */
-function expandRepetition(origin: string, mode: "managed" | "data", type: string, name: string, config: Record<string, unknown>): RawResource[] {
+function expandRepetition(
+  origin: string,
+  mode: "managed" | "data",
+  type: string,
+  name: string,
+  config: Record<string, unknown>,
+): RawResource[] {
   const { count, for_each: forEach, ...rest } = config;
   const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
   if (count === undefined && forEach === undefined) return [{ mode, type, name, config }];
   if (count !== undefined) {
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
-      throw new InputError([`${origin}: ${address}.count is ${JSON.stringify(count)}; the verifier expands count only when it is a whole number written as such (plan the configuration and verify the plan instead)`]);
+      throw new InputError([
+        `${origin}: ${address}.count is ${JSON.stringify(count)}; the verifier expands count only when it is a whole number written as such (plan the configuration and verify the plan instead)`,
+      ]);
     }
     return Array.from({ length: count }, (_, index) => ({ mode, type, name, config: rest, index, repetition: "count" as const }));
   }
@@ -153,7 +164,9 @@ function expandRepetition(origin: string, mode: "managed" | "data", type: string
       ? (forEach as string[]).map((k) => [k, k])
       : undefined;
   if (!entries || entries.some(([k]) => k.includes("${"))) {
-    throw new InputError([`${origin}: ${address}.for_each is ${JSON.stringify(forEach)}; the verifier expands for_each only when it is a map or a list of strings written as such (plan the configuration and verify the plan instead)`]);
+    throw new InputError([
+      `${origin}: ${address}.for_each is ${JSON.stringify(forEach)}; the verifier expands for_each only when it is a map or a list of strings written as such (plan the configuration and verify the plan instead)`,
+    ]);
   }
   return entries.map(([index, eachValue]) => ({ mode, type, name, config: rest, index, eachValue, repetition: "for_each" as const }));
 }

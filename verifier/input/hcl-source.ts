@@ -55,7 +55,10 @@ function mergeInto(target: Record<string, unknown>, doc: Record<string, unknown>
 async function parseModule(dir: string): Promise<ModuleSource> {
   // Loaded only when HCL source is read: the WebAssembly parser takes a moment to start.
   const { parse } = await import("@cdktf/hcl2json");
-  const files = fs.readdirSync(dir).filter((f) => (f.endsWith(".tf") || f.endsWith(".tf.json")) && !/_override\.tf(\.json)?$|^override\.tf(\.json)?$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => (f.endsWith(".tf") || f.endsWith(".tf.json")) && !/_override\.tf(\.json)?$|^override\.tf(\.json)?$/.test(f))
+    .sort();
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const f of files) {
@@ -69,7 +72,10 @@ async function parseModule(dir: string): Promise<ModuleSource> {
       continue;
     }
     try {
-      mergeInto(out, f.endsWith(".json") ? (JSON.parse(text) as Record<string, unknown>) : ((await parse(file, text)) as Record<string, unknown>));
+      mergeInto(
+        out,
+        f.endsWith(".json") ? (JSON.parse(text) as Record<string, unknown>) : ((await parse(file, text)) as Record<string, unknown>),
+      );
     } catch (e) {
       problems.push(`${file}: cannot read the configuration (${(e as Error).message.split("\n")[0]})`);
     }
@@ -112,7 +118,9 @@ export async function readConfigSource(dir: string): Promise<ConfigSource> {
       const childPath = `${configPath ? `${configPath}.` : ""}module.${name}`;
       const childDir = installed.get(childKey) ?? (/^\.\.?\//.test(source) ? path.resolve(moduleDir, source) : undefined);
       if (!childDir || !fs.existsSync(childDir)) {
-        problems.push(`${childPath}: its source ${JSON.stringify(source)} is not on disk (run "terraform init" in ${dir}, which records it in .terraform/modules/modules.json)`);
+        problems.push(
+          `${childPath}: its source ${JSON.stringify(source)} is not on disk (run "terraform init" in ${dir}, which records it in .terraform/modules/modules.json)`,
+        );
         continue;
       }
       await visit(childPath, childKey, childDir);

@@ -17,7 +17,18 @@
 import * as path from "node:path";
 import { readJson } from "./cdktf-out";
 import type { ConfigSource, ModuleSource } from "./hcl-source";
-import { Computed, EachValue, InputError, Literal, RemoteLinked, Unresolvable, isRecord, type ModuleInstance, type RawResource, type StackSource } from "./source";
+import {
+  Computed,
+  EachValue,
+  InputError,
+  Literal,
+  RemoteLinked,
+  Unresolvable,
+  isRecord,
+  type ModuleInstance,
+  type RawResource,
+  type StackSource,
+} from "./source";
 
 /** The JSON output format this reader understands (Terraform "JSON Output Format", format_version 1.x). */
 const SUPPORTED_FORMAT_MAJOR = "1";
@@ -26,7 +37,10 @@ const SUPPORTED_FORMAT_MAJOR = "1";
 const META_ARGUMENTS = new Set(["source", "version", "count", "for_each", "providers", "depends_on"]);
 
 export function stackNameOfPlanFile(file: string): string {
-  return path.basename(file).replace(/\.gz$/i, "").replace(/\.(plan|state)\.json$|\.json$/i, "");
+  return path
+    .basename(file)
+    .replace(/\.gz$/i, "")
+    .replace(/\.(plan|state)\.json$|\.json$/i, "");
 }
 
 export function loadPlanFiles(files: readonly string[], sources: ReadonlyMap<string, ConfigSource> = new Map()): StackSource[] {
@@ -43,7 +57,10 @@ export function loadPlanFiles(files: readonly string[], sources: ReadonlyMap<str
   const seen = new Map<string, string>();
   for (const s of stacks) {
     const other = seen.get(s.name);
-    if (other) problems.push(`${s.origin}: stack name "${s.name}" is also the name of ${other}; give each file its stack's name (<stack>.plan.json or <stack>.state.json)`);
+    if (other)
+      problems.push(
+        `${s.origin}: stack name "${s.name}" is also the name of ${other}; give each file its stack's name (<stack>.plan.json or <stack>.state.json)`,
+      );
     seen.set(s.name, s.origin);
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -86,11 +103,15 @@ function moduleSteps(address: string): Step[] {
 }
 
 function configPathOf(modulePath: string): string {
-  return moduleSteps(modulePath).map((s) => `module.${s.name}`).join(".");
+  return moduleSteps(modulePath)
+    .map((s) => `module.${s.name}`)
+    .join(".");
 }
 
 function pathOfSteps(steps: readonly Step[]): string {
-  return steps.map((s) => `module.${s.name}${s.key === undefined ? "" : typeof s.key === "number" ? `[${s.key}]` : `[${JSON.stringify(s.key)}]`}`).join(".");
+  return steps
+    .map((s) => `module.${s.name}${s.key === undefined ? "" : typeof s.key === "number" ? `[${s.key}]` : `[${JSON.stringify(s.key)}]`}`)
+    .join(".");
 }
 
 // ---------------------------------------------------------------- plan configuration
@@ -107,7 +128,8 @@ function configModules(root: Record<string, unknown>): Map<string, ConfigModule>
   const visit = (m: Record<string, unknown>, configPath: string) => {
     const resources = new Map<string, Record<string, unknown>>();
     for (const r of Array.isArray(m.resources) ? m.resources : []) {
-      if (isRecord(r) && typeof r.type === "string" && typeof r.name === "string") resources.set(`${r.mode === "data" ? "data." : ""}${r.type}.${r.name}`, r);
+      if (isRecord(r) && typeof r.type === "string" && typeof r.name === "string")
+        resources.set(`${r.mode === "data" ? "data." : ""}${r.type}.${r.name}`, r);
     }
     const calls = isRecord(m.module_calls) ? (m.module_calls as Record<string, Record<string, unknown>>) : {};
     out.set(configPath, {
@@ -116,7 +138,8 @@ function configModules(root: Record<string, unknown>): Map<string, ConfigModule>
       variables: isRecord(m.variables) ? m.variables : {},
       calls,
     });
-    for (const [n, call] of Object.entries(calls)) if (isRecord(call) && isRecord(call.module)) visit(call.module, `${configPath ? `${configPath}.` : ""}module.${n}`);
+    for (const [n, call] of Object.entries(calls))
+      if (isRecord(call) && isRecord(call.module)) visit(call.module, `${configPath ? `${configPath}.` : ""}module.${n}`);
   };
   visit(root, "");
   return out;
@@ -187,7 +210,8 @@ function dynamicBlocks(dyn: unknown, attr: string): unknown {
   const forEach = d.for_each;
   const iterator = typeof d.iterator === "string" ? d.iterator.replace(/^\$\{|\}$/g, "") : attr;
   const content = body(d.content);
-  if (content === undefined || typeof forEach !== "string" || !/^\$\{.*\}$/s.test(forEach)) return new Unresolvable(`a dynamic "${attr}" block the verifier cannot read`);
+  if (content === undefined || typeof forEach !== "string" || !/^\$\{.*\}$/s.test(forEach))
+    return new Unresolvable(`a dynamic "${attr}" block the verifier cannot read`);
   return { dynamic: true, forEach: forEach.slice(2, -1), iterator, content };
 }
 
@@ -198,9 +222,12 @@ function sourceArgument(res: Record<string, unknown>, attr: string): unknown {
   const { forEach, iterator, content } = dyn as { forEach: string; iterator: string; content: Record<string, unknown> };
   // The blocks written out, then one per element of the collection with `iterator.key` / `iterator.value` bound,
   // as Terraform expands a dynamic block.
-  const statics = (Array.isArray(res[attr]) ? (res[attr] as unknown[]) : res[attr] === undefined ? [] : [res[attr]]).map((b) => templateToExpression(b, "\u0001"));
+  const statics = (Array.isArray(res[attr]) ? (res[attr] as unknown[]) : res[attr] === undefined ? [] : [res[attr]]).map((b) =>
+    templateToExpression(b, "\u0001"),
+  );
   const fields = Object.entries(content).map(([k, v]) => `${JSON.stringify(k)} = ${templateToExpression(v, iterator)}`);
-  if ([...fields, ...statics].some((f) => f.includes("\u0000"))) return new Unresolvable(`a dynamic "${attr}" block whose content the verifier cannot read`);
+  if ([...fields, ...statics].some((f) => f.includes("\u0000")))
+    return new Unresolvable(`a dynamic "${attr}" block whose content the verifier cannot read`);
   return `\${concat([${statics.join(", ")}], [for ${iterator}_key, ${iterator}_value in ${forEach} : {${fields.join(", ")}}])}`;
 }
 
@@ -215,7 +242,10 @@ function templateToExpression(v: unknown, iterator: string): string {
   }
   if (typeof v === "number" || typeof v === "boolean" || v === null) return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map((x) => templateToExpression(x, iterator)).join(", ")}]`;
-  if (isRecord(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)} = ${templateToExpression(x, iterator)}`).join(", ")}}`;
+  if (isRecord(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)} = ${templateToExpression(x, iterator)}`)
+      .join(", ")}}`;
   return "\u0000";
 }
 
@@ -225,16 +255,23 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
   checkFormat(origin, json);
   const configuration = isRecord(json.configuration) ? json.configuration : undefined;
   const root = configuration && isRecord(configuration.root_module) ? configuration.root_module : undefined;
-  if (!root) throw new InputError([`${origin}: the plan has no configuration.root_module (was it written by "terraform show -json PLANFILE"?)`]);
+  if (!root)
+    throw new InputError([`${origin}: the plan has no configuration.root_module (was it written by "terraform show -json PLANFILE"?)`]);
   const cfg = configModules(root);
   if (source) {
     const missing = [...cfg.keys()].filter((p) => !source.modules.has(p));
     const extra = [...source.modules.keys()].filter((p) => !cfg.has(p));
-    const problems = [...missing.map((p) => `${source.dir}: module ${p} of the plan is not in the configuration directory`), ...extra.map((p) => `${source.dir}: module ${p} is not in the plan`)];
+    const problems = [
+      ...missing.map((p) => `${source.dir}: module ${p} of the plan is not in the configuration directory`),
+      ...extra.map((p) => `${source.dir}: module ${p} is not in the plan`),
+    ];
     for (const [p, c] of cfg) {
       for (const key of c.resources.keys()) {
         const [mode, type, rname] = key.startsWith("data.") ? ["data", ...key.slice(5).split(".")] : ["managed", ...key.split(".")];
-        if (source.modules.has(p) && !sourceResource(source.modules.get(p), mode, type, rname)) problems.push(`${source.dir}: ${p ? `${p}.` : ""}${key} is in the plan but not in the configuration directory (is it the configuration that was planned?)`);
+        if (source.modules.has(p) && !sourceResource(source.modules.get(p), mode, type, rname))
+          problems.push(
+            `${source.dir}: ${p ? `${p}.` : ""}${key} is in the plan but not in the configuration directory (is it the configuration that was planned?)`,
+          );
       }
     }
     if (problems.length > 0) throw new InputError(problems);
@@ -270,7 +307,12 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
     const planConfig = cfg.get(configPath)?.resources.get(local);
     const src = sourceResource(srcOf(configPath), mode, type, rname);
     const index = typeof r.index === "number" || typeof r.index === "string" ? r.index : undefined;
-    const repetition = planConfig?.count_expression !== undefined || src?.count !== undefined ? "count" : planConfig?.for_each_expression !== undefined || src?.for_each !== undefined ? "for_each" : undefined;
+    const repetition =
+      planConfig?.count_expression !== undefined || src?.count !== undefined
+        ? "count"
+        : planConfig?.for_each_expression !== undefined || src?.for_each !== undefined
+          ? "for_each"
+          : undefined;
     const config: Record<string, unknown> = {};
     const values = isRecord(after) ? after : {};
     const unknown = isRecord(afterUnknown) ? afterUnknown : {};
@@ -291,7 +333,9 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
     }
     let eachValue: unknown;
     if (repetition === "for_each" && typeof index === "string") {
-      const fe = src?.for_each ?? (isRecord(planConfig?.for_each_expression) ? fromPlanExpression(planConfig!.for_each_expression, "for_each") : undefined);
+      const fe =
+        src?.for_each ??
+        (isRecord(planConfig?.for_each_expression) ? fromPlanExpression(planConfig!.for_each_expression, "for_each") : undefined);
       eachValue = new EachValue(fe, index);
     }
     resources.push({ mode, type, name: rname, config, module: modulePath, index, repetition, eachValue });
@@ -321,14 +365,26 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
     const parentConfigPath = configPathOf(parent);
     const configPath = configPathOf(p);
     const call = cfg.get(parentConfigPath)?.calls[last.name] ?? {};
-    const callSrc = body(isRecord(srcOf(parentConfigPath)?.module) ? (srcOf(parentConfigPath)!.module as Record<string, unknown>)[last.name] : undefined);
+    const callSrc = body(
+      isRecord(srcOf(parentConfigPath)?.module) ? (srcOf(parentConfigPath)!.module as Record<string, unknown>)[last.name] : undefined,
+    );
     const inputs: Record<string, unknown> = {};
     if (callSrc) for (const [k, v] of Object.entries(callSrc)) if (!META_ARGUMENTS.has(k)) inputs[k] = v;
-    if (!callSrc && isRecord(call.expressions)) for (const [k, v] of Object.entries(call.expressions)) inputs[k] = fromPlanExpression(v, `${p} input ${k}`);
-    const callRepetition = call.count_expression !== undefined || callSrc?.count !== undefined ? "count" : call.for_each_expression !== undefined || callSrc?.for_each !== undefined ? "for_each" : undefined;
+    if (!callSrc && isRecord(call.expressions))
+      for (const [k, v] of Object.entries(call.expressions)) inputs[k] = fromPlanExpression(v, `${p} input ${k}`);
+    const callRepetition =
+      call.count_expression !== undefined || callSrc?.count !== undefined
+        ? "count"
+        : call.for_each_expression !== undefined || callSrc?.for_each !== undefined
+          ? "for_each"
+          : undefined;
     const callEachValue =
       callRepetition === "for_each" && typeof last.key === "string"
-        ? new EachValue(callSrc?.for_each ?? (isRecord(call.for_each_expression) ? fromPlanExpression(call.for_each_expression, "for_each") : undefined), last.key)
+        ? new EachValue(
+            callSrc?.for_each ??
+              (isRecord(call.for_each_expression) ? fromPlanExpression(call.for_each_expression, "for_each") : undefined),
+            last.key,
+          )
         : undefined;
     const c = cfg.get(configPath);
     const src = srcOf(configPath);
@@ -362,9 +418,14 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
   for (const [k, v] of Object.entries(values)) if (isRecord(v) && "value" in v) variables[k] = new Literal(v.value);
   const notes: string[] = [];
   if (!source && [...cfg.values()].some((c) => JSON.stringify([...c.resources.values()]).includes('"references"'))) {
-    notes.push(`${origin}: values unknown until apply are linked through the plan's configuration section; no configuration directory was given, so an expression written in HCL that is needed is reported, not guessed`);
+    notes.push(
+      `${origin}: values unknown until apply are linked through the plan's configuration section; no configuration directory was given, so an expression written in HCL that is needed is reported, not guessed`,
+    );
   }
-  if (source) notes.push(`${origin}: values unknown until apply are evaluated from the configuration in ${source.dir} (checked to declare the plan's modules and resources)`);
+  if (source)
+    notes.push(
+      `${origin}: values unknown until apply are evaluated from the configuration in ${source.dir} (checked to declare the plan's modules and resources)`,
+    );
   return {
     name,
     origin,
@@ -383,7 +444,9 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
 function variableDefaults(c: ConfigModule | undefined, src: ModuleSource | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c?.variables ?? {})) if (isRecord(v) && "default" in v) out[k] = new Literal(v.default);
-  if (src && isRecord(src.variable)) for (const [k, v] of Object.entries(src.variable)) if (!(k in out) && isRecord(body(v)) && "default" in body(v)!) out[k] = body(v)!.default;
+  if (src && isRecord(src.variable))
+    for (const [k, v] of Object.entries(src.variable))
+      if (!(k in out) && isRecord(body(v)) && "default" in body(v)!) out[k] = body(v)!.default;
   return out;
 }
 
@@ -393,7 +456,10 @@ function localsOf(src: ModuleSource | undefined, where: string): Record<string, 
     // A plan does not record locals: each one reads as a problem that says what to give.
     return new Proxy(out, {
       has: () => true,
-      get: (_t, k) => new Unresolvable(`local.${String(k)}${where ? ` of ${where}` : ""} is not recorded in a plan; give the configuration directory (--config DIR)`),
+      get: (_t, k) =>
+        new Unresolvable(
+          `local.${String(k)}${where ? ` of ${where}` : ""} is not recorded in a plan; give the configuration directory (--config DIR)`,
+        ),
     });
   }
   for (const block of Array.isArray(src.locals) ? src.locals : []) if (isRecord(block)) Object.assign(out, block);
@@ -412,7 +478,8 @@ function outputsOf(c: ConfigModule | undefined, src: ModuleSource | undefined): 
 
 function declaredOf(c: ConfigModule | undefined): Record<string, "count" | "for_each" | "single"> {
   const out: Record<string, "count" | "for_each" | "single"> = {};
-  for (const [k, r] of c?.resources ?? []) out[k] = r.count_expression !== undefined ? "count" : r.for_each_expression !== undefined ? "for_each" : "single";
+  for (const [k, r] of c?.resources ?? [])
+    out[k] = r.count_expression !== undefined ? "count" : r.for_each_expression !== undefined ? "for_each" : "single";
   return out;
 }
 
@@ -420,7 +487,12 @@ function callsOf(c: ConfigModule | undefined, src: ModuleSource | undefined): Re
   const out: Record<string, "count" | "for_each" | "single"> = {};
   for (const [k, call] of Object.entries(c?.calls ?? {})) {
     const s = body(isRecord(src?.module) ? (src!.module as Record<string, unknown>)[k] : undefined);
-    out[k] = call.count_expression !== undefined || s?.count !== undefined ? "count" : call.for_each_expression !== undefined || s?.for_each !== undefined ? "for_each" : "single";
+    out[k] =
+      call.count_expression !== undefined || s?.count !== undefined
+        ? "count"
+        : call.for_each_expression !== undefined || s?.for_each !== undefined
+          ? "for_each"
+          : "single";
   }
   return out;
 }
@@ -429,7 +501,12 @@ function defaultTagsOf(configuration: Record<string, unknown> | undefined, src: 
   if (src && isRecord(src.provider)) {
     const aws = src.provider.aws;
     const blocks = Array.isArray(aws) ? aws : [aws];
-    const merged: unknown[] = blocks.filter(isRecord).filter((b) => b.alias === undefined).flatMap((b) => (Array.isArray(b.default_tags) ? b.default_tags : [b.default_tags])).filter(isRecord).map((d) => d.tags);
+    const merged: unknown[] = blocks
+      .filter(isRecord)
+      .filter((b) => b.alias === undefined)
+      .flatMap((b) => (Array.isArray(b.default_tags) ? b.default_tags : [b.default_tags]))
+      .filter(isRecord)
+      .map((d) => d.tags);
     return merged[0] ?? {};
   }
   const providers = configuration && isRecord(configuration.provider_config) ? configuration.provider_config : {};
@@ -468,7 +545,16 @@ export function stackFromState(name: string, origin: string, json: Record<string
     for (const c of Array.isArray(m.child_modules) ? m.child_modules : []) {
       if (!isRecord(c) || typeof c.address !== "string") continue;
       const steps = moduleSteps(c.address);
-      modules.push({ path: c.address, parent: modulePath, inputs: {}, callIndex: steps[steps.length - 1]?.key, variables: {}, locals: {}, outputs: {}, calls: {} });
+      modules.push({
+        path: c.address,
+        parent: modulePath,
+        inputs: {},
+        callIndex: steps[steps.length - 1]?.key,
+        variables: {},
+        locals: {},
+        outputs: {},
+        calls: {},
+      });
       walk(c, c.address);
     }
   };

@@ -40,7 +40,7 @@ export function readInputBytes(file: string, maxBytes: number = MAX_INPUT_BYTES)
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(`cannot read (${code === "ENOENT" ? "no such file" : code ?? String(e)})`);
+    return fail(`cannot read (${code === "ENOENT" ? "no such file" : (code ?? String(e))})`);
   }
   try {
     const stat = fs.fstatSync(fd);
@@ -60,7 +60,7 @@ export function readInputBytes(file: string, maxBytes: number = MAX_INPUT_BYTES)
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(`cannot read (${code === "EISDIR" ? "it is a directory" : code ?? String(e)})`);
+    return fail(`cannot read (${code === "EISDIR" ? "it is a directory" : (code ?? String(e))})`);
   } finally {
     fs.closeSync(fd);
   }

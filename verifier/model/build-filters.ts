@@ -80,7 +80,17 @@ function addInlineNaclRules(b: Builder, ref: ResourceRef, nacl: Nacl): void {
     for (const r of b.blocksArg(ref, egress ? "egress" : "ingress")) {
       const rule = naclRule(
         b,
-        { egress, number: r.rule_no, action: r.action, protocol: r.protocol, cidr4: r.cidr_block, cidr6: r.ipv6_cidr_block, from: r.from_port, to: r.to_port, icmpType: r.icmp_type },
+        {
+          egress,
+          number: r.rule_no,
+          action: r.action,
+          protocol: r.protocol,
+          cidr4: r.cidr_block,
+          cidr6: r.ipv6_cidr_block,
+          from: r.from_port,
+          to: r.to_port,
+          icmpType: r.icmp_type,
+        },
         `${b.origin(ref)} ${egress ? "egress" : "ingress"} block`,
       );
       if (rule) nacl.rules.push(rule);
@@ -122,7 +132,9 @@ function naclRule(b: Builder, r: RawNaclRule, origin: string): NaclRule | undefi
     const f = asNumber(r.from);
     const t = asNumber(r.to);
     if (f === undefined || t === undefined) {
-      b.problems.push(`${origin}: a TCP/UDP network ACL rule needs from_port and to_port known before apply (got ${showValue(r.from)} and ${showValue(r.to)})`);
+      b.problems.push(
+        `${origin}: a TCP/UDP network ACL rule needs from_port and to_port known before apply (got ${showValue(r.from)} and ${showValue(r.to)})`,
+      );
       return undefined;
     }
     [from, to] = [f, t];
@@ -183,7 +195,10 @@ export function buildSecurityGroups(b: Builder): void {
     });
     for (const peer of peers) group.rules.push({ egress: type === "egress", protocol, from, to, peer, origin: b.origin(ref) });
   }
-  for (const [type, egress] of [["aws_vpc_security_group_ingress_rule", false], ["aws_vpc_security_group_egress_rule", true]] as const) {
+  for (const [type, egress] of [
+    ["aws_vpc_security_group_ingress_rule", false],
+    ["aws_vpc_security_group_egress_rule", true],
+  ] as const) {
     for (const ref of w.resourcesOfType(type)) {
       const group = groupOf(b, ref, "security_group_id");
       if (!group) continue;
@@ -230,13 +245,23 @@ function sgPorts(protocol: Protocol, fromV: Value | undefined, toV: Value | unde
   return from < 0 ? [0, 65535] : [from, to];
 }
 
-function portsOrProblem(b: Builder, ref: ResourceRef, protocol: Protocol, fromV: Value | undefined, toV: Value | undefined): [number, number] | undefined {
+function portsOrProblem(
+  b: Builder,
+  ref: ResourceRef,
+  protocol: Protocol,
+  fromV: Value | undefined,
+  toV: Value | undefined,
+): [number, number] | undefined {
   const ports = sgPorts(protocol, fromV, toV);
   if (!ports) b.problem(ref, `a security group rule's ports are ${showValue(fromV)}-${showValue(toV)}, which are not known before apply`);
   return ports;
 }
 
-function sgPeers(b: Builder, ref: ResourceRef, p: { cidr: Value[]; prefixLists: Value[]; groups: Value[]; self: SecurityGroup | undefined }): SgPeer[] {
+function sgPeers(
+  b: Builder,
+  ref: ResourceRef,
+  p: { cidr: Value[]; prefixLists: Value[]; groups: Value[]; self: SecurityGroup | undefined },
+): SgPeer[] {
   const peers: SgPeer[] = [];
   for (const c of p.cidr) {
     if (c === null || c === "") continue;
@@ -244,7 +269,8 @@ function sgPeers(b: Builder, ref: ResourceRef, p: { cidr: Value[]; prefixLists: 
     if (prefix) peers.push({ kind: "cidr", prefix });
     else b.problem(ref, `a CIDR of a security group rule is ${showValue(c)}, which cannot be worked out before apply`);
   }
-  for (const pl of p.prefixLists) if (pl !== null && pl !== "") peers.push({ kind: "prefix list", description: `prefix list ${showValue(pl)}` });
+  for (const pl of p.prefixLists)
+    if (pl !== null && pl !== "") peers.push({ kind: "prefix list", description: `prefix list ${showValue(pl)}` });
   for (const g of p.groups) {
     if (g === null || g === "") continue;
     // The group's own id, so that a literal id (a state) and a symbol (a plan) name the same group.
@@ -272,7 +298,8 @@ function addInlineSgRules(b: Builder, ref: ResourceRef, group: SecurityGroup): v
         groups: asList(r.security_groups),
         self: b.boolArg(ref, `${egress ? "egress" : "ingress"}[${i}].self`, r.self) === true ? group : undefined,
       });
-      for (const peer of peers) group.rules.push({ egress, protocol, from, to, peer, origin: `${b.origin(ref)} ${egress ? "egress" : "ingress"} block` });
+      for (const peer of peers)
+        group.rules.push({ egress, protocol, from, to, peer, origin: `${b.origin(ref)} ${egress ? "egress" : "ingress"} block` });
     }
   }
 }

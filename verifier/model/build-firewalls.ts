@@ -77,14 +77,18 @@ function policyFacts(b: Builder, ref: ResourceRef): FirewallPolicyFacts {
   const value = b.arg(ref, "firewall_policy");
   const bad = blocksProblem(value);
   const policies = blocks(value);
-  if (bad || policies.length !== 1) return unknownPolicy(`${b.origin(ref)}: firewall_policy cannot be read before apply (${bad ?? `${policies.length} blocks`})`);
+  if (bad || policies.length !== 1)
+    return unknownPolicy(`${b.origin(ref)}: firewall_policy cannot be read before apply (${bad ?? `${policies.length} blocks`})`);
   const policy = policies[0];
   const problems: string[] = [];
   const strings = (v: Value | undefined) => asList(v).filter((x): x is string => typeof x === "string");
   const statelessDefault = strings(policy.stateless_default_actions);
   const fragmentDefault = strings(policy.stateless_fragment_default_actions);
   let forwardsAll = true;
-  if (asList(policy.stateless_default_actions).some((x) => typeof x !== "string") || asList(policy.stateless_fragment_default_actions).some((x) => typeof x !== "string")) {
+  if (
+    asList(policy.stateless_default_actions).some((x) => typeof x !== "string") ||
+    asList(policy.stateless_fragment_default_actions).some((x) => typeof x !== "string")
+  ) {
     forwardsAll = false;
     problems.push(`${b.origin(ref)}: a stateless default action is not known before apply`);
   }
@@ -97,7 +101,9 @@ function policyFacts(b: Builder, ref: ResourceRef): FirewallPolicyFacts {
     if (!group) {
       // A rule group the verifier cannot read may pass traffic past the stateful engine.
       forwardsAll = false;
-      problems.push(`${b.origin(ref)}: stateless rule group ${showValue(reference.resource_arn)} is not in the configuration, so whether it passes traffic past the stateful engine is unknown`);
+      problems.push(
+        `${b.origin(ref)}: stateless rule group ${showValue(reference.resource_arn)} is not in the configuration, so whether it passes traffic past the stateful engine is unknown`,
+      );
       continue;
     }
     const rules = b.world.attribute(group.key, "rule_group");
@@ -195,5 +201,3 @@ export function endpointOf(b: Builder, value: Value): InspectionEndpoint | undef
   }
   return b.lookup(b.endpoints, value);
 }
-
-

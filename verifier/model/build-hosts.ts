@@ -15,12 +15,17 @@ import { groupOf } from "./build-filters";
 import type { Builder, MutableHost } from "./builder";
 import type { InstanceFacts, SecurityGroup, Vpc } from "./types";
 
-
 /**
  * Resource types that put instances or network interfaces in a subnet, or security groups on them, that the model
  * does not read: the verifier refuses the input rather than judge a network with hosts it cannot see.
  */
-const UNMODELLED_HOST_TYPES = ["aws_spot_instance_request", "aws_spot_fleet_request", "aws_ec2_fleet", "aws_network_interface_permission", "aws_ec2_instance_connect_endpoint"];
+const UNMODELLED_HOST_TYPES = [
+  "aws_spot_instance_request",
+  "aws_spot_fleet_request",
+  "aws_ec2_fleet",
+  "aws_network_interface_permission",
+  "aws_ec2_instance_connect_endpoint",
+];
 
 /** Instance argument -> launch template argument, where the names differ. */
 const TEMPLATE_NAMES: Record<string, string> = {
@@ -37,7 +42,8 @@ interface RoleTag {
 export function roleOf(tag: RoleTag | undefined): { role: string; reason: string } {
   if (tag?.value === ROLE_PROXY) return { role: ROLE_PROXY, reason: `tagged ${TAG_ROLE} = ${ROLE_PROXY} (${tag.where})` };
   if (tag?.value === ROLE_WORKLOAD) return { role: ROLE_WORKLOAD, reason: `tagged ${TAG_ROLE} = ${ROLE_WORKLOAD} (${tag.where})` };
-  if (tag) return { role: ROLE_WORKLOAD, reason: `tagged ${TAG_ROLE} = ${tag.value} (${tag.where}), which is not a proxy: counted as a workload` };
+  if (tag)
+    return { role: ROLE_WORKLOAD, reason: `tagged ${TAG_ROLE} = ${tag.value} (${tag.where}), which is not a proxy: counted as a workload` };
   return { role: ROLE_WORKLOAD, reason: `no ${TAG_ROLE} tag: counted as a workload (anything not identified as a proxy is)` };
 }
 
@@ -79,7 +85,8 @@ function groupsFrom(b: Builder, ref: ResourceRef, values: Value[], vpc: Vpc | un
   for (const v of values) {
     const g = b.lookup(b.groups, v);
     if (g) out.push(g);
-    else b.problem(ref, `${attribute} names security group ${showValue(v)}, which is not in the configuration (its rules cannot be checked)`);
+    else
+      b.problem(ref, `${attribute} names security group ${showValue(v)}, which is not in the configuration (its rules cannot be checked)`);
   }
   // No group given: AWS puts the interface in the VPC's default security group.
   if (out.length === 0 && values.length === 0 && vpc) out.push(vpc.defaultSecurityGroup);
@@ -185,9 +192,21 @@ export function buildHosts(b: Builder): void {
     }
     const subnet = b.subnetOf(ref, b.arg(ref, "subnet_id"), "subnet_id");
     const templateNic = templatePrimaryNic(b, template);
-    const groupAttribute = b.arg(ref, "vpc_security_group_ids") !== undefined ? "vpc_security_group_ids" : b.arg(ref, "security_groups") !== undefined ? "security_groups" : "vpc_security_group_ids of its launch template";
-    const groupValue = b.arg(ref, "vpc_security_group_ids") ?? b.arg(ref, "security_groups") ?? (template ? b.arg(template, "vpc_security_group_ids") ?? templateNic?.security_groups : undefined);
-    const publicIp = b.boolArg(ref, "associate_public_ip_address") ?? (template ? b.boolArg(template, "network_interfaces.associate_public_ip_address", templateNic?.associate_public_ip_address) : undefined);
+    const groupAttribute =
+      b.arg(ref, "vpc_security_group_ids") !== undefined
+        ? "vpc_security_group_ids"
+        : b.arg(ref, "security_groups") !== undefined
+          ? "security_groups"
+          : "vpc_security_group_ids of its launch template";
+    const groupValue =
+      b.arg(ref, "vpc_security_group_ids") ??
+      b.arg(ref, "security_groups") ??
+      (template ? (b.arg(template, "vpc_security_group_ids") ?? templateNic?.security_groups) : undefined);
+    const publicIp =
+      b.boolArg(ref, "associate_public_ip_address") ??
+      (template
+        ? b.boolArg(template, "network_interfaces.associate_public_ip_address", templateNic?.associate_public_ip_address)
+        : undefined);
     const host: MutableHost = {
       key: `${ref.key}#primary`,
       label: facts.label,
@@ -203,7 +222,9 @@ export function buildHosts(b: Builder): void {
           : publicIp === undefined && subnet?.settings.mapPublicIpOnLaunch
             ? `its subnet ${subnet.label} maps a public IPv4 address on launch`
             : undefined,
-      extraIpv6: extraIpv6((n) => b.arg(ref, n), "") ?? (templateNic ? extraIpv6((n) => templateNic[n], "its launch template's network interface: ") : undefined),
+      extraIpv6:
+        extraIpv6((n) => b.arg(ref, n), "") ??
+        (templateNic ? extraIpv6((n) => templateNic[n], "its launch template's network interface: ") : undefined),
       instances: [facts],
     };
     b.register(b.hosts, ref, "primary_network_interface_id", host);
@@ -212,18 +233,23 @@ export function buildHosts(b: Builder): void {
   for (const ref of w.resourcesOfType("aws_network_interface_attachment")) {
     const host = b.lookup(b.hosts, b.arg(ref, "network_interface_id"));
     const inst = b.lookup(b.hosts, b.arg(ref, "instance_id"));
-    if (!host) b.problem(ref, `network_interface_id ${showValue(b.arg(ref, "network_interface_id"))} is no network interface in the configuration`);
+    if (!host)
+      b.problem(ref, `network_interface_id ${showValue(b.arg(ref, "network_interface_id"))} is no network interface in the configuration`);
     if (host && inst) for (const f of inst.instances) adopt(host, f);
   }
   for (const ref of w.resourcesOfType("aws_network_interface_sg_attachment")) {
     // Adds a group to an ENI's list (an instance's primary ENI included): its rules apply to that host from then on.
     const host = b.lookup(b.hosts, b.arg(ref, "network_interface_id"));
     const group = groupOf(b, ref, "security_group_id");
-    if (!host) b.problem(ref, `network_interface_id ${showValue(b.arg(ref, "network_interface_id"))} is no network interface in the configuration`);
+    if (!host)
+      b.problem(ref, `network_interface_id ${showValue(b.arg(ref, "network_interface_id"))} is no network interface in the configuration`);
     else if (group && !host.securityGroups.includes(group)) host.securityGroups.push(group);
   }
   for (const ref of UNMODELLED_HOST_TYPES.flatMap((t) => w.resourcesOfType(t))) {
-    b.problem(ref, `${ref.raw.type} launches instances or attaches network interfaces or security groups in a way the verifier does not model, so it cannot tell what reaches them`);
+    b.problem(
+      ref,
+      `${ref.raw.type} launches instances or attaches network interfaces or security groups in a way the verifier does not model, so it cannot tell what reaches them`,
+    );
   }
   for (const ref of w.resourcesOfType("aws_autoscaling_group")) buildAutoScalingGroup(b, ref);
   for (const ref of w.resourcesOfType("aws_eip")) {
@@ -239,20 +265,28 @@ export function buildHosts(b: Builder): void {
 function buildAutoScalingGroup(b: Builder, ref: ResourceRef): void {
   const launchConfiguration = b.arg(ref, "launch_configuration");
   if (launchConfiguration !== undefined && launchConfiguration !== null && launchConfiguration !== "") {
-    b.problem(ref, `launches from a launch configuration (${showValue(launchConfiguration)}), whose security groups and addresses the verifier does not model; use a launch template`);
+    b.problem(
+      ref,
+      `launches from a launch configuration (${showValue(launchConfiguration)}), whose security groups and addresses the verifier does not model; use a launch template`,
+    );
     return;
   }
   const mixed = blocks(blocks(blocks(b.arg(ref, "mixed_instances_policy"))[0]?.launch_template)[0]?.launch_template_specification);
   const template = templateOf(b, ref, b.arg(ref, "launch_template") ?? mixed);
   const tagValue = b.blocksArg(ref, "tag").find((t) => t.key === TAG_ROLE)?.value;
-  const tag = typeof tagValue === "string" ? { value: tagValue, where: `tag block of ${ref.address}` } : templateRoleTag(b, template, "instance");
+  const tag =
+    typeof tagValue === "string" ? { value: tagValue, where: `tag block of ${ref.address}` } : templateRoleTag(b, template, "instance");
   const facts = instanceFacts(b, ref, template, tag);
   const templateNic = templatePrimaryNic(b, template);
   const zones = asList(b.arg(ref, "vpc_zone_identifier"));
-  if (zones.length === 0) b.problem(ref, `vpc_zone_identifier is ${showValue(b.arg(ref, "vpc_zone_identifier"))}: the subnets its instances launch in are not known`);
+  if (zones.length === 0)
+    b.problem(
+      ref,
+      `vpc_zone_identifier is ${showValue(b.arg(ref, "vpc_zone_identifier"))}: the subnets its instances launch in are not known`,
+    );
   for (const subnetId of zones) {
     const subnet = b.subnetOf(ref, subnetId, "vpc_zone_identifier");
-    const groupIds = asList(template ? b.arg(template, "vpc_security_group_ids") ?? templateNic?.security_groups : undefined);
+    const groupIds = asList(template ? (b.arg(template, "vpc_security_group_ids") ?? templateNic?.security_groups) : undefined);
     const host: MutableHost = {
       key: `${ref.key}#${subnet?.key ?? showValue(subnetId)}`,
       label: `${facts.label} in ${subnet?.label ?? "?"}`,
@@ -263,7 +297,9 @@ function buildAutoScalingGroup(b: Builder, ref: ResourceRef): void {
       sourceDestCheck: true,
       securityGroups: groupsFrom(b, ref, groupIds, subnet?.vpc, "vpc_security_group_ids of its launch template"),
       publicIpv4:
-        (template ? b.boolArg(template, "network_interfaces.associate_public_ip_address", templateNic?.associate_public_ip_address) : undefined) === true
+        (template
+          ? b.boolArg(template, "network_interfaces.associate_public_ip_address", templateNic?.associate_public_ip_address)
+          : undefined) === true
           ? "its launch template associates a public IPv4 address"
           : subnet?.settings.mapPublicIpOnLaunch
             ? `its subnet ${subnet.label} maps a public IPv4 address on launch`

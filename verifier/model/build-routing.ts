@@ -53,7 +53,11 @@ export function buildGateways(b: Builder): void {
   for (const ref of w.resourcesOfType("aws_internet_gateway_attachment")) {
     const gw = b.lookup(b.gateways, b.arg(ref, "internet_gateway_id"));
     const vpc = b.vpcOf(ref);
-    if (!gw) b.problem(ref, `internet_gateway_id is ${showValue(b.arg(ref, "internet_gateway_id"))}, which is no internet gateway in the configuration`);
+    if (!gw)
+      b.problem(
+        ref,
+        `internet_gateway_id is ${showValue(b.arg(ref, "internet_gateway_id"))}, which is no internet gateway in the configuration`,
+      );
     if (gw && vpc) (gw as { vpc: Vpc | undefined }).vpc = vpc;
   }
   for (const ref of w.resourcesOfType("aws_egress_only_internet_gateway")) addGateway(b, ref, "egress-only internet gateway", b.vpcOf(ref));
@@ -71,7 +75,9 @@ export function buildGateways(b: Builder): void {
     const gw = b.lookup(b.gateways, b.arg(ref, "vpn_gateway_id"));
     const vpc = b.vpcOf(ref);
     if (gw && vpc) (gw as { vpc: Vpc | undefined }).vpc = vpc;
-    vpc?.unseenEntries.push(`${b.origin(ref)} attaches virtual private gateway ${gw?.label ?? showValue(b.arg(ref, "vpn_gateway_id"))} to the VPC`);
+    vpc?.unseenEntries.push(
+      `${b.origin(ref)} attaches virtual private gateway ${gw?.label ?? showValue(b.arg(ref, "vpn_gateway_id"))} to the VPC`,
+    );
   }
   // Attachments of networks the model does not describe: traffic from them can enter the VPC.
   for (const [type, what] of [
@@ -105,7 +111,15 @@ export function buildRouteTables(b: Builder): void {
   for (const ref of w.resourcesOfType("aws_route_table")) {
     const vpc = b.vpcOf(ref);
     if (!vpc) continue;
-    const rt: RouteTable = { key: ref.key, label: b.label(ref, b.tag(ref, TAG_TIER)), origin: b.origin(ref), vpc, routes: [], isMain: false, edgeGateways: [] };
+    const rt: RouteTable = {
+      key: ref.key,
+      label: b.label(ref, b.tag(ref, TAG_TIER)),
+      origin: b.origin(ref),
+      vpc,
+      routes: [],
+      isMain: false,
+      edgeGateways: [],
+    };
     b.register(b.routeTables, ref, "id", rt);
     for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`);
     for (const vgw of asList(b.arg(ref, "propagating_vgws"))) addPropagation(b, ref, rt, vgw);
@@ -132,15 +146,26 @@ export function buildRouteTables(b: Builder): void {
     if (!gw) continue;
     for (const rtId of asList(b.arg(ref, "route_table_ids"))) {
       const rt = b.lookup(b.routeTables, rtId);
-      if (rt) rt.routes.push({ destination: { description: `the prefix list of ${showValue(b.arg(ref, "service_name"))}` }, target: { kind: "gateway", gateway: gw }, origin: b.origin(ref) });
+      if (rt)
+        rt.routes.push({
+          destination: { description: `the prefix list of ${showValue(b.arg(ref, "service_name"))}` },
+          target: { kind: "gateway", gateway: gw },
+          origin: b.origin(ref),
+        });
       else b.problem(ref, `route_table_ids names ${showValue(rtId)}, which is no route table in the configuration`);
     }
   }
   for (const ref of w.resourcesOfType("aws_vpc_endpoint_route_table_association")) {
     const gw = b.lookup(b.gateways, b.arg(ref, "vpc_endpoint_id"));
     const rt = routeTableOf(b, ref);
-    if (!gw) b.problem(ref, `vpc_endpoint_id is ${showValue(b.arg(ref, "vpc_endpoint_id"))}, which is no gateway endpoint in the configuration`);
-    if (gw && rt) rt.routes.push({ destination: { description: `the prefix list of ${gw.label}` }, target: { kind: "gateway", gateway: gw }, origin: b.origin(ref) });
+    if (!gw)
+      b.problem(ref, `vpc_endpoint_id is ${showValue(b.arg(ref, "vpc_endpoint_id"))}, which is no gateway endpoint in the configuration`);
+    if (gw && rt)
+      rt.routes.push({
+        destination: { description: `the prefix list of ${gw.label}` },
+        target: { kind: "gateway", gateway: gw },
+        origin: b.origin(ref),
+      });
   }
   // aws_main_route_table_association replaces the VPC's main route table (ReplaceRouteTableAssociation on the main
   // association; VPC user guide, "Subnet route tables" > "Main route table"): every subnet without an explicit
@@ -153,7 +178,10 @@ export function buildRouteTables(b: Builder): void {
     if (!rt || !vpc) continue;
     const earlier = mainBy.get(vpc);
     if (earlier) {
-      b.problem(ref, `route_table_id: ${earlier} already makes another table the main route table of ${vpc.label}; which one is main would depend on apply order`);
+      b.problem(
+        ref,
+        `route_table_id: ${earlier} already makes another table the main route table of ${vpc.label}; which one is main would depend on apply order`,
+      );
       continue;
     }
     if (rt.vpc !== vpc) {
@@ -166,7 +194,10 @@ export function buildRouteTables(b: Builder): void {
     // table aws_default_route_table manages would change between applies. Unusable input, not a network.
     const managed = defaultBy.get(vpc);
     if (managed) {
-      b.problem(ref, `vpc_id: ${managed} (aws_default_route_table) manages the default route table of the same VPC ${vpc.label}; the provider says not to use both for one VPC (possible route conflicts), and once this association makes another table main, refreshing aws_vpc reads default_route_table_id and main_route_table_id from the new main table (resourceVPCRead), so which table aws_default_route_table manages would change between applies`);
+      b.problem(
+        ref,
+        `vpc_id: ${managed} (aws_default_route_table) manages the default route table of the same VPC ${vpc.label}; the provider says not to use both for one VPC (possible route conflicts), and once this association makes another table main, refreshing aws_vpc reads default_route_table_id and main_route_table_id from the new main table (resourceVPCRead), so which table aws_default_route_table manages would change between applies`,
+      );
       continue;
     }
     mainBy.set(vpc, b.origin(ref));
@@ -178,18 +209,30 @@ export function buildRouteTables(b: Builder): void {
 
 function addPropagation(b: Builder, ref: ResourceRef, rt: RouteTable, vgwId: Value): void {
   const gw = b.lookup(b.gateways, vgwId);
-  const target: Target = gw ? { kind: "gateway", gateway: gw } : { kind: "unresolved", description: `virtual private gateway ${showValue(vgwId)}` };
-  rt.vpc.unseenEntries.push(`${b.origin(ref)} propagates the routes of ${gw ? `virtual private gateway ${gw.label}` : `virtual private gateway ${showValue(vgwId)}`} into route table ${rt.label}`);
+  const target: Target = gw
+    ? { kind: "gateway", gateway: gw }
+    : { kind: "unresolved", description: `virtual private gateway ${showValue(vgwId)}` };
+  rt.vpc.unseenEntries.push(
+    `${b.origin(ref)} propagates the routes of ${gw ? `virtual private gateway ${gw.label}` : `virtual private gateway ${showValue(vgwId)}`} into route table ${rt.label}`,
+  );
   rt.routes.push({ destination: { description: "routes propagated from a virtual private gateway" }, target, origin: b.origin(ref) });
 }
 
 const present = (v: Value | undefined) => v !== undefined && v !== null && v !== "";
 
 function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string, Value>, origin: string): void {
-  const fields = ["destination_cidr_block", "destination_ipv6_cidr_block", "cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"].filter((f) => present(r[f]));
+  const fields = [
+    "destination_cidr_block",
+    "destination_ipv6_cidr_block",
+    "cidr_block",
+    "ipv6_cidr_block",
+    "destination_prefix_list_id",
+  ].filter((f) => present(r[f]));
   const destinations = fields.map((f) => r[f]);
   if (destinations.length !== 1) {
-    b.problems.push(`${origin}: a route needs exactly one destination (a CIDR or a prefix list), found ${destinations.length === 0 ? "none" : fields.map((f) => `${f} ${showValue(r[f])}`).join(", ")}`);
+    b.problems.push(
+      `${origin}: a route needs exactly one destination (a CIDR or a prefix list), found ${destinations.length === 0 ? "none" : fields.map((f) => `${f} ${showValue(r[f])}`).join(", ")}`,
+    );
     return;
   }
   let destination: Prefix | { description: string };
@@ -215,19 +258,28 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
   const target = targetOf(b, ref, field, r[field], origin);
   if (!target) return;
   if (target.kind === "gateway" && UNSEEN_NETWORKS.has(target.gateway.kind)) {
-    rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.gateway.kind} ${target.gateway.label}, which connects the VPC to a network the configuration does not describe`);
+    rt.vpc.unseenEntries.push(
+      `${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.gateway.kind} ${target.gateway.label}, which connects the VPC to a network the configuration does not describe`,
+    );
   }
   if (target.kind === "unresolved") {
     // A gateway the configuration does not describe (an internet gateway made elsewhere?) may let traffic in; an
     // interface or instance it does not describe may forward what reaches it (from an edge route, say) anywhere in
     // the VPC. Either way no inbound verdict can hold.
-    rt.vpc.unseenEntries.push(`${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.description}`);
+    rt.vpc.unseenEntries.push(
+      `${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.description}`,
+    );
   }
   // AWS keeps one route per destination in a table: the second create fails (RouteAlreadyExists), so which one
   // exists would depend on apply order. Not a network the verifier can judge: unusable input.
-  const same = destination instanceof Prefix ? rt.routes.find((x) => x.destination instanceof Prefix && x.destination.equals(destination as Prefix)) : undefined;
+  const same =
+    destination instanceof Prefix
+      ? rt.routes.find((x) => x.destination instanceof Prefix && x.destination.equals(destination as Prefix))
+      : undefined;
   if (same) {
-    b.problems.push(`${origin}: route table ${rt.label} already has a route to ${destination.toString()} (${same.origin}); AWS refuses the second one (RouteAlreadyExists), so which route exists would depend on apply order`);
+    b.problems.push(
+      `${origin}: route table ${rt.label} already has a route to ${destination.toString()} (${same.origin}); AWS refuses the second one (RouteAlreadyExists), so which route exists would depend on apply order`,
+    );
     return;
   }
   rt.routes.push({ destination, target, origin });
@@ -242,7 +294,10 @@ function targetOf(b: Builder, ref: ResourceRef, field: TargetField, value: Value
   const external = EXTERNAL_TARGETS[field];
   if (external) {
     const gw = b.gateways.get(sig ?? "");
-    return { kind: "gateway", gateway: gw ?? { key: sig ?? field, label: `${external} ${showValue(value)}`, origin: b.origin(ref), kind: external, vpc: undefined } };
+    return {
+      kind: "gateway",
+      gateway: gw ?? { key: sig ?? field, label: `${external} ${showValue(value)}`, origin: b.origin(ref), kind: external, vpc: undefined },
+    };
   }
   if (field === "gateway_id" && value === "local") return { kind: "local" };
   if (field === "gateway_id" || field === "egress_only_gateway_id" || field === "nat_gateway_id") {
@@ -261,9 +316,11 @@ function targetOf(b: Builder, ref: ResourceRef, field: TargetField, value: Value
   const ep = endpointOf(b, value);
   if (ep) return { kind: "endpoint", endpoint: ep };
   const gw = b.gateways.get(sig ?? "");
-  const iface = b.interfaceEndpoints.find((e) => sig !== undefined && (sig === `${e.key}|id`));
+  const iface = b.interfaceEndpoints.find((e) => sig !== undefined && sig === `${e.key}|id`);
   if (gw || iface) {
-    b.problems.push(`${origin}: vpc_endpoint_id names ${gw ? `gateway VPC endpoint ${gw.label}` : `interface VPC endpoint ${iface!.label}`}; a route can target only a Gateway Load Balancer (or Network Firewall) endpoint (EC2 CreateRoute, VpcEndpointId)`);
+    b.problems.push(
+      `${origin}: vpc_endpoint_id names ${gw ? `gateway VPC endpoint ${gw.label}` : `interface VPC endpoint ${iface!.label}`}; a route can target only a Gateway Load Balancer (or Network Firewall) endpoint (EC2 CreateRoute, VpcEndpointId)`,
+    );
     return undefined;
   }
   return { kind: "unresolved", description: `vpc_endpoint_id ${showValue(value)}, not an endpoint of the configuration` };
@@ -290,7 +347,10 @@ export function buildAssociations(b: Builder): void {
     }
     if (!EDGE_GATEWAYS.has(gw.kind)) {
       // AWS refuses it, so the plan cannot apply; and reading it as routing would hide an asymmetric design.
-      b.problem(ref, `a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with ${gw.kind} ${gw.label} (VPC user guide, "Gateway route tables")`);
+      b.problem(
+        ref,
+        `a gateway route table can be associated only with an internet gateway or a virtual private gateway, not with ${gw.kind} ${gw.label} (VPC user guide, "Gateway route tables")`,
+      );
       continue;
     }
     gw.edgeRouteTable = rt;

@@ -10,8 +10,22 @@ import { isSymbolic, showValue, type Value } from "../expr/values";
 import { Prefix } from "./prefix";
 import { TAG_AZ, TAG_TIER } from "../tags";
 import { asBool, blocks, blocksProblem, signature } from "./read";
-import type { Firewall, Gateway, Host, InspectionEndpoint, InstanceFacts, InterfaceEndpoint, Model, Nacl, NaclRule, RouteTable, SecurityGroup, SgRule, Subnet, Vpc } from "./types";
-
+import type {
+  Firewall,
+  Gateway,
+  Host,
+  InspectionEndpoint,
+  InstanceFacts,
+  InterfaceEndpoint,
+  Model,
+  Nacl,
+  NaclRule,
+  RouteTable,
+  SecurityGroup,
+  SgRule,
+  Subnet,
+  Vpc,
+} from "./types";
 
 export interface MutableHost {
   key: string;
@@ -142,14 +156,21 @@ export class Builder {
     return s;
   }
 
-
   buildVpcs(): void {
     for (const ref of this.world.resourcesOfType("aws_vpc")) {
       const ipv4 = this.prefixArg(ref, "cidr_block", 4);
       const v6 = this.world.attribute(ref.key, "ipv6_cidr_block");
       const ipv6 = typeof v6 === "string" ? Prefix.parse(v6) : undefined;
-      if (v6 !== null && v6 !== "" && !ipv6) this.problem(ref, `ipv6_cidr_block is ${showValue(v6)}, which is not an IPv6 CIDR the verifier can work out before apply`);
-      const vpc = { key: ref.key, label: this.tag(ref, "Name") ?? ref.address, origin: this.origin(ref), ipv4: ipv4 ? [ipv4] : [], ipv6: ipv6 ? [ipv6] : [], unseenEntries: [] } as unknown as Vpc;
+      if (v6 !== null && v6 !== "" && !ipv6)
+        this.problem(ref, `ipv6_cidr_block is ${showValue(v6)}, which is not an IPv6 CIDR the verifier can work out before apply`);
+      const vpc = {
+        key: ref.key,
+        label: this.tag(ref, "Name") ?? ref.address,
+        origin: this.origin(ref),
+        ipv4: ipv4 ? [ipv4] : [],
+        ipv6: ipv6 ? [ipv6] : [],
+        unseenEntries: [],
+      } as unknown as Vpc;
       const main: RouteTable = {
         key: `${ref.key}#main`,
         label: `main route table of ${vpc.label}`,
@@ -243,4 +264,3 @@ function awsDefaultSgRules(id: string, origin: string): SgRule[] {
     { egress: true, protocol: "all", from: 0, to: 65535, peer: { kind: "cidr", prefix: Prefix.any(6) }, origin },
   ];
 }
-

@@ -37,7 +37,8 @@ export function protocolName(p: Protocol): string {
 
 export function rangeText(protocol: Protocol, r: Range): string {
   if (protocol === "all") return "";
-  if (protocol === 1 || protocol === 58) return r[0] === 0 && r[1] === 255 ? " (every type)" : r[0] === r[1] ? ` type ${r[0]}` : ` types ${r[0]}-${r[1]}`;
+  if (protocol === 1 || protocol === 58)
+    return r[0] === 0 && r[1] === 255 ? " (every type)" : r[0] === r[1] ? ` type ${r[0]}` : ` types ${r[0]}-${r[1]}`;
   if (protocol !== 6 && protocol !== 17) return "";
   return r[0] === r[1] ? ` ${r[0]}` : r[0] === 0 && r[1] === 65535 ? " (every port)" : ` ${r[0]}-${r[1]}`;
 }
@@ -74,7 +75,13 @@ export function naclEvaluate(nacl: Nacl, egress: boolean, protocol: number, peer
 }
 
 /** Does the ACL let every port of `ports` through? The rule that stops it, if not. */
-export function naclAdmitsAll(nacl: Nacl, egress: boolean, protocol: number, peer: Address, ports: Range): { ok: boolean; because: string } {
+export function naclAdmitsAll(
+  nacl: Nacl,
+  egress: boolean,
+  protocol: number,
+  peer: Address,
+  ports: Range,
+): { ok: boolean; because: string } {
   const v = naclEvaluate(nacl, egress, protocol, peer, ports);
   const deny = v.deciding.find((r) => !r.allow);
   if (deny) return { ok: false, because: naclRuleText(deny) };
@@ -83,13 +90,22 @@ export function naclAdmitsAll(nacl: Nacl, egress: boolean, protocol: number, pee
     const what = missing.map((r) => rangeText(protocol, r).trim()).join(", ");
     return { ok: false, because: `no rule allows ${protocolName(protocol)} ${what}; the final * rule denies it` };
   }
-  return { ok: true, because: v.deciding.filter((r) => r.allow).map(naclRuleText).join("; ") };
+  return {
+    ok: true,
+    because: v.deciding
+      .filter((r) => r.allow)
+      .map(naclRuleText)
+      .join("; "),
+  };
 }
 
 /** ICMPv6 error messages (RFC 4443 §2.1, types 1-4): replies to traffic sent, Packet Too Big (2) among them. */
 export const ICMPV6_ERRORS: Range = [1, 4];
 /** ICMPv4 errors a network may need inbound: destination unreachable (3) and time exceeded (11) (RFC 792). */
-export const ICMPV4_ERRORS: readonly Range[] = [[3, 3], [11, 11]];
+export const ICMPV4_ERRORS: readonly Range[] = [
+  [3, 3],
+  [11, 11],
+];
 
 /** Does the rule admit only ICMP error messages (which answer traffic sent, and open no connection)? */
 export function icmpErrorsOnly(rule: { protocol: Protocol; from: number; to: number }): boolean {
@@ -99,7 +115,12 @@ export function icmpErrorsOnly(rule: { protocol: Protocol; from: number; to: num
 }
 
 export function sgRuleText(rule: SgRule): string {
-  const peer = rule.peer.kind === "cidr" ? rule.peer.prefix.toString() : rule.peer.kind === "group" ? `security group ${rule.peer.group.replace(/\|id$/, "")}` : rule.peer.description;
+  const peer =
+    rule.peer.kind === "cidr"
+      ? rule.peer.prefix.toString()
+      : rule.peer.kind === "group"
+        ? `security group ${rule.peer.group.replace(/\|id$/, "")}`
+        : rule.peer.description;
   return `${rule.egress ? "egress" : "ingress"} ${protocolName(rule.protocol)}${rangeText(rule.protocol, [rule.from, rule.to])} ${rule.egress ? "to" : "from"} ${peer}`;
 }
 

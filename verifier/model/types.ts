@@ -111,7 +111,12 @@ export interface Gateway extends Element {
  * hold only if that network behaves is UNKNOWN. A VPC peering connection is not among them: it does not carry
  * traffic on to another gateway or network (VPC peering guide, "VPC peering limitations": no edge to edge routing).
  */
-export const UNSEEN_NETWORKS: ReadonlySet<GatewayKind> = new Set(["transit gateway", "virtual private gateway", "core network", "local gateway"]);
+export const UNSEEN_NETWORKS: ReadonlySet<GatewayKind> = new Set([
+  "transit gateway",
+  "virtual private gateway",
+  "core network",
+  "local gateway",
+]);
 
 /** Gateways that connect to the internet. */
 export const INTERNET_GATEWAYS: ReadonlySet<GatewayKind> = new Set(["internet gateway", "egress-only internet gateway", "carrier gateway"]);

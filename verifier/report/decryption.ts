@@ -37,7 +37,8 @@ export interface DecryptionFact {
 }
 
 type Json = Record<string, unknown>;
-const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : v && typeof v === "object" && !(v instanceof NotKnown) ? [v as Json] : []);
+const asArray = (v: unknown): Json[] =>
+  Array.isArray(v) ? (v as Json[]) : v && typeof v === "object" && !(v instanceof NotKnown) ? [v as Json] : [];
 const show = (v: unknown) => (typeof v === "string" ? v : v instanceof NotKnown ? "(known only after apply)" : JSON.stringify(v));
 
 /** A value the input does not give before apply, with why: never read as absent. */
@@ -59,7 +60,8 @@ function readable(v: unknown): unknown {
   if (v instanceof Unresolvable) return new NotKnown(v.reason);
   if (v instanceof EachValue) return new NotKnown("an each.value the report does not evaluate");
   if (Array.isArray(v)) return v.map(readable);
-  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, readable(x)]));
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, readable(x)]));
   return v;
 }
 
@@ -67,7 +69,10 @@ function readable(v: unknown): unknown {
 function notKnownIn(v: unknown): NotKnown | undefined {
   if (v instanceof NotKnown) return v;
   if (Array.isArray(v)) return v.map(notKnownIn).find((x) => x !== undefined);
-  if (v && typeof v === "object") return Object.values(v).map(notKnownIn).find((x) => x !== undefined);
+  if (v && typeof v === "object")
+    return Object.values(v)
+      .map(notKnownIn)
+      .find((x) => x !== undefined);
   return undefined;
 }
 
@@ -81,7 +86,9 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
   const facts: DecryptionFact[] = [];
   for (const stack of stacks) {
     const key = (r: StackSource["resources"][number]) => resourceKey(stack.name, addressOf(r));
-    const tlsConfigs = new Map(stack.resources.filter((r) => r.type === "aws_networkfirewall_tls_inspection_configuration").map((r) => [r.name, r]));
+    const tlsConfigs = new Map(
+      stack.resources.filter((r) => r.type === "aws_networkfirewall_tls_inspection_configuration").map((r) => [r.name, r]),
+    );
     for (const policy of stack.resources.filter((r) => r.type === "aws_networkfirewall_firewall_policy")) {
       const where = `${stack.name}: aws_networkfirewall_firewall_policy.${policy.name}`;
       const reference = new RegExp(`\\baws_networkfirewall_firewall_policy\\.${escapeRegExp(policy.name)}\\.`);
@@ -93,12 +100,22 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
       const everyReferenceRead = firewalls.every((r) => !(readable(r.config.firewall_policy_arn) instanceof NotKnown));
       if (appliesTo.length === 0 && firewalls.length > 0 && everyReferenceRead) continue;
       const fp = readable(policy.config.firewall_policy);
-      const ref = fp === undefined ? new NotKnown("the policy's firewall_policy block is known only after apply") : fp instanceof NotKnown ? fp : asArray(fp)[0]?.tls_inspection_configuration_arn;
+      const ref =
+        fp === undefined
+          ? new NotKnown("the policy's firewall_policy block is known only after apply")
+          : fp instanceof NotKnown
+            ? fp
+            : asArray(fp)[0]?.tls_inspection_configuration_arn;
       if (ref instanceof NotKnown || (ref === undefined && stack.kind === "plan" && notKnownIn(fp))) {
         // Unknown until apply is not "none": a TLS inspection configuration may be set.
         const why = ref instanceof NotKnown ? ref.why : notKnownIn(fp)!.why;
         const text = `decrypts: cannot be told before apply (its tls_inspection_configuration_arn is unknown: ${why})`;
-        facts.push({ line: { point: "firewall", where, text }, decrypts: "unknown", summary: "decrypts: cannot be told before apply; its TLS inspection configuration is unknown", appliesTo });
+        facts.push({
+          line: { point: "firewall", where, text },
+          decrypts: "unknown",
+          summary: "decrypts: cannot be told before apply; its TLS inspection configuration is unknown",
+          appliesTo,
+        });
         continue;
       }
       if (ref === undefined || ref === null) {
@@ -110,20 +127,33 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
       const config = name === undefined ? undefined : tlsConfigs.get(name);
       if (!config) {
         const text = `decrypts what ${show(ref)} says; that configuration is not in this input, so what it decrypts cannot be told`;
-        facts.push({ line: { point: "firewall", where, text }, decrypts: "unknown", summary: "decrypts: cannot be told; its TLS inspection configuration is not in this input", appliesTo });
+        facts.push({
+          line: { point: "firewall", where, text },
+          decrypts: "unknown",
+          summary: "decrypts: cannot be told; its TLS inspection configuration is not in this input",
+          appliesTo,
+        });
         continue;
       }
       const tls = readable(config.config.tls_inspection_configuration);
-      const missing = tls === undefined ? new NotKnown("its tls_inspection_configuration block is known only after apply") : notKnownIn(tls);
+      const missing =
+        tls === undefined ? new NotKnown("its tls_inspection_configuration block is known only after apply") : notKnownIn(tls);
       if (missing) {
         const text = `decrypts what aws_networkfirewall_tls_inspection_configuration.${name} says, which cannot be told before apply (${missing.why})`;
-        facts.push({ line: { point: "firewall", where: `${where} -> aws_networkfirewall_tls_inspection_configuration.${name}`, text }, decrypts: "unknown", summary: "decrypts: cannot be told before apply", appliesTo });
+        facts.push({
+          line: { point: "firewall", where: `${where} -> aws_networkfirewall_tls_inspection_configuration.${name}`, text },
+          decrypts: "unknown",
+          summary: "decrypts: cannot be told before apply",
+          appliesTo,
+        });
         continue;
       }
       for (const server of asArray(asArray(tls)[0]?.server_certificate_configuration)) {
         const revocation = asArray(server.check_certificate_revocation_status)[0];
         const parts = asArray(server.scope).map((scope) => {
-          const ports = asArray(scope.destination_ports).map((p) => (p.from_port === p.to_port ? `${p.from_port}` : `${p.from_port}-${p.to_port}`));
+          const ports = asArray(scope.destination_ports).map((p) =>
+            p.from_port === p.to_port ? `${p.from_port}` : `${p.from_port}-${p.to_port}`,
+          );
           const sources = asArray(scope.source).map((s) => show(s.address_definition));
           const destinations = asArray(scope.destination).map((d) => show(d.address_definition));
           return {
@@ -138,7 +168,11 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
           `decrypts with CA ${show(server.certificate_authority_arn)}: ${parts.length ? parts.map((p) => p.text).join("; ") : "no scope (nothing matches)"}; ` +
           `revocation check: ${revocation ? `revoked ${show(revocation.revoked_status_action)}, unknown ${show(revocation.unknown_status_action)}` : "off"}; ` +
           "other TLS is not decrypted; names cannot be exempted here";
-        const line: DecryptionLine = { point: "firewall", where: `${where} -> aws_networkfirewall_tls_inspection_configuration.${name}`, text };
+        const line: DecryptionLine = {
+          point: "firewall",
+          where: `${where} -> aws_networkfirewall_tls_inspection_configuration.${name}`,
+          text,
+        };
         if (parts.length === 0) {
           facts.push({ line, decrypts: "no", summary: "decrypts no TLS (its TLS inspection configuration has no scope)", appliesTo });
           continue;
@@ -158,14 +192,28 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
     const confs = squidConfs(stack);
     for (const [where, conf] of confs) {
       const reads = (r: StackSource["resources"][number]) =>
-        where === `${r.type}.${r.name}` || (where.startsWith("local.") && [r.config.user_data, r.config.user_data_base64].some((u) => typeof u === "string" && new RegExp(`\\b${escapeRegExp(where)}\\b`).test(u)));
+        where === `${r.type}.${r.name}` ||
+        (where.startsWith("local.") &&
+          [r.config.user_data, r.config.user_data_base64].some(
+            (u) => typeof u === "string" && new RegExp(`\\b${escapeRegExp(where)}\\b`).test(u),
+          ));
       const appliesTo = stack.resources.filter((r) => (r.type === "aws_instance" || r.type === "aws_launch_template") && reads(r)).map(key);
-      facts.push({ line: { point: "proxy", where: `${stack.name}: ${where}`, text: describeSquid(conf) }, ...squidSummary(conf), appliesTo });
+      facts.push({
+        line: { point: "proxy", where: `${stack.name}: ${where}`, text: describeSquid(conf) },
+        ...squidSummary(conf),
+        appliesTo,
+      });
     }
     const proxies = stack.resources.filter((r) => r.type === "aws_instance" && /proxy/.test(JSON.stringify(r.config.tags ?? {})));
     if (confs.length === 0 && proxies.length > 0) {
-      const text = "the proxies' squid.conf is not readable in this input (e.g. a plan's user data is a hash), so what they decrypt cannot be told";
-      facts.push({ line: { point: "proxy", where: stack.name, text }, decrypts: "unknown", summary: "decrypts: cannot be told; squid.conf is not readable in this input", appliesTo: proxies.map(key) });
+      const text =
+        "the proxies' squid.conf is not readable in this input (e.g. a plan's user data is a hash), so what they decrypt cannot be told";
+      facts.push({
+        line: { point: "proxy", where: stack.name, text },
+        decrypts: "unknown",
+        summary: "decrypts: cannot be told; squid.conf is not readable in this input",
+        appliesTo: proxies.map(key),
+      });
     }
   }
   return facts;
@@ -203,7 +251,8 @@ function notCovered(destinations: readonly string[]): string[] | string {
 /** squid.conf texts: every local or user-data string holding `ssl_bump` lines. */
 function squidConfs(stack: StackSource): [string, string][] {
   const found: [string, string][] = [];
-  for (const [name, value] of Object.entries(stack.locals)) if (typeof value === "string" && /^ssl_bump /m.test(value)) found.push([`local.${name}`, value]);
+  for (const [name, value] of Object.entries(stack.locals))
+    if (typeof value === "string" && /^ssl_bump /m.test(value)) found.push([`local.${name}`, value]);
   for (const r of stack.resources) {
     const ud = r.config.user_data;
     if (typeof ud === "string" && /^ssl_bump /m.test(ud)) found.push([`${r.type}.${r.name}`, ud]);
@@ -236,7 +285,11 @@ function readSquid(conf: string): { bumps: boolean; names: string[]; ports: stri
 
 function describeSquid(conf: string): string {
   const { bumps, names, ports, icap } = readSquid(conf);
-  if (!bumps) return "decrypts nothing: allowlisted TLS is spliced after reading the SNI, the rest terminated" + (icap.length ? `; ICAP: ${icap.join(", ")}` : "");
+  if (!bumps)
+    return (
+      "decrypts nothing: allowlisted TLS is spliced after reading the SNI, the rest terminated" +
+      (icap.length ? `; ICAP: ${icap.join(", ")}` : "")
+    );
   return (
     `decrypts allowlisted TLS on port${ports.length === 1 ? "" : "s"} ${ports.join(", ") || "(none listed)"} with the customer CA; ` +
     `splices ${names.length} never-decrypt name${names.length === 1 ? "" : "s"} (${names.join(", ")}) and allowlisted TLS on other ports; ` +

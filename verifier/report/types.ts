@@ -74,7 +74,14 @@ export interface Report {
   readonly decryption?: readonly DecryptionLine[];
 }
 
-export function result(id: string, kind: Result["kind"], title: string, subjects: SubjectResult[], findings: Finding[], notes: string[] = []): Result {
+export function result(
+  id: string,
+  kind: Result["kind"],
+  title: string,
+  subjects: SubjectResult[],
+  findings: Finding[],
+  notes: string[] = [],
+): Result {
   const verdict = subjects.length > 0 ? worst(subjects.map((s) => s.verdict)) : worst(findings.map((f) => f.verdict));
   return { id, kind, title, verdict, subjects, findings, notes };
 }
