@@ -76,11 +76,9 @@ function healthyAccount(): void {
   });
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: ARM_AMI } });
   ec2.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: ARM_AMI, Architecture: "arm64" }] });
-  ec2
-    .on(DescribeInstanceTypesCommand)
-    .callsFake((input: any) => ({
-      InstanceTypes: [{ InstanceType: input.InstanceTypes[0], ProcessorInfo: { SupportedArchitectures: ["arm64"] } }],
-    }));
+  ec2.on(DescribeInstanceTypesCommand).callsFake((input: any) => ({
+    InstanceTypes: [{ InstanceType: input.InstanceTypes[0], ProcessorInfo: { SupportedArchitectures: ["arm64"] } }],
+  }));
   ec2.on(DescribeInstanceTypeOfferingsCommand).callsFake((input: any) => ({
     InstanceTypeOfferings: ["eu-central-1a", "eu-central-1b"].map((Location) => ({
       InstanceType: input.Filters[0].Values[0],
@@ -102,15 +100,13 @@ function healthyAccount(): void {
   configService.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [] });
   cloudTrail.on(DescribeTrailsCommand).resolves({ trailList: [] });
   logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: [] });
-  quotas
-    .on(GetServiceQuotaCommand)
-    .callsFake((input: any) => ({
-      Quota: {
-        ServiceCode: input.ServiceCode,
-        QuotaCode: input.QuotaCode,
-        Value: input.ServiceCode === "vpc" ? (input.QuotaCode === QUOTAS.vpcsPerRegion.code ? 5 : 50) : 5,
-      },
-    }));
+  quotas.on(GetServiceQuotaCommand).callsFake((input: any) => ({
+    Quota: {
+      ServiceCode: input.ServiceCode,
+      QuotaCode: input.QuotaCode,
+      Value: input.ServiceCode === "vpc" ? (input.QuotaCode === QUOTAS.vpcsPerRegion.code ? 5 : 50) : 5,
+    },
+  }));
   networkFirewall.on(ListFirewallsCommand).resolves({ Firewalls: [] });
 }
 
@@ -318,11 +314,9 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     [
       "an instance type missing in one AZ",
       () =>
-        ec2
-          .on(DescribeInstanceTypeOfferingsCommand)
-          .callsFake((input: any) => ({
-            InstanceTypeOfferings: [{ InstanceType: input.Filters[0].Values[0], Location: "eu-central-1a" }],
-          })),
+        ec2.on(DescribeInstanceTypeOfferingsCommand).callsFake((input: any) => ({
+          InstanceTypeOfferings: [{ InstanceType: input.Filters[0].Values[0], Location: "eu-central-1a" }],
+        })),
       "aws:instance-type:workload",
       /^workload\.instanceType t4g\.micro is not offered in eu-central-1b$/,
       ["aws:instance-type:proxy"],
@@ -330,17 +324,15 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     [
       "an endpoint service without IPv6",
       () =>
-        ec2
-          .on(DescribeVpcEndpointServicesCommand)
-          .callsFake((input: any) => ({
-            ServiceDetails: [
-              {
-                ServiceName: input.ServiceNames[0],
-                SupportedIpAddressTypes: ["ipv4"],
-                AvailabilityZones: ["eu-central-1a", "eu-central-1b"],
-              },
-            ],
-          })),
+        ec2.on(DescribeVpcEndpointServicesCommand).callsFake((input: any) => ({
+          ServiceDetails: [
+            {
+              ServiceName: input.ServiceNames[0],
+              SupportedIpAddressTypes: ["ipv4"],
+              AvailabilityZones: ["eu-central-1a", "eu-central-1b"],
+            },
+          ],
+        })),
       "aws:endpoint:ssm",
       /^com\.amazonaws\.eu-central-1\.ssm supports ipv4, not ipv6: an endpoint in IPv6-only subnets cannot be created$/,
       ["aws:endpoint:ssmmessages", "aws:endpoint:ec2messages", "aws:endpoint:logs"],
@@ -348,13 +340,9 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     [
       "an endpoint service missing in one AZ",
       () =>
-        ec2
-          .on(DescribeVpcEndpointServicesCommand)
-          .callsFake((input: any) => ({
-            ServiceDetails: [
-              { ServiceName: input.ServiceNames[0], SupportedIpAddressTypes: ["ipv6"], AvailabilityZones: ["eu-central-1a"] },
-            ],
-          })),
+        ec2.on(DescribeVpcEndpointServicesCommand).callsFake((input: any) => ({
+          ServiceDetails: [{ ServiceName: input.ServiceNames[0], SupportedIpAddressTypes: ["ipv6"], AvailabilityZones: ["eu-central-1a"] }],
+        })),
       "aws:endpoint:logs",
       /^com\.amazonaws\.eu-central-1\.logs is not offered in eu-central-1b$/,
       ["aws:endpoint:ssm", "aws:endpoint:ssmmessages", "aws:endpoint:ec2messages"],
@@ -375,11 +363,9 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
     [
       "an existing Config recorder (a service-linked one does not count)",
       () =>
-        configService
-          .on(DescribeConfigurationRecordersCommand)
-          .resolves({
-            ConfigurationRecorders: [{ name: "default" }, { name: "AWSConfigurationRecorderForX", servicePrincipal: "x.amazonaws.com" }],
-          }),
+        configService.on(DescribeConfigurationRecordersCommand).resolves({
+          ConfigurationRecorders: [{ name: "default" }, { name: "AWSConfigurationRecorderForX", servicePrincipal: "x.amazonaws.com" }],
+        }),
       "aws:config-recorder",
       /^an AWS Config recorder already exists in eu-central-1 \(default\);/,
     ],
@@ -504,23 +490,19 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
   });
 
   test("a quota never raised (GetServiceQuota: NoSuchResourceException) is read from its AWS default; a default that cannot be read is 'could not check'", async () => {
-    quotas
-      .on(GetServiceQuotaCommand)
-      .rejects(
-        new NoSuchResourceException({
-          message: "The request failed because the specified resource does not exist.",
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
-    quotas
-      .on(GetAWSDefaultServiceQuotaCommand)
-      .callsFake((input: any) => ({
-        Quota: {
-          ServiceCode: input.ServiceCode,
-          QuotaCode: input.QuotaCode,
-          Value: input.QuotaCode === QUOTAS.vpcsPerRegion.code ? 5 : 50,
-        },
-      }));
+    quotas.on(GetServiceQuotaCommand).rejects(
+      new NoSuchResourceException({
+        message: "The request failed because the specified resource does not exist.",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    quotas.on(GetAWSDefaultServiceQuotaCommand).callsFake((input: any) => ({
+      Quota: {
+        ServiceCode: input.ServiceCode,
+        QuotaCode: input.QuotaCode,
+        Value: input.QuotaCode === QUOTAS.vpcsPerRegion.code ? 5 : 50,
+      },
+    }));
     const results = await checkAws(config, HAVE_CREDENTIALS);
     expect(results.filter((r) => r.status !== "ok")).toEqual([]);
     expect(byId(results, "aws:quota:vpcs").message).toBe(
@@ -640,11 +622,9 @@ describe("preflight TLS inspection checks (issue 19): the CA's expiry, the ACM c
   const tlsResults = (results: CheckResult[]) => results.filter((r) => r.id.startsWith("tls:"));
 
   beforeEach(() => {
-    acm
-      .on(DescribeCertificateCommand)
-      .resolves({
-        Certificate: { CertificateArn: ACM_ARN, Type: "IMPORTED", Status: "ISSUED", NotAfter: new Date(Date.now() + 300 * 86_400_000) },
-      });
+    acm.on(DescribeCertificateCommand).resolves({
+      Certificate: { CertificateArn: ACM_ARN, Type: "IMPORTED", Status: "ISSUED", NotAfter: new Date(Date.now() + 300 * 86_400_000) },
+    });
     acm.on(GetCertificateCommand).resolves({ Certificate: CA });
     secrets.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN, KmsKeyId: KEY_ARN });
     kms
@@ -709,27 +689,23 @@ describe("preflight TLS inspection checks (issue 19): the CA's expiry, the ACM c
       /is Disabled; the proxies cannot decrypt the secret$/,
     );
     kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyManager: "CUSTOMER", KeyState: "Enabled" } });
-    kms
-      .on(GetKeyPolicyCommand)
-      .resolves({
-        Policy: JSON.stringify({
-          Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/admin" }, Action: "kms:*", Resource: "*" }],
-        }),
-      });
+    kms.on(GetKeyPolicyCommand).resolves({
+      Policy: JSON.stringify({
+        Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/admin" }, Action: "kms:*", Resource: "*" }],
+      }),
+    });
     const kmsResult = byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms");
     expect([kmsResult.status, kmsResult.message]).toEqual([
       "problem",
       expect.stringMatching(/neither lets IAM policies of account 111122223333 grant kms:Decrypt .* nor names the role demo-proxy/),
     ]);
-    kms
-      .on(GetKeyPolicyCommand)
-      .resolves({
-        Policy: JSON.stringify({
-          Statement: [
-            { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/demo-proxy" }, Action: ["kms:Decrypt"], Resource: "*" },
-          ],
-        }),
-      });
+    kms.on(GetKeyPolicyCommand).resolves({
+      Policy: JSON.stringify({
+        Statement: [
+          { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/demo-proxy" }, Action: ["kms:Decrypt"], Resource: "*" },
+        ],
+      }),
+    });
     expect(byId(await checkAws(atProxy, HAVE_CREDENTIALS), "tls:ca-key-kms").status).toBe("ok");
   });
 

@@ -126,11 +126,9 @@ const accountId = z.string().regex(/^\d{12}$/, { message: "must be an AWS accoun
 
 /** The role the provider (and the S3 backend) assume before doing anything (hashicorp/aws provider docs, `assume_role`). */
 const assumeRole = z.strictObject({
-  roleArn: z
-    .string()
-    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
-      message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
-    }),
+  roleArn: z.string().regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+    message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
+  }),
   /** STS RoleSessionName: 2-64 of letters, digits and _+=,.@- (AWS STS AssumeRole API reference). */
   sessionName: z
     .string()

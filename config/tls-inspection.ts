@@ -148,18 +148,13 @@ export const tlsInspectionSchema = z.strictObject({
    */
   caPrivateKey: z
     .strictObject({
-      secretArn: z
-        .string()
-        .regex(SECRET_ARN, {
-          message:
-            "must be the full secret ARN, with its 6-character suffix: arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf",
-        }),
-      kmsKeyArn: z
-        .string()
-        .regex(KMS_KEY_ARN, {
-          message:
-            "must be the ARN of the customer-managed KMS key that encrypts the secret: arn:aws:kms:<region>:<account>:key/<id> (not an alias)",
-        }),
+      secretArn: z.string().regex(SECRET_ARN, {
+        message: "must be the full secret ARN, with its 6-character suffix: arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf",
+      }),
+      kmsKeyArn: z.string().regex(KMS_KEY_ARN, {
+        message:
+          "must be the ARN of the customer-managed KMS key that encrypts the secret: arn:aws:kms:<region>:<account>:key/<id> (not an alias)",
+      }),
     })
     .optional(),
   /** TLS ports to decrypt; each must be in egress.ports, never 80. */
