@@ -10,9 +10,9 @@ import { parseArgs } from "node:util";
 import { tlsPrerequisites } from "./config/tls-inspection";
 import { UserError } from "./config/load";
 import { synthesize } from "./app/synthesize";
-import { runCli } from "./app/run-cli";
+import { runCli } from "./cli/shared/run-cli";
 import { chooseEnvironment, environmentLine } from "./app/environment";
-import { assertReplaceable } from "./app/output-folder";
+import { assertReplaceable } from "./app/output/synth-folder";
 
 const USAGE = "usage: npm run synth -- [--config FILE] [--out DIR] [--json]";
 

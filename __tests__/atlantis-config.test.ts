@@ -22,7 +22,7 @@ import {
   WORKFLOW,
   WORKSPACE,
   type AtlantisStack,
-} from "../app/atlantis";
+} from "../cli/atlantis/environments";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, UserError } from "../config/load";
 
@@ -292,7 +292,7 @@ describe("docs/atlantis/repos.yaml, the server-side config shipped with egress6"
     const workflow = (repos.workflows as Json)[WORKFLOW];
     expect(workflow.plan.steps.slice(0, 3)).toEqual(["init", "plan", "show"]);
     // The trusted install on the server, never the pull request's clone (whose root is ${DIR%/$REPO_REL_DIR}).
-    expect(workflow.plan.steps[3].run).toMatch(/node "\$EGRESS6_HOME\/dist\/cli\/atlantis\.js" verify/);
+    expect(workflow.plan.steps[3].run).toMatch(/node "\$EGRESS6_HOME\/dist\/cli\/atlantis\/index\.js" verify/);
     expect(workflow.plan.steps[3].run).not.toMatch(/REPO_REL_DIR|\$DIR/);
     expect(workflow.plan.steps).toHaveLength(4);
     const [repo] = repos.repos as Json[];

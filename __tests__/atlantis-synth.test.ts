@@ -16,8 +16,8 @@ import {
   stackDir,
   synthesizeEnvironments,
   ENVIRONMENTS_FILE,
-} from "../app/atlantis";
-import { listFiles, readRecord, RECORD_FILE, updateInPlace } from "../app/output-update";
+} from "../cli/atlantis/environments";
+import { listFiles, readRecord, RECORD_FILE, updateInPlace } from "../cli/atlantis/output-update";
 import { UserError } from "../config/load";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -105,7 +105,7 @@ test("the hook's command (npm run --silent atlantis -- synth) in a clone records
   const root = path.join(tmp, "cli");
   const env = clone(root);
   fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(root, "package.json"));
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "cli", "atlantis.js"), "synth"], {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "cli", "atlantis", "index.js"), "synth"], {
     cwd: root,
     env: { ...process.env, HEAD_COMMIT: "abc123" },
     encoding: "utf8",

@@ -33,7 +33,7 @@ import {
   stackDir,
   synthesizeEnvironments,
   ENVIRONMENTS_FILE,
-} from "../app/atlantis";
+} from "../cli/atlantis/environments";
 import { readConfigFile } from "../config/load";
 import { checkPrerequisites, planPath, runOfflineCheck, withMode } from "../tooling/terraform/check";
 import { OVERRIDE_FILE_NAME } from "../tooling/terraform/overrides";
@@ -485,7 +485,7 @@ if (!prerequisites.ok) {
     });
 
     test("outside Atlantis (no run-step variables) the step names each missing variable and exits 2", () => {
-      const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "cli", "atlantis.js"), "verify"], {
+      const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "cli", "atlantis", "index.js"), "verify"], {
         cwd: work,
         env: { PATH: process.env.PATH },
         encoding: "utf8",

@@ -89,7 +89,7 @@ describe("the build rebuilds only when an input changed", () => {
   }, 60_000);
 
   describe("preloaded into a command (node -r tooling/built.js dist/...)", () => {
-    const squidConfig = path.join(copy, "dist", "cli", "squid-config.js");
+    const squidConfig = path.join(copy, "dist", "cli", "squid-config", "index.js");
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ["-r", path.join(copy, "tooling", "built.js"), squidConfig, ...args], { cwd: copy, encoding: "utf8" });
 

@@ -20,7 +20,7 @@ import { demoTopology, expectedReadmeFiles, staleReadmeFiles, startMarker, endMa
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { projectRoot } from "../lib/paths";
 
-const CLI = path.join(__dirname, "..", "dist", "cli", "diagram.js");
+const CLI = path.join(__dirname, "..", "dist", "cli", "diagram", "index.js");
 const MAIN = path.join(__dirname, "..", "dist", "main.js");
 
 function run(cli: string, args: string[]) {

@@ -147,12 +147,16 @@ describe("one environment rule for every command: --config > EGRESS6_CONFIG > th
   const COMMANDS: [string, string[], (dir: string) => string[]][] = [
     [
       "export:hcl",
-      [path.join(DIST, "cli", "export-hcl.js")],
+      [path.join(DIST, "cli", "export-hcl", "index.js")],
       (dir) => ["--out", path.join(dir, `hcl-${Math.random().toString(36).slice(2)}`)],
     ],
-    ["diagram", [path.join(DIST, "cli", "diagram.js")], () => []],
-    ["preflight", [path.join(DIST, "cli", "preflight.js")], () => ["--only", "dns", "--dns-server", "127.0.0.1:9", "--dns-timeout", "1"]],
-    ["squid-config", [path.join(DIST, "cli", "squid-config.js")], () => []],
+    ["diagram", [path.join(DIST, "cli", "diagram", "index.js")], () => []],
+    [
+      "preflight",
+      [path.join(DIST, "cli", "preflight", "index.js")],
+      () => ["--only", "dns", "--dns-server", "127.0.0.1:9", "--dns-timeout", "1"],
+    ],
+    ["squid-config", [path.join(DIST, "cli", "squid-config", "index.js")], () => []],
     ["tf:check", [path.join(DIST, "tooling", "tf-check.js")], () => ["--stack", "no-such-stack"]],
   ];
   const runCommand = (script: string[], args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
@@ -253,8 +257,8 @@ describe("an output whose record cannot be read is never taken for the demo", ()
   const DIST = path.join(ROOT, "dist");
   const commands: [string, (dir: string) => string[]][] = [
     ["synth", () => [MAIN]],
-    ["diagram", () => [path.join(DIST, "cli", "diagram.js")]],
-    ["export:hcl", (dir) => [path.join(DIST, "cli", "export-hcl.js"), "--out", path.join(dir, "hcl")]],
+    ["diagram", () => [path.join(DIST, "cli", "diagram", "index.js")]],
+    ["export:hcl", (dir) => [path.join(DIST, "cli", "export-hcl", "index.js"), "--out", path.join(dir, "hcl")]],
   ];
   const breakages: [string, (out: string) => void, RegExp][] = [
     [

@@ -12,16 +12,16 @@ import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { INSPECTION_MODES } from "../config/modes";
 import { synthesize } from "../app/synthesize";
-import { EXPORT_MARKER } from "../app/hcl/export-folder";
-import { readManifest, rebaseLocalPaths, writeStacks } from "../app/hcl/export";
-import { HclExportError, printStack } from "../app/hcl/printer";
-import { idiomaticStack } from "../app/hcl/idioms";
-import { PROVIDER_BLOCKS } from "../app/hcl/provider-blocks";
-import { literalValue, parseTemplate, TemplateError } from "../app/hcl/template";
+import { EXPORT_MARKER } from "../cli/export-hcl/export-folder";
+import { readManifest, rebaseLocalPaths, writeStacks } from "../cli/export-hcl/export";
+import { HclExportError, printStack } from "../cli/export-hcl/printer";
+import { idiomaticStack } from "../cli/export-hcl/idioms";
+import { PROVIDER_BLOCKS } from "../cli/export-hcl/provider-blocks.generated";
+import { literalValue, parseTemplate, TemplateError } from "../cli/export-hcl/template";
 import { usedTypes } from "../tooling/hcl-schema";
 import { tempDir } from "./helpers";
 
-const CLI = path.join(__dirname, "..", "dist", "cli", "export-hcl.js");
+const CLI = path.join(__dirname, "..", "dist", "cli", "export-hcl", "index.js");
 
 function run(args: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = {}) {
   const { EGRESS6_CONFIG: _c, ...base } = process.env;
@@ -332,7 +332,7 @@ describe("round trip through @cdktf/hcl2json", () => {
 // ---- the idioms (variables, template files) give back every value of the synthesized JSON ----
 
 /**
- * The idiomatic JSON evaluated back, independently of app/hcl/idioms.ts: each `var.x` (and `var.x[i]`) becomes its
+ * The idiomatic JSON evaluated back, independently of cli/export-hcl/idioms.ts: each `var.x` (and `var.x[i]`) becomes its
  * default, each `templatefile()` call is rendered from its file with its bindings, `base64encode()` of a rendered
  * script is encoded. What is left must equal the synthesized JSON exactly.
  */

@@ -558,7 +558,7 @@ describe("invalid input through the real CLI fails with a clear message and writ
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const full = path.join(d, e.name);
-        // The output folder reaches its generated files through links (app/output-folder.ts): keep each link's text.
+        // The output folder reaches its generated files through links (app/output/synth-folder.ts): keep each link's text.
         if (e.isSymbolicLink()) files[path.relative(dir, full)] = `link ${fs.readlinkSync(full)}`;
         else if (e.isDirectory()) walk(full);
         else files[path.relative(dir, full)] = createHash("sha256").update(fs.readFileSync(full)).digest("hex");

@@ -47,14 +47,14 @@ describe("--json", () => {
   });
 
   test("squid-config: the file and what it was rendered for", () => {
-    const r = node(path.join("cli", "squid-config.js"), ["--az", "b", "--json"]);
+    const r = node(path.join("cli", "squid-config", "index.js"), ["--az", "b", "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ environment: "demo", az: "b", vpcIpv6Cidr: null });
     expect(doc.squidConf).toMatch(/^http_port /m);
     // the same text as without --json
-    expect(doc.squidConf).toBe(node(path.join("cli", "squid-config.js"), ["--az", "b"]).stdout);
+    expect(doc.squidConf).toBe(node(path.join("cli", "squid-config", "index.js"), ["--az", "b"]).stdout);
   });
 
   test("bench: the figures as numbers (one run each), no progress lines", () => {

@@ -12,10 +12,10 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
-import { OUTPUT_MARKERS } from "../app/owned-folder";
-import { SYNTH_MARKER } from "../app/output-folder";
-import { RECORD_FILE } from "../app/output-update";
-import { EXPORT_MARKER } from "../app/hcl/export-folder";
+import { OUTPUT_MARKERS } from "../app/output/owned-folder";
+import { SYNTH_MARKER } from "../app/output/synth-folder";
+import { RECORD_FILE } from "../cli/atlantis/output-update";
+import { EXPORT_MARKER } from "../cli/export-hcl/export-folder";
 import { SYNTH_STEPS } from "../app/synthesize";
 import { tempDir } from "./helpers";
 
@@ -264,7 +264,7 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
       const hcl = path.join(dir, "parent", "hcl");
       fs.mkdirSync(path.dirname(hcl));
       const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...rest } = process.env;
-      const first = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl.js"), "--out", hcl], {
+      const first = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl", "index.js"), "--out", hcl], {
         cwd: dir,
         env: rest,
         encoding: "utf8",
@@ -273,7 +273,7 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
       const before = snapshot(path.dirname(hcl));
       const r = inNamespace(
         `cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$EXPORT" --out "$P/hcl"`,
-        { DIR: dir, P: path.dirname(hcl), EXPORT: path.join(ROOT, "dist", "cli", "export-hcl.js") },
+        { DIR: dir, P: path.dirname(hcl), EXPORT: path.join(ROOT, "dist", "cli", "export-hcl", "index.js") },
       );
       expect(r.code).toBe(1);
       expect(
@@ -299,7 +299,7 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
     fs.writeFileSync(path.join(pics, "d.svg"), "old\n");
     const r = inNamespace(
       `cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$DIAGRAM" --out "$P/d.svg"`,
-      { DIR: dir, P: pics, DIAGRAM: path.join(ROOT, "dist", "cli", "diagram.js") },
+      { DIR: dir, P: pics, DIAGRAM: path.join(ROOT, "dist", "cli", "diagram", "index.js") },
     );
     expect(r.code).toBe(1);
     expect(
@@ -506,7 +506,7 @@ test("the reproduction: a user's copy `cp -a cdktf.out .cdktf.out.staging-myback
 });
 
 describe("an export killed part-way is put back by the next export", () => {
-  const EXPORT = path.join(ROOT, "dist", "cli", "export-hcl.js");
+  const EXPORT = path.join(ROOT, "dist", "cli", "export-hcl", "index.js");
   const exportTo = (dir: string, hcl: string, killAt?: string) => {
     const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, EGRESS6_TEST_KILL_AT: _k, ...rest } = process.env;
     const r = spawnSync(process.execPath, [EXPORT, "--out", hcl], {

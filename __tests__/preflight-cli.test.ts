@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { preflight } from "../cli/preflight";
+import { preflight } from "../cli/preflight/index";
 import { notCheckable, ok, problem, skipped, unchecked, verdictOf } from "../cli/preflight/result";
 import { deadDnsAddress, startDnsServer, type TestDnsServer } from "./support/dns-server";
 import { tempDir } from "./helpers";
@@ -188,7 +188,7 @@ describe("npm run preflight", () => {
     const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        [path.join(__dirname, "..", "dist", "cli", "preflight.js"), "--config", file, "--dns-timeout", "500"],
+        [path.join(__dirname, "..", "dist", "cli", "preflight", "index.js"), "--config", file, "--dns-timeout", "500"],
         { env, encoding: "utf8" },
         (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
       );

@@ -3,7 +3,7 @@
  * throws (Node's own messages span several lines and speak of Node's syntax).
  */
 import { parseArgs } from "node:util";
-import { argumentProblem } from "../app/run-cli";
+import { argumentProblem } from "../cli/shared/run-cli";
 
 const USAGE = "usage: x [--config FILE] [--json]";
 

@@ -14,7 +14,7 @@ import { squid, squidParse, squidScratch, squidTest } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
 
 const VPC = "2600:1f18:abcd:ef00::/56";
-const CLI = path.join(__dirname, "..", "dist", "cli", "squid-config.js");
+const CLI = path.join(__dirname, "..", "dist", "cli", "squid-config", "index.js");
 
 function config(overrides: Partial<ConfigInput> = {}): Egress6Config {
   return parseConfig({ ...DEMO_CONFIG, ...overrides }, "test");

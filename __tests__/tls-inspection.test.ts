@@ -568,7 +568,7 @@ describe("what decryption synthesizes", () => {
       [
         "-r",
         path.join(__dirname, "..", "tooling", "built.js"),
-        path.join(__dirname, "..", "dist", "cli", "squid-config.js"),
+        path.join(__dirname, "..", "dist", "cli", "squid-config", "index.js"),
         "--config",
         file,
         "--az",

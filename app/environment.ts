@@ -4,7 +4,7 @@
  *
  * `cdktf diff` and `cdktf deploy` run the app again with no arguments (cdktf.json `app`), passing only the output
  * folder (CDKTF_OUTDIR). So the environment is recorded where that run finds it: in the output folder's marker
- * (app/output-folder.ts), with the config file's path and sha256. A command acts on, in this order:
+ * (app/output/synth-folder.ts), with the config file's path and sha256. A command acts on, in this order:
  *   1. --config FILE;
  *   2. EGRESS6_CONFIG, the other way a user names a file;
  *   3. the environment the output folder (CDKTF_OUTDIR, else cdktf.out) records, if its config is unchanged since;
@@ -20,7 +20,7 @@ import { CONFIG_ENV, configLabel, MAX_CONFIG_BYTES, parseConfig, parseConfigText
 import type { Egress6Config } from "../config/schema";
 import { UserError } from "../lib/errors";
 import { readRegularFile } from "../lib/read-file";
-import { requireSynthRecord, SYNTH_MARKER, type ConfigOrigin } from "./output-folder";
+import { requireSynthRecord, SYNTH_MARKER, type ConfigOrigin } from "./output/synth-folder";
 
 export { CONFIG_ENV };
 
@@ -93,7 +93,7 @@ export function chooseEnvironment(options: { flag?: string; outdir: string; env?
 
   // EGRESS6_CONFIG names the environment as --config does. It may differ from the record: the user named it, the
   // stderr line says so, and a folder holding another environment's terraform working state is refused by the synth
-  // (app/output-folder.ts assertWorkingStateFits).
+  // (app/output/synth-folder.ts assertWorkingStateFits).
   const fromEnv = env[CONFIG_ENV];
   if (fromEnv !== undefined && fromEnv !== "") return finish(loadFile(fromEnv, CONFIG_ENV), CONFIG_ENV);
 

@@ -1,6 +1,6 @@
 /**
  * Synthesizes the app without ever leaving a half-written output folder: the new output is written whole into a
- * generation folder of its own, then one rename(2) of a symbolic link puts it in force (app/output-folder.ts,
+ * generation folder of its own, then one rename(2) of a symbolic link puts it in force (app/output/synth-folder.ts,
  * "layout"). Terraform's working files (`.terraform/`, `.terraform.lock.hcl`) stay where they are and never move.
  *
  * At every instant the output folder reads as the whole old output or the whole new one: before the rename every
@@ -27,8 +27,8 @@ import {
   writeSynthRecord,
   type ConfigOrigin,
   type OutdirOrigin,
-} from "./output-folder";
-import { fileSystemProblem, TERRAFORM_WORK_FILES } from "./owned-folder";
+} from "./output/synth-folder";
+import { fileSystemProblem, TERRAFORM_WORK_FILES } from "./output/owned-folder";
 
 export interface SynthesizeOptions {
   /** Where the configuration came from, recorded in the output folder's marker. @default in memory */
@@ -47,7 +47,7 @@ function reached(step: SynthStep): void {
 
 /**
  * Synthesizes `config` into `outdir`. `outdir` must be missing, empty, or an earlier synth's output
- * (app/output-folder.ts), lie inside no other egress6 output and hold none, and hold no other environment's
+ * (app/output/synth-folder.ts), lie inside no other egress6 output and hold none, and hold no other environment's
  * terraform working state; anything else is refused before anything is written. A failure before the switch leaves
  * the previous output exactly as it was.
  */

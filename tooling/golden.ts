@@ -16,9 +16,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { INSPECTION_MODES } from "../config/modes";
-import { runCli } from "../app/run-cli";
+import { runCli } from "../cli/shared/run-cli";
 import { projectRoot } from "../lib/paths";
-import { currentGeneration, GENERATION_MARKER, SYNTH_MARKER } from "../app/output-folder";
+import { currentGeneration, GENERATION_MARKER, SYNTH_MARKER } from "../app/output/synth-folder";
 
 /** mode -> file path under cdktf.out (with "/") -> sha256 hex. */
 export type Digests = Record<string, Record<string, string>>;

@@ -20,7 +20,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runCli } from "../app/run-cli";
+import { runCli } from "../cli/shared/run-cli";
 import { UserError } from "../lib/errors";
 import { ExpressionError, parseTemplate, type Expr } from "../verifier/expr/parse";
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run hcl:schema [-- --check]`: writes (or, with --check, compares) app/hcl/provider-blocks.ts, the part of
+ * `npm run hcl:schema [-- --check]`: writes (or, with --check, compares) cli/export-hcl/provider-blocks.generated.ts, the part of
  * the hashicorp/aws provider schema the HCL export needs: for each resource and data source type the product code
  * can create (every `@cdktf/provider-aws/lib/<x>` it imports) and for the provider configuration, which keys are
  * nested blocks and how they nest. Everything else in a stack's JSON is an argument.
@@ -15,15 +15,15 @@ import { parseArgs } from "node:util";
 import * as ts from "typescript";
 import { App, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { runCli } from "../app/run-cli";
+import { runCli } from "../cli/shared/run-cli";
 import { UserError } from "../lib/errors";
 import { projectRoot } from "../lib/paths";
 import { cliConfig, findProviderMirror, MirrorNotFound } from "./terraform/mirror";
 import { runTerraform, terraformEnv, trimTerraformOutput } from "./terraform/terraform";
-import type { BlockTree, ProviderBlocks } from "../app/hcl/provider-blocks";
+import type { BlockTree, ProviderBlocks } from "../cli/export-hcl/provider-blocks.generated";
 
 const USAGE = "usage: npm run hcl:schema [-- --check]";
-const OUTPUT = path.join("app", "hcl", "provider-blocks.ts");
+const OUTPUT = path.join("cli", "export-hcl", "provider-blocks.generated.ts");
 /** Folders of product code whose provider imports count. */
 const PRODUCT_DIRS = ["app", "cli", "stacks", "modules", "lib", "config"];
 const PROVIDER_LIB = /^@cdktf\/provider-aws\/lib\/([a-z0-9-]+)$/;

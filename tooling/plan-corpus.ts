@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { runCli } from "../app/run-cli";
+import { runCli } from "../cli/shared/run-cli";
 import { UserError } from "../lib/errors";
 import { cliConfig, findProviderMirror, MirrorNotFound } from "./terraform/mirror";
 import { OFFLINE_AWS_PROVIDER } from "./terraform/overrides";

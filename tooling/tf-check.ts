@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { UserError } from "../config/load";
 import { commandEnvironment } from "../app/environment";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
-import { runCli } from "../app/run-cli";
+import { runCli } from "../cli/shared/run-cli";
 import { runOfflineCheck } from "./terraform/check";
 import { formatReport, progressLine, reportJson } from "./terraform/report";
 

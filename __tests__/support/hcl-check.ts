@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Egress6Config } from "../../config/schema";
 import { synthesize } from "../../app/synthesize";
-import { readManifest, writeStacks } from "../../app/hcl/export";
+import { readManifest, writeStacks } from "../../cli/export-hcl/export";
 
 /** A `synth` for runOfflineCheck: `<outdir>/json` is the synth, `<outdir>/hcl/<stack>` its export, and the manifest points at both. */
 export async function synthesizeAsHcl(config: Egress6Config, outdir: string): Promise<void> {

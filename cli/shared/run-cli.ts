@@ -2,7 +2,7 @@
  * The shared shape of every egress6 command: run, print user errors one line each on stderr, exit 1 (or the
  * command's own code for "cannot run"); anything unexpected is a bug and keeps its stack trace.
  */
-import { UserError } from "../lib/errors";
+import { UserError } from "../../lib/errors";
 
 /** The last name of a parseArgs option as Node writes it (`-h, --help <value>` -> `--help`). */
 function optionName(written: string): string {

@@ -4,10 +4,10 @@
  * cdktf.out records, else the demo (app/environment.ts, the rule every command follows); named on stderr.
  */
 import { parseArgs } from "node:util";
-import { UserError } from "../config/load";
-import { commandEnvironment } from "../app/environment";
-import { runCli } from "../app/run-cli";
-import { exportHcl } from "../app/hcl/export";
+import { UserError } from "../../config/load";
+import { commandEnvironment } from "../../app/environment";
+import { runCli } from "../shared/run-cli";
+import { exportHcl } from "./export";
 
 export const USAGE = "usage: npm run export:hcl -- [--config FILE] --out DIR [--json]";
 

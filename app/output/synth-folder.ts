@@ -3,13 +3,13 @@
  * an earlier egress6 synth made: one holding the marker file below (or, from before the marker existed, nothing but
  * a cdktf manifest of egress6's stacks). It never replaces a folder that contains the working tree, the project,
  * the current directory, the home directory or `/`, whatever is in it (the rules the export and the Atlantis
- * update share are in app/owned-folder.ts).
+ * update share are in app/output/owned-folder.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { UserError } from "../lib/errors";
-import { STACKS } from "../lib/names";
-import { projectRoot } from "../lib/paths";
+import { UserError } from "../../lib/errors";
+import { STACKS } from "../../lib/names";
+import { projectRoot } from "../../lib/paths";
 import {
   assertNotNested,
   assertNotProtected,
@@ -193,7 +193,7 @@ function onlyCommittedLockFiles(stacksDir: string, known: readonly string[]): bo
 
 /**
  * Throws a one-line UserError unless `outdir` may be replaced by a synth: it does not exist, is an empty folder,
- * or holds an egress6 synth; and it contains none of the protected folders (app/owned-folder.ts).
+ * or holds an egress6 synth; and it contains none of the protected folders (app/output/owned-folder.ts).
  */
 export function assertReplaceable(
   outdir: string,

@@ -1,13 +1,13 @@
 /**
  * Prints one synthesized stack (the JSON a cdktf synth writes, `cdk.tf.json`) as HCL: references as bare
  * expressions, templates kept as templates, JSON documents through `jsonencode()`, multi-line text as heredocs,
- * nested blocks as blocks (which keys are blocks comes from the provider schema, app/hcl/provider-blocks.ts),
+ * nested blocks as blocks (which keys are blocks comes from the provider schema, cli/export-hcl/provider-blocks.generated.ts),
  * arguments set to null left out. Anything it does not know how to print exactly is an error naming where it is;
  * nothing is dropped or guessed.
  *
  * The text is not yet aligned; format() of @cdktf/hcl-tools (hclwrite's formatter) does that (export.ts).
  */
-import { PROVIDER_BLOCKS, type BlockTree, type ProviderBlocks } from "./provider-blocks";
+import { PROVIDER_BLOCKS, type BlockTree, type ProviderBlocks } from "./provider-blocks.generated";
 import {
   escapeLiteral,
   heredocTemplate,
@@ -304,7 +304,7 @@ class Printer {
     if (blocks === undefined) {
       this.problem(
         where,
-        `no block schema for the ${kind === "data" ? "data source" : "resource"} type ${type} in app/hcl/provider-blocks.ts (run npm run hcl:schema)`,
+        `no block schema for the ${kind === "data" ? "data source" : "resource"} type ${type} in cli/export-hcl/provider-blocks.generated.ts (run npm run hcl:schema)`,
       );
       return [];
     }
@@ -457,7 +457,7 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
   if (isObject(json.provider)) {
     for (const [name, configs] of Object.entries(json.provider)) {
       if (name !== "aws") {
-        p.problem(`provider.${name}`, "only the aws provider has a block schema in app/hcl/provider-blocks.ts");
+        p.problem(`provider.${name}`, "only the aws provider has a block schema in cli/export-hcl/provider-blocks.generated.ts");
         continue;
       }
       for (const [i, config] of (Array.isArray(configs) ? configs : [configs]).entries()) {

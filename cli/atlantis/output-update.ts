@@ -7,11 +7,11 @@
  * every other file in the folder is left as it is. The record is written last: a folder whose record does not match
  * its files was not brought up to date, and readers refuse it (see `checkRecord`). Like the synth and the export,
  * it never writes into a folder that is or contains the current directory, the project, a git working tree, the
- * home directory or `/`, nor into a folder another program wrote (app/owned-folder.ts).
+ * home directory or `/`, nor into a folder another program wrote (app/output/owned-folder.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { UserError } from "../lib/errors";
+import { UserError } from "../../lib/errors";
 import {
   assertNotNested,
   assertNotProtected,
@@ -22,7 +22,7 @@ import {
   sha256,
   type MarkerKind,
   type Writer,
-} from "./owned-folder";
+} from "../../app/output/owned-folder";
 
 export { listFiles, sha256 };
 

@@ -4,16 +4,16 @@
  *
  * Layout in an Atlantis clone: `atlantis.out/<env>/stacks/<stack>/cdk.tf.json`, one Atlantis project per stack of
  * each environment, named `<env>-<stack>`. The folder is written by `npm run atlantis -- synth` (the hook) and
- * updated in place (app/output-update.ts), so that re-synthesizing never rewrites a stack whose output did not
+ * updated in place (cli/atlantis/output-update.ts), so that re-synthesizing never rewrites a stack whose output did not
  * change, nor any other project's `.terraform/`, lock file or saved plan.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadConfig, readConfigBytes, readConfigFile, UserError } from "../config/load";
-import type { Egress6Config } from "../config/schema";
-import { currentGeneration, GENERATION_MARKER } from "./output-folder";
-import { synthesize } from "./synthesize";
+import { loadConfig, readConfigBytes, readConfigFile, UserError } from "../../config/load";
+import type { Egress6Config } from "../../config/schema";
+import { currentGeneration, GENERATION_MARKER } from "../../app/output/synth-folder";
+import { synthesize } from "../../app/synthesize";
 import { checkTarget, listFiles, readRecord, RECORD_FILE, sha256, updateInPlace, type UpdateResult } from "./output-update";
 
 /** The committed list of environments Atlantis plans, relative to the repository root. */

@@ -10,17 +10,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { parseConfig, UserError } from "../config/load";
-import { commandEnvironment } from "../app/environment";
-import { fileSystemProblem } from "../app/owned-folder";
-import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
-import { runCli } from "../app/run-cli";
-import { projectRoot } from "../lib/paths";
-import { renderMermaid } from "./diagram/mermaid";
-import { renderSvg } from "./diagram/svg";
-import { topologyOfConfig, topologyOfPaths } from "./diagram/source";
-import { DIAGRAM_DIR, expectedReadmeFiles, staleReadmeFiles } from "./diagram/readme";
-import type { Topology } from "./diagram/topology";
+import { parseConfig, UserError } from "../../config/load";
+import { commandEnvironment } from "../../app/environment";
+import { fileSystemProblem } from "../../app/output/owned-folder";
+import { INSPECTION_MODES, type InspectionMode } from "../../config/modes";
+import { runCli } from "../shared/run-cli";
+import { projectRoot } from "../../lib/paths";
+import { renderMermaid } from "./mermaid";
+import { renderSvg } from "./svg";
+import { topologyOfConfig, topologyOfPaths } from "./source";
+import { DIAGRAM_DIR, expectedReadmeFiles, staleReadmeFiles } from "./readme";
+import type { Topology } from "./topology";
 
 export const USAGE =
   "usage: npm run --silent diagram -- [--config FILE [--mode MODE] | PATH...] [--out FILE.svg] [--mermaid FILE.md] [--json]  |  --readme [--check] [--json]";

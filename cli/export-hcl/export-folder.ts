@@ -3,7 +3,7 @@
  * that an earlier export wrote and that still holds only what that export wrote (the marker lists every file with
  * its sha256), plus what `terraform init` adds to a stack folder (`.terraform/`, `.terraform.lock.hcl`), which the
  * new export carries over. Like the synth, it never writes over a folder that is or contains the current
- * directory, the project, a git working tree, the home directory or `/` (app/owned-folder.ts, shared with the
+ * directory, the project, a git working tree, the home directory or `/` (app/output/owned-folder.ts, shared with the
  * synth and the Atlantis update).
  */
 import * as path from "node:path";
@@ -19,7 +19,7 @@ import {
   TERRAFORM_WORK_FILES,
   type MarkerKind,
   type Writer,
-} from "../owned-folder";
+} from "../../app/output/owned-folder";
 
 /** Written into every export folder; its presence (and its file list) is what makes the folder replaceable. */
 export const EXPORT_MARKER = ".egress6-export";

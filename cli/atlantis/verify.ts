@@ -12,7 +12,7 @@
  * state (`terraform show -json` in its dir, after `terraform init` when the dir has never been initialized).
  *
  * The step and the verifier must come from a trusted egress6 installed on the server, outside the pull request's
- * clone (docs/atlantis/repos.yaml runs `$EGRESS6_HOME/dist/cli/atlantis.js`): run from the clone, they would be the
+ * clone (docs/atlantis/repos.yaml runs `$EGRESS6_HOME/dist/cli/atlantis/index.js`): run from the clone, they would be the
  * code under review judging itself, and are refused unless EGRESS6_ALLOW_PR_VERIFIER=1.
  *
  * Exit 0 when everything holds; otherwise the verifier's exit code (1 violated, 2 unusable input) or 2 for a problem
@@ -23,10 +23,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { environmentDir, environmentRecord, planFileName, plannedStacks, projectName, readStacks, OUTPUT_ROOT } from "../app/atlantis";
-import { checkRecord } from "../app/output-update";
-import { loadConfig, UserError } from "../config/load";
-import { builtFile, projectRoot } from "../lib/paths";
+import { environmentDir, environmentRecord, planFileName, plannedStacks, projectName, readStacks, OUTPUT_ROOT } from "./environments";
+import { checkRecord } from "./output-update";
+import { loadConfig, UserError } from "../../config/load";
+import { builtFile, projectRoot } from "../../lib/paths";
 
 const EXIT_UNUSABLE = 2;
 /** A terraform command may take this long (remote state over the network, provider start-up). */

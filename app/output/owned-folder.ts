@@ -1,7 +1,7 @@
 /**
- * What the three writers of an output folder share: the synth (app/output-folder.ts: replaces its folder whole),
- * the HCL export (app/hcl/export-folder.ts: replaces its folder whole, and only if nothing in it changed) and the
- * Atlantis update (app/output-update.ts: writes into its folder in place).
+ * What the three writers of an output folder share: the synth (app/output/synth-folder.ts: replaces its folder whole),
+ * the HCL export (cli/export-hcl/export-folder.ts: replaces its folder whole, and only if nothing in it changed) and the
+ * Atlantis update (cli/atlantis/output-update.ts: writes into its folder in place).
  *
  * - None of them ever writes to a folder that is or contains `/`, the current directory, the egress6 project, the
  *   home directory or a git working tree (assertNotProtected).
@@ -13,8 +13,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { UserError } from "../lib/errors";
-import { projectRoot } from "../lib/paths";
+import { UserError } from "../../lib/errors";
+import { projectRoot } from "../../lib/paths";
 
 /** What `terraform init` leaves in a stack folder; each writer keeps it across runs and never lists it. */
 export const TERRAFORM_WORK_FILES: readonly string[] = [".terraform", ".terraform.lock.hcl"];

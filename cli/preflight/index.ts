@@ -9,12 +9,12 @@
  * checks apply, for a user who deliberately runs without AWS credentials (or without DNS).
  */
 import { parseArgs } from "node:util";
-import { argumentProblem, runCli } from "../app/run-cli";
-import { UserError, type LoadedConfig } from "../config/load";
-import { commandEnvironment } from "../app/environment";
-import { checkAws, type AwsOptions } from "./preflight/aws";
-import { checkDns } from "./preflight/dns";
-import { renderJson, renderText, verdictOf, type CheckResult, type ExitCode } from "./preflight/result";
+import { argumentProblem, runCli } from "../shared/run-cli";
+import { UserError, type LoadedConfig } from "../../config/load";
+import { commandEnvironment } from "../../app/environment";
+import { checkAws, type AwsOptions } from "./aws";
+import { checkDns } from "./dns";
+import { renderJson, renderText, verdictOf, type CheckResult, type ExitCode } from "./result";
 
 export const USAGE =
   "usage: npm run --silent preflight -- [--config FILE] [--json] [--only dns|aws] [--dns-server HOST[:PORT]] [--dns-timeout MS]";

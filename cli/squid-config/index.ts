@@ -5,13 +5,13 @@
  */
 import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
-import { UserError } from "../config/load";
-import { commandEnvironment } from "../app/environment";
-import { zonesOf } from "../config/zones";
-import { argumentProblem, runCli } from "../app/run-cli";
-import { squidPolicyOf } from "../stacks/proxy-policy";
-import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../modules/proxy/squid-conf";
-import { squidConfPathOverrides } from "../modules/proxy/user-data";
+import { UserError } from "../../config/load";
+import { commandEnvironment } from "../../app/environment";
+import { zonesOf } from "../../config/zones";
+import { argumentProblem, runCli } from "../shared/run-cli";
+import { squidPolicyOf } from "../../stacks/proxy-policy";
+import { renderSquidConf, VPC_CIDR_PLACEHOLDER } from "../../modules/proxy/squid-conf";
+import { squidConfPathOverrides } from "../../modules/proxy/user-data";
 
 export const USAGE = "usage: npm run --silent squid-config -- [--config FILE] [--az a] [--vpc-ipv6-cidr CIDR] [--json]";
 

@@ -5,15 +5,15 @@
  *                       (--check: write nothing, exit 1 when the committed file differs)
  *   synth               the server's pre-workflow hook: synthesize every environment into atlantis.out/<env>,
  *                       updating it in place (run in the repository root; records HEAD_COMMIT)
- *   verify              the workflow's verify step (a run step after init, plan and show; see cli/atlantis-verify.ts)
+ *   verify              the workflow's verify step (a run step after init, plan and show; see cli/atlantis/verify.ts)
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { runCli } from "../app/run-cli";
-import { ATLANTIS_YAML, generatedAtlantisYaml, synthesizeEnvironments } from "../app/atlantis";
-import { UserError } from "../config/load";
-import { atlantisVerify } from "./atlantis-verify";
+import { runCli } from "../shared/run-cli";
+import { ATLANTIS_YAML, generatedAtlantisYaml, synthesizeEnvironments } from "./environments";
+import { UserError } from "../../config/load";
+import { atlantisVerify } from "./verify";
 
 export const USAGE =
   "usage: npm run --silent atlantis -- generate [--check] | synth | verify  (run in the repository root; verify runs as an Atlantis run step)";
