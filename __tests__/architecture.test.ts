@@ -79,18 +79,23 @@ function layerOf(file: string): string {
 }
 
 /**
- * The table of docs/architecture.md: each row's folders (a path prefix: `cli/` is every file under cli/, `main.ts`
+ * The table of docs/architecture.md: each row's folders (a path prefix: `app/` is every file under app/, `main.ts`
  * that one file) and the rows its files may import besides their own row. A file belongs to the row of its longest
- * matching prefix; `modules/<name>/` stands for every module folder but modules/shared/, and a module folder's own
- * row is that folder alone. "anything" allows every row.
+ * matching prefix, a named folder before a placeholder of the same length; `modules/<name>/` stands for every module
+ * folder but modules/shared/, `cli/<command>/` for every command folder but cli/shared/, and a module or command
+ * folder imports no other module or command folder. "anything" allows every row.
  */
 const LAYERS: ReadonlyArray<{ readonly folders: readonly string[]; readonly mayImport: readonly string[] | "anything" }> = [
-  { folders: ["main.ts"], mayImport: ["app/", "config/", "lib/"] },
+  { folders: ["main.ts"], mayImport: ["app/", "cli/shared/", "config/", "lib/"] },
   { folders: ["app/"], mayImport: ["stacks/", "config/", "lib/"] },
-  { folders: ["cli/"], mayImport: ["cli/atlantis-verify.ts", "app/", "stacks/", "modules/<name>/", "config/", "lib/"] },
+  { folders: ["cli/shared/"], mayImport: ["lib/"] },
   {
-    folders: ["cli/diagram.ts", "cli/diagram/", "cli/atlantis-verify.ts"],
-    mayImport: ["cli/", "app/", "stacks/", "modules/<name>/", "config/", "lib/", "verifier/"],
+    folders: ["cli/<command>/"],
+    mayImport: ["cli/atlantis/verify.ts", "cli/shared/", "app/", "stacks/", "modules/<name>/", "config/", "lib/"],
+  },
+  {
+    folders: ["cli/diagram/", "cli/atlantis/verify.ts"],
+    mayImport: ["cli/<command>/", "cli/shared/", "app/", "stacks/", "modules/<name>/", "config/", "lib/", "verifier/"],
   },
   { folders: ["config/"], mayImport: ["lib/"] },
   { folders: ["stacks/"], mayImport: ["modules/<name>/", "modules/shared/", "config/", "lib/", "lambda/remediation/"] },
@@ -104,27 +109,47 @@ const LAYERS: ReadonlyArray<{ readonly folders: readonly string[]; readonly mayI
   { folders: ["jest.config.js"], mayImport: [] },
 ];
 
-/** True when `prefix` (a row's folder) holds `file`. */
-function holds(prefix: string, file: string): boolean {
-  if (prefix === "modules/<name>/") return /^modules\/[^/]+\//.test(file) && !file.startsWith("modules/shared/");
-  return prefix.endsWith("/") ? file.startsWith(prefix) : file === prefix;
+/** The placeholder rows: each stands for every folder under its parent but the shared one. */
+const PLACEHOLDERS: ReadonlyMap<string, { readonly parent: string; readonly shared: string }> = new Map([
+  ["modules/<name>/", { parent: "modules", shared: "shared" }],
+  ["cli/<command>/", { parent: "cli", shared: "shared" }],
+]);
+
+/**
+ * How specifically `prefix` (a row's folder) holds `file`: the length of the path it matched (a placeholder counts
+ * as the folder it stands for, less half a character, so a named folder of the same length wins), or undefined.
+ */
+function holds(prefix: string, file: string): number | undefined {
+  const placeholder = PLACEHOLDERS.get(prefix);
+  if (placeholder !== undefined) {
+    const folder = ownFolderOf(file, placeholder.parent);
+    return folder === undefined || folder === placeholder.shared ? undefined : `${placeholder.parent}/${folder}/`.length - 0.5;
+  }
+  return (prefix.endsWith("/") ? file.startsWith(prefix) : file === prefix) ? prefix.length : undefined;
 }
 
-/** The row a file belongs to (the longest prefix that holds it) and the folder that matched, or undefined. */
+/** The row a file belongs to (the most specific prefix that holds it) and the folder that matched, or undefined. */
 function rowOf(file: string): { row: (typeof LAYERS)[number]; folder: string } | undefined {
-  let best: { row: (typeof LAYERS)[number]; folder: string } | undefined;
+  let best: { row: (typeof LAYERS)[number]; folder: string; length: number } | undefined;
   for (const row of LAYERS) {
     for (const folder of row.folders) {
-      if (holds(folder, file) && (best === undefined || folder.length > best.folder.length)) best = { row, folder };
+      const length = holds(folder, file);
+      if (length !== undefined && (best === undefined || length > best.length)) best = { row, folder, length };
     }
   }
   return best;
 }
 
-/** The module folder of a file under modules/ (`modules/proxy/x.ts` -> `proxy`). */
-function moduleFolderOf(file: string): string | undefined {
+/** The folder of a file directly under `parent` (`modules/proxy/x.ts` -> `proxy`, `cli/preflight/checks/x.ts` -> `preflight`). */
+function ownFolderOf(file: string, parent: string): string | undefined {
   const parts = file.split("/");
-  return parts[0] === "modules" && parts.length > 2 ? parts[1] : undefined;
+  return parts[0] === parent && parts.length > 2 ? parts[1] : undefined;
+}
+
+/** The command folder of a file under cli/, cli/shared/ aside (`cli/preflight/checks/x.ts` -> `preflight`). */
+function commandFolderOf(file: string): string | undefined {
+  const folder = ownFolderOf(file, "cli");
+  return folder === "shared" ? undefined : folder;
 }
 
 /** One line per import a file's row does not allow, naming the rule. */
@@ -142,9 +167,14 @@ function ruleViolations(edges: readonly Edge[]): string[] {
       continue;
     }
     const name = from.row.folders.join(", ");
+    const command = commandFolderOf(e.from);
+    if (command !== undefined && commandFolderOf(e.to) !== undefined && commandFolderOf(e.to) !== command) {
+      out.push(`${e.from} -> ${e.spec} (${e.to}): a command folder under cli/ imports no other command's folder`);
+      continue;
+    }
     if (from.row === to.row) {
-      const mf = moduleFolderOf(e.from);
-      if (from.folder === "modules/<name>/" && mf !== moduleFolderOf(e.to)) {
+      const mf = ownFolderOf(e.from, "modules");
+      if (from.folder === "modules/<name>/" && mf !== ownFolderOf(e.to, "modules")) {
         out.push(
           `${e.from} -> ${e.spec} (${e.to}): a module folder imports only its own files, modules/shared/, lib/ and lambda/remediation/`,
         );
@@ -306,14 +336,21 @@ describe("architecture: imports point down", () => {
       edge("verifier/cli.ts", "../lib/names"),
       edge("stacks/s.ts", "../tooling/golden"),
       edge("stacks/s.ts", "../app/build-app"),
-      edge("cli/squid-config.ts", "../verifier/index"),
+      edge("cli/squid-config/index.ts", "../../verifier/index"),
+      edge("cli/preflight/checks/x.ts", "../../../verifier/index"),
+      edge("cli/atlantis/environments.ts", "../../verifier/index"),
+      edge("cli/preflight/index.ts", "../export-hcl/printer"),
+      edge("cli/diagram/index.ts", "../atlantis/environments"),
+      edge("cli/export-hcl/index.ts", "../atlantis/verify"),
+      edge("cli/shared/run-cli.ts", "../../app/synthesize"),
+      edge("app/synthesize.ts", "../cli/shared/run-cli"),
       edge("lambda/remediation/index.ts", "../../config/schema"),
       edge("tools/x.ts", "../lib/names"),
     ];
     expect(ruleViolations(bad)).toEqual([
       "app/synthesize.ts -> ../verifier/index (verifier/index.ts): app/ may import only itself, stacks/, config/, lib/",
       "app/synthesize.ts -> ../modules/network/acl (modules/network/acl.ts): app/ may import only itself, stacks/, config/, lib/",
-      "main.ts -> ./stacks/base (stacks/base.ts): main.ts may import only itself, app/, config/, lib/",
+      "main.ts -> ./stacks/base (stacks/base.ts): main.ts may import only itself, app/, cli/shared/, config/, lib/",
       "modules/proxy/x.ts -> ../../stacks/base (stacks/base.ts): modules/<name>/ may import only itself, modules/shared/, lib/, lambda/remediation/",
       "modules/proxy/x.ts -> ../network/acl (modules/network/acl.ts): a module folder imports only its own files, modules/shared/, lib/ and lambda/remediation/",
       "modules/shared/x.ts -> ../proxy/squid-conf (modules/proxy/squid-conf.ts): modules/shared/ may import only itself, lib/",
@@ -322,7 +359,20 @@ describe("architecture: imports point down", () => {
       "verifier/cli.ts -> ../lib/names (lib/names.ts): verifier/ may import only itself",
       "stacks/s.ts -> ../tooling/golden (tooling/golden.ts): stacks/ may import only itself, modules/<name>/, modules/shared/, config/, lib/, lambda/remediation/",
       "stacks/s.ts -> ../app/build-app (app/build-app.ts): stacks/ may import only itself, modules/<name>/, modules/shared/, config/, lib/, lambda/remediation/",
-      "cli/squid-config.ts -> ../verifier/index (verifier/index.ts): cli/ may import only itself, cli/atlantis-verify.ts, app/, stacks/, modules/<name>/, config/, lib/",
+      "cli/squid-config/index.ts -> ../../verifier/index (verifier/index.ts): cli/<command>/ may import only itself, " +
+        "cli/atlantis/verify.ts, cli/shared/, app/, stacks/, modules/<name>/, config/, lib/",
+      "cli/preflight/checks/x.ts -> ../../../verifier/index (verifier/index.ts): cli/<command>/ may import only itself, " +
+        "cli/atlantis/verify.ts, cli/shared/, app/, stacks/, modules/<name>/, config/, lib/",
+      "cli/atlantis/environments.ts -> ../../verifier/index (verifier/index.ts): cli/<command>/ may import only itself, " +
+        "cli/atlantis/verify.ts, cli/shared/, app/, stacks/, modules/<name>/, config/, lib/",
+      "cli/preflight/index.ts -> ../export-hcl/printer (cli/export-hcl/printer.ts): " +
+        "a command folder under cli/ imports no other command's folder",
+      "cli/diagram/index.ts -> ../atlantis/environments (cli/atlantis/environments.ts): " +
+        "a command folder under cli/ imports no other command's folder",
+      "cli/export-hcl/index.ts -> ../atlantis/verify (cli/atlantis/verify.ts): " +
+        "a command folder under cli/ imports no other command's folder",
+      "cli/shared/run-cli.ts -> ../../app/synthesize (app/synthesize.ts): cli/shared/ may import only itself, lib/",
+      "app/synthesize.ts -> ../cli/shared/run-cli (cli/shared/run-cli.ts): app/ may import only itself, stacks/, config/, lib/",
       "lambda/remediation/index.ts -> ../../config/schema (config/schema.ts): lambda/remediation/ may import only itself, lib/",
       "tools/x.ts -> ../lib/names (lib/names.ts): tools/x.ts is in no row of the table",
     ]);
@@ -330,7 +380,13 @@ describe("architecture: imports point down", () => {
       edge("modules/proxy/x.ts", "../shared/policy"),
       edge("modules/proxy/x.ts", "./squid-conf"),
       edge("cli/diagram/source.ts", "../../verifier/index"),
-      edge("cli/atlantis-verify.ts", "../verifier/index"),
+      edge("cli/diagram/index.ts", "../shared/run-cli"),
+      edge("cli/atlantis/verify.ts", "../../verifier/index"),
+      edge("cli/atlantis/verify.ts", "./environments"),
+      edge("cli/atlantis/index.ts", "./verify"),
+      edge("cli/preflight/checks/x.ts", "../result"),
+      edge("cli/preflight/index.ts", "../../app/environment"),
+      edge("main.ts", "./cli/shared/run-cli"),
       edge("stacks/s.ts", "../lambda/remediation/index"),
       edge("tooling/golden.ts", "../app/synthesize"),
       edge("__tests__/x.test.ts", "../tooling/golden"),

@@ -1,6 +1,7 @@
 /**
- * The layout docs name what is in the tree: every top-level folder and every product command entry (cli/*.ts)
- * appears in docs/architecture.md and in the README's layout paragraph, so neither can fall behind the tree.
+ * The layout docs name what is in the tree: every top-level folder and every product command's folder (cli/<command>/,
+ * the folders under cli/ with an index.ts) appears in docs/architecture.md and in the README's layout paragraph, so
+ * neither can fall behind the tree.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -32,10 +33,13 @@ function projectFiles(): string[] {
 
 const files = projectFiles();
 const topFolders = [...new Set(files.filter((f) => f.includes("/")).map((f) => `${f.split("/")[0]}/`))].sort();
-const cliEntries = files
-  .filter((f) => /^cli\/[^/]+\.ts$/.test(f))
-  .map((f) => f.slice("cli/".length, -".ts".length))
+/** The command folders: `cli/<command>/index.ts` is a command's entry (cli/shared/ has none). */
+const commands = files
+  .filter((f) => /^cli\/[^/]+\/index\.ts$/.test(f))
+  .map((f) => f.split("/")[1])
   .sort();
+/** How a doc names a command's folder: `cli/<command>/`, or `<command>/` in a list of cli/'s folders. */
+const namesFolder = (text: string, c: string) => text.includes(`\`cli/${c}/\``) || text.includes(`\`${c}/\``);
 
 const architecture = fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -46,17 +50,18 @@ describe("layout docs match the tree", () => {
     expect(topFolders).toEqual(
       expect.arrayContaining(["app/", "cli/", "config/", "lib/", "modules/", "stacks/", "tooling/", "verifier/", "__tests__/"]),
     );
-    expect(cliEntries).toEqual(expect.arrayContaining(["squid-config", "preflight"]));
+    expect(commands).toEqual(expect.arrayContaining(["atlantis", "diagram", "export-hcl", "preflight", "squid-config"]));
+    expect(files.filter((f) => /^cli\/[^/]+\.ts$/.test(f))).toEqual([]); // every command in a folder of its own
     expect(layoutParagraph.length).toBeGreaterThan(200);
   });
 
-  test("docs/architecture.md names every top-level folder and every cli entry", () => {
+  test("docs/architecture.md names every top-level folder and every command folder", () => {
     expect(topFolders.filter((f) => !architecture.includes(`\`${f}`))).toEqual([]);
-    expect(cliEntries.filter((c) => !architecture.includes(`\`${c}.ts\``) && !architecture.includes(`\`cli/${c}.ts\``))).toEqual([]);
+    expect(commands.filter((c) => !namesFolder(architecture, c))).toEqual([]);
   });
 
-  test("the README's layout paragraph names every top-level folder and every cli entry", () => {
+  test("the README's layout paragraph names every top-level folder and every command (its folder or its name)", () => {
     expect(topFolders.filter((f) => !layoutParagraph.includes(`\`${f}`))).toEqual([]);
-    expect(cliEntries.filter((c) => !layoutParagraph.includes(`\`${c}\``))).toEqual([]);
+    expect(commands.filter((c) => !namesFolder(layoutParagraph, c) && !layoutParagraph.includes(`\`${c}\``))).toEqual([]);
   });
 });
