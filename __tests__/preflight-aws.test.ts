@@ -30,7 +30,9 @@ import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
-import { checkAws, policyGrowth, QUOTAS, READ_COMMANDS } from "../cli/preflight/aws";
+import { checkAws, READ_COMMANDS } from "../cli/preflight/aws";
+import { policyGrowth } from "../cli/preflight/checks/logs-resource-policy";
+import { QUOTAS } from "../cli/preflight/checks/quotas";
 import { vendedLogGroups } from "../lib/names";
 import type { CheckResult } from "../cli/preflight/result";
 import { merge } from "./helpers";
