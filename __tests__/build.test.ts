@@ -106,7 +106,7 @@ describe("the build rebuilds only when an input changed", () => {
     });
 
     test("a changed source is rebuilt before the command loads, so the command runs the new code", () => {
-      const source = path.join(copy, "cli", "squid-config.ts");
+      const source = path.join(copy, "cli", "squid-config", "index.ts");
       const text = fs.readFileSync(source, "utf8");
       expect(text).toContain("usage: npm run --silent squid-config -- ");
       fs.writeFileSync(
