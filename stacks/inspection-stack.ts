@@ -100,14 +100,13 @@ export class InspectionStack extends Egress6Stack {
         domains: config.egress.domains,
         ports: config.egress.ports,
         suricataRules: config.egress.suricataRules,
-        explicitProxy:
-          profile.explicitProxyThroughFirewall
-            ? {
-                port: config.inspection.proxy.explicitPort,
-                workloadNet: network.tierIpv6Cidr("workload"),
-                proxyNet: network.tierIpv6Cidr("proxy"),
-              }
-            : undefined,
+        explicitProxy: profile.explicitProxyThroughFirewall
+          ? {
+              port: config.inspection.proxy.explicitPort,
+              workloadNet: network.tierIpv6Cidr("workload"),
+              proxyNet: network.tierIpv6Cidr("proxy"),
+            }
+          : undefined,
         protection: config.inspection.firewall.protection,
         kmsKeyArn: this.key.key.arn,
         keyPolicy: this.key.policy,

@@ -81,7 +81,8 @@ function checkProps(props: TierAclRulesProps): void {
   if (props.ports.length > MAX_ALLOWLISTED_PORTS) {
     throw new Error(`tier ACL rules: ${props.ports.length} allowlisted ports; the rule numbering holds ${MAX_ALLOWLISTED_PORTS}`);
   }
-  if (new Set(props.ports).size !== props.ports.length) throw new Error(`tier ACL rules: a port is listed twice in ${props.ports.join(", ")}`);
+  if (new Set(props.ports).size !== props.ports.length)
+    throw new Error(`tier ACL rules: a port is listed twice in ${props.ports.join(", ")}`);
   if (props.proxies && !validPort(props.explicitProxyPort)) {
     throw new Error(`tier ACL rules: explicit proxy port ${props.explicitProxyPort} is not a TCP port (1-65535)`);
   }
@@ -186,7 +187,12 @@ export function tierAclRules(props: TierAclRulesProps): Partial<Record<Tier, Tie
         ...ifProxies(() => [{ ...https(tier("proxy")), number: RULE.endpointHttps + 1 }]),
         ...icmp(vpc),
       ],
-      egress: [denyIpv4, ephemeral(tier("workload")), ...ifProxies(() => [ephemeral(tier("proxy"), RULE.ephemeralFromProxyTier)]), ...icmp(vpc)],
+      egress: [
+        denyIpv4,
+        ephemeral(tier("workload")),
+        ...ifProxies(() => [ephemeral(tier("proxy"), RULE.ephemeralFromProxyTier)]),
+        ...icmp(vpc),
+      ],
     }),
   };
 

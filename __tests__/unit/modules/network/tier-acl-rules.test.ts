@@ -42,7 +42,10 @@ describe("tierAclRules", () => {
   test("ICAP services open exactly their /128 and port from the proxy tier", () => {
     const r = tierAclRules(props({ icapServices: [{ address: "2001:db8::10", port: 1344 }] }));
     expect(r.proxy!.egress).toContainEqual(
-      expect.objectContaining({ number: TIER_ACL_RULE.icapService, peer: expect.objectContaining({ value: { ipv6CidrBlock: "2001:db8::10/128" } }) }),
+      expect.objectContaining({
+        number: TIER_ACL_RULE.icapService,
+        peer: expect.objectContaining({ value: { ipv6CidrBlock: "2001:db8::10/128" } }),
+      }),
     );
   });
 
@@ -50,6 +53,8 @@ describe("tierAclRules", () => {
     expect(() => tierAclRules(props({ ports: [] }))).toThrow(/no allowlisted port/);
     expect(() => tierAclRules(props({ ports: [443, 443] }))).toThrow(/listed twice/);
     expect(() => tierAclRules(props({ proxies: false }))).toThrow(/no proxies/);
-    expect(() => tierAclRules(props({ proxies: false, explicitProxyThroughFirewall: false, icapServices: [{ address: "::1", port: 1 }] }))).toThrow(/ICAP/);
+    expect(() =>
+      tierAclRules(props({ proxies: false, explicitProxyThroughFirewall: false, icapServices: [{ address: "::1", port: 1 }] })),
+    ).toThrow(/ICAP/);
   });
 });

@@ -44,16 +44,26 @@ describe.each(INSPECTION_MODES)("addEgressRoutes with the %s profile", (mode) =>
 
 test("firewall-proxy: the workload's ::/0 goes to its AZ's firewall endpoint", () => {
   const json = Testing.synthScope((scope) => {
-    addEgressRoutes(scope, { envName: "t", vpcId: "v", routes: modeProfile("firewall-proxy").routes, zones: [zone("a")], internetGateway: false });
+    addEgressRoutes(scope, {
+      envName: "t",
+      vpcId: "v",
+      routes: modeProfile("firewall-proxy").routes,
+      zones: [zone("a")],
+      internetGateway: false,
+    });
   });
-  expect(json).toHaveResourceWithProperties(Route, { route_table_id: "rt-workload-a", destination_ipv6_cidr_block: "::/0", vpc_endpoint_id: "vpce-a" });
+  expect(json).toHaveResourceWithProperties(Route, {
+    route_table_id: "rt-workload-a",
+    destination_ipv6_cidr_block: "::/0",
+    vpc_endpoint_id: "vpce-a",
+  });
   expect(json).not.toHaveResource(InternetGateway);
 });
 
 test("input errors are named", () => {
   expect(() => synth({ routes: modeProfile("firewall-igw").routes, internetGateway: false })).toThrow(/needs the internet gateway/);
-  expect(() =>
-    synth({ routes: modeProfile("proxy").routes, zones: [{ ...zone("a"), proxyInterfaceId: undefined }] }),
-  ).toThrow(/workload-a-default-route needs a proxy interface in AZ a/);
+  expect(() => synth({ routes: modeProfile("proxy").routes, zones: [{ ...zone("a"), proxyInterfaceId: undefined }] })).toThrow(
+    /workload-a-default-route needs a proxy interface in AZ a/,
+  );
   expect(() => synth({ routes: [...modeProfile("proxy").routes, ...modeProfile("proxy").routes] })).toThrow(/two routes/);
 });
