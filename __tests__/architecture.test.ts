@@ -422,3 +422,49 @@ describe("architecture: imports point down", () => {
     ).toEqual([]);
   });
 });
+
+/** Folders whose source must ask config/modes.ts's profile instead of comparing a mode's name. */
+const MODE_SCAN_DIRS = ["app/", "cli/", "config/", "stacks/", "modules/", "lib/", "tooling/"];
+/** Exempt: the profile itself, the schema's enum, the demo. */
+const MODE_EXEMPT = /^(config\/modes\.ts|config\/schema\.ts|config\/demo\.)/;
+const MODE_NAME = `"(?:firewall-proxy|firewall-igw|proxy)"`;
+/** `mode === "proxy"`, `"firewall-igw" !== x.mode`, `case "firewall-proxy":` (a switch on a mode). */
+const MODE_COMPARISON = new RegExp(`mode\\s*[!=]==?\\s*${MODE_NAME}|${MODE_NAME}\\s*[!=]==?\\s*[\\w.]*mode\\b|case\\s+"firewall-(?:proxy|igw)"`);
+
+/** One line per mode-name comparison, as `file:line: text`. */
+function modeComparisons(files: ReadonlyArray<{ file: string; text: string }>): string[] {
+  const out: string[] = [];
+  for (const { file, text } of files) {
+    if (!MODE_SCAN_DIRS.some((d) => file.startsWith(d)) || MODE_EXEMPT.test(file)) continue;
+    text.split("\n").forEach((line, i) => {
+      if (MODE_COMPARISON.test(line)) out.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  return out;
+}
+
+describe("architecture: the mode profile", () => {
+  test("no mode name is compared outside config/modes.ts", () => {
+    const files = sourceFiles().map((file) => ({ file, text: fs.readFileSync(path.join(ROOT, file), "utf8") }));
+    expect(files.some((f) => f.file === "stacks/inspection-stack.ts")).toBe(true);
+    // stacks/observability-stack.ts is helper A2's (issue 17); it is exempt here only until that branch is merged.
+    expect(modeComparisons(files.filter((f) => f.file !== "stacks/observability-stack.ts"))).toEqual([]);
+  });
+
+  test("the scan reports a planted comparison", () => {
+    expect(
+      modeComparisons([
+        { file: "stacks/x.ts", text: 'const a = 1;\nif (config.inspection.mode === "firewall-igw") {}' },
+        { file: "modules/y/z.ts", text: 'switch (m) {\n  case "firewall-proxy":\n}' },
+        { file: "cli/w.ts", text: 'if ("proxy" !== mode) {}' },
+        { file: "config/modes.ts", text: 'if (mode === "proxy") {}' },
+        { file: "__tests__/t.test.ts", text: 'if (mode === "proxy") {}' },
+        { file: "stacks/ok.ts", text: 'if (point === "proxy") {}' },
+      ]),
+    ).toEqual([
+      'stacks/x.ts:2: if (config.inspection.mode === "firewall-igw") {}',
+      'modules/y/z.ts:2: case "firewall-proxy":',
+      'cli/w.ts:1: if ("proxy" !== mode) {}',
+    ]);
+  });
+});

@@ -218,6 +218,99 @@ export function icapEndpointsOf(config: {
   return endpoints;
 }
 
+/** The proxies' decryption settings, worked out once for squid.conf and for the proxy tier's resources. */
+export interface ProxyDecryption {
+  /** The CA certificate (PEM) the proxies sign with. */
+  readonly caCertificatePem: string;
+  /** The secret holding the CA's private key and the KMS key encrypting it (validation requires them). */
+  readonly caPrivateKey?: { readonly secretArn: string; readonly kmsKeyArn: string };
+  /** The TLS ports decrypted. */
+  readonly ports: readonly number[];
+  /** Names never decrypted: the built-in list, then the user's. */
+  readonly neverDecrypt: readonly string[];
+  /**
+   * The ICAP service: REQMOD (and RESPMOD) endpoints as parsed, and whether traffic is refused while it is down.
+   * @default none
+   */
+  readonly icap?: { readonly request: IcapEndpoint; readonly response?: IcapEndpoint; readonly failClosed: boolean };
+  /** Every ICAP endpoint, once per address and port (`icapEndpointsOf`): the network rules open exactly these. */
+  readonly icapEndpoints: readonly IcapEndpoint[];
+}
+
+/** What the proxies decrypt, when `inspection.tlsInspection` has them decrypt; undefined otherwise. */
+export function proxyDecryptionOf(config: {
+  inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig };
+}): ProxyDecryption | undefined {
+  const tls = config.inspection.tlsInspection;
+  if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return undefined;
+  const endpoint = (value: string): IcapEndpoint => {
+    const parsed = parseIcapUri(value);
+    if (!parsed.ok) throw new Error(`unvalidated ICAP URI ${value}`);
+    return parsed.endpoint;
+  };
+  return {
+    caCertificatePem: tls.caCertificatePem,
+    ...(tls.caPrivateKey ? { caPrivateKey: tls.caPrivateKey } : {}),
+    ports: tls.ports,
+    neverDecrypt: neverDecryptDomains(tls),
+    ...(tls.icap
+      ? {
+          icap: {
+            request: endpoint(tls.icap.requestUri),
+            ...(tls.icap.responseUri ? { response: endpoint(tls.icap.responseUri) } : {}),
+            failClosed: tls.icap.failClosed,
+          },
+        }
+      : {}),
+    icapEndpoints: icapEndpointsOf(config),
+  };
+}
+
+/** The firewall's decryption settings (its TLS inspection configuration), apart from the source network. */
+export interface FirewallDecryption {
+  /** The CA imported into ACM (validation requires it). */
+  readonly caCertificateArn?: string;
+  /** The TLS ports decrypted. */
+  readonly ports: readonly number[];
+  /** Destination ranges never decrypted. */
+  readonly neverDecryptCidrs: readonly string[];
+  /** What to do with a revoked server certificate. */
+  readonly revokedStatusAction: (typeof REVOCATION_ACTIONS)[number];
+  /** What to do with a server certificate whose status is unknown. */
+  readonly unknownStatusAction: (typeof REVOCATION_ACTIONS)[number];
+  /** The example DLP Suricata rule group. */
+  readonly exampleDlpRules: boolean;
+}
+
+/** What the firewall decrypts, when `inspection.tlsInspection` has the firewall decrypt; undefined otherwise. */
+export function firewallDecryptionOf(config: {
+  inspection: { mode: InspectionMode; tlsInspection?: TlsInspectionConfig };
+}): FirewallDecryption | undefined {
+  const tls = config.inspection.tlsInspection;
+  if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "firewall") return undefined;
+  return {
+    ...(tls.caCertificateArn ? { caCertificateArn: tls.caCertificateArn } : {}),
+    ports: tls.ports,
+    neverDecryptCidrs: tls.neverDecryptCidrs,
+    revokedStatusAction: tls.revocation.revokedStatusAction,
+    unknownStatusAction: tls.revocation.unknownStatusAction,
+    exampleDlpRules: tls.exampleDlpRules,
+  };
+}
+
+/**
+ * The firewall decrypts while proxies sit behind it: a CONNECT tunnel to the proxies' explicit port carries TLS inside
+ * a connection to a proxy, which the firewall's scope (the internet's ports) does not reach, so Squid must refuse
+ * those tunnels for no TLS to leave undecrypted.
+ */
+export function firewallDecryptsBehindProxies(config: {
+  inspection: { mode: InspectionMode; tlsInspection?: Pick<TlsInspectionConfig, "decryptAt"> };
+}): boolean {
+  const tls = config.inspection.tlsInspection;
+  const mode = config.inspection.mode;
+  return tls !== undefined && modeHasProxies(mode) && modeHasFirewall(mode) && decryptionPointOf(tls, mode) === "firewall";
+}
+
 /** The interface endpoint the proxies fetch the CA key through (Secrets Manager, reached privately). */
 export const CA_KEY_ENDPOINT_SERVICE = "secretsmanager";
 

@@ -17,10 +17,7 @@
  */
 import { Construct } from "constructs";
 import { Fn, TerraformOutput, Token } from "cdktf";
-import { Route } from "@cdktf/provider-aws/lib/route";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
-import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
-import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Egress6Stack } from "./base";
 import { NetworkRefs } from "./network-outputs";
 import { remoteState } from "./remote-state";
@@ -33,41 +30,29 @@ import { partitionOf, regionalServicePrincipal } from "../lib/partition";
 import { CustomerKey } from "../modules/shared/customer-key";
 import { InspectionFirewall, type InspectionFirewallProps } from "../modules/firewall/network-firewall";
 import { squidPolicyOf } from "./proxy-policy";
-import { decryptionPointOf, icapEndpointsOf } from "../config/tls-inspection";
+import { firewallDecryptionOf, proxyDecryptionOf } from "../config/tls-inspection";
 import type { ProxyDecryptionProps } from "../modules/proxy/proxy-tier";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
-import { modeHasFirewall, modeHasProxies } from "../config/modes";
-
-const ANY_IPV6 = "::/0";
+import { modeProfile } from "../config/modes";
+import { addEgressRoutes } from "../modules/routing/egress-routes";
 
 /** The firewall's TLS inspection, when the configuration has the firewall decrypt; nothing otherwise. */
-function firewallDecryptionOf(config: Egress6Config, workloadNet: string): Pick<InspectionFirewallProps, "tlsInspection"> {
-  const tls = config.inspection.tlsInspection;
-  if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "firewall") return {};
-  if (!tls.caCertificateArn) throw new Error("unvalidated tlsInspection: the firewall decrypts without caCertificateArn");
-  return {
-    tlsInspection: {
-      caCertificateArn: tls.caCertificateArn,
-      sourceNet: workloadNet,
-      ports: tls.ports,
-      neverDecryptCidrs: tls.neverDecryptCidrs,
-      revokedStatusAction: tls.revocation.revokedStatusAction,
-      unknownStatusAction: tls.revocation.unknownStatusAction,
-      exampleDlpRules: tls.exampleDlpRules,
-    },
-  };
+function firewallTlsInspectionOf(config: Egress6Config, workloadNet: string): Pick<InspectionFirewallProps, "tlsInspection"> {
+  const decryption = firewallDecryptionOf(config);
+  if (!decryption) return {};
+  if (!decryption.caCertificateArn) throw new Error("unvalidated tlsInspection: the firewall decrypts without caCertificateArn");
+  return { tlsInspection: { ...decryption, caCertificateArn: decryption.caCertificateArn, sourceNet: workloadNet } };
 }
 
 /** What the proxy tier needs to decrypt, when the configuration has the proxies decrypt. */
-function proxyDecryptionOf(config: Egress6Config): ProxyDecryptionProps | undefined {
-  const tls = config.inspection.tlsInspection;
-  if (!tls || decryptionPointOf(tls, config.inspection.mode) !== "proxy") return undefined;
-  if (!tls.caPrivateKey) throw new Error("unvalidated tlsInspection: the proxies decrypt without caPrivateKey");
-  const icapEndpoints = icapEndpointsOf(config).map((e) => ({ address: e.address, port: e.port, scheme: e.scheme }));
+function proxyTierDecryptionOf(config: Egress6Config): ProxyDecryptionProps | undefined {
+  const decryption = proxyDecryptionOf(config);
+  if (!decryption) return undefined;
+  if (!decryption.caPrivateKey) throw new Error("unvalidated tlsInspection: the proxies decrypt without caPrivateKey");
   return {
-    ca: { certificatePem: tls.caCertificatePem, secretArn: tls.caPrivateKey.secretArn },
-    secretKmsKeyArn: tls.caPrivateKey.kmsKeyArn,
-    icapEndpoints,
+    ca: { certificatePem: decryption.caCertificatePem, secretArn: decryption.caPrivateKey.secretArn },
+    secretKmsKeyArn: decryption.caPrivateKey.kmsKeyArn,
+    icapEndpoints: decryption.icapEndpoints.map((e) => ({ address: e.address, port: e.port, scheme: e.scheme })),
   };
 }
 
@@ -79,7 +64,7 @@ export class InspectionStack extends Egress6Stack {
 
   constructor(scope: Construct, config: Egress6Config) {
     super(scope, "inspection", { config });
-    const mode = config.inspection.mode;
+    const profile = modeProfile(config.inspection.mode);
     const env = config.name;
     const region = config.region;
     const partition = partitionOf(region);
@@ -95,8 +80,8 @@ export class InspectionStack extends Egress6Stack {
     });
     const logGroupArn = (name: string) => `arn:${partition}:logs:${region}:${this.key.accountId}:log-group:${name}`;
     const ourLogGroups = [
-      ...(modeHasFirewall(mode) ? [logs.firewallAlert, logs.firewallFlow, logs.firewallTls] : []),
-      ...(modeHasProxies(mode) ? [logs.proxyAccess] : []),
+      ...(profile.firewall ? [logs.firewallAlert, logs.firewallFlow, logs.firewallTls] : []),
+      ...(profile.proxies ? [logs.proxyAccess] : []),
     ];
     this.key.grant({
       Sid: "CloudWatchLogsEncryptsInspectionLogGroups",
@@ -106,7 +91,7 @@ export class InspectionStack extends Egress6Stack {
     });
 
     // ---- inspection points ----
-    if (modeHasFirewall(mode)) {
+    if (profile.firewall) {
       this.firewall = new InspectionFirewall(this, "firewall", {
         envName: env,
         vpcId: network.vpcId,
@@ -115,24 +100,23 @@ export class InspectionStack extends Egress6Stack {
         domains: config.egress.domains,
         ports: config.egress.ports,
         suricataRules: config.egress.suricataRules,
-        explicitProxy:
-          mode === "firewall-proxy"
-            ? {
-                port: config.inspection.proxy.explicitPort,
-                workloadNet: network.tierIpv6Cidr("workload"),
-                proxyNet: network.tierIpv6Cidr("proxy"),
-              }
-            : undefined,
+        explicitProxy: profile.explicitProxyThroughFirewall
+          ? {
+              port: config.inspection.proxy.explicitPort,
+              workloadNet: network.tierIpv6Cidr("workload"),
+              proxyNet: network.tierIpv6Cidr("proxy"),
+            }
+          : undefined,
         protection: config.inspection.firewall.protection,
         kmsKeyArn: this.key.key.arn,
         keyPolicy: this.key.policy,
         logGroupNames: vendedLogGroups(env).firewall,
         logRetentionDays: config.inspection.firewall.logRetentionDays,
-        ...firewallDecryptionOf(config, network.tierIpv6Cidr("workload")),
+        ...firewallTlsInspectionOf(config, network.tierIpv6Cidr("workload")),
       });
     }
-    if (modeHasProxies(mode)) {
-      const decryption = proxyDecryptionOf(config);
+    if (profile.proxies) {
+      const decryption = proxyTierDecryptionOf(config);
       this.proxies = new ProxyTier(this, "proxy", {
         policy: squidPolicyOf(config),
         ...(decryption ? { decryption } : {}),
@@ -152,45 +136,29 @@ export class InspectionStack extends Egress6Stack {
         keyPolicy: this.key.policy,
       });
     }
-    if (mode === "firewall-igw") {
-      this.internetGateway = new InternetGateway(this, "internet-gateway", { vpcId: network.vpcId, tags: { Name: `${env}-igw` } });
-    }
 
-    // ---- routes ----
-    const route = (
-      id: string,
-      routeTableId: string,
-      destination: string,
-      target: { vpcEndpointId: string } | { networkInterfaceId: string } | { gatewayId: string },
-    ) => new Route(this, id, { routeTableId, destinationIpv6CidrBlock: destination, ...target });
-    const firewallEndpoint = (zone: Zone) => ({ vpcEndpointId: this.firewall!.endpointId(zone) });
-    const proxyInterface = (zone: Zone) => ({ networkInterfaceId: this.proxyOf(zone).networkInterface.id });
-    let edge: RouteTable | undefined;
-    if (this.internetGateway) {
-      edge = new RouteTable(this, "edge-routes", { vpcId: network.vpcId, tags: { Name: `${env}-igw-ingress` } });
-      new RouteTableAssociation(this, "edge-routes-association", { gatewayId: this.internetGateway.id, routeTableId: edge.id });
-    }
-    for (const zone of zones) {
-      const az = zone.suffix;
-      const rt = (tier: "workload" | "proxy" | "firewall") => network.routeTableId(tier, az);
-      const workloadSubnet = network.subnetIpv6Cidr("workload", az);
-      switch (mode) {
-        case "firewall-proxy":
-          route(`workload-${az}-default-route`, rt("workload"), ANY_IPV6, firewallEndpoint(zone));
-          route(`workload-${az}-to-proxy-route`, rt("workload"), network.subnetIpv6Cidr("proxy", az), firewallEndpoint(zone));
-          route(`firewall-${az}-default-route`, rt("firewall"), ANY_IPV6, proxyInterface(zone));
-          route(`proxy-${az}-to-workload-route`, rt("proxy"), workloadSubnet, firewallEndpoint(zone));
-          break;
-        case "proxy":
-          route(`workload-${az}-default-route`, rt("workload"), ANY_IPV6, proxyInterface(zone));
-          break;
-        case "firewall-igw":
-          route(`workload-${az}-default-route`, rt("workload"), ANY_IPV6, firewallEndpoint(zone));
-          route(`firewall-${az}-default-route`, rt("firewall"), ANY_IPV6, { gatewayId: this.internetGateway!.id });
-          route(`edge-to-workload-${az}-route`, edge!.id, workloadSubnet, firewallEndpoint(zone));
-          break;
-      }
-    }
+    // ---- routes: the mode's, in every AZ, each to the same AZ's inspection point ----
+    const egress = addEgressRoutes(this, {
+      envName: env,
+      vpcId: network.vpcId,
+      routes: profile.routes,
+      internetGateway: profile.internetGateway,
+      zones: zones.map((zone) => ({
+        suffix: zone.suffix,
+        routeTableIds: {
+          workload: network.routeTableId("workload", zone.suffix),
+          ...(profile.proxies ? { proxy: network.routeTableId("proxy", zone.suffix) } : {}),
+          ...(profile.firewall ? { firewall: network.routeTableId("firewall", zone.suffix) } : {}),
+        },
+        subnetIpv6Cidrs: {
+          workload: network.subnetIpv6Cidr("workload", zone.suffix),
+          ...(profile.proxies ? { proxy: network.subnetIpv6Cidr("proxy", zone.suffix) } : {}),
+        },
+        ...(this.firewall ? { firewallEndpointId: this.firewall.endpointId(zone) } : {}),
+        ...(this.proxies ? { proxyInterfaceId: this.proxyOf(zone).networkInterface.id } : {}),
+      })),
+    });
+    this.internetGateway = egress.internetGateway;
 
     this.declareOutputs(zones);
   }

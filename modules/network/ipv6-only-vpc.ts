@@ -3,6 +3,7 @@ import { Fn } from "cdktf";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-internet-gateway";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -133,5 +134,25 @@ export class Ipv6OnlyVpc extends Construct {
 
   subnetsOf(tier: Tier): TierSubnet[] {
     return this.subnets.filter((s) => s.tier === tier);
+  }
+
+  /**
+   * Gives every subnet of `tier` a way out: `::/0` to the egress-only internet gateway, one `aws_route` per AZ with
+   * the id `<tier>-<az>-default-route` on `scope` (the stack, so that the route's address does not depend on this
+   * construct). Throws without the gateway, or when `tier` has no subnet.
+   */
+  addEgressOnlyDefaultRoutes(scope: Construct, tier: Tier): Route[] {
+    const gateway = this.egressOnlyGateway;
+    if (gateway === undefined) throw new Error(`${this.node.id}: no egress-only internet gateway for the ${tier} tier's default routes`);
+    const subnets = this.subnetsOf(tier);
+    if (subnets.length === 0) throw new Error(`${this.node.id}: the ${tier} tier has no subnet to route`);
+    return subnets.map(
+      ({ zone, routeTable }) =>
+        new Route(scope, `${tier}-${zone.suffix}-default-route`, {
+          routeTableId: routeTable.id,
+          destinationIpv6CidrBlock: "::/0",
+          egressOnlyGatewayId: gateway.id,
+        }),
+    );
   }
 }
