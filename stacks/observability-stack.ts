@@ -19,9 +19,10 @@ import { UserError } from "../lib/errors";
 import { zonesOf } from "../config/zones";
 import { interfaceEndpointsOf, decryptionPointOf } from "../config/tls-inspection";
 import { logGroupNames, vendedLogGroups } from "../lib/names";
-import { partitionOf, regionalServicePrincipal } from "../lib/partition";
+import { partitionOf } from "../lib/partition";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
-import { CustomerKey } from "../modules/shared/customer-key";
+import type { CustomerKey } from "../modules/shared/customer-key";
+import { createAuditKey } from "../modules/observability/audit-key";
 import { AlarmTopic } from "../modules/observability/alarms";
 import { createAlarms } from "../modules/observability/alarm-catalogue";
 import { enableInspector } from "../modules/observability/inspector";
@@ -70,33 +71,15 @@ export class ObservabilityStack extends Egress6Stack {
     const namespace = `egress6/${env}`;
 
     // ---- one customer-managed key: log groups, the alarm topic, CloudTrail and the audit buckets ----
-    this.key = new CustomerKey(this, "audit-key", {
-      description: `egress6 ${env}: flow logs, DNS query logs, CloudTrail, alarms`,
-      aliasName: `${env}-egress6-observability`,
+    this.key = createAuditKey(this, "audit-key", {
+      envName: env,
+      region,
       partition,
+      encryptedLogGroups: [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, `/aws/lambda/${env}-egress6-remediation`],
+      flowLogDelivery: obs.flowLogs.s3Parquet,
     });
     const key = this.key;
     const accountId = key.accountId;
-    const logGroupArn = (name: string) => `arn:${partition}:logs:${region}:${accountId}:log-group:${name}`;
-    const lambdaLogGroup = `/aws/lambda/${env}-egress6-remediation`;
-    key.grant({
-      Sid: "CloudWatchLogsEncryptsOurGroups",
-      Principal: { Service: regionalServicePrincipal("logs", region) },
-      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-      Condition: {
-        ArnLike: {
-          "kms:EncryptionContext:aws:logs:arn": [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, lambdaLogGroup].map(logGroupArn),
-        },
-      },
-    });
-    // CloudWatch alarms publish to the encrypted topic (SNS developer guide, "Encryption at rest", AWS service sources).
-    // Only alarms of this account: the service principal is shared by every account.
-    key.grant({
-      Sid: "CloudWatchAlarmsPublishToEncryptedTopic",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-    });
 
     this.alarms = new AlarmTopic(this, "alarm-topic", {
       envName: env,
@@ -121,16 +104,9 @@ export class ObservabilityStack extends Egress6Stack {
       });
       accessLogs.logsFor(this, "audit-bucket-logging", auditBucket.bucket, "audit-bucket/");
     }
-    let parquetBucket: HardenedBucket | undefined;
-    if (obs.flowLogs.s3Parquet) {
-      parquetBucket = new HardenedBucket(this, "flow-log-bucket", { namePrefix: `${env}-flowlogs-`, kmsKeyArn: key.key.arn });
-      key.grant({
-        Sid: "LogDeliveryEncryptsFlowLogs",
-        Principal: { Service: "delivery.logs.amazonaws.com" },
-        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      });
-    }
+    const parquetBucket = obs.flowLogs.s3Parquet
+      ? new HardenedBucket(this, "flow-log-bucket", { namePrefix: `${env}-flowlogs-`, kmsKeyArn: key.key.arn })
+      : undefined;
 
     // ---- VPC flow logs ----
     const flowLogs = new FlowLogs(this, "flow-logs", {
