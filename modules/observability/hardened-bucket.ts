@@ -5,13 +5,10 @@
 import { Construct } from "constructs";
 import { Lazy } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { RESOURCE_ID } from "../../lib/names";
 import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../shared/policy";
-import { versionedBucketLifecycle } from "../shared/bucket-lifecycle";
-import { closeBucketToThePublic } from "../shared/bucket-access";
+import { protectVersionedBucket } from "../shared/bucket-protection";
 
 export interface HardenedBucketProps {
   /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */
@@ -29,13 +26,10 @@ export class HardenedBucket extends Construct {
   constructor(scope: Construct, id: string, props: HardenedBucketProps) {
     super(scope, id);
     this.bucket = new S3Bucket(this, RESOURCE_ID, { bucketPrefix: props.namePrefix });
-    new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
-    versionedBucketLifecycle(this, "lifecycle", this.bucket.id, props.noncurrentVersionDays ?? 365);
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }, bucketKeyEnabled: true }],
+    const publicAccess = protectVersionedBucket(this, "", this.bucket.id, {
+      kmsKeyArn: props.kmsKeyArn,
+      noncurrentVersionDays: props.noncurrentVersionDays ?? 365,
     });
-    const publicAccess = closeBucketToThePublic(this, this.bucket.id);
     const tlsOnly = denyInsecureTransport("s3:*", [this.bucket.arn, `${this.bucket.arn}/*`]);
     this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,

@@ -18,7 +18,23 @@ import { policyDocument, type PolicyStatement } from "./policy";
 /** Position of the account id in an ARN (`arn:partition:service:region:account:resource`). */
 const ARN_ACCOUNT_FIELD = 4;
 /** KMS's longest waiting period before a scheduled deletion (KMS developer guide, "Deleting keys"). */
-const DELETION_WINDOW_DAYS = 30;
+export const DELETION_WINDOW_DAYS = 30;
+
+/** The account id of a key, read from its ARN: a Terraform local named `id` in `scope`. */
+export function keyAccountId(scope: Construct, id: string, keyArn: string): string {
+  return new TerraformLocal(scope, id, Fn.element(Fn.split(":", keyArn), ARN_ACCOUNT_FIELD)).asString;
+}
+
+/** KMS's default key policy statement: the account administers the key, and its IAM policies decide who uses it. */
+export function accountAdministersKey(partition: string, accountId: string): PolicyStatement {
+  return {
+    Sid: "AccountAdministersKeyThroughIam",
+    Effect: "Allow",
+    Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+    Action: "kms:*",
+    Resource: "*",
+  };
+}
 
 export interface CustomerKeyProps {
   /** What the key encrypts, for its description. */
@@ -45,14 +61,8 @@ export class CustomerKey extends Construct {
       deletionWindowInDays: DELETION_WINDOW_DAYS,
     });
     new KmsAlias(this, "alias", { name: `alias/${props.aliasName}`, targetKeyId: this.key.keyId });
-    this.accountId = new TerraformLocal(this, "account-id", Fn.element(Fn.split(":", this.key.arn), ARN_ACCOUNT_FIELD)).asString;
-    const account: PolicyStatement = {
-      Sid: "AccountAdministersKeyThroughIam",
-      Effect: "Allow",
-      Principal: { AWS: `arn:${props.partition}:iam::${this.accountId}:root` },
-      Action: "kms:*",
-      Resource: "*",
-    };
+    this.accountId = keyAccountId(this, "account-id", this.key.arn);
+    const account = accountAdministersKey(props.partition, this.accountId);
     this.policy = new KmsKeyPolicy(this, "policy", {
       keyId: this.key.keyId,
       policy: Lazy.stringValue({ produce: () => policyDocument([account, ...this.grants]) }),
