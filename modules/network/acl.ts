@@ -9,6 +9,7 @@ export const EPHEMERAL_PORTS = { from: 1024, to: 65535 } as const;
 /** Neighbour discovery runs on link-local addresses (RFC 4861). */
 export const LINK_LOCAL_IPV6 = "fe80::/10";
 
+/** The peer of an ACL rule: one IPv6 or IPv4 CIDR. */
 export class AclCidr {
   static anyIpv6(): AclCidr {
     return new AclCidr({ ipv6CidrBlock: "::/0" });
@@ -22,6 +23,7 @@ export class AclCidr {
   private constructor(readonly value: { readonly ipv6CidrBlock?: string; readonly cidrBlock?: string }) {}
 }
 
+/** The protocol (and ports or ICMPv6 type) of an ACL rule. */
 export class AclTraffic {
   static tcpPort(port: number): AclTraffic {
     return new AclTraffic({ protocol: PROTOCOL_TCP, fromPort: port, toPort: port });
@@ -47,10 +49,13 @@ export class AclTraffic {
   ) {}
 }
 
+/** One numbered, stateless network ACL rule. */
 export interface AclEntry {
   /** Rule number: evaluated lowest first, unique per direction. */
   readonly number: number;
+  /** What the rule matches. */
   readonly traffic: AclTraffic;
+  /** The other end of the traffic. */
   readonly peer: AclCidr;
   /** @default "allow" */
   readonly action?: "allow" | "deny";

@@ -5,13 +5,17 @@ import { NACL_NUMBERED_RULES, NACL_RULES_PER_DIRECTION } from "../../lib/limits"
 import { AclEntry } from "./acl";
 import { RESOURCE_ID } from "../../lib/names";
 
+/** Props of {@link TierNetworkAcl}. */
 export interface TierNetworkAclProps {
+  /** The VPC the ACL belongs to. */
   readonly vpcId: string;
+  /** The tier's subnets, associated with the ACL. */
   readonly subnetIds: string[];
   /** Rules for traffic entering the tier's subnets. Everything not allowed is denied. */
   readonly ingress: AclEntry[];
   /** Rules for traffic leaving the tier's subnets. Everything not allowed is denied. */
   readonly egress: AclEntry[];
+  /** Tags of the ACL (not of its rules, which take none). */
   readonly tags: Record<string, string>;
 }
 
@@ -20,6 +24,7 @@ export interface TierNetworkAclProps {
  * rule by its number. Rules are stateless: each allowed flow needs its return traffic allowed too.
  */
 export class TierNetworkAcl extends Construct {
+  /** The network ACL. */
   readonly acl: NetworkAcl;
 
   constructor(scope: Construct, id: string, props: TierNetworkAclProps) {

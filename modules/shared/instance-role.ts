@@ -14,9 +14,11 @@ export const SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore";
 /** What the CloudWatch agent needs to ship logs (CloudWatch user guide, "IAM roles for the CloudWatch agent"). */
 export const CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy";
 
+/** Props of {@link instanceRole}. */
 export interface InstanceRoleProps {
   /** Name of both the role and the instance profile. */
   readonly name: string;
+  /** The role's description. */
   readonly description: string;
   /** Picks the partition of the managed policies' ARNs. */
   readonly region: string;

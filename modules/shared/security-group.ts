@@ -54,14 +54,19 @@ class Icmpv6Rule extends SgRule {
   }
 }
 
+/** Props of {@link ClosedSecurityGroup}. */
 export interface ClosedSecurityGroupProps {
+  /** The VPC of the group. */
   readonly vpcId: string;
+  /** The group's name. */
   readonly name: string;
+  /** The group's description. */
   readonly description: string;
   /** @default [] (nothing may connect in) */
   readonly ingress?: readonly SgRule[];
   /** @default [] (nothing may connect out) */
   readonly egress?: readonly SgRule[];
+  /** Tags of the group. */
   readonly tags: Record<string, string>;
 }
 
