@@ -24,7 +24,6 @@ const alarmProps: LogAlarmProps = {
   filters: [{ logGroupName: "/trail", pattern: "{ $.userIdentity.type = Root }" }],
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function r(json: string): Record<string, Record<string, any>> {
   return JSON.parse(json).resource;
 }

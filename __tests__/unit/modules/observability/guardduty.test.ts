@@ -12,9 +12,7 @@ function synth(features: GuardDutyFeatures): string {
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function features(json: string): Record<string, any> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const all = Object.values(JSON.parse(json).resource.aws_guardduty_detector_feature) as any[];
   return Object.fromEntries(all.map((f) => [f.name, f]));
 }

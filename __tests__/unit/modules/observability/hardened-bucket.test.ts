@@ -12,7 +12,6 @@ const props: HardenedBucketProps = { namePrefix: "dev-egress6-audit-", kmsKeyArn
 const ID = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.id\}$/;
 const ARN = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.arn\}$/;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Resources = Record<string, Record<string, any>>;
 
 function synth(p: HardenedBucketProps = props, use: (bucket: HardenedBucket) => void = () => undefined): { json: string; r: Resources } {
@@ -22,7 +21,6 @@ function synth(p: HardenedBucketProps = props, use: (bucket: HardenedBucket) => 
   return { json, r: JSON.parse(json).resource };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function only(r: Resources, type: string): any {
   const all = Object.values(r[type] ?? {});
   expect(all).toHaveLength(1);

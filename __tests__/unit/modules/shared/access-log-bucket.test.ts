@@ -13,7 +13,6 @@ const props: AccessLogBucketProps = { namePrefix: "dev-egress6-access-logs-", re
 const ARN = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.arn\}/;
 const ID = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.id\}$/;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Resources = Record<string, Record<string, any>>;
 
 function synth(p: AccessLogBucketProps = props, use: (bucket: AccessLogBucket) => void = () => undefined): { json: string; r: Resources } {
@@ -23,7 +22,6 @@ function synth(p: AccessLogBucketProps = props, use: (bucket: AccessLogBucket) =
   return { json, r: JSON.parse(json).resource };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function only(r: Resources, type: string): any {
   const all = Object.values(r[type] ?? {});
   expect(all).toHaveLength(1);
