@@ -13,15 +13,21 @@ import { RESOURCE_ID } from "../../lib/names";
 /** Alarm evaluation period, seconds: the shortest standard-resolution period for metrics from logs. */
 export const ALARM_PERIOD_SECONDS = 300;
 
+/** Environment, key and optional subscriber of the AlarmTopic. */
 export interface AlarmTopicProps {
+  /** The environment name: the topic is `<envName>-egress6-alarms`. */
   readonly envName: string;
+  /** ARN of the customer-managed KMS key that encrypts the topic. */
   readonly kmsKeyArn: string;
+  /** The key policy that lets SNS use the key: it must exist before the topic. */
   readonly keyPolicy: ITerraformDependable;
-  /** Subscribe this address (AWS sends a confirmation mail first). */
+  /** Subscribe this address (AWS sends a confirmation mail first). @default no subscription */
   readonly email?: string;
 }
 
+/** The encrypted SNS topic every egress6 alarm notifies. */
 export class AlarmTopic extends Construct {
+  /** The topic. */
   readonly topic: SnsTopic;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
@@ -37,22 +43,29 @@ export class AlarmTopic extends Construct {
   }
 }
 
+/** What a LogAlarm counts, where, and whom it notifies. */
 export interface LogAlarmProps {
+  /** The environment name: the alarm is `<envName>-<construct id>`. */
   readonly envName: string;
+  /** The topic notified when the alarm fires and when it clears. */
   readonly topicArn: string;
   /** CloudWatch namespace of the counted metric. */
   readonly namespace: string;
+  /** Name of the counted metric (and of the filter, numbered when there are several). */
   readonly metricName: string;
+  /** The alarm's description. */
   readonly description: string;
   /** One filter per entry; all count into the same metric (a filter pattern cannot OR across fields). */
   readonly filters: readonly { readonly logGroupName: string; readonly pattern: string }[];
-  /** Resources the filters need (the log group, when this stack creates it). */
+  /** Resources the filters need (the log group, when this stack creates it). @default none */
   readonly dependsOn?: ITerraformDependable[];
 }
 
 /** `metricName` counted from log events, alarming on the first match in a period. */
 export class LogAlarm extends Construct {
+  /** The metric filters, one per `filters` entry. */
   readonly filters: CloudwatchLogMetricFilter[];
+  /** The alarm. */
   readonly alarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: LogAlarmProps) {

@@ -7,13 +7,19 @@ import { RESOURCE_ID } from "../../lib/names";
 /** The shortest interval for updates to existing findings (new findings are always published at once). */
 export const FINDING_PUBLISHING_FREQUENCY = "FIFTEEN_MINUTES";
 
+/** Which GuardDuty protection plans are ENABLED (each is otherwise set DISABLED explicitly). */
 export interface GuardDutyFeatures {
+  /** S3 Protection: CloudTrail data events on S3. */
   readonly s3DataEvents: boolean;
+  /** Malware Protection for EC2: scans EBS volumes of instances with a finding. */
   readonly ebsMalwareProtection: boolean;
+  /** Runtime Monitoring, with the EC2 agent managed by GuardDuty. */
   readonly runtimeMonitoring: boolean;
 }
 
+/** The detector and its three protection plans, as `features` says. */
 export class GuardDuty extends Construct {
+  /** The account's detector. */
   readonly detector: GuarddutyDetector;
 
   constructor(scope: Construct, id: string, props: { readonly features: GuardDutyFeatures }) {

@@ -10,16 +10,21 @@ import { RESOURCE_ID } from "../../lib/names";
 import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../shared/policy";
 import { protectVersionedBucket } from "../shared/bucket-protection";
 
+/** Name, key and noncurrent-version lifetime of a HardenedBucket. */
 export interface HardenedBucketProps {
   /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */
   readonly namePrefix: string;
+  /** ARN of the customer-managed KMS key every object is encrypted with (SSE-KMS, bucket key on). */
   readonly kmsKeyArn: string;
-  /** Days a noncurrent (overwritten or deleted) object version is kept. @default 365 */
+  /** Days a noncurrent (overwritten or deleted) object version is kept; current versions never expire. @default 365 */
   readonly noncurrentVersionDays?: number;
 }
 
+/** The audit bucket described in the file comment; writers add their statements with `allow()`. */
 export class HardenedBucket extends Construct {
+  /** The bucket. */
   readonly bucket: S3Bucket;
+  /** The bucket policy (TLS-only plus the writers' statements): depend on it where a writer must already be allowed. */
   readonly policy: S3BucketPolicy;
   private readonly statements: PolicyStatement[] = [];
 
@@ -38,6 +43,7 @@ export class HardenedBucket extends Construct {
     });
   }
 
+  /** The bucket's ARN. */
   get arn(): string {
     return this.bucket.arn;
   }

@@ -27,15 +27,19 @@ import { closeBucketToThePublic } from "./bucket-access";
 /** Days a deleted or expired access log is kept as a noncurrent version before S3 removes it. */
 export const ACCESS_LOG_NONCURRENT_DAYS = 30;
 
+/** Name, retention and owning account of an AccessLogBucket. */
 export interface AccessLogBucketProps {
   /** Terraform appends a unique suffix (bucket names are global); at most 37 characters. */
   readonly namePrefix: string;
+  /** Days a log stays current before it expires (it is then kept ACCESS_LOG_NONCURRENT_DAYS more as noncurrent). */
   readonly retentionDays: number;
   /** The account that owns the logged buckets (S3 logging's aws:SourceAccount). */
   readonly accountId: string;
 }
 
+/** The server access log bucket described in the file comment; `logsFor` adds each bucket it logs. */
 export class AccessLogBucket extends Construct {
+  /** The bucket the logs go to. */
   readonly bucket: S3Bucket;
   private readonly sources: { arn: string; prefix: string }[] = [];
   private readonly accountId: string;

@@ -6,7 +6,12 @@ import type { Construct } from "constructs";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 
-/** Returns the public access block: a bucket policy should depend on it (S3 refuses some policies before it exists). */
+/**
+ * Closes the bucket `bucketId` to the public (both resources in `scope`). Returns the public access block: a bucket
+ * policy should depend on it (S3 refuses some policies before it exists).
+ * @param ids construct ids of the two resources, for a scope that closes more than one bucket.
+ *   @default `public-access` and `ownership`
+ */
 export function closeBucketToThePublic(
   scope: Construct,
   bucketId: string,

@@ -9,6 +9,10 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 /** Days before S3 removes the parts of a multipart upload that never completed. */
 export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 
+/**
+ * Adds the lifecycle above to the versioned bucket `bucketId`: noncurrent versions expire after `noncurrentDays`,
+ * incomplete multipart uploads are aborted after ABORT_INCOMPLETE_UPLOAD_DAYS; current versions never expire.
+ */
 export function versionedBucketLifecycle(
   scope: Construct,
   id: string,

@@ -36,6 +36,7 @@ export function accountAdministersKey(partition: string, accountId: string): Pol
   };
 }
 
+/** What a CustomerKey is for and where its account principal lives. */
 export interface CustomerKeyProps {
   /** What the key encrypts, for its description. */
   readonly description: string;
@@ -45,7 +46,9 @@ export interface CustomerKeyProps {
   readonly partition: string;
 }
 
+/** A rotating customer-managed KMS key, its alias and its key policy (see the file comment). */
 export class CustomerKey extends Construct {
+  /** The KMS key: encrypt with `key.arn`. */
   readonly key: KmsKey;
   /** The key policy: depend on it where a service must already be allowed to use the key. */
   readonly policy: KmsKeyPolicy;

@@ -3,14 +3,25 @@
  * (an ARN not known until apply) survive JSON.stringify as cdktf tokens.
  */
 
+/** An IAM condition block: operator (`StringEquals`, `ArnLike`, ...) to condition key to value or values. */
 export type Condition = Record<string, Record<string, string | readonly string[]>>;
 
+/** One statement of an IAM or resource policy, with IAM's own (capitalised) field names. */
 export interface PolicyStatement {
+  /** Statement id, unique within the document. @default none (the statement has no Sid) */
   readonly Sid?: string;
+  /** Whether the statement allows or denies; an explicit Deny wins over any Allow. */
   readonly Effect: "Allow" | "Deny";
+  /**
+   * Who the statement applies to (resource policies only): everyone, AWS services, or AWS accounts or roles.
+   * @default none (an identity policy: the principal is whoever holds the policy)
+   */
   readonly Principal?: "*" | { readonly Service: string | readonly string[] } | { readonly AWS: string | readonly string[] };
+  /** The action or actions (`s3:PutObject`, `kms:*`). */
   readonly Action: string | readonly string[];
+  /** The ARN or ARNs the statement covers (`*` in a key policy means the key itself). */
   readonly Resource: string | readonly string[];
+  /** When the statement applies. @default none (it always applies) */
   readonly Condition?: Condition;
 }
 
