@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --json]`: wall time and peak RSS of a full synth of the demo, next to the floor of loading cdktf at
  * all, plus the verifier's in-process time for 1 to 6 AZs. Figures, not pass/fail: compare with the targets.
+ * `npm run bench -- --tests [--json]`: instead, the wall time of the unit layer and of the whole `npm test`
+ * (tooling/bench-tests.ts).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,6 +15,7 @@ import { synthesize } from "../app/synthesize";
 import { readConfigSource, verifyDirectory, verifyPlans } from "../verifier";
 import { cliConfig, findProviderMirror } from "./terraform/mirror";
 import { OFFLINE_AWS_PROVIDER } from "./terraform/overrides";
+import { benchTests, formatTestsBench } from "./bench-tests";
 
 const RUNS = Number(process.env.EGRESS6_BENCH_RUNS ?? 7);
 const root = path.resolve(__dirname, "..", "..");
@@ -77,15 +80,22 @@ function fmt(n: number, digits = 3): string {
 }
 
 const json = process.argv.slice(2).includes("--json");
-const unknown = process.argv.slice(2).filter((a) => a !== "--json");
+const tests = process.argv.slice(2).includes("--tests");
+const unknown = process.argv.slice(2).filter((a) => a !== "--json" && a !== "--tests");
 if (unknown.length > 0) {
-  process.stderr.write(`error: unknown argument ${JSON.stringify(unknown[0])} (usage: npm run bench -- [--json])\n`);
+  process.stderr.write(`error: unknown argument ${JSON.stringify(unknown[0])} (usage: npm run bench -- [--tests] [--json])\n`);
   process.exit(1);
 }
 /** Progress on stderr (none with --json), so a long run shows where it is. */
 const progress = (line: string) => {
   if (!json) process.stderr.write(`bench: ${line}\n`);
 };
+if (tests) {
+  fs.rmSync(work, { recursive: true, force: true });
+  const result = benchTests(root, progress);
+  process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTestsBench(result)}\n`);
+  process.exit(result.unit.failed + result.all.failed > 0 ? 1 : 0);
+}
 
 // The floor, the synth, and `npm run synth` with nothing to rebuild beside what it runs (package.json's `synth`
 // script, read from there so the two never drift apart: the build's up-to-date check, then the synth). npm's own
