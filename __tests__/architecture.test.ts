@@ -447,8 +447,7 @@ describe("architecture: the mode profile", () => {
   test("no mode name is compared outside config/modes.ts", () => {
     const files = sourceFiles().map((file) => ({ file, text: fs.readFileSync(path.join(ROOT, file), "utf8") }));
     expect(files.some((f) => f.file === "stacks/inspection-stack.ts")).toBe(true);
-    // stacks/observability-stack.ts is helper A2's (issue 17); it is exempt here only until that branch is merged.
-    expect(modeComparisons(files.filter((f) => f.file !== "stacks/observability-stack.ts"))).toEqual([]);
+    expect(modeComparisons(files)).toEqual([]);
   });
 
   test("the scan reports a planted comparison", () => {
