@@ -17,7 +17,7 @@ import { remoteState } from "./remote-state";
 import type { Egress6Config } from "../config/schema";
 import { UserError } from "../lib/errors";
 import { zonesOf } from "../config/zones";
-import { interfaceEndpointsOf, decryptionPointOf } from "../config/tls-inspection";
+import { interfaceEndpointsOf, proxyDecryptionOf, firewallDecryptionOf } from "../config/tls-inspection";
 import { logGroupNames, vendedLogGroups } from "../lib/names";
 import { partitionOf } from "../lib/partition";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
@@ -138,9 +138,8 @@ export class ObservabilityStack extends Egress6Stack {
     const trailLogGroup = trail ? logs.cloudTrail : obs.cloudTrail.existingLogGroupName;
 
     // ---- the alarm catalogue: on flow logs, the inspection stack's logs (found by name), CloudTrail, the firewall's CA ----
-    const tls = config.inspection.tlsInspection;
-    const decryptAt = tls ? decryptionPointOf(tls, mode) : undefined;
-    const decryptionAtProxy = profile.proxies && decryptAt === "proxy";
+    const proxyDecryption = profile.proxies ? proxyDecryptionOf(config) : undefined;
+    const firewallCaCertificateArn = firewallDecryptionOf(config)?.caCertificateArn;
     createAlarms(this, {
       envName: env,
       topicArn,
@@ -151,9 +150,9 @@ export class ObservabilityStack extends Egress6Stack {
       firewall: profile.firewall,
       internetGateway: profile.internetGateway,
       proxies: profile.proxies,
-      decryptionAtProxy,
-      icapFailOpen: decryptionAtProxy && tls?.icap !== undefined && !tls.icap.failClosed,
-      firewallCaCertificateArn: decryptAt === "firewall" && tls?.caCertificateArn ? tls.caCertificateArn : undefined,
+      decryptionAtProxy: proxyDecryption !== undefined,
+      icapFailOpen: proxyDecryption?.icap !== undefined && !proxyDecryption.icap.failClosed,
+      firewallCaCertificateArn,
       trail: trailLogGroup ? { logGroupName: trailLogGroup, logGroup: trail?.logGroup.logGroup } : undefined,
       logFormats: {
         inboundDropSids: INBOUND_DROP_SIDS,
