@@ -185,7 +185,6 @@ export const tlsInspectionSchema = z.strictObject({
     .optional(),
 });
 
-export type TlsInspectionInput = z.input<typeof tlsInspectionSchema>;
 export type TlsInspectionConfig = z.output<typeof tlsInspectionSchema>;
 
 /** Where decryption happens in `mode`, with the default filled in. */

@@ -14,7 +14,6 @@ import {
   assertOwnedFolder,
   fileSha256,
   listFiles,
-  readMarker,
   realish,
   TERRAFORM_WORK_FILES,
   type MarkerKind,
@@ -43,11 +42,6 @@ const EXPORT_MARKER_KIND: MarkerKind<ExportRecord> = {
   formatOf: (r) => r.format,
   valid: (j) => typeof j.format === "number" && Array.isArray(j.stacks) && j.files !== null && typeof j.files === "object",
 };
-
-export function readExportRecord(dir: string): ExportRecord | undefined {
-  const read = readMarker<ExportRecord>(dir, EXPORT_MARKER, EXPORT_MARKER_KIND.valid);
-  return read.state === "ok" ? read.record : undefined;
-}
 
 /** True when `rel` (relative to the export folder) is terraform's working data inside a stack folder of `stacks`. */
 export function isTerraformWorkFile(rel: string, stacks: readonly string[]): boolean {

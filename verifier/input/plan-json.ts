@@ -574,8 +574,3 @@ export function stackFromState(name: string, origin: string, json: Record<string
     notes: [`${origin}: a state: every value is as applied, and resources are linked by their ids`],
   };
 }
-
-/** Reads plan/state files given one by one. */
-export function readShowJson(file: string): unknown {
-  return readJson(file);
-}
