@@ -87,8 +87,11 @@ export function endpointServiceSupport(service: string): EndpointServiceSupport 
 const ARN_ACCOUNT_FIELD = 4;
 
 export interface InterfaceEndpointsProps {
+  /** The environment name: the security groups are `<envName>-endpoints` and `<envName>-endpoint-<service>`, and it prefixes every Name tag. */
   readonly envName: string;
+  /** The AWS region the endpoints are in: each service name is `com.amazonaws.<region>.<service>`. */
   readonly region: string;
+  /** The VPC the endpoints and their security groups are created in. */
   readonly vpcId: string;
   /** Service short names: `ssm` becomes `com.amazonaws.<region>.ssm`. */
   readonly services: readonly string[];
