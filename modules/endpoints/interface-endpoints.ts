@@ -87,7 +87,10 @@ export function endpointServiceSupport(service: string): EndpointServiceSupport 
 const ARN_ACCOUNT_FIELD = 4;
 
 export interface InterfaceEndpointsProps {
-  /** The environment name: the security groups are `<envName>-endpoints` and `<envName>-endpoint-<service>`, and it prefixes every Name tag. */
+  /**
+   * The environment name: the security groups are `<envName>-endpoints` and `<envName>-endpoint-<service>`, and it
+   * prefixes every Name tag.
+   */
   readonly envName: string;
   /** The AWS region the endpoints are in: each service name is `com.amazonaws.<region>.<service>`. */
   readonly region: string;
