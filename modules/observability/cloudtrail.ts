@@ -39,7 +39,10 @@ export interface TrailProps {
   readonly bucket: HardenedBucket;
   /** Name of the CloudWatch Logs group the trail also delivers to (created here, encrypted with `key`). */
   readonly logGroupName: string;
-  /** Days CloudWatch Logs keeps the trail's events (a value the API accepts: 1, 3, 5, 7, 14, 30, ...); the bucket's copy is not affected. */
+  /**
+   * Days CloudWatch Logs keeps the trail's events (a value the API accepts: 1, 3, 5, 7, 14, 30, ...); the copies in
+   * the bucket are not affected.
+   */
   readonly retentionDays: number;
 }
 

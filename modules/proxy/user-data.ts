@@ -45,7 +45,9 @@ export interface InterceptRulesetProps {
   readonly vpcIpv6Cidr: string;
   /** Allowlisted destination ports: 80 goes to the HTTP listener, every other port to the TLS listener. */
   readonly ports: readonly number[];
+  /** The local port Squid's TPROXY listener for plain HTTP binds: flows to port 80 are diverted to it. */
   readonly interceptHttpPort: number;
+  /** The local port Squid's TPROXY listener for TLS binds: flows to every other allowlisted port are diverted to it. */
   readonly interceptHttpsPort: number;
 }
 

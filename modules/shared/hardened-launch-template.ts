@@ -17,9 +17,11 @@ export type LaunchTagTarget = "instance" | "volume" | "network-interface";
 export interface HardenedLaunchTemplateProps {
   /** The template's name, also its `Name` tag. */
   readonly name: string;
+  /** The template's description (free text, shown in the EC2 console). */
   readonly description: string;
   /** An AMI id or `resolve:ssm:<parameter>`. */
   readonly imageId: string;
+  /** The EC2 instance type of what the template launches (a Nitro type for an IPv6-only subnet). */
   readonly instanceType: string;
   /** The instance profile the instances run with. */
   readonly instanceProfileArn: string;
