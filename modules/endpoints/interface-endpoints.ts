@@ -105,7 +105,9 @@ export interface InterfaceEndpointsProps {
   /**
    * Services whose endpoint exists for one role's few calls only (Secrets Manager for the proxies' CA key): the
    * endpoint gets a security group of its own admitting only `clients`, and a policy allowing only `actions` on
-   * `resources` to the role named `principalRoleName` in this account (aws:PrincipalArn). @default none
+   * `resources` to the role named `principalRoleName` in this account (aws:PrincipalArn).
+   * @default - none: every endpoint uses the shared security group and, where the service takes one, the
+   * this-account-only policy
    */
   readonly restricted?: Readonly<Record<string, RestrictedEndpoint>>;
 }

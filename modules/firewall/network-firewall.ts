@@ -61,11 +61,14 @@ export interface InspectionFirewallProps {
    * baseline group drops TCP to any other port.
    */
   readonly ports: readonly number[];
-  /** Extra Suricata rules, one per entry. @default none */
+  /**
+   * Extra Suricata rules, one per entry (at most CAPACITY.idsIps), in an IDS/IPS rule group evaluated after the baseline.
+   * @default - none: no IDS/IPS rule group is created
+   */
   readonly suricataRules?: readonly string[];
   /**
    * Pass workload connections to their proxy's explicit port (firewall-proxy mode routes them through here).
-   * @default none
+   * @default - none: the handshake rules pass no explicit proxy port
    */
   readonly explicitProxy?: { readonly port: number; readonly workloadNet: string; readonly proxyNet: string };
   /** Delete, subnet-change and policy-change protection. */
@@ -83,7 +86,8 @@ export interface InspectionFirewallProps {
   readonly logRetentionDays: number;
   /**
    * Decrypt outbound TLS with a customer CA (opt-in): the TLS inspection configuration the policy references, and
-   * optionally the example DLP rule group. @default none: nothing is decrypted
+   * optionally the example DLP rule group.
+   * @default - none: nothing is decrypted; only the plain policy exists
    */
   readonly tlsInspection?: Omit<FirewallTlsInspectionProps, "name" | "kmsKeyArn" | "sourceNet"> & {
     readonly sourceNet: string;

@@ -25,7 +25,10 @@ export interface FirewallTlsInspectionProps {
   readonly sourceNet: string;
   /** Decrypted destination TCP ports. */
   readonly ports: readonly number[];
-  /** Destination IPv6 ranges never decrypted. @default none */
+  /**
+   * Destination IPv6 ranges never decrypted: the scope's destinations become the complement of these in `::/0`.
+   * @default - none: the scope names no destination, so every destination on `ports` is decrypted
+   */
   readonly neverDecryptCidrs?: readonly string[];
   /** What the firewall does with a connection whose server certificate is revoked: `PASS`, `DROP` or `REJECT`. */
   readonly revokedStatusAction: string;

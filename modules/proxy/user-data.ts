@@ -253,7 +253,10 @@ systemctl start --no-block ${CA_KEY_UNIT}
 export interface ProxyUserDataProps {
   /** Environment name, egress allowlist and proxy ports. */
   readonly policy: SquidPolicy;
-  /** The customer CA, when the proxies decrypt (policy.decryption). @default none */
+  /**
+   * The customer CA, given exactly when the proxies decrypt (policy.decryption; the function throws otherwise).
+   * @default - none: the script installs no CA key unit, and Squid decrypts nothing
+   */
   readonly ca?: ProxyCaSource;
   /** The region the CloudWatch agent ships the access log to. */
   readonly region: string;

@@ -49,7 +49,7 @@ export interface HardenedLaunchTemplateProps {
   /**
    * A boot script for what the template launches (plain text; the template stores it base64-encoded, as EC2 wants).
    * Contains no Terraform interpolation. An instance that sets its own user data replaces it.
-   * @default none
+   * @default - none: the template sets no `user_data`
    */
   readonly userData?: string;
 }
