@@ -61,6 +61,10 @@ export function backendIdentity(config: Egress6Config): Pick<S3BackendConfig, "p
 export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
 
 export interface Egress6StackProps {
+  /**
+   * The validated egress6 configuration: the AWS provider's region and default tags (config.tags plus the environment
+   * and stack tags), the state backend, and what the stack builds.
+   */
   readonly config: Egress6Config;
   /**
    * Use local state even when the config names an S3 backend (the bootstrap stack creates the bucket).

@@ -47,7 +47,10 @@ export function remediationZip(): string {
 }
 
 export interface ObservabilityStackProps {
-  /** The remediation Lambda's ZIP. @default the one `npm run build` wrote */
+  /**
+   * Path of the remediation Lambda's deployment package (a ZIP), uploaded as a Terraform asset.
+   * @default `dist/lambda-bundle/remediation.zip`, written by `npm run build` (synthesis fails if it is missing)
+   */
   readonly remediationZip?: string;
 }
 

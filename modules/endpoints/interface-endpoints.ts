@@ -87,8 +87,14 @@ export function endpointServiceSupport(service: string): EndpointServiceSupport 
 const ARN_ACCOUNT_FIELD = 4;
 
 export interface InterfaceEndpointsProps {
+  /**
+   * The environment name: the security groups are `<envName>-endpoints` and `<envName>-endpoint-<service>`, and it
+   * prefixes every Name tag.
+   */
   readonly envName: string;
+  /** The AWS region the endpoints are in: each service name is `com.amazonaws.<region>.<service>`. */
   readonly region: string;
+  /** The VPC the endpoints and their security groups are created in. */
   readonly vpcId: string;
   /** Service short names: `ssm` becomes `com.amazonaws.<region>.ssm`. */
   readonly services: readonly string[];
@@ -99,7 +105,9 @@ export interface InterfaceEndpointsProps {
   /**
    * Services whose endpoint exists for one role's few calls only (Secrets Manager for the proxies' CA key): the
    * endpoint gets a security group of its own admitting only `clients`, and a policy allowing only `actions` on
-   * `resources` to the role named `principalRoleName` in this account (aws:PrincipalArn). @default none
+   * `resources` to the role named `principalRoleName` in this account (aws:PrincipalArn).
+   * @default - none: every endpoint uses the shared security group and, where the service takes one, the
+   * this-account-only policy
    */
   readonly restricted?: Readonly<Record<string, RestrictedEndpoint>>;
 }

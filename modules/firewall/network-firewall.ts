@@ -46,7 +46,9 @@ export const FIREWALL_LOG_TYPES = ["ALERT", "FLOW", "TLS"] as const;
 export type FirewallLogType = (typeof FIREWALL_LOG_TYPES)[number];
 
 export interface InspectionFirewallProps {
+  /** The environment name: every firewall resource is named `<envName>-egress6-<what>` (firewall, policy, rule groups). */
   readonly envName: string;
+  /** The VPC the firewall's endpoints are placed in. */
   readonly vpcId: string;
   /** The VPC's IPv6 /56: HOME_NET. */
   readonly vpcIpv6Cidr: string;
@@ -54,25 +56,38 @@ export interface InspectionFirewallProps {
   readonly subnets: readonly { readonly zone: Zone; readonly subnetId: string }[];
   /** Normalised allowlist (`example.com`, `.example.com`). */
   readonly domains: readonly string[];
+  /**
+   * The TCP destination ports workloads may connect to (egress.ports): the rule groups' EGRESS_PORTS port set; the
+   * baseline group drops TCP to any other port.
+   */
   readonly ports: readonly number[];
-  /** Extra Suricata rules, one per entry. @default none */
+  /**
+   * Extra Suricata rules, one per entry (at most CAPACITY.idsIps), in an IDS/IPS rule group evaluated after the baseline.
+   * @default - none: no IDS/IPS rule group is created
+   */
   readonly suricataRules?: readonly string[];
   /**
    * Pass workload connections to their proxy's explicit port (firewall-proxy mode routes them through here).
-   * @default none
+   * @default - none: the handshake rules pass no explicit proxy port
    */
   readonly explicitProxy?: { readonly port: number; readonly workloadNet: string; readonly proxyNet: string };
   /** Delete, subnet-change and policy-change protection. */
   readonly protection: boolean;
+  /**
+   * ARN of the customer-managed KMS key that encrypts the firewall, its policies and rule groups, the TLS inspection
+   * configuration and the three log groups.
+   */
   readonly kmsKeyArn: string;
   /** The key policy that lets CloudWatch Logs use the key: it must exist before the log groups. */
   readonly keyPolicy: ITerraformDependable;
   /** Log group name for each log type. */
   readonly logGroupNames: Readonly<Record<FirewallLogType, string>>;
+  /** Days CloudWatch Logs keeps the ALERT, FLOW and TLS log events (a value the API accepts: 1, 3, 5, 7, 14, 30, ...). */
   readonly logRetentionDays: number;
   /**
    * Decrypt outbound TLS with a customer CA (opt-in): the TLS inspection configuration the policy references, and
-   * optionally the example DLP rule group. @default none: nothing is decrypted
+   * optionally the example DLP rule group.
+   * @default - none: nothing is decrypted; only the plain policy exists
    */
   readonly tlsInspection?: Omit<FirewallTlsInspectionProps, "name" | "kmsKeyArn" | "sourceNet"> & {
     readonly sourceNet: string;

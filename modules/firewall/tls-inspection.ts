@@ -17,6 +17,7 @@ import { EGRESS6_SID_RANGE } from "../../lib/limits";
 const TCP = 6;
 
 export interface FirewallTlsInspectionProps {
+  /** The TLS inspection configuration's name (unique in the account and region). */
   readonly name: string;
   /** ARN of the CA certificate imported into ACM. */
   readonly caCertificateArn: string;
@@ -24,10 +25,16 @@ export interface FirewallTlsInspectionProps {
   readonly sourceNet: string;
   /** Decrypted destination TCP ports. */
   readonly ports: readonly number[];
-  /** Destination IPv6 ranges never decrypted. @default none */
+  /**
+   * Destination IPv6 ranges never decrypted: the scope's destinations become the complement of these in `::/0`.
+   * @default - none: the scope names no destination, so every destination on `ports` is decrypted
+   */
   readonly neverDecryptCidrs?: readonly string[];
+  /** What the firewall does with a connection whose server certificate is revoked: `PASS`, `DROP` or `REJECT`. */
   readonly revokedStatusAction: string;
+  /** What the firewall does with a connection whose server certificate's revocation status it cannot learn: `PASS`, `DROP` or `REJECT`. */
   readonly unknownStatusAction: string;
+  /** ARN of the customer-managed KMS key that encrypts the TLS inspection configuration. */
   readonly kmsKeyArn: string;
 }
 

@@ -20,11 +20,16 @@ export interface Ipv6OnlyVpcProps {
   readonly envName: string;
   /** AWS requires an IPv4 CIDR on every VPC; no subnet here uses it. */
   readonly ipv4Cidr: string;
+  /**
+   * Where the VPC's IPv6 /56 comes from: Amazon's pool (`assign_generated_ipv6_cidr_block`), or an IPAM pool with
+   * the given netmask length.
+   */
   readonly ipv6: Ipv6Source;
+  /** The AZs: one subnet and route table per tier in each; a zone's `index` fixes its /64 in every tier. */
   readonly zones: readonly Zone[];
   /**
    * The tiers to create. A tier keeps its address block (`subnetIndex`) whichever others exist.
-   * @default all four
+   * @default all four: workload, proxy, firewall and endpoint
    */
   readonly tiers?: readonly Tier[];
   /**

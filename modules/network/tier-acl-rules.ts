@@ -59,7 +59,7 @@ export interface TierAclRulesProps {
   readonly explicitProxyThroughFirewall: boolean;
   /**
    * The ICAP services the proxies reach (DLP), once per address and port. Needs `proxies`.
-   * @default none
+   * @default - none: no ICAP rule in the ACLs
    */
   readonly icapServices?: readonly AclIcapService[];
 }

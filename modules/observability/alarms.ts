@@ -57,7 +57,10 @@ export interface LogAlarmProps {
   readonly description: string;
   /** One filter per entry; all count into the same metric (a filter pattern cannot OR across fields). */
   readonly filters: readonly { readonly logGroupName: string; readonly pattern: string }[];
-  /** Resources the filters need (the log group, when this stack creates it). @default none */
+  /**
+   * Resources the filters need (the log group, when this stack creates it): every metric filter depends on them.
+   * @default - none: the filters have no explicit `depends_on`
+   */
   readonly dependsOn?: ITerraformDependable[];
 }
 

@@ -18,12 +18,31 @@ import type { HardenedBucket } from "./hardened-bucket";
 import { assumeRolePolicy, denyInsecureTransport, policyDocument } from "../shared/policy";
 
 export interface TrailProps {
+  /**
+   * The environment name: the trail is `<envName>-egress6`, its delivery topic `<envName>-egress6-trail-delivery` and
+   * its CloudWatch Logs role `<envName>-cloudtrail-to-logs`.
+   */
   readonly envName: string;
+  /** The AWS region the trail is created in (its home region; the trail itself records every region). */
   readonly region: string;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) of the trail's and topic's ARNs in the grant conditions. */
   readonly partition: string;
+  /**
+   * The audit key: it encrypts the log files, the log group and the delivery topic; the trail adds the grants
+   * CloudTrail needs to its key policy.
+   */
   readonly key: CustomerKey;
+  /**
+   * The hardened audit bucket the log files are delivered to, under `cloudtrail/`; the trail adds CloudTrail's grants
+   * to its policy.
+   */
   readonly bucket: HardenedBucket;
+  /** Name of the CloudWatch Logs group the trail also delivers to (created here, encrypted with `key`). */
   readonly logGroupName: string;
+  /**
+   * Days CloudWatch Logs keeps the trail's events (a value the API accepts: 1, 3, 5, 7, 14, 30, ...); the copies in
+   * the bucket are not affected.
+   */
   readonly retentionDays: number;
 }
 

@@ -66,13 +66,29 @@ export const MANAGED_RULES: readonly ManagedRule[] = [
 ];
 
 export interface ConfigRecorderProps {
+  /**
+   * The environment name: each rule is `<envName>-<rule name>`, the recorder and delivery channel `<envName>-egress6`,
+   * their role `<envName>-config-recorder`.
+   */
   readonly envName: string;
+  /**
+   * The AWS region of the deployment. The construct reads nothing from it today: the recorder and rules go to the
+   * provider's region.
+   */
   readonly region: string;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) of the AWS_ConfigRole managed policy's ARN. */
   readonly partition: string;
   /** Create the recorder, delivery channel and their role; false when the account already records. */
   readonly createRecorder: boolean;
-  /** Where the delivery channel writes (only used with `createRecorder`). */
+  /**
+   * Where the delivery channel writes, under `config/` (only used with `createRecorder`).
+   * @default - none: required when `createRecorder` is true (the constructor throws without it)
+   */
   readonly bucket?: HardenedBucket;
+  /**
+   * The audit key the delivery channel encrypts with (`s3_kms_key_arn`); its account id scopes the recorder role's
+   * write grant. Only used with `createRecorder`.
+   */
   readonly key: CustomerKey;
 }
 

@@ -41,7 +41,9 @@ export function vpcInternalDomains(region: string, endpointServices: readonly st
 }
 
 export interface DnsFirewallProps {
+  /** The environment name: the domain lists, rule group, association and query log config are named `<envName>-<what>`. */
   readonly envName: string;
+  /** The VPC the rule group is associated with, fail-closed, and whose queries are logged. */
   readonly vpcId: string;
   /** Normalised allowlist entries (`example.com`, `.example.com`). */
   readonly allowlist: readonly string[];
@@ -49,9 +51,13 @@ export interface DnsFirewallProps {
   readonly alsoAllow: readonly string[];
   /** Keep the association from being changed or removed until protection is switched off. */
   readonly mutationProtection: boolean;
+  /** Name of the CloudWatch Logs group every DNS query of the VPC is logged to (created here). */
   readonly queryLogGroupName: string;
+  /** Days CloudWatch Logs keeps the query log events (a value the API accepts: 1, 3, 5, 7, 14, 30, ...). */
   readonly retentionDays: number;
+  /** ARN of the customer-managed KMS key that encrypts the query log group. */
   readonly kmsKeyArn: string;
+  /** The key policy that lets CloudWatch Logs use the key: it must exist before the log group. */
   readonly keyPolicy: ITerraformDependable;
 }
 

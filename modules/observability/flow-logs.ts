@@ -67,16 +67,29 @@ export function flowLogPattern(conditions: Partial<Record<FlowLogField, string>>
 }
 
 export interface FlowLogsProps {
+  /** The environment name: the delivery role is `<envName>-vpc-flow-logs`, and it prefixes the flow logs' Name tags. */
   readonly envName: string;
+  /** The VPC whose traffic (ALL: accepted and rejected) is logged. */
   readonly vpcId: string;
+  /** Name of the CloudWatch Logs group the flow log records go to (created here). */
   readonly logGroupName: string;
+  /** Days CloudWatch Logs keeps the flow log records (a value the API accepts: 1, 3, 5, 7, 14, 30, ...). */
   readonly retentionDays: number;
+  /** ARN of the customer-managed KMS key that encrypts the log group. */
   readonly kmsKeyArn: string;
+  /** The key policy that lets CloudWatch Logs use the key: it must exist before the log group. */
   readonly keyPolicy: ITerraformDependable;
-  /** Also deliver Parquet files with hourly Hive partitions to this bucket. */
+  /**
+   * Also deliver Parquet files with hourly Hive partitions to this bucket, under `vpc-flow-logs/`; the construct adds
+   * log delivery's grants to the bucket policy.
+   * @default - no S3 flow log: records go to CloudWatch Logs only
+   */
   readonly parquetBucket?: HardenedBucket;
+  /** The deploying account's id: the delivery role's trust (aws:SourceAccount) and the log delivery grants are scoped to it. */
   readonly accountId: string;
+  /** The AWS region of the log groups and log delivery sources named in the role policy and bucket grants. */
   readonly region: string;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) of the ARNs in the role policy and bucket grants. */
   readonly partition: string;
 }
 

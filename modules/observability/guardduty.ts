@@ -22,7 +22,14 @@ export class GuardDuty extends Construct {
   /** The account's detector. */
   readonly detector: GuarddutyDetector;
 
-  constructor(scope: Construct, id: string, props: { readonly features: GuardDutyFeatures }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      /** Which protection plans are ENABLED; each plan not enabled is set DISABLED explicitly. */
+      readonly features: GuardDutyFeatures;
+    },
+  ) {
     super(scope, id);
     this.detector = new GuarddutyDetector(this, RESOURCE_ID, { enable: true, findingPublishingFrequency: FINDING_PUBLISHING_FREQUENCY });
     const status = (on: boolean) => (on ? "ENABLED" : "DISABLED");

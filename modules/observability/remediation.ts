@@ -49,18 +49,30 @@ const EVENTBRIDGE_RETRIES = 10;
  */
 
 export interface RemediationProps {
+  /**
+   * The environment name: the function is `<envName>-egress6-remediation`, the quarantine group `<envName>-quarantine`;
+   * the function may only quarantine instances whose environment tag is this value.
+   */
   readonly envName: string;
+  /** The AWS region of the EC2 resource ARNs the function's role is limited to. */
   readonly region: string;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) of the EC2 resource ARNs the function's role is limited to. */
   readonly partition: string;
+  /** The deploying account's id: the role's trust (aws:SourceAccount) and the EC2 resource ARNs are scoped to it. */
   readonly accountId: string;
+  /** The VPC remediated: the quarantine group is created in it, and the function may change groups and interfaces in it only. */
   readonly vpcId: string;
   /** The Lambda deployment package, a ZIP written by `npm run build`. */
   readonly codeZip: string;
   /** Names of the Config rules whose NON_COMPLIANT security groups are remediated. */
   readonly securityGroupRuleNames: readonly string[];
+  /** Days CloudWatch Logs keeps the function's log group `/aws/lambda/<function>` (a value the API accepts: 1, 3, 5, 7, 14, 30, ...). */
   readonly logRetentionDays: number;
+  /** ARN of the customer-managed KMS key that encrypts the function's log group. */
   readonly kmsKeyArn: string;
+  /** The key policy that lets CloudWatch Logs use the key: it must exist before the log group. */
   readonly keyPolicy: ITerraformDependable;
+  /** The SNS topic the `<envName>-remediation-failed` alarm notifies when an event lands in the dead-letter queue. */
   readonly alarmTopicArn: string;
 }
 

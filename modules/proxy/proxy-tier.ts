@@ -49,27 +49,51 @@ const CIDR_PLACEHOLDER_FOR_SIZE = "2600:1f18:0123:4500::/56";
 export interface ProxyTierProps {
   /** Environment name, egress allowlist and proxy ports (what squid.conf is rendered from). */
   readonly policy: SquidPolicy;
+  /**
+   * The AWS region the proxies run in: the boot script's AWS endpoints, the auto-recovery alarm's action ARN and the
+   * role's managed policy ARNs and KMS condition are derived from it.
+   */
   readonly region: string;
+  /**
+   * The proxies' AMI, as `resolve:ssm:<public parameter>` under `/aws/service/ami-amazon-linux-latest/`,
+   * `/aws/service/debian/` or `/aws/service/canonical/` (anything else fails synthesis: the root device name must be known).
+   */
   readonly ami: string;
+  /** The EC2 instance type of every proxy (a Nitro type: IPv6-only subnets launch nothing else). */
   readonly instanceType: string;
+  /**
+   * Size of each proxy's encrypted gp3 root volume, in GiB (set in the launch template).
+   * @default 16
+   */
   readonly rootVolumeGiB?: number;
+  /** The VPC the proxies' security groups are created in. */
   readonly vpcId: string;
   /** The VPC's IPv6 /56 (a Terraform reference): the only clients Squid serves. */
   readonly vpcIpv6Cidr: string;
   /** Per AZ: the proxy subnet the interface lives in and the workload /64 it serves. */
   readonly zones: readonly { readonly zone: Zone; readonly proxySubnetId: string; readonly workloadIpv6Cidr: string }[];
+  /** Name of the CloudWatch Logs group the proxies ship Squid's access log to (created here). */
   readonly logGroupName: string;
+  /** Days CloudWatch Logs keeps the access log events (a value the API accepts: 1, 3, 5, 7, 14, 30, ...). */
   readonly logRetentionDays: number;
+  /** ARN of the customer-managed KMS key that encrypts the access-log group. */
   readonly kmsKeyArn: string;
+  /** The key policy that lets CloudWatch Logs use the key: it must exist before the log group. */
   readonly keyPolicy: ITerraformDependable;
   /**
    * With policy.decryption: the customer CA (certificate, and the secret holding its key), the customer-managed KMS
-   * key that encrypts that secret, and the ICAP services' addresses. @default none
+   * key that encrypts that secret, and the ICAP services' addresses. Given exactly when policy.decryption is (the
+   * constructor throws otherwise).
+   * @default - none: the proxies decrypt nothing, and their role gets no access to a secret
    */
   readonly decryption?: ProxyDecryptionProps;
 }
 
 export interface ProxyDecryptionProps {
+  /**
+   * The customer CA Squid signs with: its certificate (public part, written into every proxy's boot script) and the
+   * Secrets Manager secret holding its private key, the one secret the proxies' role may read.
+   */
   readonly ca: ProxyCaSource;
   /** The KMS key the secret is encrypted with: the role may decrypt with it only through Secrets Manager, for that secret. */
   readonly secretKmsKeyArn: string;

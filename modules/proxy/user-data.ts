@@ -45,7 +45,9 @@ export interface InterceptRulesetProps {
   readonly vpcIpv6Cidr: string;
   /** Allowlisted destination ports: 80 goes to the HTTP listener, every other port to the TLS listener. */
   readonly ports: readonly number[];
+  /** The local port Squid's TPROXY listener for plain HTTP binds: flows to port 80 are diverted to it. */
   readonly interceptHttpPort: number;
+  /** The local port Squid's TPROXY listener for TLS binds: flows to every other allowlisted port are diverted to it. */
   readonly interceptHttpsPort: number;
 }
 
@@ -251,7 +253,10 @@ systemctl start --no-block ${CA_KEY_UNIT}
 export interface ProxyUserDataProps {
   /** Environment name, egress allowlist and proxy ports. */
   readonly policy: SquidPolicy;
-  /** The customer CA, when the proxies decrypt (policy.decryption). @default none */
+  /**
+   * The customer CA, given exactly when the proxies decrypt (policy.decryption; the function throws otherwise).
+   * @default - none: the script installs no CA key unit, and Squid decrypts nothing
+   */
   readonly ca?: ProxyCaSource;
   /** The region the CloudWatch agent ships the access log to. */
   readonly region: string;

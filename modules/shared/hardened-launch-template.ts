@@ -17,9 +17,11 @@ export type LaunchTagTarget = "instance" | "volume" | "network-interface";
 export interface HardenedLaunchTemplateProps {
   /** The template's name, also its `Name` tag. */
   readonly name: string;
+  /** The template's description (free text, shown in the EC2 console). */
   readonly description: string;
   /** An AMI id or `resolve:ssm:<parameter>`. */
   readonly imageId: string;
+  /** The EC2 instance type of what the template launches (a Nitro type for an IPv6-only subnet). */
   readonly instanceType: string;
   /** The instance profile the instances run with. */
   readonly instanceProfileArn: string;
@@ -47,7 +49,7 @@ export interface HardenedLaunchTemplateProps {
   /**
    * A boot script for what the template launches (plain text; the template stores it base64-encoded, as EC2 wants).
    * Contains no Terraform interpolation. An instance that sets its own user data replaces it.
-   * @default none
+   * @default - none: the template sets no `user_data`
    */
   readonly userData?: string;
 }

@@ -62,9 +62,15 @@ export interface ClosedSecurityGroupProps {
   readonly name: string;
   /** The group's description. */
   readonly description: string;
-  /** @default [] (nothing may connect in) */
+  /**
+   * The only inbound rules the group has: the inline list is authoritative, so a rule added outside Terraform is removed.
+   * @default [] (nothing may connect in)
+   */
   readonly ingress?: readonly SgRule[];
-  /** @default [] (nothing may connect out) */
+  /**
+   * The only outbound rules the group has: the inline list is authoritative, so a rule added outside Terraform is removed.
+   * @default [] (nothing may connect out)
+   */
   readonly egress?: readonly SgRule[];
   /** Tags of the group. */
   readonly tags: Record<string, string>;

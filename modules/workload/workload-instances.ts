@@ -38,19 +38,30 @@ import { ssmAgentOverIpv6Commands } from "../shared/ssm-agent";
 import { bootHostCheckCommands, workloadBootHosts } from "../shared/boot-hosts";
 
 export interface WorkloadInstancesProps {
+  /**
+   * The environment name: the role and launch templates are named `<envName>-workload...`, and what the templates
+   * launch carries it as the environment tag (the remediation Lambda's permissions are scoped to that tag).
+   */
   readonly envName: string;
+  /** The AWS region the instances run in: the boot script's checked host names and the role's managed policy ARNs derive from it. */
   readonly region: string;
   /** `resolve:ssm:<parameter>`: resolved by EC2 at launch, so planning needs no AMI lookup. */
   readonly ami: string;
   /** A Nitro instance type (the config schema checks it). */
   readonly instanceType: string;
+  /** Size of each instance's encrypted gp3 root volume, in GiB (set in the launch templates). */
   readonly rootVolumeGiB: number;
   /** The workload subnet of each AZ and the security group its instances get (one per AZ). */
   readonly subnets: readonly { readonly zone: Zone; readonly subnetId: string; readonly securityGroupId: string }[];
+  /**
+   * How many instances Terraform launches in each AZ's workload subnet (0: only the launch templates, for workloads
+   * launched elsewhere).
+   */
   readonly instancesPerAz: number;
   /**
    * A CA certificate (PEM, public part) the instances add to their system trust store at first boot: the CA an
-   * inspection point re-signs decrypted TLS with. @default none (no user data)
+   * inspection point re-signs decrypted TLS with.
+   * @default - none: the boot script adds no CA to the trust store
    */
   readonly trustedCaPem?: string;
 }
