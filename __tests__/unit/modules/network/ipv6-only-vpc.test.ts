@@ -7,6 +7,7 @@ import { EgressOnlyInternetGateway } from "@cdktf/provider-aws/lib/egress-only-i
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
+import { Route } from "@cdktf/provider-aws/lib/route";
 import { Ipv6OnlyVpc, subnetIndex, type Ipv6OnlyVpcProps } from "../../../../modules/network/ipv6-only-vpc";
 import type { Zone } from "../../../../lib/zone";
 
@@ -85,9 +86,7 @@ describe("Ipv6OnlyVpc", () => {
     expect(resources(json, "aws_route_table")).toHaveLength(8);
     expect(resources(json, "aws_route_table_association")).toHaveLength(8);
     const names = resources(json, "aws_subnet").map((s) => (s.tags as Record<string, string>).Name);
-    expect(names.sort()).toEqual(
-      ["workload", "proxy", "firewall", "endpoint"].flatMap((t) => [`dev-${t}-a`, `dev-${t}-b`]).sort(),
-    );
+    expect(names.sort()).toEqual(["workload", "proxy", "firewall", "endpoint"].flatMap((t) => [`dev-${t}-a`, `dev-${t}-b`]).sort());
   });
 
   test("every subnet is IPv6-only: IPv6-native, no public IPv4, no DNS64, AAAA resource names", () => {
@@ -116,7 +115,9 @@ describe("Ipv6OnlyVpc", () => {
   test("route tables carry no inline routes and the subnet's tags", () => {
     const json = synth(base);
     for (const table of resources(json, "aws_route_table")) expect(table.route).toBeUndefined();
-    expect(json).toHaveResourceWithProperties(RouteTable, { tags: { Name: "dev-firewall-a", "egress6:tier": "firewall", "egress6:az": "a" } });
+    expect(json).toHaveResourceWithProperties(RouteTable, {
+      tags: { Name: "dev-firewall-a", "egress6:tier": "firewall", "egress6:az": "a" },
+    });
   });
 
   test("each association joins a subnet to its own route table", () => {
@@ -150,5 +151,62 @@ describe("Ipv6OnlyVpc", () => {
     });
     const outputs = Object.values(JSON.parse(json).output) as { value: string }[];
     expect(outputs[0].value).toMatch(/^\$\{cidrsubnet\(aws_vpc\.test_resource_[0-9A-F]+\.ipv6_cidr_block, 4, 2\)\}$/);
+  });
+});
+
+describe("Ipv6OnlyVpc.addEgressOnlyDefaultRoutes", () => {
+  test("one ::/0 route per AZ of the tier, to the egress-only gateway, in that subnet's own route table", () => {
+    const json = Testing.synthScope((scope) => {
+      new Ipv6OnlyVpc(scope, "test", base).addEgressOnlyDefaultRoutes(scope, "proxy");
+    });
+    const routes = resources(json, "aws_route");
+    expect(routes).toHaveLength(2);
+    for (const az of ["a", "b"]) {
+      expect(json).toHaveResourceWithProperties(Route, {
+        route_table_id: expect.stringMatching(new RegExp(`^\\$\\{aws_route_table\\.test_proxy-${az}-routes_[0-9A-F]+\\.id\\}$`)),
+        destination_ipv6_cidr_block: "::/0",
+        egress_only_gateway_id: expect.stringMatching(/^\$\{aws_egress_only_internet_gateway\.test_egress-only-gateway_[0-9A-F]+\.id\}$/),
+      });
+    }
+    // IPv6 only: no IPv4 destination, no other target.
+    for (const route of routes) {
+      expect(route.destination_cidr_block).toBeUndefined();
+      expect(Object.keys(route).sort()).toEqual(["destination_ipv6_cidr_block", "egress_only_gateway_id", "route_table_id"]);
+    }
+  });
+
+  test("routes only the named tier: the other tiers' tables get nothing", () => {
+    const json = Testing.synthScope((scope) => {
+      new Ipv6OnlyVpc(scope, "test", base).addEgressOnlyDefaultRoutes(scope, "firewall");
+    });
+    const tables = resources(json, "aws_route").map((r) => r.route_table_id as string);
+    expect(tables).toHaveLength(2);
+    expect(tables.every((t) => /^\$\{aws_route_table\.test_firewall-[ab]-routes_/.test(t))).toBe(true);
+  });
+
+  test("puts the routes on the given scope, with ids <tier>-<az>-default-route, and returns them in AZ order", () => {
+    Testing.synthScope((scope) => {
+      const vpc = new Ipv6OnlyVpc(scope, "test", base);
+      const routes = vpc.addEgressOnlyDefaultRoutes(scope, "workload");
+      expect(routes.map((r) => r.node.id)).toEqual(["workload-a-default-route", "workload-b-default-route"]);
+      expect(routes.every((r) => r instanceof Route && r.node.scope === scope)).toBe(true);
+      expect(vpc.node.tryFindChild("workload-a-default-route")).toBeUndefined();
+    });
+  });
+
+  test("throws without the egress-only gateway (egressOnlyGateway: false), naming the tier", () => {
+    Testing.synthScope((scope) => {
+      const vpc = new Ipv6OnlyVpc(scope, "test", { ...base, egressOnlyGateway: false });
+      expect(() => vpc.addEgressOnlyDefaultRoutes(scope, "proxy")).toThrow(
+        "test: no egress-only internet gateway for the proxy tier's default routes",
+      );
+    });
+  });
+
+  test("throws when the tier has no subnet (not among tiers)", () => {
+    Testing.synthScope((scope) => {
+      const vpc = new Ipv6OnlyVpc(scope, "test", { ...base, tiers: ["firewall"] });
+      expect(() => vpc.addEgressOnlyDefaultRoutes(scope, "proxy")).toThrow("test: the proxy tier has no subnet to route");
+    });
   });
 });
