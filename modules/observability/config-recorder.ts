@@ -71,11 +71,6 @@ export interface ConfigRecorderProps {
    * their role `<envName>-config-recorder`.
    */
   readonly envName: string;
-  /**
-   * The AWS region of the deployment. The construct reads nothing from it today: the recorder and rules go to the
-   * provider's region.
-   */
-  readonly region: string;
   /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) of the AWS_ConfigRole managed policy's ARN. */
   readonly partition: string;
   /** Create the recorder, delivery channel and their role; false when the account already records. */

@@ -31,7 +31,7 @@ function synth({ createRecorder, partition = "aws", withBucket = true }: Options
   const json = Testing.synthScope((scope) => {
     const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition });
     const bucket = withBucket ? new HardenedBucket(scope, "bucket", { namePrefix: "dev-audit-", kmsKeyArn: key.key.arn }) : undefined;
-    const props: ConfigRecorderProps = { envName: "dev", region: "eu-west-1", partition, createRecorder, bucket, key };
+    const props: ConfigRecorderProps = { envName: "dev", partition, createRecorder, bucket, key };
     new ConfigRecorder(scope, "test", props);
   });
   return { json, r: JSON.parse(json).resource };
@@ -133,9 +133,7 @@ describe("ConfigRecorder without createRecorder", () => {
     for (const rule of Object.values(r.aws_config_config_rule)) expect(rule.depends_on ?? []).toEqual([]);
     Testing.synthScope((scope) => {
       const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition: "aws" });
-      expect(
-        new ConfigRecorder(scope, "test", { envName: "dev", region: "eu-west-1", partition: "aws", createRecorder: false, key }).recorder,
-      ).toBeUndefined();
+      expect(new ConfigRecorder(scope, "test", { envName: "dev", partition: "aws", createRecorder: false, key }).recorder).toBeUndefined();
     });
   });
 
@@ -193,7 +191,6 @@ describe("ConfigRecorder rules", () => {
       const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition: "aws" });
       const recorder = new ConfigRecorder(scope, "test", {
         envName: "dev",
-        region: "eu-west-1",
         partition: "aws",
         createRecorder: false,
         key,
