@@ -169,7 +169,6 @@ export class ObservabilityStack extends Egress6Stack {
     if (obs.guardDuty.create) new GuardDuty(this, "guardduty", { features: obs.guardDuty.features });
     new ConfigRecorder(this, "config", {
       envName: env,
-
       partition,
       createRecorder: obs.configRecorder.create,
       bucket: auditBucket,
