@@ -1,6 +1,6 @@
 /**
  * The layout docs name what is in the tree: every top-level folder and every product command entry (cli/*.ts)
- * appears in docs/architecture.md and in the README's layout paragraph, so neither can fall behind the tree.
+ * appears in docs/architecture.md and in docs/development.md's layout paragraph, so neither can fall behind the tree.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -38,8 +38,8 @@ const cliEntries = files
   .sort();
 
 const architecture = fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8");
-const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-const layoutParagraph = readme.slice(readme.indexOf("Layout (the layers"), readme.indexOf("Toolchain:"));
+const development = fs.readFileSync(path.join(ROOT, "docs", "development.md"), "utf8");
+const layoutParagraph = development.slice(development.indexOf("Layout (the layers"), development.indexOf("Toolchain:"));
 
 describe("layout docs match the tree", () => {
   test("the tree is seen", () => {
@@ -55,7 +55,7 @@ describe("layout docs match the tree", () => {
     expect(cliEntries.filter((c) => !architecture.includes(`\`${c}.ts\``) && !architecture.includes(`\`cli/${c}.ts\``))).toEqual([]);
   });
 
-  test("the README's layout paragraph names every top-level folder and every cli entry", () => {
+  test("docs/development.md's layout paragraph names every top-level folder and every cli entry", () => {
     expect(topFolders.filter((f) => !layoutParagraph.includes(`\`${f}`))).toEqual([]);
     expect(cliEntries.filter((c) => !layoutParagraph.includes(`\`${c}\``))).toEqual([]);
   });
