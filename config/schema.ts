@@ -461,10 +461,13 @@ const observability = z.strictObject({
     .describe("the CloudTrail trail and the root-use alarm"),
   configRecorder: z
     .strictObject({
-      create: z.boolean().default(true).describe("create an AWS Config recorder; `false` where the account already has one"),
+      create: z
+        .boolean()
+        .default(true)
+        .describe("create an AWS Config recorder; `false` where the account already has one (egress6's managed rules then use it)"),
     })
     .prefault({})
-    .describe("the AWS Config recorder the remediation rules use"),
+    .describe("AWS Config: the recorder, its delivery channel and the managed rules that check what egress6 promises"),
   inspector: z
     .strictObject({
       create: z.boolean().default(true).describe("enable Amazon Inspector; `false` where the account already has it"),
