@@ -1,9 +1,10 @@
 /**
  * The IAM actions a deployer needs, by the Terraform type that needs them: for every AWS resource type the stacks
  * synthesize, what hashicorp/aws (5.100.0) calls to create, read (refresh), update, tag and delete it, written as the
- * IAM actions of the AWS Service Authorization Reference ("Actions, resources, and condition keys for <service>",
- * including the "dependent actions" column), plus the actions no single resource type owns (the provider's account
- * check, the S3 backend, `terraform_remote_state`).
+ * IAM actions of the AWS Service Authorization Reference ("Actions, resources, and condition keys for <service>"),
+ * with the other services' actions a call needs on the caller's behalf (iam:PassRole, ssm:GetParameters for
+ * resolve:ssm AMIs, iam:CreateServiceLinkedRole, vended log delivery), plus the actions no single resource type owns
+ * (the provider's account check, the S3 backend, `terraform_remote_state`). Written entry by entry, not generated.
  *
  * Derived offline, from the reference and the provider's documented behaviour, never from an apply (docs/iam.md,
  * docs/known-limits.md). A test synthesizes the app across modes and options and fails when a resource or data
