@@ -1,7 +1,7 @@
 /**
  * npm run diagram: the topology comes from the synthesized output through the verifier's model (a route removed
  * from the Terraform disappears from the picture), each mode shows its own routes, the SVG keeps labels clear of
- * each other and of the boxes, the README's generated diagrams are current, and the CLI's flags and --json.
+ * each other and of the boxes, the generated diagrams in docs/modes.md are current, and the CLI's flags and --json.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,7 +16,7 @@ import { loadConfig, parseConfig } from "../config/load";
 import { DEMO_CONFIG } from "../config/demo";
 import { BUILT_IN_NEVER_DECRYPT } from "../config/tls-inspection";
 import { buildApp } from "../app/build-app";
-import { demoTopology, expectedReadmeFiles, staleReadmeFiles, startMarker, endMarker, DIAGRAM_DIR } from "../cli/diagram/readme";
+import { demoTopology, expectedReadmeFiles, staleReadmeFiles, startMarker, endMarker, DIAGRAM_DIR, DIAGRAM_DOC } from "../cli/diagram/readme";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { projectRoot } from "../lib/paths";
 
@@ -336,7 +336,7 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
     expect(renderSvg(t)).toContain('fill="#b06000" font-weight="700" class="tls-decryption">decrypts: cannot be told</text>');
   });
 
-  test("off: no mark anywhere, and the topology has no decryption entry (the README test checks the files byte for byte)", () => {
+  test("off: no mark anywhere, and the topology has no decryption entry (the docs/modes.md test checks the files byte for byte)", () => {
     for (const mode of INSPECTION_MODES) {
       const t = topologies.get(mode)!;
       expect(t.decryption).toBeUndefined();
@@ -347,33 +347,33 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
   });
 });
 
-describe("the README's generated diagrams", () => {
+describe("the generated diagrams in docs/modes.md", () => {
   const root = projectRoot();
   let expected: Map<string, string>;
   beforeAll(() => {
     expected = expectedReadmeFiles(root, (mode) => topologies.get(mode)!);
   });
 
-  test("README.md and docs/diagrams/*.svg match the current synthesized output (run `npm run diagram -- --readme` when this fails)", () => {
+  test("docs/modes.md and docs/diagrams/*.svg match the current synthesized output (run `npm run diagram -- --readme` when this fails)", () => {
     expect(staleReadmeFiles(root, expected)).toEqual([]);
     for (const mode of INSPECTION_MODES) {
-      expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain(renderMermaid(topologies.get(mode)!).trimEnd());
+      expect(fs.readFileSync(path.join(root, DIAGRAM_DOC), "utf8")).toContain(renderMermaid(topologies.get(mode)!).trimEnd());
     }
   });
 
-  test("the check notices a stale README block and a stale SVG", () => {
+  test("the check notices a stale block in docs/modes.md and a stale SVG", () => {
     const copy = tempDir("readme");
     fs.mkdirSync(path.join(copy, DIAGRAM_DIR), { recursive: true });
     for (const [file, content] of expected) fs.writeFileSync(path.join(copy, file), content);
     expect(staleReadmeFiles(copy, expected)).toEqual([]);
-    const readme = expected.get("README.md")!;
+    const readme = expected.get(DIAGRAM_DOC)!;
     const start = readme.indexOf(startMarker("proxy")) + startMarker("proxy").length;
     fs.writeFileSync(
-      path.join(copy, "README.md"),
+      path.join(copy, DIAGRAM_DOC),
       `${readme.slice(0, start)}\nhand-drawn\n${readme.slice(readme.indexOf(endMarker("proxy")))}`,
     );
     fs.writeFileSync(path.join(copy, DIAGRAM_DIR, "firewall-igw.svg"), "<svg/>");
-    expect(staleReadmeFiles(copy, expected)).toEqual([path.join(DIAGRAM_DIR, "firewall-igw.svg"), "README.md"]);
+    expect(staleReadmeFiles(copy, expected)).toEqual([path.join(DIAGRAM_DIR, "firewall-igw.svg"), DIAGRAM_DOC]);
     fs.rmSync(path.join(copy, DIAGRAM_DIR, "proxy.svg"));
     expect(staleReadmeFiles(copy, expected)).toContain(path.join(DIAGRAM_DIR, "proxy.svg"));
   });
@@ -423,7 +423,7 @@ describe("npm run diagram", () => {
     const r = run(CLI, ["--mode", "nat", "--out", path.join(dir, "x.png"), "--check"]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toEqual([
-      "error: --check: only with --readme (it checks the README's generated diagrams)",
+      "error: --check: only with --readme (it checks the generated diagrams in docs/modes.md and docs/diagrams)",
       'error: --mode: got "nat"; accepted: firewall-proxy, proxy, firewall-igw',
       `error: --out: got ${JSON.stringify(path.join(dir, "x.png"))}; expected a file name ending in .svg`,
     ]);

@@ -239,7 +239,7 @@ describe("account guard, profile and assumeRole", () => {
     }
     expect([...problems].sort()).toEqual([
       "env.yaml: accountId: expected string, got 123456789012",
-      "env.yaml: assumeRole.color: unknown key (check the spelling; see the configuration reference in README.md)",
+      "env.yaml: assumeRole.color: unknown key (check the spelling; see the configuration reference in docs/configuration.md)",
       'env.yaml: assumeRole.roleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer, got "arn:aws:iam::123:user/x"',
       'env.yaml: assumeRole.sessionName: must be 2-64 letters, digits or _+=,.@-, got "a"',
       'env.yaml: profile: must be a profile name of the shared AWS config (1-128 letters, digits or _.+=,@-), got "my profile"',

@@ -1,7 +1,7 @@
 /**
  * The layout docs name what is in the tree: every top-level folder and every product command's folder (cli/<command>/,
- * the folders under cli/ with an index.ts) appears in docs/architecture.md and in the README's layout paragraph, so
- * neither can fall behind the tree.
+ * the folders under cli/ with an index.ts) appears in docs/architecture.md and in docs/development.md's layout
+ * paragraph, so neither can fall behind the tree.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -42,8 +42,8 @@ const commands = files
 const namesFolder = (text: string, c: string) => text.includes(`\`cli/${c}/\``) || text.includes(`\`${c}/\``);
 
 const architecture = fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8");
-const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-const layoutParagraph = readme.slice(readme.indexOf("Layout (the layers"), readme.indexOf("Toolchain:"));
+const development = fs.readFileSync(path.join(ROOT, "docs", "development.md"), "utf8");
+const layoutParagraph = development.slice(development.indexOf("Layout (the layers"), development.indexOf("Toolchain:"));
 
 describe("layout docs match the tree", () => {
   test("the tree is seen", () => {
@@ -60,7 +60,7 @@ describe("layout docs match the tree", () => {
     expect(commands.filter((c) => !namesFolder(architecture, c))).toEqual([]);
   });
 
-  test("the README's layout paragraph names every top-level folder and every command (its folder or its name)", () => {
+  test("docs/development.md's layout paragraph names every top-level folder and every command (its folder or its name)", () => {
     expect(topFolders.filter((f) => !layoutParagraph.includes(`\`${f}`))).toEqual([]);
     expect(commands.filter((c) => !namesFolder(layoutParagraph, c) && !layoutParagraph.includes(`\`${c}\``))).toEqual([]);
   });

@@ -491,8 +491,8 @@ describe("workloads and proxies reach Systems Manager the same way", () => {
 });
 
 describe("interface endpoint table", () => {
-  test("every service says where its IPv6-only support was confirmed (a URL) or that it is unconfirmed, and the README lists the unconfirmed ones", () => {
-    const readme = require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "README.md"), "utf8") as string;
+  test("every service says where its IPv6-only support was confirmed (a URL) or that it is unconfirmed, and docs/known-limits.md lists the unconfirmed ones", () => {
+    const readme = require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "docs", "known-limits.md"), "utf8") as string;
     for (const [service, support] of Object.entries(ENDPOINT_SERVICES)) {
       expect([service, support.ipv6Source]).toEqual([service, expect.stringMatching(/https:\/\/docs\.aws\.amazon\.com\//)]);
       if (support.ipv6Source.startsWith("unconfirmed:")) expect(readme).toContain(`\`${service}\``);

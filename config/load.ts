@@ -355,7 +355,7 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   switch (issue.code) {
     case "unrecognized_keys": {
       const prefix = issue.path.length > 0 ? field : "";
-      return `${issue.keys.map((k) => prefix + keyPart(k, prefix === "")).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""} (check the spelling; see the configuration reference in README.md)`;
+      return `${issue.keys.map((k) => prefix + keyPart(k, prefix === "")).join(", ")}: unknown key${issue.keys.length > 1 ? "s" : ""} (check the spelling; see the configuration reference in docs/configuration.md)`;
     }
     case "invalid_type":
       if (given === undefined) return `${field}: is required (expected ${issue.expected})`;
@@ -367,7 +367,7 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
       if (disc) {
         const options = (issue as { options?: unknown[] }).options;
         const discPath = issue.path[issue.path.length - 1] === disc ? issue.path : [...issue.path, disc];
-        const accepted = options && options.length > 0 ? options.map((o) => show(o)).join(", ") : "see README.md";
+        const accepted = options && options.length > 0 ? options.map((o) => show(o)).join(", ") : "see docs/configuration.md";
         return `${fieldName(discPath)}: got ${show(valueAt(root, discPath))}; accepted: ${accepted}`;
       }
       return `${field}: got ${show(given)}; ${issue.message}`;

@@ -75,11 +75,18 @@ const ipv4Cidr = z.string().superRefine((value, ctx) => {
 });
 
 const ipv6Source = z.discriminatedUnion("source", [
-  z.strictObject({ source: z.literal("amazon") }),
   z.strictObject({
-    source: z.literal("ipam"),
-    poolId: z.string().regex(/^ipam-pool-[0-9a-f]{8,17}$/, { message: "must be an IPAM pool id such as ipam-pool-0123456789abcdef0" }),
-    netmask: z.literal(56, { message: "must be 56: each tier takes /64s carved from a /56" }),
+    source: z.literal("amazon").describe("`amazon`: an Amazon-provided IPv6 /56; `ipam`: a /56 from an IPAM pool"),
+  }),
+  z.strictObject({
+    source: z.literal("ipam").describe("`amazon`: an Amazon-provided IPv6 /56; `ipam`: a /56 from an IPAM pool"),
+    poolId: z
+      .string()
+      .regex(/^ipam-pool-[0-9a-f]{8,17}$/, { message: "must be an IPAM pool id such as ipam-pool-0123456789abcdef0" })
+      .describe("the IPAM pool the VPC's IPv6 block is allocated from, such as `ipam-pool-0123456789abcdef0`"),
+    netmask: z
+      .literal(56, { message: "must be 56: each tier takes /64s carved from a /56" })
+      .describe("the block's size: always 56, as each tier takes /64s carved from a /56"),
   }),
 ]);
 
@@ -96,17 +103,24 @@ const awsRegion = z.string().superRefine((value, ctx) => {
   }
 });
 
+const BACKEND_TYPE =
+  "`local`: state in `.state/<env>/<stack>.tfstate` beside the output (the demo); `s3`: state in an S3 bucket, the bootstrap stack's, for real environments";
 const s3Backend = z.strictObject({
-  type: z.literal("s3"),
-  bucket: z.string().superRefine((name, ctx) => {
-    const problems = s3BucketNameProblems(name);
-    if (problems.length > 0)
-      ctx.addIssue({
-        code: "custom",
-        message: `must be an S3 bucket name: ${problems.join("; ")} (S3 user guide, "General purpose bucket naming rules")`,
-      });
-  }),
-  region: awsRegion,
+  type: z.literal("s3").describe(BACKEND_TYPE),
+  bucket: z
+    .string()
+    .superRefine((name, ctx) => {
+      const problems = s3BucketNameProblems(name);
+      if (problems.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          message: `must be an S3 bucket name: ${problems.join("; ")} (S3 user guide, "General purpose bucket naming rules")`,
+        });
+    })
+    .describe(
+      "the state bucket (the bootstrap stack creates it); must follow every S3 general purpose bucket naming rule (`config/aws-limits.ts`)",
+    ),
+  region: awsRegion.describe("the state bucket's region"),
   keyPrefix: z
     .string()
     .regex(/^[A-Za-z0-9!_.*'()/-]*$/, { message: "must be an S3 key prefix (letters, digits and !_.*'()/-)" })
@@ -116,29 +130,41 @@ const s3Backend = z.strictObject({
       message: 'must not start with "/"; Terraform\'s S3 backend refuses a state key that does',
     })
     .refine((prefix) => !prefix.includes("//"), { message: 'must not hold "//"; Terraform\'s S3 backend refuses a state key that does' })
-    .optional(),
-  kmsKeyId: z.string().min(1).optional(),
+    .optional()
+    .describe(
+      "prepended to every state key (`<keyPrefix><name>/<stack>.tfstate`); letters, digits and `!_.*'()/-`, not starting with `/` and without `//` (Terraform's S3 backend); the longest key, `<keyPrefix><name>/observability.tfstate.tflock`, must fit S3's 1,024 bytes",
+    ),
+  kmsKeyId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("the KMS key that encrypts the state; absent, the bootstrap stack's state key (alias `alias/<name>-egress6-tfstate`)"),
 });
-const localBackend = z.strictObject({ type: z.literal("local") });
+const localBackend = z.strictObject({ type: z.literal("local").describe(BACKEND_TYPE) });
 
 /** An AWS account id: exactly 12 digits (a string, so leading zeros survive). */
 const accountId = z.string().regex(/^\d{12}$/, { message: "must be an AWS account id: 12 digits, quoted as a string" });
 
 /** The role the provider (and the S3 backend) assume before doing anything (hashicorp/aws provider docs, `assume_role`). */
 const assumeRole = z.strictObject({
-  roleArn: z.string().regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
-    message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
-  }),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+      message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer",
+    })
+    .describe("the role's ARN; its account must be `accountId` when both are given"),
   /** STS RoleSessionName: 2-64 of letters, digits and _+=,.@- (AWS STS AssumeRole API reference). */
   sessionName: z
     .string()
     .regex(/^[\w+=,.@-]{2,64}$/, { message: "must be 2-64 letters, digits or _+=,.@-" })
-    .optional(),
+    .optional()
+    .describe("the STS session name: 2-64 letters, digits and `_+=,.@-`"),
   /** STS ExternalId: 2-1224 of letters, digits and _+=,.@:/- (AWS STS AssumeRole API reference). */
   externalId: z
     .string()
     .regex(/^[\w+=,.@:/-]{2,1224}$/, { message: "must be 2-1224 letters, digits or _+=,.@:/-" })
-    .optional(),
+    .optional()
+    .describe("the STS external id the role's trust policy asks for: 2-1224 letters, digits and `_+=,.@:/-`"),
 });
 
 /** The account of an IAM role ARN. */
@@ -233,6 +259,12 @@ const instanceType = z.string().superRefine((value, ctx) => {
   if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
 });
 
+const NITRO =
+  'a Nitro instance type (IPv6-only subnets launch only Nitro instances); a type egress6 does not know is refused with a "did you mean" (`config/instance-types.ts`)';
+const SSM_AMI =
+  "the AMI, as `resolve:ssm:<parameter path>` (no AMI lookup may need AWS at plan time), default AL2023 arm64; a path naming `arm64` or `x86_64` must match the instance type's architecture";
+const PROXY_PORTS = "`explicitPort`, `interceptHttpPort` and `interceptHttpsPort` are three different TCP ports, none in `egress.ports`";
+
 const ssmAmi = z.string().regex(/^resolve:ssm:\/[A-Za-z0-9_./-]+$/, {
   message: "must be resolve:ssm:<parameter path> (no AMI lookup may need AWS at plan time)",
 });
@@ -272,50 +304,86 @@ function checkDomains(domains: string[], ctx: z.RefinementCtx): void {
   });
 }
 
-const egress = z.strictObject({
-  /** Allowed destination domains: `example.com` exactly, `.example.com` with subdomains. */
-  domains: z.array(z.string()).max(1000).superRefine(checkDomains),
-  /** Allowed destination TCP ports. */
-  ports: z
-    .array(port)
-    .min(1)
-    .superRefine((ports, ctx) => {
-      ports.forEach((p, i) => {
-        if (ports.indexOf(p) !== i) ctx.addIssue({ code: "custom", path: [i], message: "is listed twice", input: p });
-      });
-    })
-    .default([443, 80]),
-  /** Extra Suricata rules for the firewall's IDS/IPS rule group, one rule per entry. */
-  suricataRules: z.array(z.string().min(1)).superRefine(checkSuricataRules).default([]),
-});
+const egress = z
+  .strictObject({
+    /** Allowed destination domains: `example.com` exactly, `.example.com` with subdomains. */
+    domains: z
+      .array(z.string())
+      .max(1000)
+      .superRefine(checkDomains)
+      .describe(
+        "the allowlist, non-empty: only names with IPv6 (AAAA) addresses can be reached. `example.com` (that host) or `.example.com` (and subdomains; `*.example.com` is accepted). Normalised: lower case, IDN to punycode, no trailing dot. No IP literals, URLs, ports, spaces, duplicates, or entries a wildcard already covers; each at most 253 characters. With DNS Firewall, the list it gets (a wildcard counts twice, plus the names the VPC needs: 7 with the default endpoints) must stay within 1,000 entries, what one Route 53 Resolver request takes",
+      ),
+    /** Allowed destination TCP ports. */
+    ports: z
+      .array(port)
+      .min(1)
+      .superRefine((ports, ctx) => {
+        ports.forEach((p, i) => {
+          if (ports.indexOf(p) !== i) ctx.addIssue({ code: "custom", path: [i], message: "is listed twice", input: p });
+        });
+      })
+      .default([443, 80])
+      .describe(
+        `the allowed destination TCP ports, each once; each is a network ACL rule, so at most ${MAX_EGRESS_PORTS} fit (in modes with proxies ${HTTPS_PORT} counts even when not listed, as the proxies always need it), fewer with ICAP services; none may be one of the proxy's own ports`,
+      ),
+    /** Extra Suricata rules for the firewall's IDS/IPS rule group, one rule per entry. */
+    suricataRules: z
+      .array(z.string().min(1))
+      .superRefine(checkSuricataRules)
+      .default([])
+      .describe(
+        `extra Suricata rules for the firewall's IDS/IPS rule group; an entry may hold several, one per line; at most ${MAX_SURICATA_RULES} rules in all, each with exactly one \`sid:\`, unique among them and outside ${EGRESS6_SID_RANGE.from}-${EGRESS6_SID_RANGE.to} (egress6's own)`,
+      ),
+  })
+  .describe("the one egress policy every inspection mode enforces");
 
-const inspection = z.strictObject({
-  mode: z.enum(INSPECTION_MODES).default("firewall-proxy"),
-  firewall: z
-    .strictObject({
-      /** Retention of the ALERT, FLOW and TLS log groups. */
-      logRetentionDays: retentionDays.default(365),
-      /** Delete, subnet-change and policy-change protection. Off only for throw-away environments. */
-      protection: z.boolean().default(true),
-    })
-    .prefault({}),
-  proxy: z
-    .strictObject({
-      instanceType: instanceType.default("t4g.small"),
-      ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"),
-      /** Port for clients that set HTTP(S)_PROXY explicitly. */
-      explicitPort: port.default(3128),
-      /** Port receiving intercepted plain HTTP. */
-      interceptHttpPort: port.default(3129),
-      /** Port receiving intercepted TLS (SNI peeked, never decrypted). */
-      interceptHttpsPort: port.default(3130),
-      logRetentionDays: retentionDays.default(365),
-    })
-    .superRefine(checkAmiArchitecture)
-    .prefault({}),
-  /** Opt-in TLS decryption for content inspection (config/tls-inspection.ts). Absent: nothing is decrypted. */
-  tlsInspection: tlsInspectionSchema.optional(),
-});
+const RETENTION = `a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(", ")})`;
+const inspection = z
+  .strictObject({
+    mode: z
+      .enum(INSPECTION_MODES)
+      .default("firewall-proxy")
+      .describe(
+        "how the egress policy is enforced: Squid and Network Firewall, Squid only, or Network Firewall only ([modes.md](modes.md))",
+      ),
+    firewall: z
+      .strictObject({
+        /** Retention of the ALERT, FLOW and TLS log groups. */
+        logRetentionDays: retentionDays.default(365).describe(`retention of the firewall's ALERT, FLOW and TLS log groups: ${RETENTION}`),
+        /** Delete, subnet-change and policy-change protection. Off only for throw-away environments. */
+        protection: z
+          .boolean()
+          .default(true)
+          .describe("the firewall's delete, subnet-change and policy-change protection; `false` only for throw-away environments"),
+      })
+      .prefault({})
+      .describe("AWS Network Firewall, in `firewall-proxy` and `firewall-igw`"),
+    proxy: z
+      .strictObject({
+        instanceType: instanceType.default("t4g.small").describe(NITRO),
+        ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64").describe(SSM_AMI),
+        /** Port for clients that set HTTP(S)_PROXY explicitly. */
+        explicitPort: port.default(3128).describe(`the port for clients that set HTTP(S)_PROXY explicitly; ${PROXY_PORTS}`),
+        /** Port receiving intercepted plain HTTP. */
+        interceptHttpPort: port.default(3129).describe(`the port receiving intercepted plain HTTP; ${PROXY_PORTS}`),
+        /** Port receiving intercepted TLS (SNI peeked, never decrypted). */
+        interceptHttpsPort: port
+          .default(3130)
+          .describe(`the port receiving intercepted TLS (SNI peeked; decrypted only with \`tlsInspection\`); ${PROXY_PORTS}`),
+        logRetentionDays: retentionDays.default(365).describe(`retention of the proxies' log group: ${RETENTION}`),
+      })
+      .superRefine(checkAmiArchitecture)
+      .prefault({})
+      .describe("the Squid proxy tier, in `firewall-proxy` and `proxy`"),
+    /** Opt-in TLS decryption for content inspection (config/tls-inspection.ts). Absent: nothing is decrypted. */
+    tlsInspection: tlsInspectionSchema
+      .optional()
+      .describe(
+        "opt-in TLS decryption for content inspection ([dlp.md](dlp.md)); absent, nothing is decrypted. Which fields apply depends on `decryptAt`: `caPrivateKey`, `neverDecrypt` and `icap` at the proxy, `caCertificateArn`, `neverDecryptCidrs`, `revocation` and `exampleDlpRules` at the firewall",
+      ),
+  })
+  .describe("where and how every outbound flow is inspected");
 
 /** The AMI parameter's architecture (when its path names one) must be the instance type's. */
 function checkAmiArchitecture(tier: { instanceType: string; ami: string }, ctx: z.RefinementCtx): void {
@@ -325,10 +393,10 @@ function checkAmiArchitecture(tier: { instanceType: string; ami: string }, ctx: 
 
 const workload = z
   .strictObject({
-    instancesPerAz: z.number().int().min(0).max(20).default(1),
-    instanceType: instanceType.default("t4g.micro"),
-    ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"),
-    rootVolumeGiB: z.number().int().min(8).max(16384).default(20),
+    instancesPerAz: z.number().int().min(0).max(20).default(1).describe("workload instances launched in each AZ"),
+    instanceType: instanceType.default("t4g.micro").describe(NITRO),
+    ami: ssmAmi.default("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64").describe(SSM_AMI),
+    rootVolumeGiB: z.number().int().min(8).max(16384).default(20).describe("the size of each instance's encrypted root volume, in GiB"),
     /** Interface VPC endpoint service short names (com.amazonaws.<region>.<name>). */
     interfaceEndpoints: z
       .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be a service short name such as ssm or logs" }))
@@ -338,35 +406,45 @@ const workload = z
             ctx.addIssue({ code: "custom", path: [i], input: s, message: "is listed twice; one interface endpoint per service" });
         });
       })
-      .default([...DEFAULT_INTERFACE_ENDPOINTS]),
+      .default([...DEFAULT_INTERFACE_ENDPOINTS])
+      .describe(
+        "interface VPC endpoint services (short names, `com.amazonaws.<region>.<name>`), each once; Secrets Manager is added when the proxies decrypt TLS",
+      ),
   })
-  .superRefine(checkAmiArchitecture);
+  .superRefine(checkAmiArchitecture)
+  .describe("the hardened IPv6-only EC2 instances and their interface endpoints");
 
 const observability = z.strictObject({
   flowLogs: z
     .strictObject({
-      retentionDays: retentionDays.refine((n) => n >= 365, { message: "must be at least 365 days for flow logs" }).default(365),
+      retentionDays: retentionDays
+        .refine((n) => n >= 365, { message: "must be at least 365 days for flow logs" })
+        .default(365)
+        .describe(`retention of the flow log group: ${RETENTION}, at least 365`),
       /** Also deliver flow logs to S3 as Parquet with hourly Hive partitions. */
-      s3Parquet: z.boolean().default(false),
+      s3Parquet: z.boolean().default(false).describe("also deliver flow logs to S3 as Parquet, in hourly Hive partitions"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("VPC flow logs, to CloudWatch Logs (and optionally S3)"),
   /** Optional e-mail subscription for the alarm topic. */
-  alarmEmail: z.email({ message: "must be an e-mail address" }).optional(),
+  alarmEmail: z.email({ message: "must be an e-mail address" }).optional().describe("an e-mail address subscribed to the alarm topic"),
   guardDuty: z
     .strictObject({
-      create: z.boolean().default(true),
+      create: z.boolean().default(true).describe("create a GuardDuty detector; `false` when the account already has one"),
       features: z
         .strictObject({
-          s3DataEvents: z.boolean().default(true),
-          ebsMalwareProtection: z.boolean().default(true),
-          runtimeMonitoring: z.boolean().default(false),
+          s3DataEvents: z.boolean().default(true).describe("GuardDuty S3 Protection (S3 data events)"),
+          ebsMalwareProtection: z.boolean().default(true).describe("GuardDuty Malware Protection for EC2 (EBS volumes)"),
+          runtimeMonitoring: z.boolean().default(false).describe("GuardDuty Runtime Monitoring"),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("the detector's optional features"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("GuardDuty, whose findings the remediation Lambda acts on"),
   cloudTrail: z
     .strictObject({
-      create: z.boolean().default(true),
+      create: z.boolean().default(true).describe("create a CloudTrail trail; `false` where the account already has one"),
       /**
        * With `create: false`: the CloudWatch Logs group the account's existing trail writes to, so the root-use
        * alarm can still watch it. Without it (and without our trail) there is no root-use alarm.
@@ -374,18 +452,39 @@ const observability = z.strictObject({
       existingLogGroupName: z
         .string()
         .regex(/^[A-Za-z0-9_./#-]{1,512}$/, { message: "must be a CloudWatch Logs group name" })
-        .optional(),
+        .optional()
+        .describe(
+          "with `create: false`: the CloudWatch Logs group the account's existing trail writes to, for the root-use alarm; without it (and without egress6's trail) there is no root-use alarm",
+        ),
     })
-    .prefault({}),
-  configRecorder: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
-  inspector: z.strictObject({ create: z.boolean().default(true) }).prefault({}),
+    .prefault({})
+    .describe("the CloudTrail trail and the root-use alarm"),
+  configRecorder: z
+    .strictObject({
+      create: z
+        .boolean()
+        .default(true)
+        .describe("create an AWS Config recorder; `false` where the account already has one (egress6's managed rules then use it)"),
+    })
+    .prefault({})
+    .describe("AWS Config: the recorder, its delivery channel and the managed rules that check what egress6 promises"),
+  inspector: z
+    .strictObject({
+      create: z.boolean().default(true).describe("enable Amazon Inspector; `false` where the account already has it"),
+    })
+    .prefault({})
+    .describe("Amazon Inspector"),
   dnsFirewall: z
     .strictObject({
-      enabled: z.boolean().default(true),
+      enabled: z.boolean().default(true).describe("a Route 53 Resolver DNS Firewall fed by the same allowlist as `egress.domains`"),
       /** Mutation protection on the VPC association. Off only for throw-away environments (it blocks destroy). */
-      protection: z.boolean().default(true),
+      protection: z
+        .boolean()
+        .default(true)
+        .describe("mutation protection on the VPC association; `false` (throw-away environments) lets `destroy` remove it"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("Route 53 Resolver DNS Firewall"),
 });
 
 export const configSchema = z
@@ -398,37 +497,65 @@ export const configSchema = z
       // <name>-audit-..., stacks/), and S3 refuses bucket names with these prefixes ("General purpose bucket naming rules").
       .refine((name) => !S3_RESERVED_PREFIXES.some((p) => name.startsWith(p)), {
         message: `must not start with ${S3_RESERVED_PREFIXES.join(", ")}: egress6's bucket names start with the environment name, and S3 reserves those prefixes`,
-      }),
-    region: awsRegion,
+      })
+      .describe(
+        `the environment name: 2-24 lower-case letters, digits and hyphens, starting with a letter; used in names, tags, state keys and bucket names, so not starting with ${S3_RESERVED_PREFIXES.map((p) => `\`${p}\``).join(", ")} (S3 bucket naming rules)`,
+      ),
+    region: awsRegion.describe(
+      'an AWS region egress6 knows (`config/regions.ts`), such as `us-east-1`; a misspelling gets a "did you mean"',
+    ),
     /** Full AZ names, given explicitly so that nothing needs AWS at plan time. */
     availabilityZones: z
       // AZ IDs (euc1-az1) pass here and are reported once for the whole list, with the region (config/regions.ts).
       .array(z.string().refine((az) => AZ_NAME.test(az) || AZ_ID.test(az), { message: "must be an AZ name such as us-east-1a" }))
       .min(1)
-      .max(6),
+      .max(6)
+      .describe(
+        "full AZ names of the region (explicit, so nothing needs AWS at plan time), with letters the region has (from AWS's AZ list; `npm run preflight` checks your account's); AZ IDs such as `euc1-az1` are refused",
+      ),
     vpc: z
       .strictObject({
         /** AWS requires an IPv4 CIDR on every VPC; no subnet uses it. */
-        ipv4Cidr: ipv4Cidr.default("10.0.0.0/16"),
-        ipv6: ipv6Source.default({ source: "amazon" }),
+        ipv4Cidr: ipv4Cidr
+          .default("10.0.0.0/16")
+          .describe(
+            "a private (RFC 1918) /16-/28 network address (AWS requires one on every VPC; no subnet uses it), written canonically: `012.0.0.0/16` and `10.0/16` are refused, as Terraform's AWS provider (Go's `net.ParseCIDR`) refuses them",
+          ),
+        ipv6: ipv6Source
+          .default({ source: "amazon" })
+          .describe("where the VPC's IPv6 /56 comes from: `{source: amazon}` or `{source: ipam, poolId, netmask: 56}`"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("the VPC's address space"),
     /** The only account this environment may be deployed to (the provider's `allowed_account_ids`). */
-    accountId: accountId.optional(),
+    accountId: accountId
+      .optional()
+      .describe("the only AWS account this environment may touch: 12 digits, quoted (the provider's `allowed_account_ids`)"),
     /** A named profile of the shared AWS config files, for the provider and the S3 backend. */
     profile: z
       .string()
       .regex(/^[A-Za-z0-9_.+=,@-]{1,128}$/, {
         message: "must be a profile name of the shared AWS config (1-128 letters, digits or _.+=,@-)",
       })
-      .optional(),
-    assumeRole: assumeRole.optional(),
-    backend: z.discriminatedUnion("type", [localBackend, s3Backend]).default({ type: "local" }),
-    tags: z.record(tagKey, tagValue).default({}),
+      .optional()
+      .describe("a profile of the shared AWS config files, for the provider, the S3 backend and remote state"),
+    assumeRole: assumeRole
+      .optional()
+      .describe("the role the provider, the S3 backend and remote state assume before doing anything (the provider's `assume_role`)"),
+    backend: z
+      .discriminatedUnion("type", [localBackend, s3Backend])
+      .default({ type: "local" })
+      .describe("where Terraform state lives: `{type: local}` or `{type: s3, bucket, region, keyPrefix?, kmsKeyId?}`"),
+    tags: z
+      .record(tagKey, tagValue)
+      .default({})
+      .describe(
+        `tags applied to every resource (the provider's \`default_tags\`): keys 1-128, values 0-256 letters, digits, spaces and \`_.:/=+-@\`; keys may not start with \`aws:\` (any case) or \`${RESERVED_TAG_PREFIX}\` (egress6's own tags); at most ${TAGS_PER_RESOURCE - EGRESS6_TAGS_PER_RESOURCE}, as egress6 puts up to ${EGRESS6_TAGS_PER_RESOURCE} of its own on a resource and AWS takes ${TAGS_PER_RESOURCE}`,
+      ),
     inspection: inspection.prefault({}),
     egress,
     workload: workload.prefault({}),
-    observability: observability.prefault({}),
+    observability: observability.prefault({}).describe("flow logs, alarms and the account-level security services"),
   })
   // AZ names are checked against the region's AZs (config/regions.ts); nothing is suggested for an unknown region.
   // This runs even when other fields failed (`when`), so a config with several problems reports its AZs at once.

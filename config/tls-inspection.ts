@@ -134,55 +134,108 @@ const caCertificatePem = z.string().superRefine((value, ctx) => {
 
 export const tlsInspectionSchema = z.strictObject({
   /** Where decryption happens. @default proxy in modes with proxies, firewall in firewall-igw */
-  decryptAt: z.enum(DECRYPTION_POINTS).optional(),
+  decryptAt: z
+    .enum(DECRYPTION_POINTS)
+    .optional()
+    .describe(
+      "where decryption happens; default `proxy` in modes with proxies, `firewall` in `firewall-igw`. `firewall-proxy` may choose either (never both), `proxy` only `proxy`, `firewall-igw` only `firewall`",
+    ),
   /** The CA certificate (PEM, public part): workloads trust it; the proxies present certificates it signs. */
-  caCertificatePem,
+  caCertificatePem: caCertificatePem.describe(
+    "the CA certificate (PEM, public part only: never a key), exactly one unexpired certificate with basicConstraints CA:TRUE; workloads trust it, the inspection point signs with it",
+  ),
   /** The same CA imported into ACM (Network Firewall takes imported CAs only, not AWS Private CA). Firewall decryption. */
   caCertificateArn: z
     .string()
     .regex(ACM_ARN, { message: "must be an ACM certificate ARN such as arn:aws:acm:us-east-1:111122223333:certificate/<uuid>" })
-    .optional(),
+    .optional()
+    .describe(
+      "firewall decryption (required there): the same CA imported into ACM, in the environment's region (Network Firewall takes imported CAs only, not AWS Private CA)",
+    ),
   /**
    * The CA's private key, for proxy decryption: a Secrets Manager secret (created and filled outside Terraform)
    * encrypted with a customer-managed KMS key. Terraform only names them.
    */
   caPrivateKey: z
     .strictObject({
-      secretArn: z.string().regex(SECRET_ARN, {
-        message: "must be the full secret ARN, with its 6-character suffix: arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf",
-      }),
-      kmsKeyArn: z.string().regex(KMS_KEY_ARN, {
-        message:
-          "must be the ARN of the customer-managed KMS key that encrypts the secret: arn:aws:kms:<region>:<account>:key/<id> (not an alias)",
-      }),
+      secretArn: z
+        .string()
+        .regex(SECRET_ARN, {
+          message:
+            "must be the full secret ARN, with its 6-character suffix: arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf",
+        })
+        .describe(
+          "the full ARN (with its 6-character suffix) of the Secrets Manager secret holding the CA's private key (PEM), in the environment's region",
+        ),
+      kmsKeyArn: z
+        .string()
+        .regex(KMS_KEY_ARN, {
+          message:
+            "must be the ARN of the customer-managed KMS key that encrypts the secret: arn:aws:kms:<region>:<account>:key/<id> (not an alias)",
+        })
+        .describe("the ARN (not an alias) of the customer-managed KMS key that encrypts the secret, in the secret's account and region"),
     })
-    .optional(),
+    .optional()
+    .describe(
+      "proxy decryption (required there): the CA's private key, in a Secrets Manager secret created and filled outside Terraform; Terraform only names it",
+    ),
   /** TLS ports to decrypt; each must be in egress.ports, never 80. */
-  ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443]),
+  ports: z
+    .array(z.number().int().min(1).max(65535))
+    .min(1)
+    .default([443])
+    .describe("the TLS ports to decrypt, each once; each must be in `egress.ports`, never 80"),
   /** Domains never decrypted (certificate-pinned services, anything else), besides the built-in list. Proxy only. */
-  neverDecrypt: z.array(z.string()).max(500).default([]),
+  neverDecrypt: z
+    .array(z.string())
+    .max(500)
+    .default([])
+    .describe(
+      `proxy decryption only: domains never decrypted (certificate-pinned services, anything else), written as in \`egress.domains\`, besides the built-in list (${BUILT_IN_NEVER_DECRYPT.map((d) => `\`${d}\``).join(", ")})`,
+    ),
   /** Destination IPv6 ranges the firewall never decrypts (its scope is by address). Firewall only. */
-  neverDecryptCidrs: z.array(z.string()).max(20).default([]),
+  neverDecryptCidrs: z
+    .array(z.string())
+    .max(20)
+    .default([])
+    .describe(
+      "firewall decryption only: destination IPv6 network addresses (such as `2001:db8::/32`, not `::/0`) never decrypted; the firewall's scope selects by address and port, never by name",
+    ),
   /** Network Firewall's revocation check (always on): what to do with a revoked or unknown certificate. */
   revocation: z
     .strictObject({
-      revokedStatusAction: z.enum(REVOCATION_ACTIONS).default("REJECT"),
-      unknownStatusAction: z.enum(REVOCATION_ACTIONS).default("REJECT"),
+      revokedStatusAction: z
+        .enum(REVOCATION_ACTIONS)
+        .default("REJECT")
+        .describe("what Network Firewall does with a revoked server certificate"),
+      unknownStatusAction: z
+        .enum(REVOCATION_ACTIONS)
+        .default("REJECT")
+        .describe("what Network Firewall does with a server certificate whose revocation status it cannot learn"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe(
+      "firewall decryption only: Network Firewall's revocation check (always on); the proxies check certificates themselves and refuse what fails",
+    ),
   /** The example DLP Suricata rule group (docs/dlp.md). Firewall only. */
-  exampleDlpRules: z.boolean().default(false),
+  exampleDlpRules: z
+    .boolean()
+    .default(false)
+    .describe("firewall decryption only: add the example DLP Suricata rule group ([dlp.md](dlp.md))"),
   /** An ICAP service (a DLP engine) for the proxies' decrypted traffic. Proxy only. */
   icap: z
     .strictObject({
       /** REQMOD: requests (method, URL, headers, body) go to the service. */
-      requestUri: icapUri,
+      requestUri: icapUri.describe(
+        "REQMOD: requests (method, URL, headers, body) go to this service: `icap://[IPv6 address]:port/path` or `icaps://...` (default ports 1344 and 11344); the host is an IPv6 literal, so the proxies' security group opens exactly it",
+      ),
       /** RESPMOD: responses too. @default none */
-      responseUri: icapUri.optional(),
+      responseUri: icapUri.optional().describe("RESPMOD: responses go to this service too; written as `requestUri`"),
       /** Refuse traffic while the service is unreachable (Squid `bypass=off`). @default true */
-      failClosed: z.boolean().default(true),
+      failClosed: z.boolean().default(true).describe("refuse traffic while the service is unreachable (Squid `bypass=off`)"),
     })
-    .optional(),
+    .optional()
+    .describe("proxy decryption only: an ICAP service (a DLP engine) that sees the proxies' decrypted traffic"),
 });
 
 export type TlsInspectionConfig = z.output<typeof tlsInspectionSchema>;

@@ -52,7 +52,7 @@ export const VENDED_LOGS_PREFIX = "/aws/vendedlogs";
  * The log groups AWS services deliver "vended" logs to: Network Firewall's, by log type (the record the inspection
  * stack hands to the firewall's logging configuration), and Route 53 Resolver query logging's (observability's DNS
  * Firewall). Preflight sizes the log resource policy growth from the same record. All under /aws/vendedlogs/ (a
- * rename: Terraform replaces those groups, see the README's upgrade note).
+ * rename: Terraform replaces those groups, see "Upgrading an existing environment" in docs/deploying.md).
  */
 export function vendedLogGroups(env: string) {
   return {

@@ -4,7 +4,7 @@
  * columns, tiers as rows, the route arrows labelled with their destinations, the gateways, firewall endpoints,
  * proxies and interface endpoints. Without --out, --mermaid or --json it prints the Mermaid chart.
  *
- * `--readme` rewrites the README's diagrams (the demo, one per inspection mode) and docs/diagrams/*.svg;
+ * `--readme` rewrites the generated diagrams (the demo, one per inspection mode) in docs/modes.md and docs/diagrams/*.svg;
  * `--readme --check` writes nothing and exits 1 naming the files that are stale.
  */
 import * as fs from "node:fs";
@@ -68,10 +68,11 @@ export function diagram(argv: readonly string[], env: NodeJS.ProcessEnv = proces
     const others = (["config", "mode", "out", "mermaid"] as const).filter((k) => values[k] !== undefined);
     if (others.length > 0 || positionals.length > 0) {
       problems.push(
-        `--readme: draws the demo in every mode into README.md and docs/diagrams; it takes no ${[...others.map((o) => `--${o}`), ...(positionals.length > 0 ? ["PATH"] : [])].join(", ")}`,
+        `--readme: draws the demo in every mode into docs/modes.md and docs/diagrams; it takes no ${[...others.map((o) => `--${o}`), ...(positionals.length > 0 ? ["PATH"] : [])].join(", ")}`,
       );
     }
-  } else if (values.check) problems.push("--check: only with --readme (it checks the README's generated diagrams)");
+  } else if (values.check)
+    problems.push("--check: only with --readme (it checks the generated diagrams in docs/modes.md and docs/diagrams)");
   if (values.config !== undefined && positionals.length > 0) {
     problems.push(`--config: give a configuration or a PATH (${positionals.join(", ")}) to read, not both`);
   }
@@ -128,7 +129,7 @@ function readme(check: boolean, json: boolean): DiagramResult {
     if (json) return { stdout: `${JSON.stringify({ stale, written: [] }, null, 2)}\n`, stderr: [], exitCode: stale.length > 0 ? 1 : 0 };
     return {
       stdout: "",
-      stderr: stale.length > 0 ? lines : ["egress6: the README's diagrams are current"],
+      stderr: stale.length > 0 ? lines : ["egress6: the diagrams in docs/modes.md and docs/diagrams are current"],
       exitCode: stale.length > 0 ? 1 : 0,
     };
   }
@@ -137,7 +138,10 @@ function readme(check: boolean, json: boolean): DiagramResult {
   if (json) return { stdout: `${JSON.stringify({ stale, written: stale }, null, 2)}\n`, stderr: [], exitCode: 0 };
   return {
     stdout: "",
-    stderr: stale.length > 0 ? stale.map((f) => `egress6: wrote ${f}`) : ["egress6: the README's diagrams were already current"],
+    stderr:
+      stale.length > 0
+        ? stale.map((f) => `egress6: wrote ${f}`)
+        : ["egress6: the diagrams in docs/modes.md and docs/diagrams were already current"],
     exitCode: 0,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The same topology as a Mermaid flowchart, for the README (GitHub renders it): the internet on top, gateways,
+ * The same topology as a Mermaid flowchart, for docs/modes.md (GitHub renders it): the internet on top, gateways,
  * then the VPC with one box per AZ holding its subnets, and the route arrows labelled with their destinations.
  */
 import { safeId, type Topology } from "./topology";

@@ -1,6 +1,6 @@
 /**
- * The README's pictures are generated: for each inspection mode, the demo's topology as Mermaid between the markers
- * `<!-- diagram:<mode>:start -->` and `<!-- diagram:<mode>:end -->` in README.md, and as SVG in
+ * The modes' pictures are generated: for each inspection mode, the demo's topology as Mermaid between the markers
+ * `<!-- diagram:<mode>:start -->` and `<!-- diagram:<mode>:end -->` in docs/modes.md (DIAGRAM_DOC), and as SVG in
  * docs/diagrams/<mode>.svg. `npm run diagram -- --readme` writes them; `--readme --check` (and a test) fails when
  * any of them differs from what the current code synthesizes.
  */
@@ -15,9 +15,14 @@ import { renderSvg } from "./svg";
 import { topologyOfConfig } from "./source";
 import type { Topology } from "./topology";
 
+/** The folder of the generated SVGs, relative to the project root. */
 export const DIAGRAM_DIR = path.join("docs", "diagrams");
+/** The page that holds the generated Mermaid charts, relative to the project root (it sits beside DIAGRAM_DIR). */
+export const DIAGRAM_DOC = path.join("docs", "modes.md");
 
+/** The line that opens a mode's generated block. */
 export const startMarker = (mode: string) => `<!-- diagram:${mode}:start -->`;
+/** The line that closes a mode's generated block. */
 export const endMarker = (mode: string) => `<!-- diagram:${mode}:end -->`;
 
 /** The demo synthesized in `mode`. */
@@ -35,13 +40,14 @@ export function readmeBlock(mode: string, topology: Topology): string {
     renderMermaid(topology).trimEnd(),
     "```",
     "",
-    `The same as SVG, one column per AZ: [docs/diagrams/${mode}.svg](docs/diagrams/${mode}.svg).`,
+    // The link is relative to DIAGRAM_DOC, which sits beside docs/diagrams/.
+    `The same as SVG, one column per AZ: [docs/diagrams/${mode}.svg](diagrams/${mode}.svg).`,
     endMarker(mode),
   ].join("\n");
 }
 
 /** Replaces the block between a mode's markers; throws UserError when the markers are missing or out of order. */
-export function replaceBlock(readme: string, mode: string, block: string, file = "README.md"): string {
+export function replaceBlock(readme: string, mode: string, block: string, file = DIAGRAM_DOC): string {
   const start = readme.indexOf(startMarker(mode));
   const end = readme.indexOf(endMarker(mode));
   if (start < 0 || end < start || readme.indexOf(startMarker(mode), start + 1) >= 0) {
@@ -52,16 +58,16 @@ export function replaceBlock(readme: string, mode: string, block: string, file =
   return readme.slice(0, start) + block + readme.slice(end + endMarker(mode).length);
 }
 
-/** Every generated file and its expected content (README.md in full, and one SVG per mode), relative to `root`. */
+/** Every generated file and its expected content (DIAGRAM_DOC in full, and one SVG per mode), relative to `root`. */
 export function expectedReadmeFiles(root: string, topologyOf: (mode: InspectionMode) => Topology = demoTopology): Map<string, string> {
   const files = new Map<string, string>();
-  let readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  let readme = fs.readFileSync(path.join(root, DIAGRAM_DOC), "utf8");
   for (const mode of INSPECTION_MODES) {
     const topology = topologyOf(mode);
     readme = replaceBlock(readme, mode, readmeBlock(mode, topology));
     files.set(path.join(DIAGRAM_DIR, `${mode}.svg`), renderSvg(topology));
   }
-  files.set("README.md", readme);
+  files.set(DIAGRAM_DOC, readme);
   return files;
 }
 

@@ -38,7 +38,7 @@ const UNCONFIRMED = `unconfirmed: no readable AWS page row was found for this se
  * The services whose interface endpoints egress6 can create, by short name (`com.amazonaws.<region>.<name>`), with
  * where each one's IPv6 support was confirmed. Endpoint policies are left off where egress6 has not confirmed that
  * the service evaluates them (the Session Manager channels ssmmessages and ec2messages): a policy the service ignores
- * would only look like a control. The README's known limits list the unconfirmed entries.
+ * would only look like a control. docs/known-limits.md lists the unconfirmed entries.
  */
 export const ENDPOINT_SERVICES: Readonly<Record<string, EndpointServiceSupport>> = {
   ssm: { ipv6Only: true, ipv6Source: UNCONFIRMED, endpointPolicy: true },

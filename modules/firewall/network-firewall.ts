@@ -209,7 +209,7 @@ export class InspectionFirewall extends Construct {
       // - turning it off points the firewall back at the plain policy, then deletes this one: create_before_destroy,
       //   which Terraform records in the state, orders the delete of a resource removed from the configuration after
       //   the update of what used it (without it the delete would come first and fail: the policy is in use).
-      // Both orders were checked with terraform 1.11 (`terraform graph -plan`), README known limits.
+      // Both orders were checked with terraform 1.11 (`terraform graph -plan`), docs/known-limits.md.
       this.policy = new NetworkfirewallFirewallPolicy(this, "policy-tls", {
         name: name("policy-tls"),
         description: "egress6: IPv6 egress allowlist (strict order, default drop of established flows), TLS decrypted with the customer CA",

@@ -242,7 +242,7 @@ export function createAlarms(scope: Construct, props: AlarmCatalogueProps): Crea
   // ACM does not renew imported certificates. Its DaysToExpiry metric (namespace AWS/CertificateManager, dimension
   // CertificateArn, daily) stops once the certificate has expired, so missing data is breaching (AWS CDK's
   // aws-certificatemanager metricDaysToExpiry documents both). Unconfirmed on an ACM user guide page from this
-  // machine: README known limits.
+  // machine: docs/known-limits.md.
   const caCertificateExpiry =
     ca === undefined
       ? undefined

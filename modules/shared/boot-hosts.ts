@@ -25,7 +25,7 @@ export interface BootHost {
  * The AL2023 repository host dnf uses on EC2: the S3 dual-stack name of the `al2023-repos-<region>-de612dc2` bucket,
  * from the image's /etc/yum.repos.d/amazonlinux.repo (`mirrorlist=https://al2023-repos-$awsregion-de612dc2.s3
  * $dualstack.$awsregion.$awsdomain/...`, with /etc/dnf/vars/dualstack = `.dualstack`). Not stated on an AWS page:
- * read from the image's repository file as public configurations quote it (README, known limits).
+ * read from the image's repository file as public configurations quote it (docs/known-limits.md).
  */
 export function al2023RepositoryHost(region: string): string {
   return `al2023-repos-${region}-de612dc2.s3.dualstack.${region}.${dnsSuffixOf(region)}`;
