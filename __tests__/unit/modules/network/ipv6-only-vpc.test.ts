@@ -85,9 +85,7 @@ describe("Ipv6OnlyVpc", () => {
     expect(resources(json, "aws_route_table")).toHaveLength(8);
     expect(resources(json, "aws_route_table_association")).toHaveLength(8);
     const names = resources(json, "aws_subnet").map((s) => (s.tags as Record<string, string>).Name);
-    expect(names.sort()).toEqual(
-      ["workload", "proxy", "firewall", "endpoint"].flatMap((t) => [`dev-${t}-a`, `dev-${t}-b`]).sort(),
-    );
+    expect(names.sort()).toEqual(["workload", "proxy", "firewall", "endpoint"].flatMap((t) => [`dev-${t}-a`, `dev-${t}-b`]).sort());
   });
 
   test("every subnet is IPv6-only: IPv6-native, no public IPv4, no DNS64, AAAA resource names", () => {
@@ -116,7 +114,9 @@ describe("Ipv6OnlyVpc", () => {
   test("route tables carry no inline routes and the subnet's tags", () => {
     const json = synth(base);
     for (const table of resources(json, "aws_route_table")) expect(table.route).toBeUndefined();
-    expect(json).toHaveResourceWithProperties(RouteTable, { tags: { Name: "dev-firewall-a", "egress6:tier": "firewall", "egress6:az": "a" } });
+    expect(json).toHaveResourceWithProperties(RouteTable, {
+      tags: { Name: "dev-firewall-a", "egress6:tier": "firewall", "egress6:az": "a" },
+    });
   });
 
   test("each association joins a subnet to its own route table", () => {
