@@ -113,6 +113,8 @@ const EOF = 17;
  * itself recurses, and JSON.parse of a deeply nested file overflows the stack.
  */
 function parseJson(label: string, text: string): unknown {
+  // Loaded only for JSON files, as yaml is for YAML files: the embedded demo and YAML configs do not pay its ~30 ms.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (start-up time, see above)
   const { createScanner, visit, printParseErrorCode } = require("jsonc-parser") as typeof import("jsonc-parser");
   // RFC 8259 section 8.1: JSON text must not begin with a byte order mark (parsers may ignore one; JSON.parse does not).
   if (text.startsWith("\uFEFF")) {
@@ -196,6 +198,7 @@ const MAX_YAML_ALIAS_COUNT = 100;
 
 function parseYaml(label: string, text: string): unknown {
   // Loaded only for YAML files: it is a fifth of the config loader's start-up time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (start-up time, see above)
   const YAML = require("yaml") as typeof import("yaml");
   // Flow collections ([..], {..}) nested deeply make the parser recurse until the stack (or memory) runs out: count
   // them with the lexer (iterative) first. Block nesting is bounded by indentation, and the parser reports it.
