@@ -276,13 +276,16 @@ function nestingProblem(root: unknown): string | undefined {
  * and DNS Firewall as they are; a newline there would start a new directive or rule, and an invisible character would
  * make a name that is not the one shown.
  */
+// eslint-disable-next-line no-control-regex -- control characters on purpose: the config refuses them (see above)
 const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 /** Suricata rule entries may hold several rules, one a line (and tabs between options). */
 const FORBIDDEN_IN_RULES =
+  // eslint-disable-next-line no-control-regex -- control characters on purpose: the config refuses them (tab, LF allowed)
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 /** A PEM certificate is lines of base64 (RFC 7468 allows CR LF line ends and spaces). */
 const FORBIDDEN_IN_PEM =
+  // eslint-disable-next-line no-control-regex -- control characters on purpose: the config refuses them (tab, LF, CR allowed)
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 function isRulesPath(at: readonly PropertyKey[]): boolean {
