@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, type ConfigInput, type Egress6Config } from "../config/load";
@@ -184,7 +185,7 @@ describe("npm run squid-config", () => {
   });
 
   test("--config reads a YAML file", () => {
-    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "egress6-squid-cli-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-squid-cli-"));
     const file = path.join(dir, "c.yaml");
     fs.writeFileSync(
       file,
@@ -215,7 +216,7 @@ describe("npm run squid-config", () => {
   });
 
   test("an invalid config reports every problem, one line each", () => {
-    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "egress6-squid-cli-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-squid-cli-"));
     const file = path.join(dir, "bad.json");
     fs.writeFileSync(file, JSON.stringify({ ...DEMO_CONFIG, egress: { domains: ["192.0.2.1", "https://example.com/x"] } }));
     const r = cli(["--config", file, "--vpc-ipv6-cidr", "nope"]);
