@@ -429,7 +429,9 @@ const MODE_SCAN_DIRS = ["app/", "cli/", "config/", "stacks/", "modules/", "lib/"
 const MODE_EXEMPT = /^(config\/modes\.ts|config\/schema\.ts|config\/demo\.)/;
 const MODE_NAME = `"(?:firewall-proxy|firewall-igw|proxy)"`;
 /** `mode === "proxy"`, `"firewall-igw" !== x.mode`, `case "firewall-proxy":` (a switch on a mode). */
-const MODE_COMPARISON = new RegExp(`mode\\s*[!=]==?\\s*${MODE_NAME}|${MODE_NAME}\\s*[!=]==?\\s*[\\w.]*mode\\b|case\\s+"firewall-(?:proxy|igw)"`);
+const MODE_COMPARISON = new RegExp(
+  `mode\\s*[!=]==?\\s*${MODE_NAME}|${MODE_NAME}\\s*[!=]==?\\s*[\\w.]*mode\\b|case\\s+"firewall-(?:proxy|igw)"`,
+);
 
 /** One line per mode-name comparison, as `file:line: text`. */
 function modeComparisons(files: ReadonlyArray<{ file: string; text: string }>): string[] {

@@ -8,6 +8,7 @@
  * moby/patternmatcher (server/events/project_finder.go); picomatch reads the two pattern shapes used here (a
  * literal path, `dir/**` + `/*.ext`) the same way.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,7 +32,6 @@ const picomatch = require("picomatch") as (glob: string, options?: { dot?: boole
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const YAML = require("yaml") as typeof import("yaml");
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = Record<string, any>;
 
 const root = path.resolve(__dirname, "..");
@@ -305,7 +305,6 @@ describe("docs/atlantis/repos.yaml, the server-side config shipped with egress6"
   });
 
   test("the verify step's command without EGRESS6_HOME fails closed: one line naming it, exit 2, the plan renamed", () => {
-    const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-atlantis-home-"));
     try {
       const planfile = path.join(dir, "prod-network-default.tfplan");

@@ -16,7 +16,15 @@ import { loadConfig, parseConfig } from "../config/load";
 import { DEMO_CONFIG } from "../config/demo";
 import { BUILT_IN_NEVER_DECRYPT } from "../config/tls-inspection";
 import { buildApp } from "../app/build-app";
-import { demoTopology, expectedReadmeFiles, staleReadmeFiles, startMarker, endMarker, DIAGRAM_DIR, DIAGRAM_DOC } from "../cli/diagram/readme";
+import {
+  demoTopology,
+  expectedReadmeFiles,
+  staleReadmeFiles,
+  startMarker,
+  endMarker,
+  DIAGRAM_DIR,
+  DIAGRAM_DOC,
+} from "../cli/diagram/readme";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { projectRoot } from "../lib/paths";
 

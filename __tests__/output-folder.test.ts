@@ -220,7 +220,6 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
   const why = `unshare -rm is not available here (${probe.error?.message ?? probe.stderr?.toString().trim()})`;
   const maybe = unshareWorks ? test : process.env.CI === "true" ? test : test.skip;
   if (!unshareWorks) {
-    // eslint-disable-next-line no-console
     console.warn(`skipped: ${why}`);
   }
   const inNamespace = (script: string, env: NodeJS.ProcessEnv = {}) => {

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as ipaddr from "ipaddr.js";
 import { buildApp } from "../app/build-app";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, UserError } from "../config/load";
@@ -87,7 +88,7 @@ function problems(input: unknown): string[] {
   return [];
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 function synth(input: unknown, name: string): string {
   const outdir = path.join(tmp, name);
@@ -405,8 +406,7 @@ describe("what decryption synthesizes", () => {
     const inPrefix = (addr: bigint, cidr: string) => {
       const [a, l] = cidr.split("/");
       const base = BigInt(
-        `0x${require("ipaddr.js")
-          .IPv6.parse(a)
+        `0x${ipaddr.IPv6.parse(a)
           .toNormalizedString()
           .split(":")
           .map((g: string) => g.padStart(4, "0"))
@@ -417,8 +417,7 @@ describe("what decryption synthesizes", () => {
     };
     const v = (s: string) =>
       BigInt(
-        `0x${require("ipaddr.js")
-          .IPv6.parse(s)
+        `0x${ipaddr.IPv6.parse(s)
           .toNormalizedString()
           .split(":")
           .map((g: string) => g.padStart(4, "0"))
@@ -484,7 +483,7 @@ describe("what decryption synthesizes", () => {
       expect(script).toContain(`aws secretsmanager get-secret-value --region us-east-1 --endpoint-url https://${SECRETS_HOST} `);
       expect(script).not.toContain("AWS_USE_DUALSTACK_ENDPOINT");
       // Retries forever with a doubling, capped delay; every failure goes to the journal and to the shipped log.
-      expect(script).toMatch(/until fetch; do\n  log "FAILED attempt \$attempt: \$reason; retrying in \$delay s"\n  sleep "\$delay"/);
+      expect(script).toMatch(/until fetch; do\n {2}log "FAILED attempt \$attempt: \$reason; retrying in \$delay s"\n {2}sleep "\$delay"/);
       expect(script).toContain("delay=$((delay * 2 > 300 ? 300 : delay * 2))");
       expect(script).toContain(">> /var/log/egress6/ca-key.log");
       expect(script).toContain("TimeoutStartSec=infinity");
@@ -734,10 +733,10 @@ describe("the verifier's decryption section", () => {
         "proxy",
         proxyDecryption,
         [
-          /^proxy  inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 6 never-decrypt names \(deb\.debian\.org, .*pinned\.example\.net\)/,
+          /^proxy {2}inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 6 never-decrypt names \(deb\.debian\.org, .*pinned\.example\.net\)/,
         ],
       ],
-      ["firewall-proxy", proxyDecryption, [/^firewall  .*: decrypts nothing/, /^proxy  .*: decrypts allowlisted TLS on port 443/]],
+      ["firewall-proxy", proxyDecryption, [/^firewall {2}.*: decrypts nothing/, /^proxy {2}.*: decrypts allowlisted TLS on port 443/]],
       [
         "firewall-proxy",
         firewallDecryption,
@@ -745,10 +744,10 @@ describe("the verifier's decryption section", () => {
           new RegExp(
             `^firewall  .*tls_inspection_configuration.*: decrypts with CA ${ACM_ARN.replace(/[/.]/g, "\\$&")}: protocols \\[6\\], ports 443, from .*workload_tier_ipv6_cidr_block.*, to 48 destination prefixes \\(everything else is spliced\\); revocation check: revoked REJECT, unknown REJECT`,
           ),
-          /^proxy  .*: decrypts nothing/,
+          /^proxy {2}.*: decrypts nothing/,
         ],
       ],
-      ["firewall-igw", firewallDecryption, [/^firewall  .*: decrypts with CA /]],
+      ["firewall-igw", firewallDecryption, [/^firewall {2}.*: decrypts with CA /]],
     ];
     for (const [mode, tls, expected] of cases) {
       const dir = synth(withTls(mode, tls), `verify-${mode}-${"decryptAt" in tls ? "fw" : "px"}`);

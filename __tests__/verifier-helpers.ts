@@ -11,7 +11,6 @@ import { parseConfig } from "../config/load";
 import type { InspectionMode } from "../config/modes";
 import { stackFromTerraformJson, verifyStacks, type Report, type Result, type VerifyOptions } from "../verifier";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = Record<string, any>;
 
 /** The allowlisted ports of the demo config (egress.ports): what L1 must prove, given to the verifier as --ports would. */

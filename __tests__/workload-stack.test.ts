@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -492,7 +494,7 @@ describe("workloads and proxies reach Systems Manager the same way", () => {
 
 describe("interface endpoint table", () => {
   test("every service says where its IPv6-only support was confirmed (a URL) or that it is unconfirmed, and docs/known-limits.md lists the unconfirmed ones", () => {
-    const readme = require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "docs", "known-limits.md"), "utf8") as string;
+    const readme = fs.readFileSync(path.join(__dirname, "..", "docs", "known-limits.md"), "utf8");
     for (const [service, support] of Object.entries(ENDPOINT_SERVICES)) {
       expect([service, support.ipv6Source]).toEqual([service, expect.stringMatching(/https:\/\/docs\.aws\.amazon\.com\//)]);
       if (support.ipv6Source.startsWith("unconfirmed:")) expect(readme).toContain(`\`${service}\``);

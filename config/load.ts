@@ -113,6 +113,8 @@ const EOF = 17;
  * itself recurses, and JSON.parse of a deeply nested file overflows the stack.
  */
 function parseJson(label: string, text: string): unknown {
+  // Loaded only for JSON files, as yaml is for YAML files: the embedded demo and YAML configs do not pay its ~30 ms.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (start-up time, see above)
   const { createScanner, visit, printParseErrorCode } = require("jsonc-parser") as typeof import("jsonc-parser");
   // RFC 8259 section 8.1: JSON text must not begin with a byte order mark (parsers may ignore one; JSON.parse does not).
   if (text.startsWith("\uFEFF")) {
@@ -196,6 +198,7 @@ const MAX_YAML_ALIAS_COUNT = 100;
 
 function parseYaml(label: string, text: string): unknown {
   // Loaded only for YAML files: it is a fifth of the config loader's start-up time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (start-up time, see above)
   const YAML = require("yaml") as typeof import("yaml");
   // Flow collections ([..], {..}) nested deeply make the parser recurse until the stack (or memory) runs out: count
   // them with the lexer (iterative) first. Block nesting is bounded by indentation, and the parser reports it.
@@ -273,13 +276,16 @@ function nestingProblem(root: unknown): string | undefined {
  * and DNS Firewall as they are; a newline there would start a new directive or rule, and an invisible character would
  * make a name that is not the one shown.
  */
+// eslint-disable-next-line no-control-regex -- control characters on purpose: the config refuses them (see above)
 const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 /** Suricata rule entries may hold several rules, one a line (and tabs between options). */
 const FORBIDDEN_IN_RULES =
+  // eslint-disable-next-line no-control-regex -- control characters on purpose: the config refuses them (tab, LF allowed)
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 /** A PEM certificate is lines of base64 (RFC 7468 allows CR LF line ends and spaces). */
 const FORBIDDEN_IN_PEM =
+  // eslint-disable-next-line no-control-regex -- control characters on purpose: the config refuses them (tab, LF, CR allowed)
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
 
 function isRulesPath(at: readonly PropertyKey[]): boolean {

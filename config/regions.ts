@@ -73,6 +73,7 @@ export const REGIONS: Readonly<Record<string, RegionInfo>> = {
 /** The known region closest in spelling to `region` (edit distance at most 3), for a "did you mean" hint. */
 export function closestRegion(region: string): string | undefined {
   // Loaded only when a region is wrong.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose: only a wrong region needs it
   const { distance } = require("fastest-levenshtein") as typeof import("fastest-levenshtein");
   let best: { name: string; d: number } | undefined;
   for (const name of Object.keys(REGIONS)) {

@@ -4,7 +4,7 @@
  */
 import * as dgram from "node:dgram";
 import * as dnsPacket from "dns-packet";
-const rcodes = require("dns-packet/rcodes") as { toRcode(code: string): number };
+import * as rcodes from "dns-packet/rcodes";
 
 export interface Zone {
   /** name -> AAAA addresses (empty: the name exists with no AAAA record). */

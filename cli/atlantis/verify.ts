@@ -78,6 +78,7 @@ function terraform(binary: string, args: string[], cwd: string, env: NodeJS.Proc
   if (result.error) throw new UserError([`${binary} ${args.join(" ")} (in ${cwd}): ${result.error.message}`]);
   if (result.status !== 0) {
     const detail = (result.stderr || result.stdout)
+      // eslint-disable-next-line no-control-regex -- ESC on purpose: strips terraform's colour escapes (ESC [ ... m)
       .replace(/\x1b\[[0-9;]*m/g, "")
       .trim()
       .split("\n")

@@ -15,941 +15,941 @@ export interface ProviderBlocks {
 }
 
 export const PROVIDER_BLOCKS: ProviderBlocks = {
-  provider: "registry.terraform.io/hashicorp/aws",
-  version: "5.100.0",
-  providerConfig: {
-    assume_role: {
-      nesting: "list",
+  "provider": "registry.terraform.io/hashicorp/aws",
+  "version": "5.100.0",
+  "providerConfig": {
+    "assume_role": {
+      "nesting": "list"
     },
-    assume_role_with_web_identity: {
-      nesting: "list",
+    "assume_role_with_web_identity": {
+      "nesting": "list"
     },
-    default_tags: {
-      nesting: "list",
+    "default_tags": {
+      "nesting": "list"
     },
-    endpoints: {
-      nesting: "set",
+    "endpoints": {
+      "nesting": "set"
     },
-    ignore_tags: {
-      nesting: "list",
-    },
+    "ignore_tags": {
+      "nesting": "list"
+    }
   },
-  resources: {
-    aws_cloudtrail: {
-      advanced_event_selector: {
-        nesting: "list",
-        blocks: {
-          field_selector: {
-            nesting: "set",
-          },
-        },
+  "resources": {
+    "aws_cloudtrail": {
+      "advanced_event_selector": {
+        "nesting": "list",
+        "blocks": {
+          "field_selector": {
+            "nesting": "set"
+          }
+        }
       },
-      event_selector: {
-        nesting: "list",
-        blocks: {
-          data_resource: {
-            nesting: "list",
-          },
-        },
+      "event_selector": {
+        "nesting": "list",
+        "blocks": {
+          "data_resource": {
+            "nesting": "list"
+          }
+        }
       },
-      insight_selector: {
-        nesting: "set",
-      },
+      "insight_selector": {
+        "nesting": "set"
+      }
     },
-    aws_cloudwatch_event_rule: {},
-    aws_cloudwatch_event_target: {
-      appsync_target: {
-        nesting: "list",
+    "aws_cloudwatch_event_rule": {},
+    "aws_cloudwatch_event_target": {
+      "appsync_target": {
+        "nesting": "list"
       },
-      batch_target: {
-        nesting: "list",
+      "batch_target": {
+        "nesting": "list"
       },
-      dead_letter_config: {
-        nesting: "list",
+      "dead_letter_config": {
+        "nesting": "list"
       },
-      ecs_target: {
-        nesting: "list",
-        blocks: {
-          capacity_provider_strategy: {
-            nesting: "set",
+      "ecs_target": {
+        "nesting": "list",
+        "blocks": {
+          "capacity_provider_strategy": {
+            "nesting": "set"
           },
-          network_configuration: {
-            nesting: "list",
+          "network_configuration": {
+            "nesting": "list"
           },
-          ordered_placement_strategy: {
-            nesting: "list",
+          "ordered_placement_strategy": {
+            "nesting": "list"
           },
-          placement_constraint: {
-            nesting: "set",
-          },
-        },
+          "placement_constraint": {
+            "nesting": "set"
+          }
+        }
       },
-      http_target: {
-        nesting: "list",
+      "http_target": {
+        "nesting": "list"
       },
-      input_transformer: {
-        nesting: "list",
+      "input_transformer": {
+        "nesting": "list"
       },
-      kinesis_target: {
-        nesting: "list",
+      "kinesis_target": {
+        "nesting": "list"
       },
-      redshift_target: {
-        nesting: "list",
+      "redshift_target": {
+        "nesting": "list"
       },
-      retry_policy: {
-        nesting: "list",
+      "retry_policy": {
+        "nesting": "list"
       },
-      run_command_targets: {
-        nesting: "list",
+      "run_command_targets": {
+        "nesting": "list"
       },
-      sagemaker_pipeline_target: {
-        nesting: "list",
-        blocks: {
-          pipeline_parameter_list: {
-            nesting: "set",
-          },
-        },
+      "sagemaker_pipeline_target": {
+        "nesting": "list",
+        "blocks": {
+          "pipeline_parameter_list": {
+            "nesting": "set"
+          }
+        }
       },
-      sqs_target: {
-        nesting: "list",
-      },
+      "sqs_target": {
+        "nesting": "list"
+      }
     },
-    aws_cloudwatch_log_group: {},
-    aws_cloudwatch_log_metric_filter: {
-      metric_transformation: {
-        nesting: "list",
-      },
+    "aws_cloudwatch_log_group": {},
+    "aws_cloudwatch_log_metric_filter": {
+      "metric_transformation": {
+        "nesting": "list"
+      }
     },
-    aws_cloudwatch_metric_alarm: {
-      metric_query: {
-        nesting: "set",
-        blocks: {
-          metric: {
-            nesting: "list",
+    "aws_cloudwatch_metric_alarm": {
+      "metric_query": {
+        "nesting": "set",
+        "blocks": {
+          "metric": {
+            "nesting": "list"
+          }
+        }
+      }
+    },
+    "aws_config_config_rule": {
+      "evaluation_mode": {
+        "nesting": "set"
+      },
+      "scope": {
+        "nesting": "list"
+      },
+      "source": {
+        "nesting": "list",
+        "blocks": {
+          "custom_policy_details": {
+            "nesting": "list"
           },
-        },
-      },
+          "source_detail": {
+            "nesting": "set"
+          }
+        }
+      }
     },
-    aws_config_config_rule: {
-      evaluation_mode: {
-        nesting: "set",
-      },
-      scope: {
-        nesting: "list",
-      },
-      source: {
-        nesting: "list",
-        blocks: {
-          custom_policy_details: {
-            nesting: "list",
+    "aws_config_configuration_recorder": {
+      "recording_group": {
+        "nesting": "list",
+        "blocks": {
+          "exclusion_by_resource_types": {
+            "nesting": "list"
           },
-          source_detail: {
-            nesting: "set",
+          "recording_strategy": {
+            "nesting": "list"
+          }
+        }
+      },
+      "recording_mode": {
+        "nesting": "list",
+        "blocks": {
+          "recording_mode_override": {
+            "nesting": "list"
+          }
+        }
+      }
+    },
+    "aws_config_configuration_recorder_status": {},
+    "aws_config_delivery_channel": {
+      "snapshot_delivery_properties": {
+        "nesting": "list"
+      }
+    },
+    "aws_default_network_acl": {
+      "egress": {
+        "nesting": "set"
+      },
+      "ingress": {
+        "nesting": "set"
+      }
+    },
+    "aws_default_route_table": {
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_default_security_group": {},
+    "aws_egress_only_internet_gateway": {},
+    "aws_flow_log": {
+      "destination_options": {
+        "nesting": "list"
+      }
+    },
+    "aws_guardduty_detector": {
+      "datasources": {
+        "nesting": "list",
+        "blocks": {
+          "kubernetes": {
+            "nesting": "list",
+            "blocks": {
+              "audit_logs": {
+                "nesting": "list"
+              }
+            }
           },
-        },
-      },
-    },
-    aws_config_configuration_recorder: {
-      recording_group: {
-        nesting: "list",
-        blocks: {
-          exclusion_by_resource_types: {
-            nesting: "list",
+          "malware_protection": {
+            "nesting": "list",
+            "blocks": {
+              "scan_ec2_instance_with_findings": {
+                "nesting": "list",
+                "blocks": {
+                  "ebs_volumes": {
+                    "nesting": "list"
+                  }
+                }
+              }
+            }
           },
-          recording_strategy: {
-            nesting: "list",
+          "s3_logs": {
+            "nesting": "list"
+          }
+        }
+      }
+    },
+    "aws_guardduty_detector_feature": {
+      "additional_configuration": {
+        "nesting": "list"
+      }
+    },
+    "aws_iam_instance_profile": {},
+    "aws_iam_role": {
+      "inline_policy": {
+        "nesting": "set"
+      }
+    },
+    "aws_iam_role_policy": {},
+    "aws_iam_role_policy_attachment": {},
+    "aws_inspector2_enabler": {
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_instance": {
+      "capacity_reservation_specification": {
+        "nesting": "list",
+        "blocks": {
+          "capacity_reservation_target": {
+            "nesting": "list"
+          }
+        }
+      },
+      "cpu_options": {
+        "nesting": "list"
+      },
+      "credit_specification": {
+        "nesting": "list"
+      },
+      "ebs_block_device": {
+        "nesting": "set"
+      },
+      "enclave_options": {
+        "nesting": "list"
+      },
+      "ephemeral_block_device": {
+        "nesting": "set"
+      },
+      "instance_market_options": {
+        "nesting": "list",
+        "blocks": {
+          "spot_options": {
+            "nesting": "list"
+          }
+        }
+      },
+      "launch_template": {
+        "nesting": "list"
+      },
+      "maintenance_options": {
+        "nesting": "list"
+      },
+      "metadata_options": {
+        "nesting": "list"
+      },
+      "network_interface": {
+        "nesting": "set"
+      },
+      "private_dns_name_options": {
+        "nesting": "list"
+      },
+      "root_block_device": {
+        "nesting": "list"
+      },
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_internet_gateway": {
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_kms_alias": {},
+    "aws_kms_key": {
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_kms_key_policy": {},
+    "aws_lambda_function": {
+      "dead_letter_config": {
+        "nesting": "list"
+      },
+      "environment": {
+        "nesting": "list"
+      },
+      "ephemeral_storage": {
+        "nesting": "list"
+      },
+      "file_system_config": {
+        "nesting": "list"
+      },
+      "image_config": {
+        "nesting": "list"
+      },
+      "logging_config": {
+        "nesting": "list"
+      },
+      "snap_start": {
+        "nesting": "list"
+      },
+      "timeouts": {
+        "nesting": "single"
+      },
+      "tracing_config": {
+        "nesting": "list"
+      },
+      "vpc_config": {
+        "nesting": "list"
+      }
+    },
+    "aws_lambda_function_event_invoke_config": {
+      "destination_config": {
+        "nesting": "list",
+        "blocks": {
+          "on_failure": {
+            "nesting": "list"
           },
-        },
+          "on_success": {
+            "nesting": "list"
+          }
+        }
+      }
+    },
+    "aws_lambda_permission": {},
+    "aws_launch_template": {
+      "block_device_mappings": {
+        "nesting": "list",
+        "blocks": {
+          "ebs": {
+            "nesting": "list"
+          }
+        }
       },
-      recording_mode: {
-        nesting: "list",
-        blocks: {
-          recording_mode_override: {
-            nesting: "list",
+      "capacity_reservation_specification": {
+        "nesting": "list",
+        "blocks": {
+          "capacity_reservation_target": {
+            "nesting": "list"
+          }
+        }
+      },
+      "cpu_options": {
+        "nesting": "list"
+      },
+      "credit_specification": {
+        "nesting": "list"
+      },
+      "elastic_gpu_specifications": {
+        "nesting": "list"
+      },
+      "elastic_inference_accelerator": {
+        "nesting": "list"
+      },
+      "enclave_options": {
+        "nesting": "list"
+      },
+      "hibernation_options": {
+        "nesting": "list"
+      },
+      "iam_instance_profile": {
+        "nesting": "list"
+      },
+      "instance_market_options": {
+        "nesting": "list",
+        "blocks": {
+          "spot_options": {
+            "nesting": "list"
+          }
+        }
+      },
+      "instance_requirements": {
+        "nesting": "list",
+        "blocks": {
+          "accelerator_count": {
+            "nesting": "list"
           },
-        },
+          "accelerator_total_memory_mib": {
+            "nesting": "list"
+          },
+          "baseline_ebs_bandwidth_mbps": {
+            "nesting": "list"
+          },
+          "memory_gib_per_vcpu": {
+            "nesting": "list"
+          },
+          "memory_mib": {
+            "nesting": "list"
+          },
+          "network_bandwidth_gbps": {
+            "nesting": "list"
+          },
+          "network_interface_count": {
+            "nesting": "list"
+          },
+          "total_local_storage_gb": {
+            "nesting": "list"
+          },
+          "vcpu_count": {
+            "nesting": "list"
+          }
+        }
       },
+      "license_specification": {
+        "nesting": "set"
+      },
+      "maintenance_options": {
+        "nesting": "list"
+      },
+      "metadata_options": {
+        "nesting": "list"
+      },
+      "monitoring": {
+        "nesting": "list"
+      },
+      "network_interfaces": {
+        "nesting": "list",
+        "blocks": {
+          "connection_tracking_specification": {
+            "nesting": "list"
+          },
+          "ena_srd_specification": {
+            "nesting": "list",
+            "blocks": {
+              "ena_srd_udp_specification": {
+                "nesting": "list"
+              }
+            }
+          }
+        }
+      },
+      "placement": {
+        "nesting": "list"
+      },
+      "private_dns_name_options": {
+        "nesting": "list"
+      },
+      "tag_specifications": {
+        "nesting": "list"
+      }
     },
-    aws_config_configuration_recorder_status: {},
-    aws_config_delivery_channel: {
-      snapshot_delivery_properties: {
-        nesting: "list",
-      },
+    "aws_network_acl": {},
+    "aws_network_acl_rule": {},
+    "aws_network_interface": {
+      "attachment": {
+        "nesting": "set"
+      }
     },
-    aws_default_network_acl: {
-      egress: {
-        nesting: "set",
+    "aws_networkfirewall_firewall": {
+      "encryption_configuration": {
+        "nesting": "list"
       },
-      ingress: {
-        nesting: "set",
+      "subnet_mapping": {
+        "nesting": "set"
       },
+      "timeouts": {
+        "nesting": "single"
+      }
     },
-    aws_default_route_table: {
-      timeouts: {
-        nesting: "single",
+    "aws_networkfirewall_firewall_policy": {
+      "encryption_configuration": {
+        "nesting": "list"
       },
+      "firewall_policy": {
+        "nesting": "list",
+        "blocks": {
+          "policy_variables": {
+            "nesting": "list",
+            "blocks": {
+              "rule_variables": {
+                "nesting": "set",
+                "blocks": {
+                  "ip_set": {
+                    "nesting": "list"
+                  }
+                }
+              }
+            }
+          },
+          "stateful_engine_options": {
+            "nesting": "list",
+            "blocks": {
+              "flow_timeouts": {
+                "nesting": "list"
+              }
+            }
+          },
+          "stateful_rule_group_reference": {
+            "nesting": "set",
+            "blocks": {
+              "override": {
+                "nesting": "list"
+              }
+            }
+          },
+          "stateless_custom_action": {
+            "nesting": "set",
+            "blocks": {
+              "action_definition": {
+                "nesting": "list",
+                "blocks": {
+                  "publish_metric_action": {
+                    "nesting": "list",
+                    "blocks": {
+                      "dimension": {
+                        "nesting": "set"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "stateless_rule_group_reference": {
+            "nesting": "set"
+          }
+        }
+      }
     },
-    aws_default_security_group: {},
-    aws_egress_only_internet_gateway: {},
-    aws_flow_log: {
-      destination_options: {
-        nesting: "list",
+    "aws_networkfirewall_logging_configuration": {
+      "logging_configuration": {
+        "nesting": "list",
+        "blocks": {
+          "log_destination_config": {
+            "nesting": "set"
+          }
+        }
+      }
+    },
+    "aws_networkfirewall_rule_group": {
+      "encryption_configuration": {
+        "nesting": "list"
       },
-    },
-    aws_guardduty_detector: {
-      datasources: {
-        nesting: "list",
-        blocks: {
-          kubernetes: {
-            nesting: "list",
-            blocks: {
-              audit_logs: {
-                nesting: "list",
+      "rule_group": {
+        "nesting": "list",
+        "blocks": {
+          "reference_sets": {
+            "nesting": "list",
+            "blocks": {
+              "ip_set_references": {
+                "nesting": "set",
+                "blocks": {
+                  "ip_set_reference": {
+                    "nesting": "list"
+                  }
+                }
+              }
+            }
+          },
+          "rule_variables": {
+            "nesting": "list",
+            "blocks": {
+              "ip_sets": {
+                "nesting": "set",
+                "blocks": {
+                  "ip_set": {
+                    "nesting": "list"
+                  }
+                }
               },
-            },
+              "port_sets": {
+                "nesting": "set",
+                "blocks": {
+                  "port_set": {
+                    "nesting": "list"
+                  }
+                }
+              }
+            }
           },
-          malware_protection: {
-            nesting: "list",
-            blocks: {
-              scan_ec2_instance_with_findings: {
-                nesting: "list",
-                blocks: {
-                  ebs_volumes: {
-                    nesting: "list",
+          "rules_source": {
+            "nesting": "list",
+            "blocks": {
+              "rules_source_list": {
+                "nesting": "list"
+              },
+              "stateful_rule": {
+                "nesting": "list",
+                "blocks": {
+                  "header": {
+                    "nesting": "list"
                   },
-                },
+                  "rule_option": {
+                    "nesting": "set"
+                  }
+                }
               },
-            },
-          },
-          s3_logs: {
-            nesting: "list",
-          },
-        },
-      },
-    },
-    aws_guardduty_detector_feature: {
-      additional_configuration: {
-        nesting: "list",
-      },
-    },
-    aws_iam_instance_profile: {},
-    aws_iam_role: {
-      inline_policy: {
-        nesting: "set",
-      },
-    },
-    aws_iam_role_policy: {},
-    aws_iam_role_policy_attachment: {},
-    aws_inspector2_enabler: {
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_instance: {
-      capacity_reservation_specification: {
-        nesting: "list",
-        blocks: {
-          capacity_reservation_target: {
-            nesting: "list",
-          },
-        },
-      },
-      cpu_options: {
-        nesting: "list",
-      },
-      credit_specification: {
-        nesting: "list",
-      },
-      ebs_block_device: {
-        nesting: "set",
-      },
-      enclave_options: {
-        nesting: "list",
-      },
-      ephemeral_block_device: {
-        nesting: "set",
-      },
-      instance_market_options: {
-        nesting: "list",
-        blocks: {
-          spot_options: {
-            nesting: "list",
-          },
-        },
-      },
-      launch_template: {
-        nesting: "list",
-      },
-      maintenance_options: {
-        nesting: "list",
-      },
-      metadata_options: {
-        nesting: "list",
-      },
-      network_interface: {
-        nesting: "set",
-      },
-      private_dns_name_options: {
-        nesting: "list",
-      },
-      root_block_device: {
-        nesting: "list",
-      },
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_internet_gateway: {
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_kms_alias: {},
-    aws_kms_key: {
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_kms_key_policy: {},
-    aws_lambda_function: {
-      dead_letter_config: {
-        nesting: "list",
-      },
-      environment: {
-        nesting: "list",
-      },
-      ephemeral_storage: {
-        nesting: "list",
-      },
-      file_system_config: {
-        nesting: "list",
-      },
-      image_config: {
-        nesting: "list",
-      },
-      logging_config: {
-        nesting: "list",
-      },
-      snap_start: {
-        nesting: "list",
-      },
-      timeouts: {
-        nesting: "single",
-      },
-      tracing_config: {
-        nesting: "list",
-      },
-      vpc_config: {
-        nesting: "list",
-      },
-    },
-    aws_lambda_function_event_invoke_config: {
-      destination_config: {
-        nesting: "list",
-        blocks: {
-          on_failure: {
-            nesting: "list",
-          },
-          on_success: {
-            nesting: "list",
-          },
-        },
-      },
-    },
-    aws_lambda_permission: {},
-    aws_launch_template: {
-      block_device_mappings: {
-        nesting: "list",
-        blocks: {
-          ebs: {
-            nesting: "list",
-          },
-        },
-      },
-      capacity_reservation_specification: {
-        nesting: "list",
-        blocks: {
-          capacity_reservation_target: {
-            nesting: "list",
-          },
-        },
-      },
-      cpu_options: {
-        nesting: "list",
-      },
-      credit_specification: {
-        nesting: "list",
-      },
-      elastic_gpu_specifications: {
-        nesting: "list",
-      },
-      elastic_inference_accelerator: {
-        nesting: "list",
-      },
-      enclave_options: {
-        nesting: "list",
-      },
-      hibernation_options: {
-        nesting: "list",
-      },
-      iam_instance_profile: {
-        nesting: "list",
-      },
-      instance_market_options: {
-        nesting: "list",
-        blocks: {
-          spot_options: {
-            nesting: "list",
-          },
-        },
-      },
-      instance_requirements: {
-        nesting: "list",
-        blocks: {
-          accelerator_count: {
-            nesting: "list",
-          },
-          accelerator_total_memory_mib: {
-            nesting: "list",
-          },
-          baseline_ebs_bandwidth_mbps: {
-            nesting: "list",
-          },
-          memory_gib_per_vcpu: {
-            nesting: "list",
-          },
-          memory_mib: {
-            nesting: "list",
-          },
-          network_bandwidth_gbps: {
-            nesting: "list",
-          },
-          network_interface_count: {
-            nesting: "list",
-          },
-          total_local_storage_gb: {
-            nesting: "list",
-          },
-          vcpu_count: {
-            nesting: "list",
-          },
-        },
-      },
-      license_specification: {
-        nesting: "set",
-      },
-      maintenance_options: {
-        nesting: "list",
-      },
-      metadata_options: {
-        nesting: "list",
-      },
-      monitoring: {
-        nesting: "list",
-      },
-      network_interfaces: {
-        nesting: "list",
-        blocks: {
-          connection_tracking_specification: {
-            nesting: "list",
-          },
-          ena_srd_specification: {
-            nesting: "list",
-            blocks: {
-              ena_srd_udp_specification: {
-                nesting: "list",
-              },
-            },
-          },
-        },
-      },
-      placement: {
-        nesting: "list",
-      },
-      private_dns_name_options: {
-        nesting: "list",
-      },
-      tag_specifications: {
-        nesting: "list",
-      },
-    },
-    aws_network_acl: {},
-    aws_network_acl_rule: {},
-    aws_network_interface: {
-      attachment: {
-        nesting: "set",
-      },
-    },
-    aws_networkfirewall_firewall: {
-      encryption_configuration: {
-        nesting: "list",
-      },
-      subnet_mapping: {
-        nesting: "set",
-      },
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_networkfirewall_firewall_policy: {
-      encryption_configuration: {
-        nesting: "list",
-      },
-      firewall_policy: {
-        nesting: "list",
-        blocks: {
-          policy_variables: {
-            nesting: "list",
-            blocks: {
-              rule_variables: {
-                nesting: "set",
-                blocks: {
-                  ip_set: {
-                    nesting: "list",
+              "stateless_rules_and_custom_actions": {
+                "nesting": "list",
+                "blocks": {
+                  "custom_action": {
+                    "nesting": "set",
+                    "blocks": {
+                      "action_definition": {
+                        "nesting": "list",
+                        "blocks": {
+                          "publish_metric_action": {
+                            "nesting": "list",
+                            "blocks": {
+                              "dimension": {
+                                "nesting": "set"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
                   },
-                },
-              },
-            },
-          },
-          stateful_engine_options: {
-            nesting: "list",
-            blocks: {
-              flow_timeouts: {
-                nesting: "list",
-              },
-            },
-          },
-          stateful_rule_group_reference: {
-            nesting: "set",
-            blocks: {
-              override: {
-                nesting: "list",
-              },
-            },
-          },
-          stateless_custom_action: {
-            nesting: "set",
-            blocks: {
-              action_definition: {
-                nesting: "list",
-                blocks: {
-                  publish_metric_action: {
-                    nesting: "list",
-                    blocks: {
-                      dimension: {
-                        nesting: "set",
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-          stateless_rule_group_reference: {
-            nesting: "set",
-          },
-        },
-      },
-    },
-    aws_networkfirewall_logging_configuration: {
-      logging_configuration: {
-        nesting: "list",
-        blocks: {
-          log_destination_config: {
-            nesting: "set",
-          },
-        },
-      },
-    },
-    aws_networkfirewall_rule_group: {
-      encryption_configuration: {
-        nesting: "list",
-      },
-      rule_group: {
-        nesting: "list",
-        blocks: {
-          reference_sets: {
-            nesting: "list",
-            blocks: {
-              ip_set_references: {
-                nesting: "set",
-                blocks: {
-                  ip_set_reference: {
-                    nesting: "list",
-                  },
-                },
-              },
-            },
-          },
-          rule_variables: {
-            nesting: "list",
-            blocks: {
-              ip_sets: {
-                nesting: "set",
-                blocks: {
-                  ip_set: {
-                    nesting: "list",
-                  },
-                },
-              },
-              port_sets: {
-                nesting: "set",
-                blocks: {
-                  port_set: {
-                    nesting: "list",
-                  },
-                },
-              },
-            },
-          },
-          rules_source: {
-            nesting: "list",
-            blocks: {
-              rules_source_list: {
-                nesting: "list",
-              },
-              stateful_rule: {
-                nesting: "list",
-                blocks: {
-                  header: {
-                    nesting: "list",
-                  },
-                  rule_option: {
-                    nesting: "set",
-                  },
-                },
-              },
-              stateless_rules_and_custom_actions: {
-                nesting: "list",
-                blocks: {
-                  custom_action: {
-                    nesting: "set",
-                    blocks: {
-                      action_definition: {
-                        nesting: "list",
-                        blocks: {
-                          publish_metric_action: {
-                            nesting: "list",
-                            blocks: {
-                              dimension: {
-                                nesting: "set",
+                  "stateless_rule": {
+                    "nesting": "set",
+                    "blocks": {
+                      "rule_definition": {
+                        "nesting": "list",
+                        "blocks": {
+                          "match_attributes": {
+                            "nesting": "list",
+                            "blocks": {
+                              "destination": {
+                                "nesting": "set"
                               },
-                            },
-                          },
-                        },
-                      },
-                    },
-                  },
-                  stateless_rule: {
-                    nesting: "set",
-                    blocks: {
-                      rule_definition: {
-                        nesting: "list",
-                        blocks: {
-                          match_attributes: {
-                            nesting: "list",
-                            blocks: {
-                              destination: {
-                                nesting: "set",
+                              "destination_port": {
+                                "nesting": "set"
                               },
-                              destination_port: {
-                                nesting: "set",
+                              "source": {
+                                "nesting": "set"
                               },
-                              source: {
-                                nesting: "set",
+                              "source_port": {
+                                "nesting": "set"
                               },
-                              source_port: {
-                                nesting: "set",
-                              },
-                              tcp_flag: {
-                                nesting: "set",
-                              },
-                            },
-                          },
-                        },
-                      },
-                    },
+                              "tcp_flag": {
+                                "nesting": "set"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "stateful_rule_options": {
+            "nesting": "list"
+          }
+        }
+      }
+    },
+    "aws_networkfirewall_tls_inspection_configuration": {
+      "timeouts": {
+        "nesting": "single"
+      },
+      "tls_inspection_configuration": {
+        "nesting": "list",
+        "blocks": {
+          "server_certificate_configuration": {
+            "nesting": "list",
+            "blocks": {
+              "check_certificate_revocation_status": {
+                "nesting": "list"
+              },
+              "scope": {
+                "nesting": "list",
+                "blocks": {
+                  "destination": {
+                    "nesting": "list"
                   },
-                },
-              },
-            },
-          },
-          stateful_rule_options: {
-            nesting: "list",
-          },
-        },
-      },
-    },
-    aws_networkfirewall_tls_inspection_configuration: {
-      timeouts: {
-        nesting: "single",
-      },
-      tls_inspection_configuration: {
-        nesting: "list",
-        blocks: {
-          server_certificate_configuration: {
-            nesting: "list",
-            blocks: {
-              check_certificate_revocation_status: {
-                nesting: "list",
-              },
-              scope: {
-                nesting: "list",
-                blocks: {
-                  destination: {
-                    nesting: "list",
+                  "destination_ports": {
+                    "nesting": "list"
                   },
-                  destination_ports: {
-                    nesting: "list",
+                  "source": {
+                    "nesting": "list"
                   },
-                  source: {
-                    nesting: "list",
+                  "source_ports": {
+                    "nesting": "list"
+                  }
+                }
+              },
+              "server_certificate": {
+                "nesting": "list"
+              }
+            }
+          }
+        }
+      }
+    },
+    "aws_route": {
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_route53_resolver_firewall_config": {},
+    "aws_route53_resolver_firewall_domain_list": {},
+    "aws_route53_resolver_firewall_rule": {},
+    "aws_route53_resolver_firewall_rule_group": {},
+    "aws_route53_resolver_firewall_rule_group_association": {},
+    "aws_route53_resolver_query_log_config": {},
+    "aws_route53_resolver_query_log_config_association": {},
+    "aws_route_table": {
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_route_table_association": {
+      "timeouts": {
+        "nesting": "single"
+      }
+    },
+    "aws_s3_bucket": {
+      "cors_rule": {
+        "nesting": "list"
+      },
+      "grant": {
+        "nesting": "set"
+      },
+      "lifecycle_rule": {
+        "nesting": "list",
+        "blocks": {
+          "expiration": {
+            "nesting": "list"
+          },
+          "noncurrent_version_expiration": {
+            "nesting": "list"
+          },
+          "noncurrent_version_transition": {
+            "nesting": "set"
+          },
+          "transition": {
+            "nesting": "set"
+          }
+        }
+      },
+      "logging": {
+        "nesting": "list"
+      },
+      "object_lock_configuration": {
+        "nesting": "list",
+        "blocks": {
+          "rule": {
+            "nesting": "list",
+            "blocks": {
+              "default_retention": {
+                "nesting": "list"
+              }
+            }
+          }
+        }
+      },
+      "replication_configuration": {
+        "nesting": "list",
+        "blocks": {
+          "rules": {
+            "nesting": "set",
+            "blocks": {
+              "destination": {
+                "nesting": "list",
+                "blocks": {
+                  "access_control_translation": {
+                    "nesting": "list"
                   },
-                  source_ports: {
-                    nesting: "list",
+                  "metrics": {
+                    "nesting": "list"
                   },
-                },
+                  "replication_time": {
+                    "nesting": "list"
+                  }
+                }
               },
-              server_certificate: {
-                nesting: "list",
+              "filter": {
+                "nesting": "list"
               },
-            },
-          },
-        },
+              "source_selection_criteria": {
+                "nesting": "list",
+                "blocks": {
+                  "sse_kms_encrypted_objects": {
+                    "nesting": "list"
+                  }
+                }
+              }
+            }
+          }
+        }
       },
+      "server_side_encryption_configuration": {
+        "nesting": "list",
+        "blocks": {
+          "rule": {
+            "nesting": "list",
+            "blocks": {
+              "apply_server_side_encryption_by_default": {
+                "nesting": "list"
+              }
+            }
+          }
+        }
+      },
+      "timeouts": {
+        "nesting": "single"
+      },
+      "versioning": {
+        "nesting": "list"
+      },
+      "website": {
+        "nesting": "list"
+      }
     },
-    aws_route: {
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_route53_resolver_firewall_config: {},
-    aws_route53_resolver_firewall_domain_list: {},
-    aws_route53_resolver_firewall_rule: {},
-    aws_route53_resolver_firewall_rule_group: {},
-    aws_route53_resolver_firewall_rule_group_association: {},
-    aws_route53_resolver_query_log_config: {},
-    aws_route53_resolver_query_log_config_association: {},
-    aws_route_table: {
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_route_table_association: {
-      timeouts: {
-        nesting: "single",
-      },
-    },
-    aws_s3_bucket: {
-      cors_rule: {
-        nesting: "list",
-      },
-      grant: {
-        nesting: "set",
-      },
-      lifecycle_rule: {
-        nesting: "list",
-        blocks: {
-          expiration: {
-            nesting: "list",
+    "aws_s3_bucket_lifecycle_configuration": {
+      "rule": {
+        "nesting": "list",
+        "blocks": {
+          "abort_incomplete_multipart_upload": {
+            "nesting": "list"
           },
-          noncurrent_version_expiration: {
-            nesting: "list",
+          "expiration": {
+            "nesting": "list"
           },
-          noncurrent_version_transition: {
-            nesting: "set",
-          },
-          transition: {
-            nesting: "set",
-          },
-        },
-      },
-      logging: {
-        nesting: "list",
-      },
-      object_lock_configuration: {
-        nesting: "list",
-        blocks: {
-          rule: {
-            nesting: "list",
-            blocks: {
-              default_retention: {
-                nesting: "list",
+          "filter": {
+            "nesting": "list",
+            "blocks": {
+              "and": {
+                "nesting": "list"
               },
-            },
+              "tag": {
+                "nesting": "list"
+              }
+            }
           },
-        },
-      },
-      replication_configuration: {
-        nesting: "list",
-        blocks: {
-          rules: {
-            nesting: "set",
-            blocks: {
-              destination: {
-                nesting: "list",
-                blocks: {
-                  access_control_translation: {
-                    nesting: "list",
-                  },
-                  metrics: {
-                    nesting: "list",
-                  },
-                  replication_time: {
-                    nesting: "list",
-                  },
-                },
-              },
-              filter: {
-                nesting: "list",
-              },
-              source_selection_criteria: {
-                nesting: "list",
-                blocks: {
-                  sse_kms_encrypted_objects: {
-                    nesting: "list",
-                  },
-                },
-              },
-            },
+          "noncurrent_version_expiration": {
+            "nesting": "list"
           },
-        },
-      },
-      server_side_encryption_configuration: {
-        nesting: "list",
-        blocks: {
-          rule: {
-            nesting: "list",
-            blocks: {
-              apply_server_side_encryption_by_default: {
-                nesting: "list",
-              },
-            },
+          "noncurrent_version_transition": {
+            "nesting": "set"
           },
-        },
+          "transition": {
+            "nesting": "set"
+          }
+        }
       },
-      timeouts: {
-        nesting: "single",
-      },
-      versioning: {
-        nesting: "list",
-      },
-      website: {
-        nesting: "list",
-      },
+      "timeouts": {
+        "nesting": "single"
+      }
     },
-    aws_s3_bucket_lifecycle_configuration: {
-      rule: {
-        nesting: "list",
-        blocks: {
-          abort_incomplete_multipart_upload: {
-            nesting: "list",
-          },
-          expiration: {
-            nesting: "list",
-          },
-          filter: {
-            nesting: "list",
-            blocks: {
-              and: {
-                nesting: "list",
-              },
-              tag: {
-                nesting: "list",
-              },
-            },
-          },
-          noncurrent_version_expiration: {
-            nesting: "list",
-          },
-          noncurrent_version_transition: {
-            nesting: "set",
-          },
-          transition: {
-            nesting: "set",
-          },
-        },
+    "aws_s3_bucket_logging": {
+      "target_grant": {
+        "nesting": "set",
+        "blocks": {
+          "grantee": {
+            "nesting": "list"
+          }
+        }
       },
-      timeouts: {
-        nesting: "single",
-      },
+      "target_object_key_format": {
+        "nesting": "list",
+        "blocks": {
+          "partitioned_prefix": {
+            "nesting": "list"
+          },
+          "simple_prefix": {
+            "nesting": "list"
+          }
+        }
+      }
     },
-    aws_s3_bucket_logging: {
-      target_grant: {
-        nesting: "set",
-        blocks: {
-          grantee: {
-            nesting: "list",
-          },
-        },
-      },
-      target_object_key_format: {
-        nesting: "list",
-        blocks: {
-          partitioned_prefix: {
-            nesting: "list",
-          },
-          simple_prefix: {
-            nesting: "list",
-          },
-        },
-      },
+    "aws_s3_bucket_ownership_controls": {
+      "rule": {
+        "nesting": "list"
+      }
     },
-    aws_s3_bucket_ownership_controls: {
-      rule: {
-        nesting: "list",
-      },
+    "aws_s3_bucket_policy": {},
+    "aws_s3_bucket_public_access_block": {},
+    "aws_s3_bucket_server_side_encryption_configuration": {
+      "rule": {
+        "nesting": "set",
+        "blocks": {
+          "apply_server_side_encryption_by_default": {
+            "nesting": "list"
+          }
+        }
+      }
     },
-    aws_s3_bucket_policy: {},
-    aws_s3_bucket_public_access_block: {},
-    aws_s3_bucket_server_side_encryption_configuration: {
-      rule: {
-        nesting: "set",
-        blocks: {
-          apply_server_side_encryption_by_default: {
-            nesting: "list",
-          },
-        },
-      },
+    "aws_s3_bucket_versioning": {
+      "versioning_configuration": {
+        "nesting": "list"
+      }
     },
-    aws_s3_bucket_versioning: {
-      versioning_configuration: {
-        nesting: "list",
-      },
+    "aws_security_group": {
+      "timeouts": {
+        "nesting": "single"
+      }
     },
-    aws_security_group: {
-      timeouts: {
-        nesting: "single",
-      },
+    "aws_sns_topic": {},
+    "aws_sns_topic_policy": {},
+    "aws_sns_topic_subscription": {},
+    "aws_sqs_queue": {
+      "timeouts": {
+        "nesting": "single"
+      }
     },
-    aws_sns_topic: {},
-    aws_sns_topic_policy: {},
-    aws_sns_topic_subscription: {},
-    aws_sqs_queue: {
-      timeouts: {
-        nesting: "single",
-      },
+    "aws_sqs_queue_policy": {},
+    "aws_subnet": {
+      "timeouts": {
+        "nesting": "single"
+      }
     },
-    aws_sqs_queue_policy: {},
-    aws_subnet: {
-      timeouts: {
-        nesting: "single",
+    "aws_vpc": {},
+    "aws_vpc_endpoint": {
+      "dns_options": {
+        "nesting": "list"
       },
-    },
-    aws_vpc: {},
-    aws_vpc_endpoint: {
-      dns_options: {
-        nesting: "list",
+      "subnet_configuration": {
+        "nesting": "set"
       },
-      subnet_configuration: {
-        nesting: "set",
-      },
-      timeouts: {
-        nesting: "single",
-      },
-    },
+      "timeouts": {
+        "nesting": "single"
+      }
+    }
   },
-  dataSources: {
-    terraform_remote_state: {},
-  },
+  "dataSources": {
+    "terraform_remote_state": {}
+  }
 };

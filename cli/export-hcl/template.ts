@@ -126,6 +126,7 @@ export function quotedTemplate(parts: readonly TemplatePart[]): string {
 
 /** HCL quoted-string escapes for literal text (the template escapes in it are already in place). */
 function escapeQuoted(raw: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters on purpose: each is escaped, never written raw into HCL
   return raw.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => {
     switch (c) {
       case "\\":

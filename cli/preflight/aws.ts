@@ -22,7 +22,7 @@ import { ConfigServiceClient, DescribeConfigurationRecordersCommand } from "@aws
 import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudWatchLogsClient, DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
-import { ListFirewallsCommand, NetworkFirewallClient } from "@aws-sdk/client-network-firewall";
+import { ListFirewallsCommand, NetworkFirewallClient, type ListFirewallsCommandOutput } from "@aws-sdk/client-network-firewall";
 import { ACMClient, DescribeCertificateCommand, GetCertificateCommand } from "@aws-sdk/client-acm";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
@@ -138,7 +138,7 @@ function awsChecks(config: Egress6Config, c: CheckContext["c"]): { all: Check[];
     (firewallCount ??= listAll(
       c.networkFirewall,
       (t) => new ListFirewallsCommand({ NextToken: t }),
-      (o: any) => o.Firewalls ?? [],
+      (o: ListFirewallsCommandOutput) => o.Firewalls ?? [],
     ).then((l) => l.length));
   const ctx: CheckContext = { config, c, countFirewalls };
   const proxies = modeHasProxies(config.inspection.mode);

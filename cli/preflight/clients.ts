@@ -57,8 +57,21 @@ const IAM_PREFIX = new Map<string, string>([
   ["KMSClient", "kms"],
 ]);
 
-/** Sends one read command; any failure becomes an AwsCallError naming the code and the IAM action. */
-export async function send<O>(client: { send(command: any): Promise<any> }, command: { constructor: { name: string } }): Promise<O> {
+/** An AWS SDK v3 command, as send names it (its class name is the API action plus `Command`). */
+export interface SdkCommand {
+  readonly constructor: { readonly name: string };
+}
+
+/** An AWS SDK v3 client (one of Clients): `send` takes one of its commands and resolves to that command's output. */
+export interface SdkClient {
+  send(command: SdkCommand): Promise<unknown>;
+}
+
+/**
+ * Sends one read command; any failure becomes an AwsCallError naming the code and the IAM action. `O` is the command's
+ * output type as the SDK exports it (`DescribeImagesCommandOutput` for a DescribeImagesCommand).
+ */
+export async function send<O>(client: SdkClient, command: SdkCommand): Promise<O> {
   const action = `${IAM_PREFIX.get(client.constructor.name) ?? client.constructor.name}:${command.constructor.name.replace(/Command$/, "")}`;
   try {
     return (await client.send(command)) as O;
@@ -111,19 +124,23 @@ export interface Tier {
   readonly ami: string;
 }
 
-/** Every item of a paged listing (at most 100 pages, so a misbehaving token cannot loop forever). */
-export async function listAll<T>(
-  client: { send(command: any): Promise<any> },
-  command: (token: string | undefined) => object,
-  items: (out: unknown) => T[],
-  tokenField = "NextToken",
+/**
+ * Every item of a paged listing (at most 100 pages, so a misbehaving token cannot loop forever). `O` is the listing
+ * command's output type; `items` picks the page's items and `tokenField` names its next-page token.
+ */
+export async function listAll<O, T>(
+  client: SdkClient,
+  command: (token: string | undefined) => SdkCommand,
+  items: (out: O) => T[],
+  tokenField: "NextToken" | "nextToken" = "NextToken",
 ): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
   for (let page = 0; page < 100; page++) {
-    const out = await send<any>(client, command(token) as { constructor: { name: string } });
+    const out = await send<O>(client, command(token));
     all.push(...items(out));
-    token = out?.[tokenField];
+    const next = (out as Record<string, unknown> | undefined)?.[tokenField];
+    token = typeof next === "string" ? next : undefined;
     if (!token) return all;
   }
   throw new AwsCallError("TooManyPages", "listing");

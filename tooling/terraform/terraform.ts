@@ -94,6 +94,7 @@ export function terraformVersion(binary: string): { ok: true; version: string } 
  */
 export function trimTerraformOutput(text: string, maxLines = 30): string {
   const lines = text
+    // eslint-disable-next-line no-control-regex -- ESC on purpose: strips terraform's colour escapes (ESC [ ... m)
     .replace(/\x1b\[[0-9;]*m/g, "")
     .split("\n")
     .map((line) => line.replace(/^[│╷╵]\s?/, "").trimEnd())

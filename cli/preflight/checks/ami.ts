@@ -1,6 +1,13 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeImagesCommand, DescribeInstanceTypesCommand, type _InstanceType } from "@aws-sdk/client-ec2";
-import { GetParameterCommand } from "@aws-sdk/client-ssm";
+import {
+  DescribeImagesCommand,
+  DescribeInstanceTypesCommand,
+  type _InstanceType,
+  type DescribeImagesCommandOutput,
+  type DescribeInstanceTypesCommandOutput,
+  type InstanceTypeInfo,
+} from "@aws-sdk/client-ec2";
+import { GetParameterCommand, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
 import { AwsCallError, send, type Check, type CheckContext, type Tier } from "../clients";
 import { ok, problem } from "../result";
 
@@ -16,7 +23,7 @@ export function amiChecks({ config, c }: CheckContext, t: Tier): Check[] {
     async run() {
       let imageId: string | undefined;
       try {
-        imageId = (await send<any>(c.ssm, new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
+        imageId = (await send<GetParameterCommandOutput>(c.ssm, new GetParameterCommand({ Name: parameter }))).Parameter?.Value;
       } catch (e) {
         if (e instanceof AwsCallError && e.code === "ParameterNotFound") {
           return [
@@ -30,7 +37,7 @@ export function amiChecks({ config, c }: CheckContext, t: Tier): Check[] {
         throw e;
       }
       if (!imageId) throw new AwsCallError("EmptyParameterValue", "ssm:GetParameter");
-      const image = ((await send<any>(c.ec2, new DescribeImagesCommand({ ImageIds: [imageId] }))).Images ?? [])[0];
+      const image = ((await send<DescribeImagesCommandOutput>(c.ec2, new DescribeImagesCommand({ ImageIds: [imageId] }))).Images ?? [])[0];
       if (!image)
         return [
           problem(
@@ -39,11 +46,15 @@ export function amiChecks({ config, c }: CheckContext, t: Tier): Check[] {
             "point the parameter at an image available in the region",
           ),
         ];
-      let types: any[];
+      let types: InstanceTypeInfo[];
       try {
         types =
-          (await send<any>(c.ec2, new DescribeInstanceTypesCommand({ InstanceTypes: [t.instanceType as _InstanceType] }))).InstanceTypes ??
-          [];
+          (
+            await send<DescribeInstanceTypesCommandOutput>(
+              c.ec2,
+              new DescribeInstanceTypesCommand({ InstanceTypes: [t.instanceType as _InstanceType] }),
+            )
+          ).InstanceTypes ?? [];
       } catch (e) {
         if (e instanceof AwsCallError && e.code === "InvalidInstanceType") types = [];
         else throw e;
@@ -57,7 +68,7 @@ export function amiChecks({ config, c }: CheckContext, t: Tier): Check[] {
           ),
         ];
       const archs: string[] = types[0].ProcessorInfo?.SupportedArchitectures ?? [];
-      if (!archs.includes(image.Architecture)) {
+      if (image.Architecture === undefined || !archs.includes(image.Architecture)) {
         return [
           problem(
             id,

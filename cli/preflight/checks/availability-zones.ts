@@ -1,5 +1,5 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeAvailabilityZonesCommand } from "@aws-sdk/client-ec2";
+import { DescribeAvailabilityZonesCommand, type AvailabilityZone, type DescribeAvailabilityZonesCommandOutput } from "@aws-sdk/client-ec2";
 import { send, type Check, type CheckContext } from "../clients";
 import { ok, problem } from "../result";
 
@@ -13,12 +13,12 @@ export function availabilityZoneChecks({ config, c }: CheckContext): Check[] {
     id: "aws:availability-zones",
     what: `that ${azs.join(", ")} exist in ${region}`,
     async run() {
-      const out = await send<any>(c.ec2, new DescribeAvailabilityZonesCommand({}));
-      const zones = (out.AvailabilityZones ?? []).filter((z: any) => (z.ZoneType ?? "availability-zone") === "availability-zone");
-      const byName = new Map<string, any>(zones.map((z: any) => [z.ZoneName, z]));
-      const have = zones.map((z: any) => `${z.ZoneName} (${z.ZoneId})`).join(", ");
+      const out = await send<DescribeAvailabilityZonesCommandOutput>(c.ec2, new DescribeAvailabilityZonesCommand({}));
+      const zones = (out.AvailabilityZones ?? []).filter((z) => (z.ZoneType ?? "availability-zone") === "availability-zone");
+      const byName = new Map<string | undefined, AvailabilityZone>(zones.map((z) => [z.ZoneName, z]));
+      const have = zones.map((z) => `${z.ZoneName} (${z.ZoneId})`).join(", ");
       const missing = azs.filter((az) => !byName.has(az));
-      const unavailable = azs.filter((az) => byName.has(az) && byName.get(az).State !== "available");
+      const unavailable = azs.filter((az) => byName.has(az) && byName.get(az)?.State !== "available");
       if (missing.length > 0) {
         return [
           problem(
@@ -32,12 +32,12 @@ export function availabilityZoneChecks({ config, c }: CheckContext): Check[] {
         return [
           problem(
             "aws:availability-zones",
-            `${unavailable.map((az) => `${az} is ${byName.get(az).State}`).join("; ")}`,
+            `${unavailable.map((az) => `${az} is ${byName.get(az)?.State}`).join("; ")}`,
             "choose AZs whose state is available",
           ),
         ];
       }
-      return [ok("aws:availability-zones", `${azs.map((az) => `${az} (${byName.get(az).ZoneId})`).join(", ")} exist and are available`)];
+      return [ok("aws:availability-zones", `${azs.map((az) => `${az} (${byName.get(az)?.ZoneId})`).join(", ")} exist and are available`)];
     },
   });
   return checks;

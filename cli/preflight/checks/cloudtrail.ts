@@ -1,5 +1,5 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
+import { DescribeTrailsCommand, type DescribeTrailsCommandOutput, type Trail } from "@aws-sdk/client-cloudtrail";
 import { send, type Check, type CheckContext } from "../clients";
 import { ok, problem } from "../result";
 
@@ -13,7 +13,8 @@ export function cloudTrailChecks({ config, c }: CheckContext): Check[] {
       id: "aws:cloudtrail",
       what: "that no trail already records this region",
       async run() {
-        const trails: any[] = (await send<any>(c.cloudTrail, new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
+        const trails: Trail[] =
+          (await send<DescribeTrailsCommandOutput>(c.cloudTrail, new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
         const ours = `${config.name}-egress6`;
         const taken = trails.find((t) => t.Name === ours && t.HomeRegion === region);
         if (taken)

@@ -1,5 +1,9 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeConfigurationRecordersCommand } from "@aws-sdk/client-config-service";
+import {
+  DescribeConfigurationRecordersCommand,
+  type ConfigurationRecorder,
+  type DescribeConfigurationRecordersCommandOutput,
+} from "@aws-sdk/client-config-service";
 import { send, type Check, type CheckContext } from "../clients";
 import { ok, problem } from "../result";
 
@@ -13,7 +17,9 @@ export function configRecorderChecks({ config, c }: CheckContext): Check[] {
       id: "aws:config-recorder",
       what: "that no AWS Config recorder exists yet",
       async run() {
-        const all: any[] = (await send<any>(c.config, new DescribeConfigurationRecordersCommand({}))).ConfigurationRecorders ?? [];
+        const all: ConfigurationRecorder[] =
+          (await send<DescribeConfigurationRecordersCommandOutput>(c.config, new DescribeConfigurationRecordersCommand({})))
+            .ConfigurationRecorders ?? [];
         // Service-linked recorders (servicePrincipal set) belong to other AWS services and do not block ours.
         const own = all.filter((r) => !r.servicePrincipal);
         if (own.length > 0) {

@@ -1,5 +1,5 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { ListDetectorsCommand } from "@aws-sdk/client-guardduty";
+import { ListDetectorsCommand, type ListDetectorsCommandOutput } from "@aws-sdk/client-guardduty";
 import { send, type Check, type CheckContext } from "../clients";
 import { ok, problem } from "../result";
 
@@ -13,7 +13,7 @@ export function guardDutyChecks({ config, c }: CheckContext): Check[] {
       id: "aws:guardduty",
       what: "that no GuardDuty detector exists yet",
       async run() {
-        const ids: string[] = (await send<any>(c.guardDuty, new ListDetectorsCommand({}))).DetectorIds ?? [];
+        const ids: string[] = (await send<ListDetectorsCommandOutput>(c.guardDuty, new ListDetectorsCommand({}))).DetectorIds ?? [];
         if (ids.length > 0) {
           return [
             problem(

@@ -1,5 +1,5 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeInstanceTypeOfferingsCommand } from "@aws-sdk/client-ec2";
+import { DescribeInstanceTypeOfferingsCommand, type DescribeInstanceTypeOfferingsCommandOutput } from "@aws-sdk/client-ec2";
 import { send, type Check, type CheckContext, type Tier } from "../clients";
 import { ok, problem } from "../result";
 
@@ -11,7 +11,7 @@ export function instanceTypeChecks({ config, c }: CheckContext, t: Tier): Check[
     id: `aws:instance-type:${t.tier}`,
     what: `that ${t.instanceType} is offered in ${azs.join(", ")}`,
     async run() {
-      const out = await send<any>(
+      const out = await send<DescribeInstanceTypeOfferingsCommandOutput>(
         c.ec2,
         new DescribeInstanceTypeOfferingsCommand({
           LocationType: "availability-zone",
@@ -21,7 +21,7 @@ export function instanceTypeChecks({ config, c }: CheckContext, t: Tier): Check[
           ],
         }),
       );
-      const offered = new Set((out.InstanceTypeOfferings ?? []).map((o: any) => o.Location));
+      const offered = new Set((out.InstanceTypeOfferings ?? []).map((o) => o.Location));
       const missing = azs.filter((az) => !offered.has(az));
       if (missing.length > 0)
         return [

@@ -1,5 +1,5 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeVpcEndpointServicesCommand } from "@aws-sdk/client-ec2";
+import { DescribeVpcEndpointServicesCommand, type DescribeVpcEndpointServicesCommandOutput, type ServiceDetail } from "@aws-sdk/client-ec2";
 import { interfaceEndpointsOf } from "../../../config/tls-inspection";
 import { AwsCallError, send, type Check, type CheckContext } from "../clients";
 import { ok, problem } from "../result";
@@ -16,9 +16,15 @@ export function interfaceEndpointChecks({ config, c }: CheckContext): Check[] {
       id,
       what: `that ${serviceName} accepts IPv6-only endpoints in ${azs.join(", ")}`,
       async run() {
-        let details: any[];
+        let details: ServiceDetail[];
         try {
-          details = (await send<any>(c.ec2, new DescribeVpcEndpointServicesCommand({ ServiceNames: [serviceName] }))).ServiceDetails ?? [];
+          details =
+            (
+              await send<DescribeVpcEndpointServicesCommandOutput>(
+                c.ec2,
+                new DescribeVpcEndpointServicesCommand({ ServiceNames: [serviceName] }),
+              )
+            ).ServiceDetails ?? [];
         } catch (e) {
           if (e instanceof AwsCallError && e.code === "InvalidServiceName") details = [];
           else throw e;

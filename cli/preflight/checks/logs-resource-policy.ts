@@ -1,5 +1,5 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeResourcePoliciesCommand, type DescribeResourcePoliciesCommandOutput } from "@aws-sdk/client-cloudwatch-logs";
 import { modeHasFirewall } from "../../../config/modes";
 import { partitionOf } from "../../../lib/partition";
 import { VENDED_LOGS_PREFIX, vendedLogGroups } from "../../../lib/names";
@@ -62,15 +62,15 @@ export function logsResourcePolicyChecks({ config, c }: CheckContext): Check[] {
       const policies = await listAll(
         c.logs,
         (t) => new DescribeResourcePoliciesCommand({ nextToken: t }),
-        (o: any) => o.resourcePolicies ?? [],
+        (o: DescribeResourcePoliciesCommandOutput) => o.resourcePolicies ?? [],
         "nextToken",
       );
-      const accountLevel = policies.filter((p: any) => p.policyScope !== "RESOURCE");
+      const accountLevel = policies.filter((p) => p.policyScope !== "RESOURCE");
       // Log delivery grants delivery.logs.amazonaws.com; each log group outside /aws/vendedlogs/ adds its ARN to that policy.
-      const delivery = accountLevel.filter((p: any) => String(p.policyDocument ?? "").includes("delivery.logs.amazonaws.com"));
+      const delivery = accountLevel.filter((p) => String(p.policyDocument ?? "").includes("delivery.logs.amazonaws.com"));
       const { growth, covered } = policyGrowth(
         vended,
-        delivery.map((p: any) => String(p.policyDocument ?? "")),
+        delivery.map((p) => String(p.policyDocument ?? "")),
         partitionOf(region),
         region,
       );
@@ -91,7 +91,7 @@ export function logsResourcePolicyChecks({ config, c }: CheckContext): Check[] {
           ),
         ];
       }
-      const largest = Math.max(...delivery.map((p: any) => String(p.policyDocument).length));
+      const largest = Math.max(...delivery.map((p) => String(p.policyDocument).length));
       const adds =
         growth === 0
           ? `egress6's ${vended.length} log groups add nothing (${covered})`

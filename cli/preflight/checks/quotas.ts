@@ -1,6 +1,12 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
-import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, type ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import { DescribeVpcsCommand, type DescribeVpcsCommandOutput } from "@aws-sdk/client-ec2";
+import {
+  GetAWSDefaultServiceQuotaCommand,
+  GetServiceQuotaCommand,
+  type GetAWSDefaultServiceQuotaCommandOutput,
+  type GetServiceQuotaCommandOutput,
+  type ServiceQuotasClient,
+} from "@aws-sdk/client-service-quotas";
 import { interfaceEndpointsOf } from "../../../config/tls-inspection";
 import { modeHasFirewall } from "../../../config/modes";
 import { AwsCallError, listAll, send, type Check, type CheckContext } from "../clients";
@@ -26,13 +32,13 @@ async function quotaValue(
   quota: { service: string; code: string },
 ): Promise<{ value: number; source: string }> {
   const input = { ServiceCode: quota.service, QuotaCode: quota.code };
-  let out: any;
+  let out: GetServiceQuotaCommandOutput | GetAWSDefaultServiceQuotaCommandOutput;
   let source = "";
   try {
-    out = await send<any>(client, new GetServiceQuotaCommand(input));
+    out = await send<GetServiceQuotaCommandOutput>(client, new GetServiceQuotaCommand(input));
   } catch (e) {
     if (!(e instanceof AwsCallError) || e.code !== "NoSuchResourceException") throw e;
-    out = await send<any>(client, new GetAWSDefaultServiceQuotaCommand(input));
+    out = await send<GetAWSDefaultServiceQuotaCommandOutput>(client, new GetAWSDefaultServiceQuotaCommand(input));
     source = " (the quota's AWS default: it has no applied value)";
   }
   const value = out.Quota?.Value;
@@ -54,7 +60,7 @@ export function quotaChecks({ config, c, countFirewalls }: CheckContext): Check[
       const vpcs = await listAll(
         c.ec2,
         (t) => new DescribeVpcsCommand({ NextToken: t }),
-        (o: any) => o.Vpcs ?? [],
+        (o: DescribeVpcsCommandOutput) => o.Vpcs ?? [],
       );
       if (vpcs.length + 1 > limit)
         return [

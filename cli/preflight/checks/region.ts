@@ -1,5 +1,5 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
+import { DescribeRegionsCommand, type DescribeRegionsCommandOutput } from "@aws-sdk/client-ec2";
 import { AwsCallError, homeRegion, send, type Check, type CheckContext } from "../clients";
 import { ok, problem } from "../result";
 
@@ -12,14 +12,14 @@ export function regionCheck({ config, c }: CheckContext): Check {
     async run() {
       // Asked in the partition's always-enabled region, which can answer for a disabled one; an account whose policies
       // deny that region is asked in the configured region instead (which answers only if it is enabled).
-      let out: any;
+      let out: DescribeRegionsCommandOutput;
       try {
-        out = await send<any>(c.home, new DescribeRegionsCommand({ AllRegions: true }));
+        out = await send<DescribeRegionsCommandOutput>(c.home, new DescribeRegionsCommand({ AllRegions: true }));
       } catch (e) {
         if (!(e instanceof AwsCallError) || homeRegion(region) === region) throw e;
-        out = await send<any>(c.ec2, new DescribeRegionsCommand({ AllRegions: true }));
+        out = await send<DescribeRegionsCommandOutput>(c.ec2, new DescribeRegionsCommand({ AllRegions: true }));
       }
-      const found = (out.Regions ?? []).find((r: any) => r.RegionName === region);
+      const found = (out.Regions ?? []).find((r) => r.RegionName === region);
       if (!found)
         return [
           problem(

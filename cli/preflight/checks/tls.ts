@@ -1,7 +1,19 @@
 /** One of preflight's AWS checks, run by cli/preflight/aws.ts in the order it prints; read calls only (../clients.ts). */
-import { DescribeCertificateCommand, GetCertificateCommand } from "@aws-sdk/client-acm";
-import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
+import {
+  DescribeCertificateCommand,
+  GetCertificateCommand,
+  type CertificateDetail,
+  type DescribeCertificateCommandOutput,
+  type GetCertificateCommandOutput,
+} from "@aws-sdk/client-acm";
+import { DescribeSecretCommand, type DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  type DescribeKeyCommandOutput,
+  type GetKeyPolicyCommandOutput,
+  type KeyMetadata,
+} from "@aws-sdk/client-kms";
 import { X509Certificate } from "node:crypto";
 import { decryptionPointOf } from "../../../config/tls-inspection";
 import { partitionOf } from "../../../lib/partition";
@@ -13,6 +25,16 @@ export const CA_EXPIRY_WARNING_DAYS = 30;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const daysLeft = (notAfter: Date | string) => Math.floor((new Date(notAfter).getTime() - Date.now()) / DAY_MS);
+
+/** A key policy statement as the KMS check reads it: parsed JSON, so every field is checked before it is trusted. */
+interface KeyPolicyStatement {
+  readonly Sid?: unknown;
+  readonly Effect?: unknown;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: unknown;
+}
 
 /**
  * inspection.tlsInspection (docs/dlp.md): the CA's expiry; with firewall decryption, the ACM certificate (imported,
@@ -50,7 +72,8 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
       id: "tls:acm-certificate",
       what: `the ACM certificate ${arn} (imported, issued, the CA the workloads trust)`,
       async run() {
-        const described = (await send<any>(c.acm, new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate ?? {};
+        const described: CertificateDetail =
+          (await send<DescribeCertificateCommandOutput>(c.acm, new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate ?? {};
         const found: CheckResult[] = [];
         if (described.Type !== "IMPORTED")
           found.push(
@@ -77,7 +100,7 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
             ),
           );
         }
-        const pem = (await send<any>(c.acm, new GetCertificateCommand({ CertificateArn: arn }))).Certificate;
+        const pem = (await send<GetCertificateCommandOutput>(c.acm, new GetCertificateCommand({ CertificateArn: arn }))).Certificate;
         let same = false;
         try {
           same = pem !== undefined && new X509Certificate(pem).fingerprint256 === ca.fingerprint256;
@@ -111,7 +134,7 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
       id: "tls:ca-key-secret",
       what: `the secret ${secretArn} (exists, encrypted with ${kmsKeyArn}); its value is never read`,
       async run() {
-        const secret = await send<any>(c.secrets, new DescribeSecretCommand({ SecretId: secretArn }));
+        const secret = await send<DescribeSecretCommandOutput>(c.secrets, new DescribeSecretCommand({ SecretId: secretArn }));
         if (secret.DeletedDate)
           return [
             problem(
@@ -122,7 +145,7 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
           ];
         if (secret.ARN !== undefined && secret.ARN !== secretArn)
           return [problem("tls:ca-key-secret", `${secretArn} answers as ${secret.ARN}`, "give the secret's full ARN")];
-        const used = secret.KmsKeyId as string | undefined;
+        const used = secret.KmsKeyId;
         if (used === undefined || !(used === kmsKeyArn || used === keyId || used.endsWith(`:key/${keyId}`))) {
           return [
             problem(
@@ -139,7 +162,8 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
       id: "tls:ca-key-kms",
       what: `the KMS key ${kmsKeyArn} (customer-managed, enabled, its key policy lets IAM grant kms:Decrypt)`,
       async run() {
-        const meta = (await send<any>(c.kms, new DescribeKeyCommand({ KeyId: kmsKeyArn }))).KeyMetadata ?? {};
+        const meta: Partial<KeyMetadata> =
+          (await send<DescribeKeyCommandOutput>(c.kms, new DescribeKeyCommand({ KeyId: kmsKeyArn }))).KeyMetadata ?? {};
         if (meta.KeyManager !== "CUSTOMER")
           return [
             problem(
@@ -156,13 +180,16 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
               "enable the key (kms enable-key), or cancel its deletion",
             ),
           ];
-        const text = (await send<any>(c.kms, new GetKeyPolicyCommand({ KeyId: kmsKeyArn, PolicyName: "default" }))).Policy;
+        const text = (await send<GetKeyPolicyCommandOutput>(c.kms, new GetKeyPolicyCommand({ KeyId: kmsKeyArn, PolicyName: "default" })))
+          .Policy;
         const account = kmsKeyArn.split(":")[4];
         const role = `:role/${config.name}-proxy`;
-        let statements: any[] = [];
+        let statements: KeyPolicyStatement[] = [];
         try {
-          const doc = JSON.parse(text ?? "");
-          statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+          const doc = JSON.parse(text ?? "") as { Statement?: unknown };
+          const all: unknown[] = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+          // A statement that is not an object (null, a string) has no Effect, so no rule below could match it.
+          statements = all.filter((st): st is KeyPolicyStatement => typeof st === "object" && st !== null);
         } catch {
           return [
             unchecked("tls:ca-key-kms", `could not check: the key policy of ${kmsKeyArn} is not readable JSON`, "key policy not JSON"),
@@ -178,11 +205,11 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
               .replace(/\?/g, ".")}$`,
             "i",
           ).test("kms:Decrypt");
-        const mentionsDecrypt = (st: any) =>
+        const mentionsDecrypt = (st: KeyPolicyStatement) =>
           list(st.Action).some(coversDecrypt) || (st.NotAction !== undefined && !list(st.NotAction).some(coversDecrypt));
         // Never fail open: a Deny that may cover kms:Decrypt, or an Allow that grants it only under conditions, is
         // something this check cannot evaluate (who the Deny or the conditions hit depends on the request).
-        const denies = statements.filter((st) => st?.Effect === "Deny" && mentionsDecrypt(st));
+        const denies = statements.filter((st) => st.Effect === "Deny" && mentionsDecrypt(st));
         if (denies.length > 0) {
           return [
             unchecked(
@@ -193,8 +220,9 @@ export function tlsChecks({ config, c }: CheckContext): Check[] {
           ];
         }
         const matching = statements.filter((st) => {
-          if (st?.Effect !== "Allow" || !mentionsDecrypt(st)) return false;
-          const principals = list(st.Principal?.AWS ?? (st.Principal === "*" ? "*" : undefined));
+          if (st.Effect !== "Allow" || !mentionsDecrypt(st)) return false;
+          const aws = typeof st.Principal === "object" && st.Principal !== null ? (st.Principal as { AWS?: unknown }).AWS : undefined;
+          const principals = list(aws ?? (st.Principal === "*" ? "*" : undefined));
           return principals.some(
             (p) => p === account || p === `arn:${partitionOf(config.region)}:iam::${account}:root` || p.endsWith(role),
           );

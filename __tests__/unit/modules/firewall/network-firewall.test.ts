@@ -47,7 +47,8 @@ describe("InspectionFirewall", () => {
   });
 
   test("suricataRules adds the IDS/IPS group; more than 1000 rules are refused", () => {
-    const groups = JSON.parse(synth({ ...base, suricataRules: ["alert tcp any any -> any any (sid:1;)"] })).resource.aws_networkfirewall_rule_group;
+    const groups = JSON.parse(synth({ ...base, suricataRules: ["alert tcp any any -> any any (sid:1;)"] })).resource
+      .aws_networkfirewall_rule_group;
     expect(Object.keys(groups)).toHaveLength(4);
     expect(() => synth({ ...base, suricataRules: Array.from({ length: 1001 }, () => "x") })).toThrow(UserError);
   });

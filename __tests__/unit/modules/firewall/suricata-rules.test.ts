@@ -18,7 +18,9 @@ describe("baselineRules", () => {
     expect(rules).toContain(
       `drop tcp $EXTERNAL_NET any -> $HOME_NET any (msg:"egress6: TCP connection opened from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[0]}; rev:1;)`,
     );
-    expect(rules).toContain(`drop udp $EXTERNAL_NET any -> $HOME_NET any (msg:"egress6: UDP from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[1]}; rev:1;)`);
+    expect(rules).toContain(
+      `drop udp $EXTERNAL_NET any -> $HOME_NET any (msg:"egress6: UDP from outside the VPC"; flow:to_server; sid:${INBOUND_DROP_SIDS[1]}; rev:1;)`,
+    );
     expect([...INBOUND_DROP_SIDS]).toEqual([9100003, 9100004]);
   });
 
@@ -69,6 +71,11 @@ describe("handshakeRules", () => {
 
 describe("RULE_VARIABLES", () => {
   test("the variable names the rules use", () => {
-    expect(RULE_VARIABLES).toEqual({ homeNet: "HOME_NET", egressPorts: "EGRESS_PORTS", workloadNet: "WORKLOAD_NET", proxyNet: "PROXY_NET" });
+    expect(RULE_VARIABLES).toEqual({
+      homeNet: "HOME_NET",
+      egressPorts: "EGRESS_PORTS",
+      workloadNet: "WORKLOAD_NET",
+      proxyNet: "PROXY_NET",
+    });
   });
 });

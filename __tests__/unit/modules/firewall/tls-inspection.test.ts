@@ -108,7 +108,8 @@ describe("exampleDlpRules", () => {
   test("drops a PEM private key and an AWS access key id in decrypted request bodies, with sids 9100301-9100302", () => {
     const lines = rules.split("\n").filter((l) => l !== "");
     expect(lines).toHaveLength(2);
-    for (const line of lines) expect(line).toMatch(/^drop http \$HOME_NET any -> \$EXTERNAL_NET any \(.*flow:to_server,established; http\.request_body;/);
+    for (const line of lines)
+      expect(line).toMatch(/^drop http \$HOME_NET any -> \$EXTERNAL_NET any \(.*flow:to_server,established; http\.request_body;/);
     expect(lines[0]).toContain("sid:9100301;");
     expect(lines[1]).toContain('pcre:"/(?:AKIA|ASIA)[0-9A-Z]{16}/";');
     expect(lines[1]).toContain("sid:9100302;");

@@ -110,7 +110,9 @@ describe("ProxyTier", () => {
     const a = byName(synth(base).resource, "aws_security_group")["test_a-security-group_resource"];
     expect(brief(a.egress as Rule[])).toEqual(["tcp/443-443 ::/0", "tcp/8443-8443 ::/0"]);
     const only80 = { ...base, policy: { ...policy, ports: [80] } };
-    const egress = byName(synth(only80).resource, "aws_security_group")["test_a-security-group_resource"].egress as (Rule & { description: string })[];
+    const egress = byName(synth(only80).resource, "aws_security_group")["test_a-security-group_resource"].egress as (Rule & {
+      description: string;
+    })[];
     expect(brief(egress)).toEqual(["tcp/80-80 ::/0", "tcp/443-443 ::/0"]);
     expect(egress[1].description).toBe("HTTPS for the proxy packages and AWS APIs");
   });
@@ -165,7 +167,9 @@ describe("ProxyTier", () => {
   test("per AZ an instance on that interface, from the template, IMDSv2, monitored, replaced when its user data changes", () => {
     const instance = byName(synth(base).resource, "aws_instance")["test_a"];
     expect(instance).toMatchObject({
-      network_interface: [{ network_interface_id: expect.stringMatching(/^\$\{aws_network_interface\.test_a-interface_[0-9A-F]+\.id\}$/), device_index: 0 }],
+      network_interface: [
+        { network_interface_id: expect.stringMatching(/^\$\{aws_network_interface\.test_a-interface_[0-9A-F]+\.id\}$/), device_index: 0 },
+      ],
       launch_template: { id: expect.stringMatching(/^\$\{aws_launch_template\.test_launch-template_[0-9A-F]+\.id\}$/) },
       user_data_replace_on_change: true,
       monitoring: true,
@@ -248,7 +252,7 @@ describe("ProxyTier", () => {
     test("plain icap:// gets a precondition that the service is inside the VPC /56; icaps:// does not", () => {
       const instance = byName(synth(decrypting).resource, "aws_instance")["test_a"];
       const [pre] = (instance.lifecycle as { precondition: { condition: string; error_message: string }[] }).precondition;
-      expect(pre.condition).toBe("${(cidrsubnet(\"2001:db8:0:30::10/56\", 0, 0) == aws_vpc.vpc.ipv6_cidr_block)}");
+      expect(pre.condition).toBe('${(cidrsubnet("2001:db8:0:30::10/56", 0, 0) == aws_vpc.vpc.ipv6_cidr_block)}');
       expect(pre.error_message).toMatch(/^inspection\.tlsInspection\.icap: plain icap:\/\/ to \[2001:db8:0:30::10\] is outside/);
       const tls: Props = {
         ...decrypting,
@@ -275,6 +279,8 @@ describe("ProxyTier", () => {
     const domains = Array.from({ length: 3000 }, () => `${rand()}${rand()}.example`);
     const big = { ...base, policy: { ...policy, domains } };
     expect(() => synth(big)).toThrow(UserError);
-    expect(() => synth(big)).toThrow(/^egress\.domains: 3000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB/);
+    expect(() => synth(big)).toThrow(
+      /^egress\.domains: 3000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB/,
+    );
   });
 });

@@ -2,12 +2,7 @@ import { Testing } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import {
-  CLOUDWATCH_AGENT_POLICY,
-  SSM_CORE_POLICY,
-  instanceRole,
-  type InstanceRoleProps,
-} from "../../../../modules/shared/instance-role";
+import { CLOUDWATCH_AGENT_POLICY, SSM_CORE_POLICY, instanceRole, type InstanceRoleProps } from "../../../../modules/shared/instance-role";
 
 const base: InstanceRoleProps = {
   name: "dev-proxy",

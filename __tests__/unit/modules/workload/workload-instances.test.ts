@@ -184,7 +184,9 @@ describe("workloadUserData", () => {
 
   test("puts the SSM agent on IPv6 IMDS and checks the three SSM endpoints resolve, not the package repository", () => {
     expect(script).toContain("Environment=AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6");
-    expect(script).toContain("for host in ssm.eu-west-1.amazonaws.com ssmmessages.eu-west-1.amazonaws.com ec2messages.eu-west-1.amazonaws.com; do");
+    expect(script).toContain(
+      "for host in ssm.eu-west-1.amazonaws.com ssmmessages.eu-west-1.amazonaws.com ec2messages.eu-west-1.amazonaws.com; do",
+    );
     expect(script).not.toContain("al2023-repos");
   });
 
