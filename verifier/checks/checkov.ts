@@ -3,7 +3,8 @@
  * (not as a copy of Checkov's code). Where a check's literal form does not fit a resource by design, the row says
  * N/A and why, instead of silently passing or dropping it.
  */
-import type { World, ResourceRef } from "../expr/evaluate";
+import type { World } from "../expr/evaluate";
+import type { ResourceRef } from "../expr/world";
 import * as zlib from "node:zlib";
 import { isObjectValue, isSymbolic, showValue, type Value } from "../expr/values";
 import { naclEvaluate, naclRuleText, sgRuleText } from "../model/filters";

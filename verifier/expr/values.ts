@@ -128,3 +128,8 @@ export function showValue(v: Value | undefined): string {
   if (isSymbolic(v)) return v.toString();
   return JSON.stringify(v, (_k, x) => (isSymbolic(x) ? x.toString() : x));
 }
+
+/** A list from iterating a set: in set order, so with more than one element, an UnorderedSet. */
+export function setOf(items: Value[]): Value {
+  return items.length > 1 ? new UnorderedSet(items) : items;
+}

@@ -4,7 +4,7 @@
  * group). Every rule of every form counts; the order of rules in a group does not matter (a security group
  * allows the union of its rules).
  */
-import type { ResourceRef } from "../expr/evaluate";
+import type { ResourceRef } from "../expr/world";
 import { showValue, type Value } from "../expr/values";
 import { Prefix } from "./prefix";
 import { TAG_TIER } from "../tags";

@@ -1,9 +1,9 @@
 /**
  * Inspection points: AWS Network Firewall (firewall, policy, stateless rule groups) and its endpoints, and Gateway
  * Load Balancer endpoints. A firewall endpoint is named, before apply, by the FirewallEndpointId the evaluator
- * gives each subnet mapping (see expr/evaluate.ts); in a state, by its real id in `firewall_status`.
+ * gives each subnet mapping (see expr/world.ts); in a state, by its real id in `firewall_status`.
  */
-import type { ResourceRef } from "../expr/evaluate";
+import type { ResourceRef } from "../expr/world";
 import { FirewallEndpointId, Opaque, Unknown, showValue, type Value } from "../expr/values";
 import { asList, blocks, blocksProblem, signature } from "./read";
 import type { Builder } from "./builder";

@@ -7,7 +7,7 @@
  * R1-R3 cover it. The AWS-managed interfaces of NAT gateways, firewall and interface endpoints are not hosts: the
  * model has them as gateways and endpoints.
  */
-import type { ResourceRef } from "../expr/evaluate";
+import type { ResourceRef } from "../expr/world";
 import { Opaque, isObjectValue, showValue, type Value } from "../expr/values";
 import { ROLE_PROXY, ROLE_WORKLOAD, TAG_ROLE } from "../tags";
 import { asList, asNumber, blocks } from "./read";

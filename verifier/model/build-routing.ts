@@ -2,7 +2,7 @@
  * Routing: gateways, route tables (inline `route` blocks, `aws_route`, gateway endpoints, VGW propagation), the
  * main route table, subnet associations and gateway (edge) associations.
  */
-import type { ResourceRef } from "../expr/evaluate";
+import type { ResourceRef } from "../expr/world";
 import { Unknown, showValue, type Value } from "../expr/values";
 import { Prefix } from "./prefix";
 import { TAG_TIER } from "../tags";

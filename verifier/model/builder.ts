@@ -4,7 +4,8 @@
  * VPCs and subnets are built here; each other concern has its own file (build-routing, build-filters,
  * build-firewalls, build-hosts), and build.ts runs them in order.
  */
-import type { World, ResourceRef } from "../expr/evaluate";
+import type { World } from "../expr/evaluate";
+import type { ResourceRef } from "../expr/world";
 import { Literal } from "../input/source";
 import { isSymbolic, showValue, type Value } from "../expr/values";
 import { Prefix } from "./prefix";

@@ -8,7 +8,7 @@
  * What cannot be read exactly is said so, never guessed.
  */
 import { Computed, EachValue, Literal, RemoteLinked, Unresolvable, type StackSource } from "../input/source";
-import { addressOf } from "../expr/evaluate";
+import { addressOf } from "../expr/world";
 import { resourceKey, type ResourceKey } from "../expr/values";
 import { Prefix, type Family } from "../model/prefix";
 
