@@ -469,3 +469,89 @@ describe("architecture: the mode profile", () => {
     ]);
   });
 });
+
+/** The AWS provider's resources a stack may construct itself: only the provider configuration. */
+const STACK_VALUE_IMPORTS = new Set(["@cdktf/provider-aws/lib/provider"]);
+
+/**
+ * Stacks map the config to props and wire modules: every other `@cdktf/provider-aws/lib/<resource>` a stack names
+ * is a type (`import type`, or each named import marked `type`), so no stack builds an AWS resource itself.
+ */
+function stackResourceImports(files: ReadonlyArray<{ file: string; text: string }>): string[] {
+  const out: string[] = [];
+  for (const { file, text } of files) {
+    if (!file.startsWith("stacks/")) continue;
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    for (const statement of source.statements) {
+      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+      const spec = statement.moduleSpecifier.text;
+      if (!spec.startsWith("@cdktf/provider-aws/") || STACK_VALUE_IMPORTS.has(spec)) continue;
+      const clause = statement.importClause;
+      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : [];
+      const typeOnly =
+        clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      if (!typeOnly) out.push(`${file} -> ${spec}: a stack wires modules; the resource belongs in a module under modules/`);
+    }
+  }
+  return out;
+}
+
+/** The files in verifier/checks/ that run one guarantee each; base.ts is their shared base, invariants.ts runs them. */
+const GUARANTEE_SHARED = new Set(["verifier/checks/base.ts", "verifier/checks/invariants.ts", "verifier/checks/checkov.ts"]);
+
+/** A guarantee's file imports the shared base and the layers below, never another guarantee's file. */
+function guaranteeCrossImports(edges: readonly Edge[]): string[] {
+  const isGuarantee = (f: string) => /^verifier\/checks\/[^/]+\.ts$/.test(f) && !GUARANTEE_SHARED.has(f);
+  return edges
+    .filter((e) => isGuarantee(e.from) && isGuarantee(e.to))
+    .map(
+      (e) => `${e.from} -> ${e.spec} (${e.to}): one guarantee's file imports another's; shared logic belongs in verifier/checks/base.ts`,
+    );
+}
+
+describe("architecture: the rooms", () => {
+  const files = sourceFiles().map((file) => ({ file, text: fs.readFileSync(path.join(ROOT, file), "utf8") }));
+
+  test("no stack constructs an AWS resource itself (stacks only wire modules)", () => {
+    expect(files.filter((f) => f.file.startsWith("stacks/")).length).toBeGreaterThanOrEqual(5);
+    expect(stackResourceImports(files)).toEqual([]);
+  });
+
+  test("each verifier guarantee is its own file over the shared base, importing no other guarantee", () => {
+    const guarantees = files.filter((f) => /^verifier\/checks\/[^/]+\.ts$/.test(f.file) && !GUARANTEE_SHARED.has(f.file));
+    expect(guarantees.map((f) => f.file)).toEqual(
+      expect.arrayContaining(["verifier/checks/r1-only-ipv6-leaves.ts", "verifier/checks/r3-everything-inspected.ts"]),
+    );
+    const { edges } = readImports(files.map((f) => f.file));
+    for (const g of guarantees)
+      expect([g.file, edges.some((e) => e.from === g.file && e.to === "verifier/checks/base.ts")]).toEqual([g.file, true]);
+    expect(guaranteeCrossImports(edges)).toEqual([]);
+  });
+
+  test("the room checks report planted cases", () => {
+    expect(
+      stackResourceImports([
+        { file: "stacks/a.ts", text: 'import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";' },
+        {
+          file: "stacks/b.ts",
+          text: 'import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";\nimport { type KmsKey } from "@cdktf/provider-aws/lib/kms-key";',
+        },
+        { file: "stacks/c.ts", text: 'import { AwsProvider } from "@cdktf/provider-aws/lib/provider";' },
+        { file: "stacks/d.ts", text: 'import { type KmsKey, KmsAlias } from "@cdktf/provider-aws/lib/kms-key";' },
+        { file: "modules/e/f.ts", text: 'import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";' },
+      ]),
+    ).toEqual([
+      "stacks/a.ts -> @cdktf/provider-aws/lib/s3-bucket: a stack wires modules; the resource belongs in a module under modules/",
+      "stacks/d.ts -> @cdktf/provider-aws/lib/kms-key: a stack wires modules; the resource belongs in a module under modules/",
+    ]);
+    expect(
+      guaranteeCrossImports([
+        { from: "verifier/checks/r2-x.ts", spec: "./r1-y", to: "verifier/checks/r1-y.ts" },
+        { from: "verifier/checks/r2-x.ts", spec: "./base", to: "verifier/checks/base.ts" },
+        { from: "verifier/checks/invariants.ts", spec: "./r1-y", to: "verifier/checks/r1-y.ts" },
+      ]),
+    ).toEqual([
+      "verifier/checks/r2-x.ts -> ./r1-y (verifier/checks/r1-y.ts): one guarantee's file imports another's; shared logic belongs in verifier/checks/base.ts",
+    ]);
+  });
+});

@@ -17,7 +17,7 @@
  */
 import { Construct } from "constructs";
 import { Fn, TerraformOutput, Token } from "cdktf";
-import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import type { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { Egress6Stack } from "./base";
 import { NetworkRefs } from "./network-outputs";
 import { remoteState } from "./remote-state";
