@@ -163,6 +163,27 @@ export function commandEnvironment(
   return { chosen, line: environmentLine(chosen, outdir, cwd) };
 }
 
+/**
+ * `commandEnvironment` for a command that reports every input problem at once: the problems of an unreadable or
+ * invalid environment are added to `problems` and the result is undefined; so is the result for an empty `flag`,
+ * which the command itself reports where its usage puts it.
+ */
+export function environmentOrProblems(
+  flag: string | undefined,
+  problems: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { config: Egress6Config; source: string; line: string } | undefined {
+  if (flag === "") return undefined;
+  try {
+    const { chosen, line } = commandEnvironment(flag, env);
+    return { config: chosen.config, source: chosen.source, line };
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    problems.push(...e.problems);
+    return undefined;
+  }
+}
+
 /** The line every synth prints on stderr. */
 export function environmentLine(chosen: ChosenEnvironment, outdir: string, cwd: string = process.cwd()): string {
   const how =

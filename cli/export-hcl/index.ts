@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { UserError } from "../../config/load";
-import { commandEnvironment } from "../../app/environment";
+import { environmentOrProblems } from "../../app/environment";
 import { runCli } from "../shared/run-cli";
 import { exportHcl } from "./export";
 
@@ -26,18 +26,8 @@ export async function main(
   if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
   if (values.out === undefined) problems.push(`--out: missing; name the folder to write the HCL into (${USAGE})`);
   else if (values.out === "") problems.push("--out: got an empty folder name");
-  let loaded;
-  let line = "";
-  try {
-    if (values.config !== "") {
-      const environment = commandEnvironment(values.config, env);
-      loaded = { config: environment.chosen.config, source: environment.chosen.source };
-      line = environment.line;
-    }
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    problems.push(...e.problems);
-  }
+  const loaded = environmentOrProblems(values.config, problems, env);
+  const line = loaded?.line ?? "";
   if (problems.length > 0 || loaded === undefined || values.out === undefined) throw new UserError(problems);
   const started = Date.now();
   const result = await exportHcl(loaded.config, values.out, { configSource: loaded.source, env });

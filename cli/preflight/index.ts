@@ -10,8 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { argumentProblem, runCli } from "../shared/run-cli";
-import { UserError, type LoadedConfig } from "../../config/load";
-import { commandEnvironment } from "../../app/environment";
+import { environmentOrProblems } from "../../app/environment";
 import { checkAws, type AwsOptions } from "./aws";
 import { checkDns } from "./dns";
 import { renderJson, renderText, verdictOf, type CheckResult, type ExitCode } from "./result";
@@ -77,19 +76,9 @@ export async function preflight(
   const timeoutMs = timeoutText === undefined ? 3000 : Number(timeoutText);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60000)
     problems.push(`--dns-timeout: got ${JSON.stringify(timeoutText)}; expected milliseconds from 1 to 60000`);
-  let loaded: LoadedConfig | undefined;
-  let line = "";
-  try {
-    if (values.config !== "") {
-      const environment = commandEnvironment(values.config, env);
-      loaded = { config: environment.chosen.config, source: environment.chosen.source };
-      line = environment.line;
-    }
-    if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    problems.push(...e.problems);
-  }
+  const loaded = environmentOrProblems(values.config, problems, env);
+  const line = loaded?.line ?? "";
+  if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
   if (problems.length > 0 || !loaded) return cannotRun(problems);
 
   const { config, source } = loaded;

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import * as ipaddr from "ipaddr.js";
 import { UserError } from "../../config/load";
-import { commandEnvironment } from "../../app/environment";
+import { environmentOrProblems } from "../../app/environment";
 import { zonesOf } from "../../config/zones";
 import { argumentProblem, runCli } from "../shared/run-cli";
 import { squidPolicyOf } from "../../stacks/proxy-policy";
@@ -43,18 +43,9 @@ export function squidConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   if (cidr !== undefined && !isVpcCidr(cidr)) {
     problems.push(`--vpc-ipv6-cidr: got ${JSON.stringify(cidr)}; expected the VPC's IPv6 /56 such as 2600:1f18:1234:5600::/56`);
   }
-  let config;
-  let line = "";
-  try {
-    if (values.config !== "") {
-      const environment = commandEnvironment(values.config, env);
-      config = environment.chosen.config;
-      line = environment.line;
-    }
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    problems.push(...e.problems);
-  }
+  const environment = environmentOrProblems(values.config, problems, env);
+  const config = environment?.config;
+  const line = environment?.line ?? "";
   let az: string | undefined;
   if (config) {
     const suffixes = zonesOf(config).map((z) => z.suffix);
