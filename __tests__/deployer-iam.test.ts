@@ -4,7 +4,7 @@
  * each type found must have an entry (and each entry must still be synthesized somewhere). docs/iam.md must be what
  * `npm run docs:iam` writes.
  */
-import { spawnSync } from "node:child_process";
+import { makeTestCa } from "./support/test-ca";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { INSPECTION_MODES } from "../config/modes";
@@ -25,32 +25,7 @@ const ROOT = path.join(__dirname, "..");
 
 /** A CA certificate for the TLS decryption variants (openssl, as the other TLS tests make theirs). */
 function caCertificate(): string {
-  const dir = tempDir("iam-ca");
-  const r = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "30",
-      "-subj",
-      "/CN=egress6 iam test CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-keyout",
-      path.join(dir, "ca.key"),
-      "-out",
-      path.join(dir, "ca.crt"),
-    ],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl: ${r.error?.message ?? r.stderr}`);
-  return fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+  return makeTestCa(tempDir("iam-ca"), "egress6 iam test CA", { file: "ca" }).certPem;
 }
 
 /** Every mode, and every option that adds or removes resource types. */

@@ -4,6 +4,7 @@
  * each other and of the boxes, the generated diagrams in docs/modes.md are current, and the CLI's flags and --json.
  */
 import { spawnSync } from "node:child_process";
+import { makeTestCa } from "./support/test-ca";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { demoConfig, synthAll, tempDir } from "./helpers";
@@ -196,34 +197,7 @@ describe("the SVG and the Mermaid chart", () => {
 
 describe("TLS decryption (issue 12): the inspection point that decrypts is marked, from the verifier's own reading", () => {
   // A CA made here, as in tls-inspection.test.ts: the configuration takes only its certificate.
-  const dir = tempDir("tls");
-  const r = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "30",
-      "-subj",
-      "/CN=egress6 diagram test CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-      "-keyout",
-      path.join(dir, "ca.key"),
-      "-out",
-      path.join(dir, "ca.crt"),
-    ],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl: ${r.error?.message ?? r.stderr}`);
-  const CA_PEM = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+  const CA_PEM = makeTestCa(tempDir("tls"), "egress6 diagram test CA", { file: "ca" }).certPem;
   const atProxy = {
     caCertificatePem: CA_PEM,
     caPrivateKey: {

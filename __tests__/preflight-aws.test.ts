@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { makeTestCa } from "./support/test-ca";
 import * as path from "node:path";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import {
@@ -23,7 +24,6 @@ import {
   ServiceQuotasClient,
 } from "@aws-sdk/client-service-quotas";
 import { ListFirewallsCommand, NetworkFirewallClient } from "@aws-sdk/client-network-firewall";
-import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { ACMClient, DescribeCertificateCommand, GetCertificateCommand } from "@aws-sdk/client-acm";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -567,35 +567,7 @@ describe("preflight AWS checks (aws-sdk-client-mock)", () => {
 describe("preflight TLS inspection checks (issue 19): the CA's expiry, the ACM certificate and its match with the CA the workloads trust, the secret, its key and key policy", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-preflight-tls-"));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const makeCa = (name: string, days: number) => {
-    const r = spawnSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        String(days),
-        "-subj",
-        `/CN=${name}`,
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-        "-keyout",
-        path.join(dir, `${name}.key`),
-        "-out",
-        path.join(dir, `${name}.crt`),
-      ],
-      { encoding: "utf8" },
-    );
-    if (r.status !== 0) throw new Error(r.stderr);
-    return fs.readFileSync(path.join(dir, `${name}.crt`), "utf8");
-  };
+  const makeCa = (name: string, days: number) => makeTestCa(dir, name, { days }).certPem;
   const CA = makeCa("trusted", 365);
   const OTHER = makeCa("other", 365);
   const SOON = makeCa("soon", 10);

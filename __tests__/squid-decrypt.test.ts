@@ -10,6 +10,7 @@
  * - with the ICAP service down, failClosed: true refuses the request; failClosed: false lets it through.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { makeTestCa } from "./support/test-ca";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
@@ -36,31 +37,8 @@ function openssl(args: string[]): void {
 
 /** A CA (certificate and key files) made with openssl. */
 function makeCa(dir: string, name: string): { cert: string; key: string } {
-  const file = name.replace(/[^A-Za-z0-9]+/g, "-");
-  const cert = path.join(dir, `${file}.crt`);
-  const key = path.join(dir, `${file}.key`);
-  openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${name}`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-  ]);
-  return { cert, key };
+  const ca = makeTestCa(dir, name, { days: 2 });
+  return { cert: ca.certFile, key: ca.keyFile };
 }
 
 /** A server certificate for `names`, signed by `ca`. */
