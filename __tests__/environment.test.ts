@@ -25,15 +25,27 @@ function region(out: string, stack = "network"): string {
   return JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8")).provider.aws[0].region;
 }
 
-/** A project-like folder with config/fra.yaml and config/lon.yaml, synthesized from fra into cdktf.out. */
+/** The folder synthesizedFra copies: synthesized once per file, never changed. */
+let fraTemplate: string | undefined;
+
+/**
+ * A project-like folder with config/fra.yaml and config/lon.yaml, synthesized from fra into cdktf.out (by the CLI,
+ * once per file; each caller gets a copy of its own, symbolic links copied as they are: every path the output
+ * records is relative).
+ */
 function synthesizedFra() {
+  if (fraTemplate === undefined) {
+    const template = tempDir("env-template");
+    fs.mkdirSync(path.join(template, "config"));
+    fs.writeFileSync(path.join(template, "config", "fra.yaml"), FRA);
+    fs.writeFileSync(path.join(template, "config", "lon.yaml"), LON);
+    const r = run(["--config", "config/fra.yaml"], template);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^egress6: environment fra \(config\/fra\.yaml, sha256 [0-9a-f]{12}\)\n$/);
+    fraTemplate = template;
+  }
   const dir = tempDir("env");
-  fs.mkdirSync(path.join(dir, "config"));
-  fs.writeFileSync(path.join(dir, "config", "fra.yaml"), FRA);
-  fs.writeFileSync(path.join(dir, "config", "lon.yaml"), LON);
-  const r = run(["--config", "config/fra.yaml"], dir);
-  expect(r.code).toBe(0);
-  expect(r.stderr).toMatch(/^egress6: environment fra \(config\/fra\.yaml, sha256 [0-9a-f]{12}\)\n$/);
+  fs.cpSync(fraTemplate, dir, { recursive: true, verbatimSymlinks: true });
   return { dir, out: path.join(dir, "cdktf.out") };
 }
 

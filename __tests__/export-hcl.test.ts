@@ -287,8 +287,7 @@ describe("round trip through @cdktf/hcl2json", () => {
     "$mode (TLS decryption: $tls): every exported stack reads back as its synthesized JSON",
     async ({ mode, tls }) => {
       const out = tempDir(`rt-${mode}-${tls ?? "none"}`);
-      const synthOut = path.join(out, "cdktf.out");
-      synthesize(parseConfig(idiomCase(mode, tls), "demo"), synthOut);
+      const synthOut = synthesizedIdiomCase(mode, tls);
       const manifest = readManifest(synthOut);
       await writeStacks(synthOut, manifest, path.join(out, "hcl"));
       for (const stack of manifest) {
@@ -422,6 +421,20 @@ function testCaPem(): string {
 }
 
 /** The demo in a mode, with TLS decryption at the proxies or at the firewall when asked. */
+/** The synth of each idiomCase, made once per file: the tests only read it (the round trip exports it elsewhere). */
+const idiomSynths = new Map<string, string>();
+
+function synthesizedIdiomCase(mode: string, tls?: "proxy" | "firewall"): string {
+  const key = `${mode}-${tls ?? "none"}`;
+  let out = idiomSynths.get(key);
+  if (out === undefined) {
+    out = path.join(tempDir(`synth-${key}`), "cdktf.out");
+    synthesize(parseConfig(idiomCase(mode, tls), "demo"), out);
+    idiomSynths.set(key, out);
+  }
+  return out;
+}
+
 function idiomCase(mode: string, tls?: "proxy" | "firewall"): unknown {
   const domains = [...DEMO_CONFIG.egress.domains, "secretsmanager.us-east-1.amazonaws.com"];
   if (tls === undefined) return { ...DEMO_CONFIG, inspection: { ...DEMO_CONFIG.inspection, mode } };
@@ -453,8 +466,7 @@ describe("variables and template files", () => {
   ])(
     "$mode (TLS decryption: $tls): with the variables at their defaults and the templates rendered, every stack is its synthesized JSON exactly",
     ({ mode, tls }) => {
-      const out = tempDir(`idioms-${mode}-${tls ?? "none"}`);
-      synthesize(parseConfig(idiomCase(mode, tls), "demo"), out);
+      const out = synthesizedIdiomCase(mode, tls);
       let templates = 0;
       let variables = 0;
       for (const stack of readManifest(out)) {

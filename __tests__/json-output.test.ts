@@ -85,8 +85,8 @@ describe("tf:check progress and JSON report", () => {
     expect(progressLine(result({ mode: "firewall-igw", status: "same", sameAs: "proxy", seconds: 0 }), 4, 15)).toBe(
       "4/15 network [firewall-igw] same as proxy, 0.0 s",
     );
-    expect(progressLine(result({ status: "failed", failure: { step: "validate", message: "x" } }), 15, 15)).toBe(
-      "15/15 network [proxy] FAILED at validate, 12.1 s",
+    expect(progressLine(result({ status: "failed", failure: { step: "init", message: "x" } }), 15, 15)).toBe(
+      "15/15 network [proxy] FAILED at init, 12.1 s",
     );
   });
 

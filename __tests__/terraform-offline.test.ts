@@ -1,5 +1,5 @@
 /**
- * terraform init, validate and plan of every stack in every inspection mode, offline, against the real
+ * terraform init and plan (which validates) of every stack in every inspection mode, offline, against the real
  * hashicorp/aws provider schema (the check behind `npm run tf:check`).
  *
  * Needs terraform and a local hashicorp/aws mirror. Without them the suite fails when CI=true and is skipped,

@@ -90,9 +90,16 @@ function problems(input: unknown): string[] {
 
 type Json = Record<string, any>;
 
+/** Outputs already synthesized in this file, by their input: the tests only read them, so one synth serves each input. */
+const synthesized = new Map<string, string>();
+
 function synth(input: unknown, name: string): string {
+  const key = JSON.stringify(input);
+  const done = synthesized.get(key);
+  if (done !== undefined) return done;
   const outdir = path.join(tmp, name);
   buildApp(parseConfig(input, name), outdir).synth();
+  synthesized.set(key, outdir);
   return outdir;
 }
 const stackJson = (outdir: string, stack: string): Json =>

@@ -42,7 +42,8 @@ interface JestJson {
   numTotalTests: number;
   numFailedTests: number;
   numFailedTestSuites: number;
-  testResults: { name: string; perfStats?: { start: number; end: number } }[];
+  /** `--json` writes each suite's start and end time (ms since the epoch); there is no perfStats in that format. */
+  testResults: { name: string; startTime?: number; endTime?: number }[];
 }
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -72,7 +73,10 @@ export function timeLayer(root: string, work: string, script: string, progress: 
   if (!fs.existsSync(out)) throw new Error(`npm run ${script} wrote no jest result (exit ${r.status}): it failed before jest ran`);
   const result = JSON.parse(fs.readFileSync(out, "utf8")) as JestJson;
   const slowest = result.testResults
-    .map((t) => ({ suite: path.relative(root, t.name), seconds: t.perfStats ? (t.perfStats.end - t.perfStats.start) / 1000 : 0 }))
+    .map((t) => ({
+      suite: path.relative(root, t.name),
+      seconds: t.startTime !== undefined && t.endTime !== undefined ? (t.endTime - t.startTime) / 1000 : 0,
+    }))
     .sort((a, b) => b.seconds - a.seconds)
     .slice(0, 8);
   progress(`npm run ${script}: ${seconds.toFixed(1)} s, exit ${r.status}`);

@@ -2,7 +2,7 @@
 /**
  * `npm run tf:check -- [--config FILE] [--mode MODE ...] [--plans-dir DIR] [--stack NAME ...] [--json]`
  *
- * Synthesizes into a temporary folder (never cdktf.out) and runs terraform init, validate and plan for every stack
+ * Synthesizes into a temporary folder (never cdktf.out) and runs terraform init and plan (which validates) for every stack
  * of every inspection mode offline, against a local hashicorp/aws provider mirror (or, when none is found and
  * EGRESS6_TF_MIRROR is not set, the public registry, online). Exit 0 only if all pass.
  */

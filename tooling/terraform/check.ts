@@ -1,7 +1,9 @@
 /**
  * The offline Terraform check: synthesize the app for each inspection mode into a temporary folder, then for every
- * stack, in dependency order, run `terraform init`, `validate` and `plan` against the real provider schema with no
- * network and no AWS account, and count the resources each plan adds.
+ * stack, in dependency order, run `terraform init` and `plan` against the real provider schema with no network and
+ * no AWS account, and count the resources each plan adds. There is no separate `terraform validate`: `plan`
+ * validates the configuration first and reports the same errors, word for word (a validate step cost each stack a
+ * third of its terraform time, loading the provider schema once more).
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -23,7 +25,7 @@ export const DEFAULT_CONCURRENCY = 2;
 /** One terraform command may take this long before it is stopped. */
 const COMMAND_TIMEOUT_MS = 5 * 60_000;
 
-export type CheckStep = "stub" | "init" | "validate" | "plan" | "show";
+export type CheckStep = "stub" | "init" | "plan" | "show";
 
 export interface StackCheckResult {
   readonly mode: InspectionMode;
@@ -35,7 +37,7 @@ export interface StackCheckResult {
   readonly resourcesToAdd?: number;
   /** The same, by resource type. */
   readonly addedByType?: Readonly<Record<string, number>>;
-  /** Wall-clock seconds of init + validate + plan + show (0 for `same`). */
+  /** Wall-clock seconds of init + plan + show (0 for `same`). */
   readonly seconds: number;
   readonly failure?: { readonly step: CheckStep; readonly message: string };
   /** Where the plan JSON was written, when a plans folder was given. */
@@ -184,8 +186,8 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
     fs.writeFileSync(cliConfigFile, cliConfig(mirror.root));
     // A plugin cache only pays when providers are downloaded (the registry). From an unpacked mirror `init` links
     // the provider folder instead of copying it (facts-11 T10), and a shared cache is worse than useless: an `init`
-    // with no lock file installs into the cache again, replacing the entry another stack's running validate or
-    // plan reads through its .terraform link ("no package ... cached in .terraform/providers", seen here).
+    // with no lock file installs into the cache again, replacing the entry another stack's running plan reads
+    // through its .terraform link ("no package ... cached in .terraform/providers", seen here).
     const pluginCacheDir = env.TF_PLUGIN_CACHE_DIR || (mirror.source === "registry" ? path.join(workDir, "plugin-cache") : undefined);
     if (pluginCacheDir !== undefined) fs.mkdirSync(pluginCacheDir, { recursive: true });
     const childEnv = terraformEnv({ cliConfigFile, pluginCacheDir, base: env });
@@ -204,7 +206,8 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
       }
     }
 
-    const initTurn = serialized();
+    // Inits take turns only when they share a plugin cache; from a mirror each links its own .terraform.
+    const initTurn = pluginCacheDir !== undefined ? serialized() : <T>(task: () => Promise<T>) => task();
     if (options.inDependencyOrder === false) for (const [i, job] of jobs.entries()) jobs[i] = { ...job, dependencies: [] };
     const results = await schedule(
       jobs,
@@ -444,9 +447,9 @@ async function runJob(
     return trimTerraformOutput(result.stderr.trim() !== "" ? result.stderr : result.stdout) || `exit code ${result.code}`;
   };
 
+  // No `validate`: plan validates first, with the same messages.
   const steps: [CheckStep, string[]][] = [
     ["init", ["init", "-input=false", "-no-color"]],
-    ["validate", ["validate", "-no-color"]],
     ["plan", ["plan", "-input=false", "-no-color", "-lock=false", "-out=tfplan"]],
   ];
   for (const [step, args] of steps) {
