@@ -4,7 +4,6 @@
  * each type found must have an entry (and each entry must still be synthesized somewhere). docs/iam.md must be what
  * `npm run docs:iam` writes.
  */
-import { makeTestCa } from "./support/test-ca";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { INSPECTION_MODES } from "../config/modes";
@@ -20,6 +19,7 @@ import {
 import { IAM_REFERENCE } from "../tooling/iam-reference";
 import { checkLine } from "../tooling/generated-docs";
 import { demoConfig, synthAll, tempDir } from "./helpers";
+import { makeTestCa } from "./support/test-ca";
 
 const ROOT = path.join(__dirname, "..");
 

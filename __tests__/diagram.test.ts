@@ -4,7 +4,6 @@
  * each other and of the boxes, the generated diagrams in docs/modes.md are current, and the CLI's flags and --json.
  */
 import { spawnSync } from "node:child_process";
-import { makeTestCa } from "./support/test-ca";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { demoConfig, synthAll, tempDir } from "./helpers";
@@ -28,6 +27,7 @@ import {
 } from "../cli/diagram/readme";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { projectRoot } from "../lib/paths";
+import { makeTestCa } from "./support/test-ca";
 
 const CLI = path.join(__dirname, "..", "dist", "cli", "diagram", "index.js");
 const MAIN = path.join(__dirname, "..", "dist", "main.js");

@@ -7,9 +7,7 @@
  * Needs terraform and a local hashicorp/aws mirror: without them this suite fails when CI=true and is skipped,
  * loudly, elsewhere.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import type { InspectionMode } from "../config/modes";
 import { checkPrerequisites, planPath, runOfflineCheck, type OfflineCheckReport } from "../tooling/terraform/check";
@@ -17,6 +15,7 @@ import { formatReport } from "../tooling/terraform/report";
 import { OFFLINE_CHECK_TIMEOUT_MS } from "./support/offline-check";
 import { resourceChangeDifferences, synthesizeAsHcl } from "./support/hcl-check";
 import { tempDir } from "./helpers";
+import { makeTestCa } from "./support/test-ca";
 
 const prerequisites = checkPrerequisites();
 
@@ -45,34 +44,7 @@ if (!prerequisites.ok) {
     let reports: OfflineCheckReport[];
 
     beforeAll(async () => {
-      const dir = tempDir("tls-ca");
-      const made = spawnSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-days",
-          "30",
-          "-subj",
-          "/CN=egress6 export test CA",
-          "-addext",
-          "basicConstraints=critical,CA:TRUE",
-          "-addext",
-          "keyUsage=critical,keyCertSign,cRLSign",
-          "-keyout",
-          path.join(dir, "ca.key"),
-          "-out",
-          path.join(dir, "ca.crt"),
-        ],
-        { encoding: "utf8" },
-      );
-      if (made.status !== 0) throw new Error(`openssl: ${made.error?.message ?? made.stderr}`);
-      const ca = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+      const ca = makeTestCa(tempDir("tls-ca"), "egress6 export test CA", { file: "ca" }).certPem;
       const tlsInspection = {
         "firewall-proxy": {
           caCertificatePem: ca,

@@ -20,6 +20,7 @@ import { PROVIDER_BLOCKS } from "../cli/export-hcl/provider-blocks.generated";
 import { literalValue, parseTemplate, TemplateError } from "../cli/export-hcl/template";
 import { usedTypes } from "../tooling/hcl-schema";
 import { tempDir } from "./helpers";
+import { makeTestCa } from "./support/test-ca";
 
 const CLI = path.join(__dirname, "..", "dist", "cli", "export-hcl", "index.js");
 
@@ -390,34 +391,7 @@ function resolveIdioms(json: { [k: string]: any }, files: Readonly<Record<string
 
 /** A CA made for the TLS cases (the certificate goes into the configuration; the key is thrown away). */
 function testCaPem(): string {
-  const dir = tempDir("idioms-ca");
-  const r = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "30",
-      "-subj",
-      "/CN=egress6 export test CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-      "-keyout",
-      path.join(dir, "ca.key"),
-      "-out",
-      path.join(dir, "ca.crt"),
-    ],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl: ${r.error?.message ?? r.stderr}`);
-  return fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
+  return makeTestCa(tempDir("idioms-ca"), "egress6 export test CA", { file: "ca" }).certPem;
 }
 
 /** The demo in a mode, with TLS decryption at the proxies or at the firewall when asked. */

@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import { makeTestCa } from "./support/test-ca";
 import * as path from "node:path";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import {
@@ -36,6 +35,7 @@ import { QUOTAS } from "../cli/preflight/checks/quotas";
 import { vendedLogGroups } from "../lib/names";
 import type { CheckResult } from "../cli/preflight/result";
 import { merge } from "./helpers";
+import { makeTestCa } from "./support/test-ca";
 
 const HAVE_CREDENTIALS = { credentials: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }) };
 const NO_CREDENTIALS = {

@@ -10,7 +10,6 @@
  * - with the ICAP service down, failClosed: true refuses the request; failClosed: false lets it through.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { makeTestCa } from "./support/test-ca";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
@@ -22,6 +21,7 @@ import { renderSquidConf } from "../modules/proxy/squid-conf";
 import { DECRYPTING_CERT_DATABASE, ICAP_BYPASS_MARK } from "../modules/proxy/user-data";
 import { freePort, originAddress, squid, squidParse, squidScratch, squidTest, type SquidInstall } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
+import { makeTestCa } from "./support/test-ca";
 
 const BUMPED = "bumped.test";
 const EXEMPT = "exempt.test";

@@ -20,6 +20,7 @@ import { interceptRoutingCommands, renderInterceptRuleset } from "../modules/pro
 import { buildLab, labPrerequisite, labTest, must, sh, waitFor } from "./netns-lab";
 import { squid, squidScratch } from "./squid-helpers";
 import { squidPolicyOf } from "../stacks/proxy-policy";
+import { makeTestCa } from "./support/test-ca";
 
 const VPC = "fd00:e7::/56";
 const WORKLOAD = "fd00:e7:0:1::10";
@@ -87,12 +88,8 @@ beforeAll(async () => {
   buildLab(NS, [`x${tag}`, `y${tag}`], { workload: WORKLOAD, proxyInside: PROXY_INSIDE, proxyOutside: PROXY_OUTSIDE, internet: [ORIGIN] });
 
   // The customer CA (Squid signs with it) and a "public" CA that signs the origin (Squid trusts it upstream).
-  const ca = (name: string) =>
-    must(
-      `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=${name}" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -keyout ${dir}/${name.replace(/ /g, "-")}.key -out ${dir}/${name.replace(/ /g, "-")}.crt 2>/dev/null`,
-    );
-  ca("customer CA");
-  ca("public CA");
+  makeTestCa(dir, "customer CA", { days: 2 });
+  makeTestCa(dir, "public CA", { days: 2 });
   must(
     `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=${DECRYPTED} -keyout ${dir}/origin.key -out ${dir}/origin.csr 2>/dev/null`,
   );

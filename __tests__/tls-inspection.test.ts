@@ -15,6 +15,7 @@ import { BUILT_IN_NEVER_DECRYPT, tlsPrerequisites } from "../config/tls-inspecti
 import { complementOf } from "../modules/firewall/tls-inspection";
 import { checkPrerequisites, runOfflineCheck } from "../tooling/terraform/check";
 import { renderReport, verifyDirectory } from "../verifier";
+import { makeTestCa } from "./support/test-ca";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-tls-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -25,31 +26,9 @@ function openssl(args: string[]): void {
 }
 
 /** A CA made here: its certificate goes into the configuration; its key must never reach the output. */
-const caKeyFile = path.join(tmp, "ca.key");
-const caCertFile = path.join(tmp, "ca.crt");
-openssl([
-  "req",
-  "-x509",
-  "-newkey",
-  "ec",
-  "-pkeyopt",
-  "ec_paramgen_curve:prime256v1",
-  "-nodes",
-  "-days",
-  "30",
-  "-subj",
-  "/CN=egress6 test inspection CA",
-  "-addext",
-  "basicConstraints=critical,CA:TRUE",
-  "-addext",
-  "keyUsage=critical,keyCertSign,cRLSign",
-  "-keyout",
-  caKeyFile,
-  "-out",
-  caCertFile,
-]);
-const CA_PEM = fs.readFileSync(caCertFile, "utf8");
-const CA_KEY = fs.readFileSync(caKeyFile, "utf8");
+const testCa = makeTestCa(tmp, "egress6 test inspection CA", { file: "ca" });
+const CA_PEM = testCa.certPem;
+const CA_KEY = fs.readFileSync(testCa.keyFile, "utf8");
 
 const ACM_ARN = "arn:aws:acm:us-east-1:111122223333:certificate/0123abcd-12ab-34cd-56ef-1234567890ab";
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:egress6/demo/ca-key-AbCdEf";
