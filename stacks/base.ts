@@ -57,7 +57,11 @@ export function backendIdentity(config: Egress6Config): Pick<S3BackendConfig, "p
   };
 }
 
-/** `terraform.required_version` of every stack: S3-native locking (`use_lockfile`) is generally available from Terraform 1.11 (experimental in 1.10), and 1.11 is the first release whose S3 backend is confirmed to take a KMS alias as kms_key_id. */
+/**
+ * `terraform.required_version` of every stack: S3-native locking (`use_lockfile`) is generally available from
+ * Terraform 1.11 (experimental in 1.10), and 1.11 is the first release whose S3 backend is confirmed to take a KMS
+ * alias as kms_key_id.
+ */
 export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
 
 export interface Egress6StackProps {

@@ -28,7 +28,10 @@ import { ALARM_PERIOD_SECONDS } from "./alarms";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../shared/policy";
 
-/** Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax target runs on it. */
+/**
+ * Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax
+ * target runs on it.
+ */
 export const LAMBDA_RUNTIME = "nodejs22.x";
 /** Lambda's limits for asynchronous invocations: at most 2 retries, events up to 6 hours old (Lambda developer guide). */
 const ASYNC_RETRIES = 2;

@@ -26,7 +26,10 @@ export interface InstanceRoleProps {
   readonly managedPolicies: Readonly<Record<string, string>>;
 }
 
-/** Adds the role, its policy attachments and its instance profile to `scope` (construct ids `role`, the keys of `managedPolicies`, `instance-profile`). */
+/**
+ * Adds the role, its policy attachments and its instance profile to `scope` (construct ids `role`, the keys of
+ * `managedPolicies`, `instance-profile`).
+ */
 export function instanceRole(scope: Construct, props: InstanceRoleProps): { readonly role: IamRole; readonly profile: IamInstanceProfile } {
   const role = new IamRole(scope, "role", {
     name: props.name,

@@ -377,7 +377,10 @@ function typed(candidate: unknown, type: CtyType, seed: string, name: string): J
   );
 }
 
-/** Attributes of the dynamic type (the remote state's `config`, `outputs`, `defaults`): a state file keeps their type beside their value. */
+/**
+ * Attributes of the dynamic type (the remote state's `config`, `outputs`, `defaults`): a state file keeps their type
+ * beside their value.
+ */
 const DYNAMIC_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = { terraform_remote_state: ["config", "outputs", "defaults"] };
 
 function stateAttributes(r: ShowResource): Record<string, Json> {

@@ -146,7 +146,10 @@ const LOCAL: Route = {
 export class Walker {
   constructor(private readonly ctx: Context) {}
 
-  /** The routes a packet to `dst` may take in `rt`: the longest matching prefix, plus any route whose destination set is not spelled out. */
+  /**
+   * The routes a packet to `dst` may take in `rt`: the longest matching prefix, plus any route whose destination set
+   * is not spelled out.
+   */
   lookup(rt: RouteTable, dst: Address): { route: Route; prefix?: Prefix }[] {
     let best: { route: Route; prefix?: Prefix } | undefined;
     for (const p of dst.family === 6 ? rt.vpc.ipv6 : rt.vpc.ipv4) {

@@ -10,7 +10,10 @@ import { Connections, type Connection, type Origin } from "../analysis/flows";
 import { TCP, Walker, subnetText, type Hop, type Trace } from "../analysis/walk";
 import { result, type Finding, type PathLine, type Result, type SubjectResult, type Verdict } from "../report/types";
 
-/** The port an attacker's connection attempt uses in counterexamples: a service port inside the range a stateless ACL must admit for replies. */
+/**
+ * The port an attacker's connection attempt uses in counterexamples: a service port inside the range a stateless ACL
+ * must admit for replies.
+ */
 const PROBE_PORT = 8080;
 
 export interface IntentPorts {

@@ -79,7 +79,10 @@ export interface ModuleInstance {
   readonly variables: Readonly<Record<string, unknown>>;
   readonly locals: Readonly<Record<string, unknown>>;
   readonly outputs: Readonly<Record<string, unknown>>;
-  /** Resource blocks the module's configuration declares (`aws_subnet.a`, `data.aws_vpc.x`) and how each is repeated: one with no instance is an empty list or map. */
+  /**
+   * Resource blocks the module's configuration declares (`aws_subnet.a`, `data.aws_vpc.x`) and how each is repeated:
+   * one with no instance is an empty list or map.
+   */
   readonly declared?: Readonly<Record<string, "count" | "for_each" | "single">>;
   /** Child calls: name -> how repeated (the instances are modules of the stack whose parent is this one). */
   readonly calls: Readonly<Record<string, "count" | "for_each" | "single">>;

@@ -17,7 +17,10 @@ export class Prefix {
     readonly length: number,
   ) {}
 
-  /** Parses `2001:db8::/56` or `10.0.0.0/16`; returns undefined for anything else (host bits set are cleared, as AWS does not: callers validate). */
+  /**
+   * Parses `2001:db8::/56` or `10.0.0.0/16`; returns undefined for anything else (host bits set are cleared, as AWS
+   * does not: callers validate).
+   */
   static parse(text: string): Prefix | undefined {
     if (typeof text !== "string" || !ipaddr.isValidCIDR(text)) return undefined;
     const [address, length] = ipaddr.parseCIDR(text);

@@ -56,7 +56,10 @@ export function asList(v: Value | undefined): Value[] {
   return [v];
 }
 
-/** Nested blocks: a list of bodies (or one body written as an object). Elements that are not bodies are kept out: callers check `blocksReadable` first. */
+/**
+ * Nested blocks: a list of bodies (or one body written as an object). Elements that are not bodies are kept out:
+ * callers check `blocksReadable` first.
+ */
 export function blocks(v: Value | undefined): Record<string, Value>[] {
   const items = Array.isArray(v) ? v : v instanceof UnorderedSet ? v.items : isObjectValue(v) ? [v] : [];
   return items.filter(isObjectValue) as Record<string, Value>[];
