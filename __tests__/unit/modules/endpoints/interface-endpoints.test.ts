@@ -10,6 +10,7 @@ import {
   type InterfaceEndpointsProps,
 } from "../../../../modules/endpoints/interface-endpoints";
 import { UserError } from "../../../../lib/errors";
+import { type Resources } from "../../support/synth";
 
 const CLIENT = { ipv6Cidr: "2600:1f18:abcd:ef00::/64", description: "workload a" };
 const PROXY = { ipv6Cidr: "2600:1f18:abcd:ef10::/64", description: "proxy a" };
@@ -31,8 +32,6 @@ const RESTRICTED: InterfaceEndpointsProps["restricted"] = {
 };
 /** `${aws_security_group.test_<id>_resource_<hash>.<attr>}` */
 const sgRef = (id: string, attr: string) => new RegExp(`^\\$\\{aws_security_group\\.test_${id}_resource_[0-9A-F]+\\.${attr}\\}$`);
-
-type Resources = Record<string, Record<string, any>>;
 
 function synth(p: InterfaceEndpointsProps = props): { json: string; r: Resources; locals: Record<string, string> } {
   const json = Testing.synthScope((scope) => {

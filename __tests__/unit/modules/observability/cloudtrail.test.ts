@@ -6,8 +6,8 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Trail, type TrailProps } from "../../../../modules/observability/cloudtrail";
 import { CustomerKey } from "../../../../modules/shared/customer-key";
 import { HardenedBucket } from "../../../../modules/observability/hardened-bucket";
+import { only, synthResources, type Resources } from "../../support/synth";
 
-type Resources = Record<string, Record<string, any>>;
 type Statement = Record<string, any>;
 
 const KEY_ARN = /^\$\{aws_kms_key\.key_resource_[0-9A-F]+\.arn\}$/;
@@ -16,7 +16,7 @@ const TRAIL_ARN = /^arn:aws:cloudtrail:eu-west-1:\$\{local\.key_account-id_[0-9A
 const TOPIC_ARN = /^arn:aws:sns:eu-west-1:\$\{local\.key_account-id_[0-9A-F]+\}:dev-egress6-trail-delivery$/;
 
 function synth(overrides: Partial<Omit<TrailProps, "key" | "bucket">> = {}): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition: overrides.partition ?? "aws" });
     const bucket = new HardenedBucket(scope, "bucket", { namePrefix: "dev-audit-", kmsKeyArn: key.key.arn });
     new Trail(scope, "test", {
@@ -30,13 +30,6 @@ function synth(overrides: Partial<Omit<TrailProps, "key" | "bucket">> = {}): { j
       bucket,
     });
   });
-  return { json, r: JSON.parse(json).resource };
-}
-
-function only(r: Resources, type: string): any {
-  const all = Object.values(r[type] ?? {});
-  expect(all).toHaveLength(1);
-  return all[0];
 }
 
 function bySid(policy: string): Record<string, Statement> {

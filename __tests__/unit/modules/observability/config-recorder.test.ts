@@ -15,8 +15,7 @@ import {
 } from "../../../../modules/observability/config-recorder";
 import { CustomerKey } from "../../../../modules/shared/customer-key";
 import { HardenedBucket } from "../../../../modules/observability/hardened-bucket";
-
-type Resources = Record<string, Record<string, any>>;
+import { only, synthResources, type Resources } from "../../support/synth";
 
 const KEY_ARN = /^\$\{aws_kms_key\.key_resource_[0-9A-F]+\.arn\}$/;
 const BUCKET_ARN = "\\$\\{aws_s3_bucket\\.bucket_resource_[0-9A-F]+\\.arn\\}";
@@ -28,19 +27,12 @@ interface Options {
 }
 
 function synth({ createRecorder, partition = "aws", withBucket = true }: Options): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition });
     const bucket = withBucket ? new HardenedBucket(scope, "bucket", { namePrefix: "dev-audit-", kmsKeyArn: key.key.arn }) : undefined;
     const props: ConfigRecorderProps = { envName: "dev", partition, createRecorder, bucket, key };
     new ConfigRecorder(scope, "test", props);
   });
-  return { json, r: JSON.parse(json).resource };
-}
-
-function only(r: Resources, type: string): any {
-  const all = Object.values(r[type] ?? {});
-  expect(all).toHaveLength(1);
-  return all[0];
 }
 
 /** A resource address without its hash: `aws_x.test_name`. */

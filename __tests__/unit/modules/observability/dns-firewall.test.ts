@@ -14,6 +14,7 @@ import {
   type DnsFirewallProps,
 } from "../../../../modules/observability/dns-firewall";
 import { CustomerKey } from "../../../../modules/shared/customer-key";
+import { synthResources, type Resources } from "../../support/synth";
 
 describe("dnsFirewallDomains", () => {
   it("keeps an exact name exact", () => {
@@ -48,13 +49,11 @@ describe("vpcInternalDomains", () => {
   });
 });
 
-type Resources = Record<string, Record<string, any>>;
-
 const VPC = "vpc-0123456789abcdef0";
 const KEY_ARN = /^\$\{aws_kms_key\.key_resource_[0-9A-F]+\.arn\}$/;
 
 function synth(overrides: Partial<DnsFirewallProps> = {}): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition: "aws" });
     new DnsFirewall(scope, "test", {
       envName: "dev",
@@ -69,7 +68,6 @@ function synth(overrides: Partial<DnsFirewallProps> = {}): { json: string; r: Re
       ...overrides,
     });
   });
-  return { json, r: JSON.parse(json).resource };
 }
 
 /** The domain lists by name. */

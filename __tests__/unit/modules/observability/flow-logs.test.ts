@@ -13,8 +13,7 @@ import {
 } from "../../../../modules/observability/flow-logs";
 import { CustomerKey } from "../../../../modules/shared/customer-key";
 import { HardenedBucket } from "../../../../modules/observability/hardened-bucket";
-
-type Resources = Record<string, Record<string, any>>;
+import { only, synthResources, type Resources } from "../../support/synth";
 
 const KEY_ARN = /^\$\{aws_kms_key\.key_resource_[0-9A-F]+\.arn\}$/;
 const GROUP_ARN = "\\$\\{aws_cloudwatch_log_group\\.test_log-group_resource_[0-9A-F]+\\.arn\\}";
@@ -22,7 +21,7 @@ const BUCKET_ARN = "\\$\\{aws_s3_bucket\\.bucket_resource_[0-9A-F]+\\.arn\\}";
 const ACCOUNT = "111122223333";
 
 function synth(parquet = false, overrides: Partial<FlowLogsProps> = {}): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition: "aws" });
     const parquetBucket = parquet ? new HardenedBucket(scope, "bucket", { namePrefix: "dev-flow-", kmsKeyArn: key.key.arn }) : undefined;
     new FlowLogs(scope, "test", {
@@ -39,13 +38,6 @@ function synth(parquet = false, overrides: Partial<FlowLogsProps> = {}): { json:
       ...overrides,
     });
   });
-  return { json, r: JSON.parse(json).resource };
-}
-
-function only(r: Resources, type: string): any {
-  const all = Object.values(r[type] ?? {});
-  expect(all).toHaveLength(1);
-  return all[0];
 }
 
 function flowLogs(r: Resources): Record<string, any> {

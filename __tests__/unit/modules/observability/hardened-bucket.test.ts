@@ -1,4 +1,3 @@
-import { Testing } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -6,25 +5,17 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { HardenedBucket, type HardenedBucketProps } from "../../../../modules/observability/hardened-bucket";
+import { only, synthResources, type Resources } from "../../support/synth";
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const props: HardenedBucketProps = { namePrefix: "dev-egress6-audit-", kmsKeyArn: KEY_ARN };
 const ID = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.id\}$/;
 const ARN = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.arn\}$/;
 
-type Resources = Record<string, Record<string, any>>;
-
 function synth(p: HardenedBucketProps = props, use: (bucket: HardenedBucket) => void = () => undefined): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     use(new HardenedBucket(scope, "test", p));
   });
-  return { json, r: JSON.parse(json).resource };
-}
-
-function only(r: Resources, type: string): any {
-  const all = Object.values(r[type] ?? {});
-  expect(all).toHaveLength(1);
-  return all[0];
 }
 
 function statements(r: Resources): Record<string, unknown>[] {

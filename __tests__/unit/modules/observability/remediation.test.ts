@@ -13,8 +13,8 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LAMBDA_RUNTIME, Remediation, type RemediationProps } from "../../../../modules/observability/remediation";
 import { CustomerKey } from "../../../../modules/shared/customer-key";
+import { only, synthResources, type Resources } from "../../support/synth";
 
-type Resources = Record<string, Record<string, any>>;
 type Statement = Record<string, any>;
 
 /** A stand-in deployment package: the construct only hashes and copies it. */
@@ -32,7 +32,7 @@ const DLQ_ARN = /^\$\{aws_sqs_queue\.test_dead-letter-queue_[0-9A-F]+\.arn\}$/;
 const FUNCTION_ARN = /^\$\{aws_lambda_function\.test_function_[0-9A-F]+\.arn\}$/;
 
 function synth(overrides: Partial<RemediationProps> = {}): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     const key = new CustomerKey(scope, "key", { description: "audit", aliasName: "dev-audit", partition: "aws" });
     new Remediation(scope, "test", {
       envName: "dev",
@@ -49,13 +49,6 @@ function synth(overrides: Partial<RemediationProps> = {}): { json: string; r: Re
       ...overrides,
     });
   });
-  return { json, r: JSON.parse(json).resource };
-}
-
-function only(r: Resources, type: string): any {
-  const all = Object.values(r[type] ?? {});
-  expect(all).toHaveLength(1);
-  return all[0];
 }
 
 function roleStatements(r: Resources): Record<string, Statement> {

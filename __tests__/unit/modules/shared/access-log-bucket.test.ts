@@ -7,25 +7,17 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { ACCESS_LOG_NONCURRENT_DAYS, AccessLogBucket, type AccessLogBucketProps } from "../../../../modules/shared/access-log-bucket";
 import { ABORT_INCOMPLETE_UPLOAD_DAYS } from "../../../../modules/shared/bucket-lifecycle";
+import { only, synthResources, type Resources } from "../../support/synth";
 
 const props: AccessLogBucketProps = { namePrefix: "dev-egress6-access-logs-", retentionDays: 90, accountId: "111122223333" };
 /** The bucket's own ARN and id as Terraform references. */
 const ARN = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.arn\}/;
 const ID = /^\$\{aws_s3_bucket\.test_resource_[0-9A-F]+\.id\}$/;
 
-type Resources = Record<string, Record<string, any>>;
-
 function synth(p: AccessLogBucketProps = props, use: (bucket: AccessLogBucket) => void = () => undefined): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     use(new AccessLogBucket(scope, "test", p));
   });
-  return { json, r: JSON.parse(json).resource };
-}
-
-function only(r: Resources, type: string): any {
-  const all = Object.values(r[type] ?? {});
-  expect(all).toHaveLength(1);
-  return all[0];
 }
 
 function policy(r: Resources): { Statement: Record<string, unknown>[] } {

@@ -1,4 +1,3 @@
-import { Testing } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
@@ -16,18 +15,16 @@ import {
   type StateStore,
   type StateStoreProps,
 } from "../../../../modules/state/state-store";
+import { synthResources, type Resources } from "../../support/synth";
 
 const props: StateStoreProps = { envName: "dev", bucketName: "dev-egress6-tfstate", partition: "aws" };
 const STATE_BUCKET_ID = "${aws_s3_bucket.state-bucket.id}";
 const KEY_ARN = "${aws_kms_key.state-key.arn}";
 
-type Resources = Record<string, Record<string, any>>;
-
 function synth(p: StateStoreProps = props, use: (store: StateStore) => void = () => undefined): { json: string; r: Resources } {
-  const json = Testing.synthScope((scope) => {
+  return synthResources((scope) => {
     use(createStateStore(scope, p));
   });
-  return { json, r: JSON.parse(json).resource };
 }
 
 function policyOf(r: Resources, type: string, id: string): { Statement: Record<string, unknown>[] } {
