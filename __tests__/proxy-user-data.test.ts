@@ -6,25 +6,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DEMO_CONFIG } from "../config/demo";
-import { parseConfig, type ConfigInput } from "../config/load";
 import { interfaceMtuCommands, renderProxyUserData } from "../modules/proxy/user-data";
 import { squidPolicyOf } from "../stacks/proxy-policy";
-
-const REF = "${data.terraform_remote_state.network.outputs.vpc_ipv6_cidr}";
-const VPC = "2600:1f18:abcd:ef00::/56";
-
-function config(overrides: Partial<ConfigInput> = {}) {
-  return parseConfig({ ...DEMO_CONFIG, ...overrides }, "test");
-}
-
-/** What the instance receives: Terraform has interpolated the reference and unescaped `$${` and `%%{`. */
-function asDelivered(script: string): string {
-  return script
-    .split(REF)
-    .map((s) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"))
-    .join(VPC);
-}
+import { asDelivered, config, REF } from "./support/proxy-user-data";
 
 describe("proxy user data", () => {
   const script = renderProxyUserData({ policy: squidPolicyOf(config()), region: config().region, az: "b", vpcIpv6Cidr: REF });

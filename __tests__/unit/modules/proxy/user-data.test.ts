@@ -1,5 +1,3 @@
-import { DEMO_CONFIG } from "../../../../config/demo";
-import { parseConfig, type ConfigInput } from "../../../../config/load";
 import { logGroupNames } from "../../../../lib/names";
 import { renderSquidConf } from "../../../../modules/proxy/squid-conf";
 import {
@@ -10,21 +8,7 @@ import {
   renderProxyUserData,
 } from "../../../../modules/proxy/user-data";
 import { squidPolicyOf } from "../../../../stacks/proxy-policy";
-
-const REF = "${data.terraform_remote_state.network.outputs.vpc_ipv6_cidr}";
-const VPC = "2600:1f18:abcd:ef00::/56";
-
-function config(overrides: Partial<ConfigInput> = {}) {
-  return parseConfig({ ...DEMO_CONFIG, ...overrides }, "test");
-}
-
-/** What the instance receives: Terraform has interpolated the reference and unescaped `$${` and `%%{`. */
-function asDelivered(script: string): string {
-  return script
-    .split(REF)
-    .map((s) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"))
-    .join(VPC);
-}
+import { asDelivered, config, REF, VPC } from "../../../support/proxy-user-data";
 
 /** The body of the heredoc `<<'MARKER'` in `script`. */
 function heredoc(script: string, marker: string): string {
