@@ -254,38 +254,37 @@ split_bundle() {
   ' "$bundle" || return 1
   local f
   for f in ${Object.values(BUNDLE_FILES).join(" ")}; do [ -f "$dir/$f" ] || return 1; done
-  [ "$(find "$dir" -maxdepth 1 -type f ! -name bundle | wc -l)" -eq ${Object.values(BUNDLE_FILES).length} ]
+  [ "$(find "$dir" -mindepth 1 | wc -l)" -eq ${Object.values(BUNDLE_FILES).length} ]
 }
 
 # Applies one S3 object version. 0: applied; 1: refused, the running policy untouched or restored.
 apply() {
   local vid=$1 first id value new previous
   rm -rf "$STAGE" && mkdir -p "$STAGE"
-  if ! s3 get-object --bucket "$BUCKET" --key "$KEY" --version-id "$vid" "$STAGE/bundle" >/dev/null 2>"$STAGE/fetch.err"; then
-    failed "get-object of version $vid: $(head -n 1 "$STAGE/fetch.err")"
+  if ! s3 get-object --bucket "$BUCKET" --key "$KEY" --version-id "$vid" "$STATE_DIR/bundle" >/dev/null 2>"$STATE_DIR/fetch.err"; then
+    failed "get-object of version $vid: $(head -n 1 "$STATE_DIR/fetch.err")"
     return 1
   fi
-  first=$(head -n 1 "$STAGE/bundle")
+  first=$(head -n 1 "$STATE_DIR/bundle")
   id=\${first#"$PREFIX"}
   if [ "$first" = "$id" ] || ! [[ $id =~ ^[0-9a-f]{12}$ ]]; then
     failed "object version $vid is not a policy bundle (first line: $first)"
     return 1
   fi
-  if ! split_bundle "$STAGE/bundle" "$STAGE"; then
+  if ! split_bundle "$STATE_DIR/bundle" "$STAGE"; then
     failed "bundle $id (object version $vid) is truncated or malformed"
     return 1
   fi
   # The staged squid.conf names the allowlist where it will live ($CURRENT); the check copy names the staged one.
-  sed "s#$CURRENT/#$STAGE/#g" "$STAGE/${BUNDLE_FILES.squidConf}" > "$STAGE/parse.conf"
-  if ! "$SQUID" -k parse -f "$STAGE/parse.conf" > "$STAGE/parse.log" 2>&1 || grep -qE 'FATAL|ERROR|Bungled|unrecognized' "$STAGE/parse.log"; then
-    failed "squid -k parse refused bundle $id (object version $vid): $(grep -m 1 -E 'FATAL|ERROR|Bungled|unrecognized' "$STAGE/parse.log")"
+  sed "s#$CURRENT/#$STAGE/#g" "$STAGE/${BUNDLE_FILES.squidConf}" > "$STATE_DIR/parse.conf"
+  if ! "$SQUID" -k parse -f "$STATE_DIR/parse.conf" > "$STATE_DIR/parse.log" 2>&1 || grep -qE 'FATAL|ERROR|Bungled|unrecognized' "$STATE_DIR/parse.log"; then
+    failed "squid -k parse refused bundle $id (object version $vid): $(grep -m 1 -E 'FATAL|ERROR|Bungled|unrecognized' "$STATE_DIR/parse.log")"
     return 1
   fi
-  if ! "$NFT" -c -f "$STAGE/${BUNDLE_FILES.intercept}" > "$STAGE/nft.log" 2>&1; then
-    failed "nft -c refused the ruleset of bundle $id (object version $vid): $(head -n 1 "$STAGE/nft.log")"
+  if ! "$NFT" -c -f "$STAGE/${BUNDLE_FILES.intercept}" > "$STATE_DIR/nft.log" 2>&1; then
+    failed "nft -c refused the ruleset of bundle $id (object version $vid): $(head -n 1 "$STATE_DIR/nft.log")"
     return 1
   fi
-  rm -f "$STAGE/parse.conf"
   new="$POLICY_DIR/$id-$(date +%s)"
   mv -T "$STAGE" "$new" || { failed "cannot move the staged bundle $id into place"; return 1; }
   previous=$(readlink "$CURRENT" 2>/dev/null || true)
