@@ -36,7 +36,10 @@ require("http").createServer((req, res) => { res.setHeader("connection", "close"
   .listen(80, "::", () => console.log("ready"));
 `;
 
-/** Loops GET http://<host>/ through the proxy, one new connection each, until the stop file appears; prints counts. */
+/**
+ * Loops GET http://<host>/ through the proxy in 8 parallel workers, one new connection per request, until the stop
+ * file appears; prints the counts.
+ */
 const LOOP_JS = `
 const http = require("http"), fs = require("fs");
 const [proxy, port, host, stop] = process.argv.slice(2);
@@ -49,7 +52,8 @@ const once = () => new Promise((resolve) => {
   req.on("timeout", () => req.destroy(new Error("timeout")));
   req.on("error", (e) => { failed++; errors[e.code || e.message] = (errors[e.code || e.message] || 0) + 1; resolve(); });
 });
-(async () => { while (!fs.existsSync(stop)) await once(); console.log(JSON.stringify({ ok, failed, errors })); })();
+const worker = async () => { while (!fs.existsSync(stop)) await once(); };
+Promise.all(Array.from({ length: 8 }, worker)).then(() => console.log(JSON.stringify({ ok, failed, errors })));
 `;
 
 /** One request through the proxy from the workload: the HTTP status (0: no answer). */
