@@ -15,9 +15,9 @@ import { renderPolicyBundle } from "../modules/proxy/policy-bundle";
 import { POLICY_AGENT_PATH, POLICY_FAILURE_MARK } from "../modules/proxy/policy-agent";
 import { PROXY_METRIC, PROXY_METRIC_NAMESPACE, proxySlotId } from "../lib/proxy-signals";
 import { squidPolicyOf } from "../stacks/proxy-policy";
-import { buildLab, labPrerequisite, labTest, must, sh, waitFor } from "./netns-lab";
+import { buildLab, labPrerequisite, labTest, sh, waitFor } from "./netns-lab";
 import { squid, squidScratch } from "./squid-helpers";
-import { asDelivered, config, REF } from "./support/proxy-user-data";
+import { asDelivered, config } from "./support/proxy-user-data";
 
 const VPC = "fd00:e7::/56";
 const WORKLOAD = "fd00:e7:0:1::10";
@@ -160,7 +160,6 @@ beforeAll(async () => {
       policySource: { bucket: "${aws_s3_bucket.policy.bucket}", key: "egress6/policy-bundle", rank: 0, stepSeconds: 120 },
       region: "us-east-1",
       az: "a",
-      vpcIpv6Cidr: REF,
     }),
   ).replace("${aws_s3_bucket.policy.bucket}", "policy-bucket");
   const begin = `cat > ${POLICY_AGENT_PATH} <<'EGRESS6_POLICY_AGENT'\n`;

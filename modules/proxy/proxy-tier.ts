@@ -282,7 +282,6 @@ export class ProxyTier extends Construct {
         slot: 1,
         region,
         az: zone.suffix,
-        vpcIpv6Cidr: props.vpcIpv6Cidr,
         ...(props.decryption ? { ca: props.decryption.ca } : {}),
       });
       checkUserDataSize(userData);
@@ -300,8 +299,8 @@ export class ProxyTier extends Construct {
         // The user data holds the boot logic only (the policy is in S3, applied in place by the policy agent), so it
         // changes only when the boot logic, the CA, the listeners or the rollout step do: then the instance is
         // replaced (same interface), as a changed boot script must run from the start.
-        // A local holds the script because it is a Terraform template string (two interpolations, the VPC /56 and
-        // the policy bucket), which a function argument written by cdktf cannot carry.
+        // A local holds the script because it is a Terraform template string (one interpolation, the policy
+        // bucket's name), which a function argument written by cdktf cannot carry.
         userDataBase64: Fn.base64gzip(new TerraformLocal(this, `${zone.suffix}-user-data`, userData).asString),
         userDataReplaceOnChange: true,
         ebsOptimized: true, // Nitro types are EBS-optimized anyway; saying so keeps scanners quiet.

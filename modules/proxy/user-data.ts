@@ -14,8 +14,8 @@
  * Before its first good bundle Squid does not start, so a new proxy is closed until it has a policy. Changing the
  * policy therefore changes nothing in this script.
  *
- * The script is a Terraform template string: literal `${` and `%{` are escaped; the references given as
- * `vpcIpv6Cidr` and `policyStore.bucket` are the interpolations left for Terraform to fill in at apply.
+ * The script is a Terraform template string: literal `${` and `%{` are escaped; the policy bucket's name (a
+ * Terraform reference, `policySource.bucket`) is the one interpolation left for Terraform to fill in at apply.
  */
 import { logGroupNames, resourceName } from "../../lib/names";
 import { HTTP_PORT, DEFAULT_SQUID_PATHS, type SquidPolicy } from "./squid-conf";
@@ -309,8 +309,6 @@ export interface ProxyUserDataProps {
   readonly region: string;
   /** AZ suffix of this proxy (`a`). */
   readonly az: string;
-  /** The VPC's IPv6 /56, normally a Terraform reference resolved at apply. */
-  readonly vpcIpv6Cidr: string;
 }
 
 const AGENT_START = `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
@@ -318,7 +316,7 @@ const AGENT_START = `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agen
 
 /** The user data script (a Terraform template string: see the file comment). */
 export function renderProxyUserData(props: ProxyUserDataProps): string {
-  const { policy, az, vpcIpv6Cidr, policySource } = props;
+  const { policy, az, policySource } = props;
   if ((policy.decryption === undefined) !== (props.ca === undefined)) {
     throw new Error("the proxies decrypt exactly when they are given a CA: policy.decryption and ca go together");
   }
@@ -549,7 +547,7 @@ systemctl enable --now ${POLICY_AGENT_UNIT}`
 }
 echo "egress6: ${name} ready"
 `;
-  return escapeTemplateExcept(script, vpcIpv6Cidr, policySource.bucket);
+  return escapeTemplateExcept(script, policySource.bucket);
 }
 
 /** The AWS CLI configuration the policy agent uses: path-style S3 requests, so that one host name serves every bucket. */
