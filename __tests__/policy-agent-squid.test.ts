@@ -63,6 +63,25 @@ require("http").get({ host: proxy, port: Number(port), path: "http://" + host + 
   .on("error", () => console.log(0));
 `;
 
+/** Opens a CONNECT tunnel through the proxy, says "open", and sends a request through it once the go file exists. */
+const TUNNEL_JS = `
+const net = require("net"), fs = require("fs");
+const [proxy, port, host, go] = process.argv.slice(2);
+const s = net.connect({ host: proxy, port: Number(port) }, () => s.write("CONNECT " + host + ":80 HTTP/1.1\\r\\nHost: " + host + ":80\\r\\n\\r\\n"));
+let data = "", opened = false;
+s.on("data", (c) => {
+  data += c;
+  if (!opened && data.includes("\\r\\n\\r\\n")) {
+    opened = true;
+    if (!/^HTTP\\/1\\.1 200/.test(data)) { console.log("refused " + data.split("\\r\\n")[0]); process.exit(0); }
+    console.log("open"); data = "";
+    const wait = setInterval(() => { if (fs.existsSync(go)) { clearInterval(wait); s.write("GET / HTTP/1.1\\r\\nHost: " + host + "\\r\\nConnection: close\\r\\n\\r\\n"); } }, 50);
+  }
+});
+s.on("end", () => { console.log(JSON.stringify(data.slice(data.indexOf("\\r\\n\\r\\n") + 4))); process.exit(0); });
+s.on("error", (e) => { console.log("error " + e.code); process.exit(0); });
+`;
+
 /** The fake `aws`: head-object prints the current version id, get-object copies a version, put-metric-data records. */
 const FAKE_AWS = `#!/bin/bash
 dir=\${FAKE_S3_DIR:?}
@@ -151,6 +170,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, "bin", "aws"), FAKE_AWS, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, "loop.js"), LOOP_JS);
   fs.writeFileSync(path.join(dir, "one.js"), ONE_JS);
+  fs.writeFileSync(path.join(dir, "tunnel.js"), TUNNEL_JS);
   fs.writeFileSync(path.join(dir, "origin.js"), ORIGIN_JS);
 
   // The agent exactly as the boot script writes it to the instance (after Terraform has rendered the script).
@@ -234,11 +254,23 @@ describe("the policy agent with the real Squid", () => {
 
   agentTest("v1 -> v2 (a domain added): no request fails across the change, and the new name passes afterwards", async () => {
     const v2 = bundleOf(["allowed.test", "added.test"]);
+    // A connection open before the change, used after it.
+    const go = path.join(dir, "go");
+    const tunnel = spawn("ip", ["netns", "exec", NS.workload, process.execPath, path.join(dir, "tunnel.js"), PROXY_INSIDE, String(explicitPort), "allowed.test", go], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(tunnel);
+    let tunnelOut = "";
+    tunnel.stdout!.on("data", (c) => (tunnelOut += c));
+    await waitFor(() => tunnelOut.includes("open"), `the tunnel (${tunnelOut})`, tunnel);
     let vid = "";
     const counts = await loopWhile(async () => {
       vid = publish(v2.text);
       await until(() => state("applied") === vid, "v2 applied");
     });
+    fs.writeFileSync(go, "");
+    await new Promise((r) => tunnel.once("exit", r));
+    expect(tunnelOut.trim().split("\n")).toEqual(["open", JSON.stringify("origin saw allowed.test")]);
     expect(counts.errors).toEqual({});
     expect(counts.failed).toBe(0);
     expect(counts.ok).toBeGreaterThan(10);
