@@ -453,18 +453,24 @@ describe("Squid proxy tier", () => {
     }
   });
 
-  test.each(withProxies)("%s: the policy bundle object carries squid.conf, allowlist and ruleset with the VPC /56 from remote state", (mode) => {
-    const bundle = renderPolicyBundle({ policy: squidPolicyOf(demoConfig({ inspection: { mode } })), vpcIpv6Cidr: net("vpc_ipv6_cidr_block") });
-    expect(Object.values(resources(synthOf[mode], "aws_s3_object"))).toEqual([
-      expect.objectContaining({ key: "egress6/policy-bundle", content: bundle.terraformTemplate, kms_key_id: KEY_ARN }),
-    ]);
-    const locals = (synthOf[mode] as TfJson & { locals: Record<string, string> }).locals;
-    for (const az of ZONES) {
-      const userData = locals[`proxy_${az}_user_data`];
-      expect(userData).not.toContain("EGRESS6_SQUID_CONF'");
-      expect(userData).toContain(`EGRESS6_PROXY_SLOT=${az}-1\n`);
-    }
-  });
+  test.each(withProxies)(
+    "%s: the policy bundle object carries squid.conf, allowlist and ruleset with the VPC /56 from remote state",
+    (mode) => {
+      const bundle = renderPolicyBundle({
+        policy: squidPolicyOf(demoConfig({ inspection: { mode } })),
+        vpcIpv6Cidr: net("vpc_ipv6_cidr_block"),
+      });
+      expect(Object.values(resources(synthOf[mode], "aws_s3_object"))).toEqual([
+        expect.objectContaining({ key: "egress6/policy-bundle", content: bundle.terraformTemplate, kms_key_id: KEY_ARN }),
+      ]);
+      const locals = (synthOf[mode] as TfJson & { locals: Record<string, string> }).locals;
+      for (const az of ZONES) {
+        const userData = locals[`proxy_${az}_user_data`];
+        expect(userData).not.toContain("EGRESS6_SQUID_CONF'");
+        expect(userData).toContain(`EGRESS6_PROXY_SLOT=${az}-1\n`);
+      }
+    },
+  );
 
   test.each(withProxies)("%s: the access log group is KMS-encrypted with the proxy retention", (mode) => {
     expect(resources(synthOf[mode], "aws_cloudwatch_log_group").proxy_access_log_group).toEqual(
@@ -488,10 +494,12 @@ describe("Squid proxy tier", () => {
     for (const stack of Object.keys(a)) {
       const [x, y] = [a[stack] as TfJson & { locals?: Record<string, unknown> }, b[stack] as TfJson & { locals?: Record<string, unknown> }];
       for (const [name, value] of Object.entries({ ...x.locals, ...y.locals }))
-        if (JSON.stringify(x.locals?.[name]) !== JSON.stringify(y.locals?.[name]) || value === undefined) out.push(`${stack}: local.${name}`);
+        if (JSON.stringify(x.locals?.[name]) !== JSON.stringify(y.locals?.[name]) || value === undefined)
+          out.push(`${stack}: local.${name}`);
       for (const type of new Set([...Object.keys(x.resource ?? {}), ...Object.keys(y.resource ?? {})]))
         for (const name of new Set([...Object.keys(x.resource?.[type] ?? {}), ...Object.keys(y.resource?.[type] ?? {})]))
-          if (JSON.stringify(x.resource?.[type]?.[name]) !== JSON.stringify(y.resource?.[type]?.[name])) out.push(`${stack}: ${type}.${name}`);
+          if (JSON.stringify(x.resource?.[type]?.[name]) !== JSON.stringify(y.resource?.[type]?.[name]))
+            out.push(`${stack}: ${type}.${name}`);
     }
     return out.sort();
   }
@@ -505,7 +513,9 @@ describe("Squid proxy tier", () => {
       expect(diff.filter((d) => d.startsWith("inspection: aws_s3_object."))).toHaveLength(1);
       expect(diff.filter((d) => /aws_instance|aws_launch_template|local\./.test(d))).toEqual([]);
       // What else may change: the firewall's domain rule group (firewall-proxy) and DNS Firewall's list (observability).
-      expect(diff.filter((d) => !/aws_s3_object|aws_networkfirewall_rule_group|aws_route53_resolver_firewall_domain_list/.test(d))).toEqual([]);
+      expect(diff.filter((d) => !/aws_s3_object|aws_networkfirewall_rule_group|aws_route53_resolver_firewall_domain_list/.test(d))).toEqual(
+        [],
+      );
       if (mode === "proxy") expect(diff.filter((d) => d.startsWith("inspection:") && !d.includes("aws_s3_object"))).toEqual([]);
     },
   );

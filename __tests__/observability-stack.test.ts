@@ -210,7 +210,14 @@ describe("alarms", () => {
     ],
     [
       "proxy",
-      ["ipv6_rejects_at_interfaces", "proxy_denials", "proxy_policy_apply", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"],
+      [
+        "ipv6_rejects_at_interfaces",
+        "proxy_denials",
+        "proxy_policy_apply",
+        "remediation_dead_letter",
+        "root_account_use",
+        "workload_ipv4_flows",
+      ],
     ],
     [
       "firewall-igw",

@@ -109,8 +109,7 @@ const children: ChildProcess[] = [];
 let agent: ChildProcess | undefined;
 const explicitPort = config().inspection.proxy.explicitPort;
 
-const policyOf = (domains: string[]) =>
-  squidPolicyOf(config({ egress: { domains, ports: [80] } as never }));
+const policyOf = (domains: string[]) => squidPolicyOf(config({ egress: { domains, ports: [80] } as never }));
 const bundleOf = (domains: string[]) =>
   renderPolicyBundle({ policy: policyOf(domains), vpcIpv6Cidr: VPC, policyDir: path.join(dir, "policy"), paths: scratch!.paths });
 
@@ -123,23 +122,32 @@ function publish(text: string): string {
   fs.renameSync(path.join(s3, "current.tmp"), path.join(s3, "current"));
   return vid;
 }
-const state = (name: string) => (fs.existsSync(path.join(dir, "state", name)) ? fs.readFileSync(path.join(dir, "state", name), "utf8").trim() : "");
+const state = (name: string) =>
+  fs.existsSync(path.join(dir, "state", name)) ? fs.readFileSync(path.join(dir, "state", name), "utf8").trim() : "";
 const agentLog = () => (fs.existsSync(path.join(dir, "agent.log")) ? fs.readFileSync(path.join(dir, "agent.log"), "utf8") : "");
 const metrics = () => (fs.existsSync(path.join(s3, "metrics")) ? fs.readFileSync(path.join(s3, "metrics"), "utf8") : "");
 
 function status(host: string): number {
-  const r = spawnSync("ip", ["netns", "exec", NS.workload, process.execPath, path.join(dir, "one.js"), PROXY_INSIDE, String(explicitPort), host], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "ip",
+    ["netns", "exec", NS.workload, process.execPath, path.join(dir, "one.js"), PROXY_INSIDE, String(explicitPort), host],
+    {
+      encoding: "utf8",
+    },
+  );
   return Number(r.stdout.trim());
 }
 
 /** Runs `during` while the workload loops requests to allowed.test; returns the loop's counts. */
 async function loopWhile(during: () => Promise<void>): Promise<{ ok: number; failed: number; errors: Record<string, number> }> {
   const stop = path.join(dir, `stop-${Date.now()}`);
-  const loop = spawn("ip", ["netns", "exec", NS.workload, process.execPath, path.join(dir, "loop.js"), PROXY_INSIDE, String(explicitPort), "allowed.test", stop], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const loop = spawn(
+    "ip",
+    ["netns", "exec", NS.workload, process.execPath, path.join(dir, "loop.js"), PROXY_INSIDE, String(explicitPort), "allowed.test", stop],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   children.push(loop);
   let out = "";
   loop.stdout!.on("data", (c) => (out += c));
@@ -189,7 +197,9 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, "agent.sh"), userData.slice(start + begin.length, end + 1), { mode: 0o755 });
 
   buildLab(NS, [`w${tag}`, `i${tag}`], { workload: WORKLOAD, proxyInside: PROXY_INSIDE, proxyOutside: PROXY_OUTSIDE, internet: [ORIGIN] });
-  const origin = spawn("ip", ["netns", "exec", NS.internet, process.execPath, path.join(dir, "origin.js")], { stdio: ["ignore", "pipe", "inherit"] });
+  const origin = spawn("ip", ["netns", "exec", NS.internet, process.execPath, path.join(dir, "origin.js")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.push(origin);
   let originOut = "";
   origin.stdout!.on("data", (c) => (originOut += c));
@@ -211,7 +221,9 @@ beforeAll(async () => {
       EGRESS6_ENV: "demo",
       EGRESS6_PROXY_SLOT: proxySlotId("a", 1),
       EGRESS6_EXPLICIT_PORT: String(explicitPort),
-      EGRESS6_LISTEN_PORTS: [explicitPort, config().inspection.proxy.interceptHttpPort, config().inspection.proxy.interceptHttpsPort].join(","),
+      EGRESS6_LISTEN_PORTS: [explicitPort, config().inspection.proxy.interceptHttpPort, config().inspection.proxy.interceptHttpsPort].join(
+        ",",
+      ),
       EGRESS6_ROLLOUT_DELAY_SECONDS: "0",
       EGRESS6_POLL_SECONDS: "0.5",
       EGRESS6_HEALTH_SECONDS: "15",
@@ -252,55 +264,80 @@ describe("the policy agent with the real Squid", () => {
     expect(agentLog()).toMatch(/egress6-policy: applied bundle [0-9a-f]{12}/);
   });
 
-  agentTest("v1 -> v2 (a domain added): no request fails across the change, and the new name passes afterwards", async () => {
-    const v2 = bundleOf(["allowed.test", "added.test"]);
-    // A connection open before the change, used after it.
-    const go = path.join(dir, "go");
-    const tunnel = spawn("ip", ["netns", "exec", NS.workload, process.execPath, path.join(dir, "tunnel.js"), PROXY_INSIDE, String(explicitPort), "allowed.test", go], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(tunnel);
-    let tunnelOut = "";
-    tunnel.stdout!.on("data", (c) => (tunnelOut += c));
-    await waitFor(() => tunnelOut.includes("open"), `the tunnel (${tunnelOut})`, tunnel);
-    let vid = "";
-    const counts = await loopWhile(async () => {
-      vid = publish(v2.text);
-      await until(() => state("applied") === vid, "v2 applied");
-    });
-    fs.writeFileSync(go, "");
-    await new Promise((r) => tunnel.once("exit", r));
-    expect(tunnelOut.trim().split("\n")).toEqual(["open", JSON.stringify("origin saw allowed.test")]);
-    expect(counts.errors).toEqual({});
-    expect(counts.failed).toBe(0);
-    expect(counts.ok).toBeGreaterThan(10);
-    expect(status("added.test")).toBe(200);
-    expect(status("third.test")).toBe(403);
-    // The new files are live together: the current link names v2's directory, with v2's allowlist.
-    expect(fs.readFileSync(path.join(dir, "policy", "current", "allowlist"), "utf8")).toBe("allowed.test\nadded.test\n");
-    expect(state("applied-id")).toBe(v2.version.id);
-    expect(metrics()).toContain(
-      `--namespace ${PROXY_METRIC_NAMESPACE} --metric-name ${PROXY_METRIC.policyVersion} --value ${v2.version.metricValue} --unit None --dimensions Environment=demo,Proxy=a-1`,
-    );
-  }, 90000);
+  agentTest(
+    "v1 -> v2 (a domain added): no request fails across the change, and the new name passes afterwards",
+    async () => {
+      const v2 = bundleOf(["allowed.test", "added.test"]);
+      // A connection open before the change, used after it.
+      const go = path.join(dir, "go");
+      const tunnel = spawn(
+        "ip",
+        [
+          "netns",
+          "exec",
+          NS.workload,
+          process.execPath,
+          path.join(dir, "tunnel.js"),
+          PROXY_INSIDE,
+          String(explicitPort),
+          "allowed.test",
+          go,
+        ],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      children.push(tunnel);
+      let tunnelOut = "";
+      tunnel.stdout!.on("data", (c) => (tunnelOut += c));
+      await waitFor(() => tunnelOut.includes("open"), `the tunnel (${tunnelOut})`, tunnel);
+      let vid = "";
+      const counts = await loopWhile(async () => {
+        vid = publish(v2.text);
+        await until(() => state("applied") === vid, "v2 applied");
+      });
+      fs.writeFileSync(go, "");
+      await new Promise((r) => tunnel.once("exit", r));
+      expect(tunnelOut.trim().split("\n")).toEqual(["open", JSON.stringify("origin saw allowed.test")]);
+      expect(counts.errors).toEqual({});
+      expect(counts.failed).toBe(0);
+      expect(counts.ok).toBeGreaterThan(10);
+      expect(status("added.test")).toBe(200);
+      expect(status("third.test")).toBe(403);
+      // The new files are live together: the current link names v2's directory, with v2's allowlist.
+      expect(fs.readFileSync(path.join(dir, "policy", "current", "allowlist"), "utf8")).toBe("allowed.test\nadded.test\n");
+      expect(state("applied-id")).toBe(v2.version.id);
+      expect(metrics()).toContain(
+        `--namespace ${PROXY_METRIC_NAMESPACE} --metric-name ${PROXY_METRIC.policyVersion} --value ${v2.version.metricValue} --unit None --dimensions Environment=demo,Proxy=a-1`,
+      );
+    },
+    90000,
+  );
 
-  agentTest("a bundle squid -k parse refuses: nothing changes, no request fails, the failure is logged and published", async () => {
-    const good = state("applied");
-    const current = fs.readlinkSync(path.join(dir, "policy", "current"));
-    const broken = bundleOf(["allowed.test", "added.test", "third.test"]).text.replace("http_access deny manager", "http_access deny no_such_acl");
-    let vid = "";
-    const counts = await loopWhile(async () => {
-      vid = publish(broken);
-      await until(() => state("refused") === vid, "the broken bundle refused");
-    });
-    expect(counts.errors).toEqual({});
-    expect(counts.failed).toBe(0);
-    expect(counts.ok).toBeGreaterThan(10);
-    expect(agentLog()).toContain(`${POLICY_FAILURE_MARK}: squid -k parse refused bundle`);
-    expect(metrics()).toContain(`--metric-name ${PROXY_METRIC.policyApplyFailed} --value 1`);
-    expect(state("applied")).toBe(good);
-    expect(fs.readlinkSync(path.join(dir, "policy", "current"))).toBe(current);
-    expect(status("added.test")).toBe(200);
-    expect(status("third.test")).toBe(403);
-  }, 90000);
+  agentTest(
+    "a bundle squid -k parse refuses: nothing changes, no request fails, the failure is logged and published",
+    async () => {
+      const good = state("applied");
+      const current = fs.readlinkSync(path.join(dir, "policy", "current"));
+      const broken = bundleOf(["allowed.test", "added.test", "third.test"]).text.replace(
+        "http_access deny manager",
+        "http_access deny no_such_acl",
+      );
+      let vid = "";
+      const counts = await loopWhile(async () => {
+        vid = publish(broken);
+        await until(() => state("refused") === vid, "the broken bundle refused");
+      });
+      expect(counts.errors).toEqual({});
+      expect(counts.failed).toBe(0);
+      expect(counts.ok).toBeGreaterThan(10);
+      expect(agentLog()).toContain(`${POLICY_FAILURE_MARK}: squid -k parse refused bundle`);
+      expect(metrics()).toContain(`--metric-name ${PROXY_METRIC.policyApplyFailed} --value 1`);
+      expect(state("applied")).toBe(good);
+      expect(fs.readlinkSync(path.join(dir, "policy", "current"))).toBe(current);
+      expect(status("added.test")).toBe(200);
+      expect(status("third.test")).toBe(403);
+    },
+    90000,
+  );
 });

@@ -41,7 +41,9 @@ export interface PolicyBundle {
 export function renderPolicyBundle(props: PolicyBundleProps): PolicyBundle {
   const { vpcIpv6Cidr } = props;
   const { rest, files } = renderBody(props);
-  const version = policyVersionOf(vpcIpv6Cidr === VPC_CIDR_PLACEHOLDER ? rest : renderBody({ ...props, vpcIpv6Cidr: VPC_CIDR_PLACEHOLDER }).rest);
+  const version = policyVersionOf(
+    vpcIpv6Cidr === VPC_CIDR_PLACEHOLDER ? rest : renderBody({ ...props, vpcIpv6Cidr: VPC_CIDR_PLACEHOLDER }).rest,
+  );
   const text = `${POLICY_VERSION_PREFIX}${version.id}\n${rest}`;
   return { text, terraformTemplate: escapeTemplateExcept(text, vpcIpv6Cidr), version, files };
 }

@@ -224,7 +224,8 @@ export class ProxyTier extends Construct {
       ]),
     });
     const stepSeconds = props.rolloutStepSeconds ?? DEFAULT_ROLLOUT_STEP_SECONDS;
-    if (!Number.isInteger(stepSeconds) || stepSeconds < 0) throw new Error(`ProxyTier: rolloutStepSeconds must be a whole number >= 0, not ${stepSeconds}`);
+    if (!Number.isInteger(stepSeconds) || stepSeconds < 0)
+      throw new Error(`ProxyTier: rolloutStepSeconds must be a whole number >= 0, not ${stepSeconds}`);
 
     if (props.decryption) {
       const { ca, secretKmsKeyArn } = props.decryption;

@@ -322,7 +322,8 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
   }
   const slot = props.slot ?? 1;
   if (!Number.isInteger(slot) || slot < 1) throw new Error(`slot must be a whole number >= 1, not ${slot}`);
-  if (!Number.isInteger(policySource.rank) || policySource.rank < 0) throw new Error(`rank must be a whole number >= 0, not ${policySource.rank}`);
+  if (!Number.isInteger(policySource.rank) || policySource.rank < 0)
+    throw new Error(`rank must be a whole number >= 0, not ${policySource.rank}`);
   // With decryption the certificate database moves to a tmpfs (caKeyCommands); without, nothing changes.
   const paths = props.ca ? { ...DEFAULT_SQUID_PATHS, certDatabase: DECRYPTING_CERT_DATABASE } : DEFAULT_SQUID_PATHS;
   const current = `${DEFAULT_POLICY_DIR}/${CURRENT_LINK}`;

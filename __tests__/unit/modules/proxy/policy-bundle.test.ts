@@ -52,7 +52,9 @@ describe("renderPolicyBundle", () => {
     expect(conf).toContain('acl egress_sni ssl::server_name --client-requested "/etc/egress6/policy/current/allowlist"');
     expect(conf).not.toMatch(/api\.example\.org/);
     expect(bundle.files.allowlist).toBe(".example.com\napi.example.org\n");
-    expect(renderPolicyBundle({ policy, vpcIpv6Cidr: VPC, policyDir: "/tmp/p" }).files["squid.conf"]).toContain('"/tmp/p/current/allowlist"');
+    expect(renderPolicyBundle({ policy, vpcIpv6Cidr: VPC, policyDir: "/tmp/p" }).files["squid.conf"]).toContain(
+      '"/tmp/p/current/allowlist"',
+    );
   });
 
   test("the ruleset is the interception ruleset of the policy's ports", () => {

@@ -40,8 +40,8 @@ describe("PolicyStore", () => {
   });
 
   test("a name prefix longer than S3 allows with Terraform's suffix is refused", () => {
-    expect(() => synthResources((scope) => new PolicyStore(scope, "s", { namePrefix: "x".repeat(38), kmsKeyArn: KEY, bundle: "" }))).toThrow(
-      /longer than 37/,
-    );
+    expect(() =>
+      synthResources((scope) => new PolicyStore(scope, "s", { namePrefix: "x".repeat(38), kmsKeyArn: KEY, bundle: "" })),
+    ).toThrow(/longer than 37/);
   });
 });

@@ -5,7 +5,13 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
-import { ProxyTier, USER_DATA_LIMIT_BYTES, checkUserDataSize, proxyRoleName, type ProxyTierProps } from "../../../../modules/proxy/proxy-tier";
+import {
+  ProxyTier,
+  USER_DATA_LIMIT_BYTES,
+  checkUserDataSize,
+  proxyRoleName,
+  type ProxyTierProps,
+} from "../../../../modules/proxy/proxy-tier";
 import { POLICY_VERSION_PREFIX } from "../../../../lib/proxy-signals";
 import type { SquidPolicy } from "../../../../modules/proxy/squid-conf";
 import { UserError } from "../../../../lib/errors";
@@ -144,7 +150,10 @@ describe("ProxyTier", () => {
         Condition: {
           StringEquals: {
             "kms:ViaService": "s3.eu-west-1.amazonaws.com",
-            "kms:EncryptionContext:aws:s3:arn": [`\${aws_s3_bucket.${bucket}.arn}`, `\${aws_s3_bucket.${bucket}.arn}/egress6/policy-bundle`],
+            "kms:EncryptionContext:aws:s3:arn": [
+              `\${aws_s3_bucket.${bucket}.arn}`,
+              `\${aws_s3_bucket.${bucket}.arn}/egress6/policy-bundle`,
+            ],
           },
         },
       },
@@ -164,7 +173,12 @@ describe("ProxyTier", () => {
     expect(Object.values(resource.aws_s3_bucket)[0]).toMatchObject({ bucket_prefix: "dev-policy-" });
     expect(Object.values(resource.aws_s3_bucket_versioning)[0]).toMatchObject({ versioning_configuration: { status: "Enabled" } });
     expect(Object.values(resource.aws_s3_bucket_server_side_encryption_configuration)[0]).toMatchObject({
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: base.kmsKeyArn }, bucket_key_enabled: true }],
+      rule: [
+        {
+          apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: base.kmsKeyArn },
+          bucket_key_enabled: true,
+        },
+      ],
     });
     expect(Object.values(resource.aws_s3_bucket_public_access_block)[0]).toMatchObject({
       block_public_acls: true,
@@ -273,7 +287,9 @@ describe("ProxyTier", () => {
     expect(a.startsWith("#!/bin/bash")).toBe(true);
     expect(a).toContain("proxy-a/{instance_id}");
     expect(a).toContain("EGRESS6_PROXY_SLOT=a-1\n");
-    expect(new Set(a.match(/(?<!\$)\$\{[^}]*\}/g))).toEqual(new Set([`\${aws_s3_bucket.${Object.keys(resource.aws_s3_bucket)[0]}.bucket}`]));
+    expect(new Set(a.match(/(?<!\$)\$\{[^}]*\}/g))).toEqual(
+      new Set([`\${aws_s3_bucket.${Object.keys(resource.aws_s3_bucket)[0]}.bucket}`]),
+    );
   });
 
   test("per AZ an auto-recovery alarm on the system status check", () => {

@@ -92,7 +92,9 @@ describe("proxy user data", () => {
     expect(heredoc(delivered, "EGRESS6_INTERCEPT")).toMatch(/^ip -6 route replace local ::\/0 dev lo table 100$/m);
     expect(heredoc(delivered, "EGRESS6_SQUID_UNIT")).toMatch(/Requires=egress6-intercept.service\nAfter=egress6-intercept.service/);
     expect(heredoc(delivered, "EGRESS6_SYSCTL")).toMatch(/^net.ipv6.conf.all.forwarding = 0$/m);
-    expect(script.indexOf("systemctl enable --now egress6-intercept.service")).toBeLessThan(script.indexOf("systemctl enable squid.service"));
+    expect(script.indexOf("systemctl enable --now egress6-intercept.service")).toBeLessThan(
+      script.indexOf("systemctl enable squid.service"),
+    );
   });
 
   test("ships the access log and the policy agent's log to the proxy log group named in lib/names.ts, over IPv6 IMDS", () => {
