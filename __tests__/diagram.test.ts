@@ -237,7 +237,9 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
 
   test("decryptAt proxy (firewall-proxy): the proxies decrypt and splice the never-decrypt names, the firewall decrypts nothing; SVG, Mermaid and --json say so", () => {
     const { topology: t, facts } = synthesized("firewall-proxy", atProxy);
-    const proxyFact = facts.find((f) => f.line.point === "proxy" && f.line.where.endsWith("local.proxy_a_user_data"))!;
+    const proxyFact = facts.find(
+      (f) => f.line.point === "proxy" && f.line.where === "inspection: aws_s3_object.proxy_policy_store_bundle",
+    )!;
     expect(proxyFact.decrypts).toBe("yes");
     expect(marks(t, "proxy")).toEqual(
       ["a", "b"].map((az) => ({

@@ -202,12 +202,23 @@ describe("alarms", () => {
         "firewall_drops",
         "ipv6_rejects_at_interfaces",
         "proxy_denials",
+        "proxy_policy_apply",
         "remediation_dead_letter",
         "root_account_use",
         "workload_ipv4_flows",
       ],
     ],
-    ["proxy", ["ipv6_rejects_at_interfaces", "proxy_denials", "remediation_dead_letter", "root_account_use", "workload_ipv4_flows"]],
+    [
+      "proxy",
+      [
+        "ipv6_rejects_at_interfaces",
+        "proxy_denials",
+        "proxy_policy_apply",
+        "remediation_dead_letter",
+        "root_account_use",
+        "workload_ipv4_flows",
+      ],
+    ],
     [
       "firewall-igw",
       [

@@ -8,10 +8,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { interfaceMtuCommands, renderProxyUserData } from "../modules/proxy/user-data";
 import { squidPolicyOf } from "../stacks/proxy-policy";
-import { asDelivered, config, REF } from "./support/proxy-user-data";
+import { asDelivered, config } from "./support/proxy-user-data";
 
 describe("proxy user data", () => {
-  const script = renderProxyUserData({ policy: squidPolicyOf(config()), region: config().region, az: "b", vpcIpv6Cidr: REF });
+  const script = renderProxyUserData({
+    policy: squidPolicyOf(config()),
+    policySource: { bucket: "${aws_s3_bucket.policy.bucket}", key: "egress6/policy-bundle", rank: 0, stepSeconds: 120 },
+    region: config().region,
+    az: "b",
+  });
 
   test("is valid bash once Terraform has rendered it", () => {
     const r = spawnSync("bash", ["-n"], { input: asDelivered(script), encoding: "utf8" });

@@ -88,11 +88,15 @@ export function dnsFirewallEntries(
   out.add("*.compute.internal");
   out.add("*.ec2.internal");
   for (const s of interfaceEndpoints) out.add(service(s));
-  // The SSM agent's endpoints (every instance); the proxies also reach CloudWatch Logs and the AL2023 repository.
+  // The SSM agent's endpoints (every instance); the proxies also reach CloudWatch Logs, the AL2023 repository, S3 and
+  // CloudWatch (modules/shared/boot-hosts.ts, proxyBootHosts).
   for (const s of ["ssm", "ssmmessages", "ec2messages"]) out.add(service(s));
   if (modeHasProxies(mode)) {
     out.add(service("logs"));
     out.add(`al2023-repos-${region}-de612dc2.s3.dualstack.${region}.${suffix}`);
+    // The policy agent: the bundle (S3, path style) and its metrics (CloudWatch's dual-stack name).
+    out.add(`s3.dualstack.${region}.${suffix}`);
+    out.add(`monitoring.${region}.${suffix === "amazonaws.com.cn" ? "api.amazonwebservices.com.cn" : "api.aws"}`);
   }
   return out;
 }

@@ -312,7 +312,7 @@ const egress = z
       .max(1000)
       .superRefine(checkDomains)
       .describe(
-        "the allowlist, non-empty: only names with IPv6 (AAAA) addresses can be reached. `example.com` (that host) or `.example.com` (and subdomains; `*.example.com` is accepted). Normalised: lower case, IDN to punycode, no trailing dot. No IP literals, URLs, ports, spaces, duplicates, or entries a wildcard already covers; each at most 253 characters. With DNS Firewall, the list it gets (a wildcard counts twice, plus the names the VPC needs: 7 with the default endpoints) must stay within 1,000 entries, what one Route 53 Resolver request takes",
+        "the allowlist, non-empty: only names with IPv6 (AAAA) addresses can be reached. `example.com` (that host) or `.example.com` (and subdomains; `*.example.com` is accepted). Normalised: lower case, IDN to punycode, no trailing dot. No IP literals, URLs, ports, spaces, duplicates, or entries a wildcard already covers; each at most 253 characters. With DNS Firewall, the list it gets (a wildcard counts twice, plus the names the VPC needs: 9 with the default endpoints and the proxies) must stay within 1,000 entries, what one Route 53 Resolver request takes",
       ),
     /** Allowed destination TCP ports. */
     ports: z
@@ -372,6 +372,21 @@ const inspection = z
           .default(3130)
           .describe(`the port receiving intercepted TLS (SNI peeked; decrypted only with \`tlsInspection\`); ${PROXY_PORTS}`),
         logRetentionDays: retentionDays.default(365).describe(`retention of the proxies' log group: ${RETENTION}`),
+        /** How a new egress policy reaches the proxies (modules/proxy/policy-agent.ts). */
+        policyRollout: z
+          .strictObject({
+            stepSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(3600)
+              .default(120)
+              .describe(
+                "seconds between proxies applying a new egress policy: the first AZ's proxy (the canary) applies it as soon as it sees it, the proxy of the n-th AZ n-1 steps later; a whole number from 0 (all at once) to 3600",
+              ),
+          })
+          .prefault({})
+          .describe("the rollout of a changed egress policy to the proxies, which apply it without being replaced"),
       })
       .superRefine(checkAmiArchitecture)
       .prefault({})

@@ -134,6 +134,7 @@ export class InspectionStack extends Egress6Stack {
         logRetentionDays: config.inspection.proxy.logRetentionDays,
         kmsKeyArn: this.key.key.arn,
         keyPolicy: this.key.policy,
+        rolloutStepSeconds: config.inspection.proxy.policyRollout.stepSeconds,
       });
     }
 

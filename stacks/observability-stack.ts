@@ -38,6 +38,7 @@ import { builtFile } from "../lib/paths";
 import { INBOUND_DROP_SIDS } from "../modules/firewall/suricata-rules";
 import { proxyBootHosts, workloadBootHosts } from "../modules/shared/boot-hosts";
 import { CA_KEY_FAILURE_MARK, ICAP_BYPASS_MARK } from "../modules/proxy/user-data";
+import { POLICY_FAILURE_MARK } from "../modules/proxy/policy-agent";
 
 /** The remediation Lambda's ZIP, written by `npm run build`. */
 export function remediationZip(): string {
@@ -162,6 +163,7 @@ export class ObservabilityStack extends Egress6Stack {
         proxyAccessLogFields: ACCESS_LOG_FIELDS,
         caKeyFailureMark: CA_KEY_FAILURE_MARK,
         icapBypassMark: ICAP_BYPASS_MARK,
+        policyFailureMark: POLICY_FAILURE_MARK,
       },
     });
 

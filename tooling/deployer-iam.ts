@@ -295,6 +295,16 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   aws_s3_bucket_public_access_block: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"],
   aws_s3_bucket_server_side_encryption_configuration: ["s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"],
   aws_s3_bucket_versioning: ["s3:PutBucketVersioning", "s3:GetBucketVersioning"],
+  // The proxies' policy bundle: written SSE-KMS with the inspection key (S3 asks KMS for a data key as the writer).
+  aws_s3_object: [
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:GetObjectTagging",
+    "s3:PutObjectTagging",
+    "s3:DeleteObject",
+    "kms:GenerateDataKey",
+    "kms:Decrypt",
+  ],
 
   // ---- CloudWatch Logs, CloudWatch, EventBridge ----
   aws_cloudwatch_log_group: [

@@ -917,6 +917,16 @@ export const PROVIDER_BLOCKS: ProviderBlocks = {
         "nesting": "list"
       }
     },
+    "aws_s3_object": {
+      "override_provider": {
+        "nesting": "list",
+        "blocks": {
+          "default_tags": {
+            "nesting": "list"
+          }
+        }
+      }
+    },
     "aws_security_group": {
       "timeouts": {
         "nesting": "single"

@@ -71,6 +71,8 @@ export interface LogFormats {
   readonly caKeyFailureMark: string;
   /** What a proxy logs when it bypasses an unreachable ICAP service (modules/proxy/user-data.ts). */
   readonly icapBypassMark: string;
+  /** What a proxy's policy agent logs when it refuses a policy bundle (modules/proxy/policy-agent.ts). */
+  readonly policyFailureMark: string;
 }
 
 /** The log groups the alarms read, by name. */
@@ -192,6 +194,14 @@ export function alarmCatalogue(props: AlarmCatalogueProps): LogAlarmSpec[] {
     add("proxy-denials", "ProxyDenials", "The egress proxy denied a request (destination or port not allowlisted)", [
       { logGroupName: logs.proxyAccess, pattern: proxyDeniedPattern(formats.proxyAccessLogFields) },
     ]);
+    // The policy agent logs each bundle it refuses; that proxy keeps serving its previous policy.
+    add(
+      "proxy-policy-apply",
+      "ProxyPolicyApplyFailures",
+      "A proxy refused the egress policy bundle in S3 (fetch, format, squid -k parse, nft -c or health gate failed) " +
+        "and keeps serving its previous policy: the policy in S3 is not the policy serving",
+      [{ logGroupName: logs.proxyAccess, pattern: markPattern(formats.policyFailureMark) }],
+    );
   }
   if (props.decryptionAtProxy) {
     // The proxies' CA key unit logs each failed fetch (Squid waits meanwhile: that AZ's egress is closed).

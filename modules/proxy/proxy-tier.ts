@@ -11,6 +11,11 @@
  *
  * An ASG cannot pin an interface, so it cannot keep a route target; auto-recovery keeps the instance id and the
  * interface through host failures (docs/architecture.md, "The inspection points").
+ *
+ * The egress policy (squid.conf, the allowlist, the nftables ruleset) is not in the user data: it is one versioned,
+ * KMS-encrypted S3 object (policy-store.ts) that every proxy's policy agent polls and applies with a reconfigure
+ * (policy-agent.ts), so changing `egress.domains` or `egress.ports` replaces no instance. The role may read that
+ * one object, decrypt it only through S3, and publish metrics only in PROXY_METRIC_NAMESPACE.
  */
 import * as zlib from "node:zlib";
 import { Construct } from "constructs";
@@ -33,6 +38,9 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { policyDocument } from "../shared/policy";
 import { renderProxyUserData, type ProxyCaSource } from "./user-data";
 import type { SquidPolicy } from "./squid-conf";
+import { renderPolicyBundle } from "./policy-bundle";
+import { POLICY_OBJECT_KEY, PolicyStore } from "./policy-store";
+import { PROXY_METRIC_NAMESPACE } from "../../lib/proxy-signals";
 
 /** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -43,8 +51,10 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 const RECOVERY = { metric: "StatusCheckFailed_System", periodSeconds: 60, evaluationPeriods: 2, threshold: 1 } as const;
 /** The VPC's IPv6 block is a /56 (Amazon-provided, or an IPAM allocation of netmask 56: config/schema.ts). */
 const VPC_IPV6_PREFIX = 56;
-/** Room for the Terraform reference that stands for the VPC /56 in the size check (the real value is ~22 characters). */
-const CIDR_PLACEHOLDER_FOR_SIZE = "2600:1f18:0123:4500::/56";
+/** Room for each Terraform reference in the size check: a VPC /56 is ~22 characters, a bucket name at most 63. */
+const REFERENCE_PLACEHOLDER_FOR_SIZE = "x".repeat(63);
+/** Seconds between two ranks of a policy rollout when the caller does not say. */
+export const DEFAULT_ROLLOUT_STEP_SECONDS = 120;
 
 export interface ProxyTierProps {
   /** Environment name, egress allowlist and proxy ports (what squid.conf is rendered from). */
@@ -76,8 +86,14 @@ export interface ProxyTierProps {
   readonly logGroupName: string;
   /** Days CloudWatch Logs keeps the access log events (a value the API accepts: 1, 3, 5, 7, 14, 30, ...). */
   readonly logRetentionDays: number;
-  /** ARN of the customer-managed KMS key that encrypts the access-log group. */
+  /** ARN of the customer-managed KMS key that encrypts the access-log group and the policy bundle. */
   readonly kmsKeyArn: string;
+  /**
+   * Seconds between two ranks of a policy rollout: the first AZ's proxy (rank 0, the canary) applies a new bundle
+   * as soon as it sees it, the proxy of the n-th AZ (rank n-1) that many seconds later per rank.
+   * @default DEFAULT_ROLLOUT_STEP_SECONDS (120)
+   */
+  readonly rolloutStepSeconds?: number;
   /** The key policy that lets CloudWatch Logs use the key: it must exist before the log group. */
   readonly keyPolicy: ITerraformDependable;
   /**
@@ -119,6 +135,8 @@ export class ProxyTier extends Construct {
   readonly role: IamRole;
   readonly launchTemplate: HardenedLaunchTemplate;
   readonly logGroup: EncryptedLogGroup;
+  /** The policy bundle's bucket and object. */
+  readonly policyStore: PolicyStore;
   readonly proxies: ProxyInstance[] = [];
 
   constructor(scope: Construct, id: string, props: ProxyTierProps) {
@@ -179,6 +197,36 @@ export class ProxyTier extends Construct {
       managedPolicies: { [SSM_CORE_POLICY]: SSM_CORE_POLICY, [CLOUDWATCH_AGENT_POLICY]: CLOUDWATCH_AGENT_POLICY },
     });
     this.role = role;
+
+    // The egress policy: one bundle for every proxy, in S3; the proxies read that object only.
+    const bundle = renderPolicyBundle({ policy, vpcIpv6Cidr: props.vpcIpv6Cidr });
+    this.policyStore = new PolicyStore(this, "policy-store", {
+      namePrefix: `${env}-policy-`,
+      kmsKeyArn: props.kmsKeyArn,
+      bundle: bundle.terraformTemplate,
+      tags: roleTags,
+    });
+    new IamRolePolicy(this, "policy-access", {
+      name: `${name}-policy`,
+      role: role.id,
+      policy: policyDocument([
+        ...this.policyStore.readStatements(region),
+        {
+          // PutMetricData has no resource-level permissions; the namespace condition confines it (CloudWatch user
+          // guide, "CloudWatch condition keys": cloudwatch:namespace). CloudWatchAgentServerPolicy also grants
+          // PutMetricData, unconditioned: this statement does not widen anything, it states what the agent needs.
+          Sid: "PublishProxyMetricsOnly",
+          Effect: "Allow",
+          Action: "cloudwatch:PutMetricData",
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": PROXY_METRIC_NAMESPACE } },
+        },
+      ]),
+    });
+    const stepSeconds = props.rolloutStepSeconds ?? DEFAULT_ROLLOUT_STEP_SECONDS;
+    if (!Number.isInteger(stepSeconds) || stepSeconds < 0)
+      throw new Error(`ProxyTier: rolloutStepSeconds must be a whole number >= 0, not ${stepSeconds}`);
+
     if (props.decryption) {
       const { ca, secretKmsKeyArn } = props.decryption;
       // Least privilege for the CA key: read one secret, and decrypt with its key only through Secrets Manager for
@@ -214,7 +262,7 @@ export class ProxyTier extends Construct {
       rootVolume: { deviceName: rootDeviceNameOf(props.ami, "inspection.proxy.ami"), sizeGiB: props.rootVolumeGiB ?? 16 },
     });
 
-    for (const { zone, proxySubnetId, workloadIpv6Cidr } of props.zones) {
+    for (const [rank, { zone, proxySubnetId, workloadIpv6Cidr }] of props.zones.entries()) {
       const azTags = azTagsOf(zone);
       const securityGroup = securityGroupOf(zone, workloadIpv6Cidr);
       const networkInterface = new NetworkInterface(this, `${zone.suffix}-interface`, {
@@ -231,12 +279,13 @@ export class ProxyTier extends Construct {
       });
       const userData = renderProxyUserData({
         policy,
+        policySource: { bucket: this.policyStore.bucket.bucket, key: POLICY_OBJECT_KEY, rank, stepSeconds },
+        slot: 1,
         region,
         az: zone.suffix,
-        vpcIpv6Cidr: props.vpcIpv6Cidr,
         ...(props.decryption ? { ca: props.decryption.ca } : {}),
       });
-      checkUserDataSize(userData, props.vpcIpv6Cidr, policy.domains.length);
+      checkUserDataSize(userData);
       // Plain ICAP carries the decrypted requests in clear text: only to a service inside the VPC (the /56 is known
       // at apply, so Terraform checks it; icaps:// may go anywhere). Fails the plan or apply, never the traffic.
       const plainIcap = (props.decryption?.icapEndpoints ?? []).filter((e) => e.scheme === "icap");
@@ -248,9 +297,11 @@ export class ProxyTier extends Construct {
         ...(preconditions.length > 0 ? { lifecycle: { precondition: preconditions } } : {}),
         launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
         networkInterface: [{ networkInterfaceId: networkInterface.id, deviceIndex: 0 }],
-        // Squid's configuration lives in the user data: a changed policy replaces the instance (same interface).
-        // A local holds the script because it is a Terraform template string (one interpolation, the VPC /56),
-        // which a function argument written by cdktf cannot carry.
+        // The user data holds the boot logic only (the policy is in S3, applied in place by the policy agent), so it
+        // changes only when the boot logic, the CA, the listeners or the rollout step do: then the instance is
+        // replaced (same interface), as a changed boot script must run from the start.
+        // A local holds the script because it is a Terraform template string (one interpolation, the policy
+        // bucket's name), which a function argument written by cdktf cannot carry.
         userDataBase64: Fn.base64gzip(new TerraformLocal(this, `${zone.suffix}-user-data`, userData).asString),
         userDataReplaceOnChange: true,
         ebsOptimized: true, // Nitro types are EBS-optimized anyway; saying so keeps scanners quiet.
@@ -281,14 +332,17 @@ export class ProxyTier extends Construct {
   }
 }
 
-/** Fails synthesis, with a line the user can act on, when the compressed boot script would exceed EC2's limit. */
-function checkUserDataSize(userData: string, reference: string, domainCount: number): void {
-  const concrete = reference.startsWith("${") ? userData.split(reference).join(CIDR_PLACEHOLDER_FOR_SIZE) : userData;
+/**
+ * Fails synthesis when the compressed boot script would exceed EC2's limit. The policy is not in it, so no
+ * configuration value makes it grow much (the CA certificate aside): exceeding it is a defect of the boot logic.
+ */
+export function checkUserDataSize(userData: string): void {
+  // Every unescaped `${...}` left is a Terraform reference: count it at the largest value it can take.
+  const concrete = userData.replace(/(?<!\$)\$\{[^}]*\}/g, REFERENCE_PLACEHOLDER_FOR_SIZE);
   const bytes = zlib.gzipSync(Buffer.from(concrete, "utf8")).length;
   if (bytes > USER_DATA_LIMIT_BYTES) {
     throw new UserError([
-      `egress.domains: ${domainCount} entries make the proxy boot script ${Math.ceil(bytes / 1024)} KB compressed; ` +
-        `EC2 accepts at most ${USER_DATA_LIMIT_BYTES / 1024} KB. Merge entries under wildcards (.example.com) or list fewer domains`,
+      `the proxy boot script is ${Math.ceil(bytes / 1024)} KB compressed; EC2 accepts at most ${USER_DATA_LIMIT_BYTES / 1024} KB of user data (the egress policy is not in it: a larger CA certificate is the only configuration that adds to it)`,
     ]);
   }
 }

@@ -155,6 +155,11 @@ export interface SquidConfOptions {
    * origin's CA). @default the system trust store
    */
   readonly upstreamCaFile?: string;
+  /**
+   * Squid reads the allowlist from this file (one entry a line) instead of from squid.conf: the policy bundle ships
+   * the file beside the config (modules/proxy/policy-bundle.ts). @default none: the entries are written inline
+   */
+  readonly allowlistFile?: string;
 }
 
 /** Renders squid.conf. Throws on option values that would inject configuration (programming errors, not user input). */
@@ -172,6 +177,12 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
   if (options.upstreamCaFile !== undefined && !/^\/[^\s"#]*$/.test(options.upstreamCaFile)) {
     throw new Error(`upstreamCaFile must be an absolute path without spaces, got ${JSON.stringify(options.upstreamCaFile)}`);
   }
+  if (options.allowlistFile !== undefined && !/^\/[^\s"#]*$/.test(options.allowlistFile)) {
+    throw new Error(`allowlistFile must be an absolute path without spaces, got ${JSON.stringify(options.allowlistFile)}`);
+  }
+  /** The allowlist as ACL values: a quoted file name (Squid reads one entry a line from it), or the entries inline. */
+  const allowlistAcl = (prefix: string) =>
+    options.allowlistFile === undefined ? domains.map((d) => `${prefix} ${d}`) : [`${prefix} "${options.allowlistFile}"`];
   if (decryption) {
     for (const uri of [decryption.icap?.requestUri, decryption.icap?.responseUri]) {
       if (uri !== undefined && !/^icaps?:\/\/\[[0-9a-f:.]+\]:\d+\/[^\s"#]*$/.test(uri))
@@ -217,9 +228,9 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
     `acl localnet src ${localnet}`,
     ...ports.map((p) => `acl egress_ports port ${p}`),
     "# -n: an IP-literal request never matches through a reverse DNS lookup.",
-    ...domains.map((d) => `acl egress_domains dstdomain -n ${d}`),
+    ...allowlistAcl("acl egress_domains dstdomain -n"),
     "# --client-requested: judge the name the client asked for (SNI), at every step, not the server's certificate.",
-    ...domains.map((d) => `acl egress_sni ssl::server_name --client-requested ${d}`),
+    ...allowlistAcl("acl egress_sni ssl::server_name --client-requested"),
     "# An IPv4 literal (all digits and dots) or an IPv6 literal (a host never contains ':').",
     "acl ip_literal dstdom_regex -n ^[0-9.]+$ :",
     "# The VPC itself is a destination no name may lead to (localnet is for clients only).",

@@ -9,13 +9,31 @@
  * REDIRECT/NAT66 would rewrite it. The outbound leg leaves from the proxy's own address because squid.conf says
  * `spoof_client_ip deny all`: replies from the internet come back to the proxy, never straight to the workload.
  *
- * The script is a Terraform template string: literal `${` and `%{` are escaped; `vpcIpv6Cidr` (a Terraform
- * reference) is the one interpolation left for Terraform to fill in at apply.
+ * The egress policy is not in the script: squid.conf, the allowlist and the nftables ruleset come from the policy
+ * bundle in S3, which the policy agent installed here applies and keeps up to date (modules/proxy/policy-agent.ts).
+ * Before its first good bundle Squid does not start, so a new proxy is closed until it has a policy. Changing the
+ * policy therefore changes nothing in this script.
+ *
+ * The script is a Terraform template string: literal `${` and `%{` are escaped; the policy bucket's name (a
+ * Terraform reference, `policySource.bucket`) is the one interpolation left for Terraform to fill in at apply.
  */
 import { logGroupNames, resourceName } from "../../lib/names";
-import { HTTP_PORT, DEFAULT_SQUID_PATHS, renderSquidConf, type SquidPolicy } from "./squid-conf";
+import { HTTP_PORT, DEFAULT_SQUID_PATHS, type SquidPolicy } from "./squid-conf";
 import { IMDS_IPV6_ENV, imdsIpv6DropIn, ssmAgentOverIpv6Commands } from "../shared/ssm-agent";
-import { bootHostCheckCommands, proxyBootHosts, serviceHost } from "../shared/boot-hosts";
+import { bootHostCheckCommands, monitoringDualStackHost, proxyBootHosts, s3DualStackHost, serviceHost } from "../shared/boot-hosts";
+import { proxySlotId } from "../../lib/proxy-signals";
+import {
+  BUNDLE_FILES,
+  CURRENT_LINK,
+  DEFAULT_POLICY_DIR,
+  POLICY_AGENT_ENV_FILE,
+  POLICY_AGENT_LOG,
+  POLICY_AGENT_PATH,
+  POLICY_AGENT_UNIT,
+  renderPolicyAgentEnv,
+  renderPolicyAgentScript,
+  renderPolicyAgentUnit,
+} from "./policy-agent";
 
 /** Packet mark and routing table of the interception policy route (any values unused on AL2023 will do). */
 export const INTERCEPT_MARK = 1;
@@ -250,9 +268,38 @@ systemctl start --no-block ${CA_KEY_UNIT}
 `;
 }
 
+/**
+ * What the boot script needs of the policy: the environment name, Squid's listeners and whether it decrypts; never
+ * the allowlist or the ports, which reach the proxy in the policy bundle.
+ */
+export type ProxyBootPolicy = Pick<SquidPolicy, "env" | "explicitPort" | "interceptHttpPort" | "interceptHttpsPort" | "decryption">;
+
+/** Where the policy bundle is and how this proxy takes part in a rollout. */
+export interface ProxyPolicySource {
+  /** The bucket holding the bundle (a Terraform reference). */
+  readonly bucket: string;
+  /** The bundle's object key. */
+  readonly key: string;
+  /**
+   * This proxy's place in a rollout: it applies a new bundle `rank x stepSeconds` after first seeing it. Rank 0 (the
+   * first AZ's primary) is the canary.
+   */
+  readonly rank: number;
+  /** Seconds between two ranks of a rollout. */
+  readonly stepSeconds: number;
+}
+
 export interface ProxyUserDataProps {
-  /** Environment name, egress allowlist and proxy ports. */
-  readonly policy: SquidPolicy;
+  /** Environment name, Squid's listeners and decryption (never the allowlist or the ports: see ProxyBootPolicy). */
+  readonly policy: ProxyBootPolicy;
+  /** Where the agent fetches the policy bundle, and this proxy's rollout rank. */
+  readonly policySource: ProxyPolicySource;
+  /**
+   * This proxy's number within its AZ: 1 for the primary, 2 for a standby (the Proxy dimension is
+   * `proxySlotId(az, slot)`).
+   * @default 1
+   */
+  readonly slot?: number;
   /**
    * The customer CA, given exactly when the proxies decrypt (policy.decryption; the function throws otherwise).
    * @default - none: the script installs no CA key unit, and Squid decrypts nothing
@@ -262,8 +309,6 @@ export interface ProxyUserDataProps {
   readonly region: string;
   /** AZ suffix of this proxy (`a`). */
   readonly az: string;
-  /** The VPC's IPv6 /56, normally a Terraform reference resolved at apply. */
-  readonly vpcIpv6Cidr: string;
 }
 
 const AGENT_START = `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
@@ -271,18 +316,28 @@ const AGENT_START = `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agen
 
 /** The user data script (a Terraform template string: see the file comment). */
 export function renderProxyUserData(props: ProxyUserDataProps): string {
-  const { policy, az, vpcIpv6Cidr } = props;
+  const { policy, az, policySource } = props;
   if ((policy.decryption === undefined) !== (props.ca === undefined)) {
     throw new Error("the proxies decrypt exactly when they are given a CA: policy.decryption and ca go together");
   }
+  const slot = props.slot ?? 1;
+  if (!Number.isInteger(slot) || slot < 1) throw new Error(`slot must be a whole number >= 1, not ${slot}`);
+  if (!Number.isInteger(policySource.rank) || policySource.rank < 0)
+    throw new Error(`rank must be a whole number >= 0, not ${policySource.rank}`);
   // With decryption the certificate database moves to a tmpfs (caKeyCommands); without, nothing changes.
   const paths = props.ca ? { ...DEFAULT_SQUID_PATHS, certDatabase: DECRYPTING_CERT_DATABASE } : DEFAULT_SQUID_PATHS;
-  const squidConf = renderSquidConf(policy, { vpcIpv6Cidr, az, ...squidConfPathOverrides(policy) });
-  const ruleset = renderInterceptRuleset({
-    vpcIpv6Cidr,
-    ports: policy.ports,
-    interceptHttpPort: policy.interceptHttpPort,
-    interceptHttpsPort: policy.interceptHttpsPort,
+  const current = `${DEFAULT_POLICY_DIR}/${CURRENT_LINK}`;
+  const agentEnv = renderPolicyAgentEnv({
+    bucket: policySource.bucket,
+    key: policySource.key,
+    region: props.region,
+    s3EndpointUrl: `https://${s3DualStackHost(props.region)}`,
+    monitoringEndpointUrl: `https://${monitoringDualStackHost(props.region)}`,
+    env: policy.env,
+    slot: proxySlotId(az, slot),
+    rolloutDelaySeconds: policySource.rank * policySource.stepSeconds,
+    explicitPort: policy.explicitPort,
+    listenPorts: [policy.explicitPort, policy.interceptHttpPort, policy.interceptHttpsPort],
   });
   const agentConfig = JSON.stringify(
     {
@@ -298,6 +353,13 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
                 file_path: paths.accessLog,
                 log_group_name: logGroupNames(policy.env).proxyAccess,
                 log_stream_name: `proxy-${az}/{instance_id}`,
+                timezone: "UTC",
+              },
+              // The policy agent's log: every apply and every refused bundle (the proxy-policy alarm counts the failures).
+              {
+                file_path: POLICY_AGENT_LOG,
+                log_group_name: logGroupNames(policy.env).proxyAccess,
+                log_stream_name: `proxy-${az}-${slot}/{instance_id}/policy`,
                 timezone: "UTC",
               },
               // With decryption: the CA key unit's failed attempts (the proxy-ca-key alarm counts them), and, when ICAP
@@ -347,7 +409,7 @@ echo "egress6: boot hosts"
 ${bootHostCheckCommands(proxyBootHosts(props.region)).join("\n")}
 
 echo "egress6: installing Squid, nftables, the CloudWatch agent"
-dnf install -y --setopt=retries=10 squid nftables amazon-cloudwatch-agent openssl
+dnf install -y --setopt=retries=10 squid nftables amazon-cloudwatch-agent openssl awscli-2
 # Read the whole banner first: under pipefail, \`squid -v | grep -q\` fails when grep stops reading at the first
 # match and squid dies of SIGPIPE.
 squid_build=$(squid -v)
@@ -356,9 +418,9 @@ if ! grep -q -- '--with-openssl' <<<"$squid_build"; then
   exit 1
 fi
 
-echo "egress6: squid.conf"
-cat > /etc/squid/squid.conf <<'EGRESS6_SQUID_CONF'
-${squidConf}EGRESS6_SQUID_CONF
+echo "egress6: squid.conf is the policy bundle's (the policy agent installs it)"
+install -d -m 0755 ${DEFAULT_POLICY_DIR}
+ln -sfn ${current}/${BUNDLE_FILES.squidConf} /etc/squid/squid.conf
 
 # The TLS listener needs a certificate although it never decrypts: Squid only uses it (and the certificate
 # generator) to sign its own error pages. No workload trusts it.
@@ -382,19 +444,16 @@ ${
   ${paths.certGenerator} -c -s ${paths.certDatabase} -M 4MB
   chown -R squid:squid ${paths.certDatabase}
 fi
-squid -k parse -f /etc/squid/squid.conf
 `
 }
 echo "egress6: interception"
 install -d -m 0755 /etc/egress6
-cat > /etc/egress6/intercept.nft <<'EGRESS6_NFT'
-${ruleset}EGRESS6_NFT
-
 cat > /usr/local/sbin/egress6-intercept <<'EGRESS6_INTERCEPT'
 #!/bin/bash
-# Diverts intercepted flows to Squid: nftables marks them, the policy route delivers marked packets locally.
+# Diverts intercepted flows to Squid: nftables marks them (the policy bundle's ruleset, re-applied at every boot;
+# the policy agent applies each new one), the policy route delivers marked packets locally.
 set -euo pipefail
-nft -f /etc/egress6/intercept.nft
+if [ -f ${current}/${BUNDLE_FILES.intercept} ]; then nft -f ${current}/${BUNDLE_FILES.intercept}; fi
 ${interceptRoutingCommands().join("\n")}
 ${interfaceMtuCommands(FIREWALL_ENDPOINT_MTU).join("\n")}
 EGRESS6_INTERCEPT
@@ -421,6 +480,8 @@ cat > /etc/systemd/system/squid.service.d/egress6.conf <<'EGRESS6_SQUID_UNIT'
 [Unit]
 Requires=egress6-intercept.service${props.ca ? ` ${CA_KEY_UNIT}` : ""}
 After=egress6-intercept.service${props.ca ? ` ${CA_KEY_UNIT}` : ""}
+# No policy, no Squid: until the policy agent has installed a bundle that parses, nothing is served (closed).
+ConditionPathExists=${current}/${BUNDLE_FILES.squidConf}
 
 [Service]
 Restart=always
@@ -455,6 +516,20 @@ ${agentConfig}
 EGRESS6_CWAGENT
 ${imdsIpv6DropIn("amazon-cloudwatch-agent.service", "EGRESS6_CWAGENT_UNIT")}
 
+echo "egress6: the policy agent (the egress policy comes from s3://<bucket>/${policySource.key}, never from this script)"
+cat > ${POLICY_AGENT_PATH} <<'EGRESS6_POLICY_AGENT'
+${renderPolicyAgentScript()}EGRESS6_POLICY_AGENT
+chmod 0755 ${POLICY_AGENT_PATH}
+cat > ${POLICY_AGENT_ENV_FILE} <<'EGRESS6_POLICY_AGENT_ENV'
+${agentEnv}EGRESS6_POLICY_AGENT_ENV
+cat > ${POLICY_AGENT_AWS_CONFIG} <<'EGRESS6_POLICY_AGENT_AWS'
+[default]
+s3 =
+  addressing_style = path
+EGRESS6_POLICY_AGENT_AWS
+cat > /etc/systemd/system/${POLICY_AGENT_UNIT} <<'EGRESS6_POLICY_AGENT_UNIT'
+${renderPolicyAgentUnit(`${IMDS_IPV6_ENV} AWS_CONFIG_FILE=${POLICY_AGENT_AWS_CONFIG}`)}EGRESS6_POLICY_AGENT_UNIT
+
 systemctl daemon-reload
 ${
   props.ca
@@ -462,25 +537,34 @@ ${
 # that can fail runs before them. Squid waits for ${CA_KEY_UNIT} (which retries until the key arrives) and checks
 # its config then (ExecStartPre above); the boot never parses it.
 ${AGENT_START}
-systemctl enable egress6-intercept.service ${CA_KEY_UNIT} squid.service
+systemctl enable egress6-intercept.service ${CA_KEY_UNIT} squid.service ${POLICY_AGENT_UNIT}
 systemctl start egress6-intercept.service
-systemctl start --no-block squid.service`
+systemctl start --no-block ${POLICY_AGENT_UNIT}`
     : `systemctl enable --now egress6-intercept.service
-systemctl enable --now squid.service
-${AGENT_START}`
+# Squid starts once the policy agent has a bundle that parses (and at every later boot, on the last good one).
+systemctl enable squid.service
+${AGENT_START}
+systemctl enable --now ${POLICY_AGENT_UNIT}`
 }
 echo "egress6: ${name} ready"
 `;
-  return escapeTemplateExcept(script, vpcIpv6Cidr);
+  return escapeTemplateExcept(script, policySource.bucket);
 }
 
+/** The AWS CLI configuration the policy agent uses: path-style S3 requests, so that one host name serves every bucket. */
+export const POLICY_AGENT_AWS_CONFIG = "/etc/egress6/policy-agent.aws";
+
 /**
- * Escapes Terraform template sequences (`${` -> `$${`, `%{` -> `%%{`) everywhere except in `reference`, which is
- * left for Terraform (or cdktf's token resolution) to interpolate.
+ * Escapes Terraform template sequences (`${` -> `$${`, `%{` -> `%%{`) everywhere except in the `references`, which
+ * are left for Terraform (or cdktf's token resolution) to interpolate.
  */
-export function escapeTemplateExcept(text: string, reference: string): string {
+export function escapeTemplateExcept(text: string, ...references: string[]): string {
   // A function replacement: in a replacement string "$$" would mean a single "$".
   const escape = (s: string) => s.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
-  if (!reference.startsWith("${")) return escape(text);
-  return text.split(reference).map(escape).join(reference);
+  const [reference, ...others] = references.filter((r) => r.startsWith("${"));
+  if (reference === undefined) return escape(text);
+  return text
+    .split(reference)
+    .map((part) => escapeTemplateExcept(part, ...others))
+    .join(reference);
 }

@@ -11,6 +11,9 @@
  *   admit HTTPS out. DNS Firewall is the only filter on the way, so it must admit the name.
  * - Systems Manager and CloudWatch Logs: through the workload stack's interface endpoints, whose private DNS answers
  *   the service's regional name inside the VPC (AAAA records). DNS Firewall must admit those names too.
+ * - The policy bundle (S3) and the proxies' own metrics (CloudWatch PutMetricData): over the internet, like the
+ *   package repository, at their dual-stack names. No S3 gateway endpoint is used: the proxy subnet's ::/0 goes to
+ *   the egress-only gateway, and the proxy's security group and network ACL already admit HTTPS out.
  */
 import { dnsSuffixOf } from "../../lib/partition";
 
@@ -31,6 +34,28 @@ export function al2023RepositoryHost(region: string): string {
   return `al2023-repos-${region}-de612dc2.s3.dualstack.${region}.${dnsSuffixOf(region)}`;
 }
 
+/**
+ * The dual-stack DNS suffix of a region's partition: `api.aws`, and `api.amazonwebservices.com.cn` in China (AWS
+ * General Reference, "Dual-stack endpoints"). Only the partitions egress6 has a readable page for.
+ */
+function dualStackSuffixOf(region: string): string {
+  return dnsSuffixOf(region) === "amazonaws.com.cn" ? "api.amazonwebservices.com.cn" : "api.aws";
+}
+
+/**
+ * S3's regional dual-stack name, used path style (`https://s3.dualstack.<region>.amazonaws.com/<bucket>/<key>`), so
+ * that DNS Firewall admits one name and not every bucket's (S3 user guide, "Using Amazon S3 dual-stack endpoints":
+ * path-style and virtual-hosted-style dual-stack names).
+ */
+export function s3DualStackHost(region: string): string {
+  return `s3.dualstack.${region}.${dnsSuffixOf(region)}`;
+}
+
+/** CloudWatch's dual-stack name, `monitoring.<region>.api.aws` (AWS General Reference, "Amazon CloudWatch endpoints and quotas"). */
+export function monitoringDualStackHost(region: string): string {
+  return `monitoring.${region}.${dualStackSuffixOf(region)}`;
+}
+
 /** The interface endpoint services the instances' agents need at boot: the SSM agent (three) and the CloudWatch agent. */
 export const AGENT_ENDPOINT_SERVICES = ["ssm", "ssmmessages", "ec2messages", "logs"] as const;
 
@@ -39,10 +64,15 @@ export function serviceHost(service: string, region: string): string {
   return `${service}.${region}.${dnsSuffixOf(region)}`;
 }
 
-/** Every host a proxy reaches while it boots (dnf installs Squid, nftables and the CloudWatch agent at every boot). */
+/**
+ * Every host a proxy reaches while it boots (dnf installs Squid, nftables and the CloudWatch agent at every boot), and
+ * that its policy agent keeps reaching.
+ */
 export function proxyBootHosts(region: string): BootHost[] {
   return [
     { host: al2023RepositoryHost(region), purpose: "dnf: Squid, nftables, the CloudWatch agent", via: "internet" },
+    { host: s3DualStackHost(region), purpose: "policy agent: the policy bundle", via: "internet" },
+    { host: monitoringDualStackHost(region), purpose: "policy agent: PolicyVersion and PolicyApplyFailed metrics", via: "internet" },
     ...AGENT_ENDPOINT_SERVICES.map((s) => ({
       host: serviceHost(s, region),
       purpose: s === "logs" ? "CloudWatch agent: access logs" : "SSM agent: Session Manager",

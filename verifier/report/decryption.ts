@@ -190,6 +190,7 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
       }
     }
     const confs = squidConfs(stack);
+    const proxies = stack.resources.filter((r) => r.type === "aws_instance" && /proxy/.test(JSON.stringify(r.config.tags ?? {})));
     for (const [where, conf] of confs) {
       const reads = (r: StackSource["resources"][number]) =>
         where === `${r.type}.${r.name}` ||
@@ -197,14 +198,16 @@ export function decryptionFacts(stacks: readonly StackSource[]): DecryptionFact[
           [r.config.user_data, r.config.user_data_base64].some(
             (u) => typeof u === "string" && new RegExp(`\\b${escapeRegExp(where)}\\b`).test(u),
           ));
-      const appliesTo = stack.resources.filter((r) => (r.type === "aws_instance" || r.type === "aws_launch_template") && reads(r)).map(key);
+      // A policy bundle object is read at run time by every proxy instance of the stack (their policy agent).
+      const appliesTo = where.startsWith("aws_s3_object.")
+        ? proxies.map(key)
+        : stack.resources.filter((r) => (r.type === "aws_instance" || r.type === "aws_launch_template") && reads(r)).map(key);
       facts.push({
         line: { point: "proxy", where: `${stack.name}: ${where}`, text: describeSquid(conf) },
         ...squidSummary(conf),
         appliesTo,
       });
     }
-    const proxies = stack.resources.filter((r) => r.type === "aws_instance" && /proxy/.test(JSON.stringify(r.config.tags ?? {})));
     if (confs.length === 0 && proxies.length > 0) {
       const text =
         "the proxies' squid.conf is not readable in this input (e.g. a plan's user data is a hash), so what they decrypt cannot be told";
@@ -248,14 +251,14 @@ function notCovered(destinations: readonly string[]): string[] | string {
   return out.length === 0 ? ["no address"] : out.map((p) => p.toString());
 }
 
-/** squid.conf texts: every local or user-data string holding `ssl_bump` lines. */
+/** squid.conf texts: every local, user-data string or S3 object content (the proxies' policy bundle) holding `ssl_bump` lines. */
 function squidConfs(stack: StackSource): [string, string][] {
   const found: [string, string][] = [];
   for (const [name, value] of Object.entries(stack.locals))
     if (typeof value === "string" && /^ssl_bump /m.test(value)) found.push([`local.${name}`, value]);
   for (const r of stack.resources) {
-    const ud = r.config.user_data;
-    if (typeof ud === "string" && /^ssl_bump /m.test(ud)) found.push([`${r.type}.${r.name}`, ud]);
+    const text = r.type === "aws_s3_object" ? r.config.content : r.config.user_data;
+    if (typeof text === "string" && /^ssl_bump /m.test(text)) found.push([`${r.type}.${r.name}`, text]);
   }
   return found;
 }

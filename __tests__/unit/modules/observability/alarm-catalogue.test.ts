@@ -36,6 +36,7 @@ const base: AlarmCatalogueProps = {
     proxyAccessLogFields: ["time", "client", "result", "url"],
     caKeyFailureMark: "ca-key: FAILED",
     icapBypassMark: "optional ICAP service is down",
+    policyFailureMark: "egress6-policy: FAILED",
   },
 };
 
@@ -74,8 +75,10 @@ describe("the patterns", () => {
 });
 
 describe("which alarms exist for which inputs", () => {
-  it("flow-log alarms always; proxy denials with proxies", () => {
-    expect(ids(base)).toEqual(["ipv6-rejects-at-interfaces", "workload-ipv4-flows", "proxy-denials"]);
+  it("flow-log alarms always; proxy denials and refused policy bundles with proxies", () => {
+    expect(ids(base)).toEqual(["ipv6-rejects-at-interfaces", "workload-ipv4-flows", "proxy-denials", "proxy-policy-apply"]);
+    expect(spec(base, "proxy-policy-apply").metricName).toBe("ProxyPolicyApplyFailures");
+    expect(spec(base, "proxy-policy-apply").filters).toEqual([{ logGroupName: "/dev/proxy/access", pattern: '"egress6-policy: FAILED"' }]);
   });
 
   it("firewall-proxy: firewall drops and alerts too, no internet probes", () => {
@@ -85,6 +88,7 @@ describe("which alarms exist for which inputs", () => {
       "firewall-drops",
       "firewall-alerts",
       "proxy-denials",
+      "proxy-policy-apply",
     ]);
   });
 
@@ -190,7 +194,7 @@ describe("createAlarms", () => {
       ok_actions: [TOPIC],
     });
     const alarms = Object.keys(JSON.parse(json).resource.aws_cloudwatch_metric_alarm);
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
   });
 
   it("returns the alarms by catalogue id", () => {

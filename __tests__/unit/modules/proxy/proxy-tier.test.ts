@@ -5,7 +5,14 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
-import { ProxyTier, USER_DATA_LIMIT_BYTES, proxyRoleName, type ProxyTierProps } from "../../../../modules/proxy/proxy-tier";
+import {
+  ProxyTier,
+  USER_DATA_LIMIT_BYTES,
+  checkUserDataSize,
+  proxyRoleName,
+  type ProxyTierProps,
+} from "../../../../modules/proxy/proxy-tier";
+import { POLICY_VERSION_PREFIX } from "../../../../lib/proxy-signals";
 import type { SquidPolicy } from "../../../../modules/proxy/squid-conf";
 import { UserError } from "../../../../lib/errors";
 
@@ -117,14 +124,103 @@ describe("ProxyTier", () => {
     expect(egress[1].description).toBe("HTTPS for the proxy packages and AWS APIs");
   });
 
-  test("a role with Systems Manager and the CloudWatch agent only; no inline policy without decryption", () => {
-    const { json, resource } = synth(base);
+  test("a role with Systems Manager and the CloudWatch agent, and one inline policy: the bundle object, its key via S3, proxy metrics", () => {
+    const { resource } = synth(base);
     expect(Object.values(resource.aws_iam_role)[0]).toMatchObject({ name: "dev-proxy" });
     expect(Object.values(resource.aws_iam_role_policy_attachment).map((a) => a.policy_arn)).toEqual([
       "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
     ]);
-    expect(json).not.toHaveResource(IamRolePolicy);
+    const policies = Object.values(resource.aws_iam_role_policy);
+    expect(policies.map((p) => p.name)).toEqual(["dev-proxy-policy"]);
+    const bucket = Object.keys(resource.aws_s3_bucket)[0];
+    const doc = JSON.parse(policies[0].policy as string);
+    expect(doc.Statement).toEqual([
+      {
+        Sid: "ReadThePolicyBundle",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: `\${aws_s3_bucket.${bucket}.arn}/egress6/policy-bundle`,
+      },
+      {
+        Sid: "DecryptThePolicyBundleOnly",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: base.kmsKeyArn,
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": [
+              `\${aws_s3_bucket.${bucket}.arn}`,
+              `\${aws_s3_bucket.${bucket}.arn}/egress6/policy-bundle`,
+            ],
+          },
+        },
+      },
+      {
+        Sid: "PublishProxyMetricsOnly",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "egress6/Proxy" } },
+      },
+    ]);
+  });
+
+  test("the policy bundle: one object in a bucket of its own, versioned, SSE-KMS with the given key, closed, TLS only", () => {
+    const { resource } = synth(base);
+    const bucket = Object.keys(resource.aws_s3_bucket)[0];
+    expect(Object.values(resource.aws_s3_bucket)[0]).toMatchObject({ bucket_prefix: "dev-policy-" });
+    expect(Object.values(resource.aws_s3_bucket_versioning)[0]).toMatchObject({ versioning_configuration: { status: "Enabled" } });
+    expect(Object.values(resource.aws_s3_bucket_server_side_encryption_configuration)[0]).toMatchObject({
+      rule: [
+        {
+          apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: base.kmsKeyArn },
+          bucket_key_enabled: true,
+        },
+      ],
+    });
+    expect(Object.values(resource.aws_s3_bucket_public_access_block)[0]).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    const tls = JSON.parse(Object.values(resource.aws_s3_bucket_policy)[0].policy as string).Statement;
+    expect(tls).toEqual([expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]);
+    const object = Object.values(resource.aws_s3_object)[0];
+    expect(object).toMatchObject({
+      bucket: `\${aws_s3_bucket.${bucket}.id}`,
+      key: "egress6/policy-bundle",
+      server_side_encryption: "aws:kms",
+      kms_key_id: base.kmsKeyArn,
+    });
+    const content = object.content as string;
+    expect(content.startsWith(POLICY_VERSION_PREFIX)).toBe(true);
+    // The /56 is the one interpolation; squid.conf reads the allowlist from the bundle's file.
+    expect(new Set(content.match(/(?<!\$)\$\{[^}]*\}/g))).toEqual(new Set([VPC]));
+    expect(content).toContain('acl egress_domains dstdomain -n "/etc/egress6/policy/current/allowlist"');
+    expect(content).toContain("### egress6-bundle-file: allowlist\n.example.com\napi.example.org\n### egress6-bundle-file: ");
+  });
+
+  test("the policy changes the bundle object only: same user data, same instances, same launch template", () => {
+    const other = synth({ ...base, policy: { ...policy, domains: [...policy.domains, ".added.example"], ports: [443, 8443, 80] } });
+    const mine = synth(base);
+    const strip = (r: Resources, type: string) => JSON.stringify(r[type]);
+    expect(JSON.parse(other.json).locals).toEqual(JSON.parse(mine.json).locals);
+    expect(strip(other.resource, "aws_instance")).toBe(strip(mine.resource, "aws_instance"));
+    expect(strip(other.resource, "aws_launch_template")).toBe(strip(mine.resource, "aws_launch_template"));
+    expect(strip(other.resource, "aws_s3_object")).not.toBe(strip(mine.resource, "aws_s3_object"));
+  });
+
+  test("the rollout: the first AZ's proxy applies at once, the next one step (rolloutStepSeconds, default 120) later", () => {
+    const locals = (props: Props) => JSON.parse(synth(props).json).locals as Record<string, string>;
+    const delayOf = (l: Record<string, string>, az: string) =>
+      /EGRESS6_ROLLOUT_DELAY_SECONDS=(\d+)/.exec(Object.entries(l).find(([k]) => k.startsWith(`test_${az}-user-data`))![1])![1];
+    expect([delayOf(locals(base), "a"), delayOf(locals(base), "b")]).toEqual(["0", "120"]);
+    const fast = { ...base, rolloutStepSeconds: 30 };
+    expect([delayOf(locals(fast), "a"), delayOf(locals(fast), "b")]).toEqual(["0", "30"]);
+    expect(() => synth({ ...base, rolloutStepSeconds: -1 })).toThrow(/rolloutStepSeconds must be a whole number >= 0/);
   });
 
   test("the launch template: IMDSv2, encrypted gp3 root (16 GiB by default) on the AMI's root device, no interface", () => {
@@ -184,12 +280,16 @@ describe("ProxyTier", () => {
     expect(instance.lifecycle).toBeUndefined();
   });
 
-  test("the user data local is that AZ's proxy boot script, interpolating only the VPC /56", () => {
-    const locals = JSON.parse(synth(base).json).locals as Record<string, string>;
+  test("the user data local is that AZ's proxy boot script, interpolating only the policy bucket's name", () => {
+    const { json, resource } = synth(base);
+    const locals = JSON.parse(json).locals as Record<string, string>;
     const a = Object.entries(locals).find(([k]) => k.startsWith("test_a-user-data"))?.[1] as string;
     expect(a.startsWith("#!/bin/bash")).toBe(true);
     expect(a).toContain("proxy-a/{instance_id}");
-    expect(a).toContain(VPC);
+    expect(a).toContain("EGRESS6_PROXY_SLOT=a-1\n");
+    expect(new Set(a.match(/(?<!\$)\$\{[^}]*\}/g))).toEqual(
+      new Set([`\${aws_s3_bucket.${Object.keys(resource.aws_s3_bucket)[0]}.bucket}`]),
+    );
   });
 
   test("per AZ an auto-recovery alarm on the system status check", () => {
@@ -229,7 +329,8 @@ describe("ProxyTier", () => {
     test("the role may read the CA key's secret and decrypt with its key only through Secrets Manager for that secret", () => {
       const { json, resource } = synth(decrypting);
       expect(json).toHaveResourceWithProperties(IamRolePolicy, { name: "dev-proxy-ca-key" });
-      const doc = JSON.parse(Object.values(resource.aws_iam_role_policy)[0].policy as string);
+      const caKey = Object.values(resource.aws_iam_role_policy).find((p) => p.name === "dev-proxy-ca-key")!;
+      const doc = JSON.parse(caKey.policy as string);
       expect(doc.Statement).toEqual([
         { Sid: "ReadTheCaKeySecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET },
         {
@@ -271,16 +372,17 @@ describe("ProxyTier", () => {
     });
   });
 
-  test("a boot script over EC2's 16 KB (compressed) is refused with the domain count", () => {
+  test("the boot script's size is checked (EC2 takes 16 KB compressed), references counted at their largest", () => {
     expect(USER_DATA_LIMIT_BYTES).toBe(16384);
-    // Random names do not compress: a few thousand of them exceed the limit.
+    // Random text does not compress.
     let seed = 1;
     const rand = () => ((seed = (seed * 48271) % 2147483647), seed.toString(36));
+    const big = Array.from({ length: 6000 }, () => `${rand()}${rand()}`).join("\n");
+    expect(() => checkUserDataSize(big)).toThrow(UserError);
+    expect(() => checkUserDataSize(big)).toThrow(/^the proxy boot script is \d+ KB compressed; EC2 accepts at most 16 KB of user data/);
+    expect(() => checkUserDataSize("#!/bin/bash\n")).not.toThrow();
+    // 3,000 random domains no longer touch the boot script: they go to the bundle object.
     const domains = Array.from({ length: 3000 }, () => `${rand()}${rand()}.example`);
-    const big = { ...base, policy: { ...policy, domains } };
-    expect(() => synth(big)).toThrow(UserError);
-    expect(() => synth(big)).toThrow(
-      /^egress\.domains: 3000 entries make the proxy boot script \d+ KB compressed; EC2 accepts at most 16 KB/,
-    );
+    expect(() => synth({ ...base, policy: { ...policy, domains } })).not.toThrow();
   });
 });

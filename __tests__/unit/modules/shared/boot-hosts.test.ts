@@ -2,7 +2,9 @@ import {
   AGENT_ENDPOINT_SERVICES,
   al2023RepositoryHost,
   bootHostCheckCommands,
+  monitoringDualStackHost,
   proxyBootHosts,
+  s3DualStackHost,
   serviceHost,
   workloadBootHosts,
 } from "../../../../modules/shared/boot-hosts";
@@ -16,6 +18,15 @@ describe("al2023RepositoryHost", () => {
   });
 });
 
+describe("the policy agent's dual-stack hosts", () => {
+  test("S3 path style at s3.dualstack.<region>.<dns suffix>; CloudWatch at monitoring.<region>.api.aws", () => {
+    expect(s3DualStackHost("eu-west-1")).toBe("s3.dualstack.eu-west-1.amazonaws.com");
+    expect(s3DualStackHost("cn-north-1")).toBe("s3.dualstack.cn-north-1.amazonaws.com.cn");
+    expect(monitoringDualStackHost("eu-west-1")).toBe("monitoring.eu-west-1.api.aws");
+    expect(monitoringDualStackHost("cn-north-1")).toBe("monitoring.cn-north-1.api.amazonwebservices.com.cn");
+  });
+});
+
 describe("serviceHost", () => {
   test("<service>.<region>.<dns suffix>", () => {
     expect(serviceHost("ssm", "us-east-1")).toBe("ssm.us-east-1.amazonaws.com");
@@ -26,9 +37,11 @@ describe("serviceHost", () => {
 describe("proxyBootHosts", () => {
   const hosts = proxyBootHosts("eu-west-1");
 
-  test("the package repository over the internet, then the four agent endpoints", () => {
+  test("the package repository, S3 and CloudWatch (the policy agent) over the internet, then the four agent endpoints", () => {
     expect(hosts.map((h) => [h.host, h.via])).toEqual([
       ["al2023-repos-eu-west-1-de612dc2.s3.dualstack.eu-west-1.amazonaws.com", "internet"],
+      ["s3.dualstack.eu-west-1.amazonaws.com", "internet"],
+      ["monitoring.eu-west-1.api.aws", "internet"],
       ["ssm.eu-west-1.amazonaws.com", "interface endpoint"],
       ["ssmmessages.eu-west-1.amazonaws.com", "interface endpoint"],
       ["ec2messages.eu-west-1.amazonaws.com", "interface endpoint"],
