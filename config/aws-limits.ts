@@ -88,11 +88,19 @@ export function dnsFirewallEntries(
   out.add("*.compute.internal");
   out.add("*.ec2.internal");
   for (const s of interfaceEndpoints) out.add(service(s));
-  // The SSM agent's endpoints (every instance); the proxies also reach CloudWatch Logs and the AL2023 repository.
+  // The SSM agent's endpoints (every instance); the proxies also reach CloudWatch Logs, the AL2023 repository and CloudWatch's dual-stack endpoint.
   for (const s of ["ssm", "ssmmessages", "ec2messages"]) out.add(service(s));
   if (modeHasProxies(mode)) {
     out.add(service("logs"));
     out.add(`al2023-repos-${region}-de612dc2.s3.dualstack.${region}.${suffix}`);
+    // The heartbeat's CloudWatch dual-stack endpoint (modules/shared/boot-hosts.ts, dualStackServiceHost).
+    out.add(
+      region.startsWith("cn-")
+        ? `monitoring.${region}.api.amazonwebservices.com.cn`
+        : region.startsWith("us-iso")
+          ? service("monitoring")
+          : `monitoring.${region}.api.aws`,
+    );
   }
   return out;
 }

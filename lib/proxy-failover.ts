@@ -8,6 +8,7 @@ import { proxySlotId } from "./proxy-signals";
 /** The proxy slots of an AZ, in order of preference: 1 (primary) carries the routes whenever it is healthy. */
 export const PROXY_SLOTS = [1, 2] as const;
 export const PRIMARY_SLOT = 1;
+export const STANDBY_SLOT = 2;
 
 /** On every proxy network interface (beside TAG_FAILOVER_GROUP): its slot, `proxySlotId(az, n)`. */
 export const TAG_PROXY_SLOT = "egress6:proxy-slot";

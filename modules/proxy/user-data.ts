@@ -16,6 +16,9 @@ import { logGroupNames, resourceName } from "../../lib/names";
 import { HTTP_PORT, DEFAULT_SQUID_PATHS, renderSquidConf, type SquidPolicy } from "./squid-conf";
 import { IMDS_IPV6_ENV, imdsIpv6DropIn, ssmAgentOverIpv6Commands } from "../shared/ssm-agent";
 import { bootHostCheckCommands, proxyBootHosts, serviceHost } from "../shared/boot-hosts";
+import { heartbeatCommands } from "./heartbeat";
+import { proxySlotId } from "../../lib/proxy-signals";
+import { PRIMARY_SLOT } from "../../lib/proxy-failover";
 
 /** Packet mark and routing table of the interception policy route (any values unused on AL2023 will do). */
 export const INTERCEPT_MARK = 1;
@@ -262,6 +265,11 @@ export interface ProxyUserDataProps {
   readonly region: string;
   /** AZ suffix of this proxy (`a`). */
   readonly az: string;
+  /**
+   * The proxy's slot number in its AZ (1 = primary, 2 = standby): the heartbeat publishes as `proxySlotId(az, slot)`.
+   * @default 1
+   */
+  readonly slot?: number;
   /** The VPC's IPv6 /56, normally a Terraform reference resolved at apply. */
   readonly vpcIpv6Cidr: string;
 }
@@ -469,6 +477,7 @@ systemctl start --no-block squid.service`
 systemctl enable --now squid.service
 ${AGENT_START}`
 }
+${heartbeatCommands({ env: policy.env, region: props.region, slot: proxySlotId(az, props.slot ?? PRIMARY_SLOT), explicitPort: policy.explicitPort }).join("\n")}
 echo "egress6: ${name} ready"
 `;
   return escapeTemplateExcept(script, vpcIpv6Cidr);

@@ -11,8 +11,12 @@
  *   admit HTTPS out. DNS Firewall is the only filter on the way, so it must admit the name.
  * - Systems Manager and CloudWatch Logs: through the workload stack's interface endpoints, whose private DNS answers
  *   the service's regional name inside the VPC (AAAA records). DNS Firewall must admit those names too.
+ * - CloudWatch metrics (the proxies' heartbeat, modules/proxy/heartbeat.ts): the service's dual-stack endpoint
+ *   `monitoring.<region>.api.aws`, over the internet like the package repository (no interface endpoint to pay for
+ *   in every AZ; AWS General Reference, "Amazon CloudWatch endpoints and quotas", lists it for every commercial
+ *   Region). Not only at boot: every 10 s for as long as the proxy runs.
  */
-import { dnsSuffixOf } from "../../lib/partition";
+import { dnsSuffixOf, partitionOf } from "../../lib/partition";
 
 /** What a booting instance reaches, and why. */
 export interface BootHost {
@@ -39,7 +43,28 @@ export function serviceHost(service: string, region: string): string {
   return `${service}.${region}.${dnsSuffixOf(region)}`;
 }
 
-/** Every host a proxy reaches while it boots (dnf installs Squid, nftables and the CloudWatch agent at every boot). */
+/**
+ * A service's dual-stack (IPv4 and IPv6) regional name: `<service>.<region>.api.aws`, and
+ * `<service>.<region>.api.amazonwebservices.com.cn` in China (AWS General Reference, "Dual-stack endpoints"; the
+ * China suffix is not confirmed on a readable page: docs/known-limits.md). The ISO partitions have none: their
+ * regional name is returned.
+ */
+export function dualStackServiceHost(service: string, region: string): string {
+  switch (partitionOf(region)) {
+    case "aws":
+    case "aws-us-gov":
+      return `${service}.${region}.api.aws`;
+    case "aws-cn":
+      return `${service}.${region}.api.amazonwebservices.com.cn`;
+    default:
+      return serviceHost(service, region);
+  }
+}
+
+/**
+ * Every host a proxy reaches while it boots (dnf installs Squid, nftables and the CloudWatch agent at every boot),
+ * and CloudWatch's dual-stack endpoint, where the heartbeat publishes from then on.
+ */
 export function proxyBootHosts(region: string): BootHost[] {
   return [
     { host: al2023RepositoryHost(region), purpose: "dnf: Squid, nftables, the CloudWatch agent", via: "internet" },
@@ -48,6 +73,7 @@ export function proxyBootHosts(region: string): BootHost[] {
       purpose: s === "logs" ? "CloudWatch agent: access logs" : "SSM agent: Session Manager",
       via: "interface endpoint" as const,
     })),
+    { host: dualStackServiceHost("monitoring", region), purpose: "heartbeat: PutMetricData every 10 s", via: "internet" },
   ];
 }
 
