@@ -88,7 +88,8 @@ export function dnsFirewallEntries(
   out.add("*.compute.internal");
   out.add("*.ec2.internal");
   for (const s of interfaceEndpoints) out.add(service(s));
-  // The SSM agent's endpoints (every instance); the proxies also reach CloudWatch Logs, the AL2023 repository and CloudWatch's dual-stack endpoint.
+  // The SSM agent's endpoints (every instance); the proxies also reach CloudWatch Logs, the AL2023 repository and
+  // CloudWatch's dual-stack endpoint.
   for (const s of ["ssm", "ssmmessages", "ec2messages"]) out.add(service(s));
   if (modeHasProxies(mode)) {
     out.add(service("logs"));

@@ -58,7 +58,9 @@ function inputStamp() {
 /** Builds dist/ unless it is current (or `force`); throws when the build fails, leaving no stamp behind. */
 function ensureBuilt({ force = false } = {}) {
   const stamp = inputStamp();
-  const outputsPresent = ["main.js", "lambda-bundle/remediation.zip", "lambda-bundle/proxy-failover.zip"].every((f) => fs.existsSync(path.join(root, "dist", f)));
+  const outputsPresent = ["main.js", "lambda-bundle/remediation.zip", "lambda-bundle/proxy-failover.zip"].every((f) =>
+    fs.existsSync(path.join(root, "dist", f)),
+  );
   if (!force && outputsPresent && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) return;
   // A build that fails half-way must not leave a stamp that says dist/ is current.
   fs.rmSync(stampFile, { force: true });
