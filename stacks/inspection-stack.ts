@@ -12,6 +12,9 @@
  *                   firewall  ::/0 -> internet gateway
  *                   edge      workload-x/64 -> firewall-x        (the gateway's ingress route table)
  *
+ * `proxy-x (interface)` is the primary proxy's interface when the route is created; the failover Lambda (observability
+ * stack) may move it to the standby proxy of the same AZ, and Terraform leaves that target alone (ignore_changes).
+ *
  * `proxy-x/64 -> firewall-x` in firewall-proxy mode keeps the explicit proxy port symmetric: the proxy subnet
  * sends its replies to workload-x through firewall-x, so requests must take the same way in.
  */
