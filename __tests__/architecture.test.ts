@@ -103,6 +103,7 @@ const LAYERS: ReadonlyArray<{ readonly folders: readonly string[]; readonly mayI
   { folders: ["modules/shared/"], mayImport: ["lib/"] },
   { folders: ["lib/"], mayImport: [] },
   { folders: ["lambda/remediation/"], mayImport: ["lib/"] },
+  { folders: ["lambda/proxy-failover/"], mayImport: ["lambda/remediation/", "lib/"] },
   { folders: ["verifier/"], mayImport: [] },
   { folders: ["tooling/"], mayImport: "anything" },
   { folders: ["__tests__/"], mayImport: "anything" },

@@ -117,7 +117,7 @@ describe("tags: at most 50 per resource, egress6's own and the provider's defaul
   test(`${TAGS_PER_RESOURCE - EGRESS6_TAGS_PER_RESOURCE} tags are accepted; one more is refused`, () => {
     expect(() => parseConfig(withTags(tags(TAGS_PER_RESOURCE - EGRESS6_TAGS_PER_RESOURCE)))).not.toThrow();
     expect(tagProblems(tags(TAGS_PER_RESOURCE - EGRESS6_TAGS_PER_RESOURCE + 1))).toEqual([
-      `cfg: tags: are too many: each resource carries them and up to ${EGRESS6_TAGS_PER_RESOURCE} of egress6's own, and AWS takes at most 50 tags per resource; give at most 45, got "46 tags"`,
+      `cfg: tags: are too many: each resource carries them and up to ${EGRESS6_TAGS_PER_RESOURCE} of egress6's own, and AWS takes at most 50 tags per resource; give at most 43, got "44 tags"`,
     ]);
   });
 

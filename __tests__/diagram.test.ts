@@ -264,7 +264,7 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
     expect(labelsClear(svg)).toBe(true);
     const chart = renderMermaid(t);
     expect(chart).toMatch(
-      /subnet_proxy_a\["subnet proxy-a<br\/>Squid proxy \(fixed interface\): proxy-a<br\/>» decrypts TLS \(customer CA\) on port 443<br\/>» splices: [^"]*pinned\.example\.net/,
+      /subnet_proxy_a\["subnet proxy-a<br\/>Squid proxies \(2 interfaces\): proxy-a<br\/>» decrypts TLS \(customer CA\) on port 443<br\/>» splices: [^"]*pinned\.example\.net/,
     );
     expect(chart).toContain("Network Firewall endpoint: demo-egress6-firewall<br/>» decrypts no TLS (SNI only)");
 

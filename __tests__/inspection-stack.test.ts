@@ -323,22 +323,32 @@ describe("AWS Network Firewall", () => {
 
 describe("Squid proxy tier", () => {
   test("exists in firewall-proxy and proxy, not in firewall-igw", () => {
-    for (const mode of withProxies) expect(Object.keys(resources(synthOf[mode], "aws_instance")).sort()).toEqual(["proxy_a", "proxy_b"]);
+    for (const mode of withProxies) {
+      expect(Object.keys(resources(synthOf[mode], "aws_instance")).sort()).toEqual(["proxy_a", "proxy_a_2", "proxy_b", "proxy_b_2"]);
+    }
     expect(synthOf["firewall-igw"].resource.aws_instance).toBeUndefined();
     expect(synthOf["firewall-igw"].resource.aws_network_interface).toBeUndefined();
   });
 
   test.each(withProxies)(
-    "%s: per AZ a fixed interface in the proxy subnet, source/dest check off, tagged as the proxy of that AZ",
+    "%s: per AZ two fixed interfaces (primary, standby) in the proxy subnet, source/dest check off, tagged as proxies of that AZ and its failover group",
     (mode) => {
       for (const az of ZONES) {
-        expect(text(mode)).toHaveResourceWithProperties(NetworkInterface, {
-          subnet_id: net(`proxy_subnet_id_${az}`),
-          source_dest_check: false,
-          ipv6_address_count: 1,
-          security_groups: [`\${aws_security_group.proxy_${az}_security_group.id}`],
-          tags: expect.objectContaining({ "egress6:role": "proxy", "egress6:az": az, Name: `demo-proxy-${az}` }),
-        });
+        for (const slot of [1, 2]) {
+          expect(text(mode)).toHaveResourceWithProperties(NetworkInterface, {
+            subnet_id: net(`proxy_subnet_id_${az}`),
+            source_dest_check: false,
+            ipv6_address_count: 1,
+            security_groups: [`\${aws_security_group.proxy_${az}_security_group.id}`],
+            tags: expect.objectContaining({
+              "egress6:role": "proxy",
+              "egress6:az": az,
+              Name: `demo-proxy-${az}-${slot}`,
+              "egress6:failover-group": `demo-${az}`,
+              "egress6:proxy-slot": `${az}-${slot}`,
+            }),
+          });
+        }
       }
     },
   );
@@ -418,6 +428,12 @@ describe("Squid proxy tier", () => {
         .sort(),
     ).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]);
     expect(Object.values(resources(tf, "aws_iam_role_policy")).map((p) => p.name)).toEqual(["demo-proxy-policy"]);
+    expect(JSON.parse(resources(tf, "aws_iam_role_policy")["proxy_policy-access"].policy).Statement).toContainEqual(
+      expect.objectContaining({
+        Action: "cloudwatch:PutMetricData",
+        Condition: { StringEquals: { "cloudwatch:namespace": "egress6/Proxy" } },
+      }),
+    );
     expect(resources(tf, "aws_iam_role").proxy_role.inline_policy).toBeUndefined();
   });
 
@@ -560,6 +576,9 @@ describe("key and outputs", () => {
           `proxy_eni_id_${az}`,
           `proxy_ipv6_address_${az}`,
           `proxy_instance_id_${az}`,
+          `proxy_standby_eni_id_${az}`,
+          `proxy_standby_ipv6_address_${az}`,
+          `proxy_standby_instance_id_${az}`,
         ]),
       );
     }
@@ -567,6 +586,24 @@ describe("key and outputs", () => {
     expect(names).toEqual(expected.sort());
     if (mode !== "proxy") expect(synthOf[mode].output!.firewall_endpoint_id_a.value).toBe(endpointOf("a"));
   });
+});
+
+describe("proxy failover", () => {
+  test.each(withProxies)(
+    "%s: routes via a proxy target the AZ's primary at creation and leave the target to the failover Lambda; the standby's outputs name slot 2",
+    (mode) => {
+      const viaProxy = Object.values(resources(synthOf[mode], "aws_route")).filter((r) => r.network_interface_id !== undefined);
+      expect(viaProxy).toHaveLength(ZONES.length);
+      for (const r of viaProxy) {
+        expect(r.network_interface_id).toMatch(/^\$\{aws_network_interface\.proxy_[ab]_interface\.id\}$/);
+        expect(r.lifecycle).toEqual({ ignore_changes: ["network_interface_id"] });
+      }
+      const out = synthOf[mode].output!;
+      expect(out.proxy_eni_id_a.value).toBe("${aws_network_interface.proxy_a_interface.id}");
+      expect(out.proxy_standby_eni_id_a.value).toBe("${aws_network_interface.proxy_a_2_interface.id}");
+      expect(out.proxy_standby_instance_id_b.value).toBe("${aws_instance.proxy_b_2.id}");
+    },
+  );
 });
 
 describe("the explicit proxy port is symmetric in firewall-proxy mode", () => {

@@ -13,7 +13,7 @@ import { Inspector2Enabler } from "@cdktf/provider-aws/lib/inspector2-enabler";
 import { Route53ResolverFirewallConfig } from "@cdktf/provider-aws/lib/route53-resolver-firewall-config";
 import { Route53ResolverFirewallRule } from "@cdktf/provider-aws/lib/route53-resolver-firewall-rule";
 import { demoConfig, resources, synthAll, synthStack, type TfJson } from "./helpers";
-import { INSPECTION_MODES } from "../config/modes";
+import { INSPECTION_MODES, modeProfile } from "../config/modes";
 import { logGroupNames, STACKS } from "../lib/names";
 import { FLOW_LOG_FIELDS } from "../modules/observability/flow-logs";
 import { ACCESS_LOG_FIELDS } from "../modules/proxy/squid-conf";
@@ -69,7 +69,13 @@ describe("the audit KMS key", () => {
     const logsGrant = statement(keyPolicy(obs), "CloudWatchLogsEncryptsOurGroups");
     expect(logsGrant.Principal).toEqual({ Service: "logs.us-east-1.amazonaws.com" });
     expect(logsGrant.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"].sort()).toEqual(
-      [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, "/aws/lambda/demo-egress6-remediation"]
+      [
+        logs.vpcFlowLogs,
+        logs.dnsQueryLogs,
+        logs.cloudTrail,
+        "/aws/lambda/demo-egress6-remediation",
+        "/aws/lambda/demo-egress6-proxy-failover",
+      ]
         .map((n) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${n}`)
         .sort(),
     );
@@ -202,6 +208,13 @@ describe("alarms", () => {
         "firewall_drops",
         "ipv6_rejects_at_interfaces",
         "proxy_denials",
+        "proxy_failover_a_1_heartbeat",
+        "proxy_failover_a_2_heartbeat",
+        "proxy_failover_a_no_healthy_proxy",
+        "proxy_failover_b_1_heartbeat",
+        "proxy_failover_b_2_heartbeat",
+        "proxy_failover_b_no_healthy_proxy",
+        "proxy_failover_dead_letter",
         "proxy_policy_apply",
         "remediation_dead_letter",
         "root_account_use",
@@ -213,6 +226,13 @@ describe("alarms", () => {
       [
         "ipv6_rejects_at_interfaces",
         "proxy_denials",
+        "proxy_failover_a_1_heartbeat",
+        "proxy_failover_a_2_heartbeat",
+        "proxy_failover_a_no_healthy_proxy",
+        "proxy_failover_b_1_heartbeat",
+        "proxy_failover_b_2_heartbeat",
+        "proxy_failover_b_no_healthy_proxy",
+        "proxy_failover_dead_letter",
         "proxy_policy_apply",
         "remediation_dead_letter",
         "root_account_use",
@@ -238,7 +258,8 @@ describe("alarms", () => {
 
   test("every log alarm fires on the first matching event", () => {
     for (const [id, { alarm, filters }] of Object.entries(alarms(obs))) {
-      if (id === "remediation_dead_letter") continue;
+      // Not log alarms: the dead-letter queues' and the proxies' heartbeat alarms (test/unit/.../proxy-failover.test.ts).
+      if (id.endsWith("dead_letter") || id.startsWith("proxy_failover_")) continue;
       expect(filters.length).toBeGreaterThan(0);
       expect(alarm).toMatchObject({
         namespace: "egress6/demo",
@@ -767,10 +788,13 @@ describe("every mode", () => {
       "aws_guardduty_detector",
       "aws_config_configuration_recorder",
       "aws_inspector2_enabler",
-      "aws_lambda_function",
       "aws_flow_log",
     ]) {
       expect(Object.keys(resources(tf, type))).toHaveLength(1);
     }
+    // The remediation function, and the proxy failover function where there are proxies.
+    expect(Object.keys(resources(tf, "aws_lambda_function")).sort()).toEqual(
+      modeProfile(mode).proxies ? ["proxy_failover_function", "remediation_function"] : ["remediation_function"],
+    );
   });
 });

@@ -38,8 +38,13 @@ const routeTable = (app: SynthApp, tier: string, az: string) => tagged(app, "aws
 const workloadGroup = (app: SynthApp, az = "a") => groupsOf(app, "workload", az)[0];
 /** The (first) security group the proxy of an AZ uses. */
 const proxyGroup = (app: SynthApp, az = "a") => groupsOf(app, "proxy", az)[0];
+/** The primary (slot 1) proxy interface of an AZ: the one its routes target at creation. */
 const proxyEni = (app: SynthApp, az: string) =>
-  one(app, "aws_network_interface", (b) => b.tags?.["egress6:role"] === "proxy" && b.tags?.["egress6:az"] === az);
+  one(
+    app,
+    "aws_network_interface",
+    (b) => b.tags?.["egress6:role"] === "proxy" && b.tags?.["egress6:az"] === az && b.tags?.["egress6:proxy-slot"] === `${az}-1`,
+  );
 const workloadInstance = (app: SynthApp, az: string) =>
   one(app, "aws_instance", (b) => b.tags?.["egress6:role"] === "workload" && b.tags?.["egress6:az"] === az);
 /** The launch template the managed workload instances launch from (it holds their root volume and AMI). */

@@ -27,10 +27,11 @@ export const EGRESS6_SID_RANGE = { from: 9_100_000, to: 9_100_999 } as const;
 export const TAGS_PER_RESOURCE = 50;
 /**
  * The most tags egress6 itself puts on any one resource: the default tags `egress6:environment` and `egress6:stack`,
- * and `Name`, `egress6:role`, `egress6:az` (or `egress6:tier`) on the resource. __tests__/config-limits.test.ts counts
+ * and `Name`, `egress6:role`, `egress6:az` (or `egress6:tier`) on the resource, and on a proxy interface also
+ * `egress6:failover-group` and `egress6:proxy-slot`. __tests__/config-limits.test.ts counts
  * them in the synthesized output of every mode and fails when this number is no longer the largest.
  */
-export const EGRESS6_TAGS_PER_RESOURCE = 5;
+export const EGRESS6_TAGS_PER_RESOURCE = 7;
 
 /**
  * Domains one Route 53 Resolver UpdateFirewallDomains request takes (Route 53 API reference, UpdateFirewallDomains:

@@ -12,6 +12,9 @@
  *                   firewall  ::/0 -> internet gateway
  *                   edge      workload-x/64 -> firewall-x        (the gateway's ingress route table)
  *
+ * `proxy-x (interface)` is the primary proxy's interface when the route is created; the failover Lambda (observability
+ * stack) may move it to the standby proxy of the same AZ, and Terraform leaves that target alone (ignore_changes).
+ *
  * `proxy-x/64 -> firewall-x` in firewall-proxy mode keeps the explicit proxy port symmetric: the proxy subnet
  * sends its replies to workload-x through firewall-x, so requests must take the same way in.
  */
@@ -31,7 +34,8 @@ import { CustomerKey } from "../modules/shared/customer-key";
 import { InspectionFirewall, type InspectionFirewallProps } from "../modules/firewall/network-firewall";
 import { squidPolicyOf } from "./proxy-policy";
 import { firewallDecryptionOf, proxyDecryptionOf } from "../config/tls-inspection";
-import type { ProxyDecryptionProps } from "../modules/proxy/proxy-tier";
+import type { ProxyDecryptionProps, ProxyInstance } from "../modules/proxy/proxy-tier";
+import { PRIMARY_SLOT, STANDBY_SLOT } from "../lib/proxy-failover";
 import { ProxyTier } from "../modules/proxy/proxy-tier";
 import { modeProfile } from "../config/modes";
 import { addEgressRoutes } from "../modules/routing/egress-routes";
@@ -156,18 +160,12 @@ export class InspectionStack extends Egress6Stack {
           ...(profile.proxies ? { proxy: network.subnetIpv6Cidr("proxy", zone.suffix) } : {}),
         },
         ...(this.firewall ? { firewallEndpointId: this.firewall.endpointId(zone) } : {}),
-        ...(this.proxies ? { proxyInterfaceId: this.proxyOf(zone).networkInterface.id } : {}),
+        ...(this.proxies ? { proxyInterfaceId: this.proxies.proxyOf(zone.suffix, PRIMARY_SLOT).networkInterface.id } : {}),
       })),
     });
     this.internetGateway = egress.internetGateway;
 
     this.declareOutputs(zones);
-  }
-
-  private proxyOf(zone: Zone) {
-    const found = this.proxies?.proxies.find((p) => p.zone.suffix === zone.suffix);
-    if (!found) throw new Error(`no proxy in ${zone.name}`);
-    return found;
   }
 
   private declareOutputs(zones: readonly Zone[]): void {
@@ -181,19 +179,33 @@ export class InspectionStack extends Egress6Stack {
       }
     }
     if (this.proxies) {
-      for (const { zone, securityGroup, networkInterface, instance } of this.proxies.proxies) {
+      const address = (p: ProxyInstance) => Fn.element(Fn.tolist(Token.asList(p.networkInterface.ipv6Addresses)), 0);
+      for (const zone of zones) {
+        const primary = this.proxies.proxyOf(zone.suffix, PRIMARY_SLOT);
+        const standby = this.proxies.proxyOf(zone.suffix, STANDBY_SLOT);
         output(
           InspectionOutput.proxySecurityGroupId(zone.suffix),
-          securityGroup.group.id,
-          `Security group of the proxy interface in ${zone.name}`,
+          primary.securityGroup.group.id,
+          `Security group of the proxy interfaces in ${zone.name}`,
         );
-        output(InspectionOutput.proxyEniId(zone.suffix), networkInterface.id, `Proxy network interface in ${zone.name} (route target)`);
+        output(
+          InspectionOutput.proxyEniId(zone.suffix),
+          primary.networkInterface.id,
+          `Primary proxy network interface in ${zone.name} (route target while healthy)`,
+        );
         output(
           InspectionOutput.proxyIpv6Address(zone.suffix),
-          Fn.element(Fn.tolist(Token.asList(networkInterface.ipv6Addresses)), 0),
-          `Proxy IPv6 address in ${zone.name} (HTTP(S)_PROXY for the explicit port)`,
+          address(primary),
+          `Primary proxy IPv6 address in ${zone.name} (HTTP(S)_PROXY for the explicit port)`,
         );
-        output(InspectionOutput.proxyInstanceId(zone.suffix), instance.id, `Proxy instance in ${zone.name}`);
+        output(InspectionOutput.proxyInstanceId(zone.suffix), primary.instance.id, `Primary proxy instance in ${zone.name}`);
+        output(
+          InspectionOutput.proxyStandbyEniId(zone.suffix),
+          standby.networkInterface.id,
+          `Standby proxy network interface in ${zone.name} (route target while the primary is unhealthy)`,
+        );
+        output(InspectionOutput.proxyStandbyIpv6Address(zone.suffix), address(standby), `Standby proxy IPv6 address in ${zone.name}`);
+        output(InspectionOutput.proxyStandbyInstanceId(zone.suffix), standby.instance.id, `Standby proxy instance in ${zone.name}`);
       }
     }
     if (this.internetGateway) output(InspectionOutput.internetGatewayId, this.internetGateway.id, "Internet gateway (firewall-igw mode)");

@@ -33,6 +33,8 @@ import { GuardDuty } from "../modules/observability/guardduty";
 import { HardenedBucket } from "../modules/observability/hardened-bucket";
 import { AccessLogBucket } from "../modules/shared/access-log-bucket";
 import { Remediation } from "../modules/observability/remediation";
+import { ProxyFailover } from "../modules/observability/proxy-failover";
+import { proxyFailoverFunctionName } from "../lib/proxy-failover";
 import { Trail } from "../modules/observability/cloudtrail";
 import { builtFile } from "../lib/paths";
 import { INBOUND_DROP_SIDS } from "../modules/firewall/suricata-rules";
@@ -40,11 +42,21 @@ import { proxyBootHosts, workloadBootHosts } from "../modules/shared/boot-hosts"
 import { CA_KEY_FAILURE_MARK, ICAP_BYPASS_MARK } from "../modules/proxy/user-data";
 import { POLICY_FAILURE_MARK } from "../modules/proxy/policy-agent";
 
+/** A Lambda's ZIP, written by `npm run build`. */
+function lambdaZip(name: string, what: string): string {
+  const zip = builtFile("lambda-bundle", `${name}.zip`);
+  if (!fs.existsSync(zip)) throw new UserError([`${what} Lambda package not found at ${zip}; run npm run build first`]);
+  return zip;
+}
+
 /** The remediation Lambda's ZIP, written by `npm run build`. */
 export function remediationZip(): string {
-  const zip = builtFile("lambda-bundle", "remediation.zip");
-  if (!fs.existsSync(zip)) throw new UserError([`remediation Lambda package not found at ${zip}; run npm run build first`]);
-  return zip;
+  return lambdaZip("remediation", "remediation");
+}
+
+/** The proxy failover Lambda's ZIP, written by `npm run build`. */
+export function proxyFailoverZip(): string {
+  return lambdaZip("proxy-failover", "proxy failover");
 }
 
 export interface ObservabilityStackProps {
@@ -53,12 +65,19 @@ export interface ObservabilityStackProps {
    * @default `dist/lambda-bundle/remediation.zip`, written by `npm run build` (synthesis fails if it is missing)
    */
   readonly remediationZip?: string;
+  /**
+   * Path of the proxy failover Lambda's deployment package (a ZIP), in modes with proxies.
+   * @default `dist/lambda-bundle/proxy-failover.zip`, written by `npm run build` (synthesis fails if it is missing)
+   */
+  readonly proxyFailoverZip?: string;
 }
 
 export class ObservabilityStack extends Egress6Stack {
   readonly key: CustomerKey;
   readonly alarms: AlarmTopic;
   readonly remediation: Remediation;
+  /** The proxies' heartbeat alarms and failover Lambda, in modes with proxies. */
+  readonly proxyFailover?: ProxyFailover;
 
   constructor(scope: Construct, config: Egress6Config, props: ObservabilityStackProps = {}) {
     super(scope, "observability", { config });
@@ -79,7 +98,13 @@ export class ObservabilityStack extends Egress6Stack {
       envName: env,
       region,
       partition,
-      encryptedLogGroups: [logs.vpcFlowLogs, logs.dnsQueryLogs, logs.cloudTrail, `/aws/lambda/${env}-egress6-remediation`],
+      encryptedLogGroups: [
+        logs.vpcFlowLogs,
+        logs.dnsQueryLogs,
+        logs.cloudTrail,
+        `/aws/lambda/${env}-egress6-remediation`,
+        ...(profile.proxies ? [`/aws/lambda/${proxyFailoverFunctionName(env)}`] : []),
+      ],
       flowLogDelivery: obs.flowLogs.s3Parquet,
     });
     const key = this.key;
@@ -211,6 +236,27 @@ export class ObservabilityStack extends Egress6Stack {
       keyPolicy: key.policy,
       alarmTopicArn: topicArn,
     });
+
+    // ---- proxy availability: heartbeat alarms and the failover Lambda ----
+    if (profile.proxies) {
+      this.proxyFailover = new ProxyFailover(this, "proxy-failover", {
+        envName: env,
+        region,
+        partition,
+        accountId,
+        vpcId: network.vpcId,
+        zones: zones.map((z) => ({ suffix: z.suffix, name: z.name })),
+        codeZip: props.proxyFailoverZip ?? proxyFailoverZip(),
+        logRetentionDays: retentionDays,
+        kmsKeyArn: key.key.arn,
+        keyPolicy: key.policy,
+        alarmTopicArn: topicArn,
+      });
+      new TerraformOutput(this, "proxy_failover_function_name", {
+        value: this.proxyFailover.function.functionName,
+        description: "Proxy failover Lambda (moves an AZ's routes between its proxies)",
+      });
+    }
 
     new TerraformOutput(this, "alarm_topic_arn", { value: topicArn, description: "SNS topic every alarm publishes to" });
     new TerraformOutput(this, "quarantine_security_group_id", {

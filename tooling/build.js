@@ -58,7 +58,9 @@ function inputStamp() {
 /** Builds dist/ unless it is current (or `force`); throws when the build fails, leaving no stamp behind. */
 function ensureBuilt({ force = false } = {}) {
   const stamp = inputStamp();
-  const outputsPresent = ["main.js", "lambda-bundle/remediation.zip"].every((f) => fs.existsSync(path.join(root, "dist", f)));
+  const outputsPresent = ["main.js", "lambda-bundle/remediation.zip", "lambda-bundle/proxy-failover.zip"].every((f) =>
+    fs.existsSync(path.join(root, "dist", f)),
+  );
   if (!force && outputsPresent && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) return;
   // A build that fails half-way must not leave a stamp that says dist/ is current.
   fs.rmSync(stampFile, { force: true });
@@ -103,7 +105,7 @@ function build() {
   // TerraformAsset, since a cdktf ARCHIVE asset spawns a zip process (~0.2 s) on every synth. An archive newer than
   // every file its last bundle read, package-lock.json and these scripts is kept (bundling takes ~0.5 s).
   const newestMtime = (files) => Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
-  for (const fn of ["remediation"]) {
+  for (const fn of ["remediation", "proxy-failover"]) {
     const outfile = path.join(root, "dist", "lambda-bundle", fn, "index.js");
     const zipfile = path.join(root, "dist", "lambda-bundle", `${fn}.zip`); // what the stack deploys (tooling/zip.js)
     // What the last bundle was built from, as esbuild recorded it (its metafile's inputs, node_modules left to

@@ -7,39 +7,22 @@
  * dead-letter queue; EventBridge sends events it could not deliver to the same queue; a message there raises
  * an alarm.
  */
-import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import { Construct } from "constructs";
-import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { CONFIG_DETAIL_TYPE, CONFIG_SOURCE, GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE, HIGH_SEVERITY } from "../../lambda/remediation/events";
 import { TAG_ENVIRONMENT, TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
 import { ClosedSecurityGroup } from "../shared/security-group";
-import { ALARM_PERIOD_SECONDS } from "./alarms";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
+import { DLQ_RETENTION_SECONDS, LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, invokeFromRule, lambdaCode } from "./lambda-parts";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../shared/policy";
 
-/**
- * Node.js 22: Node.js 20 left upstream support on 2026-04-30 (nodejs.org release schedule). The bundle's node20 syntax
- * target runs on it.
- */
-export const LAMBDA_RUNTIME = "nodejs22.x";
-/** Lambda's limits for asynchronous invocations: at most 2 retries, events up to 6 hours old (Lambda developer guide). */
-const ASYNC_RETRIES = 2;
-const MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;
-/** SQS keeps a message at most 14 days (SQS developer guide, quotas): the longest time to inspect a failure. */
-const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
-/** EventBridge's own delivery retries before it uses the dead-letter queue (EventBridge user guide, retry policy). */
-const EVENTBRIDGE_RETRIES = 10;
+export { LAMBDA_RUNTIME } from "./lambda-parts";
 
 /**
  * No reserved concurrency (Checkov CKV_AWS_115 is not met on purpose). Lambda refuses a reservation that would leave
@@ -180,8 +163,7 @@ export class Remediation extends Construct {
       policy: policyDocument(statements),
     });
 
-    const sha256 = crypto.createHash("sha256").update(fs.readFileSync(props.codeZip)).digest();
-    const code = new TerraformAsset(this, "code", { path: props.codeZip, type: AssetType.FILE, assetHash: sha256.toString("hex") });
+    const code = lambdaCode(this, props.codeZip);
     this.function = new LambdaFunction(this, "function", {
       functionName,
       description: "egress6: revoke security group ingress open to the internet; isolate instances named by GuardDuty",
@@ -189,8 +171,7 @@ export class Remediation extends Construct {
       architectures: ["arm64"],
       handler: "index.handler",
       filename: code.path,
-      // What Lambda reports as CodeSha256, so a plan shows a change exactly when the code changed.
-      sourceCodeHash: sha256.toString("base64"),
+      sourceCodeHash: code.sourceCodeHash,
       role: this.role.arn,
       timeout: 60,
       memorySize: 256,
@@ -200,11 +181,7 @@ export class Remediation extends Construct {
       loggingConfig: { logFormat: "Text", logGroup: logGroup.logGroup.name },
       dependsOn: [rolePolicy, logGroup.logGroup],
     });
-    new LambdaFunctionEventInvokeConfig(this, "async-retries", {
-      functionName: this.function.functionName,
-      maximumRetryAttempts: ASYNC_RETRIES,
-      maximumEventAgeInSeconds: MAX_EVENT_AGE_SECONDS,
-    });
+    asyncRetries(this, this.function);
 
     this.configRule = new CloudwatchEventRule(this, "config-rule", {
       name: `${props.envName}-config-noncompliant-security-group`,
@@ -233,19 +210,7 @@ export class Remediation extends Construct {
       ["config", this.configRule],
       ["guardduty", this.guardDutyRule],
     ] as const) {
-      new CloudwatchEventTarget(this, `${name}-target`, {
-        rule: rule.name,
-        arn: this.function.arn,
-        retryPolicy: { maximumRetryAttempts: EVENTBRIDGE_RETRIES, maximumEventAgeInSeconds: MAX_EVENT_AGE_SECONDS },
-        deadLetterConfig: { arn: this.deadLetterQueue.arn },
-      });
-      new LambdaPermission(this, `${name}-invoke`, {
-        statementId: `invoke-from-${name}-rule`,
-        action: "lambda:InvokeFunction",
-        functionName: this.function.functionName,
-        principal: "events.amazonaws.com",
-        sourceArn: rule.arn,
-      });
+      invokeFromRule(this, name, rule, this.function, this.deadLetterQueue);
     }
     new SqsQueuePolicy(this, "dead-letter-queue-policy", {
       queueUrl: this.deadLetterQueue.url,
@@ -261,19 +226,11 @@ export class Remediation extends Construct {
       ]),
     });
 
-    new CloudwatchMetricAlarm(this, "dead-letter-alarm", {
+    deadLetterAlarm(this, {
       alarmName: `${props.envName}-remediation-failed`,
-      alarmDescription: "A remediation event failed after every retry and waits in the dead-letter queue",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: this.deadLetterQueue.name },
-      statistic: "Maximum",
-      period: ALARM_PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [props.alarmTopicArn],
+      description: "A remediation event failed after every retry and waits in the dead-letter queue",
+      queue: this.deadLetterQueue,
+      topicArn: props.alarmTopicArn,
     });
   }
 }

@@ -1,16 +1,21 @@
 /**
- * The Squid proxy tier: per AZ one instance on a fixed network interface in the proxy subnet (route tables target
- * the interface, so a replaced instance takes over the same route), kept alive by EC2 auto-recovery. One launch
- * template (IMDSv2 only, IMDS over IPv6, hop limit 1), one role (Systems Manager core and the CloudWatch agent,
- * nothing else), per AZ one security group (only that AZ's workload /64, only on the intercepted and explicit
- * ports), and the KMS-encrypted access-log group the instances ship to.
+ * The Squid proxy tier: per AZ two instances (slot 1, the primary, and slot 2, the standby), each on a fixed network
+ * interface of its own in the AZ's proxy subnet, kept alive by EC2 auto-recovery (host failures) and watched by a
+ * heartbeat (modules/proxy/heartbeat.ts: Squid failures, failed boots). The AZ's routes target the primary's
+ * interface; the failover Lambda (modules/observability/proxy-failover.ts) moves them to the standby of the same AZ
+ * when the primary's heartbeat stops, and back when it returns. Each interface carries TAG_FAILOVER_GROUP
+ * (`<env>-<az>`, the only interfaces its routes may be moved to) and TAG_PROXY_SLOT (which alarm says whether it is
+ * healthy). One launch template (IMDSv2 only, IMDS over IPv6, hop limit 1), one role (Systems Manager core, the
+ * CloudWatch agent, and PutMetricData in the proxies' namespace), per AZ one security group shared by both slots
+ * (only that AZ's workload /64, only on the intercepted and explicit ports), and the KMS-encrypted access-log group
+ * the instances ship to.
  *
  * The security group is per AZ because the explicit port is reached by address: a group admitting every AZ's
  * workloads would let workload-b dial proxy-a over the local route, across AZs and (firewall-proxy mode) past the
  * firewall, which inspects only the workload-x <-> proxy-x hop.
  *
  * An ASG cannot pin an interface, so it cannot keep a route target; auto-recovery keeps the instance id and the
- * interface through host failures (docs/architecture.md, "The inspection points").
+ * interface through host failures (docs/architecture.md, "The inspection points", and "Proxy availability").
  *
  * The egress policy (squid.conf, the allowlist, the nftables ruleset) is not in the user data: it is one versioned,
  * KMS-encrypted S3 object (policy-store.ts) that every proxy's policy agent polls and applies with a reconfigure
@@ -28,6 +33,8 @@ import type { Zone } from "../../lib/zone";
 import { UserError } from "../../lib/errors";
 import { partitionOf } from "../../lib/partition";
 import { TAG_AZ, TAG_ROLE } from "../../lib/names";
+import { PROXY_METRIC_NAMESPACE, TAG_FAILOVER_GROUP, failoverGroupOf, proxySlotId } from "../../lib/proxy-signals";
+import { PRIMARY_SLOT, PROXY_SLOTS, TAG_PROXY_SLOT } from "../../lib/proxy-failover";
 import { HTTPS_PORT } from "../../lib/ports";
 import { ClosedSecurityGroup, SgRule } from "../shared/security-group";
 import { ICMPV6_PACKET_TOO_BIG } from "../../lib/protocols";
@@ -40,7 +47,6 @@ import { renderProxyUserData, type ProxyCaSource } from "./user-data";
 import type { SquidPolicy } from "./squid-conf";
 import { renderPolicyBundle } from "./policy-bundle";
 import { POLICY_OBJECT_KEY, PolicyStore } from "./policy-store";
-import { PROXY_METRIC_NAMESPACE } from "../../lib/proxy-signals";
 
 /** EC2 accepts at most 16 KB of user data (EC2 user guide, "Run commands at launch"); ours is gzip-compressed. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -119,7 +125,11 @@ export interface ProxyDecryptionProps {
 
 export interface ProxyInstance {
   readonly zone: Zone;
-  /** Admits only this AZ's workload /64. */
+  /** 1 (primary: the AZ's routes target it when it is healthy) or 2 (standby). */
+  readonly slot: number;
+  /** `proxySlotId(az, slot)`: the heartbeat's `Proxy` dimension, the value of TAG_PROXY_SLOT. */
+  readonly slotId: string;
+  /** Admits only this AZ's workload /64 (one group per AZ, shared by both slots). */
   readonly securityGroup: ClosedSecurityGroup;
   readonly networkInterface: NetworkInterface;
   readonly instance: Instance;
@@ -137,7 +147,15 @@ export class ProxyTier extends Construct {
   readonly logGroup: EncryptedLogGroup;
   /** The policy bundle's bucket and object. */
   readonly policyStore: PolicyStore;
+  /** Every proxy: per AZ (in order) slot 1, then slot 2. */
   readonly proxies: ProxyInstance[] = [];
+
+  /** The proxy of `slot` in the AZ with suffix `azSuffix` (throws when there is none). */
+  proxyOf(azSuffix: string, slot: number = PRIMARY_SLOT): ProxyInstance {
+    const found = this.proxies.find((p) => p.zone.suffix === azSuffix && p.slot === slot);
+    if (!found) throw new Error(`no proxy of slot ${slot} in AZ ${azSuffix}`);
+    return found;
+  }
 
   constructor(scope: Construct, id: string, props: ProxyTierProps) {
     super(scope, id);
@@ -214,7 +232,7 @@ export class ProxyTier extends Construct {
         {
           // PutMetricData has no resource-level permissions; the namespace condition confines it (CloudWatch user
           // guide, "CloudWatch condition keys": cloudwatch:namespace). CloudWatchAgentServerPolicy also grants
-          // PutMetricData, unconditioned: this statement does not widen anything, it states what the agent needs.
+          // PutMetricData, unconditioned: this statement does not widen anything, it states what the policy agent and the heartbeat need.
           Sid: "PublishProxyMetricsOnly",
           Effect: "Allow",
           Action: "cloudwatch:PutMetricData",
@@ -262,72 +280,88 @@ export class ProxyTier extends Construct {
       rootVolume: { deviceName: rootDeviceNameOf(props.ami, "inspection.proxy.ami"), sizeGiB: props.rootVolumeGiB ?? 16 },
     });
 
-    for (const [rank, { zone, proxySubnetId, workloadIpv6Cidr }] of props.zones.entries()) {
-      const azTags = azTagsOf(zone);
+    for (const [azIndex, { zone, proxySubnetId, workloadIpv6Cidr }] of props.zones.entries()) {
       const securityGroup = securityGroupOf(zone, workloadIpv6Cidr);
-      const networkInterface = new NetworkInterface(this, `${zone.suffix}-interface`, {
-        subnetId: proxySubnetId,
-        description: `egress6 proxy in ${zone.name}: the route target of the workloads' egress`,
-        ipv6AddressCount: 1,
-        // The proxy receives packets addressed to the internet (interception) and answers from their addresses.
-        sourceDestCheck: false,
-        securityGroups: [securityGroup.group.id],
-        // The group is set at creation; afterwards the remediation Lambda may move the interface into quarantine,
-        // and the next apply must not quietly undo that. (Rule changes still apply: they live on the group.)
-        lifecycle: { ignoreChanges: ["security_groups"] },
-        tags: azTags,
-      });
-      const userData = renderProxyUserData({
-        policy,
-        policySource: { bucket: this.policyStore.bucket.bucket, key: POLICY_OBJECT_KEY, rank, stepSeconds },
-        slot: 1,
-        region,
-        az: zone.suffix,
-        ...(props.decryption ? { ca: props.decryption.ca } : {}),
-      });
-      checkUserDataSize(userData);
-      // Plain ICAP carries the decrypted requests in clear text: only to a service inside the VPC (the /56 is known
-      // at apply, so Terraform checks it; icaps:// may go anywhere). Fails the plan or apply, never the traffic.
-      const plainIcap = (props.decryption?.icapEndpoints ?? []).filter((e) => e.scheme === "icap");
-      const preconditions = plainIcap.map((e) => ({
-        condition: Op.eq(Fn.cidrsubnet(`${e.address}/${VPC_IPV6_PREFIX}`, 0, 0), props.vpcIpv6Cidr),
-        errorMessage: `inspection.tlsInspection.icap: plain icap:// to [${e.address}] is outside the VPC's IPv6 block; plain ICAP carries the decrypted traffic in clear text, so it is accepted only inside the VPC; use icaps:// for a service elsewhere`,
-      }));
-      const instance = new Instance(this, zone.suffix, {
-        ...(preconditions.length > 0 ? { lifecycle: { precondition: preconditions } } : {}),
-        launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
-        networkInterface: [{ networkInterfaceId: networkInterface.id, deviceIndex: 0 }],
-        // The user data holds the boot logic only (the policy is in S3, applied in place by the policy agent), so it
-        // changes only when the boot logic, the CA, the listeners or the rollout step do: then the instance is
-        // replaced (same interface), as a changed boot script must run from the start.
-        // A local holds the script because it is a Terraform template string (one interpolation, the policy
-        // bucket's name), which a function argument written by cdktf cannot carry.
-        userDataBase64: Fn.base64gzip(new TerraformLocal(this, `${zone.suffix}-user-data`, userData).asString),
-        userDataReplaceOnChange: true,
-        ebsOptimized: true, // Nitro types are EBS-optimized anyway; saying so keeps scanners quiet.
-        // No `ami` and no `root_block_device` here: both come from the template (a root_block_device makes the
-        // provider look up the resolve:ssm: AMI and fail, terraform-provider-aws #43488). What scanners check on
-        // the instance itself is repeated from the template.
-        metadataOptions: { ...HARDENED_METADATA_OPTIONS },
-        monitoring: true,
-        iamInstanceProfile: profile.name,
-        tags: azTags,
-      });
-      const recoveryAlarm = new CloudwatchMetricAlarm(this, `${zone.suffix}-recovery`, {
-        alarmName: `${name}-${zone.suffix}-auto-recovery`,
-        alarmDescription: `Recovers the proxy in ${zone.name} onto healthy hardware when its system status check fails`,
-        namespace: "AWS/EC2",
-        metricName: RECOVERY.metric,
-        dimensions: { InstanceId: instance.id },
-        statistic: "Maximum",
-        period: RECOVERY.periodSeconds,
-        evaluationPeriods: RECOVERY.evaluationPeriods,
-        threshold: RECOVERY.threshold,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        alarmActions: [`arn:${partitionOf(region)}:automate:${region}:ec2:recover`],
-        tags: azTags,
-      });
-      this.proxies.push({ zone, securityGroup, networkInterface, instance, recoveryAlarm });
+      for (const slot of PROXY_SLOTS) {
+        const slotId = proxySlotId(zone.suffix, slot);
+        // Slot 1 keeps the construct ids of the one proxy per AZ there used to be (`proxy_a`, `proxy_a_interface`,
+        // ...), so an existing environment's addresses do not move; slot 2's ids carry the slot.
+        const idOf = (what: string) => (slot === PRIMARY_SLOT ? [zone.suffix, what] : [slotId, what]).filter((p) => p !== "").join("-");
+        const tags = { ...azTagsOf(zone), Name: `${name}-${slotId}`, [TAG_PROXY_SLOT]: slotId };
+        const networkInterface = new NetworkInterface(this, idOf("interface"), {
+          subnetId: proxySubnetId,
+          description:
+            slot === PRIMARY_SLOT
+              ? `egress6 proxy ${slotId} in ${zone.name}: the route target of the workloads' egress (primary)`
+              : `egress6 proxy ${slotId} in ${zone.name}: standby; the failover Lambda moves the AZ's routes here when the primary fails`,
+          ipv6AddressCount: 1,
+          // The proxy receives packets addressed to the internet (interception) and answers from their addresses.
+          sourceDestCheck: false,
+          securityGroups: [securityGroup.group.id],
+          // The group is set at creation; afterwards the remediation Lambda may move the interface into quarantine,
+          // and the next apply must not quietly undo that. (Rule changes still apply: they live on the group.)
+          lifecycle: { ignoreChanges: ["security_groups"] },
+          // The failover group: the interfaces the AZ's routes may be moved among (and no other).
+          tags: { ...tags, [TAG_FAILOVER_GROUP]: failoverGroupOf(env, zone.suffix) },
+        });
+        const userData = renderProxyUserData({
+          policy,
+          region,
+          az: zone.suffix,
+          slot,
+          // Rollout order: every AZ's primary (the first AZ's is the canary), then the standbys.
+          policySource: {
+            bucket: this.policyStore.bucket.bucket,
+            key: POLICY_OBJECT_KEY,
+            rank: (slot - PRIMARY_SLOT) * props.zones.length + azIndex,
+            stepSeconds,
+          },
+          ...(props.decryption ? { ca: props.decryption.ca } : {}),
+        });
+        checkUserDataSize(userData);
+        // Plain ICAP carries the decrypted requests in clear text: only to a service inside the VPC (the /56 is known
+        // at apply, so Terraform checks it; icaps:// may go anywhere). Fails the plan or apply, never the traffic.
+        const plainIcap = (props.decryption?.icapEndpoints ?? []).filter((e) => e.scheme === "icap");
+        const preconditions = plainIcap.map((e) => ({
+          condition: Op.eq(Fn.cidrsubnet(`${e.address}/${VPC_IPV6_PREFIX}`, 0, 0), props.vpcIpv6Cidr),
+          errorMessage: `inspection.tlsInspection.icap: plain icap:// to [${e.address}] is outside the VPC's IPv6 block; plain ICAP carries the decrypted traffic in clear text, so it is accepted only inside the VPC; use icaps:// for a service elsewhere`,
+        }));
+        const instance = new Instance(this, idOf(""), {
+          ...(preconditions.length > 0 ? { lifecycle: { precondition: preconditions } } : {}),
+          launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+          networkInterface: [{ networkInterfaceId: networkInterface.id, deviceIndex: 0 }],
+          // The user data holds the boot logic only (the policy is in S3, applied in place by the policy agent), so
+          // it changes only when the boot logic, the CA, the listeners or the rollout step do: then the instance is
+          // replaced (same interface), as a changed boot script must run from the start.
+          // A local holds the script because it is a Terraform template string (one interpolation, the policy
+          // bucket's name), which a function argument written by cdktf cannot carry.
+          userDataBase64: Fn.base64gzip(new TerraformLocal(this, idOf("user-data"), userData).asString),
+          userDataReplaceOnChange: true,
+          ebsOptimized: true, // Nitro types are EBS-optimized anyway; saying so keeps scanners quiet.
+          // No `ami` and no `root_block_device` here: both come from the template (a root_block_device makes the
+          // provider look up the resolve:ssm: AMI and fail, terraform-provider-aws #43488). What scanners check on
+          // the instance itself is repeated from the template.
+          metadataOptions: { ...HARDENED_METADATA_OPTIONS },
+          monitoring: true,
+          iamInstanceProfile: profile.name,
+          tags,
+        });
+        const recoveryAlarm = new CloudwatchMetricAlarm(this, idOf("recovery"), {
+          alarmName: `${name}-${slotId}-auto-recovery`,
+          alarmDescription: `Recovers proxy ${slotId} in ${zone.name} onto healthy hardware when its system status check fails`,
+          namespace: "AWS/EC2",
+          metricName: RECOVERY.metric,
+          dimensions: { InstanceId: instance.id },
+          statistic: "Maximum",
+          period: RECOVERY.periodSeconds,
+          evaluationPeriods: RECOVERY.evaluationPeriods,
+          threshold: RECOVERY.threshold,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          alarmActions: [`arn:${partitionOf(region)}:automate:${region}:ec2:recover`],
+          tags,
+        });
+        this.proxies.push({ zone, slot, slotId, securityGroup, networkInterface, instance, recoveryAlarm });
+      }
     }
   }
 }

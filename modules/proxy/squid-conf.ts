@@ -14,6 +14,7 @@
  * The access rules are the same for every caller; `SquidConfOptions` changes only where files live and which
  * address Squid listens on (the behaviour test runs Squid on loopback with exactly these rules).
  */
+import { squidHeartbeatLines } from "./heartbeat";
 import * as ipaddr from "ipaddr.js";
 
 /** What squid.conf is rendered from: the egress allowlist and the proxy's listeners (the stack maps the config to it). */
@@ -311,6 +312,7 @@ export function renderSquidConf(policy: SquidPolicy, options: SquidConfOptions):
     "## Files",
     `logformat egress6 ${ACCESS_LOG_FORMAT}`,
     `logformat egress6_tls_refused ${ACCESS_LOG_FORMAT_TLS_REFUSED}`,
+    ...squidHeartbeatLines(),
     "# One file, one line per transaction: refused intercepted TLS is logged as TCP_DENIED (the alarm counts it).",
     `access_log stdio:${paths.accessLog} logformat=egress6 logged_as_is`,
     `access_log stdio:${paths.accessLog} logformat=egress6_tls_refused !logged_as_is`,

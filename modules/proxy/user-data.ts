@@ -34,6 +34,8 @@ import {
   renderPolicyAgentScript,
   renderPolicyAgentUnit,
 } from "./policy-agent";
+import { heartbeatCommands } from "./heartbeat";
+import { PRIMARY_SLOT } from "../../lib/proxy-failover";
 
 /** Packet mark and routing table of the interception policy route (any values unused on AL2023 will do). */
 export const INTERCEPT_MARK = 1;
@@ -320,7 +322,7 @@ export function renderProxyUserData(props: ProxyUserDataProps): string {
   if ((policy.decryption === undefined) !== (props.ca === undefined)) {
     throw new Error("the proxies decrypt exactly when they are given a CA: policy.decryption and ca go together");
   }
-  const slot = props.slot ?? 1;
+  const slot = props.slot ?? PRIMARY_SLOT;
   if (!Number.isInteger(slot) || slot < 1) throw new Error(`slot must be a whole number >= 1, not ${slot}`);
   if (!Number.isInteger(policySource.rank) || policySource.rank < 0)
     throw new Error(`rank must be a whole number >= 0, not ${policySource.rank}`);
@@ -546,6 +548,7 @@ systemctl enable squid.service
 ${AGENT_START}
 systemctl enable --now ${POLICY_AGENT_UNIT}`
 }
+${heartbeatCommands({ env: policy.env, region: props.region, slot: proxySlotId(az, slot), explicitPort: policy.explicitPort }).join("\n")}
 echo "egress6: ${name} ready"
 `;
   return escapeTemplateExcept(script, policySource.bucket);

@@ -3,6 +3,10 @@
  * tables created elsewhere (the network stack's, by id), plus, when a route leaves through it, an internet gateway
  * with its edge (ingress) route table. Every route of AZ x targets AZ x's firewall endpoint or proxy interface.
  *
+ * A route via the proxy targets the AZ's primary proxy interface when created, and Terraform then leaves its target
+ * alone (`ignore_changes = [network_interface_id]`): the failover Lambda moves it to the AZ's standby (an interface of
+ * the same TAG_FAILOVER_GROUP) while the primary is unhealthy, and an apply must not move it back onto a dead proxy.
+ *
  * A plain function on the caller's scope, not a construct: the resources keep the ids they have always had
  * (`workload-a-default-route`, `edge-routes`, `internet-gateway`, ...), so no address changes in a plan.
  */
@@ -42,7 +46,7 @@ export interface EgressRoutesZone {
    */
   readonly firewallEndpointId?: string;
   /**
-   * The AZ's proxy network interface id, for routes via the proxy.
+   * The AZ's primary proxy network interface id, for routes via the proxy (their target at creation only).
    * @default none
    */
   readonly proxyInterfaceId?: string;
@@ -126,7 +130,9 @@ export function addEgressRoutes(scope: Construct, props: EgressRoutesProps): Egr
           : r.via === "proxy"
             ? { networkInterfaceId: need(zone.proxyInterfaceId, "a proxy interface") }
             : { gatewayId: internetGateway!.id };
-      routes.push(new Route(scope, id, { routeTableId, destinationIpv6CidrBlock: destination, ...target }));
+      // Via the proxy: the target is the primary at creation, then the failover Lambda's (see the file comment).
+      const lifecycle = r.via === "proxy" ? { lifecycle: { ignoreChanges: ["network_interface_id"] } } : {};
+      routes.push(new Route(scope, id, { routeTableId, destinationIpv6CidrBlock: destination, ...target, ...lifecycle }));
     }
   }
   return { internetGateway, edgeRouteTable, routes };

@@ -15,7 +15,7 @@
  *   package repository, at their dual-stack names. No S3 gateway endpoint is used: the proxy subnet's ::/0 goes to
  *   the egress-only gateway, and the proxy's security group and network ACL already admit HTTPS out.
  */
-import { dnsSuffixOf } from "../../lib/partition";
+import { dnsSuffixOf, partitionOf } from "../../lib/partition";
 
 /** What a booting instance reaches, and why. */
 export interface BootHost {
@@ -35,14 +35,6 @@ export function al2023RepositoryHost(region: string): string {
 }
 
 /**
- * The dual-stack DNS suffix of a region's partition: `api.aws`, and `api.amazonwebservices.com.cn` in China (AWS
- * General Reference, "Dual-stack endpoints"). Only the partitions egress6 has a readable page for.
- */
-function dualStackSuffixOf(region: string): string {
-  return dnsSuffixOf(region) === "amazonaws.com.cn" ? "api.amazonwebservices.com.cn" : "api.aws";
-}
-
-/**
  * S3's regional dual-stack name, used path style (`https://s3.dualstack.<region>.amazonaws.com/<bucket>/<key>`), so
  * that DNS Firewall admits one name and not every bucket's (S3 user guide, "Using Amazon S3 dual-stack endpoints":
  * path-style and virtual-hosted-style dual-stack names).
@@ -51,9 +43,27 @@ export function s3DualStackHost(region: string): string {
   return `s3.dualstack.${region}.${dnsSuffixOf(region)}`;
 }
 
+/**
+ * A service's dual-stack (IPv4 and IPv6) regional name: `<service>.<region>.api.aws`, and
+ * `<service>.<region>.api.amazonwebservices.com.cn` in China (AWS General Reference, "Dual-stack endpoints"; the
+ * China suffix is not confirmed on a readable page: docs/known-limits.md). The ISO partitions have none: their
+ * regional name is returned.
+ */
+export function dualStackServiceHost(service: string, region: string): string {
+  switch (partitionOf(region)) {
+    case "aws":
+    case "aws-us-gov":
+      return `${service}.${region}.api.aws`;
+    case "aws-cn":
+      return `${service}.${region}.api.amazonwebservices.com.cn`;
+    default:
+      return serviceHost(service, region);
+  }
+}
+
 /** CloudWatch's dual-stack name, `monitoring.<region>.api.aws` (AWS General Reference, "Amazon CloudWatch endpoints and quotas"). */
 export function monitoringDualStackHost(region: string): string {
-  return `monitoring.${region}.${dualStackSuffixOf(region)}`;
+  return dualStackServiceHost("monitoring", region);
 }
 
 /** The interface endpoint services the instances' agents need at boot: the SSM agent (three) and the CloudWatch agent. */
@@ -72,7 +82,11 @@ export function proxyBootHosts(region: string): BootHost[] {
   return [
     { host: al2023RepositoryHost(region), purpose: "dnf: Squid, nftables, the CloudWatch agent", via: "internet" },
     { host: s3DualStackHost(region), purpose: "policy agent: the policy bundle", via: "internet" },
-    { host: monitoringDualStackHost(region), purpose: "policy agent: PolicyVersion and PolicyApplyFailed metrics", via: "internet" },
+    {
+      host: monitoringDualStackHost(region),
+      purpose: "policy agent (PolicyVersion, PolicyApplyFailed) and heartbeat (Healthy, every 10 s): PutMetricData",
+      via: "internet",
+    },
     ...AGENT_ENDPOINT_SERVICES.map((s) => ({
       host: serviceHost(s, region),
       purpose: s === "logs" ? "CloudWatch agent: access logs" : "SSM agent: Session Manager",

@@ -247,17 +247,27 @@ describe("ProxyTier", () => {
     expect(() => synth({ ...base, ami: "ami-0123456789abcdef1" })).toThrow(/^inspection\.proxy\.ami: /);
   });
 
-  test("per AZ a fixed interface in the proxy subnet: one IPv6 address, source/dest check off, its AZ's group, kept in quarantine", () => {
+  test("per AZ two fixed interfaces (primary, standby) in the proxy subnet: one IPv6 address, source/dest check off, the AZ's group, kept in quarantine, tagged with the failover group and slot", () => {
     const { json, resource } = synth(base);
-    expect(json).toHaveResourceWithProperties(NetworkInterface, {
-      subnet_id: "subnet-pb",
-      ipv6_address_count: 1,
-      source_dest_check: false,
-      security_groups: [expect.stringMatching(/^\$\{aws_security_group\.test_b-security-group_resource_[0-9A-F]+\.id\}$/)],
-      lifecycle: { ignore_changes: ["security_groups"] },
-      tags: { Name: "dev-proxy-b", "egress6:role": "proxy", "egress6:az": "b" },
-    });
-    expect(Object.keys(resource.aws_network_interface)).toHaveLength(2);
+    for (const slot of [1, 2]) {
+      expect(json).toHaveResourceWithProperties(NetworkInterface, {
+        subnet_id: "subnet-pb",
+        ipv6_address_count: 1,
+        source_dest_check: false,
+        security_groups: [expect.stringMatching(/^\$\{aws_security_group\.test_b-security-group_resource_[0-9A-F]+\.id\}$/)],
+        lifecycle: { ignore_changes: ["security_groups"] },
+        tags: {
+          Name: `dev-proxy-b-${slot}`,
+          "egress6:role": "proxy",
+          "egress6:az": "b",
+          "egress6:failover-group": "dev-b",
+          "egress6:proxy-slot": `b-${slot}`,
+        },
+      });
+    }
+    expect(Object.keys(resource.aws_network_interface)).toHaveLength(4);
+    // One security group per AZ, shared by both slots.
+    expect(Object.keys(resource.aws_security_group)).toHaveLength(2);
   });
 
   test("per AZ an instance on that interface, from the template, IMDSv2, monitored, replaced when its user data changes", () => {
@@ -271,8 +281,13 @@ describe("ProxyTier", () => {
       monitoring: true,
       ebs_optimized: true,
       metadata_options: { http_tokens: "required", http_endpoint: "enabled" },
-      tags: { Name: "dev-proxy-a", "egress6:role": "proxy", "egress6:az": "a" },
+      tags: { Name: "dev-proxy-a-1", "egress6:role": "proxy", "egress6:az": "a", "egress6:proxy-slot": "a-1" },
     });
+    const standby = byName(synth(base).resource, "aws_instance")["test_a-2"];
+    expect(standby.network_interface).toEqual([
+      { network_interface_id: expect.stringMatching(/^\$\{aws_network_interface\.test_a-2-interface_[0-9A-F]+\.id\}$/), device_index: 0 },
+    ]);
+    expect(standby.tags).toMatchObject({ Name: "dev-proxy-a-2", "egress6:proxy-slot": "a-2" });
     expect(instance.user_data_base64).toMatch(/^\$\{base64gzip\(local\.test_a-user-data_[0-9A-F]+\)\}$/);
     expect(instance.ami).toBeUndefined();
     expect(instance.root_block_device).toBeUndefined();
@@ -290,11 +305,20 @@ describe("ProxyTier", () => {
     expect(new Set(a.match(/(?<!\$)\$\{[^}]*\}/g))).toEqual(
       new Set([`\${aws_s3_bucket.${Object.keys(resource.aws_s3_bucket)[0]}.bucket}`]),
     );
+    // Each slot's heartbeat publishes as its own slot.
+    const a2 = Object.entries(locals).find(([k]) => k.startsWith("test_a-2-user-data"))?.[1] as string;
+    expect(a).toContain('{"Name":"Proxy","Value":"a-1"}');
+    expect(a2).toContain('{"Name":"Proxy","Value":"a-2"}');
+    expect(a2).not.toContain('"Value":"a-1"');
   });
 
-  test("per AZ an auto-recovery alarm on the system status check", () => {
+  test("per proxy an auto-recovery alarm on the system status check", () => {
     expect(synth(base).json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
-      alarm_name: "dev-proxy-a-auto-recovery",
+      alarm_name: "dev-proxy-a-2-auto-recovery",
+      dimensions: { InstanceId: expect.stringMatching(/^\$\{aws_instance\.test_a-2_[0-9A-F]+\.id\}$/) },
+    });
+    expect(synth(base).json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: "dev-proxy-a-1-auto-recovery",
       namespace: "AWS/EC2",
       metric_name: "StatusCheckFailed_System",
       dimensions: { InstanceId: expect.stringMatching(/^\$\{aws_instance\.test_a_[0-9A-F]+\.id\}$/) },
@@ -312,11 +336,15 @@ describe("ProxyTier", () => {
     expect(alarm.alarm_actions).toEqual(["arn:aws-cn:automate:cn-north-1:ec2:recover"]);
   });
 
-  test("exposes one proxy per AZ", () => {
+  test("exposes two proxies per AZ, primary first; proxyOf finds each and refuses a slot that does not exist", () => {
     Testing.synthScope((scope) => {
       const keyPolicy = new KmsKeyPolicy(scope, "key-policy", { keyId: "k", policy: "{}" });
       const tier = new ProxyTier(scope, "test", { ...base, vpcIpv6Cidr: "2001:db8::/56", keyPolicy });
-      expect(tier.proxies.map((p) => p.zone.suffix)).toEqual(["a", "b"]);
+      expect(tier.proxies.map((p) => p.slotId)).toEqual(["a-1", "a-2", "b-1", "b-2"]);
+      expect(tier.proxyOf("b", 2).slotId).toBe("b-2");
+      expect(tier.proxyOf("a").slot).toBe(1);
+      expect(() => tier.proxyOf("c")).toThrow("no proxy of slot 1 in AZ c");
+      expect(() => tier.proxyOf("a", 3)).toThrow("no proxy of slot 3 in AZ a");
     });
   });
 

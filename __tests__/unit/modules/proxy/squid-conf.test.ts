@@ -37,7 +37,7 @@ describe("squid.conf from the egress policy", () => {
   test("every allowlisted domain is matched on the host and on the SNI, one entry per line, in normal form", () => {
     const c = config({ egress: { domains: ["Example.COM", "*.Wild.Example.org", "bücher.example", ".githubusercontent.com"] } });
     const expected = ["example.com", ".wild.example.org", "xn--bcher-kva.example", ".githubusercontent.com"];
-    expect(directives(render(c), "acl").filter((l) => l.includes(" dstdomain "))).toEqual(
+    expect(directives(render(c), "acl").filter((l) => l.includes(" egress_domains dstdomain "))).toEqual(
       expected.map((d) => `acl egress_domains dstdomain -n ${d}`),
     );
     expect(directives(render(c), "acl").filter((l) => l.includes(" ssl::server_name "))).toEqual(
@@ -82,6 +82,8 @@ describe("squid.conf from the egress policy", () => {
   test("one access log; intercepted TLS whose SNI is not allowlisted is logged with TCP_DENIED (Squid says NONE_NONE)", () => {
     const conf = render();
     expect(directives(conf, "access_log")).toEqual([
+      // The proxy's own heartbeat first: `none` ends logging for what it matches (modules/proxy/heartbeat.ts).
+      "access_log none egress6_heartbeat_source egress6_heartbeat_host",
       "access_log stdio:/var/log/squid/access.log logformat=egress6 logged_as_is",
       "access_log stdio:/var/log/squid/access.log logformat=egress6_tls_refused !logged_as_is",
     ]);

@@ -37,6 +37,13 @@ describe.each(INSPECTION_MODES)("addEgressRoutes with the %s profile", (mode) =>
     }
   });
 
+  test("a route via the proxy leaves its target to the failover Lambda (ignore_changes on network_interface_id); no other route does", () => {
+    for (const r of Object.values(routes)) {
+      if (r.network_interface_id !== undefined) expect(r.lifecycle).toEqual({ ignore_changes: ["network_interface_id"] });
+      else expect(r.lifecycle).toBeUndefined();
+    }
+  });
+
   test("an internet gateway exactly when the profile has one", () => {
     expect(out.resource.aws_internet_gateway !== undefined).toBe(p.internetGateway);
   });

@@ -1,5 +1,6 @@
 import {
   AGENT_ENDPOINT_SERVICES,
+  dualStackServiceHost,
   al2023RepositoryHost,
   bootHostCheckCommands,
   monitoringDualStackHost,
@@ -37,7 +38,7 @@ describe("serviceHost", () => {
 describe("proxyBootHosts", () => {
   const hosts = proxyBootHosts("eu-west-1");
 
-  test("the package repository, S3 and CloudWatch (the policy agent) over the internet, then the four agent endpoints", () => {
+  test("the package repository, S3 (the policy agent) and CloudWatch (the policy agent and the heartbeat) over the internet, then the four agent endpoints", () => {
     expect(hosts.map((h) => [h.host, h.via])).toEqual([
       ["al2023-repos-eu-west-1-de612dc2.s3.dualstack.eu-west-1.amazonaws.com", "internet"],
       ["s3.dualstack.eu-west-1.amazonaws.com", "internet"],
@@ -47,6 +48,12 @@ describe("proxyBootHosts", () => {
       ["ec2messages.eu-west-1.amazonaws.com", "interface endpoint"],
       ["logs.eu-west-1.amazonaws.com", "interface endpoint"],
     ]);
+  });
+
+  test("dualStackServiceHost: api.aws, the China suffix, and the regional name where there is none", () => {
+    expect(dualStackServiceHost("monitoring", "us-gov-west-1")).toBe("monitoring.us-gov-west-1.api.aws");
+    expect(dualStackServiceHost("monitoring", "cn-north-1")).toBe("monitoring.cn-north-1.api.amazonwebservices.com.cn");
+    expect(dualStackServiceHost("monitoring", "us-iso-east-1")).toBe("monitoring.us-iso-east-1.c2s.ic.gov");
   });
 
   test("each host says why it is reached", () => {
