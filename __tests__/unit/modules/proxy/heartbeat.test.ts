@@ -92,7 +92,13 @@ describe("heartbeat", () => {
       interceptHttpsPort: 3130,
     };
     const script = (slot?: number) =>
-      renderProxyUserData({ policy, region: "eu-west-1", az: "b", vpcIpv6Cidr: "2001:db8::/56", ...(slot ? { slot } : {}) });
+      renderProxyUserData({
+        policy,
+        policySource: { bucket: "egress6-policy", key: "egress6/policy-bundle", rank: 0, stepSeconds: 120 },
+        region: "eu-west-1",
+        az: "b",
+        ...(slot ? { slot } : {}),
+      });
     expect(script()).toContain('{"Name":"Proxy","Value":"b-1"}');
     expect(script(2)).toContain('{"Name":"Proxy","Value":"b-2"}');
     expect(script(2)).toContain(`systemctl enable --now ${HEARTBEAT_UNIT}`);
