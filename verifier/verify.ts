@@ -7,7 +7,7 @@ import { World } from "./expr/evaluate";
 import { buildModel } from "./model/build";
 import { Context } from "./analysis/context";
 import { InvariantChecks } from "./checks/invariants";
-import { failoverStates, foldState, inState } from "./analysis/failover";
+import { failoverStates, foldNonProxyMembers, foldState, inState } from "./analysis/failover";
 import type { IntentPorts } from "./checks/base";
 import { intentPorts } from "./checks/l1-allowlisted-ports-work";
 import { checkovResults } from "./checks/checkov";
@@ -74,6 +74,7 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
     const variant = inState(state, () => new InvariantChecks(new Context(model)).run(intent));
     invariants = foldState(invariants, variant, state.description);
   }
+  invariants = invariants.map((r) => (r.id === "R3" ? foldNonProxyMembers(model, r) : r));
   if (world.problems.length > 0) throw new InputError([...new Set(world.problems)]);
   const failoverNote =
     states.length === 0

@@ -25,6 +25,7 @@
 import { InputError } from "../input/source";
 import type { Host, Model, Route, RouteTable, Target } from "../model/types";
 import { result, worst, type Finding, type Result, type SubjectResult } from "../report/types";
+import { ROLE_PROXY } from "../tags";
 
 /** More failover states than this in one AZ (members^routes) are refused, not sampled. */
 export const MAX_STATES_PER_AZ = 256;
@@ -141,4 +142,37 @@ export function foldState(base: readonly Result[], variant: readonly Result[], d
     const folded = result(r.id, r.kind, r.title, subjects, [...r.findings, ...added], [...r.notes]);
     return folded;
   });
+}
+
+/**
+ * R3 for the group itself: a failover route hands what it carries to whichever member it points at, so every
+ * member must be a proxy (an inspection point). A member that is not (roles fail closed: no `egress6:role = proxy`
+ * tag, a workload) is a violation in the state where the route points at it, whatever the walk from there finds
+ * (with source/destination checking on, the packets are merely dropped). The subject is each workload subnet the
+ * route's table routes, else the table. Returns R3 with those rows and findings added.
+ */
+export function foldNonProxyMembers(model: Model, r3: Result): Result {
+  const findings: Finding[] = [];
+  const rows = new Map<string, SubjectResult>();
+  const subnetSubject = (s: { label: string; az?: string }) => `${s.label}${s.az ? ` (${s.az})` : ""}`;
+  for (const table of model.routeTables) {
+    for (const route of table.routes) {
+      if (!route.failover || route.target.kind !== "host") continue;
+      const routed = model.subnets.filter((s) => s.routeTable === table || s.associatedTables.includes(table));
+      const subjects = routed.length > 0 ? routed.map(subnetSubject) : [`route table ${table.label}`];
+      for (const m of route.failover.members.filter((h) => h.role !== ROLE_PROXY)) {
+        const where =
+          m === route.target.host ? `route ${route.origin} points at interface` : `with route ${route.origin} failed over to interface`;
+        const message = `${where} ${m.label} [${m.origin}]: it is in failover group "${route.failover.group}" but is not a proxy (${m.roleReason}), so what the route carries reaches no inspection point there`;
+        for (const subject of subjects) {
+          findings.push({ verdict: "VIOLATED", subject, message });
+          rows.set(subject, { subject, verdict: "VIOLATED", detail: message });
+        }
+      }
+    }
+  }
+  if (findings.length === 0) return r3;
+  const subjects = r3.subjects.map((s) => rows.get(s.subject) ?? s);
+  for (const [subject, row] of rows) if (!r3.subjects.some((s) => s.subject === subject)) subjects.push(row);
+  return result(r3.id, r3.kind, r3.title, subjects, [...r3.findings, ...findings], [...r3.notes]);
 }

@@ -157,7 +157,15 @@ function expandRepetition(
         `${origin}: ${address}.count is ${JSON.stringify(count)}; the verifier expands count only when it is a whole number written as such (plan the configuration and verify the plan instead)`,
       ]);
     }
-    return Array.from({ length: count }, (_, index) => ({ mode, type, name, config: rest, index, repetition: "count" as const, lifecycle }));
+    return Array.from({ length: count }, (_, index) => ({
+      mode,
+      type,
+      name,
+      config: rest,
+      index,
+      repetition: "count" as const,
+      lifecycle,
+    }));
   }
   const entries: [string, unknown][] | undefined = isRecord(forEach)
     ? Object.entries(forEach)

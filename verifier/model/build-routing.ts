@@ -10,16 +10,7 @@ import { asList, signature } from "./read";
 import { endpointOf } from "./build-firewalls";
 import type { Builder } from "./builder";
 import { isRecord } from "../input/source";
-import {
-  UNSEEN_NETWORKS,
-  type Failover,
-  type Gateway,
-  type GatewayKind,
-  type Host,
-  type RouteTable,
-  type Target,
-  type Vpc,
-} from "./types";
+import { UNSEEN_NETWORKS, type Failover, type Gateway, type GatewayKind, type Host, type RouteTable, type Target, type Vpc } from "./types";
 
 /** Route target arguments and what they point at (aws_route and inline route blocks share the names). */
 const TARGET_FIELDS = [
