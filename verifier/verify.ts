@@ -67,9 +67,9 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   const intent: IntentPorts = options.ports
     ? { ports: [...options.ports].sort((a, b) => a - b), source: "given with --ports" }
     : intentPorts(ctx);
-  let invariants = new InvariantChecks(ctx).run(intent);
   // Every failover state too (analysis/failover.ts): each route to a failover group switched to each member.
   const states = failoverStates(model);
+  let invariants = new InvariantChecks(ctx).run(intent);
   for (const state of states) {
     const variant = inState(state, () => new InvariantChecks(new Context(model)).run(intent));
     invariants = foldState(invariants, variant, state.description);
