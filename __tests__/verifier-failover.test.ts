@@ -18,6 +18,7 @@ import {
   one,
   proxyInterface,
   ref,
+  remove,
   resultOf,
   synthMode,
   twoProxiesPerAz,
@@ -185,6 +186,20 @@ describe("a failover group the verifier cannot judge is refused (exit 2), naming
     const gw = all(app, "aws_route").find((r) => r.body.egress_only_gateway_id)!;
     gw.body.lifecycle = { ignore_changes: ["egress_only_gateway_id"] };
     expect(refused(app)).toContain(`aws_route.${gw.name} (${gw.stack}): egress_only_gateway_id is in lifecycle.ignore_changes`);
+  });
+
+  test("ignore_changes on a route table's inline routes (route) when one targets a gateway", () => {
+    const app = synthMode("proxy");
+    const gw = all(app, "aws_route").find(
+      (r) => r.body.egress_only_gateway_id && /^\$\{aws_route_table\.\w+\.id\}$/.test(r.body.route_table_id),
+    )!;
+    const tableName = /aws_route_table\.(\w+)\.id/.exec(gw.body.route_table_id)![1];
+    const table = one(app, "aws_route_table", (_b, name) => name === tableName);
+    expect(table.stack).toBe(gw.stack);
+    remove(app, gw);
+    table.body.route = [{ ipv6_cidr_block: gw.body.destination_ipv6_cidr_block, egress_only_gateway_id: gw.body.egress_only_gateway_id }];
+    table.body.lifecycle = { ignore_changes: ["route"] };
+    expect(refused(app)).toContain(`aws_route_table.${tableName} (${table.stack}) route[0]: route is in lifecycle.ignore_changes`);
   });
 
   test("an ignore_changes the verifier cannot read", () => {
