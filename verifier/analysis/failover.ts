@@ -17,8 +17,12 @@
  *   same path, hop for hop (the routes it takes are switched alike, and it takes no other failover route);
  * - if it takes failover routes of two AZs, let A be the AZ of the first one it takes. In A's enumeration the path
  *   is the same up to the first failover route of another AZ, B; there the planned target is also in B (same
- *   group). So that path crosses hosts in A and in B, which R3 forbids for every connection of a workload, and
- *   the run is VIOLATED there too (perhaps for that reason rather than the joint state's).
+ *   group). So that path crosses hosts in A and in B, which R3 forbids for every connection of a workload (its
+ *   proxies' onward connections included), and the run is VIOLATED there too (perhaps for that reason rather
+ *   than the joint state's);
+ * - a path from the internet (R2) or any other walk that takes a failover route ends at the member it reaches
+ *   when that member is a proxy (a proxy ends connections); a member that is not a proxy is R3 VIOLATED by itself
+ *   (foldNonProxyMembers), so a walk through one does not need the joint state to fail the run.
  * UNKNOWN verdicts follow the same argument. The states of one AZ are capped (MAX_STATES_PER_AZ); past it the
  * input is refused rather than checked in part.
  */
