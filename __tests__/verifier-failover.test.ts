@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { InputError, type Report } from "../verifier";
+import { InputError, stackFromPlan, verifyStacks, type Report } from "../verifier";
 import { MAX_STATES_PER_AZ } from "../verifier/analysis/failover";
 import { failoverGroupOf } from "../lib/proxy-signals";
 import {
@@ -261,4 +261,15 @@ test("a plan records no lifecycle settings: ignore_changes is read from the conf
   const plan = zlib.gunzipSync(fs.readFileSync(path.join(dir, "plan.json.gz"))).toString("utf8");
   expect(fs.readFileSync(path.join(dir, "main.tf"), "utf8")).toContain("ignore_changes = [network_interface_id]");
   expect(plan).not.toContain("ignore_changes");
+});
+
+test("a plan alone (JSON syntax, no configuration directory): the standby is found by its tag, and checked", () => {
+  const file = path.join(__dirname, "fixtures", "plan-corpus", "json-failover-standby-closed", "plan.json.gz");
+  const text = zlib.gunzipSync(fs.readFileSync(file)).toString("utf8");
+  expect(text).not.toContain("ignore_changes");
+  const report = verifyStacks([stackFromPlan("plan", file, JSON.parse(text))], [file], { ports: [443] });
+  expect(violatedIds(report)).toEqual(["L1"]);
+  expect(violations(report, "L1").join("\n")).toMatch(
+    /workload-a \(us-east-1a\): with route aws_route\.workload_default \(plan\) failed over to interface .*aws_network_interface\.standby \(plan\)/,
+  );
 });
