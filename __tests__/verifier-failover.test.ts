@@ -228,6 +228,18 @@ describe("a failover group the verifier cannot judge is refused (exit 2), naming
     );
   });
 
+  test("a launch template that gives the interfaces it launches a failover group tag", () => {
+    const app = synthMode("proxy");
+    twoProxiesPerAz(app);
+    add(app, "inspection", "aws_launch_template", "sneaky", {
+      name: "sneaky",
+      tag_specifications: [{ resource_type: "network-interface", tags: { [GROUP]: failoverGroupOf(DEMO_ENV, "a") } }],
+    });
+    expect(refused(app)).toMatch(
+      /aws_launch_template\.sneaky \(inspection\): tag_specifications gives the network interfaces it launches a egress6:failover-group tag/,
+    );
+  });
+
   test("a failover group tag added by aws_ec2_tag", () => {
     const app = synthMode("proxy");
     twoProxiesPerAz(app);
