@@ -165,6 +165,25 @@ describe("a failover group the verifier cannot judge is refused (exit 2), naming
     expect(refused(app)).toMatch(/network_interface_id may be switched among .*proxy_a_misplaced.*\(subnet AZ us-east-1b\)/);
   });
 
+  test("a member in another VPC", () => {
+    const app = synthMode("proxy");
+    twoProxiesPerAz(app);
+    add(app, "inspection", "aws_vpc", "other", { cidr_block: "10.9.0.0/16", assign_generated_ipv6_cidr_block: true });
+    add(app, "inspection", "aws_subnet", "other", {
+      vpc_id: "${aws_vpc.other.id}",
+      availability_zone: "us-east-1a",
+      ipv6_native: true,
+      ipv6_cidr_block: "${cidrsubnet(aws_vpc.other.ipv6_cidr_block, 8, 1)}",
+    });
+    addMember(app, "a", "proxy_a_other_vpc", (body) => {
+      body.subnet_id = "${aws_subnet.other.id}";
+      body.security_groups = [];
+    });
+    expect(refused(app)).toMatch(
+      /aws_route\.workload_a_default_route \(inspection\): network_interface_id may be switched among failover group "demo-a", and .*proxy_a_other_vpc.* is not in the route table's VPC/,
+    );
+  });
+
   test("ignore_changes on network_interface_id of a route whose interface has no failover group tag", () => {
     const app = synthMode("proxy");
     twoProxiesPerAz(app);

@@ -263,7 +263,7 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
   if (ignored === undefined) return;
   let failover: Failover | undefined;
   if (target.kind === "host") {
-    const f = failoverOf(b, target.host, origin, field, ignored);
+    const f = failoverOf(b, target.host, origin, field, ignored, rt.vpc);
     if (f === null) return;
     failover = f;
   } else if (ignored) {
@@ -339,7 +339,7 @@ function ignoresChanges(b: Builder, ref: ResourceRef, attribute: string): boolea
  * between applies, so a tagged target is always followed. Null after reporting a problem: a target Terraform does
  * not manage whose interface has no readable group, a member whose tag cannot be read, or a group across AZs.
  */
-function failoverOf(b: Builder, host: Host, origin: string, field: string, ignored: boolean): Failover | undefined | null {
+function failoverOf(b: Builder, host: Host, origin: string, field: string, ignored: boolean, vpc: Vpc): Failover | undefined | null {
   const tag = host.failoverGroup;
   if (tag === undefined) {
     if (!ignored) return undefined;
@@ -365,6 +365,15 @@ function failoverOf(b: Builder, host: Host, origin: string, field: string, ignor
   }
   const members = all.filter((h) => h.failoverGroup !== undefined && "value" in h.failoverGroup && h.failoverGroup.value === tag.value);
   const where = (h: Host) => `${h.label} [${h.origin}]`;
+  // A route can point only at an interface of its own VPC (EC2 CreateRoute/ReplaceRoute); a member elsewhere says
+  // the group is not what the contract describes, and the model would walk into another VPC.
+  const elsewhere = members.filter((h) => h.subnet?.vpc !== vpc);
+  if (elsewhere.length > 0) {
+    b.problems.push(
+      `${origin}: ${field} may be switched among failover group "${tag.value}", and ${elsewhere.map(where).join(", ")} is not in the route table's VPC ${vpc.label}: a failover group must stay in one VPC and one AZ`,
+    );
+    return null;
+  }
   const noAz = members.filter((h) => h.azTag === undefined && h.subnet?.az === undefined);
   if (noAz.length > 0) {
     b.problems.push(
