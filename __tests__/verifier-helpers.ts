@@ -10,6 +10,8 @@ import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import type { InspectionMode } from "../config/modes";
 import { stackFromTerraformJson, verifyStacks, type Report, type Result, type VerifyOptions } from "../verifier";
+import { TAG_AZ, TAG_FAILOVER_GROUP, TAG_ROLE } from "../verifier/tags";
+import { failoverGroupOf } from "../lib/proxy-signals";
 
 export type Json = Record<string, any>;
 
@@ -126,4 +128,48 @@ export function ref(f: Found, attr = "id"): string {
 export function naclRules(app: SynthApp, tier: string): Found[] {
   const nacl = tagged(app, "aws_network_acl", { "egress6:tier": tier });
   return all(app, "aws_network_acl_rule").filter((r) => r.body.network_acl_id === ref(nacl));
+}
+
+/** The demo environment's name: failover groups are `failoverGroupOf(DEMO_ENV, az)`. */
+export const DEMO_ENV: string = parseConfig(DEMO_CONFIG, "demo config").name;
+
+/** The proxy interface of an AZ (the primary, as the app synthesizes it today). */
+export function proxyInterface(app: SynthApp, az: string): Found {
+  return one(
+    app,
+    "aws_network_interface",
+    (b, name) => b.tags?.[TAG_ROLE] === "proxy" && b.tags?.[TAG_AZ] === az && !name.endsWith(STANDBY_SUFFIX),
+  );
+}
+
+const STANDBY_SUFFIX = "_standby";
+
+/**
+ * The failover contract of issue 18 on the synthesized app, as the failover branch will write it: per AZ a
+ * standby proxy (its own interface, a copy of the primary's, and its own instance attached to it), both
+ * interfaces tagged with the AZ's failover group, and every route to the primary ignoring changes to
+ * `network_interface_id` (`ignore` = false leaves the routes' lifecycle alone). Returns the standby interfaces.
+ */
+export function twoProxiesPerAz(app: SynthApp, ignore: false | string[] | "all" = ["network_interface_id"]): Record<string, Found> {
+  const standbys: Record<string, Found> = {};
+  for (const az of ["a", "b"]) {
+    const primary = proxyInterface(app, az);
+    primary.body.tags[TAG_FAILOVER_GROUP] = failoverGroupOf(DEMO_ENV, az);
+    const body = JSON.parse(JSON.stringify(primary.body)) as Json;
+    body.tags.Name = `${body.tags.Name}-2`;
+    delete body["//"];
+    const name = `${primary.name}${STANDBY_SUFFIX}`;
+    add(app, primary.stack, "aws_network_interface", name, body);
+    const instance = one(app, "aws_instance", (b) => b.network_interface?.[0]?.network_interface_id === ref(primary));
+    const standbyInstance = JSON.parse(JSON.stringify(instance.body)) as Json;
+    standbyInstance.network_interface = [{ device_index: 0, network_interface_id: `\${aws_network_interface.${name}.id}` }];
+    standbyInstance.tags = { ...standbyInstance.tags, Name: `${standbyInstance.tags.Name}-2` };
+    delete standbyInstance["//"];
+    add(app, instance.stack, "aws_instance", `${instance.name}${STANDBY_SUFFIX}`, standbyInstance);
+    if (ignore !== false)
+      for (const r of all(app, "aws_route").filter((x) => x.body.network_interface_id === ref(primary)))
+        r.body.lifecycle = { ...(r.body.lifecycle ?? {}), ignore_changes: ignore };
+    standbys[az] = { stack: primary.stack, type: "aws_network_interface", name, body };
+  }
+  return standbys;
 }

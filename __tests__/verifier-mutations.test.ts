@@ -9,6 +9,7 @@ import {
   all,
   naclRules,
   one,
+  proxyInterface,
   ref,
   remove,
   resultOf,
@@ -16,6 +17,7 @@ import {
   synthMode,
   tagged,
   toAnyIpv6,
+  twoProxiesPerAz,
   verify,
   violatedIds,
   violations,
@@ -650,6 +652,36 @@ const MUTATIONS: readonly Mutation[] = [
         vpc_id: vpcRef,
         route_table_id: ref(routeTable(app, "firewall", "a")),
       });
+    },
+  },
+  // ------------------------------------------------------------------ failover (issue 18)
+  {
+    name: "a failover group member that is not a proxy (no egress6:role tag)",
+    mode: "proxy",
+    invariant: "R3",
+    says: /workload-a .*with route aws_route\.\w+ \(inspection\) failed over to interface .*aws_network_interface\.stray .*not a proxy/,
+    mutate: (app) => {
+      twoProxiesPerAz(app);
+      const primary = proxyInterface(app, "a");
+      const { "//": _meta, ...body } = primary.body;
+      add(app, primary.stack, "aws_network_interface", "stray", { ...body, tags: { ...body.tags, "egress6:role": undefined } });
+    },
+  },
+  {
+    name: "the standby proxy's security group admits no workload",
+    mode: "firewall-proxy",
+    invariant: "L1",
+    says: /workload-b .*with route aws_route\.\w+ \(inspection\) failed over to interface .*_standby/,
+    mutate: (app) => {
+      const standby = twoProxiesPerAz(app);
+      const primaryGroup = /aws_security_group\.(\w+)\.id/.exec(String(proxyInterface(app, "b").body.security_groups[0]))![1];
+      const group = one(app, "aws_security_group", (_b, name) => name === primaryGroup);
+      add(app, group.stack, "aws_security_group", "standby_closed", {
+        name: "standby-closed",
+        vpc_id: group.body.vpc_id,
+        egress: group.body.egress,
+      });
+      standby.b.body.security_groups = ["${aws_security_group.standby_closed.id}"];
     },
   },
 ];

@@ -11,6 +11,12 @@ export const TAG_ROLE = "egress6:role";
 /** The AZ suffix (`a`, `b`) on per-AZ resources. */
 export const TAG_AZ = "egress6:az";
 
+/**
+ * On proxy ENIs: the failover group (`<env>-<AZ suffix>`). A route to one member may be switched at run time to
+ * any interface with the same value, and to nothing else (the failover Lambda's contract, lib/proxy-signals.ts).
+ */
+export const TAG_FAILOVER_GROUP = "egress6:failover-group";
+
 export const ROLE_WORKLOAD = "workload";
 export const ROLE_PROXY = "proxy";
 export const TIER_WORKLOAD = "workload";

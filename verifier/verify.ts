@@ -7,6 +7,7 @@ import { World } from "./expr/evaluate";
 import { buildModel } from "./model/build";
 import { Context } from "./analysis/context";
 import { InvariantChecks } from "./checks/invariants";
+import { failoverStates, foldNonProxyMembers, foldState, inState } from "./analysis/failover";
 import type { IntentPorts } from "./checks/base";
 import { intentPorts } from "./checks/l1-allowlisted-ports-work";
 import { checkovResults } from "./checks/checkov";
@@ -18,6 +19,7 @@ import { InputError, type StackSource } from "./input/source";
 import type { Report } from "./report/types";
 import type { Model } from "./model/types";
 import { decryptionReport } from "./report/decryption";
+import { TAG_FAILOVER_GROUP } from "./tags";
 
 export interface VerifyOptions {
   /**
@@ -65,8 +67,21 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   const intent: IntentPorts = options.ports
     ? { ports: [...options.ports].sort((a, b) => a - b), source: "given with --ports" }
     : intentPorts(ctx);
-  const invariants = new InvariantChecks(ctx).run(intent);
+  // Every failover state too (analysis/failover.ts): each route to a failover group switched to each member.
+  const states = failoverStates(model);
+  let invariants = new InvariantChecks(ctx).run(intent);
+  for (const state of states) {
+    const variant = inState(state, () => new InvariantChecks(new Context(model)).run(intent));
+    invariants = foldState(invariants, variant, state.description);
+  }
+  invariants = invariants.map((r) => (r.id === "R3" ? foldNonProxyMembers(model, r) : r));
   if (world.problems.length > 0) throw new InputError([...new Set(world.problems)]);
+  const failoverNote =
+    states.length === 0
+      ? []
+      : [
+          `Failover: routes to an interface tagged ${TAG_FAILOVER_GROUP} may point at any interface of its group at run time; R1, R2, R3 and L1 were checked in the planned state and in ${states.length} failover state(s) (every combination of members within an AZ). The failover Lambda is trusted to switch only among a group's interfaces; its behaviour is tested separately.`,
+        ];
 
   const sgClosed = (naclKey: string) =>
     model.subnets
@@ -99,7 +114,7 @@ export function verifyStacks(stacks: readonly StackSource[], inputs: readonly st
   return {
     inputs: [...inputs],
     stacks: stacks.map((s) => s.name),
-    assumptions: [...new Set([...world.assumptions, ...STANDING_ASSUMPTIONS])],
+    assumptions: [...new Set([...world.assumptions, ...STANDING_ASSUMPTIONS, ...failoverNote])],
     hosts: model.hosts.map((h) => ({
       host: h.origin === h.label ? h.label : `${h.label} [${h.origin}]`,
       subnet: h.subnet ? `${h.subnet.label}${h.subnet.az ? ` (${h.subnet.az})` : ""}` : "(no subnet)",

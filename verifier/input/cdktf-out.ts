@@ -149,14 +149,23 @@ function expandRepetition(
 ): RawResource[] {
   const { count, for_each: forEach, ...rest } = config;
   const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
-  if (count === undefined && forEach === undefined) return [{ mode, type, name, config }];
+  const lifecycle = config.lifecycle ?? null;
+  if (count === undefined && forEach === undefined) return [{ mode, type, name, config, lifecycle }];
   if (count !== undefined) {
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
       throw new InputError([
         `${origin}: ${address}.count is ${JSON.stringify(count)}; the verifier expands count only when it is a whole number written as such (plan the configuration and verify the plan instead)`,
       ]);
     }
-    return Array.from({ length: count }, (_, index) => ({ mode, type, name, config: rest, index, repetition: "count" as const }));
+    return Array.from({ length: count }, (_, index) => ({
+      mode,
+      type,
+      name,
+      config: rest,
+      index,
+      repetition: "count" as const,
+      lifecycle,
+    }));
   }
   const entries: [string, unknown][] | undefined = isRecord(forEach)
     ? Object.entries(forEach)
@@ -168,5 +177,14 @@ function expandRepetition(
       `${origin}: ${address}.for_each is ${JSON.stringify(forEach)}; the verifier expands for_each only when it is a map or a list of strings written as such (plan the configuration and verify the plan instead)`,
     ]);
   }
-  return entries.map(([index, eachValue]) => ({ mode, type, name, config: rest, index, eachValue, repetition: "for_each" as const }));
+  return entries.map(([index, eachValue]) => ({
+    mode,
+    type,
+    name,
+    config: rest,
+    index,
+    eachValue,
+    repetition: "for_each" as const,
+    lifecycle,
+  }));
 }

@@ -338,7 +338,9 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
         (isRecord(planConfig?.for_each_expression) ? fromPlanExpression(planConfig!.for_each_expression, "for_each") : undefined);
       eachValue = new EachValue(fe, index);
     }
-    resources.push({ mode, type, name: rname, config, module: modulePath, index, repetition, eachValue });
+    // The plan records no lifecycle settings; the HCL source, when given, does.
+    const lifecycle = src ? (src.lifecycle ?? null) : undefined;
+    resources.push({ mode, type, name: rname, config, module: modulePath, index, repetition, eachValue, lifecycle });
   };
 
   for (const rc of Array.isArray(json.resource_changes) ? json.resource_changes : []) {

@@ -20,6 +20,13 @@ export interface RawResource {
   readonly eachValue?: unknown;
   /** How the resource is repeated: by `count` (a list of instances), `for_each` (a map), or not at all. */
   readonly repetition?: "count" | "for_each";
+  /**
+   * The `lifecycle` block as written (an object, or hcl2json's list of one object), `null` when the configuration
+   * has none, and undefined when the input does not record it: `terraform show -json` keeps no lifecycle settings
+   * in a plan's `configuration` (internal/command/jsonconfig/config.go, `resource`) nor in a state, so only a
+   * JSON configuration (cdktf.out) or the HCL source given with `--config` says what `ignore_changes` holds.
+   */
+  readonly lifecycle?: unknown;
 }
 
 /** A value read from a plan or a state: known, used as it is (strings in it are not templates). */

@@ -8,12 +8,12 @@
  * model has them as gateways and endpoints.
  */
 import type { ResourceRef } from "../expr/world";
-import { Opaque, isObjectValue, showValue, type Value } from "../expr/values";
-import { ROLE_PROXY, ROLE_WORKLOAD, TAG_ROLE } from "../tags";
+import { Opaque, isObjectValue, isSymbolic, showValue, type Value } from "../expr/values";
+import { ROLE_PROXY, ROLE_WORKLOAD, TAG_AZ, TAG_FAILOVER_GROUP, TAG_ROLE } from "../tags";
 import { asList, asNumber, blocks } from "./read";
 import { groupOf } from "./build-filters";
 import type { Builder, MutableHost } from "./builder";
-import type { InstanceFacts, SecurityGroup, Vpc } from "./types";
+import type { FailoverTag, InstanceFacts, SecurityGroup, Vpc } from "./types";
 
 /**
  * Resource types that put instances or network interfaces in a subnet, or security groups on them, that the model
@@ -62,6 +62,38 @@ function extraIpv6(get: (name: string) => Value | undefined, where: string): str
   if (prefixes !== undefined && prefixes > 0) return `${where}ipv6_prefix_count = ${prefixes} delegates IPv6 prefixes`;
   if (asList(get("ipv6_prefixes")).length > 0) return `${where}ipv6_prefixes delegates IPv6 prefixes`;
   return undefined;
+}
+
+/** The failover group tag of an interface: its value, why it cannot be read, or undefined when it has none. */
+function failoverTag(b: Builder, ref: ResourceRef): FailoverTag | undefined {
+  const v = b.world.tags(ref.key)[TAG_FAILOVER_GROUP];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string" && v !== "") return { value: v };
+  return { unreadable: isSymbolic(v) ? `known only after apply (${showValue(v)})` : `${showValue(v)}, not a group name` };
+}
+
+/**
+ * Other ways an interface could get a failover group tag, which the verifier does not follow: the failover Lambda
+ * could then switch a route to an interface the model cannot name, so the input is refused.
+ */
+function failoverTagsElsewhere(b: Builder): void {
+  for (const ref of b.world.resourcesOfType("aws_ec2_tag")) {
+    const key = b.arg(ref, "key");
+    if (key === TAG_FAILOVER_GROUP || typeof key !== "string")
+      b.problem(
+        ref,
+        `key is ${showValue(key)}: a ${TAG_FAILOVER_GROUP} tag added by aws_ec2_tag is not read by the verifier (it reads the group from an aws_network_interface's own tags), so it cannot tell which interfaces a failover route may be switched to`,
+      );
+  }
+  for (const ref of b.world.resourcesOfType("aws_launch_template")) {
+    for (const spec of b.blocksArg(ref, "tag_specifications")) {
+      if (spec.resource_type === "network-interface" && (!isObjectValue(spec.tags) || TAG_FAILOVER_GROUP in spec.tags))
+        b.problem(
+          ref,
+          `tag_specifications gives the network interfaces it launches a ${TAG_FAILOVER_GROUP} tag (or tags the verifier cannot read): interfaces launched at run time could join a failover group, and the verifier cannot tell which`,
+        );
+    }
+  }
 }
 
 function roleTag(b: Builder, ref: ResourceRef): RoleTag | undefined {
@@ -157,6 +189,8 @@ export function buildHosts(b: Builder): void {
       publicIpv4: undefined,
       extraIpv6: extraIpv6((n) => b.arg(ref, n), ""),
       instances: [],
+      failoverGroup: failoverTag(b, ref),
+      azTag: b.tag(ref, TAG_AZ),
     };
     // An untagged interface takes the role of the instance it is attached to, if that one is tagged.
     (host as MutableHost & { tagged: boolean }).tagged = tag !== undefined;
@@ -252,6 +286,7 @@ export function buildHosts(b: Builder): void {
     );
   }
   for (const ref of w.resourcesOfType("aws_autoscaling_group")) buildAutoScalingGroup(b, ref);
+  failoverTagsElsewhere(b);
   for (const ref of w.resourcesOfType("aws_eip")) {
     const host = b.lookup(b.hosts, b.arg(ref, "network_interface") ?? b.arg(ref, "instance"));
     if (host) host.publicIpv4 = `Elastic IP ${ref.address}`;

@@ -5,11 +5,12 @@
 import type { ResourceRef } from "../expr/world";
 import { Unknown, showValue, type Value } from "../expr/values";
 import { Prefix } from "./prefix";
-import { TAG_TIER } from "../tags";
+import { TAG_AZ, TAG_FAILOVER_GROUP, TAG_TIER } from "../tags";
 import { asList, signature } from "./read";
 import { endpointOf } from "./build-firewalls";
 import type { Builder } from "./builder";
-import { UNSEEN_NETWORKS, type Gateway, type GatewayKind, type Host, type RouteTable, type Target, type Vpc } from "./types";
+import { isRecord } from "../input/source";
+import { UNSEEN_NETWORKS, type Failover, type Gateway, type GatewayKind, type Host, type RouteTable, type Target, type Vpc } from "./types";
 
 /** Route target arguments and what they point at (aws_route and inline route blocks share the names). */
 const TARGET_FIELDS = [
@@ -121,7 +122,7 @@ export function buildRouteTables(b: Builder): void {
       edgeGateways: [],
     };
     b.register(b.routeTables, ref, "id", rt);
-    for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`);
+    for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`, true);
     for (const vgw of asList(b.arg(ref, "propagating_vgws"))) addPropagation(b, ref, rt, vgw);
   }
   const defaultBy = new Map<Vpc, string>();
@@ -130,7 +131,7 @@ export function buildRouteTables(b: Builder): void {
     if (!rt) continue;
     defaultBy.set(rt.vpc, b.origin(ref));
     Object.assign(rt, { key: ref.key, origin: b.origin(ref) });
-    for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`);
+    for (const [i, block] of b.blocksArg(ref, "route").entries()) addRoute(b, ref, rt, block, `${b.origin(ref)} route[${i}]`, true);
     for (const vgw of asList(b.arg(ref, "propagating_vgws"))) addPropagation(b, ref, rt, vgw);
   }
   for (const ref of w.resourcesOfType("aws_route")) {
@@ -220,7 +221,7 @@ function addPropagation(b: Builder, ref: ResourceRef, rt: RouteTable, vgwId: Val
 
 const present = (v: Value | undefined) => v !== undefined && v !== null && v !== "";
 
-function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string, Value>, origin: string): void {
+function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string, Value>, origin: string, inline = false): void {
   const fields = [
     "destination_cidr_block",
     "destination_ipv6_cidr_block",
@@ -257,6 +258,20 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
   const field = set[0];
   const target = targetOf(b, ref, field, r[field], origin);
   if (!target) return;
+  // An inline route changes with the table's `route` argument; an aws_route's target with its own argument.
+  const ignored = ignoresChanges(b, ref, inline ? "route" : field);
+  if (ignored === undefined) return;
+  let failover: Failover | undefined;
+  if (target.kind === "host") {
+    const f = failoverOf(b, target.host, origin, field, ignored, rt.vpc);
+    if (f === null) return;
+    failover = f;
+  } else if (ignored) {
+    b.problems.push(
+      `${origin}: ${inline ? "route" : field} is in lifecycle.ignore_changes, so its target may be changed after apply without Terraform putting it back; the verifier can follow only a network_interface_id whose interface carries ${TAG_FAILOVER_GROUP} (it may then point at any interface of that group), not ${field} ${target.kind === "gateway" ? target.gateway.label : showValue(r[field])}`,
+    );
+    return;
+  }
   if (target.kind === "gateway" && UNSEEN_NETWORKS.has(target.gateway.kind)) {
     rt.vpc.unseenEntries.push(
       `${origin} routes ${destination instanceof Prefix ? destination.toString() : destination.description} to ${target.gateway.kind} ${target.gateway.label}, which connects the VPC to a network the configuration does not describe`,
@@ -282,7 +297,105 @@ function addRoute(b: Builder, ref: ResourceRef, rt: RouteTable, r: Record<string
     );
     return;
   }
-  rt.routes.push({ destination, target, origin });
+  rt.routes.push(failover ? { destination, target, origin, failover } : { destination, target, origin });
+}
+
+/**
+ * Does `lifecycle.ignore_changes` of the resource name `attribute` (or `all`)? Undefined after reporting a problem
+ * (a setting the verifier cannot read exactly). Where the input does not record lifecycle settings (a plan without
+ * its HCL configuration, a state) the answer is false: a failover route is then recognised by its target's tag
+ * alone (failoverOf), which covers every route the failover Lambda may switch.
+ */
+function ignoresChanges(b: Builder, ref: ResourceRef, attribute: string): boolean | undefined {
+  const lifecycle = ref.raw.lifecycle;
+  if (lifecycle === undefined || lifecycle === null) return false;
+  const bodies = Array.isArray(lifecycle) ? lifecycle : [lifecycle];
+  const bad = (why: string) => {
+    b.problem(ref, `lifecycle.ignore_changes ${why}; the verifier reads it only as written (all, or a list of argument names)`);
+    return undefined;
+  };
+  if (!bodies.every(isRecord)) return bad(`cannot be read (${JSON.stringify(lifecycle)})`);
+  let found = false;
+  for (const body of bodies as Record<string, unknown>[]) {
+    const ic = body.ignore_changes;
+    if (ic === undefined || ic === null) continue;
+    const bare = (x: unknown) => (typeof x === "string" ? x.replace(/^\$\{(.*)\}$/s, "$1").trim() : undefined);
+    if (bare(ic) === "all") return true;
+    if (!Array.isArray(ic)) return bad(`is ${JSON.stringify(ic)}`);
+    for (const item of ic) {
+      const name = bare(item);
+      const root = name === undefined ? undefined : /^([A-Za-z_][A-Za-z0-9_-]*)(?:$|[.[])/.exec(name)?.[1];
+      if (root === undefined) return bad(`names ${JSON.stringify(item)}`);
+      if (root === attribute) found = true;
+    }
+  }
+  return found;
+}
+
+/**
+ * The interfaces a route to `host` may point at after a failover: every interface tagged with the same
+ * `egress6:failover-group` (the failover Lambda switches only among them, lib/proxy-signals.ts), or undefined when
+ * the host has no group tag. Whether or not Terraform ignores changes to the target, the Lambda may switch it
+ * between applies, so a tagged target is always followed. Null after reporting a problem: a target Terraform does
+ * not manage whose interface has no readable group, a member whose tag cannot be read, or a group across AZs.
+ */
+function failoverOf(b: Builder, host: Host, origin: string, field: string, ignored: boolean, vpc: Vpc): Failover | undefined | null {
+  const tag = host.failoverGroup;
+  if (tag === undefined) {
+    if (!ignored) return undefined;
+    b.problems.push(
+      `${origin}: network_interface_id is in lifecycle.ignore_changes, so it may be switched after apply, but its interface ${host.label} [${host.origin}] carries no ${TAG_FAILOVER_GROUP} tag: the verifier cannot tell which interfaces it may point at`,
+    );
+    return null;
+  }
+  if ("unreadable" in tag) {
+    b.problems.push(
+      `${origin}: network_interface_id points at ${host.label} [${host.origin}], whose ${TAG_FAILOVER_GROUP} tag is ${tag.unreadable}: the verifier cannot tell which interfaces the route may be switched to`,
+    );
+    return null;
+  }
+  const all = [...new Set(b.hosts.values())] as Host[];
+  const unreadable = all.filter((h) => h.failoverGroup !== undefined && "unreadable" in h.failoverGroup);
+  if (unreadable.length > 0) {
+    for (const h of unreadable)
+      b.problems.push(
+        `${origin}: network_interface_id may be switched to any interface of failover group "${tag.value}", and the ${TAG_FAILOVER_GROUP} tag of ${h.label} [${h.origin}] is ${(h.failoverGroup as { unreadable: string }).unreadable}: the verifier cannot tell whether it is one`,
+      );
+    return null;
+  }
+  const members = all.filter((h) => h.failoverGroup !== undefined && "value" in h.failoverGroup && h.failoverGroup.value === tag.value);
+  const where = (h: Host) => `${h.label} [${h.origin}]`;
+  // A route can point only at an interface of its own VPC (EC2 CreateRoute/ReplaceRoute); a member elsewhere says
+  // the group is not what the contract describes, and the model would walk into another VPC.
+  const elsewhere = members.filter((h) => h.subnet?.vpc !== vpc);
+  if (elsewhere.length > 0) {
+    b.problems.push(
+      `${origin}: ${field} may be switched among failover group "${tag.value}", and ${elsewhere.map(where).join(", ")} is not in the route table's VPC ${vpc.label}: a failover group must stay in one VPC and one AZ`,
+    );
+    return null;
+  }
+  const noAz = members.filter((h) => h.azTag === undefined && h.subnet?.az === undefined);
+  if (noAz.length > 0) {
+    b.problems.push(
+      `${origin}: ${field} may be switched among failover group "${tag.value}", and the AZ of ${noAz.map(where).join(", ")} cannot be told (no ${TAG_AZ} tag, no known subnet AZ): a failover group must stay in one AZ`,
+    );
+    return null;
+  }
+  for (const [what, azOf] of [
+    [TAG_AZ, (h: Host) => h.azTag],
+    ["subnet AZ", (h: Host) => h.subnet?.az],
+  ] as const) {
+    const known = members.filter((h) => azOf(h) !== undefined);
+    const first = known.find((h) => h === host) ?? known[0];
+    const other = known.filter((h) => azOf(h) !== azOf(first));
+    if (other.length > 0) {
+      b.problems.push(
+        `${origin}: ${field} may be switched among failover group "${tag.value}", whose members are in different AZs: ${other.map((h) => `${where(h)} (${what} ${azOf(h)})`).join(", ")}, not ${what} ${azOf(first)} as ${where(first)}; a failover group must stay in one AZ`,
+      );
+      return null;
+    }
+  }
+  return { group: tag.value, az: host.azTag ?? members.find((h) => h.azTag !== undefined)?.azTag ?? host.subnet?.az ?? "", members };
 }
 
 function targetOf(b: Builder, ref: ResourceRef, field: TargetField, value: Value, origin: string): Target | undefined {

@@ -12,6 +12,7 @@ import { Prefix } from "./prefix";
 import { TAG_AZ, TAG_TIER } from "../tags";
 import { asBool, blocks, blocksProblem, signature } from "./read";
 import type {
+  FailoverTag,
   Firewall,
   Gateway,
   Host,
@@ -40,6 +41,8 @@ export interface MutableHost {
   publicIpv4: string | undefined;
   extraIpv6: string | undefined;
   instances: InstanceFacts[];
+  failoverGroup?: FailoverTag;
+  azTag?: string;
 }
 
 export class Builder {

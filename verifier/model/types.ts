@@ -62,7 +62,24 @@ export interface Route {
   readonly target: Target;
   /** Which resource (or block) declared it. */
   readonly origin: string;
+  /**
+   * When the planned target is an interface of a failover group: every interface the route may point at after a
+   * failover (the planned one included). The checks run once per failover state (analysis/failover.ts).
+   */
+  readonly failover?: Failover;
 }
+
+/** The interfaces a route may be switched among at run time: one failover group, all in one AZ. */
+export interface Failover {
+  /** The `egress6:failover-group` value. */
+  readonly group: string;
+  /** The AZ every member is in (its `egress6:az` tag, else its subnet's AZ). */
+  readonly az: string;
+  readonly members: readonly Host[];
+}
+
+/** A host's `egress6:failover-group` tag: its value, or why it cannot be read before apply. */
+export type FailoverTag = { readonly value: string } | { readonly unreadable: string };
 
 export type Target =
   | { readonly kind: "local" }
@@ -174,6 +191,10 @@ export interface Host extends Element {
   /** Why it may have more than one IPv6 address (an address count or list above one, a delegated prefix), if it may. */
   readonly extraIpv6: string | undefined;
   readonly instances: InstanceFacts[];
+  /** The `egress6:failover-group` tag of a standalone interface (`aws_network_interface`), if it has one. */
+  readonly failoverGroup?: FailoverTag;
+  /** The `egress6:az` tag of a standalone interface, when it is a string. */
+  readonly azTag?: string;
 }
 
 /** An interface VPC endpoint: a private way to one AWS service, with a network interface in each of its subnets. */
