@@ -81,10 +81,11 @@ function rules(r: Resources): Record<string, any> {
 }
 
 describe("DnsFirewall", () => {
-  it("the allowlist holds the allowlist in DNS Firewall form plus alsoAllow, each name once", () => {
+  it("the allowlist holds the allowlist in DNS Firewall form plus alsoAllow, each name once, sorted", () => {
     const { json, r } = synth();
     expect(json).toHaveResourceWithProperties(Route53ResolverFirewallDomainList, { name: "dev-egress-allowlist" });
-    expect(lists(r)["dev-egress-allowlist"].domains).toEqual(["example.com", "example.org", "*.example.org", "*.compute.internal"]);
+    expect(lists(r)["dev-egress-allowlist"].domains).toEqual(["*.compute.internal", "*.example.org", "example.com", "example.org"]);
+    expect(Object.keys(lists(r)).sort()).toEqual(["dev-egress-allowlist", "dev-every-domain"]);
   });
 
   it("allows the allowlist first, trusting its CNAME chains, then blocks every other name with NXDOMAIN", () => {
@@ -162,7 +163,8 @@ describe("DnsFirewall", () => {
         kmsKeyArn: key.key.arn,
         keyPolicy: key.policy,
       });
-      expect(firewall.allowList).toBeInstanceOf(Route53ResolverFirewallDomainList);
+      expect(firewall.allowLists).toHaveLength(1);
+      expect(firewall.allowLists[0]).toBeInstanceOf(Route53ResolverFirewallDomainList);
       expect(firewall.ruleGroup).toBeInstanceOf(Route53ResolverFirewallRuleGroup);
       expect(firewall.queryLogGroup.logGroup).toBeInstanceOf(CloudwatchLogGroup);
     });
