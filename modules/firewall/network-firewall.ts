@@ -19,7 +19,13 @@ import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/net
 import type { Zone } from "../../lib/zone";
 import { UserError } from "../../lib/errors";
 import { RESOURCE_ID } from "../../lib/names";
-import { NFW_FIXED_CAPACITY, nfwCapacityProblems, nfwDomainCapacity, nfwDomainRulesNeeded } from "../../lib/limits";
+import {
+  NFW_DOMAIN_CAPACITY_STEPS,
+  NFW_FIXED_CAPACITY,
+  nfwCapacityProblems,
+  nfwDomainCapacity,
+  nfwDomainRulesNeeded,
+} from "../../lib/limits";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";
 import { exampleDlpRules, FirewallTlsInspection, type FirewallTlsInspectionProps } from "./tls-inspection";
@@ -154,6 +160,7 @@ export class InspectionFirewall extends Construct {
       dlp: props.tlsInspection?.exampleDlpRules ?? false,
     });
     if (capacityProblems.length > 0) throw new UserError(capacityProblems.map((p) => `egress.domains: ${p}`));
+    const domainGroupCapacity = domainCapacity(props.domains.length)!;
     const explicit = props.explicitProxy;
     this.ruleGroups = {
       baseline: suricata("baseline", CAPACITY.baseline, "egress6: drop IPv4, inbound, and ports outside egress.ports", baselineRules()),
@@ -178,11 +185,15 @@ export class InspectionFirewall extends Construct {
         ? suricata("dlp-example", CAPACITY.dlp, "egress6: example DLP rules on decrypted HTTP (docs/dlp.md)", exampleDlpRules())
         : undefined,
       domains: new NetworkfirewallRuleGroup(this, "domains", {
-        name: name("domains"),
+        // A new capacity replaces the group (capacity and name are ForceNew in the provider), and a group still in a
+        // policy cannot be deleted: so the replacement is created first (under a name of its own, since names are
+        // unique) and the old one deleted once the policies point at the new one. The first step keeps the name
+        // egress6 always used (docs/known-limits.md, "Network Firewall domain capacity").
+        name: domainGroupCapacity === NFW_DOMAIN_CAPACITY_STEPS[0] ? name("domains") : name(`domains-${domainGroupCapacity}`),
         description: "egress6: egress.domains on TLS SNI and HTTP Host; everything else on TLS and HTTP is dropped",
         type: "STATEFUL",
-        // A new capacity replaces the group (docs/known-limits.md): it changes only when the list crosses a step.
-        capacity: domainCapacity(props.domains.length)!,
+        capacity: domainGroupCapacity,
+        lifecycle: { createBeforeDestroy: true },
         encryptionConfiguration: encryption,
         ruleGroup: {
           ruleVariables: { ipSets: [homeNet] },

@@ -61,7 +61,7 @@ describe("InspectionFirewall", () => {
   describe("the domain rule group's capacity", () => {
     const domainGroup = (domains: string[]) =>
       (Object.values(JSON.parse(synth({ ...base, domains })).resource.aws_networkfirewall_rule_group) as any[]).find((g) =>
-        g.name.endsWith("-domains"),
+        /-domains(-\d+)?$/.test(g.name),
       );
     const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i}.example`);
 
@@ -73,6 +73,11 @@ describe("InspectionFirewall", () => {
       expect(domainGroup(names(1000)).capacity).toBe(4000);
       expect(domainGroup(names(10_000)).capacity).toBe(24_000);
       expect(domainCapacity(10_000)).toBe(24_000);
+    });
+
+    test("past the first step the group has a name of its own and is created before the old one is deleted", () => {
+      expect(domainGroup(names(999))).toMatchObject({ name: "dev-egress6-domains", lifecycle: { create_before_destroy: true } });
+      expect(domainGroup(names(10_000))).toMatchObject({ name: "dev-egress6-domains-24000", lifecycle: { create_before_destroy: true } });
     });
 
     test("a list no step holds is refused at synth with one line naming the capacity, the limit and the quotas page", () => {
