@@ -97,7 +97,15 @@ export async function benchScale(root: string, work: string, runs: number, progr
       });
       const wall = (performance.now() - start) / 1000;
       if (r.status !== 0) {
-        refused = (r.stderr || r.error?.message || `exit ${r.status}`).split("\n").find((l) => l.trim() !== "") ?? `exit ${r.status}`;
+        // The synth names the environment on its first line; the refusal is on the `error:` lines after it.
+        const lines = (r.stderr || r.error?.message || "").split("\n").filter((l) => l.trim() !== "");
+        refused =
+          lines
+            .find((l) => l.startsWith("error:"))
+            ?.slice("error:".length)
+            .trim() ??
+          lines.at(-1) ??
+          `exit ${r.status}`;
         break;
       }
       if (round === 0) continue; // warm-up
