@@ -25,6 +25,8 @@ export interface ScaleSynth {
   readonly names: number;
   /** Median wall seconds and the largest peak RSS (MB) of the runs; absent when the synth refused the configuration. */
   readonly seconds?: number;
+  /** Median CPU seconds (user + system) of the runs: what a loaded machine does not inflate. */
+  readonly cpuSeconds?: number;
   readonly rssMB?: number;
   /** Bytes of every file the synth wrote (cdktf.out). */
   readonly outputBytes?: number;
@@ -82,6 +84,7 @@ export async function benchScale(root: string, work: string, runs: number, progr
     const config = path.join(work, `scale-${mode}-${names}.json`);
     fs.writeFileSync(config, JSON.stringify(scaleConfig(mode, names)));
     const seconds: number[] = [];
+    const cpu: number[] = [];
     const rss: number[] = [];
     let outputBytes = 0;
     let refused: string | undefined;
@@ -89,10 +92,11 @@ export async function benchScale(root: string, work: string, runs: number, progr
       const out = path.join(work, `scale-out-${mode}-${names}`);
       fs.rmSync(out, { recursive: true, force: true });
       const probeFile = path.join(work, "scale-probe");
+      const cpuFile = path.join(work, "scale-probe-cpu");
       const start = performance.now();
       const r = spawnSync(process.execPath, ["-r", probe, main, "--config", config, "--out", out], {
         cwd: root,
-        env: { ...process.env, EGRESS6_BENCH_PROBE: probeFile, EGRESS6_CONFIG: "" },
+        env: { ...process.env, EGRESS6_BENCH_PROBE: probeFile, EGRESS6_BENCH_PROBE_CPU: cpuFile, EGRESS6_CONFIG: "" },
         encoding: "utf8",
       });
       const wall = (performance.now() - start) / 1000;
@@ -110,11 +114,14 @@ export async function benchScale(root: string, work: string, runs: number, progr
       }
       if (round === 0) continue; // warm-up
       seconds.push(wall);
+      cpu.push(Number(fs.readFileSync(cpuFile, "utf8")));
       rss.push(Number(fs.readFileSync(probeFile, "utf8")) / 2 ** 20);
       outputBytes = folderBytes(out);
     }
     synth.push(
-      refused !== undefined ? { mode, names, refused } : { mode, names, seconds: median(seconds), rssMB: Math.max(...rss), outputBytes },
+      refused !== undefined
+        ? { mode, names, refused }
+        : { mode, names, seconds: median(seconds), cpuSeconds: median(cpu), rssMB: Math.max(...rss), outputBytes },
     );
   }
 
@@ -150,17 +157,17 @@ export async function benchScale(root: string, work: string, runs: number, progr
 
 export function formatScaleBench(b: ScaleBench): string {
   const lines = [
-    `egress6 scale bench (${b.runs} runs each after a warm-up, median wall time of \`node dist/main.js\`, max peak RSS)`,
+    `egress6 scale bench (${b.runs} runs each after a warm-up, median wall and CPU time of \`node dist/main.js\`, max peak RSS)`,
     "",
-    "| mode           | names  | synth s | peak RSS MB | output KB |",
-    "|----------------|--------|---------|-------------|-----------|",
+    "| mode           | names  | synth s | CPU s   | peak RSS MB | output KB |",
+    "|----------------|--------|---------|---------|-------------|-----------|",
   ];
   for (const s of b.synth) {
     const head = `| ${s.mode.padEnd(14)} | ${String(s.names).padStart(6)} |`;
     lines.push(
       s.refused !== undefined
         ? `${head} refused: ${s.refused} |`
-        : `${head} ${s.seconds!.toFixed(3).padStart(7)} | ${s.rssMB!.toFixed(1).padStart(11)} | ${(s.outputBytes! / 1024).toFixed(0).padStart(9)} |`,
+        : `${head} ${s.seconds!.toFixed(3).padStart(7)} | ${s.cpuSeconds!.toFixed(3).padStart(7)} | ${s.rssMB!.toFixed(1).padStart(11)} | ${(s.outputBytes! / 1024).toFixed(0).padStart(9)} |`,
     );
   }
   lines.push("");
