@@ -20,6 +20,7 @@ import {
   NACL_NUMBERED_RULES,
   NACL_RULES_PER_DIRECTION,
   NFW_DOMAIN_CAPACITY_STEPS,
+  NFW_DOMAIN_TARGET_TYPES,
   nfwCapacityProblems,
   S3_LOCK_FILE_SUFFIX,
   S3_OBJECT_KEY_MAX_BYTES,
@@ -216,8 +217,8 @@ export const MAX_SURICATA_RULES = 1000;
  * naming its limit). 10,000 names are measured in docs/development.md.
  */
 export const MAX_EGRESS_DOMAINS = 50_000;
-/** The Network Firewall domain group matches each entry on TLS SNI and HTTP Host (modules/firewall/network-firewall.ts). */
-const NFW_DOMAIN_TARGET_TYPES = 2;
+/** The Network Firewall domain group matches each entry on TLS SNI and HTTP Host. */
+const NFW_TARGET_TYPES = NFW_DOMAIN_TARGET_TYPES.length;
 const NFW_TOP_STEP = NFW_DOMAIN_CAPACITY_STEPS[NFW_DOMAIN_CAPACITY_STEPS.length - 1];
 /** 28000 as 28,000 (toLocaleString would load Intl's data when the schema is read). */
 const fmtCount = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ",");
@@ -351,7 +352,7 @@ const egress = z
       .max(MAX_EGRESS_DOMAINS)
       .superRefine(checkDomains)
       .describe(
-        `the allowlist, non-empty: only names with IPv6 (AAAA) addresses can be reached. \`example.com\` (that host) or \`.example.com\` (and subdomains; \`*.example.com\` is accepted). Normalised: lower case, IDN to punycode, no trailing dot. No IP literals, URLs, ports, spaces, duplicates, or entries a wildcard already covers; each at most 253 characters. At most ${fmtCount(MAX_EGRESS_DOMAINS)} entries, fewer where an AWS limit comes first: with Network Firewall, the domain rule group's capacity (2 per entry, plus 2) must fit the largest step egress6 sizes it at, ${fmtCount(NFW_TOP_STEP)} (${fmtCount((NFW_TOP_STEP - NFW_DOMAIN_TARGET_TYPES) / NFW_DOMAIN_TARGET_TYPES)} entries); with DNS Firewall, its lists (a wildcard counts twice, plus the names the VPC needs: 7 with the default endpoints; at most ${fmtCount(DNS_FIREWALL_DOMAINS_PER_REQUEST)} names a list) must fit one rule group's ${DNS_FIREWALL_RULES_PER_RULE_GROUP} rules and the account's ${fmtCount(DNS_FIREWALL_DOMAINS_PER_ACCOUNT)} DNS Firewall domains`,
+        `the allowlist, non-empty: only names with IPv6 (AAAA) addresses can be reached. \`example.com\` (that host) or \`.example.com\` (and subdomains; \`*.example.com\` is accepted). Normalised: lower case, IDN to punycode, no trailing dot. No IP literals, URLs, ports, spaces, duplicates, or entries a wildcard already covers; each at most 253 characters. At most ${fmtCount(MAX_EGRESS_DOMAINS)} entries, fewer where an AWS limit comes first: with Network Firewall, the domain rule group's capacity (2 per entry, plus 2) must fit the largest step egress6 sizes it at, ${fmtCount(NFW_TOP_STEP)} (${fmtCount((NFW_TOP_STEP - NFW_TARGET_TYPES) / NFW_TARGET_TYPES)} entries); with DNS Firewall, its lists (a wildcard counts twice, plus the names the VPC needs: 7 with the default endpoints; at most ${fmtCount(DNS_FIREWALL_DOMAINS_PER_REQUEST)} names a list) must fit one rule group's ${DNS_FIREWALL_RULES_PER_RULE_GROUP} rules and the account's ${fmtCount(DNS_FIREWALL_DOMAINS_PER_ACCOUNT)} DNS Firewall domains`,
       ),
     /** Allowed destination TCP ports. */
     ports: z
@@ -666,7 +667,7 @@ export const configSchema = z
       domainProblems.push(
         ...nfwCapacityProblems({
           domains: normalized.length,
-          targetTypes: NFW_DOMAIN_TARGET_TYPES,
+          targetTypes: NFW_TARGET_TYPES,
           idsIps: config.egress.suricataRules.length > 0,
           dlp: firewallDecryptionOf(config)?.exampleDlpRules ?? false,
         }),

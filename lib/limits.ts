@@ -130,6 +130,9 @@ export const NFW_POLICY_STATEFUL_CAPACITY_MAX = 30_000;
  */
 export const NFW_FIXED_CAPACITY = { baseline: 50, handshake: 50, idsIps: 1000, dlp: 50 } as const;
 
+/** The protocols egress6's domain rule group matches each allowlist entry on: TLS SNI and the HTTP Host header. */
+export const NFW_DOMAIN_TARGET_TYPES = ["TLS_SNI", "HTTP_HOST"] as const;
+
 /**
  * The capacity a domain list (ALLOWLIST) rule group uses: one rule per domain per target type, and one per target type
  * for the drop Network Firewall generates for the rest. The developer guide ("Setting rule group capacity in AWS

@@ -21,6 +21,7 @@ import { UserError } from "../../lib/errors";
 import { RESOURCE_ID } from "../../lib/names";
 import {
   NFW_DOMAIN_CAPACITY_STEPS,
+  NFW_DOMAIN_TARGET_TYPES,
   NFW_FIXED_CAPACITY,
   nfwCapacityProblems,
   nfwDomainCapacity,
@@ -42,8 +43,8 @@ export const STATELESS_DEFAULT_ACTIONS = ["aws:forward_to_sfe"] as const;
  */
 export const CAPACITY = NFW_FIXED_CAPACITY;
 
-/** The protocols the domain allowlist is matched on: TLS SNI and the HTTP Host header. */
-export const DOMAIN_TARGET_TYPES = ["TLS_SNI", "HTTP_HOST"] as const;
+/** The protocols the domain allowlist is matched on: TLS SNI and the HTTP Host header (lib/limits.ts). */
+export const DOMAIN_TARGET_TYPES = NFW_DOMAIN_TARGET_TYPES;
 
 /**
  * The capacity of the domain rule group for `domains` allowlist entries: the step of lib/limits.ts
