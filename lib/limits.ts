@@ -36,7 +36,7 @@ export const EGRESS6_TAGS_PER_RESOURCE = 5;
 /**
  * Domains one Route 53 Resolver UpdateFirewallDomains request takes (Route 53 API reference, UpdateFirewallDomains:
  * Domains, maximum 1,000 items). The AWS provider sends a domain list's whole `domains` in one request, so a longer
- * list fails at apply (hashicorp/terraform-provider-aws issue #41433).
+ * list fails at apply (hashicorp/terraform-provider-aws issue #41433): egress6 writes several (dnsFirewallChunks).
  */
 export const DNS_FIREWALL_DOMAINS_PER_REQUEST = 1000;
 
