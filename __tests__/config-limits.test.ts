@@ -59,12 +59,14 @@ describe("IPv4 CIDRs as Terraform's AWS provider parses them (Go net.ParseCIDR)"
   );
 });
 
-describe("DNS Firewall: at most 1,000 entries in the list egress6 writes", () => {
-  function synthesizedEntries(config: ReturnType<typeof demoConfig>): string[] {
+describe("DNS Firewall: the allowlist in domain lists of at most 1,000, within the DNS Firewall quotas", () => {
+  /** Every allowlist domain list's domains (`<env>-egress-allowlist`, `<env>-egress-allowlist-<i>`), as one list. */
+  function synthesizedLists(config: ReturnType<typeof demoConfig>): string[][] {
     const tf: TfJson = synthStack(config, "observability");
     const lists = Object.values(tf.resource.aws_route53_resolver_firewall_domain_list) as { name: string; domains: string[] }[];
-    return lists.find((l) => l.name.endsWith("egress-allowlist"))!.domains;
+    return lists.filter((l) => /-egress-allowlist(-\d+)?$/.test(l.name)).map((l) => l.domains);
   }
+  const synthesizedEntries = (config: ReturnType<typeof demoConfig>) => synthesizedLists(config).flat();
 
   test.each([
     ["the demo (firewall-proxy)", {}],
@@ -77,7 +79,7 @@ describe("DNS Firewall: at most 1,000 entries in the list egress6 writes", () =>
       "domains that are also names egress6 adds",
       { egress: { domains: ["ssm.us-east-1.amazonaws.com", ".example.com", "example.com"].slice(0, 2) } },
     ],
-  ])("the count is the synthesized list's length: %s", (_what, overrides) => {
+  ])("the count is the synthesized lists' length: %s", (_what, overrides) => {
     const config = demoConfig(overrides);
     const entries = dnsFirewallEntries(config.egress.domains, config.region, config.inspection.mode, config.workload.interfaceEndpoints);
     expect([...entries].sort()).toEqual([...synthesizedEntries(config)].sort());
@@ -88,26 +90,51 @@ describe("DNS Firewall: at most 1,000 entries in the list egress6 writes", () =>
     ...Array.from({ length: n }, (_, i) => `.d${i}.example`),
     ...Array.from({ length: exact }, (_, i) => `e${i}.example`),
   ];
-  const extras = (() => {
-    const c = demoConfig();
-    return dnsFirewallEntries([], c.region, c.inspection.mode, c.workload.interfaceEndpoints).size;
-  })();
 
-  test("exactly 1,000 entries are accepted; one more is refused, naming the count and the limit", () => {
-    const fill = DNS_FIREWALL_DOMAINS_PER_REQUEST - extras;
-    accepted({ egress: { domains: domains(Math.floor(fill / 2), fill % 2) } });
-    const over = domains(Math.floor(fill / 2), (fill % 2) + 1);
-    expect(problems({ egress: { domains: over } })).toEqual([
-      `cfg: egress.domains: make 1001 DNS Firewall entries (each .example.com is two, example.com and *.example.com, and egress6 adds the names the VPC needs); Route 53 Resolver takes at most 1000 per request and the AWS provider sends the whole list in one (hashicorp/terraform-provider-aws#41433). Use fewer wildcards or fewer domains, got "${over.length} domains"`,
+  test("600 wildcards (1,200 entries and the VPC's names), refused before, are two lists now, each within 1,000", () => {
+    const config = demoConfig({ egress: { domains: domains(600) } });
+    const entries = dnsFirewallEntries(config.egress.domains, config.region, config.inspection.mode, config.workload.interfaceEndpoints);
+    const lists = synthesizedLists(config);
+    expect(lists).toHaveLength(2);
+    for (const l of lists) expect(l.length).toBeLessThanOrEqual(DNS_FIREWALL_DOMAINS_PER_REQUEST);
+    expect(lists.flat().sort()).toEqual([...entries].sort());
+  });
+
+  test("more lists than a rule group holds rules (100): refused, one line naming the count, the limit and its source", () => {
+    // proxy mode: no Network Firewall, whose capacity would refuse first.
+    const lines = problems({ inspection: { mode: "proxy" }, egress: { domains: domains(24_100) } });
+    expect(lines).toEqual([
+      `cfg: egress.domains: make 48207 DNS Firewall entries in 128 domain lists of at most 1000, so 129 rules in the rule group (one per list and the final block); a rule group holds at most 100 rules (Route 53 developer guide, "Quotas on Route 53 Resolver DNS Firewall"), got "24100 domains"`,
     ]);
   });
 
-  test("600 wildcards pass the 1,000-entry schema bound but make 1,200 entries: refused", () => {
-    expect(problems({ egress: { domains: domains(600) } })[0]).toMatch(/^cfg: egress\.domains: make \d{4} DNS Firewall entries/);
+  test("without DNS Firewall there is no such list and no such limit", () => {
+    accepted({ inspection: { mode: "proxy" }, egress: { domains: domains(24_100) }, observability: { dnsFirewall: { enabled: false } } });
   });
 
-  test("without DNS Firewall there is no such list and no such limit", () => {
-    accepted({ egress: { domains: domains(600) }, observability: { dnsFirewall: { enabled: false } } });
+  test("more than 50,000 entries: refused by the schema's own bound", () => {
+    expect(
+      problems({
+        inspection: { mode: "proxy" },
+        egress: { domains: domains(0, 50_001) },
+        observability: { dnsFirewall: { enabled: false } },
+      }),
+    ).toEqual([expect.stringMatching(/^cfg: egress\.domains: .*50000/)]);
+  });
+});
+
+describe("Network Firewall: the domain rule group's capacity within the Network Firewall quotas", () => {
+  const exact = (n: number) => Array.from({ length: n }, (_, i) => `e${i}.example`);
+
+  test("13,999 domains fit the largest capacity step (28,000); 14,000 are refused, naming the capacity, the limit and the page", () => {
+    accepted({ inspection: { mode: "firewall-igw" }, egress: { domains: exact(13_999) } });
+    expect(problems({ inspection: { mode: "firewall-igw" }, egress: { domains: exact(14_000) } })).toEqual([
+      `cfg: egress.domains: need a Network Firewall domain rule group of capacity 28002 (14000 domains x 2 target types + 2); egress6 sizes it at most 28000, to leave room for its other rule groups in the policy's 30000 (Network Firewall developer guide, "AWS Network Firewall quotas"); give at most 13999 domains, got "14000 domains"`,
+    ]);
+  });
+
+  test("without a firewall (proxy mode) there is no such limit", () => {
+    accepted({ inspection: { mode: "proxy" }, egress: { domains: exact(14_000) } });
   });
 });
 

@@ -68,7 +68,8 @@ export function ruleSid(rule: string): number | "none" | "several" {
  * stacks/observability-stack.ts): each `example.com` once, each `.example.com` as `example.com` and `*.example.com`,
  * then the names the VPC needs whatever the allowlist says (the instances' own host names, the interface endpoints'
  * service names, and the hosts a booting instance reaches: modules/shared/boot-hosts.ts), without duplicates.
- * __tests__/config-limits.test.ts checks that this is the length of the synthesized list.
+ * egress6 spreads them over domain lists of at most 1,000 (lib/limits.ts, dnsFirewallChunks);
+ * __tests__/config-limits.test.ts checks that these are exactly the names of the synthesized lists together.
  */
 export function dnsFirewallEntries(
   domains: readonly string[],

@@ -34,7 +34,10 @@ export function normalizeDomain(raw: string): DomainResult {
     return { ok: false, reason: "is a URL or path; expected a bare domain such as example.com" };
   }
   const unbracketed = input.replace(/^\[(.*)\]$/, "$1");
-  if (ipaddr.isValid(unbracketed) || /^\d+(\.\d+){3}$/.test(unbracketed)) {
+  // ipaddr.js's IPv4 forms are made of hex, octal and decimal parts and dots, its IPv6 forms all hold ':'; asking it
+  // only then gives the same answer and keeps 10,000 names from spending a second and a half in its parsers.
+  const mayBeIp = unbracketed.includes(":") || /^[0-9a-fx.]+$/i.test(unbracketed);
+  if ((mayBeIp && ipaddr.isValid(unbracketed)) || /^\d+(\.\d+){3}$/.test(unbracketed)) {
     return { ok: false, reason: "is an IP address; the allowlist takes domain names only" };
   }
   if (input.includes(":")) return { ok: false, reason: "contains ':' (a port?); ports go in egress.ports" };

@@ -4,18 +4,24 @@
  */
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
-import { normalizeDomain, shadowingWildcard } from "./domains";
+import { normalizeDomain, wildcardCovers } from "./domains";
 import { amiArchitectureMismatch, checkNitroInstanceType } from "./instance-types";
-import { INSPECTION_MODES, modeHasProxies } from "./modes";
-import { checkTlsInspection, icapEndpointsOf, tlsInspectionSchema } from "./tls-inspection";
+import { INSPECTION_MODES, modeHasFirewall, modeHasProxies } from "./modes";
+import { checkTlsInspection, firewallDecryptionOf, icapEndpointsOf, tlsInspectionSchema } from "./tls-inspection";
 import { HTTPS_PORT } from "../lib/ports";
 import {
+  DNS_FIREWALL_DOMAINS_PER_ACCOUNT,
   DNS_FIREWALL_DOMAINS_PER_REQUEST,
+  DNS_FIREWALL_RULES_PER_RULE_GROUP,
+  dnsFirewallQuotaProblems,
   EGRESS6_SID_RANGE,
   EGRESS6_TAGS_PER_RESOURCE,
   NACL_DEFAULT_DENY_RULES,
   NACL_NUMBERED_RULES,
   NACL_RULES_PER_DIRECTION,
+  NFW_DOMAIN_CAPACITY_STEPS,
+  NFW_DOMAIN_TARGET_TYPES,
+  nfwCapacityProblems,
   S3_LOCK_FILE_SUFFIX,
   S3_OBJECT_KEY_MAX_BYTES,
   TAGS_PER_RESOURCE,
@@ -206,6 +212,18 @@ const PROXY_OWN_PORT = HTTPS_PORT;
 export const MAX_SURICATA_RULES = 1000;
 
 /**
+ * The most egress.domains entries read: a bound on what one configuration makes egress6 synthesize and plan, above
+ * what the AWS limits below let through in any mode with DNS Firewall or Network Firewall (these refuse first, each
+ * naming its limit). 10,000 names are measured in docs/development.md.
+ */
+export const MAX_EGRESS_DOMAINS = 50_000;
+/** The Network Firewall domain group matches each entry on TLS SNI and HTTP Host. */
+const NFW_TARGET_TYPES = NFW_DOMAIN_TARGET_TYPES.length;
+const NFW_TOP_STEP = NFW_DOMAIN_CAPACITY_STEPS[NFW_DOMAIN_CAPACITY_STEPS.length - 1];
+/** 28000 as 28,000 (toLocaleString would load Intl's data when the schema is read). */
+const fmtCount = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+
+/**
  * Operator rules, counted as Network Firewall counts them: one rule per line, so an entry may hold several. Each rule
  * needs exactly one `sid:` (Network Firewall requires one), unique in the rule group (Network Firewall developer guide,
  * "Signature ID uniqueness": a duplicate is rejected when the rule group is created or updated), outside the range
@@ -269,6 +287,23 @@ const ssmAmi = z.string().regex(/^resolve:ssm:\/[A-Za-z0-9_./-]+$/, {
   message: "must be resolve:ssm:<parameter path> (no AMI lookup may need AWS at plan time)",
 });
 
+/**
+ * The wildcard that shadowingWildcard (config/domains.ts) finds for `domain` among the entries, the first in the list,
+ * found through `domain`'s parent names: the only wildcards that can cover it are `.<name>` for the name itself and
+ * each of its parents.
+ */
+function firstShadowingWildcard(domain: string, firstIndex: ReadonlyMap<string, number>): string | undefined {
+  const labels = (domain.startsWith(".") ? domain.slice(1) : domain).split(".");
+  let best: { wildcard: string; index: number } | undefined;
+  for (let k = 0; k < labels.length; k++) {
+    const wildcard = `.${labels.slice(k).join(".")}`;
+    const index = firstIndex.get(wildcard);
+    if (index === undefined || !wildcardCovers(wildcard, domain)) continue;
+    if (best === undefined || index < best.index) best = { wildcard, index };
+  }
+  return best?.wildcard;
+}
+
 /** Every entry must normalise; no duplicates; no entry shadowed by a wildcard; never empty. */
 function checkDomains(domains: string[], ctx: z.RefinementCtx): void {
   if (domains.length === 0) {
@@ -287,11 +322,16 @@ function checkDomains(domains: string[], ctx: z.RefinementCtx): void {
     }
     return result.domain;
   });
-  const valid = normalized.filter((d): d is string => d !== undefined);
+  // Each entry's first index, and the same for the wildcards: looked up by the entry's parent names rather than by
+  // scanning the list for each entry (shadowingWildcard), which took 20 s for 10,000 entries.
+  const firstIndex = new Map<string, number>();
+  normalized.forEach((d, i) => {
+    if (d !== undefined && !firstIndex.has(d)) firstIndex.set(d, i);
+  });
   normalized.forEach((domain, i) => {
     if (domain === undefined) return;
-    const wildcard = shadowingWildcard(valid, domain);
-    if (normalized.indexOf(domain) !== i) {
+    const wildcard = firstShadowingWildcard(domain, firstIndex);
+    if (firstIndex.get(domain) !== i) {
       ctx.addIssue({ code: "custom", path: [i], message: `duplicates ${domain}`, input: domains[i] });
     } else if (wildcard) {
       ctx.addIssue({
@@ -309,10 +349,10 @@ const egress = z
     /** Allowed destination domains: `example.com` exactly, `.example.com` with subdomains. */
     domains: z
       .array(z.string())
-      .max(1000)
+      .max(MAX_EGRESS_DOMAINS)
       .superRefine(checkDomains)
       .describe(
-        "the allowlist, non-empty: only names with IPv6 (AAAA) addresses can be reached. `example.com` (that host) or `.example.com` (and subdomains; `*.example.com` is accepted). Normalised: lower case, IDN to punycode, no trailing dot. No IP literals, URLs, ports, spaces, duplicates, or entries a wildcard already covers; each at most 253 characters. With DNS Firewall, the list it gets (a wildcard counts twice, plus the names the VPC needs: 9 with the default endpoints and the proxies) must stay within 1,000 entries, what one Route 53 Resolver request takes",
+        `the allowlist, non-empty: only names with IPv6 (AAAA) addresses can be reached. \`example.com\` (that host) or \`.example.com\` (and subdomains; \`*.example.com\` is accepted). Normalised: lower case, IDN to punycode, no trailing dot. No IP literals, URLs, ports, spaces, duplicates, or entries a wildcard already covers; each at most 253 characters. At most ${fmtCount(MAX_EGRESS_DOMAINS)} entries, fewer where an AWS limit comes first: with Network Firewall, the domain rule group's capacity (2 per entry, plus 2) must fit the largest step egress6 sizes it at, ${fmtCount(NFW_TOP_STEP)} (${fmtCount((NFW_TOP_STEP - NFW_TARGET_TYPES) / NFW_TARGET_TYPES)} entries); with DNS Firewall, its lists (a wildcard counts twice, plus the names the VPC needs: 9 with the default endpoints and the proxies; at most ${fmtCount(DNS_FIREWALL_DOMAINS_PER_REQUEST)} names a list) must fit one rule group's ${DNS_FIREWALL_RULES_PER_RULE_GROUP} rules and the account's ${fmtCount(DNS_FIREWALL_DOMAINS_PER_ACCOUNT)} DNS Firewall domains`,
       ),
     /** Allowed destination TCP ports. */
     ports: z
@@ -629,19 +669,27 @@ export const configSchema = z
       }
     }
 
+    const normalized = config.egress.domains.map((d) => normalizeDomain(d)).flatMap((r) => (r.ok ? [r.domain] : []));
+    const domainProblems: string[] = [];
     if (config.observability.dnsFirewall.enabled) {
-      const normalized = config.egress.domains.map((d) => normalizeDomain(d)).flatMap((r) => (r.ok ? [r.domain] : []));
-      const entries = dnsFirewallEntries(normalized, config.region, config.inspection.mode, config.workload.interfaceEndpoints).size;
-      if (entries > DNS_FIREWALL_DOMAINS_PER_REQUEST) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["egress", "domains"],
-          input: `${config.egress.domains.length} domains`,
-          message:
-            `make ${entries} DNS Firewall entries (each .example.com is two, example.com and *.example.com, and egress6 adds the names the VPC needs); ` +
-            `Route 53 Resolver takes at most ${DNS_FIREWALL_DOMAINS_PER_REQUEST} per request and the AWS provider sends the whole list in one (hashicorp/terraform-provider-aws#41433). Use fewer wildcards or fewer domains`,
-        });
-      }
+      domainProblems.push(
+        ...dnsFirewallQuotaProblems(
+          dnsFirewallEntries(normalized, config.region, config.inspection.mode, config.workload.interfaceEndpoints),
+        ),
+      );
+    }
+    if (modeHasFirewall(config.inspection.mode)) {
+      domainProblems.push(
+        ...nfwCapacityProblems({
+          domains: normalized.length,
+          targetTypes: NFW_TARGET_TYPES,
+          idsIps: config.egress.suricataRules.length > 0,
+          dlp: firewallDecryptionOf(config)?.exampleDlpRules ?? false,
+        }),
+      );
+    }
+    for (const message of domainProblems) {
+      ctx.addIssue({ code: "custom", path: ["egress", "domains"], input: `${config.egress.domains.length} domains`, message });
     }
 
     const proxy = config.inspection.proxy;

@@ -19,6 +19,14 @@ import { NetworkfirewallLoggingConfiguration } from "@cdktf/provider-aws/lib/net
 import type { Zone } from "../../lib/zone";
 import { UserError } from "../../lib/errors";
 import { RESOURCE_ID } from "../../lib/names";
+import {
+  NFW_DOMAIN_CAPACITY_STEPS,
+  NFW_DOMAIN_TARGET_TYPES,
+  NFW_FIXED_CAPACITY,
+  nfwCapacityProblems,
+  nfwDomainCapacity,
+  nfwDomainRulesNeeded,
+} from "../../lib/limits";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { baselineRules, handshakeRules, RULE_VARIABLES } from "./suricata-rules";
 import { exampleDlpRules, FirewallTlsInspection, type FirewallTlsInspectionProps } from "./tls-inspection";
@@ -29,10 +37,23 @@ export const STATEFUL_DEFAULT_ACTIONS = ["aws:drop_established", "aws:alert_esta
 export const STATELESS_DEFAULT_ACTIONS = ["aws:forward_to_sfe"] as const;
 
 /**
- * Rule group capacities are fixed at creation (changing one replaces the group), so they are sized for the
- * schema's limits rather than for today's lists: 1000 domains x 2 target types; 1000 operator rules.
+ * Capacities of the Suricata rule groups, fixed at creation (changing one replaces the group), so sized for the
+ * schema's limits rather than for today's rules (1000 operator rules). The domain group's is computed from the list
+ * (domainCapacity).
  */
-export const CAPACITY = { baseline: 50, handshake: 50, idsIps: 1000, domains: 2000, dlp: 50 } as const;
+export const CAPACITY = NFW_FIXED_CAPACITY;
+
+/** The protocols the domain allowlist is matched on: TLS SNI and the HTTP Host header (lib/limits.ts). */
+export const DOMAIN_TARGET_TYPES = NFW_DOMAIN_TARGET_TYPES;
+
+/**
+ * The capacity of the domain rule group for `domains` allowlist entries: the step of lib/limits.ts
+ * (NFW_DOMAIN_CAPACITY_STEPS) that holds what the list needs, so that most changes of the list update the group in
+ * place. Undefined when no step holds it (nfwCapacityProblems says why).
+ */
+export function domainCapacity(domains: number): number | undefined {
+  return nfwDomainCapacity(nfwDomainRulesNeeded(domains, DOMAIN_TARGET_TYPES.length));
+}
 
 /**
  * Priorities inside the strict-order policy (lower is evaluated first). The DLP example comes before the domain
@@ -133,6 +154,14 @@ export class InspectionFirewall extends Construct {
     if (operatorRules.length > CAPACITY.idsIps) {
       throw new UserError([`egress.suricataRules: ${operatorRules.length} rules; the IDS/IPS rule group holds at most ${CAPACITY.idsIps}`]);
     }
+    const capacityProblems = nfwCapacityProblems({
+      domains: props.domains.length,
+      targetTypes: DOMAIN_TARGET_TYPES.length,
+      idsIps: operatorRules.length > 0,
+      dlp: props.tlsInspection?.exampleDlpRules ?? false,
+    });
+    if (capacityProblems.length > 0) throw new UserError(capacityProblems.map((p) => `egress.domains: ${p}`));
+    const domainGroupCapacity = domainCapacity(props.domains.length)!;
     const explicit = props.explicitProxy;
     this.ruleGroups = {
       baseline: suricata("baseline", CAPACITY.baseline, "egress6: drop IPv4, inbound, and ports outside egress.ports", baselineRules()),
@@ -157,15 +186,20 @@ export class InspectionFirewall extends Construct {
         ? suricata("dlp-example", CAPACITY.dlp, "egress6: example DLP rules on decrypted HTTP (docs/dlp.md)", exampleDlpRules())
         : undefined,
       domains: new NetworkfirewallRuleGroup(this, "domains", {
-        name: name("domains"),
+        // A new capacity replaces the group (capacity and name are ForceNew in the provider), and a group still in a
+        // policy cannot be deleted: so the replacement is created first (under a name of its own, since names are
+        // unique) and the old one deleted once the policies point at the new one. The first step keeps the name
+        // egress6 always used (docs/known-limits.md, "Network Firewall domain capacity").
+        name: domainGroupCapacity === NFW_DOMAIN_CAPACITY_STEPS[0] ? name("domains") : name(`domains-${domainGroupCapacity}`),
         description: "egress6: egress.domains on TLS SNI and HTTP Host; everything else on TLS and HTTP is dropped",
         type: "STATEFUL",
-        capacity: CAPACITY.domains,
+        capacity: domainGroupCapacity,
+        lifecycle: { createBeforeDestroy: true },
         encryptionConfiguration: encryption,
         ruleGroup: {
           ruleVariables: { ipSets: [homeNet] },
           rulesSource: {
-            rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: ["TLS_SNI", "HTTP_HOST"], targets: [...props.domains] },
+            rulesSourceList: { generatedRulesType: "ALLOWLIST", targetTypes: [...DOMAIN_TARGET_TYPES], targets: [...props.domains] },
           },
           statefulRuleOptions: strict,
         },

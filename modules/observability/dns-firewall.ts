@@ -14,9 +14,14 @@ import { Route53ResolverQueryLogConfig } from "@cdktf/provider-aws/lib/route53-r
 import { Route53ResolverQueryLogConfigAssociation } from "@cdktf/provider-aws/lib/route53-resolver-query-log-config-association";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { dnsSuffixOf } from "../../lib/partition";
+import { UserError } from "../../lib/errors";
+import { dnsFirewallChunks, dnsFirewallQuotaProblems } from "../../lib/limits";
 
-/** Rule priorities inside the group: allow first, then block the rest. */
-const PRIORITY = { allow: 100, blockEverythingElse: 200 } as const;
+/**
+ * Rule priorities inside the group: the allow rules first (list i at `allow + i`, below the block: at most 99 lists,
+ * DNS_FIREWALL_RULES_PER_RULE_GROUP), then block the rest.
+ */
+export const PRIORITY = { allow: 100, blockEverythingElse: 200 } as const;
 /** Association priority: 101-9899 are the values open to customers (Route 53 API, AssociateFirewallRuleGroup). */
 export const ASSOCIATION_PRIORITY = 101;
 /** Matches every name (Route 53 Resolver DNS Firewall domain list syntax). */
@@ -62,7 +67,12 @@ export interface DnsFirewallProps {
 }
 
 export class DnsFirewall extends Construct {
-  readonly allowList: Route53ResolverFirewallDomainList;
+  /**
+   * The allowlist's domain lists (lib/limits.ts, dnsFirewallChunks: at most 1,000 names each, a name's list fixed by
+   * its hash), each with its ALLOW rule. The first keeps the construct id and name of the single list egress6 wrote
+   * before, so an existing list of up to 750 names is updated in place, not replaced.
+   */
+  readonly allowLists: Route53ResolverFirewallDomainList[];
   readonly ruleGroup: Route53ResolverFirewallRuleGroup;
   readonly queryLogGroup: EncryptedLogGroup;
 
@@ -70,20 +80,26 @@ export class DnsFirewall extends Construct {
     super(scope, id);
     const name = (what: string) => `${props.envName}-${what}`;
 
-    this.allowList = new Route53ResolverFirewallDomainList(this, "allowlist", {
-      name: name("egress-allowlist"),
-      domains: [...new Set([...dnsFirewallDomains(props.allowlist), ...props.alsoAllow])],
-    });
+    const entries = new Set([...dnsFirewallDomains(props.allowlist), ...props.alsoAllow]);
+    const problems = dnsFirewallQuotaProblems(entries);
+    if (problems.length > 0) throw new UserError(problems.map((p) => `egress.domains: ${p}`));
+    const suffix = (i: number) => (i === 0 ? "" : `-${i}`);
+    this.allowLists = dnsFirewallChunks(entries).map(
+      (domains, i) =>
+        new Route53ResolverFirewallDomainList(this, `allowlist${suffix(i)}`, { name: name(`egress-allowlist${suffix(i)}`), domains }),
+    );
     const everything = new Route53ResolverFirewallDomainList(this, "everything", { name: name("every-domain"), domains: [EVERY_DOMAIN] });
     this.ruleGroup = new Route53ResolverFirewallRuleGroup(this, "rule-group", { name: name("dns-allowlist") });
-    new Route53ResolverFirewallRule(this, "allow", {
-      name: "allow-allowlisted",
-      firewallRuleGroupId: this.ruleGroup.id,
-      firewallDomainListId: this.allowList.id,
-      priority: PRIORITY.allow,
-      action: "ALLOW",
-      // An allowed name's CNAME chain (CDNs) is followed without being checked against the list again.
-      firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
+    this.allowLists.forEach((list, i) => {
+      new Route53ResolverFirewallRule(this, `allow${suffix(i)}`, {
+        name: `allow-allowlisted${suffix(i)}`,
+        firewallRuleGroupId: this.ruleGroup.id,
+        firewallDomainListId: list.id,
+        priority: PRIORITY.allow + i,
+        action: "ALLOW",
+        // An allowed name's CNAME chain (CDNs) is followed without being checked against the list again.
+        firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
+      });
     });
     new Route53ResolverFirewallRule(this, "block", {
       name: "block-everything-else",

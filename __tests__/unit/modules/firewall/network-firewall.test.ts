@@ -1,7 +1,12 @@
 import { Testing } from "cdktf";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { NetworkfirewallFirewall } from "@cdktf/provider-aws/lib/networkfirewall-firewall";
-import { InspectionFirewall, type InspectionFirewallProps } from "../../../../modules/firewall/network-firewall";
+import {
+  domainCapacity,
+  DOMAIN_TARGET_TYPES,
+  InspectionFirewall,
+  type InspectionFirewallProps,
+} from "../../../../modules/firewall/network-firewall";
 import { UserError } from "../../../../lib/errors";
 
 type Props = Omit<InspectionFirewallProps, "keyPolicy">;
@@ -51,5 +56,41 @@ describe("InspectionFirewall", () => {
       .aws_networkfirewall_rule_group;
     expect(Object.keys(groups)).toHaveLength(4);
     expect(() => synth({ ...base, suricataRules: Array.from({ length: 1001 }, () => "x") })).toThrow(UserError);
+  });
+
+  describe("the domain rule group's capacity", () => {
+    const domainGroup = (domains: string[]) =>
+      (Object.values(JSON.parse(synth({ ...base, domains })).resource.aws_networkfirewall_rule_group) as any[]).find((g) =>
+        /-domains(-\d+)?$/.test(g.name),
+      );
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i}.example`);
+
+    test("matches every entry on TLS SNI and HTTP Host, sized at the step that holds 2 per entry + 2", () => {
+      const small = domainGroup([".example.com"]);
+      expect(small.rule_group.rules_source.rules_source_list.target_types).toEqual([...DOMAIN_TARGET_TYPES]);
+      expect(small.capacity).toBe(2000);
+      expect(domainGroup(names(999)).capacity).toBe(2000);
+      expect(domainGroup(names(1000)).capacity).toBe(4000);
+      expect(domainGroup(names(10_000)).capacity).toBe(24_000);
+      expect(domainCapacity(10_000)).toBe(24_000);
+    });
+
+    test("past the first step the group has a name of its own and is created before the old one is deleted", () => {
+      expect(domainGroup(names(999))).toMatchObject({ name: "dev-egress6-domains", lifecycle: { create_before_destroy: true } });
+      expect(domainGroup(names(10_000))).toMatchObject({ name: "dev-egress6-domains-24000", lifecycle: { create_before_destroy: true } });
+    });
+
+    test("a list no step holds is refused at synth with one line naming the capacity, the limit and the quotas page", () => {
+      let error: unknown;
+      try {
+        synth({ ...base, domains: names(14_000) });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).problems).toEqual([
+        `egress.domains: need a Network Firewall domain rule group of capacity 28002 (14000 domains x 2 target types + 2); egress6 sizes it at most 28000, to leave room for its other rule groups in the policy's 30000 (Network Firewall developer guide, "AWS Network Firewall quotas"); give at most 13999 domains`,
+      ]);
+    });
   });
 });

@@ -14,6 +14,8 @@ import {
   type DnsFirewallProps,
 } from "../../../../modules/observability/dns-firewall";
 import { CustomerKey } from "../../../../modules/shared/customer-key";
+import { UserError } from "../../../../lib/errors";
+import { DNS_FIREWALL_DOMAINS_PER_REQUEST } from "../../../../lib/limits";
 import { synthResources, type Resources } from "../../support/synth";
 
 describe("dnsFirewallDomains", () => {
@@ -81,10 +83,11 @@ function rules(r: Resources): Record<string, any> {
 }
 
 describe("DnsFirewall", () => {
-  it("the allowlist holds the allowlist in DNS Firewall form plus alsoAllow, each name once", () => {
+  it("the allowlist holds the allowlist in DNS Firewall form plus alsoAllow, each name once, sorted", () => {
     const { json, r } = synth();
     expect(json).toHaveResourceWithProperties(Route53ResolverFirewallDomainList, { name: "dev-egress-allowlist" });
-    expect(lists(r)["dev-egress-allowlist"].domains).toEqual(["example.com", "example.org", "*.example.org", "*.compute.internal"]);
+    expect(lists(r)["dev-egress-allowlist"].domains).toEqual(["*.compute.internal", "*.example.org", "example.com", "example.org"]);
+    expect(Object.keys(lists(r)).sort()).toEqual(["dev-egress-allowlist", "dev-every-domain"]);
   });
 
   it("allows the allowlist first, trusting its CNAME chains, then blocks every other name with NXDOMAIN", () => {
@@ -162,9 +165,56 @@ describe("DnsFirewall", () => {
         kmsKeyArn: key.key.arn,
         keyPolicy: key.policy,
       });
-      expect(firewall.allowList).toBeInstanceOf(Route53ResolverFirewallDomainList);
+      expect(firewall.allowLists).toHaveLength(1);
+      expect(firewall.allowLists[0]).toBeInstanceOf(Route53ResolverFirewallDomainList);
       expect(firewall.ruleGroup).toBeInstanceOf(Route53ResolverFirewallRuleGroup);
       expect(firewall.queryLogGroup.logGroup).toBeInstanceOf(CloudwatchLogGroup);
+    });
+  });
+
+  describe("a long allowlist: several domain lists, one ALLOW rule each, before the block", () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `.n${i}.example`);
+
+    test("1,400 wildcards (2,801 entries) are four lists of at most 1,000 whose union is every entry", () => {
+      const { r } = synth({ allowlist: names(1400), alsoAllow: ["*.compute.internal"] });
+      const byName = lists(r);
+      const allow = Object.entries(byName).filter(([n]) => n.startsWith("dev-egress-allowlist"));
+      expect(allow.map(([n]) => n).sort()).toEqual([
+        "dev-egress-allowlist",
+        "dev-egress-allowlist-1",
+        "dev-egress-allowlist-2",
+        "dev-egress-allowlist-3",
+      ]);
+      for (const [, l] of allow) expect(l.domains.length).toBeLessThanOrEqual(DNS_FIREWALL_DOMAINS_PER_REQUEST);
+      const union = allow.flatMap(([, l]) => l.domains as string[]);
+      expect(union.sort()).toEqual([...dnsFirewallDomains(names(1400)), "*.compute.internal"].sort());
+      expect(new Set(union).size).toBe(union.length);
+    });
+
+    test("each list has its ALLOW rule at its own priority, all before the block", () => {
+      const { r } = synth({ allowlist: names(1400) });
+      const listIds = Object.keys(r.aws_route53_resolver_firewall_domain_list);
+      const all = Object.values(r.aws_route53_resolver_firewall_rule) as any[];
+      const allows = all.filter((x) => x.action === "ALLOW");
+      const block = all.find((x) => x.action === "BLOCK");
+      expect(allows.map((x) => x.priority).sort()).toEqual([100, 101, 102, 103]);
+      expect(new Set(allows.map((x) => x.name)).size).toBe(4);
+      for (const a of allows) expect(a.priority).toBeLessThan(block.priority);
+      const referenced = allows.map((x) => /\.([^.]+)\.id\}$/.exec(x.firewall_domain_list_id)![1]);
+      expect(new Set(referenced).size).toBe(4);
+      for (const id of referenced) expect(listIds).toContain(id);
+    });
+
+    test("the first list keeps the single list's construct id, so an existing list is updated, not replaced", () => {
+      const { r } = synth({ allowlist: names(1400) });
+      expect(Object.keys(r.aws_route53_resolver_firewall_domain_list).filter((k) => /^test_allowlist_[0-9A-F]+$/.test(k))).toHaveLength(1);
+    });
+
+    test("past a rule group's 100 rules: refused at synth with one line naming the limit and its source", () => {
+      expect(() => synth({ allowlist: names(24_100) })).toThrow(UserError);
+      expect(() => synth({ allowlist: names(24_100) })).toThrow(
+        /^egress\.domains: make 48202 DNS Firewall entries in 128 domain lists .* a rule group holds at most 100 rules \(Route 53 developer guide, "Quotas on Route 53 Resolver DNS Firewall"\)$/,
+      );
     });
   });
 });
