@@ -532,6 +532,8 @@ EGRESS6_POLICY_AGENT_AWS
 cat > /etc/systemd/system/${POLICY_AGENT_UNIT} <<'EGRESS6_POLICY_AGENT_UNIT'
 ${renderPolicyAgentUnit(`${IMDS_IPV6_ENV} AWS_CONFIG_FILE=${POLICY_AGENT_AWS_CONFIG}`)}EGRESS6_POLICY_AGENT_UNIT
 
+# The heartbeat publishes only while Squid answers, so it may start before Squid has a policy.
+${heartbeatCommands({ env: policy.env, region: props.region, slot: proxySlotId(az, slot), explicitPort: policy.explicitPort }).join("\n")}
 systemctl daemon-reload
 ${
   props.ca
@@ -548,7 +550,6 @@ systemctl enable squid.service
 ${AGENT_START}
 systemctl enable --now ${POLICY_AGENT_UNIT}`
 }
-${heartbeatCommands({ env: policy.env, region: props.region, slot: proxySlotId(az, slot), explicitPort: policy.explicitPort }).join("\n")}
 echo "egress6: ${name} ready"
 `;
   return escapeTemplateExcept(script, policySource.bucket);
