@@ -43,7 +43,7 @@ export function parseDestination(raw: string): Destination {
     host = url.hostname;
     port = url.port === "" ? implied : Number(url.port);
   } else {
-    const m = /^([^:]*):(\d{1,5})$/.exec(raw);
+    const m = /^(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(raw);
     if (m) {
       host = m[1];
       port = Number(m[2]);
