@@ -56,12 +56,16 @@ describe("policy: arguments and the environment", () => {
       expect.stringMatching(/^--against: not an option of policy why/),
       '"1.2.3.4": is an IP address; the allowlist takes domain names only',
     ]);
-    expect(await problemsOf(policy(["frobnicate"], io(dir)))).toEqual([expect.stringMatching(/^"frobnicate": unknown subcommand; expected one of why, diff, status, push/)]);
+    expect(await problemsOf(policy(["frobnicate"], io(dir)))).toEqual([
+      expect.stringMatching(/^"frobnicate": unknown subcommand; expected one of why, diff, status, push/),
+    ]);
     expect(await problemsOf(policy(["diff", "--config", file], io(dir)))).toEqual([expect.stringMatching(/^--against: required/)]);
   });
 
   test("status and push act on AWS: --env is required, and must be the chosen config's environment", async () => {
-    expect(await problemsOf(policy(["status", "--config", file], io(dir)))).toEqual([expect.stringMatching(/^--env: required; policy status acts on AWS/)]);
+    expect(await problemsOf(policy(["status", "--config", file], io(dir)))).toEqual([
+      expect.stringMatching(/^--env: required; policy status acts on AWS/),
+    ]);
     expect(await problemsOf(policy(["push", "--env", "prod", "--config", file], io(dir)))).toEqual([
       expect.stringMatching(/^--env: got "prod", but the config chosen \(\S*demo\.json\) is environment "demo"$/),
     ]);
@@ -99,7 +103,9 @@ describe("policy diff", () => {
   const before = writeConfig(dir, "before.json");
 
   test("a domain and a port added: the resources that carry the allowlist and the ports change, by address", async () => {
-    const after = writeConfig(dir, "after.json", { egress: { domains: [...DEMO_CONFIG.egress.domains, ".example.org"], ports: [443, 80, 8443] } });
+    const after = writeConfig(dir, "after.json", {
+      egress: { domains: [...DEMO_CONFIG.egress.domains, ".example.org"], ports: [443, 80, 8443] },
+    });
     const a = io(dir);
     expect(await policy(["diff", "--config", after, "--against", before], a)).toBe(0);
     const report = a.stdout.join("");
@@ -127,7 +133,8 @@ describe("policy diff", () => {
   test("--against a git revision of the config file", async () => {
     const repo = tempDir("policy-git");
     const file = writeConfig(repo, "env.json");
-    const git = (...args: string[]) => spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" });
+    const git = (...args: string[]) =>
+      spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo, encoding: "utf8" });
     git("init", "-q");
     git("add", "env.json");
     git("commit", "-qm", "base");
@@ -136,7 +143,9 @@ describe("policy diff", () => {
     expect(await policy(["diff", "--config", file, "--against", "HEAD"], a)).toBe(0);
     expect(a.stdout.join("")).toContain("domains added: none\ndomains removed: .api.aws, .s3.dualstack.us-east-1.amazonaws.com\n");
     expect(await problemsOf(policy(["diff", "--config", file, "--against", "no-such-rev"], io(repo)))).toEqual([
-      expect.stringMatching(/^--against: "no-such-rev" is neither a config file nor a git revision holding .*env\.json \(git show no-such-rev:\.\/env\.json: /),
+      expect.stringMatching(
+        /^--against: "no-such-rev" is neither a config file nor a git revision holding .*env\.json \(git show no-such-rev:\.\/env\.json: /,
+      ),
     ]);
   });
 });

@@ -92,7 +92,10 @@ describe("roll --yes, one AZ", () => {
   test("plans with -replace for each instance of the AZ, and applies that saved plan when it replaces only them", async () => {
     const tf = fakeTerraform({
       format_version: "1.2",
-      resource_changes: [...a.addresses.map((x) => change(x, ["delete", "create"])), change("aws_launch_template.workload_instances_lt", ["update"])],
+      resource_changes: [
+        ...a.addresses.map((x) => change(x, ["delete", "create"])),
+        change("aws_launch_template.workload_instances_lt", ["update"]),
+      ],
     });
     const out = io(outdir, tf.run);
     expect(await workloads(["roll", "--env", "demo", "--config", file, "--az", "a", "--yes"], out)).toBe(0);
@@ -106,7 +109,10 @@ describe("roll --yes, one AZ", () => {
   test("any other change in the plan (another AZ's instance, a route) refuses the roll: exit 1, nothing applied", async () => {
     const tf = fakeTerraform({
       format_version: "1.2",
-      resource_changes: [...a.addresses.map((x) => change(x, ["delete", "create"])), change("aws_instance.workload_instances_b-1", ["delete", "create"])],
+      resource_changes: [
+        ...a.addresses.map((x) => change(x, ["delete", "create"])),
+        change("aws_instance.workload_instances_b-1", ["delete", "create"]),
+      ],
     });
     const out = io(outdir, tf.run);
     expect(await workloads(["roll", "--env", "demo", "--config", file, "--az", "a", "--yes"], out)).toBe(1);

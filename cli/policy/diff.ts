@@ -83,7 +83,13 @@ export function diffResources(before: StackResources, after: StackResources): Re
         continue;
       }
       if (!(address in a)) {
-        out.push({ stack, address, kind: "removed", attributes: [], replacementRisk: MACHINE_TYPES.has(type) ? `${type} removed` : undefined });
+        out.push({
+          stack,
+          address,
+          kind: "removed",
+          attributes: [],
+          replacementRisk: MACHINE_TYPES.has(type) ? `${type} removed` : undefined,
+        });
         continue;
       }
       const ba = b[address] as Record<string, unknown>;
@@ -136,7 +142,11 @@ export function formatDiff(diff: PolicyDiff, beforeLabel: string, afterLabel: st
  * The config `--against` names: a file, or a git revision of the current config's file (`git show REV:./FILE` in the
  * file's folder). `currentFile` is undefined for the embedded demo, which has no file at any revision.
  */
-export function loadAgainst(against: string, currentFile: string | undefined, cwd: string = process.cwd()): { config: Egress6Config; label: string } {
+export function loadAgainst(
+  against: string,
+  currentFile: string | undefined,
+  cwd: string = process.cwd(),
+): { config: Egress6Config; label: string } {
   const file = path.resolve(cwd, against);
   if (fs.existsSync(file)) {
     const bytes = readConfigBytes(file);
@@ -152,7 +162,9 @@ export function loadAgainst(against: string, currentFile: string | undefined, cw
   const shown = spawnSync("git", ["show", spec], { cwd: dir, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
   if (shown.error || shown.status !== 0) {
     const why = shown.error ? shown.error.message : (shown.stderr.trim().split("\n")[0] ?? `exit ${String(shown.status)}`);
-    throw new UserError([`--against: ${JSON.stringify(against)} is neither a config file nor a git revision holding ${currentFile} (git show ${spec}: ${why})`]);
+    throw new UserError([
+      `--against: ${JSON.stringify(against)} is neither a config file nor a git revision holding ${currentFile} (git show ${spec}: ${why})`,
+    ]);
   }
   const label = `${currentFile} at ${against}`;
   return { config: parseConfig(parseConfigText(currentFile, shown.stdout), label), label };

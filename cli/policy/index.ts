@@ -90,8 +90,10 @@ export async function policy(argv: readonly string[], io: PolicyIo): Promise<num
   for (const flag of ["env", "against", "yes"] as const) {
     if (values[flag] !== undefined && !flagsOf[sub].includes(flag)) problems.push(`--${flag}: not an option of policy ${sub} (${USAGE})`);
   }
-  if (sub === "why" && positionals.length !== 1) problems.push(`policy why takes one destination (host, host:port or URL); got ${positionals.length}`);
-  if (sub !== "why" && positionals.length > 0) problems.push(`${JSON.stringify(positionals[0])}: unexpected argument; policy ${sub} takes none`);
+  if (sub === "why" && positionals.length !== 1)
+    problems.push(`policy why takes one destination (host, host:port or URL); got ${positionals.length}`);
+  if (sub !== "why" && positionals.length > 0)
+    problems.push(`${JSON.stringify(positionals[0])}: unexpected argument; policy ${sub} takes none`);
   if (sub === "diff" && !values.against) problems.push("--against: required; name the config file or git revision to compare with");
   const awsAction = sub === "status" || sub === "push";
   if (awsAction && !values.env) problems.push(`--env: required; policy ${sub} acts on AWS and only on the environment you name`);
@@ -101,7 +103,9 @@ export async function policy(argv: readonly string[], io: PolicyIo): Promise<num
   const environment = environmentOrProblems(values.config, problems, io.env);
   const config: Egress6Config | undefined = environment?.config;
   if (config && values.env && values.env !== config.name) {
-    problems.push(`--env: got ${JSON.stringify(values.env)}, but the config chosen (${environment!.source}) is environment ${JSON.stringify(config.name)}`);
+    problems.push(
+      `--env: got ${JSON.stringify(values.env)}, but the config chosen (${environment!.source}) is environment ${JSON.stringify(config.name)}`,
+    );
   }
   const destination = sub === "why" && positionals.length === 1 ? tryParse(() => parseDestination(positionals[0]), problems) : undefined;
   if (problems.length > 0 || !config) throw new UserError(problems);

@@ -43,7 +43,8 @@ export const PUSH_STACKS = ["inspection", "observability"] as const;
 export function pushRule(change: GatedChange): ChangeVerdict {
   const kinds = PUSH_ALLOWED[change.type];
   if (kinds === undefined) return { allowed: false, reason: `${change.type} is not policy, alarm or metric` };
-  if (!kinds.includes(change.kind)) return { allowed: false, reason: `${change.kind} of ${change.type} (a push only does ${kinds.join(", ")})` };
+  if (!kinds.includes(change.kind))
+    return { allowed: false, reason: `${change.kind} of ${change.type} (a push only does ${kinds.join(", ")})` };
   return { allowed: true };
 }
 
@@ -75,7 +76,10 @@ export async function push(options: PushOptions): Promise<number> {
     for (const stack of stacks) {
       const cwd = path.join(options.stacksDir, stack);
       const planFile = path.join(planDir, `${stack}.tfplan`);
-      for (const args of [["init", "-input=false"], ["plan", "-input=false", `-out=${planFile}`]]) {
+      for (const args of [
+        ["init", "-input=false"],
+        ["plan", "-input=false", `-out=${planFile}`],
+      ]) {
         const run = await terraform(args, cwd);
         if (run.code !== 0) {
           say(`error: ${stack}: terraform ${args[0]} failed: ${terraformError(run)}`);

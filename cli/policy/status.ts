@@ -125,7 +125,9 @@ export function formatStatus(envName: string, expected: ExpectedPolicyVersion, s
     lines.push(`  ${s.proxy}: ${s.ok ? "ok" : "NOT OK"}, ${running}, ${healthy}${s.ok ? "" : `: ${s.problems.join("; ")}`}`);
   }
   const bad = statuses.filter((s) => !s.ok).length;
-  lines.push(bad === 0 ? `all ${statuses.length} proxies run the expected policy and are healthy` : `${bad} of ${statuses.length} proxies are not`);
+  lines.push(
+    bad === 0 ? `all ${statuses.length} proxies run the expected policy and are healthy` : `${bad} of ${statuses.length} proxies are not`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

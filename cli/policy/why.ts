@@ -50,7 +50,8 @@ export function parseDestination(raw: string): Destination {
     }
   }
   if (port !== undefined && (port < 1 || port > 65535)) throw bad(`port ${port} is outside 1-65535`);
-  if (host.startsWith(".") || host.startsWith("*.")) throw bad("is an allowlist entry (leading '.' or '*.'); give a host name such as www.example.com");
+  if (host.startsWith(".") || host.startsWith("*."))
+    throw bad("is an allowlist entry (leading '.' or '*.'); give a host name such as www.example.com");
   const normal = normalizeDomain(host);
   if (!normal.ok) throw bad(normal.reason);
   return { host: normal.domain, ...(port !== undefined ? { port } : {}) };
@@ -58,10 +59,7 @@ export function parseDestination(raw: string): Destination {
 
 /** The entry of a Squid / Network Firewall domain list that matches `host`, preferring an exact entry. */
 export function dotListMatch(entries: readonly string[], host: string): string | undefined {
-  return (
-    entries.find((e) => e === host) ??
-    entries.find((e) => e.startsWith(".") && (host === e.slice(1) || host.endsWith(e)))
-  );
+  return entries.find((e) => e === host) ?? entries.find((e) => e.startsWith(".") && (host === e.slice(1) || host.endsWith(e)));
 }
 
 /** The entry of a DNS Firewall domain list (`x`, `*.x`) that matches `host`, preferring an exact entry. */
@@ -84,7 +82,11 @@ export interface WhyResult {
 }
 
 const describeEntry = (e: string) =>
-  e.startsWith(".") ? `${e} (wildcard: ${e.slice(1)} and its subdomains)` : e.startsWith("*.") ? `${e} (subdomains of ${e.slice(2)})` : `${e} (exact)`;
+  e.startsWith(".")
+    ? `${e} (wildcard: ${e.slice(1)} and its subdomains)`
+    : e.startsWith("*.")
+      ? `${e} (subdomains of ${e.slice(2)})`
+      : `${e} (exact)`;
 
 /** Judges `destination` at every inspection point of the config's mode. */
 export function why(config: Egress6Config, destination: Destination): WhyResult {

@@ -101,13 +101,19 @@ export function terraformRunner(env: NodeJS.ProcessEnv = process.env): Terraform
   const binary = env.TERRAFORM || "terraform";
   return (args, cwd) =>
     new Promise((resolve, reject) => {
-      const child = spawn(binary, [...args], { cwd, env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(binary, [...args], {
+        cwd,
+        env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       child.stdout.on("data", (c: Buffer) => stdout.push(c));
       child.stderr.on("data", (c: Buffer) => stderr.push(c));
       child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }));
+      child.on("close", (code) =>
+        resolve({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }),
+      );
     });
 }
 

@@ -61,7 +61,10 @@ export function rollRule(addresses: readonly string[]): (change: GatedChange) =>
   return (change) => {
     if (change.kind === "replace" && addresses.includes(change.address)) return { allowed: true };
     if (change.type === "aws_launch_template" && change.kind === "update") return { allowed: true };
-    return { allowed: false, reason: `a roll replaces this AZ's workload instances and updates launch templates only, not ${change.kind} of ${change.type}` };
+    return {
+      allowed: false,
+      reason: `a roll replaces this AZ's workload instances and updates launch templates only, not ${change.kind} of ${change.type}`,
+    };
   };
 }
 
@@ -83,7 +86,13 @@ export async function workloads(argv: readonly string[], io: RollIo): Promise<nu
   try {
     ({ values, positionals } = parseArgs({
       args: [...argv],
-      options: { config: { type: "string" }, env: { type: "string" }, az: { type: "string" }, yes: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        config: { type: "string" },
+        env: { type: "string" },
+        az: { type: "string" },
+        yes: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       allowPositionals: true,
       strict: true,
     }));
@@ -97,20 +106,25 @@ export async function workloads(argv: readonly string[], io: RollIo): Promise<nu
   }
   const problems: string[] = [];
   if (positionals.length !== 1 || positionals[0] !== "roll")
-    problems.push(`${positionals.length === 0 ? "no subcommand" : `${JSON.stringify(positionals.join(" "))}: unknown subcommand`}; expected roll (${USAGE})`);
+    problems.push(
+      `${positionals.length === 0 ? "no subcommand" : `${JSON.stringify(positionals.join(" "))}: unknown subcommand`}; expected roll (${USAGE})`,
+    );
   if (!values.env) problems.push("--env: required; a roll replaces instances, and only in the environment you name");
   if (values.config === "") problems.push("--config: got an empty file name; expected a .json, .yaml or .yml file");
   const environment = environmentOrProblems(values.config, problems, io.env);
   const config = environment?.config;
   if (config && values.env && values.env !== config.name)
-    problems.push(`--env: got ${JSON.stringify(values.env)}, but the config chosen (${environment!.source}) is environment ${JSON.stringify(config.name)}`);
+    problems.push(
+      `--env: got ${JSON.stringify(values.env)}, but the config chosen (${environment!.source}) is environment ${JSON.stringify(config.name)}`,
+    );
   if (config) {
     const suffixes = zonesOf(config).map((z) => z.suffix);
     if (values.az !== undefined && !suffixes.includes(values.az))
       problems.push(`--az: got ${JSON.stringify(values.az)}; accepted: ${suffixes.join(", ")} (the suffixes of availabilityZones)`);
     if (config.workload.instancesPerAz === 0) problems.push("workload.instancesPerAz is 0: Terraform manages no workload instance to roll");
   }
-  if (values.yes && values.az === undefined) problems.push("--yes: needs --az; a roll runs one AZ at a time, so that you check it before the next");
+  if (values.yes && values.az === undefined)
+    problems.push("--yes: needs --az; a roll runs one AZ at a time, so that you check it before the next");
   if (problems.length > 0 || !config) throw new UserError(problems);
   io.err(environment!.line);
 
@@ -139,8 +153,15 @@ export async function workloads(argv: readonly string[], io: RollIo): Promise<nu
   const record = readSynthRecord(outdir);
   const { chosen } = commandEnvironment(values.config, io.env);
   const recorded = record?.config.kind === "file" || record?.config.kind === "demo" ? record.config.sha256 : undefined;
-  if (record === undefined || record.environment !== config.name || recorded !== chosen.sha256 || !fs.existsSync(path.join(stackDir, "cdk.tf.json"))) {
-    throw new UserError([`${outdir}: does not hold ${config.name} as synthesized from ${environment!.source}; synthesize it for review first: npm run synth -- --config FILE`]);
+  if (
+    record === undefined ||
+    record.environment !== config.name ||
+    recorded !== chosen.sha256 ||
+    !fs.existsSync(path.join(stackDir, "cdk.tf.json"))
+  ) {
+    throw new UserError([
+      `${outdir}: does not hold ${config.name} as synthesized from ${environment!.source}; synthesize it for review first: npm run synth -- --config FILE`,
+    ]);
   }
   const [zone] = zones;
   const terraform = io.terraform ?? terraformRunner(io.env);
@@ -148,7 +169,10 @@ export async function workloads(argv: readonly string[], io: RollIo): Promise<nu
   const planDir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-workloads-roll-"));
   try {
     const planFile = path.join(planDir, `workload-${zone.az}.tfplan`);
-    for (const args of [["init", "-input=false"], ["plan", "-input=false", ...replaceArgs(zone.addresses), `-out=${planFile}`]]) {
+    for (const args of [
+      ["init", "-input=false"],
+      ["plan", "-input=false", ...replaceArgs(zone.addresses), `-out=${planFile}`],
+    ]) {
       const run = await terraform(args, stackDir);
       if (run.code !== 0) {
         say(`error: workload: terraform ${args[0]} failed: ${terraformError(run)}`);
@@ -181,7 +205,9 @@ export async function workloads(argv: readonly string[], io: RollIo): Promise<nu
       say(`error: workload: terraform apply failed: ${terraformError(run)}`);
       return 2;
     }
-    say(`AZ ${zone.az}: ${zone.addresses.length} instance${zone.addresses.length === 1 ? "" : "s"} replaced; check them before rolling the next AZ`);
+    say(
+      `AZ ${zone.az}: ${zone.addresses.length} instance${zone.addresses.length === 1 ? "" : "s"} replaced; check them before rolling the next AZ`,
+    );
     return 0;
   } finally {
     fs.rmSync(planDir, { recursive: true, force: true });

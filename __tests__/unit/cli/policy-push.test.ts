@@ -27,7 +27,13 @@ describe("the gate", () => {
 
   test("the policy object, Network Firewall's rule groups and alarms pass; no-ops and data reads are skipped", () => {
     const result = gatePlan(
-      planChanges(plan(RULE_GROUP, ALARM, POLICY_OBJECT, change("aws_vpc.x", ["no-op"]), { ...change("aws_iam_policy_document.d", ["read"]), mode: "data" }), "t"),
+      planChanges(
+        plan(RULE_GROUP, ALARM, POLICY_OBJECT, change("aws_vpc.x", ["no-op"]), {
+          ...change("aws_iam_policy_document.d", ["read"]),
+          mode: "data",
+        }),
+        "t",
+      ),
       pushRule,
     );
     expect(result.refused).toEqual([]);
@@ -98,7 +104,10 @@ describe("push", () => {
   }
 
   test("only policy changes, dry run: plans and shows both stacks, applies nothing, exit 0", async () => {
-    const tf = fakeTerraform({ inspection: plan(RULE_GROUP, ALARM), observability: plan(change("aws_route53_resolver_firewall_domain_list.dns_allow_1", ["update"])) });
+    const tf = fakeTerraform({
+      inspection: plan(RULE_GROUP, ALARM),
+      observability: plan(change("aws_route53_resolver_firewall_domain_list.dns_allow_1", ["update"])),
+    });
     const lines: string[] = [];
     const code = await push({ stacksDir: dir, terraform: tf.run, apply: false, say: (l) => lines.push(l) });
     expect(code).toBe(0);
@@ -114,7 +123,10 @@ describe("push", () => {
   });
 
   test("--yes applies exactly the saved plans, inspection first", async () => {
-    const tf = fakeTerraform({ inspection: plan(RULE_GROUP), observability: plan(change("aws_route53_resolver_firewall_domain_list.dns_allow_1", ["update"])) });
+    const tf = fakeTerraform({
+      inspection: plan(RULE_GROUP),
+      observability: plan(change("aws_route53_resolver_firewall_domain_list.dns_allow_1", ["update"])),
+    });
     const code = await push({ stacksDir: dir, terraform: tf.run, apply: true, say: () => undefined });
     expect(code).toBe(0);
     expect(tf.calls.filter((c) => c.includes("apply"))).toEqual([
@@ -133,7 +145,10 @@ describe("push", () => {
   });
 
   test("a failed plan or unreadable show output is exit 2, nothing applied", async () => {
-    const failed = fakeTerraform({}, { "inspection plan": { code: 1, stdout: "", stderr: "│ Error: No valid credential sources found\n" } });
+    const failed = fakeTerraform(
+      {},
+      { "inspection plan": { code: 1, stdout: "", stderr: "│ Error: No valid credential sources found\n" } },
+    );
     const lines: string[] = [];
     expect(await push({ stacksDir: dir, terraform: failed.run, apply: true, say: (l) => lines.push(l) })).toBe(2);
     expect(lines).toEqual(["error: inspection: terraform plan failed: Error: No valid credential sources found"]);

@@ -5,7 +5,14 @@
 import { DEMO_CONFIG } from "../../../config/demo";
 import { parseConfig } from "../../../config/load";
 import { PROXY_METRIC_NAMESPACE, policyVersionOf } from "../../../lib/proxy-signals";
-import { formatStatus, proxySlots, proxyStatuses, type MetricPoint, type ProxyMetricQuery, type ProxyMetricsReader } from "../../../cli/policy/status";
+import {
+  formatStatus,
+  proxySlots,
+  proxyStatuses,
+  type MetricPoint,
+  type ProxyMetricQuery,
+  type ProxyMetricsReader,
+} from "../../../cli/policy/status";
 
 const NOW = new Date("2026-12-07T00:00:00Z");
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
@@ -37,8 +44,22 @@ describe("policy status", () => {
     const r = reader({});
     await proxyStatuses("demo", ["a-1"], expected, r, { now: NOW });
     expect(r.queries).toEqual([
-      { namespace: PROXY_METRIC_NAMESPACE, metricName: "PolicyVersion", dimensions: [{ name: "Environment", value: "demo" }, { name: "Proxy", value: "a-1" }] },
-      { namespace: PROXY_METRIC_NAMESPACE, metricName: "Healthy", dimensions: [{ name: "Environment", value: "demo" }, { name: "Proxy", value: "a-1" }] },
+      {
+        namespace: PROXY_METRIC_NAMESPACE,
+        metricName: "PolicyVersion",
+        dimensions: [
+          { name: "Environment", value: "demo" },
+          { name: "Proxy", value: "a-1" },
+        ],
+      },
+      {
+        namespace: PROXY_METRIC_NAMESPACE,
+        metricName: "Healthy",
+        dimensions: [
+          { name: "Environment", value: "demo" },
+          { name: "Proxy", value: "a-1" },
+        ],
+      },
     ]);
   });
 
@@ -53,7 +74,11 @@ describe("policy status", () => {
     const statuses = await proxyStatuses("demo", ["a-1", "b-1", "c-1"], expected, r, { now: NOW });
     expect(statuses.map((s) => [s.proxy, s.ok, s.problems])).toEqual([
       ["a-1", true, []],
-      ["b-1", false, [`runs policy 12345, expected ${expected.metricValue} (${expected.id})`, "last heartbeat 9 minutes ago (stale after 5)"]],
+      [
+        "b-1",
+        false,
+        [`runs policy 12345, expected ${expected.metricValue} (${expected.id})`, "last heartbeat 9 minutes ago (stale after 5)"],
+      ],
       ["c-1", false, ["no PolicyVersion datapoint in the last 15 minutes"]],
     ]);
     const report = formatStatus("demo", expected, statuses);

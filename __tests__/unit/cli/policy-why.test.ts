@@ -6,10 +6,20 @@ import { UserError } from "../../../lib/errors";
 import { dnsListMatch, dotListMatch, formatWhy, parseDestination, why } from "../../../cli/policy/why";
 
 const config = (mode: InspectionMode = "firewall-proxy", domains = ["example.com", ".github.io", "*.api.aws"], dnsFirewall = true) =>
-  parseConfig({ ...DEMO_CONFIG, inspection: { mode }, egress: { domains, ports: [443, 80] }, observability: { dnsFirewall: { enabled: dnsFirewall } } }, "test");
+  parseConfig(
+    {
+      ...DEMO_CONFIG,
+      inspection: { mode },
+      egress: { domains, ports: [443, 80] },
+      observability: { dnsFirewall: { enabled: dnsFirewall } },
+    },
+    "test",
+  );
 
 const verdicts = (host: string, mode?: InspectionMode) =>
-  Object.fromEntries(why(config(mode), parseDestination(host)).points.map((p) => [p.point.split(" (")[0], p.allowed ? p.because : `refused: ${p.because}`]));
+  Object.fromEntries(
+    why(config(mode), parseDestination(host)).points.map((p) => [p.point.split(" (")[0], p.allowed ? p.because : `refused: ${p.because}`]),
+  );
 
 describe("parseDestination", () => {
   test("a host, host:port and URLs (the scheme's port when none is written), normalised", () => {
