@@ -188,7 +188,7 @@ describe("instances", () => {
 
   test("a later apply does not undo the remediation Lambda's quarantine, nor replace instances for a new template version", () => {
     for (const i of Object.values(instances))
-      expect(i.lifecycle).toEqual({ ignore_changes: ["vpc_security_group_ids", "launch_template[0].version"] });
+      expect(i.lifecycle).toEqual({ ignore_changes: ["vpc_security_group_ids", "launch_template[0].version", "user_data"] });
   });
 
   test("a non-Nitro instance type is rejected with a message that names the field", () => {

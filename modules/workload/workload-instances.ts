@@ -78,9 +78,11 @@ export interface WorkloadInstancesProps {
 
 /**
  * What `ignore_changes` keeps on each workload instance: the security groups the remediation Lambda may have swapped
- * (quarantine), and the launch template version the instance was launched from (rolling updates).
+ * (quarantine), and, for rolling updates, the launch template version the instance was launched from and the boot
+ * script it was launched with (`user_data`, computed from the template: the instances set none, and an in-place
+ * change of it stops and starts the instance).
  */
-export const WORKLOAD_INSTANCE_IGNORED_CHANGES = ["vpc_security_group_ids", "launch_template[0].version"] as const;
+export const WORKLOAD_INSTANCE_IGNORED_CHANGES = ["vpc_security_group_ids", "launch_template[0].version", "user_data"] as const;
 
 /**
  * The workloads' boot script: the same Systems Manager agent setup as the proxies' (IMDS over IPv6; the regional

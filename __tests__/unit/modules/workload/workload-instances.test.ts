@@ -74,7 +74,7 @@ describe("WorkloadInstances", () => {
         instance_metadata_tags: "disabled",
       },
       tags: { Name: "dev-workload-b-2", "egress6:role": "workload", "egress6:az": "b" },
-      lifecycle: { ignore_changes: ["vpc_security_group_ids", "launch_template[0].version"] },
+      lifecycle: { ignore_changes: ["vpc_security_group_ids", "launch_template[0].version", "user_data"] },
     });
     expect(instance.key_name).toBeUndefined();
     expect(instance.ami).toBeUndefined();
