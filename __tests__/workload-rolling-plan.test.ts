@@ -2,8 +2,9 @@
  * Rolling workload updates, planned for real: the workload stack is planned offline, its plan made into a deployed
  * state (tooling/terraform/plan-state.ts), and the same stack synthesized with another AMI is planned against that
  * state. The launch template changes; no instance is replaced or updated (each keeps its template version,
- * `ignore_changes`). `-refresh=false`: nothing reads AWS (with no change to the version the provider's CustomizeDiff
- * has nothing to look up).
+ * `ignore_changes`). `-refresh=false`: nothing reads AWS. Without the `ignore_changes` on the version, this plan
+ * fails offline: the provider's CustomizeDiff sees the version change and asks EC2 (DescribeTags) for the version each
+ * instance was launched from, the branch that forces replacement (internal/service/ec2/ec2_instance.go).
  *
  * Needs terraform and a local hashicorp/aws mirror. Without them the suite fails when CI=true and is skipped, loudly,
  * elsewhere.
