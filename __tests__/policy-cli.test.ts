@@ -113,6 +113,9 @@ describe("policy diff", () => {
     expect(report).toMatch(/^ {2}~ inspection: aws_networkfirewall_rule_group\.\S+ \(rule_group\)$/m);
     expect(report).toMatch(/^ {2}~ observability: aws_route53_resolver_firewall_domain_list\.\S+ \(domains\)$/m);
     expect(report).toMatch(/^ {2}\+ network: aws_network_acl_rule\.workload_acl_egress_102$/m);
+    // Whatever the synth says: in this build each proxy's boot script (a local its user_data_base64 reads) carries the
+    // allowlist, so the proxies are flagged.
+    expect(report).toMatch(/^ {2}~ inspection: aws_instance\.proxy_a \(user_data_base64\) {2}REPLACEMENT RISK: /m);
   });
 
   test("a workload AMI change: the workload launch templates change, no instance does (rolling updates)", async () => {

@@ -13,7 +13,10 @@ import { configLabel, parseConfig, parseConfigText, readConfigBytes } from "../.
 import type { Egress6Config } from "../../config/schema";
 import { UserError } from "../../lib/errors";
 
-/** Resources by address (`aws_x.name`), per stack: the synthesized arguments, metadata removed. */
+/**
+ * Resources by address (`aws_x.name`), per stack: the synthesized arguments, metadata removed; and the stack's locals
+ * as `local.<name>`, which resources read (a proxy's boot script is a local its `user_data_base64` refers to).
+ */
 export type StackResources = Record<string, Record<string, unknown>>;
 
 /** Synthesizes every stack of `config` (in a temporary folder, removed afterwards) and returns its resources. */
@@ -26,8 +29,10 @@ export function synthesizedResources(config: Egress6Config): StackResources {
     for (const stack of fs.readdirSync(stacksDir).sort()) {
       const json = JSON.parse(fs.readFileSync(path.join(stacksDir, stack, "cdk.tf.json"), "utf8")) as {
         resource?: Record<string, Record<string, Record<string, unknown>>>;
+        locals?: Record<string, unknown>;
       };
       const resources: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(json.locals ?? {})) resources[`local.${name}`] = value;
       for (const [type, byName] of Object.entries(json.resource ?? {})) {
         for (const [name, body] of Object.entries(byName)) {
           const { "//": _metadata, ...rest } = body;
@@ -65,18 +70,48 @@ const USER_DATA = /^user_data(_base64)?$/;
 
 function riskOf(type: string, attributes: readonly string[]): string | undefined {
   const userData = attributes.filter((a) => USER_DATA.test(a));
-  if (userData.length > 0) return `${userData.join(", ")} changes: instances launched from it boot differently (replacement risk)`;
+  if (userData.length > 0)
+    return type === "aws_instance"
+      ? `${userData.join(", ")} changes: the instance is replaced or restarted (replacement risk)`
+      : `${userData.join(", ")} changes: instances launched from it boot differently (replacement risk)`;
   if (MACHINE_TYPES.has(type)) return `${type} changes (replacement risk)`;
   return undefined;
 }
 
-/** The difference between the synthesized resources of two configs, `before` -> `after`. */
+const LOCAL = "local.";
+const refersTo = (value: unknown, locals: ReadonlySet<string>) =>
+  [...locals].some((name) =>
+    new RegExp(`\\blocal\\.${name.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`)}(?![A-Za-z0-9_-])`).test(JSON.stringify(value) ?? ""),
+  );
+
+/** The locals of a stack that differ between `b` and `a`, and those that read them (to any depth). */
+function changedLocals(b: Record<string, unknown>, a: Record<string, unknown>): Set<string> {
+  const names = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => k.startsWith(LOCAL)).map((k) => k.slice(LOCAL.length));
+  const changed = new Set(names.filter((n) => JSON.stringify(b[LOCAL + n]) !== JSON.stringify(a[LOCAL + n])));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const n of names) {
+      if (!changed.has(n) && refersTo(a[LOCAL + n], changed)) {
+        changed.add(n);
+        grew = true;
+      }
+    }
+  }
+  return changed;
+}
+
+/**
+ * The difference between the synthesized resources of two configs, `before` -> `after`. An argument that reads a
+ * local whose value changed is changed too (a proxy's boot script lives in a local).
+ */
 export function diffResources(before: StackResources, after: StackResources): ResourceChange[] {
   const out: ResourceChange[] = [];
   for (const stack of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
     const b = before[stack] ?? {};
     const a = after[stack] ?? {};
+    const locals = changedLocals(b, a);
     for (const address of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) {
+      if (address.startsWith(LOCAL)) continue;
       const type = address.slice(0, address.indexOf("."));
       if (!(address in b)) {
         out.push({ stack, address, kind: "added", attributes: [], replacementRisk: MACHINE_TYPES.has(type) ? `a new ${type}` : undefined });
@@ -96,7 +131,7 @@ export function diffResources(before: StackResources, after: StackResources): Re
       const aa = a[address] as Record<string, unknown>;
       const attributes = [...new Set([...Object.keys(ba), ...Object.keys(aa)])]
         .sort()
-        .filter((k) => JSON.stringify(ba[k]) !== JSON.stringify(aa[k]));
+        .filter((k) => JSON.stringify(ba[k]) !== JSON.stringify(aa[k]) || refersTo(aa[k], locals));
       if (attributes.length > 0) out.push({ stack, address, kind: "changed", attributes, replacementRisk: riskOf(type, attributes) });
     }
   }
@@ -133,7 +168,7 @@ export function formatDiff(diff: PolicyDiff, beforeLabel: string, afterLabel: st
   lines.push(
     risks === 0
       ? "no instance, launch template or boot script changes"
-      : `${risks} change${risks === 1 ? "" : "s"} may replace machines: review them, and roll workloads one AZ at a time (npm run workloads -- roll)`,
+      : `${risks} change${risks === 1 ? "" : "s"} may replace machines: review them before applying (workload instances: npm run workloads -- roll, one AZ at a time)`,
   );
   return `${lines.join("\n")}\n`;
 }

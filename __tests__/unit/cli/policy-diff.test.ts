@@ -51,7 +51,28 @@ describe("diffResources", () => {
     expect(report).toContain("  ~ inspection: aws_launch_template.proxy (user_data)  REPLACEMENT RISK: user_data changes");
     expect(report).toContain("  - inspection: aws_cloudwatch_metric_alarm.gone\n");
     expect(report.trimEnd().split("\n").at(-1)).toBe(
-      "2 changes may replace machines: review them, and roll workloads one AZ at a time (npm run workloads -- roll)",
+      "2 changes may replace machines: review them before applying (workload instances: npm run workloads -- roll, one AZ at a time)",
     );
+  });
+
+  test("an argument that reads a changed local is changed, through locals that read it", () => {
+    const stack = (bootScript: string) => ({
+      inspection: {
+        "local.a-user-data": bootScript,
+        "local.a-wrapped": "${local.a-user-data}\n",
+        "local.a-user-data-2": "unchanged",
+        "aws_instance.proxy_a": { user_data_base64: "${base64gzip(local.a-wrapped)}", subnet_id: "s" },
+        "aws_instance.proxy_b": { user_data_base64: "${base64gzip(local.a-user-data-2)}", subnet_id: "s" },
+      },
+    });
+    expect(diffResources(stack("acl a"), stack("acl b"))).toEqual([
+      {
+        stack: "inspection",
+        address: "aws_instance.proxy_a",
+        kind: "changed",
+        attributes: ["user_data_base64"],
+        replacementRisk: "user_data_base64 changes: the instance is replaced or restarted (replacement risk)",
+      },
+    ]);
   });
 });
