@@ -186,8 +186,9 @@ describe("instances", () => {
     expect(lt(synthStack(demoConfig({ workload: { rootVolumeGiB: 100 } }), "workload")).block_device_mappings[0].ebs.volume_size).toBe(100);
   });
 
-  test("a later apply does not undo the remediation Lambda's quarantine (security groups are ignored after creation)", () => {
-    for (const i of Object.values(instances)) expect(i.lifecycle).toEqual({ ignore_changes: ["vpc_security_group_ids"] });
+  test("a later apply does not undo the remediation Lambda's quarantine, nor replace instances for a new template version", () => {
+    for (const i of Object.values(instances))
+      expect(i.lifecycle).toEqual({ ignore_changes: ["vpc_security_group_ids", "launch_template[0].version", "user_data"] });
   });
 
   test("a non-Nitro instance type is rejected with a message that names the field", () => {

@@ -72,6 +72,18 @@ export interface ObservabilityStackProps {
   readonly proxyFailoverZip?: string;
 }
 
+/**
+ * What the DNS Firewall allows beside `egress.domains`, in its own syntax: the names the VPC itself needs and every
+ * host an instance reaches while it boots, whatever egress.domains says (modules/shared/boot-hosts.ts).
+ */
+export function dnsFirewallAlsoAllowed(config: Egress6Config): string[] {
+  const region = config.region;
+  return [
+    ...vpcInternalDomains(region, interfaceEndpointsOf(config)),
+    ...[...workloadBootHosts(region), ...(modeProfile(config.inspection.mode).proxies ? proxyBootHosts(region) : [])].map((h) => h.host),
+  ];
+}
+
 export class ObservabilityStack extends Egress6Stack {
   readonly key: CustomerKey;
   readonly alarms: AlarmTopic;
@@ -210,10 +222,7 @@ export class ObservabilityStack extends Egress6Stack {
         vpcId: network.vpcId,
         allowlist: config.egress.domains,
         // Every host an instance reaches while it boots, whatever egress.domains says (modules/shared/boot-hosts.ts).
-        alsoAllow: [
-          ...vpcInternalDomains(region, interfaceEndpointsOf(config)),
-          ...[...workloadBootHosts(region), ...(profile.proxies ? proxyBootHosts(region) : [])].map((h) => h.host),
-        ],
+        alsoAllow: dnsFirewallAlsoAllowed(config),
         mutationProtection: obs.dnsFirewall.protection,
         queryLogGroupName: vendedLogGroups(env).resolverQueryLogs,
         retentionDays,

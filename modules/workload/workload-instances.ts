@@ -19,6 +19,16 @@
  * its root device name and fails on a `resolve:ssm:` value (terraform-provider-aws #43488, #22912); with `ami =
  * resolve:ssm:` on the instance every plan replaces it (#43364). IMDS options, monitoring and the instance profile
  * are repeated on the instance so that scanners that do not follow launch templates see them.
+ *
+ * Rolling updates. Each instance names the template's `latest_version`, and `ignore_changes` keeps the version it was
+ * launched from: a template change (boot script, AMI, instance type) makes a new template version and replaces no
+ * instance. Without it the AWS provider replaces every instance in the same apply: its CustomizeDiff for
+ * `aws_instance` (internal/service/ec2/ec2_instance.go) forces a new instance when `launch_template.0.version`
+ * changes and differs from the version the instance was launched from (the `aws:ec2launchtemplate:version` tag),
+ * and with `$Latest` or `$Default` its Read writes the instance's numeric version into state once the template's
+ * latest (default) version moves on, so the next plan replaces it just the same. Ignoring the version leaves the
+ * provider no change to see. Instances move to the new version when replaced on purpose, one AZ at a time:
+ * `npm run workloads -- roll` (docs/deploying.md, "Rolling workload updates").
  */
 import { Construct } from "constructs";
 import { Token } from "cdktf";
@@ -65,6 +75,14 @@ export interface WorkloadInstancesProps {
    */
   readonly trustedCaPem?: string;
 }
+
+/**
+ * What `ignore_changes` keeps on each workload instance: the security groups the remediation Lambda may have swapped
+ * (quarantine), and, for rolling updates, the launch template version the instance was launched from and the boot
+ * script it was launched with (`user_data`, computed from the template: the instances set none, and an in-place
+ * change of it stops and starts the instance).
+ */
+export const WORKLOAD_INSTANCE_IGNORED_CHANGES = ["vpc_security_group_ids", "launch_template[0].version", "user_data"] as const;
 
 /**
  * The workloads' boot script: the same Systems Manager agent setup as the proxies' (IMDS over IPv6; the regional
@@ -151,8 +169,8 @@ export class WorkloadInstances extends Construct {
           ebsOptimized: true, // every Nitro type is EBS-optimized; stated so that scanners (CKV_AWS_135) see it
           tags: { Name: `${name}-${zone.suffix}-${index}`, ...roleTags, [TAG_AZ]: zone.suffix },
           // The remediation Lambda isolates a compromised instance by swapping its security groups; a later
-          // apply must not silently undo that.
-          lifecycle: { ignoreChanges: ["vpc_security_group_ids"] },
+          // apply must not silently undo that. A new template version replaces no instance (rolling updates).
+          lifecycle: { ignoreChanges: [...WORKLOAD_INSTANCE_IGNORED_CHANGES] },
         });
         this.instances.push({ zone, index, instance });
       }

@@ -74,7 +74,7 @@ describe("WorkloadInstances", () => {
         instance_metadata_tags: "disabled",
       },
       tags: { Name: "dev-workload-b-2", "egress6:role": "workload", "egress6:az": "b" },
-      lifecycle: { ignore_changes: ["vpc_security_group_ids"] },
+      lifecycle: { ignore_changes: ["vpc_security_group_ids", "launch_template[0].version", "user_data"] },
     });
     expect(instance.key_name).toBeUndefined();
     expect(instance.ami).toBeUndefined();
@@ -83,6 +83,30 @@ describe("WorkloadInstances", () => {
       id: expect.stringMatching(/^\$\{aws_launch_template\.test_instance-launch-template_[0-9A-F]+\.id\}$/),
       version: expect.stringMatching(/^\$\{aws_launch_template\.test_instance-launch-template_[0-9A-F]+\.latest_version\}$/),
     });
+  });
+
+  // Rolling updates: a change of AMI or boot script changes the launch template, and each instance's only link to the
+  // template's content is the version, which ignore_changes keeps. Asserted on the synthesized JSON: an offline plan
+  // cannot show it, since with an instance in state the provider's CustomizeDiff asks EC2 for the instance's tags.
+  test.each([
+    ["the AMI", { ...base, ami: UBUNTU }],
+    ["the boot script (a trusted CA)", { ...base, trustedCaPem: PEM }],
+  ])("a change of %s changes the launch template and nothing an instance plans from", (_what, changed) => {
+    const before = synth(base).resource;
+    const after = synth(changed).resource;
+    const template = (r: Resources) => byName(r, "aws_launch_template")["test_instance-launch-template"];
+    expect(JSON.stringify(template(after))).not.toBe(JSON.stringify(template(before)));
+    const instancesBefore = byName(before, "aws_instance");
+    const instancesAfter = byName(after, "aws_instance");
+    expect(Object.keys(instancesAfter).sort()).toEqual(Object.keys(instancesBefore).sort());
+    for (const [name, instance] of Object.entries(instancesAfter)) {
+      // Same arguments, and the one that follows the template (its latest_version) is ignored after creation.
+      expect({ name, instance }).toEqual({ name, instance: instancesBefore[name] });
+      expect((instance.launch_template as { version: string }).version).toMatch(/\.latest_version\}$/);
+      expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toContain("launch_template[0].version");
+      expect(instance.user_data).toBeUndefined();
+      expect(instance.ami).toBeUndefined();
+    }
   });
 
   test("instancesPerAz 0: templates and role, no instance", () => {
