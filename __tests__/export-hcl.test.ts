@@ -480,6 +480,7 @@ describe("variables and template files", () => {
     expect(inspection.match(/templatefile\("\$\{path\.module\}\/templates\/proxy-user-data\.sh\.tftpl"/g)).toHaveLength(4);
     expect(inspection).toMatch(/zone\s+= "a"/);
     expect(inspection).toMatch(/zone\s+= "b"/);
+    expect(inspection).toMatch(/slot\s+= "a-2"/);
     const template = fs.readFileSync(path.join(out, "hcl", "inspection", "templates", "proxy-user-data.sh.tftpl"), "utf8");
     expect(template).toMatch(/^#!\/bin\/bash\n/);
     expect(template).toContain("visible_hostname egress6-${environment}-proxy-${zone}");
