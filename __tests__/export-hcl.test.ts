@@ -469,16 +469,18 @@ describe("variables and template files", () => {
     },
   );
 
-  test("the proxies of every AZ share one template; the AZ is its variable; the workload script is base64encode(templatefile())", async () => {
+  test("the proxies of every AZ and slot share one template; the AZ is its variable; the workload script is base64encode(templatefile())", async () => {
     const out = tempDir("idioms-files");
     synthesize(parseConfig(DEMO_CONFIG, "demo"), path.join(out, "cdktf.out"));
     const manifest = readManifest(path.join(out, "cdktf.out"));
     await writeStacks(path.join(out, "cdktf.out"), manifest, path.join(out, "hcl"));
     const inspection = fs.readFileSync(path.join(out, "hcl", "inspection", "main.tf"), "utf8");
     expect(fs.readdirSync(path.join(out, "hcl", "inspection", "templates"))).toEqual(["proxy-user-data.sh.tftpl"]);
-    expect(inspection.match(/templatefile\("\$\{path\.module\}\/templates\/proxy-user-data\.sh\.tftpl"/g)).toHaveLength(2);
+    // Two AZs, two proxies each (primary and standby): four scripts, one template.
+    expect(inspection.match(/templatefile\("\$\{path\.module\}\/templates\/proxy-user-data\.sh\.tftpl"/g)).toHaveLength(4);
     expect(inspection).toMatch(/zone\s+= "a"/);
     expect(inspection).toMatch(/zone\s+= "b"/);
+    expect(inspection).toMatch(/slot\s+= "a-2"/);
     const template = fs.readFileSync(path.join(out, "hcl", "inspection", "templates", "proxy-user-data.sh.tftpl"), "utf8");
     expect(template).toMatch(/^#!\/bin\/bash\n/);
     expect(template).toContain("visible_hostname egress6-${environment}-proxy-${zone}");

@@ -106,7 +106,7 @@ function readme(config: Egress6Config, configSource: string, stacks: readonly Ma
     "",
     "Each folder's `variables.tf` defaults to the values this environment was exported with (environment, region,",
     "availability zones, instance type); its `templates/` hold the boot scripts `templatefile()` renders, and",
-    "`observability/lambda-src/` the remediation function's source with the build of its ZIP (`BUILD.md`). The",
+    "`observability/lambda-src/` the Lambda functions' sources (remediation; proxy failover in modes with proxies), each with the build of its ZIP (`BUILD.md`). The",
     "resource addresses are those of the cdktf stacks, and the backend names the same state, so an environment",
     "deployed with cdktf is taken over without moving state. To scan it with Checkov: `checkov -d . --framework terraform`.",
     "",

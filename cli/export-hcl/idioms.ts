@@ -316,8 +316,12 @@ function templateFor(scripts: readonly Script[], reserved: readonly string[]): T
     if (column < 0) {
       columns.push(middles);
       column = columns.length - 1;
-      const zone = middles.every((m, j) => m === nameParts[j]) && nameParts.every((n) => /^[a-z]$/.test(n));
-      columnNames.push(zone ? "zone" : `part_${column + 1}`);
+      // The AZ suffix that leads each script's name (`proxy_a_user_data`, `proxy_a_2_user_data`: `a`), and the
+      // proxy slot `<az>-<n>` (a standby's name carries its slot number, the primary's none).
+      const zones = nameParts.map((n) => /^([a-z])(?:_\d+)?$/.exec(n)?.[1]);
+      const zone = zones.every((z, j) => z !== undefined && middles[j] === z);
+      const slot = zones.every((z, j) => z !== undefined && new RegExp(`^${z}-\\d+$`).test(middles[j]));
+      columnNames.push(zone ? "zone" : slot ? "slot" : `part_${column + 1}`);
     }
     merged.push(`${head}\${${columnNames[column]}}${tail}`);
     prefix = suffix = 0;
