@@ -8,6 +8,8 @@ import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
 import { UserError } from "../lib/errors";
 import { policy, type PolicyIo } from "../cli/policy/index";
+import { expectedPolicyVersion } from "../cli/policy/status";
+import { parseConfig } from "../config/load";
 import { merge, tempDir } from "./helpers";
 
 function io(dir: string, extra: Partial<PolicyIo> = {}): PolicyIo & { stdout: string[]; stderr: string[] } {
@@ -71,7 +73,30 @@ describe("policy: arguments and the environment", () => {
     ]);
   });
 
-  test("status cannot judge until the policy bundle is versioned (exit 2), and reads no metric", async () => {
+  test("status reads every proxy's metrics and judges them against the version the config deploys", async () => {
+    const expected = expectedPolicyVersion(parseConfig(DEMO_CONFIG, "demo"))!;
+    const now = new Date();
+    const asked: string[] = [];
+    const metrics = (stale: string) => () => ({
+      latest: async (query: { metricName: string; dimensions: readonly { name: string; value: string }[] }) => {
+        const proxy = query.dimensions.find((d) => d.name === "Proxy")!.value;
+        asked.push(`${query.metricName} ${proxy}`);
+        if (query.metricName === "Healthy") return { value: 1, timestamp: now };
+        return { value: proxy === stale ? expected.metricValue + 1 : expected.metricValue, timestamp: now };
+      },
+    });
+    const good = io(dir, { metrics: metrics("none") });
+    expect(await policy(["status", "--env", "demo", "--config", file], good)).toBe(0);
+    expect(asked.filter((q) => q.startsWith("PolicyVersion")).sort()).toEqual(
+      ["a-1", "a-2", "b-1", "b-2"].map((p) => `PolicyVersion ${p}`),
+    );
+    expect(good.stdout.join("")).toContain(`expected version ${expected.id}`);
+    const behind = io(dir, { metrics: metrics("b-2") });
+    expect(await policy(["status", "--env", "demo", "--config", file], behind)).toBe(1);
+    expect(behind.stdout.join("")).toMatch(/b-2: NOT OK, .*runs policy \d+, expected/);
+  });
+
+  test("status in a mode without proxies says there is nothing to report (exit 2), and reads no metric", async () => {
     let read = false;
     const metrics = () => ({
       latest: async () => {
@@ -79,8 +104,9 @@ describe("policy: arguments and the environment", () => {
         return undefined;
       },
     });
-    expect(await problemsOf(policy(["status", "--env", "demo", "--config", file], io(dir, { metrics })))).toEqual([
-      expect.stringMatching(/^policy status: the version demo's config would deploy is unknown in this build/),
+    const igw = writeConfig(dir, "igw.json", { inspection: { mode: "firewall-igw" } });
+    expect(await problemsOf(policy(["status", "--env", "demo", "--config", igw], io(dir, { metrics })))).toEqual([
+      expect.stringMatching(/^policy status: demo runs inspection.mode firewall-igw, which has no proxies/),
     ]);
     expect(read).toBe(false);
   });
@@ -113,9 +139,10 @@ describe("policy diff", () => {
     expect(report).toMatch(/^ {2}~ inspection: aws_networkfirewall_rule_group\.\S+ \(rule_group\)$/m);
     expect(report).toMatch(/^ {2}~ observability: aws_route53_resolver_firewall_domain_list\.\S+ \(domains\)$/m);
     expect(report).toMatch(/^ {2}\+ network: aws_network_acl_rule\.workload_acl_egress_102$/m);
-    // Whatever the synth says: in this build each proxy's boot script (a local its user_data_base64 reads) carries the
-    // allowlist, so the proxies are flagged.
-    expect(report).toMatch(/^ {2}~ inspection: aws_instance\.proxy_a \(user_data_base64\) {2}REPLACEMENT RISK: /m);
+    // The proxies' policy is the bundle object: it changes, and no instance, launch template or boot script does.
+    expect(report).toMatch(/^ {2}~ inspection: aws_s3_object\.\S+ \(content\)$/m);
+    expect(report).not.toMatch(/aws_instance|aws_launch_template|REPLACEMENT RISK/);
+    expect(report).toContain("no instance, launch template or boot script changes\n");
   });
 
   test("a workload AMI change: the workload launch templates change, no instance does (rolling updates)", async () => {

@@ -127,7 +127,7 @@ export async function policy(argv: readonly string[], io: PolicyIo): Promise<num
       const expected = expectedPolicyVersion(config);
       if (expected === undefined) {
         throw new UserError([
-          `policy status: the version ${config.name}'s config would deploy is unknown in this build (the policy bundle is not versioned yet); cannot judge`,
+          `policy status: ${config.name} runs inspection.mode ${config.inspection.mode}, which has no proxies; there is no policy version to report (the firewall's rule groups are updated by apply)`,
         ]);
       }
       const reader = (io.metrics ?? cloudWatchReader)(config.region);

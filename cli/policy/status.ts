@@ -3,15 +3,19 @@
  * from the metrics every proxy publishes about itself (lib/proxy-signals.ts): the latest `PolicyVersion` datapoint,
  * compared with the version the config would deploy, and the latest `Healthy` heartbeat.
  *
- * The metrics are read through `ProxyMetricsReader`, so the judgement here needs no AWS client (and its tests none).
- * The CloudWatch binding (`GetMetricData`) needs `@aws-sdk/client-cloudwatch`, which this build does not depend on:
- * see `cloudWatchReader` below.
+ * The metrics are read through `ProxyMetricsReader`, so the judgement here needs no AWS client (and its tests none);
+ * `cloudWatchReader` binds it to CloudWatch.
  */
 import { modeProfile } from "../../config/modes";
 import type { Egress6Config } from "../../config/schema";
 import { zonesOf } from "../../config/zones";
 import { UserError } from "../../lib/errors";
-import { PROXY_DIMENSION, PROXY_METRIC, PROXY_METRIC_NAMESPACE, proxySlotId } from "../../lib/proxy-signals";
+import { PROXY_DIMENSION, PROXY_METRIC, PROXY_METRIC_NAMESPACE } from "../../lib/proxy-signals";
+import { slotsOf } from "../../lib/proxy-failover";
+import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { renderPolicyBundle } from "../../modules/proxy/policy-bundle";
+import { VPC_CIDR_PLACEHOLDER } from "../../modules/proxy/squid-conf";
+import { squidPolicyOf } from "../../stacks/proxy-policy";
 
 /** One CloudWatch datapoint. */
 export interface MetricPoint {
@@ -38,22 +42,19 @@ export interface ExpectedPolicyVersion {
 }
 
 /**
- * MERGE POINT: the version of the policy bundle `config` deploys. The policy branch (issue 18 part 1) stamps the bundle
- * with `policyVersionOf(bundleText)`; until it lands there is no bundle, so this returns undefined and `policy status`
- * says it cannot judge (exit 2). Wire it to the bundle here, and nothing else changes.
+ * The version of the policy bundle `config` deploys: the bundle rendered as the proxy tier renders it, with the /56
+ * as its placeholder (the version never depends on the /56: modules/proxy/policy-bundle.ts). Undefined in a mode
+ * without proxies.
  */
 export function expectedPolicyVersion(config: Egress6Config): ExpectedPolicyVersion | undefined {
-  void config;
-  return undefined;
+  if (!modeProfile(config.inspection.mode).proxies) return undefined;
+  return renderPolicyBundle({ policy: squidPolicyOf(config), vpcIpv6Cidr: VPC_CIDR_PLACEHOLDER }).version;
 }
 
-/**
- * The proxy slots of the environment: `proxySlotId(az, n)` for each AZ and n = 1..`proxiesPerAz`. MERGE POINT: the
- * failover branch (issue 18 part 2) runs a primary and a standby per AZ; pass 2 once it lands.
- */
-export function proxySlots(config: Egress6Config, proxiesPerAz = 1): string[] {
+/** The proxy slots of the environment: `proxySlotId(az, n)` for each AZ and each slot (primary, standby). */
+export function proxySlots(config: Egress6Config): string[] {
   if (!modeProfile(config.inspection.mode).proxies) return [];
-  return zonesOf(config).flatMap((z) => Array.from({ length: proxiesPerAz }, (_, i) => proxySlotId(z.suffix, i + 1)));
+  return zonesOf(config).flatMap((z) => slotsOf(z.suffix));
 }
 
 export interface ProxyStatus {
@@ -132,12 +133,42 @@ export function formatStatus(envName: string, expected: ExpectedPolicyVersion, s
 }
 
 /**
- * The CloudWatch binding of `ProxyMetricsReader`. NOT AVAILABLE in this build: `@aws-sdk/client-cloudwatch` is not a
- * dependency. Once it is, this is `GetMetricData` (one `MetricStat` per query, `Stat: "Maximum"`, `Period: 60`,
- * `ScanBy: "TimestampDescending"`, first value) with the environment's region and the caller's credentials.
+ * The CloudWatch binding of `ProxyMetricsReader`: `GetMetricData` (one `MetricStat`, `Stat: "Maximum"`, `Period: 60`,
+ * newest first) in the environment's region with the caller's credentials (CloudWatch API reference, GetMetricData).
  */
 export function cloudWatchReader(region: string): ProxyMetricsReader {
-  throw new UserError([
-    `policy status cannot read CloudWatch in ${region}: this build has no @aws-sdk/client-cloudwatch (add the dependency, then bind cloudWatchReader in cli/policy/status.ts)`,
-  ]);
+  const client = new CloudWatchClient({ region, useDualstackEndpoint: true });
+  return {
+    async latest(query, lookbackMinutes) {
+      const end = new Date();
+      const out = await client.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(end.getTime() - lookbackMinutes * 60_000),
+          EndTime: end,
+          ScanBy: "TimestampDescending",
+          MetricDataQueries: [
+            {
+              Id: "m",
+              ReturnData: true,
+              MetricStat: {
+                Metric: {
+                  Namespace: query.namespace,
+                  MetricName: query.metricName,
+                  Dimensions: query.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+                },
+                Stat: "Maximum",
+                Period: 60,
+              },
+            },
+          ],
+        }),
+      );
+      const result = out.MetricDataResults?.[0];
+      if (result?.StatusCode !== undefined && result.StatusCode !== "Complete") {
+        throw new UserError([`policy status: CloudWatch answered ${result.StatusCode} for ${query.metricName}; try again`]);
+      }
+      const [value, timestamp] = [result?.Values?.[0], result?.Timestamps?.[0]];
+      return value === undefined || timestamp === undefined ? undefined : { value, timestamp };
+    },
+  };
 }
