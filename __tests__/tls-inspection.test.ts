@@ -431,7 +431,7 @@ describe("what decryption synthesizes", () => {
       },
     ]);
     const locals = Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"));
-    expect(locals.length).toBe(2);
+    expect(locals.length).toBe(4); // two AZs, a primary and a standby proxy each
     for (const script of locals) {
       expect(script).toContain("ssl_bump bump step3 egress_sni");
       expect(script).toContain("acl never_decrypt ssl::server_name --client-requested pinned.example.net");
@@ -464,7 +464,7 @@ describe("what decryption synthesizes", () => {
     const outdir = synth(withTls("proxy", { ...proxyDecryption, icap: { ...proxyDecryption.icap, failClosed: false } }), "ca-key-retry");
     const inspection = stackJson(outdir, "inspection");
     const scripts = Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"));
-    expect(scripts).toHaveLength(2);
+    expect(scripts).toHaveLength(4); // two AZs, a primary and a standby proxy each
     for (const script of scripts) {
       expect(script).toContain(`aws secretsmanager get-secret-value --region us-east-1 --endpoint-url https://${SECRETS_HOST} `);
       expect(script).not.toContain("AWS_USE_DUALSTACK_ENDPOINT");
@@ -679,7 +679,7 @@ describe("ICAP", () => {
   test("plain icap:// must be inside the VPC's /56: a precondition on every proxy instance, checked by Terraform when the /56 is known; icaps:// gets none", () => {
     const inspection = stackJson(synth(withTls("proxy", proxyDecryption), "icap-pre"), "inspection");
     const instances = Object.values(inspection.resource.aws_instance) as Json[];
-    expect(instances.length).toBe(2);
+    expect(instances.length).toBe(4); // two AZs, a primary and a standby proxy each
     for (const i of instances) {
       expect(i.lifecycle.precondition).toHaveLength(1);
       const { condition, error_message } = i.lifecycle.precondition[0];
@@ -789,7 +789,7 @@ describe("offline terraform plan with decryption", () => {
       "proxy/inspection passed",
       "proxy/workload passed",
     ]);
-    expect(report.results.filter((r) => r.stack === "inspection").map((r) => r.addedByType!.aws_iam_role_policy)).toEqual([1, 1]);
+    expect(report.results.filter((r) => r.stack === "inspection").map((r) => r.addedByType!.aws_iam_role_policy)).toEqual([2, 2]); // the CA key's and the heartbeat's
   });
 
   planTest("plain icap:// to an address outside the VPC's /56 fails the plan, naming the field", async () => {

@@ -438,7 +438,7 @@ describe("every instance (workloads and proxies) launches from its tier's launch
       const config = demoConfig({ inspection: { mode } });
       const stacks = [synthStack(config, "workload"), synthStack(config, "inspection")];
       const instances = stacks.flatMap((tf) => Object.entries(resources(tf, "aws_instance")).map(([id, i]) => ({ tf, id, i })));
-      expect(instances.length).toBe(mode === "firewall-igw" ? 2 : 4);
+      expect(instances.length).toBe(mode === "firewall-igw" ? 2 : 6); // 2 workloads, and 2 proxies per AZ
       for (const { tf, id, i } of instances) {
         expect([id, i.ami, i.root_block_device]).toEqual([id, undefined, undefined]);
         const ref = /^\$\{aws_launch_template\.([\w-]+)\.id\}$/.exec(i.launch_template?.id ?? "");
