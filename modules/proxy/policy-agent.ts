@@ -257,13 +257,15 @@ split_bundle() {
   [ "$(find "$dir" -mindepth 1 | wc -l)" -eq ${Object.values(BUNDLE_FILES).length} ]
 }
 
-# Applies one S3 object version. 0: applied; 1: refused, the running policy untouched or restored.
+# Applies one S3 object version. 0: applied; 1: refused (not retried), the running policy untouched or restored;
+# 2: not applied for a reason that may pass (fetch failed, or the first policy did not come up): retried next poll.
 apply() {
   local vid=$1 first id value new previous
   rm -rf "$STAGE" && mkdir -p "$STAGE"
   if ! s3 get-object --bucket "$BUCKET" --key "$KEY" --version-id "$vid" "$STATE_DIR/bundle" >/dev/null 2>"$STATE_DIR/fetch.err"; then
+    # A failed fetch says nothing about the bundle: retried at the next poll.
     failed "get-object of version $vid: $(head -n 1 "$STATE_DIR/fetch.err")"
-    return 1
+    return 2
   fi
   first=$(head -n 1 "$STATE_DIR/bundle")
   id=\${first#"$PREFIX"}

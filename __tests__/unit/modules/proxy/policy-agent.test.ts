@@ -77,6 +77,12 @@ describe("renderPolicyAgentScript", () => {
     expect(reconfigure).toBeGreaterThan(0);
   });
 
+  test("a failed fetch is retried at the next poll; a refused bundle is not", () => {
+    const fetch = script.slice(script.indexOf("if ! s3 get-object"), script.indexOf("first=$(head -n 1"));
+    expect(fetch).toMatch(/return 2\n/);
+    expect(script).toContain('1) refused=$vid && echo "$vid" > "$STATE_DIR/refused" ;;');
+  });
+
   test("holds new connections (SYNs from anywhere but loopback) while Squid reopens its listeners", () => {
     expect(script).toContain(`table inet ${HOLD_TABLE} {`);
     expect(script).toContain('iifname != "lo" tcp flags & (syn | ack) == syn drop');
