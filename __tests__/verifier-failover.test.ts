@@ -72,7 +72,7 @@ describe.each(["proxy", "firewall-proxy"] as const)("two proxies per AZ with fai
   test("the standby classifies as a proxy by the same tags", () => {
     const app = synthMode(mode);
     twoProxiesPerAz(app);
-    const rows = verify(app).hosts.filter((h) => h.host.includes("_standby"));
+    const rows = verify(app).hosts.filter((h) => h.host.includes("_2_interface"));
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row).toMatchObject({ role: "proxy", why: expect.stringContaining("egress6:role = proxy") });
   });
@@ -91,7 +91,7 @@ describe.each(["proxy", "firewall-proxy"] as const)("two proxies per AZ with fai
     const report = verify(app);
     expect(violatedIds(report)).toContain("L1");
     expect(violations(report, "L1").join("\n")).toMatch(
-      /workload-a .*with route aws_route\.\w+ \(inspection\) failed over to interface .*_standby/,
+      /workload-a .*with route aws_route\.\w+ \(inspection\) failed over to interface .*_2_interface/,
     );
     // The planned state alone holds: the violation is the failover state's.
     expect(violations(report, "L1").every((v) => v.includes("failed over to interface"))).toBe(true);

@@ -11,7 +11,8 @@ import { parseConfig } from "../config/load";
 import type { InspectionMode } from "../config/modes";
 import { stackFromTerraformJson, verifyStacks, type Report, type Result, type VerifyOptions } from "../verifier";
 import { TAG_AZ, TAG_FAILOVER_GROUP, TAG_ROLE } from "../verifier/tags";
-import { failoverGroupOf } from "../lib/proxy-signals";
+import { failoverGroupOf, proxySlotId } from "../lib/proxy-signals";
+import { PRIMARY_SLOT, STANDBY_SLOT, TAG_PROXY_SLOT } from "../lib/proxy-failover";
 
 export type Json = Record<string, any>;
 
@@ -133,43 +134,38 @@ export function naclRules(app: SynthApp, tier: string): Found[] {
 /** The demo environment's name: failover groups are `failoverGroupOf(DEMO_ENV, az)`. */
 export const DEMO_ENV: string = parseConfig(DEMO_CONFIG, "demo config").name;
 
-/** The proxy interface of an AZ (the primary, as the app synthesizes it today). */
-export function proxyInterface(app: SynthApp, az: string): Found {
+/** The interface of an AZ's proxy in `slot` (1 = primary, 2 = standby), by the tags the proxy tier writes. */
+export function proxyInterface(app: SynthApp, az: string, slot: number = PRIMARY_SLOT): Found {
   return one(
     app,
     "aws_network_interface",
-    (b, name) => b.tags?.[TAG_ROLE] === "proxy" && b.tags?.[TAG_AZ] === az && !name.endsWith(STANDBY_SUFFIX),
+    (b) => b.tags?.[TAG_ROLE] === "proxy" && b.tags?.[TAG_AZ] === az && b.tags?.[TAG_PROXY_SLOT] === proxySlotId(az, slot),
   );
 }
 
-const STANDBY_SUFFIX = "_standby";
-
 /**
- * The failover contract of issue 18 on the synthesized app, as the failover branch will write it: per AZ a
- * standby proxy (its own interface, a copy of the primary's, and its own instance attached to it), both
- * interfaces tagged with the AZ's failover group, and every route to the primary ignoring changes to
- * `network_interface_id` (`ignore` = false leaves the routes' lifecycle alone). Returns the standby interfaces.
+ * The failover contract of issue 18 as the app synthesizes it: per AZ a primary and a standby proxy, both interfaces
+ * tagged with the AZ's failover group, every route to the primary ignoring changes to `network_interface_id`.
+ * `ignore` rewrites the routes' `ignore_changes` (false removes it) to test the verifier's reading of it. Returns the
+ * standby interfaces by AZ.
  */
 export function twoProxiesPerAz(app: SynthApp, ignore: false | string[] | "all" = ["network_interface_id"]): Record<string, Found> {
   const standbys: Record<string, Found> = {};
   for (const az of ["a", "b"]) {
     const primary = proxyInterface(app, az);
-    primary.body.tags[TAG_FAILOVER_GROUP] = failoverGroupOf(DEMO_ENV, az);
-    const body = JSON.parse(JSON.stringify(primary.body)) as Json;
-    body.tags.Name = `${body.tags.Name}-2`;
-    delete body["//"];
-    const name = `${primary.name}${STANDBY_SUFFIX}`;
-    add(app, primary.stack, "aws_network_interface", name, body);
-    const instance = one(app, "aws_instance", (b) => b.network_interface?.[0]?.network_interface_id === ref(primary));
-    const standbyInstance = JSON.parse(JSON.stringify(instance.body)) as Json;
-    standbyInstance.network_interface = [{ device_index: 0, network_interface_id: `\${aws_network_interface.${name}.id}` }];
-    standbyInstance.tags = { ...standbyInstance.tags, Name: `${standbyInstance.tags.Name}-2` };
-    delete standbyInstance["//"];
-    add(app, instance.stack, "aws_instance", `${instance.name}${STANDBY_SUFFIX}`, standbyInstance);
-    if (ignore !== false)
-      for (const r of all(app, "aws_route").filter((x) => x.body.network_interface_id === ref(primary)))
-        r.body.lifecycle = { ...(r.body.lifecycle ?? {}), ignore_changes: ignore };
-    standbys[az] = { stack: primary.stack, type: "aws_network_interface", name, body };
+    expect(primary.body.tags[TAG_FAILOVER_GROUP]).toBe(failoverGroupOf(DEMO_ENV, az));
+    const routes = all(app, "aws_route").filter((x) => x.body.network_interface_id === ref(primary));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const r of routes) {
+      expect(r.body.lifecycle?.ignore_changes).toEqual(["network_interface_id"]);
+      if (ignore === false) {
+        const { ignore_changes: _dropped, ...rest } = r.body.lifecycle;
+        if (Object.keys(rest).length === 0) delete r.body.lifecycle;
+        else r.body.lifecycle = rest;
+      } else r.body.lifecycle.ignore_changes = ignore;
+    }
+    standbys[az] = proxyInterface(app, az, STANDBY_SLOT);
+    expect(standbys[az].body.tags[TAG_FAILOVER_GROUP]).toBe(failoverGroupOf(DEMO_ENV, az));
   }
   return standbys;
 }

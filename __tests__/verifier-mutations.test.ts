@@ -671,7 +671,7 @@ const MUTATIONS: readonly Mutation[] = [
     name: "the standby proxy's security group admits no workload",
     mode: "firewall-proxy",
     invariant: "L1",
-    says: /workload-b .*with route aws_route\.\w+ \(inspection\) failed over to interface .*_standby/,
+    says: /workload-b .*with route aws_route\.\w+ \(inspection\) failed over to interface .*_2_interface/,
     mutate: (app) => {
       const standby = twoProxiesPerAz(app);
       const primaryGroup = /aws_security_group\.(\w+)\.id/.exec(String(proxyInterface(app, "b").body.security_groups[0]))![1];
