@@ -433,3 +433,27 @@ describe("domain normal form", () => {
     },
   );
 });
+
+describe("inspection.proxy.policyRollout.stepSeconds", () => {
+  const withStep = (stepSeconds: unknown) => merge(DEMO_CONFIG, { inspection: { proxy: { policyRollout: { stepSeconds } } } });
+  const problems = (stepSeconds: unknown) => {
+    try {
+      parseConfig(withStep(stepSeconds), "cfg");
+      return [];
+    } catch (e) {
+      return (e as UserError).problems;
+    }
+  };
+
+  test("defaults to 120 seconds; 0 (all at once) to 3600 are accepted", () => {
+    expect(parseConfig(DEMO_CONFIG, "cfg").inspection.proxy.policyRollout.stepSeconds).toBe(120);
+    expect(parseConfig(withStep(0), "cfg").inspection.proxy.policyRollout.stepSeconds).toBe(0);
+    expect(parseConfig(withStep(3600), "cfg").inspection.proxy.policyRollout.stepSeconds).toBe(3600);
+  });
+
+  test("anything else is refused with one line naming the field and the value", () => {
+    expect(problems(-5)).toEqual(["cfg: inspection.proxy.policyRollout.stepSeconds: must be at least 0, got -5"]);
+    expect(problems(4000)).toEqual(["cfg: inspection.proxy.policyRollout.stepSeconds: must be at most 3600, got 4000"]);
+    expect(problems(1.5)).toEqual(["cfg: inspection.proxy.policyRollout.stepSeconds: expected int, got 1.5"]);
+  });
+});

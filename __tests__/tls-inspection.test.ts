@@ -81,6 +81,14 @@ function synth(input: unknown, name: string): string {
   synthesized.set(key, outdir);
   return outdir;
 }
+/** Each proxy's user data followed by the policy bundle it applies (squid.conf lives in the bundle object). */
+const proxyScripts = (inspection: Json): string[] => {
+  const bundle = (Object.values(inspection.resource.aws_s3_object ?? {}) as Json[]).map((o) => o.content as string).join("\n");
+  return Object.entries(inspection.locals as Record<string, string>)
+    .filter(([k]) => /^proxy_[a-z](_[0-9])?_user_data$/.test(k))
+    .map(([, v]) => `${v}\n${bundle}`);
+};
+
 const stackJson = (outdir: string, stack: string): Json =>
   JSON.parse(fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
 
@@ -222,7 +230,7 @@ describe("tlsInspection configuration", () => {
     expect(lists.dns_firewall_allowlist.domains).toContain(SECRETS_HOST);
     // Not through the proxies: Squid's allowlist does not name it, so a workload cannot reach another account's secrets.
     const inspection = stackJson(outdir, "inspection");
-    for (const script of Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"))) {
+    for (const script of proxyScripts(inspection)) {
       expect(script).not.toMatch(/dstdomain -n [.]?(secretsmanager|amazonaws)/);
     }
     // Firewall decryption needs no key at the proxies: no endpoint is added.
@@ -339,7 +347,7 @@ describe("what decryption synthesizes", () => {
       expect(groups.find((g) => g.name.endsWith("-dlp-example"))!.rule_group.rules_source.rules_string).toMatch(/http\.request_body/);
       // Squid still splices everything: the firewall alone decrypts.
       if (mode === "firewall-proxy") {
-        const locals = JSON.stringify(inspection.locals);
+        const locals = proxyScripts(inspection).join("\n");
         expect(locals).toContain("ssl_bump splice step3 egress_sni");
         expect(locals).not.toContain("ssl_bump bump");
       }
@@ -430,7 +438,7 @@ describe("what decryption synthesizes", () => {
         },
       },
     ]);
-    const locals = Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"));
+    const locals = proxyScripts(inspection);
     expect(locals.length).toBe(4); // two AZs, a primary and a standby proxy each
     for (const script of locals) {
       expect(script).toContain("ssl_bump bump step3 egress_sni");
@@ -530,7 +538,7 @@ describe("what decryption synthesizes", () => {
 
   test("Squid's certificate database (minted certificates and their keys) is on a tmpfs mounted before security_file_certgen -c, never on the root volume", () => {
     const inspection = stackJson(synth(withTls("proxy", proxyDecryption), "ssl-db"), "inspection");
-    for (const script of Object.values(inspection.locals as Record<string, string>).filter((l) => l.includes("squid.conf"))) {
+    for (const script of proxyScripts(inspection)) {
       const db = "/var/lib/squid/egress6-tmpfs/ssl_db";
       expect(script).toContain(`sslcrtd_program /usr/lib64/squid/security_file_certgen -s ${db} -M 4MB`);
       const mount = script.indexOf(
@@ -565,23 +573,19 @@ describe("what decryption synthesizes", () => {
     expect(r.stdout).toContain("sslcrtd_program /usr/lib64/squid/security_file_certgen -s /var/lib/squid/egress6-tmpfs/ssl_db -M 4MB");
     expect(r.stdout).not.toContain("/var/lib/squid/ssl_db");
     // The same file as the boot script's, but for the /56 (a Terraform reference there, the placeholder here).
-    const script = Object.values(
-      stackJson(synth(withTls("proxy", proxyDecryption), "squid-config-decrypt"), "inspection").locals as Record<string, string>,
-    ).find((l) => l.includes("visible_hostname egress6-demo-proxy-b"))!;
-    const delivered = /EGRESS6_SQUID_CONF'\n([\s\S]*?)EGRESS6_SQUID_CONF\n/.exec(script)![1];
+    // The bundle's squid.conf names no AZ and reads the allowlist from its file; the rest is the same.
+    const [script] = proxyScripts(stackJson(synth(withTls("proxy", proxyDecryption), "squid-config-decrypt"), "inspection"));
+    const delivered = /### egress6-bundle-file: squid\.conf\n([\s\S]*?)### egress6-bundle-file: /.exec(script)![1];
     const normalise = (conf: string) =>
       conf
         .split("\n")
-        .filter((l) => !/localnet src|VPC_IPV6_CIDR|\$\{|\$\$\{/.test(l))
+        .filter((l) => !/localnet src|VPC_IPV6_CIDR|\$\{|\$\$\{|visible_hostname|acl egress_domains|acl egress_sni|^# Allowed: /.test(l))
         .join("\n");
     expect(normalise(r.stdout)).toBe(normalise(delivered));
   });
 
   test("firewall-proxy with decryptAt firewall: Squid refuses CONNECT tunnels on the explicit port (the firewall cannot see into them); plain HTTP stays", () => {
-    const script = (mode: string, tls: object, name: string) =>
-      Object.values(stackJson(synth(withTls(mode, tls), name), "inspection").locals as Record<string, string>).find((l) =>
-        l.includes("squid.conf"),
-      )!;
+    const script = (mode: string, tls: object, name: string) => proxyScripts(stackJson(synth(withTls(mode, tls), name), "inspection"))[0];
     const fp = script("firewall-proxy", firewallDecryption, "tunnel-fp");
     expect(fp).toContain("acl explicit_listener myportname explicit\nhttp_access deny connect_method explicit_listener\n");
     expect(fp.indexOf("http_access deny connect_method explicit_listener")).toBeLessThan(fp.indexOf("http_access allow localnet"));
@@ -719,7 +723,7 @@ describe("the verifier's decryption section", () => {
         "proxy",
         proxyDecryption,
         [
-          /^proxy {2}inspection: local\.proxy_a_user_data: decrypts allowlisted TLS on port 443 with the customer CA; splices 6 never-decrypt names \(deb\.debian\.org, .*pinned\.example\.net\)/,
+          /^proxy {2}inspection: aws_s3_object\.proxy_policy_store_bundle: decrypts allowlisted TLS on port 443 with the customer CA; splices 6 never-decrypt names \(deb\.debian\.org, .*pinned\.example\.net\)/,
         ],
       ],
       ["firewall-proxy", proxyDecryption, [/^firewall {2}.*: decrypts nothing/, /^proxy {2}.*: decrypts allowlisted TLS on port 443/]],
