@@ -18,6 +18,7 @@ import { fileSha256, fileSystemProblem, listFiles, recoverKilledSwap, swapIn, te
 import { assertExportTarget, EXPORT_MARKER, EXPORT_MARKER_FORMAT, type ExportRecord } from "./export-folder";
 import { HclExportError, printStack } from "./printer";
 import { idiomaticStack } from "./idioms";
+import { forEachStack } from "./for-each";
 
 export interface ExportedStack {
   readonly name: string;
@@ -174,6 +175,12 @@ async function exportHclUnguarded(config: Egress6Config, outdir: string, options
   }
 }
 
+/** The stack with its per-AZ groups written with for_each (for-each.ts) and their `moved` blocks. */
+export function withForEach(json: Record<string, unknown>): Record<string, unknown> {
+  const { json: grouped, moved } = forEachStack(json);
+  return moved.length === 0 ? grouped : { ...grouped, moved: moved.map((m) => ({ from: m.from, to: m.to })) };
+}
+
 /** Prints and formats every stack into `<dest>/<stack>/`, copying the assets each one names. */
 export async function writeStacks(synthOut: string, manifest: readonly ManifestStack[], dest: string): Promise<void> {
   const problems: string[] = [];
@@ -184,7 +191,7 @@ export async function writeStacks(synthOut: string, manifest: readonly ManifestS
     try {
       const idiomatic = idiomaticStack(rebaseLocalPaths(json, stack.workingDirectory, stack.name));
       templates = idiomatic.files;
-      files = printStack(idiomatic.json);
+      files = printStack(withForEach(idiomatic.json));
     } catch (e) {
       if (!(e instanceof HclExportError)) throw e;
       problems.push(...e.problems.map((p) => `${stack.name}: ${p}`));
