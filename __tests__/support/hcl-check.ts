@@ -111,7 +111,15 @@ export interface TakeoverPlan {
   /** The export's moves of this stack (old address to new). */
   readonly moved: ReadonlyMap<string, string>;
   /** `terraform show -json` of the plan: its resource_changes. */
-  readonly resourceChanges: readonly { address: string; previous_address?: string; change: { actions: string[] } }[];
+  readonly resourceChanges: readonly TakeoverChange[];
+  /** The same, of the synthesized JSON stack planned against the same state: what the made-up state itself changes. */
+  readonly jsonResourceChanges: readonly TakeoverChange[];
+}
+
+export interface TakeoverChange {
+  readonly address: string;
+  readonly previous_address?: string;
+  readonly change: { readonly actions: string[] };
 }
 
 /**
@@ -131,13 +139,13 @@ export function planTakeover(
   const out = path.join(workDir, mode, "cdktf.out");
   const env = terraformEnv({ cliConfigFile: path.join(workDir, "terraform.rc") });
   const dirOf = (stack: string) => path.join(out, "hcl", stack);
-  const terraform = (stack: string, args: string[]): string => {
-    const r = spawnSync("terraform", args, { cwd: dirOf(stack), env, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`terraform ${args.join(" ")} in ${stack}: ${r.stderr || r.stdout}`);
+  const terraform = (dir: string, args: string[]): string => {
+    const r = spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`terraform ${args.join(" ")} in ${dir}: ${r.stderr || r.stdout}`);
     return r.stdout;
   };
   const synthesized = readSynthesized(out);
-  const schemas = JSON.parse(terraform(stacks[0], ["providers", "schema", "-json"])) as ProviderSchemas;
+  const schemas = JSON.parse(terraform(dirOf(stacks[0]), ["providers", "schema", "-json"])) as ProviderSchemas;
   const maker = new StateMaker(synthesized, region, schemas);
   const plans: TakeoverPlan[] = [];
   for (const stack of synthesized.map((s) => s.name).filter((s) => stacks.includes(s))) {
@@ -148,15 +156,22 @@ export function planTakeover(
     const state = maker.stateOf(stack, jsonPlan(stack));
     settleReferences(state, synthesized.find((s) => s.name === stack)!.json);
     writeStateFile(statePath, stack, state);
+    // The JSON stack beside it, with the HCL stack's providers, lock file and offline override (the same backend file).
+    const jsonDir = path.join(out, "json-takeover", stack);
+    fs.cpSync(synthesized.find((s) => s.name === stack)!.dir, jsonDir, { recursive: true });
+    fs.cpSync(path.join(dirOf(stack), ".terraform"), path.join(jsonDir, ".terraform"), { recursive: true, verbatimSymlinks: true });
+    for (const f of [".terraform.lock.hcl", OVERRIDE_FILE_NAME]) fs.copyFileSync(path.join(dirOf(stack), f), path.join(jsonDir, f));
+    const plan = (dir: string): TakeoverChange[] => {
+      terraform(dir, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=takeover.tfplan"]);
+      const show = JSON.parse(terraform(dir, ["show", "-json", "-no-color", "takeover.tfplan"])) as { resource_changes?: TakeoverChange[] };
+      return show.resource_changes ?? [];
+    };
     try {
-      terraform(stack, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=takeover.tfplan"]);
-      const show = JSON.parse(terraform(stack, ["show", "-json", "-no-color", "takeover.tfplan"])) as {
-        resource_changes?: TakeoverPlan["resourceChanges"];
-      };
-      plans.push({ stack, moved: movedAddresses(dirOf(stack)), resourceChanges: show.resource_changes ?? [] });
+      plans.push({ stack, moved: movedAddresses(dirOf(stack)), resourceChanges: plan(dirOf(stack)), jsonResourceChanges: plan(jsonDir) });
     } finally {
       fs.rmSync(statePath, { force: true });
       fs.rmSync(path.join(dirOf(stack), "takeover.tfplan"), { force: true });
+      fs.rmSync(jsonDir, { recursive: true, force: true });
     }
   }
   return plans;

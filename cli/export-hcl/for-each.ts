@@ -167,7 +167,10 @@ class Unrenamable extends Error {}
 /** A value that differs between instances: its column of values (one per key, as template text or JSON). */
 interface Column {
   readonly name: string;
-  /** `text`: plain text (a word of a template, or a quoted string of an expression); `expr`: an HCL expression; `json`: a JSON number or boolean. */
+  /**
+   * `text`: plain text (a word of a template, or a quoted string of an expression); `expr`: an HCL expression;
+   * `json`: a JSON number or boolean.
+   */
   readonly kind: "text" | "expr" | "json";
   readonly values: readonly Json[];
 }
@@ -245,10 +248,12 @@ class Unifier {
 
   /** `each.value` or `each.value.<name>`: which one is decided when the columns are known (see finish). */
   ref(column: string): string {
-    return `\u0001${column}\u0002`;
+    return `\uE010${column}\uE011`;
   }
 
   string(values: readonly string[], hint: string): string {
+    // The marks of a column reference (ref) must not occur in the text itself.
+    if (values.some((v) => /[\uE010\uE011]/.test(v))) throw new NotUniform();
     let parsed: TemplatePart[][];
     try {
       parsed = values.map((v) => parseTemplate(v));
@@ -350,7 +355,7 @@ function unifyGroup(bodies: readonly JsonObject[], keys: readonly string[]): Jso
   const single = u.columns.length === 1;
   const refText = (name: string) => (single ? "each.value" : `each.value.${name}`);
   const finish = (v: Json): Json => {
-    if (typeof v === "string") return v.replace(/\u0001([A-Za-z0-9_]+)\u0002/g, (_m, n: string) => refText(n));
+    if (typeof v === "string") return v.replace(/\uE010([A-Za-z0-9_]+)\uE011/g, (_m, n: string) => refText(n));
     if (Array.isArray(v)) return v.map(finish);
     if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, finish(x)]));
     return v;

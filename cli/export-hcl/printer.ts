@@ -444,7 +444,8 @@ class Printer {
 
 /**
  * The HCL files of one stack: `terraform.tf` (settings, backend, providers), `variables.tf`, `main.tf` (locals,
- * data sources, resources, the network's types first: TYPE_ORDER), `outputs.tf`, `moved.tf` (the `moved` blocks). Throws HclExportError listing every problem.
+ * data sources, resources, the network's types first: TYPE_ORDER), `outputs.tf`, `moved.tf` (the `moved` blocks).
+ * Throws HclExportError listing every problem.
  */
 export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLOCKS): StackFiles {
   const p = new Printer(schema);
