@@ -633,8 +633,8 @@ describe("for_each over the zones", () => {
     expect(resource.aws_subnet).toEqual({
       proxy: {
         for_each: {
-          a: { availability_zone: "${var.availability_zones[0]}", ipv6_cidr_block: "${16}" },
-          b: { availability_zone: "${var.availability_zones[1]}", ipv6_cidr_block: "${17}" },
+          a: { availability_zone: "${var.availability_zones[0]}", ipv6_cidr_block: 16 },
+          b: { availability_zone: "${var.availability_zones[1]}", ipv6_cidr_block: 17 },
         },
         availability_zone: "${each.value.availability_zone}",
         ipv6_cidr_block: "${cidrsubnet(aws_vpc.vpc.ipv6_cidr_block, 8, each.value.ipv6_cidr_block)}",

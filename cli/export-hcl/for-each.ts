@@ -14,7 +14,7 @@
  * and must give exactly the original member's JSON (with the references renamed); a group that does not, or whose
  * members are named by a `depends_on`, `lifecycle` or `provider` argument, stays as separate blocks, and groups
  * that referred to its members are tried again without it. The old addresses move to the new ones with `moved`
- * blocks (Terraform language docs, "Refactoring": a `moved` block records that the object at `from` is now at
+ * blocks (Terraform docs, "Refactor modules": a `moved` block records that the object at `from` is now at
  * `to`, so the plan moves it in state instead of destroying and creating it).
  */
 import { parseTemplate, TemplateError, type TemplatePart } from "./template";
@@ -364,6 +364,8 @@ function unifyGroup(bodies: readonly JsonObject[], keys: readonly string[]): Jso
     const v = c.values[j];
     if (c.kind === "json") return v;
     if (c.kind === "text") return v as string;
+    // A number token is the number (the same HCL; hcl2json reads it back as one).
+    if (NUMBER.test(v as string) && String(Number(v)) === v) return Number(v);
     return `\${${v as string}}`;
   };
   const forEach: Json =
