@@ -159,7 +159,7 @@ export function planTakeover(
     // The JSON stack beside it, with the HCL stack's providers, lock file and offline override (the same backend file).
     const jsonDir = path.join(out, "json-takeover", stack);
     fs.cpSync(synthesized.find((s) => s.name === stack)!.dir, jsonDir, { recursive: true });
-    fs.cpSync(path.join(dirOf(stack), ".terraform"), path.join(jsonDir, ".terraform"), { recursive: true, verbatimSymlinks: true });
+    fs.symlinkSync(path.join(dirOf(stack), ".terraform"), path.join(jsonDir, ".terraform"));
     for (const f of [".terraform.lock.hcl", OVERRIDE_FILE_NAME]) fs.copyFileSync(path.join(dirOf(stack), f), path.join(jsonDir, f));
     const plan = (dir: string): TakeoverChange[] => {
       terraform(dir, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=takeover.tfplan"]);
