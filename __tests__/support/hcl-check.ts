@@ -158,7 +158,8 @@ export function planTakeover(
     writeStateFile(statePath, stack, state);
     // The JSON stack beside it, with the HCL stack's providers, lock file and offline override (the same backend file).
     const jsonDir = path.join(out, "json-takeover", stack);
-    fs.cpSync(synthesized.find((s) => s.name === stack)!.dir, jsonDir, { recursive: true });
+    // The synthesized stack's folder (the manifest's working directory is the HCL one).
+    fs.cpSync(path.dirname(synthesized.find((s) => s.name === stack)!.file), jsonDir, { recursive: true });
     fs.symlinkSync(path.join(dirOf(stack), ".terraform"), path.join(jsonDir, ".terraform"));
     for (const f of [".terraform.lock.hcl", OVERRIDE_FILE_NAME]) fs.copyFileSync(path.join(dirOf(stack), f), path.join(jsonDir, f));
     const plan = (dir: string): TakeoverChange[] => {
