@@ -19,7 +19,15 @@ import { checkPrerequisites, planPath, runOfflineCheck, type OfflineCheckReport 
 import { formatReport } from "../tooling/terraform/report";
 import { readConfigSource, verifyPlans, type ConfigSource, type Report } from "../verifier";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
-import { resourceChangeDifferences, synthesizeAsHcl } from "./support/hcl-check";
+import {
+  movedAddresses,
+  planTakeover,
+  renameAddresses,
+  resourceChangeDifferences,
+  synthesizeAsHcl,
+  type TakeoverChange,
+  type TakeoverPlan,
+} from "./support/hcl-check";
 import { tempDir } from "./helpers";
 import { CONFIG_PORTS } from "./verifier-helpers";
 
@@ -107,11 +115,17 @@ if (!prerequisites.ok) {
         const a = JSON.parse(fs.readFileSync(planPath(jsonPlans, mode, stack), "utf8"));
         const b = JSON.parse(fs.readFileSync(planPath(hclPlans, mode, stack), "utf8"));
         expect((a.resource_changes ?? []).length).toBeGreaterThan(0);
-        expect({ stack, differences: resourceChangeDifferences(a, b) }).toEqual({ stack, differences: [] });
+        // The JSON plan's addresses as the export moved them (its moved.tf): aws_subnet.vpc_workload_a is aws_subnet.vpc_workload["a"].
+        const moved = movedAddresses(path.join(hclDir(mode), stack));
+        expect({ stack, differences: resourceChangeDifferences(a, b, moved) }).toEqual({ stack, differences: [] });
       }
+      // The per-AZ resources are for_each instances in this mode's export.
+      expect(STACKS.reduce((n, s) => n + movedAddresses(path.join(hclDir(mode), s)).size, 0)).toBeGreaterThan(20);
     });
 
-    const verdicts = (r: Report) => r.results.map((x) => [x.id, x.verdict, x.subjects.map((s) => `${s.verdict} ${s.subject}`).sort()]);
+    /** Each result's verdict and its subjects' verdicts, the subjects' addresses renamed by `moved`. */
+    const verdicts = (r: Report, moved: ReadonlyMap<string, string> = new Map()) =>
+      r.results.map((x) => [x.id, x.verdict, x.subjects.map((s) => renameAddresses(`${s.verdict} ${s.subject}`, moved)).sort()]);
 
     // Terraform's plan JSON keeps only the references of an HCL expression, so the verifier reads the HCL beside
     // each plan (its own folder; --config DIR elsewhere) for values unknown until apply: cidrsubnet indexes, the
@@ -131,8 +145,44 @@ if (!prerequisites.ok) {
           VERIFIED.map((s) => planPath(jsonPlans, mode, s)),
           { ports: CONFIG_PORTS },
         );
-        expect(verdicts(verifyPlans(files, { ports: CONFIG_PORTS }, sources))).toEqual(verdicts(fromJson));
+        const moved = new Map(VERIFIED.flatMap((s) => [...movedAddresses(path.join(hclDir(mode), s))]));
+        expect(verdicts(verifyPlans(files, { ports: CONFIG_PORTS }, sources))).toEqual(verdicts(fromJson, moved));
       },
+    );
+
+    // The state takeover: the exported HCL planned against the state the JSON stacks leave (at their addresses)
+    // moves every per-AZ resource to its for_each address and changes nothing else.
+    test(
+      "planned against the state the JSON stacks leave, each HCL stack moves every per-AZ resource and creates, destroys or changes nothing",
+      () => {
+        const mode: InspectionMode = "firewall-proxy";
+        const withMoves = STACKS.filter((s) => movedAddresses(path.join(hclDir(mode), s)).size > 0);
+        expect(withMoves).toEqual(expect.arrayContaining(["network", "inspection", "workload"]));
+        const plans: TakeoverPlan[] = planTakeover(hcl.workDir!, mode, DEMO_CONFIG.region, withMoves, (stack) =>
+          JSON.parse(fs.readFileSync(planPath(jsonPlans, mode, stack), "utf8")),
+        );
+        for (const plan of plans) {
+          const actions = (changes: readonly TakeoverChange[], rename: (a: string) => string) =>
+            changes.filter((r) => r.change.actions.join(",") !== "no-op").map((r) => `${rename(r.address)}: ${r.change.actions.join(",")}`);
+          const changed = actions(plan.resourceChanges, (a) => a);
+          // Nothing created, destroyed or replaced: every per-AZ object is moved, not made again.
+          expect({ stack: plan.stack, createdOrDestroyed: changed.filter((c) => /create|delete/.test(c)) }).toEqual({
+            stack: plan.stack,
+            createdOrDestroyed: [],
+          });
+          // Any other change is one the synthesized JSON makes against the same state too (the made-up state's values).
+          expect({ stack: plan.stack, changed }).toEqual({
+            stack: plan.stack,
+            changed: actions(plan.jsonResourceChanges, (a) => plan.moved.get(a) ?? a),
+          });
+          const moves = new Map(
+            plan.resourceChanges.filter((r) => r.previous_address !== undefined).map((r) => [r.previous_address!, r.address]),
+          );
+          expect({ stack: plan.stack, moves }).toEqual({ stack: plan.stack, moves: plan.moved });
+          expect(plan.moved.size).toBeGreaterThan(0);
+        }
+      },
+      OFFLINE_CHECK_TIMEOUT_MS,
     );
   });
 }

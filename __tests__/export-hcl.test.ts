@@ -13,7 +13,8 @@ import { parseConfig } from "../config/load";
 import { INSPECTION_MODES } from "../config/modes";
 import { synthesize } from "../app/synthesize";
 import { EXPORT_MARKER } from "../cli/export-hcl/export-folder";
-import { readManifest, rebaseLocalPaths, writeStacks } from "../cli/export-hcl/export";
+import { readManifest, rebaseLocalPaths, withForEach, writeStacks } from "../cli/export-hcl/export";
+import { forEachStack } from "../cli/export-hcl/for-each";
 import { HclExportError, printStack } from "../cli/export-hcl/printer";
 import { idiomaticStack } from "../cli/export-hcl/idioms";
 import { PROVIDER_BLOCKS } from "../cli/export-hcl/provider-blocks.generated";
@@ -220,7 +221,8 @@ function documentOf(s: string): Json | undefined {
 async function canonical(v: Json, key = ""): Promise<Json | undefined> {
   if (v === null) return undefined;
   if (typeof v === "string") {
-    if (key === "depends_on" || key === "ignore_changes" || key === "replace_triggered_by") return v.replace(/^\$\{(.*)\}$/, "$1");
+    if (key === "depends_on" || key === "ignore_changes" || key === "replace_triggered_by" || key === "from" || key === "to")
+      return v.replace(/^\$\{(.*)\}$/, "$1");
     const encoded = /^\$\{jsonencode\(([\s\S]*)\)\}$/.exec(v);
     if (encoded) {
       const inner = ((await parse("x.tf", `x = ${encoded[1]}\n`)) as { x: Json }).x;
@@ -293,7 +295,9 @@ describe("round trip through @cdktf/hcl2json", () => {
       await writeStacks(synthOut, manifest, path.join(out, "hcl"));
       for (const stack of manifest) {
         const synthesized = JSON.parse(fs.readFileSync(path.join(synthOut, stack.synthesizedStackPath), "utf8")) as { [k: string]: Json };
-        const expected = idiomaticStack(rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name)).json as { [k: string]: any };
+        const expected = withForEach(idiomaticStack(rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name)).json) as {
+          [k: string]: any;
+        };
         const req = expected.terraform.required_providers.aws;
         req.source = `hashicorp/${req.source}`;
         const back = (await expandDynamic((await convertFiles(path.join(out, "hcl", stack.name))) as Json)) as { [k: string]: any };
@@ -510,6 +514,230 @@ describe("variables and template files", () => {
       /variable "environment" \{\n\s+description = .*\n\s+type\s+= string\n\s+default\s+= "demo"\n\}/,
     );
   }, 60_000);
+});
+
+// ---- for_each over the zones: every instance expands back to the blocks it replaced ----
+
+/**
+ * The for_each groups of a stack expanded as Terraform expands them, independently of cli/export-hcl/for-each.ts:
+ * one block per key of `for_each` (a `toset([...])` of keys, or a map), `each.key` and `each.value(.x)` put in
+ * place (a plain value as text, an expression as itself, a number alone as the number), and each instance named by
+ * the address its `moved` block comes from; every reference to an instance (`aws_x.g["a"]`) is renamed the same way.
+ */
+function expandForEach(json: { [k: string]: any }, moved: readonly { from: string; to: string }[]): { [k: string]: any } {
+  const back = new Map(moved.map((m) => [m.to, m.from]));
+  const renameRefs = (s: string) =>
+    s.replace(/\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+\["[a-z]+"\])/g, (m: string) => back.get(m) ?? `!no moved block for ${m}!`);
+  const each = (s: string, key: string, value: Json): Json => {
+    const field = (f: string | undefined): Json => (f === undefined ? value : (value as { [k: string]: Json })[f]);
+    const sole = /^\$\{each\.value(?:\.([a-z_0-9]+))?\}$/.exec(s);
+    if (sole && typeof field(sole[1]) === "number") return field(sole[1]);
+    return parseTemplate(s)
+      .map((p) => {
+        if (p.kind === "literal") return p.raw;
+        if (p.kind === "directive") return `%{${p.raw}}`;
+        if (p.expr === "each.key") return key;
+        const whole = /^each\.value(?:\.([a-z_0-9]+))?$/.exec(p.expr);
+        if (whole) {
+          const v = field(whole[1]) as string;
+          return /^\$\{/.test(v) ? v : v;
+        }
+        const expr = p.expr
+          .replace(/\[each\.key\]/g, `[${JSON.stringify(key)}]`)
+          .replace(/\beach\.value(?:\.([a-z_0-9]+))?/g, (_m, f: string | undefined) => {
+            const v = field(f);
+            if (typeof v === "number") return String(v);
+            const e = /^\$\{(.*)\}$/s.exec(v as string);
+            return e ? e[1] : JSON.stringify(v);
+          })
+          .replace(/\beach\.key\b/g, JSON.stringify(key));
+        return `\${${expr}}`;
+      })
+      .join("");
+  };
+  const instance = (v: any, key: string, value: Json): any =>
+    typeof v === "string"
+      ? each(v, key, value)
+      : Array.isArray(v)
+        ? v.map((x) => instance(x, key, value))
+        : isObj(v)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, instance(x, key, value)]))
+          : v;
+  const rename = (v: any): any =>
+    typeof v === "string"
+      ? renameRefs(v)
+      : Array.isArray(v)
+        ? v.map(rename)
+        : isObj(v)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)]))
+          : v;
+  const out = structuredClone(json);
+  for (const [type, byName] of Object.entries(out.resource ?? {}) as [string, any][]) {
+    const expanded: { [k: string]: any } = {};
+    for (const [name, body] of Object.entries(byName) as [string, any][]) {
+      if (body.for_each === undefined) {
+        expanded[name] = body;
+        continue;
+      }
+      const { for_each: forEach, "//": _comment, ...rest } = body;
+      const set = typeof forEach === "string" ? /^\$\{toset\((\[.*\])\)\}$/.exec(forEach) : null;
+      const entries: [string, Json][] = set ? (JSON.parse(set[1]) as string[]).map((k) => [k, k]) : Object.entries(forEach);
+      for (const [key, value] of entries) {
+        const from = back.get(`${type}.${name}[${JSON.stringify(key)}]`);
+        expect(from).toBeDefined();
+        expanded[from!.split(".")[1]] = instance(rest, key, value);
+      }
+    }
+    out.resource[type] = expanded;
+  }
+  return rename(out);
+}
+
+/** A stack's resources without the `//` comments (the expansion cannot give back the construct paths it merged). */
+function withoutComments(json: { [k: string]: any }): { [k: string]: any } {
+  const strip = (v: any): any =>
+    Array.isArray(v)
+      ? v.map(strip)
+      : isObj(v)
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => k !== "//")
+              .map(([k, x]) => [k, strip(x)]),
+          )
+        : v;
+  return strip(json);
+}
+
+describe("for_each over the zones", () => {
+  const ZONES = { variable: { availability_zones: { default: ["us-east-1a", "us-east-1b"] } } };
+  const subnet = (zone: string, i: number) => ({
+    availability_zone: `\${var.availability_zones[${i}]}`,
+    ipv6_cidr_block: `\${cidrsubnet(aws_vpc.vpc.ipv6_cidr_block, 8, ${16 + i})}`,
+    tags: { Name: `\${var.environment}-proxy-${zone}`, "egress6:az": zone },
+    vpc_id: "${aws_vpc.vpc.id}",
+  });
+  const stack = () => ({
+    ...ZONES,
+    resource: {
+      aws_subnet: { proxy_a: subnet("a", 0), proxy_b: subnet("b", 1) },
+      aws_route_table_association: {
+        proxy_a_association: { route_table_id: "${aws_route_table.rt.id}", subnet_id: "${aws_subnet.proxy_a.id}" },
+        proxy_b_association: { route_table_id: "${aws_route_table.rt.id}", subnet_id: "${aws_subnet.proxy_b.id}" },
+      },
+      aws_network_acl: { acl: { subnet_ids: ["${aws_subnet.proxy_a.id}", "${aws_subnet.proxy_b.id}"] } },
+    },
+    output: { proxy_subnet_id_a: { value: "${aws_subnet.proxy_a.id}" } },
+  });
+
+  test('per-AZ blocks become one with for_each: each.key, each.value, [each.key] between groups, ["a"] from elsewhere, moved blocks', () => {
+    const { json, moved } = forEachStack(stack());
+    const resource = json.resource as any;
+    expect(resource.aws_subnet).toEqual({
+      proxy: {
+        for_each: {
+          a: { availability_zone: "${var.availability_zones[0]}", ipv6_cidr_block: 16 },
+          b: { availability_zone: "${var.availability_zones[1]}", ipv6_cidr_block: 17 },
+        },
+        availability_zone: "${each.value.availability_zone}",
+        ipv6_cidr_block: "${cidrsubnet(aws_vpc.vpc.ipv6_cidr_block, 8, each.value.ipv6_cidr_block)}",
+        tags: { Name: "${var.environment}-proxy-${each.key}", "egress6:az": "${each.key}" },
+        vpc_id: "${aws_vpc.vpc.id}",
+      },
+    });
+    expect(resource.aws_route_table_association).toEqual({
+      proxy_association: {
+        for_each: '${toset(["a", "b"])}',
+        route_table_id: "${aws_route_table.rt.id}",
+        subnet_id: "${aws_subnet.proxy[each.key].id}",
+      },
+    });
+    expect(resource.aws_network_acl.acl.subnet_ids).toEqual(['${aws_subnet.proxy["a"].id}', '${aws_subnet.proxy["b"].id}']);
+    expect((json.output as any).proxy_subnet_id_a.value).toBe('${aws_subnet.proxy["a"].id}');
+    expect(moved).toEqual([
+      { from: "aws_subnet.proxy_a", to: 'aws_subnet.proxy["a"]' },
+      { from: "aws_subnet.proxy_b", to: 'aws_subnet.proxy["b"]' },
+      { from: "aws_route_table_association.proxy_a_association", to: 'aws_route_table_association.proxy_association["a"]' },
+      { from: "aws_route_table_association.proxy_b_association", to: 'aws_route_table_association.proxy_association["b"]' },
+    ]);
+    expect(expandForEach(json, moved)).toEqual(stack());
+    const files = printStack({ ...json, moved: moved.map((m) => ({ ...m })) });
+    expect(files["moved.tf"]).toContain('moved {\n  from = aws_subnet.proxy_a\n  to = aws_subnet.proxy["a"]\n}');
+    expect(files["main.tf"]).toContain('for_each = toset(["a", "b"])');
+  });
+
+  test("a group that differs in more than per-AZ values stays separate blocks; a group referring to it reads them through each.value", () => {
+    const s = stack();
+    (s.resource.aws_subnet.proxy_b as any).ipv6_native = true;
+    const { json, moved } = forEachStack(s);
+    expect(Object.keys((json.resource as any).aws_subnet)).toEqual(["proxy_a", "proxy_b"]);
+    // Without the subnets' group, the associations name each AZ's subnet block as a per-AZ value.
+    expect((json.resource as any).aws_route_table_association.proxy_association).toEqual({
+      for_each: { a: "${aws_subnet.proxy_a.id}", b: "${aws_subnet.proxy_b.id}" },
+      route_table_id: "${aws_route_table.rt.id}",
+      subnet_id: "${each.value}",
+    });
+    expect(moved.map((m) => m.from)).toEqual([
+      "aws_route_table_association.proxy_a_association",
+      "aws_route_table_association.proxy_b_association",
+    ]);
+    expect((json.resource as any).aws_network_acl.acl.subnet_ids).toEqual(["${aws_subnet.proxy_a.id}", "${aws_subnet.proxy_b.id}"]);
+    expect(expandForEach(json, moved)).toEqual(s);
+    // A function name is never a per-AZ value.
+    const f = stack();
+    (f.resource.aws_subnet.proxy_b as any).ipv6_cidr_block = "${cidrhost(aws_vpc.vpc.ipv6_cidr_block, 17)}";
+    expect(Object.keys((forEachStack(f).json.resource as any).aws_subnet)).toEqual(["proxy_a", "proxy_b"]);
+  });
+
+  test("members named by depends_on keep their blocks; with one zone, or none, nothing changes", () => {
+    const s = stack();
+    (s.resource as any).aws_route_table = { rt: { depends_on: ["aws_subnet.proxy_a"] } };
+    const { json } = forEachStack(s);
+    expect(Object.keys((json.resource as any).aws_subnet)).toEqual(["proxy_a", "proxy_b"]);
+    const one = { ...stack(), variable: { availability_zones: { default: ["us-east-1a"] } } };
+    expect(forEachStack(one as any).moved).toEqual([]);
+  });
+
+  test.each([
+    ...INSPECTION_MODES.map((mode) => ({ mode, tls: undefined })),
+    { mode: "firewall-proxy", tls: "proxy" as const },
+    { mode: "firewall-igw", tls: "firewall" as const },
+  ])("$mode (TLS decryption: $tls): every stack's for_each groups expand back to the idiomatic blocks exactly", ({ mode, tls }) => {
+    const out = synthesizedIdiomCase(mode, tls);
+    let groups = 0;
+    for (const stack of readManifest(out)) {
+      const synthesized = JSON.parse(fs.readFileSync(path.join(out, stack.synthesizedStackPath), "utf8"));
+      const idiomatic = idiomaticStack(rebaseLocalPaths(synthesized, stack.workingDirectory, stack.name)).json;
+      const { json, moved } = forEachStack(idiomatic);
+      groups += Object.values((json as any).resource ?? {})
+        .flatMap((byName: any) => Object.values(byName))
+        .filter((b: any) => b.for_each).length;
+      expect({ stack: stack.name, json: withoutComments(expandForEach(json, moved)) }).toEqual({
+        stack: stack.name,
+        json: withoutComments(idiomatic),
+      });
+      // Every moved address is an instance of a for_each resource, and every instance has its moved block.
+      for (const m of moved) expect(m.to).toMatch(/^aws_[a-z0-9_]+\.[a-z0-9_]+\["[a-z]"\]$/);
+    }
+    // The per-AZ subnets, route tables, routes, proxies and workloads: far more than a few groups.
+    expect(groups).toBeGreaterThan(10);
+  });
+
+  test("the demo's network: every per-AZ subnet, route table and association is one for_each block", () => {
+    const out = synthesizedIdiomCase("firewall-proxy");
+    const network = readManifest(out).find((s) => s.name === "network")!;
+    const synthesized = JSON.parse(fs.readFileSync(path.join(out, network.synthesizedStackPath), "utf8"));
+    const { json } = forEachStack(idiomaticStack(rebaseLocalPaths(synthesized, network.workingDirectory, network.name)).json);
+    const r = json.resource as any;
+    expect(Object.keys(r.aws_subnet).sort()).toEqual(["vpc_endpoint", "vpc_firewall", "vpc_proxy", "vpc_workload"]);
+    expect(Object.keys(r.aws_route_table).sort()).toEqual([
+      "vpc_endpoint_routes",
+      "vpc_firewall_routes",
+      "vpc_proxy_routes",
+      "vpc_workload_routes",
+    ]);
+    expect(r.aws_route_table_association.vpc_proxy_routes_association.subnet_id).toBe("${aws_subnet.vpc_proxy[each.key].id}");
+    expect(r.aws_subnet.vpc_proxy.availability_zone).toBe("${each.value.availability_zone}");
+  });
 });
 
 // ---- npm run export:hcl ----

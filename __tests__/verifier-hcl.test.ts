@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError, verifyInputSet, type Report } from "../verifier";
-import { resultOf, synthMode, verify, violations, type Json } from "./verifier-helpers";
+import { add, all, resultOf, synthMode, verify, violations, type Json } from "./verifier-helpers";
 
 const FIXTURES = path.join(__dirname, "fixtures", "verifier-hcl");
 
@@ -134,4 +134,21 @@ test("a state and a plan together: the plan's route, read through remote state, 
   expect(allText(report, "R3")).toContain(
     "route table aws_route_table.w: ::/0 -> egress-only internet gateway aws_egress_only_internet_gateway.e [aws_route.bypass (routes)]",
   );
+});
+
+test("for_each: each.value is evaluated only for an expression that reads it (a map value it cannot evaluate is not needed elsewhere)", () => {
+  const app = synthMode("proxy");
+  const vpc = all(app, "aws_security_group").find((f) => f.stack === "workload")!.body.vpc_id;
+  // The export writes per-AZ values into the for_each map: here one the verifier does not evaluate (templatefile).
+  const probe = (cidr: string): Json => ({
+    for_each: { a: '${templatefile("a.tftpl", {})}', b: '${templatefile("b.tftpl", {})}' },
+    name: "probe-${each.key}",
+    vpc_id: vpc,
+    egress: [{ protocol: "tcp", from_port: 443, to_port: 443, ipv6_cidr_blocks: [cidr] }],
+  });
+  add(app, "workload", "aws_security_group", "probe", probe("2001:db8::/64"));
+  expect(() => verify(app)).not.toThrow();
+  // Where each.value is read, it is evaluated, and what cannot be is still a refusal naming it.
+  add(app, "workload", "aws_security_group", "probe_value", probe("${each.value}"));
+  expect(() => verify(app)).toThrow(/function templatefile\(\) is not evaluated by the verifier/);
 });

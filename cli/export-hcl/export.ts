@@ -18,6 +18,7 @@ import { fileSha256, fileSystemProblem, listFiles, recoverKilledSwap, swapIn, te
 import { assertExportTarget, EXPORT_MARKER, EXPORT_MARKER_FORMAT, type ExportRecord } from "./export-folder";
 import { HclExportError, printStack } from "./printer";
 import { idiomaticStack } from "./idioms";
+import { forEachStack } from "./for-each";
 
 export interface ExportedStack {
   readonly name: string;
@@ -106,9 +107,12 @@ function readme(config: Egress6Config, configSource: string, stacks: readonly Ma
     "",
     "Each folder's `variables.tf` defaults to the values this environment was exported with (environment, region,",
     "availability zones, instance type); its `templates/` hold the boot scripts `templatefile()` renders, and",
-    "`observability/lambda-src/` the Lambda functions' sources (remediation; proxy failover in modes with proxies), each with the build of its ZIP (`BUILD.md`). The",
-    "resource addresses are those of the cdktf stacks, and the backend names the same state, so an environment",
-    "deployed with cdktf is taken over without moving state. To scan it with Checkov: `checkov -d . --framework terraform`.",
+    "`observability/lambda-src/` the Lambda functions' sources (remediation; proxy failover in modes with proxies), each with",
+    "the build of its ZIP (`BUILD.md`). The",
+    "backend names the same state as the cdktf stacks; resources repeated per AZ are one block with `for_each`, and",
+    "each stack's `moved.tf` moves them from their cdktf addresses on the first plan, so an environment deployed with",
+    "cdktf is taken over without destroying anything (keep `moved.tf`). To scan it with Checkov:",
+    "`checkov -d . --framework terraform`.",
     "",
     "A new export replaces this folder (keeping each stack's `.terraform/` and `.terraform.lock.hcl`) and refuses",
     "to if a file here was changed or added: the marker `.egress6-export` lists what the export wrote.",
@@ -174,6 +178,12 @@ async function exportHclUnguarded(config: Egress6Config, outdir: string, options
   }
 }
 
+/** The stack with its per-AZ groups written with for_each (for-each.ts) and their `moved` blocks. */
+export function withForEach(json: Record<string, unknown>): Record<string, unknown> {
+  const { json: grouped, moved } = forEachStack(json);
+  return moved.length === 0 ? grouped : { ...grouped, moved: moved.map((m) => ({ from: m.from, to: m.to })) };
+}
+
 /** Prints and formats every stack into `<dest>/<stack>/`, copying the assets each one names. */
 export async function writeStacks(synthOut: string, manifest: readonly ManifestStack[], dest: string): Promise<void> {
   const problems: string[] = [];
@@ -184,7 +194,7 @@ export async function writeStacks(synthOut: string, manifest: readonly ManifestS
     try {
       const idiomatic = idiomaticStack(rebaseLocalPaths(json, stack.workingDirectory, stack.name));
       templates = idiomatic.files;
-      files = printStack(idiomatic.json);
+      files = printStack(withForEach(idiomatic.json));
     } catch (e) {
       if (!(e instanceof HclExportError)) throw e;
       problems.push(...e.problems.map((p) => `${stack.name}: ${p}`));

@@ -39,7 +39,7 @@ const KEYWORDS = new Set(["true", "false", "null", "for", "in", "if", "endif", "
 /** A reference written in depends_on, provider, ignore_changes (`aws_x.name`, `aws.alias`, `data.x.y`, `module.m`). */
 const TRAVERSAL = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\]|\["[^"\\]*"\])*$/;
 /** Top-level keys of a synthesized stack this printer writes. */
-const TOP_LEVEL = new Set(["//", "terraform", "provider", "variable", "locals", "data", "resource", "output"]);
+const TOP_LEVEL = new Set(["//", "terraform", "provider", "variable", "locals", "data", "resource", "output", "moved"]);
 /** Meta-arguments of a resource or data block written before its arguments. */
 const LEADING_META = ["count", "for_each", "provider"];
 /**
@@ -444,7 +444,8 @@ class Printer {
 
 /**
  * The HCL files of one stack: `terraform.tf` (settings, backend, providers), `variables.tf`, `main.tf` (locals,
- * data sources, resources, the network's types first: TYPE_ORDER), `outputs.tf`. Throws HclExportError listing every problem.
+ * data sources, resources, the network's types first: TYPE_ORDER), `outputs.tf`, `moved.tf` (the `moved` blocks).
+ * Throws HclExportError listing every problem.
  */
 export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLOCKS): StackFiles {
   const p = new Printer(schema);
@@ -537,11 +538,26 @@ export function printStack(stack: unknown, schema: ProviderBlocks = PROVIDER_BLO
       }
     }
   }
+  const moved: string[][] = [];
+  if (json.moved !== undefined) {
+    if (!Array.isArray(json.moved)) p.problem("moved", `expected a list of { from, to }, got ${JSON.stringify(json.moved)}`);
+    else {
+      for (const [i, m] of json.moved.entries()) {
+        const where = `moved[${i}]`;
+        if (!isObject(m) || Object.keys(m).sort().join(",") !== "from,to") {
+          p.problem(where, `expected { from, to }, got ${JSON.stringify(m)}`);
+          continue;
+        }
+        moved.push(["moved {", `  from = ${p.traversal(m.from, `${where}.from`)}`, `  to = ${p.traversal(m.to, `${where}.to`)}`, "}"]);
+      }
+    }
+  }
   if (p.problems.length > 0) throw new HclExportError(p.problems);
   const file = (blocks: string[][]) => `${blocks.map((b) => b.join("\n")).join("\n\n")}\n`;
   const files: StackFiles = { "terraform.tf": file(settings) };
   if (variables.length > 0) files["variables.tf"] = file(variables);
   if (main.length > 0) files["main.tf"] = file(main);
   if (outputs.length > 0) files["outputs.tf"] = file(outputs);
+  if (moved.length > 0) files["moved.tf"] = file(moved);
   return files;
 }

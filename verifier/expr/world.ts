@@ -532,6 +532,9 @@ export abstract class ResourceWorld {
             resource.raw.eachValue,
             resource.address,
             resource.module,
+            // each.value is evaluated only for an expression that can read it (`each` other than `each.key`): a
+            // for_each map may hold values this expression never reads, and the verifier cannot evaluate them all.
+            /\beach\b(?!\s*\.\s*key\b)/.test(raw),
           ),
         ]);
       return this.evaluateExpression(stack, expr, where, scope, resource?.module ?? module ?? "");
@@ -557,11 +560,13 @@ export abstract class ResourceWorld {
     eachValue: unknown,
     where: string,
     module = "",
+    needsValue = true,
   ): [string, Value][] {
     if (index === undefined) return [];
     if (repetition === "count" || (repetition === undefined && typeof index === "number")) return [["count", { index }]];
     let value: Value;
-    if (eachValue instanceof EachValue) {
+    if (!needsValue) value = new Unknown(`each.value of ${where}, which this expression does not read`);
+    else if (eachValue instanceof EachValue) {
       const all = this.evaluate(stack, eachValue.forEach, `${where} for_each`, new Map(), undefined, module);
       value = isObjectValue(all)
         ? (all[eachValue.key] ?? new Unknown(`for_each of ${where} has no key "${eachValue.key}"`))

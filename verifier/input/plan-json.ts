@@ -179,6 +179,14 @@ function remoteStateRefs(expr: unknown, out = new Set<string>()): Set<string> {
   return out;
 }
 
+/** Does a plan expression refer to `each.value` (anywhere in it)? */
+function readsEachValue(expr: unknown): boolean {
+  if (Array.isArray(expr)) return expr.some(readsEachValue);
+  if (!isRecord(expr)) return false;
+  if (Array.isArray(expr.references) && expr.references.some((r) => typeof r === "string" && /^each\.value\b/.test(r))) return true;
+  return Object.entries(expr).some(([k, v]) => k !== "references" && k !== "constant_value" && readsEachValue(v));
+}
+
 /** Does an `after_unknown` tree mark anything unknown? */
 function anyUnknown(u: unknown): boolean {
   if (u === true) return true;
@@ -320,6 +328,9 @@ export function stackFromPlan(name: string, origin: string, json: unknown, sourc
     for (const attr of new Set([...Object.keys(values), ...Object.keys(unknown)])) {
       if (!anyUnknown(unknown[attr])) {
         const remote = attr in expressions ? remoteStateRefs(expressions[attr]) : new Set<string>();
+        // `each.value` of a for_each instance reads what its for_each map reads (the exported HCL's per-AZ values).
+        if (repetition === "for_each" && attr in expressions && readsEachValue(expressions[attr]) && planConfig?.for_each_expression)
+          for (const d of remoteStateRefs(planConfig.for_each_expression)) remote.add(d);
         if (remote.size > 0) {
           const expression = src && attr in src ? sourceArgument(src, attr) : fromPlanExpression(expressions[attr], attr);
           config[attr] = new RemoteLinked(values[attr], expression, [...remote]);
