@@ -187,6 +187,8 @@ export class ProxyFailover extends Construct {
           Sid: "ReplaceRoutesInThisVpcOnly",
           Effect: "Allow",
           Action: "ec2:ReplaceRoute",
+          // Amazon EC2 user guide, "Example policies for working with the AWS CLI or an AWS SDK", "Work with route
+          // tables": route-table/* with ec2:Vpc as the VPC's full ARN.
           Resource: ec2Arn("route-table/*"),
           Condition: { ArnEquals: { "ec2:Vpc": ec2Arn(`vpc/${props.vpcId}`) } },
         },
