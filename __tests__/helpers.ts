@@ -13,6 +13,7 @@ export type TfJson = {
   resource: Record<string, Record<string, any>>;
   data?: Record<string, Record<string, any>>;
   output?: Record<string, { value: unknown; description?: string }>;
+  locals?: Record<string, unknown>;
   provider?: Record<string, any>;
 };
 

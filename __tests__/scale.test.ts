@@ -1,8 +1,8 @@
 /**
- * Issue 18, scale: 10,000 allowlisted names synthesize in firewall-igw mode, the DNS Firewall domain lists and the
- * Network Firewall capacities stay within the AWS quotas (lib/limits.ts), and the inspection stack plans offline.
- * Not timed: `npm run bench -- --scale` measures (docs/development.md). The proxy modes are left out until the
- * allowlist leaves the proxies' user data (16 KB; the policy branch of issue 18): the bench reports them per mode.
+ * Issue 18, scale: 10,000 allowlisted names synthesize in firewall-proxy mode (both inspection points), the DNS
+ * Firewall domain lists and the Network Firewall capacities stay within the AWS quotas (lib/limits.ts), the proxies'
+ * allowlist is the policy bundle's file (their user data does not grow), and the inspection stack plans offline.
+ * Not timed: `npm run bench -- --scale` measures (docs/development.md).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,16 +18,19 @@ import {
   nfwDomainRulesNeeded,
 } from "../lib/limits";
 import { DOMAIN_TARGET_TYPES } from "../modules/firewall/network-firewall";
+import { BUNDLE_FILE_MARK, BUNDLE_FILES } from "../modules/proxy/policy-agent";
 import { checkPrerequisites, planPath, runOfflineCheck } from "../tooling/terraform/check";
 import { formatReport } from "../tooling/terraform/report";
 import { scaleDomains } from "../tooling/scale-names";
 import { demoConfig, synthAll, type TfJson } from "./helpers";
 
 const NAMES = 10_000;
-const overrides = { inspection: { mode: "firewall-igw" }, egress: { domains: scaleDomains(NAMES) } };
+const MODE = "firewall-proxy";
+const overrides = { inspection: { mode: MODE }, egress: { domains: scaleDomains(NAMES) } };
 
-describe(`${NAMES.toLocaleString("en-US")} allowlisted names in firewall-igw mode`, () => {
-  const config = demoConfig(overrides);
+const config = demoConfig(overrides);
+
+describe(`${NAMES.toLocaleString("en-US")} allowlisted names in ${MODE} mode`, () => {
   let stacks: Record<string, TfJson>;
   beforeAll(() => {
     stacks = synthAll(config);
@@ -59,6 +62,14 @@ describe(`${NAMES.toLocaleString("en-US")} allowlisted names in firewall-igw mod
     expect(new Set(allows.map((r) => r.firewall_domain_list_id))).toEqual(
       new Set(allow.map(([id]) => `\${aws_route53_resolver_firewall_domain_list.${id}.id}`)),
     );
+  });
+
+  test("synthesize: the proxies read the list from the policy bundle; their boot scripts are those of a 10-name policy", () => {
+    const [bundle] = Object.values(stacks.inspection.resource.aws_s3_object) as { content: string }[];
+    const section = bundle.content.split(`${BUNDLE_FILE_MARK}${BUNDLE_FILES.allowlist}\n`)[1].split("\n### egress6-bundle-")[0];
+    expect(section.split("\n")).toEqual(config.egress.domains);
+    const small = synthAll(demoConfig({ inspection: { mode: MODE } }));
+    expect(stacks.inspection.locals).toEqual(small.inspection.locals);
   });
 
   test("synthesize: the Network Firewall domain group holds the list, and every policy fits the stateful quota", () => {
@@ -93,21 +104,23 @@ if (!prerequisites.ok) {
     test.skip(`offline plan of the 10,000-name inspection stack (skipped: ${reason})`, () => undefined);
   }
 } else {
-  test("the 10,000-name inspection stack (firewall-igw) plans offline, the domain group as synthesized", async () => {
+  test(`the 10,000-name inspection stack (${MODE}) plans offline, the domain group as synthesized`, async () => {
     const plansDir = fs.mkdtempSync(path.join(os.tmpdir(), "egress6-scale-plan-"));
     try {
       const report = await runOfflineCheck({
         config: { ...DEMO_CONFIG, ...overrides, egress: { ...DEMO_CONFIG.egress, ...overrides.egress } },
         configSource: "scale test",
-        modes: ["firewall-igw"],
+        modes: [MODE],
         stacks: ["inspection"],
         plansDir,
         mirror: prerequisites.mirror,
       });
       if (!report.passed) throw new Error(formatReport(report));
-      const plan = JSON.parse(fs.readFileSync(planPath(plansDir, "firewall-igw", "inspection"), "utf8")) as {
-        resource_changes: { type: string; change: { after: { name: string; capacity: number; rule_group: any[] } } }[];
+      const plan = JSON.parse(fs.readFileSync(planPath(plansDir, MODE, "inspection"), "utf8")) as {
+        resource_changes: { type: string; change: { after: { name: string; capacity: number; rule_group: any[]; content: string } } }[];
       };
+      const bundle = plan.resource_changes.find((r) => r.type === "aws_s3_object")!;
+      expect(bundle.change.after.content).toContain(`${BUNDLE_FILE_MARK}${BUNDLE_FILES.allowlist}\n${config.egress.domains.join("\n")}\n`);
       const group = plan.resource_changes.find(
         (r) => r.type === "aws_networkfirewall_rule_group" && /-domains(-\d+)?$/.test(r.change.after.name),
       )!;
