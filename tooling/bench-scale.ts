@@ -2,7 +2,7 @@
  * `npm run bench -- --scale [--json]`: what a long allowlist costs (issue 18). For 10, 1,000 and 10,000 names
  * (tooling/scale-names.ts) in each inspection mode: the wall time and peak RSS of a full synth (`node dist/main.js`,
  * as the plain bench times the demo) and the size of what it writes; then an offline `terraform plan` of the
- * 10,000-name inspection and observability stacks in firewall-igw mode (the provider mirror, as `npm run tf:check`).
+ * 10,000-name inspection and observability stacks in firewall-proxy mode, where both inspection points hold the list (the provider mirror, as `npm run tf:check`).
  * A mode whose synth refuses a list (the proxies' 16 KB user data, until the allowlist moves to S3) is reported with
  * the refusal, not left out.
  */
@@ -128,12 +128,12 @@ export async function benchScale(root: string, work: string, runs: number, progr
   const names = SCALE_NAMES[SCALE_NAMES.length - 1];
   const prerequisites = checkPrerequisites();
   if (!prerequisites.ok) return { runs, synth, plan: { skipped: prerequisites.problems.join("; ") } };
-  progress(`offline terraform plan, firewall-igw, ${names} names: ${SCALE_PLAN_STACKS.join(", ")}`);
+  progress(`offline terraform plan, firewall-proxy, ${names} names: ${SCALE_PLAN_STACKS.join(", ")}`);
   const start = performance.now();
   const report = await runOfflineCheck({
-    config: scaleConfig("firewall-igw", names),
+    config: scaleConfig("firewall-proxy", names),
     configSource: `bench (${names} names)`,
-    modes: ["firewall-igw"],
+    modes: ["firewall-proxy"],
     stacks: [...SCALE_PLAN_STACKS],
     mirror: prerequisites.mirror,
     workRoot: work,
@@ -174,7 +174,7 @@ export function formatScaleBench(b: ScaleBench): string {
   if ("skipped" in b.plan) lines.push(`offline plan: skipped (${b.plan.skipped})`);
   else {
     lines.push(
-      `offline terraform plan, firewall-igw, ${b.plan.names} names (${b.plan.wallSeconds.toFixed(1)} s wall, stacks in parallel):`,
+      `offline terraform plan, firewall-proxy, ${b.plan.names} names (${b.plan.wallSeconds.toFixed(1)} s wall, stacks in parallel):`,
     );
     lines.push("| stack         | to add | seconds | result |", "|---------------|--------|---------|--------|");
     for (const p of b.plan.stacks) {
