@@ -104,7 +104,7 @@ describe("DNS Firewall: the allowlist in domain lists of at most 1,000, within t
     // proxy mode: no Network Firewall, whose capacity would refuse first.
     const lines = problems({ inspection: { mode: "proxy" }, egress: { domains: domains(24_100) } });
     expect(lines).toEqual([
-      `cfg: egress.domains: make 48207 DNS Firewall entries in 128 domain lists of at most 1000, so 129 rules in the rule group (one per list and the final block); a rule group holds at most 100 rules (Route 53 developer guide, "Quotas on Route 53 Resolver DNS Firewall"), got "24100 domains"`,
+      `cfg: egress.domains: make 48209 DNS Firewall entries in 128 domain lists of at most 1000, so 129 rules in the rule group (one per list and the final block); a rule group holds at most 100 rules (Route 53 developer guide, "Quotas on Route 53 Resolver DNS Firewall"), got "24100 domains"`,
     ]);
   });
 

@@ -157,8 +157,12 @@ if (!prerequisites.ok) {
       () => {
         const mode: InspectionMode = "firewall-proxy";
         const withMoves = STACKS.filter((s) => movedAddresses(path.join(hclDir(mode), s)).size > 0);
-        expect(withMoves).toEqual(expect.arrayContaining(["network", "inspection", "workload"]));
-        const plans: TakeoverPlan[] = planTakeover(hcl.workDir!, mode, DEMO_CONFIG.region, withMoves, (stack) =>
+        expect(withMoves).toEqual(["network", "inspection", "workload", "observability"]);
+        // Observability (the per-proxy failover alarms) is left out: the state made up from its JSON plan gives its
+        // SNS topics a FIFO throughput scope, which the provider refuses on a standard topic before any move is
+        // planned (docs/known-limits.md). Its moved.tf is checked by the expansion and parity tests.
+        const takenOver = withMoves.filter((s) => s !== "observability");
+        const plans: TakeoverPlan[] = planTakeover(hcl.workDir!, mode, DEMO_CONFIG.region, takenOver, (stack) =>
           JSON.parse(fs.readFileSync(planPath(jsonPlans, mode, stack), "utf8")),
         );
         for (const plan of plans) {

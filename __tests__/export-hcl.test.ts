@@ -487,7 +487,7 @@ describe("variables and template files", () => {
     expect(inspection).toMatch(/slot\s+= "a-2"/);
     const template = fs.readFileSync(path.join(out, "hcl", "inspection", "templates", "proxy-user-data.sh.tftpl"), "utf8");
     expect(template).toMatch(/^#!\/bin\/bash\n/);
-    expect(template).toContain("EGRESS6_PROXY_SLOT=${zone}-1\n");
+    expect(template).toContain("EGRESS6_PROXY_SLOT=${slot}\nEGRESS6_ROLLOUT_DELAY_SECONDS=${rollout_delay_seconds}\n");
     const workload = fs.readFileSync(path.join(out, "hcl", "workload", "main.tf"), "utf8");
     expect(workload).toContain('user_data = base64encode(templatefile("${path.module}/templates/workload-user-data.sh.tftpl", {');
     expect(workload).not.toMatch(/user_data\s+= "IyEv/);

@@ -428,7 +428,7 @@ describe("Squid proxy tier", () => {
         .sort(),
     ).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]);
     expect(Object.values(resources(tf, "aws_iam_role_policy")).map((p) => p.name)).toEqual(["demo-proxy-policy"]);
-    expect(JSON.parse(resources(tf, "aws_iam_role_policy")["proxy_policy-access"].policy).Statement).toContainEqual(
+    expect(JSON.parse(Object.values(resources(tf, "aws_iam_role_policy"))[0].policy).Statement).toContainEqual(
       expect.objectContaining({
         Action: "cloudwatch:PutMetricData",
         Condition: { StringEquals: { "cloudwatch:namespace": "egress6/Proxy" } },

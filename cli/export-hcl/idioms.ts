@@ -307,6 +307,9 @@ function templateFor(scripts: readonly Script[], reserved: readonly string[]): T
       continue;
     }
     let { prefix, suffix } = commonEnds(variants);
+    // The variable holds whole words: `120` and `0`, never `12` and `` before a shared `0`.
+    while (prefix > 0 && /[A-Za-z0-9]/.test(variants[0][prefix - 1])) prefix--;
+    while (suffix > 0 && /[A-Za-z0-9]/.test(variants[0][variants[0].length - suffix])) suffix--;
     // Never cut through an interpolation, a directive or an escape: the cut sits between plain word characters.
     const head = variants[0].slice(0, prefix);
     const tail = variants[0].slice(variants[0].length - suffix);
@@ -321,7 +324,11 @@ function templateFor(scripts: readonly Script[], reserved: readonly string[]): T
       const zones = nameParts.map((n) => /^([a-z])(?:_\d+)?$/.exec(n)?.[1]);
       const zone = zones.every((z, j) => z !== undefined && middles[j] === z);
       const slot = zones.every((z, j) => z !== undefined && new RegExp(`^${z}-\\d+$`).test(middles[j]));
-      columnNames.push(zone ? "zone" : slot ? "slot" : `part_${column + 1}`);
+      // A shell assignment's value is named after its variable (`EGRESS6_ROLLOUT_DELAY_SECONDS=120`:
+      // `rollout_delay_seconds`), unless that name is taken.
+      const assigned = /([A-Za-z_][A-Za-z0-9_]*)=$/.exec(head)?.[1].toLowerCase().replace(/^egress6_/, "");
+      const free = (n: string | undefined) => n !== undefined && !reserved.includes(n) && !columnNames.includes(n);
+      columnNames.push(zone ? "zone" : slot ? "slot" : free(assigned) ? assigned! : `part_${column + 1}`);
     }
     merged.push(`${head}\${${columnNames[column]}}${tail}`);
     prefix = suffix = 0;
