@@ -174,14 +174,14 @@ if (!prerequisites.ok) {
           // per-AZ object is moved, not made again (a move that failed shows as a delete at the old address and a
           // create at the new one). The proxies' user data names the policy bucket, whose made-up state value
           // differs from the name the plan derives, so both replace them (user_data_replace_on_change).
-          const createdOrDestroyed = (list: string[]) => list.filter((c) => /create|delete/.test(c));
+          const createdOrDestroyed = (list: string[]) => list.filter((c) => /create|delete/.test(c)).sort();
           expect({ stack: plan.stack, createdOrDestroyed: createdOrDestroyed(changed) }).toEqual({
             stack: plan.stack,
             createdOrDestroyed: createdOrDestroyed(jsonChanged),
           });
           expect(createdOrDestroyed(changed).every((c) => /: delete,create$|: create,delete$/.test(c))).toBe(true);
           // Any other change is one the synthesized JSON makes against the same state too (the made-up state's values).
-          expect({ stack: plan.stack, changed }).toEqual({ stack: plan.stack, changed: jsonChanged });
+          expect({ stack: plan.stack, changed: [...changed].sort() }).toEqual({ stack: plan.stack, changed: [...jsonChanged].sort() });
           const moves = new Map(
             plan.resourceChanges.filter((r) => r.previous_address !== undefined).map((r) => [r.previous_address!, r.address]),
           );

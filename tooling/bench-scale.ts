@@ -2,9 +2,9 @@
  * `npm run bench -- --scale [--json]`: what a long allowlist costs (issue 18). For 10, 1,000 and 10,000 names
  * (tooling/scale-names.ts) in each inspection mode: the wall time and peak RSS of a full synth (`node dist/main.js`,
  * as the plain bench times the demo) and the size of what it writes; then an offline `terraform plan` of the
- * 10,000-name inspection and observability stacks in firewall-proxy mode, where both inspection points hold the list (the provider mirror, as `npm run tf:check`).
- * A mode whose synth refuses a list (the proxies' 16 KB user data, until the allowlist moves to S3) is reported with
- * the refusal, not left out.
+ * 10,000-name inspection and observability stacks in firewall-proxy mode, where both inspection points hold the
+ * list (the provider mirror, as `npm run tf:check`). A mode whose synth refuses a list (an AWS limit the config
+ * check enforces) is reported with the refusal, not left out.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
