@@ -326,7 +326,10 @@ function templateFor(scripts: readonly Script[], reserved: readonly string[]): T
       const slot = zones.every((z, j) => z !== undefined && new RegExp(`^${z}-\\d+$`).test(middles[j]));
       // A shell assignment's value is named after its variable (`EGRESS6_ROLLOUT_DELAY_SECONDS=120`:
       // `rollout_delay_seconds`), unless that name is taken.
-      const assigned = /([A-Za-z_][A-Za-z0-9_]*)=$/.exec(head)?.[1].toLowerCase().replace(/^egress6_/, "");
+      const assigned = /([A-Za-z_][A-Za-z0-9_]*)=$/
+        .exec(head)?.[1]
+        .toLowerCase()
+        .replace(/^egress6_/, "");
       const free = (n: string | undefined) => n !== undefined && !reserved.includes(n) && !columnNames.includes(n);
       columnNames.push(zone ? "zone" : slot ? "slot" : free(assigned) ? assigned! : `part_${column + 1}`);
     }
