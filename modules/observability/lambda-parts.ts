@@ -15,6 +15,8 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { policyDocument } from "../shared/policy";
 import { ALARM_PERIOD_SECONDS } from "./alarms";
 
 /**
@@ -70,6 +72,32 @@ export function invokeFromRule(
     functionName: fn.functionName,
     principal: "events.amazonaws.com",
     sourceArn: rule.arn,
+  });
+}
+
+/**
+ * Each of `rules` invokes `fn` (invokeFromRule, under its name), and `deadLetterQueue`'s policy
+ * (`dead-letter-queue-policy`) accepts what EventBridge could not deliver from these rules, and from nothing else.
+ */
+export function invokeFromRules(
+  scope: Construct,
+  rules: readonly (readonly [string, CloudwatchEventRule])[],
+  fn: LambdaFunction,
+  deadLetterQueue: SqsQueue,
+): void {
+  for (const [name, rule] of rules) invokeFromRule(scope, name, rule, fn, deadLetterQueue);
+  new SqsQueuePolicy(scope, "dead-letter-queue-policy", {
+    queueUrl: deadLetterQueue.url,
+    policy: policyDocument([
+      {
+        Sid: "UndeliverableEventsFromOurRules",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: deadLetterQueue.arn,
+        Condition: { ArnEquals: { "aws:SourceArn": rules.map(([, rule]) => rule.arn) } },
+      },
+    ]),
   });
 }
 

@@ -18,7 +18,6 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -37,7 +36,7 @@ import {
 } from "../../lib/proxy-failover";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { assumeRolePolicy, policyDocument } from "../shared/policy";
-import { DLQ_RETENTION_SECONDS, LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, invokeFromRule, lambdaCode } from "./lambda-parts";
+import { DLQ_RETENTION_SECONDS, LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, invokeFromRules, lambdaCode } from "./lambda-parts";
 
 /** The reconciliation schedule: EventBridge's shortest rate (EventBridge user guide, "Schedule expressions"). */
 export const RECONCILE_SCHEDULE = "rate(1 minute)";
@@ -229,25 +228,15 @@ export class ProxyFailover extends Construct {
       description: "Once a minute the failover Lambda reconciles the routes (makes good a lost alarm event)",
       scheduleExpression: RECONCILE_SCHEDULE,
     });
-    for (const [name, rule] of [
-      ["alarm", this.alarmRule],
-      ["schedule", this.scheduleRule],
-    ] as const) {
-      invokeFromRule(this, name, rule, this.function, this.deadLetterQueue);
-    }
-    new SqsQueuePolicy(this, "dead-letter-queue-policy", {
-      queueUrl: this.deadLetterQueue.url,
-      policy: policyDocument([
-        {
-          Sid: "UndeliverableEventsFromOurRules",
-          Effect: "Allow",
-          Principal: { Service: "events.amazonaws.com" },
-          Action: "sqs:SendMessage",
-          Resource: this.deadLetterQueue.arn,
-          Condition: { ArnEquals: { "aws:SourceArn": [this.alarmRule.arn, this.scheduleRule.arn] } },
-        },
-      ]),
-    });
+    invokeFromRules(
+      this,
+      [
+        ["alarm", this.alarmRule],
+        ["schedule", this.scheduleRule],
+      ],
+      this.function,
+      this.deadLetterQueue,
+    );
     deadLetterAlarm(this, {
       alarmName: `${env}-proxy-failover-failed`,
       description: "A proxy failover invocation failed after every retry and waits in the dead-letter queue",

@@ -10,7 +10,6 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -19,7 +18,7 @@ import { CONFIG_DETAIL_TYPE, CONFIG_SOURCE, GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOU
 import { TAG_ENVIRONMENT, TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
 import { ClosedSecurityGroup } from "../shared/security-group";
 import { EncryptedLogGroup } from "../shared/encrypted-log-group";
-import { DLQ_RETENTION_SECONDS, LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, invokeFromRule, lambdaCode } from "./lambda-parts";
+import { DLQ_RETENTION_SECONDS, LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, invokeFromRules, lambdaCode } from "./lambda-parts";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../shared/policy";
 
 export { LAMBDA_RUNTIME } from "./lambda-parts";
@@ -206,25 +205,15 @@ export class Remediation extends Construct {
         detail: { severity: [{ numeric: [">=", HIGH_SEVERITY] }], resource: { resourceType: ["Instance"] } },
       }),
     });
-    for (const [name, rule] of [
-      ["config", this.configRule],
-      ["guardduty", this.guardDutyRule],
-    ] as const) {
-      invokeFromRule(this, name, rule, this.function, this.deadLetterQueue);
-    }
-    new SqsQueuePolicy(this, "dead-letter-queue-policy", {
-      queueUrl: this.deadLetterQueue.url,
-      policy: policyDocument([
-        {
-          Sid: "UndeliverableEventsFromOurRules",
-          Effect: "Allow",
-          Principal: { Service: "events.amazonaws.com" },
-          Action: "sqs:SendMessage",
-          Resource: this.deadLetterQueue.arn,
-          Condition: { ArnEquals: { "aws:SourceArn": [this.configRule.arn, this.guardDutyRule.arn] } },
-        },
-      ]),
-    });
+    invokeFromRules(
+      this,
+      [
+        ["config", this.configRule],
+        ["guardduty", this.guardDutyRule],
+      ],
+      this.function,
+      this.deadLetterQueue,
+    );
 
     deadLetterAlarm(this, {
       alarmName: `${props.envName}-remediation-failed`,
