@@ -14,6 +14,7 @@ import type { Egress6Config } from "../../config/schema";
 import { INSPECTION_MODES, type InspectionMode } from "../../config/modes";
 import { synthesize } from "../../app/synthesize";
 import { cliConfig, findProviderMirror, findProviderSource, MirrorNotFound, type ProviderMirror } from "./mirror";
+import { batchRoot, moduleOutputs, splitPlan, type PlanDocument } from "./batch";
 import { OVERRIDE_FILE_NAME, offlineOverride } from "./overrides";
 import { StubRegistry, stubState, stubStatePath } from "./stub-state";
 import { awsProviderVersion, readSynthesized, remoteStateProducers, type SynthesizedStack } from "./synthesized";
@@ -42,6 +43,8 @@ export interface StackCheckResult {
   readonly failure?: { readonly step: CheckStep; readonly message: string };
   /** Where the plan JSON was written, when a plans folder was given. */
   readonly planFile?: string;
+  /** Planned as one of this many modules of one root (batch.ts); `seconds` is then that one plan's time. */
+  readonly batched?: number;
 }
 
 export interface OfflineCheckReport {
@@ -87,6 +90,12 @@ export interface OfflineCheckOptions {
    * stubs, not its producers' plans, so `false` lets independent plans share the cores. @default true
    */
   readonly inDependencyOrder?: boolean;
+  /**
+   * Plan every stack as a module of one generated root (one provider schema load for the run instead of two per
+   * stack; see batch.ts), falling back to one root per stack when that plan fails, so a failure is always reported
+   * by the stack's own plan, in the words a user's `terraform plan` in that folder prints. @default true
+   */
+  readonly batch?: boolean;
   /** Called as each stack's result is known, with how many are known so far and how many there are. */
   readonly onResult?: (result: StackCheckResult, done: number, total: number) => void;
 }
@@ -209,13 +218,19 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
     // Inits take turns only when they share a plugin cache; from a mirror each links its own .terraform.
     const initTurn = pluginCacheDir !== undefined ? serialized() : <T>(task: () => Promise<T>) => task();
     if (options.inDependencyOrder === false) for (const [i, job] of jobs.entries()) jobs[i] = { ...job, dependencies: [] };
-    const results = await schedule(
-      jobs,
-      concurrency,
-      async (job) => runJob(job, binary, childEnv, plansDir, initTurn),
-      (original, copy) => sameAs(original, copy, plansDir),
-      options.onResult,
-    );
+    const batched =
+      options.batch === false
+        ? undefined
+        : await runBatch(jobs, { binary, env: childEnv, workDir, plansDir, initTurn, notes, onResult: options.onResult });
+    const results =
+      batched ??
+      (await schedule(
+        jobs,
+        concurrency,
+        async (job) => runJob(job, binary, childEnv, plansDir, initTurn),
+        (original, copy) => sameAs(original, copy, plansDir),
+        options.onResult,
+      ));
     const ordered = jobs.map((job) => results.get(job)!);
     return {
       results: ordered,
@@ -229,6 +244,92 @@ export async function runOfflineCheck(options: OfflineCheckOptions): Promise<Off
   } finally {
     if (!options.keepWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+interface BatchContext {
+  readonly binary: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly workDir: string;
+  readonly plansDir: string | undefined;
+  readonly initTurn: ReturnType<typeof serialized>;
+  readonly notes: string[];
+  readonly onResult?: (result: StackCheckResult, done: number, total: number) => void;
+}
+
+/**
+ * Plans every distinct stack as a module of one root (batch.ts) and cuts the plan back per stack. Returns undefined,
+ * with a note, when there is nothing to share or when any step fails: the caller then plans each stack on its own,
+ * which names the failing stack and prints terraform's own words for it.
+ */
+async function runBatch(jobs: readonly Job[], ctx: BatchContext): Promise<Map<Job, StackCheckResult> | undefined> {
+  const original = new Map<string, Job>();
+  for (const job of jobs) if (!original.has(job.key)) original.set(job.key, job);
+  const members = [...original.values()];
+  if (members.length < 2 || jobs.some((j) => j.setupFailure !== undefined)) return undefined;
+
+  const started = Date.now();
+  const root = path.join(ctx.workDir, "batch");
+  const moduleOf = new Map(members.map((job) => [job, `${job.mode}-${job.stack.name}`]));
+  const fallBack = (why: string) => {
+    ctx.notes.push(`planning the stacks as one root failed (${why}); each stack was planned on its own instead`);
+    return undefined;
+  };
+  try {
+    fs.mkdirSync(root, { recursive: true });
+    const withOutputs = await Promise.all(
+      members.map(async (job) => ({ module: moduleOf.get(job)!, dir: job.stack.dir, outputs: await moduleOutputs(job.stack.dir) })),
+    );
+    fs.writeFileSync(path.join(root, "main.tf.json"), `${JSON.stringify(batchRoot(root, withOutputs), null, 2)}\n`);
+  } catch (e) {
+    return fallBack((e as Error).message);
+  }
+  const terraform = (args: string[]): Promise<CommandResult> => runTerraform(ctx.binary, args, root, ctx.env, COMMAND_TIMEOUT_MS);
+  for (const [step, args] of [
+    ["init", ["init", "-input=false", "-no-color"]],
+    ["plan", ["plan", "-input=false", "-no-color", "-lock=false", "-out=tfplan"]],
+  ] as const) {
+    const result = await (step === "init" ? ctx.initTurn(() => terraform([...args])) : terraform([...args]));
+    if (result.timedOut || result.code !== 0)
+      return fallBack(`terraform ${step} exited ${result.timedOut ? "on its time limit" : result.code}`);
+  }
+  const show = await terraform(["show", "-json", "-no-color", "tfplan"]);
+  if (show.timedOut || show.code !== 0) return fallBack(`terraform show exited ${show.timedOut ? "on its time limit" : show.code}`);
+  const seconds = (Date.now() - started) / 1000;
+
+  const done = new Map<Job, StackCheckResult>();
+  try {
+    const plan = JSON.parse(show.stdout) as PlanDocument;
+    const perMember = new Map<Job, StackCheckResult>();
+    for (const job of members) {
+      const own = splitPlan(plan, moduleOf.get(job)!);
+      const { total, byType } = resourcesToAdd(own as PlanJson);
+      let planFile: string | undefined;
+      if (ctx.plansDir !== undefined) {
+        planFile = planPath(ctx.plansDir, job.mode, job.stack.name);
+        fs.mkdirSync(path.dirname(planFile), { recursive: true });
+        fs.writeFileSync(planFile, JSON.stringify(own));
+      }
+      perMember.set(job, {
+        mode: job.mode,
+        stack: job.stack.name,
+        status: "passed",
+        resourcesToAdd: total,
+        addedByType: byType,
+        seconds,
+        planFile,
+        batched: members.length,
+      });
+    }
+    for (const job of jobs) {
+      const first = original.get(job.key)!;
+      done.set(job, first === job ? perMember.get(job)! : sameAs(perMember.get(first)!, job, ctx.plansDir));
+    }
+  } catch (e) {
+    return fallBack((e as Error).message);
+  }
+  let count = 0;
+  for (const job of jobs) ctx.onResult?.(done.get(job)!, ++count, jobs.length);
+  return done;
 }
 
 /**

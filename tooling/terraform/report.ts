@@ -15,7 +15,7 @@ export function formatTable(results: readonly StackCheckResult[]): string {
       r.mode,
       r.stack,
       r.resourcesToAdd === undefined ? "-" : String(r.resourcesToAdd),
-      r.status === "same" ? "-" : r.seconds.toFixed(1),
+      r.status === "same" || r.batched !== undefined ? "-" : r.seconds.toFixed(1),
       resultText(r),
     ]),
   ];
@@ -42,6 +42,8 @@ export function formatReport(report: OfflineCheckReport): string {
       `${failed.length} failed; total ${report.totalSeconds.toFixed(1)} s ` +
       `(terraform ${report.terraformVersion}, hashicorp/aws ${report.mirror.versions.join(", ")} from ${report.mirror.source === "registry" ? `${report.mirror.root} (no mirror found; online)` : report.mirror.root})`,
   ];
+  const batched = report.results.find((r) => r.batched !== undefined);
+  if (batched !== undefined) lines.push(`${batched.batched} stacks planned as modules of one root, in ${batched.seconds.toFixed(1)} s`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   for (const r of failed) {
     if (r.sameAs !== undefined) continue;
@@ -56,7 +58,14 @@ export function formatReport(report: OfflineCheckReport): string {
 
 /** The progress line of one stack: `3/15 network [proxy] planned, 12.1 s`. */
 export function progressLine(r: StackCheckResult, done: number, total: number): string {
-  const what = r.status === "same" ? `same as ${r.sameAs}` : r.status === "passed" ? "planned" : `FAILED at ${r.failure?.step}`;
+  const what =
+    r.status === "same"
+      ? `same as ${r.sameAs}`
+      : r.status === "passed"
+        ? r.batched !== undefined
+          ? `planned as one of ${r.batched} modules`
+          : "planned"
+        : `FAILED at ${r.failure?.step}`;
   return `${done}/${total} ${r.stack} [${r.mode}] ${what}, ${r.seconds.toFixed(1)} s`;
 }
 
