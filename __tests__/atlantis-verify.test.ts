@@ -161,6 +161,8 @@ if (!prerequisites.ok) {
         plansDir,
         // The plans read stubs, not each other: two at a time.
         inDependencyOrder: false,
+        // One root per stack, as Atlantis plans each project: the step reads each stack's own saved plan file.
+        batch: false,
       });
       if (!report.passed) throw new Error(`offline plans failed: ${JSON.stringify(report.results.filter((r) => r.status === "failed"))}`);
       const planned = path.join(report.workDir!, mode, "cdktf.out", "stacks");

@@ -10,7 +10,8 @@ import type { Egress6Config } from "../../config/schema";
 import { synthesize } from "../../app/synthesize";
 import { readManifest, writeStacks } from "../../cli/export-hcl/export";
 import { OVERRIDE_FILE_NAME } from "../../tooling/terraform/overrides";
-import { StateMaker, writeStateFile, type ProviderSchemas, type ShowState } from "../../tooling/terraform/plan-state";
+import { batchRoot, splitPlan, type PlanDocument } from "../../tooling/terraform/batch";
+import { StateMaker, stateFile, type ProviderSchemas, type ShowState } from "../../tooling/terraform/plan-state";
 import { readSynthesized, type TerraformJson } from "../../tooling/terraform/synthesized";
 import { terraformEnv } from "../../tooling/terraform/terraform";
 
@@ -124,10 +125,14 @@ export interface TakeoverChange {
 
 /**
  * The state takeover: each stack's state as if its JSON plan had been applied (tooling/terraform/plan-state.ts, at
- * the JSON addresses), written where the exported stack's backend keeps it, then `terraform plan -refresh=false` of
- * the exported HCL against it (no AWS: nothing is read back). The HCL check's work folder
- * (`runOfflineCheck({ synth: synthesizeAsHcl, keepWorkDir: true })`) gives the initialised HCL stacks, the JSON
- * they came from and the stubs; `jsonPlan(stack)` the JSON plan of the same stack. The states are removed again.
+ * the JSON addresses), then `terraform plan -refresh=false` of the exported HCL against it (no AWS: nothing is read
+ * back), and of the synthesized JSON stack against the same state (what the made-up state itself changes). The HCL
+ * check's work folder (`runOfflineCheck({ synth: synthesizeAsHcl, keepWorkDir: true })`) gives the initialised HCL
+ * stacks, the JSON they came from and the stubs; `jsonPlan(stack)` the JSON plan of the same stack.
+ *
+ * All of them are planned as modules of one root (tooling/terraform/batch.ts), each module's state at its own
+ * module address in the root's state, and the plan is cut back per module: one provider schema load for the lot
+ * instead of two per plan. Only resource changes are compared, so no outputs are passed up or kept in the state.
  */
 export function planTakeover(
   workDir: string,
@@ -145,37 +150,48 @@ export function planTakeover(
     return r.stdout;
   };
   const synthesized = readSynthesized(out);
-  const schemas = JSON.parse(terraform(dirOf(stacks[0]), ["providers", "schema", "-json"])) as ProviderSchemas;
-  const maker = new StateMaker(synthesized, region, schemas);
-  const plans: TakeoverPlan[] = [];
-  for (const stack of synthesized.map((s) => s.name).filter((s) => stacks.includes(s))) {
-    const override = JSON.parse(fs.readFileSync(path.join(dirOf(stack), OVERRIDE_FILE_NAME), "utf8")) as {
-      terraform: { backend: { local: { path: string } } };
-    };
-    const statePath = path.resolve(dirOf(stack), override.terraform.backend.local.path);
-    const state = maker.stateOf(stack, jsonPlan(stack));
-    settleReferences(state, synthesized.find((s) => s.name === stack)!.json);
-    writeStateFile(statePath, stack, state);
-    // The JSON stack beside it, with the HCL stack's providers, lock file and offline override (the same backend file).
+  const root = path.join(out, "takeover");
+  const taken = synthesized.map((s) => s.name).filter((s) => stacks.includes(s));
+  const members = taken.flatMap((stack) => {
+    // The JSON stack beside the HCL one: the synthesized stack's folder (the manifest's working directory is the
+    // HCL one) with the HCL stack's offline override.
     const jsonDir = path.join(out, "json-takeover", stack);
-    // The synthesized stack's folder (the manifest's working directory is the HCL one).
     fs.cpSync(path.dirname(synthesized.find((s) => s.name === stack)!.file), jsonDir, { recursive: true });
-    fs.symlinkSync(path.join(dirOf(stack), ".terraform"), path.join(jsonDir, ".terraform"));
-    for (const f of [".terraform.lock.hcl", OVERRIDE_FILE_NAME]) fs.copyFileSync(path.join(dirOf(stack), f), path.join(jsonDir, f));
-    const plan = (dir: string): TakeoverChange[] => {
-      terraform(dir, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=takeover.tfplan"]);
-      const show = JSON.parse(terraform(dir, ["show", "-json", "-no-color", "takeover.tfplan"])) as { resource_changes?: TakeoverChange[] };
-      return show.resource_changes ?? [];
-    };
-    try {
-      plans.push({ stack, moved: movedAddresses(dirOf(stack)), resourceChanges: plan(dirOf(stack)), jsonResourceChanges: plan(jsonDir) });
-    } finally {
-      fs.rmSync(statePath, { force: true });
-      fs.rmSync(path.join(dirOf(stack), "takeover.tfplan"), { force: true });
-      fs.rmSync(jsonDir, { recursive: true, force: true });
+    fs.copyFileSync(path.join(dirOf(stack), OVERRIDE_FILE_NAME), path.join(jsonDir, OVERRIDE_FILE_NAME));
+    return [
+      { stack, module: `hcl-${stack}`, dir: dirOf(stack), outputs: [] },
+      { stack, module: `json-${stack}`, dir: jsonDir, outputs: [] },
+    ];
+  });
+  try {
+    fs.mkdirSync(root, { recursive: true });
+    fs.writeFileSync(path.join(root, "main.tf.json"), JSON.stringify(batchRoot(root, members), null, 2));
+    terraform(root, ["init", "-input=false", "-no-color"]);
+    const schemas = JSON.parse(terraform(root, ["providers", "schema", "-json"])) as ProviderSchemas;
+    const maker = new StateMaker(synthesized, region, schemas);
+    const resources: Record<string, unknown>[] = [];
+    for (const stack of taken) {
+      const state = maker.stateOf(stack, jsonPlan(stack));
+      settleReferences(state, synthesized.find((s) => s.name === stack)!.json);
+      const file = stateFile(stack, { ...state, values: { ...state.values, outputs: {} } }) as { resources: Record<string, unknown>[] };
+      for (const m of members.filter((x) => x.stack === stack)) for (const r of file.resources) resources.push({ module: `module.${m.module}`, ...r });
     }
+    const empty: ShowState = { format_version: "1.0", terraform_version: "", values: { outputs: {}, root_module: { resources: [] } } };
+    const combined = { ...stateFile("takeover", empty), resources };
+    fs.writeFileSync(path.join(root, "terraform.tfstate"), `${JSON.stringify(combined, null, 2)}\n`);
+    terraform(root, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=takeover.tfplan"]);
+    const plan = JSON.parse(terraform(root, ["show", "-json", "-no-color", "takeover.tfplan"])) as PlanDocument;
+    const changesOf = (module: string) => ((splitPlan(plan, module).resource_changes ?? []) as unknown as TakeoverChange[]);
+    return taken.map((stack) => ({
+      stack,
+      moved: movedAddresses(dirOf(stack)),
+      resourceChanges: changesOf(`hcl-${stack}`),
+      jsonResourceChanges: changesOf(`json-${stack}`),
+    }));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(path.join(out, "json-takeover"), { recursive: true, force: true });
   }
-  return plans;
 }
 
 /**
