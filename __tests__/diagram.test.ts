@@ -218,10 +218,18 @@ describe("TLS decryption (issue 12): the inspection point that decrypts is marke
     egress: { ...DEMO_CONFIG.egress, domains: [...DEMO_CONFIG.egress.domains, "secretsmanager.us-east-1.amazonaws.com"] },
     inspection: { mode, tlsInspection: tls },
   });
-  /** The topology, and the verifier's decryption facts for the same synthesized output. */
+  /** Each mode with each TLS settings object synthesized once per file, into a folder only read after. */
+  const outdirs = new Map<object, Map<InspectionMode, string>>();
+  /** The topology, and the verifier's decryption facts for the same synthesized output (read afresh each call). */
   function synthesized(mode: InspectionMode, tls: object) {
-    const outdir = path.join(tempDir("synth"), "cdktf.out");
-    buildApp(parseConfig(withTls(mode, tls), "tls.json"), outdir).synth();
+    const byMode = outdirs.get(tls) ?? new Map<InspectionMode, string>();
+    outdirs.set(tls, byMode);
+    let outdir = byMode.get(mode);
+    if (outdir === undefined) {
+      outdir = path.join(tempDir("synth"), "cdktf.out");
+      buildApp(parseConfig(withTls(mode, tls), "tls.json"), outdir).synth();
+      byMode.set(mode, outdir);
+    }
     const stacks = loadCdktfOut(outdir);
     return { topology: topologyOfPaths([outdir]), facts: decryptionFacts(stacks), stacks };
   }

@@ -169,7 +169,9 @@ describe("one environment rule for every command: --config > EGRESS6_CONFIG > th
       () => ["--only", "dns", "--dns-server", "127.0.0.1:9", "--dns-timeout", "1"],
     ],
     ["squid-config", [path.join(DIST, "cli", "squid-config", "index.js")], () => []],
-    ["tf:check", [path.join(DIST, "tooling", "tf-check.js")], () => ["--stack", "no-such-stack"]],
+    // One mode: tf:check synthesizes each mode it checks before it refuses the stack name, and the environment is
+    // chosen (and named) before any mode.
+    ["tf:check", [path.join(DIST, "tooling", "tf-check.js")], () => ["--mode", "proxy", "--stack", "no-such-stack"]],
   ];
   const runCommand = (script: string[], args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
     const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...base } = process.env;

@@ -36,6 +36,30 @@ function run(args: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The demo exported by the CLI once per file (`run(["--out", DIR, "--json"])`): the folder and the run; see demoExport. */
+let exportTemplate: { out: string; run: ReturnType<typeof run> } | undefined;
+
+/** The CLI's export of the demo into a new folder with --json, run once per file; the folder is never changed. */
+function demoExportRun(): { out: string; run: ReturnType<typeof run> } {
+  if (exportTemplate === undefined) {
+    const out = path.join(tempDir("cli"), "hcl");
+    exportTemplate = { out, run: run(["--out", out, "--json"]) };
+  }
+  return exportTemplate;
+}
+
+/**
+ * Makes `out` what `run(["--out", out])` leaves (the demo), for a test about what comes after it: a copy of
+ * demoExportRun's folder (--json changes only stdout; the export marker records relative paths only, and the files
+ * do not depend on where --out is). A test about that export itself runs it.
+ */
+function demoExport(out: string): void {
+  const template = demoExportRun();
+  expect(template.run.code).toBe(0);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.cpSync(template.out, out, { recursive: true, verbatimSymlinks: true });
+}
+
 /** One resource in a minimal stack, printed; returns main.tf. */
 function printResource(type: string, body: Record<string, unknown>): string {
   return printStack({ resource: { [type]: { r: body } } })["main.tf"];
@@ -475,9 +499,11 @@ describe("variables and template files", () => {
 
   test("the proxies of every AZ and slot share one template; the AZ is its variable; the workload script is base64encode(templatefile())", async () => {
     const out = tempDir("idioms-files");
-    synthesize(parseConfig(DEMO_CONFIG, "demo"), path.join(out, "cdktf.out"));
-    const manifest = readManifest(path.join(out, "cdktf.out"));
-    await writeStacks(path.join(out, "cdktf.out"), manifest, path.join(out, "hcl"));
+    // The demo as it is: firewall-proxy's idiomCase, whose synth the other tests read.
+    expect(idiomCase("firewall-proxy")).toEqual(DEMO_CONFIG);
+    const synthOut = synthesizedIdiomCase("firewall-proxy");
+    const manifest = readManifest(synthOut);
+    await writeStacks(synthOut, manifest, path.join(out, "hcl"));
     const inspection = fs.readFileSync(path.join(out, "hcl", "inspection", "main.tf"), "utf8");
     expect(fs.readdirSync(path.join(out, "hcl", "inspection", "templates"))).toEqual(["proxy-user-data.sh.tftpl"]);
     // Two AZs, two proxies each (primary and standby): four scripts, one template.
@@ -744,8 +770,7 @@ describe("for_each over the zones", () => {
 
 describe("npm run export:hcl", () => {
   test("writes one folder per stack, a README and the marker; --json describes it", () => {
-    const out = path.join(tempDir("cli"), "hcl");
-    const r = run(["--out", out, "--json"]);
+    const { out, run: r } = demoExportRun();
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -831,7 +856,7 @@ describe("npm run export:hcl", () => {
 
   test("replaces its own earlier export, keeping .terraform/ and the lock file; refuses one with a changed or added file", () => {
     const out = path.join(tempDir("again"), "hcl");
-    expect(run(["--out", out]).code).toBe(0);
+    demoExport(out);
     fs.mkdirSync(path.join(out, "network", ".terraform", "providers"), { recursive: true });
     fs.writeFileSync(path.join(out, "network", ".terraform.lock.hcl"), "# lock\n");
     fs.writeFileSync(
@@ -844,7 +869,7 @@ describe("npm run export:hcl", () => {
       /an export wrote it, but it now holds network\/main\.tf \(changed since the export\); move those files out first/,
     );
 
-    expect(run(["--out", path.join(path.dirname(out), "fresh")]).code).toBe(0);
+    demoExport(path.join(path.dirname(out), "fresh"));
     fs.copyFileSync(path.join(path.dirname(out), "fresh", "network", "main.tf"), path.join(out, "network", "main.tf"));
     fs.writeFileSync(path.join(out, "workload", "extra.tf"), "# mine\n");
     r = run(["--out", out]);

@@ -94,6 +94,31 @@ function demoOutput(out: string): void {
   fs.cpSync(demoTemplate, out, { recursive: true, verbatimSymlinks: true });
 }
 
+/** An export written by the CLI once per file (the demo, from a folder with no output), never changed; see demoExport. */
+let exportTemplate: string | undefined;
+
+/**
+ * Makes `hcl` what `node dist/cli/export-hcl/index.js --out <hcl>` leaves when run in a folder with no synth output
+ * (the demo), for a test about what comes after it: the CLI exports once per file, each caller gets a copy (the
+ * export marker records relative paths only; the export's files do not depend on where --out is).
+ */
+function demoExport(hcl: string): void {
+  if (exportTemplate === undefined) {
+    const dir = tempDir("export-template");
+    const template = path.join(dir, "hcl");
+    const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, EGRESS6_TEST_KILL_AT: _k, ...rest } = process.env;
+    const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl", "index.js"), "--out", template], {
+      cwd: dir,
+      env: rest,
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    exportTemplate = template;
+  }
+  fs.mkdirSync(path.dirname(hcl), { recursive: true });
+  fs.cpSync(exportTemplate, hcl, { recursive: true, verbatimSymlinks: true });
+}
+
 /** What terraform init leaves in a stack folder. */
 function initialised(out: string, stack: string): void {
   const dir = path.join(out, "stacks", stack);
@@ -280,14 +305,7 @@ describe("a file system that cannot take the output: one line, exit 1, the old o
     () => {
       const dir = tempDir("ro-hcl");
       const hcl = path.join(dir, "parent", "hcl");
-      fs.mkdirSync(path.dirname(hcl));
-      const { EGRESS6_CONFIG: _c, CDKTF_OUTDIR: _o, ...rest } = process.env;
-      const first = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli", "export-hcl", "index.js"), "--out", hcl], {
-        cwd: dir,
-        env: rest,
-        encoding: "utf8",
-      });
-      expect(first.status).toBe(0);
+      demoExport(hcl);
       const before = snapshot(path.dirname(hcl));
       const r = inNamespace(
         `cd "$DIR" && mount --bind "$P" "$P" && mount -o remount,bind,ro "$P" && exec "$NODE" "$EXPORT" --out "$P/hcl"`,
@@ -538,7 +556,7 @@ describe("an export killed part-way is put back by the next export", () => {
     test(`killed at ${step}: the next export puts back the export and its stack's .terraform/ and lock file`, () => {
       const dir = tempDir("hcl-kill");
       const hcl = path.join(dir, "hcl");
-      expect(exportTo(dir, hcl).code).toBe(0);
+      demoExport(hcl);
       const stack = fs.readdirSync(hcl, { withFileTypes: true }).find((e) => e.isDirectory())!.name;
       fs.writeFileSync(path.join(hcl, stack, ".terraform.lock.hcl"), "# committed lock\n");
       fs.mkdirSync(path.join(hcl, stack, ".terraform", "providers"), { recursive: true });

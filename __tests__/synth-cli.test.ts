@@ -32,6 +32,33 @@ function writeConfig(name: string, content: string): string {
   return file;
 }
 
+/** An output synthesized by the CLI once per file (the demo), never changed; see demoOutput. */
+let demoTemplate: string | undefined;
+
+/**
+ * The folder `node dist/main.js --out <folder>` leaves (the demo), synthesized by the CLI once per file and read
+ * only; demoOutput gives a test a copy of its own.
+ */
+function demoSynth(): string {
+  if (demoTemplate === undefined) {
+    const template = path.join(tempDir("demo-template"), "cdktf.out");
+    expect(synth(["--out", template]).code).toBe(0);
+    demoTemplate = template;
+  }
+  return demoTemplate;
+}
+
+/**
+ * Makes `out` what `node dist/main.js --out <out>` leaves (the demo), for a test about what comes after it: a copy
+ * of demoSynth's folder, links as they are (every path an output records is relative). A test about that first
+ * synth itself runs it.
+ */
+function demoOutput(out: string): void {
+  const template = demoSynth();
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.cpSync(template, out, { recursive: true, verbatimSymlinks: true });
+}
+
 describe("npm run synth", () => {
   test("the demo synthesizes every stack with a manifest", () => {
     const out = path.join(tempDir("out"), "cdktf.out");
@@ -48,7 +75,7 @@ describe("npm run synth", () => {
 
   test("a new synth replaces the whole folder: no stale file survives", () => {
     const out = path.join(tempDir("out"), "cdktf.out");
-    expect(synth(["--out", out]).code).toBe(0);
+    demoOutput(out);
     const stale = path.join(out, "stacks", "network", "cdk.tf");
     fs.writeFileSync(stale, "# stale HCL from an older synth --hcl\n");
     expect(synth(["--out", out]).code).toBe(0);
@@ -144,8 +171,7 @@ describe("npm run synth", () => {
 
     test("an output from before the marker (manifest.json and egress6 stacks only) is still replaced", () => {
       const dir = path.join(tempDir("old"), "cdktf.out");
-      const made = path.join(tempDir("made"), "cdktf.out");
-      expect(synth(["--out", made]).code).toBe(0);
+      const made = demoSynth();
       // The plain layout of that time: manifest.json and the stack folders, as files.
       fs.mkdirSync(dir);
       fs.cpSync(path.join(made, ".egress6", "current", "manifest.json"), path.join(dir, "manifest.json"));
@@ -172,7 +198,7 @@ describe("npm run synth", () => {
   describe("terraform init's files survive a new synth", () => {
     test("each stack's .terraform/ and .terraform.lock.hcl are carried over byte for byte; nothing else is", () => {
       const out = path.join(tempDir("out"), "cdktf.out");
-      expect(synth(["--out", out]).code).toBe(0);
+      demoOutput(out);
       const network = path.join(out, "stacks", "network");
       fs.mkdirSync(path.join(network, ".terraform", "providers"), { recursive: true });
       fs.writeFileSync(path.join(network, ".terraform", "providers", "marker"), "installed provider");
@@ -211,7 +237,7 @@ describe("npm run synth", () => {
 
     test("a failed synth leaves them where they were", () => {
       const out = path.join(tempDir("out"), "cdktf.out");
-      expect(synth(["--out", out]).code).toBe(0);
+      demoOutput(out);
       fs.mkdirSync(path.join(out, "stacks", "workload", ".terraform"));
       fs.writeFileSync(path.join(out, "stacks", "workload", ".terraform.lock.hcl"), "# lock\n");
       const before = snapshot(out);
@@ -222,8 +248,7 @@ describe("npm run synth", () => {
     });
 
     test("every stack declares terraform.required_version >= 1.11.0 (S3-native locking, generally available in 1.11)", () => {
-      const out = path.join(tempDir("out"), "cdktf.out");
-      expect(synth(["--out", out]).code).toBe(0);
+      const out = demoSynth();
       const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
       for (const stack of Object.keys(manifest.stacks)) {
         const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8"));
@@ -236,7 +261,7 @@ describe("npm run synth", () => {
     const out = path.join(tempDir("out"), "cdktf.out");
     let before: Record<string, string>;
     beforeAll(() => {
-      expect(synth(["--out", out]).code).toBe(0);
+      demoOutput(out);
       before = snapshot(out);
     });
 
