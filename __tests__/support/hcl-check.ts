@@ -174,14 +174,15 @@ export function planTakeover(
       const state = maker.stateOf(stack, jsonPlan(stack));
       settleReferences(state, synthesized.find((s) => s.name === stack)!.json);
       const file = stateFile(stack, { ...state, values: { ...state.values, outputs: {} } }) as { resources: Record<string, unknown>[] };
-      for (const m of members.filter((x) => x.stack === stack)) for (const r of file.resources) resources.push({ module: `module.${m.module}`, ...r });
+      for (const m of members.filter((x) => x.stack === stack))
+        for (const r of file.resources) resources.push({ module: `module.${m.module}`, ...r });
     }
     const empty: ShowState = { format_version: "1.0", terraform_version: "", values: { outputs: {}, root_module: { resources: [] } } };
     const combined = { ...stateFile("takeover", empty), resources };
     fs.writeFileSync(path.join(root, "terraform.tfstate"), `${JSON.stringify(combined, null, 2)}\n`);
     terraform(root, ["plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=takeover.tfplan"]);
     const plan = JSON.parse(terraform(root, ["show", "-json", "-no-color", "takeover.tfplan"])) as PlanDocument;
-    const changesOf = (module: string) => ((splitPlan(plan, module).resource_changes ?? []) as unknown as TakeoverChange[]);
+    const changesOf = (module: string) => (splitPlan(plan, module).resource_changes ?? []) as unknown as TakeoverChange[];
     return taken.map((stack) => ({
       stack,
       moved: movedAddresses(dirOf(stack)),
