@@ -3,8 +3,11 @@
  * one stack costs (about 4 of its 11 CPU seconds, and `terraform show -json` pays it again), so the offline check
  * plans every stack of a run as a module of one generated root: one `init`, one `plan`, one `show`.
  *
- * The root calls each stack's working directory as a module, unchanged (its backend block is ignored there, with a
- * warning; its provider blocks configure its own resources), and passes every stack output up as a root output
+ * The root calls each stack's working directory as a module, unchanged. Its backend block is ignored there, with a
+ * warning (Terraform considers a backend only in the root module; hashicorp/terraform#26954 made it a warning, not
+ * an error, for exactly this: calling a root module from a wrapper for testing). Its provider blocks configure its
+ * own resources, which Terraform allows in a module called without count, for_each or depends_on (Terraform
+ * language docs, "Providers Within Modules", legacy shared modules). The root passes every stack output up as a root output
  * named `<module>__<output>` with the stack's own `sensitive` setting. `splitPlan` then cuts the root's plan JSON
  * back into one plan per stack, addressed as if the stack had been planned as a root module of its own: that is the
  * plan a user's `terraform plan` in the stack folder shows, and `__tests__/terraform-batch.test.ts` proves the two
