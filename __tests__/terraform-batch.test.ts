@@ -9,19 +9,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { App, TerraformOutput } from "cdktf";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { DEMO_CONFIG } from "../config/demo";
-import type { Egress6Config } from "../config/schema";
 import type { InspectionMode } from "../config/modes";
-import { Egress6Stack } from "../stacks/base";
-import { remoteState } from "../stacks/remote-state";
 import { batchRoot, moduleOutputs, splitPlan, type PlanDocument } from "../tooling/terraform/batch";
 import { checkPrerequisites, planPath, runOfflineCheck } from "../tooling/terraform/check";
 import { formatReport } from "../tooling/terraform/report";
 import { tempDir } from "./helpers";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
+import { synthBrokenConsumer } from "./support/broken-consumer-app";
 import { synthesizeAsHcl } from "./support/hcl-check";
 
 const prerequisites = checkPrerequisites();
@@ -122,19 +117,7 @@ if (!prerequisites.ok) {
     test(
       "fails the one root, and is then reported by its own plan, in terraform's words; the stack that plans is reported as passed",
       async () => {
-        // network declares vpc_id only; workload reads vpc_id and no_such_output.
-        const synth = (config: Egress6Config, outdir: string) => {
-          const app = new App({ outdir });
-          const network = new Egress6Stack(app, "network", { config });
-          const vpc = new Vpc(network, "vpc", { cidrBlock: "10.0.0.0/16", assignGeneratedIpv6CidrBlock: true });
-          new TerraformOutput(network, "vpc_id", { value: vpc.id });
-          const workload = new Egress6Stack(app, "workload", { config });
-          const state = remoteState(workload, config, "network");
-          new SecurityGroup(workload, "broken", { vpcId: state.getString("no_such_output"), name: "broken" });
-          workload.addDependency(network);
-          app.synth();
-        };
-        const report = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], synth });
+        const report = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], synth: synthBrokenConsumer });
         expect(report.results.map((r) => [r.stack, r.status, r.batched])).toEqual([
           ["network", "passed", undefined],
           ["workload", "failed", undefined],

@@ -9,21 +9,16 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, TerraformOutput } from "cdktf";
-import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { buildApp } from "../app/build-app";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
-import type { Egress6Config } from "../config/schema";
 import { INSPECTION_MODES, type InspectionMode } from "../config/modes";
 import { zonesOf } from "../config/zones";
 import { TIERS } from "../lib/names";
 import { checkPrerequisites, planPath, runOfflineCheck, type OfflineCheckReport } from "../tooling/terraform/check";
 import { formatReport } from "../tooling/terraform/report";
+import { synthBrokenConsumer } from "./support/broken-consumer-app";
 import { OFFLINE_CHECK_TIMEOUT_MS, sharedOfflineCheck } from "./support/offline-check";
-import { Egress6Stack } from "../stacks/base";
-import { remoteState } from "../stacks/remote-state";
 import { synthesize } from "../app/synthesize";
 import { cliConfig } from "../tooling/terraform/mirror";
 import { runTerraform, terraformEnv } from "../tooling/terraform/terraform";
@@ -135,21 +130,15 @@ if (!prerequisites.ok) {
     test(
       "a consumer reading an output its producer does not declare fails at plan, with terraform's error and the stack",
       async () => {
-        // A two-stack app: network declares vpc_id only; workload reads vpc_id and no_such_output.
-        const synth = (config: Egress6Config, outdir: string) => {
-          const app = new App({ outdir });
-          const network = new Egress6Stack(app, "network", { config });
-          const vpc = new Vpc(network, "vpc", { cidrBlock: "10.0.0.0/16", assignGeneratedIpv6CidrBlock: true });
-          new TerraformOutput(network, "vpc_id", { value: vpc.id });
-          const workload = new Egress6Stack(app, "workload", { config });
-          const state = remoteState(workload, config, "network");
-          new SecurityGroup(workload, "sg", { vpcId: state.getString("vpc_id"), name: "ok" });
-          new SecurityGroup(workload, "broken", { vpcId: state.getString("no_such_output"), name: "broken" });
-          workload.addDependency(network);
-          app.synth();
-        };
+        // A two-stack app (support/broken-consumer-app.ts): workload reads an output network does not declare.
         // Only the consumer is planned: it reads a stub built from network's declared outputs, not network's plan.
-        const result = await runOfflineCheck({ config: DEMO_CONFIG, configSource: "test", modes: ["proxy"], stacks: ["workload"], synth });
+        const result = await runOfflineCheck({
+          config: DEMO_CONFIG,
+          configSource: "test",
+          modes: ["proxy"],
+          stacks: ["workload"],
+          synth: synthBrokenConsumer,
+        });
         expect(result.passed).toBe(false);
         expect(result.results.map((r) => [r.stack, r.status, r.resourcesToAdd])).toEqual([["workload", "failed", undefined]]);
         const failure = result.results[0].failure!;
