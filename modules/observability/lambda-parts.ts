@@ -7,8 +7,8 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import type { Construct } from "constructs";
-import { AssetType, TerraformAsset } from "cdktf";
-import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import type { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
@@ -16,6 +16,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { policyDocument } from "../shared/policy";
 import { ALARM_PERIOD_SECONDS } from "./alarms";
 
@@ -31,6 +32,25 @@ export const MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** EventBridge's own delivery retries before it uses the dead-letter queue (EventBridge user guide, retry policy). */
 export const EVENTBRIDGE_RETRIES = 10;
+
+/**
+ * What every function of this project has before it: its dead-letter queue (`<functionName>-dlq`, SSE, kept
+ * DLQ_RETENTION_SECONDS) and its encrypted log group (`/aws/lambda/<functionName>`), as `scope`'s
+ * "dead-letter-queue" and "log-group".
+ */
+export function functionQueueAndLogs(
+  scope: Construct,
+  functionName: string,
+  logs: { readonly retentionDays: number; readonly kmsKeyArn: string; readonly keyPolicy: ITerraformDependable },
+): { deadLetterQueue: SqsQueue; logGroup: EncryptedLogGroup } {
+  const deadLetterQueue = new SqsQueue(scope, "dead-letter-queue", {
+    name: `${functionName}-dlq`,
+    messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+    sqsManagedSseEnabled: true,
+  });
+  const logGroup = new EncryptedLogGroup(scope, "log-group", { name: `/aws/lambda/${functionName}`, ...logs });
+  return { deadLetterQueue, logGroup };
+}
 
 /** The deployment package (a ZIP written by `npm run build`) as the asset `code`, and the hash Lambda reports for it. */
 export function lambdaCode(scope: Construct, zipPath: string): { path: string; sourceCodeHash: string } {

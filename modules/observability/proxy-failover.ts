@@ -17,7 +17,7 @@
  */
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -34,9 +34,8 @@ import {
   proxyZoneAlarmName,
   slotsOf,
 } from "../../lib/proxy-failover";
-import { EncryptedLogGroup } from "../shared/encrypted-log-group";
 import { assumeRolePolicy, policyDocument } from "../shared/policy";
-import { DLQ_RETENTION_SECONDS, LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, invokeFromRules, lambdaCode } from "./lambda-parts";
+import { LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, functionQueueAndLogs, invokeFromRules, lambdaCode } from "./lambda-parts";
 
 /** The reconciliation schedule: EventBridge's shortest rate (EventBridge user guide, "Schedule expressions"). */
 export const RECONCILE_SCHEDULE = "rate(1 minute)";
@@ -141,17 +140,12 @@ export class ProxyFailover extends Construct {
     }
 
     // ---- the function ----
-    this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
-      name: `${functionName}-dlq`,
-      messageRetentionSeconds: DLQ_RETENTION_SECONDS,
-      sqsManagedSseEnabled: true,
-    });
-    const logGroup = new EncryptedLogGroup(this, "log-group", {
-      name: `/aws/lambda/${functionName}`,
+    const { deadLetterQueue, logGroup } = functionQueueAndLogs(this, functionName, {
       retentionDays: props.logRetentionDays,
       kmsKeyArn: props.kmsKeyArn,
       keyPolicy: props.keyPolicy,
     });
+    this.deadLetterQueue = deadLetterQueue;
     const ec2Arn = (resource: string) => `arn:${props.partition}:ec2:${props.region}:${props.accountId}:${resource}`;
     this.role = new IamRole(this, "role", {
       name: functionName,

@@ -9,7 +9,7 @@
  */
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -17,8 +17,7 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CONFIG_DETAIL_TYPE, CONFIG_SOURCE, GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE, HIGH_SEVERITY } from "../../lambda/remediation/events";
 import { TAG_ENVIRONMENT, TAG_QUARANTINED, TAG_ROLE } from "../../lib/names";
 import { ClosedSecurityGroup } from "../shared/security-group";
-import { EncryptedLogGroup } from "../shared/encrypted-log-group";
-import { DLQ_RETENTION_SECONDS, LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, invokeFromRules, lambdaCode } from "./lambda-parts";
+import { LAMBDA_RUNTIME, asyncRetries, deadLetterAlarm, functionQueueAndLogs, invokeFromRules, lambdaCode } from "./lambda-parts";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "../shared/policy";
 
 export { LAMBDA_RUNTIME } from "./lambda-parts";
@@ -85,18 +84,12 @@ export class Remediation extends Construct {
       tags: { Name: `${props.envName}-quarantine`, [TAG_ROLE]: "quarantine" },
     });
 
-    this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
-      name: `${functionName}-dlq`,
-      messageRetentionSeconds: DLQ_RETENTION_SECONDS,
-      sqsManagedSseEnabled: true,
-    });
-
-    const logGroup = new EncryptedLogGroup(this, "log-group", {
-      name: `/aws/lambda/${functionName}`,
+    const { deadLetterQueue, logGroup } = functionQueueAndLogs(this, functionName, {
       retentionDays: props.logRetentionDays,
       kmsKeyArn: props.kmsKeyArn,
       keyPolicy: props.keyPolicy,
     });
+    this.deadLetterQueue = deadLetterQueue;
 
     const statements: PolicyStatement[] = [
       {
