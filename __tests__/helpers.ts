@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from "node:util";
 import { Testing, TerraformStack } from "cdktf";
 import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig, type ConfigInput, type Egress6Config } from "../config/load";
+import { UserError } from "../lib/errors";
 import { buildApp } from "../app/build-app";
 import type { StackName } from "../lib/names";
 
@@ -94,4 +95,15 @@ export function synthAll(config: Egress6Config): Record<string, TfJson> {
 /** The resources of one type, by logical id (empty when there are none). */
 export function resources(tf: TfJson, type: string): Record<string, any> {
   return tf.resource?.[type] ?? {};
+}
+
+/** The problems a command refused with (its UserError); anything else, or no refusal, fails the test. */
+export async function problemsOf(run: Promise<unknown>): Promise<readonly string[]> {
+  try {
+    await run;
+  } catch (e) {
+    if (e instanceof UserError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a UserError");
 }

@@ -6,11 +6,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_CONFIG } from "../config/demo";
-import { UserError } from "../lib/errors";
 import { policy, type PolicyIo } from "../cli/policy/index";
 import { expectedPolicyVersion } from "../cli/policy/status";
 import { parseConfig } from "../config/load";
-import { merge, tempDir } from "./helpers";
+import { merge, problemsOf, tempDir } from "./helpers";
 
 function io(dir: string, extra: Partial<PolicyIo> = {}): PolicyIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -29,16 +28,6 @@ function writeConfig(dir: string, name: string, overrides: unknown = {}): string
   const file = path.join(dir, name);
   fs.writeFileSync(file, JSON.stringify(merge(DEMO_CONFIG, overrides), null, 2));
   return file;
-}
-
-async function problemsOf(run: Promise<unknown>): Promise<readonly string[]> {
-  try {
-    await run;
-  } catch (e) {
-    if (e instanceof UserError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected a UserError");
 }
 
 describe("policy: arguments and the environment", () => {

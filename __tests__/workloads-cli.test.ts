@@ -8,10 +8,9 @@ import { DEMO_CONFIG } from "../config/demo";
 import { parseConfig } from "../config/load";
 import { sha256 } from "../app/environment";
 import { synthesize } from "../app/synthesize";
-import { UserError } from "../lib/errors";
 import { instancesByAz, rollRule, workloads, type RollIo } from "../cli/workloads/index";
 import type { TerraformRun } from "../cli/shared/terraform-plan";
-import { merge, resources, synthStack, tempDir } from "./helpers";
+import { merge, problemsOf, resources, synthStack, tempDir } from "./helpers";
 
 const dir = tempDir("workloads");
 const file = path.join(dir, "env.json");
@@ -22,16 +21,6 @@ const config = parseConfig(input, "test");
 function io(outdir: string, terraform?: RollIo["terraform"]): RollIo & { stdout: string[] } {
   const stdout: string[] = [];
   return { env: { CDKTF_OUTDIR: outdir }, out: (t) => stdout.push(t), err: () => undefined, stdout, ...(terraform ? { terraform } : {}) };
-}
-
-async function problemsOf(run: Promise<unknown>): Promise<readonly string[]> {
-  try {
-    await run;
-  } catch (e) {
-    if (e instanceof UserError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected a UserError");
 }
 
 test("the instances of each AZ, by the addresses the workload stack synthesizes", () => {
